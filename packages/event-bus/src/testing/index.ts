@@ -1,0 +1,2 @@
+/** Test kit for listener authors: event builders, in-memory sinks, a test host. */
+export {};
