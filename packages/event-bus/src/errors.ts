@@ -27,6 +27,7 @@ export type DecodeErrorCode =
   | 'EB_DECODE_INVALID_JSON'
   | 'EB_DECODE_UNKNOWN_SHAPE'
   | 'EB_DECODE_UNKNOWN_OP'
+  | 'EB_DECODE_UNKNOWN_TOPIC'
   | 'EB_DECODE_BAD_VALUE';
 
 /** A plugin or listener definition, or the plugin graph, is invalid. Raised at boot; names the culprit. */
