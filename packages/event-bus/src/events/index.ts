@@ -1,0 +1,18 @@
+export type { ChangeEvent, ChangeOp, ChangeSource, KafkaPosition } from './change-event.js';
+export { currentRow } from './change-event.js';
+export { DEFAULT_CLICKHOUSE_ID_COLUMN, decodeClickHouseRow } from './clickhouse-rows.js';
+export { parseClickHouseDateTime } from './clickhouse-time.js';
+export { decodeDebezium } from './debezium.js';
+export { createDecoder, type Decoder, type DecoderOptions } from './decode.js';
+export { parseJson } from './json-text.js';
+export type { DecodeResult, KafkaRecord, SkipReason } from './kafka-record.js';
+export { type ConnectSchema, convertRow, convertValue, decodeConnectDecimal } from './postgres-types.js';
+export {
+  type ClickHouseTopicRoute,
+  createTopicRouter,
+  type DebeziumTableRoute,
+  type RoutingOptions,
+  type TopicRoute,
+  type TopicRouter,
+} from './routing.js';
+export { MICROS_THRESHOLD, NANOS_THRESHOLD, type RowReader, readRow } from './row-reader.js';
