@@ -1,0 +1,221 @@
+import type { ClickHouseClient } from '@clickhouse/client';
+import type { Redis } from 'ioredis';
+import { Kafka, logLevel, Partitioners } from 'kafkajs';
+import type { PluginDefinition } from '../listeners/define-plugin.js';
+import { type Logger, silentLogger } from '../listeners/logger.js';
+import type { EntityMetricEvent } from '../metrics/entity-metric-event.js';
+import { encodeMetricMessage } from '../metrics/metric-message.js';
+import { ApplyStage } from '../runtime/apply-stage.js';
+import { Dispatcher } from '../runtime/dispatcher.js';
+import { type ChangeDecoder, IngestStage } from '../runtime/ingest-stage.js';
+import { type HostProvision, PluginContainer } from '../runtime/plugin-container.js';
+import { validatePlugins } from '../runtime/validate-plugins.js';
+import { MetricEventStore } from '../sinks/clickhouse/metric-event-store.js';
+import { ensureMetricEventTable } from '../sinks/clickhouse/schema.js';
+import { MetricCacheSink } from '../sinks/redis/metric-cache-sink.js';
+import { SearchQueue } from '../sinks/search/search-queue.js';
+import { KafkaDeadLetterSink } from './dead-letters.js';
+import { type ConsumerState, EventConsumer } from './event-consumer.js';
+import { emptyStats, type PipelineStats } from './stats.js';
+
+export interface EventPipelineOptions {
+  brokers: string[];
+  clientId?: string;
+  groupId: string;
+  plugins: readonly PluginDefinition[];
+  provisions?: readonly HostProvision[];
+  decode: ChangeDecoder;
+  sourceTopics: (string | RegExp)[];
+  /** Topics to create at start if missing (e.g. Debezium topics of the tables listeners declare). */
+  createTopics?: string[];
+  metricTopic?: string;
+  deadLetterTopic?: string;
+  /** Partitions for topics this pipeline creates. */
+  topicPartitions?: number;
+  clickhouse: ClickHouseClient;
+  redis: Redis;
+  /** True with the embedded engine: the host publishes stored rows to the metric topic itself. */
+  publishMetricEvents?: boolean;
+  /** Entity type → search index whose documents carry its metrics. */
+  searchIndexes?: Record<string, string>;
+  /** Namespaces the cache watermarks, e.g. by environment. */
+  cacheScope?: string;
+  flushIntervalMs?: number;
+  flushRows?: number;
+  maxBufferedRows?: number;
+  partitionsConsumedConcurrently?: number;
+  listenerMaxAttempts?: number;
+  logger?: Logger;
+}
+
+/** A running pipeline: start it, read its state, close it gracefully. */
+export interface EventPipeline {
+  start(): Promise<void>;
+  close(): Promise<void>;
+  abort(): void;
+  readonly stats: PipelineStats;
+  readonly consumerState: ConsumerState;
+  readonly ingest: IngestStage;
+  readonly apply: ApplyStage;
+}
+
+/**
+ * Builds the whole event path from options: validates the plugins, resolves their dependencies, and wires
+ * Kafka, ClickHouse, Redis and the dead-letter topic. Nothing connects until `start()`.
+ */
+export async function createEventPipeline(options: EventPipelineOptions): Promise<EventPipeline> {
+  const logger = options.logger ?? silentLogger;
+  const stats = emptyStats();
+  const metricTopic = options.metricTopic ?? 'eventbus.entity-metric-events';
+  const deadLetterTopic = options.deadLetterTopic ?? 'eventbus.dead-letters';
+  const registered = validatePlugins(
+    options.plugins,
+    (options.provisions ?? []).map((p) => p.token),
+  );
+  const container = await PluginContainer.create(options.plugins, options.provisions ?? []);
+  const stop = new AbortController();
+
+  const kafka = new Kafka({
+    clientId: options.clientId ?? 'event-host',
+    brokers: options.brokers,
+    logLevel: logLevel.WARN,
+    retry: { retries: 8 },
+  });
+  const producer = kafka.producer({ idempotent: true, createPartitioner: Partitioners.DefaultPartitioner });
+  const store = new MetricEventStore(options.clickhouse);
+  const cache = new MetricCacheSink(options.redis, {
+    watermarkKey: `eventbus:cache:watermarks${options.cacheScope ? `:${options.cacheScope}` : ''}`,
+  });
+  const searchQueue = new SearchQueue(options.redis);
+  const deadLetters = new KafkaDeadLetterSink(producer, deadLetterTopic, (reason) => {
+    stats.deadLetters++;
+    logger.warn({ reason }, 'dead_letter.written');
+  });
+
+  const dispatcher = new Dispatcher(registered, container, {
+    logger,
+    signal: stop.signal,
+    maxAttempts: options.listenerMaxAttempts,
+    onListenerRun(id, outcome, seconds) {
+      stats.perListener[id] ??= { ok: 0, retried: 0, failed: 0, seconds: 0 };
+      const s = stats.perListener[id];
+      if (outcome === 'ok') s.ok++;
+      else if (outcome === 'retry') s.retried++;
+      else s.failed++;
+      s.seconds += seconds;
+    },
+  });
+
+  let consumer: EventConsumer;
+  const ingest = new IngestStage({
+    decode: (record) => {
+      stats.consumed++;
+      return options.decode(record);
+    },
+    dispatcher,
+    deadLetters,
+    store: async (rows) => {
+      await store.insert(rows);
+      stats.metricEventsStored += rows.length;
+    },
+    publish: options.publishMetricEvents === false ? undefined : (rows) => publish(rows),
+    commit: (offsets) => consumer.commitSource(offsets),
+    flushIntervalMs: options.flushIntervalMs,
+    flushRows: options.flushRows,
+    maxBufferedRows: options.maxBufferedRows,
+    onSkip: () => void stats.skipped++,
+    onFlush: (rows, seconds) => {
+      stats.flushes++;
+      stats.lastFlushSeconds = seconds;
+      logger.debug({ rows, seconds }, 'sink.clickhouse.flush');
+    },
+    onSinkState: (healthy, err) =>
+      logger[healthy ? 'info' : 'warn']({ err }, `sink.clickhouse.${healthy ? 'recovered' : 'failing'}`),
+  });
+
+  const indexes = options.searchIndexes ?? {};
+  const apply = new ApplyStage({
+    deadLetters,
+    applyToCache: async (events) => {
+      const result = await cache.apply(events);
+      stats.cacheEventsApplied += result.applied;
+      stats.cacheEventsSkipped += result.skipped;
+      stats.cacheKeysUpdated += result.updatedKeys.length;
+      return result;
+    },
+    queueForSearch: async (events) => {
+      const byIndex = new Map<string, number[]>();
+      for (const e of events) {
+        const index = indexes[e.entityType];
+        if (index) byIndex.set(index, [...(byIndex.get(index) ?? []), e.entityId]);
+      }
+      if (byIndex.size) await searchQueue.enqueueMany(byIndex);
+    },
+    onSinkState: (healthy, err) =>
+      logger[healthy ? 'info' : 'warn']({ err }, `sink.redis.${healthy ? 'recovered' : 'failing'}`),
+  });
+
+  async function publish(rows: EntityMetricEvent[]): Promise<void> {
+    // Chunked so one flush never exceeds the broker's request size.
+    for (let i = 0; i < rows.length; i += 5_000) {
+      await producer.send({
+        topic: metricTopic,
+        acks: -1,
+        messages: rows.slice(i, i + 5_000).map(encodeMetricMessage),
+      });
+    }
+  }
+
+  consumer = new EventConsumer({
+    kafka,
+    groupId: options.groupId,
+    sourceTopics: options.sourceTopics,
+    metricTopic,
+    ingest,
+    apply,
+    logger,
+    partitionsConsumedConcurrently: options.partitionsConsumedConcurrently,
+  });
+
+  return {
+    stats,
+    ingest,
+    apply,
+    get consumerState() {
+      return consumer.state;
+    },
+    async start() {
+      await ensureMetricEventTable(options.clickhouse);
+      const admin = kafka.admin();
+      await admin.connect();
+      try {
+        const existing = new Set(await admin.listTopics());
+        const wanted = [metricTopic, deadLetterTopic, ...(options.createTopics ?? [])].filter(
+          (t) => !existing.has(t),
+        );
+        if (wanted.length) {
+          await admin.createTopics({
+            waitForLeaders: true,
+            topics: wanted.map((topic) => ({ topic, numPartitions: options.topicPartitions ?? 3 })),
+          });
+        }
+      } finally {
+        await admin.disconnect();
+      }
+      await producer.connect();
+      await consumer.start();
+    },
+    async close() {
+      try {
+        await consumer.close();
+      } finally {
+        stop.abort();
+        await producer.disconnect();
+      }
+    },
+    abort() {
+      stop.abort();
+      consumer.abort();
+    },
+  };
+}

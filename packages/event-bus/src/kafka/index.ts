@@ -1,0 +1,11 @@
+/** The Kafka-driven runtime: the pipeline builder, the consumer and the dead-letter sink. */
+export { createEventPipeline, type EventPipeline, type EventPipelineOptions } from './create-pipeline.js';
+export {
+  type DeadLetterReason,
+  type DeadLetterSink,
+  DLQ_HEADERS,
+  KafkaDeadLetterSink,
+} from './dead-letters.js';
+export { type ConsumerState, EventConsumer, type EventConsumerOptions } from './event-consumer.js';
+export { headerString, type RawRecord } from './records.js';
+export { emptyStats, type PipelineStats } from './stats.js';

@@ -1,0 +1,33 @@
+import type { ChangeEvent } from '../events/change-event.js';
+import type { MetricInput } from '../metrics/entity-metric-event.js';
+import type { Logger } from './logger.js';
+import type { DepsMap, ResolvedDeps } from './token.js';
+
+/** Where a listener puts the metric events it derives from a change. */
+export interface MetricEmitter {
+  add(metric: MetricInput): void;
+}
+
+/** What a handler receives besides the event: the emitter, a logger and its declared dependencies. */
+export type ListenerContext<D extends DepsMap = DepsMap> = ResolvedDeps<D> & {
+  metrics: MetricEmitter;
+  log: Logger;
+};
+
+/** A listener: a pure routing predicate plus a handler that emits metric events. */
+export interface ListenerDefinition<D extends DepsMap = DepsMap> {
+  readonly kind: 'listener';
+  readonly id: string;
+  /** Source tables this listener reads, for docs and for checking that it can handle anything. */
+  readonly tables?: readonly string[];
+  readonly deps: D;
+  canHandle(event: ChangeEvent): boolean;
+  handle(event: ChangeEvent, ctx: ListenerContext<D>): void | Promise<void>;
+}
+
+/** Defines a listener. Handlers must be deterministic: replays must emit the same metric events. */
+export function defineListener<D extends DepsMap = Record<string, never>>(
+  spec: Omit<ListenerDefinition<D>, 'kind' | 'deps'> & { deps?: D },
+): ListenerDefinition<D> {
+  return Object.freeze({ ...spec, kind: 'listener' as const, deps: (spec.deps ?? {}) as D });
+}

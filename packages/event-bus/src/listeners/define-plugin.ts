@@ -1,0 +1,62 @@
+import type { ListenerDefinition } from './define-listener.js';
+import type { DepsMap, ResolvedDeps, Token } from './token.js';
+
+/**
+ * The listener contract version this package implements. A plugin states the version it was written
+ * against; the host refuses versions it does not know instead of failing at run time.
+ */
+export const LISTENER_CONTRACT_VERSION = 1;
+
+/** A service a plugin provides to listeners (its own or other plugins'), built once at boot. */
+export interface ServiceDefinition<T = unknown, D extends DepsMap = DepsMap> {
+  readonly token: Token<T>;
+  readonly deps: D;
+  factory(deps: ResolvedDeps<D>): T | Promise<T>;
+}
+
+/** Defines a service: `provide(imageLookupToken, { prisma: prismaToken }, ({ prisma }) => ...)`. */
+export function provide<T, D extends DepsMap = Record<string, never>>(
+  token: Token<T>,
+  deps: D,
+  factory: (deps: ResolvedDeps<D>) => T | Promise<T>,
+): ServiceDefinition<T, D> {
+  return Object.freeze({ token, deps, factory });
+}
+
+/** A plugin: a named, owned set of listeners and the services they need. */
+export interface PluginDefinition {
+  readonly kind: 'plugin';
+  readonly id: string;
+  /** The owning team, e.g. `@team/media`; shown in errors and on the status page. */
+  readonly owner: string;
+  readonly contractVersion: number;
+  // biome-ignore lint/suspicious/noExplicitAny: listeners keep their own dependency types
+  readonly listeners: readonly ListenerDefinition<any>[];
+  // biome-ignore lint/suspicious/noExplicitAny: services keep their own dependency types
+  readonly services: readonly ServiceDefinition<any, any>[];
+}
+
+/** Defines a plugin. This is the one thing a plugin package exports. */
+export function definePlugin(spec: {
+  id: string;
+  owner: string;
+  // biome-ignore lint/suspicious/noExplicitAny: listeners keep their own dependency types
+  listeners: readonly ListenerDefinition<any>[];
+  // biome-ignore lint/suspicious/noExplicitAny: services keep their own dependency types
+  services?: readonly ServiceDefinition<any, any>[];
+  contractVersion?: number;
+}): PluginDefinition {
+  return Object.freeze({
+    kind: 'plugin' as const,
+    id: spec.id,
+    owner: spec.owner,
+    contractVersion: spec.contractVersion ?? LISTENER_CONTRACT_VERSION,
+    listeners: Object.freeze([...spec.listeners]),
+    services: Object.freeze([...(spec.services ?? [])]),
+  });
+}
+
+/** True for values made by `definePlugin`; used when loading plugin packages by name. */
+export function isPlugin(value: unknown): value is PluginDefinition {
+  return typeof value === 'object' && value !== null && (value as { kind?: unknown }).kind === 'plugin';
+}

@@ -1,0 +1,56 @@
+import { EventBusError } from '../errors.js';
+import type { DeadLetterSink } from '../kafka/dead-letters.js';
+import type { RawRecord } from '../kafka/records.js';
+import type { EntityMetricEvent } from '../metrics/entity-metric-event.js';
+import { decodeMetricMessage } from '../metrics/metric-message.js';
+import type { ApplyResult } from '../sinks/redis/metric-cache-sink.js';
+import { SinkGuard } from './sink-guard.js';
+
+export interface ApplyStageOptions {
+  deadLetters: DeadLetterSink;
+  /** Applies increments to cached hashes exactly once (see MetricCacheSink). */
+  applyToCache(events: EntityMetricEvent[]): Promise<ApplyResult>;
+  /** Queues search-index updates for the entities these events touch. */
+  queueForSearch?(events: EntityMetricEvent[]): Promise<void>;
+  retryBaseMs?: number;
+  retryMaxMs?: number;
+  onApplied?(result: ApplyResult, seconds: number): void;
+  onSinkState?(healthy: boolean, error?: unknown): void;
+}
+
+/**
+ * Metric topic → Redis caches and the search queue. Driven by entity metric events, whoever produced them
+ * (this host after a ClickHouse insert, ClickHouse's Kafka export, a backfill), so every producer's events
+ * keep caches current. Replays are harmless: the cache sink skips positions it already applied, and
+ * queueing an id twice keeps one entry.
+ */
+export class ApplyStage {
+  private readonly guard: SinkGuard;
+
+  constructor(private readonly options: ApplyStageOptions) {
+    this.guard = new SinkGuard(options);
+  }
+
+  get isHealthy(): boolean {
+    return this.guard.isHealthy;
+  }
+
+  /** Applies one batch of metric records; retries the sinks until they accept it or `signal` aborts. */
+  async applyBatch(records: readonly RawRecord[], signal?: AbortSignal): Promise<void> {
+    const events: EntityMetricEvent[] = [];
+    for (const record of records) {
+      try {
+        events.push(decodeMetricMessage(record.value));
+      } catch (error) {
+        const e =
+          error instanceof EventBusError ? error : new EventBusError('EB_DECODE_FAILED', String(error));
+        await this.options.deadLetters.write(record, { code: e.code, message: e.message });
+      }
+    }
+    if (events.length === 0) return;
+    const started = performance.now();
+    const result = await this.guard.run(() => this.options.applyToCache(events), signal);
+    if (this.options.queueForSearch) await this.guard.run(() => this.options.queueForSearch!(events), signal);
+    this.options.onApplied?.(result, (performance.now() - started) / 1000);
+  }
+}

@@ -1,0 +1,150 @@
+import { ListenerError } from '../errors.js';
+import type { ChangeEvent } from '../events/change-event.js';
+import type { ListenerContext, MetricEmitter } from '../listeners/define-listener.js';
+import type { Logger } from '../listeners/logger.js';
+import {
+  type EntityMetricEvent,
+  MAX_EVENTS_PER_CHANGE,
+  type MetricInput,
+} from '../metrics/entity-metric-event.js';
+import { metricEventId } from '../metrics/event-id.js';
+import { backoffDelay, sleep } from './backoff.js';
+import type { PluginContainer } from './plugin-container.js';
+import type { RegisteredListener } from './validate-plugins.js';
+
+/** A listener that still failed after its retries; the change goes to the dead-letter topic for it. */
+export interface ListenerFailure {
+  listenerId: string;
+  pluginId: string;
+  error: ListenerError;
+  attempts: number;
+}
+
+/** What dispatching one change produced. */
+export interface DispatchResult {
+  metrics: EntityMetricEvent[];
+  failures: ListenerFailure[];
+  /** How many listeners accepted the change (0 means nobody cares about this table). */
+  handledBy: number;
+}
+
+export interface DispatcherOptions {
+  /** Attempts per listener and change before it is dead-lettered (first try included). */
+  maxAttempts?: number;
+  retryBaseMs?: number;
+  retryMaxMs?: number;
+  logger: Logger;
+  /** Aborting skips the remaining backoff waits (shutdown). */
+  signal?: AbortSignal;
+  /** Called after each listener run, for per-listener metrics. */
+  onListenerRun?(listenerId: string, outcome: 'ok' | 'retry' | 'failed', seconds: number): void;
+}
+
+interface BoundListener extends RegisteredListener {
+  log: Logger;
+  deps: Record<string, unknown>;
+}
+
+/**
+ * Routes a change to every listener whose `canHandle` accepts it and collects the metric events they emit,
+ * stamped with deterministic ids and their origin position. Listeners run in registration order, so the
+ * sequence numbers of a change's events are stable across replays.
+ */
+export class Dispatcher {
+  private readonly bound: BoundListener[];
+  private readonly maxAttempts: number;
+
+  constructor(
+    listeners: readonly RegisteredListener[],
+    container: PluginContainer,
+    private readonly options: DispatcherOptions,
+  ) {
+    this.maxAttempts = options.maxAttempts ?? 3;
+    this.bound = listeners.map((r) => ({
+      ...r,
+      deps: container.resolve(r.listener.deps),
+      log: options.logger.child({ plugin: r.pluginId, listener: r.listener.id }),
+    }));
+  }
+
+  /** The listener ids, in dispatch order. */
+  get listenerIds(): string[] {
+    return this.bound.map((b) => b.listener.id);
+  }
+
+  /** Dispatches one change. `only` restricts it to one listener (used when redriving a dead letter). */
+  async dispatch(event: ChangeEvent, only?: string): Promise<DispatchResult> {
+    const result: DispatchResult = { metrics: [], failures: [], handledBy: 0 };
+    for (const entry of this.bound) {
+      if (only !== undefined && entry.listener.id !== only) continue;
+      if (!entry.listener.canHandle(event)) continue;
+      result.handledBy++;
+      const outcome = await this.runWithRetries(entry, event);
+      if ('failure' in outcome) result.failures.push(outcome.failure);
+      else result.metrics.push(...outcome.inputs.map((m, i) => this.stamp(event, entry.listener.id, m, i)));
+    }
+    if (result.metrics.length > MAX_EVENTS_PER_CHANGE) {
+      throw new RangeError(
+        `change ${event.id} produced ${result.metrics.length} metric events (max ${MAX_EVENTS_PER_CHANGE})`,
+      );
+    }
+    const base = Number(event.position.offset) * MAX_EVENTS_PER_CHANGE;
+    result.metrics.forEach((m, i) => {
+      m.originSeq = base + i;
+    });
+    return result;
+  }
+
+  private async runWithRetries(
+    entry: BoundListener,
+    event: ChangeEvent,
+  ): Promise<{ inputs: MetricInput[] } | { failure: ListenerFailure }> {
+    for (let attempt = 1; ; attempt++) {
+      const inputs: MetricInput[] = [];
+      const metrics: MetricEmitter = { add: (m) => void inputs.push(m) };
+      const started = performance.now();
+      try {
+        await entry.listener.handle(event, { ...entry.deps, log: entry.log, metrics } as ListenerContext);
+        this.options.onListenerRun?.(entry.listener.id, 'ok', (performance.now() - started) / 1000);
+        return { inputs };
+      } catch (cause) {
+        const error = new ListenerError(entry.listener.id, cause);
+        const last = attempt >= this.maxAttempts || this.options.signal?.aborted;
+        this.options.onListenerRun?.(
+          entry.listener.id,
+          last ? 'failed' : 'retry',
+          (performance.now() - started) / 1000,
+        );
+        entry.log.warn({ err: error, change: event.id, attempt }, 'listener failed');
+        if (last)
+          return {
+            failure: { listenerId: entry.listener.id, pluginId: entry.pluginId, error, attempts: attempt },
+          };
+        await sleep(
+          backoffDelay(attempt, this.options.retryBaseMs ?? 100, this.options.retryMaxMs ?? 5_000),
+          this.options.signal,
+        );
+      }
+    }
+  }
+
+  private stamp(event: ChangeEvent, listenerId: string, m: MetricInput, index: number): EntityMetricEvent {
+    if (!Number.isSafeInteger(m.entityId) || !Number.isSafeInteger(m.metricValue)) {
+      throw new ListenerError(
+        listenerId,
+        new TypeError(`metric ${m.metricType} has a non-integer id or value`),
+      );
+    }
+    return {
+      eventId: metricEventId(event.id, listenerId, index),
+      entityType: m.entityType,
+      entityId: m.entityId,
+      userId: m.userId ?? 0,
+      metricType: m.metricType,
+      metricValue: m.metricValue,
+      createdAt: m.createdAt ?? event.occurredAt,
+      origin: `${event.position.topic}:${event.position.partition}`,
+      originSeq: 0,
+    };
+  }
+}
