@@ -2,11 +2,12 @@ export type { ChangeEvent, ChangeOp, ChangeSource, KafkaPosition } from './chang
 export { currentRow } from './change-event.js';
 export { DEFAULT_CLICKHOUSE_ID_COLUMN, decodeClickHouseRow } from './clickhouse-rows.js';
 export { parseClickHouseDateTime } from './clickhouse-time.js';
+export { decodeConnectDecimal } from './connect-decimal.js';
 export { decodeDebezium } from './debezium.js';
 export { createDecoder, type Decoder, type DecoderOptions } from './decode.js';
 export { parseJson } from './json-text.js';
 export type { DecodeResult, KafkaRecord, SkipReason } from './kafka-record.js';
-export { type ConnectSchema, convertRow, convertValue, decodeConnectDecimal } from './postgres-types.js';
+export { type ConnectSchema, convertRow, convertValue } from './postgres-types.js';
 export {
   type ClickHouseTopicRoute,
   createTopicRouter,

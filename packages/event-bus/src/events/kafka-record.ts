@@ -10,6 +10,8 @@ export interface KafkaRecord {
   /** Null for a tombstone. */
   value: Buffer | null;
   headers?: Readonly<Record<string, unknown>>;
+  /** The record's Kafka timestamp (ms, as text). Not used for `occurredAt`: it is not when the row changed. */
+  timestamp?: string;
 }
 
 /** Why a message produced no event. Skips are normal traffic, not errors. */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { type ConnectSchema, convertRow, convertValue, decodeConnectDecimal } from './postgres-types.js';
+import { decodeConnectDecimal } from './connect-decimal.js';
+import { type ConnectSchema, convertRow, convertValue } from './postgres-types.js';
 
 const logical = (name: string, type = 'int64', parameters?: Record<string, string>): ConnectSchema => ({
   type,

@@ -1,4 +1,5 @@
 import { DecodeError } from '../errors.js';
+import { decodeConnectDecimal } from './connect-decimal.js';
 import { epochToDate } from './epoch.js';
 
 /** A Kafka Connect schema node as JsonConverter embeds it (`schemas.enable=true`). */
@@ -62,24 +63,6 @@ const converters: Record<string, Converter> = {
 function daysToIsoDate(value: unknown, column: string): string {
   if (typeof value !== 'number' || !Number.isInteger(value)) throw bad(column, 'days since epoch', value);
   return new Date(value * 86_400_000).toISOString().slice(0, 10);
-}
-
-/**
- * Decodes a Connect `Decimal` (base64 of the big-endian two's-complement unscaled value) to exact
- * decimal text, e.g. `AeII` with scale 4 → `'12.3400'`. Strings, never floats: money must not round.
- */
-export function decodeConnectDecimal(base64: string, scale: number, column = '?'): string {
-  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(base64) || !Number.isInteger(scale) || scale < 0) {
-    throw bad(column, 'base64 decimal bytes with a non-negative scale', base64);
-  }
-  const bytes = Buffer.from(base64, 'base64');
-  let unscaled = 0n;
-  for (const byte of bytes) unscaled = (unscaled << 8n) | BigInt(byte);
-  if (bytes.length > 0 && (bytes[0]! & 0x80) !== 0) unscaled -= 1n << BigInt(bytes.length * 8);
-  const digits = (unscaled < 0n ? -unscaled : unscaled).toString().padStart(scale + 1, '0');
-  const sign = unscaled < 0n ? '-' : '';
-  if (scale === 0) return sign + digits;
-  return `${sign}${digits.slice(0, -scale)}.${digits.slice(-scale)}`;
 }
 
 /** Converts one value per its Connect schema; null stays null. */
