@@ -18,8 +18,8 @@ type Json = Record<string, unknown>;
 export function decodeDebezium(record: KafkaRecord, route: DebeziumTableRoute): DecodeResult {
   if (record.value === null) return skip('tombstone');
   const { payload, schema } = unwrapConnect(parseMessagePart(record, 'value'));
-  if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) throw unknownShape(record);
-  const envelope = payload as Json;
+  if (!isJsonObject(payload)) throw unknownShape(record);
+  const envelope = payload;
   if ('ddl' in envelope || 'tableChanges' in envelope) return skip('schema-change');
   if (typeof envelope.status === 'string' && 'id' in envelope) return skip('transaction');
 
