@@ -66,7 +66,10 @@ export class SinkError extends EventBusError {
   readonly sink: string;
 
   constructor(sink: string, message: string, options: { retriable?: boolean; cause?: unknown } = {}) {
-    super('EB_SINK_UNAVAILABLE', `sink "${sink}": ${message}`, { retriable: options.retriable ?? true, cause: options.cause });
+    super('EB_SINK_UNAVAILABLE', `sink "${sink}": ${message}`, {
+      retriable: options.retriable ?? true,
+      cause: options.cause,
+    });
     this.sink = sink;
   }
 }

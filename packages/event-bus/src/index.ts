@@ -1,5 +1,29 @@
 /**
- * The event-bus contract: change events, listeners, plugins and typed tokens.
- * Implementations (Kafka, sinks, test kit) live behind subpath exports.
+ * @engagement/event-bus: the contract every listener package builds on. Change events and their decoders,
+ * listeners, plugins, typed tokens, metric events and the error catalog. Implementations live behind
+ * subpath exports: `./kafka`, `./runtime`, `./sinks/clickhouse`, `./sinks/redis`, `./sinks/search`, `./testing`.
  */
-export const CONTRACT_VERSION = 1 as const;
+export * from './errors.js';
+export * from './events/index.js';
+export {
+  defineListener,
+  type ListenerContext,
+  type ListenerDefinition,
+  type MetricEmitter,
+} from './listeners/define-listener.js';
+export {
+  definePlugin,
+  isPlugin,
+  LISTENER_CONTRACT_VERSION,
+  type PluginDefinition,
+  provide,
+  type ServiceDefinition,
+} from './listeners/define-plugin.js';
+export { type Logger, silentLogger } from './listeners/logger.js';
+export { createToken, type DepsMap, type ResolvedDeps, type Token } from './listeners/token.js';
+export {
+  type EntityMetricEvent,
+  MAX_EVENTS_PER_CHANGE,
+  type MetricInput,
+} from './metrics/entity-metric-event.js';
+export { decodeMetricMessage, encodeMetricMessage } from './metrics/metric-message.js';

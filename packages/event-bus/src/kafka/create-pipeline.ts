@@ -1,13 +1,14 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Redis } from 'ioredis';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
+import type { Decoder } from '../events/decode.js';
 import type { PluginDefinition } from '../listeners/define-plugin.js';
 import { type Logger, silentLogger } from '../listeners/logger.js';
 import type { EntityMetricEvent } from '../metrics/entity-metric-event.js';
 import { encodeMetricMessage } from '../metrics/metric-message.js';
 import { ApplyStage } from '../runtime/apply-stage.js';
 import { Dispatcher } from '../runtime/dispatcher.js';
-import { type ChangeDecoder, IngestStage } from '../runtime/ingest-stage.js';
+import { IngestStage } from '../runtime/ingest-stage.js';
 import { type HostProvision, PluginContainer } from '../runtime/plugin-container.js';
 import { validatePlugins } from '../runtime/validate-plugins.js';
 import { MetricEventStore } from '../sinks/clickhouse/metric-event-store.js';
@@ -24,7 +25,7 @@ export interface EventPipelineOptions {
   groupId: string;
   plugins: readonly PluginDefinition[];
   provisions?: readonly HostProvision[];
-  decode: ChangeDecoder;
+  decode: Decoder;
   sourceTopics: (string | RegExp)[];
   /** Topics to create at start if missing (e.g. Debezium topics of the tables listeners declare). */
   createTopics?: string[];

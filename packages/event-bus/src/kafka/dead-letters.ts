@@ -1,5 +1,5 @@
 import type { Producer } from 'kafkajs';
-import type { RawRecord } from './records.js';
+import type { KafkaRecord } from '../events/kafka-record.js';
 
 /** Header names on dead-letter records. */
 export const DLQ_HEADERS = {
@@ -24,7 +24,7 @@ export interface DeadLetterReason {
 
 /** Something that durably stores a failed record, so its partition can move on. */
 export interface DeadLetterSink {
-  write(record: RawRecord, reason: DeadLetterReason): Promise<void>;
+  write(record: KafkaRecord, reason: DeadLetterReason): Promise<void>;
 }
 
 /**
@@ -36,10 +36,10 @@ export class KafkaDeadLetterSink implements DeadLetterSink {
   constructor(
     private readonly producer: Producer,
     private readonly topic: string,
-    private readonly onWritten?: (reason: DeadLetterReason, record: RawRecord) => void,
+    private readonly onWritten?: (reason: DeadLetterReason, record: KafkaRecord) => void,
   ) {}
 
-  async write(record: RawRecord, reason: DeadLetterReason): Promise<void> {
+  async write(record: KafkaRecord, reason: DeadLetterReason): Promise<void> {
     const headers: Record<string, string> = {
       [DLQ_HEADERS.code]: reason.code,
       [DLQ_HEADERS.message]: reason.message.slice(0, 4_000),

@@ -1,8 +1,8 @@
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
+import type { KafkaRecord } from '../events/kafka-record.js';
 import type { Logger } from '../listeners/logger.js';
 import type { ApplyStage } from '../runtime/apply-stage.js';
 import type { CommitOffsets, IngestStage } from '../runtime/ingest-stage.js';
-import type { RawRecord } from './records.js';
 
 export interface EventConsumerOptions {
   kafka: Kafka;
@@ -189,7 +189,7 @@ export class EventConsumer {
   readonly commitSource = (offsets: CommitOffsets): Promise<void> => this.commit(offsets);
 }
 
-function toRecord(topic: string, partition: number, m: KafkaMessage): RawRecord {
+function toRecord(topic: string, partition: number, m: KafkaMessage): KafkaRecord {
   return {
     topic,
     partition,
@@ -197,6 +197,5 @@ function toRecord(topic: string, partition: number, m: KafkaMessage): RawRecord 
     key: m.key,
     value: m.value,
     headers: m.headers,
-    timestamp: m.timestamp,
   };
 }

@@ -7,5 +7,5 @@ export {
   KafkaDeadLetterSink,
 } from './dead-letters.js';
 export { type ConsumerState, EventConsumer, type EventConsumerOptions } from './event-consumer.js';
-export { headerString, type RawRecord } from './records.js';
+export { headerString } from './records.js';
 export { emptyStats, type PipelineStats } from './stats.js';

@@ -1,20 +1,9 @@
-import type { IHeaders } from 'kafkajs';
+import type { KafkaRecord } from '../events/kafka-record.js';
 
-/** A Kafka record as the runtime sees it, independent of the client library's batch types. */
-export interface RawRecord {
-  topic: string;
-  partition: number;
-  offset: string;
-  key: Buffer | null;
-  value: Buffer | null;
-  headers?: IHeaders;
-  timestamp?: string;
-}
-
-/** Reads a header as a string (kafkajs gives Buffers). */
-export function headerString(record: RawRecord, name: string): string | undefined {
+/** Reads a header as a string (kafkajs delivers Buffers, possibly several per name). */
+export function headerString(record: KafkaRecord, name: string): string | undefined {
   const v = record.headers?.[name];
-  if (v === undefined) return undefined;
+  if (v === undefined || v === null) return undefined;
   const first = Array.isArray(v) ? v[0] : v;
-  return first === undefined ? undefined : first.toString();
+  return first === undefined || first === null ? undefined : String(first);
 }

@@ -1,6 +1,6 @@
 import { EventBusError } from '../errors.js';
+import type { KafkaRecord } from '../events/kafka-record.js';
 import type { DeadLetterSink } from '../kafka/dead-letters.js';
-import type { RawRecord } from '../kafka/records.js';
 import type { EntityMetricEvent } from '../metrics/entity-metric-event.js';
 import { decodeMetricMessage } from '../metrics/metric-message.js';
 import type { ApplyResult } from '../sinks/redis/metric-cache-sink.js';
@@ -36,7 +36,7 @@ export class ApplyStage {
   }
 
   /** Applies one batch of metric records; retries the sinks until they accept it or `signal` aborts. */
-  async applyBatch(records: readonly RawRecord[], signal?: AbortSignal): Promise<void> {
+  async applyBatch(records: readonly KafkaRecord[], signal?: AbortSignal): Promise<void> {
     const events: EntityMetricEvent[] = [];
     for (const record of records) {
       try {

@@ -1,15 +1,11 @@
 import { EventBusError } from '../errors.js';
-import type { ChangeEvent } from '../events/change-event.js';
+import type { Decoder } from '../events/decode.js';
+import type { KafkaRecord } from '../events/kafka-record.js';
 import type { DeadLetterSink } from '../kafka/dead-letters.js';
-import { headerString, type RawRecord } from '../kafka/records.js';
+import { headerString } from '../kafka/records.js';
 import type { EntityMetricEvent } from '../metrics/entity-metric-event.js';
 import type { Dispatcher } from './dispatcher.js';
 import { SinkGuard } from './sink-guard.js';
-
-/** Turns a record into a change event, or says why it carries none (tombstone, heartbeat…). */
-export type ChangeDecoder = (
-  record: RawRecord,
-) => { kind: 'event'; event: ChangeEvent } | { kind: 'skip'; reason: string };
 
 /** Header a redrive sets so only the listener that failed runs again. */
 export const REDRIVE_LISTENER_HEADER = 'eb.redrive.listener';
@@ -18,7 +14,7 @@ export const REDRIVE_LISTENER_HEADER = 'eb.redrive.listener';
 export type CommitOffsets = { topic: string; partition: number; offset: string }[];
 
 export interface IngestStageOptions {
-  decode: ChangeDecoder;
+  decode: Decoder;
   dispatcher: Dispatcher;
   deadLetters: DeadLetterSink;
   /** Durably stores metric events (ClickHouse); throws a retriable error while it is down. */
@@ -34,7 +30,7 @@ export interface IngestStageOptions {
   maxBufferedRows?: number;
   retryBaseMs?: number;
   retryMaxMs?: number;
-  onSkip?(record: RawRecord, reason: string): void;
+  onSkip?(record: KafkaRecord, reason: string): void;
   onFlush?(rows: number, seconds: number): void;
   onSinkState?(healthy: boolean, error?: unknown): void;
 }
@@ -80,8 +76,8 @@ export class IngestStage {
   }
 
   /** Processes one record: decode, dispatch, buffer; failures go to the dead-letter topic. */
-  async process(record: RawRecord): Promise<void> {
-    let decoded: ReturnType<ChangeDecoder>;
+  async process(record: KafkaRecord): Promise<void> {
+    let decoded: ReturnType<Decoder>;
     try {
       decoded = this.options.decode(record);
     } catch (error) {
@@ -160,7 +156,7 @@ export class IngestStage {
     this.options.onFlush?.(rows.length, (performance.now() - started) / 1000);
   }
 
-  private markProcessed(record: RawRecord): void {
+  private markProcessed(record: KafkaRecord): void {
     const next = (BigInt(record.offset) + 1n).toString();
     this.processed.set(`${record.topic}:${record.partition}`, {
       topic: record.topic,

@@ -1,2 +1,10 @@
-/** Test kit for listener authors: event builders, in-memory sinks, a test host. */
-export {};
+/**
+ * Test kit for listener authors: event builders that go through the real decoder, in-memory sinks with
+ * the production semantics, `runListener` and `startTestHost`. Runner-agnostic: no spies inside.
+ */
+export { FAKE_TOPIC_PREFIX, type FakeChange, fakeEvent, type TableChanges } from './fake-events.js';
+export { InMemoryDeadLetters } from './in-memory-dead-letters.js';
+export { InMemoryMetricCache } from './in-memory-metric-cache.js';
+export { InMemoryMetricStore } from './in-memory-metric-store.js';
+export { runListener } from './run-listener.js';
+export { override, startTestHost, type TestHost, type TestHostOptions } from './test-host.js';

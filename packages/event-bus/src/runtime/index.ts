@@ -1,0 +1,17 @@
+/** The Kafka-independent runtime: plugin validation and container, dispatcher, the two stages. */
+export { ApplyStage, type ApplyStageOptions } from './apply-stage.js';
+export {
+  Dispatcher,
+  type DispatcherOptions,
+  type DispatchResult,
+  type ListenerFailure,
+} from './dispatcher.js';
+export {
+  type CommitOffsets,
+  IngestStage,
+  type IngestStageOptions,
+  REDRIVE_LISTENER_HEADER,
+} from './ingest-stage.js';
+export { type HostProvision, PluginContainer } from './plugin-container.js';
+export { SinkGuard } from './sink-guard.js';
+export { type RegisteredListener, validatePlugins } from './validate-plugins.js';

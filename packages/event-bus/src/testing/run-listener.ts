@@ -1,0 +1,37 @@
+import type { ChangeEvent } from '../events/change-event.js';
+import type { ListenerDefinition } from '../listeners/define-listener.js';
+import { definePlugin } from '../listeners/define-plugin.js';
+import { silentLogger } from '../listeners/logger.js';
+import type { DepsMap, ResolvedDeps } from '../listeners/token.js';
+import type { EntityMetricEvent } from '../metrics/entity-metric-event.js';
+import { Dispatcher } from '../runtime/dispatcher.js';
+import { PluginContainer } from '../runtime/plugin-container.js';
+import { validatePlugins } from '../runtime/validate-plugins.js';
+import type { FakeChange } from './fake-events.js';
+
+/**
+ * Runs one listener on one change with the given dependency instances, through the real dispatcher, and
+ * returns the metric events it emitted. Returns `[]` when `canHandle` declines the change; a handler
+ * error is thrown (no retries), so a test sees it directly.
+ */
+export async function runListener<D extends DepsMap>(
+  listener: ListenerDefinition<D>,
+  change: ChangeEvent | FakeChange,
+  deps: ResolvedDeps<D> = {} as ResolvedDeps<D>,
+): Promise<EntityMetricEvent[]> {
+  const event = 'record' in change ? change.event : change;
+  const provisions = Object.entries(listener.deps).map(([name, token]) => ({
+    token,
+    value: (deps as Record<string, unknown>)[name],
+  }));
+  const plugin = definePlugin({ id: `test:${listener.id}`, owner: 'test', listeners: [listener] });
+  const registered = validatePlugins(
+    [plugin],
+    provisions.map((p) => p.token),
+  );
+  const container = await PluginContainer.create([plugin], provisions);
+  const dispatcher = new Dispatcher(registered, container, { logger: silentLogger, maxAttempts: 1 });
+  const result = await dispatcher.dispatch(event);
+  if (result.failures[0]) throw result.failures[0].error.cause ?? result.failures[0].error;
+  return result.metrics;
+}
