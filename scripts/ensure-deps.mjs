@@ -1,0 +1,17 @@
+// Installs what a fresh clone lacks before `npm test` / `npm start`: npm packages when node_modules is
+// missing or older than the lockfile. Maven jars are resolved by the stack script on first `up`.
+// Plain Node on purpose: it must run before any dependency exists.
+import { execFileSync } from 'node:child_process';
+import { existsSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const lock = join(root, 'package-lock.json');
+const installed = join(root, 'node_modules', '.package-lock.json');
+
+const stale = !existsSync(installed) || statSync(installed).mtimeMs < statSync(lock).mtimeMs;
+if (stale) {
+  console.log('[ensure-deps] installing npm packages (npm ci)…');
+  execFileSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: root, stdio: 'inherit' });
+}
