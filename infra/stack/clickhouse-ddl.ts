@@ -1,0 +1,23 @@
+/**
+ * Applies infra/clickhouse/*.sql and exits. Run as a child process by the ClickHouse part:
+ * chDB holds its data path for the life of a process, and whoever calls stackUp() (a CLI,
+ * Vitest's global setup) must not end up owning the engine the tests and host open next.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { openClickHouse, splitStatements } from './clickhouse-client.js';
+import { clickhouseDdlDir } from './paths.js';
+
+const client = await openClickHouse(process.env);
+try {
+  for (const file of readdirSync(clickhouseDdlDir)
+    .filter((f) => f.endsWith('.sql'))
+    .sort()) {
+    for (const statement of splitStatements(readFileSync(join(clickhouseDdlDir, file), 'utf8'))) {
+      await client.command({ query: statement });
+    }
+    console.log(file);
+  }
+} finally {
+  await client.close();
+}
