@@ -1,0 +1,153 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Kafka, logLevel } from 'kafkajs';
+import { jvmFlags, writeLog4jConfig } from '../log4j.js';
+import { classpath } from '../maven.js';
+import type { Part, StackContext } from '../part.js';
+import { choosePort } from '../ports.js';
+import {
+  cmdlineIncludes,
+  isAlive,
+  isPortOpen,
+  readPid,
+  removePid,
+  runChecked,
+  spawnDetached,
+  stopPid,
+  waitFor,
+  writePid,
+} from '../process.js';
+
+const MAIN = 'kafka.Kafka';
+
+function files(ctx: StackContext) {
+  const dir = ctx.paths.part('kafka');
+  return {
+    dir,
+    data: join(dir, 'data'),
+    config: join(dir, 'server.properties'),
+    log4j: join(dir, 'log4j2.properties'),
+    clusterId: join(dir, 'cluster.id'),
+    pid: ctx.paths.pidFile('kafka'),
+    log: ctx.paths.log('kafka'),
+  };
+}
+
+function runningPid(ctx: StackContext): number | undefined {
+  const pid = readPid(files(ctx).pid);
+  return pid && isAlive(pid) && cmdlineIncludes(pid, MAIN) ? pid : undefined;
+}
+
+function serverProperties(f: ReturnType<typeof files>, port: number, controllerPort: number): string {
+  return `${[
+    // Combined broker+controller with a static one-voter quorum: the smallest KRaft cluster.
+    'process.roles=broker,controller',
+    'node.id=1',
+    `controller.quorum.voters=1@127.0.0.1:${controllerPort}`,
+    `listeners=PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}`,
+    `advertised.listeners=PLAINTEXT://127.0.0.1:${port}`,
+    'controller.listener.names=CONTROLLER',
+    'inter.broker.listener.name=PLAINTEXT',
+    'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
+    `log.dirs=${f.data}`,
+    'num.partitions=3',
+    'auto.create.topics.enable=true',
+    // One broker: every internal topic must accept replication factor 1 or it never gets created.
+    'offsets.topic.replication.factor=1',
+    'transaction.state.log.replication.factor=1',
+    'transaction.state.log.min.isr=1',
+    'share.coordinator.state.topic.replication.factor=1',
+    'share.coordinator.state.topic.min.isr=1',
+    // Tests create consumer groups constantly; the default 3 s delay would add up.
+    'group.initial.rebalance.delay.ms=0',
+  ].join('\n')}\n`;
+}
+
+async function brokerAnswers(port: number): Promise<boolean> {
+  const admin = new Kafka({
+    clientId: 'stack-probe',
+    brokers: [`127.0.0.1:${port}`],
+    logLevel: logLevel.NOTHING,
+    retry: { retries: 0 },
+  }).admin();
+  try {
+    await admin.connect();
+    const cluster = await admin.describeCluster();
+    return cluster.brokers.length > 0 && cluster.controller !== null;
+  } finally {
+    await admin.disconnect().catch(() => {});
+  }
+}
+
+export const kafkaPart: Part = {
+  name: 'kafka',
+  logFile: (ctx) => files(ctx).log,
+
+  async status(ctx) {
+    const pid = runningPid(ctx);
+    const port = ctx.ports.kafka;
+    const up = pid !== undefined && port !== undefined && (await isPortOpen(port));
+    return { name: 'kafka', state: up ? 'up' : 'down', pid, port };
+  },
+
+  async up(ctx) {
+    const f = files(ctx);
+    const existing = runningPid(ctx);
+    if (existing && ctx.ports.kafka && (await brokerAnswers(ctx.ports.kafka).catch(() => false)))
+      return { outcome: 'running' };
+    if (existing) await stopPid(existing);
+    removePid(f.pid);
+
+    const cp = await classpath('kafka');
+    const port = await choosePort('kafka', ctx.ports);
+    const controllerPort = await choosePort('kafkaController', ctx.ports);
+    mkdirSync(f.data, { recursive: true });
+    writeFileSync(f.config, serverProperties(f, port, controllerPort));
+    writeLog4jConfig(f.log4j, {
+      'kafka.request.logger': 'WARN',
+      'org.apache.kafka.common.utils.AppInfoParser': 'WARN',
+    });
+
+    if (!existsSync(join(f.data, 'meta.properties'))) {
+      // Same as `kafka-storage.sh format`: KRaft refuses to start on an unformatted log dir.
+      const clusterId = existsSync(f.clusterId)
+        ? readFileSync(f.clusterId, 'utf8').trim()
+        : randomBytes(16).toString('base64url');
+      writeFileSync(f.clusterId, `${clusterId}\n`);
+      await runChecked('java', [
+        `-Dlog4j2.configurationFile=${f.log4j}`,
+        '-cp',
+        cp,
+        'kafka.tools.StorageTool',
+        'format',
+        '-t',
+        clusterId,
+        '-c',
+        f.config,
+        '--ignore-formatted',
+      ]);
+    }
+
+    const pid = spawnDetached('java', [...jvmFlags(f.log4j, '512m'), '-cp', cp, MAIN, f.config], {
+      log: f.log,
+      cwd: f.dir,
+    });
+    writePid(f.pid, pid);
+    await waitFor('kafka port', () => isPortOpen(port), { timeoutMs: 60_000, pid });
+    await waitFor('kafka metadata', () => brokerAnswers(port), { timeoutMs: 60_000, pid, intervalMs: 500 });
+    return { outcome: 'started', detail: `pid ${pid}, port ${port}` };
+  },
+
+  async down(ctx) {
+    const f = files(ctx);
+    const pid = runningPid(ctx);
+    removePid(f.pid);
+    if (!pid) return 'not running';
+    // Controlled shutdown of a lone combined node is quick; the grace covers a slow log flush.
+    return `${await stopPid(pid, 30_000)} (pid ${pid})`;
+  },
+
+  env: (ctx): Record<string, string> =>
+    ctx.ports.kafka ? { KAFKA_BROKERS: `127.0.0.1:${ctx.ports.kafka}` } : {},
+};
