@@ -1,0 +1,74 @@
+/**
+ * npm run stack -- up | down [--purge] | reset | status | logs [part] [lines] | deps | env
+ */
+import { readStackEnv } from './env.js';
+import { fetchDeps, parts, StackError, stackDown, stackLogs, stackStatus, stackUp } from './index.js';
+import { stackPaths } from './paths.js';
+
+const usage = `usage: npm run stack -- <command>
+  up                 start every part that is not running; writes ${stackPaths().envFile}
+  down [--purge]     stop what the stack started; --purge also deletes the stack directory
+  reset              down --purge
+  status             each part: state, pid, port
+  logs [part] [n]    last n (50) lines of a part's log; parts: ${parts
+    .filter((p) => p.logFile)
+    .map((p) => p.name)
+    .join(', ')}
+  deps               only resolve the Maven jars (Kafka, Connect, Debezium), e.g. for CI
+  env                print the env file
+Environment: STACK_DIR (default <repo>/.stack), CLICKHOUSE_URL, MEILISEARCH_URL, MAVEN_REPO_LOCAL`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'up':
+      await stackUp();
+      return 0;
+    case 'down':
+      await stackDown({ purge: rest.includes('--purge') });
+      return 0;
+    case 'reset':
+      await stackDown({ purge: true });
+      return 0;
+    case 'status': {
+      const statuses = await stackStatus();
+      for (const s of statuses) {
+        const cols = [
+          s.name.padEnd(11),
+          s.state.padEnd(11),
+          `pid ${s.pid ?? '-'}`.padEnd(11),
+          `port ${s.port ?? '-'}`.padEnd(11),
+          s.detail ?? '',
+        ];
+        console.log(cols.join(' ').trimEnd());
+      }
+      return statuses.some((s) => s.state === 'down' || s.state === 'unreachable') ? 3 : 0;
+    }
+    case 'logs': {
+      const names = rest[0] ? [rest[0]] : parts.filter((p) => p.logFile).map((p) => p.name);
+      const lines = Number(rest[1] ?? 50);
+      for (const name of names) console.log(`--- ${name} ---\n${stackLogs(name, lines)}`);
+      return 0;
+    }
+    case 'deps': {
+      const t0 = Date.now();
+      await fetchDeps();
+      console.log(`maven classpaths ready in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
+      return 0;
+    }
+    case 'env':
+      for (const [k, v] of Object.entries(readStackEnv())) console.log(`${k}=${v}`);
+      return 0;
+    default:
+      console.error(usage);
+      return command ? 2 : 0;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    console.error(err instanceof StackError ? err.message : err);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,154 @@
+import { mkdirSync, rmSync } from 'node:fs';
+import { type StackEnv, writeStackEnv } from './env.js';
+import { withLock } from './lock.js';
+import { resolveAll } from './maven.js';
+import type { Part, PartStatus, StackContext, UpOutcome } from './part.js';
+import { clickhousePart } from './parts/clickhouse.js';
+import { connectPart } from './parts/connect.js';
+import { kafkaPart } from './parts/kafka.js';
+import { meilisearchPart } from './parts/meilisearch.js';
+import { postgresPart } from './parts/postgres.js';
+import { redisPart } from './parts/redis.js';
+import { stackPaths } from './paths.js';
+import { readPorts, savePorts } from './ports.js';
+import { tailFile } from './process.js';
+import { stackVersions } from './versions.js';
+
+export { openClickHouse } from './clickhouse-client.js';
+export { readStackEnv, type StackEnv } from './env.js';
+export type { PartStatus } from './part.js';
+
+/** Start order matters only for connect, which needs Kafka and Postgres; status lists in this order. */
+export const parts: Part[] = [
+  postgresPart,
+  redisPart,
+  kafkaPart,
+  connectPart,
+  clickhousePart,
+  meilisearchPart,
+];
+
+export interface StackUpOptions {
+  /** Where progress lines go; defaults to console.log. */
+  log?: (line: string) => void;
+}
+
+export class StackError extends Error {}
+
+function context(log: (line: string) => void): StackContext {
+  const paths = stackPaths();
+  for (const dir of [paths.dir, paths.logs, paths.run]) mkdirSync(dir, { recursive: true });
+  return { paths, ports: readPorts(), say: log };
+}
+
+const seconds = (ms: number) => `${(ms / 1000).toFixed(1)}s`.padStart(6);
+
+/**
+ * Brings every part up, starting only what is not already healthy, writes <stackDir>/stack.env
+ * and returns its settings. Rejects with the failing parts' log tails when any part fails.
+ */
+export async function stackUp(opts: StackUpOptions = {}): Promise<StackEnv> {
+  const say = opts.log ?? ((line: string) => console.log(line));
+  const ctx = context(say);
+  return withLock(`${ctx.paths.run}/stack.lock`, async () => {
+    const failures: string[] = [];
+    const started = Date.now();
+
+    const step = async (name: string, fn: () => Promise<UpOutcome>, part?: Part): Promise<boolean> => {
+      const t0 = Date.now();
+      try {
+        const r = await fn();
+        savePorts(ctx.ports);
+        say(
+          `  ${name.padEnd(11)} ${r.outcome.padEnd(8)} ${seconds(Date.now() - t0)}  ${r.detail ?? ''}`.trimEnd(),
+        );
+        return true;
+      } catch (err) {
+        say(
+          `  ${name.padEnd(11)} FAILED   ${seconds(Date.now() - t0)}  ${(err as Error).message.split('\n')[0]}`,
+        );
+        const log = part?.logFile
+          ? `\n--- last 30 lines of ${part.logFile(ctx)} ---\n${tailFile(part.logFile(ctx), 30)}`
+          : '';
+        failures.push(`${name}: ${(err as Error).message}${log}`);
+        // Leave nothing half-started behind: a failed part is stopped, its log kept.
+        if (part) await part.down(ctx).catch(() => {});
+        return false;
+      }
+    };
+    const partStep = (part: Part) => step(part.name, () => part.up(ctx), part);
+
+    say(`stack up (${ctx.paths.dir})`);
+    const deps = step('maven', async () => {
+      await resolveAll();
+      return { outcome: 'running', detail: 'classpaths ready (infra/maven/*/pom.xml)' };
+    });
+    const [pgOk, , kafkaOk] = await Promise.all([
+      partStep(postgresPart),
+      partStep(redisPart),
+      deps.then((ok) => (ok ? partStep(kafkaPart) : false)),
+      partStep(clickhousePart),
+      partStep(meilisearchPart),
+    ]);
+    if (pgOk && kafkaOk) await partStep(connectPart);
+    else {
+      say(`  ${'connect'.padEnd(11)} skipped            needs postgres and kafka`);
+      failures.push('connect: not started because postgres or kafka failed');
+    }
+
+    const env: StackEnv = { STACK_DIR: ctx.paths.dir };
+    for (const part of parts) Object.assign(env, part.env(ctx));
+    Object.assign(env, await stackVersions());
+    const file = writeStackEnv(env);
+    say(
+      `stack ${failures.length ? 'FAILED' : 'up'} in ${seconds(Date.now() - started).trim()}; settings in ${file}`,
+    );
+    if (failures.length) throw new StackError(`stack up failed:\n\n${failures.join('\n\n')}`);
+    return env;
+  });
+}
+
+export interface StackDownOptions {
+  /** Also delete the stack directory (data, logs, offsets): the next `up` starts from scratch. */
+  purge?: boolean;
+  log?: (line: string) => void;
+}
+
+/** Stops what the stack started, by recorded pid; remote services are left alone. */
+export async function stackDown(opts: StackDownOptions = {}): Promise<void> {
+  const say = opts.log ?? ((line: string) => console.log(line));
+  const ctx = context(say);
+  await withLock(`${ctx.paths.run}/stack.lock`, async () => {
+    // Connect first: stopping it before the broker lets it flush offsets and release the slot cleanly.
+    const order = [connectPart, kafkaPart, redisPart, postgresPart, clickhousePart, meilisearchPart];
+    for (const part of order) {
+      const t0 = Date.now();
+      const result = await part.down(ctx);
+      say(`  ${part.name.padEnd(11)} ${seconds(Date.now() - t0)}  ${result}`);
+    }
+  });
+  if (opts.purge) {
+    rmSync(ctx.paths.dir, { recursive: true, force: true });
+    say(`  purged ${ctx.paths.dir}`);
+  }
+}
+
+export async function stackStatus(): Promise<PartStatus[]> {
+  const ctx = context(() => {});
+  return Promise.all(parts.map((part) => part.status(ctx)));
+}
+
+export function stackLogs(partName: string, lines = 50): string {
+  const ctx = context(() => {});
+  const part = parts.find((p) => p.name === partName);
+  if (!part?.logFile)
+    throw new Error(
+      `no log for "${partName}"; parts with logs: ${parts
+        .filter((p) => p.logFile)
+        .map((p) => p.name)
+        .join(', ')}`,
+    );
+  return tailFile(part.logFile(ctx), lines);
+}
+
+export { resolveAll as fetchDeps } from './maven.js';
