@@ -1,8 +1,9 @@
+import { defaultServerConditions } from 'vite';
 import { defineConfig } from 'vitest/config';
 
 // Workspace packages export their TypeScript sources under the "source" condition,
 // so tests run against src without a build step.
-const conditions = ['source', 'module', 'node', 'import', 'default'];
+const conditions = ['source', ...defaultServerConditions];
 
 export default defineConfig({
   resolve: { conditions },

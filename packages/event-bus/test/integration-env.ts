@@ -1,0 +1,88 @@
+// Shared set-up for the event-bus integration tests: connections to the local stack that the Vitest
+// global setup brought up, unique names per run, and a polling helper.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ClickHouseClient } from '@clickhouse/client';
+import { Redis } from 'ioredis';
+import { Kafka, logLevel } from 'kafkajs';
+import pg from 'pg';
+import { inject } from 'vitest';
+import { openClickHouse } from '../src/sinks/clickhouse/client.js';
+
+export interface StackConnections {
+  env: Record<string, string>;
+  pg: pg.Client;
+  redis: Redis;
+  kafka: Kafka;
+  clickhouse: ClickHouseClient;
+  clickhousePath: string;
+  /** A name unique to this run, for groups, topics and key scopes. */
+  unique(prefix: string): string;
+  close(): Promise<void>;
+}
+
+/** Opens connections to the stack; ClickHouse is a fresh embedded engine in a temp directory. */
+export async function connectStack(): Promise<StackConnections> {
+  const env = inject('stackEnv');
+  const client = new pg.Client({ connectionString: env.POSTGRES_URL });
+  await client.connect();
+  const redis = new Redis(env.REDIS_URL!);
+  const kafka = new Kafka({ brokers: env.KAFKA_BROKERS!.split(','), logLevel: logLevel.NOTHING });
+  const clickhousePath = mkdtempSync(join(tmpdir(), 'eb-ch-'));
+  const clickhouse = await openClickHouse({ path: clickhousePath });
+  const run = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
+  return {
+    env,
+    pg: client,
+    redis,
+    kafka,
+    clickhouse,
+    clickhousePath,
+    unique: (prefix) => `${prefix}-${run}`,
+    async close() {
+      await client.end();
+      redis.disconnect();
+      await clickhouse.close();
+    },
+  };
+}
+
+/** Polls `probe` until it returns a value `accept` likes; fails with the last value after `timeoutMs`. */
+export async function waitFor<T>(
+  probe: () => Promise<T>,
+  accept: (v: T) => boolean,
+  timeoutMs = 60_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: T = await probe();
+  while (!accept(last)) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting; last value: ${JSON.stringify(last)}`);
+    await new Promise((r) => setTimeout(r, 250));
+    last = await probe();
+  }
+  return last;
+}
+
+/** Metric totals of one entity as reads see them (FINAL collapses replayed events). */
+export async function clickhouseTotals(
+  ch: ClickHouseClient,
+  entityType: string,
+  entityId: number,
+): Promise<Record<string, number>> {
+  const result = await ch.query({
+    query: `SELECT metricType, sum(metricValue) AS total FROM entityMetricEvents FINAL
+            WHERE entityType = {t:String} AND entityId = {id:Int64} GROUP BY metricType ORDER BY metricType`,
+    query_params: { t: entityType, id: entityId },
+    format: 'JSONEachRow',
+  });
+  const rows = await result.json<{ metricType: string; total: string | number }>();
+  return Object.fromEntries(rows.map((r) => [r.metricType, Number(r.total)]));
+}
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** Settings of the local stack, provided by infra/test/global-setup.ts. */
+    stackEnv: Record<string, string>;
+  }
+}
