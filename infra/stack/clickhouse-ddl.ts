@@ -1,15 +1,19 @@
 /**
- * Applies infra/clickhouse/*.sql and exits. Run as a child process by the ClickHouse part:
+ * Applies the metric event table (defined once, by the event-bus sink) and infra/clickhouse/*.sql, and exits. Run as a child process by the ClickHouse part:
  * chDB holds its data path for the life of a process, and whoever calls stackUp() (a CLI,
  * Vitest's global setup) must not end up owning the engine the tests and host open next.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+// Repo tooling may read the package's source: the table must have exactly one definition.
+import { metricEventTableDdl } from '../../packages/event-bus/src/sinks/clickhouse/schema.js';
 import { openClickHouse, splitStatements } from './clickhouse-client.js';
 import { clickhouseDdlDir } from './paths.js';
 
 const client = await openClickHouse(process.env);
 try {
+  await client.command({ query: metricEventTableDdl() });
+  console.log('entityMetricEvents');
   for (const file of readdirSync(clickhouseDdlDir)
     .filter((f) => f.endsWith('.sql'))
     .sort()) {

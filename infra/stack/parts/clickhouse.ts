@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Part, StackContext } from '../part.js';
+import { metricEventTableDdl } from '../../../packages/event-bus/src/sinks/clickhouse/schema.js';
 import { clickhouseDdlDir, repoRoot } from '../paths.js';
 import { runChecked } from '../process.js';
 
@@ -18,7 +19,7 @@ function files(ctx: StackContext) {
 }
 
 function ddlFingerprint(target: string): string {
-  const hash = createHash('sha256').update(target);
+  const hash = createHash('sha256').update(target).update(metricEventTableDdl());
   for (const file of readdirSync(clickhouseDdlDir)
     .filter((f) => f.endsWith('.sql'))
     .sort()) {

@@ -8,6 +8,9 @@ import { samplePlugin } from './sample-plugin.js';
 let stack: StackConnections;
 let pipeline: EventPipeline;
 let deadLetterTopic: string;
+// Malformed input goes to a topic of this run (routed like a Debezium table topic), never into the
+// stack's real Debezium topics, which other tests and `npm start` read from the beginning.
+let poisonTopic: string;
 
 async function insertUser(name: string): Promise<number> {
   const r = await stack.pg.query('INSERT INTO "User"(username) VALUES ($1) RETURNING id', [
@@ -19,13 +22,17 @@ async function insertUser(name: string): Promise<number> {
 beforeAll(async () => {
   stack = await connectStack();
   deadLetterTopic = stack.unique('test.dead-letters');
+  poisonTopic = stack.unique('test.poison');
   pipeline = await createEventPipeline({
     brokers: stack.env.KAFKA_BROKERS!.split(','),
     groupId: stack.unique('test-pipeline'),
     plugins: [samplePlugin],
-    decode: createDecoder({ debezium: { topicPrefix: stack.env.DEBEZIUM_TOPIC_PREFIX! } }),
-    sourceTopics: ['app.public.ImageReaction', 'app.public.TypeProbe'],
-    createTopics: ['app.public.ImageReaction', 'app.public.TypeProbe'],
+    decode: createDecoder({
+      debezium: { topicPrefix: stack.env.DEBEZIUM_TOPIC_PREFIX! },
+      overrides: { [poisonTopic]: { kind: 'debezium', schema: 'public', table: 'ImageReaction' } },
+    }),
+    sourceTopics: ['app.public.ImageReaction', 'app.public.TypeProbe', poisonTopic],
+    createTopics: ['app.public.ImageReaction', 'app.public.TypeProbe', poisonTopic],
     metricTopic: stack.unique('test.metric-events'),
     deadLetterTopic,
     clickhouse: stack.clickhouse,
@@ -88,10 +95,22 @@ describe('pipeline on the real stack', () => {
   it('dead-letters malformed JSON and an always-failing listener, and keeps processing the partition', async () => {
     const producer = stack.kafka.producer();
     await producer.connect();
-    // Malformed bytes on a Debezium topic, then a valid change of a table whose listener always throws.
+    // Malformed bytes on a Debezium-routed topic, and a valid change right behind it on the same
+    // partition, which must still be counted.
+    const imageAfterPoison = 900_000_000 + Math.floor(Math.random() * 1_000_000);
+    const valid = {
+      before: null,
+      after: { id: 1, imageId: imageAfterPoison, userId: 1, reaction: 'Heart', createdAt: Date.now() },
+      source: { ts_ms: Date.now(), lsn: 1, txId: 1, schema: 'public', table: 'ImageReaction', db: 'app' },
+      op: 'c',
+      ts_ms: Date.now(),
+    };
     await producer.send({
-      topic: 'app.public.ImageReaction',
-      messages: [{ key: 'x', value: '{"not json', partition: 0 }],
+      topic: poisonTopic,
+      messages: [
+        { key: 'x', value: '{"not json', partition: 0 },
+        { key: '{"id":1}', value: JSON.stringify(valid), partition: 0 },
+      ],
     });
     await producer.disconnect();
     const probe = await stack.pg.query(
@@ -127,9 +146,11 @@ describe('pipeline on the real stack', () => {
     } finally {
       await consumer.disconnect();
     }
-    const decodeFailure = letters.find((l) => l.value === '{"not json');
+    const decodeFailure = letters.find(
+      (l) => l.value === '{"not json' && l.headers[DLQ_HEADERS.topic] === poisonTopic,
+    );
     expect(decodeFailure?.headers[DLQ_HEADERS.code]).toBe('EB_DECODE_INVALID_JSON');
-    expect(decodeFailure?.headers[DLQ_HEADERS.topic]).toBe('app.public.ImageReaction');
+    expect(decodeFailure?.headers[DLQ_HEADERS.topic]).toBe(poisonTopic);
     const listenerFailure = letters.find(isOurProbe);
     expect(listenerFailure?.headers[DLQ_HEADERS.code]).toBe('EB_LISTENER_FAILED');
     expect(listenerFailure?.headers[DLQ_HEADERS.message]).toContain('this listener always fails');
@@ -140,6 +161,11 @@ describe('pipeline on the real stack', () => {
       (t) => t.cryCount === 1,
     );
     expect(totals).toEqual({ cryCount: 1, reactionCount: 1 });
+    const samePartition = await waitFor(
+      () => clickhouseTotals(stack.clickhouse, 'Image', imageAfterPoison),
+      (t) => t.heartCount === 1,
+    );
+    expect(samePartition).toEqual({ heartCount: 1, reactionCount: 1 });
     expect(pipeline.stats.deadLetters).toBe(letters.length);
   });
 });
