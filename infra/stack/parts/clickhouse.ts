@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Part, StackContext } from '../part.js';
 import { metricEventTableDdl } from '../../../packages/event-bus/src/sinks/clickhouse/schema.js';
+import type { Part, StackContext } from '../part.js';
 import { clickhouseDdlDir, repoRoot } from '../paths.js';
 import { runChecked } from '../process.js';
 
