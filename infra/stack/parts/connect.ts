@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { cdc } from '../cdc.js';
+import { configUnchanged } from '../config-file.js';
 import { jvmFlags, writeLog4jConfig } from '../log4j.js';
 import { classpath } from '../maven.js';
 import type { Part, StackContext } from '../part.js';
@@ -93,6 +94,9 @@ function connectorConfig(pgPort: number) {
     // BEGIN/END events on <prefix>.transaction, and each event carries its transaction id.
     'provide.transaction.metadata': true,
     'tombstones.on.delete': true,
+    // The task hands batches to Connect every poll interval; the default 500 ms is most of the
+    // commit-to-Kafka latency on an idle stack.
+    'poll.interval.ms': 100,
     'topic.creation.default.partitions': 3,
     'topic.creation.default.replication.factor': 1,
   });
@@ -162,12 +166,18 @@ export const connectPart: Part = {
     if (!kafkaPort || !pgPort) throw new Error('connect needs kafka and postgres up first');
 
     const existing = runningPid(ctx);
-    if (existing && ctx.ports.connect) {
-      const ok = await ready(ctx.ports.connect, pgPort).catch(() => false);
-      if (ok) return { outcome: 'running' };
+    const oldRest = ctx.ports.connect;
+    const sameConfig =
+      oldRest !== undefined &&
+      configUnchanged(f.worker, workerConfig(f, kafkaPort, oldRest)) &&
+      configUnchanged(f.connector, connectorConfig(pgPort));
+    if (existing && sameConfig && oldRest) {
+      const ok = await ready(oldRest, pgPort).catch(() => false);
+      if (ok) return { outcome: 'running', detail: `pid ${existing}, REST port ${oldRest}` };
     }
     // A worker that is alive but not streaming (Postgres or Kafka restarted under it, task
-    // FAILED) is restarted whole: the offsets file makes it resume from the last flushed LSN.
+    // FAILED) or runs an outdated config is restarted whole: the offsets file makes it resume
+    // from the last flushed LSN.
     if (existing) await stopPid(existing);
     removePid(f.pid);
 

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
+import { configUnchanged } from '../config-file.js';
 import { jvmFlags, writeLog4jConfig } from '../log4j.js';
 import { classpath } from '../maven.js';
 import type { Part, StackContext } from '../part.js';
@@ -94,8 +95,14 @@ export const kafkaPart: Part = {
   async up(ctx) {
     const f = files(ctx);
     const existing = runningPid(ctx);
-    if (existing && ctx.ports.kafka && (await brokerAnswers(ctx.ports.kafka).catch(() => false)))
-      return { outcome: 'running' };
+    const { kafka: oldPort, kafkaController: oldControllerPort } = ctx.ports;
+    const sameConfig =
+      oldPort !== undefined &&
+      oldControllerPort !== undefined &&
+      configUnchanged(f.config, serverProperties(f, oldPort, oldControllerPort));
+    if (existing && sameConfig && oldPort && (await brokerAnswers(oldPort).catch(() => false))) {
+      return { outcome: 'running', detail: `pid ${existing}, port ${oldPort}` };
+    }
     if (existing) await stopPid(existing);
     removePid(f.pid);
 

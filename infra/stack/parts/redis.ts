@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
+import { configUnchanged } from '../config-file.js';
 import type { Part, StackContext } from '../part.js';
 import { choosePort } from '../ports.js';
 import {
@@ -80,7 +81,11 @@ export const redisPart: Part = {
   async up(ctx) {
     const f = files(ctx);
     const existing = runningPid(ctx);
-    if (existing && ctx.ports.redis && (await pong(ctx.ports.redis))) return { outcome: 'running' };
+    const oldPort = ctx.ports.redis;
+    const sameConfig = oldPort !== undefined && configUnchanged(f.config, redisConf(f.dir, oldPort));
+    if (existing && sameConfig && oldPort && (await pong(oldPort))) {
+      return { outcome: 'running', detail: `pid ${existing}, port ${oldPort}` };
+    }
     if (existing) await stopPid(existing);
     removePid(f.pid);
     const port = await choosePort('redis', ctx.ports);
