@@ -14,7 +14,7 @@ const usage = `usage: npm run stack -- <command>
     .filter((p) => p.logFile)
     .map((p) => p.name)
     .join(', ')}
-  deps               only resolve the Maven jars (Kafka, Connect, Debezium), e.g. for CI
+  deps [--force]     only resolve the Maven jars (Kafka, Connect, Debezium), e.g. for CI
   env                print the env file
 Environment: STACK_DIR (default <repo>/.stack), CLICKHOUSE_URL, MEILISEARCH_URL, MAVEN_REPO_LOCAL`;
 
@@ -52,8 +52,9 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'deps': {
       const t0 = Date.now();
-      await fetchDeps();
-      console.log(`maven classpaths ready in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
+      const resolved = await fetchDeps({ force: rest.includes('--force') });
+      const what = resolved.length ? `resolved ${resolved.join(', ')}` : 'already resolved';
+      console.log(`maven classpaths ${what} in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
       return 0;
     }
     case 'env':

@@ -1,4 +1,5 @@
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { type StackEnv, writeStackEnv } from './env.js';
 import { withLock } from './lock.js';
 import { resolveAll } from './maven.js';
@@ -80,8 +81,10 @@ export async function stackUp(opts: StackUpOptions = {}): Promise<StackEnv> {
 
     say(`stack up (${ctx.paths.dir})`);
     const deps = step('maven', async () => {
-      await resolveAll();
-      return { outcome: 'running', detail: 'classpaths ready (infra/maven/*/pom.xml)' };
+      const resolved = await resolveAll();
+      return resolved.length
+        ? { outcome: 'resolved', detail: `mvn dependency:build-classpath for ${resolved.join(', ')}` }
+        : { outcome: 'cached', detail: 'classpaths of infra/maven/*/pom.xml' };
     });
     const [pgOk, , kafkaOk] = await Promise.all([
       partStep(postgresPart),
@@ -128,8 +131,13 @@ export async function stackDown(opts: StackDownOptions = {}): Promise<void> {
     }
   });
   if (opts.purge) {
-    rmSync(ctx.paths.dir, { recursive: true, force: true });
-    say(`  purged ${ctx.paths.dir}`);
+    // Resolved classpaths survive: they only point into the Maven repository and are re-checked
+    // on every `up`, and keeping them saves a Maven run on the next start.
+    for (const entry of readdirSync(ctx.paths.dir)) {
+      if (join(ctx.paths.dir, entry) !== ctx.paths.classpath)
+        rmSync(join(ctx.paths.dir, entry), { recursive: true, force: true });
+    }
+    say(`  purged ${ctx.paths.dir} (kept ${ctx.paths.classpath})`);
   }
 }
 

@@ -56,6 +56,10 @@ export function pomProperty(project: MavenProject, name: string): string {
   return m[1];
 }
 
-export async function resolveAll(opts: { force?: boolean } = {}): Promise<void> {
-  for (const project of Object.keys(mavenPoms) as MavenProject[]) await classpath(project, opts);
+/** Resolves every project; returns the ones Maven actually had to run for. */
+export async function resolveAll(opts: { force?: boolean } = {}): Promise<MavenProject[]> {
+  const projects = Object.keys(mavenPoms) as MavenProject[];
+  const stale = projects.filter((p) => opts.force || !isFresh(p));
+  for (const project of projects) await classpath(project, opts);
+  return stale;
 }

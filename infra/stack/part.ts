@@ -18,7 +18,10 @@ export interface StackContext {
 }
 
 /** 'running' means `up` found it already healthy and touched nothing. */
-export type UpOutcome = { outcome: 'started' | 'running' | 'applied' | 'skipped'; detail?: string };
+export type UpOutcome = {
+  outcome: 'started' | 'running' | 'applied' | 'skipped' | 'resolved' | 'cached';
+  detail?: string;
+};
 
 export interface Part {
   name: string;
