@@ -1,5 +1,6 @@
 import { type SpawnOptions, spawn } from 'node:child_process';
 import {
+  appendFileSync,
   closeSync,
   existsSync,
   fstatSync,
@@ -63,6 +64,8 @@ export function spawnDetached(
   opts: { log: string; cwd?: string; env?: NodeJS.ProcessEnv },
 ): number {
   mkdirSync(dirname(opts.log), { recursive: true });
+  // Logs append across restarts; a banner tells one run's lines from the previous one's.
+  appendFileSync(opts.log, `\n===== ${new Date().toISOString()} stack: starting ${command} =====\n`);
   const fd = openSync(opts.log, 'a');
   try {
     const spawnOpts: SpawnOptions = {
