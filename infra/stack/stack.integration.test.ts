@@ -29,7 +29,11 @@ class TopicTap {
     private kafka: Kafka,
     readonly topic: string,
   ) {
-    this.consumer = kafka.consumer({ groupId: `stack-test-${process.pid}-${Date.now()}` });
+    // A short fetch wait: disconnect() waits for the fetch in flight (5 s by default).
+    this.consumer = kafka.consumer({
+      groupId: `stack-test-${process.pid}-${Date.now()}`,
+      maxWaitTimeInMs: 100,
+    });
   }
 
   async start(): Promise<void> {
