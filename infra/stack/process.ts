@@ -14,6 +14,7 @@ import {
 import { connect } from 'node:net';
 import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { PartStatus } from './part.js';
 
 export function readPid(pidFile: string): number | undefined {
   if (!existsSync(pidFile)) return undefined;
@@ -195,4 +196,14 @@ export function tailFile(file: string, lines = 30): string {
   } finally {
     closeSync(fd);
   }
+}
+
+/** Status of a part that is one process of ours listening on one loopback port. */
+export async function processStatus(
+  name: string,
+  pid: number | undefined,
+  port: number | undefined,
+): Promise<PartStatus> {
+  const up = pid !== undefined && port !== undefined && (await isPortOpen(port));
+  return { name, state: up ? 'up' : 'down', pid, port };
 }

@@ -12,6 +12,7 @@ import {
   FatalError,
   isAlive,
   isPortOpen,
+  processStatus,
   readPid,
   removePid,
   spawnDetached,
@@ -146,17 +147,13 @@ export const connectPart: Part = {
   logFile: (ctx) => files(ctx).log,
 
   async status(ctx) {
-    const pid = runningPid(ctx);
-    const port = ctx.ports.connect;
-    const up = pid !== undefined && port !== undefined && (await isPortOpen(port));
-    let detail: string | undefined;
-    if (up) {
-      const s = await connectorStatus(port).catch(() => undefined);
-      detail = s
-        ? `connector ${s.connector?.state}, task ${s.tasks?.[0]?.state ?? 'none'}`
-        : 'REST not answering';
-    }
-    return { name: 'connect', state: up ? 'up' : 'down', pid, port, detail };
+    const status = await processStatus('connect', runningPid(ctx), ctx.ports.connect);
+    if (status.state !== 'up') return status;
+    const s = await connectorStatus(status.port!).catch(() => undefined);
+    const detail = s
+      ? `connector ${s.connector?.state}, task ${s.tasks?.[0]?.state ?? 'none'}`
+      : 'REST not answering';
+    return { ...status, detail };
   },
 
   async up(ctx) {

@@ -11,6 +11,7 @@ import {
   cmdlineIncludes,
   isAlive,
   isPortOpen,
+  processStatus,
   readPid,
   removePid,
   runChecked,
@@ -85,12 +86,7 @@ export const kafkaPart: Part = {
   name: 'kafka',
   logFile: (ctx) => files(ctx).log,
 
-  async status(ctx) {
-    const pid = runningPid(ctx);
-    const port = ctx.ports.kafka;
-    const up = pid !== undefined && port !== undefined && (await isPortOpen(port));
-    return { name: 'kafka', state: up ? 'up' : 'down', pid, port };
-  },
+  status: (ctx) => processStatus('kafka', runningPid(ctx), ctx.ports.kafka),
 
   async up(ctx) {
     const f = files(ctx);

@@ -15,7 +15,7 @@ import { applyMigrations } from '../migrate.js';
 import type { Part, StackContext } from '../part.js';
 import { pgBinDir } from '../paths.js';
 import { choosePort } from '../ports.js';
-import { isAlive, isPortOpen, readPid, run, runChecked, stopPid, waitFor } from '../process.js';
+import { isAlive, processStatus, readPid, run, runChecked, stopPid, waitFor } from '../process.js';
 
 const OS_USER = 'postgres';
 
@@ -129,12 +129,7 @@ export const postgresPart: Part = {
   name: 'postgres',
   logFile: (ctx) => files(ctx).log,
 
-  async status(ctx) {
-    const pid = runningPid(ctx);
-    const port = ctx.ports.postgres;
-    const up = pid !== undefined && port !== undefined && (await isPortOpen(port));
-    return { name: 'postgres', state: up ? 'up' : 'down', pid, port };
-  },
+  status: (ctx) => processStatus('postgres', runningPid(ctx), ctx.ports.postgres),
 
   async up(ctx) {
     const f = files(ctx);

@@ -7,7 +7,7 @@ import { choosePort } from '../ports.js';
 import {
   cmdlineIncludes,
   isAlive,
-  isPortOpen,
+  processStatus,
   readPid,
   removePid,
   spawnDetached,
@@ -71,12 +71,7 @@ export const redisPart: Part = {
   name: 'redis',
   logFile: (ctx) => files(ctx).log,
 
-  async status(ctx) {
-    const pid = runningPid(ctx);
-    const port = ctx.ports.redis;
-    const up = pid !== undefined && port !== undefined && (await isPortOpen(port));
-    return { name: 'redis', state: up ? 'up' : 'down', pid, port };
-  },
+  status: (ctx) => processStatus('redis', runningPid(ctx), ctx.ports.redis),
 
   async up(ctx) {
     const f = files(ctx);

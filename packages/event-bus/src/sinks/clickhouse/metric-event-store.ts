@@ -2,18 +2,8 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import { SinkError } from '../../errors.js';
 import type { EntityMetricEvent } from '../../metrics/entity-metric-event.js';
 
-/** The row shape of the metric event table, as sent in JSONEachRow. */
-export interface MetricEventRow {
-  eventId: string;
-  entityType: string;
-  entityId: number;
-  userId: number;
-  metricType: string;
-  metricValue: number;
-  createdAt: string;
-  origin: string;
-  originSeq: number;
-}
+/** The row shape of the metric event table, as sent in JSONEachRow: the event with its time as text. */
+export type MetricEventRow = Omit<EntityMetricEvent, 'createdAt'> & { createdAt: string };
 
 /** Formats a Date as ClickHouse's DateTime64(3) text in UTC. */
 export function toClickHouseTime(date: Date): string {
