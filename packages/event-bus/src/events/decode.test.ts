@@ -3,11 +3,17 @@ import { DecodeError } from '../errors.js';
 import { loadFixture } from './__fixtures__/load.js';
 import type { ChangeEvent } from './change-event.js';
 import { createDecoder } from './decode.js';
+import type { KafkaRecord } from './kafka-record.js';
 
-const decode = createDecoder({
+// Captured fixtures come from two connectors on one stack (see __fixtures__/README.md): the stack's
+// own (`app.*`, no schema envelope) and a temporary one (`fixtures.*`, with schema).
+const decodeApp = createDecoder({
   debezium: { topicPrefix: 'app' },
   clickhouse: { 'engagement.metric-events': { table: 'metric_events', timestampColumn: 'createdAt' } },
 });
+const decodeFixtures = createDecoder({ debezium: { topicPrefix: 'fixtures' } });
+const decode = (record: KafkaRecord) =>
+  /(^|\.)fixtures(\.|$)/.test(record.topic) ? decodeFixtures(record) : decodeApp(record);
 
 function eventOf(name: string): ChangeEvent {
   const result = decode(loadFixture(name));
@@ -15,8 +21,10 @@ function eventOf(name: string): ChangeEvent {
   return result.event;
 }
 
+// Captured from Debezium 3.7.0.Final, decimal.handling.mode=string: TypeProbe row 17 (the snapshot
+// row is 16), ImageReaction row 1833.
 const v1Converted = {
-  id: 1,
+  id: 17,
   amount: '12.3400',
   flag: true,
   meta: '{"tags": ["a", "b"], "score": 5}',
@@ -26,104 +34,154 @@ const v1Converted = {
 };
 const v2Converted = { ...v1Converted, amount: '-5.5000', flag: false, meta: '{"tags": [], "score": null}' };
 const v1Raw = {
-  id: 1,
-  amount: 'AeII',
+  id: 17,
+  amount: '12.3400',
   flag: true,
   meta: '{"tags": ["a", "b"], "score": 5}',
   at: 1717243496123456,
   atz: '2024-06-01T12:04:56.123456Z',
   day: 19875,
 };
-const v2Raw = { ...v1Raw, amount: '/yko', flag: false, meta: '{"tags": [], "score": null}' };
+const v2Raw = { ...v1Raw, amount: '-5.5000', flag: false, meta: '{"tags": [], "score": null}' };
+const reactionConverted = {
+  id: 1833,
+  imageId: 49,
+  userId: 57,
+  reaction: 'Heart',
+  createdAt: new Date('2024-06-01T12:05:00.250Z'),
+};
+const reactionRaw = { ...reactionConverted, createdAt: 1717243500250 };
 
-describe('createDecoder on Debezium fixtures (with schema: logical types converted)', () => {
+describe('createDecoder on captured Debezium fixtures (with schema: logical types converted)', () => {
   it.each([
-    ['snapshot', 'snapshot', null, v1Converted, '2024-06-01T12:04:50.001Z', '40'],
-    ['create', 'create', null, v1Converted, '2024-06-01T12:04:56.123Z', '41'],
-    ['update', 'update', v1Converted, v2Converted, '2024-06-01T12:05:01.250Z', '42'],
-    ['delete', 'delete', v2Converted, null, '2024-06-01T12:05:05.900Z', '43'],
-  ] as const)('%s', (name, op, before, after, occurredAt, offset) => {
-    const event = eventOf(`debezium/type-probe.${name}.schema`);
-    expect(event).toEqual({
-      source: 'postgres',
-      table: 'TypeProbe',
+    ['snapshot', 'snapshot', null, { ...v1Converted, id: 16 }, 1795244601246, '0'],
+    ['create', 'create', null, v1Converted, 1795244603517, '1'],
+    ['update', 'update', v1Converted, v2Converted, 1795244603519, '2'],
+    ['delete', 'delete', v2Converted, null, 1795244603520, '3'],
+  ] as const)(
+    'TypeProbe %s: bigint, numeric as text, boolean, jsonb, MicroTimestamp, ZonedTimestamp, Date',
+    (name, op, before, after, occurredAt, offset) => {
+      const event = eventOf(`debezium/type-probe.${name}.schema`);
+      expect(event).toEqual({
+        source: 'postgres',
+        table: 'TypeProbe',
+        op,
+        before,
+        after,
+        occurredAt: new Date(occurredAt),
+        id: event.id,
+        position: { topic: 'fixtures.public.TypeProbe', partition: 0, offset },
+      });
+    },
+  );
+
+  it.each([
+    ['create', 'create', null, reactionConverted, 1795244603525, '0'],
+    ['update', 'update', reactionConverted, { ...reactionConverted, reaction: 'Like' }, 1795244603526, '1'],
+    ['delete', 'delete', { ...reactionConverted, reaction: 'Like' }, null, 1795244603527, '2'],
+  ] as const)(
+    'ImageReaction %s: integers, enum, millisecond Timestamp',
+    (name, op, before, after, occurredAt, offset) => {
+      const event = eventOf(`debezium/image-reaction.${name}.schema`);
+      expect(event).toEqual({
+        source: 'postgres',
+        table: 'ImageReaction',
+        op,
+        before,
+        after,
+        occurredAt: new Date(occurredAt),
+        id: event.id,
+        position: { topic: 'fixtures.public.ImageReaction', partition: 0, offset },
+      });
+    },
+  );
+
+  it('decodes numeric under decimal.handling.mode=precise (hand-written: the stack uses string)', () => {
+    const event = eventOf('debezium/type-probe.create.schema.decimal-precise');
+    expect(event.after).toEqual({ ...v1Converted, id: 1 });
+  });
+});
+
+describe('createDecoder on captured Debezium fixtures (schemas.enable=false: values as Debezium encodes them)', () => {
+  it.each([
+    ['create', 'create', null, v1Raw, '20'],
+    ['update', 'update', v1Raw, v2Raw, '21'],
+    ['delete', 'delete', v2Raw, null, '22'],
+  ] as const)('TypeProbe %s', (name, op, before, after, offset) => {
+    const event = eventOf(`debezium/type-probe.${name}.no-schema`);
+    expect({ op: event.op, before: event.before, after: event.after, position: event.position }).toEqual({
       op,
       before,
       after,
-      occurredAt: new Date(occurredAt),
-      id: event.id,
       position: { topic: 'app.public.TypeProbe', partition: 0, offset },
     });
   });
 
-  it('keeps numeric as text under decimal.handling.mode=string', () => {
-    expect(eventOf('debezium/type-probe.create.schema.decimal-string').after).toEqual(v1Converted);
-  });
-
-  it('converts an enum and a millisecond Timestamp', () => {
-    expect(eventOf('debezium/image-reaction.create.schema').after).toEqual({
-      id: 7,
-      imageId: 42,
-      userId: 3,
-      reaction: 'Heart',
-      createdAt: new Date('2024-06-01T12:05:00.250Z'),
+  it.each([
+    ['create', 'create', null, reactionRaw],
+    ['update', 'update', reactionRaw, { ...reactionRaw, reaction: 'Like' }],
+    ['delete', 'delete', { ...reactionRaw, reaction: 'Like' }, null],
+  ] as const)('ImageReaction %s: the enum as its label, Timestamp as epoch ms', (name, op, before, after) => {
+    const event = eventOf(`debezium/image-reaction.${name}.no-schema`);
+    expect({ table: event.table, op: event.op, before: event.before, after: event.after }).toEqual({
+      table: 'ImageReaction',
+      op,
+      before,
+      after,
     });
   });
-});
 
-describe('createDecoder on Debezium fixtures (schemas.enable=false: values as Debezium encodes them)', () => {
-  it.each([
-    ['snapshot', 'snapshot', null, v1Raw],
-    ['create', 'create', null, v1Raw],
-    ['update', 'update', v1Raw, v2Raw],
-    ['delete', 'delete', v2Raw, null],
-  ] as const)('%s', (name, op, before, after) => {
-    const event = eventOf(`debezium/type-probe.${name}.no-schema`);
-    expect({ op: event.op, before: event.before, after: event.after }).toEqual({ op, before, after });
-  });
-
-  it('reads an enum as its label', () => {
-    expect(eventOf('debezium/image-reaction.create.no-schema').after).toEqual({
-      id: 7,
-      imageId: 42,
-      userId: 3,
-      reaction: 'Heart',
-      createdAt: 1717243500250,
+  it('snapshot (hand-written: the stack connector runs snapshot.mode=no_data)', () => {
+    const event = eventOf('debezium/type-probe.snapshot.no-schema');
+    expect({ op: event.op, before: event.before, after: event.after }).toEqual({
+      op: 'snapshot',
+      before: null,
+      after: { ...v1Raw, id: 1, amount: 'AeII' },
     });
   });
 });
 
 describe('change identity', () => {
   it('is pinned: downstream dedup keys depend on it, so a change here is a breaking change', () => {
-    // sha256('["public","TypeProbe",26851352,752,"c",{"id":1}]'), first 32 hex chars
-    expect(eventOf('debezium/type-probe.create.schema').id).toBe('pg:d30d4c75a36b01650c408714dd15da3a');
+    // sha256('["public","TypeProbe",27895648,2920,"c",{"id":17}]'), first 32 hex chars
+    expect(eventOf('debezium/type-probe.create.schema').id).toBe('pg:8af620d82296b245255daf07cb12dcb6');
   });
 
-  it('does not depend on the Kafka offset or on the converter embedding the schema', () => {
-    for (const name of ['snapshot', 'create', 'update', 'delete']) {
-      const withSchema = eventOf(`debezium/type-probe.${name}.schema`);
-      const withoutSchema = eventOf(`debezium/type-probe.${name}.no-schema`);
-      expect(withSchema.position.offset).not.toBe(withoutSchema.position.offset);
+  it('is the same for one change read by both connectors (other topic, offset, schema envelope)', () => {
+    for (const name of [
+      'type-probe.create',
+      'type-probe.update',
+      'type-probe.delete',
+      'image-reaction.create',
+      'image-reaction.update',
+      'image-reaction.delete',
+    ]) {
+      const withSchema = eventOf(`debezium/${name}.schema`);
+      const withoutSchema = eventOf(`debezium/${name}.no-schema`);
+      expect(withSchema.position).not.toEqual(withoutSchema.position);
       expect(withoutSchema.id).toBe(withSchema.id);
     }
   });
 
   it('differs between the changes of one row', () => {
-    const ids = ['snapshot', 'create', 'update', 'delete'].map(
-      (n) => eventOf(`debezium/type-probe.${n}.schema`).id,
-    );
-    expect(new Set(ids).size).toBe(4);
+    const ids = ['create', 'update', 'delete'].map((n) => eventOf(`debezium/type-probe.${n}.schema`).id);
+    expect(new Set(ids).size).toBe(3);
   });
 });
 
 describe('createDecoder skips', () => {
   it.each([
-    ['debezium/type-probe.tombstone', 'tombstone'],
+    ['debezium/type-probe.tombstone.schema', 'tombstone'],
+    ['debezium/type-probe.tombstone.no-schema', 'tombstone'],
+    ['debezium/image-reaction.tombstone.schema', 'tombstone'],
+    ['debezium/image-reaction.tombstone.no-schema', 'tombstone'],
     ['debezium/type-probe.truncate.schema', 'truncate'],
     ['debezium/heartbeat.schema', 'heartbeat'],
+    ['debezium/heartbeat.no-schema', 'heartbeat'],
     ['debezium/transaction.begin.schema', 'transaction'],
     ['debezium/transaction.end.schema', 'transaction'],
     ['debezium/transaction.begin.no-schema', 'transaction'],
+    ['debezium/transaction.end.no-schema', 'transaction'],
   ])('%s → %s', (name, reason) => {
     expect(decode(loadFixture(name))).toEqual({ kind: 'skip', reason });
   });
@@ -165,15 +223,21 @@ describe('createDecoder on ClickHouse fixtures', () => {
 
 describe('createDecoder routing errors', () => {
   it('rejects a topic nothing routes, by default', () => {
-    const record = { ...loadFixture('debezium/type-probe.create.schema'), topic: 'other.public.TypeProbe' };
-    expect(() => decode(record)).toThrow(
+    const record = {
+      ...loadFixture('debezium/type-probe.create.no-schema'),
+      topic: 'other.public.TypeProbe',
+    };
+    expect(() => decodeApp(record)).toThrow(
       expect.objectContaining({ code: 'EB_DECODE_UNKNOWN_TOPIC', constructor: DecodeError }),
     );
   });
 
   it('skips it when told to', () => {
     const lenient = createDecoder({ debezium: { topicPrefix: 'app' }, unknownTopic: 'skip' });
-    const record = { ...loadFixture('debezium/type-probe.create.schema'), topic: 'other.public.TypeProbe' };
+    const record = {
+      ...loadFixture('debezium/type-probe.create.no-schema'),
+      topic: 'other.public.TypeProbe',
+    };
     expect(lenient(record)).toEqual({ kind: 'skip', reason: 'unknown-topic' });
   });
 });
