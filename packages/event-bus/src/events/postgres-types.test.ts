@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { loadFixture } from './__fixtures__/load.js';
 import { decodeConnectDecimal } from './connect-decimal.js';
 import { type ConnectSchema, convertRow, convertValue } from './postgres-types.js';
 
@@ -89,5 +90,73 @@ describe('convertRow', () => {
     };
     expect(convertRow({ day: 0, other: 'x' }, schema)).toEqual({ day: '1970-01-01', other: 'x' });
     expect(convertRow({ day: 0 }, undefined)).toEqual({ day: 0 });
+  });
+});
+
+/** The `after` field schema and value of a captured with-schema fixture. */
+function capturedAfter(name: string): { schema: ConnectSchema; after: Record<string, unknown> } {
+  const { value } = loadFixture(`debezium/${name}`);
+  const envelope = JSON.parse(value!.toString('utf8')) as {
+    schema: { fields: (ConnectSchema & { field: string })[] };
+    payload: { after: Record<string, unknown> };
+  };
+  const schema = envelope.schema.fields.find((f) => f.field === 'after')!;
+  return { schema, after: envelope.payload.after };
+}
+
+const shape = (schema: ConnectSchema) =>
+  Object.fromEntries((schema.fields ?? []).map((f) => [f.field, [f.type, f.name ?? null]]));
+
+describe('Postgres types as captured from Debezium 3.7.0.Final (decimal.handling.mode=string)', () => {
+  it('TypeProbe: bigserial, numeric, boolean, jsonb, timestamp(6), timestamptz, date', () => {
+    const { schema, after } = capturedAfter('type-probe.create.schema');
+    expect(shape(schema)).toEqual({
+      id: ['int64', null],
+      amount: ['string', null],
+      flag: ['boolean', null],
+      meta: ['string', 'io.debezium.data.Json'],
+      at: ['int64', 'io.debezium.time.MicroTimestamp'],
+      atz: ['string', 'io.debezium.time.ZonedTimestamp'],
+      day: ['int32', 'io.debezium.time.Date'],
+    });
+    expect(after).toEqual({
+      id: 17,
+      amount: '12.3400',
+      flag: true,
+      meta: '{"tags": ["a", "b"], "score": 5}',
+      at: 1717243496123456,
+      atz: '2024-06-01T12:04:56.123456Z',
+      day: 19875,
+    });
+    expect(convertRow(after, schema)).toEqual({
+      id: 17,
+      amount: '12.3400',
+      flag: true,
+      meta: '{"tags": ["a", "b"], "score": 5}',
+      at: new Date('2024-06-01T12:04:56.123Z'),
+      atz: new Date('2024-06-01T12:04:56.123Z'),
+      day: '2024-06-01',
+    });
+  });
+
+  it('ImageReaction: serial and integer, enum, timestamp(3)', () => {
+    const { schema, after } = capturedAfter('image-reaction.create.schema');
+    expect(shape(schema)).toEqual({
+      id: ['int32', null],
+      imageId: ['int32', null],
+      userId: ['int32', null],
+      reaction: ['string', 'io.debezium.data.Enum'],
+      createdAt: ['int64', 'io.debezium.time.Timestamp'],
+    });
+    expect(schema.fields?.find((f) => f.field === 'reaction')?.parameters).toEqual({
+      allowed: 'Like,Dislike,Laugh,Cry,Heart',
+    });
+    expect(convertRow(after, schema)).toEqual({
+      id: 1833,
+      imageId: 49,
+      userId: 57,
+      reaction: 'Heart',
+      createdAt: new Date('2024-06-01T12:05:00.250Z'),
+    });
   });
 });
