@@ -1,0 +1,135 @@
+// The consuming process of the crash test: builds the whole pipeline on the stack and reports progress on
+// stdout as JSON lines, so the test can SIGKILL it at chosen points. Run with
+//   node --conditions=source --import tsx packages/event-bus/test/crash-child.ts
+// and configured through the CRASH_* environment variables below. SIGTERM closes it gracefully.
+import type { ClickHouseClient } from '@clickhouse/client';
+import { Redis } from 'ioredis';
+import { Kafka } from 'kafkajs';
+import { createDecoder } from '../src/events/decode.js';
+import { createEventPipeline } from '../src/kafka/create-pipeline.js';
+import type { Logger } from '../src/listeners/logger.js';
+import { openClickHouse } from '../src/sinks/clickhouse/client.js';
+import { samplePlugin } from './sample-plugin.js';
+
+/** One line of the child's stdout. */
+export type ChildLine =
+  | { type: 'ready' }
+  | { type: 'inserted'; rows: number }
+  | { type: 'applied' }
+  | { type: 'stats'; stats: Record<string, unknown>; paused: boolean; buffered: number }
+  | { type: 'closed'; stats: Record<string, unknown> };
+
+function env(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`crash-child: ${name} is not set`);
+  return value;
+}
+
+/** Pipes are written synchronously on Linux, so a line is in the pipe before the next statement runs. */
+function emit(line: ChildLine): void {
+  process.stdout.write(`${JSON.stringify(line)}\n`);
+}
+
+const stderrLogger: Logger = {
+  debug() {},
+  info() {},
+  warn: (obj, msg) => void process.stderr.write(`warn ${msg ?? ''} ${JSON.stringify(obj)}\n`),
+  error: (obj, msg) => void process.stderr.write(`error ${msg ?? ''} ${JSON.stringify(obj)}\n`),
+  child: () => stderrLogger,
+};
+
+// The pipeline does not expose the consumer's session timeout. A SIGKILLed member stays in the group
+// until its session expires, and the restarted process cannot get partitions before that, so the test
+// shortens it (30 s by default) to keep the run short. Nothing else about the consumer changes.
+const sessionTimeout = Number(process.env.CRASH_SESSION_TIMEOUT_MS ?? 0);
+if (sessionTimeout > 0) {
+  const consumerOf = Kafka.prototype.consumer;
+  Kafka.prototype.consumer = function (this: Kafka, config) {
+    return consumerOf.call(this, { ...config, sessionTimeout });
+  };
+}
+
+const topic = env('CRASH_TOPIC');
+const redisClient = new Redis(env('CRASH_REDIS_URL'));
+// Likewise reports each cache batch the moment Redis applied it, before the metric offsets are committed.
+const redis = new Proxy(redisClient, {
+  get(target, prop) {
+    const value = Reflect.get(target, prop, target);
+    if (typeof value !== 'function') return value;
+    if (prop !== 'eventBusApplyIncrements') return value.bind(target);
+    return async (...args: unknown[]) => {
+      const reply = (await value.apply(target, args)) as number[];
+      if (reply[0] !== -1) emit({ type: 'applied' });
+      return reply;
+    };
+  },
+});
+const chdb = await openClickHouse({ path: env('CRASH_CH_PATH') });
+// Reports each insert the moment ClickHouse accepted it: the test kills right after one, before the
+// rows are published and the source offsets committed, i.e. in the middle of a batch.
+const clickhouse = new Proxy(chdb, {
+  get(target, prop) {
+    if (prop === 'insert') {
+      return async (params: Parameters<ClickHouseClient['insert']>[0]) => {
+        const result = await target.insert(params);
+        emit({ type: 'inserted', rows: Array.isArray(params.values) ? params.values.length : -1 });
+        return result;
+      };
+    }
+    const value = Reflect.get(target, prop, target);
+    return typeof value === 'function' ? value.bind(target) : value;
+  },
+});
+
+const pipeline = await createEventPipeline({
+  brokers: env('CRASH_BROKERS').split(','),
+  clientId: 'crash-child',
+  groupId: env('CRASH_GROUP'),
+  plugins: [samplePlugin],
+  decode: createDecoder({
+    debezium: { topicPrefix: 'app' },
+    overrides: { [topic]: { kind: 'debezium', schema: 'public', table: 'ImageReaction' } },
+  }),
+  sourceTopics: [topic],
+  metricTopic: env('CRASH_METRIC_TOPIC'),
+  deadLetterTopic: env('CRASH_DLQ_TOPIC'),
+  clickhouse,
+  redis,
+  cacheScope: env('CRASH_SCOPE'),
+  flushRows: Number(process.env.CRASH_FLUSH_ROWS ?? 1_500),
+  flushIntervalMs: Number(process.env.CRASH_FLUSH_MS ?? 200),
+  // Below ~3,500 rows: a larger flush makes a publish request the broker refuses (see the test's notes).
+  maxBufferedRows: Number(process.env.CRASH_MAX_BUFFERED_ROWS ?? 3_000),
+  logger: stderrLogger,
+});
+
+const report = setInterval(() => {
+  emit({
+    type: 'stats',
+    stats: { ...pipeline.stats },
+    paused: pipeline.consumerState.paused,
+    buffered: pipeline.ingest.bufferedRows,
+  });
+}, 100);
+
+let closing = false;
+process.on('SIGTERM', () => {
+  if (closing) return;
+  closing = true;
+  clearInterval(report);
+  void (async () => {
+    try {
+      await pipeline.close();
+      emit({ type: 'closed', stats: { ...pipeline.stats } });
+      await chdb.close();
+      redisClient.disconnect();
+      process.exit(0);
+    } catch (err) {
+      process.stderr.write(`close failed: ${(err as Error).stack}\n`);
+      process.exit(1);
+    }
+  })();
+});
+
+await pipeline.start();
+emit({ type: 'ready' });

@@ -1,0 +1,249 @@
+// Synthetic Debezium traffic for the crash and backpressure tests: ImageReaction creates and deletes
+// (JSON without schema, the shape src/testing/fake-events.ts produces), the truth the sample listener
+// must arrive at, and helpers to produce them, prefill Redis and compare what the sinks hold.
+import type { ClickHouseClient } from '@clickhouse/client';
+import type { Redis } from 'ioredis';
+import type { Admin, Kafka } from 'kafkajs';
+
+/** The fields `sample.reactions` increments on an image hash. */
+export const IMAGE_FIELDS = ['likeCount', 'heartCount', 'laughCount', 'cryCount', 'reactionCount'] as const;
+const REACTIONS = ['Like', 'Heart', 'Laugh', 'Cry'] as const;
+
+export interface SyntheticMessage {
+  partition: number;
+  key: string;
+  value: string;
+}
+
+export interface SyntheticReactions {
+  messages: SyntheticMessage[];
+  /** `entityType:entityId:metricType` → expected total. */
+  truth: Map<string, number>;
+  /** Metric events the listener emits for all messages (3 per change). */
+  metricEvents: number;
+  imageIds: number[];
+  userIds: number[];
+}
+
+/** A small deterministic PRNG, so a failing run can be reproduced from its seed. */
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * `creates` reaction rows over `images` images and `users` users, and a delete of an earlier row after
+ * every `deleteEvery` creates, spread round-robin over `partitions` partitions. Ids start at a random base
+ * far above real rows, so Redis keys never collide with other tests or earlier runs.
+ */
+export function syntheticReactions(options: {
+  creates: number;
+  deleteEvery: number;
+  images: number;
+  users: number;
+  partitions: number;
+  seed?: number;
+}): SyntheticReactions & { seed: number } {
+  const seed = options.seed ?? Math.floor(Math.random() * 2 ** 31);
+  const random = mulberry32(seed);
+  const base = 3_000_000_000 + Math.floor(random() * 1_000_000) * 1_000;
+  const imageIds = Array.from({ length: options.images }, (_, i) => base + i);
+  const userIds = Array.from({ length: options.users }, (_, i) => base + 500 + i);
+  const truth = new Map<string, number>();
+  const add = (type: string, id: number, metric: string, delta: number) => {
+    const k = `${type}:${id}:${metric}`;
+    truth.set(k, (truth.get(k) ?? 0) + delta);
+  };
+  const apply = (row: { imageId: number; userId: number; reaction: string }, sign: 1 | -1) => {
+    add('Image', row.imageId, `${row.reaction.toLowerCase()}Count`, sign);
+    add('Image', row.imageId, 'reactionCount', sign);
+    add('User', row.userId, 'reactionCount', sign);
+  };
+
+  const messages: SyntheticMessage[] = [];
+  const live: { id: number; imageId: number; userId: number; reaction: string; createdAt: number }[] = [];
+  const at = Date.now();
+  let lsn = 50_000_000;
+  const emit = (op: 'c' | 'd', row: (typeof live)[number]) => {
+    const payload = {
+      before: op === 'd' ? row : null,
+      after: op === 'c' ? row : null,
+      source: {
+        version: '3.7.0.Final',
+        connector: 'postgresql',
+        name: 'app',
+        ts_ms: at + messages.length,
+        snapshot: 'false',
+        db: 'app',
+        schema: 'public',
+        table: 'ImageReaction',
+        txId: 9_000 + messages.length,
+        lsn: lsn++,
+      },
+      op,
+      ts_ms: at + messages.length + 5,
+    };
+    messages.push({
+      partition: messages.length % options.partitions,
+      key: JSON.stringify({ id: row.id }),
+      value: JSON.stringify(payload),
+    });
+    apply(row, op === 'c' ? 1 : -1);
+  };
+
+  for (let i = 0; i < options.creates; i++) {
+    const row = {
+      id: base + 10_000 + i,
+      imageId: imageIds[Math.floor(random() * imageIds.length)]!,
+      userId: userIds[Math.floor(random() * userIds.length)]!,
+      reaction: REACTIONS[Math.floor(random() * REACTIONS.length)]!,
+      createdAt: (at - 1_000) * 1_000,
+    };
+    live.push(row);
+    emit('c', row);
+    if ((i + 1) % options.deleteEvery === 0) {
+      const victim = live.splice(Math.floor(random() * live.length), 1)[0]!;
+      emit('d', victim);
+    }
+  }
+  return { messages, truth, metricEvents: messages.length * 3, imageIds, userIds, seed };
+}
+
+/** Produces the messages to `topic` in chunks, acknowledged by all replicas. */
+export async function produceAll(kafka: Kafka, topic: string, messages: SyntheticMessage[]): Promise<void> {
+  const producer = kafka.producer();
+  await producer.connect();
+  try {
+    for (let i = 0; i < messages.length; i += 2_000) {
+      await producer.send({ topic, acks: -1, messages: messages.slice(i, i + 2_000) });
+    }
+  } finally {
+    await producer.disconnect();
+  }
+}
+
+export interface Prefill {
+  /** key → the hash as written (string values, as HGETALL returns them). */
+  hashes: Map<string, Record<string, string>>;
+  /** Keys deliberately left absent. */
+  absent: string[];
+}
+
+/**
+ * Caches most image hashes (every image field at a small nonzero start value), one hash with only
+ * `reactionCount` (the other fields must stay absent), and leaves `absentImages` images and every user
+ * uncached (they must stay absent).
+ */
+export async function prefillRedis(
+  redis: Redis,
+  data: SyntheticReactions,
+  absentImages = 5,
+): Promise<Prefill> {
+  const hashes = new Map<string, Record<string, string>>();
+  const absent: string[] = data.userIds.map((id) => `metrics:User:${id}`);
+  data.imageIds.forEach((id, i) => {
+    const key = `metrics:Image:${id}`;
+    if (i < absentImages) absent.push(key);
+    else if (i === absentImages) hashes.set(key, { reactionCount: '3' });
+    else hashes.set(key, Object.fromEntries(IMAGE_FIELDS.map((f, j) => [f, String(i + j)])));
+  });
+  await redis.del(...hashes.keys(), ...absent);
+  const pipeline = redis.pipeline();
+  for (const [key, fields] of hashes) pipeline.hset(key, fields);
+  await pipeline.exec();
+  return { hashes, absent };
+}
+
+/** What each cached hash must hold after every event was applied once: prefill + truth, same fields. */
+export function expectedHashes(
+  prefill: Prefill,
+  data: SyntheticReactions,
+): Map<string, Record<string, string>> {
+  const out = new Map<string, Record<string, string>>();
+  for (const [key, fields] of prefill.hashes) {
+    const [, type, id] = key.split(':');
+    out.set(
+      key,
+      Object.fromEntries(
+        Object.entries(fields).map(([f, v]) => [
+          f,
+          String(Number(v) + (data.truth.get(`${type}:${id}:${f}`) ?? 0)),
+        ]),
+      ),
+    );
+  }
+  return out;
+}
+
+/** Reads the prefilled hashes and the absent keys back. */
+export async function readHashes(
+  redis: Redis,
+  prefill: Prefill,
+): Promise<{ hashes: Map<string, Record<string, string>>; existing: string[] }> {
+  const hashes = new Map<string, Record<string, string>>();
+  for (const key of prefill.hashes.keys()) hashes.set(key, await redis.hgetall(key));
+  const existing: string[] = [];
+  for (const key of prefill.absent) if (await redis.exists(key)) existing.push(key);
+  return { hashes, existing };
+}
+
+/** Every (entity, metric) total of the run's entities as reads see them (`FINAL`). */
+export async function clickhouseAllTotals(
+  ch: ClickHouseClient,
+  data: SyntheticReactions,
+): Promise<Map<string, number>> {
+  const result = await ch.query({
+    query: `SELECT entityType, entityId, metricType, sum(metricValue) AS total FROM entityMetricEvents FINAL
+            WHERE entityId >= {lo:Int64} AND entityId <= {hi:Int64}
+            GROUP BY entityType, entityId, metricType`,
+    query_params: { lo: data.imageIds[0]!, hi: data.userIds[data.userIds.length - 1]! },
+    format: 'JSONEachRow',
+  });
+  const rows = await result.json<{
+    entityType: string;
+    entityId: string;
+    metricType: string;
+    total: string;
+  }>();
+  return new Map(rows.map((r) => [`${r.entityType}:${r.entityId}:${r.metricType}`, Number(r.total)]));
+}
+
+/** Rows stored for the run's entities without `FINAL` (duplicates included until a merge collapses them). */
+export async function clickhouseRawCounts(
+  ch: ClickHouseClient,
+  data: SyntheticReactions,
+): Promise<{ rows: number; distinctIds: number }> {
+  const result = await ch.query({
+    query: `SELECT count() AS rows, uniqExact(eventId) AS distinctIds FROM entityMetricEvents
+            WHERE entityId >= {lo:Int64} AND entityId <= {hi:Int64}`,
+    query_params: { lo: data.imageIds[0]!, hi: data.userIds[data.userIds.length - 1]! },
+    format: 'JSONEachRow',
+  });
+  const [row] = await result.json<{ rows: string; distinctIds: string }>();
+  return { rows: Number(row!.rows), distinctIds: Number(row!.distinctIds) };
+}
+
+/** Committed offsets of a group and end offsets, per `topic:partition`. */
+export async function groupLag(
+  admin: Admin,
+  groupId: string,
+  topics: string[],
+): Promise<{ committed: Record<string, string>; end: Record<string, string>; caughtUp: boolean }> {
+  const committed: Record<string, string> = {};
+  const end: Record<string, string> = {};
+  // Committed first: the metric topic only grows while source offsets are uncommitted.
+  for (const t of await admin.fetchOffsets({ groupId, topics })) {
+    for (const p of t.partitions) committed[`${t.topic}:${p.partition}`] = p.offset;
+  }
+  for (const topic of topics) {
+    for (const p of await admin.fetchTopicOffsets(topic)) end[`${topic}:${p.partition}`] = p.high;
+  }
+  const caughtUp = Object.entries(end).every(([k, high]) => high === '0' || committed[k] === high);
+  return { committed, end, caughtUp };
+}
