@@ -4,7 +4,6 @@
 // and configured through the CRASH_* environment variables below. SIGTERM closes it gracefully.
 import type { ClickHouseClient } from '@clickhouse/client';
 import { Redis } from 'ioredis';
-import { Kafka } from 'kafkajs';
 import { createDecoder } from '../src/events/decode.js';
 import { createEventPipeline } from '../src/kafka/create-pipeline.js';
 import type { Logger } from '../src/listeners/logger.js';
@@ -38,16 +37,9 @@ const stderrLogger: Logger = {
   child: () => stderrLogger,
 };
 
-// The pipeline does not expose the consumer's session timeout. A SIGKILLed member stays in the group
-// until its session expires, and the restarted process cannot get partitions before that, so the test
-// shortens it (30 s by default) to keep the run short. Nothing else about the consumer changes.
+// A SIGKILLed member stays in the group until its session expires, and the restarted process cannot get
+// partitions before that, so the test shortens it (30 s by default) to keep the run short.
 const sessionTimeout = Number(process.env.CRASH_SESSION_TIMEOUT_MS ?? 0);
-if (sessionTimeout > 0) {
-  const consumerOf = Kafka.prototype.consumer;
-  Kafka.prototype.consumer = function (this: Kafka, config) {
-    return consumerOf.call(this, { ...config, sessionTimeout });
-  };
-}
 
 const topic = env('CRASH_TOPIC');
 const redisClient = new Redis(env('CRASH_REDIS_URL'));
@@ -98,8 +90,11 @@ const pipeline = await createEventPipeline({
   cacheScope: env('CRASH_SCOPE'),
   flushRows: Number(process.env.CRASH_FLUSH_ROWS ?? 1_500),
   flushIntervalMs: Number(process.env.CRASH_FLUSH_MS ?? 200),
-  // Below ~3,500 rows: a larger flush makes a publish request the broker refuses (see the test's notes).
-  maxBufferedRows: Number(process.env.CRASH_MAX_BUFFERED_ROWS ?? 3_000),
+  // Default bound (4 x flushRows): flushes of 6,000 rows publish in several size-capped requests.
+  maxBufferedRows: process.env.CRASH_MAX_BUFFERED_ROWS
+    ? Number(process.env.CRASH_MAX_BUFFERED_ROWS)
+    : undefined,
+  sessionTimeoutMs: sessionTimeout > 0 ? sessionTimeout : undefined,
   logger: stderrLogger,
 });
 

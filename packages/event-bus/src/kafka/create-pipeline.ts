@@ -19,6 +19,9 @@ import { KafkaDeadLetterSink } from './dead-letters.js';
 import { type ConsumerState, EventConsumer } from './event-consumer.js';
 import { emptyStats, type PipelineStats } from './stats.js';
 
+/** Upper bound of one metric-topic request, well below the broker's default 1 MiB message.max.bytes. */
+const MAX_PUBLISH_BYTES = 512 * 1024;
+
 export interface EventPipelineOptions {
   brokers: string[];
   clientId?: string;
@@ -45,6 +48,8 @@ export interface EventPipelineOptions {
   flushRows?: number;
   maxBufferedRows?: number;
   partitionsConsumedConcurrently?: number;
+  /** Kafka session timeout; a crashed member's partitions move after this long. */
+  sessionTimeoutMs?: number;
   listenerMaxAttempts?: number;
   logger?: Logger;
 }
@@ -82,7 +87,13 @@ export async function createEventPipeline(options: EventPipelineOptions): Promis
     logLevel: logLevel.WARN,
     retry: { retries: 8 },
   });
-  const producer = kafka.producer({ idempotent: true, createPartitioner: Partitioners.DefaultPartitioner });
+  // Unlimited retries keep the idempotent producer's ordering guarantee (kafkajs warns otherwise); an
+  // outage then blocks the flush, which is the backpressure we want.
+  const producer = kafka.producer({
+    idempotent: true,
+    createPartitioner: Partitioners.DefaultPartitioner,
+    retry: { retries: Number.MAX_SAFE_INTEGER, maxRetryTime: 10_000 },
+  });
   const store = new MetricEventStore(options.clickhouse);
   const cache = new MetricCacheSink(options.redis, {
     watermarkKey: `eventbus:cache:watermarks${options.cacheScope ? `:${options.cacheScope}` : ''}`,
@@ -157,14 +168,22 @@ export async function createEventPipeline(options: EventPipelineOptions): Promis
   });
 
   async function publish(rows: EntityMetricEvent[]): Promise<void> {
-    // Chunked so one flush never exceeds the broker's request size.
-    for (let i = 0; i < rows.length; i += 5_000) {
-      await producer.send({
-        topic: metricTopic,
-        acks: -1,
-        messages: rows.slice(i, i + 5_000).map(encodeMetricMessage),
-      });
+    // Sends are cut by encoded size, not count: one request must stay under the broker's message.max.bytes
+    // (1 MiB by default) even when every message of it lands in one partition.
+    let batch: { key: string; value: string }[] = [];
+    let bytes = 0;
+    for (const row of rows) {
+      const message = encodeMetricMessage(row);
+      const size = message.key.length + message.value.length + 64;
+      if (batch.length > 0 && bytes + size > MAX_PUBLISH_BYTES) {
+        await producer.send({ topic: metricTopic, acks: -1, messages: batch });
+        batch = [];
+        bytes = 0;
+      }
+      batch.push(message);
+      bytes += size;
     }
+    if (batch.length > 0) await producer.send({ topic: metricTopic, acks: -1, messages: batch });
   }
 
   consumer = new EventConsumer({
@@ -176,6 +195,7 @@ export async function createEventPipeline(options: EventPipelineOptions): Promis
     apply,
     logger,
     partitionsConsumedConcurrently: options.partitionsConsumedConcurrently,
+    sessionTimeoutMs: options.sessionTimeoutMs,
   });
 
   return {

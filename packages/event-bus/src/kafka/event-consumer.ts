@@ -138,11 +138,12 @@ export class EventConsumer {
     let lastBeat = Date.now();
     for (const record of records) {
       if (!isRunning() || isStale()) break;
-      if (this.options.ingest.isFull) {
+      while (this.options.ingest.isFull) {
         // Bounded buffer: wait for the flush (which retries while ClickHouse is down) instead of growing.
         await this.whileHeartbeating(heartbeat, () => this.pausedUntilFlushed());
       }
       await this.options.ingest.process(record);
+      if (this.options.ingest.flushDue()) this.flushIngest();
       resolveOffset(record.offset);
       this.state.processedOffsets[key] = record.offset;
       if (Date.now() - lastBeat > 1_000) {

@@ -48,6 +48,8 @@ export class IngestStage {
   private bufferedSince = 0;
   private processed = new Map<string, { topic: string; partition: number; offset: string }>();
   private flushing: Promise<void> | null = null;
+  /** Rows taken by the flush in progress; they still occupy memory until it succeeds. */
+  private flushingRows = 0;
   private readonly guard: SinkGuard;
   private readonly flushRows: number;
   private readonly flushIntervalMs: number;
@@ -60,9 +62,9 @@ export class IngestStage {
     this.guard = new SinkGuard(options);
   }
 
-  /** Rows waiting for the next flush. */
+  /** Rows held in memory: waiting for the next flush, or in the flush in progress. */
   get bufferedRows(): number {
-    return this.buffer.length;
+    return this.buffer.length + this.flushingRows;
   }
 
   /** False while the store keeps failing; the consumer pauses and readiness turns false. */
@@ -72,7 +74,7 @@ export class IngestStage {
 
   /** True when the buffer is at its bound and processing must wait for a flush. */
   get isFull(): boolean {
-    return this.buffer.length >= this.maxBufferedRows;
+    return this.bufferedRows >= this.maxBufferedRows;
   }
 
   /** Processes one record: decode, dispatch, buffer; failures go to the dead-letter topic. */
@@ -110,6 +112,7 @@ export class IngestStage {
 
   /** True when the buffer should be flushed now (size or age). */
   flushDue(now = Date.now()): boolean {
+    if (this.flushing) return false;
     if (this.buffer.length >= this.flushRows) return true;
     if (this.buffer.length > 0) return now - this.bufferedSince >= this.flushIntervalMs;
     return this.processed.size > 0 && now - this.bufferedSince >= this.flushIntervalMs;
@@ -137,6 +140,7 @@ export class IngestStage {
     this.buffer = [];
     this.processed = new Map();
     this.bufferedSince = Date.now();
+    this.flushingRows = rows.length;
     const started = performance.now();
     try {
       if (rows.length > 0) {
@@ -151,6 +155,8 @@ export class IngestStage {
         if (!this.processed.has(key)) this.processed.set(key, o);
       }
       throw error;
+    } finally {
+      this.flushingRows = 0;
     }
     if (offsets.length > 0) await this.options.commit(offsets);
     this.options.onFlush?.(rows.length, (performance.now() - started) / 1000);
