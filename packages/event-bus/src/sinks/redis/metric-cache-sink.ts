@@ -66,13 +66,19 @@ export class MetricCacheSink {
     for (let attempt = 0; attempt < this.maxConflicts; attempt++) {
       const marks = await this.call(() => this.redis.hmget(this.watermarkKey, ...origins));
       const expected = new Map(origins.map((o, i) => [o, marks[i] ?? '-1']));
-      const fresh = events.filter((e) => e.originSeq > Number(expected.get(e.origin)));
+      // An event is new only if it is past everything applied before it, including earlier events of this
+      // batch: a replayed run can sit in the same batch as its first copy (…, 180..200, 100..200, 201…).
+      const next = new Map<string, number>();
+      const fresh = events.filter((e) => {
+        const high = next.get(e.origin) ?? Number(expected.get(e.origin));
+        if (e.originSeq <= high) return false;
+        next.set(e.origin, e.originSeq);
+        return true;
+      });
       if (fresh.length === 0) return { applied: 0, skipped: events.length, updatedKeys: [] };
 
-      const next = new Map<string, number>();
       const deltas = new Map<string, Map<string, number>>();
       for (const e of fresh) {
-        next.set(e.origin, Math.max(next.get(e.origin) ?? -1, e.originSeq));
         const key = this.keys.key(e.entityType, e.entityId);
         const field = this.keys.field(e.metricType);
         const fields = deltas.get(key) ?? new Map<string, number>();
