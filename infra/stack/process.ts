@@ -207,3 +207,14 @@ export async function processStatus(
   const up = pid !== undefined && port !== undefined && (await isPortOpen(port));
   return { name, state: up ? 'up' : 'down', pid, port };
 }
+
+/** Stops a process the stack started (by its recorded pid, never by name) and forgets the pid file. */
+export async function stopOwnedProcess(
+  pidFile: string,
+  pid: number | undefined,
+  graceMs: number,
+): Promise<string> {
+  removePid(pidFile);
+  if (!pid) return 'not running';
+  return `${await stopPid(pid, graceMs)} (pid ${pid})`;
+}

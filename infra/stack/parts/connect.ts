@@ -16,6 +16,7 @@ import {
   readPid,
   removePid,
   spawnDetached,
+  stopOwnedProcess,
   stopPid,
   waitFor,
   writePid,
@@ -204,13 +205,7 @@ export const connectPart: Part = {
     return { outcome: 'started', detail: `pid ${pid}, REST port ${restPort}` };
   },
 
-  async down(ctx) {
-    const f = files(ctx);
-    const pid = runningPid(ctx);
-    removePid(f.pid);
-    if (!pid) return 'not running';
-    return `${await stopPid(pid, 30_000)} (pid ${pid})`;
-  },
+  down: (ctx) => stopOwnedProcess(files(ctx).pid, runningPid(ctx), 30_000),
 
   env: (ctx): Record<string, string> =>
     ctx.ports.connect

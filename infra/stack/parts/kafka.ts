@@ -16,6 +16,7 @@ import {
   removePid,
   runChecked,
   spawnDetached,
+  stopOwnedProcess,
   stopPid,
   waitFor,
   writePid,
@@ -142,14 +143,8 @@ export const kafkaPart: Part = {
     return { outcome: 'started', detail: `pid ${pid}, port ${port}` };
   },
 
-  async down(ctx) {
-    const f = files(ctx);
-    const pid = runningPid(ctx);
-    removePid(f.pid);
-    if (!pid) return 'not running';
-    // Controlled shutdown of a lone combined node is quick; the grace covers a slow log flush.
-    return `${await stopPid(pid, 30_000)} (pid ${pid})`;
-  },
+  // Controlled shutdown of a lone combined node is quick; the grace covers a slow log flush.
+  down: (ctx) => stopOwnedProcess(files(ctx).pid, runningPid(ctx), 30_000),
 
   env: (ctx): Record<string, string> =>
     ctx.ports.kafka ? { KAFKA_BROKERS: `127.0.0.1:${ctx.ports.kafka}` } : {},

@@ -11,6 +11,7 @@ import {
   readPid,
   removePid,
   spawnDetached,
+  stopOwnedProcess,
   stopPid,
   waitFor,
   writePid,
@@ -92,13 +93,7 @@ export const redisPart: Part = {
     return { outcome: 'started', detail: `pid ${pid}, port ${port}` };
   },
 
-  async down(ctx) {
-    const f = files(ctx);
-    const pid = runningPid(ctx);
-    removePid(f.pid);
-    if (!pid) return 'not running';
-    return `${await stopPid(pid, 15_000)} (pid ${pid})`;
-  },
+  down: (ctx) => stopOwnedProcess(files(ctx).pid, runningPid(ctx), 15_000),
 
   env: (ctx): Record<string, string> =>
     ctx.ports.redis ? { REDIS_URL: `redis://127.0.0.1:${ctx.ports.redis}` } : {},
