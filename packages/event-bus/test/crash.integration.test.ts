@@ -178,7 +178,8 @@ afterAll(async () => {
 });
 
 describe('crash recovery', () => {
-  it('counts exactly after SIGKILLs in the middle of batches', async () => {
+  // Up to four process starts, each waiting out the dead member's session on a possibly fresh broker.
+  it('counts exactly after SIGKILLs in the middle of batches', { timeout: 300_000 }, async () => {
     const started = Date.now();
     const kills: {
       atRows: number;

@@ -40,6 +40,8 @@ export class EventConsumer {
   private readonly consumer: Consumer;
   private readonly stop = new AbortController();
   private flushTimer: NodeJS.Timeout | undefined;
+  /** Offsets whose commit was refused or failed; retried by the timer until they go through. */
+  private readonly pendingCommits = new Map<string, { topic: string; partition: number; offset: string }>();
   readonly state: ConsumerState = {
     joined: false,
     paused: false,
@@ -64,6 +66,7 @@ export class EventConsumer {
         Object.entries(payload.memberAssignment).flatMap(([t, ps]) => ps.map((p) => `${t}:${p}`)),
       );
       options.ingest.forgetPartitions((t, p) => owned.has(`${t}:${p}`));
+      for (const key of this.pendingCommits.keys()) if (!owned.has(key)) this.pendingCommits.delete(key);
       options.logger.info({ assignment: payload.memberAssignment }, 'consumer.group.join');
     });
     this.consumer.on(CRASH, ({ payload }) => {
@@ -91,6 +94,7 @@ export class EventConsumer {
     });
     this.flushTimer = setInterval(() => {
       if (options.ingest.flushDue()) this.flushIngest();
+      else if (this.pendingCommits.size > 0) void this.commit([]);
     }, options.flushCheckMs ?? 500);
   }
 
@@ -177,12 +181,23 @@ export class EventConsumer {
   }
 
   private async commit(offsets: CommitOffsets): Promise<void> {
+    for (const o of offsets) {
+      const key = `${o.topic}:${o.partition}`;
+      const pending = this.pendingCommits.get(key);
+      if (!pending || BigInt(pending.offset) < BigInt(o.offset)) this.pendingCommits.set(key, o);
+    }
+    const batch = [...this.pendingCommits.values()];
+    if (batch.length === 0) return;
     try {
-      await this.consumer.commitOffsets(offsets);
+      await this.consumer.commitOffsets(batch);
+      for (const o of batch) {
+        const key = `${o.topic}:${o.partition}`;
+        if (this.pendingCommits.get(key) === o) this.pendingCommits.delete(key);
+      }
     } catch (err) {
-      // After a rebalance the commit may be refused. That is safe: what it covered is stored, and the new
-      // owner replays it into the same ids and positions.
-      this.options.logger.warn({ err, offsets }, 'consumer.commit.refused');
+      // Refused (a rebalance) or failed: what the offsets cover is stored, so committing later is safe.
+      // They stay pending and the timer retries them; offsets of partitions we lose are dropped on join.
+      this.options.logger.warn({ err, offsets: batch }, 'consumer.commit.refused');
     }
   }
 
