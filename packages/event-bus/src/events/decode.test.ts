@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DecodeError } from '../errors.js';
 import { loadFixture } from './__fixtures__/load.js';
+import { typeProbeRow17 } from './__fixtures__/type-probe-row.js';
 import type { ChangeEvent } from './change-event.js';
 import { createDecoder } from './decode.js';
 import type { KafkaRecord } from './kafka-record.js';
@@ -23,15 +24,7 @@ function eventOf(name: string): ChangeEvent {
 
 // Captured from Debezium 3.7.0.Final, decimal.handling.mode=string: TypeProbe row 17 (the snapshot
 // row is 16), ImageReaction row 1833.
-const v1Converted = {
-  id: 17,
-  amount: '12.3400',
-  flag: true,
-  meta: '{"tags": ["a", "b"], "score": 5}',
-  at: new Date('2024-06-01T12:04:56.123Z'),
-  atz: new Date('2024-06-01T12:04:56.123Z'),
-  day: '2024-06-01',
-};
+const v1Converted = typeProbeRow17;
 const v2Converted = { ...v1Converted, amount: '-5.5000', flag: false, meta: '{"tags": [], "score": null}' };
 const v1Raw = {
   id: 17,
