@@ -5,6 +5,8 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+// The app's source tables (downloads, generation jobs, compensation), likewise defined once.
+import { clickhouseSourceDdl } from '../../packages/app-db/src/clickhouse/source-tables.js';
 // Repo tooling may read the package's source: the table must have exactly one definition.
 import { metricEventTableDdl } from '../../packages/event-bus/src/sinks/clickhouse/schema.js';
 import { openClickHouse, splitStatements } from './clickhouse-client.js';
@@ -14,6 +16,8 @@ const client = await openClickHouse(process.env);
 try {
   await client.command({ query: metricEventTableDdl() });
   console.log('entityMetricEvents');
+  for (const statement of clickhouseSourceDdl()) await client.command({ query: statement });
+  console.log('source tables');
   for (const file of readdirSync(clickhouseDdlDir)
     .filter((f) => f.endsWith('.sql'))
     .sort()) {

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { clickhouseSourceDdl } from '../../../packages/app-db/src/clickhouse/source-tables.js';
 import { metricEventTableDdl } from '../../../packages/event-bus/src/sinks/clickhouse/schema.js';
 import type { Part, StackContext } from '../part.js';
 import { clickhouseDdlDir, repoRoot } from '../paths.js';
@@ -19,7 +20,10 @@ function files(ctx: StackContext) {
 }
 
 function ddlFingerprint(target: string): string {
-  const hash = createHash('sha256').update(target).update(metricEventTableDdl());
+  const hash = createHash('sha256')
+    .update(target)
+    .update(metricEventTableDdl())
+    .update(clickhouseSourceDdl().join(';\n'));
   for (const file of readdirSync(clickhouseDdlDir)
     .filter((f) => f.endsWith('.sql'))
     .sort()) {
