@@ -25,7 +25,9 @@ ENGINE = Kafka
 SETTINGS kafka_broker_list = '{kafka_brokers}',
          kafka_topic_list = 'eventbus.entity-metric-events',
          kafka_group_name = 'clickhouse-metric-export',
-         kafka_format = 'JSONEachRow';
+         kafka_format = 'JSONEachRow',
+         -- Many rows per message, as the host publishes them; consumers split messages on newlines.
+         kafka_max_rows_per_message = 1000;
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS entityMetricEventsToKafka TO entityMetricEventsKafka AS
 SELECT eventId, entityType, entityId, userId, metricType, metricValue, createdAt, origin, originSeq

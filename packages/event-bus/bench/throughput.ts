@@ -8,13 +8,15 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
 import { readStackEnv } from '../../../infra/stack/env.js';
-import { createDecoder } from '../src/events/decode.js';
 import { createEventPipeline } from '../src/kafka/create-pipeline.js';
 import { openClickHouse } from '../src/sinks/clickhouse/client.js';
 import { samplePlugin } from '../test/sample-plugin.js';
 import { groupLag, produceAll, syntheticReactions } from '../test/synthetic-reactions.js';
 
 const changes = Number(process.argv[2] ?? 100_000);
+// --threads N: run decoding and listeners on a pool of N worker threads instead of the main thread.
+const threadsArg = process.argv.indexOf('--threads');
+const threads = threadsArg > 0 ? Number(process.argv[threadsArg + 1]) : 0;
 const env = readStackEnv();
 const brokers = env.KAFKA_BROKERS!.split(',');
 const kafka = new Kafka({ brokers, logLevel: logLevel.NOTHING });
@@ -61,10 +63,12 @@ const pipeline = await createEventPipeline({
   brokers,
   groupId,
   plugins: [samplePlugin],
-  decode: createDecoder({
+  decode: {
     debezium: { topicPrefix: 'app' },
     overrides: { [topic]: { kind: 'debezium', schema: 'public', table: 'ImageReaction' } },
-  }),
+  },
+  workerThreads: threads,
+  pluginModules: [new URL('../test/sample-plugin.ts', import.meta.url).href],
   sourceTopics: [topic],
   metricTopic,
   deadLetterTopic: `bench.dlq-${run}`,
@@ -77,6 +81,15 @@ const pipeline = await createEventPipeline({
 const started = performance.now();
 await pipeline.start();
 let firstConsumed = 0;
+const timeline = process.argv.includes('--timeline')
+  ? setInterval(() => {
+      const s = pipeline.stats;
+      console.log(
+        `  t=${((performance.now() - started) / 1000).toFixed(1)}s consumed=${s.consumed} stored=${s.metricEventsStored} ` +
+          `applied=${s.cacheEventsApplied} buffered=${pipeline.ingest.bufferedRows} paused=${pipeline.consumerState.paused}`,
+      );
+    }, 250)
+  : undefined;
 while (true) {
   if (firstConsumed === 0 && pipeline.stats.consumed > 0) firstConsumed = performance.now();
   if (pipeline.stats.consumed >= data.messages.length) {
@@ -85,10 +98,11 @@ while (true) {
   }
   await new Promise((r) => setTimeout(r, 100));
 }
+clearInterval(timeline);
 const ended = performance.now();
 const piped = data.messages.length / ((ended - (firstConsumed || started)) / 1000);
 console.log(
-  `pipeline (in-process): ${piped.toFixed(0)} changes/s, ${pipeline.stats.metricEventsStored} metric events stored, ` +
+  `pipeline (${threads > 0 ? `${threads} worker threads` : 'in-process'}): ${piped.toFixed(0)} changes/s, ${pipeline.stats.metricEventsStored} metric events stored, ` +
     `${pipeline.stats.cacheEventsApplied} applied to the cache, ${pipeline.stats.flushes} flushes`,
 );
 console.log(`ratio pipeline / bare kafkajs: ${((piped / bare) * 100).toFixed(0)}%`);

@@ -43,6 +43,8 @@ export class PluginError extends EventBusError {
 
 export type PluginErrorCode =
   | 'EB_PLUGIN_INVALID'
+  | 'EB_PLUGIN_MODULE_NOT_FOUND'
+  | 'EB_PLUGIN_MODULE_EMPTY'
   | 'EB_PLUGIN_DUPLICATE_ID'
   | 'EB_LISTENER_INVALID'
   | 'EB_LISTENER_DUPLICATE_ID'

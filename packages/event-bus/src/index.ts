@@ -26,4 +26,12 @@ export {
   MAX_EVENTS_PER_CHANGE,
   type MetricInput,
 } from './metrics/entity-metric-event.js';
-export { decodeMetricMessage, encodeMetricMessage } from './metrics/metric-message.js';
+export {
+  type DecodedMetricMessage,
+  decodeMetricMessage,
+  decodeMetricMessages,
+  encodeMetricMessage,
+  encodeMetricMessages,
+  type MetricMessage,
+  type MetricMessageLimits,
+} from './metrics/metric-message.js';

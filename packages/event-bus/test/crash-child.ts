@@ -48,10 +48,11 @@ const redis = new Proxy(redisClient, {
   get(target, prop) {
     const value = Reflect.get(target, prop, target);
     if (typeof value !== 'function') return value;
-    if (prop !== 'eventBusApplyIncrements') return value.bind(target);
+    if (prop !== 'eventBusApplyEvents') return value.bind(target);
     return async (...args: unknown[]) => {
       const reply = (await value.apply(target, args)) as number[];
-      if (reply[0] !== -1) emit({ type: 'applied' });
+      // -1 / -2: refused (a watermark moved, a fill in progress); the sink retries.
+      if (reply[0] !== -1 && reply[0] !== -2) emit({ type: 'applied' });
       return reply;
     };
   },

@@ -39,6 +39,8 @@ interface Run {
   closedStats: Record<string, number> | undefined;
   stderr: string;
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** Resolves when the child consumes and handles SIGTERM. */
+  ready: Promise<void>;
   /** Called with every line; the test installs its kill trigger here. */
   onLine?: (line: ChildLine) => void;
 }
@@ -53,6 +55,7 @@ let ch: ClickHouseClient | undefined;
 const runs: Run[] = [];
 
 function spawnChild(): Run {
+  let readyNow = () => {};
   const proc = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', CHILD], {
     cwd: ROOT,
     env: { ...process.env, ...childEnv },
@@ -65,6 +68,9 @@ function spawnChild(): Run {
     closedStats: undefined,
     stderr: '',
     exited: new Promise((resolve) => proc.once('exit', (code, signal) => resolve({ code, signal }))),
+    ready: new Promise((resolve) => {
+      readyNow = resolve;
+    }),
   };
   proc.stderr!.on('data', (chunk) => {
     run.stderr += String(chunk);
@@ -77,6 +83,7 @@ function spawnChild(): Run {
       run.stderr += `stdout: ${text}\n`;
       return;
     }
+    if (line.type === 'ready') readyNow();
     if (line.type === 'inserted') run.inserted += line.rows;
     if (line.type === 'stats') run.lastStats = line.stats as Record<string, number>;
     if (line.type === 'closed') run.closedStats = line.stats as Record<string, number>;
@@ -179,82 +186,78 @@ afterAll(async () => {
 
 describe('crash recovery', () => {
   // Up to four process starts, each waiting out the dead member's session on a possibly fresh broker.
-  // KNOWN ISSUE: on a freshly started stack this test has hung twice in clean-clone CI runs (it passes on a
-  // warm stack and passed in an earlier clean-clone run). Until the hang is found it runs only when asked:
-  // CRASH_TEST=1 npm test. See the issue note.
-  it.runIf(process.env.CRASH_TEST === '1')(
-    'counts exactly after SIGKILLs in the middle of batches',
-    { timeout: 300_000 },
-    async () => {
-      const started = Date.now();
-      const kills: {
-        atRows: number;
-        at: string;
-        committedMessages: number;
-        insertedSoFar: number;
-      }[] = [];
-      const insertedSoFar = () => runs.reduce((n, r) => n + r.inserted, 0);
-      const skippedSoFar = () =>
-        runs.reduce((n, r) => n + Number((r.closedStats ?? r.lastStats)?.cacheEventsSkipped ?? 0), 0);
-      // Duplicates in ClickHouse are certain once more rows were inserted than the committed offsets
-      // account for: those rows are replayed and inserted again by the next run.
-      let storedBeyondCommit = false;
+  it('counts exactly after SIGKILLs in the middle of batches', { timeout: 300_000 }, async () => {
+    const started = Date.now();
+    const kills: {
+      atRows: number;
+      at: string;
+      committedMessages: number;
+      insertedSoFar: number;
+    }[] = [];
+    const insertedSoFar = () => runs.reduce((n, r) => n + r.inserted, 0);
+    const skippedSoFar = () =>
+      runs.reduce((n, r) => n + Number((r.closedStats ?? r.lastStats)?.cacheEventsSkipped ?? 0), 0);
+    // Duplicates in ClickHouse are certain once more rows were inserted than the committed offsets
+    // account for: those rows are replayed and inserted again by the next run.
+    let storedBeyondCommit = false;
 
-      for (let k = 0; k < MAX_KILLS; k++) {
-        if (k >= MIN_KILLS && storedBeyondCommit && skippedSoFar() > 0) break;
-        const rows = Math.round(data.metricEvents * (k === 0 ? 0.2 : 0.12));
-        // Alternate the stage interrupted: ClickHouse insert → commit, then Redis apply → commit.
-        const at = k % 2 === 0 ? 'inserted' : 'applied';
-        if (!(await runAndKill(rows, at))) break;
-        const committed = await committedMessages();
-        kills.push({ at, atRows: rows, committedMessages: committed, insertedSoFar: insertedSoFar() });
-        if (insertedSoFar() > committed * 3) storedBeyondCommit = true;
-      }
+    for (let k = 0; k < MAX_KILLS; k++) {
+      if (k >= MIN_KILLS && storedBeyondCommit && skippedSoFar() > 0) break;
+      const rows = Math.round(data.metricEvents * (k === 0 ? 0.2 : 0.12));
+      // Alternate the stage interrupted: ClickHouse insert → commit, then Redis apply → commit.
+      const at = k % 2 === 0 ? 'inserted' : 'applied';
+      if (!(await runAndKill(rows, at))) break;
+      const committed = await committedMessages();
+      kills.push({ at, atRows: rows, committedMessages: committed, insertedSoFar: insertedSoFar() });
+      if (insertedSoFar() > committed * 3) storedBeyondCommit = true;
+    }
 
-      // Final run: until the group's committed offsets reach the end of the source and the metric topic.
-      const last = spawnChild();
-      await waitFor(
-        () => groupLag(admin, childEnv.CRASH_GROUP!, [childEnv.CRASH_TOPIC!, childEnv.CRASH_METRIC_TOPIC!]),
-        (lag) => lag.caughtUp,
-        90_000,
-      );
-      last.proc.kill('SIGTERM');
-      const exit = await last.exited;
-      expect(exit, last.stderr).toEqual({ code: 0, signal: null });
-      expect(last.closedStats?.deadLetters).toBe(0);
+    // Final run: until the group's committed offsets reach the end of the source and the metric topic.
+    const last = spawnChild();
+    // A child killed before it handles SIGTERM would die by the signal: when earlier runs committed
+    // everything, the group is caught up at once.
+    await Promise.race([last.ready, last.exited]);
+    await waitFor(
+      () => groupLag(admin, childEnv.CRASH_GROUP!, [childEnv.CRASH_TOPIC!, childEnv.CRASH_METRIC_TOPIC!]),
+      (lag) => lag.caughtUp,
+      90_000,
+    );
+    last.proc.kill('SIGTERM');
+    const exit = await last.exited;
+    expect(exit, last.stderr).toEqual({ code: 0, signal: null });
+    expect(last.closedStats?.deadLetters).toBe(0);
 
-      // The path the killed and the closed processes held opens again in this process.
-      ch = await openClickHouse({ path: chPath });
-      const totals = await clickhouseAllTotals(ch, data);
-      const raw = await clickhouseRawCounts(ch, data);
-      const cache = await readHashes(stack.redis, prefill);
+    // The path the killed and the closed processes held opens again in this process.
+    ch = await openClickHouse({ path: chPath });
+    const totals = await clickhouseAllTotals(ch, data);
+    const raw = await clickhouseRawCounts(ch, data);
+    const cache = await readHashes(stack.redis, prefill);
 
-      const figures = {
-        seed: data.seed,
-        messages: data.messages.length,
-        metricEvents: data.metricEvents,
-        kills,
-        insertedPerRun: runs.map((r) => r.inserted),
-        cacheSkippedPerRun: runs.map((r) => (r.closedStats ?? r.lastStats)?.cacheEventsSkipped ?? 0),
-        clickhouseRawRows: raw.rows,
-        clickhouseDistinctEventIds: raw.distinctIds,
-        seconds: (Date.now() - started) / 1000,
-      };
-      console.log('crash test figures', JSON.stringify(figures));
+    const figures = {
+      seed: data.seed,
+      messages: data.messages.length,
+      metricEvents: data.metricEvents,
+      kills,
+      insertedPerRun: runs.map((r) => r.inserted),
+      cacheSkippedPerRun: runs.map((r) => (r.closedStats ?? r.lastStats)?.cacheEventsSkipped ?? 0),
+      clickhouseRawRows: raw.rows,
+      clickhouseDistinctEventIds: raw.distinctIds,
+      seconds: (Date.now() - started) / 1000,
+    };
+    console.log('crash test figures', JSON.stringify(figures));
 
-      const sorted = (m: Map<string, number>) =>
-        Object.fromEntries([...m].sort(([a], [b]) => a.localeCompare(b)));
-      expect(sorted(totals)).toEqual(sorted(data.truth));
-      expect(Object.fromEntries(cache.hashes)).toEqual(Object.fromEntries(expectedHashes(prefill, data)));
-      expect(cache.existing).toEqual([]);
+    const sorted = (m: Map<string, number>) =>
+      Object.fromEntries([...m].sort(([a], [b]) => a.localeCompare(b)));
+    expect(sorted(totals)).toEqual(sorted(data.truth));
+    expect(Object.fromEntries(cache.hashes)).toEqual(Object.fromEntries(expectedHashes(prefill, data)));
+    expect(cache.existing).toEqual([]);
 
-      // Duplicates really happened, so the exact totals above prove deduplication, not luck.
-      expect(kills.length).toBeGreaterThanOrEqual(MIN_KILLS);
-      expect(insertedSoFar(), 'rows inserted more than once into ClickHouse').toBeGreaterThan(
-        data.metricEvents,
-      );
-      expect(skippedSoFar(), 'redelivered metric events skipped by the cache').toBeGreaterThan(0);
-      expect(raw.distinctIds).toBe(data.metricEvents);
-    },
-  );
+    // Duplicates really happened, so the exact totals above prove deduplication, not luck.
+    expect(kills.length).toBeGreaterThanOrEqual(MIN_KILLS);
+    expect(insertedSoFar(), 'rows inserted more than once into ClickHouse').toBeGreaterThan(
+      data.metricEvents,
+    );
+    expect(skippedSoFar(), 'redelivered metric events skipped by the cache').toBeGreaterThan(0);
+    expect(raw.distinctIds).toBe(data.metricEvents);
+  });
 });

@@ -1,3 +1,4 @@
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EntityMetricEvent } from '../src/metrics/entity-metric-event.js';
 import { MetricCacheSink } from '../src/sinks/redis/metric-cache-sink.js';
@@ -48,5 +49,50 @@ describe('MetricCacheSink on the real Redis', () => {
     await sink.apply([event(origin, 1, cached, 5), event(origin, 2, uncached, 5)]);
     expect(await stack.redis.hgetall(`metrics:Image:${cached}`)).toEqual({ heartCount: '3' });
     expect(await stack.redis.exists(`metrics:Image:${uncached}`)).toBe(0);
+  });
+
+  it('increments windowed fields only for events inside their window, and skips what the fill counted', async () => {
+    const origin = stack.unique('topic:2');
+    const sink = new MetricCacheSink(stack.redis, { watermarkKey: stack.unique('wm3'), signalChannel: null });
+    const image = 720_000_000 + Math.floor(Math.random() * 1_000_000);
+    const at = Date.now();
+    // As a fill leaves it: filled at `at`, having counted this origin up to position 5.
+    await stack.redis.hset(`metrics:Image:${image}`, {
+      likeCount: 10,
+      'likeCount:day': 2,
+      'likeCount:week': 4,
+      '~at': at,
+      [`~hw:${origin}`]: 5,
+    });
+    const at10DaysAgo = { ...event(origin, 6, image), createdAt: new Date(at - 10 * 86_400_000) };
+    const at3DaysAgo = { ...event(origin, 7, image, -1), createdAt: new Date(at - 3 * 86_400_000) };
+    const now = { ...event(origin, 8, image), createdAt: new Date(at + 1000) };
+    await sink.apply([event(origin, 4, image), event(origin, 5, image), at10DaysAgo, at3DaysAgo, now]);
+    expect(
+      await stack.redis.hmget(`metrics:Image:${image}`, 'likeCount', 'likeCount:day', 'likeCount:week'),
+    ).toEqual(['11', '3', '4']);
+  });
+
+  it('retries when a hash it saw missing is cached before its script runs', async () => {
+    const redis = new Redis(stack.env.REDIS_URL!);
+    try {
+      const origin = stack.unique('topic:3');
+      const sink = new MetricCacheSink(redis, { watermarkKey: stack.unique('wm4'), signalChannel: null });
+      const image = 730_000_000 + Math.floor(Math.random() * 1_000_000);
+      // Between the sink's state read and its script, a fill commits the hash.
+      const commands = redis as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
+      const original = commands.eventBusApplyEvents!.bind(redis);
+      let calls = 0;
+      commands.eventBusApplyEvents = async (...args: unknown[]) => {
+        if (calls++ === 0) await stack.redis.hset(`metrics:Image:${image}`, { likeCount: 10 });
+        return original(...args);
+      };
+      const result = await sink.apply([event(origin, 1, image)]);
+      expect(calls).toBe(2);
+      expect(result.updatedKeys).toEqual([`metrics:Image:${image}`]);
+      expect(await stack.redis.hget(`metrics:Image:${image}`, 'likeCount')).toBe('11');
+    } finally {
+      redis.disconnect();
+    }
   });
 });

@@ -1,23 +1,24 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Redis } from 'ioredis';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
-import type { Decoder } from '../events/decode.js';
+import { createDecoder, type Decoder, type DecoderOptions } from '../events/decode.js';
 import type { PluginDefinition } from '../listeners/define-plugin.js';
 import { type Logger, silentLogger } from '../listeners/logger.js';
 import type { EntityMetricEvent } from '../metrics/entity-metric-event.js';
-import { encodeMetricMessage } from '../metrics/metric-message.js';
+import { encodeMetricMessages } from '../metrics/metric-message.js';
 import { ApplyStage } from '../runtime/apply-stage.js';
-import { Dispatcher } from '../runtime/dispatcher.js';
 import { IngestStage } from '../runtime/ingest-stage.js';
 import { type HostProvision, PluginContainer } from '../runtime/plugin-container.js';
+import { LocalProcessor, type RecordProcessor } from '../runtime/record-processor.js';
 import { validatePlugins } from '../runtime/validate-plugins.js';
+import { WorkerPoolProcessor } from '../runtime/worker-pool.js';
 import { MetricEventStore } from '../sinks/clickhouse/metric-event-store.js';
 import { ensureMetricEventTable } from '../sinks/clickhouse/schema.js';
 import { MetricCacheSink } from '../sinks/redis/metric-cache-sink.js';
 import { SearchQueue } from '../sinks/search/search-queue.js';
 import { KafkaDeadLetterSink } from './dead-letters.js';
 import { type ConsumerState, EventConsumer } from './event-consumer.js';
-import { emptyStats, type PipelineStats } from './stats.js';
+import { emptyStats, type PipelineObserver, type PipelineStats } from './stats.js';
 
 /** Upper bound of one metric-topic request, well below the broker's default 1 MiB message.max.bytes. */
 const MAX_PUBLISH_BYTES = 512 * 1024;
@@ -28,7 +29,21 @@ export interface EventPipelineOptions {
   groupId: string;
   plugins: readonly PluginDefinition[];
   provisions?: readonly HostProvision[];
-  decode: Decoder;
+  /** The decoder, or its options; a worker pool needs the options (each thread builds its own). */
+  decode: Decoder | DecoderOptions;
+  /**
+   * Threads that decode and run listeners (0: on the main thread). Pool threads import the plugins by
+   * module name, so `pluginModules` (and `provisionsModule` when plugins need host values) are required.
+   */
+  workerThreads?: number;
+  /** Module names (or file URLs) exporting `plugins`, for the pool threads. */
+  pluginModules?: string[];
+  /** Module exporting `provisions` for the pool threads (see `loadProvisionsModule`). */
+  provisionsModule?: string;
+  /** Input for the provisions module's `provisions(data)`; must survive structured clone. */
+  provisionsData?: unknown;
+  /** Records per processing chunk (one pool task). */
+  chunkSize?: number;
   sourceTopics: (string | RegExp)[];
   /** Topics to create at start if missing (e.g. Debezium topics of the tables listeners declare). */
   createTopics?: string[];
@@ -52,6 +67,8 @@ export interface EventPipelineOptions {
   sessionTimeoutMs?: number;
   listenerMaxAttempts?: number;
   logger?: Logger;
+  /** Per-batch and per-dead-letter observations (the host turns them into Prometheus histograms). */
+  observer?: PipelineObserver;
 }
 
 /** A running pipeline: start it, read its state, close it gracefully. */
@@ -99,32 +116,28 @@ export async function createEventPipeline(options: EventPipelineOptions): Promis
     watermarkKey: `eventbus:cache:watermarks${options.cacheScope ? `:${options.cacheScope}` : ''}`,
   });
   const searchQueue = new SearchQueue(options.redis);
-  const deadLetters = new KafkaDeadLetterSink(producer, deadLetterTopic, (reason) => {
+  const observer = options.observer ?? {};
+  const deadLetters = new KafkaDeadLetterSink(producer, deadLetterTopic, (reason, record) => {
     stats.deadLetters++;
+    observer.deadLetter?.(reason, record);
     logger.warn({ reason }, 'dead_letter.written');
   });
 
-  const dispatcher = new Dispatcher(registered, container, {
-    logger,
-    signal: stop.signal,
-    maxAttempts: options.listenerMaxAttempts,
-    onListenerRun(id, outcome, seconds) {
-      stats.perListener[id] ??= { ok: 0, retried: 0, failed: 0, seconds: 0 };
-      const s = stats.perListener[id];
-      if (outcome === 'ok') s.ok++;
-      else if (outcome === 'retry') s.retried++;
-      else s.failed++;
-      s.seconds += seconds;
-    },
-  });
-
+  const processor = createProcessor(options, registered, container, logger, stop.signal);
   let consumer: EventConsumer;
   const ingest = new IngestStage({
-    decode: (record) => {
-      stats.consumed++;
-      return options.decode(record);
+    processor,
+    onProcessed(records, batch) {
+      stats.consumed += records;
+      for (const [id, run] of Object.entries(batch.listenerRuns)) {
+        stats.perListener[id] ??= { ok: 0, retried: 0, failed: 0, seconds: 0 };
+        const s = stats.perListener[id];
+        s.ok += run.ok;
+        s.retried += run.retried;
+        s.failed += run.failed;
+        s.seconds += run.seconds;
+      }
     },
-    dispatcher,
     deadLetters,
     store: async (rows) => {
       await store.insert(rows);
@@ -139,6 +152,7 @@ export async function createEventPipeline(options: EventPipelineOptions): Promis
     onFlush: (rows, seconds) => {
       stats.flushes++;
       stats.lastFlushSeconds = seconds;
+      observer.sinkBatch?.('clickhouse', rows, seconds);
       logger.debug({ rows, seconds }, 'sink.clickhouse.flush');
     },
     onSinkState: (healthy, err) =>
@@ -149,7 +163,9 @@ export async function createEventPipeline(options: EventPipelineOptions): Promis
   const apply = new ApplyStage({
     deadLetters,
     applyToCache: async (events) => {
+      const started = performance.now();
       const result = await cache.apply(events);
+      observer.sinkBatch?.('redis', events.length, (performance.now() - started) / 1000);
       stats.cacheEventsApplied += result.applied;
       stats.cacheEventsSkipped += result.skipped;
       stats.cacheKeysUpdated += result.updatedKeys.length;
@@ -161,7 +177,11 @@ export async function createEventPipeline(options: EventPipelineOptions): Promis
         const index = indexes[e.entityType];
         if (index) byIndex.set(index, [...(byIndex.get(index) ?? []), e.entityId]);
       }
-      if (byIndex.size) await searchQueue.enqueueMany(byIndex);
+      if (byIndex.size === 0) return;
+      const started = performance.now();
+      await searchQueue.enqueueMany(byIndex);
+      const ids = [...byIndex.values()].reduce((n, list) => n + list.length, 0);
+      observer.sinkBatch?.('search', ids, (performance.now() - started) / 1000);
     },
     onSinkState: (healthy, err) =>
       logger[healthy ? 'info' : 'warn']({ err }, `sink.redis.${healthy ? 'recovered' : 'failing'}`),
@@ -172,8 +192,7 @@ export async function createEventPipeline(options: EventPipelineOptions): Promis
     // (1 MiB by default) even when every message of it lands in one partition.
     let batch: { key: string; value: string }[] = [];
     let bytes = 0;
-    for (const row of rows) {
-      const message = encodeMetricMessage(row);
+    for (const message of encodeMetricMessages(rows)) {
       const size = message.key.length + message.value.length + 64;
       if (batch.length > 0 && bytes + size > MAX_PUBLISH_BYTES) {
         await producer.send({ topic: metricTopic, acks: -1, messages: batch });
@@ -196,6 +215,7 @@ export async function createEventPipeline(options: EventPipelineOptions): Promis
     logger,
     partitionsConsumedConcurrently: options.partitionsConsumedConcurrently,
     sessionTimeoutMs: options.sessionTimeoutMs,
+    chunkSize: options.chunkSize,
   });
 
   return {
@@ -231,7 +251,7 @@ export async function createEventPipeline(options: EventPipelineOptions): Promis
         await consumer.close();
       } finally {
         stop.abort();
-        await producer.disconnect();
+        await Promise.all([producer.disconnect(), processor.close()]);
       }
     },
     abort() {
@@ -239,4 +259,48 @@ export async function createEventPipeline(options: EventPipelineOptions): Promis
       consumer.abort();
     },
   };
+}
+
+/** The in-process processor, or a worker pool when `workerThreads` > 0. */
+function createProcessor(
+  options: EventPipelineOptions,
+  listeners: ReturnType<typeof validatePlugins>,
+  container: PluginContainer,
+  logger: Logger,
+  signal: AbortSignal,
+): RecordProcessor {
+  const threads = options.workerThreads ?? 0;
+  if (threads <= 0) {
+    const decode = typeof options.decode === 'function' ? options.decode : createDecoder(options.decode);
+    return new LocalProcessor({
+      decode,
+      listeners,
+      container,
+      logger,
+      signal,
+      maxAttempts: options.listenerMaxAttempts,
+    });
+  }
+  if (typeof options.decode === 'function') {
+    throw new TypeError(
+      'workerThreads needs `decode` as decoder options: each thread builds its own decoder',
+    );
+  }
+  if (!options.pluginModules?.length) {
+    throw new TypeError('workerThreads needs `pluginModules`: threads import the plugins by module name');
+  }
+  if (options.provisions?.length && !options.provisionsModule) {
+    throw new TypeError(
+      'workerThreads with host provisions needs `provisionsModule` to build them per thread',
+    );
+  }
+  return new WorkerPoolProcessor({
+    threads,
+    pluginModules: options.pluginModules,
+    provisionsModule: options.provisionsModule,
+    provisionsData: options.provisionsData,
+    decoder: options.decode,
+    maxAttempts: options.listenerMaxAttempts,
+    logger,
+  });
 }

@@ -17,6 +17,8 @@ export interface EventConsumerOptions {
   /** Partitions processed at once; each partition stays in order. */
   partitionsConsumedConcurrently?: number;
   sessionTimeoutMs?: number;
+  /** Records handed to the ingest stage at once (one worker-pool task). */
+  chunkSize?: number;
   /** How often the flush timer checks whether the ingest buffer is due. */
   flushCheckMs?: number;
 }
@@ -42,6 +44,10 @@ export class EventConsumer {
   private flushTimer: NodeJS.Timeout | undefined;
   /** Offsets whose commit was refused or failed; retried by the timer until they go through. */
   private readonly pendingCommits = new Map<string, { topic: string; partition: number; offset: string }>();
+  /** `eachBatch` calls running now; `close` waits for them before the last flush. */
+  private inFlight = 0;
+  /** Set by `close`: fetching stays paused from then on. */
+  private closing = false;
   readonly state: ConsumerState = {
     joined: false,
     paused: false,
@@ -90,7 +96,14 @@ export class EventConsumer {
       autoCommit: false,
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 3,
-      eachBatch: (payload) => this.eachBatch(payload),
+      eachBatch: async (payload) => {
+        this.inFlight++;
+        try {
+          await this.eachBatch(payload);
+        } finally {
+          this.inFlight--;
+        }
+      },
     });
     this.flushTimer = setInterval(() => {
       if (options.ingest.flushDue()) this.flushIngest();
@@ -98,14 +111,25 @@ export class EventConsumer {
     }, options.flushCheckMs ?? 500);
   }
 
-  /** Stops fetching, flushes and commits what was processed, and leaves the group. */
+  /**
+   * Stops fetching, finishes the batches in progress, flushes and commits what was processed, then leaves
+   * the group. Fetching is paused rather than stopped first: kafkajs refuses commits once the consumer
+   * stopped, and the last flush's offsets must be committed by this member.
+   */
   async close(): Promise<void> {
     clearInterval(this.flushTimer);
-    await this.consumer.stop();
+    this.closing = true;
+    const topics = Object.keys(this.state.assignment).map((topic) => ({ topic }));
+    if (topics.length > 0) this.consumer.pause(topics);
     try {
+      while (this.inFlight > 0 && !this.stop.signal.aborted) await new Promise((r) => setTimeout(r, 50));
+      // Twice: the first may join a flush already running, which does not cover rows buffered after it began.
       await this.options.ingest.flush(this.stop.signal);
+      await this.options.ingest.flush(this.stop.signal);
+      if (this.pendingCommits.size > 0) await this.commit([]);
     } finally {
       this.stop.abort();
+      await this.consumer.stop();
       await this.consumer.disconnect();
     }
   }
@@ -139,21 +163,26 @@ export class EventConsumer {
       return;
     }
 
-    let lastBeat = Date.now();
-    for (const record of records) {
+    // Chunks, not single records: one hop to the processor (a worker thread, possibly) per chunk, each
+    // sized by the buffer room it reserved.
+    const chunkSize = this.options.chunkSize ?? 500;
+    let start = 0;
+    while (start < records.length) {
       if (!isRunning() || isStale()) break;
-      while (this.options.ingest.isFull) {
+      let reservation = this.options.ingest.reserve(Math.min(chunkSize, records.length - start));
+      while (!reservation) {
         // Bounded buffer: wait for the flush (which retries while ClickHouse is down) instead of growing.
         await this.whileHeartbeating(heartbeat, () => this.pausedUntilFlushed());
+        reservation = this.options.ingest.reserve(Math.min(chunkSize, records.length - start));
       }
-      await this.options.ingest.process(record);
+      const chunk = records.slice(start, start + reservation.records);
+      start += chunk.length;
+      const held = reservation;
+      await this.whileHeartbeating(heartbeat, () => this.options.ingest.processBatch(chunk, held));
       if (this.options.ingest.flushDue()) this.flushIngest();
-      resolveOffset(record.offset);
-      this.state.processedOffsets[key] = record.offset;
-      if (Date.now() - lastBeat > 1_000) {
-        await heartbeat().catch(() => undefined);
-        lastBeat = Date.now();
-      }
+      const last = chunk[chunk.length - 1]!;
+      resolveOffset(last.offset);
+      this.state.processedOffsets[key] = last.offset;
     }
   }
 
@@ -163,9 +192,11 @@ export class EventConsumer {
     this.consumer.pause(topics.map((topic) => ({ topic })));
     this.options.logger.warn({ rows: this.options.ingest.bufferedRows }, 'consumer.paused.buffer_full');
     try {
-      await this.options.ingest.flush(this.stop.signal);
+      // With nothing buffered, the room is held by other partitions' chunks in progress: let them finish.
+      if (this.options.ingest.bufferedRows === 0) await new Promise((r) => setTimeout(r, 10));
+      else await this.options.ingest.flush(this.stop.signal);
     } finally {
-      this.consumer.resume(topics.map((topic) => ({ topic })));
+      if (!this.closing) this.consumer.resume(topics.map((topic) => ({ topic })));
       this.state.paused = false;
     }
   }

@@ -8,4 +8,4 @@ export {
 } from './dead-letters.js';
 export { type ConsumerState, EventConsumer, type EventConsumerOptions } from './event-consumer.js';
 export { headerString } from './records.js';
-export { emptyStats, type PipelineStats } from './stats.js';
+export { emptyStats, type PipelineObserver, type PipelineSink, type PipelineStats } from './stats.js';

@@ -1,3 +1,6 @@
+import type { KafkaRecord } from '../events/kafka-record.js';
+import type { DeadLetterReason } from './dead-letters.js';
+
 /** Counters the pipeline keeps; the host exports them as Prometheus metrics. */
 export interface PipelineStats {
   consumed: number;
@@ -26,4 +29,18 @@ export function emptyStats(): PipelineStats {
     lastFlushSeconds: 0,
     perListener: {},
   };
+}
+
+/** Where a batch went: the ClickHouse store (flush), the Redis metric cache, the search queue. */
+export type PipelineSink = 'clickhouse' | 'redis' | 'search';
+
+/**
+ * Observations the pipeline reports as they happen, for histograms and labelled counters that running
+ * totals cannot give (batch sizes, flush durations, dead letters by listener and code).
+ */
+export interface PipelineObserver {
+  /** A sink accepted one batch of `rows` rows in `seconds` (a ClickHouse flush includes publish and commit). */
+  sinkBatch?(sink: PipelineSink, rows: number, seconds: number): void;
+  /** A record was written to the dead-letter topic. */
+  deadLetter?(reason: DeadLetterReason, record: KafkaRecord): void;
 }

@@ -23,6 +23,12 @@ export interface ListenerDefinition<D extends DepsMap = DepsMap> {
   readonly deps: D;
   canHandle(event: ChangeEvent): boolean;
   handle(event: ChangeEvent, ctx: ListenerContext<D>): void | Promise<void>;
+  /**
+   * Optional: called once per batch, before `handle`, with the batch's events this listener accepts, so
+   * lookups can load related rows in one query instead of one per event. Only warms caches: a failure is
+   * logged and ignored, and `handle` must still work without it.
+   */
+  prefetch?(events: readonly ChangeEvent[], deps: ResolvedDeps<D>): Promise<void>;
 }
 
 /** Defines a listener. Handlers must be deterministic: replays must emit the same metric events. */

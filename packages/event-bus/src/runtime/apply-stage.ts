@@ -1,8 +1,7 @@
-import { EventBusError } from '../errors.js';
 import type { KafkaRecord } from '../events/kafka-record.js';
 import type { DeadLetterSink } from '../kafka/dead-letters.js';
 import type { EntityMetricEvent } from '../metrics/entity-metric-event.js';
-import { decodeMetricMessage } from '../metrics/metric-message.js';
+import { decodeMetricMessages } from '../metrics/metric-message.js';
 import type { ApplyResult } from '../sinks/redis/metric-cache-sink.js';
 import { SinkGuard } from './sink-guard.js';
 
@@ -39,12 +38,16 @@ export class ApplyStage {
   async applyBatch(records: readonly KafkaRecord[], signal?: AbortSignal): Promise<void> {
     const events: EntityMetricEvent[] = [];
     for (const record of records) {
-      try {
-        events.push(decodeMetricMessage(record.value));
-      } catch (error) {
-        const e =
-          error instanceof EventBusError ? error : new EventBusError('EB_DECODE_FAILED', String(error));
-        await this.options.deadLetters.write(record, { code: e.code, message: e.message });
+      const decoded = decodeMetricMessages(record.value);
+      for (const e of decoded.events) events.push(e);
+      if (decoded.invalid.length > 0) {
+        // The valid rows are applied; the whole message goes to the dead-letter topic, so a redrive after a
+        // fix applies the invalid rows (the valid ones are then skipped by their origin positions).
+        const first = decoded.invalid[0]!;
+        await this.options.deadLetters.write(record, {
+          code: first.error.code,
+          message: `${decoded.invalid.length} invalid row(s); row ${first.row}: ${first.error.message}`,
+        });
       }
     }
     if (events.length === 0) return;

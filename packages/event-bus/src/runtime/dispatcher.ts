@@ -72,6 +72,23 @@ export class Dispatcher {
     return this.bound.map((b) => b.listener.id);
   }
 
+  /** Runs each listener's `prefetch` once with the events it accepts, all listeners concurrently. */
+  async prefetch(events: readonly ChangeEvent[]): Promise<void> {
+    await Promise.all(
+      this.bound.map(async (entry) => {
+        const { prefetch } = entry.listener;
+        if (!prefetch) return;
+        const accepted = events.filter((e) => entry.listener.canHandle(e));
+        if (accepted.length === 0) return;
+        try {
+          await prefetch.call(entry.listener, accepted, entry.deps as never);
+        } catch (err) {
+          entry.log.warn({ err, events: accepted.length }, 'listener.prefetch.failed');
+        }
+      }),
+    );
+  }
+
   /** Dispatches one change. `only` restricts it to one listener (used when redriving a dead letter). */
   async dispatch(event: ChangeEvent, only?: string): Promise<DispatchResult> {
     const result: DispatchResult = { metrics: [], failures: [], handledBy: 0 };

@@ -11,7 +11,18 @@ export {
   IngestStage,
   type IngestStageOptions,
   REDRIVE_LISTENER_HEADER,
+  type Reservation,
 } from './ingest-stage.js';
 export { type HostProvision, PluginContainer } from './plugin-container.js';
+export { loadPluginModules, loadProvisionsModule } from './plugin-modules.js';
+export {
+  type BatchOutcome,
+  type ListenerRunTotals,
+  LocalProcessor,
+  type LocalProcessorOptions,
+  type RecordOutcome,
+  type RecordProcessor,
+} from './record-processor.js';
 export { SinkGuard } from './sink-guard.js';
 export { type RegisteredListener, validatePlugins } from './validate-plugins.js';
+export { type PoolWorkerData, type WorkerPoolOptions, WorkerPoolProcessor } from './worker-pool.js';

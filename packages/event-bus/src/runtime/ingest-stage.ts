@@ -1,21 +1,23 @@
-import { EventBusError } from '../errors.js';
-import type { Decoder } from '../events/decode.js';
 import type { KafkaRecord } from '../events/kafka-record.js';
 import type { DeadLetterSink } from '../kafka/dead-letters.js';
-import { headerString } from '../kafka/records.js';
 import type { EntityMetricEvent } from '../metrics/entity-metric-event.js';
-import type { Dispatcher } from './dispatcher.js';
+import type { BatchOutcome, RecordProcessor } from './record-processor.js';
 import { SinkGuard } from './sink-guard.js';
 
-/** Header a redrive sets so only the listener that failed runs again. */
-export const REDRIVE_LISTENER_HEADER = 'eb.redrive.listener';
+export { REDRIVE_LISTENER_HEADER } from './record-processor.js';
+
+/** Buffer room held for a chunk of records while it is processed (see `IngestStage.reserve`). */
+export interface Reservation {
+  records: number;
+  rows: number;
+}
 
 /** Offsets to commit: the next offset to read, per topic and partition. */
 export type CommitOffsets = { topic: string; partition: number; offset: string }[];
 
 export interface IngestStageOptions {
-  decode: Decoder;
-  dispatcher: Dispatcher;
+  /** Decodes and dispatches (on this thread or a worker pool). */
+  processor: RecordProcessor;
   deadLetters: DeadLetterSink;
   /** Durably stores metric events (ClickHouse); throws a retriable error while it is down. */
   store(events: EntityMetricEvent[]): Promise<void>;
@@ -31,6 +33,8 @@ export interface IngestStageOptions {
   retryBaseMs?: number;
   retryMaxMs?: number;
   onSkip?(record: KafkaRecord, reason: string): void;
+  /** After each processed batch: how many records, and the listener runs they took. */
+  onProcessed?(records: number, outcome: BatchOutcome): void;
   onFlush?(rows: number, seconds: number): void;
   onSinkState?(healthy: boolean, error?: unknown): void;
 }
@@ -48,6 +52,10 @@ export class IngestStage {
   private bufferedSince = 0;
   private processed = new Map<string, { topic: string; partition: number; offset: string }>();
   private flushing: Promise<void> | null = null;
+  /** Buffer room promised to chunks being processed. */
+  private reservedRows = 0;
+  /** The most metric events one record has produced; sizes reservations (a guess until seen). */
+  private rowsPerRecord = 4;
   /** Rows taken by the flush in progress; they still occupy memory until it succeeds. */
   private flushingRows = 0;
   private readonly guard: SinkGuard;
@@ -72,42 +80,57 @@ export class IngestStage {
     return this.guard.isHealthy;
   }
 
-  /** True when the buffer is at its bound and processing must wait for a flush. */
+  /** True when the buffer (with the room reserved for chunks in progress) is at its bound. */
   get isFull(): boolean {
-    return this.bufferedRows >= this.maxBufferedRows;
+    return this.bufferedRows + this.reservedRows >= this.maxBufferedRows;
   }
 
-  /** Processes one record: decode, dispatch, buffer; failures go to the dead-letter topic. */
-  async process(record: KafkaRecord): Promise<void> {
-    let decoded: ReturnType<Decoder>;
+  /**
+   * Reserves buffer room for up to `maxRecords` records, sized by the most metric events one record has
+   * produced so far, so chunks processed concurrently (several partitions, a worker pool) cannot together
+   * overshoot the bound. Returns null when there is no room: the caller waits for a flush.
+   */
+  reserve(maxRecords: number): Reservation | null {
+    const room = this.maxBufferedRows - this.bufferedRows - this.reservedRows;
+    let records = Math.min(maxRecords, Math.floor(room / this.rowsPerRecord));
+    // One record always fits into an empty buffer, however many events it makes.
+    if (records <= 0 && this.bufferedRows === 0 && this.reservedRows === 0) records = 1;
+    if (records <= 0) return null;
+    const reservation = { records, rows: records * this.rowsPerRecord };
+    this.reservedRows += reservation.rows;
+    return reservation;
+  }
+
+  /**
+   * Processes records of one partition, in order: decode, dispatch, buffer the metric events. Records that
+   * fail to decode, and changes a listener keeps failing on, go to the dead-letter topic.
+   */
+  async processBatch(records: readonly KafkaRecord[], reservation?: Reservation): Promise<void> {
+    if (records.length === 0) return;
+    let batch: BatchOutcome;
     try {
-      decoded = this.options.decode(record);
-    } catch (error) {
-      const e = error instanceof EventBusError ? error : new EventBusError('EB_DECODE_FAILED', String(error));
-      await this.options.deadLetters.write(record, { code: e.code, message: e.message });
+      batch = await this.options.processor.process(records);
+    } finally {
+      if (reservation) this.reservedRows -= reservation.rows;
+    }
+    this.options.onProcessed?.(records.length, batch);
+    for (let i = 0; i < records.length; i++) {
+      const record = records[i]!;
+      const outcome = batch.outcomes[i]!;
+      if (outcome.kind === 'invalid') {
+        await this.options.deadLetters.write(record, { code: outcome.code, message: outcome.message });
+      } else if (outcome.kind === 'skip') {
+        this.options.onSkip?.(record, outcome.reason);
+      } else {
+        for (const failure of outcome.failures) await this.options.deadLetters.write(record, failure);
+        if (outcome.metrics.length > this.rowsPerRecord) this.rowsPerRecord = outcome.metrics.length;
+        if (outcome.metrics.length > 0) {
+          if (this.buffer.length === 0) this.bufferedSince = Date.now();
+          for (const m of outcome.metrics) this.buffer.push(m);
+        }
+      }
       this.markProcessed(record);
-      return;
     }
-    if (decoded.kind === 'skip') {
-      this.options.onSkip?.(record, decoded.reason);
-      this.markProcessed(record);
-      return;
-    }
-    const only = headerString(record, REDRIVE_LISTENER_HEADER);
-    const result = await this.options.dispatcher.dispatch(decoded.event, only);
-    for (const failure of result.failures) {
-      await this.options.deadLetters.write(record, {
-        code: failure.error.code,
-        message: failure.error.message,
-        listenerId: failure.listenerId,
-        attempts: failure.attempts,
-      });
-    }
-    if (result.metrics.length > 0) {
-      if (this.buffer.length === 0) this.bufferedSince = Date.now();
-      for (const m of result.metrics) this.buffer.push(m);
-    }
-    this.markProcessed(record);
   }
 
   /** True when the buffer should be flushed now (size or age). */

@@ -3,11 +3,11 @@ import type { PluginDefinition } from '../listeners/define-plugin.js';
 import { silentLogger } from '../listeners/logger.js';
 import type { Token } from '../listeners/token.js';
 import type { EntityMetricEvent } from '../metrics/entity-metric-event.js';
-import { encodeMetricMessage } from '../metrics/metric-message.js';
+import { encodeMetricMessages } from '../metrics/metric-message.js';
 import { ApplyStage } from '../runtime/apply-stage.js';
-import { Dispatcher } from '../runtime/dispatcher.js';
 import { type CommitOffsets, IngestStage } from '../runtime/ingest-stage.js';
 import { type HostProvision, PluginContainer } from '../runtime/plugin-container.js';
+import { LocalProcessor } from '../runtime/record-processor.js';
 import { validatePlugins } from '../runtime/validate-plugins.js';
 import { FAKE_TOPIC_PREFIX, type FakeChange } from './fake-events.js';
 import { InMemoryDeadLetters } from './in-memory-dead-letters.js';
@@ -61,7 +61,10 @@ export async function startTestHost(options: TestHostOptions): Promise<TestHost>
     overrides.map((o) => o.token),
   );
   const container = await PluginContainer.create(plugins, overrides);
-  const dispatcher = new Dispatcher(registered, container, {
+  const processor = new LocalProcessor({
+    decode: options.decoder ?? createDecoder({ debezium: { topicPrefix: FAKE_TOPIC_PREFIX } }),
+    listeners: registered,
+    container,
     logger: silentLogger,
     maxAttempts: options.listenerMaxAttempts ?? 1,
     retryBaseMs: 1,
@@ -73,19 +76,19 @@ export async function startTestHost(options: TestHostOptions): Promise<TestHost>
   const published: EntityMetricEvent[] = [];
   const apply = new ApplyStage({ deadLetters, applyToCache: (events) => cache.apply(events) });
   const ingest = new IngestStage({
-    decode: options.decoder ?? createDecoder({ debezium: { topicPrefix: FAKE_TOPIC_PREFIX } }),
-    dispatcher,
+    processor,
     deadLetters,
     store: (rows) => store.insert(rows),
     // Round-trips through the wire format, so tests cover what production sends.
     publish: async (rows) => {
+      const offset = published.length;
       published.push(...rows);
-      const records = rows.map((r, i) => ({
+      const records = encodeMetricMessages(rows).map((m, i) => ({
         topic: 'eventbus.entity-metric-events',
         partition: 0,
-        offset: String(published.length - rows.length + i),
-        key: Buffer.from(encodeMetricMessage(r).key),
-        value: Buffer.from(encodeMetricMessage(r).value),
+        offset: String(offset + i),
+        key: Buffer.from(m.key),
+        value: Buffer.from(m.value),
       }));
       await apply.applyBatch(records);
     },
@@ -96,7 +99,8 @@ export async function startTestHost(options: TestHostOptions): Promise<TestHost>
   });
   return {
     async send(...changes) {
-      for (const c of changes) await ingest.process(c.record);
+      // One batch, as the consumer hands a partition's records over (listeners' prefetch runs once).
+      await ingest.processBatch(changes.map((c) => c.record));
     },
     flush: () => ingest.flush(),
     store,

@@ -1,4 +1,4 @@
-/** ClickHouse: the client factory (embedded chDB or a server URL), the metric event table and its store. */
+/** ClickHouse: the client factory (embedded chDB or a server URL), the metric event table, its store and totals. */
 export { type ClickHouseLocation, openClickHouse } from './client.js';
 export {
   type MetricEventRow,
@@ -6,4 +6,12 @@ export {
   toClickHouseTime,
   toMetricEventRow,
 } from './metric-event-store.js';
+export { type MetricTotals, type MetricTotalsQuery, readMetricTotals } from './metric-totals.js';
 export { ensureMetricEventTable, metricEventTableDdl } from './schema.js';
+export {
+  isMetricTimeframe,
+  METRIC_TIMEFRAMES,
+  type MetricTimeframe,
+  TIMEFRAME_DAYS,
+  windowStartMs,
+} from './timeframes.js';

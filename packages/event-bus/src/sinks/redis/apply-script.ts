@@ -1,44 +1,87 @@
+import { APPLY_EVENT_LUA } from './increment-lua.js';
+
 /**
- * Applies one batch of coalesced increments and advances the per-origin watermarks, atomically.
- *
- * KEYS[1] is the watermark hash; KEYS[2..] are metric hashes. ARGV: origin count, then per origin
- * (origin, expected watermark, new watermark), then per metric hash (field count, then field/delta pairs).
- * If any watermark moved since the caller read it (another consumer applied the same origin meanwhile),
- * nothing is applied and -1 is returned, so the caller re-reads and filters again. Increments touch only
- * hashes and fields that exist: a missing hash means nobody cached that entity, and the reader fills it
- * from ClickHouse when needed. Returns the number of hashes updated, then their indexes (1-based in KEYS[2..]).
+ * Which of the given hashes are live (exist, or are being filled): KEYS are (hash, fill marker) pairs.
+ * The sink sends event details only for live hashes; the increment script re-checks the rest atomically.
  */
-export const APPLY_INCREMENTS_LUA = `
+export const LIVE_HASHES_LUA = `
+local out = {}
+for k = 1, #KEYS, 2 do
+  out[#out + 1] = (redis.call('EXISTS', KEYS[k]) == 1 or redis.call('EXISTS', KEYS[k + 1]) == 1) and 1 or 0
+end
+return out
+`;
+
+/**
+ * Applies one batch of increments and advances the per-origin watermarks, atomically.
+ *
+ * KEYS[1] is the watermark hash; then a triple per live metric hash (hash, fill marker, pending list); then a
+ * pair per hash the caller believes idle (hash, fill marker). ARGV: origin count, then per origin (origin,
+ * expected watermark, new watermark); then the live-hash count and, per live hash, its event count and per
+ * event (origin index, originSeq, field, createdAt ms, delta).
+ *
+ * Returns -1, changing nothing, if a watermark moved since the caller read it (another consumer applied the
+ * same origin meanwhile), and -2 if a hash believed idle exists or is being filled now; the caller then reads
+ * again and retries. Increments touch only hashes and fields that exist (a missing hash means nobody cached
+ * that entity). While a fill of a hash is in flight, its events are also appended to the pending list, which
+ * the fill's commit replays against the high water it computed: that is how an increment racing a fill is
+ * counted exactly once. Returns the number of hashes updated, then their indexes (1-based, among live hashes).
+ */
+export const APPLY_INCREMENTS_LUA = `${APPLY_EVENT_LUA}
 local wm = KEYS[1]
 local n = tonumber(ARGV[1])
+local origins = {}
 local a = 2
 for i = 1, n do
   local current = redis.call('HGET', wm, ARGV[a]) or '-1'
   if current ~= ARGV[a + 1] then return {-1} end
+  origins[i] = ARGV[a]
   a = a + 3
+end
+local live = tonumber(ARGV[a])
+for k = 2 + live * 3, #KEYS, 2 do
+  if redis.call('EXISTS', KEYS[k]) == 1 or redis.call('EXISTS', KEYS[k + 1]) == 1 then return {-2} end
 end
 a = 2
 for i = 1, n do
   redis.call('HSET', wm, ARGV[a], ARGV[a + 2])
   a = a + 3
 end
+a = a + 1
 local updated = {}
-for k = 2, #KEYS do
-  local fields = tonumber(ARGV[a])
+for h = 1, live do
+  local k = 2 + (h - 1) * 3
+  local count = tonumber(ARGV[a])
   a = a + 1
-  local touched = false
-  if redis.call('EXISTS', KEYS[k]) == 1 then
-    for f = 1, fields do
-      if redis.call('HEXISTS', KEYS[k], ARGV[a]) == 1 then
-        redis.call('HINCRBY', KEYS[k], ARGV[a], ARGV[a + 1])
-        touched = true
-      end
-      a = a + 2
+  local exists = redis.call('EXISTS', KEYS[k]) == 1
+  local filling = redis.call('EXISTS', KEYS[k + 1]) == 1
+  local state = nil
+  if exists then
+    state = { key = KEYS[k], marks = {}, has = {}, win = {}, incr = {} }
+    local os, fs = {}, {}
+    for e = 0, count - 1 do
+      os[origins[tonumber(ARGV[a + e * 5])]] = true
+      fs[ARGV[a + e * 5 + 2]] = true
     end
-  else
-    a = a + fields * 2
+    preload(state, os, fs)
   end
-  if touched then updated[#updated + 1] = k - 1 end
+  local touched = false
+  for e = 1, count do
+    local origin = origins[tonumber(ARGV[a])]
+    if filling then
+      redis.call('RPUSH', KEYS[k + 2], origin .. '\\t' .. ARGV[a + 1] .. '\\t' .. ARGV[a + 2] .. '\\t' .. ARGV[a + 3] .. '\\t' .. ARGV[a + 4])
+    end
+    if state and apply_event(state, origin, tonumber(ARGV[a + 1]), ARGV[a + 2], tonumber(ARGV[a + 3]), tonumber(ARGV[a + 4])) then
+      touched = true
+    end
+    a = a + 5
+  end
+  if state then flush_increments(state) end
+  if filling then
+    local ttl = redis.call('PTTL', KEYS[k + 1])
+    if ttl > 0 then redis.call('PEXPIRE', KEYS[k + 2], ttl) end
+  end
+  if touched then updated[#updated + 1] = h end
 end
 local out = {#updated}
 for i = 1, #updated do out[#out + 1] = updated[i] end

@@ -1,5 +1,14 @@
-/** Redis: exactly-once increments of cached metric hashes, and their key naming. */
+/** Redis: exactly-once increments of cached metric hashes, race-free fills, and their key naming. */
 export { type CacheKeyScheme, defaultCacheKeys } from './cache-keys.js';
+export {
+  FILL_TIME_FIELD,
+  fillMarkerKey,
+  HIGH_WATER_PREFIX,
+  parseTimeframeField,
+  pendingKey,
+  timeframeField,
+} from './hash-layout.js';
+export { type FillClaim, type FillCommit, MetricCacheFills } from './metric-cache-fills.js';
 export {
   type ApplyResult,
   MetricCacheSink,

@@ -1,8 +1,9 @@
 import type { Redis } from 'ioredis';
 import { SinkError } from '../../errors.js';
 import type { EntityMetricEvent } from '../../metrics/entity-metric-event.js';
-import { APPLY_INCREMENTS_LUA } from './apply-script.js';
+import { APPLY_INCREMENTS_LUA, LIVE_HASHES_LUA } from './apply-script.js';
 import { type CacheKeyScheme, defaultCacheKeys } from './cache-keys.js';
+import { fillMarkerKey, pendingKey } from './hash-layout.js';
 
 export interface MetricCacheSinkOptions {
   keys?: CacheKeyScheme;
@@ -29,7 +30,8 @@ export interface MetricSignal {
 
 /** The script registered with `defineCommand`; typed here rather than by augmenting ioredis globally. */
 interface WithApplyCommand {
-  eventBusApplyIncrements?(numKeys: number, ...args: (string | number)[]): Promise<number[]>;
+  eventBusApplyEvents?(numKeys: number, args: (string | number)[]): Promise<number[]>;
+  eventBusLiveHashes?(numKeys: number, keys: string[]): Promise<number[]>;
 }
 
 /**
@@ -39,6 +41,8 @@ interface WithApplyCommand {
  * sequence applied per origin; a replayed event is at or below it and is skipped. Filtering, coalescing per
  * hash and field, applying and advancing the watermark happen in one Lua script, guarded by the watermark
  * values read just before, so a crash can never leave increments applied without their watermark.
+ * Each hash also remembers what its fill counted (see MetricCacheFills), so an event is never counted by both
+ * the fill and an increment; windowed fields (`<metric>:week`…) get the events created inside their window.
  */
 export class MetricCacheSink {
   private readonly keys: CacheKeyScheme;
@@ -54,8 +58,9 @@ export class MetricCacheSink {
     this.watermarkKey = options.watermarkKey ?? 'eventbus:cache:watermarks';
     this.signalChannel = options.signalChannel === undefined ? 'metrics:changed' : options.signalChannel;
     this.maxConflicts = options.maxConflicts ?? 10;
-    if (!(redis as WithApplyCommand).eventBusApplyIncrements) {
-      redis.defineCommand('eventBusApplyIncrements', { lua: APPLY_INCREMENTS_LUA });
+    if (!(redis as WithApplyCommand).eventBusApplyEvents) {
+      redis.defineCommand('eventBusApplyEvents', { lua: APPLY_INCREMENTS_LUA });
+      redis.defineCommand('eventBusLiveHashes', { lua: LIVE_HASHES_LUA });
     }
   }
 
@@ -63,52 +68,90 @@ export class MetricCacheSink {
   async apply(events: readonly EntityMetricEvent[]): Promise<ApplyResult> {
     if (events.length === 0) return { applied: 0, skipped: 0, updatedKeys: [] };
     const origins = [...new Set(events.map((e) => e.origin))];
+    const eventKeys = events.map((e) => this.keys.key(e.entityType, e.entityId));
+    const allKeys = [...new Set(eventKeys)];
     for (let attempt = 0; attempt < this.maxConflicts; attempt++) {
-      const marks = await this.call(() => this.redis.hmget(this.watermarkKey, ...origins));
+      // One round trip: the watermarks, and which hashes are live (cached or being filled). Only live hashes
+      // get per-event details; the script re-checks the others and answers -2 if one came alive meanwhile.
+      // The last attempt sends every hash as live, so a hash that keeps being refilled cannot starve a batch.
+      const lastAttempt = attempt === this.maxConflicts - 1;
+      const [marks, liveFlags] = await this.readState(origins, lastAttempt ? [] : allKeys);
+      const live = new Set(lastAttempt ? allKeys : allKeys.filter((_, i) => liveFlags[i] === 1));
       const expected = new Map(origins.map((o, i) => [o, marks[i] ?? '-1']));
       // An event is new only if it is past everything applied before it, including earlier events of this
       // batch: a replayed run can sit in the same batch as its first copy (…, 180..200, 100..200, 201…).
       const next = new Map<string, number>();
-      const fresh = events.filter((e) => {
+      const fresh: number[] = [];
+      events.forEach((e, i) => {
         const high = next.get(e.origin) ?? Number(expected.get(e.origin));
-        if (e.originSeq <= high) return false;
+        if (e.originSeq <= high) return;
         next.set(e.origin, e.originSeq);
-        return true;
+        fresh.push(i);
       });
       if (fresh.length === 0) return { applied: 0, skipped: events.length, updatedKeys: [] };
 
+      // Events of live hashes stay individual (not summed per field): the script compares each one's position
+      // with the high water of the fill that built its hash, and its createdAt with the hash's windows.
+      const originIndex = new Map([...next.keys()].map((o, i) => [o, i + 1]));
+      const perKey = new Map<string, (string | number)[]>();
+      const idle = new Set<string>();
       const deltas = new Map<string, Map<string, number>>();
-      for (const e of fresh) {
-        const key = this.keys.key(e.entityType, e.entityId);
+      for (const i of fresh) {
+        const e = events[i]!;
+        const key = eventKeys[i]!;
+        if (!live.has(key)) {
+          idle.add(key);
+          continue;
+        }
         const field = this.keys.field(e.metricType);
+        const args = perKey.get(key) ?? [];
+        args.push(originIndex.get(e.origin)!, e.originSeq, field, e.createdAt.getTime(), e.metricValue);
+        perKey.set(key, args);
         const fields = deltas.get(key) ?? new Map<string, number>();
         fields.set(field, (fields.get(field) ?? 0) + e.metricValue);
         deltas.set(key, fields);
       }
-      const keyList = [...deltas.keys()];
+      const liveKeys = [...perKey.keys()];
+      const redisKeys: (string | number)[] = [this.watermarkKey];
+      for (const k of liveKeys) redisKeys.push(k, fillMarkerKey(k), pendingKey(k));
+      for (const k of idle) redisKeys.push(k, fillMarkerKey(k));
       const args: (string | number)[] = [next.size];
       for (const [origin, seq] of next) args.push(origin, expected.get(origin)!, seq);
-      for (const key of keyList) {
-        const fields = deltas.get(key)!;
-        args.push(fields.size);
-        for (const [field, delta] of fields) args.push(field, delta);
+      args.push(liveKeys.length);
+      for (const key of liveKeys) {
+        const entries = perKey.get(key)!;
+        args.push(entries.length / 5);
+        for (const v of entries) args.push(v);
       }
       const reply = await this.call(() =>
-        (this.redis as WithApplyCommand).eventBusApplyIncrements!(
-          1 + keyList.length,
-          this.watermarkKey,
-          ...keyList,
-          ...args,
-        ),
+        // One array argument (ioredis flattens it): a large batch has too many values to spread into a call.
+        (this.redis as WithApplyCommand).eventBusApplyEvents!(redisKeys.length, redisKeys.concat(args)),
       );
-      if (reply[0] === -1) continue;
-      const updatedKeys = reply.slice(1).map((i) => keyList[i - 1]!);
+      if (reply[0] === -1 || reply[0] === -2) continue;
+      const updatedKeys = reply.slice(1).map((i) => liveKeys[i - 1]!);
       await this.signal(updatedKeys, deltas);
       return { applied: fresh.length, skipped: events.length - fresh.length, updatedKeys };
     }
-    throw new SinkError('redis', `watermarks kept moving for ${this.maxConflicts} attempts`, {
-      retriable: true,
-    });
+    throw new SinkError(
+      'redis',
+      `watermarks or cached hashes kept moving for ${this.maxConflicts} attempts`,
+      {
+        retriable: true,
+      },
+    );
+  }
+
+  private async readState(origins: string[], keys: string[]): Promise<[(string | null)[], number[]]> {
+    const pipeline = this.redis.pipeline() as ReturnType<Redis['pipeline']> & WithApplyCommand;
+    pipeline.hmget(this.watermarkKey, ...origins);
+    if (keys.length) {
+      const pairs: string[] = [];
+      for (const k of keys) pairs.push(k, fillMarkerKey(k));
+      pipeline.eventBusLiveHashes!(pairs.length, pairs);
+    }
+    const results = await this.call(() => pipeline.exec());
+    for (const [err] of results ?? []) if (err) throw new SinkError('redis', err.message, { cause: err });
+    return [results![0]![1] as (string | null)[], keys.length ? (results![1]![1] as number[]) : []];
   }
 
   /** Highest applied sequence for an origin, or -1. */

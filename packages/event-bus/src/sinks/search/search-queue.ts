@@ -3,11 +3,30 @@ import { SinkError } from '../../errors.js';
 
 /** A batch taken from the queue; `ack` it after the index accepted the update. */
 export interface TakenIds {
+  /** The queue name the ids were taken from. */
   index: string;
   ids: number[];
-  /** Queue time of the newest id taken; ids re-queued after it stay queued on `ack`. */
+  /** Queue sequence of the newest id taken; ids queued again after the take stay queued on `ack`. */
   takenUpTo: number;
 }
+
+/**
+ * Queues ids under one sequence number drawn from a shared counter, so an id queued again after a
+ * `take` always scores above what was taken, even within the same millisecond or from another host.
+ * KEYS: the counter, then one sorted set per queue. ARGV: per queue, its id count followed by its ids.
+ */
+const ENQUEUE_LUA = `
+local seq = redis.call('INCR', KEYS[1])
+local at = 1
+for k = 2, #KEYS do
+  local n = tonumber(ARGV[at])
+  for i = at + 1, at + n do
+    redis.call('ZADD', KEYS[k], seq, ARGV[i])
+  end
+  at = at + n + 1
+end
+return seq
+`;
 
 const ACK_LUA = `
 local removed = 0
@@ -21,71 +40,93 @@ end
 return removed
 `;
 
+/** The scripts registered with `defineCommand`; typed here rather than by augmenting ioredis globally. */
+interface WithQueueCommands {
+  searchQueueEnqueue?(numKeys: number, ...args: (string | number)[]): Promise<number>;
+  searchQueueAck?(numKeys: number, ...args: (string | number)[]): Promise<number>;
+}
+
 /**
- * Pending search-index updates: one Redis sorted set per index, member = entity id, score = when it was
- * last queued. Redis keeps it across host restarts; queueing an id twice keeps one entry (coalescing).
- * An id queued again while a flush is in flight gets a newer score and survives that flush's `ack`.
+ * Pending search-index updates: one Redis sorted set per queue name (search-sync names its queues after
+ * entity types), member = entity id, score = a queue-wide sequence number taken when it was last queued.
+ * Redis keeps it across host restarts; queueing an id twice keeps one entry (coalescing). An id queued again
+ * while a flush is in flight gets a higher score and survives that flush's `ack`.
  */
 export class SearchQueue {
+  private readonly commands: Required<WithQueueCommands>;
+
   constructor(
     private readonly redis: Redis,
     private readonly prefix = 'search:queue:',
-    private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    const r = redis as Redis & WithQueueCommands;
+    if (!r.searchQueueEnqueue) redis.defineCommand('searchQueueEnqueue', { lua: ENQUEUE_LUA });
+    if (!r.searchQueueAck) redis.defineCommand('searchQueueAck', { lua: ACK_LUA });
+    this.commands = r as Required<WithQueueCommands>;
+  }
 
-  /** Queues ids for an index. */
-  async enqueue(index: string, ids: Iterable<number>): Promise<void> {
+  /** The Redis key of a queue. */
+  keyOf(name: string): string {
+    return this.prefix + name;
+  }
+
+  /** Queues ids under one name. */
+  async enqueue(name: string, ids: Iterable<number>): Promise<void> {
+    await this.enqueueMany(new Map([[name, ids]]));
+  }
+
+  /** Queues ids under several names in one round trip, atomically. */
+  async enqueueMany(byName: ReadonlyMap<string, Iterable<number>>): Promise<void> {
+    const keys: string[] = [`${this.prefix}~seq`];
     const args: (string | number)[] = [];
-    const at = this.now();
-    for (const id of new Set(ids)) args.push(at, id);
-    if (args.length === 0) return;
+    for (const [name, ids] of byName) {
+      const unique = [...new Set(ids)];
+      if (unique.length === 0) continue;
+      keys.push(this.prefix + name);
+      args.push(unique.length, ...unique);
+    }
+    if (keys.length === 1) return;
     try {
-      await this.redis.zadd(this.prefix + index, ...args);
+      await this.commands.searchQueueEnqueue(keys.length, ...keys, ...args);
     } catch (cause) {
-      throw new SinkError('search-queue', `enqueue to ${index} failed`, { cause });
+      throw new SinkError('search-queue', `enqueue to ${[...byName.keys()].join(', ')} failed`, { cause });
     }
   }
 
-  /** Queues ids for several indexes in one round trip. */
-  async enqueueMany(byIndex: ReadonlyMap<string, Iterable<number>>): Promise<void> {
-    const pipeline = this.redis.pipeline();
-    const at = this.now();
-    for (const [index, ids] of byIndex) {
-      const args: (string | number)[] = [];
-      for (const id of new Set(ids)) args.push(at, id);
-      if (args.length) pipeline.call('ZADD', this.prefix + index, ...args);
-    }
-    const results = await pipeline.exec();
-    const failed = results?.find(([err]) => err);
-    if (failed) throw new SinkError('search-queue', 'enqueue failed', { cause: failed[0] });
-  }
-
-  /** The oldest `max` ids of an index, without removing them. */
-  async take(index: string, max: number): Promise<TakenIds> {
-    const raw = await this.redis.zrange(this.prefix + index, '0', String(max - 1), 'WITHSCORES');
+  /** The `max` longest-waiting ids of a queue, without removing them. */
+  async take(name: string, max: number): Promise<TakenIds> {
+    const raw = await this.redis.zrange(this.prefix + name, '0', String(max - 1), 'WITHSCORES');
     const ids: number[] = [];
     let takenUpTo = 0;
     for (let i = 0; i < raw.length; i += 2) {
       ids.push(Number(raw[i]));
       takenUpTo = Math.max(takenUpTo, Number(raw[i + 1]));
     }
-    return { index, ids, takenUpTo };
+    return { index: name, ids, takenUpTo };
   }
 
   /** Removes the taken ids that were not queued again since they were taken. */
   async ack(taken: TakenIds): Promise<number> {
     if (taken.ids.length === 0) return 0;
-    return (await this.redis.eval(
-      ACK_LUA,
-      1,
-      this.prefix + taken.index,
-      taken.takenUpTo,
-      ...taken.ids,
-    )) as number;
+    return this.commands.searchQueueAck(1, this.prefix + taken.index, taken.takenUpTo, ...taken.ids);
   }
 
-  /** How many ids wait for an index. */
-  async size(index: string): Promise<number> {
-    return this.redis.zcard(this.prefix + index);
+  /** How many ids wait in a queue. */
+  async size(name: string): Promise<number> {
+    return this.redis.zcard(this.prefix + name);
+  }
+
+  /** How many ids wait in each of several queues, in one round trip. */
+  async sizes(names: readonly string[]): Promise<Record<string, number>> {
+    const pipeline = this.redis.pipeline();
+    for (const name of names) pipeline.zcard(this.prefix + name);
+    const results = (await pipeline.exec()) ?? [];
+    const out: Record<string, number> = {};
+    names.forEach((name, i) => {
+      const [err, n] = results[i] ?? [new Error('no reply'), 0];
+      if (err) throw new SinkError('search-queue', `size of ${name} failed`, { cause: err });
+      out[name] = Number(n);
+    });
+    return out;
   }
 }

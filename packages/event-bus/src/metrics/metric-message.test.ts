@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import type { EntityMetricEvent } from './entity-metric-event.js';
+import { decodeMetricMessages, encodeMetricMessages } from './metric-message.js';
+
+const event = (origin: string, originSeq: number): EntityMetricEvent => ({
+  eventId: `id-${origin}-${originSeq}`,
+  entityType: 'Image',
+  entityId: 7,
+  userId: 3,
+  metricType: 'likeCount',
+  metricValue: originSeq % 2 === 0 ? 1 : -1,
+  createdAt: new Date('2026-05-01T10:20:30.456Z'),
+  origin,
+  originSeq,
+});
+
+describe('metric messages', () => {
+  it('round-trips events, one message per origin, keyed by it, in order', () => {
+    const events = [event('t:0', 1), event('t:1', 5), event('t:0', 2), event('t:1', 6), event('t:0', 3)];
+    const messages = encodeMetricMessages(events);
+    expect(messages.map((m) => m.key)).toEqual(['t:0', 't:1']);
+    const back = messages.flatMap((m) => decodeMetricMessages(m.value).events);
+    expect(back).toEqual([events[0], events[2], events[4], events[1], events[3]]);
+  });
+
+  it('splits an origin at the row and byte limits without reordering it', () => {
+    const events = Array.from({ length: 25 }, (_, i) => event('t:0', i));
+    const byRows = encodeMetricMessages(events, { maxRows: 10 });
+    expect(byRows.map((m) => m.value.split('\n').length)).toEqual([10, 10, 5]);
+    const oneRow = encodeMetricMessages([events[0]!])[0]!.value.length;
+    const byBytes = encodeMetricMessages(events, { maxBytes: oneRow * 3 + 3 });
+    expect(byBytes.every((m) => m.value.length <= oneRow * 3 + 3)).toBe(true);
+    expect(byBytes.flatMap((m) => decodeMetricMessages(m.value).events.map((e) => e.originSeq))).toEqual(
+      events.map((e) => e.originSeq),
+    );
+  });
+
+  it('keeps the valid rows of a message and reports each invalid one with its index', () => {
+    const good = encodeMetricMessages([event('t:0', 1), event('t:0', 2)])[0]!.value.split('\n');
+    const text = [good[0], '{"eventId": 5', good[1], '{"eventId":"x","entityType":"Image"}'].join('\n');
+    const decoded = decodeMetricMessages(Buffer.from(text));
+    expect(decoded.events.map((e) => e.originSeq)).toEqual([1, 2]);
+    expect(decoded.invalid.map((i) => [i.row, i.error.code])).toEqual([
+      [1, 'EB_DECODE_INVALID_JSON'],
+      [3, 'EB_DECODE_BAD_VALUE'],
+    ]);
+  });
+
+  it('accepts 64-bit integers quoted as ClickHouse writes them, and a null value is invalid', () => {
+    const row = encodeMetricMessages([event('t:0', 2)])[0]!.value.replace('"originSeq":2', '"originSeq":"2"');
+    expect(decodeMetricMessages(row).events[0]!.originSeq).toBe(2);
+    expect(decodeMetricMessages(null).invalid[0]!.error.code).toBe('EB_DECODE_UNKNOWN_SHAPE');
+  });
+});

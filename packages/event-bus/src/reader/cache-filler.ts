@@ -1,0 +1,119 @@
+import { randomUUID } from 'node:crypto';
+import type { ClickHouseClient } from '@clickhouse/client';
+import type { Redis } from 'ioredis';
+import { type MetricTotals, readMetricTotals } from '../sinks/clickhouse/metric-totals.js';
+import type { MetricTimeframe } from '../sinks/clickhouse/timeframes.js';
+import type { CacheKeyScheme } from '../sinks/redis/cache-keys.js';
+import { parseTimeframeField, timeframeField } from '../sinks/redis/hash-layout.js';
+import { type FillCommit, MetricCacheFills } from '../sinks/redis/metric-cache-fills.js';
+
+/** Steps of a fill, reported to `onFillStep` (tracing; tests use it to widen race windows). */
+export type FillStep = 'claimed' | 'queried';
+
+export interface CacheFillerOptions {
+  redis: Redis;
+  clickhouse: ClickHouseClient;
+  keys: CacheKeyScheme;
+  table?: string;
+  ttlSeconds: number;
+  markerMs?: number;
+  now: () => number;
+  onFillStep?(step: FillStep, keys: readonly string[]): void | Promise<void>;
+}
+
+/** Totals by entity id: metric type → timeframe → value. */
+export type FilledTotals = Map<number, Record<string, Partial<Record<MetricTimeframe, number>>>>;
+
+/**
+ * Fills cached hashes from ClickHouse: claim the keys (increments to them start being buffered), run one
+ * set-based query for all of them, commit each hash with the high water the query counted. A key someone else
+ * is filling is answered from the same query but not written. A refill keeps every field the hash already had,
+ * so readers asking for different metrics of one entity do not evict each other.
+ */
+export class CacheFiller {
+  private readonly fills: MetricCacheFills;
+
+  constructor(private readonly options: CacheFillerOptions) {
+    this.fills = new MetricCacheFills(options.redis, options.markerMs);
+  }
+
+  /** Computes and caches the given metrics of these entities; returns the computed totals. */
+  async fill(
+    entityType: string,
+    entityIds: readonly number[],
+    metricTypes: readonly string[],
+    timeframes: readonly MetricTimeframe[],
+  ): Promise<{ totals: FilledTotals; written: number; buffered: number }> {
+    const { keys, onFillStep } = this.options;
+    const ids = [...new Set(entityIds)];
+    const hashKeys = ids.map((id) => keys.key(entityType, id));
+    const token = randomUUID();
+    const claims = await this.fills.begin(hashKeys, token);
+    const taken = hashKeys.filter((_, i) => claims[i]!.taken);
+    try {
+      // Each hash is rewritten whole, so it keeps the fields it had besides the requested ones.
+      const wanted = ids.map((_, i) => {
+        const fields = new Set(
+          metricTypes.flatMap((m) => timeframes.map((tf) => timeframeField(keys.field(m), tf))),
+        );
+        for (const f of claims[i]!.fields) fields.add(f);
+        return [...fields];
+      });
+      const types = new Set<string>();
+      const frames = new Set<MetricTimeframe>();
+      for (const f of wanted.flat()) {
+        const parsed = parseTimeframeField(f);
+        if (!parsed) continue;
+        types.add(keys.metricType(parsed.field));
+        frames.add(parsed.timeframe);
+      }
+      const atMs = this.options.now();
+      await onFillStep?.('claimed', taken);
+      const rows = await readMetricTotals(this.options.clickhouse, {
+        entityType,
+        entityIds: ids,
+        metricTypes: [...types],
+        timeframes: [...frames],
+        now: new Date(atMs),
+        highWater: true,
+        table: this.options.table,
+      });
+      await onFillStep?.('queried', taken);
+
+      const commits: FillCommit[] = [];
+      rows.forEach((row, i) => {
+        if (!claims[i]!.taken) return;
+        commits.push({
+          key: hashKeys[i]!,
+          atMs,
+          highWater: row.highWater ?? {},
+          values: valuesOf(row, wanted[i]!, keys),
+        });
+      });
+      const results = await this.fills.commit(commits, token, this.options.ttlSeconds);
+      const totals: FilledTotals = new Map(rows.map((r) => [r.entityId, r.totals]));
+      return {
+        totals,
+        written: results.filter((r) => r.written).length,
+        buffered: results.reduce((n, r) => n + r.buffered, 0),
+      };
+    } catch (error) {
+      await this.fills.release(taken, token).catch(() => undefined);
+      throw error;
+    }
+  }
+}
+
+function valuesOf(
+  row: MetricTotals,
+  fields: readonly string[],
+  keys: CacheKeyScheme,
+): Record<string, number> {
+  const values: Record<string, number> = {};
+  for (const f of fields) {
+    const parsed = parseTimeframeField(f);
+    if (!parsed) continue;
+    values[f] = row.totals[keys.metricType(parsed.field)]?.[parsed.timeframe] ?? 0;
+  }
+  return values;
+}

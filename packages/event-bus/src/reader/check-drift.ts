@@ -1,0 +1,178 @@
+import type { ClickHouseClient } from '@clickhouse/client';
+import type { Redis } from 'ioredis';
+import { SinkError } from '../errors.js';
+import { type CacheKeyScheme, defaultCacheKeys } from '../sinks/redis/cache-keys.js';
+import {
+  FILL_TIME_FIELD,
+  fillMarkerKey,
+  HIGH_WATER_PREFIX,
+  parseTimeframeField,
+} from '../sinks/redis/hash-layout.js';
+import { CacheFiller } from './cache-filler.js';
+import { type CachedSnapshot, positionBoundedTotals } from './position-bounded-totals.js';
+
+export interface CheckDriftOptions {
+  redis: Redis;
+  clickhouse: ClickHouseClient;
+  /** How many cached hashes to compare, chosen uniformly among all of them (default 1000). */
+  sample?: number;
+  /** Refill every drifted hash from ClickHouse (through the same race-free fill the reader uses). */
+  repair?: boolean;
+  keys?: CacheKeyScheme;
+  /** SCAN pattern of the hashes to sample (default: the key scheme's pattern). */
+  match?: string;
+  /** The cache sink's watermark hash (default `eventbus:cache:watermarks`; the host adds its cache scope). */
+  watermarkKey?: string;
+  table?: string;
+  /** TTL of repaired hashes (default 1 h). */
+  ttlSeconds?: number;
+}
+
+/** One cached field that disagrees with ClickHouse. */
+export interface DriftDetail {
+  key: string;
+  field: string;
+  cached: number;
+  expected: number;
+}
+
+/** What a drift check found: `ratio` = drifted / sampled hashes. */
+export interface DriftReport {
+  sampled: number;
+  drifted: number;
+  ratio: number;
+  details: DriftDetail[];
+  /** Hashes rewritten from ClickHouse (with `repair`). */
+  repaired: number;
+}
+
+/**
+ * Samples cached metric hashes and compares every field with ClickHouse. Exact while events stream: each
+ * hash is compared with the events it reflects (its fill's high water, then what the sink applied), read in
+ * the same Redis transaction as the hash, so an increment still in flight is not reported as drift. Hashes
+ * being filled at that moment are skipped.
+ */
+export async function checkDrift(options: CheckDriftOptions): Promise<DriftReport> {
+  const { redis } = options;
+  const keys = options.keys ?? defaultCacheKeys;
+  const watermarkKey = options.watermarkKey ?? 'eventbus:cache:watermarks';
+  const sampled = await sampleKeys(redis, options.match ?? keys.pattern, keys, options.sample ?? 1000);
+
+  const tx = redis.multi();
+  for (const key of sampled) tx.hgetall(key).exists(fillMarkerKey(key));
+  tx.hgetall(watermarkKey);
+  const replies = await tx.exec();
+  if (!replies) throw new SinkError('redis', 'drift snapshot transaction aborted');
+  for (const [err] of replies) if (err) throw new SinkError('redis', err.message, { cause: err });
+  const applied = numbers(replies.at(-1)![1] as Record<string, string>);
+
+  type Entry = { key: string; hash: Record<string, string>; snapshot: CachedSnapshot };
+  const byType = new Map<string, Entry[]>();
+  sampled.forEach((key, i) => {
+    const hash = replies[2 * i]![1] as Record<string, string>;
+    const filling = replies[2 * i + 1]![1] === 1;
+    if (filling || Object.keys(hash).length === 0) return;
+    const { entityType, entityId } = keys.parse(key)!;
+    const highWater: Record<string, number> = {};
+    for (const [f, v] of Object.entries(hash)) {
+      if (f.startsWith(HIGH_WATER_PREFIX)) highWater[f.slice(HIGH_WATER_PREFIX.length)] = Number(v);
+    }
+    const at = hash[FILL_TIME_FIELD];
+    const entries = byType.get(entityType) ?? [];
+    entries.push({
+      key,
+      hash,
+      snapshot: { entityId, highWater, atMs: at === undefined ? null : Number(at) },
+    });
+    byType.set(entityType, entries);
+  });
+
+  const details: DriftDetail[] = [];
+  const drifted = new Map<string, number[]>();
+  let compared = 0;
+  for (const [entityType, entries] of byType) {
+    const types = new Set<string>();
+    for (const e of entries) {
+      for (const f of Object.keys(e.hash)) {
+        const parsed = parseTimeframeField(f);
+        if (parsed) types.add(keys.metricType(parsed.field));
+      }
+    }
+    const truth = await positionBoundedTotals(
+      options.clickhouse,
+      entityType,
+      entries.map((e) => e.snapshot),
+      applied,
+      [...types],
+      options.table,
+    );
+    for (const e of entries) {
+      compared++;
+      let wrong = false;
+      for (const [f, v] of Object.entries(e.hash)) {
+        const parsed = parseTimeframeField(f);
+        if (!parsed) continue;
+        const expected =
+          truth.get(e.snapshot.entityId)?.[keys.metricType(parsed.field)]?.[parsed.timeframe] ?? 0;
+        if (Number(v) !== expected) {
+          details.push({ key: e.key, field: f, cached: Number(v), expected });
+          wrong = true;
+        }
+      }
+      if (wrong) drifted.set(entityType, [...(drifted.get(entityType) ?? []), e.snapshot.entityId]);
+    }
+  }
+
+  let repaired = 0;
+  if (options.repair && drifted.size) {
+    const filler = new CacheFiller({
+      redis,
+      clickhouse: options.clickhouse,
+      keys,
+      table: options.table,
+      ttlSeconds: options.ttlSeconds ?? 3600,
+      now: Date.now,
+    });
+    // An empty request refills exactly the fields each hash already has.
+    for (const [entityType, ids] of drifted) repaired += (await filler.fill(entityType, ids, [], [])).written;
+  }
+  const driftedCount = [...drifted.values()].reduce((n, ids) => n + ids.length, 0);
+  return {
+    sampled: compared,
+    drifted: driftedCount,
+    ratio: compared === 0 ? 0 : driftedCount / compared,
+    details,
+    repaired,
+  };
+}
+
+/** A uniform sample of matching metric hash keys (reservoir over one SCAN pass, which never blocks Redis). */
+async function sampleKeys(
+  redis: Redis,
+  match: string,
+  keys: CacheKeyScheme,
+  size: number,
+): Promise<string[]> {
+  const reservoir: string[] = [];
+  const seen = new Set<string>();
+  let cursor = '0';
+  do {
+    const [next, batch] = await redis.scan(cursor, 'MATCH', match, 'COUNT', 1000);
+    cursor = next;
+    for (const key of batch) {
+      // SCAN may return a key twice; each counts once.
+      if (seen.has(key) || !keys.parse(key)) continue;
+      seen.add(key);
+      if (reservoir.length < size) reservoir.push(key);
+      else {
+        const j = Math.floor(Math.random() * seen.size);
+        if (j < size) reservoir[j] = key;
+      }
+    }
+  } while (cursor !== '0');
+  return reservoir;
+}
+
+function numbers(hash: Record<string, string>): Record<string, number> {
+  return Object.fromEntries(Object.entries(hash).map(([k, v]) => [k, Number(v)]));
+}

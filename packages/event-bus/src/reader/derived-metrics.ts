@@ -1,0 +1,33 @@
+/**
+ * Metrics computed at read time from two stored sums: `rating` = ratingSum / ratingCount. Averages are never
+ * stored, because increments cannot keep an average exact; sums and counts they can.
+ */
+export type AverageDefinitions = Readonly<Record<string, readonly [sum: string, count: string]>>;
+
+/** The averages every reader knows unless told otherwise. */
+export const defaultAverages: AverageDefinitions = { rating: ['ratingSum', 'ratingCount'] };
+
+/** The stored metric types needed to answer `metrics` (averages replaced by their sum and count). */
+export function storedMetricTypes(metrics: readonly string[], averages: AverageDefinitions): string[] {
+  const stored = new Set<string>();
+  for (const m of metrics) {
+    const avg = averages[m];
+    if (avg) {
+      stored.add(avg[0]);
+      stored.add(avg[1]);
+    } else stored.add(m);
+  }
+  return [...stored];
+}
+
+/** One requested metric's value from stored values: itself, or sum / count (0 when nothing was counted). */
+export function metricValue(
+  metric: string,
+  stored: (metricType: string) => number,
+  averages: AverageDefinitions,
+): number {
+  const avg = averages[metric];
+  if (!avg) return stored(metric);
+  const count = stored(avg[1]);
+  return count === 0 ? 0 : stored(avg[0]) / count;
+}

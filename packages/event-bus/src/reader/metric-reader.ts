@@ -1,0 +1,156 @@
+import type { ClickHouseClient } from '@clickhouse/client';
+import type { Redis } from 'ioredis';
+import type { MetricTimeframe } from '../sinks/clickhouse/timeframes.js';
+import { type CacheKeyScheme, defaultCacheKeys } from '../sinks/redis/cache-keys.js';
+import { FILL_TIME_FIELD, timeframeField } from '../sinks/redis/hash-layout.js';
+import { CacheFiller, type FillStep } from './cache-filler.js';
+import {
+  type AverageDefinitions,
+  defaultAverages,
+  metricValue,
+  storedMetricTypes,
+} from './derived-metrics.js';
+import { defaultMaxAgeMs, type WindowMaxAge } from './window-freshness.js';
+
+export interface MetricReaderOptions {
+  redis: Redis;
+  clickhouse: ClickHouseClient;
+  /** Must match the cache sink's scheme (both default to `metrics:<type>:<id>`). */
+  keys?: CacheKeyScheme;
+  /** ClickHouse table of metric events (default `entityMetricEvents`). */
+  table?: string;
+  /** Lifetime of a cached hash; increments keep it current meanwhile (default 1 h). */
+  ttlSeconds?: number;
+  /** How old a fill may be before its windowed values are recomputed (see docs/reading-metrics.md). */
+  maxAgeMs?: Partial<WindowMaxAge>;
+  /** How long a fill may take before it is not cached (default 30 s). */
+  fillMarkerMs?: number;
+  /** Metrics computed as sum / count at read time (default: rating = ratingSum / ratingCount). */
+  averages?: AverageDefinitions;
+  /** Clock (epoch ms); tests move it to age windows. */
+  now?: () => number;
+  /** Called after every read, e.g. for hit-ratio and latency metrics. */
+  onRead?(stats: ReadStats): void;
+  /** Called at each step of a fill (tracing; tests use it to widen race windows). */
+  onFillStep?(step: FillStep, keys: readonly string[]): void | Promise<void>;
+}
+
+/** What one read did. */
+export interface ReadStats {
+  entityType: string;
+  entities: number;
+  hits: number;
+  misses: number;
+  /** Hashes written by this read's fill (a key someone else was filling is answered, not written). */
+  filled: number;
+  /** Increments that landed while this read's fills ran, replayed onto the filled hashes by their commits. */
+  buffered: number;
+  seconds: number;
+}
+
+/** Which metrics of which entities to read. */
+export interface MetricRequest<M extends string, T extends MetricTimeframe> {
+  entityType: string;
+  entityIds: readonly number[];
+  /** Stored metric types and averages (e.g. `rating`). */
+  metrics: readonly M[];
+  timeframes: readonly T[];
+}
+
+/** Per entity id: metric → timeframe → value. Every requested entity, metric and timeframe is present. */
+export type MetricValues<M extends string, T extends MetricTimeframe> = Map<
+  number,
+  Record<M, Record<T, number>>
+>;
+
+/** Reads metrics for the app: Redis first, misses filled from ClickHouse in one query and cached. */
+export interface MetricReader {
+  getMetrics<M extends string, T extends MetricTimeframe>(
+    request: MetricRequest<M, T>,
+  ): Promise<MetricValues<M, T>>;
+}
+
+/**
+ * Creates a reader. One pipelined round trip reads every requested hash; entities whose hash is missing,
+ * lacks a requested field, or whose windowed values are older than their max age are misses, all answered by
+ * one ClickHouse query whose results are cached (see CacheFiller for how racing increments stay exact).
+ */
+export function createMetricReader(options: MetricReaderOptions): MetricReader {
+  const keys = options.keys ?? defaultCacheKeys;
+  const averages = options.averages ?? defaultAverages;
+  const now = options.now ?? Date.now;
+  const maxAge = { ...defaultMaxAgeMs, ...options.maxAgeMs };
+  const filler = new CacheFiller({
+    redis: options.redis,
+    clickhouse: options.clickhouse,
+    keys,
+    table: options.table,
+    ttlSeconds: options.ttlSeconds ?? 3600,
+    markerMs: options.fillMarkerMs,
+    now,
+    onFillStep: options.onFillStep,
+  });
+
+  return {
+    async getMetrics<M extends string, T extends MetricTimeframe>(request: MetricRequest<M, T>) {
+      const started = performance.now();
+      const ids = [...new Set(request.entityIds)];
+      const timeframes = [...new Set(request.timeframes)];
+      const stored = storedMetricTypes(request.metrics, averages);
+      const fields = stored.flatMap((m) => timeframes.map((tf) => timeframeField(keys.field(m), tf)));
+      const windowed = timeframes.filter((tf) => tf !== 'all') as Exclude<T, 'all'>[];
+      const maxAgeMs = windowed.length ? Math.min(...windowed.map((tf) => maxAge[tf])) : Infinity;
+
+      const pipeline = options.redis.pipeline();
+      for (const id of ids) pipeline.hmget(keys.key(request.entityType, id), ...fields, FILL_TIME_FIELD);
+      const replies = ids.length ? ((await pipeline.exec()) ?? []) : [];
+      const nowMs = now();
+      const values = new Map<number, (metricType: string, tf: T) => number>();
+      const misses: number[] = [];
+      ids.forEach((id, i) => {
+        const [err, reply] = replies[i]!;
+        if (err) throw err;
+        const row = reply as (string | null)[];
+        const at = row[fields.length];
+        const fresh = maxAgeMs === Infinity || (at != null && nowMs - Number(at) <= maxAgeMs);
+        if (!fresh || row.slice(0, fields.length).some((v) => v == null)) {
+          misses.push(id);
+          return;
+        }
+        const byField = new Map(fields.map((f, j) => [f, Number(row[j])]));
+        values.set(id, (m, tf) => byField.get(timeframeField(keys.field(m), tf)) ?? 0);
+      });
+
+      let filled = 0;
+      let buffered = 0;
+      if (misses.length) {
+        const result = await filler.fill(request.entityType, misses, stored, timeframes);
+        filled = result.written;
+        buffered = result.buffered;
+        for (const [id, totals] of result.totals) values.set(id, (m, tf) => totals[m]?.[tf] ?? 0);
+      }
+
+      const out: MetricValues<M, T> = new Map();
+      for (const id of ids) {
+        const get = values.get(id)!;
+        const entity = {} as Record<M, Record<T, number>>;
+        for (const metric of request.metrics) {
+          const perTf = {} as Record<T, number>;
+          for (const tf of timeframes) perTf[tf] = metricValue(metric, (m) => get(m, tf), averages);
+          entity[metric] = perTf;
+        }
+        out.set(id, entity);
+      }
+      options.onRead?.({
+        entityType: request.entityType,
+        entities: ids.length,
+        hits: ids.length - misses.length,
+        misses: misses.length,
+        filled,
+        buffered,
+        seconds: (performance.now() - started) / 1000,
+      });
+      return out;
+    },
+  };
+}

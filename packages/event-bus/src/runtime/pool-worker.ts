@@ -1,0 +1,70 @@
+// The code each pool thread runs: it loads the plugins by module name, builds its own container and
+// decoder, and turns batches of records into outcomes. Sinks, Kafka and offsets stay on the main thread.
+import { workerData } from 'node:worker_threads';
+import { createDecoder } from '../events/decode.js';
+import type { KafkaRecord } from '../events/kafka-record.js';
+import type { Logger } from '../listeners/logger.js';
+import { PluginContainer } from './plugin-container.js';
+import { loadPluginModules, loadProvisionsModule } from './plugin-modules.js';
+import { type BatchOutcome, LocalProcessor } from './record-processor.js';
+import { validatePlugins } from './validate-plugins.js';
+import type { PoolLogEntry, PoolWorkerData, WireRecord } from './worker-pool.js';
+
+const setup = workerData as PoolWorkerData;
+let logs: PoolLogEntry[] = [];
+
+/** Collects log lines for the main thread, which writes them with its own logger. */
+function forwardingLogger(bindings: Record<string, unknown>): Logger {
+  const at =
+    (level: PoolLogEntry['level']) =>
+    (obj: object | string, msg?: string): void => {
+      if (level === 'debug') return;
+      logs.push({
+        level,
+        obj: typeof obj === 'string' ? { ...bindings } : { ...bindings, ...obj },
+        msg: typeof obj === 'string' ? obj : msg,
+      });
+    };
+  return {
+    debug: at('debug'),
+    info: at('info'),
+    warn: at('warn'),
+    error: at('error'),
+    child: (more) => forwardingLogger({ ...bindings, ...more }),
+  };
+}
+
+const ready = (async () => {
+  const plugins = await loadPluginModules(setup.pluginModules);
+  const provisions = setup.provisionsModule
+    ? await loadProvisionsModule(setup.provisionsModule, setup.provisionsData)
+    : [];
+  const listeners = validatePlugins(
+    plugins,
+    provisions.map((p) => p.token),
+  );
+  const container = await PluginContainer.create(plugins, provisions);
+  return new LocalProcessor({
+    decode: createDecoder(setup.decoder),
+    listeners,
+    container,
+    logger: forwardingLogger({ thread: 'pool' }),
+    maxAttempts: setup.maxAttempts,
+  });
+})();
+
+/** Processes one batch. Buffers arrive as Uint8Arrays and are viewed as Buffers again, without copying. */
+export default async function processBatch(
+  records: WireRecord[],
+): Promise<BatchOutcome & { logs: PoolLogEntry[] }> {
+  const processor = await ready;
+  const batch: KafkaRecord[] = records.map((r) => ({
+    ...r,
+    key: r.key && Buffer.from(r.key.buffer, r.key.byteOffset, r.key.byteLength),
+    value: r.value && Buffer.from(r.value.buffer, r.value.byteOffset, r.value.byteLength),
+  }));
+  const outcome = await processor.process(batch);
+  const out = { ...outcome, logs };
+  logs = [];
+  return out;
+}

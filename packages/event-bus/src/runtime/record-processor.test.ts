@@ -1,0 +1,152 @@
+import { describe, expect, it } from 'vitest';
+import { samplePlugin } from '../../test/sample-plugin.js';
+import type { ChangeEvent } from '../events/change-event.js';
+import { createDecoder } from '../events/decode.js';
+import type { KafkaRecord } from '../events/kafka-record.js';
+import { defineListener } from '../listeners/define-listener.js';
+import { definePlugin } from '../listeners/define-plugin.js';
+import { silentLogger } from '../listeners/logger.js';
+import { fakeEvent } from '../testing/fake-events.js';
+import { startTestHost } from '../testing/test-host.js';
+import { PluginContainer } from './plugin-container.js';
+import { loadPluginModules } from './plugin-modules.js';
+import { LocalProcessor, REDRIVE_LISTENER_HEADER } from './record-processor.js';
+import { validatePlugins } from './validate-plugins.js';
+import { WorkerPoolProcessor } from './worker-pool.js';
+
+const decoderOptions = { debezium: { topicPrefix: 'app' } };
+const reaction = (id: number, imageId: number) => ({ id, imageId, userId: 9, reaction: 'Like' });
+
+/** A batch with every kind of record: changes, a tombstone, bad JSON, a failing listener, a redrive. */
+function mixedBatch(): KafkaRecord[] {
+  const reactions = fakeEvent.postgres('ImageReaction');
+  const records = [
+    reactions.created(reaction(1, 100)).record,
+    { ...reactions.created(reaction(2, 100)).record, value: null },
+    { ...reactions.created(reaction(3, 100)).record, value: Buffer.from('{"payload":') },
+    fakeEvent.postgres('TypeProbe').created({ id: 1 }).record,
+    reactions.deleted(reaction(1, 100)).record,
+    {
+      ...reactions.created(reaction(4, 101)).record,
+      headers: { [REDRIVE_LISTENER_HEADER]: Buffer.from('sample.always-throws') },
+    },
+  ];
+  return records.map((r, i) => ({ ...r, offset: String(i) }));
+}
+
+async function localProcessor(plugins = [samplePlugin]): Promise<LocalProcessor> {
+  return new LocalProcessor({
+    decode: createDecoder(decoderOptions),
+    listeners: validatePlugins(plugins, []),
+    container: await PluginContainer.create(plugins, []),
+    logger: silentLogger,
+    maxAttempts: 2,
+    retryBaseMs: 1,
+  });
+}
+
+describe('LocalProcessor', () => {
+  it('gives each record of a batch its outcome, in order', async () => {
+    const { outcomes, listenerRuns } = await (await localProcessor()).process(mixedBatch());
+    expect(outcomes.map((o) => o.kind)).toEqual([
+      'dispatched',
+      'skip',
+      'invalid',
+      'dispatched',
+      'dispatched',
+      'dispatched',
+    ]);
+    const [created, , invalid, probe, deleted, redriven] = outcomes;
+    expect(
+      created?.kind === 'dispatched' && created.metrics.map((m) => [m.metricType, m.metricValue]),
+    ).toEqual([
+      ['likeCount', 1],
+      ['reactionCount', 1],
+      ['reactionCount', 1],
+    ]);
+    expect(deleted?.kind === 'dispatched' && deleted.metrics.every((m) => m.metricValue === -1)).toBe(true);
+    expect(invalid).toMatchObject({ kind: 'invalid', code: 'EB_DECODE_INVALID_JSON' });
+    expect(probe).toMatchObject({
+      kind: 'dispatched',
+      metrics: [],
+      failures: [{ listenerId: 'sample.always-throws', attempts: 2 }],
+    });
+    // A redrive runs only the named listener, which does not handle reactions: nothing runs.
+    expect(redriven).toEqual({ kind: 'dispatched', metrics: [], failures: [] });
+    expect(listenerRuns['sample.reactions']).toMatchObject({ ok: 2, failed: 0 });
+    expect(listenerRuns['sample.always-throws']).toMatchObject({ ok: 0, retried: 1, failed: 1 });
+  });
+
+  it('runs prefetch once per batch with the events a listener accepts, and ignores its failures', async () => {
+    const seen: ChangeEvent[][] = [];
+    let fail = false;
+    const listener = defineListener({
+      id: 'test.prefetching',
+      canHandle: (e) => e.table === 'ImageReaction' && e.op === 'create',
+      async prefetch(events) {
+        seen.push([...events]);
+        if (fail) throw new Error('lookup down');
+      },
+      handle(e, { metrics }) {
+        metrics.add({
+          entityType: 'Image',
+          entityId: Number(e.after?.imageId),
+          metricType: 'n',
+          metricValue: 1,
+        });
+      },
+    });
+    const host = await startTestHost({
+      plugins: [definePlugin({ id: 'p', owner: '@t', listeners: [listener] })],
+    });
+    const reactions = fakeEvent.postgres('ImageReaction');
+    await host.send(
+      reactions.created(reaction(1, 5)),
+      reactions.deleted(reaction(1, 5)),
+      reactions.created(reaction(2, 6)),
+    );
+    expect(seen.map((batch) => batch.map((e) => e.after?.imageId))).toEqual([[5, 6]]);
+    fail = true;
+    await host.send(reactions.created(reaction(3, 7)));
+    await host.flush();
+    expect(host.store.rows.map((r) => r.entityId)).toEqual([5, 6, 7]);
+  });
+});
+
+describe('WorkerPoolProcessor', () => {
+  it('produces exactly what the in-process processor produces', async () => {
+    const pool = new WorkerPoolProcessor({
+      threads: 2,
+      pluginModules: [new URL('../../test/sample-plugin.ts', import.meta.url).href],
+      decoder: decoderOptions,
+      maxAttempts: 2,
+      logger: silentLogger,
+    });
+    try {
+      expect(pool.threads).toBe(2);
+      const batch = mixedBatch();
+      const [inPool, local] = await Promise.all([
+        pool.process(batch),
+        (await localProcessor()).process(batch),
+      ]);
+      expect(inPool.outcomes).toEqual(local.outcomes);
+      expect(Object.keys(inPool.listenerRuns).sort()).toEqual(Object.keys(local.listenerRuns).sort());
+    } finally {
+      await pool.close();
+    }
+  }, 30_000);
+});
+
+describe('loadPluginModules', () => {
+  it('collects the plugins a module exports and names a module that is missing or exports none', async () => {
+    const plugins = await loadPluginModules([new URL('../../test/sample-plugin.ts', import.meta.url).href]);
+    expect(plugins.map((p) => p.id)).toEqual(['sample']);
+    await expect(loadPluginModules(['@engagement/no-such-plugins'])).rejects.toMatchObject({
+      code: 'EB_PLUGIN_MODULE_NOT_FOUND',
+      pluginId: '@engagement/no-such-plugins',
+    });
+    await expect(loadPluginModules([new URL('./backoff.ts', import.meta.url).href])).rejects.toMatchObject({
+      code: 'EB_PLUGIN_MODULE_EMPTY',
+    });
+  });
+});

@@ -1,0 +1,121 @@
+import { EventBusError } from '../errors.js';
+import type { ChangeEvent } from '../events/change-event.js';
+import type { Decoder } from '../events/decode.js';
+import type { KafkaRecord } from '../events/kafka-record.js';
+import { headerString } from '../kafka/records.js';
+import type { Logger } from '../listeners/logger.js';
+import type { EntityMetricEvent } from '../metrics/entity-metric-event.js';
+import { Dispatcher } from './dispatcher.js';
+import type { PluginContainer } from './plugin-container.js';
+import type { RegisteredListener } from './validate-plugins.js';
+
+/** Header a redrive sets so only the listener that failed runs again. */
+export const REDRIVE_LISTENER_HEADER = 'eb.redrive.listener';
+
+/** What became of one source record. Plain data, so it can cross a worker-thread boundary. */
+export type RecordOutcome =
+  | { kind: 'skip'; reason: string }
+  | { kind: 'invalid'; code: string; message: string }
+  | {
+      kind: 'dispatched';
+      metrics: EntityMetricEvent[];
+      failures: { listenerId: string; code: string; message: string; attempts: number }[];
+    };
+
+/** Listener runs of one batch, per listener id. */
+export type ListenerRunTotals = Record<
+  string,
+  { ok: number; retried: number; failed: number; seconds: number }
+>;
+
+/** The outcome of each record of a batch, in order, and the listener runs it took. */
+export interface BatchOutcome {
+  outcomes: RecordOutcome[];
+  listenerRuns: ListenerRunTotals;
+}
+
+/**
+ * Decodes records and runs the listeners on them. The in-process implementation does it on the calling
+ * thread; the worker pool does it on other threads. Records of one batch are processed in order.
+ */
+export interface RecordProcessor {
+  process(records: readonly KafkaRecord[]): Promise<BatchOutcome>;
+  close(): Promise<void>;
+}
+
+export interface LocalProcessorOptions {
+  decode: Decoder;
+  listeners: readonly RegisteredListener[];
+  container: PluginContainer;
+  logger: Logger;
+  signal?: AbortSignal;
+  /** Attempts per listener and change before it is dead-lettered (first try included). */
+  maxAttempts?: number;
+  retryBaseMs?: number;
+  retryMaxMs?: number;
+}
+
+/** Decodes and dispatches on the calling thread. Also the engine inside each pool worker. */
+export class LocalProcessor implements RecordProcessor {
+  private readonly dispatcher: Dispatcher;
+  private runs: ListenerRunTotals = {};
+
+  constructor(private readonly options: LocalProcessorOptions) {
+    this.dispatcher = new Dispatcher(options.listeners, options.container, {
+      logger: options.logger,
+      signal: options.signal,
+      maxAttempts: options.maxAttempts,
+      retryBaseMs: options.retryBaseMs,
+      retryMaxMs: options.retryMaxMs,
+      onListenerRun: (id, outcome, seconds) => {
+        this.runs[id] ??= { ok: 0, retried: 0, failed: 0, seconds: 0 };
+        const r = this.runs[id];
+        if (outcome === 'ok') r.ok++;
+        else if (outcome === 'retry') r.retried++;
+        else r.failed++;
+        r.seconds += seconds;
+      },
+    });
+  }
+
+  async process(records: readonly KafkaRecord[]): Promise<BatchOutcome> {
+    // Decode the whole batch first, so listeners can prefetch what it needs in one query each.
+    const decoded = records.map((record) => this.decode(record));
+    const events = decoded.flatMap((d) => ('event' in d ? [d.event] : []));
+    if (events.length > 0) await this.dispatcher.prefetch(events);
+    const outcomes: RecordOutcome[] = [];
+    for (let i = 0; i < records.length; i++) {
+      const d = decoded[i]!;
+      outcomes.push('event' in d ? await this.dispatch(records[i]!, d.event) : d);
+    }
+    const listenerRuns = this.runs;
+    this.runs = {};
+    return { outcomes, listenerRuns };
+  }
+
+  async close(): Promise<void> {}
+
+  private decode(record: KafkaRecord): RecordOutcome | { event: ChangeEvent } {
+    try {
+      const decoded = this.options.decode(record);
+      return decoded.kind === 'skip' ? { kind: 'skip', reason: decoded.reason } : { event: decoded.event };
+    } catch (error) {
+      const e = error instanceof EventBusError ? error : new EventBusError('EB_DECODE_FAILED', String(error));
+      return { kind: 'invalid', code: e.code, message: e.message };
+    }
+  }
+
+  private async dispatch(record: KafkaRecord, event: ChangeEvent): Promise<RecordOutcome> {
+    const result = await this.dispatcher.dispatch(event, headerString(record, REDRIVE_LISTENER_HEADER));
+    return {
+      kind: 'dispatched',
+      metrics: result.metrics,
+      failures: result.failures.map((f) => ({
+        listenerId: f.listenerId,
+        code: f.error.code,
+        message: f.error.message,
+        attempts: f.attempts,
+      })),
+    };
+  }
+}

@@ -1,0 +1,30 @@
+import { type MetricTimeframe, TIMEFRAME_DAYS } from '../clickhouse/timeframes.js';
+
+/**
+ * What a cached metric hash holds besides metric fields. Fields starting with `~` are bookkeeping the
+ * reader writes at fill time and the increment script reads; they are never metrics.
+ */
+export const HASH_META_PREFIX = '~';
+/** Epoch ms the hash was filled at; windowed fields count events created at or after `~at − window`. */
+export const FILL_TIME_FIELD = '~at';
+/** `~hw:<origin>`: the highest `originSeq` of that origin the fill already counted. */
+export const HIGH_WATER_PREFIX = '~hw:';
+
+/** Field of a metric over a windowed timeframe: `<field>:<timeframe>`; 'all' is the bare field. */
+export function timeframeField(field: string, timeframe: MetricTimeframe): string {
+  return timeframe === 'all' ? field : `${field}:${timeframe}`;
+}
+
+/** Splits a hash field into its metric field and timeframe; `null` for bookkeeping fields. */
+export function parseTimeframeField(name: string): { field: string; timeframe: MetricTimeframe } | null {
+  if (name.startsWith(HASH_META_PREFIX)) return null;
+  const colon = name.lastIndexOf(':');
+  const suffix = colon < 0 ? '' : name.slice(colon + 1);
+  if (suffix in TIMEFRAME_DAYS) return { field: name.slice(0, colon), timeframe: suffix as MetricTimeframe };
+  return { field: name, timeframe: 'all' };
+}
+
+/** While a fill of `key` is in flight, this key holds the filler's token (with a TTL). */
+export const fillMarkerKey = (key: string): string => `${key}:fill`;
+/** Increments that land while a fill of `key` is in flight, replayed by the fill's commit. */
+export const pendingKey = (key: string): string => `${key}:pending`;

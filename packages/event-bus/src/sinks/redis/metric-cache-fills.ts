@@ -1,0 +1,105 @@
+import type { Redis } from 'ioredis';
+import { SinkError } from '../../errors.js';
+import { BEGIN_FILLS_LUA, COMMIT_FILL_LUA, RELEASE_FILLS_LUA } from './fill-scripts.js';
+import { fillMarkerKey, pendingKey } from './hash-layout.js';
+
+/** One computed hash to write: values by field, and what ClickHouse had counted per origin. */
+export interface FillCommit {
+  key: string;
+  /** Epoch ms the windows were computed from (the query's `now`). */
+  atMs: number;
+  /** Highest `originSeq` per origin among the rows the values were computed from. */
+  highWater: Record<string, number>;
+  values: Record<string, number>;
+}
+
+/** Per key: whether this filler owns the fill, and the metric fields the hash held when it began. */
+export interface FillClaim {
+  taken: boolean;
+  fields: string[];
+}
+
+/** The scripts registered with `defineCommand`; typed here rather than by augmenting ioredis globally. */
+interface WithFillCommands {
+  eventBusBeginFills?(numKeys: number, ...args: (string | number)[]): Promise<[number, ...string[]][]>;
+  eventBusCommitFill?(numKeys: number, ...args: (string | number)[]): Promise<[number, number]>;
+  eventBusReleaseFills?(numKeys: number, ...args: (string | number)[]): Promise<number>;
+}
+
+/**
+ * The Redis half of a cache fill: claim → (caller queries ClickHouse) → commit, or release on failure.
+ * While a claim is held, the increment script buffers the entity's events; the commit replays those the
+ * query had not counted. See docs/reading-metrics.md for why this counts every increment exactly once.
+ */
+export class MetricCacheFills {
+  constructor(
+    private readonly redis: Redis,
+    /** How long a claim lives: a fill slower than this is not cached (its increments stop being buffered). */
+    private readonly markerMs = 30_000,
+  ) {
+    const r = redis as WithFillCommands;
+    if (!r.eventBusBeginFills) redis.defineCommand('eventBusBeginFills', { lua: BEGIN_FILLS_LUA });
+    if (!r.eventBusCommitFill) redis.defineCommand('eventBusCommitFill', { lua: COMMIT_FILL_LUA });
+    if (!r.eventBusReleaseFills) redis.defineCommand('eventBusReleaseFills', { lua: RELEASE_FILLS_LUA });
+  }
+
+  /** Claims the fill of each key not already being filled by someone else. */
+  async begin(keys: readonly string[], token: string): Promise<FillClaim[]> {
+    if (keys.length === 0) return [];
+    const redisKeys = keys.flatMap((k) => [k, fillMarkerKey(k), pendingKey(k)]);
+    const rows = await this.call(() =>
+      (this.redis as WithFillCommands).eventBusBeginFills!(
+        redisKeys.length,
+        ...redisKeys,
+        token,
+        this.markerMs,
+      ),
+    );
+    return rows.map(([taken, ...fields]) => ({ taken: taken === 1, fields }));
+  }
+
+  /**
+   * Writes computed hashes (pipelined). Per commit: whether it was written (the claim was still held) and how
+   * many increments that landed during the fill were replayed onto it.
+   */
+  async commit(
+    commits: readonly FillCommit[],
+    token: string,
+    ttlSeconds: number,
+  ): Promise<{ written: boolean; buffered: number }[]> {
+    if (commits.length === 0) return [];
+    const pipeline = this.redis.pipeline() as ReturnType<Redis['pipeline']> & WithFillCommands;
+    for (const c of commits) {
+      const args: (string | number)[] = [token, c.atMs, ttlSeconds];
+      const marks = Object.entries(c.highWater);
+      args.push(marks.length, ...marks.flat());
+      const values = Object.entries(c.values);
+      args.push(values.length, ...values.flat());
+      pipeline.eventBusCommitFill!(3, c.key, fillMarkerKey(c.key), pendingKey(c.key), ...args);
+    }
+    const results = await this.call(() => pipeline.exec());
+    return (results ?? []).map(([err, reply]) => {
+      if (err) throw new SinkError('redis', `fill commit failed: ${err.message}`, { cause: err });
+      const [written, buffered] = reply as [number, number];
+      return { written: written === 1, buffered };
+    });
+  }
+
+  /** Gives up claims (the ClickHouse query failed), so increments stop being buffered at once. */
+  async release(keys: readonly string[], token: string): Promise<void> {
+    if (keys.length === 0) return;
+    const redisKeys = keys.flatMap((k) => [fillMarkerKey(k), pendingKey(k)]);
+    await this.call(() =>
+      (this.redis as WithFillCommands).eventBusReleaseFills!(redisKeys.length, ...redisKeys, token),
+    );
+  }
+
+  private async call<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (cause) {
+      if (cause instanceof SinkError) throw cause;
+      throw new SinkError('redis', (cause as Error).message, { cause });
+    }
+  }
+}
