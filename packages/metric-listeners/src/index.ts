@@ -1,7 +1,60 @@
-/** Metric listener plugins, one per owning team; the host loads them by package name. */
-export { imageMetricsPlugin } from './image/index.js';
-
+/**
+ * @engagement/metric-listeners: the metric listener plugins, one per owning team, and the related-id
+ * lookups they share. The host loads `plugins` by package name and provides `appDbToken`.
+ */
+import { articleMetricsPlugin } from './article/index.js';
+import { bountyMetricsPlugin } from './bounty/index.js';
+import { collectionMetricsPlugin } from './collection/index.js';
 import { imageMetricsPlugin } from './image/index.js';
+import { lookupsPlugin } from './lookups/index.js';
+import { modelMetricsPlugin } from './model/index.js';
+import { postMetricsPlugin } from './post/index.js';
+import { tagMetricsPlugin } from './tag/index.js';
+import { userMetricsPlugin } from './user/index.js';
 
-/** Every plugin of this package, for hosts that load the package whole. */
-export const plugins = [imageMetricsPlugin];
+export {
+  articleMetricsPlugin,
+  bountyMetricsPlugin,
+  collectionMetricsPlugin,
+  imageMetricsPlugin,
+  lookupsPlugin,
+  modelMetricsPlugin,
+  postMetricsPlugin,
+  tagMetricsPlugin,
+  userMetricsPlugin,
+};
+
+/** Every plugin of this package, for hosts that load the package whole (the lookups first). */
+export const plugins = [
+  lookupsPlugin,
+  userMetricsPlugin,
+  modelMetricsPlugin,
+  imageMetricsPlugin,
+  postMetricsPlugin,
+  collectionMetricsPlugin,
+  tagMetricsPlugin,
+  articleMetricsPlugin,
+  bountyMetricsPlugin,
+];
+
+export type { MetricListener, MetricListenerDeclaration } from './counting/define-metric-listener.js';
+export type { EntityType, MetricMove, SourceOp } from './counting/metric-move.js';
+export { MetricListenerError, type MetricListenerErrorCode } from './errors.js';
+export { appDbToken } from './lookups/app-db-token.js';
+export { BatchLookup, type BatchLookupOptions } from './lookups/batch-lookup.js';
+export type { Lookup, LookupStats } from './lookups/lookup.js';
+export {
+  collectionLookupToken,
+  imageLookupToken,
+  modelLookupToken,
+  modelVersionLookupToken,
+  threadLookupToken,
+} from './lookups/lookup-tokens.js';
+export { memoryLookup } from './lookups/memory-lookup.js';
+export type {
+  CollectionRelations,
+  ImageRelations,
+  ModelRelations,
+  ModelVersionRelations,
+  ThreadRelations,
+} from './lookups/relations.js';

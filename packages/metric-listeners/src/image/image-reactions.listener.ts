@@ -1,40 +1,29 @@
-import { defineListener, readRow } from '@engagement/event-bus';
-import { REACTION_METRICS } from './reaction-metrics.js';
+import { defineMetricListener } from '../counting/define-metric-listener.js';
+import { REACTION_METRIC_NAMES, reactionMetric } from '../counting/reactions.js';
 
 /**
- * ImageReaction rows → the image's per-kind counts and reactionCount, and the reacting user's
- * reactionCount. Creates add, deletes subtract; an update (a reaction changing kind) moves the difference.
- * Snapshot reads are ignored: history is loaded by the backfill, not by the stream.
+ * ImageReaction rows → the image's per-kind count and its reactionCount. A reaction changing kind (an
+ * update) moves one count to the other; reactionCount stays. The post's and the owner's shares are
+ * counted by the post and user plugins.
  */
-export const imageReactions = defineListener({
+export const imageReactions = defineMetricListener({
   id: 'image.reactions',
-  tables: ['ImageReaction'],
-  canHandle: (e) => e.source === 'postgres' && e.table === 'ImageReaction' && e.op !== 'snapshot',
-  handle(e, { metrics }) {
-    const emit = (row: Record<string, unknown>, sign: 1 | -1) => {
-      const r = readRow(row);
-      const imageId = r.int('imageId');
-      const userId = r.int('userId');
-      const kind = r.string('reaction');
-      const metricType = REACTION_METRICS[kind];
-      if (!metricType) throw new Error(`unknown reaction "${kind}"`);
-      metrics.add({ entityType: 'Image', entityId: imageId, userId, metricType, metricValue: sign });
-      metrics.add({
-        entityType: 'Image',
-        entityId: imageId,
-        userId,
-        metricType: 'reactionCount',
-        metricValue: sign,
-      });
-      metrics.add({
-        entityType: 'User',
-        entityId: userId,
-        userId,
-        metricType: 'reactionCount',
-        metricValue: sign,
-      });
-    };
-    if (e.before && e.op !== 'create') emit(e.before, -1);
-    if (e.after && e.op !== 'delete') emit(e.after, 1);
+  table: 'ImageReaction',
+  ops: ['c', 'u', 'd'],
+  moves: [
+    { entity: 'Image', metrics: REACTION_METRIC_NAMES, note: 'reactions of that kind' },
+    { entity: 'Image', metrics: ['reactionCount'], note: 'reactions of any kind' },
+  ],
+  count(r) {
+    const base = {
+      entityType: 'Image',
+      entityId: r.int('imageId'),
+      value: 1,
+      userId: r.int('userId'),
+    } as const;
+    return [
+      { ...base, metricType: reactionMetric(r) },
+      { ...base, metricType: 'reactionCount' },
+    ];
   },
 });

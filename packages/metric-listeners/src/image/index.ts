@@ -1,9 +1,12 @@
 import { definePlugin } from '@engagement/event-bus';
+import { imageCollections } from './image-collections.listener.js';
+import { imageComments } from './image-comments.listener.js';
 import { imageReactions } from './image-reactions.listener.js';
+import { imageTips } from './image-tips.listener.js';
 
-/** Image metrics, owned by the media team. */
+/** ImageMetric, owned by the media team. */
 export const imageMetricsPlugin = definePlugin({
   id: 'image-metrics',
   owner: '@team/media',
-  listeners: [imageReactions],
+  listeners: [imageReactions, imageComments, imageCollections, imageTips],
 });

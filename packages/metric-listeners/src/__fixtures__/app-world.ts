@@ -1,0 +1,83 @@
+// Test fixtures shared by the plugin tests: a small app world (who owns what), the in-memory lookups
+// over it, and helpers that turn emitted metric events into comparable totals.
+import type { EntityMetricEvent } from '@engagement/event-bus';
+import { override } from '@engagement/event-bus/testing';
+import {
+  collectionLookupToken,
+  imageLookupToken,
+  modelLookupToken,
+  modelVersionLookupToken,
+  threadLookupToken,
+} from '../lookups/lookup-tokens.js';
+import { memoryLookup } from '../lookups/memory-lookup.js';
+import type {
+  CollectionRelations,
+  ImageRelations,
+  ModelRelations,
+  ModelVersionRelations,
+  ThreadRelations,
+} from '../lookups/relations.js';
+
+/** A fixed row creation time (Debezium sends timestamp(3) as epoch ms), far from any test's clock. */
+export const CREATED_AT = 1_700_000_000_000;
+
+const noThread: ThreadRelations = { imageId: null, postId: null, articleId: null, bountyId: null };
+
+/** Parent rows: image 7 in post 70 of user 1, image 8 not posted; version 30 of model 20 of user 2; … */
+export const world = {
+  images: new Map<number, ImageRelations>([
+    [7, { postId: 70, userId: 1 }],
+    [8, { postId: null, userId: 1 }],
+    [9, { postId: 71, userId: 4 }],
+  ]),
+  versions: new Map<number, ModelVersionRelations>([
+    [30, { modelId: 20 }],
+    [31, { modelId: 20 }],
+  ]),
+  models: new Map<number, ModelRelations>([[20, { userId: 2 }]]),
+  threads: new Map<number, ThreadRelations>([
+    [100, { ...noThread, imageId: 7 }],
+    [101, { ...noThread, postId: 70 }],
+    [102, { ...noThread, articleId: 50 }],
+    [103, { ...noThread, bountyId: 60 }],
+    [104, noThread],
+  ]),
+  collections: new Map<number, CollectionRelations>([
+    [40, { mode: null }],
+    [41, { mode: 'Bookmark' }],
+    [42, { mode: 'Contest' }],
+  ]),
+};
+
+/** Fresh in-memory lookups over the world (each with its own cache and query counter). */
+export function worldLookups() {
+  return {
+    images: memoryLookup('image', world.images),
+    versions: memoryLookup('modelVersion', world.versions),
+    models: memoryLookup('model', world.models),
+    threads: memoryLookup('thread', world.threads),
+    collections: memoryLookup('collection', world.collections),
+  };
+}
+
+/** The world's lookups as test-host overrides (they replace the lookups plugin's Prisma services). */
+export function worldOverrides(lookups = worldLookups()): ReturnType<typeof override>[] {
+  return [
+    override(imageLookupToken, lookups.images),
+    override(modelVersionLookupToken, lookups.versions),
+    override(modelLookupToken, lookups.models),
+    override(threadLookupToken, lookups.threads),
+    override(collectionLookupToken, lookups.collections),
+  ];
+}
+
+/** Net totals per `Entity:id:metric`, zeros dropped: what a reader would see change. */
+export function net(events: readonly EntityMetricEvent[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const e of events) {
+    const key = `${e.entityType}:${e.entityId}:${e.metricType}`;
+    out[key] = (out[key] ?? 0) + e.metricValue;
+    if (out[key] === 0) delete out[key];
+  }
+  return out;
+}

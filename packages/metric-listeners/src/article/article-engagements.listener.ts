@@ -1,0 +1,24 @@
+import { defineMetricListener } from '../counting/define-metric-listener.js';
+
+/**
+ * ArticleEngagement rows → the article's hideCount (Hide engagements). Favorites are collection items in
+ * the mapping, so Favorite engagements count for nothing here; switching kind moves the difference.
+ */
+export const articleEngagements = defineMetricListener({
+  id: 'article.engagements',
+  table: 'ArticleEngagement',
+  ops: ['c', 'u', 'd'],
+  moves: [{ entity: 'Article', metrics: ['hideCount'], note: 'Hide engagements' }],
+  count(r) {
+    if (r.string('type') !== 'Hide') return [];
+    return [
+      {
+        entityType: 'Article',
+        entityId: r.int('articleId'),
+        metricType: 'hideCount',
+        value: 1,
+        userId: r.int('userId'),
+      },
+    ];
+  },
+});

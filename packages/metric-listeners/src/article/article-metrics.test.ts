@@ -1,0 +1,137 @@
+import { fakeEvent, runListener } from '@engagement/event-bus/testing';
+import { describe, expect, it } from 'vitest';
+import { CREATED_AT, net, worldLookups } from '../__fixtures__/app-world.js';
+import { articleCollections } from './article-collections.listener.js';
+import { articleComments } from './article-comments.listener.js';
+import { articleEngagements } from './article-engagements.listener.js';
+import { articleReactions } from './article-reactions.listener.js';
+import { articleTips } from './article-tips.listener.js';
+
+describe('article.reactions (likeCount … heartCount)', () => {
+  const reactions = fakeEvent.postgres('ArticleReaction');
+  const like = { id: 1, articleId: 50, userId: 3, reaction: 'Like', createdAt: CREATED_AT };
+
+  it.each([
+    ['Like', 'likeCount'],
+    ['Dislike', 'dislikeCount'],
+    ['Laugh', 'laughCount'],
+    ['Cry', 'cryCount'],
+    ['Heart', 'heartCount'],
+  ])('a %s counts as %s; delete takes it back', async (reaction, metric) => {
+    const row = { ...like, reaction };
+    expect(net(await runListener(articleReactions, reactions.created(row)))).toEqual({
+      [`Article:50:${metric}`]: 1,
+    });
+    expect(net(await runListener(articleReactions, reactions.deleted(row)))).toEqual({
+      [`Article:50:${metric}`]: -1,
+    });
+  });
+
+  it('a kind change moves the difference', async () => {
+    const out = await runListener(articleReactions, reactions.updated(like, { ...like, reaction: 'Cry' }));
+    expect(net(out)).toEqual({ 'Article:50:likeCount': -1, 'Article:50:cryCount': 1 });
+  });
+});
+
+describe('article.comments (commentCount)', () => {
+  const comments = fakeEvent.postgres('CommentV2');
+  const comment = {
+    id: 1,
+    threadId: 102,
+    userId: 3,
+    hidden: false,
+    tosViolation: false,
+    createdAt: CREATED_AT,
+  };
+
+  it('counts comments on the article thread; delete takes back', async () => {
+    const { threads } = worldLookups();
+    expect(net(await runListener(articleComments, comments.created(comment), { threads }))).toEqual({
+      'Article:50:commentCount': 1,
+    });
+    expect(net(await runListener(articleComments, comments.deleted(comment), { threads }))).toEqual({
+      'Article:50:commentCount': -1,
+    });
+  });
+});
+
+describe('article.collections (favoriteCount, collectedCount)', () => {
+  const items = fakeEvent.postgres('CollectionItem');
+  const item = {
+    id: 1,
+    collectionId: 41,
+    addedById: 3,
+    modelId: null,
+    modelVersionId: null,
+    imageId: null,
+    postId: null,
+    articleId: 50,
+    createdAt: CREATED_AT,
+  };
+
+  it('a bookmark is a favorite and an ordinary item is collected; deletes take back', async () => {
+    const { collections } = worldLookups();
+    expect(net(await runListener(articleCollections, items.created(item), { collections }))).toEqual({
+      'Article:50:favoriteCount': 1,
+    });
+    const collected = { ...item, collectionId: 40 };
+    expect(net(await runListener(articleCollections, items.created(collected), { collections }))).toEqual({
+      'Article:50:collectedCount': 1,
+    });
+    expect(net(await runListener(articleCollections, items.deleted(item), { collections }))).toEqual({
+      'Article:50:favoriteCount': -1,
+    });
+    expect(net(await runListener(articleCollections, items.deleted(collected), { collections }))).toEqual({
+      'Article:50:collectedCount': -1,
+    });
+  });
+});
+
+describe('article.engagements (hideCount)', () => {
+  const engagements = fakeEvent.postgres('ArticleEngagement');
+  const hide = { userId: 3, articleId: 50, type: 'Hide', createdAt: CREATED_AT };
+
+  it('a Hide counts; delete takes back; a Favorite engagement counts nothing here', async () => {
+    expect(net(await runListener(articleEngagements, engagements.created(hide)))).toEqual({
+      'Article:50:hideCount': 1,
+    });
+    expect(net(await runListener(articleEngagements, engagements.deleted(hide)))).toEqual({
+      'Article:50:hideCount': -1,
+    });
+    expect(await runListener(articleEngagements, engagements.created({ ...hide, type: 'Favorite' }))).toEqual(
+      [],
+    );
+  });
+
+  it('switching Hide → Favorite (update) takes the hide back', async () => {
+    const out = await runListener(
+      articleEngagements,
+      engagements.updated(hide, { ...hide, type: 'Favorite' }),
+    );
+    expect(net(out)).toEqual({ 'Article:50:hideCount': -1 });
+  });
+});
+
+describe('article.tips (tippedCount, tippedAmountCount)', () => {
+  const tips = fakeEvent.postgres('BuzzTip');
+  const tip = {
+    id: 1,
+    entityType: 'Article',
+    entityId: 50,
+    fromUserId: 3,
+    toUserId: 2,
+    amount: 25,
+    createdAt: CREATED_AT,
+  };
+
+  it('counts a tip and its amount; delete takes back', async () => {
+    expect(net(await runListener(articleTips, tips.created(tip)))).toEqual({
+      'Article:50:tippedCount': 1,
+      'Article:50:tippedAmountCount': 25,
+    });
+    expect(net(await runListener(articleTips, tips.deleted(tip)))).toEqual({
+      'Article:50:tippedCount': -1,
+      'Article:50:tippedAmountCount': -25,
+    });
+  });
+});

@@ -1,0 +1,14 @@
+import { TIP_METRICS, tipContributions, tippedEntity } from '../counting/buzz-tips.js';
+import { defineMetricListener } from '../counting/define-metric-listener.js';
+
+/** BuzzTip rows on an article → its tippedCount and tippedAmountCount. */
+export const articleTips = defineMetricListener({
+  id: 'article.tips',
+  table: 'BuzzTip',
+  ops: ['c', 'u', 'd'],
+  moves: [{ entity: 'Article', metrics: TIP_METRICS, note: 'tips with entityType Article' }],
+  count(r) {
+    const tipped = tippedEntity(r);
+    return tipped?.type === 'Article' ? tipContributions('Article', tipped.id, r) : [];
+  },
+});

@@ -1,0 +1,19 @@
+import { defineMetricListener } from '../counting/define-metric-listener.js';
+import { REACTION_METRIC_NAMES, reactionMetric } from '../counting/reactions.js';
+
+/** BountyEntryReaction rows → the entry's per-kind count; a kind change moves one count to the other. */
+export const bountyEntryReactions = defineMetricListener({
+  id: 'bounty.entry-reactions',
+  table: 'BountyEntryReaction',
+  ops: ['c', 'u', 'd'],
+  moves: [{ entity: 'BountyEntry', metrics: REACTION_METRIC_NAMES, note: 'reactions of that kind' }],
+  count: (r) => [
+    {
+      entityType: 'BountyEntry',
+      entityId: r.int('bountyEntryId'),
+      metricType: reactionMetric(r),
+      value: 1,
+      userId: r.int('userId'),
+    },
+  ],
+});

@@ -1,0 +1,14 @@
+import { TIP_METRICS, tipContributions, tippedEntity } from '../counting/buzz-tips.js';
+import { defineMetricListener } from '../counting/define-metric-listener.js';
+
+/** BuzzTip rows on a bounty entry → its tippedCount and tippedAmountCount. */
+export const bountyEntryTips = defineMetricListener({
+  id: 'bounty.entry-tips',
+  table: 'BuzzTip',
+  ops: ['c', 'u', 'd'],
+  moves: [{ entity: 'BountyEntry', metrics: TIP_METRICS, note: 'tips with entityType BountyEntry' }],
+  count(r) {
+    const tipped = tippedEntity(r);
+    return tipped?.type === 'BountyEntry' ? tipContributions('BountyEntry', tipped.id, r) : [];
+  },
+});

@@ -1,0 +1,148 @@
+import { fakeEvent, runListener } from '@engagement/event-bus/testing';
+import { describe, expect, it } from 'vitest';
+import { CREATED_AT, net, worldLookups } from '../__fixtures__/app-world.js';
+import { bountyBenefactors } from './bounty-benefactors.listener.js';
+import { bountyComments } from './bounty-comments.listener.js';
+import { bountyEngagements } from './bounty-engagements.listener.js';
+import { bountyEntries } from './bounty-entries.listener.js';
+import { bountyEntryReactions } from './bounty-entry-reactions.listener.js';
+import { bountyEntryTips } from './bounty-entry-tips.listener.js';
+
+describe('bounty.engagements (favoriteCount, trackCount)', () => {
+  const engagements = fakeEvent.postgres('BountyEngagement');
+  const favorite = { userId: 3, bountyId: 60, type: 'Favorite', createdAt: CREATED_AT };
+
+  it('Favorite and Track count; deletes take back', async () => {
+    expect(net(await runListener(bountyEngagements, engagements.created(favorite)))).toEqual({
+      'Bounty:60:favoriteCount': 1,
+    });
+    const track = { ...favorite, type: 'Track' };
+    expect(net(await runListener(bountyEngagements, engagements.created(track)))).toEqual({
+      'Bounty:60:trackCount': 1,
+    });
+    expect(net(await runListener(bountyEngagements, engagements.deleted(track)))).toEqual({
+      'Bounty:60:trackCount': -1,
+    });
+  });
+});
+
+describe('bounty.entries (entryCount)', () => {
+  const entries = fakeEvent.postgres('BountyEntry');
+  const entry = { id: 80, bountyId: 60, userId: 3, createdAt: CREATED_AT };
+
+  it('counts an entry; delete takes it back', async () => {
+    expect(net(await runListener(bountyEntries, entries.created(entry)))).toEqual({
+      'Bounty:60:entryCount': 1,
+    });
+    expect(net(await runListener(bountyEntries, entries.deleted(entry)))).toEqual({
+      'Bounty:60:entryCount': -1,
+    });
+  });
+});
+
+describe('bounty.benefactors (Bounty benefactorCount, unitAmountCount; BountyEntry unitAmountCount)', () => {
+  const benefactors = fakeEvent.postgres('BountyBenefactor');
+  const backer = { bountyId: 60, userId: 3, unitAmount: 500, awardedToId: null, createdAt: CREATED_AT };
+
+  it('a benefactor adds one backer and their amount to the bounty; delete takes back', async () => {
+    expect(net(await runListener(bountyBenefactors, benefactors.created(backer)))).toEqual({
+      'Bounty:60:benefactorCount': 1,
+      'Bounty:60:unitAmountCount': 500,
+    });
+    expect(net(await runListener(bountyBenefactors, benefactors.deleted(backer)))).toEqual({
+      'Bounty:60:benefactorCount': -1,
+      'Bounty:60:unitAmountCount': -500,
+    });
+  });
+
+  it('awarding an entry (update) adds the amount to that entry only', async () => {
+    const awarded = { ...backer, awardedToId: 80, awardedAt: CREATED_AT + 1000 };
+    expect(net(await runListener(bountyBenefactors, benefactors.updated(backer, awarded)))).toEqual({
+      'BountyEntry:80:unitAmountCount': 500,
+    });
+  });
+
+  it('changing the amount of an awarded benefactor moves the difference for bounty and entry', async () => {
+    const awarded = { ...backer, awardedToId: 80 };
+    const out = await runListener(
+      bountyBenefactors,
+      benefactors.updated(awarded, { ...awarded, unitAmount: 800 }),
+    );
+    expect(net(out)).toEqual({ 'Bounty:60:unitAmountCount': 300, 'BountyEntry:80:unitAmountCount': 300 });
+  });
+});
+
+describe('bounty.comments (commentCount)', () => {
+  const comments = fakeEvent.postgres('CommentV2');
+  const comment = {
+    id: 1,
+    threadId: 103,
+    userId: 3,
+    hidden: false,
+    tosViolation: false,
+    createdAt: CREATED_AT,
+  };
+
+  it('counts comments on the bounty thread; delete takes back', async () => {
+    const { threads } = worldLookups();
+    expect(net(await runListener(bountyComments, comments.created(comment), { threads }))).toEqual({
+      'Bounty:60:commentCount': 1,
+    });
+    expect(net(await runListener(bountyComments, comments.deleted(comment), { threads }))).toEqual({
+      'Bounty:60:commentCount': -1,
+    });
+  });
+});
+
+describe('bounty.entry-reactions (likeCount … heartCount of the entry)', () => {
+  const reactions = fakeEvent.postgres('BountyEntryReaction');
+  const heart = { id: 1, bountyEntryId: 80, userId: 3, reaction: 'Heart', createdAt: CREATED_AT };
+
+  it.each([
+    ['Like', 'likeCount'],
+    ['Dislike', 'dislikeCount'],
+    ['Laugh', 'laughCount'],
+    ['Cry', 'cryCount'],
+    ['Heart', 'heartCount'],
+  ])('a %s counts as %s; delete takes it back', async (reaction, metric) => {
+    const row = { ...heart, reaction };
+    expect(net(await runListener(bountyEntryReactions, reactions.created(row)))).toEqual({
+      [`BountyEntry:80:${metric}`]: 1,
+    });
+    expect(net(await runListener(bountyEntryReactions, reactions.deleted(row)))).toEqual({
+      [`BountyEntry:80:${metric}`]: -1,
+    });
+  });
+
+  it('a kind change moves the difference', async () => {
+    const out = await runListener(
+      bountyEntryReactions,
+      reactions.updated(heart, { ...heart, reaction: 'Like' }),
+    );
+    expect(net(out)).toEqual({ 'BountyEntry:80:heartCount': -1, 'BountyEntry:80:likeCount': 1 });
+  });
+});
+
+describe('bounty.entry-tips (tippedCount, tippedAmountCount)', () => {
+  const tips = fakeEvent.postgres('BuzzTip');
+  const tip = {
+    id: 1,
+    entityType: 'BountyEntry',
+    entityId: 80,
+    fromUserId: 3,
+    toUserId: 2,
+    amount: 7,
+    createdAt: CREATED_AT,
+  };
+
+  it('counts a tip and its amount for the entry; delete takes back', async () => {
+    expect(net(await runListener(bountyEntryTips, tips.created(tip)))).toEqual({
+      'BountyEntry:80:tippedCount': 1,
+      'BountyEntry:80:tippedAmountCount': 7,
+    });
+    expect(net(await runListener(bountyEntryTips, tips.deleted(tip)))).toEqual({
+      'BountyEntry:80:tippedCount': -1,
+      'BountyEntry:80:tippedAmountCount': -7,
+    });
+  });
+});

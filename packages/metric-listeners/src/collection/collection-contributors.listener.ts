@@ -1,0 +1,36 @@
+import { defineMetricListener } from '../counting/define-metric-listener.js';
+import type { Contribution } from '../counting/metric-move.js';
+import { MetricListenerError } from '../errors.js';
+
+/**
+ * CollectionContributor rows → followerCount (users with VIEW) and contributorCount (users with ADD).
+ * Granting or revoking a permission updates the row in place and moves the difference.
+ */
+export const collectionContributors = defineMetricListener({
+  id: 'collection.contributors',
+  table: 'CollectionContributor',
+  ops: ['c', 'u', 'd'],
+  moves: [
+    { entity: 'Collection', metrics: ['followerCount'], note: "contributors with 'VIEW' in permissions" },
+    { entity: 'Collection', metrics: ['contributorCount'], note: "contributors with 'ADD' in permissions" },
+  ],
+  count(r): Contribution[] {
+    const permissions = r.raw('permissions');
+    if (!Array.isArray(permissions)) {
+      throw new MetricListenerError(
+        'ML_UNKNOWN_VALUE',
+        `permissions is not an array: ${JSON.stringify(permissions)}`,
+      );
+    }
+    const base = {
+      entityType: 'Collection',
+      entityId: r.int('collectionId'),
+      value: 1,
+      userId: r.int('userId'),
+    } as const;
+    const out: Contribution[] = [];
+    if (permissions.includes('VIEW')) out.push({ ...base, metricType: 'followerCount' });
+    if (permissions.includes('ADD')) out.push({ ...base, metricType: 'contributorCount' });
+    return out;
+  },
+});

@@ -1,0 +1,18 @@
+import { defineMetricListener } from '../counting/define-metric-listener.js';
+
+/** CollectionItem rows → the collection's itemCount (every item, whatever it holds). */
+export const collectionItems = defineMetricListener({
+  id: 'collection.items',
+  table: 'CollectionItem',
+  ops: ['c', 'd'],
+  moves: [{ entity: 'Collection', metrics: ['itemCount'], note: 'every item, bookmarks included' }],
+  count: (r) => [
+    {
+      entityType: 'Collection',
+      entityId: r.int('collectionId'),
+      metricType: 'itemCount',
+      value: 1,
+      userId: r.isNull('addedById') ? 0 : r.int('addedById'),
+    },
+  ],
+});

@@ -1,0 +1,49 @@
+import { fakeEvent, runListener } from '@engagement/event-bus/testing';
+import { describe, expect, it } from 'vitest';
+import { CREATED_AT, net } from '../__fixtures__/app-world.js';
+import { collectionContributors } from './collection-contributors.listener.js';
+import { collectionItems } from './collection-items.listener.js';
+
+describe('collection.items (itemCount)', () => {
+  const items = fakeEvent.postgres('CollectionItem');
+  const item = { id: 1, collectionId: 41, addedById: null, imageId: 7, modelId: null, createdAt: CREATED_AT };
+
+  it('counts every item, bookmarks included; delete takes it back', async () => {
+    expect(net(await runListener(collectionItems, items.created(item)))).toEqual({
+      'Collection:41:itemCount': 1,
+    });
+    expect(net(await runListener(collectionItems, items.deleted(item)))).toEqual({
+      'Collection:41:itemCount': -1,
+    });
+  });
+});
+
+describe('collection.contributors (followerCount, contributorCount)', () => {
+  const contributors = fakeEvent.postgres('CollectionContributor');
+  const viewer = { collectionId: 40, userId: 3, permissions: ['VIEW'], createdAt: CREATED_AT };
+
+  it('a VIEW contributor follows; an ADD one contributes; delete takes back', async () => {
+    expect(net(await runListener(collectionContributors, contributors.created(viewer)))).toEqual({
+      'Collection:40:followerCount': 1,
+    });
+    const both = { ...viewer, permissions: ['VIEW', 'ADD', 'MANAGE'] };
+    expect(net(await runListener(collectionContributors, contributors.deleted(both)))).toEqual({
+      'Collection:40:followerCount': -1,
+      'Collection:40:contributorCount': -1,
+    });
+  });
+
+  it('granting ADD (update) adds a contributor and keeps the follower', async () => {
+    const out = await runListener(
+      collectionContributors,
+      contributors.updated(viewer, { ...viewer, permissions: ['VIEW', 'ADD'] }),
+    );
+    expect(net(out)).toEqual({ 'Collection:40:contributorCount': 1 });
+  });
+
+  it('permissions that are not an array are an error', async () => {
+    await expect(
+      runListener(collectionContributors, contributors.created({ ...viewer, permissions: 'VIEW' })),
+    ).rejects.toMatchObject({ code: 'ML_UNKNOWN_VALUE' });
+  });
+});

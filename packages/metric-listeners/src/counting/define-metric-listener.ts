@@ -1,0 +1,147 @@
+import {
+  type ChangeEvent,
+  type ChangeSource,
+  type DepsMap,
+  defineListener,
+  type ListenerDefinition,
+  type ResolvedDeps,
+  type RowReader,
+  readRow,
+} from '@engagement/event-bus';
+import { MetricListenerError } from '../errors.js';
+import type { Lookup } from '../lookups/lookup.js';
+import type { Contribution, MetricMove, SourceOp } from './metric-move.js';
+import { netContributions, type TimedContribution } from './net-contributions.js';
+
+/** What a metric listener declares, besides its code: the source of the docs' mapping table. */
+export interface MetricListenerDeclaration {
+  readonly source: ChangeSource;
+  readonly table: string;
+  readonly ops: readonly SourceOp[];
+  readonly moves: readonly MetricMove[];
+}
+
+/** A listener made by `defineMetricListener`: an ordinary event-bus listener plus its declaration. */
+export type MetricListener<D extends DepsMap = DepsMap> = ListenerDefinition<D> & {
+  readonly declaration: MetricListenerDeclaration;
+  /** Loads the related ids a batch of changes will need, in one query per lookup (see BatchLookup). */
+  prefetch(events: readonly ChangeEvent[], deps: ResolvedDeps<D>): Promise<void>;
+};
+
+export interface MetricListenerSpec<D extends DepsMap> {
+  id: string;
+  /** Default `postgres`. ClickHouse rows arrive as creates. */
+  source?: ChangeSource;
+  table: string;
+  /** The operations that can move these metrics; others are not handled. */
+  ops: readonly SourceOp[];
+  moves: readonly MetricMove[];
+  deps?: D;
+  /** The counted row's creation time column (every metric event's `createdAt`). Default `createdAt`. */
+  createdAtColumn?: string;
+  /** For each lookup in `deps`, the id(s) a row needs from it (null when the row needs none). */
+  related?: { [K in keyof D]?: (row: RowReader) => number | readonly number[] | null };
+  /** What one row contributes while it exists. Return [] for rows that count nowhere. */
+  count(row: RowReader, deps: ResolvedDeps<D>): readonly Contribution[] | Promise<readonly Contribution[]>;
+}
+
+const OP_OF = { create: 'c', update: 'u', delete: 'd' } as const;
+
+/**
+ * Defines a listener from what one row counts. Creates add the new row's contributions, deletes take back
+ * the old row's, updates move the difference; snapshot reads are ignored (history comes from the backfill).
+ * Every event is dated by the counted row's own creation time, so windowed sums equal windowed row counts.
+ */
+export function defineMetricListener<D extends DepsMap = Record<string, never>>(
+  spec: MetricListenerSpec<D>,
+): MetricListener<D> {
+  const source = spec.source ?? 'postgres';
+  const createdAtColumn = spec.createdAtColumn ?? 'createdAt';
+  const ops = new Set(spec.ops);
+  const declared = new Set(spec.moves.flatMap((m) => m.metrics.map((metric) => `${m.entity}:${metric}`)));
+  const accepts = (e: ChangeEvent): boolean =>
+    e.source === source && e.table === spec.table && e.op !== 'snapshot' && ops.has(OP_OF[e.op]);
+
+  const contributionsOf = async (
+    row: Record<string, unknown> | null,
+    deps: ResolvedDeps<D>,
+  ): Promise<TimedContribution[]> => {
+    if (row === null) return [];
+    const reader = readRow(row);
+    const counted = await spec.count(reader, deps);
+    if (counted.length === 0) return [];
+    const createdAt = reader.date(createdAtColumn);
+    return counted.map((c) => ({ ...c, createdAt }));
+  };
+
+  const listener = defineListener<D>({
+    id: spec.id,
+    tables: [spec.table],
+    deps: spec.deps,
+    canHandle: accepts,
+    async handle(e, ctx) {
+      if (e.op === 'update' && e.before === null) {
+        throw new MetricListenerError(
+          'ML_UPDATE_WITHOUT_BEFORE',
+          `${spec.table} update ${e.id} has no before row; set REPLICA IDENTITY FULL`,
+        );
+      }
+      const deps = ctx as unknown as ResolvedDeps<D>;
+      const before = e.op === 'create' ? [] : await contributionsOf(e.before, deps);
+      const after = e.op === 'delete' ? [] : await contributionsOf(e.after, deps);
+      for (const c of netContributions(before, after)) {
+        if (!declared.has(`${c.entityType}:${c.metricType}`)) {
+          throw new MetricListenerError(
+            'ML_UNDECLARED_METRIC',
+            `${spec.id} emitted ${c.entityType}:${c.metricType}, which its moves do not declare`,
+          );
+        }
+        ctx.metrics.add({
+          entityType: c.entityType,
+          entityId: c.entityId,
+          userId: c.userId ?? 0,
+          metricType: c.metricType,
+          metricValue: c.value,
+          createdAt: c.createdAt,
+        });
+      }
+    },
+  });
+
+  return Object.freeze({
+    ...listener,
+    declaration: Object.freeze({ source, table: spec.table, ops: [...spec.ops], moves: spec.moves }),
+    async prefetch(events: readonly ChangeEvent[], deps: ResolvedDeps<D>): Promise<void> {
+      const related = Object.entries(spec.related ?? {}) as [string, RelatedIds][];
+      if (related.length === 0) return;
+      const ids = new Map<string, Set<number>>(related.map(([name]) => [name, new Set()]));
+      for (const e of events) {
+        if (!accepts(e)) continue;
+        for (const row of [e.before, e.after]) {
+          if (row === null) continue;
+          const reader = readRow(row);
+          for (const [name, idOf] of related) {
+            // A row that cannot be read is handled (and dead-lettered) by `handle`; prefetch only warms.
+            const found = attempt(() => idOf(reader));
+            for (const id of typeof found === 'number' ? [found] : (found ?? [])) ids.get(name)!.add(id);
+          }
+        }
+      }
+      await Promise.all(
+        related.map(([name]) =>
+          ((deps as Record<string, unknown>)[name] as Lookup<unknown>).prefetch(ids.get(name)!),
+        ),
+      );
+    },
+  });
+}
+
+type RelatedIds = (row: RowReader) => number | readonly number[] | null;
+
+function attempt(read: () => ReturnType<RelatedIds>): ReturnType<RelatedIds> {
+  try {
+    return read();
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,42 @@
+import { threadLookupToken } from '../lookups/lookup-tokens.js';
+import type { ThreadRelations } from '../lookups/relations.js';
+import { findRelated } from '../lookups/require-related.js';
+import { defineMetricListener } from './define-metric-listener.js';
+
+/** Entities whose comments live in v2 threads, and the thread column naming them. */
+const THREAD_COLUMN = {
+  Image: 'imageId',
+  Post: 'postId',
+  Article: 'articleId',
+  Bounty: 'bountyId',
+} as const satisfies Record<string, keyof ThreadRelations>;
+
+/**
+ * CommentV2 rows → `commentCount` of the entity their thread hangs off. Hidden comments and comments in
+ * violation count for nothing, so moderating one (an update) takes it back. Comments in reply threads
+ * count for no entity, nor do comments whose thread (and so its entity) is gone.
+ */
+export function threadCommentsListener(id: string, entity: keyof typeof THREAD_COLUMN) {
+  const column = THREAD_COLUMN[entity];
+  return defineMetricListener({
+    id,
+    table: 'CommentV2',
+    ops: ['c', 'u', 'd'],
+    moves: [
+      { entity, metrics: ['commentCount'], note: `visible comments on the ${entity.toLowerCase()}'s thread` },
+    ],
+    deps: { threads: threadLookupToken },
+    related: { threads: (r) => r.int('threadId') },
+    async count(r, { threads }) {
+      if (r.bool('hidden') || r.bool('tosViolation')) return [];
+      // A thread is deleted only with its entity (a cascade), so a thread that is gone and was not seen
+      // hangs off an entity nobody reads any more: nothing to count, rather than a dead letter.
+      const thread = await findRelated(threads, r.int('threadId'));
+      const entityId = thread?.[column] ?? null;
+      if (entityId === null) return [];
+      return [
+        { entityType: entity, entityId, metricType: 'commentCount', value: 1, userId: r.int('userId') },
+      ];
+    },
+  });
+}

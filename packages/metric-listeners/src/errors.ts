@@ -1,0 +1,37 @@
+/**
+ * The metric-listeners error catalog. Each error has a stable `code` and says whether retrying can help,
+ * like the event-bus catalog: the runtime retries a failing listener with backoff, then dead-letters the
+ * change for that listener only.
+ */
+export class MetricListenerError extends Error {
+  readonly code: MetricListenerErrorCode;
+  readonly retriable: boolean;
+
+  constructor(code: MetricListenerErrorCode, message: string, options: { cause?: unknown } = {}) {
+    super(`${code}: ${message}`, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'MetricListenerError';
+    this.code = code;
+    this.retriable = RETRIABLE[code];
+  }
+}
+
+export type MetricListenerErrorCode =
+  /** A related row (the image of a reaction, the thread of a comment) is not in Postgres nor remembered. */
+  | 'ML_RELATED_ROW_MISSING'
+  /** A column holds a value the listener does not know (a new reaction kind, a tip on an unknown type). */
+  | 'ML_UNKNOWN_VALUE'
+  /** An update without its `before` row: the table lacks REPLICA IDENTITY FULL, the difference is unknown. */
+  | 'ML_UPDATE_WITHOUT_BEFORE'
+  /** A listener emitted a metric it does not declare in `moves` (the generated docs would be wrong). */
+  | 'ML_UNDECLARED_METRIC'
+  /** A lookup query failed (Postgres down or refusing); the same change may succeed later. */
+  | 'ML_LOOKUP_FAILED';
+
+const RETRIABLE: Record<MetricListenerErrorCode, boolean> = {
+  // The parent may be remembered shortly (its own delete event is on another topic) or come back on redrive.
+  ML_RELATED_ROW_MISSING: true,
+  ML_UNKNOWN_VALUE: false,
+  ML_UPDATE_WITHOUT_BEFORE: false,
+  ML_UNDECLARED_METRIC: false,
+  ML_LOOKUP_FAILED: true,
+};

@@ -1,0 +1,109 @@
+import { fakeEvent, runListener } from '@engagement/event-bus/testing';
+import { describe, expect, it } from 'vitest';
+import { CREATED_AT, net, worldLookups } from '../__fixtures__/app-world.js';
+import { imageCollections } from './image-collections.listener.js';
+import { imageComments } from './image-comments.listener.js';
+import { imageTips } from './image-tips.listener.js';
+
+const comments = fakeEvent.postgres('CommentV2');
+const items = fakeEvent.postgres('CollectionItem');
+const tips = fakeEvent.postgres('BuzzTip');
+
+const comment = {
+  id: 1,
+  threadId: 100,
+  userId: 3,
+  hidden: false,
+  tosViolation: false,
+  createdAt: CREATED_AT,
+};
+const item = {
+  id: 1,
+  collectionId: 40,
+  addedById: 3,
+  modelId: null,
+  modelVersionId: null,
+  imageId: 7,
+  postId: null,
+  articleId: null,
+  createdAt: CREATED_AT,
+};
+const tip = {
+  id: 1,
+  entityType: 'Image',
+  entityId: 7,
+  fromUserId: 3,
+  toUserId: 1,
+  amount: 50,
+  createdAt: CREATED_AT,
+};
+
+describe('image.comments (commentCount)', () => {
+  it('counts a comment on the image thread on create, takes it back on delete', async () => {
+    const { threads } = worldLookups();
+    expect(net(await runListener(imageComments, comments.created(comment), { threads }))).toEqual({
+      'Image:7:commentCount': 1,
+    });
+    expect(net(await runListener(imageComments, comments.deleted(comment), { threads }))).toEqual({
+      'Image:7:commentCount': -1,
+    });
+  });
+
+  it('hiding a comment (update) takes it back; comments on other threads count nothing here', async () => {
+    const { threads } = worldLookups();
+    const hidden = comments.updated(comment, { ...comment, hidden: true });
+    expect(net(await runListener(imageComments, hidden, { threads }))).toEqual({
+      'Image:7:commentCount': -1,
+    });
+    const onPost = comments.created({ ...comment, threadId: 101 });
+    expect(await runListener(imageComments, onPost, { threads })).toEqual([]);
+  });
+
+  it('a comment whose thread is gone (deleted with its entity, never seen) counts for nothing', async () => {
+    const { threads } = worldLookups();
+    expect(
+      await runListener(imageComments, comments.created({ ...comment, threadId: 999 }), { threads }),
+    ).toEqual([]);
+    expect(
+      await runListener(imageComments, comments.deleted({ ...comment, threadId: 999 }), { threads }),
+    ).toEqual([]);
+  });
+});
+
+describe('image.collections (collectedCount)', () => {
+  it('counts an item in an ordinary collection, and takes it back on delete', async () => {
+    const { collections } = worldLookups();
+    expect(net(await runListener(imageCollections, items.created(item), { collections }))).toEqual({
+      'Image:7:collectedCount': 1,
+    });
+    expect(net(await runListener(imageCollections, items.deleted(item), { collections }))).toEqual({
+      'Image:7:collectedCount': -1,
+    });
+  });
+
+  it('counts nothing for a bookmarked image or an item that is not an image', async () => {
+    const { collections } = worldLookups();
+    const bookmarked = items.created({ ...item, collectionId: 41 });
+    expect(await runListener(imageCollections, bookmarked, { collections })).toEqual([]);
+    const model = items.created({ ...item, imageId: null, modelId: 20 });
+    expect(await runListener(imageCollections, model, { collections })).toEqual([]);
+  });
+});
+
+describe('image.tips (tippedCount, tippedAmountCount)', () => {
+  it('adds one tip and its amount on create, subtracts both on delete', async () => {
+    expect(net(await runListener(imageTips, tips.created(tip)))).toEqual({
+      'Image:7:tippedCount': 1,
+      'Image:7:tippedAmountCount': 50,
+    });
+    expect(net(await runListener(imageTips, tips.deleted(tip)))).toEqual({
+      'Image:7:tippedCount': -1,
+      'Image:7:tippedAmountCount': -50,
+    });
+  });
+
+  it('ignores tips on other entity types and tips to a user only', async () => {
+    expect(await runListener(imageTips, tips.created({ ...tip, entityType: 'Article' }))).toEqual([]);
+    expect(await runListener(imageTips, tips.created({ ...tip, entityId: null }))).toEqual([]);
+  });
+});

@@ -1,0 +1,119 @@
+import type { ListenerDefinition, PluginDefinition, Token } from '@engagement/event-bus';
+import type { MetricListener } from '../counting/define-metric-listener.js';
+import { DEPRECATION_REASONS } from './deprecated-metrics.js';
+import { PLAN_MAPPING, STORED_AS } from './plan-mapping.js';
+
+/** The command that writes the doc; named in its header. */
+export const MAPPING_DOC_COMMAND = 'npm run docs:mapping -w @engagement/metric-listeners';
+
+interface Row {
+  listener: MetricListener;
+  plugin: PluginDefinition;
+  metric: string;
+  note: string;
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: listeners keep their own dependency types
+const isMetricListener = (l: ListenerDefinition<any>): l is MetricListener => 'declaration' in l;
+
+const cell = (text: string) => text.replaceAll('|', '\\|');
+
+/**
+ * Renders docs/metric-mapping.md from the plugins' own declarations: for each metric model of the plan,
+ * which listener moves each metric, from which table and on which operations, next to the plan's
+ * annotation; then the deprecated metrics and why they are absent; then the lookups' feeding listeners.
+ */
+export function renderMappingDoc(plugins: readonly PluginDefinition[]): string {
+  const rows: Row[] = [];
+  for (const plugin of plugins) {
+    for (const listener of plugin.listeners) {
+      if (!isMetricListener(listener)) continue;
+      for (const move of listener.declaration.moves) {
+        for (const metric of move.metrics) {
+          rows.push({ listener, plugin, metric: `${move.entity}.${metric}`, note: move.note ?? '' });
+        }
+      }
+    }
+  }
+  const out: string[] = [
+    '# Metric mapping',
+    '',
+    `<!-- Generated from the listeners' declarations by \`${MAPPING_DOC_COMMAND}\`. Do not edit: a unit test fails when this file is stale. -->`,
+    '',
+    "Which source changes move which metric, as the listeners of `@engagement/metric-listeners` declare it (`moves`, `table`, `ops` of each `defineMetricListener`). The listeners emit only what they declare, so this table cannot drift from the code. The *plan* column is the plan's annotation (`pg|ch`, `c|u|d`, table), for comparison.",
+    '',
+    "- **ops**: `c` create adds the row's share, `d` delete takes it back, `u` update moves the difference between the old and the new row. A listener handles `u` wherever a column it counts can change in place (a reaction's kind, an engagement's type, a review's rating or exclusion, a tag's `disabled` flag, a permission), also where the plan writes only `cd`; handling it costs nothing when nothing counted changed.",
+    "- Every metric event is dated by the counted row's own `createdAt` (ClickHouse rows: their time column), also on its update and delete, so windowed sums equal windowed counts of the rows that still exist.",
+    '- Snapshot reads (`op = r`) are ignored: history is loaded by the backfill.',
+    '- `rating` is stored as `ratingSum` and `ratingCount`; readers compute the average (sum / count) for any timeframe.',
+    '',
+  ];
+  for (const model of PLAN_MAPPING) {
+    if (!model.entity) continue;
+    out.push(`## ${model.model}`, '');
+    out.push('| metric | source | table | ops | listener | plugin (owner) | what counts | plan |');
+    out.push('|---|---|---|---|---|---|---|---|');
+    const planned = new Set<string>();
+    for (const { metric, plan } of model.metrics) {
+      if (plan === 'deprecated') continue;
+      for (const stored of STORED_AS[metric] ?? [metric]) {
+        planned.add(stored);
+        const moving = rows.filter((r) => r.metric === `${model.entity}.${stored}`);
+        if (moving.length === 0) out.push(`| ${stored} | — | — | — | **none** | — | — | ${plan} |`);
+        for (const r of moving) {
+          out.push(
+            renderRow(stored, r, metric === stored ? plan : `${metric}: ${plan} (= ratingSum / ratingCount)`),
+          );
+        }
+      }
+    }
+    for (const r of rows.filter((x) => x.metric.startsWith(`${model.entity}.`))) {
+      const metric = r.metric.slice(model.entity.length + 1);
+      if (!planned.has(metric)) out.push(renderRow(metric, r, 'not in the plan'));
+    }
+    out.push('');
+  }
+  out.push(
+    '## Deprecated metrics (no listener)',
+    '',
+    '| model | metric | why it is absent |',
+    '|---|---|---|',
+  );
+  for (const model of PLAN_MAPPING) {
+    const whole = DEPRECATION_REASONS[model.model];
+    if (whole) {
+      out.push(
+        `| ${model.model} | all (${model.metrics.map((x) => x.metric).join(', ')}) | ${cell(whole)} |`,
+      );
+      continue;
+    }
+    for (const { metric, plan } of model.metrics) {
+      if (plan !== 'deprecated') continue;
+      out.push(
+        `| ${model.model} | ${metric} | ${cell(DEPRECATION_REASONS[`${model.model}.${metric}`] ?? '')} |`,
+      );
+    }
+  }
+  out.push('', '## Lookups', '');
+  out.push(
+    "Related ids (an image's post and owner, a version's model, a thread's entity, a collection's mode) come from Postgres through the Prisma client (`lookups.*` tokens, built from the host's `app.db`). Each lookup answers from a bounded LRU, merges the misses of one event-loop turn into one `findMany`, and loads a whole Kafka batch in one query when the runtime calls the listeners' `prefetch`. These listeners emit nothing: they remember each parent row they see, so children counted later need no query and children deleted with their parent (a cascade) still find it.",
+    '',
+    '| table | listener | lookup | plugin (owner) |',
+    '|---|---|---|---|',
+  );
+  for (const plugin of plugins) {
+    for (const listener of plugin.listeners) {
+      if (isMetricListener(listener)) continue;
+      const tokens = Object.values(listener.deps as Record<string, Token<unknown>>).map((t) => `\`${t.id}\``);
+      out.push(
+        `| ${(listener.tables ?? []).join(', ')} | \`${listener.id}\` | ${tokens.join(', ')} | ${plugin.id} (${plugin.owner}) |`,
+      );
+    }
+  }
+  return `${out.join('\n')}\n`;
+}
+
+function renderRow(metric: string, r: Row, plan: string): string {
+  const d = r.listener.declaration;
+  return `| ${metric} | ${d.source === 'postgres' ? 'pg' : 'ch'} | ${d.table} | ${d.ops.join('')} | \`${r.listener.id}\` | ${r.plugin.id} (${r.plugin.owner}) | ${cell(r.note)} | ${cell(plan)} |`;
+}

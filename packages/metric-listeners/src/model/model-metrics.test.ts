@@ -1,0 +1,183 @@
+import { fakeEvent, runListener } from '@engagement/event-bus/testing';
+import { describe, expect, it } from 'vitest';
+import { CREATED_AT, net, worldLookups } from '../__fixtures__/app-world.js';
+import { modelCollections } from './model-collections.listener.js';
+import { modelComments } from './model-comments.listener.js';
+import { modelImages } from './model-images.listener.js';
+import { modelReviews } from './model-reviews.listener.js';
+import { modelTips } from './model-tips.listener.js';
+
+describe('model.reviews (rating as ratingSum/ratingCount, thumbsUpCount, thumbsDownCount)', () => {
+  const reviews = fakeEvent.postgres('ResourceReview');
+  const review = {
+    id: 1,
+    modelId: 20,
+    modelVersionId: 30,
+    userId: 3,
+    rating: 4,
+    recommended: true,
+    exclude: false,
+    tosViolation: false,
+    createdAt: CREATED_AT,
+  };
+  const both = (metrics: Record<string, number>) => {
+    const out: Record<string, number> = {};
+    for (const [metric, value] of Object.entries(metrics)) {
+      out[`ModelVersion:30:${metric}`] = value;
+      out[`Model:20:${metric}`] = value;
+    }
+    return out;
+  };
+
+  it('a review adds its rating, one rating and one thumb to the version and the model', async () => {
+    expect(net(await runListener(modelReviews, reviews.created(review)))).toEqual(
+      both({ ratingSum: 4, ratingCount: 1, thumbsUpCount: 1 }),
+    );
+  });
+
+  it('deleting it takes all of that back', async () => {
+    expect(net(await runListener(modelReviews, reviews.deleted({ ...review, recommended: false })))).toEqual(
+      both({ ratingSum: -4, ratingCount: -1, thumbsDownCount: -1 }),
+    );
+  });
+
+  it('changing the rating moves only the sum; the average stays exact', async () => {
+    const out = await runListener(modelReviews, reviews.updated(review, { ...review, rating: 1 }));
+    expect(net(out)).toEqual(both({ ratingSum: -3 }));
+  });
+
+  it('changing the recommendation moves a thumb from up to down', async () => {
+    const out = await runListener(modelReviews, reviews.updated(review, { ...review, recommended: false }));
+    expect(net(out)).toEqual(both({ thumbsUpCount: -1, thumbsDownCount: 1 }));
+  });
+
+  it('excluding a review takes it out, including it again puts it back', async () => {
+    const excluded = { ...review, exclude: true };
+    expect(net(await runListener(modelReviews, reviews.updated(review, excluded)))).toEqual(
+      both({ ratingSum: -4, ratingCount: -1, thumbsUpCount: -1 }),
+    );
+    expect(net(await runListener(modelReviews, reviews.updated(excluded, review)))).toEqual(
+      both({ ratingSum: 4, ratingCount: 1, thumbsUpCount: 1 }),
+    );
+  });
+});
+
+describe('model.comments (commentCount)', () => {
+  const comments = fakeEvent.postgres('Comment');
+  const comment = {
+    id: 1,
+    content: 'nice',
+    userId: 3,
+    modelId: 20,
+    modelVersionId: 31,
+    parentId: null,
+    hidden: false,
+    tosViolation: false,
+    createdAt: CREATED_AT,
+  };
+
+  it('counts for the model and the version it names; delete takes both back', async () => {
+    expect(net(await runListener(modelComments, comments.created(comment)))).toEqual({
+      'Model:20:commentCount': 1,
+      'ModelVersion:31:commentCount': 1,
+    });
+    expect(
+      net(await runListener(modelComments, comments.deleted({ ...comment, modelVersionId: null }))),
+    ).toEqual({
+      'Model:20:commentCount': -1,
+    });
+  });
+
+  it('hiding a comment (update) takes it back', async () => {
+    const out = await runListener(modelComments, comments.updated(comment, { ...comment, hidden: true }));
+    expect(net(out)).toEqual({ 'Model:20:commentCount': -1, 'ModelVersion:31:commentCount': -1 });
+  });
+});
+
+describe('model.collections (favoriteCount, collectedCount)', () => {
+  const items = fakeEvent.postgres('CollectionItem');
+  const item = {
+    id: 1,
+    collectionId: 40,
+    addedById: 3,
+    modelId: 20,
+    modelVersionId: 30,
+    imageId: null,
+    postId: null,
+    articleId: null,
+    createdAt: CREATED_AT,
+  };
+
+  it('an item in an ordinary collection is collected, for the model and its version', async () => {
+    const { collections } = worldLookups();
+    expect(net(await runListener(modelCollections, items.created(item), { collections }))).toEqual({
+      'Model:20:collectedCount': 1,
+      'ModelVersion:30:collectedCount': 1,
+    });
+    expect(net(await runListener(modelCollections, items.deleted(item), { collections }))).toEqual({
+      'Model:20:collectedCount': -1,
+      'ModelVersion:30:collectedCount': -1,
+    });
+  });
+
+  it('an item in a Bookmark collection is a favorite', async () => {
+    const { collections } = worldLookups();
+    const bookmark = { ...item, collectionId: 41, modelVersionId: null };
+    expect(net(await runListener(modelCollections, items.created(bookmark), { collections }))).toEqual({
+      'Model:20:favoriteCount': 1,
+    });
+    expect(net(await runListener(modelCollections, items.deleted(bookmark), { collections }))).toEqual({
+      'Model:20:favoriteCount': -1,
+    });
+  });
+});
+
+describe('model.images (imageCount)', () => {
+  const resources = fakeEvent.postgres('ImageResource');
+  const resource = { imageId: 7, modelVersionId: 31, detected: true, createdAt: CREATED_AT };
+
+  it('an image made with a version counts for the version and its model; delete takes it back', async () => {
+    const { versions } = worldLookups();
+    expect(net(await runListener(modelImages, resources.created(resource), { versions }))).toEqual({
+      'ModelVersion:31:imageCount': 1,
+      'Model:20:imageCount': 1,
+    });
+    expect(net(await runListener(modelImages, resources.deleted(resource), { versions }))).toEqual({
+      'ModelVersion:31:imageCount': -1,
+      'Model:20:imageCount': -1,
+    });
+  });
+});
+
+describe('model.tips (tippedCount, tippedAmountCount)', () => {
+  const tips = fakeEvent.postgres('BuzzTip');
+  const tip = {
+    id: 1,
+    entityType: 'Model',
+    entityId: 20,
+    fromUserId: 3,
+    toUserId: 2,
+    amount: 100,
+    createdAt: CREATED_AT,
+  };
+
+  it('a tip on the model counts for the model; delete takes it back', async () => {
+    expect(net(await runListener(modelTips, tips.created(tip)))).toEqual({
+      'Model:20:tippedCount': 1,
+      'Model:20:tippedAmountCount': 100,
+    });
+    expect(net(await runListener(modelTips, tips.deleted(tip)))).toEqual({
+      'Model:20:tippedCount': -1,
+      'Model:20:tippedAmountCount': -100,
+    });
+  });
+
+  it('a tip on a version counts for that version only', async () => {
+    const onVersion = { ...tip, entityType: 'ModelVersion', entityId: 30, amount: 5 };
+    expect(net(await runListener(modelTips, tips.created(onVersion)))).toEqual({
+      'ModelVersion:30:tippedCount': 1,
+      'ModelVersion:30:tippedAmountCount': 5,
+    });
+    expect(await runListener(modelTips, tips.created({ ...tip, entityType: 'Image' }))).toEqual([]);
+  });
+});

@@ -1,0 +1,104 @@
+import { fakeEvent, runListener } from '@engagement/event-bus/testing';
+import { describe, expect, it } from 'vitest';
+import { CREATED_AT, net, worldLookups } from '../__fixtures__/app-world.js';
+import { postCollections } from './post-collections.listener.js';
+import { postComments } from './post-comments.listener.js';
+import { postReactions } from './post-reactions.listener.js';
+
+const reactions = fakeEvent.postgres('ImageReaction');
+const like = { id: 1, imageId: 7, userId: 3, reaction: 'Like', createdAt: CREATED_AT };
+
+describe('post.reactions (likeCount, dislikeCount, laughCount, cryCount, heartCount)', () => {
+  it.each([
+    ['Like', 'likeCount'],
+    ['Dislike', 'dislikeCount'],
+    ['Laugh', 'laughCount'],
+    ['Cry', 'cryCount'],
+    ['Heart', 'heartCount'],
+  ])('a %s on an image of the post counts as %s; delete takes it back', async (reaction, metric) => {
+    const { images } = worldLookups();
+    const row = { ...like, reaction };
+    expect(net(await runListener(postReactions, reactions.created(row), { images }))).toEqual({
+      [`Post:70:${metric}`]: 1,
+    });
+    expect(net(await runListener(postReactions, reactions.deleted(row), { images }))).toEqual({
+      [`Post:70:${metric}`]: -1,
+    });
+  });
+
+  it('a kind change moves the post count too', async () => {
+    const { images } = worldLookups();
+    const out = await runListener(postReactions, reactions.updated(like, { ...like, reaction: 'Laugh' }), {
+      images,
+    });
+    expect(net(out)).toEqual({ 'Post:70:likeCount': -1, 'Post:70:laughCount': 1 });
+  });
+
+  it('an image not in a post moves no post; an unknown image is a retriable error', async () => {
+    const { images } = worldLookups();
+    expect(await runListener(postReactions, reactions.created({ ...like, imageId: 8 }), { images })).toEqual(
+      [],
+    );
+    await expect(
+      runListener(postReactions, reactions.created({ ...like, imageId: 999 }), { images }),
+    ).rejects.toMatchObject({ code: 'ML_RELATED_ROW_MISSING' });
+  });
+});
+
+describe('post.comments (commentCount)', () => {
+  const comments = fakeEvent.postgres('CommentV2');
+  const comment = {
+    id: 1,
+    threadId: 101,
+    userId: 3,
+    hidden: false,
+    tosViolation: false,
+    createdAt: CREATED_AT,
+  };
+
+  it('counts comments on the post thread; delete and moderation take them back', async () => {
+    const { threads } = worldLookups();
+    expect(net(await runListener(postComments, comments.created(comment), { threads }))).toEqual({
+      'Post:70:commentCount': 1,
+    });
+    expect(net(await runListener(postComments, comments.deleted(comment), { threads }))).toEqual({
+      'Post:70:commentCount': -1,
+    });
+    const flagged = comments.updated(comment, { ...comment, tosViolation: true });
+    expect(net(await runListener(postComments, flagged, { threads }))).toEqual({
+      'Post:70:commentCount': -1,
+    });
+  });
+
+  it('reply threads count for no post', async () => {
+    const { threads } = worldLookups();
+    expect(
+      await runListener(postComments, comments.created({ ...comment, threadId: 104 }), { threads }),
+    ).toEqual([]);
+  });
+});
+
+describe('post.collections (collectedCount)', () => {
+  const items = fakeEvent.postgres('CollectionItem');
+  const item = {
+    id: 1,
+    collectionId: 42,
+    addedById: 3,
+    modelId: null,
+    modelVersionId: null,
+    imageId: null,
+    postId: 70,
+    articleId: null,
+    createdAt: CREATED_AT,
+  };
+
+  it('counts the post in a (contest) collection; delete takes it back', async () => {
+    const { collections } = worldLookups();
+    expect(net(await runListener(postCollections, items.created(item), { collections }))).toEqual({
+      'Post:70:collectedCount': 1,
+    });
+    expect(net(await runListener(postCollections, items.deleted(item), { collections }))).toEqual({
+      'Post:70:collectedCount': -1,
+    });
+  });
+});

@@ -1,0 +1,28 @@
+import { defineMetricListener } from '../counting/define-metric-listener.js';
+import type { SourceOp } from '../counting/metric-move.js';
+
+/**
+ * A tag join table (tags on models, images, posts, articles) → one count of the tag. Tables with a
+ * `disabled` flag keep removed tags as rows that count for nothing, so toggling it is an update that
+ * moves the count.
+ */
+export function tagAttachmentsListener(spec: {
+  id: string;
+  table: string;
+  metric: string;
+  disabledFlag: boolean;
+}) {
+  const ops: SourceOp[] = spec.disabledFlag ? ['c', 'u', 'd'] : ['c', 'd'];
+  return defineMetricListener({
+    id: spec.id,
+    table: spec.table,
+    ops,
+    moves: [
+      { entity: 'Tag', metrics: [spec.metric], note: spec.disabledFlag ? 'rows not disabled' : 'every row' },
+    ],
+    count(r) {
+      if (spec.disabledFlag && r.bool('disabled')) return [];
+      return [{ entityType: 'Tag', entityId: r.int('tagId'), metricType: spec.metric, value: 1 }];
+    },
+  });
+}
