@@ -1,0 +1,95 @@
+// Measures one metrics flush for N queued ids: wall time, ClickHouse queries, Meilisearch document
+// requests. Real Redis (the local stack's), embedded ClickHouse in a temp dir, the Meilisearch fake.
+//   npx tsx --conditions=source packages/search-sync/bench/flush-cost.ts 1000 10000
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  ensureMetricEventTable,
+  MetricEventStore,
+  openClickHouse,
+} from '@engagement/event-bus/sinks/clickhouse';
+import { Redis } from 'ioredis';
+import { Meilisearch } from 'meilisearch';
+import { readStackEnv } from '../../../infra/stack/env.js';
+import { createSearchSync, IMAGE_METRIC_TYPES } from '../src/index.js';
+import { FakeMeilisearch } from '../src/testing/index.js';
+
+const sizes = process.argv.slice(2).map(Number);
+const env = readStackEnv();
+const dir = mkdtempSync(join(tmpdir(), 'search-sync-bench-'));
+const clickhouse = await openClickHouse({ path: dir });
+await ensureMetricEventTable(clickhouse);
+const redis = new Redis(env.REDIS_URL!);
+const fake = await FakeMeilisearch.start({ apiKey: 'k', processingMs: 1 });
+const meili = new Meilisearch({ host: fake.host, apiKey: 'k' });
+const DAY = 86_400_000;
+try {
+  for (const n of sizes) {
+    const uid = `bench_images_${n}_${Date.now()}`;
+    const ids = Array.from({ length: n }, (_, i) => 1_000_000 * n + i);
+    // Three like events per id, spread over a year.
+    const events = ids.flatMap((id, i) =>
+      [0, 1, 2].map((k) => ({
+        eventId: `b-${id}-${k}`,
+        entityType: 'Image',
+        entityId: id,
+        userId: 1,
+        metricType: 'likeCount',
+        metricValue: 1,
+        createdAt: new Date(Date.now() - ((i * 7 + k * 90) % 365) * DAY),
+        origin: 'bench:0',
+        originSeq: i * 3 + k,
+      })),
+    );
+    await new MetricEventStore(clickhouse).insert(events);
+    await meili
+      .index(uid)
+      .addDocuments(
+        ids.map((id) => ({ id, url: `u${id}` })),
+        { primaryKey: 'id' },
+      )
+      .waitTask({ timeout: 60_000 });
+    let queries = 0;
+    const counted = new Proxy(clickhouse, {
+      get: (t, p) =>
+        p === 'query'
+          ? (...a: Parameters<typeof t.query>) => {
+              queries++;
+              return t.query(...a);
+            }
+          : Reflect.get(t, p, t),
+    });
+    const sync = createSearchSync({
+      redis,
+      clickhouse: counted,
+      meilisearch: { host: fake.host, apiKey: 'k' },
+      indexes: [{ uid, entityType: 'Image', metricTypes: IMAGE_METRIC_TYPES }],
+      keyPrefix: `bench:${uid}:`,
+      batchSize: 10_000,
+      taskPollMs: 5,
+    });
+    await sync.queues.queueMetrics('Image', ids);
+    const requestsBefore = fake.requests.length;
+    const result = await sync.flushNow();
+    const stats = await sync.stats();
+    const puts = fake.requests.slice(requestsBefore).filter((r) => r.method === 'PUT').length;
+    const polls = fake.requests.slice(requestsBefore).filter((r) => r.path.startsWith('/tasks/')).length;
+    console.log(
+      JSON.stringify({
+        n,
+        result: result.status,
+        ms: 'ms' in result ? result.ms : null,
+        clickhouseQueries: queries,
+        documentRequests: puts,
+        taskPolls: polls,
+        queuedAfter: stats.queued.metrics.Image,
+      }),
+    );
+  }
+} finally {
+  redis.disconnect();
+  await fake.close();
+  await clickhouse.close();
+  rmSync(dir, { recursive: true, force: true });
+}

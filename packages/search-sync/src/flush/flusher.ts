@@ -1,0 +1,172 @@
+import type { ClickHouseClient } from '@clickhouse/client';
+import type { Logger } from '@engagement/event-bus';
+import {
+  METRIC_TIMEFRAMES,
+  type MetricTimeframe,
+  type MetricTotals,
+  readMetricTotals,
+} from '@engagement/event-bus/sinks/clickhouse';
+import type { TakenIds } from '@engagement/event-bus/sinks/search';
+import type { SearchIndexConfig } from '../config.js';
+import { SearchSyncError } from '../errors.js';
+import type { FeedDefinition, FeedDocument, Queryable } from '../feed/feed-definition.js';
+import type { IndexWriter } from '../meili/index-writer.js';
+import { type MetricFieldName, metricFields } from '../metrics/metric-fields.js';
+import type { SearchUpdateQueues } from '../queue/update-queues.js';
+
+/** What one flush round did for one entity type. */
+export interface GroupResult {
+  entityType: string;
+  metricIds: number;
+  feedIds: number;
+}
+
+export interface FlusherDeps {
+  queues: SearchUpdateQueues;
+  writer: IndexWriter;
+  clickhouse: ClickHouseClient;
+  postgres?: Queryable;
+  logger: Logger;
+  batchSize: number;
+  metricTable: string;
+  fieldName?: MetricFieldName;
+  ratios?: Readonly<Record<string, readonly [string, string]>>;
+  now: () => Date;
+}
+
+/**
+ * One round of one entity type: take up to `batchSize` ids from its metric and feed queues, read their
+ * metrics in ONE ClickHouse query (and the feed rows in one Postgres query per feed), send each index ONE
+ * metrics-only partial update (plus, for feed indexes, one upsert and one delete of feed documents), wait
+ * for every task, and only then acknowledge the ids. Any failure leaves them queued.
+ */
+export class Flusher {
+  /** ClickHouse queries made, for stats and tests. */
+  clickhouseQueries = 0;
+  /** Postgres feed queries made. */
+  feedQueries = 0;
+
+  constructor(private readonly deps: FlusherDeps) {}
+
+  async flushGroup(entityType: string, indexes: readonly SearchIndexConfig[]): Promise<GroupResult> {
+    const { queues, batchSize } = this.deps;
+    const feeds = [...new Set(indexes.flatMap((i) => (i.feed ? [i.feed] : [])))];
+    const metricTaken = await queues.metrics.take(entityType, batchSize);
+    const feedTaken: TakenIds = feeds.length
+      ? await queues.feed.take(entityType, batchSize)
+      : { index: entityType, ids: [], takenUpTo: 0 };
+    if (metricTaken.ids.length === 0 && feedTaken.ids.length === 0) {
+      return { entityType, metricIds: 0, feedIds: 0 };
+    }
+    const ids = [...new Set([...metricTaken.ids, ...feedTaken.ids])];
+    const [totals, feedDocs] = await Promise.all([
+      this.readTotals(entityType, ids, indexes),
+      this.loadFeeds(feeds, feedTaken.ids),
+    ]);
+    const feedIds = new Set(feedTaken.ids);
+    const writes = indexes.map((index) => this.writeIndex(index, metricTaken.ids, feedIds, totals, feedDocs));
+    const outcomes = await Promise.allSettled(writes);
+    const failed = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+    if (failed) throw failed.reason;
+    await Promise.all([queues.metrics.ack(metricTaken), queues.feed.ack(feedTaken)]);
+    return { entityType, metricIds: metricTaken.ids.length, feedIds: feedTaken.ids.length };
+  }
+
+  private async writeIndex(
+    index: SearchIndexConfig,
+    metricIds: readonly number[],
+    feedIds: ReadonlySet<number>,
+    totals: ReadonlyMap<number, MetricTotals>,
+    feedDocs: ReadonlyMap<FeedDefinition, Map<number, FeedDocument>>,
+  ): Promise<void> {
+    const { writer } = this.deps;
+    const primaryKey = index.primaryKey ?? 'id';
+    const fieldsOf = (id: number) => this.fieldsFor(index, totals.get(id));
+    const work: Promise<void>[] = [];
+    // Ids refreshed as feed documents below get their metrics there.
+    const metricDocs = metricIds
+      .filter((id) => !(index.feed && feedIds.has(id)))
+      .map((id) => ({ [primaryKey]: id, ...fieldsOf(id) }))
+      .filter((doc) => Object.keys(doc).length > 1);
+    if (metricDocs.length) work.push(writer.updateMetrics(index.uid, metricDocs, primaryKey));
+    if (index.feed && feedIds.size) {
+      const docs = feedDocs.get(index.feed)!;
+      const upserts = [...docs.values()].map((doc) => ({
+        ...doc,
+        [primaryKey]: doc.id,
+        ...fieldsOf(doc.id),
+      }));
+      const gone = [...feedIds].filter((id) => !docs.has(id));
+      if (upserts.length) work.push(writer.upsert(index.uid, upserts, primaryKey));
+      if (gone.length) work.push(writer.delete(index.uid, gone));
+    }
+    const outcomes = await Promise.allSettled(work);
+    const failed = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+    if (failed) throw failed.reason;
+  }
+
+  private fieldsFor(index: SearchIndexConfig, totals: MetricTotals | undefined): Record<string, number> {
+    if (!totals) return {};
+    const wanted = index.metricTypes;
+    const own = wanted
+      ? {
+          ...totals,
+          totals: Object.fromEntries(wanted.map((m) => [m, totals.totals[m]!]).filter(([, t]) => t)),
+        }
+      : totals;
+    return metricFields(own, {
+      timeframes: index.timeframes ?? METRIC_TIMEFRAMES,
+      fieldName: this.deps.fieldName,
+      ratios: this.deps.ratios,
+    });
+  }
+
+  /** One set-based query for every id and every index of the entity type. */
+  private async readTotals(
+    entityType: string,
+    ids: number[],
+    indexes: readonly SearchIndexConfig[],
+  ): Promise<Map<number, MetricTotals>> {
+    const allTypes = indexes.every((i) => i.metricTypes);
+    const metricTypes = allTypes ? [...new Set(indexes.flatMap((i) => i.metricTypes ?? []))] : undefined;
+    const timeframes = [
+      ...new Set(indexes.flatMap((i) => i.timeframes ?? METRIC_TIMEFRAMES)),
+    ] as MetricTimeframe[];
+    this.clickhouseQueries++;
+    try {
+      const rows = await readMetricTotals(this.deps.clickhouse, {
+        entityType,
+        entityIds: ids,
+        metricTypes,
+        timeframes,
+        now: this.deps.now(),
+        table: this.deps.metricTable,
+      });
+      return new Map(rows.map((r) => [r.entityId, r]));
+    } catch (cause) {
+      throw new SearchSyncError('SS_METRICS_READ_FAILED', `metrics of ${ids.length} ${entityType} ids`, {
+        cause,
+      });
+    }
+  }
+
+  private async loadFeeds(
+    feeds: readonly FeedDefinition[],
+    ids: readonly number[],
+  ): Promise<Map<FeedDefinition, Map<number, FeedDocument>>> {
+    const out = new Map<FeedDefinition, Map<number, FeedDocument>>();
+    if (ids.length === 0) return out;
+    const db = this.deps.postgres;
+    if (!db)
+      throw new SearchSyncError('SS_CONFIG_INVALID', 'feed indexes need `postgres`', { retriable: false });
+    for (const feed of feeds) {
+      this.feedQueries++;
+      try {
+        out.set(feed, await feed.load(db, ids));
+      } catch (cause) {
+        throw new SearchSyncError('SS_FEED_READ_FAILED', `${feed.entityType} feed rows`, { cause });
+      }
+    }
+    return out;
+  }
+}

@@ -1,0 +1,115 @@
+// Shared set-up for search-sync's integration tests: the local stack's Redis and Postgres, a private
+// embedded ClickHouse per test process, the Meilisearch fake, and names unique to this run.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ClickHouseClient } from '@clickhouse/client';
+import type { EntityMetricEvent } from '@engagement/event-bus';
+import {
+  ensureMetricEventTable,
+  MetricEventStore,
+  openClickHouse,
+} from '@engagement/event-bus/sinks/clickhouse';
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import { inject } from 'vitest';
+
+export interface TestEnv {
+  redisUrl: string;
+  redis: Redis;
+  pg: pg.Pool;
+  clickhouse: ClickHouseClient;
+  clickhousePath: string;
+  /** ClickHouse queries made through `clickhouse` since the last `resetCounts`. */
+  clickhouseQueries(): number;
+  resetCounts(): void;
+  /** A prefix unique to this run, for Redis keys and index uids. */
+  unique(name: string): string;
+  close(): Promise<void>;
+}
+
+let chdb: { client: ClickHouseClient; path: string } | null = null;
+
+/** Opens the connections; one embedded ClickHouse per process (chDB allows one engine per process). */
+export async function openTestEnv(): Promise<TestEnv> {
+  const env = inject('stackEnv');
+  const redis = new Redis(env.REDIS_URL!);
+  const pool = new pg.Pool({ connectionString: env.POSTGRES_URL, max: 2 });
+  if (!chdb) {
+    const path = mkdtempSync(join(tmpdir(), 'search-sync-ch-'));
+    chdb = { client: await openClickHouse({ path }), path };
+    await ensureMetricEventTable(chdb.client);
+  }
+  const real = chdb.client;
+  let queries = 0;
+  // Counts every query the code under test sends, without changing what it does.
+  const counted = new Proxy(real, {
+    get(target, prop, receiver) {
+      if (prop === 'query') {
+        return (...args: Parameters<ClickHouseClient['query']>) => {
+          queries++;
+          return target.query(...args);
+        };
+      }
+      const value = Reflect.get(target, prop, receiver);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+  const run = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
+  return {
+    redisUrl: env.REDIS_URL!,
+    redis,
+    pg: pool,
+    clickhouse: counted,
+    clickhousePath: chdb.path,
+    clickhouseQueries: () => queries,
+    resetCounts: () => {
+      queries = 0;
+    },
+    unique: (name) => `${name}_${run}`,
+    async close() {
+      redis.disconnect();
+      await pool.end();
+    },
+  };
+}
+
+let seq = 0;
+
+/** Stores metric events in the embedded ClickHouse, as the pipeline's store does. */
+export async function storeEvents(
+  clickhouse: ClickHouseClient,
+  events: Omit<EntityMetricEvent, 'eventId' | 'origin' | 'originSeq' | 'userId'>[],
+  options: { eventIds?: string[] } = {},
+): Promise<EntityMetricEvent[]> {
+  const full = events.map((e, i) => ({
+    ...e,
+    userId: 1,
+    eventId: options.eventIds?.[i] ?? `t-${process.pid}-${Date.now()}-${seq++}`,
+    origin: 'test:0',
+    originSeq: seq,
+  }));
+  await new MetricEventStore(clickhouse).insert(full);
+  return full;
+}
+
+/** Polls until `probe` passes or `timeoutMs` elapses. */
+export async function eventually<T>(
+  probe: () => Promise<T>,
+  accept: (v: T) => boolean,
+  timeoutMs = 15_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe();
+    if (accept(v)) return v;
+    if (Date.now() > deadline) throw new Error(`timed out; last value ${JSON.stringify(v)}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    stackEnv: Record<string, string>;
+  }
+}
