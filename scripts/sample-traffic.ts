@@ -1,46 +1,83 @@
+import {
+  buzzResourceCompensation,
+  type ClickHouseRowPublisher,
+  type ClickHouseSourceTable,
+  modelVersionEvents,
+  orchestrationJobs,
+} from '@engagement/app-db/clickhouse';
 import type pg from 'pg';
+import { type Operation, type OperationContext, operations } from './sample-traffic/operations.js';
+import { createSampleWorld, type SampleWorld } from './sample-traffic/sample-world.js';
 
-/**
- * Writes realistic engagement into Postgres: users, images, and reactions that are added, changed and
- * removed at roughly `perSecond` changes per second, until `signal` aborts.
- */
-export async function runSampleTraffic(db: pg.Client, perSecond: number, signal: AbortSignal): Promise<void> {
-  const users: number[] = [];
-  for (let i = 0; i < 20; i++) {
-    const r = await db.query('INSERT INTO "User"(username) VALUES ($1) RETURNING id', [
-      `sample-${Date.now()}-${i}`,
-    ]);
-    users.push(r.rows[0].id);
-  }
-  const images: number[] = [];
-  for (let i = 0; i < 30; i++) {
-    const r = await db.query('INSERT INTO "Image"("userId") VALUES ($1) RETURNING id', [pick(users)]);
-    images.push(r.rows[0].id);
-  }
-  const kinds = ['Like', 'Like', 'Like', 'Heart', 'Laugh', 'Cry', 'Dislike'];
-  while (!signal.aborted) {
-    const roll = Math.random();
-    if (roll < 0.7) {
-      await db.query(
-        `INSERT INTO "ImageReaction"("imageId","userId",reaction) VALUES ($1,$2,$3) ON CONFLICT DO NOTHING`,
-        [pick(images), pick(users), pick(kinds)],
-      );
-    } else if (roll < 0.85) {
-      await db.query(
-        `UPDATE "ImageReaction" SET reaction = $1 WHERE id = (SELECT id FROM "ImageReaction" ORDER BY random() LIMIT 1)
-         AND NOT EXISTS (SELECT 1 FROM "ImageReaction" o WHERE o."imageId" = "ImageReaction"."imageId"
-                         AND o."userId" = "ImageReaction"."userId" AND o.reaction = $1)`,
-        [pick(kinds)],
-      );
-    } else {
-      await db.query(
-        `DELETE FROM "ImageReaction" WHERE id = (SELECT id FROM "ImageReaction" ORDER BY random() LIMIT 1)`,
-      );
-    }
-    await new Promise((r) => setTimeout(r, 1000 / perSecond));
-  }
+export interface SampleTrafficOptions {
+  /**
+   * Publishes downloads, generation jobs and compensation rows (ClickHouse sources) to Kafka. Without it,
+   * only Postgres changes are made.
+   */
+  publisher?: ClickHouseRowPublisher;
+  /** Filled as traffic runs: changes made in total and per operation. */
+  stats?: SampleTrafficStats;
+  /** Called once the sample entities exist (e.g. to pre-fill metric caches for them). */
+  onWorld?(world: SampleWorld): void;
 }
 
-function pick<T>(items: T[]): T {
-  return items[Math.floor(Math.random() * items.length)]!;
+/** What sample traffic has done so far. */
+export interface SampleTrafficStats {
+  changes: number;
+  byOperation: Record<string, number>;
+}
+
+const tables = new Map<string, ClickHouseSourceTable>(
+  [modelVersionEvents, orchestrationJobs, buzzResourceCompensation].map((t) => [t.table, t]),
+);
+
+/**
+ * Writes realistic engagement across every source table of the metric mapping at roughly `perSecond`
+ * changes per second, until `signal` aborts: it creates users, models with versions, posts with images,
+ * articles, bounties, collections and tags, then reacts, reviews (and changes ratings), comments, collects,
+ * tips, follows, tags, backs bounties, and undoes some of it, with downloads, generations and compensation
+ * published through `options.publisher` when given (in batches, twice a second).
+ */
+export async function runSampleTraffic(
+  db: pg.Client,
+  perSecond: number,
+  signal: AbortSignal,
+  options: SampleTrafficOptions = {},
+): Promise<void> {
+  const world = await createSampleWorld(db);
+  options.onWorld?.(world);
+  const stats = options.stats ?? { changes: 0, byOperation: {} };
+  const ctx: OperationContext = { db, world, clickhouse: options.publisher ? new Map() : null };
+  const total = operations.reduce((s, o) => s + o.weight, 0);
+  const choose = (): Operation => {
+    let r = Math.random() * total;
+    for (const op of operations) {
+      r -= op.weight;
+      if (r < 0) return op;
+    }
+    return operations[0]!;
+  };
+  let lastPublish = Date.now();
+  const publish = async () => {
+    if (!options.publisher || !ctx.clickhouse) return;
+    for (const [table, rows] of ctx.clickhouse) {
+      if (rows.length) await options.publisher.publish(tables.get(table)!, rows.splice(0));
+    }
+    lastPublish = Date.now();
+  };
+  const interval = 1000 / perSecond;
+  let next = performance.now();
+  while (!signal.aborted) {
+    const op = choose();
+    const changed = await op.run(ctx);
+    stats.changes += changed;
+    stats.byOperation[op.name] = (stats.byOperation[op.name] ?? 0) + changed;
+    if (Date.now() - lastPublish >= 500) await publish();
+    // Paced against a schedule, so slow statements do not lower the rate below `perSecond`.
+    next += interval;
+    const wait = next - performance.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    else if (wait < -1000) next = performance.now();
+  }
+  await publish();
 }

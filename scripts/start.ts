@@ -1,69 +1,125 @@
-// `npm start`: the local stack, the event pipeline with this repo's plugins, and sample traffic.
-// Stand-in for services/event-host until that service lands; Ctrl-C stops everything it started.
-import { createDecoder } from '@engagement/event-bus';
-import { createEventPipeline } from '@engagement/event-bus/kafka';
+// `npm start`: the local stack, the event host with this repo's plugins, sample traffic, and a live summary.
+// Ctrl-C stops everything it started (the stack only if it was not running before).
+import { createServer } from 'node:net';
+import { createMetricReader } from '@engagement/event-bus/reader';
 import { openClickHouse } from '@engagement/event-bus/sinks/clickhouse';
-import { plugins } from '@engagement/metric-listeners';
+import { createEventHost, exitOnShutdownSignal, loadConfig } from '@engagement/event-host';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { stackDown, stackStatus, stackUp } from '../infra/stack/index.js';
-import { runSampleTraffic } from './sample-traffic.js';
+import { runSampleTraffic, type SampleTrafficStats } from './sample-traffic.js';
 
+const seconds = () => process.uptime().toFixed(1);
+console.log(`[start] bringing the local stack up (${seconds()} s)`);
 const wasUp = (await stackStatus()).every((s) => s.state !== 'down');
-const env = await stackUp();
-const prefix = env.DEBEZIUM_TOPIC_PREFIX ?? 'app';
-const tables = [...new Set(plugins.flatMap((p) => p.listeners.flatMap((l) => l.tables ?? [])))];
-const redis = new Redis(env.REDIS_URL!);
-const clickhouse = await openClickHouse(
-  env.CLICKHOUSE_URL ? { url: env.CLICKHOUSE_URL } : { path: env.CLICKHOUSE_PATH! },
-);
-const pipeline = await createEventPipeline({
-  brokers: env.KAFKA_BROKERS!.split(','),
-  groupId: 'event-host-local',
-  plugins,
-  decode: createDecoder({ debezium: { topicPrefix: prefix } }),
-  sourceTopics: tables.map((t) => `${prefix}.public.${t}`),
-  createTopics: tables.map((t) => `${prefix}.public.${t}`),
-  clickhouse,
-  redis,
-  flushIntervalMs: 2_000,
-  searchIndexes: { Image: 'images', Post: 'posts', Model: 'models' },
-});
-await pipeline.start();
+const stack = await stackUp();
 
-const db = new pg.Client({ connectionString: env.POSTGRES_URL });
-await db.connect();
-const stop = new AbortController();
-const traffic = runSampleTraffic(db, 50, stop.signal);
-console.log(
-  `pipeline running on ${tables.length} table(s); sample traffic at ~50 changes/s. Ctrl-C to stop.`,
+// The host reads EVENT_HOST_* settings; the local defaults come from the stack, and the caller's own
+// EVENT_HOST_* variables win (e.g. EVENT_HOST_WORKERS=2 npm start).
+const own = Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('EVENT_HOST_')));
+const env: Record<string, string | undefined> = {
+  EVENT_HOST_KAFKA_BROKERS: stack.KAFKA_BROKERS,
+  EVENT_HOST_KAFKA_GROUP_ID: 'event-host-local',
+  EVENT_HOST_DEBEZIUM_TOPIC_PREFIX: stack.DEBEZIUM_TOPIC_PREFIX ?? 'app',
+  EVENT_HOST_PLUGINS: '@engagement/metric-listeners',
+  EVENT_HOST_REDIS_URL: stack.REDIS_URL,
+  EVENT_HOST_POSTGRES_URL: stack.POSTGRES_URL,
+  ...(stack.CLICKHOUSE_URL
+    ? { EVENT_HOST_CLICKHOUSE_URL: stack.CLICKHOUSE_URL }
+    : { EVENT_HOST_CLICKHOUSE_PATH: stack.CLICKHOUSE_PATH }),
+  EVENT_HOST_BATCH_FLUSH_INTERVAL_MS: '2000',
+  EVENT_HOST_HTTP_HOST: '127.0.0.1',
+  EVENT_HOST_HTTP_PORT: String(await portOr(9464)),
+  EVENT_HOST_LOG_LEVEL: 'warn',
+  EVENT_HOST_LOG_PRETTY: 'true',
+  ...own,
+};
+const config = loadConfig({ env, purpose: 'start' });
+// One embedded ClickHouse engine per process: the host, the reader and the traffic's row publisher share it.
+const clickhouse = await openClickHouse(
+  config.clickhouse.url ? { url: config.clickhouse.url } : { path: config.clickhouse.path! },
 );
+const host = await createEventHost({ config, clickhouse });
+await host.start();
+console.log(`[start] host started (${seconds()} s): status page ${host.url}/  metrics ${host.url}/metrics`);
+
+// Sample traffic in Postgres; like the app, read metrics of some entities now and then, which fills their
+// cached hashes, so that the cache updates below have hashes to increment.
+const db = new pg.Client({ connectionString: stack.POSTGRES_URL });
+await db.connect();
+const redis = new Redis(stack.REDIS_URL!);
+const reader = createMetricReader({ redis, clickhouse });
+const traffic: SampleTrafficStats = { changes: 0, byOperation: {} };
+const stop = new AbortController();
+let world: { images: number[]; posts: number[]; models: number[] } | undefined;
+const running = runSampleTraffic(db, 50, stop.signal, {
+  stats: traffic,
+  onWorld: (w) => {
+    world = w;
+  },
+}).catch((err) => console.error(`\n[start] sample traffic stopped: ${err.message}`));
+const readSome = setInterval(() => {
+  if (!world) return;
+  const reads = [
+    { entityType: 'Image', entityIds: world.images.slice(0, 50), metrics: ['likeCount', 'reactionCount'] },
+    { entityType: 'Post', entityIds: world.posts.slice(0, 20), metrics: ['likeCount', 'commentCount'] },
+    { entityType: 'Model', entityIds: world.models.slice(0, 20), metrics: ['rating', 'downloadCount'] },
+  ];
+  for (const r of reads) void reader.getMetrics({ ...r, timeframes: ['all', 'day'] }).catch(() => undefined);
+}, 5_000);
+console.log('[start] sample traffic at ~50 changes/s. Ctrl-C stops everything this started.');
 
 let last = { consumed: 0, at: Date.now() };
-const ticker = setInterval(() => {
-  const s = pipeline.stats;
+let firstEvents = false;
+const ticker = setInterval(async () => {
+  const s = host.pipeline.stats;
   const rate = ((s.consumed - last.consumed) * 1000) / (Date.now() - last.at);
   last = { consumed: s.consumed, at: Date.now() };
+  if (!firstEvents && s.metricEventsStored > 0) {
+    firstEvents = true;
+    console.log(`\n[start] first metric events stored ${seconds()} s after npm start`);
+  }
+  const status = await host.status();
+  const lag = status.lag.reduce((n, p) => n + p.lag, 0);
   process.stdout.write(
-    `\r${rate.toFixed(0).padStart(5)} changes/s | consumed ${s.consumed} | metric events stored ${s.metricEventsStored}` +
-      ` | cache events applied ${s.cacheEventsApplied} | dead letters ${s.deadLetters}   `,
+    `\r${rate.toFixed(0).padStart(4)} events/s | lag ${lag} | metric events written ${s.metricEventsStored}` +
+      ` | cache updates ${s.cacheKeysUpdated} | dead letters ${s.deadLetters} | traffic ${traffic.changes} | ${host.url}/   `,
   );
 }, 1_000);
 
-let stopping = false;
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, async () => {
-    if (stopping) process.exit(130);
-    stopping = true;
-    console.log('\nstopping…');
-    clearInterval(ticker);
-    stop.abort();
-    await traffic.catch(() => undefined);
-    await db.end();
-    await pipeline.close();
-    redis.disconnect();
-    await clickhouse.close();
-    if (!wasUp) await stackDown();
-    process.exit(0);
-  });
+const code = await exitOnShutdownSignal(
+  {
+    async stop() {
+      clearInterval(ticker);
+      clearInterval(readSome);
+      console.log('\n[start] stopping…');
+      stop.abort();
+      await running;
+      await db.end();
+      redis.disconnect();
+      await host.stop();
+      await clickhouse.close();
+      if (!wasUp) await stackDown();
+      console.log(
+        `[start] stopped${wasUp ? ' (the stack was already running and keeps running)' : ', stack down'}`,
+      );
+    },
+    abort: () => host.abort(),
+  },
+  { deadlineMs: 60_000, logger: host.logger },
+);
+process.exit(code);
+
+/** `preferred` when it is free, else any free port (a second `npm start`, or another service on 9464). */
+async function portOr(preferred: number): Promise<number> {
+  const tryPort = (port: number) =>
+    new Promise<number | null>((resolve) => {
+      const server = createServer();
+      server.once('error', () => resolve(null));
+      server.listen(port, '127.0.0.1', () => {
+        const bound = (server.address() as { port: number }).port;
+        server.close(() => resolve(bound));
+      });
+    });
+  return (await tryPort(preferred)) ?? (await tryPort(0))!;
 }

@@ -1,0 +1,49 @@
+import type { ClickHouseTopicRoute } from '@engagement/event-bus';
+
+/** The validated configuration of one host. Built by `loadConfig` from `EVENT_HOST_*` variables and a file. */
+export interface HostConfig {
+  kafka: {
+    brokers: string[];
+    clientId: string;
+    groupId: string;
+    /** Source topics or patterns; null = the Debezium topics of the tables the loaded listeners declare. */
+    topics: (string | RegExp)[] | null;
+    metricTopic: string;
+    deadLetterTopic: string;
+    /** Partitions of topics the host creates. */
+    topicPartitions: number;
+    sessionTimeoutMs: number;
+    partitionsConsumedConcurrently: number;
+  };
+  debezium: { topicPrefix: string; schema: string };
+  sources: {
+    /** Topics of ClickHouse rows (Kafka-engine exports), by name, and the table each carries. */
+    clickhouseTopics: Record<string, Omit<ClickHouseTopicRoute, 'kind'>>;
+  };
+  plugins: {
+    /** Package names, loaded in this order. */
+    packages: string[];
+    /** Settings per plugin id, provided to that plugin under the token `<plugin-id>.settings`. */
+    settings: Record<string, unknown>;
+  };
+  clickhouse: { url?: string; path?: string; username?: string; password?: string; database?: string };
+  redis: { url?: string };
+  postgres: { url?: string };
+  meilisearch: { url?: string; key?: string };
+  batch: { flushIntervalMs: number; flushRows: number; maxBufferedRows?: number };
+  /** Worker threads that run listeners; 0 runs them on the main thread. */
+  workers: number;
+  listenerMaxAttempts: number;
+  /** Namespaces the cache watermarks (one per environment sharing a Redis). */
+  cacheScope?: string;
+  /** Entity type → search index whose documents carry its metrics. */
+  searchIndexes: Record<string, string>;
+  http: { host: string; port: number };
+  shutdown: { deadlineMs: number };
+  readiness: { stallAfterMs: number };
+  log: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'; pretty: boolean };
+  drift: { intervalMs: number; sample: number };
+}
+
+/** What a command needs; settings required for it must be present. */
+export type ConfigPurpose = 'start' | 'replay' | 'dlq' | 'drift';

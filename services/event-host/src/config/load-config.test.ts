@@ -1,0 +1,188 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { HostError } from '../errors.js';
+import { loadConfig } from './load-config.js';
+
+const valid = {
+  EVENT_HOST_KAFKA_BROKERS: 'kafka-1:9092,kafka-2:9092',
+  EVENT_HOST_PLUGINS: '@engagement/metric-listeners',
+  EVENT_HOST_REDIS_URL: 'redis://cache:6379',
+  EVENT_HOST_CLICKHOUSE_URL: 'http://clickhouse:8123',
+};
+
+function fails(
+  env: Record<string, string | undefined>,
+  options: { file?: string; purpose?: 'start' | 'replay' } = {},
+) {
+  try {
+    loadConfig({ env, ...options });
+  } catch (error) {
+    expect(error).toBeInstanceOf(HostError);
+    return error as HostError;
+  }
+  throw new Error('expected loadConfig to fail');
+}
+
+function file(content: string): string {
+  const path = join(mkdtempSync(join(tmpdir(), 'eh-config-')), 'host.json');
+  writeFileSync(path, content);
+  return path;
+}
+
+describe('loadConfig', () => {
+  it('reads EVENT_HOST_* variables and fills defaults', () => {
+    const c = loadConfig({
+      env: {
+        ...valid,
+        EVENT_HOST_KAFKA_TOPICS: 'app.public.Image,/^clickhouse\\..*/',
+        EVENT_HOST_WORKERS: '2',
+      },
+    });
+    expect(c.kafka.brokers).toEqual(['kafka-1:9092', 'kafka-2:9092']);
+    expect(c.kafka.topics).toEqual(['app.public.Image', /^clickhouse\..*/]);
+    expect(c.plugins.packages).toEqual(['@engagement/metric-listeners']);
+    expect(c.workers).toBe(2);
+    expect(c.kafka.groupId).toBe('event-host');
+    expect(c.batch).toEqual({ flushIntervalMs: 30_000, flushRows: 50_000 });
+    expect(c.shutdown.deadlineMs).toBe(25_000);
+    expect(c.log).toEqual({ level: 'info', pretty: false });
+    expect(loadConfig({ env: { ...valid, NODE_ENV: 'development' } }).log.pretty).toBe(true);
+  });
+
+  it('reads a JSON file, and environment variables win over it', () => {
+    const path = file(
+      JSON.stringify({ kafka: { brokers: ['file:9092'], groupId: 'from-file' }, batch: { flushRows: 10 } }),
+    );
+    const c = loadConfig({ env: { ...valid, EVENT_HOST_KAFKA_GROUP_ID: 'from-env' }, file: path });
+    expect(c.kafka.brokers).toEqual(['kafka-1:9092', 'kafka-2:9092']);
+    expect(c.kafka.groupId).toBe('from-env');
+    expect(c.batch.flushRows).toBe(10);
+    const viaEnv = loadConfig({
+      env: { ...valid, EVENT_HOST_KAFKA_BROKERS: undefined, EVENT_HOST_CONFIG_FILE: path },
+    });
+    expect(viaEnv.kafka.brokers).toEqual(['file:9092']);
+  });
+
+  // Each bad setting stops boot with a message naming the variable, the file key and what was expected.
+  it.each([
+    [
+      'a missing required setting',
+      { EVENT_HOST_KAFKA_BROKERS: undefined },
+      'EVENT_HOST_KAFKA_BROKERS (kafka.brokers in a config file): required, expected a comma-separated list of host:port',
+    ],
+    [
+      'a malformed broker list',
+      { EVENT_HOST_KAFKA_BROKERS: 'kafka-1' },
+      'EVENT_HOST_KAFKA_BROKERS (kafka.brokers in a config file): expected a comma-separated list of host:port, got "kafka-1"',
+    ],
+    [
+      'no plugins',
+      { EVENT_HOST_PLUGINS: '' },
+      'EVENT_HOST_PLUGINS (plugins.packages in a config file): required',
+    ],
+    [
+      'a bad package name',
+      { EVENT_HOST_PLUGINS: 'Not A Package' },
+      'EVENT_HOST_PLUGINS (plugins.packages in a config file): expected a comma-separated list of npm package names',
+    ],
+    [
+      'a non-Redis URL',
+      { EVENT_HOST_REDIS_URL: 'http://cache' },
+      'EVENT_HOST_REDIS_URL (redis.url in a config file): expected a redis:// or rediss:// URL, got "http://cache"',
+    ],
+    [
+      'both ClickHouse locations',
+      { EVENT_HOST_CLICKHOUSE_PATH: '/data/ch' },
+      'EVENT_HOST_CLICKHOUSE_URL and EVENT_HOST_CLICKHOUSE_PATH: set one of them, not both',
+    ],
+    [
+      'no ClickHouse location',
+      { EVENT_HOST_CLICKHOUSE_URL: undefined },
+      'EVENT_HOST_CLICKHOUSE_URL or EVENT_HOST_CLICKHOUSE_PATH: required',
+    ],
+    [
+      'a port out of range',
+      { EVENT_HOST_HTTP_PORT: '70000' },
+      'EVENT_HOST_HTTP_PORT (http.port in a config file): expected an integer from 0 to 65535, got "70000"',
+    ],
+    [
+      'a non-numeric size',
+      { EVENT_HOST_BATCH_FLUSH_ROWS: 'lots' },
+      'EVENT_HOST_BATCH_FLUSH_ROWS (batch.flushRows in a config file): expected an integer from 1 to 10000000, got "lots"',
+    ],
+    [
+      'a negative worker count',
+      { EVENT_HOST_WORKERS: '-1' },
+      'EVENT_HOST_WORKERS (workers in a config file): expected an integer from 0 to 256, got "-1"',
+    ],
+    [
+      'a buffer smaller than a flush',
+      { EVENT_HOST_BATCH_FLUSH_ROWS: '100', EVENT_HOST_BATCH_MAX_BUFFERED_ROWS: '10' },
+      'EVENT_HOST_BATCH_MAX_BUFFERED_ROWS (batch.maxBufferedRows): expected at least batch.flushRows (100), got 10',
+    ],
+    [
+      'an unknown log level',
+      { EVENT_HOST_LOG_LEVEL: 'loud' },
+      'EVENT_HOST_LOG_LEVEL (log.level in a config file): expected one of fatal, error, warn, info, debug, trace, silent, got "loud"',
+    ],
+    [
+      'a yes/no that is neither',
+      { EVENT_HOST_LOG_PRETTY: 'maybe' },
+      'EVENT_HOST_LOG_PRETTY (log.pretty in a config file): expected true or false',
+    ],
+    [
+      'plugin settings that are not JSON',
+      { EVENT_HOST_PLUGIN_SETTINGS: '{oops' },
+      'EVENT_HOST_PLUGIN_SETTINGS (plugins.settings in a config file): expected a JSON object keyed by plugin id',
+    ],
+    [
+      'a bad topic pattern',
+      { EVENT_HOST_KAFKA_TOPICS: '/[unclosed/' },
+      'EVENT_HOST_KAFKA_TOPICS (kafka.topics in a config file): expected a comma-separated list of topic names or /regex/',
+    ],
+    [
+      'a misspelt variable',
+      { EVENT_HOST_KAFKA_BROKER: 'x:1' },
+      'EVENT_HOST_KAFKA_BROKER: not a setting of the event host (did you mean EVENT_HOST_KAFKA_BROKERS?)',
+    ],
+  ])('rejects %s, naming the setting', (_case, change, message) => {
+    const error = fails({ ...valid, ...change });
+    expect(error.code).toBe('EH_CONFIG_INVALID');
+    expect(error.message).toContain(message);
+  });
+
+  it('lists every problem at once', () => {
+    const error = fails({ EVENT_HOST_HTTP_PORT: 'x' });
+    for (const name of [
+      'EVENT_HOST_KAFKA_BROKERS',
+      'EVENT_HOST_PLUGINS',
+      'EVENT_HOST_REDIS_URL',
+      'EVENT_HOST_HTTP_PORT',
+      'EVENT_HOST_CLICKHOUSE_URL',
+    ]) {
+      expect(error.message).toContain(name);
+    }
+  });
+
+  it('rejects unknown keys, unreadable files and files that are not JSON objects', () => {
+    expect(fails(valid, { file: file('{"kafka":{"brokerz":["a:1"]}}') }).message).toContain(
+      'kafka.brokerz (config file): not a setting of the event host (did you mean kafka.brokers?)',
+    );
+    expect(fails(valid, { file: file('[1]') }).code).toBe('EH_CONFIG_FILE_UNREADABLE');
+    expect(fails(valid, { file: file('{') }).message).toMatch(/is not JSON/);
+    expect(fails(valid, { file: '/nonexistent/host.json' }).message).toContain(
+      'cannot read config file /nonexistent/host.json',
+    );
+    expect(fails(valid, { file: file('{"http":{"port":"eighty"}}') }).message).toContain(
+      'EVENT_HOST_HTTP_PORT (http.port in a config file): expected an integer from 0 to 65535, got "eighty"',
+    );
+  });
+
+  it('requires only what a command needs: a replay needs plugins, not brokers or sinks', () => {
+    const c = loadConfig({ env: { EVENT_HOST_PLUGINS: '@engagement/metric-listeners' }, purpose: 'replay' });
+    expect(c.plugins.packages).toEqual(['@engagement/metric-listeners']);
+    expect(fails({}, { purpose: 'replay' }).message).toContain('EVENT_HOST_PLUGINS');
+  });
+});

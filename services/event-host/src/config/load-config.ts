@@ -1,0 +1,212 @@
+import { readFileSync } from 'node:fs';
+import { HostError } from '../errors.js';
+import type { ConfigPurpose, HostConfig } from './host-config.js';
+import { SettingValueError } from './parsers.js';
+import { CONFIG_FILE_ENV, SETTINGS, type Setting } from './settings.js';
+
+export interface LoadConfigOptions {
+  /** Defaults to `process.env`. */
+  env?: Record<string, string | undefined>;
+  /** A JSON config file; defaults to `$EVENT_HOST_CONFIG_FILE`. Environment variables override it. */
+  file?: string;
+  /** Which command the config is for: only its settings are required. Default `start`. */
+  purpose?: ConfigPurpose;
+}
+
+/** Where a setting's value came from, for `config check`. */
+export interface ResolvedSetting {
+  setting: Setting;
+  value: unknown;
+  source: 'env' | 'file' | 'default' | 'unset';
+}
+
+/**
+ * Reads and validates the host configuration. Every problem is collected, then thrown together as one
+ * `EH_CONFIG_INVALID` whose lines name the variable, the file key and what was expected.
+ */
+export function loadConfig(options: LoadConfigOptions = {}): HostConfig {
+  return resolveConfig(options).config;
+}
+
+/** `loadConfig` plus the source of each value. */
+export function resolveConfig(options: LoadConfigOptions = {}): {
+  config: HostConfig;
+  settings: ResolvedSetting[];
+  file?: string;
+} {
+  const env = options.env ?? process.env;
+  const purpose = options.purpose ?? 'start';
+  const filePath = options.file ?? (env[CONFIG_FILE_ENV] || undefined);
+  const file = filePath ? readConfigFile(filePath) : {};
+  const problems: string[] = [];
+  const name = (s: Setting) => `${s.env} (${s.path} in a config file)`;
+
+  problems.push(...unknownEnv(env), ...unknownFileKeys(file));
+  const resolved: ResolvedSetting[] = [];
+  const config = {} as Record<string, unknown>;
+  for (const setting of SETTINGS) {
+    const fromEnv = env[setting.env];
+    const fromFile = getPath(file, setting.path);
+    const raw = fromEnv !== undefined && fromEnv !== '' ? fromEnv : fromFile;
+    const source = raw === fromEnv && raw !== undefined ? 'env' : raw !== undefined ? 'file' : 'default';
+    let value = setting.default;
+    if (raw !== undefined && raw !== null) {
+      try {
+        value = setting.parse(raw);
+      } catch (error) {
+        if (!(error instanceof SettingValueError)) throw error;
+        problems.push(`${name(setting)}: ${error.message}`);
+        continue;
+      }
+    } else if (setting.requiredFor?.includes(purpose)) {
+      problems.push(`${name(setting)}: required, ${expectedOf(setting)}`);
+      continue;
+    }
+    resolved.push({ setting, value, source: value === undefined ? 'unset' : source });
+    if (value !== undefined) setPath(config, setting.path, value);
+  }
+  const host = withDefaults(config, env);
+  problems.push(...crossChecks(host, purpose));
+  if (problems.length > 0) {
+    throw new HostError(
+      'EH_CONFIG_INVALID',
+      `invalid configuration${filePath ? ` (file ${filePath})` : ''}:\n  - ${problems.join('\n  - ')}`,
+    );
+  }
+  return { config: host, settings: resolved, file: filePath };
+}
+
+function crossChecks(c: HostConfig, purpose: ConfigPurpose): string[] {
+  const out: string[] = [];
+  const ch = SETTINGS.filter((s) => s.path === 'clickhouse.url' || s.path === 'clickhouse.path');
+  if (c.clickhouse.url && c.clickhouse.path) {
+    out.push(`${ch.map((s) => s.env).join(' and ')}: set one of them, not both`);
+  } else if (!c.clickhouse.url && !c.clickhouse.path && (purpose === 'start' || purpose === 'drift')) {
+    out.push(
+      `${ch.map((s) => s.env).join(' or ')}: required, expected a server URL or an embedded directory`,
+    );
+  }
+  if (c.batch.maxBufferedRows !== undefined && c.batch.maxBufferedRows < c.batch.flushRows) {
+    out.push(
+      `EVENT_HOST_BATCH_MAX_BUFFERED_ROWS (batch.maxBufferedRows): expected at least batch.flushRows (${c.batch.flushRows}), got ${c.batch.maxBufferedRows}`,
+    );
+  }
+  return out;
+}
+
+function withDefaults(config: Record<string, unknown>, env: Record<string, string | undefined>): HostConfig {
+  const c = config as unknown as HostConfig;
+  // Sections whose settings all failed or have no default still exist, so later checks can read them.
+  for (const path of SETTINGS.map((s) => s.path).filter((p) => p.includes('.'))) {
+    const section = path.split('.')[0]!;
+    config[section] ??= {};
+  }
+  c.kafka.topics ??= null;
+  c.plugins.packages ??= [];
+  c.log.pretty ??= env.NODE_ENV === 'development';
+  return c;
+}
+
+function expectedOf(setting: Setting): string {
+  try {
+    setting.parse(undefined);
+  } catch (error) {
+    if (error instanceof SettingValueError) return error.message.replace(/, got .*$/, '');
+  }
+  return 'a value';
+}
+
+function unknownEnv(env: Record<string, string | undefined>): string[] {
+  const known = new Set([...SETTINGS.map((s) => s.env), CONFIG_FILE_ENV]);
+  return Object.keys(env)
+    .filter((k) => k.startsWith('EVENT_HOST_') && !known.has(k))
+    .map((k) => {
+      const near = closest(k, [...known]);
+      return `${k}: not a setting of the event host${near ? ` (did you mean ${near}?)` : ''}`;
+    });
+}
+
+function unknownFileKeys(file: Record<string, unknown>, prefix = ''): string[] {
+  const out: string[] = [];
+  for (const [key, value] of Object.entries(file)) {
+    const path = prefix + key;
+    if (SETTINGS.some((s) => s.path === path)) continue;
+    if (SETTINGS.some((s) => s.path.startsWith(`${path}.`)) && isObject(value)) {
+      out.push(...unknownFileKeys(value, `${path}.`));
+      continue;
+    }
+    const near = closest(
+      path,
+      SETTINGS.map((s) => s.path),
+    );
+    out.push(
+      `${path} (config file): not a setting of the event host${near ? ` (did you mean ${near}?)` : ''}`,
+    );
+  }
+  return out;
+}
+
+function readConfigFile(path: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new HostError(
+      'EH_CONFIG_FILE_UNREADABLE',
+      `cannot read config file ${path}: ${(error as Error).message}`,
+    );
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw new HostError(
+      'EH_CONFIG_FILE_UNREADABLE',
+      `config file ${path} is not JSON: ${(error as Error).message}`,
+    );
+  }
+  if (!isObject(parsed))
+    throw new HostError('EH_CONFIG_FILE_UNREADABLE', `config file ${path}: expected a JSON object`);
+  return parsed;
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function getPath(obj: Record<string, unknown>, path: string): unknown {
+  let cur: unknown = obj;
+  for (const part of path.split('.')) cur = isObject(cur) ? cur[part] : undefined;
+  return cur;
+}
+
+function setPath(obj: Record<string, unknown>, path: string, value: unknown): void {
+  const parts = path.split('.');
+  let cur = obj;
+  for (const part of parts.slice(0, -1)) {
+    cur[part] ??= {};
+    cur = cur[part] as Record<string, unknown>;
+  }
+  cur[parts[parts.length - 1]!] = value;
+}
+
+/** The nearest name by edit distance, if it is close enough to be a typo. */
+function closest(word: string, candidates: string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Math.max(3, Math.floor(word.length / 4)) + 1;
+  for (const c of candidates) {
+    const d = editDistance(word, c);
+    if (d < bestDistance) [best, bestDistance] = [c, d];
+  }
+  return best;
+}
+
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++)
+      cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = cur;
+  }
+  return prev[b.length]!;
+}

@@ -1,0 +1,129 @@
+import { clickhouseSourceRoutes } from '@engagement/app-db/clickhouse';
+import type { ConfigPurpose } from './host-config.js';
+import {
+  bool,
+  broker,
+  int,
+  jsonObject,
+  list,
+  oneOf,
+  type Parser,
+  packageName,
+  text,
+  topicPattern,
+  url,
+} from './parsers.js';
+
+/** One setting: where it lives in the file and in `HostConfig`, its env variable, and how to read it. */
+export interface Setting {
+  /** Dotted path in the config file and in `HostConfig`, e.g. `kafka.brokers`. */
+  path: string;
+  /** The environment variable, e.g. `EVENT_HOST_KAFKA_BROKERS`. */
+  env: string;
+  parse: Parser<unknown>;
+  default?: unknown;
+  requiredFor?: readonly ConfigPurpose[];
+  /** Masked by `config check`. */
+  secret?: boolean;
+  help: string;
+}
+
+const s = (path: string, parse: Parser<unknown>, help: string, extra: Partial<Setting> = {}): Setting => ({
+  path,
+  env: `EVENT_HOST_${path
+    .replace(/([a-z])([A-Z])/g, '$1_$2')
+    .replace(/\./g, '_')
+    .toUpperCase()}`,
+  parse,
+  help,
+  ...extra,
+});
+
+const ms = int(0);
+
+/** Every setting the host reads. Env names derive from the path: `batch.flushRows` → `EVENT_HOST_BATCH_FLUSH_ROWS`. */
+export const SETTINGS: readonly Setting[] = [
+  s('kafka.brokers', list(broker, 'a comma-separated list of host:port'), 'Kafka bootstrap brokers', {
+    requiredFor: ['start', 'dlq'],
+  }),
+  s('kafka.clientId', text(), 'Kafka client id', { default: 'event-host' }),
+  s('kafka.groupId', text(), 'consumer group shared by every host of one deployment', {
+    default: 'event-host',
+  }),
+  s(
+    'kafka.topics',
+    list(topicPattern, 'a comma-separated list of topic names or /regex/'),
+    "source topics; default: the Debezium topics of the listeners' tables",
+  ),
+  s('kafka.metricTopic', text(), 'entity metric event topic', { default: 'eventbus.entity-metric-events' }),
+  s('kafka.deadLetterTopic', text(), 'dead-letter topic', { default: 'eventbus.dead-letters' }),
+  s('kafka.topicPartitions', int(1, 10_000), 'partitions of topics the host creates', { default: 3 }),
+  s('kafka.sessionTimeoutMs', int(6_000, 300_000), "a dead member's partitions move after this long", {
+    default: 30_000,
+  }),
+  s('kafka.partitionsConsumedConcurrently', int(1, 1_000), 'partitions processed at once', { default: 3 }),
+  s('debezium.topicPrefix', text('a topic prefix', /^[\w.-]+$/), "Debezium's topic.prefix", {
+    default: 'app',
+  }),
+  s('debezium.schema', text(), 'Postgres schema of the captured tables', { default: 'public' }),
+  s(
+    'sources.clickhouseTopics',
+    jsonObject('a JSON object {topic: {table, timestampColumn, idColumn?}}'),
+    "topics of ClickHouse rows (Kafka-engine exports) and their tables; default: the app's source tables",
+    { default: clickhouseSourceRoutes() },
+  ),
+  s('plugins.packages', list(packageName, 'a comma-separated list of npm package names'), 'plugin packages', {
+    env: 'EVENT_HOST_PLUGINS',
+    requiredFor: ['start', 'replay'],
+  }),
+  s(
+    'plugins.settings',
+    jsonObject('a JSON object keyed by plugin id'),
+    'settings per plugin (token <plugin-id>.settings)',
+    {
+      env: 'EVENT_HOST_PLUGIN_SETTINGS',
+      default: {},
+    },
+  ),
+  s('clickhouse.url', url('http:', 'https:'), 'ClickHouse server URL (or set the embedded path)'),
+  s('clickhouse.path', text('a directory path'), 'directory of the embedded ClickHouse (chDB)'),
+  s('clickhouse.username', text(), 'ClickHouse user'),
+  s('clickhouse.password', text(), 'ClickHouse password', { secret: true }),
+  s('clickhouse.database', text(), 'ClickHouse database'),
+  s('redis.url', url('redis:', 'rediss:'), 'Redis holding the metric caches', {
+    requiredFor: ['start', 'drift'],
+  }),
+  s('postgres.url', url('postgres:', 'postgresql:'), 'Postgres for listener lookups', { secret: true }),
+  s('meilisearch.url', url('http:', 'https:'), 'Meilisearch URL'),
+  s('meilisearch.key', text(), 'Meilisearch API key', { secret: true }),
+  s('batch.flushIntervalMs', int(10, 3_600_000), 'ClickHouse flush interval', { default: 30_000 }),
+  s('batch.flushRows', int(1, 10_000_000), 'ClickHouse flush size', { default: 50_000 }),
+  s('batch.maxBufferedRows', int(1, 100_000_000), 'bound of the ingest buffer (default 4 × flush rows)'),
+  s('workers', int(0, 256), 'worker threads running listeners; 0 = main thread', { default: 0 }),
+  s('listenerMaxAttempts', int(1, 100), 'attempts per listener before a change is dead-lettered', {
+    default: 3,
+  }),
+  s('cacheScope', text('a word', /^[\w.-]+$/), 'namespace of the cache watermarks'),
+  s('searchIndexes', jsonObject('a JSON object {entityType: index}'), 'search index per entity type', {
+    default: { Image: 'images', Post: 'posts', Model: 'models' },
+  }),
+  s('http.host', text(), 'address of the health, metrics and status endpoints', { default: '0.0.0.0' }),
+  s('http.port', int(0, 65_535), 'port of the health, metrics and status endpoints (0 = any free)', {
+    default: 9464,
+  }),
+  s('shutdown.deadlineMs', int(100, 600_000), 'graceful shutdown deadline', { default: 25_000 }),
+  s('readiness.stallAfterMs', int(1_000, 3_600_000), 'not ready when lag does not shrink for this long', {
+    default: 60_000,
+  }),
+  s('log.level', oneOf('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'), 'log level', {
+    default: 'info',
+  }),
+  s('log.pretty', bool, 'human-readable logs (default: NODE_ENV=development)'),
+  s('drift.intervalMs', ms, 'how often the host checks a sample of cached metrics for drift (0 = never)', {
+    default: 300_000,
+  }),
+  s('drift.sample', int(1, 1_000_000), 'entities per drift sample', { default: 200 }),
+];
+
+/** The variable naming an optional JSON config file; `--config` on the command line wins over it. */
+export const CONFIG_FILE_ENV = 'EVENT_HOST_CONFIG_FILE';

@@ -1,0 +1,67 @@
+/**
+ * The event host's error catalog. Each error has a stable `code` and says whether retrying can help; the
+ * CLI maps codes to exit codes (see `exitCodeOf`).
+ */
+export class HostError extends Error {
+  /** Stable machine-readable code, e.g. `EH_CONFIG_INVALID`. */
+  readonly code: HostErrorCode;
+  /** Whether the same operation may succeed if tried again (a broker outage, not a bad setting). */
+  readonly retriable: boolean;
+
+  constructor(code: HostErrorCode, message: string, options: { retriable?: boolean; cause?: unknown } = {}) {
+    super(`${code}: ${message}`, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'HostError';
+    this.code = code;
+    this.retriable = options.retriable ?? false;
+  }
+}
+
+export type HostErrorCode =
+  /** One or more settings are missing or invalid; the message names each one. */
+  | 'EH_CONFIG_INVALID'
+  /** The configuration file cannot be read or is not a JSON object. */
+  | 'EH_CONFIG_FILE_UNREADABLE'
+  /** A plugin package named in the configuration cannot be found. */
+  | 'EH_PLUGIN_PACKAGE_NOT_FOUND'
+  /** A plugin package was found but threw while loading. */
+  | 'EH_PLUGIN_PACKAGE_FAILED'
+  /** A plugin package exports no plugin definition. */
+  | 'EH_PLUGIN_NO_EXPORT'
+  /** The loaded plugins fail validation (duplicate ids, missing dependencies, …). */
+  | 'EH_PLUGIN_INVALID'
+  /** A command line that does not parse. */
+  | 'EH_USAGE'
+  /** A replay input file that cannot be read or has a bad line. */
+  | 'EH_REPLAY_INPUT_INVALID'
+  /** The host could not start (a broker or sink unreachable at boot). */
+  | 'EH_START_FAILED';
+
+/** Process exit codes of the `event-host` CLI. */
+export const EXIT = {
+  ok: 0,
+  failed: 1,
+  usage: 2,
+  /** The command ran, but found something the operator must look at (dead letters in a replay, drift). */
+  attention: 3,
+  /** sysexits.h EX_CONFIG: the configuration or the plugins are wrong; restarting will not help. */
+  config: 78,
+} as const;
+
+/** The exit code for an error thrown by a command. */
+export function exitCodeOf(error: unknown): number {
+  if (!(error instanceof HostError)) return EXIT.failed;
+  switch (error.code) {
+    case 'EH_USAGE':
+    case 'EH_REPLAY_INPUT_INVALID':
+      return EXIT.usage;
+    case 'EH_CONFIG_INVALID':
+    case 'EH_CONFIG_FILE_UNREADABLE':
+    case 'EH_PLUGIN_PACKAGE_NOT_FOUND':
+    case 'EH_PLUGIN_PACKAGE_FAILED':
+    case 'EH_PLUGIN_NO_EXPORT':
+    case 'EH_PLUGIN_INVALID':
+      return EXIT.config;
+    default:
+      return EXIT.failed;
+  }
+}

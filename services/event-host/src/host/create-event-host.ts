@@ -1,0 +1,347 @@
+import type { ClickHouseClient } from '@clickhouse/client';
+import type { PluginDefinition } from '@engagement/event-bus';
+import { createEventPipeline, type EventPipeline } from '@engagement/event-bus/kafka';
+import { checkDrift } from '@engagement/event-bus/reader';
+import type { HostProvision } from '@engagement/event-bus/runtime';
+import { openClickHouse } from '@engagement/event-bus/sinks/clickhouse';
+import { Redis } from 'ioredis';
+import { type Admin, Kafka, logLevel } from 'kafkajs';
+import type { Logger } from 'pino';
+import type { HostConfig } from '../config/host-config.js';
+import { HostError } from '../errors.js';
+import { HostHttpServer } from '../http/http-server.js';
+import { createLogger } from '../logging/create-logger.js';
+import { HostMetrics } from '../metrics/host-metrics.js';
+import { PartitionLagTracker } from '../metrics/partition-lag.js';
+import { StatusHistory } from '../metrics/status-history.js';
+import { type LoadedPluginPackage, loadPlugins, type ModuleImporter } from '../plugins/load-plugins.js';
+import { watermarkKeyOf } from './cache-scope.js';
+import { hostProvisions, PROVIDED_BY_SETTING } from './host-provisions.js';
+import { type HostStatus, statusOf } from './host-status.js';
+import { type PoolProvisionSettings, poolProvisionsModule } from './pool-provisions.js';
+import { checkReadiness, type Readiness } from './readiness.js';
+import { sourceTopicsOf } from './source-topics.js';
+
+export interface EventHostOptions {
+  config: HostConfig;
+  /** Defaults to a pino logger configured by `config.log`. */
+  logger?: Logger;
+  /** Plugin packages already loaded; by default they are imported by name from `config.plugins.packages`. */
+  plugins?: readonly LoadedPluginPackage[];
+  importer?: ModuleImporter;
+  /** Values the host supplies for tokens plugins need (clients, lookups). */
+  provisions?: readonly HostProvision[];
+  /** A ClickHouse client to share (chDB allows one engine per process); the host then does not close it. */
+  clickhouse?: ClickHouseClient;
+}
+
+/** A built host: `start()` connects and consumes, `stop()` drains gracefully. */
+export interface EventHost {
+  readonly config: HostConfig;
+  readonly logger: Logger;
+  readonly plugins: readonly LoadedPluginPackage[];
+  readonly metrics: HostMetrics;
+  /** Base URL of the HTTP endpoints once started, e.g. `http://127.0.0.1:9464`. */
+  readonly url: string | undefined;
+  readonly pipeline: EventPipeline;
+  start(): Promise<void>;
+  /** Stops fetching, finishes in-flight work, flushes, commits, leaves the group, then closes connections. */
+  stop(): Promise<void>;
+  /** Gives up on retries in progress (second signal, passed deadline): nothing more is flushed or committed. */
+  abort(): void;
+  readiness(): Promise<Readiness>;
+  status(): Promise<HostStatus>;
+}
+
+/**
+ * Builds a host from its configuration: loads and validates the plugin packages, and wires the pipeline,
+ * metrics, readiness and HTTP endpoints. Nothing connects until `start()`; a bad plugin fails here.
+ */
+export async function createEventHost(options: EventHostOptions): Promise<EventHost> {
+  const { config } = options;
+  const logger = options.logger ?? createLogger(config);
+  const own = hostProvisions(config);
+  const extra = options.provisions ?? [];
+  // Provisions passed in win over the host's own (tests replace the database client this way).
+  const provisions = [
+    ...own.provisions.filter((p) => !extra.some((e) => e.token.id === p.token.id)),
+    ...extra,
+  ];
+  let packages: readonly LoadedPluginPackage[];
+  try {
+    packages =
+      options.plugins ??
+      (await loadPlugins(config.plugins.packages, {
+        settings: config.plugins.settings,
+        hostTokens: provisions.map((p) => p.token),
+        providedBySetting: PROVIDED_BY_SETTING,
+        importer: options.importer,
+      }));
+  } catch (error) {
+    await own.close();
+    throw error;
+  }
+  const plugins: PluginDefinition[] = packages.flatMap((p) => p.plugins);
+  const topics = sourceTopicsOf(config, plugins);
+  const listenerPlugins = new Map(plugins.flatMap((p) => p.listeners.map((l) => [l.id, p.id] as const)));
+
+  const redis = new Redis(config.redis.url!, { lazyConnect: true });
+  // Readiness pings on a client of its own that fails fast while Redis is away, instead of queueing.
+  const healthRedis = new Redis(config.redis.url!, { lazyConnect: true, enableOfflineQueue: false });
+  for (const [name, client] of [
+    ['redis', redis],
+    ['redis.health', healthRedis],
+  ] as const) {
+    let last = 0;
+    client.on('error', (err) => {
+      if (Date.now() - last > 10_000) logger.warn({ err, client: name }, 'redis.connection.error');
+      last = Date.now();
+    });
+  }
+  const ownsClickHouse = !options.clickhouse;
+  const clickhouse =
+    options.clickhouse ??
+    (await openClickHouse(
+      config.clickhouse.url
+        ? {
+            url: config.clickhouse.url,
+            username: config.clickhouse.username,
+            password: config.clickhouse.password,
+            database: config.clickhouse.database,
+          }
+        : { path: config.clickhouse.path! },
+    ));
+
+  let metrics: HostMetrics;
+  const pipeline = await createEventPipeline({
+    brokers: config.kafka.brokers,
+    clientId: config.kafka.clientId,
+    groupId: config.kafka.groupId,
+    plugins,
+    provisions,
+    decode: {
+      debezium: { topicPrefix: config.debezium.topicPrefix },
+      clickhouse: config.sources.clickhouseTopics,
+    },
+    // Pool threads load the same packages by name and build their own provisions from these settings.
+    workerThreads: config.workers,
+    pluginModules: config.plugins.packages,
+    provisionsModule: poolProvisionsModule,
+    provisionsData: { plugins: config.plugins, postgres: config.postgres } satisfies PoolProvisionSettings,
+    sourceTopics: topics.subscribe,
+    createTopics: topics.create,
+    metricTopic: config.kafka.metricTopic,
+    deadLetterTopic: config.kafka.deadLetterTopic,
+    topicPartitions: config.kafka.topicPartitions,
+    clickhouse,
+    redis,
+    searchIndexes: config.searchIndexes,
+    cacheScope: config.cacheScope,
+    flushIntervalMs: config.batch.flushIntervalMs,
+    flushRows: config.batch.flushRows,
+    maxBufferedRows: config.batch.maxBufferedRows,
+    partitionsConsumedConcurrently: config.kafka.partitionsConsumedConcurrently,
+    sessionTimeoutMs: config.kafka.sessionTimeoutMs,
+    listenerMaxAttempts: config.listenerMaxAttempts,
+    logger,
+    observer: {
+      sinkBatch: (...a) => metrics.observer.sinkBatch?.(...a),
+      deadLetter: (...a) => metrics.observer.deadLetter?.(...a),
+    },
+  });
+
+  const admin: Admin = new Kafka({
+    clientId: `${config.kafka.clientId}-monitor`,
+    brokers: config.kafka.brokers,
+    logLevel: logLevel.NOTHING,
+  }).admin();
+  const lag = new PartitionLagTracker(
+    admin,
+    config.kafka.groupId,
+    () => pipeline.consumerState,
+    config.readiness.stallAfterMs,
+  );
+  const history = new StatusHistory();
+  const bufferCapacityRows = config.batch.maxBufferedRows ?? 4 * config.batch.flushRows;
+  let state: 'built' | 'starting' | 'running' | 'stopping' | 'stopped' | 'failed' = 'built';
+  let stalled = false;
+  let lastReady = false;
+  const sinksHealthy = () => ({ clickhouse: pipeline.ingest.isHealthy, redis: pipeline.apply.isHealthy });
+
+  metrics = new HostMetrics({
+    stats: () => pipeline.stats,
+    listenerPlugins,
+    bufferedRows: () => pipeline.ingest.bufferedRows,
+    bufferCapacityRows,
+    lag: () => lag.lag(),
+    consumer: () => pipeline.consumerState,
+    sinksHealthy,
+    ready: () => lastReady,
+  });
+
+  const readiness = async (): Promise<Readiness> => {
+    const r = await checkReadiness({
+      stopping: () => state !== 'running',
+      consumer: () => pipeline.consumerState,
+      pingClickHouse: async () => {
+        const result = await clickhouse.ping();
+        if (!result.success) throw result.error;
+      },
+      pingRedis: () => healthRedis.ping(),
+      sinksHealthy,
+      stalled: () => stalled,
+    });
+    lastReady = r.ready;
+    return r;
+  };
+
+  const title = `${config.kafka.clientId} · group ${config.kafka.groupId}`;
+  const http = new HostHttpServer({
+    title,
+    alive: () => state !== 'failed',
+    readiness,
+    metrics: async () => ({ contentType: metrics.registry.contentType, body: await metrics.text() }),
+    status: async () =>
+      statusOf({
+        config,
+        packages,
+        history,
+        lag: lag.lag(),
+        stats: pipeline.stats,
+        readiness: await readiness(),
+      }),
+  });
+
+  let url: string | undefined;
+  const timers: NodeJS.Timeout[] = [];
+  let stopping: Promise<void> | undefined;
+
+  const host: EventHost = {
+    config,
+    logger,
+    plugins: packages,
+    metrics,
+    pipeline,
+    get url() {
+      return url;
+    },
+    async start() {
+      if (state !== 'built') throw new Error(`host is ${state}; build a new one to start again`);
+      state = 'starting';
+      let address: { address: string; port: number };
+      try {
+        address = await http.listen(config.http.port, config.http.host);
+      } catch (error) {
+        state = 'failed';
+        throw new HostError(
+          'EH_START_FAILED',
+          `EVENT_HOST_HTTP_PORT (http.port): cannot listen on ${config.http.host}:${config.http.port}: ${(error as Error).message}`,
+          { cause: error },
+        );
+      }
+      const shown = address.address === '0.0.0.0' || address.address === '::' ? '127.0.0.1' : address.address;
+      url = `http://${shown.includes(':') ? `[${shown}]` : shown}:${address.port}`;
+      try {
+        await Promise.all([redis.connect(), healthRedis.connect()]).catch((err) =>
+          logger.warn({ err }, 'redis.unreachable_at_start'),
+        );
+        await pipeline.start();
+        await admin.connect();
+      } catch (error) {
+        state = 'failed';
+        await http.close();
+        throw new HostError('EH_START_FAILED', `cannot start: ${(error as Error).message}`, {
+          cause: error,
+          retriable: true,
+        });
+      }
+      state = 'running';
+      timers.push(
+        setInterval(() => {
+          stalled = lag.stalled();
+          history.record(
+            pipeline.stats,
+            lag.lag().reduce((n, p) => n + p.lag, 0),
+            pipeline.ingest.bufferedRows,
+          );
+        }, 1_000),
+        setInterval(
+          () => void lag.refresh().catch((err) => logger.debug({ err }, 'lag.refresh.failed')),
+          5_000,
+        ),
+      );
+      void lag.refresh().catch(() => undefined);
+      if (config.drift.intervalMs > 0) {
+        let checking = false;
+        timers.push(
+          setInterval(async () => {
+            if (checking) return;
+            checking = true;
+            try {
+              const report = await checkDrift({
+                redis,
+                clickhouse,
+                sample: config.drift.sample,
+                watermarkKey: watermarkKeyOf(config),
+              });
+              metrics.recordDrift(report);
+              logger[report.drifted > 0 ? 'warn' : 'info'](
+                { sampled: report.sampled, drifted: report.drifted, details: report.details.slice(0, 10) },
+                'metrics.drift.checked',
+              );
+            } catch (err) {
+              logger.warn({ err }, 'metrics.drift.failed');
+            } finally {
+              checking = false;
+            }
+          }, config.drift.intervalMs),
+        );
+      }
+      logger.info(
+        {
+          url,
+          plugins: packages.map((p) => p.packageName),
+          topics: topics.subscribe.map(String),
+          groupId: config.kafka.groupId,
+        },
+        'host.started',
+      );
+    },
+    stop() {
+      stopping ??= (async () => {
+        const wasRunning = state === 'running';
+        state = 'stopping';
+        for (const t of timers) clearInterval(t);
+        logger.info('host.stopping');
+        try {
+          if (wasRunning) await pipeline.close();
+        } finally {
+          await admin.disconnect().catch(() => undefined);
+          await redis.quit().catch(() => redis.disconnect());
+          healthRedis.disconnect();
+          if (ownsClickHouse) await clickhouse.close().catch(() => undefined);
+          await own.close().catch(() => undefined);
+          await http.close();
+          state = 'stopped';
+          logger.info({ stats: pipeline.stats }, 'host.stopped');
+        }
+      })();
+      return stopping;
+    },
+    abort() {
+      pipeline.abort();
+    },
+    readiness,
+    async status() {
+      return statusOf({
+        config,
+        packages,
+        history,
+        lag: lag.lag(),
+        stats: pipeline.stats,
+        readiness: await readiness(),
+      });
+    },
+  };
+  return host;
+}

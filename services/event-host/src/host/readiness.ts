@@ -1,0 +1,71 @@
+/** One readiness check's outcome. */
+export interface CheckResult {
+  ok: boolean;
+  detail: string;
+}
+
+/** What `/readyz` answers. */
+export interface Readiness {
+  ready: boolean;
+  checks: Record<'consumer' | 'clickhouse' | 'redis' | 'progress', CheckResult>;
+}
+
+/** The probes readiness combines; each may be slow or fail, so each runs under a timeout. */
+export interface ReadinessProbes {
+  stopping(): boolean;
+  consumer(): { joined: boolean; paused: boolean };
+  pingClickHouse(): Promise<unknown>;
+  pingRedis(): Promise<unknown>;
+  /** Whether the pipeline's own writes to each sink currently succeed. */
+  sinksHealthy(): { clickhouse: boolean; redis: boolean };
+  stalled(): boolean;
+  timeoutMs?: number;
+}
+
+/**
+ * Ready means: a member of the consumer group, both sinks reachable (a ping answers) and accepting the
+ * pipeline's writes, and not stalled (records waiting while no position moves). A load balancer or
+ * Kubernetes takes a not-ready host out of rotation; liveness stays separate so an outage does not
+ * restart-loop the host.
+ */
+export async function checkReadiness(probes: ReadinessProbes): Promise<Readiness> {
+  const timeoutMs = probes.timeoutMs ?? 2_000;
+  const ping = async (fn: () => Promise<unknown>, writing: boolean, name: string): Promise<CheckResult> => {
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        fn(),
+        new Promise((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+        }),
+      ]);
+    } catch (error) {
+      return { ok: false, detail: `${name} ping failed: ${(error as Error).message}` };
+    } finally {
+      clearTimeout(timer);
+    }
+    return writing
+      ? { ok: true, detail: 'reachable' }
+      : { ok: false, detail: `${name} reachable, but writes fail` };
+  };
+  const sinks = probes.sinksHealthy();
+  const consumer = probes.consumer();
+  const [clickhouse, redis] = await Promise.all([
+    ping(probes.pingClickHouse, sinks.clickhouse, 'ClickHouse'),
+    ping(probes.pingRedis, sinks.redis, 'Redis'),
+  ]);
+  const stalled = probes.stalled();
+  const checks: Readiness['checks'] = {
+    consumer: probes.stopping()
+      ? { ok: false, detail: 'shutting down' }
+      : consumer.joined
+        ? { ok: true, detail: consumer.paused ? 'joined (paused by backpressure)' : 'joined' }
+        : { ok: false, detail: 'not a member of the consumer group' },
+    clickhouse,
+    redis,
+    progress: stalled
+      ? { ok: false, detail: 'stalled: records are waiting but no offset moved' }
+      : { ok: true, detail: 'making progress' },
+  };
+  return { ready: Object.values(checks).every((c) => c.ok), checks };
+}

@@ -1,0 +1,39 @@
+import { createRequire } from 'node:module';
+import { type DestinationStream, type Logger, pino } from 'pino';
+import type { HostConfig } from '../config/host-config.js';
+
+/**
+ * The host's pino logger: JSON lines for machines, or pino-pretty's readable lines when `log.pretty` is on
+ * (development). pino-pretty runs in-process as a stream, not as a worker transport, so a crash loses no
+ * buffered lines; it is optional and the host falls back to JSON when it is not installed.
+ */
+export function createLogger(
+  config: Pick<HostConfig, 'log'>,
+  options: { destination?: 'stdout' | 'stderr'; bindings?: Record<string, unknown> } = {},
+): Logger {
+  const fd = options.destination === 'stderr' ? 2 : 1;
+  let stream: DestinationStream = pino.destination({ fd, sync: true });
+  if (config.log.pretty) {
+    try {
+      const pretty = createRequire(import.meta.url)('pino-pretty') as (o: object) => DestinationStream;
+      stream = pretty({
+        destination: fd,
+        sync: true,
+        colorize: process.stdout.isTTY,
+        translateTime: 'SYS:HH:MM:ss.l',
+      });
+    } catch {
+      // Not installed: JSON it is.
+    }
+  }
+  return pino(
+    {
+      level: config.log.level,
+      base: { service: 'event-host', pid: process.pid, ...options.bindings },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ level: label }) },
+      serializers: { err: pino.stdSerializers.err },
+    },
+    stream,
+  );
+}

@@ -1,0 +1,201 @@
+import type { PipelineObserver, PipelineStats } from '@engagement/event-bus/kafka';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { PartitionLag } from './partition-lag.js';
+
+/** What the metrics read from a running host at scrape time. */
+export interface MetricsSource {
+  stats(): PipelineStats;
+  /** Listener id → plugin id. */
+  listenerPlugins: ReadonlyMap<string, string>;
+  bufferedRows(): number;
+  bufferCapacityRows: number;
+  lag(): readonly PartitionLag[];
+  consumer(): { joined: boolean; paused: boolean };
+  sinksHealthy(): { clickhouse: boolean; redis: boolean };
+  ready(): boolean;
+}
+
+const PREFIX = 'eventhost_';
+
+/**
+ * The host's Prometheus metrics, in a registry of its own (two hosts in one process do not collide).
+ * Running totals are read from the pipeline's stats at scrape time; batch sizes, flush durations and dead
+ * letters arrive through the pipeline observer as they happen. Names carry their units.
+ */
+export class HostMetrics {
+  readonly registry = new Registry();
+  private readonly seen = new Map<string, number>();
+  private readonly batchRows: Histogram<'sink'>;
+  private readonly flushSeconds: Histogram<'sink'>;
+  private readonly deadLetters: Counter<'listener' | 'code'>;
+  private readonly driftEntities: Gauge<'kind'>;
+  private readonly driftRatio: Gauge;
+
+  constructor(source: MetricsSource) {
+    const registers = [this.registry];
+    collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: 10 });
+    const total = (name: string, help: string, read: (s: PipelineStats) => number) =>
+      new Counter({
+        name: PREFIX + name,
+        help,
+        registers,
+        collect: () => this.advance(this.counter(name), name, read(source.stats())),
+      });
+    total('events_consumed_total', 'Records read from source topics', (s) => s.consumed);
+    total(
+      'events_skipped_total',
+      'Records that are no change (heartbeats, tombstones, snapshots)',
+      (s) => s.skipped,
+    );
+    total(
+      'metric_events_stored_total',
+      'Entity metric events inserted into ClickHouse',
+      (s) => s.metricEventsStored,
+    );
+    total(
+      'cache_events_applied_total',
+      'Metric events applied to the Redis cache',
+      (s) => s.cacheEventsApplied,
+    );
+    total(
+      'cache_events_skipped_total',
+      'Metric events the cache skipped as replays',
+      (s) => s.cacheEventsSkipped,
+    );
+    total('cache_keys_updated_total', 'Cached metric hashes incremented', (s) => s.cacheKeysUpdated);
+
+    const perListener = (
+      name: string,
+      help: string,
+      read: (l: PipelineStats['perListener'][string]) => number,
+    ) =>
+      new Counter({
+        name: PREFIX + name,
+        help,
+        labelNames: ['plugin', 'listener'],
+        registers,
+        collect: () => {
+          const stats = source.stats().perListener;
+          // Every loaded listener has a series from the first scrape on, at 0 until it runs.
+          for (const [id, plugin] of source.listenerPlugins) {
+            const l = stats[id] ?? { ok: 0, retried: 0, failed: 0, seconds: 0 };
+            this.advance(this.counter(name), `${name}:${id}`, read(l), { plugin, listener: id });
+          }
+        },
+      });
+    perListener('listener_events_handled_total', 'Changes a listener handled', (l) => l.ok);
+    perListener(
+      'listener_events_failed_total',
+      'Changes a listener failed for good (dead-lettered)',
+      (l) => l.failed,
+    );
+    perListener('listener_retries_total', 'Listener attempts that failed and were retried', (l) => l.retried);
+    perListener('listener_handle_seconds_total', 'Time spent in listener handlers', (l) => l.seconds);
+
+    this.batchRows = new Histogram({
+      name: `${PREFIX}sink_batch_rows`,
+      help: 'Rows per sink batch (ClickHouse flush, Redis apply, search enqueue)',
+      labelNames: ['sink'],
+      buckets: [1, 10, 100, 1_000, 5_000, 10_000, 50_000, 100_000],
+      registers,
+    });
+    this.flushSeconds = new Histogram({
+      name: `${PREFIX}sink_flush_duration_seconds`,
+      help: 'Duration of one sink batch (a ClickHouse flush includes publishing and the offset commit)',
+      labelNames: ['sink'],
+      buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    });
+    this.deadLetters = new Counter({
+      name: `${PREFIX}dead_letters_total`,
+      help: 'Records written to the dead-letter topic, by failing listener (none: undecodable) and code',
+      labelNames: ['listener', 'code'],
+      registers,
+    });
+    const gauge = (name: string, help: string, read: () => number) =>
+      new Gauge({ name: PREFIX + name, help, registers, collect: () => this.gauge(name).set(read()) });
+    gauge('ingest_buffer_rows', 'Metric events buffered for the next ClickHouse flush', () =>
+      source.bufferedRows(),
+    );
+    gauge('ingest_buffer_capacity_rows', 'Bound of the ingest buffer', () => source.bufferCapacityRows);
+    gauge(
+      'consumer_joined',
+      '1 while the consumer is a member of its group',
+      () => +source.consumer().joined,
+    );
+    gauge('consumer_paused', '1 while fetching is paused by backpressure', () => +source.consumer().paused);
+    gauge('ready', '1 while /readyz reports ready', () => +source.ready());
+    new Gauge({
+      name: `${PREFIX}consumer_lag_messages`,
+      help: 'Records between the end of a partition and what this host processed, per assigned partition',
+      labelNames: ['topic', 'partition'],
+      registers,
+      collect: () => {
+        const g = this.gauge('consumer_lag_messages');
+        g.reset();
+        for (const p of source.lag()) g.set({ topic: p.topic, partition: String(p.partition) }, p.lag);
+      },
+    });
+    new Gauge({
+      name: `${PREFIX}sink_up`,
+      help: '1 while a sink accepts work',
+      labelNames: ['sink'],
+      registers,
+      collect: () => {
+        const h = source.sinksHealthy();
+        this.gauge('sink_up').set({ sink: 'clickhouse' }, +h.clickhouse);
+        this.gauge('sink_up').set({ sink: 'redis' }, +h.redis);
+      },
+    });
+    this.driftEntities = new Gauge({
+      name: `${PREFIX}metric_drift_entities`,
+      help: 'Cached metric hashes in the last drift check: kind=sampled, or kind=drifted (differ from ClickHouse)',
+      labelNames: ['kind'],
+      registers,
+    });
+    this.driftRatio = new Gauge({
+      name: `${PREFIX}metric_drift_ratio`,
+      help: 'Drifted / sampled cached hashes in the last drift check',
+      registers,
+    });
+  }
+
+  /** Feeds batch and dead-letter observations from the pipeline into the histograms. */
+  readonly observer: PipelineObserver = {
+    sinkBatch: (sink, rows, seconds) => {
+      this.batchRows.observe({ sink }, rows);
+      this.flushSeconds.observe({ sink }, seconds);
+    },
+    deadLetter: (reason) =>
+      this.deadLetters.inc({ listener: reason.listenerId ?? 'none', code: reason.code }),
+  };
+
+  /** Records the outcome of a drift check. */
+  recordDrift(report: { sampled: number; drifted: number; ratio: number }): void {
+    this.driftEntities.set({ kind: 'sampled' }, report.sampled);
+    this.driftEntities.set({ kind: 'drifted' }, report.drifted);
+    this.driftRatio.set(report.ratio);
+  }
+
+  /** The Prometheus text exposition. */
+  text(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  private counter(name: string): Counter<string> {
+    return this.registry.getSingleMetric(PREFIX + name) as Counter<string>;
+  }
+
+  private gauge(name: string): Gauge<string> {
+    return this.registry.getSingleMetric(PREFIX + name) as Gauge<string>;
+  }
+
+  /** Counters mirror running totals: add what grew since the last scrape. */
+  private advance(c: Counter<string>, key: string, value: number, labels?: Record<string, string>): void {
+    const delta = value - (this.seen.get(key) ?? 0);
+    if (delta < 0 || (delta === 0 && this.seen.has(key))) return;
+    this.seen.set(key, value);
+    if (labels) c.inc(labels, delta);
+    else c.inc(delta);
+  }
+}

@@ -1,0 +1,228 @@
+// One host on the shared stack (its own topics, group and cache scope) with a private redis-server:
+// Prometheus metrics, the status page in headless Chromium, and readiness through a Redis outage.
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ClickHouseClient } from '@clickhouse/client';
+import { openClickHouse } from '@engagement/event-bus/sinks/clickhouse';
+import { Redis } from 'ioredis';
+import { Kafka, logLevel, type Producer } from 'kafkajs';
+import pg from 'pg';
+import { chromium } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { loadConfig } from '../src/config/load-config.js';
+import { createEventHost, type EventHost } from '../src/host/create-event-host.js';
+import {
+  clickhouseImageTotals,
+  createImages,
+  freePort,
+  hostEnv,
+  parsePrometheus,
+  prefillCache,
+  produce,
+  type ReactionPlan,
+  reactionPlan,
+  sourceTopicOf,
+  startRedisServer,
+  waitFor,
+} from './host-fixtures.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+
+let redisPort: number;
+let redisProc: ChildProcess;
+let redis: Redis;
+let db: pg.Client;
+let clickhouse: ClickHouseClient;
+let producer: Producer;
+let host: EventHost;
+let env: Record<string, string>;
+let imageIds: number[];
+let plan: ReactionPlan;
+
+const get = async (path: string) => {
+  const res = await fetch(`${host.url}${path}`);
+  return { status: res.status, text: await res.text(), type: res.headers.get('content-type') };
+};
+
+beforeAll(async () => {
+  redisPort = await freePort();
+  redisProc = await startRedisServer(redisPort);
+  redis = new Redis(redisPort, '127.0.0.1');
+  db = new pg.Client({ connectionString: inject('stackEnv').POSTGRES_URL });
+  await db.connect();
+  env = hostEnv('live', {
+    EVENT_HOST_REDIS_URL: `redis://127.0.0.1:${redisPort}`,
+    EVENT_HOST_KAFKA_TOPIC_PARTITIONS: '2',
+  });
+  clickhouse = await openClickHouse({ path: env.EVENT_HOST_CLICKHOUSE_PATH! });
+  ({ imageIds } = await createImages(db, 6));
+  await prefillCache(redis, imageIds);
+  plan = reactionPlan(imageIds, 300);
+  host = await createEventHost({ config: loadConfig({ env }), clickhouse });
+  await host.start();
+  const kafka = new Kafka({ brokers: env.EVENT_HOST_KAFKA_BROKERS!.split(','), logLevel: logLevel.NOTHING });
+  producer = kafka.producer();
+  await producer.connect();
+});
+
+afterAll(async () => {
+  await host?.stop();
+  await producer?.disconnect();
+  redis?.disconnect();
+  await db?.end();
+  await clickhouse?.close();
+  redisProc?.kill('SIGKILL');
+});
+
+describe('event host on the local stack', () => {
+  it('stores exact totals and serves /metrics as Prometheus text with every metric family', async () => {
+    const topic = sourceTopicOf(env);
+    await produce(producer, topic, plan.records, { chunk: 20, pauseMs: 100 });
+    await producer.send({ topic, messages: [{ key: '{"id":-1}', value: '{not json' }] });
+    const final = await waitFor(
+      () => clickhouseImageTotals(clickhouse, imageIds),
+      (t) => [...plan.expected].every(([k, v]) => JSON.stringify(t.totals.get(k)) === JSON.stringify(v)),
+      60_000,
+      'ClickHouse totals',
+    );
+    expect(final.totals).toEqual(plan.expected);
+    await waitFor(
+      async () => host.pipeline.stats.deadLetters,
+      (n) => n === 1,
+      30_000,
+      'the dead letter',
+    );
+
+    const res = await get('/metrics');
+    expect(res.status).toBe(200);
+    expect(res.type).toContain('text/plain');
+    const { types, samples } = parsePrometheus(res.text);
+    const one = (name: string, labels: Record<string, string> = {}) =>
+      samples.filter((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v));
+    expect(types.get('eventhost_events_consumed_total')).toBe('counter');
+    expect(one('eventhost_events_consumed_total')[0]!.value).toBeGreaterThanOrEqual(plan.records.length + 1);
+    const handled = one('eventhost_listener_events_handled_total', {
+      plugin: 'image-metrics',
+      listener: 'image.reactions',
+    });
+    expect(handled[0]!.value).toBe(plan.records.length);
+    expect(one('eventhost_listener_events_failed_total', { listener: 'image.reactions' })[0]!.value).toBe(0);
+    expect(types.get('eventhost_sink_batch_rows')).toBe('histogram');
+    expect(one('eventhost_sink_batch_rows_count', { sink: 'clickhouse' })[0]!.value).toBeGreaterThan(0);
+    expect(one('eventhost_sink_batch_rows_sum', { sink: 'clickhouse' })[0]!.value).toBe(
+      host.pipeline.stats.metricEventsStored,
+    );
+    expect(one('eventhost_sink_flush_duration_seconds_count', { sink: 'redis' })[0]!.value).toBeGreaterThan(
+      0,
+    );
+    expect(
+      one('eventhost_dead_letters_total', { listener: 'none', code: 'EB_DECODE_INVALID_JSON' })[0]!.value,
+    ).toBe(1);
+    const lag = one('eventhost_consumer_lag_messages');
+    expect(lag.map((s) => `${s.labels.topic}:${s.labels.partition}`)).toEqual(
+      expect.arrayContaining([`${topic}:0`, `${topic}:1`]),
+    );
+    expect(one('eventhost_ingest_buffer_rows')).toHaveLength(1);
+    expect(one('eventhost_ingest_buffer_capacity_rows')[0]!.value).toBe(200_000);
+    expect(one('eventhost_consumer_joined')[0]!.value).toBe(1);
+    expect(types.get('nodejs_eventloop_lag_seconds')).toBe('gauge');
+    expect(one('eventhost_metric_events_stored_total')[0]!.value).toBeGreaterThan(0);
+    expect(one('eventhost_cache_events_applied_total')[0]!.value).toBeGreaterThan(0);
+
+    // Cached hashes moved by exactly the totals; uncached images were not created.
+    for (const [i, id] of imageIds.entries()) {
+      const hash = await redis.hgetall(`metrics:Image:${id}`);
+      if (i % 2 === 1) expect(hash).toEqual({});
+      else {
+        const want = plan.expected.get(`Image:${id}`)!;
+        expect(Object.fromEntries(Object.entries(hash).map(([k, v]) => [k, Number(v) - 100]))).toEqual(want);
+      }
+    }
+  });
+
+  it('renders the status page with charts that have data (headless Chromium)', async () => {
+    // A second wave of traffic while the page is open, so the throughput line moves.
+    const more = reactionPlan(imageIds, 200, 99);
+    const traffic = produce(producer, sourceTopicOf(env), more.records, { chunk: 10, pauseMs: 100 });
+    const profile = mkdtempSync(join(tmpdir(), 'eh-chromium-'));
+    const browser = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    });
+    try {
+      const page = await browser.newPage();
+      await page.goto(`${host.url}/`);
+      await page.waitForFunction(
+        () =>
+          Number(document.querySelector('svg[data-chart="throughput"]')?.getAttribute('data-points') ?? 0) >=
+          5,
+        undefined,
+        { timeout: 30_000 },
+      );
+      await traffic;
+      await page.waitForTimeout(2_500);
+      const charts = await page.evaluate(() =>
+        [...document.querySelectorAll('svg[data-chart]')].map((svg) => {
+          const lines = [...svg.querySelectorAll('polyline')].map((p) => ({
+            series: p.getAttribute('data-series'),
+            // y of each point; the baseline (value 0) is at 164 in the 180-high view box.
+            ys: (p.getAttribute('points') ?? '').split(' ').map((xy) => Number(xy.split(',')[1])),
+          }));
+          return {
+            chart: svg.getAttribute('data-chart'),
+            points: Number(svg.getAttribute('data-points')),
+            lines,
+          };
+        }),
+      );
+      const byName: Record<string, (typeof charts)[number]> = Object.fromEntries(
+        charts.map((c) => [c.chart, c]),
+      );
+      const throughput = byName.throughput!;
+      expect(throughput.points).toBeGreaterThanOrEqual(5);
+      const reactions = throughput.lines.find((l) => l.series === 'image.reactions')!;
+      expect(reactions.ys.some((y) => y < 164)).toBe(true); // some second had changes/s > 0
+      expect(byName.lag!.points).toBeGreaterThanOrEqual(5);
+      expect(byName['dead-letters']!.lines[0]!.ys.at(-1)).toBeLessThan(164); // the one dead letter
+      expect(await page.textContent('#ready')).toBe('ready');
+      expect(await page.textContent('#plugins')).toContain('@engagement/metric-listeners');
+      const shot = join(profile, 'status-page.png');
+      await page.screenshot({ path: shot, fullPage: true });
+      expect(statSync(shot).size).toBeGreaterThan(20_000);
+      console.log(`status page screenshot: ${shot}`);
+    } finally {
+      await browser.close();
+    }
+  });
+
+  it('turns not ready while Redis is down and ready again when it is back', async () => {
+    const ready = async () => {
+      const r = await get('/readyz');
+      return { status: r.status, body: JSON.parse(r.text) };
+    };
+    expect((await ready()).status).toBe(200);
+    redisProc.kill('SIGKILL');
+    const down = await waitFor(ready, (r) => r.status === 503, 30_000, 'not ready');
+    expect(down.body.checks.redis.ok).toBe(false);
+    expect(down.body.checks.redis.detail).toMatch(/Redis ping failed/);
+    expect(down.body.checks.clickhouse.ok).toBe(true);
+    expect((await get('/healthz')).status).toBe(200); // liveness does not follow a dependency outage
+    // Traffic during the outage: the apply stage retries, nothing is lost.
+    await produce(producer, sourceTopicOf(env), reactionPlan(imageIds, 40, 5).records);
+    redisProc = await startRedisServer(redisPort);
+    const back = await waitFor(ready, (r) => r.status === 200, 60_000, 'ready again');
+    expect(back.body.ready).toBe(true);
+  });
+});
