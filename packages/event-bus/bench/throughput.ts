@@ -9,6 +9,7 @@ import { Redis } from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
 import { readStackEnv } from '../../../infra/stack/env.js';
 import { createEventPipeline } from '../src/kafka/create-pipeline.js';
+import { ensureTopics } from '../src/kafka/topics.js';
 import { openClickHouse } from '../src/sinks/clickhouse/client.js';
 import { samplePlugin } from '../test/sample-plugin.js';
 import { groupLag, produceAll, syntheticReactions } from '../test/synthetic-reactions.js';
@@ -26,7 +27,7 @@ const partitions = 3;
 
 const admin = kafka.admin();
 await admin.connect();
-await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: partitions }] });
+await ensureTopics(admin, [topic], { numPartitions: partitions });
 const data = syntheticReactions({ creates: changes, deleteEvery: 10, images: 1_000, users: 500, partitions });
 const t0 = performance.now();
 await produceAll(kafka, topic, data.messages);

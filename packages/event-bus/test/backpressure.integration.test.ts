@@ -6,6 +6,7 @@ import type { Admin } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDecoder } from '../src/events/decode.js';
 import { createEventPipeline, type EventPipeline } from '../src/kafka/create-pipeline.js';
+import { ensureTopics } from '../src/kafka/topics.js';
 import { connectStack, type StackConnections, waitFor } from './integration-env.js';
 import { samplePlugin } from './sample-plugin.js';
 import {
@@ -68,7 +69,7 @@ beforeAll(async () => {
   topic = stack.unique('backpressure.reactions');
   metricTopic = stack.unique('backpressure.metric-events');
   groupId = stack.unique('backpressure');
-  await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: 3 }] });
+  await ensureTopics(admin, [topic], { numPartitions: 3 });
   // One data set, so the truth covers both phases; the first messages are the warm-up.
   data = syntheticReactions({
     creates: WARMUP_CREATES + OUTAGE_CREATES,

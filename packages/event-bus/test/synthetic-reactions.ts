@@ -4,6 +4,7 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Redis } from 'ioredis';
 import type { Admin, Kafka } from 'kafkajs';
+import { fetchTopicOffsets } from '../src/kafka/topics.js';
 
 /** The fields `sample.reactions` increments on an image hash. */
 export const IMAGE_FIELDS = ['likeCount', 'heartCount', 'laughCount', 'cryCount', 'reactionCount'] as const;
@@ -242,7 +243,7 @@ export async function groupLag(
     for (const p of t.partitions) committed[`${t.topic}:${p.partition}`] = p.offset;
   }
   for (const topic of topics) {
-    for (const p of await admin.fetchTopicOffsets(topic)) end[`${topic}:${p.partition}`] = p.high;
+    for (const p of await fetchTopicOffsets(admin, topic)) end[`${topic}:${p.partition}`] = p.high;
   }
   const caughtUp = Object.entries(end).every(([k, high]) => high === '0' || committed[k] === high);
   return { committed, end, caughtUp };

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { clickhouseSourceRoutes } from '@engagement/app-db/clickhouse';
 import { createDecoder } from '@engagement/event-bus';
-import { createEventPipeline } from '@engagement/event-bus/kafka';
+import { createEventPipeline, ensureTopics } from '@engagement/event-bus/kafka';
 import { ensureMetricEventTable, openClickHouse } from '@engagement/event-bus/sinks/clickhouse';
 import { Redis } from 'ioredis';
 import { type Admin, Kafka, logLevel } from 'kafkajs';
@@ -41,10 +41,7 @@ for (const c of traffic) {
 const topics = [...byTopic.keys()];
 const metricTopic = `${prefix}.metrics`;
 const dlq = `${prefix}.dlq`;
-await admin.createTopics({
-  waitForLeaders: true,
-  topics: [...topics, metricTopic, dlq].map((topic) => ({ topic, numPartitions: 1 })),
-});
+await ensureTopics(admin, [...topics, metricTopic, dlq], { numPartitions: 1 });
 const producer = kafka.producer();
 await producer.connect();
 for (const [topic, messages] of byTopic) {

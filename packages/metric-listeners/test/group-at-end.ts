@@ -1,5 +1,6 @@
 // Starts a consumer group at the current end of its topics: the shared stack's Debezium topics hold
 // other runs' history, which this run must neither wait for nor count.
+import { ensureTopics, fetchTopicOffsets } from '@engagement/event-bus/kafka';
 import type { Kafka } from 'kafkajs';
 
 /**
@@ -16,9 +17,9 @@ export async function startGroupAtEnd(
   await admin.connect();
   const offsets: { topic: string; partition: number; offset: string }[] = [];
   try {
-    await admin.createTopics({ topics: topics.map((topic) => ({ topic, numPartitions: 1 })) });
+    await ensureTopics(admin, topics, { numPartitions: 1 });
     for (const topic of topics) {
-      for (const o of await admin.fetchTopicOffsets(topic))
+      for (const o of await fetchTopicOffsets(admin, topic))
         offsets.push({ topic, partition: o.partition, offset: o.high });
     }
   } finally {

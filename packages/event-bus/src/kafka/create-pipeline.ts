@@ -19,6 +19,7 @@ import { SearchQueue } from '../sinks/search/search-queue.js';
 import { KafkaDeadLetterSink } from './dead-letters.js';
 import { type ConsumerState, EventConsumer } from './event-consumer.js';
 import { emptyStats, type PipelineObserver, type PipelineStats } from './stats.js';
+import { ensureTopics } from './topics.js';
 
 /** Upper bound of one metric-topic request, well below the broker's default 1 MiB message.max.bytes. */
 const MAX_PUBLISH_BYTES = 512 * 1024;
@@ -230,16 +231,9 @@ export async function createEventPipeline(options: EventPipelineOptions): Promis
       const admin = kafka.admin();
       await admin.connect();
       try {
-        const existing = new Set(await admin.listTopics());
-        const wanted = [metricTopic, deadLetterTopic, ...(options.createTopics ?? [])].filter(
-          (t) => !existing.has(t),
-        );
-        if (wanted.length) {
-          await admin.createTopics({
-            waitForLeaders: true,
-            topics: wanted.map((topic) => ({ topic, numPartitions: options.topicPartitions ?? 3 })),
-          });
-        }
+        await ensureTopics(admin, [metricTopic, deadLetterTopic, ...(options.createTopics ?? [])], {
+          numPartitions: options.topicPartitions ?? 3,
+        });
       } finally {
         await admin.disconnect();
       }

@@ -9,3 +9,4 @@ export {
 export { type ConsumerState, EventConsumer, type EventConsumerOptions } from './event-consumer.js';
 export { headerString } from './records.js';
 export { emptyStats, type PipelineObserver, type PipelineSink, type PipelineStats } from './stats.js';
+export { ensureTopics, fetchTopicOffsets, type TopicPartitionOffsets } from './topics.js';

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { fetchTopicOffsets } from '@engagement/event-bus/kafka';
 import { REDRIVE_LISTENER_HEADER } from '@engagement/event-bus/runtime';
 import type { Admin, Kafka } from 'kafkajs';
 import { type DeadLetter, toDeadLetter } from './dead-letter.js';
@@ -80,10 +81,9 @@ export class DeadLetterTopic {
     let ends: Map<number, bigint>;
     let starts: Map<number, bigint>;
     try {
-      ends = new Map((await admin.fetchTopicOffsets(this.topic)).map((p) => [p.partition, BigInt(p.high)]));
-      const lows = new Map(
-        (await admin.fetchTopicOffsets(this.topic)).map((p) => [p.partition, BigInt(p.low)]),
-      );
+      const offsets = await fetchTopicOffsets(admin, this.topic);
+      ends = new Map(offsets.map((p) => [p.partition, BigInt(p.high)]));
+      const lows = new Map(offsets.map((p) => [p.partition, BigInt(p.low)]));
       const committed = await committedOffsets(admin, groupId, this.topic);
       starts = new Map([...ends.keys()].map((p) => [p, maxBig(committed.get(p) ?? 0n, lows.get(p) ?? 0n)]));
     } finally {
