@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Admin } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureTopics } from '../src/kafka/topics.js';
 import { openClickHouse } from '../src/sinks/clickhouse/client.js';
 import type { ChildLine } from './crash-child.js';
 import { connectStack, type StackConnections, waitFor } from './integration-env.js';
@@ -93,6 +94,30 @@ function spawnChild(): Run {
   return run;
 }
 
+/** Longest wait for one child run to reach its kill point or catch up. */
+const PHASE_MS = 60_000;
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
+const tail = (text: string) => text.split('\n').slice(-40).join('\n');
+
+/**
+ * SIGTERMs a child once it has started (or died), and waits for it to exit. A child that started while
+ * the group was already caught up is signalled as soon as it is ready: before that its SIGTERM handler
+ * may not be installed, or its consumer may still be joining the group.
+ */
+async function closeChild(run: Run): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  const bounded = <T>(what: string, promise: Promise<T>) =>
+    Promise.race([
+      promise,
+      sleep(PHASE_MS).then(() => {
+        throw new Error(`child ${what} within ${PHASE_MS / 1000} s:\n${tail(run.stderr)}`);
+      }),
+    ]);
+  await bounded('not ready', Promise.race([run.ready, run.exited]));
+  run.proc.kill('SIGTERM');
+  return bounded('did not close', run.exited);
+}
+
 /** Messages of the source topic whose offsets the group committed. */
 async function committedMessages(): Promise<number> {
   const lag = await groupLag(admin, childEnv.CRASH_GROUP!, [childEnv.CRASH_TOPIC!]);
@@ -128,10 +153,22 @@ async function runAndKill(rows: number, at: 'inserted' | 'applied'): Promise<boo
       }
     }, 500);
   });
-  const wasKilled = await killed;
+  // A child that dies on its own (a startup error, a crash) or stops making progress fails the test with
+  // what it printed, instead of leaving it waiting for a line that never comes.
+  const wasKilled = await Promise.race([
+    killed,
+    run.exited.then((exit) => {
+      throw new Error(`child exited on its own (${JSON.stringify(exit)}):\n${tail(run.stderr)}`);
+    }),
+    sleep(PHASE_MS).then(() => {
+      throw new Error(
+        `child neither reached ${rows} rows nor caught up in ${PHASE_MS / 1000} s; inserted ` +
+          `${run.inserted}, last stats ${JSON.stringify(run.lastStats)}:\n${tail(run.stderr)}`,
+      );
+    }),
+  ]);
   if (!wasKilled) {
-    run.proc.kill('SIGTERM');
-    await run.exited;
+    await closeChild(run);
     return false;
   }
   const exit = await run.exited;
@@ -160,7 +197,7 @@ beforeAll(async () => {
     CRASH_FLUSH_MS: '200',
     CRASH_SESSION_TIMEOUT_MS: '6000',
   };
-  await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: 3 }] });
+  await ensureTopics(admin, [topic], { numPartitions: 3 });
   data = syntheticReactions({ creates: 30_000, deleteEvery: 8, images: 50, users: 20, partitions: 3 });
   await produceAll(stack.kafka, topic, data.messages);
   prefill = await prefillRedis(stack.redis, data);
@@ -214,16 +251,14 @@ describe('crash recovery', () => {
 
     // Final run: until the group's committed offsets reach the end of the source and the metric topic.
     const last = spawnChild();
-    // A child killed before it handles SIGTERM would die by the signal: when earlier runs committed
-    // everything, the group is caught up at once.
-    await Promise.race([last.ready, last.exited]);
     await waitFor(
       () => groupLag(admin, childEnv.CRASH_GROUP!, [childEnv.CRASH_TOPIC!, childEnv.CRASH_METRIC_TOPIC!]),
       (lag) => lag.caughtUp,
       90_000,
-    );
-    last.proc.kill('SIGTERM');
-    const exit = await last.exited;
+    ).catch((error: Error) => {
+      throw new Error(`${error.message}\nfinal child:\n${tail(last.stderr)}`);
+    });
+    const exit = await closeChild(last);
     expect(exit, last.stderr).toEqual({ code: 0, signal: null });
     expect(last.closedStats?.deadLetters).toBe(0);
 
