@@ -97,13 +97,21 @@ export class Dispatcher {
       if (!entry.listener.canHandle(event)) continue;
       result.handledBy++;
       const outcome = await this.runWithRetries(entry, event);
-      if ('failure' in outcome) result.failures.push(outcome.failure);
-      else result.metrics.push(...outcome.inputs.map((m, i) => this.stamp(event, entry.listener.id, m, i)));
-    }
-    if (result.metrics.length > MAX_EVENTS_PER_CHANGE) {
-      throw new RangeError(
-        `change ${event.id} produced ${result.metrics.length} metric events (max ${MAX_EVENTS_PER_CHANGE})`,
-      );
+      if ('failure' in outcome) {
+        result.failures.push(outcome.failure);
+        continue;
+      }
+      // What a listener emitted is checked before any of it counts: a bad metric event is that listener's
+      // failure for this change (dead-lettered with the reason, redrivable), never the whole batch's.
+      const invalid = this.invalidOutput(outcome.inputs, result.metrics.length);
+      if (invalid) {
+        const error = new ListenerError(entry.listener.id, invalid);
+        entry.log.warn({ err: error, change: event.id }, 'listener emitted invalid metric events');
+        this.options.onListenerRun?.(entry.listener.id, 'failed', 0);
+        result.failures.push({ listenerId: entry.listener.id, pluginId: entry.pluginId, error, attempts: 1 });
+        continue;
+      }
+      result.metrics.push(...outcome.inputs.map((m, i) => this.stamp(event, entry.listener.id, m, i)));
     }
     const base = Number(event.position.offset) * MAX_EVENTS_PER_CHANGE;
     result.metrics.forEach((m, i) => {
@@ -145,13 +153,45 @@ export class Dispatcher {
     }
   }
 
-  private stamp(event: ChangeEvent, listenerId: string, m: MetricInput, index: number): EntityMetricEvent {
-    if (!Number.isSafeInteger(m.entityId) || !Number.isSafeInteger(m.metricValue)) {
-      throw new ListenerError(
-        listenerId,
-        new TypeError(`metric ${m.metricType} has a non-integer id or value`),
+  /** Why a listener's output cannot be stored, or undefined when it can. */
+  private invalidOutput(inputs: readonly MetricInput[], emittedBefore: number): Error | undefined {
+    if (emittedBefore + inputs.length > MAX_EVENTS_PER_CHANGE) {
+      return new RangeError(
+        `${emittedBefore + inputs.length} metric events for one change (max ${MAX_EVENTS_PER_CHANGE})`,
       );
     }
+    for (const m of inputs) {
+      if (!Number.isSafeInteger(m.entityId) || !Number.isSafeInteger(m.metricValue)) {
+        return new TypeError(
+          `metric ${m.entityType}.${m.metricType} has a non-integer entity id (${m.entityId}) or value (${m.metricValue})`,
+        );
+      }
+      if (
+        typeof m.entityType !== 'string' ||
+        !m.entityType ||
+        typeof m.metricType !== 'string' ||
+        !m.metricType
+      ) {
+        return new TypeError(`metric event without an entity type or metric type: ${JSON.stringify(m)}`);
+      }
+      if (
+        m.createdAt !== undefined &&
+        !(m.createdAt instanceof Date && Number.isFinite(m.createdAt.getTime()))
+      ) {
+        return new TypeError(
+          `metric ${m.entityType}.${m.metricType} has an invalid createdAt (${m.createdAt})`,
+        );
+      }
+      if (m.userId !== undefined && !Number.isSafeInteger(m.userId)) {
+        return new TypeError(
+          `metric ${m.entityType}.${m.metricType} has a non-integer user id (${m.userId})`,
+        );
+      }
+    }
+    return undefined;
+  }
+
+  private stamp(event: ChangeEvent, listenerId: string, m: MetricInput, index: number): EntityMetricEvent {
     return {
       eventId: metricEventId(event.id, listenerId, index),
       entityType: m.entityType,

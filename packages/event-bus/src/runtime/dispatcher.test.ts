@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import { reactionCounter } from '../../test/sample-plugin.js';
+import { defineListener } from '../listeners/define-listener.js';
+import { definePlugin } from '../listeners/define-plugin.js';
+import { silentLogger } from '../listeners/logger.js';
+import type { MetricInput } from '../metrics/entity-metric-event.js';
+import { fakeEvent } from '../testing/fake-events.js';
+import { Dispatcher } from './dispatcher.js';
+import { PluginContainer } from './plugin-container.js';
+import { validatePlugins } from './validate-plugins.js';
+
+/** A listener of image reactions that emits what the test gives it. */
+function emitting(id: string, output: () => MetricInput[]) {
+  return defineListener({
+    id,
+    tables: ['ImageReaction'],
+    canHandle: (e) => e.table === 'ImageReaction',
+    handle(_e, { metrics }) {
+      for (const m of output()) metrics.add(m);
+    },
+  });
+}
+
+async function dispatcherOf(listeners: ReturnType<typeof emitting>[]) {
+  const plugin = definePlugin({ id: 'dispatch-test', owner: '@team/platform', listeners });
+  return new Dispatcher(validatePlugins([plugin], []), await PluginContainer.create([plugin], []), {
+    logger: silentLogger,
+    maxAttempts: 1,
+  });
+}
+
+const change = fakeEvent
+  .postgres('ImageReaction')
+  .created({ id: 7, imageId: 100, userId: 9, reaction: 'Like' });
+const valid: MetricInput = { entityType: 'Image', entityId: 100, metricType: 'likeCount', metricValue: 1 };
+
+describe('Dispatcher', () => {
+  it.each([
+    ['a fractional entity id', { ...valid, entityId: 1.5 }, /non-integer entity id \(1\.5\)/],
+    ['an entity id beyond 2^53', { ...valid, entityId: 2 ** 60 }, /non-integer entity id/],
+    ['a NaN value', { ...valid, metricValue: Number.NaN }, /value \(NaN\)/],
+    ['a fractional user id', { ...valid, userId: 0.5 }, /non-integer user id/],
+    ['an empty metric type', { ...valid, metricType: '' }, /without an entity type or metric type/],
+    ['an invalid date', { ...valid, createdAt: new Date('not a date') }, /invalid createdAt/],
+  ])('makes %s the emitting listener’s failure, keeping the other listeners’ events', async (_, bad, why) => {
+    const dispatcher = await dispatcherOf([emitting('bad', () => [valid, bad]), reactionCounter]);
+    const result = await dispatcher.dispatch(change.event);
+    expect(result.failures).toHaveLength(1);
+    expect(result.failures[0]).toMatchObject({ listenerId: 'bad', attempts: 1 });
+    expect(String(result.failures[0]?.error.cause)).toMatch(why);
+    // None of the failing listener's events count, not even its valid one; the other listener's do.
+    expect(result.metrics.map((m) => m.metricType)).toEqual(['likeCount', 'reactionCount', 'reactionCount']);
+    expect(result.metrics.every((m) => m.eventId && m.originSeq >= 0)).toBe(true);
+  });
+
+  it('fails a listener whose events would take the change past the per-change limit', async () => {
+    const many = Array.from({ length: 999 }, () => valid);
+    const dispatcher = await dispatcherOf([
+      emitting('first', () => many),
+      emitting('second', () => [valid, valid]),
+    ]);
+    const result = await dispatcher.dispatch(change.event);
+    expect(result.metrics).toHaveLength(999);
+    expect(result.failures.map((f) => [f.listenerId, String(f.error.cause)])).toEqual([
+      ['second', 'RangeError: 1001 metric events for one change (max 1000)'],
+    ]);
+  });
+});
