@@ -20,456 +20,279 @@ export const pick = <T>(items: readonly T[]): T => items[Math.floor(Math.random(
 const REACTIONS = ['Like', 'Like', 'Like', 'Heart', 'Heart', 'Laugh', 'Cry', 'Dislike'];
 const amount = () => pick([5, 10, 10, 25, 50, 100]);
 
+const op = (name: string, weight: number, run: Operation['run']): Operation => ({ name, weight, run });
+
 /** Runs SQL with params built from the world; the row count is the number of changes. */
 const sql =
   (text: string, params: (w: SampleWorld) => unknown[]) =>
   async ({ db, world }: OperationContext) =>
     (await db.query(text, params(world))).rowCount ?? 0;
 
+/** Which of the world's entities, e.g. `'images'`. */
+type Ids = keyof SampleWorld;
+const idsOf = (w: SampleWorld, ids: Ids): number[] => {
+  const entities = w[ids];
+  return entities instanceof Map ? [...entities.keys()] : entities;
+};
+
 /** A random existing row among those of the world's entities (by `column` = ANY(ids)), by ctid. */
 const randomRow = (table: string, column: string) =>
   `(SELECT ctid FROM "${table}" WHERE "${column}" = ANY($1) ORDER BY random() LIMIT 1)`;
 
-const versions = (w: SampleWorld) => [...w.versions.keys()];
+/** Deletes a random row of `table` that belongs to one of `ids` through `column`. */
+const remove = (table: string, column: string, ids: Ids) =>
+  sql(`DELETE FROM "${table}" WHERE ctid = ${randomRow(table, column)}`, (w) => [idsOf(w, ids)]);
+
+/** Runs `set` on a random row of `table` that belongs to one of `ids` through `column`; `more` gives $2…. */
+const update = (table: string, column: string, ids: Ids, set: string, more = (): unknown[] => []) =>
+  sql(`UPDATE "${table}" SET ${set} WHERE ctid = ${randomRow(table, column)}`, (w) => [
+    idsOf(w, ids),
+    ...more(),
+  ]);
+
+/** A user's reaction to one of `ids` (through `column`), unless they reacted so already. */
+const react = (table: string, column: string, ids: Ids) =>
+  sql(
+    `INSERT INTO "${table}"("${column}","userId",reaction) VALUES ($1,$2,$3) ON CONFLICT DO NOTHING`,
+    (w) => [pick(idsOf(w, ids)), pick(w.users), pick(REACTIONS)],
+  );
+
+/** A tag on one of `ids` (through `column`), unless it is there already. */
+const tag = (table: string, column: string, ids: Ids) =>
+  sql(`INSERT INTO "${table}"("${column}","tagId") VALUES ($1,$2) ON CONFLICT DO NOTHING`, (w) => [
+    pick(idsOf(w, ids)),
+    pick(w.tags),
+  ]);
+
+/** Sets a user's engagement of one of `types` with one of `ids` (through `column`). */
+const engage = (table: string, column: string, ids: Ids, types: string[]) =>
+  sql(
+    `INSERT INTO "${table}"("userId","${column}",type) VALUES ($1,$2,$3) ON CONFLICT ("userId","${column}") DO UPDATE SET type = EXCLUDED.type`,
+    (w) => [pick(w.users), pick(idsOf(w, ids)), pick(types)],
+  );
+
+const versions = (w: SampleWorld) => idsOf(w, 'versions');
 
 /** Every change sample traffic makes, across the source tables of the metric mapping. */
 export const operations: Operation[] = [
-  {
-    name: 'reaction.create',
-    weight: 20,
-    run: sql(
-      `INSERT INTO "ImageReaction"("imageId","userId",reaction) VALUES ($1,$2,$3) ON CONFLICT DO NOTHING`,
-      (w) => [pick(w.images), pick(w.users), pick(REACTIONS)],
-    ),
-  },
-  {
-    name: 'reaction.change',
-    weight: 5,
-    run: sql(
+  op('reaction.create', 20, react('ImageReaction', 'imageId', 'images')),
+  op(
+    'reaction.change',
+    5,
+    sql(
       `UPDATE "ImageReaction" r SET reaction = $2 WHERE ctid = ${randomRow('ImageReaction', 'imageId')} AND NOT EXISTS (SELECT 1 FROM "ImageReaction" o WHERE o."imageId" = r."imageId" AND o."userId" = r."userId" AND o.reaction = $2)`,
       (w) => [w.images, pick(REACTIONS)],
     ),
-  },
-  {
-    name: 'reaction.delete',
-    weight: 5,
-    run: sql(`DELETE FROM "ImageReaction" WHERE ctid = ${randomRow('ImageReaction', 'imageId')}`, (w) => [
-      w.images,
+  ),
+  op('reaction.delete', 5, remove('ImageReaction', 'imageId', 'images')),
+  op(
+    'review.create',
+    4,
+    sql(
+      `INSERT INTO "ResourceReview"("modelId","modelVersionId","userId",rating,recommended) VALUES ($1,$2,$3,$4,$5) ON CONFLICT DO NOTHING`,
+      (w) => {
+        const v = pick(versions(w));
+        return [w.versions.get(v), v, pick(w.users), pick([1, 2, 3, 4, 5, 5]), Math.random() < 0.8];
+      },
+    ),
+  ),
+  op(
+    'review.rating',
+    3,
+    update('ResourceReview', 'modelVersionId', 'versions', 'rating = $2, "updatedAt" = now()', () => [
+      pick([1, 2, 3, 4, 5]),
     ]),
-  },
-  {
-    name: 'review.create',
-    weight: 4,
-    run: async (ctx) => {
-      const v = pick(versions(ctx.world));
-      return sql(
-        `INSERT INTO "ResourceReview"("modelId","modelVersionId","userId",rating,recommended) VALUES ($1,$2,$3,$4,$5) ON CONFLICT DO NOTHING`,
-        (w) => [w.versions.get(v), v, pick(w.users), pick([1, 2, 3, 4, 5, 5]), Math.random() < 0.8],
-      )(ctx);
-    },
-  },
-  {
-    name: 'review.rating',
-    weight: 3,
-    run: sql(
-      `UPDATE "ResourceReview" SET rating = $2, "updatedAt" = now() WHERE ctid = ${randomRow('ResourceReview', 'modelVersionId')}`,
-      (w) => [versions(w), pick([1, 2, 3, 4, 5])],
+  ),
+  op(
+    'review.recommend',
+    1,
+    update('ResourceReview', 'modelVersionId', 'versions', 'recommended = NOT recommended'),
+  ),
+  op('review.moderate', 0.5, update('ResourceReview', 'modelVersionId', 'versions', 'exclude = NOT exclude')),
+  op('review.delete', 1, remove('ResourceReview', 'modelVersionId', 'versions')),
+  op(
+    'comment.create',
+    2,
+    sql(
+      `INSERT INTO "Comment"(content,"userId","modelId","modelVersionId") VALUES ('nice work',$1,$2,$3)`,
+      (w) => {
+        const v = pick(versions(w));
+        return [pick(w.users), w.versions.get(v), Math.random() < 0.5 ? v : null];
+      },
     ),
-  },
-  {
-    name: 'review.recommend',
-    weight: 1,
-    run: sql(
-      `UPDATE "ResourceReview" SET recommended = NOT recommended WHERE ctid = ${randomRow('ResourceReview', 'modelVersionId')}`,
-      (w) => [versions(w)],
-    ),
-  },
-  {
-    name: 'review.moderate',
-    weight: 0.5,
-    run: sql(
-      `UPDATE "ResourceReview" SET exclude = NOT exclude WHERE ctid = ${randomRow('ResourceReview', 'modelVersionId')}`,
-      (w) => [versions(w)],
-    ),
-  },
-  {
-    name: 'review.delete',
-    weight: 1,
-    run: sql(
-      `DELETE FROM "ResourceReview" WHERE ctid = ${randomRow('ResourceReview', 'modelVersionId')}`,
-      (w) => [versions(w)],
-    ),
-  },
-  {
-    name: 'comment.create',
-    weight: 2,
-    run: async (ctx) => {
-      const v = pick(versions(ctx.world));
-      return sql(
-        `INSERT INTO "Comment"(content,"userId","modelId","modelVersionId") VALUES ('nice work',$1,$2,$3)`,
-        (w) => [pick(w.users), w.versions.get(v), Math.random() < 0.5 ? v : null],
-      )(ctx);
-    },
-  },
-  {
-    name: 'comment.hide',
-    weight: 0.5,
-    run: sql(
-      `UPDATE "Comment" SET hidden = NOT hidden WHERE ctid = ${randomRow('Comment', 'modelId')}`,
-      (w) => [w.models],
-    ),
-  },
-  {
-    name: 'comment.delete',
-    weight: 0.5,
-    run: sql(`DELETE FROM "Comment" WHERE ctid = ${randomRow('Comment', 'modelId')}`, (w) => [w.models]),
-  },
-  {
-    name: 'commentV2.create',
-    weight: 5,
-    run: sql(`INSERT INTO "CommentV2"(content,"userId","threadId") VALUES ('love it',$1,$2)`, (w) => [
+  ),
+  op('comment.hide', 0.5, update('Comment', 'modelId', 'models', 'hidden = NOT hidden')),
+  op('comment.delete', 0.5, remove('Comment', 'modelId', 'models')),
+  op(
+    'commentV2.create',
+    5,
+    sql(`INSERT INTO "CommentV2"(content,"userId","threadId") VALUES ('love it',$1,$2)`, (w) => [
       pick(w.users),
       pick(w.threads),
     ]),
-  },
-  {
-    name: 'commentV2.hide',
-    weight: 0.5,
-    run: sql(
-      `UPDATE "CommentV2" SET hidden = NOT hidden WHERE ctid = ${randomRow('CommentV2', 'threadId')}`,
-      (w) => [w.threads],
-    ),
-  },
-  {
-    name: 'commentV2.delete',
-    weight: 1,
-    run: sql(`DELETE FROM "CommentV2" WHERE ctid = ${randomRow('CommentV2', 'threadId')}`, (w) => [
-      w.threads,
-    ]),
-  },
-  {
-    name: 'collectionItem.create',
-    weight: 4,
-    run: async (ctx) => {
-      const w = ctx.world;
-      const v = pick(versions(w));
-      const target = pick<[string, unknown, unknown]>([
-        ['modelId', w.versions.get(v), v],
-        ['imageId', pick(w.images), null],
-        ['postId', pick(w.posts), null],
-        ['articleId', pick(w.articles), null],
-      ]);
-      return sql(
-        `INSERT INTO "CollectionItem"("collectionId","addedById","${target[0]}","modelVersionId") VALUES ($1,$2,$3,$4) ON CONFLICT DO NOTHING`,
-        () => [pick(w.collections), pick(w.users), target[1], target[2]],
-      )(ctx);
-    },
-  },
-  {
-    name: 'collectionItem.delete',
-    weight: 2,
-    run: sql(
-      `DELETE FROM "CollectionItem" WHERE ctid = ${randomRow('CollectionItem', 'collectionId')}`,
-      (w) => [w.collections],
-    ),
-  },
-  {
-    name: 'contributor.create',
-    weight: 1,
-    run: sql(
+  ),
+  op('commentV2.hide', 0.5, update('CommentV2', 'threadId', 'threads', 'hidden = NOT hidden')),
+  op('commentV2.delete', 1, remove('CommentV2', 'threadId', 'threads')),
+  op('collectionItem.create', 4, async (ctx) => {
+    const w = ctx.world;
+    const v = pick(versions(w));
+    const target = pick<[string, unknown, unknown]>([
+      ['modelId', w.versions.get(v), v],
+      ['imageId', pick(w.images), null],
+      ['postId', pick(w.posts), null],
+      ['articleId', pick(w.articles), null],
+    ]);
+    return sql(
+      `INSERT INTO "CollectionItem"("collectionId","addedById","${target[0]}","modelVersionId") VALUES ($1,$2,$3,$4) ON CONFLICT DO NOTHING`,
+      () => [pick(w.collections), pick(w.users), target[1], target[2]],
+    )(ctx);
+  }),
+  op('collectionItem.delete', 2, remove('CollectionItem', 'collectionId', 'collections')),
+  op(
+    'contributor.create',
+    1,
+    sql(
       `INSERT INTO "CollectionContributor"("collectionId","userId",permissions) VALUES ($1,$2,$3) ON CONFLICT DO NOTHING`,
       (w) => [pick(w.collections), pick(w.users), pick([['VIEW'], ['VIEW', 'ADD'], ['ADD']])],
     ),
-  },
-  {
-    name: 'contributor.delete',
-    weight: 0.5,
-    run: sql(
-      `DELETE FROM "CollectionContributor" WHERE ctid = ${randomRow('CollectionContributor', 'collectionId')}`,
-      (w) => [w.collections],
+  ),
+  op('contributor.delete', 0.5, remove('CollectionContributor', 'collectionId', 'collections')),
+  op(
+    'tip.create',
+    3,
+    sql(
+      `INSERT INTO "BuzzTip"("entityType","entityId","fromUserId","toUserId",amount) VALUES ($1,$2,$3,$4,$5)`,
+      (w) => {
+        const [entityType, entityId] = pick<[string, number]>([
+          ['Model', pick(w.models)],
+          ['ModelVersion', pick(versions(w))],
+          ['Image', pick(w.images)],
+          ['Article', pick(w.articles)],
+          ['BountyEntry', pick(w.entries)],
+        ]);
+        return [entityType, entityId, pick(w.users), pick(w.users), amount()];
+      },
     ),
-  },
-  {
-    name: 'tip.create',
-    weight: 3,
-    run: async (ctx) => {
-      const w = ctx.world;
-      const [entityType, entityId] = pick<[string, number]>([
-        ['Model', pick(w.models)],
-        ['ModelVersion', pick(versions(w))],
-        ['Image', pick(w.images)],
-        ['Article', pick(w.articles)],
-        ['BountyEntry', pick(w.entries)],
-      ]);
-      return sql(
-        `INSERT INTO "BuzzTip"("entityType","entityId","fromUserId","toUserId",amount) VALUES ($1,$2,$3,$4,$5)`,
-        () => [entityType, entityId, pick(w.users), pick(w.users), amount()],
-      )(ctx);
-    },
-  },
-  {
-    name: 'tagsOnModels.create',
-    weight: 1,
-    run: sql(`INSERT INTO "TagsOnModels"("modelId","tagId") VALUES ($1,$2) ON CONFLICT DO NOTHING`, (w) => [
-      pick(w.models),
-      pick(w.tags),
-    ]),
-  },
-  {
-    name: 'tagsOnModels.delete',
-    weight: 0.5,
-    run: sql(`DELETE FROM "TagsOnModels" WHERE ctid = ${randomRow('TagsOnModels', 'modelId')}`, (w) => [
-      w.models,
-    ]),
-  },
-  {
-    name: 'tagsOnImage.create',
-    weight: 2,
-    run: sql(
+  ),
+  op('tagsOnModels.create', 1, tag('TagsOnModels', 'modelId', 'models')),
+  op('tagsOnModels.delete', 0.5, remove('TagsOnModels', 'modelId', 'models')),
+  op(
+    'tagsOnImage.create',
+    2,
+    sql(
       `INSERT INTO "TagsOnImage"("imageId","tagId",automated,confidence) VALUES ($1,$2,true,$3) ON CONFLICT DO NOTHING`,
       (w) => [pick(w.images), pick(w.tags), Math.floor(Math.random() * 100)],
     ),
-  },
-  {
-    name: 'tagsOnImage.disable',
-    weight: 1,
-    run: sql(
-      `UPDATE "TagsOnImage" SET disabled = NOT disabled, "disabledAt" = now() WHERE ctid = ${randomRow('TagsOnImage', 'imageId')}`,
-      (w) => [w.images],
-    ),
-  },
-  {
-    name: 'tagsOnImage.delete',
-    weight: 0.5,
-    run: sql(`DELETE FROM "TagsOnImage" WHERE ctid = ${randomRow('TagsOnImage', 'imageId')}`, (w) => [
-      w.images,
-    ]),
-  },
-  {
-    name: 'tagsOnPost.create',
-    weight: 1,
-    run: sql(`INSERT INTO "TagsOnPost"("postId","tagId") VALUES ($1,$2) ON CONFLICT DO NOTHING`, (w) => [
-      pick(w.posts),
-      pick(w.tags),
-    ]),
-  },
-  {
-    name: 'tagsOnPost.disable',
-    weight: 0.5,
-    run: sql(
-      `UPDATE "TagsOnPost" SET disabled = NOT disabled WHERE ctid = ${randomRow('TagsOnPost', 'postId')}`,
-      (w) => [w.posts],
-    ),
-  },
-  {
-    name: 'tagsOnArticle.create',
-    weight: 0.5,
-    run: sql(
-      `INSERT INTO "TagsOnArticle"("articleId","tagId") VALUES ($1,$2) ON CONFLICT DO NOTHING`,
-      (w) => [pick(w.articles), pick(w.tags)],
-    ),
-  },
-  {
-    name: 'tagsOnArticle.delete',
-    weight: 0.3,
-    run: sql(`DELETE FROM "TagsOnArticle" WHERE ctid = ${randomRow('TagsOnArticle', 'articleId')}`, (w) => [
-      w.articles,
-    ]),
-  },
-  {
-    name: 'tagEngagement.set',
-    weight: 1,
-    run: sql(
-      `INSERT INTO "TagEngagement"("userId","tagId",type) VALUES ($1,$2,$3) ON CONFLICT ("userId","tagId") DO UPDATE SET type = EXCLUDED.type`,
-      (w) => [pick(w.users), pick(w.tags), pick(['Follow', 'Follow', 'Hide'])],
-    ),
-  },
-  {
-    name: 'tagEngagement.delete',
-    weight: 0.5,
-    run: sql(`DELETE FROM "TagEngagement" WHERE ctid = ${randomRow('TagEngagement', 'tagId')}`, (w) => [
-      w.tags,
-    ]),
-  },
-  {
-    name: 'follow.set',
-    weight: 3,
-    run: async (ctx) => {
-      const [a, b] = [pick(ctx.world.users), pick(ctx.world.users)];
-      if (a === b) return 0;
-      return sql(
-        `INSERT INTO "UserEngagement"("userId","targetUserId",type) VALUES ($1,$2,$3) ON CONFLICT ("userId","targetUserId") DO UPDATE SET type = EXCLUDED.type`,
-        () => [a, b, pick(['Follow', 'Follow', 'Follow', 'Hide'])],
-      )(ctx);
-    },
-  },
-  {
-    name: 'follow.delete',
-    weight: 1,
-    run: sql(`DELETE FROM "UserEngagement" WHERE ctid = ${randomRow('UserEngagement', 'userId')}`, (w) => [
-      w.users,
-    ]),
-  },
-  {
-    name: 'articleReaction.create',
-    weight: 2,
-    run: sql(
-      `INSERT INTO "ArticleReaction"("articleId","userId",reaction) VALUES ($1,$2,$3) ON CONFLICT DO NOTHING`,
-      (w) => [pick(w.articles), pick(w.users), pick(REACTIONS)],
-    ),
-  },
-  {
-    name: 'articleReaction.delete',
-    weight: 1,
-    run: sql(
-      `DELETE FROM "ArticleReaction" WHERE ctid = ${randomRow('ArticleReaction', 'articleId')}`,
-      (w) => [w.articles],
-    ),
-  },
-  {
-    name: 'articleEngagement.set',
-    weight: 1,
-    run: sql(
-      `INSERT INTO "ArticleEngagement"("userId","articleId",type) VALUES ($1,$2,$3) ON CONFLICT ("userId","articleId") DO UPDATE SET type = EXCLUDED.type`,
-      (w) => [pick(w.users), pick(w.articles), pick(['Favorite', 'Hide'])],
-    ),
-  },
-  {
-    name: 'bountyEngagement.create',
-    weight: 1,
-    run: sql(
+  ),
+  op(
+    'tagsOnImage.disable',
+    1,
+    update('TagsOnImage', 'imageId', 'images', 'disabled = NOT disabled, "disabledAt" = now()'),
+  ),
+  op('tagsOnImage.delete', 0.5, remove('TagsOnImage', 'imageId', 'images')),
+  op('tagsOnPost.create', 1, tag('TagsOnPost', 'postId', 'posts')),
+  op('tagsOnPost.disable', 0.5, update('TagsOnPost', 'postId', 'posts', 'disabled = NOT disabled')),
+  op('tagsOnArticle.create', 0.5, tag('TagsOnArticle', 'articleId', 'articles')),
+  op('tagsOnArticle.delete', 0.3, remove('TagsOnArticle', 'articleId', 'articles')),
+  op('tagEngagement.set', 1, engage('TagEngagement', 'tagId', 'tags', ['Follow', 'Follow', 'Hide'])),
+  op('tagEngagement.delete', 0.5, remove('TagEngagement', 'tagId', 'tags')),
+  op('follow.set', 3, async (ctx) => {
+    const [a, b] = [pick(ctx.world.users), pick(ctx.world.users)];
+    if (a === b) return 0;
+    return sql(
+      `INSERT INTO "UserEngagement"("userId","targetUserId",type) VALUES ($1,$2,$3) ON CONFLICT ("userId","targetUserId") DO UPDATE SET type = EXCLUDED.type`,
+      () => [a, b, pick(['Follow', 'Follow', 'Follow', 'Hide'])],
+    )(ctx);
+  }),
+  op('follow.delete', 1, remove('UserEngagement', 'userId', 'users')),
+  op('articleReaction.create', 2, react('ArticleReaction', 'articleId', 'articles')),
+  op('articleReaction.delete', 1, remove('ArticleReaction', 'articleId', 'articles')),
+  op('articleEngagement.set', 1, engage('ArticleEngagement', 'articleId', 'articles', ['Favorite', 'Hide'])),
+  op(
+    'bountyEngagement.create',
+    1,
+    sql(
       `INSERT INTO "BountyEngagement"("userId","bountyId",type) VALUES ($1,$2,$3) ON CONFLICT DO NOTHING`,
       (w) => [pick(w.users), pick(w.bounties), pick(['Favorite', 'Track'])],
     ),
-  },
-  {
-    name: 'bountyEngagement.delete',
-    weight: 0.5,
-    run: sql(
-      `DELETE FROM "BountyEngagement" WHERE ctid = ${randomRow('BountyEngagement', 'bountyId')}`,
-      (w) => [w.bounties],
-    ),
-  },
-  {
-    name: 'benefactor.set',
-    weight: 1,
-    run: sql(
+  ),
+  op('bountyEngagement.delete', 0.5, remove('BountyEngagement', 'bountyId', 'bounties')),
+  op(
+    'benefactor.set',
+    1,
+    sql(
       `INSERT INTO "BountyBenefactor"("bountyId","userId","unitAmount") VALUES ($1,$2,$3) ON CONFLICT ("bountyId","userId") DO UPDATE SET "unitAmount" = "BountyBenefactor"."unitAmount" + EXCLUDED."unitAmount"`,
       (w) => [pick(w.bounties), pick(w.users), amount()],
     ),
-  },
-  {
-    name: 'benefactor.award',
-    weight: 0.3,
-    run: async (ctx) => {
-      const entry = pick(ctx.world.entries);
-      return sql(
-        `UPDATE "BountyBenefactor" SET "awardedToId" = $1, "awardedAt" = now() WHERE "bountyId" = (SELECT "bountyId" FROM "BountyEntry" WHERE id = $1) AND "awardedToId" IS NULL`,
-        () => [entry],
-      )(ctx);
-    },
-  },
-  {
-    name: 'benefactor.delete',
-    weight: 0.3,
-    run: sql(
-      `DELETE FROM "BountyBenefactor" WHERE ctid = ${randomRow('BountyBenefactor', 'bountyId')}`,
-      (w) => [w.bounties],
+  ),
+  op(
+    'benefactor.award',
+    0.3,
+    sql(
+      `UPDATE "BountyBenefactor" SET "awardedToId" = $1, "awardedAt" = now() WHERE "bountyId" = (SELECT "bountyId" FROM "BountyEntry" WHERE id = $1) AND "awardedToId" IS NULL`,
+      (w) => [pick(w.entries)],
     ),
-  },
-  {
-    name: 'entryReaction.create',
-    weight: 1,
-    run: sql(
-      `INSERT INTO "BountyEntryReaction"("bountyEntryId","userId",reaction) VALUES ($1,$2,$3) ON CONFLICT DO NOTHING`,
-      (w) => [pick(w.entries), pick(w.users), pick(REACTIONS)],
-    ),
-  },
-  {
-    name: 'entryReaction.delete',
-    weight: 0.5,
-    run: sql(
-      `DELETE FROM "BountyEntryReaction" WHERE ctid = ${randomRow('BountyEntryReaction', 'bountyEntryId')}`,
-      (w) => [w.entries],
-    ),
-  },
-  {
-    name: 'modelEngagement.set',
-    weight: 0.5,
-    run: sql(
-      `INSERT INTO "ModelEngagement"("userId","modelId",type) VALUES ($1,$2,$3) ON CONFLICT ("userId","modelId") DO UPDATE SET type = EXCLUDED.type`,
-      (w) => [pick(w.users), pick(w.models), pick(['Notify', 'Hide'])],
-    ),
-  },
-  {
-    name: 'version.create',
-    weight: 0.3,
-    run: async ({ db, world }) => {
-      const model = pick(world.models);
-      const r = await db.query(
-        `INSERT INTO "ModelVersion"("modelId",name,status) VALUES ($1,'update',$2) RETURNING id`,
-        [model, pick(['Draft', 'Published'])],
-      );
-      world.versions.set(r.rows[0].id, model);
-      return 1;
-    },
-  },
-  {
-    name: 'version.status',
-    weight: 0.5,
-    run: sql(
+  ),
+  op('benefactor.delete', 0.3, remove('BountyBenefactor', 'bountyId', 'bounties')),
+  op('entryReaction.create', 1, react('BountyEntryReaction', 'bountyEntryId', 'entries')),
+  op('entryReaction.delete', 0.5, remove('BountyEntryReaction', 'bountyEntryId', 'entries')),
+  op('modelEngagement.set', 0.5, engage('ModelEngagement', 'modelId', 'models', ['Notify', 'Hide'])),
+  op('version.create', 0.3, async ({ db, world }) => {
+    const model = pick(world.models);
+    const r = await db.query(
+      `INSERT INTO "ModelVersion"("modelId",name,status) VALUES ($1,'update',$2) RETURNING id`,
+      [model, pick(['Draft', 'Published'])],
+    );
+    world.versions.set(r.rows[0].id, model);
+    return 1;
+  }),
+  op(
+    'version.status',
+    0.5,
+    sql(
       `UPDATE "ModelVersion" SET status = $2 WHERE id = (SELECT id FROM "ModelVersion" WHERE id = ANY($1) ORDER BY random() LIMIT 1)`,
       (w) => [versions(w), pick(['Published', 'Published', 'Unpublished'])],
     ),
-  },
-  {
-    name: 'download',
-    weight: 8,
-    run: async ({ world, clickhouse }) =>
-      queue(clickhouse, 'modelVersionEvents', () => {
-        const v = pick(versions(world));
-        return {
-          type: 'Download',
-          time: new Date(),
-          userId: pick(world.users),
-          modelId: world.versions.get(v),
-          modelVersionId: v,
-          nsfw: false,
-          earlyAccess: false,
-        };
-      }),
-  },
-  {
-    name: 'generation',
-    weight: 3,
-    run: async ({ world, clickhouse }) =>
-      queue(clickhouse, 'orchestration.jobs', () => ({
-        type: 'TextToImage',
+  ),
+  op('download', 8, async ({ world, clickhouse }) =>
+    queue(clickhouse, 'modelVersionEvents', () => {
+      const v = pick(versions(world));
+      return {
+        type: 'Download',
+        time: new Date(),
         userId: pick(world.users),
-        createdAt: new Date(),
-        cost: 4,
-        resourcesUsed: [...new Set([pick(versions(world)), pick(versions(world))])],
-        status: 'Succeeded',
-      })),
-  },
-  {
-    name: 'compensation',
-    weight: 1,
-    run: async ({ world, clickhouse }) =>
-      queue(clickhouse, 'buzz_resource_compensation', () => {
-        const comp = amount();
-        const now = new Date();
-        return {
-          createdAt: now,
-          date: now.toISOString().slice(0, 10),
-          modelVersionId: pick(versions(world)),
-          accountId: pick(world.users),
-          comp,
-          tip: 0,
-          total: comp,
-        };
-      }),
-  },
+        modelId: world.versions.get(v),
+        modelVersionId: v,
+        nsfw: false,
+        earlyAccess: false,
+      };
+    }),
+  ),
+  op('generation', 3, async ({ world, clickhouse }) =>
+    queue(clickhouse, 'orchestration.jobs', () => ({
+      type: 'TextToImage',
+      userId: pick(world.users),
+      createdAt: new Date(),
+      cost: 4,
+      resourcesUsed: [...new Set([pick(versions(world)), pick(versions(world))])],
+      status: 'Succeeded',
+    })),
+  ),
+  op('compensation', 1, async ({ world, clickhouse }) =>
+    queue(clickhouse, 'buzz_resource_compensation', () => {
+      const comp = amount();
+      const now = new Date();
+      return {
+        createdAt: now,
+        date: now.toISOString().slice(0, 10),
+        modelVersionId: pick(versions(world)),
+        accountId: pick(world.users),
+        comp,
+        tip: 0,
+        total: comp,
+      };
+    }),
+  ),
 ];
 
 function queue(
