@@ -26,7 +26,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { SampleWorld } from '../../../scripts/sample-traffic/sample-world.js';
 import { runSampleTraffic, type SampleTrafficStats } from '../../../scripts/sample-traffic.js';
-import { appDbToken, plugins } from '../src/index.js';
+import { appDbToken, type EntityType, plugins } from '../src/index.js';
 import { readDeadLetters, referencesAny } from './dead-letters.js';
 import {
   computeGroundTruth,
@@ -35,7 +35,6 @@ import {
   metricKey,
   readClickHouseMetrics,
   TRUTH_METRICS,
-  type TruthEntity,
   type TruthScope,
   windowStart,
 } from './ground-truth.js';
@@ -182,7 +181,7 @@ describe('every metric equals its Postgres/ClickHouse ground truth after a scrip
       Object.entries(scope).map(([type, ids]) => [type, ids!.filter((_, i) => i % 2 === 0)]),
     );
     const reader = createMetricReader({ redis, clickhouse });
-    for (const [type, ids] of Object.entries(cached) as [TruthEntity, number[]][]) {
+    for (const [type, ids] of Object.entries(cached) as [EntityType, number[]][]) {
       await reader.getMetrics({
         entityType: type,
         entityIds: ids,
@@ -205,7 +204,7 @@ describe('every metric equals its Postgres/ClickHouse ground truth after a scrip
     for (const tf of TIMEFRAMES) {
       const truth = await computeGroundTruth(db, clickhouse, cached, windowStart(tf, now));
       const hashes: MetricTable = new Map();
-      for (const [type, ids] of Object.entries(cached) as [TruthEntity, number[]][]) {
+      for (const [type, ids] of Object.entries(cached) as [EntityType, number[]][]) {
         for (const id of ids) {
           const hash = await redis.hgetall(`metrics:${type}:${id}`);
           for (const metric of TRUTH_METRICS[type]) {
@@ -239,18 +238,7 @@ describe('every metric equals its Postgres/ClickHouse ground truth after a scrip
     await traffic;
     const started = performance.now();
     const w = sample!;
-    const left = await settle({
-      User: w.users,
-      Model: w.models,
-      ModelVersion: [...w.versions.keys()],
-      Post: w.posts,
-      Image: w.images,
-      Collection: w.collections,
-      Tag: w.tags,
-      Article: w.articles,
-      Bounty: w.bounties,
-      BountyEntry: w.entries,
-    });
+    const left = await settle(truthScope({ ...w, versions: [...w.versions.keys()] }));
     timings.sampleChanges = stats.changes;
     timings.sampleSettled = Math.round(performance.now() - started);
     expect(left).toEqual([]);

@@ -6,56 +6,33 @@
 // after it, the time a metric event carries for that row (also for its updates and deletes).
 import type { ClickHouseClient } from '@clickhouse/client';
 import type pg from 'pg';
-
-export type TruthEntity =
-  | 'User'
-  | 'Model'
-  | 'ModelVersion'
-  | 'Post'
-  | 'Image'
-  | 'Collection'
-  | 'Tag'
-  | 'Article'
-  | 'Bounty'
-  | 'BountyEntry';
+import type { EntityType } from '../src/index.js';
 
 const KINDS =
   "('Like','likeCount'),('Dislike','dislikeCount'),('Laugh','laughCount'),('Cry','cryCount'),('Heart','heartCount')";
 const KIND_METRICS = ['likeCount', 'dislikeCount', 'laughCount', 'cryCount', 'heartCount'];
+/** A model's metrics, also kept per version. */
+const MODEL_METRICS = [
+  'ratingSum',
+  'ratingCount',
+  'thumbsUpCount',
+  'thumbsDownCount',
+  'favoriteCount',
+  'collectedCount',
+  'commentCount',
+  'imageCount',
+  'tippedCount',
+  'tippedAmountCount',
+  'downloadCount',
+  'generationCount',
+  'earnedAmount',
+];
 
 /** Every metric of each entity type that the mapping keeps (deprecated ones are absent). */
-export const TRUTH_METRICS: Readonly<Record<TruthEntity, readonly string[]>> = {
+export const TRUTH_METRICS: Readonly<Record<EntityType, readonly string[]>> = {
   User: ['followingCount', 'followerCount', 'hiddenCount', 'reactionCount', 'uploadCount', 'reviewCount'],
-  Model: [
-    'ratingSum',
-    'ratingCount',
-    'thumbsUpCount',
-    'thumbsDownCount',
-    'favoriteCount',
-    'collectedCount',
-    'commentCount',
-    'imageCount',
-    'tippedCount',
-    'tippedAmountCount',
-    'downloadCount',
-    'generationCount',
-    'earnedAmount',
-  ],
-  ModelVersion: [
-    'ratingSum',
-    'ratingCount',
-    'thumbsUpCount',
-    'thumbsDownCount',
-    'favoriteCount',
-    'collectedCount',
-    'commentCount',
-    'imageCount',
-    'tippedCount',
-    'tippedAmountCount',
-    'downloadCount',
-    'generationCount',
-    'earnedAmount',
-  ],
+  Model: MODEL_METRICS,
+  ModelVersion: MODEL_METRICS,
   Post: [...KIND_METRICS, 'commentCount', 'collectedCount'],
   Image: [
     ...KIND_METRICS,
@@ -101,6 +78,9 @@ const threadComments = (idColumn: string) => `
   SELECT t."${idColumn}" AS "entityId", 'commentCount' AS "metricType", count(*) AS value
   FROM "CommentV2" c JOIN "Thread" t ON t.id = c."threadId"
   WHERE t."${idColumn}" = ANY($1) AND ${COMMENT_VISIBLE} AND ${W('c')} GROUP BY 1`;
+const modelComments = (idColumn: string) => `
+  SELECT c."${idColumn}" AS "entityId", 'commentCount' AS "metricType", count(*) AS value
+  FROM "Comment" c WHERE c."${idColumn}" = ANY($1) AND ${COMMENT_VISIBLE} AND ${W('c')} GROUP BY 1`;
 const tips = (entityType: string) => `
   SELECT b."entityId", m."metricType", sum(m.value) AS value
   FROM "BuzzTip" b CROSS JOIN LATERAL (VALUES ('tippedCount', 1), ('tippedAmountCount', b.amount)) AS m("metricType", value)
@@ -114,7 +94,7 @@ const count = (table: string, idColumn: string, metric: string, where = 'true') 
   FROM "${table}" x WHERE x."${idColumn}" = ANY($1) AND (${where}) AND ${W('x')} GROUP BY 1`;
 
 /** The Postgres-sourced queries per entity type. */
-export const TRUTH_SQL: Readonly<Record<TruthEntity, readonly string[]>> = {
+export const TRUTH_SQL: Readonly<Record<EntityType, readonly string[]>> = {
   User: [
     count('UserEngagement', 'userId', 'followingCount', `x.type = 'Follow'`),
     count('UserEngagement', 'targetUserId', 'followerCount', `x.type = 'Follow'`),
@@ -132,8 +112,7 @@ export const TRUTH_SQL: Readonly<Record<TruthEntity, readonly string[]>> = {
     reviewMetrics('modelId'),
     collectionItems('modelId', true, 'favoriteCount'),
     collectionItems('modelId', false, 'collectedCount'),
-    `SELECT c."modelId" AS "entityId", 'commentCount' AS "metricType", count(*) AS value
-     FROM "Comment" c WHERE c."modelId" = ANY($1) AND ${COMMENT_VISIBLE} AND ${W('c')} GROUP BY 1`,
+    modelComments('modelId'),
     `SELECT v."modelId" AS "entityId", 'imageCount' AS "metricType", count(*) AS value
      FROM "ImageResource" x JOIN "ModelVersion" v ON v.id = x."modelVersionId"
      WHERE v."modelId" = ANY($1) AND ${W('x')} GROUP BY 1`,
@@ -143,8 +122,7 @@ export const TRUTH_SQL: Readonly<Record<TruthEntity, readonly string[]>> = {
     reviewMetrics('modelVersionId'),
     collectionItems('modelVersionId', true, 'favoriteCount'),
     collectionItems('modelVersionId', false, 'collectedCount'),
-    `SELECT c."modelVersionId" AS "entityId", 'commentCount' AS "metricType", count(*) AS value
-     FROM "Comment" c WHERE c."modelVersionId" = ANY($1) AND ${COMMENT_VISIBLE} AND ${W('c')} GROUP BY 1`,
+    modelComments('modelVersionId'),
     count('ImageResource', 'modelVersionId', 'imageCount'),
     tips('ModelVersion'),
   ],
@@ -202,7 +180,7 @@ export const TRUTH_SQL: Readonly<Record<TruthEntity, readonly string[]>> = {
 };
 
 /** Entity ids to compute, per entity type. */
-export type TruthScope = Partial<Record<TruthEntity, readonly number[]>>;
+export type TruthScope = Partial<Record<EntityType, readonly number[]>>;
 
 /** `<entityType>:<entityId>:<metricType>` → value; every metric of every entity in scope is present. */
 export type MetricTable = Map<string, number>;
@@ -228,7 +206,7 @@ export async function computeGroundTruth(
 ): Promise<MetricTable> {
   const out: MetricTable = new Map();
   const sinceText = since ? since.toISOString().replace('T', ' ').replace('Z', '') : '-infinity';
-  for (const [type, ids] of Object.entries(scope) as [TruthEntity, number[]][]) {
+  for (const [type, ids] of Object.entries(scope) as [EntityType, number[]][]) {
     for (const id of ids) for (const m of TRUTH_METRICS[type]) out.set(metricKey(type, id, m), 0);
     for (const sql of TRUTH_SQL[type]) {
       const rows = await db.query<{ entityId: number; metricType: string; value: string }>(sql, [
@@ -305,7 +283,7 @@ export async function readClickHouseMetrics(
   since: Date | null,
 ): Promise<MetricTable> {
   const out: MetricTable = new Map();
-  for (const [type, ids] of Object.entries(scope) as [TruthEntity, number[]][]) {
+  for (const [type, ids] of Object.entries(scope) as [EntityType, number[]][]) {
     if (ids.length === 0) continue;
     const result = await clickhouse.query({
       query: `SELECT entityId, metricType, sum(metricValue) AS total FROM entityMetricEvents FINAL

@@ -574,8 +574,8 @@ export async function changeWorld(
   return changes + 3;
 }
 
-/** Every entity the run created that still exists, by entity type. */
-export function truthScope(w: RunWorld): TruthScope {
+/** Every entity of `w` by entity type: for a run's world, those the run created that still exist. */
+export function truthScope(w: Omit<RunWorld, 'rows' | 'changes' | 'gone'>): TruthScope {
   return {
     User: w.users,
     Model: w.models,
