@@ -1,6 +1,7 @@
 import { fakeEvent, runListener } from '@engagement/event-bus/testing';
 import { describe, expect, it } from 'vitest';
-import { CREATED_AT, net, worldLookups } from '../__fixtures__/app-world.js';
+import { CREATED_AT, net } from '../__fixtures__/app-world.js';
+import { expectCreateAndDelete } from '../__fixtures__/expect-moves.js';
 import { articleCollections } from './article-collections.listener.js';
 import { articleComments } from './article-comments.listener.js';
 import { articleEngagements } from './article-engagements.listener.js';
@@ -19,12 +20,7 @@ describe('article.reactions (likeCount … heartCount)', () => {
     ['Heart', 'heartCount'],
   ])('a %s counts as %s; delete takes it back', async (reaction, metric) => {
     const row = { ...like, reaction };
-    expect(net(await runListener(articleReactions, reactions.created(row)))).toEqual({
-      [`Article:50:${metric}`]: 1,
-    });
-    expect(net(await runListener(articleReactions, reactions.deleted(row)))).toEqual({
-      [`Article:50:${metric}`]: -1,
-    });
+    await expectCreateAndDelete(articleReactions, reactions, row, { [`Article:50:${metric}`]: 1 });
   });
 
   it('a kind change moves the difference', async () => {
@@ -45,13 +41,7 @@ describe('article.comments (commentCount)', () => {
   };
 
   it('counts comments on the article thread; delete takes back', async () => {
-    const { threads } = worldLookups();
-    expect(net(await runListener(articleComments, comments.created(comment), { threads }))).toEqual({
-      'Article:50:commentCount': 1,
-    });
-    expect(net(await runListener(articleComments, comments.deleted(comment), { threads }))).toEqual({
-      'Article:50:commentCount': -1,
-    });
+    await expectCreateAndDelete(articleComments, comments, comment, { 'Article:50:commentCount': 1 });
   });
 });
 
@@ -70,20 +60,9 @@ describe('article.collections (favoriteCount, collectedCount)', () => {
   };
 
   it('a bookmark is a favorite and an ordinary item is collected; deletes take back', async () => {
-    const { collections } = worldLookups();
-    expect(net(await runListener(articleCollections, items.created(item), { collections }))).toEqual({
-      'Article:50:favoriteCount': 1,
-    });
+    await expectCreateAndDelete(articleCollections, items, item, { 'Article:50:favoriteCount': 1 });
     const collected = { ...item, collectionId: 40 };
-    expect(net(await runListener(articleCollections, items.created(collected), { collections }))).toEqual({
-      'Article:50:collectedCount': 1,
-    });
-    expect(net(await runListener(articleCollections, items.deleted(item), { collections }))).toEqual({
-      'Article:50:favoriteCount': -1,
-    });
-    expect(net(await runListener(articleCollections, items.deleted(collected), { collections }))).toEqual({
-      'Article:50:collectedCount': -1,
-    });
+    await expectCreateAndDelete(articleCollections, items, collected, { 'Article:50:collectedCount': 1 });
   });
 });
 
@@ -92,12 +71,7 @@ describe('article.engagements (hideCount)', () => {
   const hide = { userId: 3, articleId: 50, type: 'Hide', createdAt: CREATED_AT };
 
   it('a Hide counts; delete takes back; a Favorite engagement counts nothing here', async () => {
-    expect(net(await runListener(articleEngagements, engagements.created(hide)))).toEqual({
-      'Article:50:hideCount': 1,
-    });
-    expect(net(await runListener(articleEngagements, engagements.deleted(hide)))).toEqual({
-      'Article:50:hideCount': -1,
-    });
+    await expectCreateAndDelete(articleEngagements, engagements, hide, { 'Article:50:hideCount': 1 });
     expect(await runListener(articleEngagements, engagements.created({ ...hide, type: 'Favorite' }))).toEqual(
       [],
     );
@@ -125,13 +99,9 @@ describe('article.tips (tippedCount, tippedAmountCount)', () => {
   };
 
   it('counts a tip and its amount; delete takes back', async () => {
-    expect(net(await runListener(articleTips, tips.created(tip)))).toEqual({
+    await expectCreateAndDelete(articleTips, tips, tip, {
       'Article:50:tippedCount': 1,
       'Article:50:tippedAmountCount': 25,
-    });
-    expect(net(await runListener(articleTips, tips.deleted(tip)))).toEqual({
-      'Article:50:tippedCount': -1,
-      'Article:50:tippedAmountCount': -25,
     });
   });
 });

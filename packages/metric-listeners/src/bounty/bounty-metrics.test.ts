@@ -1,6 +1,7 @@
 import { fakeEvent, runListener } from '@engagement/event-bus/testing';
 import { describe, expect, it } from 'vitest';
-import { CREATED_AT, net, worldLookups } from '../__fixtures__/app-world.js';
+import { CREATED_AT, net } from '../__fixtures__/app-world.js';
+import { expectCreateAndDelete } from '../__fixtures__/expect-moves.js';
 import { bountyBenefactors } from './bounty-benefactors.listener.js';
 import { bountyComments } from './bounty-comments.listener.js';
 import { bountyEngagements } from './bounty-engagements.listener.js';
@@ -13,16 +14,9 @@ describe('bounty.engagements (favoriteCount, trackCount)', () => {
   const favorite = { userId: 3, bountyId: 60, type: 'Favorite', createdAt: CREATED_AT };
 
   it('Favorite and Track count; deletes take back', async () => {
-    expect(net(await runListener(bountyEngagements, engagements.created(favorite)))).toEqual({
-      'Bounty:60:favoriteCount': 1,
-    });
+    await expectCreateAndDelete(bountyEngagements, engagements, favorite, { 'Bounty:60:favoriteCount': 1 });
     const track = { ...favorite, type: 'Track' };
-    expect(net(await runListener(bountyEngagements, engagements.created(track)))).toEqual({
-      'Bounty:60:trackCount': 1,
-    });
-    expect(net(await runListener(bountyEngagements, engagements.deleted(track)))).toEqual({
-      'Bounty:60:trackCount': -1,
-    });
+    await expectCreateAndDelete(bountyEngagements, engagements, track, { 'Bounty:60:trackCount': 1 });
   });
 });
 
@@ -31,12 +25,7 @@ describe('bounty.entries (entryCount)', () => {
   const entry = { id: 80, bountyId: 60, userId: 3, createdAt: CREATED_AT };
 
   it('counts an entry; delete takes it back', async () => {
-    expect(net(await runListener(bountyEntries, entries.created(entry)))).toEqual({
-      'Bounty:60:entryCount': 1,
-    });
-    expect(net(await runListener(bountyEntries, entries.deleted(entry)))).toEqual({
-      'Bounty:60:entryCount': -1,
-    });
+    await expectCreateAndDelete(bountyEntries, entries, entry, { 'Bounty:60:entryCount': 1 });
   });
 });
 
@@ -45,13 +34,9 @@ describe('bounty.benefactors (Bounty benefactorCount, unitAmountCount; BountyEnt
   const backer = { bountyId: 60, userId: 3, unitAmount: 500, awardedToId: null, createdAt: CREATED_AT };
 
   it('a benefactor adds one backer and their amount to the bounty; delete takes back', async () => {
-    expect(net(await runListener(bountyBenefactors, benefactors.created(backer)))).toEqual({
+    await expectCreateAndDelete(bountyBenefactors, benefactors, backer, {
       'Bounty:60:benefactorCount': 1,
       'Bounty:60:unitAmountCount': 500,
-    });
-    expect(net(await runListener(bountyBenefactors, benefactors.deleted(backer)))).toEqual({
-      'Bounty:60:benefactorCount': -1,
-      'Bounty:60:unitAmountCount': -500,
     });
   });
 
@@ -84,13 +69,7 @@ describe('bounty.comments (commentCount)', () => {
   };
 
   it('counts comments on the bounty thread; delete takes back', async () => {
-    const { threads } = worldLookups();
-    expect(net(await runListener(bountyComments, comments.created(comment), { threads }))).toEqual({
-      'Bounty:60:commentCount': 1,
-    });
-    expect(net(await runListener(bountyComments, comments.deleted(comment), { threads }))).toEqual({
-      'Bounty:60:commentCount': -1,
-    });
+    await expectCreateAndDelete(bountyComments, comments, comment, { 'Bounty:60:commentCount': 1 });
   });
 });
 
@@ -106,12 +85,7 @@ describe('bounty.entry-reactions (likeCount … heartCount of the entry)', () =>
     ['Heart', 'heartCount'],
   ])('a %s counts as %s; delete takes it back', async (reaction, metric) => {
     const row = { ...heart, reaction };
-    expect(net(await runListener(bountyEntryReactions, reactions.created(row)))).toEqual({
-      [`BountyEntry:80:${metric}`]: 1,
-    });
-    expect(net(await runListener(bountyEntryReactions, reactions.deleted(row)))).toEqual({
-      [`BountyEntry:80:${metric}`]: -1,
-    });
+    await expectCreateAndDelete(bountyEntryReactions, reactions, row, { [`BountyEntry:80:${metric}`]: 1 });
   });
 
   it('a kind change moves the difference', async () => {
@@ -136,13 +110,9 @@ describe('bounty.entry-tips (tippedCount, tippedAmountCount)', () => {
   };
 
   it('counts a tip and its amount for the entry; delete takes back', async () => {
-    expect(net(await runListener(bountyEntryTips, tips.created(tip)))).toEqual({
+    await expectCreateAndDelete(bountyEntryTips, tips, tip, {
       'BountyEntry:80:tippedCount': 1,
       'BountyEntry:80:tippedAmountCount': 7,
-    });
-    expect(net(await runListener(bountyEntryTips, tips.deleted(tip)))).toEqual({
-      'BountyEntry:80:tippedCount': -1,
-      'BountyEntry:80:tippedAmountCount': -7,
     });
   });
 });

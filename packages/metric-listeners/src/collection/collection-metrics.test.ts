@@ -1,6 +1,7 @@
 import { fakeEvent, runListener } from '@engagement/event-bus/testing';
 import { describe, expect, it } from 'vitest';
 import { CREATED_AT, net } from '../__fixtures__/app-world.js';
+import { expectCreateAndDelete } from '../__fixtures__/expect-moves.js';
 import { collectionContributors } from './collection-contributors.listener.js';
 import { collectionItems } from './collection-items.listener.js';
 
@@ -9,12 +10,7 @@ describe('collection.items (itemCount)', () => {
   const item = { id: 1, collectionId: 41, addedById: null, imageId: 7, modelId: null, createdAt: CREATED_AT };
 
   it('counts every item, bookmarks included; delete takes it back', async () => {
-    expect(net(await runListener(collectionItems, items.created(item)))).toEqual({
-      'Collection:41:itemCount': 1,
-    });
-    expect(net(await runListener(collectionItems, items.deleted(item)))).toEqual({
-      'Collection:41:itemCount': -1,
-    });
+    await expectCreateAndDelete(collectionItems, items, item, { 'Collection:41:itemCount': 1 });
   });
 });
 

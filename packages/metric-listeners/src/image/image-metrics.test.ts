@@ -1,6 +1,7 @@
 import { fakeEvent, runListener } from '@engagement/event-bus/testing';
 import { describe, expect, it } from 'vitest';
 import { CREATED_AT, net, worldLookups } from '../__fixtures__/app-world.js';
+import { expectCreateAndDelete } from '../__fixtures__/expect-moves.js';
 import { imageCollections } from './image-collections.listener.js';
 import { imageComments } from './image-comments.listener.js';
 import { imageTips } from './image-tips.listener.js';
@@ -40,13 +41,7 @@ const tip = {
 
 describe('image.comments (commentCount)', () => {
   it('counts a comment on the image thread on create, takes it back on delete', async () => {
-    const { threads } = worldLookups();
-    expect(net(await runListener(imageComments, comments.created(comment), { threads }))).toEqual({
-      'Image:7:commentCount': 1,
-    });
-    expect(net(await runListener(imageComments, comments.deleted(comment), { threads }))).toEqual({
-      'Image:7:commentCount': -1,
-    });
+    await expectCreateAndDelete(imageComments, comments, comment, { 'Image:7:commentCount': 1 });
   });
 
   it('hiding a comment (update) takes it back; comments on other threads count nothing here', async () => {
@@ -72,13 +67,7 @@ describe('image.comments (commentCount)', () => {
 
 describe('image.collections (collectedCount)', () => {
   it('counts an item in an ordinary collection, and takes it back on delete', async () => {
-    const { collections } = worldLookups();
-    expect(net(await runListener(imageCollections, items.created(item), { collections }))).toEqual({
-      'Image:7:collectedCount': 1,
-    });
-    expect(net(await runListener(imageCollections, items.deleted(item), { collections }))).toEqual({
-      'Image:7:collectedCount': -1,
-    });
+    await expectCreateAndDelete(imageCollections, items, item, { 'Image:7:collectedCount': 1 });
   });
 
   it('counts nothing for a bookmarked image or an item that is not an image', async () => {
@@ -92,13 +81,9 @@ describe('image.collections (collectedCount)', () => {
 
 describe('image.tips (tippedCount, tippedAmountCount)', () => {
   it('adds one tip and its amount on create, subtracts both on delete', async () => {
-    expect(net(await runListener(imageTips, tips.created(tip)))).toEqual({
+    await expectCreateAndDelete(imageTips, tips, tip, {
       'Image:7:tippedCount': 1,
       'Image:7:tippedAmountCount': 50,
-    });
-    expect(net(await runListener(imageTips, tips.deleted(tip)))).toEqual({
-      'Image:7:tippedCount': -1,
-      'Image:7:tippedAmountCount': -50,
     });
   });
 

@@ -1,6 +1,7 @@
 import { fakeEvent, runListener } from '@engagement/event-bus/testing';
 import { describe, expect, it } from 'vitest';
-import { CREATED_AT, net, worldLookups } from '../__fixtures__/app-world.js';
+import { CREATED_AT, net } from '../__fixtures__/app-world.js';
+import { expectCreateAndDelete } from '../__fixtures__/expect-moves.js';
 import { modelCollections } from './model-collections.listener.js';
 import { modelComments } from './model-comments.listener.js';
 import { modelImages } from './model-images.listener.js';
@@ -109,26 +110,15 @@ describe('model.collections (favoriteCount, collectedCount)', () => {
   };
 
   it('an item in an ordinary collection is collected, for the model and its version', async () => {
-    const { collections } = worldLookups();
-    expect(net(await runListener(modelCollections, items.created(item), { collections }))).toEqual({
+    await expectCreateAndDelete(modelCollections, items, item, {
       'Model:20:collectedCount': 1,
       'ModelVersion:30:collectedCount': 1,
-    });
-    expect(net(await runListener(modelCollections, items.deleted(item), { collections }))).toEqual({
-      'Model:20:collectedCount': -1,
-      'ModelVersion:30:collectedCount': -1,
     });
   });
 
   it('an item in a Bookmark collection is a favorite', async () => {
-    const { collections } = worldLookups();
     const bookmark = { ...item, collectionId: 41, modelVersionId: null };
-    expect(net(await runListener(modelCollections, items.created(bookmark), { collections }))).toEqual({
-      'Model:20:favoriteCount': 1,
-    });
-    expect(net(await runListener(modelCollections, items.deleted(bookmark), { collections }))).toEqual({
-      'Model:20:favoriteCount': -1,
-    });
+    await expectCreateAndDelete(modelCollections, items, bookmark, { 'Model:20:favoriteCount': 1 });
   });
 });
 
@@ -137,14 +127,9 @@ describe('model.images (imageCount)', () => {
   const resource = { imageId: 7, modelVersionId: 31, detected: true, createdAt: CREATED_AT };
 
   it('an image made with a version counts for the version and its model; delete takes it back', async () => {
-    const { versions } = worldLookups();
-    expect(net(await runListener(modelImages, resources.created(resource), { versions }))).toEqual({
+    await expectCreateAndDelete(modelImages, resources, resource, {
       'ModelVersion:31:imageCount': 1,
       'Model:20:imageCount': 1,
-    });
-    expect(net(await runListener(modelImages, resources.deleted(resource), { versions }))).toEqual({
-      'ModelVersion:31:imageCount': -1,
-      'Model:20:imageCount': -1,
     });
   });
 });
@@ -162,13 +147,9 @@ describe('model.tips (tippedCount, tippedAmountCount)', () => {
   };
 
   it('a tip on the model counts for the model; delete takes it back', async () => {
-    expect(net(await runListener(modelTips, tips.created(tip)))).toEqual({
+    await expectCreateAndDelete(modelTips, tips, tip, {
       'Model:20:tippedCount': 1,
       'Model:20:tippedAmountCount': 100,
-    });
-    expect(net(await runListener(modelTips, tips.deleted(tip)))).toEqual({
-      'Model:20:tippedCount': -1,
-      'Model:20:tippedAmountCount': -100,
     });
   });
 

@@ -1,6 +1,7 @@
 import { fakeEvent, runListener } from '@engagement/event-bus/testing';
 import { describe, expect, it } from 'vitest';
 import { CREATED_AT, net, worldLookups } from '../__fixtures__/app-world.js';
+import { expectCreateAndDelete } from '../__fixtures__/expect-moves.js';
 import { postCollections } from './post-collections.listener.js';
 import { postComments } from './post-comments.listener.js';
 import { postReactions } from './post-reactions.listener.js';
@@ -16,14 +17,8 @@ describe('post.reactions (likeCount, dislikeCount, laughCount, cryCount, heartCo
     ['Cry', 'cryCount'],
     ['Heart', 'heartCount'],
   ])('a %s on an image of the post counts as %s; delete takes it back', async (reaction, metric) => {
-    const { images } = worldLookups();
     const row = { ...like, reaction };
-    expect(net(await runListener(postReactions, reactions.created(row), { images }))).toEqual({
-      [`Post:70:${metric}`]: 1,
-    });
-    expect(net(await runListener(postReactions, reactions.deleted(row), { images }))).toEqual({
-      [`Post:70:${metric}`]: -1,
-    });
+    await expectCreateAndDelete(postReactions, reactions, row, { [`Post:70:${metric}`]: 1 });
   });
 
   it('a kind change moves the post count too', async () => {
@@ -57,13 +52,8 @@ describe('post.comments (commentCount)', () => {
   };
 
   it('counts comments on the post thread; delete and moderation take them back', async () => {
+    await expectCreateAndDelete(postComments, comments, comment, { 'Post:70:commentCount': 1 });
     const { threads } = worldLookups();
-    expect(net(await runListener(postComments, comments.created(comment), { threads }))).toEqual({
-      'Post:70:commentCount': 1,
-    });
-    expect(net(await runListener(postComments, comments.deleted(comment), { threads }))).toEqual({
-      'Post:70:commentCount': -1,
-    });
     const flagged = comments.updated(comment, { ...comment, tosViolation: true });
     expect(net(await runListener(postComments, flagged, { threads }))).toEqual({
       'Post:70:commentCount': -1,
@@ -93,12 +83,6 @@ describe('post.collections (collectedCount)', () => {
   };
 
   it('counts the post in a (contest) collection; delete takes it back', async () => {
-    const { collections } = worldLookups();
-    expect(net(await runListener(postCollections, items.created(item), { collections }))).toEqual({
-      'Post:70:collectedCount': 1,
-    });
-    expect(net(await runListener(postCollections, items.deleted(item), { collections }))).toEqual({
-      'Post:70:collectedCount': -1,
-    });
+    await expectCreateAndDelete(postCollections, items, item, { 'Post:70:collectedCount': 1 });
   });
 });

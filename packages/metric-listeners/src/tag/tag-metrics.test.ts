@@ -1,6 +1,7 @@
 import { fakeEvent, runListener } from '@engagement/event-bus/testing';
 import { describe, expect, it } from 'vitest';
 import { CREATED_AT, net } from '../__fixtures__/app-world.js';
+import { expectCreateAndDelete } from '../__fixtures__/expect-moves.js';
 import { tagArticles, tagImages, tagModels, tagPosts } from './tag-attachments.listeners.js';
 import { tagEngagements } from './tag-engagements.listener.js';
 
@@ -14,8 +15,7 @@ describe.each([
   const row = { tagId: 11, createdAt: CREATED_AT, ...extra };
 
   it(`counts ${metric} on create, takes it back on delete`, async () => {
-    expect(net(await runListener(listener, rows.created(row)))).toEqual({ [`Tag:11:${metric}`]: 1 });
-    expect(net(await runListener(listener, rows.deleted(row)))).toEqual({ [`Tag:11:${metric}`]: -1 });
+    await expectCreateAndDelete(listener, rows, row, { [`Tag:11:${metric}`]: 1 });
   });
 });
 

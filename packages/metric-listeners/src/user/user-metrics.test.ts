@@ -1,6 +1,7 @@
 import { fakeEvent, runListener } from '@engagement/event-bus/testing';
 import { describe, expect, it } from 'vitest';
 import { CREATED_AT, net, worldLookups } from '../__fixtures__/app-world.js';
+import { expectCreateAndDelete } from '../__fixtures__/expect-moves.js';
 import { userEngagements } from './user-engagements.listener.js';
 import { userReactions } from './user-reactions.listener.js';
 import { userReviews } from './user-reviews.listener.js';
@@ -11,24 +12,15 @@ const follow = { userId: 3, targetUserId: 5, type: 'Follow', createdAt: CREATED_
 
 describe('user.engagements (followingCount, followerCount, hiddenCount)', () => {
   it('a follow counts for both users; its delete takes both back', async () => {
-    expect(net(await runListener(userEngagements, engagements.created(follow)))).toEqual({
+    await expectCreateAndDelete(userEngagements, engagements, follow, {
       'User:3:followingCount': 1,
       'User:5:followerCount': 1,
-    });
-    expect(net(await runListener(userEngagements, engagements.deleted(follow)))).toEqual({
-      'User:3:followingCount': -1,
-      'User:5:followerCount': -1,
     });
   });
 
   it('a hide counts for the hidden user; a block for nobody', async () => {
     const hide = { ...follow, type: 'Hide' };
-    expect(net(await runListener(userEngagements, engagements.created(hide)))).toEqual({
-      'User:5:hiddenCount': 1,
-    });
-    expect(net(await runListener(userEngagements, engagements.deleted(hide)))).toEqual({
-      'User:5:hiddenCount': -1,
-    });
+    await expectCreateAndDelete(userEngagements, engagements, hide, { 'User:5:hiddenCount': 1 });
     expect(await runListener(userEngagements, engagements.created({ ...follow, type: 'Block' }))).toEqual([]);
   });
 
@@ -47,13 +39,7 @@ describe('user.reactions (reactionCount of the image owner)', () => {
   const like = { id: 1, imageId: 9, userId: 3, reaction: 'Like', createdAt: CREATED_AT };
 
   it('counts a reaction for the owner of the image, not the reactor; delete takes it back', async () => {
-    const { images } = worldLookups();
-    expect(net(await runListener(userReactions, reactions.created(like), { images }))).toEqual({
-      'User:4:reactionCount': 1,
-    });
-    expect(net(await runListener(userReactions, reactions.deleted(like), { images }))).toEqual({
-      'User:4:reactionCount': -1,
-    });
+    await expectCreateAndDelete(userReactions, reactions, like, { 'User:4:reactionCount': 1 });
   });
 
   it('a kind change is not its business (c d only)', async () => {
@@ -69,13 +55,7 @@ describe('user.uploads (uploadCount)', () => {
   const version = { id: 30, modelId: 20, name: 'v1', status: 'Published', createdAt: CREATED_AT };
 
   it('a published version counts for the model owner; its delete takes it back', async () => {
-    const { models } = worldLookups();
-    expect(net(await runListener(userUploads, versions.created(version), { models }))).toEqual({
-      'User:2:uploadCount': 1,
-    });
-    expect(net(await runListener(userUploads, versions.deleted(version), { models }))).toEqual({
-      'User:2:uploadCount': -1,
-    });
+    await expectCreateAndDelete(userUploads, versions, version, { 'User:2:uploadCount': 1 });
   });
 
   it('drafts count nothing; publishing (update) adds, unpublishing takes back', async () => {
@@ -107,10 +87,7 @@ describe('user.reviews (reviewCount)', () => {
   };
 
   it('counts a review for its author; delete takes it back', async () => {
-    expect(net(await runListener(userReviews, reviews.created(review)))).toEqual({ 'User:3:reviewCount': 1 });
-    expect(net(await runListener(userReviews, reviews.deleted(review)))).toEqual({
-      'User:3:reviewCount': -1,
-    });
+    await expectCreateAndDelete(userReviews, reviews, review, { 'User:3:reviewCount': 1 });
   });
 
   it('excluding a review (update) takes it back; editing its rating moves nothing', async () => {
