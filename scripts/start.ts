@@ -27,6 +27,13 @@ const env: Record<string, string | undefined> = {
   ...(stack.CLICKHOUSE_URL
     ? { EVENT_HOST_CLICKHOUSE_URL: stack.CLICKHOUSE_URL }
     : { EVENT_HOST_CLICKHOUSE_PATH: stack.CLICKHOUSE_PATH }),
+  // A real Meilisearch, when the stack was given one: the host then runs search-sync against it.
+  ...(stack.MEILISEARCH_URL
+    ? {
+        EVENT_HOST_MEILISEARCH_URL: stack.MEILISEARCH_URL,
+        EVENT_HOST_MEILISEARCH_KEY: process.env.MEILISEARCH_KEY,
+      }
+    : {}),
   EVENT_HOST_BATCH_FLUSH_INTERVAL_MS: '2000',
   EVENT_HOST_HTTP_HOST: '127.0.0.1',
   EVENT_HOST_HTTP_PORT: String(await portOr(9464)),

@@ -56,8 +56,13 @@ export interface EventPipelineOptions {
   redis: Redis;
   /** True with the embedded engine: the host publishes stored rows to the metric topic itself. */
   publishMetricEvents?: boolean;
-  /** Entity type → search index whose documents carry its metrics. */
+  /**
+   * Entity type → name of the search-update queue its metric events feed (search-sync drains one queue per
+   * entity type, named after it). Entity types not listed are not queued.
+   */
   searchIndexes?: Record<string, string>;
+  /** Redis key prefix of the search-update queues (default `search:queue:`, search-sync's default). */
+  searchQueuePrefix?: string;
   /** Namespaces the cache watermarks, e.g. by environment. */
   cacheScope?: string;
   flushIntervalMs?: number;
@@ -116,7 +121,7 @@ export async function createEventPipeline(options: EventPipelineOptions): Promis
   const cache = new MetricCacheSink(options.redis, {
     watermarkKey: `eventbus:cache:watermarks${options.cacheScope ? `:${options.cacheScope}` : ''}`,
   });
-  const searchQueue = new SearchQueue(options.redis);
+  const searchQueue = new SearchQueue(options.redis, options.searchQueuePrefix);
   const observer = options.observer ?? {};
   const deadLetters = new KafkaDeadLetterSink(producer, deadLetterTopic, (reason, record) => {
     stats.deadLetters++;

@@ -36,8 +36,19 @@ export interface HostConfig {
   listenerMaxAttempts: number;
   /** Namespaces the cache watermarks (one per environment sharing a Redis). */
   cacheScope?: string;
-  /** Entity type → search index whose documents carry its metrics. */
-  searchIndexes: Record<string, string>;
+  search: {
+    /** Cron expression (node-cron) of search-sync's regular flush. */
+    schedule: string;
+    /** Queued ids (all entity types) that trigger an early flush; 0 disables it. */
+    threshold: number;
+    /** Redis key prefix of the queues (`<prefix>queue:<name>`) and of the flush lock. */
+    keyPrefix: string;
+    /**
+     * Entity type → queue its metric events feed. Used when search-sync runs elsewhere; with
+     * `meilisearch.url` set the host's own search-sync names the queues (one per entity type it indexes).
+     */
+    queues: Record<string, string>;
+  };
   http: { host: string; port: number };
   shutdown: { deadlineMs: number };
   readiness: { stallAfterMs: number };

@@ -143,6 +143,16 @@ describe('loadConfig', () => {
       'EVENT_HOST_KAFKA_TOPICS (kafka.topics in a config file): expected a comma-separated list of topic names or /regex/',
     ],
     [
+      'a bad search schedule',
+      { EVENT_HOST_SEARCH_SCHEDULE: 'every five minutes' },
+      'EVENT_HOST_SEARCH_SCHEDULE (search.schedule in a config file): expected a cron expression such as "*/5 * * * *", got "every five minutes"',
+    ],
+    [
+      'Meilisearch without the app database its feeds read',
+      { EVENT_HOST_MEILISEARCH_URL: 'http://search:7700' },
+      'EVENT_HOST_POSTGRES_URL (postgres.url): required when EVENT_HOST_MEILISEARCH_URL is set',
+    ],
+    [
       'a misspelt variable',
       { EVENT_HOST_KAFKA_BROKER: 'x:1' },
       'EVENT_HOST_KAFKA_BROKER: not a setting of the event host (did you mean EVENT_HOST_KAFKA_BROKERS?)',

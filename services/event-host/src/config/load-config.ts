@@ -86,6 +86,11 @@ function crossChecks(c: HostConfig, purpose: ConfigPurpose): string[] {
       `${ch.map((s) => s.env).join(' or ')}: required, expected a server URL or an embedded directory`,
     );
   }
+  if (c.meilisearch.url && !c.postgres.url && purpose === 'start') {
+    out.push(
+      'EVENT_HOST_POSTGRES_URL (postgres.url): required when EVENT_HOST_MEILISEARCH_URL is set, expected the app database whose rows feed the search indexes',
+    );
+  }
   if (c.batch.maxBufferedRows !== undefined && c.batch.maxBufferedRows < c.batch.flushRows) {
     out.push(
       `EVENT_HOST_BATCH_MAX_BUFFERED_ROWS (batch.maxBufferedRows): expected at least batch.flushRows (${c.batch.flushRows}), got ${c.batch.maxBufferedRows}`,

@@ -1,5 +1,6 @@
 // Parsers for setting values. Environment variables arrive as strings; a config file may hold typed JSON.
 // Each parser returns the value or throws a SettingValueError whose message is what was expected.
+import cron from 'node-cron';
 
 /** Thrown by a parser; the loader adds the setting's names to the message. */
 export class SettingValueError extends Error {}
@@ -21,6 +22,13 @@ export function text(expected = 'a non-empty string', pattern?: RegExp): Parser<
     return raw.trim();
   };
 }
+
+/** A cron expression in node-cron's syntax (five fields, or six with seconds). */
+export const cronExpression: Parser<string> = (raw) => {
+  if (typeof raw !== 'string' || !cron.validate(raw.trim()))
+    fail('a cron expression such as "*/5 * * * *"', raw);
+  return raw.trim();
+};
 
 /** An integer within bounds; env strings must be plain digits. */
 export function int(min: number, max = Number.MAX_SAFE_INTEGER): Parser<number> {

@@ -3,6 +3,7 @@ import type { ConfigPurpose } from './host-config.js';
 import {
   bool,
   broker,
+  cronExpression,
   int,
   jsonObject,
   list,
@@ -104,9 +105,21 @@ export const SETTINGS: readonly Setting[] = [
     default: 3,
   }),
   s('cacheScope', text('a word', /^[\w.-]+$/), 'namespace of the cache watermarks'),
-  s('searchIndexes', jsonObject('a JSON object {entityType: index}'), 'search index per entity type', {
-    default: { Image: 'images', Post: 'posts', Model: 'models' },
+  s('search.schedule', cronExpression, 'when search-sync flushes queued updates to Meilisearch', {
+    default: '*/5 * * * *',
   }),
+  s('search.threshold', int(0), 'queued ids that make search-sync flush early (0 = never)', {
+    default: 10_000,
+  }),
+  s('search.keyPrefix', text(), 'Redis key prefix of the search-update queues and flush lock', {
+    default: 'search:',
+  }),
+  s(
+    'search.queues',
+    jsonObject('a JSON object {entityType: queue}'),
+    'search-update queue per entity type, for a search-sync running elsewhere (unset meilisearch.url)',
+    { default: { Image: 'Image', Post: 'Post', Model: 'Model' } },
+  ),
   s('http.host', text(), 'address of the health, metrics and status endpoints', { default: '0.0.0.0' }),
   s('http.port', int(0, 65_535), 'port of the health, metrics and status endpoints (0 = any free)', {
     default: 9464,

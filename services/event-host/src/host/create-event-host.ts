@@ -4,8 +4,10 @@ import { createEventPipeline, type EventPipeline } from '@engagement/event-bus/k
 import { checkDrift } from '@engagement/event-bus/reader';
 import type { HostProvision } from '@engagement/event-bus/runtime';
 import { openClickHouse } from '@engagement/event-bus/sinks/clickhouse';
+import { createSearchSync, type SearchSyncService } from '@engagement/search-sync';
 import { Redis } from 'ioredis';
 import { type Admin, Kafka, logLevel } from 'kafkajs';
+import pg from 'pg';
 import type { Logger } from 'pino';
 import type { HostConfig } from '../config/host-config.js';
 import { HostError } from '../errors.js';
@@ -21,6 +23,9 @@ import { type HostStatus, statusOf } from './host-status.js';
 import { type PoolProvisionSettings, poolProvisionsModule } from './pool-provisions.js';
 import { checkReadiness, type Readiness } from './readiness.js';
 import { sourceTopicsOf } from './source-topics.js';
+
+/** The package of search-sync's feed listeners, loaded whenever the host runs search-sync. */
+const SEARCH_SYNC_PACKAGE = '@engagement/search-sync';
 
 export interface EventHostOptions {
   config: HostConfig;
@@ -44,6 +49,8 @@ export interface EventHost {
   /** Base URL of the HTTP endpoints once started, e.g. `http://127.0.0.1:9464`. */
   readonly url: string | undefined;
   readonly pipeline: EventPipeline;
+  /** search-sync, run by the host when `meilisearch.url` is set. */
+  readonly search: SearchSyncService | undefined;
   start(): Promise<void>;
   /** Stops fetching, finishes in-flight work, flushes, commits, leaves the group, then closes connections. */
   stop(): Promise<void>;
@@ -67,11 +74,16 @@ export async function createEventHost(options: EventHostOptions): Promise<EventH
     ...own.provisions.filter((p) => !extra.some((e) => e.token.id === p.token.id)),
     ...extra,
   ];
+  // With Meilisearch, search-sync's feed listeners run too: they queue the feed documents to refresh.
+  const pluginPackages =
+    config.meilisearch.url && !config.plugins.packages.includes(SEARCH_SYNC_PACKAGE)
+      ? [...config.plugins.packages, SEARCH_SYNC_PACKAGE]
+      : config.plugins.packages;
   let packages: readonly LoadedPluginPackage[];
   try {
     packages =
       options.plugins ??
-      (await loadPlugins(config.plugins.packages, {
+      (await loadPlugins(pluginPackages, {
         settings: config.plugins.settings,
         hostTokens: provisions.map((p) => p.token),
         providedBySetting: PROVIDED_BY_SETTING,
@@ -112,6 +124,24 @@ export async function createEventHost(options: EventHostOptions): Promise<EventH
         : { path: config.clickhouse.path! },
     ));
 
+  // Feed documents are read from the app database (load-config requires postgres.url with Meilisearch).
+  const searchDb =
+    config.meilisearch.url && config.postgres.url
+      ? new pg.Pool({ connectionString: config.postgres.url, max: 2 })
+      : undefined;
+  const search = config.meilisearch.url
+    ? createSearchSync({
+        redis,
+        clickhouse,
+        postgres: searchDb,
+        meilisearch: { host: config.meilisearch.url, apiKey: config.meilisearch.key },
+        schedule: config.search.schedule,
+        threshold: config.search.threshold,
+        keyPrefix: config.search.keyPrefix,
+        logger,
+      })
+    : undefined;
+
   let metrics: HostMetrics;
   const pipeline = await createEventPipeline({
     brokers: config.kafka.brokers,
@@ -125,9 +155,15 @@ export async function createEventHost(options: EventHostOptions): Promise<EventH
     },
     // Pool threads load the same packages by name and build their own provisions from these settings.
     workerThreads: config.workers,
-    pluginModules: config.plugins.packages,
+    pluginModules: pluginPackages,
     provisionsModule: poolProvisionsModule,
-    provisionsData: { plugins: config.plugins, postgres: config.postgres } satisfies PoolProvisionSettings,
+    provisionsData: {
+      plugins: config.plugins,
+      postgres: config.postgres,
+      redis: config.redis,
+      meilisearch: config.meilisearch,
+      search: config.search,
+    } satisfies PoolProvisionSettings,
     sourceTopics: topics.subscribe,
     createTopics: topics.create,
     metricTopic: config.kafka.metricTopic,
@@ -135,7 +171,8 @@ export async function createEventHost(options: EventHostOptions): Promise<EventH
     topicPartitions: config.kafka.topicPartitions,
     clickhouse,
     redis,
-    searchIndexes: config.searchIndexes,
+    searchIndexes: search?.queueNames ?? config.search.queues,
+    searchQueuePrefix: `${config.search.keyPrefix}queue:`,
     cacheScope: config.cacheScope,
     flushIntervalMs: config.batch.flushIntervalMs,
     flushRows: config.batch.flushRows,
@@ -177,6 +214,7 @@ export async function createEventHost(options: EventHostOptions): Promise<EventH
     consumer: () => pipeline.consumerState,
     sinksHealthy,
     ready: () => lastReady,
+    search: search && (() => search.stats()),
   });
 
   const readiness = async (): Promise<Readiness> => {
@@ -222,6 +260,7 @@ export async function createEventHost(options: EventHostOptions): Promise<EventH
     plugins: packages,
     metrics,
     pipeline,
+    search,
     get url() {
       return url;
     },
@@ -247,6 +286,7 @@ export async function createEventHost(options: EventHostOptions): Promise<EventH
         );
         await pipeline.start();
         await admin.connect();
+        await search?.start();
       } catch (error) {
         state = 'failed';
         await http.close();
@@ -316,6 +356,8 @@ export async function createEventHost(options: EventHostOptions): Promise<EventH
         try {
           if (wasRunning) await pipeline.close();
         } finally {
+          await search?.stop().catch((err) => logger.warn({ err }, 'search.stop.failed'));
+          await searchDb?.end().catch(() => undefined);
           await admin.disconnect().catch(() => undefined);
           await redis.quit().catch(() => redis.disconnect());
           healthRedis.disconnect();

@@ -1,6 +1,8 @@
 import { type AppDb, createAppDb } from '@engagement/app-db';
 import { createToken, type Token } from '@engagement/event-bus';
 import type { HostProvision } from '@engagement/event-bus/runtime';
+import { feedQueueToken, SearchUpdateQueues } from '@engagement/search-sync';
+import { Redis } from 'ioredis';
 import type { HostConfig } from '../config/host-config.js';
 import { settingsProvisions } from '../plugins/settings-provisions.js';
 
@@ -14,6 +16,7 @@ export const appDbToken: Token<AppDb> = createToken<AppDb>('app.db');
 /** Token id → the setting that makes the host provide it, for boot errors about missing dependencies. */
 export const PROVIDED_BY_SETTING: Readonly<Record<string, string>> = {
   'app.db': 'EVENT_HOST_POSTGRES_URL',
+  [feedQueueToken.id]: 'EVENT_HOST_MEILISEARCH_URL',
 };
 
 /** What the host supplies to plugins, and how to release it. */
@@ -22,18 +25,34 @@ export interface HostProvisions {
   close(): Promise<void>;
 }
 
-/** Plugin settings (`<plugin-id>.settings`) and, with `postgres.url`, the app database client. */
-export function hostProvisions(config: Pick<HostConfig, 'plugins' | 'postgres'>): HostProvisions {
+/** The settings that decide what the host provides to plugins. */
+export type ProvisionSettings = Pick<HostConfig, 'plugins' | 'postgres' | 'redis' | 'meilisearch' | 'search'>;
+
+/**
+ * Plugin settings (`<plugin-id>.settings`); with `postgres.url`, the app database client; with
+ * `meilisearch.url`, search-sync's feed queue (in Redis), which its feed listeners fill. A `dryRun` gets a
+ * feed queue that drops what it is given.
+ */
+export function hostProvisions(config: ProvisionSettings, { dryRun = false } = {}): HostProvisions {
   const provisions = settingsProvisions(config.plugins.settings);
   let db: AppDb | undefined;
+  let redis: Redis | undefined;
   if (config.postgres.url) {
     // Connects lazily, on the first lookup that misses its cache.
     db = createAppDb({ url: config.postgres.url });
     provisions.push({ token: appDbToken, value: db });
   }
+  if (dryRun) {
+    // Nothing is written on a dry run: feed ids that listeners queue are dropped.
+    provisions.push({ token: feedQueueToken, value: { queueFeed: async () => {} } });
+  } else if (config.meilisearch.url && config.redis.url) {
+    redis = new Redis(config.redis.url, { lazyConnect: true });
+    provisions.push({ token: feedQueueToken, value: new SearchUpdateQueues(redis, config.search.keyPrefix) });
+  }
   return {
     provisions,
     close: async () => {
+      redis?.disconnect();
       await db?.$disconnect();
     },
   };

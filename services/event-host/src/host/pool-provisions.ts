@@ -1,11 +1,10 @@
 // Provisions for worker-pool threads. Each thread imports this module by URL and builds its own clients
 // (a database client cannot cross threads), from the settings the host passes as plain data.
 import type { HostProvision } from '@engagement/event-bus/runtime';
-import type { HostConfig } from '../config/host-config.js';
-import { hostProvisions } from './host-provisions.js';
+import { hostProvisions, type ProvisionSettings } from './host-provisions.js';
 
 /** The settings a thread needs to build the host's provisions. */
-export type PoolProvisionSettings = Pick<HostConfig, 'plugins' | 'postgres'>;
+export type PoolProvisionSettings = ProvisionSettings;
 
 /** Builds, in the calling thread, what the host provides to plugins. */
 export function provisions(settings: PoolProvisionSettings): HostProvision[] {

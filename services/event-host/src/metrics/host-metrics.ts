@@ -1,4 +1,5 @@
 import type { PipelineObserver, PipelineStats } from '@engagement/event-bus/kafka';
+import type { SearchSyncStats } from '@engagement/search-sync';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { PartitionLag } from './partition-lag.js';
 
@@ -13,6 +14,8 @@ export interface MetricsSource {
   consumer(): { joined: boolean; paused: boolean };
   sinksHealthy(): { clickhouse: boolean; redis: boolean };
   ready(): boolean;
+  /** search-sync's figures, when the host runs it. */
+  search?(): Promise<SearchSyncStats>;
 }
 
 const PREFIX = 'eventhost_';
@@ -147,6 +150,7 @@ export class HostMetrics {
         this.gauge('sink_up').set({ sink: 'redis' }, +h.redis);
       },
     });
+    if (source.search) this.searchMetrics(source.search);
     this.driftEntities = new Gauge({
       name: `${PREFIX}metric_drift_entities`,
       help: 'Cached metric hashes in the last drift check: kind=sampled, or kind=drifted (differ from ClickHouse)',
@@ -157,6 +161,49 @@ export class HostMetrics {
       name: `${PREFIX}metric_drift_ratio`,
       help: 'Drifted / sampled cached hashes in the last drift check',
       registers,
+    });
+  }
+
+  /** search-sync: queue sizes, flushes and failures, and when a flush last succeeded. */
+  private searchMetrics(read: () => Promise<SearchSyncStats>): void {
+    const registers = [this.registry];
+    new Gauge({
+      name: `${PREFIX}search_queued_ids`,
+      help: 'Entity ids waiting for the next search-sync flush, per queue (metrics or feed) and entity type',
+      labelNames: ['queue', 'entity_type'],
+      registers,
+      collect: async () => {
+        const g = this.gauge('search_queued_ids');
+        const { queued } = await read();
+        g.reset();
+        for (const [queue, sizes] of Object.entries(queued))
+          for (const [type, n] of Object.entries(sizes)) g.set({ queue, entity_type: type }, n);
+        // Each indexed entity type has a series, at 0 when its queue is empty.
+        for (const type of ['Image', 'Post', 'Model'])
+          if (queued.metrics[type] === undefined) g.set({ queue: 'metrics', entity_type: type }, 0);
+      },
+    });
+    const total = (name: string, help: string, value: (s: SearchSyncStats) => number) =>
+      new Counter({
+        name: PREFIX + name,
+        help,
+        registers,
+        collect: async () => this.advance(this.counter(name), name, value(await read())),
+      });
+    total('search_flushes_total', 'search-sync flushes that completed', (s) => s.flushes);
+    total(
+      'search_flush_failures_total',
+      'search-sync flushes that failed (ids stay queued)',
+      (s) => s.failures,
+    );
+    new Gauge({
+      name: `${PREFIX}search_last_success_timestamp_seconds`,
+      help: 'When a search-sync flush last succeeded (0: not since start)',
+      registers,
+      collect: async () => {
+        const at = (await read()).lastSuccessAt;
+        this.gauge('search_last_success_timestamp_seconds').set(at ? at.getTime() / 1000 : 0);
+      },
     });
   }
 

@@ -24,7 +24,7 @@ export async function replayCommand(ctx: CliContext): Promise<number> {
   if (files.length !== 1)
     throw new HostError('EH_USAGE', 'replay needs exactly one FILE (JSONL of Kafka records)');
   const config = loadConfig({ env: ctx.env, file: ctx.configFile, purpose: 'replay' });
-  const host = hostProvisions(config);
+  const host = hostProvisions(config, { dryRun: true });
   let result: ReplayResult;
   try {
     const packages = await loadPlugins(config.plugins.packages, {
