@@ -94,6 +94,24 @@ describe('BatchLookup', () => {
     expect(lookup.stats.waits).toBe(1);
   });
 
+  it('waits once for an id it gave up on, until givenUpForMs passed or the id is remembered', async () => {
+    const { lookup } = tracked(5, { rememberWaitMs: 20, givenUpForMs: 200 });
+    expect(await lookup.whenRemembered(42)).toBeUndefined();
+    const started = Date.now();
+    expect(await lookup.whenRemembered(42)).toBeUndefined();
+    expect(Date.now() - started).toBeLessThan(15);
+    expect(lookup.stats.waits).toBe(1);
+    // Remembered after all: answered, and a later miss of it waits again.
+    lookup.remember(42, { owner: 7 });
+    expect(await lookup.whenRemembered(42)).toEqual({ owner: 7 });
+    await new Promise((r) => setTimeout(r, 200));
+    expect(await lookup.whenRemembered(43)).toBeUndefined();
+    expect(await lookup.whenRemembered(43)).toBeUndefined();
+    await new Promise((r) => setTimeout(r, 210));
+    expect(await lookup.whenRemembered(43)).toBeUndefined();
+    expect(lookup.stats.waits).toBe(3);
+  });
+
   it('gives up waiting after rememberWaitMs', async () => {
     const { lookup } = tracked(5, { rememberWaitMs: 20 });
     const started = Date.now();

@@ -12,6 +12,12 @@ export interface BatchLookupOptions<V> {
   maxBatch?: number;
   /** How long `whenRemembered` waits for a missing parent's own change. Default 5 000 ms. */
   rememberWaitMs?: number;
+  /**
+   * After a wait for an id ran out, further waits for it within this long return at once (unless its change
+   * is remembered meanwhile), so a backlog of orphans of one parent costs one wait, not one per change.
+   * Default 60 000 ms.
+   */
+  givenUpForMs?: number;
 }
 
 interface PendingLoad<V> {
@@ -31,6 +37,8 @@ export class BatchLookup<V> implements Lookup<V> {
   private readonly inflight = new Map<number, PendingLoad<V>>();
   private next: PendingLoad<V> | null = null;
   private readonly waiters = new Map<number, Set<() => void>>();
+  /** Id → when a wait for it last ran out (insertion order = age, bounded like the cache). */
+  private readonly givenUp = new Map<number, number>();
   private readonly capacity: number;
   private readonly maxBatch: number;
   readonly stats: LookupStats = { queries: 0, idsRequested: 0, hits: 0, misses: 0, waits: 0 };
@@ -77,6 +85,7 @@ export class BatchLookup<V> implements Lookup<V> {
   /** Stores related ids seen in a change of the parent row itself (created, updated or deleted). */
   remember(id: number, value: V): void {
     this.touch(id, value);
+    this.givenUp.delete(id);
     const waiting = this.waiters.get(id);
     if (waiting) {
       this.waiters.delete(id);
@@ -88,6 +97,11 @@ export class BatchLookup<V> implements Lookup<V> {
     const cached = this.cache.get(id);
     const ms = this.options.rememberWaitMs ?? 5_000;
     if (cached !== undefined || ms <= 0) return Promise.resolve(cached);
+    const gaveUpAt = this.givenUp.get(id);
+    if (gaveUpAt !== undefined) {
+      if (Date.now() - gaveUpAt < (this.options.givenUpForMs ?? 60_000)) return Promise.resolve(undefined);
+      this.givenUp.delete(id);
+    }
     this.stats.waits++;
     return new Promise((resolve) => {
       const waiting = this.waiters.get(id) ?? new Set();
@@ -99,6 +113,10 @@ export class BatchLookup<V> implements Lookup<V> {
       const timer = setTimeout(() => {
         waiting.delete(wake);
         if (waiting.size === 0) this.waiters.delete(id);
+        this.givenUp.delete(id);
+        this.givenUp.set(id, Date.now());
+        if (this.givenUp.size > this.capacity)
+          this.givenUp.delete(this.givenUp.keys().next().value as number);
         resolve(undefined);
       }, ms);
       waiting.add(wake);
