@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { BatchLookup } from './batch-lookup.js';
+import { BatchLookup, type BatchLookupOptions } from './batch-lookup.js';
 
 /** A lookup over `n` rows whose loader records every query it is sent. */
-function tracked(n = 100, options: { capacity?: number; maxBatch?: number; rememberWaitMs?: number } = {}) {
+function tracked(n = 100, options: Partial<BatchLookupOptions<{ owner: number }>> = {}) {
   const queries: number[][] = [];
   let failNext = false;
   const lookup = new BatchLookup<{ owner: number }>({
