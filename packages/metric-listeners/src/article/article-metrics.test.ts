@@ -2,6 +2,7 @@ import { fakeEvent, runListener } from '@engagement/event-bus/testing';
 import { describe, expect, it } from 'vitest';
 import { CREATED_AT, net } from '../__fixtures__/app-world.js';
 import { expectCreateAndDelete } from '../__fixtures__/expect-moves.js';
+import { collectionItemRow, commentRow, tipRow } from '../__fixtures__/source-rows.js';
 import { articleCollections } from './article-collections.listener.js';
 import { articleComments } from './article-comments.listener.js';
 import { articleEngagements } from './article-engagements.listener.js';
@@ -31,14 +32,7 @@ describe('article.reactions (likeCount … heartCount)', () => {
 
 describe('article.comments (commentCount)', () => {
   const comments = fakeEvent.postgres('CommentV2');
-  const comment = {
-    id: 1,
-    threadId: 102,
-    userId: 3,
-    hidden: false,
-    tosViolation: false,
-    createdAt: CREATED_AT,
-  };
+  const comment = commentRow(102);
 
   it('counts comments on the article thread; delete takes back', async () => {
     await expectCreateAndDelete(articleComments, comments, comment, { 'Article:50:commentCount': 1 });
@@ -47,17 +41,7 @@ describe('article.comments (commentCount)', () => {
 
 describe('article.collections (favoriteCount, collectedCount)', () => {
   const items = fakeEvent.postgres('CollectionItem');
-  const item = {
-    id: 1,
-    collectionId: 41,
-    addedById: 3,
-    modelId: null,
-    modelVersionId: null,
-    imageId: null,
-    postId: null,
-    articleId: 50,
-    createdAt: CREATED_AT,
-  };
+  const item = collectionItemRow(41, { articleId: 50 });
 
   it('a bookmark is a favorite and an ordinary item is collected; deletes take back', async () => {
     await expectCreateAndDelete(articleCollections, items, item, { 'Article:50:favoriteCount': 1 });
@@ -88,15 +72,7 @@ describe('article.engagements (hideCount)', () => {
 
 describe('article.tips (tippedCount, tippedAmountCount)', () => {
   const tips = fakeEvent.postgres('BuzzTip');
-  const tip = {
-    id: 1,
-    entityType: 'Article',
-    entityId: 50,
-    fromUserId: 3,
-    toUserId: 2,
-    amount: 25,
-    createdAt: CREATED_AT,
-  };
+  const tip = tipRow('Article', 50, 25);
 
   it('counts a tip and its amount; delete takes back', async () => {
     await expectCreateAndDelete(articleTips, tips, tip, {

@@ -2,6 +2,7 @@ import { fakeEvent, runListener } from '@engagement/event-bus/testing';
 import { describe, expect, it } from 'vitest';
 import { CREATED_AT, net } from '../__fixtures__/app-world.js';
 import { expectCreateAndDelete } from '../__fixtures__/expect-moves.js';
+import { commentRow, tipRow } from '../__fixtures__/source-rows.js';
 import { bountyBenefactors } from './bounty-benefactors.listener.js';
 import { bountyComments } from './bounty-comments.listener.js';
 import { bountyEngagements } from './bounty-engagements.listener.js';
@@ -59,14 +60,7 @@ describe('bounty.benefactors (Bounty benefactorCount, unitAmountCount; BountyEnt
 
 describe('bounty.comments (commentCount)', () => {
   const comments = fakeEvent.postgres('CommentV2');
-  const comment = {
-    id: 1,
-    threadId: 103,
-    userId: 3,
-    hidden: false,
-    tosViolation: false,
-    createdAt: CREATED_AT,
-  };
+  const comment = commentRow(103);
 
   it('counts comments on the bounty thread; delete takes back', async () => {
     await expectCreateAndDelete(bountyComments, comments, comment, { 'Bounty:60:commentCount': 1 });
@@ -99,15 +93,7 @@ describe('bounty.entry-reactions (likeCount … heartCount of the entry)', () =>
 
 describe('bounty.entry-tips (tippedCount, tippedAmountCount)', () => {
   const tips = fakeEvent.postgres('BuzzTip');
-  const tip = {
-    id: 1,
-    entityType: 'BountyEntry',
-    entityId: 80,
-    fromUserId: 3,
-    toUserId: 2,
-    amount: 7,
-    createdAt: CREATED_AT,
-  };
+  const tip = tipRow('BountyEntry', 80, 7);
 
   it('counts a tip and its amount for the entry; delete takes back', async () => {
     await expectCreateAndDelete(bountyEntryTips, tips, tip, {

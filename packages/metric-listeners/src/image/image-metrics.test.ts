@@ -1,7 +1,8 @@
 import { fakeEvent, runListener } from '@engagement/event-bus/testing';
 import { describe, expect, it } from 'vitest';
-import { CREATED_AT, net, worldLookups } from '../__fixtures__/app-world.js';
+import { net, worldLookups } from '../__fixtures__/app-world.js';
 import { expectCreateAndDelete } from '../__fixtures__/expect-moves.js';
+import { collectionItemRow, commentRow, tipRow } from '../__fixtures__/source-rows.js';
 import { imageCollections } from './image-collections.listener.js';
 import { imageComments } from './image-comments.listener.js';
 import { imageTips } from './image-tips.listener.js';
@@ -10,34 +11,9 @@ const comments = fakeEvent.postgres('CommentV2');
 const items = fakeEvent.postgres('CollectionItem');
 const tips = fakeEvent.postgres('BuzzTip');
 
-const comment = {
-  id: 1,
-  threadId: 100,
-  userId: 3,
-  hidden: false,
-  tosViolation: false,
-  createdAt: CREATED_AT,
-};
-const item = {
-  id: 1,
-  collectionId: 40,
-  addedById: 3,
-  modelId: null,
-  modelVersionId: null,
-  imageId: 7,
-  postId: null,
-  articleId: null,
-  createdAt: CREATED_AT,
-};
-const tip = {
-  id: 1,
-  entityType: 'Image',
-  entityId: 7,
-  fromUserId: 3,
-  toUserId: 1,
-  amount: 50,
-  createdAt: CREATED_AT,
-};
+const comment = commentRow(100);
+const item = collectionItemRow(40, { imageId: 7 });
+const tip = tipRow('Image', 7, 50);
 
 describe('image.comments (commentCount)', () => {
   it('counts a comment on the image thread on create, takes it back on delete', async () => {

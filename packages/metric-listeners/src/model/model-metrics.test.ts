@@ -2,6 +2,7 @@ import { fakeEvent, runListener } from '@engagement/event-bus/testing';
 import { describe, expect, it } from 'vitest';
 import { CREATED_AT, net } from '../__fixtures__/app-world.js';
 import { expectCreateAndDelete } from '../__fixtures__/expect-moves.js';
+import { collectionItemRow, reviewRow, tipRow } from '../__fixtures__/source-rows.js';
 import { modelCollections } from './model-collections.listener.js';
 import { modelComments } from './model-comments.listener.js';
 import { modelImages } from './model-images.listener.js';
@@ -10,17 +11,7 @@ import { modelTips } from './model-tips.listener.js';
 
 describe('model.reviews (rating as ratingSum/ratingCount, thumbsUpCount, thumbsDownCount)', () => {
   const reviews = fakeEvent.postgres('ResourceReview');
-  const review = {
-    id: 1,
-    modelId: 20,
-    modelVersionId: 30,
-    userId: 3,
-    rating: 4,
-    recommended: true,
-    exclude: false,
-    tosViolation: false,
-    createdAt: CREATED_AT,
-  };
+  const review = reviewRow(4);
   const both = (metrics: Record<string, number>) => {
     const out: Record<string, number> = {};
     for (const [metric, value] of Object.entries(metrics)) {
@@ -97,17 +88,7 @@ describe('model.comments (commentCount)', () => {
 
 describe('model.collections (favoriteCount, collectedCount)', () => {
   const items = fakeEvent.postgres('CollectionItem');
-  const item = {
-    id: 1,
-    collectionId: 40,
-    addedById: 3,
-    modelId: 20,
-    modelVersionId: 30,
-    imageId: null,
-    postId: null,
-    articleId: null,
-    createdAt: CREATED_AT,
-  };
+  const item = collectionItemRow(40, { modelId: 20, modelVersionId: 30 });
 
   it('an item in an ordinary collection is collected, for the model and its version', async () => {
     await expectCreateAndDelete(modelCollections, items, item, {
@@ -136,15 +117,7 @@ describe('model.images (imageCount)', () => {
 
 describe('model.tips (tippedCount, tippedAmountCount)', () => {
   const tips = fakeEvent.postgres('BuzzTip');
-  const tip = {
-    id: 1,
-    entityType: 'Model',
-    entityId: 20,
-    fromUserId: 3,
-    toUserId: 2,
-    amount: 100,
-    createdAt: CREATED_AT,
-  };
+  const tip = tipRow('Model', 20, 100);
 
   it('a tip on the model counts for the model; delete takes it back', async () => {
     await expectCreateAndDelete(modelTips, tips, tip, {

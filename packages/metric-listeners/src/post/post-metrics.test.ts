@@ -2,6 +2,7 @@ import { fakeEvent, runListener } from '@engagement/event-bus/testing';
 import { describe, expect, it } from 'vitest';
 import { CREATED_AT, net, worldLookups } from '../__fixtures__/app-world.js';
 import { expectCreateAndDelete } from '../__fixtures__/expect-moves.js';
+import { collectionItemRow, commentRow } from '../__fixtures__/source-rows.js';
 import { postCollections } from './post-collections.listener.js';
 import { postComments } from './post-comments.listener.js';
 import { postReactions } from './post-reactions.listener.js';
@@ -42,14 +43,7 @@ describe('post.reactions (likeCount, dislikeCount, laughCount, cryCount, heartCo
 
 describe('post.comments (commentCount)', () => {
   const comments = fakeEvent.postgres('CommentV2');
-  const comment = {
-    id: 1,
-    threadId: 101,
-    userId: 3,
-    hidden: false,
-    tosViolation: false,
-    createdAt: CREATED_AT,
-  };
+  const comment = commentRow(101);
 
   it('counts comments on the post thread; delete and moderation take them back', async () => {
     await expectCreateAndDelete(postComments, comments, comment, { 'Post:70:commentCount': 1 });
@@ -70,17 +64,7 @@ describe('post.comments (commentCount)', () => {
 
 describe('post.collections (collectedCount)', () => {
   const items = fakeEvent.postgres('CollectionItem');
-  const item = {
-    id: 1,
-    collectionId: 42,
-    addedById: 3,
-    modelId: null,
-    modelVersionId: null,
-    imageId: null,
-    postId: 70,
-    articleId: null,
-    createdAt: CREATED_AT,
-  };
+  const item = collectionItemRow(42, { postId: 70 });
 
   it('counts the post in a (contest) collection; delete takes it back', async () => {
     await expectCreateAndDelete(postCollections, items, item, { 'Post:70:collectedCount': 1 });

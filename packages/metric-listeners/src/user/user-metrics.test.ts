@@ -2,6 +2,7 @@ import { fakeEvent, runListener } from '@engagement/event-bus/testing';
 import { describe, expect, it } from 'vitest';
 import { CREATED_AT, net, worldLookups } from '../__fixtures__/app-world.js';
 import { expectCreateAndDelete } from '../__fixtures__/expect-moves.js';
+import { reviewRow } from '../__fixtures__/source-rows.js';
 import { userEngagements } from './user-engagements.listener.js';
 import { userReactions } from './user-reactions.listener.js';
 import { userReviews } from './user-reviews.listener.js';
@@ -74,17 +75,7 @@ describe('user.uploads (uploadCount)', () => {
 
 describe('user.reviews (reviewCount)', () => {
   const reviews = fakeEvent.postgres('ResourceReview');
-  const review = {
-    id: 1,
-    modelId: 20,
-    modelVersionId: 30,
-    userId: 3,
-    rating: 5,
-    recommended: true,
-    exclude: false,
-    tosViolation: false,
-    createdAt: CREATED_AT,
-  };
+  const review = reviewRow(5);
 
   it('counts a review for its author; delete takes it back', async () => {
     await expectCreateAndDelete(userReviews, reviews, review, { 'User:3:reviewCount': 1 });
