@@ -49,3 +49,12 @@ export const reviewRow = (rating: number) => ({
   tosViolation: false,
   createdAt: CREATED_AT,
 });
+
+/** Each reaction kind and the metric it counts as. */
+export const REACTION_METRICS = [
+  ['Like', 'likeCount'],
+  ['Dislike', 'dislikeCount'],
+  ['Laugh', 'laughCount'],
+  ['Cry', 'cryCount'],
+  ['Heart', 'heartCount'],
+] as const;

@@ -2,7 +2,7 @@ import { fakeEvent, runListener } from '@engagement/event-bus/testing';
 import { describe, expect, it } from 'vitest';
 import { CREATED_AT, net } from '../__fixtures__/app-world.js';
 import { expectCreateAndDelete } from '../__fixtures__/expect-moves.js';
-import { collectionItemRow, commentRow, tipRow } from '../__fixtures__/source-rows.js';
+import { collectionItemRow, commentRow, REACTION_METRICS, tipRow } from '../__fixtures__/source-rows.js';
 import { articleCollections } from './article-collections.listener.js';
 import { articleComments } from './article-comments.listener.js';
 import { articleEngagements } from './article-engagements.listener.js';
@@ -13,13 +13,7 @@ describe('article.reactions (likeCount … heartCount)', () => {
   const reactions = fakeEvent.postgres('ArticleReaction');
   const like = { id: 1, articleId: 50, userId: 3, reaction: 'Like', createdAt: CREATED_AT };
 
-  it.each([
-    ['Like', 'likeCount'],
-    ['Dislike', 'dislikeCount'],
-    ['Laugh', 'laughCount'],
-    ['Cry', 'cryCount'],
-    ['Heart', 'heartCount'],
-  ])('a %s counts as %s; delete takes it back', async (reaction, metric) => {
+  it.each(REACTION_METRICS)('a %s counts as %s; delete takes it back', async (reaction, metric) => {
     const row = { ...like, reaction };
     await expectCreateAndDelete(articleReactions, reactions, row, { [`Article:50:${metric}`]: 1 });
   });

@@ -2,7 +2,7 @@ import { fakeEvent, runListener } from '@engagement/event-bus/testing';
 import { describe, expect, it } from 'vitest';
 import { CREATED_AT, net } from '../__fixtures__/app-world.js';
 import { expectCreateAndDelete } from '../__fixtures__/expect-moves.js';
-import { commentRow, tipRow } from '../__fixtures__/source-rows.js';
+import { commentRow, REACTION_METRICS, tipRow } from '../__fixtures__/source-rows.js';
 import { bountyBenefactors } from './bounty-benefactors.listener.js';
 import { bountyComments } from './bounty-comments.listener.js';
 import { bountyEngagements } from './bounty-engagements.listener.js';
@@ -71,13 +71,7 @@ describe('bounty.entry-reactions (likeCount … heartCount of the entry)', () =>
   const reactions = fakeEvent.postgres('BountyEntryReaction');
   const heart = { id: 1, bountyEntryId: 80, userId: 3, reaction: 'Heart', createdAt: CREATED_AT };
 
-  it.each([
-    ['Like', 'likeCount'],
-    ['Dislike', 'dislikeCount'],
-    ['Laugh', 'laughCount'],
-    ['Cry', 'cryCount'],
-    ['Heart', 'heartCount'],
-  ])('a %s counts as %s; delete takes it back', async (reaction, metric) => {
+  it.each(REACTION_METRICS)('a %s counts as %s; delete takes it back', async (reaction, metric) => {
     const row = { ...heart, reaction };
     await expectCreateAndDelete(bountyEntryReactions, reactions, row, { [`BountyEntry:80:${metric}`]: 1 });
   });

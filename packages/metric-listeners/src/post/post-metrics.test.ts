@@ -2,7 +2,7 @@ import { fakeEvent, runListener } from '@engagement/event-bus/testing';
 import { describe, expect, it } from 'vitest';
 import { CREATED_AT, net, worldLookups } from '../__fixtures__/app-world.js';
 import { expectCreateAndDelete } from '../__fixtures__/expect-moves.js';
-import { collectionItemRow, commentRow } from '../__fixtures__/source-rows.js';
+import { collectionItemRow, commentRow, REACTION_METRICS } from '../__fixtures__/source-rows.js';
 import { postCollections } from './post-collections.listener.js';
 import { postComments } from './post-comments.listener.js';
 import { postReactions } from './post-reactions.listener.js';
@@ -11,16 +11,13 @@ const reactions = fakeEvent.postgres('ImageReaction');
 const like = { id: 1, imageId: 7, userId: 3, reaction: 'Like', createdAt: CREATED_AT };
 
 describe('post.reactions (likeCount, dislikeCount, laughCount, cryCount, heartCount)', () => {
-  it.each([
-    ['Like', 'likeCount'],
-    ['Dislike', 'dislikeCount'],
-    ['Laugh', 'laughCount'],
-    ['Cry', 'cryCount'],
-    ['Heart', 'heartCount'],
-  ])('a %s on an image of the post counts as %s; delete takes it back', async (reaction, metric) => {
-    const row = { ...like, reaction };
-    await expectCreateAndDelete(postReactions, reactions, row, { [`Post:70:${metric}`]: 1 });
-  });
+  it.each(REACTION_METRICS)(
+    'a %s on an image of the post counts as %s; delete takes it back',
+    async (reaction, metric) => {
+      const row = { ...like, reaction };
+      await expectCreateAndDelete(postReactions, reactions, row, { [`Post:70:${metric}`]: 1 });
+    },
+  );
 
   it('a kind change moves the post count too', async () => {
     const { images } = worldLookups();
