@@ -9,7 +9,7 @@ import { encodeMetricMessages } from '../metrics/metric-message.js';
 import { ApplyStage } from '../runtime/apply-stage.js';
 import { IngestStage } from '../runtime/ingest-stage.js';
 import { type HostProvision, PluginContainer } from '../runtime/plugin-container.js';
-import { LocalProcessor, type RecordProcessor } from '../runtime/record-processor.js';
+import { addListenerRuns, LocalProcessor, type RecordProcessor } from '../runtime/record-processor.js';
 import { validatePlugins } from '../runtime/validate-plugins.js';
 import { WorkerPoolProcessor } from '../runtime/worker-pool.js';
 import { MetricEventStore } from '../sinks/clickhouse/metric-event-store.js';
@@ -135,14 +135,7 @@ export async function createEventPipeline(options: EventPipelineOptions): Promis
     processor,
     onProcessed(records, batch) {
       stats.consumed += records;
-      for (const [id, run] of Object.entries(batch.listenerRuns)) {
-        stats.perListener[id] ??= { ok: 0, retried: 0, failed: 0, seconds: 0 };
-        const s = stats.perListener[id];
-        s.ok += run.ok;
-        s.retried += run.retried;
-        s.failed += run.failed;
-        s.seconds += run.seconds;
-      }
+      addListenerRuns(stats.perListener, batch.listenerRuns);
     },
     deadLetters,
     store: async (rows) => {

@@ -28,6 +28,23 @@ export type ListenerRunTotals = Record<
   { ok: number; retried: number; failed: number; seconds: number }
 >;
 
+/** The totals of one listener, created at zero on first use. */
+export function listenerRunsOf(totals: ListenerRunTotals, listenerId: string): ListenerRunTotals[string] {
+  totals[listenerId] ??= { ok: 0, retried: 0, failed: 0, seconds: 0 };
+  return totals[listenerId];
+}
+
+/** Adds the runs of `more` to `totals`. */
+export function addListenerRuns(totals: ListenerRunTotals, more: ListenerRunTotals): void {
+  for (const [id, run] of Object.entries(more)) {
+    const t = listenerRunsOf(totals, id);
+    t.ok += run.ok;
+    t.retried += run.retried;
+    t.failed += run.failed;
+    t.seconds += run.seconds;
+  }
+}
+
 /** The outcome of each record of a batch, in order, and the listener runs it took. */
 export interface BatchOutcome {
   outcomes: RecordOutcome[];
@@ -68,8 +85,7 @@ export class LocalProcessor implements RecordProcessor {
       retryBaseMs: options.retryBaseMs,
       retryMaxMs: options.retryMaxMs,
       onListenerRun: (id, outcome, seconds) => {
-        this.runs[id] ??= { ok: 0, retried: 0, failed: 0, seconds: 0 };
-        const r = this.runs[id];
+        const r = listenerRunsOf(this.runs, id);
         if (outcome === 'ok') r.ok++;
         else if (outcome === 'retry') r.retried++;
         else r.failed++;
