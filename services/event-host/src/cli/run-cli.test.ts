@@ -1,24 +1,7 @@
-import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { runCli } from './run-cli.js';
+import { runCliCaptured } from '../../test/run-cli-captured.js';
 
-function capture(): Writable & { text: string } {
-  const w = new Writable({
-    write(chunk, _enc, done) {
-      w.text += String(chunk);
-      done();
-    },
-  }) as Writable & { text: string };
-  w.text = '';
-  return w;
-}
-
-async function run(argv: string[], env: Record<string, string> = {}) {
-  const stdout = capture();
-  const stderr = capture();
-  const code = await runCli(argv, { env, stdout, stderr });
-  return { code, stdout: stdout.text, stderr: stderr.text };
-}
+const run = (argv: string[], env: Record<string, string> = {}) => runCliCaptured(argv, env);
 
 const valid = {
   EVENT_HOST_KAFKA_BROKERS: '127.0.0.1:1',

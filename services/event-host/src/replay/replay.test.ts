@@ -1,39 +1,19 @@
 import { readFileSync } from 'node:fs';
-import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { runCli } from '../cli/run-cli.js';
+import { runCliCaptured } from '../../test/run-cli-captured.js';
 
 const fixture = (name: string) => fileURLToPath(new URL(`./__fixtures__/${name}`, import.meta.url));
 
-function capture(): Writable & { text: string } {
-  const w = new Writable({
-    write(chunk, _enc, done) {
-      w.text += String(chunk);
-      done();
-    },
-  }) as Writable & { text: string };
-  w.text = '';
-  return w;
-}
-
-async function replay(file: string, extraEnv: Record<string, string> = {}) {
-  const stdout = capture();
-  const stderr = capture();
-  const code = await runCli(['replay', '--dry-run', file], {
-    env: {
-      EVENT_HOST_PLUGINS: '@engagement/metric-listeners',
-      // The sample carries the parent rows its listeners look up (the Image change), so no query is sent;
-      // if one were, this closed port would make it fail and the output would differ.
-      EVENT_HOST_POSTGRES_URL: 'postgres://127.0.0.1:1/none',
-      EVENT_HOST_LISTENER_MAX_ATTEMPTS: '2',
-      ...extraEnv,
-    },
-    stdout,
-    stderr,
+const replay = (file: string, extraEnv: Record<string, string> = {}) =>
+  runCliCaptured(['replay', '--dry-run', file], {
+    EVENT_HOST_PLUGINS: '@engagement/metric-listeners',
+    // The sample carries the parent rows its listeners look up (the Image change), so no query is sent;
+    // if one were, this closed port would make it fail and the output would differ.
+    EVENT_HOST_POSTGRES_URL: 'postgres://127.0.0.1:1/none',
+    EVENT_HOST_LISTENER_MAX_ATTEMPTS: '2',
+    ...extraEnv,
   });
-  return { code, stdout: stdout.text, stderr: stderr.text };
-}
 
 describe('event-host replay --dry-run', () => {
   it('prints the metric events of the committed sample file, exactly', async () => {
@@ -74,10 +54,9 @@ describe('event-host replay --dry-run', () => {
   });
 
   it('refuses to run without --dry-run, and names a bad input line', async () => {
-    const stderr = capture();
-    const code = await runCli(['replay', fixture('sample.jsonl')], { env: {}, stdout: capture(), stderr });
+    const { code, stderr } = await runCliCaptured(['replay', fixture('sample.jsonl')], {});
     expect(code).toBe(2);
-    expect(stderr.text).toContain('needs --dry-run');
+    expect(stderr).toContain('needs --dry-run');
     const bad = await replay(fixture('bad-line.jsonl'));
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/bad-line\.jsonl:2: "topic" must be a non-empty string/);

@@ -1,0 +1,22 @@
+// Runs the CLI in-process with its output captured, for the CLI's own tests.
+import { Writable } from 'node:stream';
+import { runCli } from '../src/cli/run-cli.js';
+
+function capture(): Writable & { text: string } {
+  const w = new Writable({
+    write(chunk, _enc, done) {
+      w.text += String(chunk);
+      done();
+    },
+  }) as Writable & { text: string };
+  w.text = '';
+  return w;
+}
+
+/** Runs `event-host <argv>` with `env` as its whole environment; returns its exit code and what it wrote. */
+export async function runCliCaptured(argv: string[], env: Record<string, string>) {
+  const stdout = capture();
+  const stderr = capture();
+  const code = await runCli(argv, { env, stdout, stderr });
+  return { code, stdout: stdout.text, stderr: stderr.text };
+}
