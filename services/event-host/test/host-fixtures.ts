@@ -1,6 +1,6 @@
-// Shared set-up for the event-host integration tests: host settings on the shared local stack with
-// run-unique topics, group and cache scope; real Image rows for the lookups; synthetic Debezium reaction
-// changes with their expected totals; a private redis-server; a Prometheus text parser.
+// Shared set-up for the event-host integration tests: connections to the shared local stack; host settings
+// on it with run-unique topics, group and cache scope; real Image rows for the lookups; synthetic Debezium
+// reaction changes with their expected totals; a private redis-server; a Prometheus text parser.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
@@ -8,9 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { fakeEvent } from '@engagement/event-bus/testing';
-import type { Redis } from 'ioredis';
-import type { Producer } from 'kafkajs';
-import type pg from 'pg';
+import { Redis } from 'ioredis';
+import { Kafka, logLevel, type Producer } from 'kafkajs';
+import pg from 'pg';
 import { inject } from 'vitest';
 
 /** A name unique to this test process. */
@@ -41,6 +41,32 @@ export function hostEnv(name: string, overrides: Record<string, string> = {}): R
     EVENT_HOST_LOG_LEVEL: 'warn',
     ...overrides,
   };
+}
+
+/** Connections to the shared stack: Postgres, Redis, and Kafka with a connected producer. */
+export interface StackClients {
+  db: pg.Client;
+  redis: Redis;
+  kafka: Kafka;
+  producer: Producer;
+  /** Disconnects the producer, Redis and Postgres. */
+  close(): Promise<void>;
+}
+
+export async function connectStack(): Promise<StackClients> {
+  const stack = inject('stackEnv');
+  const db = new pg.Client({ connectionString: stack.POSTGRES_URL });
+  await db.connect();
+  const redis = new Redis(stack.REDIS_URL!);
+  const kafka = new Kafka({ brokers: stack.KAFKA_BROKERS!.split(','), logLevel: logLevel.NOTHING });
+  const producer = kafka.producer();
+  await producer.connect();
+  const close = async () => {
+    await producer.disconnect();
+    redis.disconnect();
+    await db.end();
+  };
+  return { db, redis, kafka, producer, close };
 }
 
 /** The source topic of a host env. */

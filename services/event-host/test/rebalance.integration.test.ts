@@ -4,48 +4,39 @@
 // as hosts in production share one ClickHouse server; each has its own Kafka consumer and group membership.
 import type { ClickHouseClient } from '@clickhouse/client';
 import { openClickHouse } from '@engagement/event-bus/sinks/clickhouse';
-import { Redis } from 'ioredis';
-import { Kafka, logLevel, type Producer } from 'kafkajs';
-import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config/load-config.js';
 import { createEventHost, type EventHost } from '../src/host/create-event-host.js';
 import {
   clickhouseImageTotals,
+  connectStack,
   createImages,
   hostEnv,
   prefillCache,
   produce,
   reactionPlan,
+  type StackClients,
   sourceTopicOf,
   waitFor,
 } from './host-fixtures.js';
 
-let db: pg.Client;
-let redis: Redis;
+let stack: StackClients;
 let clickhouse: ClickHouseClient;
-let producer: Producer;
 const hosts: EventHost[] = [];
 
 beforeAll(async () => {
-  const stack = inject('stackEnv');
-  db = new pg.Client({ connectionString: stack.POSTGRES_URL });
-  await db.connect();
-  redis = new Redis(stack.REDIS_URL!);
-  producer = new Kafka({ brokers: stack.KAFKA_BROKERS!.split(','), logLevel: logLevel.NOTHING }).producer();
-  await producer.connect();
+  stack = await connectStack();
 });
 
 afterAll(async () => {
   for (const h of hosts) await h.stop().catch(() => undefined);
-  await producer?.disconnect();
-  redis?.disconnect();
-  await db?.end();
+  await stack?.close();
   await clickhouse?.close();
 });
 
 describe('two hosts in one consumer group', () => {
   it('loses and double-counts nothing when a member joins and another leaves during traffic', async () => {
+    const { db, redis, producer } = stack;
     const env = hostEnv('scale', {
       EVENT_HOST_KAFKA_TOPIC_PARTITIONS: '4',
       EVENT_HOST_BATCH_FLUSH_INTERVAL_MS: '300',

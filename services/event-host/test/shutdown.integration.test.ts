@@ -3,18 +3,18 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { openClickHouse } from '@engagement/event-bus/sinks/clickhouse';
-import { Redis } from 'ioredis';
-import { type Admin, Kafka, logLevel, type Producer } from 'kafkajs';
-import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { Admin } from 'kafkajs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   clickhouseImageTotals,
+  connectStack,
   createImages,
   freePort,
   hostEnv,
   prefillCache,
   produce,
   reactionPlan,
+  type StackClients,
   sourceTopicOf,
   waitFor,
 } from './host-fixtures.js';
@@ -50,30 +50,20 @@ function startHost(env: Record<string, string>): Run {
   return run;
 }
 
-let db: pg.Client;
-let redis: Redis;
-let producer: Producer;
+let stack: StackClients;
 let admin: Admin;
 const runs: Run[] = [];
 
 beforeAll(async () => {
-  const stack = inject('stackEnv');
-  db = new pg.Client({ connectionString: stack.POSTGRES_URL });
-  await db.connect();
-  redis = new Redis(stack.REDIS_URL!);
-  const kafka = new Kafka({ brokers: stack.KAFKA_BROKERS!.split(','), logLevel: logLevel.NOTHING });
-  producer = kafka.producer();
-  await producer.connect();
-  admin = kafka.admin();
+  stack = await connectStack();
+  admin = stack.kafka.admin();
   await admin.connect();
 });
 
 afterAll(async () => {
   for (const r of runs) r.proc.kill('SIGKILL');
-  await producer?.disconnect();
   await admin?.disconnect();
-  redis?.disconnect();
-  await db?.end();
+  await stack?.close();
 });
 
 /** Sum of the group's committed offsets and of the partition ends, for one topic. */
@@ -86,6 +76,7 @@ async function positions(groupId: string, topic: string): Promise<{ committed: n
 
 describe('graceful shutdown', () => {
   it('SIGTERM during traffic flushes and commits; after a restart the totals are exact', async () => {
+    const { db, redis, producer } = stack;
     const port = await freePort();
     const env = hostEnv('term', {
       EVENT_HOST_HTTP_PORT: String(port),
