@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { EntityMetricEvent } from '../src/metrics/entity-metric-event.js';
 import { checkDrift, createMetricReader } from '../src/reader/index.js';
 import { ensureMetricEventTable, MetricEventStore, readMetricTotals } from '../src/sinks/clickhouse/index.js';
 import { MetricCacheSink } from '../src/sinks/redis/metric-cache-sink.js';
 import { connectStack, type StackConnections } from './integration-env.js';
+import { metricEvent } from './metric-events.js';
 
 // The drift check on the real Redis and a private chDB: cached hashes filled by the reader and kept current
 // by the sink; some events stored in ClickHouse but not applied yet (in flight), which is not drift.
@@ -15,22 +15,16 @@ let sink: MetricCacheSink;
 let entityType: string;
 let watermarkKey: string;
 let origin: string;
-let seq = 0;
 
-const like = (entityId: number, metricValue = 1, daysAgo = 0): EntityMetricEvent => {
-  seq++;
-  return {
-    eventId: `${origin}/${seq}`,
+const like = (entityId: number, metricValue = 1, daysAgo = 0) =>
+  metricEvent({
     entityType,
     entityId,
-    userId: 0,
     metricType: 'likeCount',
     metricValue,
     createdAt: new Date(Date.now() - daysAgo * 86_400_000 - 1000),
     origin,
-    originSeq: seq,
-  };
-};
+  });
 
 beforeAll(async () => {
   stack = await connectStack();

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { EntityMetricEvent } from '../src/metrics/entity-metric-event.js';
 import { createMetricReader, type ReadStats } from '../src/reader/index.js';
 import { ensureMetricEventTable, MetricEventStore, readMetricTotals } from '../src/sinks/clickhouse/index.js';
 import { MetricCacheSink } from '../src/sinks/redis/metric-cache-sink.js';
 import { connectStack, type StackConnections } from './integration-env.js';
+import { metricEvent } from './metric-events.js';
 
 // Reader, cache sink and fills on the real Redis and a private chDB. Events are written to ClickHouse and
 // applied to Redis by the test itself, so each interleaving with a fill is placed exactly where intended.
@@ -12,7 +12,6 @@ const DAY = 86_400_000;
 let stack: StackConnections;
 let store: MetricEventStore;
 let entityType: string;
-let seq = 0;
 
 beforeAll(async () => {
   stack = await connectStack();
@@ -24,20 +23,8 @@ afterAll(async () => {
   await stack?.close();
 });
 
-function event(entityId: number, metricType: string, metricValue: number, createdAt: Date, origin: string) {
-  seq++;
-  return {
-    eventId: `${origin}/${seq}`,
-    entityType,
-    entityId,
-    userId: 0,
-    metricType,
-    metricValue,
-    createdAt,
-    origin,
-    originSeq: seq,
-  } satisfies EntityMetricEvent;
-}
+const event = (entityId: number, metricType: string, metricValue: number, createdAt: Date, origin: string) =>
+  metricEvent({ entityType, entityId, metricType, metricValue, createdAt, origin });
 
 async function truth(ids: number[], metricTypes: string[], now: Date) {
   const rows = await readMetricTotals(stack.clickhouse, {
