@@ -1,0 +1,148 @@
+// Shared setup for the benches in this folder: the stack's Kafka and Redis, a private chDB directory per
+// process, unique topic and group names per run, and the pipeline wired the way bench/throughput.ts wires
+// it (sample plugin, Debezium ImageReaction topic). Not a bench itself.
+
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ClickHouseClient } from '@clickhouse/client';
+import type { Redis } from 'ioredis';
+import { type Admin, Kafka, logLevel } from 'kafkajs';
+import { readStackEnv } from '../../../infra/stack/env.js';
+import { createEventPipeline, type EventPipeline } from '../src/kafka/create-pipeline.js';
+import { ensureTopics } from '../src/kafka/topics.js';
+import { openClickHouse } from '../src/sinks/clickhouse/client.js';
+import { samplePlugin } from '../test/sample-plugin.js';
+import { groupLag } from '../test/synthetic-reactions.js';
+
+export const PARTITIONS = 3;
+
+export interface BenchContext {
+  env: Record<string, string>;
+  brokers: string[];
+  kafka: Kafka;
+  admin: Admin;
+  /** Unique per process: every topic, group and cache scope of the run carries it. */
+  run: string;
+}
+
+export async function openBench(): Promise<BenchContext> {
+  const env = readStackEnv();
+  const brokers = env.KAFKA_BROKERS!.split(',');
+  const kafka = new Kafka({ brokers, logLevel: logLevel.NOTHING });
+  const admin = kafka.admin();
+  await admin.connect();
+  const run = `${Date.now().toString(36)}${Math.floor(Math.random() * 1296).toString(36)}`;
+  return { env, brokers, kafka, admin, run };
+}
+
+/** One chDB engine per process: each bench process opens its own fresh directory. */
+export function openPrivateClickHouse(name: string): Promise<ClickHouseClient> {
+  return openClickHouse({ path: mkdtempSync(join(tmpdir(), `eb-${name}-`)) });
+}
+
+/**
+ * Creates a source topic. `logAppendTime` makes the broker stamp every record with the time it appended it
+ * (instead of the producer's clock), and the produce response then carries that time.
+ */
+export async function createSourceTopic(
+  ctx: BenchContext,
+  topic: string,
+  options: { logAppendTime?: boolean } = {},
+): Promise<void> {
+  if (options.logAppendTime) {
+    await ctx.admin.createTopics({
+      topics: [
+        {
+          topic,
+          numPartitions: PARTITIONS,
+          configEntries: [{ name: 'message.timestamp.type', value: 'LogAppendTime' }],
+        },
+      ],
+    });
+  }
+  // Creates it if the branch above did not, and waits until every partition has a leader either way.
+  await ensureTopics(ctx.admin, [topic], { numPartitions: PARTITIONS });
+}
+
+export interface BenchPipeline {
+  pipeline: EventPipeline;
+  groupId: string;
+  metricTopic: string;
+  deadLetterTopic: string;
+}
+
+/** The pipeline of bench/throughput.ts (in-process listeners) on one source topic. */
+export async function startPipeline(
+  ctx: BenchContext,
+  options: {
+    topic: string;
+    name: string;
+    clickhouse: ClickHouseClient;
+    redis: Redis;
+    flushIntervalMs: number;
+    flushRows?: number;
+  },
+): Promise<BenchPipeline> {
+  const { topic, name } = options;
+  const groupId = `bench-${name}-${ctx.run}`;
+  const metricTopic = `bench.metrics-${name}-${ctx.run}`;
+  const deadLetterTopic = `bench.dlq-${name}-${ctx.run}`;
+  const pipeline = await createEventPipeline({
+    brokers: ctx.brokers,
+    groupId,
+    plugins: [samplePlugin],
+    decode: {
+      debezium: { topicPrefix: 'app' },
+      overrides: { [topic]: { kind: 'debezium', schema: 'public', table: 'ImageReaction' } },
+    },
+    sourceTopics: [topic],
+    metricTopic,
+    deadLetterTopic,
+    clickhouse: options.clickhouse,
+    redis: options.redis,
+    cacheScope: `${name}-${ctx.run}`,
+    flushRows: options.flushRows ?? 20_000,
+    flushIntervalMs: options.flushIntervalMs,
+  });
+  await pipeline.start();
+  return { pipeline, groupId, metricTopic, deadLetterTopic };
+}
+
+/**
+ * Waits until the pipeline consumed `changes` source records and its group committed everything on the
+ * source and metric topics (so every metric event reached Redis). Resolves with performance.now() then.
+ */
+export async function untilCaughtUp(
+  ctx: BenchContext,
+  bp: BenchPipeline,
+  topic: string,
+  changes: number,
+  pollMs = 100,
+): Promise<number> {
+  for (;;) {
+    if (bp.pipeline.stats.consumed >= changes) {
+      const lag = await groupLag(ctx.admin, bp.groupId, [topic, bp.metricTopic]);
+      if (lag.caughtUp) return performance.now();
+    }
+    await sleep(pollMs);
+  }
+}
+
+export async function deleteTopics(ctx: BenchContext, topics: string[]): Promise<void> {
+  await ctx.admin.deleteTopics({ topics }).catch(() => undefined);
+}
+
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** Value of `--name <value>` on the command line, or undefined. */
+export function flag(name: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? process.argv[i + 1] : undefined;
+}
+
+/** The first positional argument as a count, or `fallback`. */
+export function countArg(fallback: number): number {
+  const first = process.argv[2];
+  return first && !first.startsWith('--') ? Number(first) : fallback;
+}

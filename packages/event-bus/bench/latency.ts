@@ -1,0 +1,203 @@
+// Latency from Kafka append to Redis increment at half the maximum rate (design target: p99 <= 100 ms).
+// Run with the stack up:
+//   npx tsx --conditions=source packages/event-bus/bench/latency.ts [--max-rate N] [--seconds 40]
+//     [--flush 1000,200,50] [--warmup 5] [--probe 50000]
+// Without --max-rate, a throughput run first measures the pipeline's maximum rate as bench/throughput.ts
+// does (--probe creates, flushIntervalMs 1000, flushRows 20000). Then, for each flush interval, a fresh
+// pipeline (flushRows 20000, the given flushIntervalMs) consumes a fresh topic while this process produces
+// ImageReaction changes at a steady half rate for --seconds. Image hashes are cached in Redis beforehand, so
+// the increments are real HINCRBYs. Prints p50, p90, p99 and max latency, and the rate achieved.
+//
+// How a change's latency is measured:
+// - Start: the source topic uses message.timestamp.type=LogAppendTime, so the broker stamps each record with
+//   the time it appended it and returns that time in the produce response (per partition and request, with
+//   the request's base offset), which gives the append time of every offset without a second consumer. The
+//   broker runs on this machine, so its clock is this process's clock (millisecond resolution).
+// - End: the Redis client is wrapped (as test/crash-child.ts does) so every successful call of the cache
+//   sink's apply script is seen when its reply arrives. The script advances, atomically with the increments,
+//   a watermark per origin (source topic:partition) to the highest originSeq it applied, and passes the
+//   watermarks in its ARGV. originSeq = source offset * 1000 + index of the event within its change, and the
+//   sample listener emits exactly 3 events per change, so once an origin's watermark reaches
+//   offset * 1000 + 2 every metric event of that change is in Redis. That moment minus the append time is
+//   the change's latency. Changes appended during the first --warmup seconds are left out.
+import { Redis } from 'ioredis';
+import type { RecordMetadata } from 'kafkajs';
+import { prefillRedis, produceAll, syntheticReactions } from '../test/synthetic-reactions.js';
+import {
+  type BenchContext,
+  createSourceTopic,
+  deleteTopics,
+  flag,
+  openBench,
+  openPrivateClickHouse,
+  PARTITIONS,
+  startPipeline,
+  untilCaughtUp,
+} from './bench-kit.js';
+
+const EVENTS_PER_CHANGE = 3;
+const seconds = Number(flag('seconds') ?? 40);
+const warmupSeconds = Number(flag('warmup') ?? 5);
+const flushIntervals = (flag('flush') ?? '1000,200,50').split(',').map(Number);
+const probeCreates = Number(flag('probe') ?? 50_000);
+
+const ctx = await openBench();
+const redisClient = new Redis(ctx.env.REDIS_URL!);
+const clickhouse = await openPrivateClickHouse('latency');
+
+/** Called after each successful apply-script call with the watermarks it set (origin → originSeq). */
+let onApplied: (at: number, watermarks: Map<string, number>) => void = () => undefined;
+const redis = new Proxy(redisClient, {
+  get(target, prop) {
+    const value = Reflect.get(target, prop, target);
+    if (typeof value !== 'function') return value;
+    if (prop !== 'eventBusApplyEvents') return value.bind(target);
+    return async (numKeys: number, keysAndArgs: (string | number)[]) => {
+      const reply = (await value.call(target, numKeys, keysAndArgs)) as number[];
+      // -1 / -2: refused (a watermark moved, a hash came alive); the sink reads again and retries.
+      if (reply[0] === -1 || reply[0] === -2) return reply;
+      const at = Date.now();
+      // ARGV: origin count, then (origin, expected watermark, new watermark) per origin, then the events.
+      const argv = keysAndArgs.slice(numKeys);
+      const marks = new Map<string, number>();
+      for (let i = 0, a = 1; i < Number(argv[0]); i++, a += 3)
+        marks.set(String(argv[a]), Number(argv[a + 2]));
+      onApplied(at, marks);
+      return reply;
+    };
+  },
+}) as Redis;
+
+async function maxRate(): Promise<number> {
+  const topic = `bench.latency-probe-${ctx.run}`;
+  await createSourceTopic(ctx, topic);
+  const data = syntheticReactions({
+    creates: probeCreates,
+    deleteEvery: 10,
+    images: 1_000,
+    users: 500,
+    partitions: PARTITIONS,
+  });
+  await prefillRedis(redisClient, data, 0);
+  await produceAll(ctx.kafka, topic, data.messages);
+  const bp = await startPipeline(ctx, { topic, name: 'probe', clickhouse, redis, flushIntervalMs: 1_000 });
+  let first = 0;
+  const watch = setInterval(() => {
+    if (first === 0 && bp.pipeline.stats.consumed > 0) first = performance.now();
+  }, 5);
+  const ended = await untilCaughtUp(ctx, bp, topic, data.messages.length);
+  clearInterval(watch);
+  await bp.pipeline.close();
+  await deleteTopics(ctx, [topic, bp.metricTopic, bp.deadLetterTopic]);
+  await redisClient.del(...data.imageIds.map((id) => `metrics:Image:${id}`));
+  return data.messages.length / ((ended - first) / 1000);
+}
+
+function percentile(sorted: Float64Array, p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+async function steadyRun(ctx: BenchContext, rate: number, flushIntervalMs: number): Promise<void> {
+  const topic = `bench.latency-${flushIntervalMs}ms-${ctx.run}`;
+  await createSourceTopic(ctx, topic, { logAppendTime: true });
+  const creates = Math.ceil((rate * seconds) / 1.1) + 100;
+  const data = syntheticReactions({
+    creates,
+    deleteEvery: 10,
+    images: 1_000,
+    users: 500,
+    partitions: PARTITIONS,
+  });
+  await prefillRedis(redisClient, data, 0);
+  const total = Math.min(data.messages.length, Math.floor(rate * seconds));
+
+  // Append time per partition and offset; the next offset per partition whose change is not yet applied.
+  const appendedAt: number[][] = Array.from({ length: PARTITIONS }, () => []);
+  const nextOffset = new Array<number>(PARTITIONS).fill(0);
+  const latencies: number[] = [];
+  let measureFrom = Number.POSITIVE_INFINITY;
+  onApplied = (at, marks) => {
+    for (const [origin, seq] of marks) {
+      const colon = origin.lastIndexOf(':');
+      if (origin.slice(0, colon) !== topic) continue;
+      const p = Number(origin.slice(colon + 1));
+      const times = appendedAt[p]!;
+      while (nextOffset[p]! * 1_000 + EVENTS_PER_CHANGE - 1 <= seq) {
+        const appended = times[nextOffset[p]!];
+        // Applied before its produce response was read (never seen: a flush takes longer): counted at the
+        // partition's next apply, so such a change would be measured as slower than it was, not faster.
+        if (appended === undefined) break;
+        if (appended >= measureFrom) latencies.push(at - appended);
+        nextOffset[p]!++;
+      }
+    }
+  };
+
+  const bp = await startPipeline(ctx, {
+    topic,
+    name: `lat${flushIntervalMs}`,
+    clickhouse,
+    redis,
+    flushIntervalMs,
+  });
+  while (!bp.pipeline.consumerState.joined) await new Promise((r) => setTimeout(r, 50));
+
+  const producer = ctx.kafka.producer();
+  await producer.connect();
+  let sent = 0;
+  let appendTimeMissing = 0;
+  const started = Date.now();
+  measureFrom = started + warmupSeconds * 1_000;
+  while (sent < total) {
+    const due = Math.min(total, Math.floor(((Date.now() - started) / 1_000) * rate));
+    if (due <= sent) {
+      await new Promise((r) => setTimeout(r, 5));
+      continue;
+    }
+    const messages = data.messages.slice(sent, due);
+    const perPartition = new Array<number>(PARTITIONS).fill(0);
+    for (const m of messages) perPartition[m.partition]!++;
+    const sentAt = Date.now();
+    const meta: RecordMetadata[] = await producer.send({ topic, acks: -1, messages });
+    for (const m of meta) {
+      let appended = Number(m.logAppendTime);
+      if (!(appended > 0)) {
+        appendTimeMissing++;
+        appended = sentAt;
+      }
+      const base = Number(m.baseOffset);
+      for (let i = 0; i < perPartition[m.partition]!; i++) appendedAt[m.partition]![base + i] = appended;
+    }
+    sent = due;
+  }
+  const produceSeconds = (Date.now() - started) / 1_000;
+  await producer.disconnect();
+  await untilCaughtUp(ctx, bp, topic, total);
+  const s = bp.pipeline.stats;
+  await bp.pipeline.close();
+  await deleteTopics(ctx, [topic, bp.metricTopic, bp.deadLetterTopic]);
+  await redisClient.del(...data.imageIds.map((id) => `metrics:Image:${id}`));
+
+  const sorted = Float64Array.from(latencies).sort();
+  const fmt = (ms: number) => `${ms.toFixed(0)} ms`;
+  console.log(
+    `flushIntervalMs=${flushIntervalMs}: ${total} changes at ${(total / produceSeconds).toFixed(0)} changes/s ` +
+      `(target ${rate.toFixed(0)}) for ${produceSeconds.toFixed(1)} s, ${sorted.length} measured after ${warmupSeconds} s warm-up; ` +
+      `p50 ${fmt(percentile(sorted, 50))}, p90 ${fmt(percentile(sorted, 90))}, p99 ${fmt(percentile(sorted, 99))}, ` +
+      `max ${fmt(sorted[sorted.length - 1]!)}; ${s.flushes} flushes` +
+      (appendTimeMissing > 0
+        ? `; ${appendTimeMissing} responses without LogAppendTime (send time used)`
+        : ''),
+  );
+}
+
+const givenRate = flag('max-rate');
+const max = givenRate ? Number(givenRate) : await maxRate();
+console.log(
+  `max rate: ${max.toFixed(0)} changes/s (${givenRate ? 'given' : `measured over ${probeCreates} creates`})`,
+);
+for (const interval of flushIntervals) await steadyRun(ctx, max / 2, interval);
+
+await ctx.admin.disconnect();
+redisClient.disconnect();
+await clickhouse.close();

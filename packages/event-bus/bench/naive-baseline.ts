@@ -1,0 +1,138 @@
+// Throughput of a naive per-message consumer against the pipeline, on the same synthetic ImageReaction
+// topic in the same run (design target: the pipeline at least 20x the naive consumer). Run with the stack up:
+//   npx tsx --conditions=source packages/event-bus/bench/naive-baseline.ts [changes] [--naive N] [--naive-only]
+// `changes` creates go to the topic (default 50,000, plus a delete per 10 creates, as in throughput.ts).
+// The naive consumer is a kafkajs eachMessage loop (one partition at a time, the default) that, per change,
+// parses the Debezium JSON, awaits one HINCRBY on the image's hash and awaits one single-row insert into a
+// ClickHouse table shaped like entityMetricEvents (same chDB engine as the pipeline). It is slow, so it is
+// timed over the first N changes only (default 3,000). Then the pipeline (bench-kit's startPipeline: the
+// settings of throughput.ts) consumes the whole topic; as in throughput.ts its time runs from its first
+// consumed record until its group committed every source and metric offset. Image hashes are cached in Redis
+// beforehand, so the pipeline's Lua script increments them as the naive HINCRBYs do.
+// Prints changes/s of both and the ratio pipeline / naive.
+import { Redis } from 'ioredis';
+import { metricEventTableDdl, toClickHouseTime } from '../src/sinks/clickhouse/index.js';
+import { prefillRedis, produceAll, syntheticReactions } from '../test/synthetic-reactions.js';
+import {
+  countArg,
+  createSourceTopic,
+  deleteTopics,
+  flag,
+  openBench,
+  openPrivateClickHouse,
+  PARTITIONS,
+  startPipeline,
+  untilCaughtUp,
+} from './bench-kit.js';
+
+const changes = countArg(50_000);
+const naiveChanges = Number(flag('naive') ?? 3_000);
+const naiveOnly = process.argv.includes('--naive-only');
+
+const ctx = await openBench();
+const topic = `bench.naive-reactions-${ctx.run}`;
+await createSourceTopic(ctx, topic);
+const data = syntheticReactions({
+  creates: changes,
+  deleteEvery: 10,
+  images: 1_000,
+  users: 500,
+  partitions: PARTITIONS,
+});
+const total = data.messages.length;
+await produceAll(ctx.kafka, topic, data.messages);
+console.log(`produced ${total} changes to ${topic}`);
+
+const redis = new Redis(ctx.env.REDIS_URL!);
+const clickhouse = await openPrivateClickHouse('naive');
+await prefillRedis(redis, data, 0);
+
+// 1. Naive: one change at a time, each awaiting its Redis call and its ClickHouse insert.
+const naiveTable = 'naiveMetricEvents';
+await clickhouse.command({ query: metricEventTableDdl(naiveTable) });
+const naive = await (async () => {
+  const consumer = ctx.kafka.consumer({ groupId: `bench-naive-${ctx.run}` });
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  const limit = Math.min(naiveChanges, total);
+  let done = 0;
+  let started = 0;
+  let finish: (at: number) => void = () => undefined;
+  const finished = new Promise<number>((resolve) => {
+    finish = resolve;
+  });
+  await consumer.run({
+    eachMessage: async ({ partition, message }) => {
+      if (done >= limit) return;
+      if (started === 0) started = performance.now();
+      const change = JSON.parse(message.value!.toString()) as {
+        op: 'c' | 'd';
+        before: { imageId: number; userId: number; reaction: string } | null;
+        after: { imageId: number; userId: number; reaction: string } | null;
+        ts_ms: number;
+      };
+      const row = (change.op === 'd' ? change.before : change.after)!;
+      const sign = change.op === 'd' ? -1 : 1;
+      const metricType = `${row.reaction.toLowerCase()}Count`;
+      await redis.hincrby(`metrics:Image:${row.imageId}`, metricType, sign);
+      await clickhouse.insert({
+        table: naiveTable,
+        format: 'JSONEachRow',
+        values: [
+          {
+            eventId: `${topic}:${partition}:${message.offset}`,
+            entityType: 'Image',
+            entityId: row.imageId,
+            userId: row.userId,
+            metricType,
+            metricValue: sign,
+            createdAt: toClickHouseTime(new Date(change.ts_ms)),
+            origin: `${topic}:${partition}`,
+            originSeq: Number(message.offset) * 1_000,
+          },
+        ],
+      });
+      if (++done === limit) finish(performance.now());
+    },
+  });
+  const ended = await finished;
+  await consumer.disconnect();
+  // The first change's own time is not in the window, so the rate counts limit - 1 intervals.
+  return { changes: limit, rate: (limit - 1) / ((ended - started) / 1000) };
+})();
+console.log(
+  `naive per-message consumer (HINCRBY + single-row insert per change): ${naive.rate.toFixed(0)} changes/s ` +
+    `over the first ${naive.changes} changes`,
+);
+
+// 2. The pipeline over the whole topic.
+if (!naiveOnly) {
+  const bp = await startPipeline(ctx, {
+    topic,
+    name: 'naive-cmp',
+    clickhouse,
+    redis,
+    flushIntervalMs: 1_000,
+  });
+  let firstConsumed = 0;
+  const watchFirst = setInterval(() => {
+    if (firstConsumed === 0 && bp.pipeline.stats.consumed > 0) firstConsumed = performance.now();
+  }, 5);
+  const ended = await untilCaughtUp(ctx, bp, topic, total);
+  clearInterval(watchFirst);
+  const piped = total / ((ended - firstConsumed) / 1000);
+  const s = bp.pipeline.stats;
+  console.log(
+    `pipeline (in-process): ${piped.toFixed(0)} changes/s over ${total} changes, ` +
+      `${s.metricEventsStored} metric events stored, ${s.cacheEventsApplied} applied, ${s.flushes} flushes`,
+  );
+  console.log(`ratio pipeline / naive: ${(piped / naive.rate).toFixed(1)}x (target >= 20x)`);
+  await bp.pipeline.close();
+  await deleteTopics(ctx, [bp.metricTopic, bp.deadLetterTopic]);
+}
+
+await redis.del(...data.imageIds.map((id) => `metrics:Image:${id}`));
+await deleteTopics(ctx, [topic]);
+await ctx.admin.disconnect();
+redis.disconnect();
+await clickhouse.close();
