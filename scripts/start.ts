@@ -1,10 +1,12 @@
 // `npm start`: the local stack, the event host with this repo's plugins, sample traffic, and a live summary.
 // Ctrl-C stops everything it started (the stack only if it was not running before).
 import { createServer } from 'node:net';
+import { ClickHouseRowPublisher } from '@engagement/app-db/clickhouse';
 import { createMetricReader } from '@engagement/event-bus/reader';
 import { openClickHouse } from '@engagement/event-bus/sinks/clickhouse';
 import { createEventHost, exitOnShutdownSignal, loadConfig } from '@engagement/event-host';
 import { Redis } from 'ioredis';
+import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
 import { stackDown, stackStatus, stackUp } from '../infra/stack/index.js';
 import { runSampleTraffic, type SampleTrafficStats } from './sample-traffic.js';
@@ -56,11 +58,17 @@ const db = new pg.Client({ connectionString: stack.POSTGRES_URL });
 await db.connect();
 const redis = new Redis(stack.REDIS_URL!);
 const reader = createMetricReader({ redis, clickhouse });
+// ClickHouse-sourced rows (downloads, generation jobs, compensation) are written to the embedded engine
+// and published to their topics, as the Kafka-engine export does in production.
+const producer = new Kafka({ brokers: config.kafka.brokers, logLevel: logLevel.NOTHING }).producer();
+await producer.connect();
+const publisher = new ClickHouseRowPublisher({ clickhouse, producer });
 const traffic: SampleTrafficStats = { changes: 0, byOperation: {} };
 const stop = new AbortController();
 let world: { images: number[]; posts: number[]; models: number[] } | undefined;
 const running = runSampleTraffic(db, 50, stop.signal, {
   stats: traffic,
+  publisher,
   onWorld: (w) => {
     world = w;
   },
@@ -102,6 +110,7 @@ const code = await exitOnShutdownSignal(
       console.log('\n[start] stopping…');
       stop.abort();
       await running;
+      await producer.disconnect();
       await db.end();
       redis.disconnect();
       await host.stop();
