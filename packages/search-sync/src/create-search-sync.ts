@@ -8,6 +8,7 @@ import { defaultSearchIndexes } from './default-indexes.js';
 import { SearchSyncError } from './errors.js';
 import { FlushLock } from './flush/flush-lock.js';
 import { Flusher } from './flush/flusher.js';
+import { WindowAging } from './flush/window-aging.js';
 import { feedQueueToken } from './listeners/feed-queue-token.js';
 import { IndexWriter } from './meili/index-writer.js';
 import { metricFieldNames } from './metrics/metric-fields.js';
@@ -87,6 +88,14 @@ export function createSearchSync(options: SearchSyncOptions): SearchSyncService 
   });
   const sync = new SearchSync({
     queues,
+    aging: new WindowAging({
+      redis: options.redis,
+      clickhouse: options.clickhouse,
+      queues,
+      markKey: `${prefix}windows-aged-until`,
+      metricTable: options.metricTable ?? 'entityMetricEvents',
+      now: options.now ?? (() => new Date()),
+    }),
     lock: new FlushLock(options.redis, `${prefix}flush-lock`, options.lockTtlMs ?? 120_000),
     flusher,
     writer,

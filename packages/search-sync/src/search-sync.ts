@@ -4,6 +4,7 @@ import type { SearchIndexConfig } from './config.js';
 import { SearchSyncError } from './errors.js';
 import type { FlushLock } from './flush/flush-lock.js';
 import type { Flusher, GroupResult } from './flush/flusher.js';
+import type { WindowAging } from './flush/window-aging.js';
 import type { IndexWriter } from './meili/index-writer.js';
 import type { SearchUpdateQueues } from './queue/update-queues.js';
 
@@ -12,7 +13,16 @@ export type FlushReason = 'schedule' | 'threshold' | 'retry' | 'manual';
 
 /** The outcome of one flush. */
 export type FlushResult =
-  | { status: 'flushed'; reason: FlushReason; rounds: number; metricIds: number; feedIds: number; ms: number }
+  | {
+      status: 'flushed';
+      reason: FlushReason;
+      rounds: number;
+      metricIds: number;
+      feedIds: number;
+      /** Ids queued because their windowed metrics changed by time alone (see WindowAging). */
+      agedIds: number;
+      ms: number;
+    }
   | { status: 'locked'; reason: FlushReason }
   | { status: 'failed'; reason: FlushReason; error: Error };
 
@@ -35,6 +45,7 @@ export interface SearchSyncParts {
   queues: SearchUpdateQueues;
   lock: FlushLock;
   flusher: Flusher;
+  aging: WindowAging;
   writer: IndexWriter;
   indexes: readonly SearchIndexConfig[];
   logger: Logger;
@@ -120,7 +131,7 @@ export class SearchSync {
       settingsApplied: this.settingsApplied,
       lastFlush: this.lastFlush,
       lastSuccessAt: this.lastSuccessAt,
-      clickhouseQueries: flusher.clickhouseQueries,
+      clickhouseQueries: flusher.clickhouseQueries + this.parts.aging.queries,
       feedQueries: flusher.feedQueries,
       meilisearchDocumentRequests: writer.documentRequests,
     };
@@ -156,8 +167,15 @@ export class SearchSync {
       }
       try {
         if (!this.settingsApplied) await this.applySettings();
+        const agedIds = await this.parts.aging.queueAged(this.groups);
         const totals = await this.drain(token);
-        result = { status: 'flushed', reason, ...totals, ms: Math.round(performance.now() - started) };
+        result = {
+          status: 'flushed',
+          reason,
+          ...totals,
+          agedIds,
+          ms: Math.round(performance.now() - started),
+        };
       } finally {
         await lock.release(token).catch(() => undefined);
       }

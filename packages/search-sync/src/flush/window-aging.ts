@@ -1,0 +1,86 @@
+import type { ClickHouseClient } from '@clickhouse/client';
+import {
+  METRIC_TIMEFRAMES,
+  type MetricTimeframe,
+  windowStartMs,
+} from '@engagement/event-bus/sinks/clickhouse';
+import type { Redis } from 'ioredis';
+import type { SearchIndexConfig } from '../config.js';
+import type { SearchUpdateQueues } from '../queue/update-queues.js';
+
+export interface WindowAgingDeps {
+  redis: Redis;
+  clickhouse: ClickHouseClient;
+  queues: SearchUpdateQueues;
+  /** Redis key holding the time (epoch ms) up to which aged windows were queued. */
+  markKey: string;
+  metricTable: string;
+  now: () => Date;
+}
+
+/**
+ * Windowed metrics (day, week, month, year) change without any new event: an event leaves the day window
+ * 24 hours after it happened. Before each flush, the ids whose events left a window since the previous
+ * flush are queued, in one ClickHouse query, so their documents get the smaller value. An event at time e
+ * is in the window at time t while e >= t - W, so between flushes at `since` and `now` the events with e in
+ * [since - W, now - W) left it. The mark lives in Redis, so a restart or another instance continues from it.
+ */
+export class WindowAging {
+  /** ClickHouse queries made, for stats. */
+  queries = 0;
+
+  constructor(private readonly deps: WindowAgingDeps) {}
+
+  /** Queues every id whose windowed metrics changed by time alone since the last call; returns how many. */
+  async queueAged(indexesByType: ReadonlyMap<string, readonly SearchIndexConfig[]>): Promise<number> {
+    const { redis, markKey } = this.deps;
+    const now = this.deps.now().getTime();
+    const since = Number((await redis.get(markKey)) ?? now);
+    const windows = new Map<string, Exclude<MetricTimeframe, 'all'>[]>();
+    for (const [type, indexes] of indexesByType) {
+      const timeframes = new Set(indexes.flatMap((i) => i.timeframes ?? METRIC_TIMEFRAMES));
+      const windowed = [...timeframes].filter((t): t is Exclude<MetricTimeframe, 'all'> => t !== 'all');
+      if (windowed.length > 0) windows.set(type, windowed);
+    }
+    let queued = 0;
+    if (windows.size > 0 && since < now) {
+      for (const [type, ids] of await this.agedIds(windows, since, now)) {
+        await this.deps.queues.queueMetrics(type, ids);
+        queued += ids.length;
+      }
+    }
+    // Only once the ids are queued: a failure before this point makes the next flush look again.
+    await redis.set(markKey, String(now));
+    return queued;
+  }
+
+  private async agedIds(
+    windows: ReadonlyMap<string, readonly Exclude<MetricTimeframe, 'all'>[]>,
+    since: number,
+    now: number,
+  ): Promise<Map<string, number[]>> {
+    const params: Record<string, unknown> = {};
+    const ranges: string[] = [];
+    [...windows].forEach(([type, timeframes], i) => {
+      params[`type_${i}`] = type;
+      for (const tf of timeframes) {
+        const from = `from_${i}_${tf}`;
+        const to = `to_${i}_${tf}`;
+        params[from] = windowStartMs(tf, since);
+        params[to] = windowStartMs(tf, now);
+        ranges.push(
+          `(entityType = {type_${i}:String} AND createdAt >= fromUnixTimestamp64Milli({${from}:Int64}, 'UTC') AND createdAt < fromUnixTimestamp64Milli({${to}:Int64}, 'UTC'))`,
+        );
+      }
+    });
+    this.queries++;
+    const result = await this.deps.clickhouse.query({
+      query: `SELECT entityType, groupUniqArray(entityId) AS ids FROM ${this.deps.metricTable}
+              WHERE ${ranges.join(' OR ')} GROUP BY entityType`,
+      query_params: params,
+      format: 'JSONEachRow',
+    });
+    const rows = await result.json<{ entityType: string; ids: (string | number)[] }>();
+    return new Map(rows.map((r) => [r.entityType, r.ids.map(Number)]));
+  }
+}
