@@ -5,7 +5,7 @@ import type { ClickHouseClient } from '@clickhouse/client';
  *
  * - ReplacingMergeTree with `eventId` closing the sorting key: a replayed event has the same id, entity,
  *   metric and time, hence the same sorting key, and collapses into one row. Reads use `FINAL` (or
- *   `metricTotalsQuery` below) so duplicates not yet merged are never counted.
+ *   `readMetricTotals` in metric-totals.ts) so duplicates not yet merged are never counted.
  * - ORDER BY (entityType, entityId, metricType, createdAt, …): every read asks for some metrics of some
  *   entities over a time window, which is a prefix scan plus a range on createdAt.
  * - PARTITION BY month of createdAt: a replay lands in the same partition as the original (createdAt comes
