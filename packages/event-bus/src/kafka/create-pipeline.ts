@@ -1,6 +1,6 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Redis } from 'ioredis';
-import { Kafka, logLevel, Partitioners } from 'kafkajs';
+import { Kafka, type logCreator, logLevel, Partitioners } from 'kafkajs';
 import { createDecoder, type Decoder, type DecoderOptions } from '../events/decode.js';
 import type { PluginDefinition } from '../listeners/define-plugin.js';
 import { type Logger, silentLogger } from '../listeners/logger.js';
@@ -108,6 +108,7 @@ export async function createEventPipeline(options: EventPipelineOptions): Promis
     clientId: options.clientId ?? 'event-host',
     brokers: options.brokers,
     logLevel: logLevel.WARN,
+    logCreator: kafkaLogCreator(logger.child({ component: 'kafkajs' })),
     retry: { retries: 8 },
   });
   // Unlimited retries keep the idempotent producer's ordering guarantee (kafkajs warns otherwise); an
@@ -295,4 +296,20 @@ function createProcessor(
     maxAttempts: options.listenerMaxAttempts,
     logger,
   });
+}
+
+/**
+ * kafkajs logs through the pipeline's logger instead of its own JSON lines. Its ERROR entries are mostly
+ * responses it retries itself (a rebalance in progress, a leader not elected yet), so they are warnings
+ * here; the pipeline logs errors that really stop it.
+ */
+function kafkaLogCreator(log: Logger): logCreator {
+  return () =>
+    ({ namespace, level, log: entry }) => {
+      const { message, timestamp: _timestamp, logger: _logger, ...fields } = entry;
+      const bound = { ...fields, namespace };
+      if (level === logLevel.ERROR || level === logLevel.WARN) log.warn(bound, message);
+      else if (level === logLevel.INFO) log.info(bound, message);
+      else log.debug(bound, message);
+    };
 }
