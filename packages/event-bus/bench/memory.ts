@@ -96,8 +96,10 @@ console.log(
     `in ${seconds.toFixed(0)} s: ${(changes / seconds).toFixed(0)} changes/s, ${stats.flushes} flushes`,
 );
 
-// Least squares of heapUsed over changes processed, on the samples of the second half.
-const half = samples.filter((s) => s.consumed >= changes / 2);
+// Least squares of heapUsed over changes processed, on the samples of the second half taken while changes
+// were still streaming in (once all are consumed the ingest buffer is empty and the heap drops, which would
+// bias the slope down).
+const half = samples.filter((s) => s.consumed >= changes / 2 && s.consumed < changes);
 const slope = (key: 'heapUsed' | 'rss') => {
   const n = half.length;
   const mx = half.reduce((a, s) => a + s.consumed, 0) / n;
