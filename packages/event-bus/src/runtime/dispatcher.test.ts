@@ -21,11 +21,16 @@ function emitting(id: string, output: () => MetricInput[]) {
   });
 }
 
+/** Listener id → outcomes reported to `onListenerRun`, in order. */
+let runs: Record<string, string[]>;
+
 async function dispatcherOf(listeners: ReturnType<typeof emitting>[]) {
   const plugin = definePlugin({ id: 'dispatch-test', owner: '@team/platform', listeners });
+  runs = {};
   return new Dispatcher(validatePlugins([plugin], []), await PluginContainer.create([plugin], []), {
     logger: silentLogger,
-    maxAttempts: 1,
+    maxAttempts: 3,
+    onListenerRun: (id, outcome) => void (runs[id] ??= []).push(outcome),
   });
 }
 
@@ -51,6 +56,8 @@ describe('Dispatcher', () => {
     // None of the failing listener's events count, not even its valid one; the other listener's do.
     expect(result.metrics.map((m) => m.metricType)).toEqual(['likeCount', 'reactionCount', 'reactionCount']);
     expect(result.metrics.every((m) => m.eventId && m.originSeq >= 0)).toBe(true);
+    // Invalid output is not retried, and the run counts as failed, not as handled.
+    expect(runs).toEqual({ bad: ['failed'], 'sample.reactions': ['ok'] });
   });
 
   it('fails a listener whose events would take the change past the per-change limit', async () => {

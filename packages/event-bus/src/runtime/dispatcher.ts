@@ -96,22 +96,9 @@ export class Dispatcher {
       if (only !== undefined && entry.listener.id !== only) continue;
       if (!entry.listener.canHandle(event)) continue;
       result.handledBy++;
-      const outcome = await this.runWithRetries(entry, event);
-      if ('failure' in outcome) {
-        result.failures.push(outcome.failure);
-        continue;
-      }
-      // What a listener emitted is checked before any of it counts: a bad metric event is that listener's
-      // failure for this change (dead-lettered with the reason, redrivable), never the whole batch's.
-      const invalid = this.invalidOutput(outcome.inputs, result.metrics.length);
-      if (invalid) {
-        const error = new ListenerError(entry.listener.id, invalid);
-        entry.log.warn({ err: error, change: event.id }, 'listener emitted invalid metric events');
-        this.options.onListenerRun?.(entry.listener.id, 'failed', 0);
-        result.failures.push({ listenerId: entry.listener.id, pluginId: entry.pluginId, error, attempts: 1 });
-        continue;
-      }
-      result.metrics.push(...outcome.inputs.map((m, i) => this.stamp(event, entry.listener.id, m, i)));
+      const outcome = await this.runWithRetries(entry, event, result.metrics.length);
+      if ('failure' in outcome) result.failures.push(outcome.failure);
+      else result.metrics.push(...outcome.inputs.map((m, i) => this.stamp(event, entry.listener.id, m, i)));
     }
     const base = Number(event.position.offset) * MAX_EVENTS_PER_CHANGE;
     result.metrics.forEach((m, i) => {
@@ -123,6 +110,7 @@ export class Dispatcher {
   private async runWithRetries(
     entry: BoundListener,
     event: ChangeEvent,
+    emittedBefore: number,
   ): Promise<{ inputs: MetricInput[] } | { failure: ListenerFailure }> {
     for (let attempt = 1; ; attempt++) {
       const inputs: MetricInput[] = [];
@@ -130,8 +118,6 @@ export class Dispatcher {
       const started = performance.now();
       try {
         await entry.listener.handle(event, { ...entry.deps, log: entry.log, metrics } as ListenerContext);
-        this.options.onListenerRun?.(entry.listener.id, 'ok', (performance.now() - started) / 1000);
-        return { inputs };
       } catch (cause) {
         const error = new ListenerError(entry.listener.id, cause);
         const last = attempt >= this.maxAttempts || this.options.signal?.aborted;
@@ -149,7 +135,20 @@ export class Dispatcher {
           backoffDelay(attempt, this.options.retryBaseMs ?? 100, this.options.retryMaxMs ?? 5_000),
           this.options.signal,
         );
+        continue;
       }
+      const seconds = (performance.now() - started) / 1000;
+      // What a listener emitted is checked before any of it counts. Invalid output is deterministic, so it
+      // is not retried: it is this listener's failure for this change (dead-lettered with the reason,
+      // redrivable), never the whole batch's.
+      const invalid = this.invalidOutput(inputs, emittedBefore);
+      this.options.onListenerRun?.(entry.listener.id, invalid ? 'failed' : 'ok', seconds);
+      if (!invalid) return { inputs };
+      const error = new ListenerError(entry.listener.id, invalid);
+      entry.log.warn({ err: error, change: event.id }, 'listener emitted invalid metric events');
+      return {
+        failure: { listenerId: entry.listener.id, pluginId: entry.pluginId, error, attempts: attempt },
+      };
     }
   }
 
