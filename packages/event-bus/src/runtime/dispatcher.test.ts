@@ -30,7 +30,9 @@ async function dispatcherOf(listeners: ReturnType<typeof emitting>[]) {
   return new Dispatcher(validatePlugins([plugin], []), await PluginContainer.create([plugin], []), {
     logger: silentLogger,
     maxAttempts: 3,
-    onListenerRun: (id, outcome) => void (runs[id] ??= []).push(outcome),
+    onListenerRun: (id, outcome) => {
+      runs[id] = [...(runs[id] ?? []), outcome];
+    },
   });
 }
 
