@@ -72,7 +72,7 @@ export interface BenchPipeline {
   deadLetterTopic: string;
 }
 
-/** The pipeline of bench/throughput.ts (in-process listeners) on one source topic. */
+/** The benches' pipeline on one source topic: the sample plugin, in-process or on `workerThreads` threads. */
 export async function startPipeline(
   ctx: BenchContext,
   options: {
@@ -82,6 +82,7 @@ export async function startPipeline(
     redis: Redis;
     flushIntervalMs: number;
     flushRows?: number;
+    workerThreads?: number;
   },
 ): Promise<BenchPipeline> {
   const { topic, name } = options;
@@ -96,6 +97,8 @@ export async function startPipeline(
       debezium: { topicPrefix: 'app' },
       overrides: { [topic]: { kind: 'debezium', schema: 'public', table: 'ImageReaction' } },
     },
+    workerThreads: options.workerThreads ?? 0,
+    pluginModules: [new URL('../test/sample-plugin.ts', import.meta.url).href],
     sourceTopics: [topic],
     metricTopic,
     deadLetterTopic,

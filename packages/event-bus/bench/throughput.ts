@@ -1,34 +1,37 @@
 // Throughput of the event pipeline against a bare kafkajs consume-and-discard loop on the same topic, in
 // the same run. Run with the local stack up:
 //   npm run stack -- up && npx tsx --conditions=source packages/event-bus/bench/throughput.ts [changes]
-// Prints changes/s for both and the ratio. The pipeline runs in-process (listeners on the main thread).
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+// Prints changes/s for both and the ratio. The pipeline runs in-process (listeners on the main thread), or
+// on N worker threads with --threads N. Add --timeline for the pipeline's progress every 250 ms.
 import { Redis } from 'ioredis';
-import { Kafka, logLevel } from 'kafkajs';
-import { readStackEnv } from '../../../infra/stack/env.js';
-import { createEventPipeline } from '../src/kafka/create-pipeline.js';
-import { ensureTopics } from '../src/kafka/topics.js';
-import { openClickHouse } from '../src/sinks/clickhouse/client.js';
-import { samplePlugin } from '../test/sample-plugin.js';
-import { groupLag, produceAll, syntheticReactions } from '../test/synthetic-reactions.js';
+import { produceAll, syntheticReactions } from '../test/synthetic-reactions.js';
+import {
+  countArg,
+  createSourceTopic,
+  deleteTopics,
+  flag,
+  openBench,
+  openPrivateClickHouse,
+  PARTITIONS,
+  startPipeline,
+  untilCaughtUp,
+} from './bench-kit.js';
 
-const changes = Number(process.argv[2] ?? 100_000);
+const changes = countArg(100_000);
 // --threads N: run decoding and listeners on a pool of N worker threads instead of the main thread.
-const threadsArg = process.argv.indexOf('--threads');
-const threads = threadsArg > 0 ? Number(process.argv[threadsArg + 1]) : 0;
-const env = readStackEnv();
-const brokers = env.KAFKA_BROKERS!.split(',');
-const kafka = new Kafka({ brokers, logLevel: logLevel.NOTHING });
-const run = Date.now().toString(36);
+const threads = Number(flag('threads') ?? 0);
+const ctx = await openBench();
+const { kafka, run } = ctx;
 const topic = `bench.reactions-${run}`;
-const partitions = 3;
 
-const admin = kafka.admin();
-await admin.connect();
-await ensureTopics(admin, [topic], { numPartitions: partitions });
-const data = syntheticReactions({ creates: changes, deleteEvery: 10, images: 1_000, users: 500, partitions });
+await createSourceTopic(ctx, topic);
+const data = syntheticReactions({
+  creates: changes,
+  deleteEvery: 10,
+  images: 1_000,
+  users: 500,
+  partitions: PARTITIONS,
+});
 const t0 = performance.now();
 await produceAll(kafka, topic, data.messages);
 console.log(`produced ${data.messages.length} changes in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
@@ -56,32 +59,22 @@ const bare = await (async () => {
 console.log(`bare kafkajs consume-and-discard: ${bare.toFixed(0)} changes/s`);
 
 // 2. The pipeline: decode, listeners, ClickHouse (chDB), publish, Redis increments, commits.
-const redis = new Redis(env.REDIS_URL!);
-const clickhouse = await openClickHouse({ path: mkdtempSync(join(tmpdir(), 'eb-bench-')) });
-const groupId = `bench-pipeline-${run}`;
-const metricTopic = `bench.metrics-${run}`;
-const pipeline = await createEventPipeline({
-  brokers,
-  groupId,
-  plugins: [samplePlugin],
-  decode: {
-    debezium: { topicPrefix: 'app' },
-    overrides: { [topic]: { kind: 'debezium', schema: 'public', table: 'ImageReaction' } },
-  },
-  workerThreads: threads,
-  pluginModules: [new URL('../test/sample-plugin.ts', import.meta.url).href],
-  sourceTopics: [topic],
-  metricTopic,
-  deadLetterTopic: `bench.dlq-${run}`,
+const redis = new Redis(ctx.env.REDIS_URL!);
+const clickhouse = await openPrivateClickHouse('bench');
+const started = performance.now();
+const bp = await startPipeline(ctx, {
+  topic,
+  name: 'pipeline',
   clickhouse,
   redis,
-  cacheScope: run,
-  flushRows: 20_000,
   flushIntervalMs: 1_000,
+  workerThreads: threads,
 });
-const started = performance.now();
-await pipeline.start();
+const { pipeline } = bp;
 let firstConsumed = 0;
+const firstRecord = setInterval(() => {
+  if (firstConsumed === 0 && pipeline.stats.consumed > 0) firstConsumed = performance.now();
+}, 10);
 const timeline = process.argv.includes('--timeline')
   ? setInterval(() => {
       const s = pipeline.stats;
@@ -91,16 +84,9 @@ const timeline = process.argv.includes('--timeline')
       );
     }, 250)
   : undefined;
-while (true) {
-  if (firstConsumed === 0 && pipeline.stats.consumed > 0) firstConsumed = performance.now();
-  if (pipeline.stats.consumed >= data.messages.length) {
-    const lag = await groupLag(admin, groupId, [topic, metricTopic]);
-    if (lag.caughtUp) break;
-  }
-  await new Promise((r) => setTimeout(r, 100));
-}
+const ended = await untilCaughtUp(ctx, bp, topic, data.messages.length);
+clearInterval(firstRecord);
 clearInterval(timeline);
-const ended = performance.now();
 const piped = data.messages.length / ((ended - (firstConsumed || started)) / 1000);
 console.log(
   `pipeline (${threads > 0 ? `${threads} worker threads` : 'in-process'}): ${piped.toFixed(0)} changes/s, ${pipeline.stats.metricEventsStored} metric events stored, ` +
@@ -109,7 +95,7 @@ console.log(
 console.log(`ratio pipeline / bare kafkajs: ${((piped / bare) * 100).toFixed(0)}%`);
 console.log(`heap used at the end: ${(process.memoryUsage().heapUsed / 2 ** 20).toFixed(0)} MB`);
 await pipeline.close();
-await admin.deleteTopics({ topics: [topic, metricTopic, `bench.dlq-${run}`] }).catch(() => undefined);
-await admin.disconnect();
+await deleteTopics(ctx, [topic, bp.metricTopic, bp.deadLetterTopic]);
+await ctx.admin.disconnect();
 redis.disconnect();
 await clickhouse.close();
