@@ -138,6 +138,10 @@ export async function stackDown(opts: StackDownOptions = {}): Promise<void> {
         rmSync(join(ctx.paths.dir, entry), { recursive: true, force: true });
     }
     say(`  purged ${ctx.paths.dir} (kept ${ctx.paths.classpath})`);
+    for (const part of parts) {
+      const removed = part.purgeOutside?.(ctx);
+      if (removed) say(`  purged ${removed} (${part.name})`);
+    }
   }
 }
 

@@ -31,4 +31,6 @@ export interface Part {
   up: (ctx: StackContext) => Promise<UpOutcome>;
   down: (ctx: StackContext) => Promise<string>;
   env: (ctx: StackContext) => Record<string, string>;
+  /** Deletes data the part keeps outside the stack directory (`down --purge` deletes the rest). */
+  purgeOutside?: (ctx: StackContext) => string | undefined;
 }

@@ -1,3 +1,5 @@
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import {
   appendFileSync,
   chownSync,
@@ -6,9 +8,10 @@ import {
   mkdirSync,
   openSync,
   readFileSync,
+  rmSync,
   writeFileSync,
 } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import pg from 'pg';
 import { cdc } from '../cdc.js';
 import { applyMigrations } from '../migrate.js';
@@ -19,9 +22,37 @@ import { isAlive, processStatus, readPid, run, runChecked, stopPid, waitFor } fr
 
 const OS_USER = 'postgres';
 
+/**
+ * Where the cluster lives: under the stack directory when the `postgres` user can reach it; otherwise
+ * (a checkout under /root, whose home is mode 700, or in a `mktemp -d` folder) in a folder of its own
+ * under /var/tmp, named after the stack directory, with its log beside it.
+ */
 function files(ctx: StackContext) {
-  const dir = ctx.paths.part('postgres');
-  return { dir, data: join(dir, 'data'), socketDir: join(dir, 'run'), log: ctx.paths.log('postgres') };
+  const inside = postgresCanEnter(ctx.paths.dir);
+  const dir = inside ? ctx.paths.part('postgres') : outsideDir(ctx.paths.dir);
+  const log = inside ? ctx.paths.log('postgres') : join(dir, 'postgres.log');
+  return { dir, inside, data: join(dir, 'data'), socketDir: join(dir, 'run'), log };
+}
+
+const outsideRoot = '/var/tmp/engagement-stack';
+
+function outsideDir(stackDir: string): string {
+  const name = createHash('sha256').update(stackDir).digest('hex').slice(0, 16);
+  return join(outsideRoot, `postgres-${name}`);
+}
+
+const canEnter = new Map<string, boolean>();
+
+/** Only root hands the cluster to another OS user; anyone else runs it as themselves. */
+function postgresCanEnter(dir: string): boolean {
+  if (process.getuid?.() !== 0) return true;
+  let known = canEnter.get(dir);
+  if (known === undefined) {
+    // access(2) as that user walks every parent folder, which is what initdb and the postmaster do.
+    known = spawnSync('runuser', ['-u', OS_USER, '--', 'test', '-x', dir]).status === 0;
+    canEnter.set(dir, known);
+  }
+  return known;
 }
 
 export function postgresUrl(port: number, database: string = cdc.database): string {
@@ -68,6 +99,7 @@ function stackConf(socketDir: string, port: number): string {
 }
 
 async function initCluster(f: ReturnType<typeof files>): Promise<void> {
+  if (!f.inside) mkdirSync(outsideRoot, { recursive: true, mode: 0o755 });
   mkdirSync(f.data, { recursive: true, mode: 0o700 });
   chownToPostgres(f.dir);
   chownToPostgres(f.data);
@@ -129,7 +161,13 @@ export const postgresPart: Part = {
   name: 'postgres',
   logFile: (ctx) => files(ctx).log,
 
-  status: (ctx) => processStatus('postgres', runningPid(ctx), ctx.ports.postgres),
+  async status(ctx) {
+    const status = await processStatus('postgres', runningPid(ctx), ctx.ports.postgres);
+    const f = files(ctx);
+    return f.inside
+      ? status
+      : { ...status, detail: `data at ${f.data} (the postgres user cannot enter the stack directory)` };
+  },
 
   async up(ctx) {
     const f = files(ctx);
@@ -143,7 +181,7 @@ export const postgresPart: Part = {
       chownToPostgres(f.socketDir);
       writeFileSync(join(f.data, 'stack.conf'), stackConf(f.socketDir, port));
       chownToPostgres(join(f.data, 'stack.conf'));
-      mkdirSync(ctx.paths.logs, { recursive: true });
+      mkdirSync(dirname(f.log), { recursive: true });
       closeSync(openSync(f.log, 'a'));
       chownToPostgres(f.log);
       // pg_ctl puts the postmaster in its own session and returns once it accepts connections.
@@ -177,4 +215,11 @@ export const postgresPart: Part = {
 
   env: (ctx): Record<string, string> =>
     ctx.ports.postgres ? { POSTGRES_URL: postgresUrl(ctx.ports.postgres) } : {},
+
+  purgeOutside(ctx) {
+    const f = files(ctx);
+    if (f.inside || !existsSync(f.dir)) return undefined;
+    rmSync(f.dir, { recursive: true, force: true });
+    return f.dir;
+  },
 };
