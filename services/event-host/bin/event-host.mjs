@@ -1,0 +1,51 @@
+#!/usr/bin/env node
+// The `event-host` executable, linked as node_modules/.bin/event-host. A build (dist/main.js) runs as is, in
+// process; without one, as in the repository after `npm install`, this runs src/main.ts through tsx with the
+// "source" condition (how every workspace package exports its TypeScript) in a child process, so worker
+// threads inherit the same loader. Plain JavaScript on purpose: it must run before anything is compiled.
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const dist = new URL('../dist/main.js', import.meta.url);
+
+if (existsSync(fileURLToPath(dist))) {
+  await import(dist.href);
+} else {
+  runFromSource();
+}
+
+function runFromSource() {
+  const main = fileURLToPath(new URL('../src/main.ts', import.meta.url));
+  let tsx;
+  try {
+    // Resolved from this file, not from the current directory: the CLI works from anywhere in the repository.
+    tsx = import.meta.resolve('tsx');
+  } catch {
+    process.stderr.write(
+      'event-host: there is no build (dist/main.js) and tsx is not installed to run the sources: run `npm install` (or `npm run build`) at the repository root\n',
+    );
+    process.exit(1);
+  }
+  const child = spawn(
+    process.execPath,
+    [...process.execArgv, '--conditions=source', '--import', tsx, main, ...process.argv.slice(2)],
+    { stdio: 'inherit' },
+  );
+  // The host handles SIGINT/SIGTERM itself (and treats a repeat within 0.5 s as one, for wrappers like this).
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+    process.on(signal, () => child.kill(signal));
+  }
+  child.on('error', (error) => {
+    process.stderr.write(`event-host: cannot start node: ${error.message}\n`);
+    process.exit(1);
+  });
+  child.on('exit', (code, signal) => {
+    if (signal) {
+      process.removeAllListeners(signal);
+      process.kill(process.pid, signal);
+    } else {
+      process.exit(code ?? 1);
+    }
+  });
+}
