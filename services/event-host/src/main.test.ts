@@ -1,7 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 
 // The executable as `npm install` links it, run the way a shell runs it (from the sources unless built).
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
@@ -54,4 +56,80 @@ describe('the event-host executable', () => {
     expect(out.stdout).toMatch(/^usage: event-host <command>/);
     expect(out.code).toBe(0);
   }, 30_000);
+
+  describe('with its output piped into a slower reader', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'event-host-pipe-'));
+    afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+    it('writes every line before it exits (issue 17)', async () => {
+      // One image and 2,600 likes of it: four metric events each, 10,400 JSONL lines (about 2.5 MB).
+      const likes = 2_600;
+      const file = join(dir, 'likes.jsonl');
+      writeFileSync(file, replayRecords(likes));
+      const cli = spawn(bin, ['replay', '--dry-run', file], {
+        env: {
+          ...env,
+          EVENT_HOST_PLUGINS: '@engagement/metric-listeners',
+          // Every lookup is answered by the Image change in the file; a query would fail on this port.
+          EVENT_HOST_POSTGRES_URL: 'postgres://127.0.0.1:1/none',
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      // A separate process reads the pipe, as `event-host … | wc -l` does; it reports complete lines.
+      const reader = spawn(
+        process.execPath,
+        [
+          '-e',
+          `let n = 0, tail = '';
+           process.stdin.setEncoding('utf8');
+           process.stdin.on('data', (d) => { const parts = (tail + d).split('\\n'); tail = parts.pop(); n += parts.length; });
+           process.stdin.on('end', () => process.stdout.write(JSON.stringify({ lines: n, partial: tail })));`,
+        ],
+        { stdio: [cli.stdout!, 'pipe', 'inherit'] },
+      );
+      // Only the reader reads: this process lets go of its end of the CLI's stdout.
+      cli.stdout!.destroy();
+      const [written, read] = await Promise.all([finished(cli), finished(reader)]);
+      expect(written.stderr).toContain(`${likes * 4} metric event(s)`);
+      expect(written.code).toBe(0);
+      expect(JSON.parse(read.stdout)).toEqual({ lines: likes * 4, partial: '' });
+    }, 60_000);
+  });
 });
+
+/** Debezium records as `replay --dry-run` reads them: an Image, then `likes` ImageReaction creates of it. */
+function replayRecords(likes: number): string {
+  const t0 = 1_795_244_500_000;
+  const created = (
+    table: string,
+    txId: number,
+    after: { id: number; createdAt: number; [column: string]: unknown },
+  ) =>
+    JSON.stringify({
+      topic: `app.public.${table}`,
+      key: { id: after.id },
+      value: {
+        before: null,
+        after,
+        source: {
+          connector: 'postgresql',
+          name: 'app',
+          ts_ms: after.createdAt,
+          snapshot: 'false',
+          db: 'app',
+          schema: 'public',
+          table,
+          txId,
+          lsn: 30_000_000 + txId * 120,
+        },
+        op: 'c',
+        ts_ms: after.createdAt,
+      },
+    });
+  const lines = [created('Image', 1, { id: 501, createdAt: t0, postId: 601, userId: 71 })];
+  for (let i = 1; i <= likes; i++) {
+    const like = { id: i, imageId: 501, userId: 1000 + i, reaction: 'Like', createdAt: t0 + i * 1000 };
+    lines.push(created('ImageReaction', i + 1, like));
+  }
+  return `${lines.join('\n')}\n`;
+}
