@@ -94,6 +94,26 @@ describe('the event-host executable', () => {
       expect(written.code).toBe(0);
       expect(JSON.parse(read.stdout)).toEqual({ lines: likes * 4, partial: '' });
     }, 60_000);
+
+    it('exits quietly with its own code when the reader stops early (`| head -1`)', async () => {
+      const file = join(dir, 'head.jsonl');
+      writeFileSync(file, replayRecords(2_600));
+      const cli = spawn(bin, ['replay', '--dry-run', file], {
+        env: {
+          ...env,
+          EVENT_HOST_PLUGINS: '@engagement/metric-listeners',
+          EVENT_HOST_POSTGRES_URL: 'postgres://127.0.0.1:1/none',
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      const reader = spawn(process.execPath, ['-e', `process.stdin.once('data', () => process.exit(0))`], {
+        stdio: [cli.stdout!, 'ignore', 'inherit'],
+      });
+      cli.stdout!.destroy();
+      const [written] = await Promise.all([finished(cli), finished(reader)]);
+      expect(written.stderr).not.toContain('EPIPE');
+      expect(written.code).toBe(0);
+    }, 60_000);
   });
 });
 

@@ -13,12 +13,9 @@ export function drainOutput(streams: readonly Writable[]): Promise<void> {
 function drainOne(stream: Writable): Promise<void> {
   if (stream.destroyed || stream.writableEnded || stream.writableLength === 0) return Promise.resolve();
   return new Promise((resolve) => {
-    const done = () => {
-      stream.off('error', done);
-      stream.off('close', done);
-      resolve();
-    };
-    stream.once('error', done).once('close', done);
-    stream.write('', done);
+    // Kept until exit: a failed write calls back first and emits 'error' after, which must not throw.
+    stream.on('error', () => resolve());
+    stream.once('close', resolve);
+    stream.write('', () => resolve());
   });
 }
