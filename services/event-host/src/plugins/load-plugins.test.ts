@@ -1,5 +1,8 @@
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createToken, defineListener, definePlugin } from '@engagement/event-bus';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { HostError } from '../errors.js';
 import { loadPlugins, type ModuleImporter } from './load-plugins.js';
 import { pluginSettingsToken } from './settings-provisions.js';
@@ -60,6 +63,41 @@ describe('loadPlugins', () => {
     const e = await failure(loadPlugins(['@engagement/not-installed-anywhere']));
     expect(e.code).toBe('EH_PLUGIN_PACKAGE_NOT_FOUND');
     expect(e.message).toContain('"@engagement/not-installed-anywhere"');
+    expect(e.message).toContain('is not installed');
+  });
+
+  describe('a package of the workspace that npm install has not linked yet', () => {
+    // A workspace like this repository's: root package.json with workspaces, the plugin under packages/.
+    const root = mkdtempSync(join(tmpdir(), 'event-host-workspace-'));
+    afterAll(() => rmSync(root, { recursive: true, force: true }));
+    const write = (path: string, json: unknown) => {
+      mkdirSync(join(root, path, '..'), { recursive: true });
+      writeFileSync(join(root, path), JSON.stringify(json));
+    };
+    write('package.json', { name: 'fixture-root', private: true, workspaces: ['packages/*', 'services/*'] });
+    write('packages/my-metrics/package.json', { name: '@fixture/my-metrics', version: '0.1.0' });
+    write('packages/other/package.json', { name: '@fixture/other', version: '0.1.0' });
+    mkdirSync(join(root, 'services', 'event-host'), { recursive: true });
+    // The package really is not resolvable from the host: Node's own error is what gets explained.
+    const load = (name: string) =>
+      failure(loadPlugins([name], { workspaceFrom: join(root, 'services', 'event-host') }));
+
+    it('names its folder and says to run npm install at the root', async () => {
+      const e = await load('@fixture/my-metrics');
+      expect(e.code).toBe('EH_PLUGIN_PACKAGE_NOT_FOUND');
+      expect(e.message).toBe(
+        `EH_PLUGIN_PACKAGE_NOT_FOUND: plugin package "@fixture/my-metrics" is in the workspace at ${join('packages', 'my-metrics')} but not linked into node_modules: run \`npm install\` at the repository root (${root})`,
+      );
+    });
+
+    it('keeps "not installed" for a name no workspace package has, or one already linked', async () => {
+      expect((await load('@fixture/nowhere')).message).toContain(
+        'plugin package "@fixture/nowhere" is not installed',
+      );
+      mkdirSync(join(root, 'node_modules', '@fixture'), { recursive: true });
+      symlinkSync(join(root, 'packages', 'other'), join(root, 'node_modules', '@fixture', 'other'));
+      expect((await load('@fixture/other')).message).toContain('is not installed');
+    });
   });
 
   it('a package that fails while loading is EH_PLUGIN_PACKAGE_FAILED, not "not found"', async () => {

@@ -1,6 +1,8 @@
+import { fileURLToPath } from 'node:url';
 import { isPlugin, type PluginDefinition, PluginError, type Token } from '@engagement/event-bus';
 import { validatePlugins } from '@engagement/event-bus/runtime';
 import { HostError } from '../errors.js';
+import { findWorkspacePackage } from './find-workspace-package.js';
 import { settingsProvisions } from './settings-provisions.js';
 
 /** A plugin package and the plugins it contributed. */
@@ -32,12 +34,14 @@ export async function loadPlugins(
     /** Token id → the setting that provides it, added to "missing dependency" errors. */
     providedBySetting?: Readonly<Record<string, string>>;
     importer?: ModuleImporter;
+    /** Where to look for the npm workspace when a package is not found (default: the host's own folder). */
+    workspaceFrom?: string;
   } = {},
 ): Promise<LoadedPluginPackage[]> {
   const importer = options.importer ?? nativeImport;
   const loaded: LoadedPluginPackage[] = [];
   for (const packageName of packages) {
-    const module = await importPackage(packageName, importer);
+    const module = await importPackage(packageName, importer, options.workspaceFrom ?? HOST_DIR);
     const plugins = pluginsOf(packageName, module);
     loaded.push({ packageName, plugins });
   }
@@ -73,7 +77,13 @@ export async function loadPlugins(
   return loaded;
 }
 
-async function importPackage(name: string, importer: ModuleImporter): Promise<Record<string, unknown>> {
+const HOST_DIR = fileURLToPath(new URL('.', import.meta.url));
+
+async function importPackage(
+  name: string,
+  importer: ModuleImporter,
+  workspaceFrom: string,
+): Promise<Record<string, unknown>> {
   try {
     return await importer(name);
   } catch (error) {
@@ -82,6 +92,14 @@ async function importPackage(name: string, importer: ModuleImporter): Promise<Re
     const missing =
       (e.code === 'ERR_MODULE_NOT_FOUND' || e.code === 'MODULE_NOT_FOUND') &&
       new RegExp(`['"]${name.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}['"/]`).test(e.message);
+    const unlinked = missing ? findWorkspacePackage(name, workspaceFrom) : undefined;
+    if (unlinked && !unlinked.linked) {
+      throw new HostError(
+        'EH_PLUGIN_PACKAGE_NOT_FOUND',
+        `plugin package "${name}" is in the workspace at ${unlinked.dir} but not linked into node_modules: run \`npm install\` at the repository root (${unlinked.root})`,
+        { cause: error },
+      );
+    }
     if (missing) {
       throw new HostError(
         'EH_PLUGIN_PACKAGE_NOT_FOUND',
