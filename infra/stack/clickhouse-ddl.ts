@@ -1,7 +1,8 @@
 /**
- * Applies the metric event table (defined once, by the event-bus sink) and infra/clickhouse/*.sql, and exits. Run as a child process by the ClickHouse part:
- * chDB holds its data path for the life of a process, and whoever calls stackUp() (a CLI,
- * Vitest's global setup) must not end up owning the engine the tests and host open next.
+ * Applies the metric event table (defined once, by the event-bus sink) and infra/clickhouse/*.sql to
+ * CLICKHOUSE_URL (the stack's served engine, or a remote server), and exits. Run as a child process
+ * by the ClickHouse part. With CLICKHOUSE_PATH instead it opens an embedded engine itself, which
+ * only works while no server holds that directory.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';

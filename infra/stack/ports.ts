@@ -2,7 +2,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { stackPaths } from './paths.js';
 
-export type PortName = 'postgres' | 'redis' | 'kafka' | 'kafkaController' | 'connect';
+export type PortName = 'postgres' | 'redis' | 'kafka' | 'kafkaController' | 'connect' | 'clickhouse';
 export type PortMap = Partial<Record<PortName, number>>;
 
 export function readPorts(): PortMap {

@@ -3,11 +3,37 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { join } from 'node:path';
 import { clickhouseSourceDdl } from '../../../packages/app-db/src/clickhouse/source-tables.js';
 import { metricEventTableDdl } from '../../../packages/event-bus/src/sinks/clickhouse/schema.js';
+import { configUnchanged } from '../config-file.js';
 import type { Part, StackContext } from '../part.js';
 import { clickhouseDdlDir, repoRoot } from '../paths.js';
-import { runChecked } from '../process.js';
+import { choosePort } from '../ports.js';
+import {
+  cmdlineIncludes,
+  isAlive,
+  processStatus,
+  readPid,
+  removePid,
+  runChecked,
+  spawnDetached,
+  stopOwnedProcess,
+  stopPid,
+  waitFor,
+  writePid,
+} from '../process.js';
 
-const remoteUrl = () => process.env.CLICKHOUSE_URL || undefined;
+const serverScript = join(repoRoot, 'infra/stack/clickhouse-http/main.ts');
+const servedUrl = (port: number) => `http://127.0.0.1:${port}`;
+
+/**
+ * A CLICKHOUSE_URL set by the user names a remote server. The stack's own URL may also be in the
+ * environment (a shell that sourced stack.env): that one is still the served engine, not a remote.
+ */
+function remoteUrl(ctx: StackContext): string | undefined {
+  const url = process.env.CLICKHOUSE_URL || undefined;
+  if (url && ctx.ports.clickhouse && url.replace(/\/$/, '') === servedUrl(ctx.ports.clickhouse))
+    return undefined;
+  return url;
+}
 
 function files(ctx: StackContext) {
   const dir = ctx.paths.part('clickhouse');
@@ -15,8 +41,16 @@ function files(ctx: StackContext) {
     dir,
     data: join(dir, 'data'),
     applied: join(dir, 'ddl-applied.txt'),
+    // What the running server was started with; a change restarts it.
+    config: join(dir, 'server.args'),
+    pid: ctx.paths.pidFile('clickhouse'),
     log: ctx.paths.log('clickhouse'),
   };
+}
+
+function runningPid(ctx: StackContext): number | undefined {
+  const pid = readPid(files(ctx).pid);
+  return pid && isAlive(pid) && cmdlineIncludes(pid, 'clickhouse-http/main.ts') ? pid : undefined;
 }
 
 function ddlFingerprint(target: string): string {
@@ -37,50 +71,84 @@ async function ping(url: string): Promise<boolean> {
   return res.ok;
 }
 
+/** Starts the HTTP server over the stack's chDB directory unless it already runs as configured. */
+async function serve(ctx: StackContext): Promise<{ started: boolean; pid: number; port: number }> {
+  const f = files(ctx);
+  const existing = runningPid(ctx);
+  const oldPort = ctx.ports.clickhouse;
+  const args = (port: number) => [serverScript, '--path', f.data, '--port', String(port)];
+  const sameConfig = oldPort !== undefined && configUnchanged(f.config, `${args(oldPort).join(' ')}\n`);
+  if (existing && sameConfig && oldPort && (await ping(servedUrl(oldPort)).catch(() => false))) {
+    return { started: false, pid: existing, port: oldPort };
+  }
+  if (existing) await stopPid(existing);
+  removePid(f.pid);
+  const port = await choosePort('clickhouse', ctx.ports);
+  mkdirSync(f.data, { recursive: true });
+  writeFileSync(f.config, `${args(port).join(' ')}\n`);
+  const pid = spawnDetached(process.execPath, ['--import', 'tsx', ...args(port)], {
+    log: f.log,
+    cwd: repoRoot,
+    // Queries take at most 4 libuv threads (the server's limit); the rest stay free for gzip and fs.
+    env: { ...process.env, UV_THREADPOOL_SIZE: '8' },
+  });
+  writePid(f.pid, pid);
+  await waitFor('clickhouse', () => ping(servedUrl(port)), { timeoutMs: 60_000, pid });
+  return { started: true, pid, port };
+}
+
 export const clickhousePart: Part = {
   name: 'clickhouse',
   logFile: (ctx) => files(ctx).log,
 
   async status(ctx) {
-    const url = remoteUrl();
+    const url = remoteUrl(ctx);
     if (url) {
       const ok = await ping(url).catch(() => false);
       return { name: 'clickhouse', state: ok ? 'remote' : 'unreachable', detail: url };
     }
     const f = files(ctx);
+    const status = await processStatus('clickhouse', runningPid(ctx), ctx.ports.clickhouse);
     const ddl = existsSync(f.applied) ? 'DDL applied' : 'DDL not applied';
-    return {
-      name: 'clickhouse',
-      state: 'embedded',
-      detail: `chDB at ${f.data} (${ddl}; opened by each process that uses it)`,
-    };
+    return { ...status, detail: `chDB at ${f.data} served over HTTP (${ddl})` };
   },
 
   async up(ctx) {
     const f = files(ctx);
-    const url = remoteUrl();
-    const target = url ?? f.data;
-    const fingerprint = ddlFingerprint(target);
-    // Skipping unchanged DDL keeps a second `up` from opening the chDB path while a test or the
-    // host may already hold it in another process.
+    const remote = remoteUrl(ctx);
+    let url: string;
+    let served = '';
+    if (remote) url = remote;
+    else {
+      const s = await serve(ctx);
+      url = servedUrl(s.port);
+      served = `${s.started ? 'started' : 'running'}, pid ${s.pid}, ${url}`;
+    }
+    // The served engine's fingerprint names its data directory: the port may change between runs.
+    const fingerprint = ddlFingerprint(remote ?? f.data);
     if (existsSync(f.applied) && readFileSync(f.applied, 'utf8').trim() === fingerprint)
-      return { outcome: 'running', detail: target };
-    mkdirSync(f.data, { recursive: true });
-    const env = { ...process.env, ...(url ? { CLICKHOUSE_URL: url } : { CLICKHOUSE_PATH: f.data }) };
+      return { outcome: served.startsWith('started') ? 'started' : 'running', detail: served || url };
+    // In a child process, like any other client of the server, so `up` needs no ClickHouse client of its own.
     const out = await runChecked(
       process.execPath,
       ['--import', 'tsx', join(repoRoot, 'infra/stack/clickhouse-ddl.ts')],
-      { cwd: repoRoot, env },
+      { cwd: repoRoot, env: { ...process.env, CLICKHOUSE_URL: url } },
     );
-    writeFileSync(f.log, out);
     writeFileSync(f.applied, `${fingerprint}\n`);
-    return { outcome: 'applied', detail: `${target}: ${out.trim().split('\n').join(', ')}` };
+    const applied = out.trim().split('\n').join(', ');
+    return { outcome: 'applied', detail: `${served || url}; DDL: ${applied}` };
   },
 
-  async down() {
-    return remoteUrl() ? 'remote, untouched' : 'embedded, nothing to stop';
+  async down(ctx) {
+    if (remoteUrl(ctx)) return 'remote, untouched';
+    const f = files(ctx);
+    return stopOwnedProcess(f.pid, runningPid(ctx), 30_000);
   },
 
-  env: (ctx): Record<string, string> =>
-    remoteUrl() ? { CLICKHOUSE_URL: remoteUrl() as string } : { CLICKHOUSE_PATH: files(ctx).data },
+  env: (ctx): Record<string, string> => {
+    const remote = remoteUrl(ctx);
+    if (remote) return { CLICKHOUSE_URL: remote };
+    // Only the URL: the data directory belongs to the server process, no one else can open it.
+    return ctx.ports.clickhouse ? { CLICKHOUSE_URL: servedUrl(ctx.ports.clickhouse) } : {};
+  },
 };
