@@ -26,9 +26,10 @@ const env: Record<string, string | undefined> = {
   EVENT_HOST_PLUGINS: '@engagement/metric-listeners',
   EVENT_HOST_REDIS_URL: stack.REDIS_URL,
   EVENT_HOST_POSTGRES_URL: stack.POSTGRES_URL,
-  ...(stack.CLICKHOUSE_URL
-    ? { EVENT_HOST_CLICKHOUSE_URL: stack.CLICKHOUSE_URL }
-    : { EVENT_HOST_CLICKHOUSE_PATH: stack.CLICKHOUSE_PATH }),
+  // The stack's ClickHouse is a server (the served chDB engine, or a remote one): other processes
+  // (`metrics drift`, the app's reader, `npm run stack -- sql`) can read it while the host writes.
+  // An own EVENT_HOST_CLICKHOUSE_PATH (a private embedded engine) replaces it; both would be refused.
+  ...(own.EVENT_HOST_CLICKHOUSE_PATH ? {} : { EVENT_HOST_CLICKHOUSE_URL: stack.CLICKHOUSE_URL }),
   // A real Meilisearch, when the stack was given one: the host then runs search-sync against it.
   ...(stack.MEILISEARCH_URL
     ? {
@@ -44,7 +45,8 @@ const env: Record<string, string | undefined> = {
   ...own,
 };
 const config = loadConfig({ env, purpose: 'start' });
-// One embedded ClickHouse engine per process: the host, the reader and the traffic's row publisher share it.
+// One client for the host, the reader and the traffic's row publisher (EVENT_HOST_CLICKHOUSE_PATH still
+// selects an embedded engine in this process).
 const clickhouse = await openClickHouse(
   config.clickhouse.url ? { url: config.clickhouse.url } : { path: config.clickhouse.path! },
 );
@@ -58,7 +60,7 @@ const db = new pg.Client({ connectionString: stack.POSTGRES_URL });
 await db.connect();
 const redis = new Redis(stack.REDIS_URL!);
 const reader = createMetricReader({ redis, clickhouse });
-// ClickHouse-sourced rows (downloads, generation jobs, compensation) are written to the embedded engine
+// ClickHouse-sourced rows (downloads, generation jobs, compensation) are written to the stack's ClickHouse
 // and published to their topics, as the Kafka-engine export does in production.
 const producer = new Kafka({ brokers: config.kafka.brokers, logLevel: logLevel.NOTHING }).producer();
 await producer.connect();

@@ -1,6 +1,12 @@
 /**
- * npm run stack -- up | down [--purge] | reset | status | logs [part] [lines] | deps | env
+ * npm run stack -- up | down [--purge] | reset | status | logs [part] [lines] | deps | env | sql <query>
  */
+import {
+  ClickHouseError,
+  ClickHouseLogLevel,
+  type ClickHouseSettings,
+  createClient,
+} from '@clickhouse/client';
 import { readStackEnv } from './env.js';
 import { fetchDeps, parts, StackError, stackDown, stackLogs, stackStatus, stackUp } from './index.js';
 import { stackPaths } from './paths.js';
@@ -16,6 +22,7 @@ const usage = `usage: npm run stack -- <command>
     .join(', ')}
   deps [--force]     only resolve the Maven jars (Kafka, Connect, Debezium), e.g. for CI
   env                print the env file
+  sql "<query>"      run one query against the stack's ClickHouse (CLICKHOUSE_URL) and print the result
 Environment: STACK_DIR (default <repo>/.stack), CLICKHOUSE_URL, MEILISEARCH_URL, MAVEN_REPO_LOCAL`;
 
 async function main(argv: string[]): Promise<number> {
@@ -60,9 +67,38 @@ async function main(argv: string[]): Promise<number> {
     case 'env':
       for (const [k, v] of Object.entries(readStackEnv())) console.log(`${k}=${v}`);
       return 0;
+    case 'sql':
+      return runSql(rest.join(' '));
     default:
       console.error(usage);
       return command ? 2 : 0;
+  }
+}
+
+// The server takes any output format; the client's type lists only the formats it parses itself.
+const PRETTY = 'PrettyCompact' as ClickHouseSettings['default_format'];
+
+/** One query through the served engine (or the remote server), result as the server formats it. */
+async function runSql(query: string): Promise<number> {
+  if (!query.trim()) {
+    console.error('usage: npm run stack -- sql "SELECT count() FROM entityMetricEvents"');
+    return 2;
+  }
+  const { CLICKHOUSE_URL } = readStackEnv();
+  if (!CLICKHOUSE_URL) throw new StackError('the stack env has no CLICKHOUSE_URL: run `npm run stack -- up`');
+  // The error is printed once below; the client's own error log would repeat it with a stack.
+  const client = createClient({ url: CLICKHOUSE_URL, log: { level: ClickHouseLogLevel.OFF } });
+  try {
+    // exec returns the body untouched: PrettyCompact unless the query names its own FORMAT.
+    const result = await client.exec({ query, clickhouse_settings: { default_format: PRETTY } });
+    for await (const chunk of result.stream) process.stdout.write(chunk as Buffer);
+    return 0;
+  } catch (err) {
+    if (!(err instanceof ClickHouseError)) throw err;
+    console.error(`Code: ${err.code}. ${err.type}: ${err.message.trim()}`);
+    return 1;
+  } finally {
+    await client.close();
   }
 }
 
