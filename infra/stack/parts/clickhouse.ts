@@ -21,7 +21,8 @@ import {
   writePid,
 } from '../process.js';
 
-const serverScript = join(repoRoot, 'infra/stack/clickhouse-http/main.ts');
+const serverDir = join(repoRoot, 'infra/stack/clickhouse-http');
+const serverScript = join(serverDir, 'main.ts');
 const servedUrl = (port: number) => `http://127.0.0.1:${port}`;
 
 /**
@@ -71,13 +72,25 @@ async function ping(url: string): Promise<boolean> {
   return res.ok;
 }
 
+/** The server's own code: an `up` after it changed restarts the server instead of keeping the old one. */
+function serverFingerprint(): string {
+  const hash = createHash('sha256');
+  for (const file of readdirSync(serverDir)
+    .filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'))
+    .sort()) {
+    hash.update(file).update(readFileSync(join(serverDir, file)));
+  }
+  return hash.digest('hex').slice(0, 16);
+}
+
 /** Starts the HTTP server over the stack's chDB directory unless it already runs as configured. */
 async function serve(ctx: StackContext): Promise<{ started: boolean; pid: number; port: number }> {
   const f = files(ctx);
   const existing = runningPid(ctx);
   const oldPort = ctx.ports.clickhouse;
   const args = (port: number) => [serverScript, '--path', f.data, '--port', String(port)];
-  const sameConfig = oldPort !== undefined && configUnchanged(f.config, `${args(oldPort).join(' ')}\n`);
+  const config = (port: number) => `${args(port).join(' ')}\nsource ${serverFingerprint()}\n`;
+  const sameConfig = oldPort !== undefined && configUnchanged(f.config, config(oldPort));
   if (existing && sameConfig && oldPort && (await ping(servedUrl(oldPort)).catch(() => false))) {
     return { started: false, pid: existing, port: oldPort };
   }
@@ -85,7 +98,7 @@ async function serve(ctx: StackContext): Promise<{ started: boolean; pid: number
   removePid(f.pid);
   const port = await choosePort('clickhouse', ctx.ports);
   mkdirSync(f.data, { recursive: true });
-  writeFileSync(f.config, `${args(port).join(' ')}\n`);
+  writeFileSync(f.config, config(port));
   const pid = spawnDetached(process.execPath, ['--import', 'tsx', ...args(port)], {
     log: f.log,
     cwd: repoRoot,
