@@ -43,8 +43,9 @@ export class ServedEngine {
 
   async run(statement: Statement, format: string): Promise<EngineResult> {
     await this.#acquire();
-    const session = new Session(this.#path);
+    let session: Session | undefined;
     try {
+      session = new Session(this.#path);
       for (const sql of statement.setup) await session.queryAsync(sql);
       const result = await session.queryAsync(statement.sql, { format });
       return {
@@ -54,7 +55,7 @@ export class ServedEngine {
         elapsedSeconds: result.elapsed,
       };
     } finally {
-      session.close();
+      session?.close();
       this.#release();
     }
   }

@@ -113,6 +113,28 @@ describe('served ClickHouse', () => {
     expect(Number(row?.n)).toBe(2 * 20 * 500);
   });
 
+  it('runs requests in parallel', async () => {
+    // sleep() holds a query without using CPU: serialized, four would take 4 s.
+    const t0 = Date.now();
+    await Promise.all(Array.from({ length: 4 }, () => client.command({ query: 'SELECT sleep(1)' })));
+    expect(Date.now() - t0).toBeLessThan(2500);
+  });
+
+  it('keeps the settings of concurrent requests apart', async () => {
+    const sizes = Array.from({ length: 24 }, (_, i) => 1000 + i);
+    const seen = await Promise.all(
+      sizes.map(async (size) => {
+        const rs = await client.query({
+          query: "SELECT toUInt64(getSetting('max_block_size')) AS v, sleepEachRow(0.01) FROM numbers(3)",
+          format: 'JSONEachRow',
+          clickhouse_settings: { max_block_size: String(size) },
+        });
+        return [...new Set((await rs.json<{ v: string }>()).map((r) => Number(r.v)))];
+      }),
+    );
+    expect(seen).toEqual(sizes.map((size) => [size]));
+  });
+
   it('reports engine errors as ClickHouseError with the code and type a server gives', async () => {
     const unknown = await client
       .query({ query: 'SELECT * FROM no_such_table_here' })
