@@ -1,7 +1,7 @@
 import type { TestProject } from 'vitest/node';
 import { stackDown, stackStatus, stackUp } from '../stack/index.js';
 
-const processParts = new Set(['postgres', 'redis', 'kafka', 'connect']);
+const processParts = new Set(['postgres', 'redis', 'kafka', 'connect', 'clickhouse']);
 let startedHere = false;
 
 /**
@@ -12,7 +12,8 @@ let startedHere = false;
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const before = await stackStatus();
-  startedHere = before.some((s) => processParts.has(s.name) && s.state !== 'up');
+  // 'down', not 'not up': a remote ClickHouse (state 'remote') is never ours to stop.
+  startedHere = before.some((s) => processParts.has(s.name) && s.state === 'down');
   const env = await stackUp();
   project.provide('stackEnv', env);
   return async () => {
