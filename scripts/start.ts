@@ -1,10 +1,12 @@
 // `npm start`: the local stack, the event host with this repo's plugins, sample traffic, and a live summary.
 // Ctrl-C stops everything it started (the stack only if it was not running before).
+import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { join } from 'node:path';
 import { ClickHouseRowPublisher } from '@engagement/app-db/clickhouse';
 import { createMetricReader } from '@engagement/event-bus/reader';
 import { openClickHouse } from '@engagement/event-bus/sinks/clickhouse';
-import { createEventHost, exitOnShutdownSignal, loadConfig } from '@engagement/event-host';
+import { createEventHost, exitOnShutdownSignal, loadConfig, SETTINGS } from '@engagement/event-host';
 import { Redis } from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
@@ -45,6 +47,7 @@ const env: Record<string, string | undefined> = {
   ...own,
 };
 const config = loadConfig({ env, purpose: 'start' });
+const cliSettings = writeCliSettings(env);
 // One client for the host, the reader and the traffic's row publisher (EVENT_HOST_CLICKHOUSE_PATH still
 // selects an embedded engine in this process).
 const clickhouse = await openClickHouse(
@@ -53,6 +56,9 @@ const clickhouse = await openClickHouse(
 const host = await createEventHost({ config, clickhouse });
 await host.start();
 console.log(`[start] host started (${seconds()} s): status page ${host.url}/  metrics ${host.url}/metrics`);
+console.log(
+  `[start] in another terminal, \`npx event-host metrics drift\` (or any command) uses ${cliSettings}`,
+);
 
 // Sample traffic in Postgres; like the app, read metrics of some entities now and then, which fills their
 // cached hashes, so that the cache updates below have hashes to increment.
@@ -140,4 +146,27 @@ async function portOr(preferred: number): Promise<number> {
       });
     });
   return (await tryPort(preferred)) ?? (await tryPort(0))!;
+}
+
+/**
+ * Writes this host's settings as an event-host config file in the stack directory, so that the CLI run from
+ * the repository (`npx event-host ...`) reaches the same stack while this host runs. Its own HTTP port is
+ * left out: a second `event-host start` picks its own.
+ */
+function writeCliSettings(settings: Record<string, string | undefined>): string {
+  const file: Record<string, unknown> = {};
+  for (const setting of SETTINGS) {
+    const value = settings[setting.env];
+    if (value === undefined || setting.env === 'EVENT_HOST_HTTP_PORT') continue;
+    const keys = setting.path.split('.');
+    let section = file;
+    for (const key of keys.slice(0, -1)) {
+      section[key] ??= {};
+      section = section[key] as Record<string, unknown>;
+    }
+    section[keys.at(-1) as string] = value;
+  }
+  const path = join(stack.STACK_DIR as string, 'event-host.json');
+  writeFileSync(path, `${JSON.stringify(file, null, 2)}\n`);
+  return path;
 }

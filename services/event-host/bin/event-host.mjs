@@ -5,6 +5,7 @@
 // threads inherit the same loader. Plain JavaScript on purpose: it must run before anything is compiled.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const dist = new URL('../dist/main.js', import.meta.url);
@@ -30,7 +31,7 @@ function runFromSource() {
   const child = spawn(
     process.execPath,
     [...process.execArgv, '--conditions=source', '--import', tsx, main, ...process.argv.slice(2)],
-    { stdio: 'inherit' },
+    { stdio: 'inherit', env: withLocalStackSettings(process.env) },
   );
   // The host handles SIGINT/SIGTERM itself (and treats a repeat within 0.5 s as one, for wrappers like this).
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
@@ -48,4 +49,23 @@ function runFromSource() {
       process.exit(code ?? 1);
     }
   });
+}
+
+/**
+ * In the repository only (never from a build): when no config file is named, the settings that `npm start`
+ * wrote for the host it runs (<stack dir>/event-host.json), so `npx event-host metrics drift` in another
+ * terminal reaches the same local stack. EVENT_HOST_* variables still override them.
+ */
+function withLocalStackSettings(env) {
+  const args = process.argv.slice(2);
+  if (env.EVENT_HOST_CONFIG_FILE || args.some((a) => a === '--config' || a.startsWith('--config=')))
+    return env;
+  const stackDir = env.STACK_DIR || fileURLToPath(new URL('../../../.stack', import.meta.url));
+  const file = join(stackDir, 'event-host.json');
+  if (!existsSync(file)) return env;
+  if (!args.includes('--help') && !args.includes('-h') && args.length > 0)
+    process.stderr.write(
+      `event-host: settings from ${file} (written by npm start); EVENT_HOST_* variables override them\n`,
+    );
+  return { ...env, EVENT_HOST_CONFIG_FILE: file };
 }
