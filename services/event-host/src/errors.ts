@@ -34,7 +34,9 @@ export type HostErrorCode =
   /** A replay input file that cannot be read or has a bad line. */
   | 'EH_REPLAY_INPUT_INVALID'
   /** The host could not start (a broker or sink unreachable at boot). */
-  | 'EH_START_FAILED';
+  | 'EH_START_FAILED'
+  /** `dlq show` or `dlq discard` named a position the dead-letter topic does not hold. */
+  | 'EH_DLQ_LETTER_NOT_FOUND';
 
 /** Process exit codes of the `event-host` CLI. */
 export const EXIT = {

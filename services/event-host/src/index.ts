@@ -11,8 +11,23 @@ export {
   resolveConfig,
 } from './config/load-config.js';
 export { CONFIG_FILE_ENV, SETTINGS, type Setting } from './config/settings.js';
-export { type DeadLetter, toDeadLetter } from './dlq/dead-letter.js';
-export { DeadLetterTopic, REDRIVEN_FROM_HEADER, redriveGroupOf } from './dlq/dead-letter-topic.js';
+export { type DeadLetter, parsePosition, positionOf, toDeadLetter } from './dlq/dead-letter.js';
+export type { DeadLetterMark, DeadLetterStore } from './dlq/dead-letter-store.js';
+export {
+  type DeadLetterCounts,
+  type DeadLetterFilter,
+  type DeadLetterListing,
+  type DeadLetterState,
+  DeadLetterTopic,
+  type ListedDeadLetter,
+} from './dlq/dead-letter-topic.js';
+export { InMemoryDeadLetterStore } from './dlq/in-memory-dead-letter-store.js';
+export {
+  KafkaDeadLetterStore,
+  marksTopicOf,
+  REDRIVEN_FROM_HEADER,
+  redriveGroupOf,
+} from './dlq/kafka-dead-letter-store.js';
 export { EXIT, exitCodeOf, HostError, type HostErrorCode } from './errors.js';
 export { createEventHost, type EventHost, type EventHostOptions } from './host/create-event-host.js';
 export type { HostStatus } from './host/host-status.js';

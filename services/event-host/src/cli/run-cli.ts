@@ -2,7 +2,12 @@ import { parseArgs } from 'node:util';
 import { EXIT, exitCodeOf, HostError } from '../errors.js';
 import { type CliContext, println } from './cli-context.js';
 import { configCheckCommand } from './commands/config-check-command.js';
-import { dlqListCommand, dlqRedriveCommand } from './commands/dlq-commands.js';
+import {
+  dlqDiscardCommand,
+  dlqListCommand,
+  dlqRedriveCommand,
+  dlqShowCommand,
+} from './commands/dlq-commands.js';
 import { driftCommand } from './commands/drift-command.js';
 import { replayCommand } from './commands/replay-command.js';
 import { startCommand } from './commands/start-command.js';
@@ -15,6 +20,8 @@ const COMMANDS: Record<string, Command> = {
   'config check': configCheckCommand,
   replay: replayCommand,
   'dlq list': dlqListCommand,
+  'dlq show': dlqShowCommand,
+  'dlq discard': dlqDiscardCommand,
   'dlq redrive': dlqRedriveCommand,
   'metrics drift': driftCommand,
 };

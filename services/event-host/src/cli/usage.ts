@@ -6,10 +6,17 @@ commands:
   config check                    validate the configuration and the plugins, print the settings
   replay --dry-run FILE           run Kafka records from a JSONL file through the plugins on in-memory
                                   sinks; print the metric events as JSONL (writes nothing anywhere)
-  dlq list [--limit N] [--json]   list the dead letters and whether each was redriven
-  dlq redrive [--limit N] [--dry-run]
-                                  send dead letters not redriven yet back to their source partitions,
-                                  each once, for the listener that failed
+  dlq list [FILTERS] [--limit N] [--json]
+                                  list the dead letters: position, pending/redriven/discarded, reason;
+                                  the counts cover every letter, --limit only limits the rows
+  dlq show POSITION [--json]      one letter: error, attempts, headers, key and payload
+  dlq discard POSITION|FILTERS [--reason TEXT] [--json]
+                                  mark pending letters discarded: never redriven
+  dlq redrive [FILTERS] [--limit N] [--dry-run] [--json]
+                                  send pending letters back to their source partitions, each once, for
+                                  the listener that failed (--dry-run: print them, send nothing)
+    FILTERS: --listener ID (none: undecodable) --code CODE --topic SOURCE_TOPIC
+    POSITION: topic/partition/offset, as dlq list prints it
   metrics drift [--sample N] [--repair]
                                   compare cached and stored metrics of sampled entities with the truth
 

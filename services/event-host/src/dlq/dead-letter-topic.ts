@@ -1,152 +1,139 @@
-import { randomUUID } from 'node:crypto';
-import { fetchTopicOffsets } from '@engagement/event-bus/kafka';
-import { REDRIVE_LISTENER_HEADER } from '@engagement/event-bus/runtime';
-import type { Admin, Kafka } from 'kafkajs';
-import { type DeadLetter, toDeadLetter } from './dead-letter.js';
+import { type DeadLetter, positionOf } from './dead-letter.js';
+import type { DeadLetterMark, DeadLetterStore } from './dead-letter-store.js';
 
-/** Group whose committed offsets on the dead-letter topic mark what was redriven. */
-export const redriveGroupOf = (groupId: string) => `${groupId}.dlq-redrive`;
+/** Selects letters; every given field must match. `listener: 'none'` selects the undecodable ones. */
+export interface DeadLetterFilter {
+  listener?: string;
+  code?: string;
+  /** The topic the failed record came from. */
+  sourceTopic?: string;
+}
 
-/** Header a redriven record carries: where in the dead-letter topic it came from. */
-export const REDRIVEN_FROM_HEADER = 'eb.redrive.from';
+export type DeadLetterState = 'pending' | 'redriven' | 'discarded';
+
+/** A letter with its position and what was decided about it. */
+export interface ListedDeadLetter extends DeadLetter {
+  position: string;
+  state: DeadLetterState;
+  mark?: DeadLetterMark;
+}
+
+export interface DeadLetterCounts {
+  total: number;
+  pending: number;
+  redriven: number;
+  discarded: number;
+}
+
+/** `list`'s answer: counts over the whole topic and over the filter's matches, and the letters shown. */
+export interface DeadLetterListing {
+  all: DeadLetterCounts;
+  matched: DeadLetterCounts;
+  /** The matching letters, oldest first per partition, at most `limit`. */
+  letters: ListedDeadLetter[];
+}
+
+const matches = (l: DeadLetter, f: DeadLetterFilter) =>
+  (f.listener === undefined || (l.listener ?? 'none') === f.listener) &&
+  (f.code === undefined || l.code === f.code) &&
+  (f.sourceTopic === undefined || l.source.topic === f.sourceTopic);
+
+function countsOf(letters: readonly ListedDeadLetter[]): DeadLetterCounts {
+  const c: DeadLetterCounts = { total: letters.length, pending: 0, redriven: 0, discarded: 0 };
+  for (const l of letters) c[l.state]++;
+  return c;
+}
 
 /**
- * The dead-letter topic as operators use it. `list` reads it whole with a throwaway group; `redrive`
- * reads what its own group has not committed yet, re-sends each letter to its source partition (for the
- * failing listener only, via the redrive header) and commits it, so each letter is redriven once.
+ * The dead-letter topic as operators use it: list and show letters, discard the ones that can never
+ * succeed, and redrive the others to their source partitions (for the failing listener only). Every
+ * decision is a durable mark keyed by the letter's position, so a letter is redriven at most once (a crash
+ * between a re-send and its mark is the one way to send it twice) and a discarded one never.
  */
 export class DeadLetterTopic {
-  constructor(
-    private readonly kafka: Kafka,
-    private readonly topic: string,
-    private readonly groupId: string,
-  ) {}
+  constructor(private readonly store: DeadLetterStore) {}
 
-  /** Every letter, oldest first per partition, and whether its redrive was committed. */
-  async list(limit = Number.POSITIVE_INFINITY): Promise<(DeadLetter & { redriven: boolean })[]> {
-    const admin = this.kafka.admin();
-    await admin.connect();
-    const group = `event-host-dlq-list-${randomUUID()}`;
-    try {
-      const done = await committedOffsets(admin, redriveGroupOf(this.groupId), this.topic);
-      const letters = await this.read(group, limit, false);
-      return letters.map((l) => ({ ...l, redriven: BigInt(l.offset) < (done.get(l.partition) ?? 0n) }));
-    } finally {
-      await admin.deleteGroups([group]).catch(() => undefined);
-      await admin.disconnect();
-    }
+  get topic(): string {
+    return this.store.topic;
+  }
+
+  /** Every letter with its state. */
+  async all(): Promise<ListedDeadLetter[]> {
+    const letters = await this.store.letters();
+    const marks = await this.store.marks(letters);
+    return letters.map((l) => {
+      const position = positionOf(l);
+      const mark = marks.get(position);
+      return { ...l, position, state: mark?.state ?? 'pending', mark };
+    });
+  }
+
+  /** Counts (whatever the limit) and up to `limit` letters matching `filter`. */
+  async list(options: { filter?: DeadLetterFilter; limit?: number } = {}): Promise<DeadLetterListing> {
+    const all = await this.all();
+    const matched = all.filter((l) => matches(l, options.filter ?? {}));
+    return {
+      all: countsOf(all),
+      matched: countsOf(matched),
+      letters: matched.slice(0, options.limit ?? Number.POSITIVE_INFINITY),
+    };
+  }
+
+  /** The letter at `position`, if the topic still has it. */
+  async show(position: string): Promise<ListedDeadLetter | undefined> {
+    return (await this.all()).find((l) => l.position === position);
   }
 
   /**
-   * Re-sends up to `limit` letters not redriven yet; with `dryRun` only returns them. A letter's offset is
-   * committed right after its re-send was acknowledged, so an interrupted redrive resumes without repeats.
+   * Marks pending letters as discarded: the one at `position`, or every one matching `filter`. Letters
+   * already redriven or discarded are returned as `skipped`, unchanged.
    */
-  async redrive(options: { limit?: number; dryRun?: boolean } = {}): Promise<DeadLetter[]> {
-    const producer = this.kafka.producer({ idempotent: true });
-    if (!options.dryRun) await producer.connect();
-    try {
-      return await this.read(
-        redriveGroupOf(this.groupId),
-        options.limit ?? Number.POSITIVE_INFINITY,
-        !options.dryRun,
-        async (l) => {
-          const headers: Record<string, string> = {
-            [REDRIVEN_FROM_HEADER]: `${this.topic}:${l.partition}:${l.offset}`,
-          };
-          if (l.listener) headers[REDRIVE_LISTENER_HEADER] = l.listener;
-          await producer.send({
-            topic: l.source.topic,
-            acks: -1,
-            messages: [{ key: l.key, value: l.value, partition: l.source.partition, headers }],
-          });
-        },
-      );
-    } finally {
-      if (!options.dryRun) await producer.disconnect();
+  async discard(
+    selector: { position: string } | { filter: DeadLetterFilter },
+    note?: string,
+  ): Promise<{ discarded: ListedDeadLetter[]; skipped: ListedDeadLetter[] }> {
+    const all = await this.all();
+    const selected =
+      'position' in selector
+        ? all.filter((l) => l.position === selector.position)
+        : all.filter((l) => matches(l, selector.filter));
+    const discarded: ListedDeadLetter[] = [];
+    const skipped: ListedDeadLetter[] = [];
+    for (const l of selected) {
+      if (l.state !== 'pending') {
+        skipped.push(l);
+        continue;
+      }
+      const mark: DeadLetterMark = { state: 'discarded', at: new Date().toISOString(), note };
+      await this.store.mark(l.position, mark);
+      discarded.push({ ...l, state: 'discarded', mark });
     }
+    return { discarded, skipped };
   }
 
   /**
-   * Consumes from the group's position up to the partition ends as they were when it started, calling
-   * `each` per letter (and committing after it, when `commit`).
+   * Re-sends up to `limit` pending letters matching `filter`, each marked redriven right after its re-send
+   * was acknowledged. With `dryRun` it only returns them: nothing is sent or marked.
    */
-  private async read(
-    groupId: string,
-    limit: number,
-    commit: boolean,
-    each?: (letter: DeadLetter) => Promise<void>,
-  ): Promise<DeadLetter[]> {
-    const admin = this.kafka.admin();
-    await admin.connect();
-    let ends: Map<number, bigint>;
-    let starts: Map<number, bigint>;
-    try {
-      const offsets = await fetchTopicOffsets(admin, this.topic);
-      ends = new Map(offsets.map((p) => [p.partition, BigInt(p.high)]));
-      const lows = new Map(offsets.map((p) => [p.partition, BigInt(p.low)]));
-      const committed = await committedOffsets(admin, groupId, this.topic);
-      starts = new Map([...ends.keys()].map((p) => [p, maxBig(committed.get(p) ?? 0n, lows.get(p) ?? 0n)]));
-    } finally {
-      await admin.disconnect();
+  async redrive(
+    options: { filter?: DeadLetterFilter; limit?: number; dryRun?: boolean } = {},
+  ): Promise<ListedDeadLetter[]> {
+    const chosen = (await this.all())
+      .filter((l) => l.state === 'pending' && matches(l, options.filter ?? {}))
+      .slice(0, options.limit ?? Number.POSITIVE_INFINITY);
+    if (options.dryRun) return chosen;
+    const done: ListedDeadLetter[] = [];
+    for (const l of chosen) {
+      await this.store.resend(l);
+      const mark: DeadLetterMark = { state: 'redriven', at: new Date().toISOString() };
+      await this.store.mark(l.position, mark);
+      done.push({ ...l, state: 'redriven', mark });
     }
-    const pending = new Set([...ends].filter(([p, end]) => starts.get(p)! < end).map(([p]) => p));
-    const letters: DeadLetter[] = [];
-    if (pending.size === 0 || limit <= 0) return letters;
-
-    const consumer = this.kafka.consumer({ groupId, allowAutoTopicCreation: false, maxWaitTimeInMs: 200 });
-    await consumer.connect();
-    let crashed: ((error: Error) => void) | undefined;
-    consumer.on(consumer.events.CRASH, ({ payload }) => crashed?.(payload.error));
-    try {
-      await consumer.subscribe({ topics: [this.topic], fromBeginning: true });
-      await new Promise<void>((resolve, reject) => {
-        const timeout = setTimeout(() => reject(new Error(`reading ${this.topic} took over 120 s`)), 120_000);
-        crashed = (error) => {
-          clearTimeout(timeout);
-          reject(error);
-        };
-        const finish = () => {
-          clearTimeout(timeout);
-          resolve();
-        };
-        consumer
-          .run({
-            autoCommit: false,
-            eachMessage: async ({ partition, message }) => {
-              const offset = BigInt(message.offset);
-              if (!pending.has(partition) || offset >= ends.get(partition)! || letters.length >= limit)
-                return;
-              const letter = toDeadLetter({ topic: this.topic, partition, ...message });
-              await each?.(letter);
-              letters.push(letter);
-              if (commit) {
-                await consumer.commitOffsets([
-                  { topic: this.topic, partition, offset: (offset + 1n).toString() },
-                ]);
-              }
-              if (offset + 1n >= ends.get(partition)!) pending.delete(partition);
-              if (pending.size === 0 || letters.length >= limit) finish();
-            },
-          })
-          .catch(reject);
-      });
-    } finally {
-      await consumer.disconnect();
-    }
-    letters.sort((a, b) => a.partition - b.partition || Number(BigInt(a.offset) - BigInt(b.offset)));
-    return letters;
+    return done;
   }
-}
 
-async function committedOffsets(admin: Admin, groupId: string, topic: string): Promise<Map<number, bigint>> {
-  const [t] = await admin.fetchOffsets({ groupId, topics: [topic] });
-  return new Map(
-    (t?.partitions ?? [])
-      .filter((p) => p.offset !== '-1')
-      .map((p) => [p.partition, BigInt(p.offset)] as const),
-  );
-}
-
-function maxBig(a: bigint, b: bigint): bigint {
-  return a > b ? a : b;
+  /** Closes the store's connections. */
+  close(): Promise<void> {
+    return this.store.close();
+  }
 }

@@ -3,10 +3,14 @@ import { DLQ_HEADERS, headerString } from '@engagement/event-bus/kafka';
 
 /** One record of the dead-letter topic, with its reason and original position read from the headers. */
 export interface DeadLetter {
+  /** The dead-letter topic it was read from. */
+  topic: string;
   partition: number;
   offset: string;
   key: Buffer | null;
   value: Buffer | null;
+  /** Every header of the record, as text. */
+  headers: Record<string, string>;
   code: string;
   message: string;
   /** The listener that kept failing; absent when the record could not be decoded at all. */
@@ -19,11 +23,18 @@ export interface DeadLetter {
 /** Reads a dead-letter record's headers (see `DLQ_HEADERS` in the event bus). */
 export function toDeadLetter(record: KafkaRecord): DeadLetter {
   const h = (name: string) => headerString(record, name);
+  const headers: Record<string, string> = {};
+  for (const name of Object.keys(record.headers ?? {})) {
+    const v = h(name);
+    if (v !== undefined) headers[name] = v;
+  }
   return {
+    topic: record.topic,
     partition: record.partition,
     offset: record.offset,
     key: record.key,
     value: record.value,
+    headers,
     code: h(DLQ_HEADERS.code) ?? 'unknown',
     message: h(DLQ_HEADERS.message) ?? '',
     listener: h(DLQ_HEADERS.listener),
@@ -35,4 +46,17 @@ export function toDeadLetter(record: KafkaRecord): DeadLetter {
     attempts: Number(h(DLQ_HEADERS.attempts) ?? 1),
     failedAt: h(DLQ_HEADERS.failedAt) ?? '',
   };
+}
+
+/** A letter's position, `topic/partition/offset`: what `dlq list` prints and `dlq show|discard` accept. */
+export const positionOf = (l: Pick<DeadLetter, 'topic' | 'partition' | 'offset'>) =>
+  `${l.topic}/${l.partition}/${l.offset}`;
+
+/**
+ * Parses `topic/partition/offset` (or `partition/offset`, on `topic`). Undefined when it is not a position.
+ */
+export function parsePosition(text: string, topic: string): string | undefined {
+  const m = /^(?:(.+)\/)?(\d+)\/(\d+)$/.exec(text.trim());
+  if (!m) return undefined;
+  return positionOf({ topic: m[1] ?? topic, partition: Number(m[2]), offset: BigInt(m[3]!).toString() });
 }
