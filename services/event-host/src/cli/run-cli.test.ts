@@ -44,8 +44,9 @@ describe('event-host CLI', () => {
     expect(ok.code).toBe(0);
     const report = JSON.parse(ok.stdout);
     expect(report.plugins.map((p: { id: string }) => p.id)).toContain('image-metrics');
+    // No user info to mask: the URL is shown as it is (secrets: mask-secrets.test.ts).
     expect(report.settings.find((s: { env: string }) => s.env === 'EVENT_HOST_POSTGRES_URL').value).toBe(
-      '***',
+      'postgres://127.0.0.1:1/app',
     );
     const missing = await run(['config', 'check'], { ...valid, EVENT_HOST_POSTGRES_URL: '' });
     expect(missing.code).toBe(78);

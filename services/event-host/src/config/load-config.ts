@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { HostError } from '../errors.js';
 import type { ConfigPurpose, HostConfig } from './host-config.js';
+import { shownValue } from './mask-secrets.js';
 import { SettingValueError } from './parsers.js';
 import { CONFIG_FILE_ENV, SETTINGS, type Setting } from './settings.js';
 
@@ -55,7 +56,11 @@ export function resolveConfig(options: LoadConfigOptions = {}): {
         value = setting.parse(raw);
       } catch (error) {
         if (!(error instanceof SettingValueError)) throw error;
-        problems.push(`${name(setting)}: ${error.message}`);
+        // The rejected value is echoed back, masked like any printed value of a secret setting.
+        const message = setting.secret
+          ? error.message.replace(/, got .*$/s, `, got ${JSON.stringify(shownValue(setting, raw))}`)
+          : error.message;
+        problems.push(`${name(setting)}: ${message}`);
         continue;
       }
     } else if (setting.requiredFor?.includes(purpose)) {

@@ -1,5 +1,6 @@
 import { clickhouseSourceRoutes } from '@engagement/app-db/clickhouse';
 import type { ConfigPurpose } from './host-config.js';
+import type { SecretKind } from './mask-secrets.js';
 import {
   bool,
   broker,
@@ -24,8 +25,8 @@ export interface Setting {
   parse: Parser<unknown>;
   default?: unknown;
   requiredFor?: readonly ConfigPurpose[];
-  /** Masked by `config check`. */
-  secret?: boolean;
+  /** Secret-bearing: how it is masked wherever settings are printed (see `shownValue`). */
+  secret?: SecretKind;
   help: string;
 }
 
@@ -84,19 +85,23 @@ export const SETTINGS: readonly Setting[] = [
     {
       env: 'EVENT_HOST_PLUGIN_SETTINGS',
       default: {},
+      secret: 'json',
     },
   ),
-  s('clickhouse.url', url('http:', 'https:'), 'ClickHouse server URL (or set the embedded path)'),
+  s('clickhouse.url', url('http:', 'https:'), 'ClickHouse server URL (or set the embedded path)', {
+    secret: 'url',
+  }),
   s('clickhouse.path', text('a directory path'), 'directory of the embedded ClickHouse (chDB)'),
   s('clickhouse.username', text(), 'ClickHouse user'),
-  s('clickhouse.password', text(), 'ClickHouse password', { secret: true }),
+  s('clickhouse.password', text(), 'ClickHouse password', { secret: 'value' }),
   s('clickhouse.database', text(), 'ClickHouse database'),
   s('redis.url', url('redis:', 'rediss:'), 'Redis holding the metric caches', {
     requiredFor: ['start', 'drift'],
+    secret: 'url',
   }),
-  s('postgres.url', url('postgres:', 'postgresql:'), 'Postgres for listener lookups', { secret: true }),
-  s('meilisearch.url', url('http:', 'https:'), 'Meilisearch URL'),
-  s('meilisearch.key', text(), 'Meilisearch API key', { secret: true }),
+  s('postgres.url', url('postgres:', 'postgresql:'), 'Postgres for listener lookups', { secret: 'url' }),
+  s('meilisearch.url', url('http:', 'https:'), 'Meilisearch URL', { secret: 'url' }),
+  s('meilisearch.key', text(), 'Meilisearch API key', { secret: 'value' }),
   s('batch.flushIntervalMs', int(10, 3_600_000), 'ClickHouse flush interval', { default: 30_000 }),
   s('batch.flushRows', int(1, 10_000_000), 'ClickHouse flush size', { default: 50_000 }),
   s('batch.maxBufferedRows', int(1, 100_000_000), 'bound of the ingest buffer (default 4 × flush rows)'),

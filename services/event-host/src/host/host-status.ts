@@ -1,5 +1,6 @@
 import type { PipelineStats } from '@engagement/event-bus/kafka';
 import type { HostConfig } from '../config/host-config.js';
+import { shownSettings } from '../config/mask-secrets.js';
 import type { PartitionLag } from '../metrics/partition-lag.js';
 import type { StatusHistory, StatusSample } from '../metrics/status-history.js';
 import type { LoadedPluginPackage } from '../plugins/load-plugins.js';
@@ -9,6 +10,8 @@ import type { Readiness } from './readiness.js';
 export interface HostStatus {
   clientId: string;
   groupId: string;
+  /** The resolved settings by path, secrets masked. */
+  settings: Record<string, unknown>;
   plugins: { package: string; id: string; owner: string; listeners: string[] }[];
   readiness: Readiness;
   totals: PipelineStats;
@@ -28,6 +31,7 @@ export function statusOf(input: {
   return {
     clientId: input.config.kafka.clientId,
     groupId: input.config.kafka.groupId,
+    settings: shownSettings(input.config),
     plugins: input.packages.flatMap((pkg) =>
       pkg.plugins.map((p) => ({
         package: pkg.packageName,

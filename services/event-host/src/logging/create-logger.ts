@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import { type DestinationStream, type Logger, pino } from 'pino';
 import type { HostConfig } from '../config/host-config.js';
+import { maskUrlsIn } from '../config/mask-secrets.js';
 
 /**
  * The host's pino logger: JSON lines for machines, or pino-pretty's readable lines when `log.pretty` is on
@@ -32,8 +33,17 @@ export function createLogger(
       base: { service: 'event-host', pid: process.pid, ...options.bindings },
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
-      serializers: { err: pino.stdSerializers.err },
+      serializers: { err: maskedError },
     },
     stream,
   );
+}
+
+/** pino's error serializer, with URL user info masked: client errors may quote a connection string. */
+function maskedError(error: Error): Record<string, unknown> {
+  const out = pino.stdSerializers.err(error) as unknown as Record<string, unknown>;
+  for (const field of ['message', 'stack'] as const) {
+    if (typeof out[field] === 'string') out[field] = maskUrlsIn(out[field]);
+  }
+  return out;
 }

@@ -1,4 +1,5 @@
 import { resolveConfig } from '../../config/load-config.js';
+import { shownValue } from '../../config/mask-secrets.js';
 import { hostProvisions, PROVIDED_BY_SETTING } from '../../host/host-provisions.js';
 import { loadPlugins } from '../../plugins/load-plugins.js';
 import { type CliContext, println } from '../cli-context.js';
@@ -18,7 +19,7 @@ export async function configCheckCommand(ctx: CliContext): Promise<number> {
     env: setting.env,
     path: setting.path,
     source,
-    value: setting.secret && value !== undefined ? '***' : value instanceof RegExp ? String(value) : value,
+    value: shownValue(setting, value),
   }));
   const plugins = packages.flatMap((pkg) =>
     pkg.plugins.map((p) => ({
