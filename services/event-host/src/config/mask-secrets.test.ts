@@ -63,7 +63,7 @@ describe('secret settings', () => {
     }
   });
 
-  it('are masked in the status document (/status.json and the status page)', () => {
+  it('are masked in the status document: /status.json, all the status page shows', () => {
     const config = loadConfig({ env });
     const status = statusOf({
       config,
