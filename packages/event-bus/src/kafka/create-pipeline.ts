@@ -18,7 +18,7 @@ import { MetricCacheSink } from '../sinks/redis/metric-cache-sink.js';
 import { SearchQueue } from '../sinks/search/search-queue.js';
 import { KafkaDeadLetterSink } from './dead-letters.js';
 import { type ConsumerState, EventConsumer } from './event-consumer.js';
-import { emptyStats, type PipelineObserver, type PipelineStats } from './stats.js';
+import { emptyStats, type PipelineObserver, type PipelineSink, type PipelineStats } from './stats.js';
 import { ensureTopics } from './topics.js';
 
 /** Upper bound of one metric-topic request, well below the broker's default 1 MiB message.max.bytes. */
@@ -140,10 +140,13 @@ export async function createEventPipeline(options: EventPipelineOptions): Promis
     },
     deadLetters,
     store: async (rows) => {
-      await store.insert(rows);
+      await attempt('clickhouse', rows.length, () => store.insert(rows));
       stats.metricEventsStored += rows.length;
     },
-    publish: options.publishMetricEvents === false ? undefined : (rows) => publish(rows),
+    publish:
+      options.publishMetricEvents === false
+        ? undefined
+        : (rows) => attempt('kafka', rows.length, () => publish(rows)),
     commit: (offsets) => consumer.commitSource(offsets),
     flushIntervalMs: options.flushIntervalMs,
     flushRows: options.flushRows,
@@ -164,7 +167,7 @@ export async function createEventPipeline(options: EventPipelineOptions): Promis
     deadLetters,
     applyToCache: async (events) => {
       const started = performance.now();
-      const result = await cache.apply(events);
+      const result = await attempt('redis', events.length, () => cache.apply(events));
       observer.sinkBatch?.('redis', events.length, (performance.now() - started) / 1000);
       stats.cacheEventsApplied += result.applied;
       stats.cacheEventsSkipped += result.skipped;
@@ -179,13 +182,26 @@ export async function createEventPipeline(options: EventPipelineOptions): Promis
       }
       if (byIndex.size === 0) return;
       const started = performance.now();
-      await searchQueue.enqueueMany(byIndex);
       const ids = [...byIndex.values()].reduce((n, list) => n + list.length, 0);
+      await attempt('search', ids, () => searchQueue.enqueueMany(byIndex));
       observer.sinkBatch?.('search', ids, (performance.now() - started) / 1000);
     },
     onSinkState: (healthy, err) =>
       logger[healthy ? 'info' : 'warn']({ err }, `sink.redis.${healthy ? 'recovered' : 'failing'}`),
   });
+
+  /** Runs one sink write and reports its outcome to the observer. */
+  async function attempt<T>(sink: PipelineSink | 'kafka', rows: number, write: () => Promise<T>): Promise<T> {
+    const started = performance.now();
+    try {
+      const value = await write();
+      observer.sinkAttempt?.(sink, { ok: true, rows, seconds: (performance.now() - started) / 1000 });
+      return value;
+    } catch (error) {
+      observer.sinkAttempt?.(sink, { ok: false, error });
+      throw error;
+    }
+  }
 
   async function publish(rows: EntityMetricEvent[]): Promise<void> {
     // Sends are cut by encoded size, not count: one request must stay under the broker's message.max.bytes

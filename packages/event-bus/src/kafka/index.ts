@@ -8,5 +8,11 @@ export {
 } from './dead-letters.js';
 export { type ConsumerState, EventConsumer, type EventConsumerOptions } from './event-consumer.js';
 export { headerString } from './records.js';
-export { emptyStats, type PipelineObserver, type PipelineSink, type PipelineStats } from './stats.js';
+export {
+  emptyStats,
+  type PipelineObserver,
+  type PipelineSink,
+  type PipelineStats,
+  type SinkAttemptOutcome,
+} from './stats.js';
 export { ensureTopics, fetchTopicOffsets, type TopicPartitionOffsets } from './topics.js';

@@ -43,4 +43,12 @@ export interface PipelineObserver {
   sinkBatch?(sink: PipelineSink, rows: number, seconds: number): void;
   /** A record was written to the dead-letter topic. */
   deadLetter?(reason: DeadLetterReason, record: KafkaRecord): void;
+  /**
+   * One attempt to write to a sink (`kafka`: publishing metric events) succeeded or failed; failed attempts
+   * are retried. Lets the host show each sink's health and last error.
+   */
+  sinkAttempt?(sink: PipelineSink | 'kafka', outcome: SinkAttemptOutcome): void;
 }
+
+/** The outcome of one sink write attempt. */
+export type SinkAttemptOutcome = { ok: true; rows: number; seconds: number } | { ok: false; error: unknown };
