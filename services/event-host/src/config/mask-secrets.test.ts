@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { runCliCaptured } from '../../test/run-cli-captured.js';
 import { statusOf } from '../host/host-status.js';
 import type { Readiness } from '../host/readiness.js';
+import { SinkActivity } from '../metrics/sink-activity.js';
 import { StatusHistory } from '../metrics/status-history.js';
 import { loadConfig } from './load-config.js';
 import { maskJson, maskUrl, maskUrlsIn } from './mask-secrets.js';
@@ -65,6 +66,9 @@ describe('secret settings', () => {
 
   it('are masked in the status document: /status.json, all the status page shows', () => {
     const config = loadConfig({ env });
+    const activity = new SinkActivity();
+    // A sink's last error, shown on the page, may quote a connection URL.
+    activity.attempt('redis', { ok: false, error: new Error(`cannot reach redis://:${PW}@10.0.0.1:6379`) });
     const status = statusOf({
       config,
       packages: [],
@@ -72,7 +76,11 @@ describe('secret settings', () => {
       lag: [],
       stats: emptyStats(),
       readiness: { ready: true, checks: {} } as unknown as Readiness,
+      activity,
+      listenerPlugins: new Map(),
+      buffer: { rows: 0, capacityRows: 10 },
     });
+    expect(status.sinks.find((s) => s.sink === 'redis')?.lastError).toContain('10.0.0.1:6379');
     expect(JSON.stringify(status)).not.toContain(PW);
     for (const [name, { shown }] of Object.entries(SECRETS)) {
       const setting = SETTINGS.find((s) => s.env === name)!;

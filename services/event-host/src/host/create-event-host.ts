@@ -15,6 +15,7 @@ import { HostHttpServer } from '../http/http-server.js';
 import { createLogger } from '../logging/create-logger.js';
 import { HostMetrics } from '../metrics/host-metrics.js';
 import { PartitionLagTracker } from '../metrics/partition-lag.js';
+import { SinkActivity } from '../metrics/sink-activity.js';
 import { StatusHistory } from '../metrics/status-history.js';
 import { type LoadedPluginPackage, loadPlugins, type ModuleImporter } from '../plugins/load-plugins.js';
 import { watermarkKeyOf } from './cache-scope.js';
@@ -143,6 +144,7 @@ export async function createEventHost(options: EventHostOptions): Promise<EventH
     : undefined;
 
   let metrics: HostMetrics;
+  const activity = new SinkActivity();
   const pipeline = await createEventPipeline({
     brokers: config.kafka.brokers,
     clientId: config.kafka.clientId,
@@ -182,8 +184,15 @@ export async function createEventHost(options: EventHostOptions): Promise<EventH
     listenerMaxAttempts: config.listenerMaxAttempts,
     logger,
     observer: {
-      sinkBatch: (...a) => metrics.observer.sinkBatch?.(...a),
-      deadLetter: (...a) => metrics.observer.deadLetter?.(...a),
+      sinkBatch: (...a) => {
+        if (a[0] === 'clickhouse') activity.flush(a[1], a[2]);
+        metrics.observer.sinkBatch?.(...a);
+      },
+      deadLetter: (...a) => {
+        activity.deadLetter(a[0]);
+        metrics.observer.deadLetter?.(...a);
+      },
+      sinkAttempt: (sink, outcome) => activity.attempt(sink, outcome),
     },
   });
 
@@ -233,21 +242,34 @@ export async function createEventHost(options: EventHostOptions): Promise<EventH
     return r;
   };
 
+  const status = async (): Promise<HostStatus> => {
+    const searchStats = await search?.stats().catch(() => undefined);
+    return statusOf({
+      config,
+      packages,
+      history,
+      lag: lag.lag(),
+      stats: pipeline.stats,
+      readiness: await readiness(),
+      activity,
+      listenerPlugins,
+      buffer: { rows: pipeline.ingest.bufferedRows, capacityRows: bufferCapacityRows },
+      searchSync: searchStats && {
+        lastSuccessAt: searchStats.lastSuccessAt?.getTime() ?? null,
+        failures: searchStats.failures,
+        consecutiveFailures: searchStats.consecutiveFailures,
+        queued: Object.values(searchStats.queued.metrics).reduce((n, q) => n + q, 0),
+      },
+    });
+  };
+
   const title = `${config.kafka.clientId} · group ${config.kafka.groupId}`;
   const http = new HostHttpServer({
     title,
     alive: () => state !== 'failed',
     readiness,
     metrics: async () => ({ contentType: metrics.registry.contentType, body: await metrics.text() }),
-    status: async () =>
-      statusOf({
-        config,
-        packages,
-        history,
-        lag: lag.lag(),
-        stats: pipeline.stats,
-        readiness: await readiness(),
-      }),
+    status,
   });
 
   let url: string | undefined;
@@ -374,16 +396,7 @@ export async function createEventHost(options: EventHostOptions): Promise<EventH
       pipeline.abort();
     },
     readiness,
-    async status() {
-      return statusOf({
-        config,
-        packages,
-        history,
-        lag: lag.lag(),
-        stats: pipeline.stats,
-        readiness: await readiness(),
-      });
-    },
+    status,
   };
   return host;
 }

@@ -1,10 +1,21 @@
 import type { PipelineStats } from '@engagement/event-bus/kafka';
 import type { HostConfig } from '../config/host-config.js';
 import { shownSettings } from '../config/mask-secrets.js';
+import { type LagByTopic, lagByTopic } from '../metrics/lag-by-topic.js';
 import type { PartitionLag } from '../metrics/partition-lag.js';
+import type { DeadLetterCount, FlushSample, SinkActivity, SinkHealth } from '../metrics/sink-activity.js';
 import type { StatusHistory, StatusSample } from '../metrics/status-history.js';
+import { type TopListeners, topListeners } from '../metrics/top-listeners.js';
 import type { LoadedPluginPackage } from '../plugins/load-plugins.js';
 import type { Readiness } from './readiness.js';
+
+/** search-sync's own health, when the host runs it (it drains the search queue into Meilisearch). */
+export interface SearchSyncHealth {
+  lastSuccessAt: number | null;
+  failures: number;
+  consecutiveFailures: number;
+  queued: number;
+}
 
 /** What the status page shows (served as /status.json). */
 export interface HostStatus {
@@ -15,7 +26,19 @@ export interface HostStatus {
   plugins: { package: string; id: string; owner: string; listeners: string[] }[];
   readiness: Readiness;
   totals: PipelineStats;
+  /** Changes/s over the last `windowSeconds` (`changesPerSecond`), as the charts and `npm start` show. */
+  rates: { windowSeconds: number; consumedPerSecond: number };
+  /** Lag per assigned partition. */
   lag: readonly PartitionLag[];
+  lagByTopic: LagByTopic;
+  listeners: TopListeners;
+  deadLettersBy: DeadLetterCount[];
+  sinks: (SinkHealth & { searchSync?: SearchSyncHealth })[];
+  buffer: { rows: number; capacityRows: number; flushRows: number; flushIntervalMs: number };
+  /** Recent ClickHouse flushes (buffer to ClickHouse, publish, commit), oldest first. */
+  flushes: readonly FlushSample[];
+  /** Reconciling caches against ClickHouse does not exist yet. */
+  reconcile: { configured: false };
   samples: readonly StatusSample[];
 }
 
@@ -27,7 +50,12 @@ export function statusOf(input: {
   lag: readonly PartitionLag[];
   stats: PipelineStats;
   readiness: Readiness;
+  activity: SinkActivity;
+  listenerPlugins: ReadonlyMap<string, string>;
+  buffer: { rows: number; capacityRows: number };
+  searchSync?: SearchSyncHealth;
 }): HostStatus {
+  const latest = input.history.latest;
   return {
     clientId: input.config.kafka.clientId,
     groupId: input.config.kafka.groupId,
@@ -42,7 +70,25 @@ export function statusOf(input: {
     ),
     readiness: input.readiness,
     totals: input.stats,
+    rates: { windowSeconds: input.history.windowSeconds, consumedPerSecond: latest?.consumedPerSecond ?? 0 },
     lag: input.lag,
+    lagByTopic: lagByTopic(input.lag),
+    listeners: topListeners({
+      listenerPlugins: input.listenerPlugins,
+      perListener: input.stats.perListener,
+      perSecond: latest?.handledPerSecond ?? {},
+    }),
+    deadLettersBy: input.activity.deadLetters,
+    sinks: input.activity.health.map((h) =>
+      h.sink === 'search' && input.searchSync ? { ...h, searchSync: input.searchSync } : h,
+    ),
+    buffer: {
+      ...input.buffer,
+      flushRows: input.config.batch.flushRows,
+      flushIntervalMs: input.config.batch.flushIntervalMs,
+    },
+    flushes: input.activity.flushes,
+    reconcile: { configured: false },
     samples: input.history.all,
   };
 }
