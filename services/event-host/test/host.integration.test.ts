@@ -142,7 +142,7 @@ describe('event host on the local stack', () => {
     }
   });
 
-  it('renders the status page with charts that have data (headless Chromium)', async () => {
+  it('renders every status page panel with data, readable at 1280 wide (headless Chromium)', async () => {
     // A second wave of traffic while the page is open, so the throughput line moves.
     const more = reactionPlan(imageIds, 200, 99);
     const traffic = produce(producer, sourceTopicOf(env), more.records, { chunk: 10, pauseMs: 100 });
@@ -150,6 +150,7 @@ describe('event host on the local stack', () => {
     const browser = await chromium.launchPersistentContext(profile, {
       executablePath: CHROMIUM,
       headless: true,
+      viewport: { width: 1280, height: 800 },
       args: [
         '--headless',
         '--no-sandbox',
@@ -192,13 +193,70 @@ describe('event host on the local stack', () => {
       );
       const throughput = byName.throughput!;
       expect(throughput.points).toBeGreaterThanOrEqual(5);
-      const reactions = throughput.lines.find((l) => l.series === 'image.reactions')!;
-      expect(reactions.ys.some((y) => y < 164)).toBe(true); // some second had changes/s > 0
+      // One line for all changes, not one per listener; some second had changes/s > 0.
+      expect(throughput.lines.map((l) => l.series)).toEqual(['consumed']);
+      expect(throughput.lines[0]!.ys.some((y) => y < 124)).toBe(true); // baseline at 124 of 140
       expect(byName.lag!.points).toBeGreaterThanOrEqual(5);
-      expect(byName['dead-letters']!.lines[0]!.ys.at(-1)).toBeLessThan(164); // the one dead letter
+      expect(byName.flushes!.points).toBeGreaterThan(0);
       expect(await page.textContent('#ready')).toBe('ready');
-      expect(await page.textContent('#plugins')).toContain('@engagement/metric-listeners');
-      const shot = join(profile, 'status-page.png');
+
+      const text = async (selector: string) => (await page.textContent(selector)) ?? '';
+      const rowsOf = async (selector: string) => Number(await page.getAttribute(selector, 'data-rows'));
+      // Sinks: ClickHouse, Redis and the Kafka producer wrote; nothing failed.
+      const sinks = await page.$$eval('#sinks tr', (trs) =>
+        trs.slice(1).map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')),
+      );
+      expect(sinks.map((r) => r[0])).toEqual([
+        'ClickHouse',
+        'Redis (metric cache)',
+        'search queue (Redis)',
+        'Kafka producer',
+      ]);
+      for (const name of ['ClickHouse', 'Redis (metric cache)', 'Kafka producer']) {
+        const row = sinks.find((r) => r[0] === name)!;
+        expect(row[1], name).toBe('up');
+        expect(row[2], name).toMatch(/\d+ (ms|s), [\d,]+ rows, \d+ s ago/);
+        expect(row[3], name).toBe('–');
+      }
+      // The buffer against its bound (200,000 rows by default in this test), and flush durations.
+      expect(await text('#buffer-text')).toMatch(/^[\d,]+ of 200,000 rows/);
+      expect(await page.getAttribute('.bar', 'data-percent')).toMatch(/^\d+(\.\d)?$/);
+      expect(await text('#flush-text')).toMatch(/^last \d+ (ms|s) .* over the last \d+ flushes$/);
+      // Top listeners: image.reactions handled every reaction; idle listeners are counted, not drawn.
+      expect(await rowsOf('#top-throughput')).toBeGreaterThanOrEqual(1);
+      expect(await rowsOf('#top-throughput')).toBeLessThanOrEqual(5);
+      expect(await page.textContent('#top-throughput tr:nth-child(2) td:first-child')).toBe(
+        'image.reactions',
+      );
+      expect(await text('#top-throughput-more')).toMatch(/\d+ idle/);
+      expect(await text('#top-failures')).toContain('no listener failed or retried');
+      // Dead letters by listener and code: the undecodable record.
+      expect(await rowsOf('#dead-letters')).toBe(1);
+      expect(await text('#dead-letters')).toContain('(undecodable record)EB_DECODE_INVALID_JSON1');
+      // Lag per topic: the source topic's two partitions folded into one row.
+      const topic = sourceTopicOf(env);
+      const lagRows = await page.$$eval('#lag-topics tr', (trs) =>
+        trs.slice(1).map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')),
+      );
+      expect(lagRows.find((r) => r[0] === topic)?.[1]).toBe('2');
+      expect(lagRows.length).toBeLessThan(10);
+      expect(await text('#replication')).toMatch(/unknown|\d/);
+      expect(await text('#reconcile')).toContain('not configured');
+      expect(await text('#plugins')).toContain('@engagement/metric-listeners');
+      // Nothing is clipped or scrolls sideways at 1280 px.
+      const overflow = await page.evaluate(() => ({
+        page: document.documentElement.scrollWidth - document.documentElement.clientWidth,
+        cards: [...document.querySelectorAll('.card')]
+          .filter((c) => c.scrollWidth > c.clientWidth + 1)
+          .map((c) => c.getAttribute('data-panel')),
+      }));
+      expect(overflow).toEqual({ page: 0, cards: [] });
+      // The page shows the same rate as /status.json (one rate function for both, and for npm start).
+      const json = JSON.parse((await get('/status.json')).text);
+      expect(json.rates.windowSeconds).toBe(10);
+      expect(json.samples.at(-1).consumedPerSecond).toBe(json.rates.consumedPerSecond);
+      // STATUS_SCREENSHOT=/tmp/status.png keeps a screenshot; by default it goes to the temporary profile.
+      const shot = process.env.STATUS_SCREENSHOT || join(profile, 'status-page.png');
       await page.screenshot({ path: shot, fullPage: true });
       expect(statSync(shot).size).toBeGreaterThan(20_000);
       console.log(`status page screenshot: ${shot}`);
