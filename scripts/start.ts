@@ -92,20 +92,18 @@ const readSome = setInterval(() => {
 }, 5_000);
 console.log('[start] sample traffic at ~50 changes/s. Ctrl-C stops everything this started.');
 
-let last = { consumed: 0, at: Date.now() };
 let firstEvents = false;
 const ticker = setInterval(async () => {
   const s = host.pipeline.stats;
-  const rate = ((s.consumed - last.consumed) * 1000) / (Date.now() - last.at);
-  last = { consumed: s.consumed, at: Date.now() };
   if (!firstEvents && s.metricEventsStored > 0) {
     firstEvents = true;
     console.log(`\n[start] first metric events stored ${seconds()} s after npm start`);
   }
+  // The status page's figures (one rate function, same window), so both show the same number.
   const status = await host.status();
-  const lag = status.lag.reduce((n, p) => n + p.lag, 0);
+  const { consumedPerSecond, windowSeconds } = status.rates;
   process.stdout.write(
-    `\r${rate.toFixed(0).padStart(4)} events/s | lag ${lag} | metric events written ${s.metricEventsStored}` +
+    `\r${consumedPerSecond.toFixed(1).padStart(6)} changes/s (last ${windowSeconds} s) | lag ${status.lagByTopic.total} | metric events written ${s.metricEventsStored}` +
       ` | cache updates ${s.cacheKeysUpdated} | dead letters ${s.deadLetters} | traffic ${traffic.changes} | ${host.url}/   `,
   );
 }, 1_000);
