@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { HostError } from '../errors.js';
+import { closest } from './closest-name.js';
 import type { ConfigPurpose, HostConfig } from './host-config.js';
 import { shownValue } from './mask-secrets.js';
 import { SettingValueError } from './parsers.js';
@@ -197,26 +198,4 @@ function setPath(obj: Record<string, unknown>, path: string, value: unknown): vo
     cur = cur[part] as Record<string, unknown>;
   }
   cur[parts[parts.length - 1]!] = value;
-}
-
-/** The nearest name by edit distance, if it is close enough to be a typo. */
-function closest(word: string, candidates: string[]): string | undefined {
-  let best: string | undefined;
-  let bestDistance = Math.max(3, Math.floor(word.length / 4)) + 1;
-  for (const c of candidates) {
-    const d = editDistance(word, c);
-    if (d < bestDistance) [best, bestDistance] = [c, d];
-  }
-  return best;
-}
-
-function editDistance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++)
-      cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    prev = cur;
-  }
-  return prev[b.length]!;
 }
