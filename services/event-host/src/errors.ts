@@ -29,6 +29,8 @@ export type HostErrorCode =
   | 'EH_PLUGIN_NO_EXPORT'
   /** The loaded plugins fail validation (duplicate ids, missing dependencies, …). */
   | 'EH_PLUGIN_INVALID'
+  /** A listener declares a source table that exists nowhere (no Postgres table, no topic, no ClickHouse route). */
+  | 'EH_PLUGIN_TABLE_UNKNOWN'
   /** A command line that does not parse. */
   | 'EH_USAGE'
   /** A replay input file that cannot be read or has a bad line. */
@@ -62,6 +64,7 @@ export function exitCodeOf(error: unknown): number {
     case 'EH_PLUGIN_PACKAGE_FAILED':
     case 'EH_PLUGIN_NO_EXPORT':
     case 'EH_PLUGIN_INVALID':
+    case 'EH_PLUGIN_TABLE_UNKNOWN':
       return EXIT.config;
     default:
       return EXIT.failed;

@@ -18,6 +18,7 @@ import { PartitionLagTracker } from '../metrics/partition-lag.js';
 import { SinkActivity } from '../metrics/sink-activity.js';
 import { StatusHistory } from '../metrics/status-history.js';
 import { type LoadedPluginPackage, loadPlugins, type ModuleImporter } from '../plugins/load-plugins.js';
+import { checkTablesAtBoot } from './boot-table-check.js';
 import { watermarkKeyOf } from './cache-scope.js';
 import { hostProvisions, PROVIDED_BY_SETTING } from './host-provisions.js';
 import { type HostStatus, statusOf } from './host-status.js';
@@ -289,6 +290,12 @@ export async function createEventHost(options: EventHostOptions): Promise<EventH
     async start() {
       if (state !== 'built') throw new Error(`host is ${state}; build a new one to start again`);
       state = 'starting';
+      try {
+        await checkTablesAtBoot(config, plugins, logger);
+      } catch (error) {
+        state = 'failed';
+        throw error;
+      }
       let address: { address: string; port: number };
       try {
         address = await http.listen(config.http.port, config.http.host);

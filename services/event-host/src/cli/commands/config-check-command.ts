@@ -1,10 +1,16 @@
 import { resolveConfig } from '../../config/load-config.js';
-import { shownValue } from '../../config/mask-secrets.js';
+import { maskUrlsIn, shownValue } from '../../config/mask-secrets.js';
+import { assertDeclaredTables } from '../../host/declared-tables.js';
 import { hostProvisions, PROVIDED_BY_SETTING } from '../../host/host-provisions.js';
+import { checkDeclaredTables } from '../../host/table-facts.js';
 import { loadPlugins } from '../../plugins/load-plugins.js';
 import { type CliContext, println } from '../cli-context.js';
 
-/** `event-host config check`: validates settings and loads the plugins (without connecting anywhere). */
+/**
+ * `event-host config check`: validates settings, loads the plugins (without connecting anywhere), then runs
+ * boot's check of the tables the listeners declare (reading Postgres' information_schema and the topic list,
+ * each bounded): a table that exists nowhere fails it with `EH_PLUGIN_TABLE_UNKNOWN` (exit 78).
+ */
 export async function configCheckCommand(ctx: CliContext): Promise<number> {
   const json = ctx.args.includes('--json');
   const { config, settings, file } = resolveConfig({ env: ctx.env, file: ctx.configFile, purpose: 'start' });
@@ -29,8 +35,20 @@ export async function configCheckCommand(ctx: CliContext): Promise<number> {
       listeners: p.listeners.map((l) => l.id),
     })),
   );
+  const tables = await checkDeclaredTables(
+    config,
+    packages.flatMap((pkg) => pkg.plugins),
+  );
+  // Errors from a source may quote a URL: masked like every other printed setting.
+  for (const [source, why] of Object.entries(tables.unknown))
+    tables.unknown[source as keyof typeof tables.unknown] = maskUrlsIn(why);
+  for (const f of tables.findings) println(ctx.stderr, `${f.level}: ${f.message}`);
+  assertDeclaredTables(tables.findings);
   if (json) {
-    println(ctx.stdout, JSON.stringify({ ok: true, file: file ?? null, settings: shown, plugins }, null, 2));
+    println(
+      ctx.stdout,
+      JSON.stringify({ ok: true, file: file ?? null, settings: shown, plugins, tables }, null, 2),
+    );
     return 0;
   }
   println(ctx.stdout, `configuration OK${file ? ` (file ${file})` : ''}`);
@@ -41,5 +59,9 @@ export async function configCheckCommand(ctx: CliContext): Promise<number> {
   println(ctx.stdout, 'plugins:');
   for (const p of plugins)
     println(ctx.stdout, `  ${p.package} → ${p.id} (${p.owner}): ${p.listeners.join(', ')}`);
+  const warnings = tables.findings.length;
+  println(ctx.stdout, `declared tables: ${warnings === 0 ? 'OK' : `${warnings} warning(s), above`}`);
+  for (const [source, why] of Object.entries(tables.unknown))
+    println(ctx.stdout, `  not checked against ${source}: ${why}`);
   return 0;
 }

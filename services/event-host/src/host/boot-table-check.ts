@@ -1,0 +1,26 @@
+import type { PluginDefinition } from '@engagement/event-bus';
+import type { Logger } from 'pino';
+import type { HostConfig } from '../config/host-config.js';
+import { maskUrlsIn } from '../config/mask-secrets.js';
+import { assertDeclaredTables } from './declared-tables.js';
+import { checkDeclaredTables } from './table-facts.js';
+
+/**
+ * Boot's check of the tables the listeners declare: warnings are logged, errors stop boot with
+ * `EH_PLUGIN_TABLE_UNKNOWN`. A source that cannot be read is logged and the check decides on the rest.
+ */
+export async function checkTablesAtBoot(
+  config: HostConfig,
+  plugins: readonly PluginDefinition[],
+  logger: Logger,
+): Promise<void> {
+  const { findings, unknown } = await checkDeclaredTables(config, plugins);
+  if (unknown.kafka || (unknown.postgres && config.postgres.url))
+    logger.warn({ unknown: maskUrlsIn(JSON.stringify(unknown)) }, 'plugins.tables.partly_unchecked');
+  for (const f of findings.filter((x) => x.level === 'warning'))
+    logger.warn(
+      { listener: f.listenerId, table: f.table, topic: f.topic, suggestion: f.suggestion, detail: f.message },
+      'plugins.table.unconfirmed',
+    );
+  assertDeclaredTables(findings);
+}

@@ -1,0 +1,123 @@
+import type { PluginDefinition } from '@engagement/event-bus';
+import { Kafka, logLevel } from 'kafkajs';
+import pg from 'pg';
+import type { HostConfig } from '../config/host-config.js';
+import {
+  declaredTablesOf,
+  judgeDeclaredTables,
+  type TableFacts,
+  type TableFinding,
+} from './declared-tables.js';
+
+/** What could not be read while gathering table facts (the check then decides on what is known). */
+export interface TableFactsResult {
+  facts: TableFacts;
+  /** Source → why it was not read (`not configured`, or the error). */
+  unknown: { postgres?: string; kafka?: string };
+}
+
+const withTimeout = <T>(what: string, ms: number, work: Promise<T>): Promise<T> => {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+};
+
+/**
+ * Reads the tables of the configured Postgres schema (information_schema, when `postgres.url` is set) and
+ * which of the declared tables' Debezium topics exist and ever held a record. Each source is bounded by
+ * `timeoutMs`; one that fails is reported as unknown instead of failing boot (a dependency that is down is
+ * a readiness matter, not a configuration error).
+ */
+export async function gatherTableFacts(
+  config: Pick<HostConfig, 'postgres' | 'kafka' | 'debezium' | 'sources'>,
+  topicsOfInterest: readonly string[],
+  { timeoutMs = 5_000 } = {},
+): Promise<TableFactsResult> {
+  const clickhouseTables = new Set(Object.values(config.sources.clickhouseTopics).map((r) => r.table));
+  const unknown: TableFactsResult['unknown'] = {};
+  if (!config.postgres.url) unknown.postgres = 'EVENT_HOST_POSTGRES_URL not set';
+  const schema = config.debezium.schema;
+  const [postgresTables, topics] = await Promise.all([
+    config.postgres.url
+      ? withTimeout('postgres', timeoutMs, postgresTablesOf(config.postgres.url, schema, timeoutMs)).catch(
+          (err: Error) => {
+            unknown.postgres = err.message;
+            return undefined;
+          },
+        )
+      : undefined,
+    withTimeout('kafka', timeoutMs, topicsOf(config.kafka, topicsOfInterest, timeoutMs)).catch(
+      (err: Error) => {
+        unknown.kafka = err.message;
+        return undefined;
+      },
+    ),
+  ]);
+  return { facts: { postgresTables, topics, clickhouseTables }, unknown };
+}
+
+async function postgresTablesOf(url: string, schema: string, timeoutMs: number): Promise<Set<string>> {
+  const client = new pg.Client({
+    connectionString: url,
+    connectionTimeoutMillis: timeoutMs,
+    statement_timeout: timeoutMs,
+  });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    const { rows } = await client.query<{ table_name: string }>(
+      'SELECT table_name FROM information_schema.tables WHERE table_schema = $1',
+      [schema],
+    );
+    return new Set(rows.map((r) => r.table_name));
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+/** Every topic → false; the topics of interest that exist → whether any partition's end offset is past 0. */
+async function topicsOf(
+  kafka: HostConfig['kafka'],
+  ofInterest: readonly string[],
+  timeoutMs: number,
+): Promise<Map<string, boolean>> {
+  const admin = new Kafka({
+    clientId: `${kafka.clientId}-check`,
+    brokers: kafka.brokers,
+    logLevel: logLevel.NOTHING,
+    connectionTimeout: Math.min(timeoutMs, 3_000),
+    retry: { retries: 1 },
+  }).admin();
+  try {
+    await admin.connect();
+    const names = await admin.listTopics();
+    const topics = new Map(names.map((t) => [t, false]));
+    for (const topic of ofInterest) {
+      if (!topics.has(topic)) continue;
+      const offsets = await admin.fetchTopicOffsets(topic);
+      topics.set(
+        topic,
+        offsets.some((o) => Number(o.high) > 0),
+      );
+    }
+    return topics;
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+  }
+}
+
+/** The declared-table check of boot and `config check`: gathers the facts, then judges every declared table. */
+export async function checkDeclaredTables(
+  config: Pick<HostConfig, 'postgres' | 'kafka' | 'debezium' | 'sources'>,
+  plugins: readonly PluginDefinition[],
+  options: { timeoutMs?: number } = {},
+): Promise<{ findings: TableFinding[]; unknown: TableFactsResult['unknown'] }> {
+  const declared = declaredTablesOf(plugins);
+  if (declared.length === 0) return { findings: [], unknown: {} };
+  const { topicPrefix, schema } = config.debezium;
+  const topics = [...new Set(declared.map((d) => `${topicPrefix}.${schema}.${d.table}`))];
+  const { facts, unknown } = await gatherTableFacts(config, topics, options);
+  return { findings: judgeDeclaredTables(declared, facts, config.debezium), unknown };
+}
