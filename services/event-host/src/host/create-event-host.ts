@@ -15,6 +15,7 @@ import { HostHttpServer } from '../http/http-server.js';
 import { createLogger } from '../logging/create-logger.js';
 import { HostMetrics } from '../metrics/host-metrics.js';
 import { PartitionLagTracker } from '../metrics/partition-lag.js';
+import { ReplicationSlotMonitor } from '../metrics/replication-slots.js';
 import { SinkActivity } from '../metrics/sink-activity.js';
 import { StatusHistory } from '../metrics/status-history.js';
 import { type LoadedPluginPackage, loadPlugins, type ModuleImporter } from '../plugins/load-plugins.js';
@@ -215,6 +216,11 @@ export async function createEventHost(options: EventHostOptions): Promise<EventH
   let lastReady = false;
   const sinksHealthy = () => ({ clickhouse: pipeline.ingest.isHealthy, redis: pipeline.apply.isHealthy });
 
+  // Retained WAL of the replication slots (Debezium's): what fills the primary's disk when CDC stalls.
+  const slots = config.postgres.url
+    ? new ReplicationSlotMonitor(config.postgres.url, logger.child({ component: 'replication-slots' }))
+    : undefined;
+
   metrics = new HostMetrics({
     stats: () => pipeline.stats,
     listenerPlugins,
@@ -225,6 +231,7 @@ export async function createEventHost(options: EventHostOptions): Promise<EventH
     sinksHealthy,
     ready: () => lastReady,
     search: search && (() => search.stats()),
+    replicationSlots: slots && (() => slots.slots()),
   });
 
   const readiness = async (): Promise<Readiness> => {
@@ -340,6 +347,7 @@ export async function createEventHost(options: EventHostOptions): Promise<EventH
         ),
       );
       void lag.refresh().catch(() => undefined);
+      slots?.start();
       if (config.drift.intervalMs > 0) {
         let checking = false;
         timers.push(
@@ -387,6 +395,7 @@ export async function createEventHost(options: EventHostOptions): Promise<EventH
         } finally {
           await search?.stop().catch((err) => logger.warn({ err }, 'search.stop.failed'));
           await searchDb?.end().catch(() => undefined);
+          await slots?.close();
           await admin.disconnect().catch(() => undefined);
           await redis.quit().catch(() => redis.disconnect());
           healthRedis.disconnect();

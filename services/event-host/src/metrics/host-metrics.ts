@@ -1,7 +1,9 @@
-import type { PipelineObserver, PipelineStats } from '@engagement/event-bus/kafka';
+import { createRequire } from 'node:module';
+import type { PipelineObserver, PipelineSink, PipelineStats } from '@engagement/event-bus/kafka';
 import type { SearchSyncStats } from '@engagement/search-sync';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { PartitionLag } from './partition-lag.js';
+import type { ReplicationSlotState } from './replication-slots.js';
 
 /** What the metrics read from a running host at scrape time. */
 export interface MetricsSource {
@@ -16,9 +18,36 @@ export interface MetricsSource {
   ready(): boolean;
   /** search-sync's figures, when the host runs it. */
   search?(): Promise<SearchSyncStats>;
+  /** The last reading of Postgres' replication slots, when `postgres.url` is set (undefined: none or failed). */
+  replicationSlots?(): readonly ReplicationSlotState[] | undefined;
+  /** Build labels; by default the package version, Node's version and `GIT_COMMIT` when set. */
+  build?: { version: string; node: string; commit?: string };
 }
 
 const PREFIX = 'eventhost_';
+
+/** The code of every listener's dead letters (`ListenerError`). */
+const LISTENER_DEAD_LETTER_CODE = 'EB_LISTENER_FAILED';
+/** The codes of records that could not be decoded (`DecodeErrorCode`), dead-lettered as listener `none`. */
+const DECODE_DEAD_LETTER_CODES = [
+  'EB_DECODE_INVALID_JSON',
+  'EB_DECODE_UNKNOWN_SHAPE',
+  'EB_DECODE_UNKNOWN_OP',
+  'EB_DECODE_UNKNOWN_TOPIC',
+  'EB_DECODE_BAD_VALUE',
+] as const;
+const SINKS: readonly PipelineSink[] = ['clickhouse', 'redis', 'search'];
+
+/** The host's version (package.json; src/ and dist/ are at the same depth) and Node's, and the commit if known. */
+export function buildLabels(env: Record<string, string | undefined> = process.env): {
+  version: string;
+  node: string;
+  commit?: string;
+} {
+  const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
+  const commit = env.GIT_COMMIT?.trim();
+  return { version, node: process.version, ...(commit ? { commit } : {}) };
+}
 
 /**
  * The host's Prometheus metrics, in a registry of its own (two hosts in one process do not collide).
@@ -33,6 +62,7 @@ export class HostMetrics {
   private readonly deadLetters: Counter<'listener' | 'code'>;
   private readonly driftEntities: Gauge<'kind'>;
   private readonly driftRatio: Gauge;
+  private readonly driftCheckedAt: Gauge;
 
   constructor(source: MetricsSource) {
     const registers = [this.registry];
@@ -115,6 +145,15 @@ export class HostMetrics {
       labelNames: ['listener', 'code'],
       registers,
     });
+    // Every series an alert watches exists at 0 from boot: `increase(...[10m]) > 0` then fires on the first
+    // letter (a series born at 1 has no earlier sample to increase from).
+    for (const listener of source.listenerPlugins.keys())
+      this.deadLetters.inc({ listener, code: LISTENER_DEAD_LETTER_CODE }, 0);
+    for (const code of DECODE_DEAD_LETTER_CODES) this.deadLetters.inc({ listener: 'none', code }, 0);
+    for (const sink of SINKS) {
+      this.batchRows.zero({ sink });
+      this.flushSeconds.zero({ sink });
+    }
     const gauge = (name: string, help: string, read: () => number) =>
       new Gauge({ name: PREFIX + name, help, registers, collect: () => this.gauge(name).set(read()) });
     gauge('ingest_buffer_rows', 'Metric events buffered for the next ClickHouse flush', () =>
@@ -139,17 +178,28 @@ export class HostMetrics {
         for (const p of source.lag()) g.set({ topic: p.topic, partition: String(p.partition) }, p.lag);
       },
     });
+    const search = source.search;
     new Gauge({
       name: `${PREFIX}sink_up`,
-      help: '1 while a sink accepts work',
+      help: '1 while a sink accepts work (search: only when this host runs search-sync; 0 after a failed flush)',
       labelNames: ['sink'],
       registers,
-      collect: () => {
+      collect: async () => {
         const h = source.sinksHealthy();
         this.gauge('sink_up').set({ sink: 'clickhouse' }, +h.clickhouse);
         this.gauge('sink_up').set({ sink: 'redis' }, +h.redis);
+        if (search)
+          this.gauge('sink_up').set({ sink: 'search' }, +((await search()).consecutiveFailures === 0));
       },
     });
+    const build = source.build ?? buildLabels();
+    new Gauge({
+      name: `${PREFIX}build_info`,
+      help: 'Always 1; the labels say which build runs (commit: GIT_COMMIT, when set)',
+      labelNames: ['version', 'node', 'commit'],
+      registers,
+    }).set(build, 1);
+    if (source.replicationSlots) this.replicationSlotMetrics(source.replicationSlots);
     if (source.search) this.searchMetrics(source.search);
     this.driftEntities = new Gauge({
       name: `${PREFIX}metric_drift_entities`,
@@ -161,6 +211,44 @@ export class HostMetrics {
       name: `${PREFIX}metric_drift_ratio`,
       help: 'Drifted / sampled cached hashes in the last drift check',
       registers,
+    });
+    this.driftCheckedAt = new Gauge({
+      name: `${PREFIX}metric_drift_last_check_timestamp_seconds`,
+      help: 'When the last drift check finished (0: none since start; the drift gauges read 0 until then)',
+      registers,
+    });
+    // The drift gauges exist from boot, so an alert on them is evaluated (and can be tested) before a check.
+    this.driftEntities.set({ kind: 'sampled' }, 0);
+    this.driftEntities.set({ kind: 'drifted' }, 0);
+    this.driftRatio.set(0);
+    this.driftCheckedAt.set(0);
+  }
+
+  /** Postgres replication slots: WAL retained for each, and whether a consumer is attached. */
+  private replicationSlotMetrics(read: () => readonly ReplicationSlotState[] | undefined): void {
+    const registers = [this.registry];
+    // Reset on every scrape: a slot that was dropped, or a failed read, leaves no stale series behind.
+    new Gauge({
+      name: `${PREFIX}replication_slot_retained_bytes`,
+      help: 'WAL bytes the Postgres primary retains for a replication slot (current WAL LSN - restart_lsn)',
+      labelNames: ['slot'],
+      registers,
+      collect: () => {
+        const g = this.gauge('replication_slot_retained_bytes');
+        g.reset();
+        for (const s of read() ?? []) if (s.retainedBytes !== null) g.set({ slot: s.slot }, s.retainedBytes);
+      },
+    });
+    new Gauge({
+      name: `${PREFIX}replication_slot_active`,
+      help: '1 while a consumer (Debezium) is attached to the Postgres replication slot',
+      labelNames: ['slot'],
+      registers,
+      collect: () => {
+        const g = this.gauge('replication_slot_active');
+        g.reset();
+        for (const s of read() ?? []) g.set({ slot: s.slot }, +s.active);
+      },
     });
   }
 
@@ -222,6 +310,7 @@ export class HostMetrics {
     this.driftEntities.set({ kind: 'sampled' }, report.sampled);
     this.driftEntities.set({ kind: 'drifted' }, report.drifted);
     this.driftRatio.set(report.ratio);
+    this.driftCheckedAt.set(Date.now() / 1000);
   }
 
   /** The Prometheus text exposition. */

@@ -1,0 +1,96 @@
+import { emptyStats } from '@engagement/event-bus/kafka';
+import type { SearchSyncStats } from '@engagement/search-sync';
+import { describe, expect, it } from 'vitest';
+import { HostMetrics, type MetricsSource } from './host-metrics.js';
+import type { ReplicationSlotState } from './replication-slots.js';
+
+const source = (extra: Partial<MetricsSource> = {}): MetricsSource => ({
+  stats: () => emptyStats(),
+  listenerPlugins: new Map([
+    ['image.reactions', 'image-metrics'],
+    ['model.reviews', 'model-metrics'],
+  ]),
+  bufferedRows: () => 0,
+  bufferCapacityRows: 100,
+  lag: () => [],
+  consumer: () => ({ joined: true, paused: false }),
+  sinksHealthy: () => ({ clickhouse: true, redis: true }),
+  ready: () => true,
+  build: { version: '1.2.3', node: 'v20.0.0', commit: 'abc123' },
+  ...extra,
+});
+
+const searchStats = (consecutiveFailures: number): SearchSyncStats => ({
+  queued: { metrics: {}, feed: {} },
+  flushes: 0,
+  failures: consecutiveFailures,
+  consecutiveFailures,
+  settingsApplied: true,
+  lastFlush: null,
+  lastSuccessAt: null,
+  clickhouseQueries: 0,
+  feedQueries: 0,
+  meilisearchDocumentRequests: 0,
+});
+
+describe('host metrics of a fresh host (no traffic)', () => {
+  it('have every series an alert watches at 0: dead letters per listener, drift, histograms', async () => {
+    const text = await new HostMetrics(source()).text();
+    expect(text).toContain(
+      'eventhost_dead_letters_total{listener="image.reactions",code="EB_LISTENER_FAILED"} 0',
+    );
+    expect(text).toContain(
+      'eventhost_dead_letters_total{listener="model.reviews",code="EB_LISTENER_FAILED"} 0',
+    );
+    expect(text).toContain('eventhost_dead_letters_total{listener="none",code="EB_DECODE_INVALID_JSON"} 0');
+    expect(text).toContain('eventhost_metric_drift_entities{kind="drifted"} 0');
+    expect(text).toContain('eventhost_metric_drift_entities{kind="sampled"} 0');
+    expect(text).toContain('eventhost_metric_drift_ratio 0');
+    expect(text).toContain('eventhost_metric_drift_last_check_timestamp_seconds 0');
+    expect(text).toContain('eventhost_sink_flush_duration_seconds_count{sink="clickhouse"} 0');
+    expect(text).toContain('eventhost_sink_batch_rows_count{sink="redis"} 0');
+  });
+
+  it('counts the first dead letter on the series that already existed', async () => {
+    const metrics = new HostMetrics(source());
+    metrics.observer.deadLetter?.(
+      { code: 'EB_LISTENER_FAILED', message: 'x', listenerId: 'image.reactions' },
+      {} as never,
+    );
+    expect(await metrics.text()).toContain(
+      'eventhost_dead_letters_total{listener="image.reactions",code="EB_LISTENER_FAILED"} 1',
+    );
+  });
+
+  it('exports build info', async () => {
+    const text = await new HostMetrics(source()).text();
+    expect(text).toContain('eventhost_build_info{version="1.2.3",node="v20.0.0",commit="abc123"} 1');
+    const own = await new HostMetrics(source({ build: undefined })).text();
+    expect(own).toMatch(/eventhost_build_info\{version="0\.1\.0",node="v\d+[^"]*"\} 1/);
+  });
+
+  it('has sink_up{sink="search"} only when the host runs search-sync, 0 after a failed flush', async () => {
+    expect(await new HostMetrics(source()).text()).not.toContain('sink="search"} 1');
+    expect(await new HostMetrics(source()).text()).not.toMatch(/eventhost_sink_up\{sink="search"\}/);
+    let failures = 0;
+    const metrics = new HostMetrics(source({ search: async () => searchStats(failures) }));
+    expect(await metrics.text()).toContain('eventhost_sink_up{sink="search"} 1');
+    failures = 2;
+    expect(await metrics.text()).toContain('eventhost_sink_up{sink="search"} 0');
+  });
+
+  it('shows replication slots from the last reading, and no series after a failed one', async () => {
+    let reading: ReplicationSlotState[] | undefined = [
+      { slot: 'dbz_app', active: true, retainedBytes: 4096 },
+      { slot: 'fresh', active: false, retainedBytes: null },
+    ];
+    const metrics = new HostMetrics(source({ replicationSlots: () => reading }));
+    const text = await metrics.text();
+    expect(text).toContain('eventhost_replication_slot_retained_bytes{slot="dbz_app"} 4096');
+    expect(text).toContain('eventhost_replication_slot_active{slot="dbz_app"} 1');
+    expect(text).toContain('eventhost_replication_slot_active{slot="fresh"} 0');
+    expect(text).not.toContain('eventhost_replication_slot_retained_bytes{slot="fresh"}');
+    reading = undefined;
+    expect(await metrics.text()).not.toMatch(/eventhost_replication_slot_\w+\{/);
+  });
+});
