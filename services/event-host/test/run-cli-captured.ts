@@ -1,6 +1,7 @@
 // Runs the CLI in-process with its output captured, for the CLI's own tests.
 import { Writable } from 'node:stream';
 import { runCli } from '../src/cli/run-cli.js';
+import type { ModuleImporter } from '../src/plugins/load-plugins.js';
 
 function capture(): Writable & { text: string } {
   const w = new Writable({
@@ -14,9 +15,9 @@ function capture(): Writable & { text: string } {
 }
 
 /** Runs `event-host <argv>` with `env` as its whole environment; returns its exit code and what it wrote. */
-export async function runCliCaptured(argv: string[], env: Record<string, string>) {
+export async function runCliCaptured(argv: string[], env: Record<string, string>, importer?: ModuleImporter) {
   const stdout = capture();
   const stderr = capture();
-  const code = await runCli(argv, { env, stdout, stderr });
+  const code = await runCli(argv, { env, stdout, stderr, importer });
   return { code, stdout: stdout.text, stderr: stderr.text };
 }

@@ -32,7 +32,7 @@ const COMMANDS: Record<string, Command> = {
  */
 export async function runCli(
   argv: readonly string[],
-  io: Pick<CliContext, 'env' | 'stdout' | 'stderr'> = {
+  io: Pick<CliContext, 'env' | 'stdout' | 'stderr' | 'importer'> = {
     env: process.env,
     stdout: process.stdout,
     stderr: process.stderr,

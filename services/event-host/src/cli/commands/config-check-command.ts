@@ -20,6 +20,7 @@ export async function configCheckCommand(ctx: CliContext): Promise<number> {
     settings: config.plugins.settings,
     hostTokens: host.provisions.map((p) => p.token),
     providedBySetting: PROVIDED_BY_SETTING,
+    importer: ctx.importer,
   }).finally(() => host.close());
   const shown = settings.map(({ setting, value, source }) => ({
     env: setting.env,
