@@ -11,6 +11,7 @@ import { Kafka, logLevel, type Producer } from 'kafkajs';
 import pg from 'pg';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { cdc } from '../../../infra/stack/cdc.js';
 import { loadConfig } from '../src/config/load-config.js';
 import { createEventHost, type EventHost } from '../src/host/create-event-host.js';
 import {
@@ -240,7 +241,8 @@ describe('event host on the local stack', () => {
       );
       expect(lagRows.find((r) => r[0] === topic)?.[1]).toBe('2');
       expect(lagRows.length).toBeLessThan(10);
-      expect(await text('#replication')).toMatch(/unknown|\d/);
+      // The host has the stack's Postgres URL, so the panel lists Debezium's slot and the WAL it retains.
+      expect(await text('#replication')).toMatch(new RegExp(`${cdc.slotName}.*(retained|no WAL reserved)`));
       expect(await text('#reconcile')).toContain('not configured');
       expect(await text('#plugins')).toContain('@engagement/metric-listeners');
       // Nothing is clipped or scrolls sideways at 1280 px.

@@ -262,6 +262,7 @@ export async function createEventHost(options: EventHostOptions): Promise<EventH
       activity,
       listenerPlugins,
       buffer: { rows: pipeline.ingest.bufferedRows, capacityRows: bufferCapacityRows },
+      replicationSlots: slots?.slots(),
       searchSync: searchStats && {
         lastSuccessAt: searchStats.lastSuccessAt?.getTime() ?? null,
         failures: searchStats.failures,

@@ -3,6 +3,7 @@ import type { HostConfig } from '../config/host-config.js';
 import { shownSettings } from '../config/mask-secrets.js';
 import { type LagByTopic, lagByTopic } from '../metrics/lag-by-topic.js';
 import type { PartitionLag } from '../metrics/partition-lag.js';
+import type { ReplicationSlotState } from '../metrics/replication-slots.js';
 import type { DeadLetterCount, FlushSample, SinkActivity, SinkHealth } from '../metrics/sink-activity.js';
 import type { StatusHistory, StatusSample } from '../metrics/status-history.js';
 import { type TopListeners, topListeners } from '../metrics/top-listeners.js';
@@ -37,6 +38,8 @@ export interface HostStatus {
   buffer: { rows: number; capacityRows: number; flushRows: number; flushIntervalMs: number };
   /** Recent ClickHouse flushes (buffer to ClickHouse, publish, commit), oldest first. */
   flushes: readonly FlushSample[];
+  /** Postgres replication slots and the WAL each retains; null when unknown (no Postgres URL, or a failed read). */
+  replicationSlots: readonly ReplicationSlotState[] | null;
   /** Reconciling caches against ClickHouse does not exist yet. */
   reconcile: { configured: false };
   samples: readonly StatusSample[];
@@ -54,6 +57,7 @@ export function statusOf(input: {
   listenerPlugins: ReadonlyMap<string, string>;
   buffer: { rows: number; capacityRows: number };
   searchSync?: SearchSyncHealth;
+  replicationSlots?: readonly ReplicationSlotState[];
 }): HostStatus {
   const latest = input.history.latest;
   return {
@@ -88,6 +92,7 @@ export function statusOf(input: {
       flushIntervalMs: input.config.batch.flushIntervalMs,
     },
     flushes: input.activity.flushes,
+    replicationSlots: input.replicationSlots ?? null,
     reconcile: { configured: false },
     samples: input.history.all,
   };

@@ -137,10 +137,13 @@ function sinkRows(s, now) {
   });
 }
 function replication(s) {
-  const slot = s.replicationSlot ?? s.replication;
-  if (slot == null || typeof slot !== 'object') return [['retained WAL', 'unknown (not reported by this host)']];
-  return Object.entries(slot).filter(([, v]) => v == null || typeof v !== 'object').map(([k, v]) =>
-    [k, /bytes$/i.test(k) && typeof v === 'number' ? bytes(v) + ' (' + num(v) + ' B)' : v == null ? 'unknown' : String(v)]);
+  const slots = s.replicationSlots;
+  if (!Array.isArray(slots)) return [['retained WAL', 'unknown (no Postgres URL, or the last read failed)']];
+  if (slots.length === 0) return [['slots', 'none']];
+  return slots.map((x) => [
+    x.slot + (x.active ? '' : ' (inactive)'),
+    x.retainedBytes == null ? 'no WAL reserved' : bytes(x.retainedBytes) + ' retained',
+  ]);
 }
 async function refresh() {
   let s;
