@@ -103,7 +103,7 @@ const ticker = setInterval(async () => {
   const status = await host.status();
   const { consumedPerSecond, windowSeconds } = status.rates;
   process.stdout.write(
-    `\r${consumedPerSecond.toFixed(1).padStart(6)} changes/s (last ${windowSeconds} s) | lag ${status.lagByTopic.total} | metric events written ${s.metricEventsStored}` +
+    `\r${consumedPerSecond.toFixed(1).padStart(6)} changes/s (last ${windowSeconds} s) | lag ${status.lagByTopic.total ?? '?'} | metric events written ${s.metricEventsStored}` +
       ` | cache updates ${s.cacheKeysUpdated} | dead letters ${s.deadLetters} | traffic ${traffic.changes} | ${host.url}/   `,
   );
 }, 1_000);

@@ -338,7 +338,7 @@ export async function createEventHost(options: EventHostOptions): Promise<EventH
           stalled = lag.stalled();
           history.record(
             pipeline.stats,
-            lag.lag().reduce((n, p) => n + p.lag, 0),
+            lag.lag().reduce((n, p) => n + (p.lag ?? 0), 0),
             pipeline.ingest.bufferedRows,
           );
         }, 1_000),

@@ -169,13 +169,14 @@ export class HostMetrics {
     gauge('ready', '1 while /readyz reports ready', () => +source.ready());
     new Gauge({
       name: `${PREFIX}consumer_lag_messages`,
-      help: 'Records between the end of a partition and what this host processed, per assigned partition',
+      help: 'Records between the end of a partition and what this host processed, per assigned partition (no series while unknown)',
       labelNames: ['topic', 'partition'],
       registers,
       collect: () => {
         const g = this.gauge('consumer_lag_messages');
         g.reset();
-        for (const p of source.lag()) g.set({ topic: p.topic, partition: String(p.partition) }, p.lag);
+        for (const p of source.lag())
+          if (p.lag !== null) g.set({ topic: p.topic, partition: String(p.partition) }, p.lag);
       },
     });
     const search = source.search;
