@@ -31,6 +31,11 @@ export interface ConsumerState {
   /** Highest offset seen per `topic:partition` in the last fetched batch (for lag). */
   highWatermarks: Record<string, string>;
   processedOffsets: Record<string, string>;
+  /**
+   * The last failed request to the brokers the consumer noticed (a request timeout, a crash), so readiness
+   * can turn false while kafkajs is still retrying instead of only once it gives up.
+   */
+  lastFailure?: { at: number; message: string };
 }
 
 /**
@@ -64,7 +69,13 @@ export class EventConsumer {
       readUncommitted: false,
       allowAutoTopicCreation: false,
     });
-    const { GROUP_JOIN, CRASH, STOP } = this.consumer.events;
+    const { GROUP_JOIN, CRASH, STOP, REQUEST_TIMEOUT } = this.consumer.events;
+    this.consumer.on(REQUEST_TIMEOUT, ({ payload }) => {
+      this.state.lastFailure = {
+        at: Date.now(),
+        message: `${payload.apiName} request to ${payload.broker} timed out after ${payload.pendingDuration} ms`,
+      };
+    });
     this.consumer.on(GROUP_JOIN, ({ payload }) => {
       this.state.joined = true;
       this.state.assignment = payload.memberAssignment;
@@ -77,6 +88,7 @@ export class EventConsumer {
     });
     this.consumer.on(CRASH, ({ payload }) => {
       this.state.joined = false;
+      this.state.lastFailure = { at: Date.now(), message: `consumer crashed: ${payload.error.message}` };
       options.logger.error({ err: payload.error, restart: payload.restart }, 'consumer.crash');
     });
     this.consumer.on(STOP, () => {

@@ -23,6 +23,7 @@ import { checkTablesAtBoot } from './boot-table-check.js';
 import { watermarkKeyOf } from './cache-scope.js';
 import { hostProvisions, PROVIDED_BY_SETTING } from './host-provisions.js';
 import { type HostStatus, statusOf } from './host-status.js';
+import { KafkaHealth } from './kafka-health.js';
 import { type PoolProvisionSettings, poolProvisionsModule } from './pool-provisions.js';
 import { checkReadiness, type Readiness } from './readiness.js';
 import { sourceTopicsOf } from './source-topics.js';
@@ -198,11 +199,16 @@ export async function createEventHost(options: EventHostOptions): Promise<EventH
     },
   });
 
+  // The monitor fails fast: its failures are the readiness signal, so it must not retry for a minute.
   const admin: Admin = new Kafka({
     clientId: `${config.kafka.clientId}-monitor`,
     brokers: config.kafka.brokers,
     logLevel: logLevel.NOTHING,
+    connectionTimeout: 1_000,
+    requestTimeout: 3_000,
+    retry: { retries: 1, initialRetryTime: 200, maxRetryTime: 1_000 },
   }).admin();
+  const kafkaHealth = new KafkaHealth();
   const lag = new PartitionLagTracker(
     admin,
     config.kafka.groupId,
@@ -236,7 +242,13 @@ export async function createEventHost(options: EventHostOptions): Promise<EventH
 
   const readiness = async (): Promise<Readiness> => {
     const r = await checkReadiness({
-      stopping: () => state !== 'running',
+      lifecycle: () =>
+        state === 'running'
+          ? { phase: 'running' }
+          : state === 'starting' || state === 'built'
+            ? { phase: 'starting' }
+            : { phase: 'stopping' },
+      kafka: () => kafkaHealth.check(pipeline.consumerState.lastFailure),
       consumer: () => pipeline.consumerState,
       pingClickHouse: async () => {
         const result = await clickhouse.ping();
@@ -333,6 +345,22 @@ export async function createEventHost(options: EventHostOptions): Promise<EventH
         });
       }
       state = 'running';
+      // Probes the brokers every 2 s: readiness and lag depend on it.
+      let refreshing = false;
+      const refreshLag = async () => {
+        if (refreshing) return;
+        refreshing = true;
+        const startedAt = Date.now();
+        try {
+          await lag.refresh();
+          kafkaHealth.probeSucceeded(startedAt);
+        } catch (err) {
+          kafkaHealth.failed('offset refresh', err);
+          logger.debug({ err }, 'lag.refresh.failed');
+        } finally {
+          refreshing = false;
+        }
+      };
       timers.push(
         setInterval(() => {
           stalled = lag.stalled();
@@ -342,12 +370,9 @@ export async function createEventHost(options: EventHostOptions): Promise<EventH
             pipeline.ingest.bufferedRows,
           );
         }, 1_000),
-        setInterval(
-          () => void lag.refresh().catch((err) => logger.debug({ err }, 'lag.refresh.failed')),
-          5_000,
-        ),
+        setInterval(() => void refreshLag(), 2_000),
       );
-      void lag.refresh().catch(() => undefined);
+      void refreshLag();
       slots?.start();
       if (config.drift.intervalMs > 0) {
         let checking = false;

@@ -7,12 +7,18 @@ export interface CheckResult {
 /** What `/readyz` answers. */
 export interface Readiness {
   ready: boolean;
-  checks: Record<'consumer' | 'clickhouse' | 'redis' | 'progress', CheckResult>;
+  checks: Record<'consumer' | 'kafka' | 'clickhouse' | 'redis' | 'progress', CheckResult>;
 }
 
 /** The probes readiness combines; each may be slow or fail, so each runs under a timeout. */
 export interface ReadinessProbes {
-  stopping(): boolean;
+  /**
+   * Where the host is in its life: only `running` can be ready. `starting` carries what it waits for
+   * (an unreachable dependency it keeps retrying).
+   */
+  lifecycle(): { phase: 'starting' | 'running' | 'stopping'; detail?: string };
+  /** Whether the brokers answer (see `KafkaHealth`). */
+  kafka(): CheckResult;
   consumer(): { joined: boolean; paused: boolean };
   pingClickHouse(): Promise<unknown>;
   pingRedis(): Promise<unknown>;
@@ -23,7 +29,9 @@ export interface ReadinessProbes {
 }
 
 /**
- * Ready means: a member of the consumer group, both sinks reachable (a ping answers) and accepting the
+ * Ready means: running (started, not shutting down), a member of the consumer group, the brokers
+ * answering (the host's periodic offset probe succeeds and the consumer reports no failed request since),
+ * both sinks reachable (a ping answers) and accepting the
  * pipeline's writes, and not stalled (records waiting while no position moves). A load balancer or
  * Kubernetes takes a not-ready host out of rotation; liveness stays separate so an outage does not
  * restart-loop the host.
@@ -55,12 +63,17 @@ export async function checkReadiness(probes: ReadinessProbes): Promise<Readiness
     ping(probes.pingRedis, sinks.redis, 'Redis'),
   ]);
   const stalled = probes.stalled();
+  const life = probes.lifecycle();
   const checks: Readiness['checks'] = {
-    consumer: probes.stopping()
-      ? { ok: false, detail: 'shutting down' }
-      : consumer.joined
-        ? { ok: true, detail: consumer.paused ? 'joined (paused by backpressure)' : 'joined' }
-        : { ok: false, detail: 'not a member of the consumer group' },
+    consumer:
+      life.phase === 'stopping'
+        ? { ok: false, detail: 'shutting down' }
+        : life.phase === 'starting'
+          ? { ok: false, detail: `starting${life.detail ? `: ${life.detail}` : ''}` }
+          : consumer.joined
+            ? { ok: true, detail: consumer.paused ? 'joined (paused by backpressure)' : 'joined' }
+            : { ok: false, detail: 'not a member of the consumer group' },
+    kafka: probes.kafka(),
     clickhouse,
     redis,
     progress: stalled
