@@ -51,6 +51,7 @@ export interface HostConfig {
   };
   http: { host: string; port: number };
   shutdown: { deadlineMs: number };
+  start: { deadlineMs: number };
   readiness: { stallAfterMs: number };
   log: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'; pretty: boolean };
   drift: { intervalMs: number; sample: number };

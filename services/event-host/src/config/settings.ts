@@ -130,6 +130,12 @@ export const SETTINGS: readonly Setting[] = [
     default: 9464,
   }),
   s('shutdown.deadlineMs', int(100, 600_000), 'graceful shutdown deadline', { default: 25_000 }),
+  s(
+    'start.deadlineMs',
+    int(1_000, 86_400_000),
+    'how long a starting host keeps retrying an unreachable Kafka or ClickHouse (serving /healthz, not ready) before it exits',
+    { default: 300_000 },
+  ),
   s('readiness.stallAfterMs', int(1_000, 3_600_000), 'not ready when lag does not shrink for this long', {
     default: 60_000,
   }),

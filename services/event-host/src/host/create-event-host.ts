@@ -21,6 +21,7 @@ import { StatusHistory } from '../metrics/status-history.js';
 import { type LoadedPluginPackage, loadPlugins, type ModuleImporter } from '../plugins/load-plugins.js';
 import { checkTablesAtBoot } from './boot-table-check.js';
 import { watermarkKeyOf } from './cache-scope.js';
+import { connectDependencies, type StartWait } from './connect-dependencies.js';
 import { hostProvisions, PROVIDED_BY_SETTING } from './host-provisions.js';
 import { type HostStatus, statusOf } from './host-status.js';
 import { KafkaHealth } from './kafka-health.js';
@@ -220,6 +221,9 @@ export async function createEventHost(options: EventHostOptions): Promise<EventH
   let state: 'built' | 'starting' | 'running' | 'stopping' | 'stopped' | 'failed' = 'built';
   let stalled = false;
   let lastReady = false;
+  let waitingFor: StartWait | undefined;
+  const abortStart = new AbortController();
+  let pipelineStarted = false;
   const sinksHealthy = () => ({ clickhouse: pipeline.ingest.isHealthy, redis: pipeline.apply.isHealthy });
 
   // Retained WAL of the replication slots (Debezium's): what fills the primary's disk when CDC stalls.
@@ -246,7 +250,12 @@ export async function createEventHost(options: EventHostOptions): Promise<EventH
         state === 'running'
           ? { phase: 'running' }
           : state === 'starting' || state === 'built'
-            ? { phase: 'starting' }
+            ? {
+                phase: 'starting',
+                detail: waitingFor
+                  ? `waiting for ${waitingFor.dependency} (attempt ${waitingFor.attempt}; gives up after EVENT_HOST_START_DEADLINE_MS=${config.start.deadlineMs}): ${waitingFor.error}`
+                  : undefined,
+              }
             : { phase: 'stopping' },
       kafka: () => kafkaHealth.check(pipeline.consumerState.lastFailure),
       consumer: () => pipeline.consumerState,
@@ -329,23 +338,10 @@ export async function createEventHost(options: EventHostOptions): Promise<EventH
       }
       const shown = address.address === '0.0.0.0' || address.address === '::' ? '127.0.0.1' : address.address;
       url = `http://${shown.includes(':') ? `[${shown}]` : shown}:${address.port}`;
-      try {
-        await Promise.all([redis.connect(), healthRedis.connect()]).catch((err) =>
-          logger.warn({ err }, 'redis.unreachable_at_start'),
-        );
-        await pipeline.start();
-        await admin.connect();
-        await search?.start();
-      } catch (error) {
-        state = 'failed';
-        await http.close();
-        throw new HostError('EH_START_FAILED', `cannot start: ${(error as Error).message}`, {
-          cause: error,
-          retriable: true,
-        });
-      }
-      state = 'running';
-      // Probes the brokers every 2 s: readiness and lag depend on it.
+      await Promise.all([redis.connect(), healthRedis.connect()]).catch((err) =>
+        logger.warn({ err }, 'redis.unreachable_at_start'),
+      );
+      // Probes the brokers every 2 s once the monitor is connected: readiness and lag depend on it.
       let refreshing = false;
       const refreshLag = async () => {
         if (refreshing) return;
@@ -361,6 +357,54 @@ export async function createEventHost(options: EventHostOptions): Promise<EventH
           refreshing = false;
         }
       };
+      let outcome: 'connected' | 'aborted';
+      try {
+        outcome = await connectDependencies({
+          deadlineMs: config.start.deadlineMs,
+          deadlineSetting: 'raise EVENT_HOST_START_DEADLINE_MS (start.deadlineMs) to wait longer',
+          signal: abortStart.signal,
+          onWaiting: (wait) => {
+            waitingFor = wait;
+            logger.warn(wait, 'host.start.waiting');
+          },
+          steps: [
+            {
+              dependency: 'ClickHouse',
+              run: async () => {
+                const result = await clickhouse.ping();
+                if (!result.success) throw result.error;
+              },
+            },
+            {
+              dependency: 'Kafka',
+              run: async () => {
+                await admin.connect();
+                await admin.describeCluster();
+                if (!timers.length) timers.push(setInterval(() => void refreshLag(), 2_000));
+                void refreshLag();
+              },
+            },
+            {
+              // Creates the metric table (ClickHouse), the topics, then the producer and consumer (Kafka).
+              dependency: (err) => (/^KafkaJS/.test((err as Error)?.name ?? '') ? 'Kafka' : 'ClickHouse'),
+              run: async () => {
+                await pipeline.start();
+                pipelineStarted = true;
+              },
+            },
+            { dependency: 'search-sync', run: async () => void (await search?.start()) },
+          ],
+        });
+      } catch (error) {
+        state = 'failed';
+        logger.error({ err: error }, 'host.start.failed');
+        await host.stop().catch(() => undefined);
+        state = 'failed';
+        throw error;
+      }
+      if (outcome === 'aborted' || abortStart.signal.aborted) return;
+      waitingFor = undefined;
+      state = 'running';
       timers.push(
         setInterval(() => {
           stalled = lag.stalled();
@@ -370,9 +414,7 @@ export async function createEventHost(options: EventHostOptions): Promise<EventH
             pipeline.ingest.bufferedRows,
           );
         }, 1_000),
-        setInterval(() => void refreshLag(), 2_000),
       );
-      void refreshLag();
       slots?.start();
       if (config.drift.intervalMs > 0) {
         let checking = false;
@@ -412,8 +454,9 @@ export async function createEventHost(options: EventHostOptions): Promise<EventH
     },
     stop() {
       stopping ??= (async () => {
-        const wasRunning = state === 'running';
-        state = 'stopping';
+        const wasRunning = state === 'running' || pipelineStarted;
+        if (state !== 'failed') state = 'stopping';
+        abortStart.abort();
         for (const t of timers) clearInterval(t);
         logger.info('host.stopping');
         try {
@@ -428,7 +471,7 @@ export async function createEventHost(options: EventHostOptions): Promise<EventH
           if (ownsClickHouse) await clickhouse.close().catch(() => undefined);
           await own.close().catch(() => undefined);
           await http.close();
-          state = 'stopped';
+          if (state !== 'failed') state = 'stopped';
           logger.info({ stats: pipeline.stats }, 'host.stopped');
         }
       })();
