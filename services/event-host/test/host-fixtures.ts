@@ -12,6 +12,10 @@ import { Redis } from 'ioredis';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
 import pg from 'pg';
 import { inject } from 'vitest';
+import type { StackContext } from '../../../infra/stack/part.js';
+import { kafkaPart } from '../../../infra/stack/parts/kafka.js';
+import { stackPaths } from '../../../infra/stack/paths.js';
+import { readPorts } from '../../../infra/stack/ports.js';
 
 /** A name unique to this test process. */
 export const RUN = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
@@ -307,4 +311,33 @@ export function parsePrometheus(text: string): { types: Map<string, string>; sam
     samples.push({ name: m[1]!, labels, value: Number(m[4]) });
   });
   return { types, samples };
+}
+
+/**
+ * Stops and restarts the shared stack's Kafka broker (by its recorded pid, on the same port and data),
+ * for outage tests. Call `start` in a `finally`: the other test files need the broker back.
+ */
+export function stackBroker(): { stop(): Promise<string>; start(): Promise<string> } {
+  const stack = inject('stackEnv');
+  // The part functions read STACK_DIR (paths, ports, classpaths): point them at this run's stack.
+  const inStack = async <T>(fn: (ctx: StackContext) => Promise<T>): Promise<T> => {
+    const previous = process.env.STACK_DIR;
+    process.env.STACK_DIR = stack.STACK_DIR ?? previous;
+    try {
+      return await fn({ paths: stackPaths(), ports: readPorts(), say: () => undefined });
+    } finally {
+      if (previous === undefined) delete process.env.STACK_DIR;
+      else process.env.STACK_DIR = previous;
+    }
+  };
+  const port = Number(stack.KAFKA_BROKERS!.split(':').pop());
+  return {
+    stop: () => inStack((ctx) => kafkaPart.down(ctx)),
+    start: () =>
+      inStack(async (ctx) => {
+        if (ctx.ports.kafka !== port)
+          throw new Error(`the stack records Kafka on ${ctx.ports.kafka}, not ${port}`);
+        return (await kafkaPart.up(ctx)).outcome;
+      }),
+  };
 }
