@@ -62,6 +62,8 @@ const esc = (s) => String(s).replace(/[&<>"']/g, (c) => '&#' + c.charCodeAt(0) +
 // Topic, listener and code names may break after a dot, underscore or dash, never inside a word.
 const id = (s) => ({ html: esc(s).replace(/([._-])/g, '$1<wbr>') });
 const num = (n) => Number(n).toLocaleString('en-US');
+// Lag is null until the host has read both ends and committed offsets: shown as unknown, never as a number.
+const lagNum = (n) => (n == null ? '?' : num(n));
 const ms = (seconds) => seconds == null ? '–' : seconds < 0.001 ? '<1 ms' : seconds < 1 ? (seconds * 1000).toFixed(0) + ' ms' : seconds.toFixed(2) + ' s';
 const ago = (t, now) => {
   if (t == null) return 'never';
@@ -161,7 +163,7 @@ async function refresh() {
   ready.textContent = s.readiness.ready ? 'ready' : 'not ready';
   ready.className = 'badge ' + (s.readiness.ready ? 'ok' : 'bad');
   document.getElementById('summary').textContent = 'group ' + s.groupId + ' · ' + s.rates.consumedPerSecond +
-    ' changes/s (last ' + win + ' s) · lag ' + num(s.lagByTopic.total) + ' · consumed ' + num(s.totals.consumed) +
+    ' changes/s (last ' + win + ' s) · lag ' + lagNum(s.lagByTopic.total) + ' · consumed ' + num(s.totals.consumed) +
     ' · metric events stored ' + num(s.totals.metricEventsStored) + ' · cache events applied ' +
     num(s.totals.cacheEventsApplied) + ' · dead letters ' + num(s.totals.deadLetters);
 
@@ -202,10 +204,11 @@ async function refresh() {
   // The topics that lag most; the rest are summed up in one line.
   const shown = lag.topics.slice(0, 6);
   const rest = lag.topics.slice(6);
+  const unknownRest = rest.some((t) => t.total == null);
   const restLine = rest.length ? [[rest.length + ' more topics', rest.reduce((n, t) => n + t.partitions, 0),
-    num(rest.reduce((n, t) => n + t.total, 0)), num(Math.max(...rest.map((t) => t.max)))]] : [];
+    unknownRest ? '?' : num(rest.reduce((n, t) => n + t.total, 0)), unknownRest ? '?' : num(Math.max(...rest.map((t) => t.max)))]] : [];
   rows(document.getElementById('lag-topics'), ['topic', '#partitions', '#total lag', '#max'],
-    shown.map((t) => [id(t.topic), t.partitions, num(t.total), num(t.max)]).concat(restLine), 'no partitions assigned');
+    shown.map((t) => [id(t.topic), t.partitions, lagNum(t.total), lagNum(t.max)]).concat(restLine), 'no partitions assigned');
   rows(document.getElementById('lag-worst'), ['topic', '#partition', '#lag'],
     lag.worst.map((p) => [id(p.topic), p.partition, num(p.lag)]),
     'every one of the ' + lag.partitions + ' assigned partitions is caught up');

@@ -30,4 +30,21 @@ describe('lagByTopic', () => {
     expect(lagByTopic([{ topic: 'a', partition: 0, lag: 0 }]).worst).toEqual([]);
     expect(lagByTopic([])).toEqual({ partitions: 0, total: 0, topics: [], worst: [] });
   });
+
+  it('says unknown (null), not a partial sum, while a partition has no known lag', () => {
+    const folded = lagByTopic([
+      { topic: 'a', partition: 0, lag: 4 },
+      { topic: 'a', partition: 1, lag: null },
+      { topic: 'b', partition: 0, lag: 2 },
+    ]);
+    expect(folded.total).toBeNull();
+    expect(folded.topics).toEqual([
+      { topic: 'a', partitions: 2, total: null, max: null },
+      { topic: 'b', partitions: 1, total: 2, max: 2 },
+    ]);
+    expect(folded.worst).toEqual([
+      { topic: 'a', partition: 0, lag: 4 },
+      { topic: 'b', partition: 0, lag: 2 },
+    ]);
+  });
 });
