@@ -3,13 +3,11 @@
 // Debezium replication slot's retained WAL; and every metric the shipped alert rules and Grafana dashboard
 // use is in its /metrics.
 import type { ClickHouseClient } from '@clickhouse/client';
-import { openClickHouse } from '@engagement/event-bus/sinks/clickhouse';
 import { FakeMeilisearch } from '@engagement/search-sync/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cdc } from '../../../infra/stack/cdc.js';
-import { loadConfig } from '../src/config/load-config.js';
-import { createEventHost, type EventHost } from '../src/host/create-event-host.js';
-import { hostEnv, parsePrometheus, RUN, waitFor } from './host-fixtures.js';
+import type { EventHost } from '../src/host/create-event-host.js';
+import { hostEnv, parsePrometheus, RUN, startHost, waitFor } from './host-fixtures.js';
 import {
   alertExpressions,
   dashboardExpressions,
@@ -38,9 +36,7 @@ beforeAll(async () => {
     EVENT_HOST_SEARCH_SCHEDULE: '0 0 1 1 *',
     EVENT_HOST_SEARCH_THRESHOLD: '0',
   });
-  clickhouse = await openClickHouse({ path: env.EVENT_HOST_CLICKHOUSE_PATH! });
-  host = await createEventHost({ config: loadConfig({ env }), clickhouse });
-  await host.start();
+  ({ host, clickhouse } = await startHost(env));
 });
 
 afterAll(async () => {

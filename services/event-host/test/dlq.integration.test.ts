@@ -2,17 +2,16 @@
 // real host; the CLI lists them, shows a payload, discards the letters that can never succeed, and after
 // the fix redrives the others exactly once.
 import type { ClickHouseClient } from '@clickhouse/client';
-import { openClickHouse } from '@engagement/event-bus/sinks/clickhouse';
 import { fakeEvent } from '@engagement/event-bus/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../src/config/load-config.js';
-import { createEventHost, type EventHost } from '../src/host/create-event-host.js';
+import type { EventHost } from '../src/host/create-event-host.js';
 import {
   connectStack,
   createImages,
   hostEnv,
   type StackClients,
   sourceTopicOf,
+  startHost,
   waitFor,
 } from './host-fixtures.js';
 import { runCliCaptured } from './run-cli-captured.js';
@@ -58,9 +57,7 @@ async function metricTotal(entityType: string, entityId: number, metricType: str
 beforeAll(async () => {
   stack = await connectStack();
   env = hostEnv('dlq', { EVENT_HOST_LOG_LEVEL: 'error' });
-  clickhouse = await openClickHouse({ path: env.EVENT_HOST_CLICKHOUSE_PATH! });
-  host = await createEventHost({ config: loadConfig({ env }), clickhouse });
-  await host.start();
+  ({ host, clickhouse } = await startHost(env));
 });
 
 afterAll(async () => {

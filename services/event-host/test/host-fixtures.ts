@@ -7,6 +7,7 @@ import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ClickHouseClient } from '@clickhouse/client';
+import { openClickHouse } from '@engagement/event-bus/sinks/clickhouse';
 import { fakeEvent } from '@engagement/event-bus/testing';
 import { Redis } from 'ioredis';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
@@ -16,6 +17,18 @@ import type { StackContext } from '../../../infra/stack/part.js';
 import { kafkaPart } from '../../../infra/stack/parts/kafka.js';
 import { stackPaths } from '../../../infra/stack/paths.js';
 import { readPorts } from '../../../infra/stack/ports.js';
+import { loadConfig } from '../src/config/load-config.js';
+import { createEventHost, type EventHost } from '../src/host/create-event-host.js';
+
+/** Builds a host on `env` (its embedded ClickHouse at EVENT_HOST_CLICKHOUSE_PATH) and starts it. */
+export async function startHost(
+  env: Record<string, string>,
+): Promise<{ host: EventHost; clickhouse: ClickHouseClient }> {
+  const clickhouse = await openClickHouse({ path: env.EVENT_HOST_CLICKHOUSE_PATH as string });
+  const host = await createEventHost({ config: loadConfig({ env }), clickhouse });
+  await host.start();
+  return { host, clickhouse };
+}
 
 /** A name unique to this test process. */
 export const RUN = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;

@@ -3,7 +3,8 @@ import { Writable } from 'node:stream';
 import { runCli } from '../src/cli/run-cli.js';
 import type { ModuleImporter } from '../src/plugins/load-plugins.js';
 
-function capture(): Writable & { text: string } {
+/** A writable stream that keeps what is written to it as text. */
+export function capture(): Writable & { text: string } {
   const w = new Writable({
     write(chunk, _enc, done) {
       w.text += String(chunk);

@@ -2,16 +2,14 @@
 // posts, a Post change queues its feed document, and a flush writes metrics-only partial updates and the
 // feed document. Meilisearch is the HTTP fake (no server can be installed here); the rest is the stack.
 import type { ClickHouseClient } from '@clickhouse/client';
-import { openClickHouse } from '@engagement/event-bus/sinks/clickhouse';
 import { fakeEvent } from '@engagement/event-bus/testing';
 import { FakeMeilisearch } from '@engagement/search-sync/testing';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
 import { Meilisearch } from 'meilisearch';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { loadConfig } from '../src/config/load-config.js';
-import { createEventHost, type EventHost } from '../src/host/create-event-host.js';
-import { hostEnv, produce, RUN, reactionPlan, waitFor } from './host-fixtures.js';
+import type { EventHost } from '../src/host/create-event-host.js';
+import { hostEnv, produce, RUN, reactionPlan, startHost, waitFor } from './host-fixtures.js';
 
 const KEY = 'search-test-key';
 
@@ -63,9 +61,7 @@ beforeAll(async () => {
     )
     .waitTask();
 
-  clickhouse = await openClickHouse({ path: env.EVENT_HOST_CLICKHOUSE_PATH! });
-  host = await createEventHost({ config: loadConfig({ env }), clickhouse });
-  await host.start();
+  ({ host, clickhouse } = await startHost(env));
   const kafka = new Kafka({ brokers: env.EVENT_HOST_KAFKA_BROKERS!.split(','), logLevel: logLevel.NOTHING });
   producer = kafka.producer();
   await producer.connect();

@@ -1,20 +1,9 @@
-import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
+import { capture as sink } from '../../../test/run-cli-captured.js';
 import { DeadLetterTopic } from '../../dlq/dead-letter-topic.js';
 import { InMemoryDeadLetterStore } from '../../dlq/in-memory-dead-letter-store.js';
 import type { CliContext } from '../cli-context.js';
 import { runDlqDiscard, runDlqList, runDlqRedrive, runDlqShow } from './dlq-commands.js';
-
-function sink(): Writable & { text: string } {
-  const w = new Writable({
-    write(chunk, _enc, done) {
-      w.text += String(chunk);
-      done();
-    },
-  }) as Writable & { text: string };
-  w.text = '';
-  return w;
-}
 
 type Run = (ctx: CliContext, dlq: DeadLetterTopic) => Promise<number>;
 
