@@ -61,7 +61,15 @@ export async function configCheckCommand(ctx: CliContext): Promise<number> {
   for (const p of plugins)
     println(ctx.stdout, `  ${p.package} → ${p.id} (${p.owner}): ${p.listeners.join(', ')}`);
   const warnings = tables.findings.length;
-  println(ctx.stdout, `declared tables: ${warnings === 0 ? 'OK' : `${warnings} warning(s), above`}`);
+  // "OK" only when something was read to check against: unreachable sources are listed below instead.
+  const unchecked = Object.keys(tables.unknown).length;
+  const verdict =
+    warnings > 0
+      ? `${warnings} warning(s), above`
+      : unchecked > 0
+        ? `no problem found, ${unchecked} source(s) not checked`
+        : 'OK';
+  println(ctx.stdout, `declared tables: ${verdict}`);
   for (const [source, why] of Object.entries(tables.unknown))
     println(ctx.stdout, `  not checked against ${source}: ${why}`);
   return 0;
