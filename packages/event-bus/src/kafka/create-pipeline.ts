@@ -18,6 +18,7 @@ import { MetricCacheSink } from '../sinks/redis/metric-cache-sink.js';
 import { SearchQueue } from '../sinks/search/search-queue.js';
 import { KafkaDeadLetterSink } from './dead-letters.js';
 import { type ConsumerState, EventConsumer } from './event-consumer.js';
+import { searchIdsByIndex } from './search-ids.js';
 import { emptyStats, type PipelineObserver, type PipelineSink, type PipelineStats } from './stats.js';
 import { ensureTopics } from './topics.js';
 
@@ -175,14 +176,11 @@ export async function createEventPipeline(options: EventPipelineOptions): Promis
       return result;
     },
     queueForSearch: async (events) => {
-      const byIndex = new Map<string, number[]>();
-      for (const e of events) {
-        const index = indexes[e.entityType];
-        if (index) byIndex.set(index, [...(byIndex.get(index) ?? []), e.entityId]);
-      }
+      const byIndex = searchIdsByIndex(events, indexes);
       if (byIndex.size === 0) return;
       const started = performance.now();
-      const ids = [...byIndex.values()].reduce((n, list) => n + list.length, 0);
+      let ids = 0;
+      for (const list of byIndex.values()) ids += list.length;
       await attempt('search', ids, () => searchQueue.enqueueMany(byIndex));
       observer.sinkBatch?.('search', ids, (performance.now() - started) / 1000);
     },

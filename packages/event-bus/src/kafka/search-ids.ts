@@ -1,0 +1,21 @@
+import type { EntityMetricEvent } from '../metrics/entity-metric-event.js';
+
+/**
+ * The entity ids of `events` grouped by the search-update queue their entity type feeds (`indexes`: entity
+ * type → queue name), in event order, repeats kept (the queue coalesces them). Types without a queue are
+ * left out. Appends in place: copying each list per event made a 50k-event batch quadratic.
+ */
+export function searchIdsByIndex(
+  events: readonly EntityMetricEvent[],
+  indexes: Readonly<Record<string, string>>,
+): Map<string, number[]> {
+  const byIndex = new Map<string, number[]>();
+  for (const e of events) {
+    const index = indexes[e.entityType];
+    if (!index) continue;
+    const list = byIndex.get(index);
+    if (list) list.push(e.entityId);
+    else byIndex.set(index, [e.entityId]);
+  }
+  return byIndex;
+}
