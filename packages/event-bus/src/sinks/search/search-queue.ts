@@ -42,8 +42,19 @@ return removed
 
 /** The scripts registered with `defineCommand`; typed here rather than by augmenting ioredis globally. */
 interface WithQueueCommands {
-  searchQueueEnqueue?(numKeys: number, ...args: (string | number)[]): Promise<number>;
-  searchQueueAck?(numKeys: number, ...args: (string | number)[]): Promise<number>;
+  // ioredis flattens array arguments: ids go in as arrays, never spread into the call (200k spread
+  // arguments overflow the stack).
+  searchQueueEnqueue?(numKeys: number, keysThenArgs: string[]): Promise<number>;
+  searchQueueAck?(numKeys: number, key: string, takenUpTo: number, ids: number[]): Promise<number>;
+}
+
+/** Ids per script call: keeps each call's argument list and its time inside Redis small. */
+const MAX_IDS_PER_CALL = 10_000;
+
+/** One enqueue script call: its keys (the counter first) and arguments. */
+interface EnqueueCall {
+  keys: string[];
+  args: string[];
 }
 
 /**
@@ -75,22 +86,55 @@ export class SearchQueue {
     await this.enqueueMany(new Map([[name, ids]]));
   }
 
-  /** Queues ids under several names in one round trip, atomically. */
+  /**
+   * Queues ids under several names in one round trip, atomically. More than 10k ids are split into script
+   * calls of at most 10k, sent as one MULTI: each call draws its own (higher) sequence number, which is what
+   * consecutive enqueues would do, and no `take` sees a part of the batch.
+   */
   async enqueueMany(byName: ReadonlyMap<string, Iterable<number>>): Promise<void> {
-    const keys: string[] = [`${this.prefix}~seq`];
-    const args: (string | number)[] = [];
-    for (const [name, ids] of byName) {
-      const unique = [...new Set(ids)];
-      if (unique.length === 0) continue;
-      keys.push(this.prefix + name);
-      args.push(unique.length, ...unique);
-    }
-    if (keys.length === 1) return;
+    const calls = this.enqueueCalls(byName);
+    if (calls.length === 0) return;
     try {
-      await this.commands.searchQueueEnqueue(keys.length, ...keys, ...args);
+      if (calls.length === 1) {
+        const [call] = calls as [EnqueueCall];
+        await this.commands.searchQueueEnqueue(call.keys.length, [...call.keys, ...call.args]);
+        return;
+      }
+      // EVAL rather than the defined command's EVALSHA: inside MULTI a NOSCRIPT reply cannot be retried.
+      const multi = this.redis.multi();
+      for (const call of calls) multi.eval(ENQUEUE_LUA, call.keys.length, [...call.keys, ...call.args]);
+      const replies = await multi.exec();
+      if (!replies) throw new Error('MULTI aborted');
+      for (const [err] of replies) if (err) throw err;
     } catch (cause) {
       throw new SinkError('search-queue', `enqueue to ${[...byName.keys()].join(', ')} failed`, { cause });
     }
+  }
+
+  /** Splits a batch into script calls of at most MAX_IDS_PER_CALL ids, each id once per name. */
+  private enqueueCalls(byName: ReadonlyMap<string, Iterable<number>>): EnqueueCall[] {
+    const seqKey = `${this.prefix}~seq`;
+    const calls: EnqueueCall[] = [];
+    let call: EnqueueCall = { keys: [seqKey], args: [] };
+    let room = MAX_IDS_PER_CALL;
+    for (const [name, ids] of byName) {
+      const unique = Array.from(new Set(ids));
+      for (let from = 0; from < unique.length; ) {
+        if (room === 0) {
+          calls.push(call);
+          call = { keys: [seqKey], args: [] };
+          room = MAX_IDS_PER_CALL;
+        }
+        const to = Math.min(unique.length, from + room);
+        call.keys.push(this.prefix + name);
+        call.args.push(String(to - from));
+        for (let i = from; i < to; i++) call.args.push(String(unique[i]));
+        room -= to - from;
+        from = to;
+      }
+    }
+    if (call.keys.length > 1) calls.push(call);
+    return calls;
   }
 
   /** The `max` longest-waiting ids of a queue, without removing them. */
@@ -108,7 +152,7 @@ export class SearchQueue {
   /** Removes the taken ids that were not queued again since they were taken. */
   async ack(taken: TakenIds): Promise<number> {
     if (taken.ids.length === 0) return 0;
-    return this.commands.searchQueueAck(1, this.prefix + taken.index, taken.takenUpTo, ...taken.ids);
+    return this.commands.searchQueueAck(1, this.prefix + taken.index, taken.takenUpTo, taken.ids);
   }
 
   /** How many ids wait in a queue. */
