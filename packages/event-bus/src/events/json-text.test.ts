@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseJson } from './json-text.js';
+import { mayHoldUnsafeInteger, parseJson, quoteUnsafeIntegers } from './json-text.js';
 
 describe('parseJson', () => {
   it('keeps integers beyond 2^53 as exact decimal text', () => {
@@ -26,5 +26,71 @@ describe('parseJson', () => {
   it('still rejects invalid JSON', () => {
     expect(() => parseJson('{"a":12345678901234567,')).toThrow(SyntaxError);
     expect(() => parseJson('not json')).toThrow(SyntaxError);
+  });
+
+  it('keeps every integer beyond 2^53 exact: boundaries, 16 to 20 digits, negative, nested, not in strings', () => {
+    const unsafe = [
+      '9007199254740992', // 2^53
+      '9007199254740993',
+      '9999999999999999', // largest 16 digits
+      '-9007199254740992',
+      '-9007199254740993',
+      '10000000000000000', // smallest 17 digits
+      '12345678901234567',
+      '1717243490001001000', // a Debezium ts_ns, 19 digits
+      '9223372036854775807',
+      '-9223372036854775808',
+      '18446744073709551615', // 20 digits
+    ];
+    for (const n of unsafe) {
+      expect(parseJson(`${n}`)).toBe(n);
+      expect(mayHoldUnsafeInteger(n)).toBe(true);
+      const text = `{"a":[1,{"b":${n}}],"s":"${n}","t":"x ${n} y","c":[${n},-1],"d":{"e":{"f":${n}}}}`;
+      expect(parseJson(text)).toEqual({
+        a: [1, { b: n }],
+        s: n,
+        t: `x ${n} y`,
+        c: [n, -1],
+        d: { e: { f: n } },
+      });
+    }
+  });
+
+  it('parses safe integers as numbers, 9007199254740991 and -9007199254740991 included', () => {
+    for (const n of ['9007199254740991', '-9007199254740991', '1717243490001001', '999999999999999', '0']) {
+      expect(parseJson(`{"n":${n}}`)).toEqual({ n: Number(n) });
+    }
+  });
+
+  it('sends a Debezium microsecond timestamp down the fast path, a nanosecond one not', () => {
+    const micros =
+      '{"after":{"createdAt":1717243490001001},"source":{"ts_ms":1717243490001,"ts_us":1717243490001001}}';
+    expect(mayHoldUnsafeInteger(micros)).toBe(false);
+    expect(parseJson(micros)).toEqual(JSON.parse(micros));
+    expect(mayHoldUnsafeInteger('{"ts_ns":1717243490001001000}')).toBe(true);
+    // Any 16-digit run from 2^53 up triggers it, also one in a string or a fraction (harmless: same result).
+    expect(mayHoldUnsafeInteger('{"s":"9007199254740992"}')).toBe(true);
+    expect(mayHoldUnsafeInteger('{"s":"9007199254740991","f":0.123}')).toBe(false);
+    expect(mayHoldUnsafeInteger('[1,2,900719925474099]')).toBe(false);
+  });
+
+  it('gives the same result as always taking the slow path, around the 2^53 boundary', () => {
+    const values: string[] = [];
+    for (let d = -40n; d <= 40n; d++) {
+      const n = 2n ** 53n + d;
+      values.push(`${n}`, `${-n}`, `${n}.5`, `${n}e2`, `"${n}"`);
+    }
+    for (let digits = 14; digits <= 21; digits++) {
+      values.push(
+        '1'.repeat(digits),
+        '9'.repeat(digits),
+        `-${'9'.repeat(digits)}`,
+        `1${'0'.repeat(digits - 1)}`,
+      );
+    }
+    for (const v of values) {
+      const text = `{"v":${v},"w":[${v}]}`;
+      expect(parseJson(text)).toEqual(JSON.parse(quoteUnsafeIntegers(text)));
+    }
   });
 });
