@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { sha256Hex } from './sha256.js';
 
 /**
  * JSON with object keys sorted, so equal values always serialize to equal text whatever order the
@@ -23,6 +23,5 @@ export function stableStringify(value: unknown): string {
  * Hashing keeps ids short and uniform for downstream dedup keys, whatever the row key looks like.
  */
 export function changeId(prefix: 'pg' | 'ch', parts: readonly unknown[]): string {
-  const digest = createHash('sha256').update(stableStringify(parts)).digest('hex');
-  return `${prefix}:${digest.slice(0, 32)}`;
+  return `${prefix}:${sha256Hex(stableStringify(parts)).slice(0, 32)}`;
 }
