@@ -9,6 +9,7 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import type { Redis } from 'ioredis';
 import { type Admin, Kafka, logLevel } from 'kafkajs';
 import { readStackEnv } from '../../../infra/stack/env.js';
+import type { DecoderOptions } from '../src/events/decode.js';
 import { createEventPipeline, type EventPipeline } from '../src/kafka/create-pipeline.js';
 import { ensureTopics } from '../src/kafka/topics.js';
 import { openClickHouse } from '../src/sinks/clickhouse/client.js';
@@ -65,6 +66,14 @@ export async function createSourceTopic(
   await ensureTopics(ctx.admin, [topic], { numPartitions: PARTITIONS });
 }
 
+/** The decoder settings of every bench: `topic` carries Debezium ImageReaction changes. */
+export function benchDecodeOptions(topic: string): DecoderOptions {
+  return {
+    debezium: { topicPrefix: 'app' },
+    overrides: { [topic]: { kind: 'debezium', schema: 'public', table: 'ImageReaction' } },
+  };
+}
+
 export interface BenchPipeline {
   pipeline: EventPipeline;
   groupId: string;
@@ -93,10 +102,7 @@ export async function startPipeline(
     brokers: ctx.brokers,
     groupId,
     plugins: [samplePlugin],
-    decode: {
-      debezium: { topicPrefix: 'app' },
-      overrides: { [topic]: { kind: 'debezium', schema: 'public', table: 'ImageReaction' } },
-    },
+    decode: benchDecodeOptions(topic),
     workerThreads: options.workerThreads ?? 0,
     pluginModules: [new URL('../test/sample-plugin.ts', import.meta.url).href],
     sourceTopics: [topic],
@@ -118,7 +124,7 @@ export async function startPipeline(
  */
 export async function untilCaughtUp(
   ctx: BenchContext,
-  bp: BenchPipeline,
+  bp: { pipeline: { stats: { consumed: number } }; groupId: string; metricTopic: string },
   topic: string,
   changes: number,
   pollMs = 100,

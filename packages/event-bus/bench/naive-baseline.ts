@@ -11,7 +11,6 @@
 // beforehand, so the pipeline's Lua script increments them as the naive HINCRBYs do.
 // Prints changes/s of both and the ratio pipeline / naive.
 import { Redis } from 'ioredis';
-import { metricEventTableDdl, toClickHouseTime } from '../src/sinks/clickhouse/index.js';
 import { prefillRedis, produceAll, syntheticReactions } from '../test/synthetic-reactions.js';
 import {
   countArg,
@@ -24,6 +23,8 @@ import {
   startPipeline,
   untilCaughtUp,
 } from './bench-kit.js';
+import { costBetween } from './cpu-meter.js';
+import { runNaiveConsumer } from './reference-consumers.js';
 
 const changes = countArg(50_000);
 const naiveChanges = Number(flag('naive') ?? 3_000);
@@ -48,57 +49,16 @@ const clickhouse = await openPrivateClickHouse('naive');
 await prefillRedis(redis, data, 0);
 
 // 1. Naive: one change at a time, each awaiting its Redis call and its ClickHouse insert.
-const naiveTable = 'naiveMetricEvents';
-await clickhouse.command({ query: metricEventTableDdl(naiveTable) });
 const naive = await (async () => {
-  const consumer = ctx.kafka.consumer({ groupId: `bench-naive-${ctx.run}` });
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
   const limit = Math.min(naiveChanges, total);
-  let done = 0;
-  let started = 0;
-  let finish: (at: number) => void = () => undefined;
-  const finished = new Promise<number>((resolve) => {
-    finish = resolve;
+  const w = await runNaiveConsumer(ctx, {
+    topic,
+    limit,
+    groupId: `bench-naive-${ctx.run}`,
+    redis,
+    clickhouse,
   });
-  await consumer.run({
-    eachMessage: async ({ partition, message }) => {
-      if (done >= limit) return;
-      if (started === 0) started = performance.now();
-      const change = JSON.parse(message.value!.toString()) as {
-        op: 'c' | 'd';
-        before: { imageId: number; userId: number; reaction: string } | null;
-        after: { imageId: number; userId: number; reaction: string } | null;
-        ts_ms: number;
-      };
-      const row = (change.op === 'd' ? change.before : change.after)!;
-      const sign = change.op === 'd' ? -1 : 1;
-      const metricType = `${row.reaction.toLowerCase()}Count`;
-      await redis.hincrby(`metrics:Image:${row.imageId}`, metricType, sign);
-      await clickhouse.insert({
-        table: naiveTable,
-        format: 'JSONEachRow',
-        values: [
-          {
-            eventId: `${topic}:${partition}:${message.offset}`,
-            entityType: 'Image',
-            entityId: row.imageId,
-            userId: row.userId,
-            metricType,
-            metricValue: sign,
-            createdAt: toClickHouseTime(new Date(change.ts_ms)),
-            origin: `${topic}:${partition}`,
-            originSeq: Number(message.offset) * 1_000,
-          },
-        ],
-      });
-      if (++done === limit) finish(performance.now());
-    },
-  });
-  const ended = await finished;
-  await consumer.disconnect();
-  // The first change's own time is not in the window, so the rate counts limit - 1 intervals.
-  return { changes: limit, rate: (limit - 1) / ((ended - started) / 1000) };
+  return { changes: limit, rate: w.changes / costBetween(w.from, w.to).wallSeconds };
 })();
 console.log(
   `naive per-message consumer (HINCRBY + single-row insert per change): ${naive.rate.toFixed(0)} changes/s ` +

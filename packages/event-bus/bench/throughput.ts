@@ -16,6 +16,8 @@ import {
   startPipeline,
   untilCaughtUp,
 } from './bench-kit.js';
+import { costBetween } from './cpu-meter.js';
+import { consumeAndDiscard } from './reference-consumers.js';
 
 const changes = countArg(100_000);
 // --threads N: run decoding and listeners on a pool of N worker threads instead of the main thread.
@@ -38,23 +40,12 @@ console.log(`produced ${data.messages.length} changes in ${((performance.now() -
 
 // 1. Bare kafkajs: consume and discard, no commits.
 const bare = await (async () => {
-  const consumer = kafka.consumer({ groupId: `bench-bare-${run}` });
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
-  let seen = 0;
-  let started = 0;
-  const done = new Promise<number>((resolve) => {
-    void consumer.run({
-      eachBatch: async ({ batch }) => {
-        if (started === 0) started = performance.now();
-        seen += batch.messages.length;
-        if (seen >= data.messages.length) resolve(performance.now());
-      },
-    });
+  const w = await consumeAndDiscard(ctx, {
+    topic,
+    total: data.messages.length,
+    groupId: `bench-bare-${run}`,
   });
-  const ended = await done;
-  await consumer.disconnect();
-  return data.messages.length / ((ended - started) / 1000);
+  return w.changes / costBetween(w.from, w.to).wallSeconds;
 })();
 console.log(`bare kafkajs consume-and-discard: ${bare.toFixed(0)} changes/s`);
 

@@ -1,0 +1,64 @@
+// Wall time, main-thread CPU, whole-process CPU and event-loop utilisation between two marks, for benches
+// that report changes per CPU-second. Not a bench itself.
+import { readFileSync } from 'node:fs';
+import { type EventLoopUtilization, performance } from 'node:perf_hooks';
+
+/** Clock ticks per second of /proc's utime and stime (USER_HZ: 100 on Linux). */
+const TICKS_PER_SECOND = 100;
+
+export interface CpuMark {
+  at: number;
+  /** This process's main thread (its tid is the pid): user + system, ms, 10 ms resolution. */
+  mainCpuMs: number;
+  /** Every thread of the process (worker threads, chDB, GC helpers, libuv): user + system, ms. */
+  processCpuMs: number;
+  elu: EventLoopUtilization;
+}
+
+export interface PhaseCost {
+  wallSeconds: number;
+  mainCpuSeconds: number;
+  processCpuSeconds: number;
+  /** Event-loop utilisation of the main thread over the window. */
+  elu: number;
+}
+
+export function cpuMark(): CpuMark {
+  const usage = process.cpuUsage();
+  return {
+    at: performance.now(),
+    mainCpuMs: mainThreadCpuMs(),
+    processCpuMs: (usage.user + usage.system) / 1000,
+    elu: performance.eventLoopUtilization(),
+  };
+}
+
+export function costBetween(from: CpuMark, to: CpuMark): PhaseCost {
+  return {
+    wallSeconds: (to.at - from.at) / 1000,
+    mainCpuSeconds: (to.mainCpuMs - from.mainCpuMs) / 1000,
+    processCpuSeconds: (to.processCpuMs - from.processCpuMs) / 1000,
+    elu: performance.eventLoopUtilization(to.elu, from.elu).utilization,
+  };
+}
+
+/** The three load averages from /proc/loadavg, e.g. `0.42 0.61 0.70`. */
+export function loadAverage(): string {
+  return readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+}
+
+/**
+ * Node 20 has no per-thread CPU clock (`process.threadCpuUsage` came in 23.9), so this reads the main
+ * thread's own line in /proc; off Linux it falls back to the whole process.
+ */
+function mainThreadCpuMs(): number {
+  try {
+    const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
+    // Fields after the command name, which is in parentheses and may contain spaces: utime is field 14.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND;
+  } catch {
+    const usage = process.cpuUsage();
+    return (usage.user + usage.system) / 1000;
+  }
+}
