@@ -1,0 +1,224 @@
+// The limits bench (issue 15): one topic, produced once, then consumed in each phase by a fresh consumer
+// group, and printed side by side. Run with the local stack up:
+//   npm run bench:limits -- [changes] [--naive 3000] [--threads 1,2,4] [--clickhouse-url]
+//   (= npx tsx --conditions=source packages/event-bus/bench/limits.ts …)
+// `changes` creates go to the topic (default 100,000, plus a delete per 10 creates, as in throughput.ts).
+// Phases:
+//   (a) bare kafkajs consume-and-discard;                (b) the same plus JSON.parse of each value;
+//   (c) the real EventConsumer, ingest stage, decoder and sample listener, in-memory store (no publish);
+//   (d) the full pipeline (bench-kit's startPipeline: ClickHouse, metric topic, Redis), in-process, then
+//       (d1) (d2) (d4) the same on a worker pool of 1, 2 and 4 threads (`workerThreads`);
+//   (e) the naive per-message consumer (one HINCRBY and one single-row insert per change), over the first
+//       --naive changes only, since it is slow.
+// ClickHouse is embedded chDB in a fresh temp directory, in this process (queries run on the main thread,
+// as in throughput.ts), or with --clickhouse-url the stack's ClickHouse server over HTTP (CLICKHOUSE_URL).
+// Each phase's window runs from its first consumed record to its last; for (c) and (d) until its group
+// committed every source and metric offset, the last partial buffer being flushed as soon as the last
+// record was processed (throughput.ts waits for the 1 s flush timer instead). Per phase: changes per wall-second and per main-thread
+// CPU-second, main-thread µs per change, event-loop utilisation and whole-process CPU (worker threads,
+// chDB and GC helpers included); then /proc/loadavg before and after, and the ratios.
+import { Redis } from 'ioredis';
+import { openClickHouse } from '../src/sinks/clickhouse/client.js';
+import { produceAll, syntheticReactions } from '../test/synthetic-reactions.js';
+import {
+  countArg,
+  createSourceTopic,
+  deleteTopics,
+  flag,
+  openBench,
+  openPrivateClickHouse,
+  PARTITIONS,
+  sleep,
+  startPipeline,
+  untilCaughtUp,
+} from './bench-kit.js';
+import { type CpuMark, costBetween, cpuMark, loadAverage, type PhaseCost } from './cpu-meter.js';
+import { startInMemoryPipeline } from './in-memory-pipeline.js';
+import { type ConsumedWindow, consumeAndDiscard, runNaiveConsumer } from './reference-consumers.js';
+
+const creates = countArg(100_000);
+const naiveLimit = Number(flag('naive') ?? 3_000);
+const poolSizes = (flag('threads') ?? '1,2,4').split(',').map(Number);
+const useServer = process.argv.includes('--clickhouse-url');
+const FLUSH_INTERVAL_MS = 1_000;
+
+const loadBefore = loadAverage();
+const ctx = await openBench();
+const topic = `bench.limits-${ctx.run}`;
+await createSourceTopic(ctx, topic);
+const data = syntheticReactions({
+  creates,
+  deleteEvery: 10,
+  images: 1_000,
+  users: 500,
+  partitions: PARTITIONS,
+});
+const total = data.messages.length;
+const produced = performance.now();
+await produceAll(ctx.kafka, topic, data.messages);
+console.log(
+  `produced ${total} changes to ${topic} (${PARTITIONS} partitions) in ${((performance.now() - produced) / 1000).toFixed(1)} s`,
+);
+
+const redis = new Redis(ctx.env.REDIS_URL!);
+const naiveKeys = data.imageIds.map((id) => `metrics:Image:${id}`);
+await redis.del(...naiveKeys);
+const clickhouse = useServer
+  ? await openClickHouse({ url: ctx.env.CLICKHOUSE_URL! })
+  : await openPrivateClickHouse('limits');
+const clickhouseLabel = useServer
+  ? `ClickHouse server ${ctx.env.CLICKHOUSE_URL}`
+  : 'embedded chDB (temp dir)';
+
+interface Phase {
+  id: string;
+  label: string;
+  changes: number;
+  cost: PhaseCost;
+}
+const phases: Phase[] = [];
+function record(id: string, label: string, w: ConsumedWindow): void {
+  const phase = { id, label, changes: w.changes, cost: costBetween(w.from, w.to) };
+  phases.push(phase);
+  const c = phase.cost;
+  console.log(
+    `  ${id} done: ${(phase.changes / c.wallSeconds).toFixed(0)} changes/s, ${c.wallSeconds.toFixed(2)} s, ` +
+      `main CPU ${c.mainCpuSeconds.toFixed(2)} s`,
+  );
+}
+
+/**
+ * Waits until every change was processed, flushes the last partial buffer at once (twice: the first may
+ * join a flush already running) rather than after the flush timer, then waits until the group committed
+ * every source and metric offset.
+ */
+async function untilDrained(
+  bp: { pipeline: { stats: { consumed: number } }; groupId: string; metricTopic: string },
+  flush: () => Promise<void>,
+): Promise<CpuMark> {
+  while (bp.pipeline.stats.consumed < total) await sleep(5);
+  await flush();
+  await flush();
+  await untilCaughtUp(ctx, bp, topic, total, 10);
+  return cpuMark();
+}
+
+/**
+ * The CPU mark at the first processed chunk of a pipeline (polled every 5 ms), with the changes processed
+ * by then: they are left out of the window, whose start is after them.
+ */
+function markAtFirstRecord(stats: { consumed: number }): { mark(): CpuMark; before(): number; stop(): void } {
+  const started = cpuMark();
+  let first: CpuMark | undefined;
+  let consumedBefore = 0;
+  const timer = setInterval(() => {
+    if (!first && stats.consumed > 0) {
+      first = cpuMark();
+      consumedBefore = stats.consumed;
+    }
+  }, 5);
+  return { mark: () => first ?? started, before: () => consumedBefore, stop: () => clearInterval(timer) };
+}
+
+// (a) and (b)
+record(
+  'a',
+  'bare kafkajs consume-and-discard',
+  await consumeAndDiscard(ctx, { topic, total, groupId: `bench-limits-a-${ctx.run}` }),
+);
+record(
+  'b',
+  '+ JSON.parse of each value',
+  await consumeAndDiscard(ctx, { topic, total, groupId: `bench-limits-b-${ctx.run}`, parse: true }),
+);
+
+// (c)
+{
+  const mp = await startInMemoryPipeline(ctx, {
+    topic,
+    name: 'limits-c',
+    flushIntervalMs: FLUSH_INTERVAL_MS,
+  });
+  const first = markAtFirstRecord(mp.pipeline.stats);
+  const to = await untilDrained(mp, mp.flush);
+  first.stop();
+  record('c', 'consumer + ingest + decoder + listener, in-memory sinks', {
+    changes: total - first.before(),
+    from: first.mark(),
+    to,
+  });
+  await mp.close();
+  await deleteTopics(ctx, [mp.metricTopic]);
+}
+
+// (d), then the worker pools
+for (const threads of [0, ...poolSizes]) {
+  const id = threads === 0 ? 'd' : `d${threads}`;
+  const bp = await startPipeline(ctx, {
+    topic,
+    name: `limits-${id}`,
+    clickhouse,
+    redis,
+    flushIntervalMs: FLUSH_INTERVAL_MS,
+    workerThreads: threads,
+  });
+  const first = markAtFirstRecord(bp.pipeline.stats);
+  const to = await untilDrained(bp, () => bp.pipeline.ingest.flush());
+  first.stop();
+  const label = threads === 0 ? 'full pipeline, in-process' : `full pipeline, worker pool of ${threads}`;
+  record(id, label, { changes: total - first.before(), from: first.mark(), to });
+  await bp.pipeline.close();
+  await deleteTopics(ctx, [bp.metricTopic, bp.deadLetterTopic]);
+}
+
+// (e)
+record(
+  'e',
+  `naive per-message consumer (first ${Math.min(naiveLimit, total)})`,
+  await runNaiveConsumer(ctx, {
+    topic,
+    limit: Math.min(naiveLimit, total),
+    groupId: `bench-limits-e-${ctx.run}`,
+    redis,
+    clickhouse,
+  }),
+);
+
+await redis.del(...naiveKeys);
+await deleteTopics(ctx, [topic]);
+await ctx.admin.disconnect();
+redis.disconnect();
+await clickhouse.close();
+const loadAfter = loadAverage();
+
+// The table
+const rate = (p: Phase) => p.changes / p.cost.wallSeconds;
+const cpuRate = (p: Phase) => p.changes / p.cost.mainCpuSeconds;
+const rows = phases.map((p) => [
+  `(${p.id}) ${p.label}`,
+  String(p.changes),
+  p.cost.wallSeconds.toFixed(2),
+  rate(p).toFixed(0),
+  cpuRate(p).toFixed(0),
+  ((p.cost.mainCpuSeconds / p.changes) * 1e6).toFixed(1),
+  p.cost.elu.toFixed(2),
+  (p.cost.processCpuSeconds / p.cost.wallSeconds).toFixed(2),
+]);
+const header = ['phase', 'changes', 'wall s', 'changes/s', '/main CPU-s', 'main µs/chg', 'ELU', 'proc cores'];
+const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+const line = (cells: string[]) =>
+  cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+console.log(`\nlimits bench: ${total} changes, ${PARTITIONS} partitions, ClickHouse: ${clickhouseLabel}`);
+console.log(line(header));
+for (const r of rows) console.log(line(r));
+const byId = (id: string) => phases.find((p) => p.id === id)!;
+const ratio = (x: string, y: string) => {
+  const [px, py] = [byId(x), byId(y)];
+  const wall = rate(px) / rate(py);
+  const cpu = cpuRate(px) / cpuRate(py);
+  const fmt = (v: number) => (v >= 2 ? `${v.toFixed(1)}x` : `${(v * 100).toFixed(1)}%`);
+  return `${x}/${y} ${fmt(wall)} (per main CPU-s ${fmt(cpu)})`;
+};
+console.log(`ratios: ${['d/b', 'd/c', 'c/b', 'd/e'].map((r) => ratio(r[0]!, r[2]!)).join(' · ')}`);
+console.log('targets (issue 15): d/b >= 25%, c/b >= 40%');
+console.log(`load average (1/5/15 min) before: ${loadBefore}, after: ${loadAfter}`);
