@@ -1,0 +1,356 @@
+// Growth bench (issue 16): how a 100-entity cache miss and a search-sync metrics flush cost as
+// entityMetricEvents grows. Run with the local stack up (only its Redis is used):
+//   npm run bench:growth -- [--sizes 1,10,30] [--samples 30] [--flush 1000,10000,50000] [--after-merge]
+//   (the same: npx tsx --conditions=source packages/search-sync/bench/growth.ts …)
+// It lives in search-sync because it drives both the event-bus reader and search-sync's flush, and only
+// search-sync may depend on event-bus.
+//
+// ClickHouse is a private embedded engine (chDB) in a temp dir. 100 target Models with 1,000 events each are
+// inserted first; background events (six entity types, ~1M ids per type, a year of createdAt) are then
+// generated in SQL in 500k-row chunks up to each size (millions of background rows). At each size:
+// - cache miss: the real MetricReader (@engagement/event-bus/reader) on the stack's Redis, the 100 hashes
+//   deleted before every sample, so every read is a miss filled by one ClickHouse query (readMetricTotals);
+// - rows read: the delta of chDB's SelectedRows / SelectedMarks counters (system.events) around each read,
+//   minus what reading system.events itself adds (chDB has no system.query_log, and its query summary reports
+//   result rows as read_rows);
+// - active parts of the table, before and after the samples (background merges run meanwhile).
+// At the largest size, search-sync's flush (createSearchSync, Meilisearch fake) of 1k/10k/50k queued Image
+// ids: wall time of flushNow, and the time spent in its ClickHouse queries. `--after-merge` then runs
+// OPTIMIZE TABLE … FINAL and measures the miss again.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ClickHouseClient } from '@clickhouse/client';
+import { createMetricReader, type ReadStats } from '@engagement/event-bus/reader';
+import { ensureMetricEventTable, openClickHouse } from '@engagement/event-bus/sinks/clickhouse';
+import { Redis } from 'ioredis';
+import { Meilisearch } from 'meilisearch';
+import { readStackEnv } from '../../../infra/stack/env.js';
+import { createSearchSync, IMAGE_METRIC_TYPES } from '../src/index.js';
+import { FakeMeilisearch } from '../src/testing/index.js';
+
+const flag = (name: string) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? process.argv[i + 1] : undefined;
+};
+const list = (value: string | undefined, fallback: number[]) =>
+  value ? value.split(',').map(Number) : fallback;
+
+const SIZES = list(flag('sizes'), [1, 10, 30]); // millions of background rows
+const SAMPLES = Number(flag('samples') ?? 30);
+const FLUSH_SIZES = list(flag('flush'), [1_000, 10_000, 50_000]);
+const AFTER_MERGE = process.argv.includes('--after-merge');
+const CHUNK = 500_000;
+const TARGETS = 100;
+const EVENTS_PER_TARGET = 1_000;
+const TARGET_TYPES = ['downloadCount', 'likeCount', 'commentCount', 'ratingSum', 'ratingCount'];
+const ENTITY_TYPES = ['Model', 'Image', 'Post', 'Article', 'User', 'Collection'];
+const BACKGROUND_TYPES = [...new Set([...TARGET_TYPES, ...IMAGE_METRIC_TYPES, 'favoriteCount'])];
+const YEAR_MS = 365 * 86_400_000;
+// Targets sit at 5000 + k·10000, spread over the key space among the background Models, which skip them.
+const targetIds = Array.from({ length: TARGETS }, (_, k) => 5_000 + k * 10_000);
+
+const loadAverage = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+const percentile = (xs: number[], p: number) => {
+  const sorted = [...xs].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+};
+const sq = (xs: readonly string[]) => `[${xs.map((x) => `'${x}'`).join(',')}]`;
+
+const env = readStackEnv();
+const redis = new Redis(env.REDIS_URL!);
+const dir = mkdtempSync(join(tmpdir(), 'search-sync-growth-'));
+const clickhouse = await openClickHouse({ path: dir });
+await ensureMetricEventTable(clickhouse);
+const fake = await FakeMeilisearch.start({ apiKey: 'k', processingMs: 1 });
+const nowMs = Date.now();
+const loadBefore = loadAverage();
+const started = performance.now();
+
+async function one<T>(client: ClickHouseClient, query: string): Promise<T> {
+  const rows = await (await client.query({ query, format: 'JSONEachRow' })).json<T>();
+  return rows[0]!;
+}
+
+/** chDB's cumulative read counters; their delta around a query is what it read from MergeTree tables. */
+async function counters(): Promise<{ rows: number; marks: number }> {
+  const rows = await (
+    await clickhouse.query({
+      query: `SELECT event, value FROM system.events WHERE event IN ('SelectedRows', 'SelectedMarks')`,
+      format: 'JSONEachRow',
+    })
+  ).json<{ event: string; value: string }>();
+  const get = (e: string) => Number(rows.find((r) => r.event === e)?.value ?? 0);
+  return { rows: get('SelectedRows'), marks: get('SelectedMarks') };
+}
+const a = await counters();
+const b = await counters();
+const counterOverhead = b.rows - a.rows; // rows of system.events itself
+
+async function activeParts(): Promise<{ parts: number; rows: number }> {
+  const r = await one<{ parts: string; rows: string }>(
+    clickhouse,
+    `SELECT count() AS parts, sum(rows) AS rows FROM system.parts WHERE table = 'entityMetricEvents' AND active`,
+  );
+  return { parts: Number(r.parts), rows: Number(r.rows) };
+}
+
+const insertColumns =
+  'eventId, entityType, entityId, userId, metricType, metricValue, createdAt, origin, originSeq';
+await clickhouse.command({
+  query: `INSERT INTO entityMetricEvents (${insertColumns})
+SELECT concat('t-', toString(number)), 'Model', 5000 + intDiv(number, ${EVENTS_PER_TARGET}) * 10000, number % 5000,
+  ${sq(TARGET_TYPES)}[1 + number % ${TARGET_TYPES.length}] AS m, if(m = 'ratingSum', 1 + number % 5, 1),
+  fromUnixTimestamp64Milli(toInt64(${nowMs} - sipHash64(number, 1) % ${YEAR_MS}), 'UTC'),
+  concat('bench:', toString(number % 3)), number
+FROM numbers(${TARGETS * EVENTS_PER_TARGET})`,
+});
+
+let background = 0;
+async function fillTo(rows: number): Promise<number> {
+  const t0 = performance.now();
+  while (background < rows) {
+    const n = Math.min(CHUNK, rows - background);
+    await clickhouse.command({
+      query: `INSERT INTO entityMetricEvents (${insertColumns})
+SELECT concat('g-', toString(number)), ${sq(ENTITY_TYPES)}[1 + sipHash64(number, 2) % ${ENTITY_TYPES.length}],
+  ((1 + sipHash64(number, 3) % 1000000) AS e0) + if(e0 % 10000 = 5000, 1, 0), sipHash64(number, 4) % 500000,
+  ${sq(BACKGROUND_TYPES)}[1 + sipHash64(number, 5) % ${BACKGROUND_TYPES.length}] AS m,
+  if(m = 'ratingSum', 1 + number % 5, 1),
+  fromUnixTimestamp64Milli(toInt64(${nowMs} - sipHash64(number, 6) % ${YEAR_MS}), 'UTC'),
+  concat('bench:', toString(number % 3)), ${TARGETS * EVENTS_PER_TARGET} + number
+FROM numbers(${background}, ${n})
+SETTINGS max_insert_threads = 1`,
+    });
+    background += n;
+  }
+  return performance.now() - t0;
+}
+
+interface MissFigures {
+  label: string;
+  tableRows: number;
+  partsBefore: number;
+  partsAfter: number;
+  p50: number;
+  p99: number;
+  rowsRead: number;
+  marksRead: number;
+  fillSeconds: number;
+}
+
+let last: ReadStats | undefined;
+const reader = createMetricReader({ redis, clickhouse, onRead: (s) => (last = s) });
+const request = {
+  entityType: 'Model',
+  entityIds: targetIds,
+  metrics: ['downloadCount', 'likeCount', 'commentCount', 'rating'],
+  timeframes: ['day', 'week', 'month', 'year', 'all'] as const,
+};
+const keys = targetIds.map((id) => `metrics:Model:${id}`);
+
+async function measureMiss(label: string, fillSeconds: number): Promise<MissFigures> {
+  const before = await activeParts();
+  for (let i = 0; i < 3; i++) {
+    await redis.del(...keys);
+    await reader.getMetrics(request);
+  }
+  const ms: number[] = [];
+  const rowsRead: number[] = [];
+  const marksRead: number[] = [];
+  for (let i = 0; i < SAMPLES; i++) {
+    await redis.del(...keys);
+    const c0 = await counters();
+    const t0 = performance.now();
+    const values = await reader.getMetrics(request);
+    ms.push(performance.now() - t0);
+    const c1 = await counters();
+    rowsRead.push(c1.rows - c0.rows - counterOverhead);
+    marksRead.push(c1.marks - c0.marks);
+    if (last?.misses !== TARGETS || last.filled !== TARGETS)
+      throw new Error(`expected ${TARGETS} misses: ${JSON.stringify(last)}`);
+    // Every target has 200 events of each metric type; a read that finds them all is a real read.
+    if (values.get(targetIds[0]!)!.downloadCount.all !== EVENTS_PER_TARGET / TARGET_TYPES.length)
+      throw new Error(`unexpected total: ${JSON.stringify(values.get(targetIds[0]!))}`);
+  }
+  const after = await activeParts();
+  const figures = {
+    label,
+    tableRows: after.rows,
+    partsBefore: before.parts,
+    partsAfter: after.parts,
+    p50: percentile(ms, 50),
+    p99: percentile(ms, 99),
+    rowsRead: percentile(rowsRead, 50),
+    marksRead: percentile(marksRead, 50),
+    fillSeconds,
+  };
+  console.error(`[growth] ${label}: ${JSON.stringify(figures)} load ${loadAverage()}`);
+  return figures;
+}
+
+interface FlushFigures {
+  n: number;
+  ms: number;
+  queryMs: number;
+  queries: number;
+  rowsRead: number;
+}
+
+async function measureFlush(n: number): Promise<FlushFigures> {
+  const uid = `growth_images_${n}_${nowMs}`;
+  // Background Image ids spread over the key space (ids are 1..1,000,000; most have events).
+  const step = Math.floor(1_000_000 / n);
+  const ids = Array.from({ length: n }, (_, i) => 1 + i * step);
+  const meili = new Meilisearch({ host: fake.host, apiKey: 'k' });
+  await meili
+    .index(uid)
+    .addDocuments(
+      ids.map((id) => ({ id })),
+      { primaryKey: 'id' },
+    )
+    .waitTask({ timeout: 120_000 });
+  let queries = 0;
+  let queryMs = 0;
+  const timed = new Proxy(clickhouse, {
+    get: (t, p) =>
+      p === 'query'
+        ? async (...args: Parameters<typeof t.query>) => {
+            queries++;
+            const t0 = performance.now();
+            const result = await t.query(...args);
+            queryMs += performance.now() - t0;
+            return result;
+          }
+        : Reflect.get(t, p, t),
+  });
+  const sync = createSearchSync({
+    redis,
+    clickhouse: timed,
+    meilisearch: { host: fake.host, apiKey: 'k' },
+    indexes: [{ uid, entityType: 'Image', metricTypes: IMAGE_METRIC_TYPES }],
+    keyPrefix: `bench:${uid}:`,
+    batchSize: 10_000,
+    taskPollMs: 5,
+  });
+  await sync.queues.queueMetrics('Image', ids);
+  const c0 = await counters();
+  const result = await sync.flushNow();
+  const c1 = await counters();
+  if (result.status !== 'flushed') throw new Error(`flush: ${JSON.stringify(result)}`);
+  const stats = await sync.stats();
+  if (stats.queued.metrics.Image) throw new Error(`flush left ${stats.queued.metrics.Image} ids queued`);
+  await redis.del(...(await redis.keys(`bench:${uid}:*`)), 'nothing');
+  const figures = {
+    n,
+    ms: 'ms' in result ? result.ms : Number.NaN,
+    queryMs,
+    queries,
+    rowsRead: c1.rows - c0.rows - counterOverhead,
+  };
+  console.error(`[growth] flush ${JSON.stringify(figures)} load ${loadAverage()}`);
+  return figures;
+}
+
+const misses: MissFigures[] = [];
+const flushes: FlushFigures[] = [];
+try {
+  for (const size of SIZES) {
+    const fillMs = await fillTo(size * 1_000_000);
+    misses.push(await measureMiss(`${size}M`, fillMs / 1000));
+  }
+  const largest = misses.at(-1)!.label;
+  for (const n of FLUSH_SIZES) flushes.push(await measureFlush(n));
+  if (AFTER_MERGE) {
+    const t0 = performance.now();
+    await clickhouse.command({ query: 'OPTIMIZE TABLE entityMetricEvents FINAL' });
+    misses.push(await measureMiss(`${largest} merged`, (performance.now() - t0) / 1000));
+  }
+} finally {
+  await redis.del(...keys);
+  redis.disconnect();
+  await fake.close();
+  await clickhouse.close();
+  rmSync(dir, { recursive: true, force: true });
+}
+
+// The table: sizes side by side.
+const fmt = (x: number, digits = 0) =>
+  x.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+const col = (s: string) => s.padStart(14);
+const row = (name: string, cells: string[]) => console.log(name.padEnd(36) + cells.map(col).join(''));
+console.log(
+  `growth bench: 100 target Models x ${EVENTS_PER_TARGET} events, ${SAMPLES} cache misses per size, embedded chDB (temp dir), stack Redis`,
+);
+row(
+  'background rows',
+  misses.map((m) => m.label),
+);
+row(
+  'table rows',
+  misses.map((m) => fmt(m.tableRows)),
+);
+row(
+  'active parts before / after samples',
+  misses.map((m) => `${m.partsBefore} / ${m.partsAfter}`),
+);
+row(
+  'fill (or OPTIMIZE) seconds',
+  misses.map((m) => fmt(m.fillSeconds, 1)),
+);
+row(
+  'miss p50 ms',
+  misses.map((m) => fmt(m.p50, 1)),
+);
+row(
+  'miss p99 ms',
+  misses.map((m) => fmt(m.p99, 1)),
+);
+row(
+  'rows read per miss (median)',
+  misses.map((m) => fmt(m.rowsRead)),
+);
+row(
+  'rows read / table rows',
+  misses.map((m) => `${fmt((100 * m.rowsRead) / m.tableRows, 1)}%`),
+);
+row(
+  'marks read per miss (median)',
+  misses.map((m) => fmt(m.marksRead)),
+);
+const unmerged = misses.filter((m) => !m.label.endsWith('merged'));
+const first = unmerged[0]!;
+const lastSize = unmerged.at(-1)!;
+const millions = (lastSize.tableRows - first.tableRows) / 1_000_000;
+const slope = (k: 'p50' | 'p99') => (millions > 0 ? (lastSize[k] - first[k]) / millions : Number.NaN);
+console.log(
+  `slope ${first.label} -> ${lastSize.label}: p50 ${fmt(slope('p50'), 2)} ms per million rows, p99 ${fmt(slope('p99'), 2)} ms per million rows`,
+);
+console.log(`search-sync flush at ${lastSize.label} (${fmt(lastSize.tableRows)} rows, unmerged):`);
+row(
+  'queued Image ids',
+  flushes.map((f) => fmt(f.n)),
+);
+row(
+  'flush ms (flushNow)',
+  flushes.map((f) => fmt(f.ms)),
+);
+row(
+  '  of which ClickHouse queries ms',
+  flushes.map((f) => fmt(f.queryMs)),
+);
+row(
+  'ClickHouse queries',
+  flushes.map((f) => fmt(f.queries)),
+);
+row(
+  'rows read',
+  flushes.map((f) => fmt(f.rowsRead)),
+);
+const flush10k = flushes.find((f) => f.n === 10_000);
+console.log(
+  `targets (issue 16): miss p99 <= 50 ms at 30M (now ${fmt(lastSize.p99, 1)} ms at ${lastSize.label}); slope <= 1 ms per million rows (now p99 ${fmt(slope('p99'), 2)}, p50 ${fmt(slope('p50'), 2)}); 10k-id flush <= 500 ms at 30M (now ${flush10k ? `${fmt(flush10k.ms)} ms` : 'not run'} at ${lastSize.label})`,
+);
+console.log(
+  `load average (1/5/15 min) before: ${loadBefore}, after: ${loadAverage()}; ${fmt((performance.now() - started) / 1000)} s in all`,
+);
