@@ -144,7 +144,7 @@ const reader = createMetricReader({ redis, clickhouse, onRead: (s) => (last = s)
 const request = {
   entityType: 'Model',
   entityIds: targetIds,
-  metrics: ['downloadCount', 'likeCount', 'commentCount', 'rating'],
+  metrics: ['downloadCount', 'likeCount', 'commentCount', 'rating'] as const,
   timeframes: ['day', 'week', 'month', 'year', 'all'] as const,
 };
 const keys = targetIds.map((id) => `metrics:Model:${id}`);
