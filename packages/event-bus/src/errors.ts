@@ -52,13 +52,19 @@ export type PluginErrorCode =
   | 'EB_DEPENDENCY_MISSING'
   | 'EB_CONTRACT_VERSION_UNSUPPORTED';
 
-/** A listener threw while handling an event. Retried with backoff, then dead-lettered. */
+/**
+ * A listener threw while handling an event. Retriable when what it threw is (see `isRetriable`): then it is
+ * retried with backoff before it is dead-lettered; otherwise it is dead-lettered at once.
+ */
 export class ListenerError extends EventBusError {
   readonly listenerId: string;
 
   constructor(listenerId: string, cause: unknown) {
     const reason = cause instanceof Error ? cause.message : String(cause);
-    super('EB_LISTENER_FAILED', `listener "${listenerId}" failed: ${reason}`, { retriable: true, cause });
+    super('EB_LISTENER_FAILED', `listener "${listenerId}" failed: ${reason}`, {
+      retriable: isRetriable(cause),
+      cause,
+    });
     this.listenerId = listenerId;
   }
 }
@@ -76,7 +82,33 @@ export class SinkError extends EventBusError {
   }
 }
 
-/** True when `error` is a catalogued error that says retrying may help. */
+/** How deep `cause` chains are followed (a guard against cycles). */
+const MAX_CAUSE_DEPTH = 16;
+
+/**
+ * False when `error` or any error in its `cause` chain says `retriable: false` (any catalog: event-bus,
+ * plugins, KafkaJS); true otherwise. Errors without the flag (a network failure, a driver error) count as
+ * retriable: only an error that knows it cannot succeed stops the retrying.
+ */
 export function isRetriable(error: unknown): boolean {
-  return error instanceof EventBusError ? error.retriable : true;
+  let current = error;
+  for (let depth = 0; depth < MAX_CAUSE_DEPTH && typeof current === 'object' && current !== null; depth++) {
+    if ((current as { retriable?: unknown }).retriable === false) return false;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return true;
+}
+
+/**
+ * The `code` of the first error in `error`'s `cause` chain (not `error` itself) that has a string code, e.g.
+ * `ML_RELATED_ROW_MISSING` under `EB_LISTENER_FAILED`; undefined when none has one.
+ */
+export function causeCodeOf(error: unknown): string | undefined {
+  let current = (error as { cause?: unknown } | null)?.cause;
+  for (let depth = 0; depth < MAX_CAUSE_DEPTH && typeof current === 'object' && current !== null; depth++) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string' && code) return code;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
 }

@@ -1,4 +1,5 @@
 import type { Logger } from '@engagement/event-bus';
+import { backoffDelay } from '@engagement/event-bus/runtime';
 import cron, { type ScheduledTask } from 'node-cron';
 import type { SearchIndexConfig } from './config.js';
 import { SearchSyncError } from './errors.js';
@@ -218,8 +219,7 @@ export class SearchSync {
   private scheduleRetry(): void {
     if (this.stopped || this.retryTimer) return;
     const { retryBaseMs, retryMaxMs } = this.parts;
-    const ceiling = Math.min(retryMaxMs, retryBaseMs * 2 ** (this.counters.consecutiveFailures - 1));
-    const delay = Math.round(ceiling / 2 + (Math.random() * ceiling) / 2);
+    const delay = backoffDelay(this.counters.consecutiveFailures, retryBaseMs, retryMaxMs);
     this.retryTimer = setTimeout(() => {
       this.retryTimer = null;
       void this.trigger('retry');

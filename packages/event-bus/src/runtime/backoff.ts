@@ -1,7 +1,15 @@
-/** Exponential backoff with full jitter, capped; `attempt` counts from 1. */
-export function backoffDelay(attempt: number, baseMs: number, maxMs: number): number {
+/**
+ * Exponential backoff with full jitter, capped: uniform in [0, min(maxMs, baseMs * 2^(attempt-1))].
+ * `attempt` counts from 1. Full jitter spreads retries of many clients hit by one outage the most.
+ */
+export function backoffDelay(
+  attempt: number,
+  baseMs: number,
+  maxMs: number,
+  random: () => number = Math.random,
+): number {
   const ceiling = Math.min(maxMs, baseMs * 2 ** (attempt - 1));
-  return Math.round(ceiling / 2 + (Math.random() * ceiling) / 2);
+  return Math.round(random() * ceiling);
 }
 
 /** Resolves after `ms`, or at once when `signal` aborts. */

@@ -1,5 +1,6 @@
 /** The Kafka-independent runtime: plugin validation and container, dispatcher, the two stages. */
 export { ApplyStage, type ApplyStageOptions } from './apply-stage.js';
+export { backoffDelay } from './backoff.js';
 export {
   Dispatcher,
   type DispatcherOptions,
@@ -23,6 +24,7 @@ export {
   type RecordOutcome,
   type RecordProcessor,
 } from './record-processor.js';
+export { isRetriable, RetryPolicy, type RetryPolicyOptions } from './retry-policy.js';
 export { SinkGuard } from './sink-guard.js';
 export { type RegisteredListener, validatePlugins } from './validate-plugins.js';
 export { type PoolWorkerData, type WorkerPoolOptions, WorkerPoolProcessor } from './worker-pool.js';
