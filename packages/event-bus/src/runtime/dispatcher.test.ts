@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { reactionCounter } from '../../test/sample-plugin.js';
+import { DecodeError } from '../errors.js';
 import { defineListener } from '../listeners/define-listener.js';
 import { definePlugin } from '../listeners/define-plugin.js';
 import { silentLogger } from '../listeners/logger.js';
@@ -21,6 +22,23 @@ function emitting(id: string, output: () => MetricInput[]) {
   });
 }
 
+/** A listener of image reactions that throws what the test gives it, counting its calls. */
+function throwing(id: string, error: () => unknown) {
+  const listener = defineListener({
+    id,
+    tables: ['ImageReaction'],
+    canHandle: (e) => e.table === 'ImageReaction',
+    handle() {
+      calls[id] = (calls[id] ?? 0) + 1;
+      throw error();
+    },
+  });
+  return listener as unknown as ReturnType<typeof emitting>;
+}
+
+/** Listener id → how many times `handle` ran. */
+let calls: Record<string, number> = {};
+
 /** Listener id → outcomes reported to `onListenerRun`, in order. */
 let runs: Record<string, string[]>;
 
@@ -30,6 +48,8 @@ async function dispatcherOf(listeners: ReturnType<typeof emitting>[]) {
   return new Dispatcher(validatePlugins([plugin], []), await PluginContainer.create([plugin], []), {
     logger: silentLogger,
     maxAttempts: 3,
+    retryBaseMs: 1,
+    retryMaxMs: 2,
     onListenerRun: (id, outcome) => {
       runs[id] = [...(runs[id] ?? []), outcome];
     },
@@ -60,6 +80,49 @@ describe('Dispatcher', () => {
     expect(result.metrics.every((m) => m.eventId && m.originSeq >= 0)).toBe(true);
     // Invalid output is not retried, and the run counts as failed, not as handled.
     expect(runs).toEqual({ bad: ['failed'], 'sample.reactions': ['ok'] });
+  });
+
+  it('fails a listener at once on a non-retriable error: one failure, one attempt', async () => {
+    calls = {};
+    const dispatcher = await dispatcherOf([
+      throwing(
+        'bad-column',
+        () => new DecodeError('EB_DECODE_BAD_VALUE', 'column "reaction": expected a string'),
+      ),
+      reactionCounter,
+    ]);
+    const result = await dispatcher.dispatch(change.event);
+    expect(result.failures).toHaveLength(1);
+    expect(result.failures[0]).toMatchObject({ listenerId: 'bad-column', attempts: 1 });
+    expect(result.failures[0]?.error).toMatchObject({ code: 'EB_LISTENER_FAILED', retriable: false });
+    expect(calls).toEqual({ 'bad-column': 1 });
+    expect(runs['bad-column']).toEqual(['failed']);
+    expect(result.metrics.map((m) => m.metricType)).toEqual(['likeCount', 'reactionCount', 'reactionCount']);
+  });
+
+  it('also fails at once when the non-retriable error is a cause of what the listener threw', async () => {
+    calls = {};
+    const wrapped = () =>
+      new Error('lookup gave up', { cause: Object.assign(new Error('unknown kind'), { retriable: false }) });
+    const dispatcher = await dispatcherOf([throwing('wrapped', wrapped)]);
+    const result = await dispatcher.dispatch(change.event);
+    expect(result.failures.map((f) => [f.listenerId, f.attempts])).toEqual([['wrapped', 1]]);
+    expect(calls).toEqual({ wrapped: 1 });
+  });
+
+  it('retries a retriable (or unflagged) error up to maxAttempts before it fails', async () => {
+    calls = {};
+    const dispatcher = await dispatcherOf([
+      throwing('flaky', () => Object.assign(new Error('parent row not there yet'), { retriable: true })),
+      throwing('unknown', () => new Error('ECONNRESET')),
+    ]);
+    const result = await dispatcher.dispatch(change.event);
+    expect(result.failures.map((f) => [f.listenerId, f.attempts])).toEqual([
+      ['flaky', 3],
+      ['unknown', 3],
+    ]);
+    expect(calls).toEqual({ flaky: 3, unknown: 3 });
+    expect(runs.flaky).toEqual(['retry', 'retry', 'failed']);
   });
 
   it('fails a listener whose events would take the change past the per-change limit', async () => {

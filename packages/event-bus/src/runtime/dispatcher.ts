@@ -8,11 +8,15 @@ import {
   type MetricInput,
 } from '../metrics/entity-metric-event.js';
 import { metricEventId } from '../metrics/event-id.js';
-import { backoffDelay, sleep } from './backoff.js';
+import { sleep } from './backoff.js';
 import type { PluginContainer } from './plugin-container.js';
+import { RetryPolicy } from './retry-policy.js';
 import type { RegisteredListener } from './validate-plugins.js';
 
-/** A listener that still failed after its retries; the change goes to the dead-letter topic for it. */
+/**
+ * A listener that failed for good (a non-retriable error, or still failing after its retries); the change
+ * goes to the dead-letter topic for it.
+ */
 export interface ListenerFailure {
   listenerId: string;
   pluginId: string;
@@ -29,7 +33,10 @@ export interface DispatchResult {
 }
 
 export interface DispatcherOptions {
-  /** Attempts per listener and change before it is dead-lettered (first try included). */
+  /**
+   * Attempts per listener and change before it is dead-lettered (first try included). A non-retriable
+   * error (see `isRetriable`) is dead-lettered after its first attempt.
+   */
   maxAttempts?: number;
   retryBaseMs?: number;
   retryMaxMs?: number;
@@ -52,14 +59,18 @@ interface BoundListener extends RegisteredListener {
  */
 export class Dispatcher {
   private readonly bound: BoundListener[];
-  private readonly maxAttempts: number;
+  private readonly retry: RetryPolicy;
 
   constructor(
     listeners: readonly RegisteredListener[],
     container: PluginContainer,
     private readonly options: DispatcherOptions,
   ) {
-    this.maxAttempts = options.maxAttempts ?? 3;
+    this.retry = new RetryPolicy({
+      maxAttempts: options.maxAttempts ?? 3,
+      baseMs: options.retryBaseMs ?? 100,
+      maxMs: options.retryMaxMs ?? 5_000,
+    });
     this.bound = listeners.map((r) => ({
       ...r,
       deps: container.resolve(r.listener.deps),
@@ -120,7 +131,7 @@ export class Dispatcher {
         await entry.listener.handle(event, { ...entry.deps, log: entry.log, metrics } as ListenerContext);
       } catch (cause) {
         const error = new ListenerError(entry.listener.id, cause);
-        const last = attempt >= this.maxAttempts || this.options.signal?.aborted;
+        const last = !this.retry.shouldRetry(error, attempt) || this.options.signal?.aborted;
         this.options.onListenerRun?.(
           entry.listener.id,
           last ? 'failed' : 'retry',
@@ -131,10 +142,7 @@ export class Dispatcher {
           return {
             failure: { listenerId: entry.listener.id, pluginId: entry.pluginId, error, attempts: attempt },
           };
-        await sleep(
-          backoffDelay(attempt, this.options.retryBaseMs ?? 100, this.options.retryMaxMs ?? 5_000),
-          this.options.signal,
-        );
+        await sleep(this.retry.delayMs(attempt), this.options.signal);
         continue;
       }
       const seconds = (performance.now() - started) / 1000;
