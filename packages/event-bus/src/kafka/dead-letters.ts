@@ -4,6 +4,8 @@ import type { KafkaRecord } from '../events/kafka-record.js';
 /** Header names on dead-letter records. */
 export const DLQ_HEADERS = {
   code: 'eb.error.code',
+  /** The code of the error's cause (what a listener threw, e.g. `ML_RELATED_ROW_MISSING`), when it has one. */
+  causeCode: 'eb.error.cause-code',
   message: 'eb.error.message',
   listener: 'eb.listener',
   topic: 'eb.source.topic',
@@ -16,6 +18,8 @@ export const DLQ_HEADERS = {
 /** Why a record is dead-lettered. */
 export interface DeadLetterReason {
   code: string;
+  /** The code of the cause under `code` (e.g. `EB_DECODE_BAD_VALUE` under `EB_LISTENER_FAILED`). */
+  causeCode?: string;
   message: string;
   /** The listener that kept failing; absent when the record itself could not be decoded. */
   listenerId?: string;
@@ -50,6 +54,7 @@ export class KafkaDeadLetterSink implements DeadLetterSink {
       [DLQ_HEADERS.failedAt]: new Date().toISOString(),
     };
     if (reason.listenerId) headers[DLQ_HEADERS.listener] = reason.listenerId;
+    if (reason.causeCode) headers[DLQ_HEADERS.causeCode] = reason.causeCode;
     await this.producer.send({
       topic: this.topic,
       acks: -1,

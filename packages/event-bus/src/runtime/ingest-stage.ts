@@ -118,7 +118,8 @@ export class IngestStage {
       const record = records[i]!;
       const outcome = batch.outcomes[i]!;
       if (outcome.kind === 'invalid') {
-        await this.options.deadLetters.write(record, { code: outcome.code, message: outcome.message });
+        const { code, causeCode, message } = outcome;
+        await this.options.deadLetters.write(record, { code, ...(causeCode ? { causeCode } : {}), message });
       } else if (outcome.kind === 'skip') {
         this.options.onSkip?.(record, outcome.reason);
       } else {

@@ -3,11 +3,14 @@ import { samplePlugin } from '../../test/sample-plugin.js';
 import type { ChangeEvent } from '../events/change-event.js';
 import { createDecoder } from '../events/decode.js';
 import type { KafkaRecord } from '../events/kafka-record.js';
+import { readRow } from '../events/row-reader.js';
 import { defineListener } from '../listeners/define-listener.js';
 import { definePlugin } from '../listeners/define-plugin.js';
 import { silentLogger } from '../listeners/logger.js';
 import { fakeEvent } from '../testing/fake-events.js';
+import { InMemoryDeadLetters } from '../testing/in-memory-dead-letters.js';
 import { startTestHost } from '../testing/test-host.js';
+import { IngestStage } from './ingest-stage.js';
 import { PluginContainer } from './plugin-container.js';
 import { loadPluginModules } from './plugin-modules.js';
 import { LocalProcessor, REDRIVE_LISTENER_HEADER } from './record-processor.js';
@@ -46,6 +49,49 @@ async function localProcessor(plugins = [samplePlugin]): Promise<LocalProcessor>
 }
 
 describe('LocalProcessor', () => {
+  it('dead-letters a column that can never parse once per change and listener, after one attempt', async () => {
+    const readsImageId = (id: string) =>
+      defineListener({
+        id,
+        tables: ['ImageReaction'],
+        canHandle: (e) => e.table === 'ImageReaction',
+        handle(e) {
+          readRow(e.after ?? {}).int('imageId');
+        },
+      });
+    const plugin = definePlugin({
+      id: 'strict',
+      owner: '@team/platform',
+      listeners: [readsImageId('strict.a'), readsImageId('strict.b')],
+    });
+    const processor = new LocalProcessor({
+      decode: createDecoder(decoderOptions),
+      listeners: validatePlugins([plugin], []),
+      container: await PluginContainer.create([plugin], []),
+      logger: silentLogger,
+      maxAttempts: 3,
+      retryBaseMs: 1,
+    });
+    const deadLetters = new InMemoryDeadLetters();
+    const ingest = new IngestStage({ processor, deadLetters, store: async () => {}, commit: async () => {} });
+    const bad = fakeEvent.postgres('ImageReaction').created({ ...reaction(1, 0), imageId: 'abc' }).record;
+    await ingest.processBatch([{ ...bad, offset: '0' }]);
+    expect(deadLetters.letters.map((l) => l.reason)).toEqual([
+      expect.objectContaining({
+        listenerId: 'strict.a',
+        code: 'EB_LISTENER_FAILED',
+        causeCode: 'EB_DECODE_BAD_VALUE',
+        attempts: 1,
+      }),
+      expect.objectContaining({
+        listenerId: 'strict.b',
+        code: 'EB_LISTENER_FAILED',
+        causeCode: 'EB_DECODE_BAD_VALUE',
+        attempts: 1,
+      }),
+    ]);
+  });
+
   it('gives each record of a batch its outcome, in order', async () => {
     const { outcomes, listenerRuns } = await (await localProcessor()).process(mixedBatch());
     expect(outcomes.map((o) => o.kind)).toEqual([

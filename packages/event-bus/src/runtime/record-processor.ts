@@ -1,4 +1,4 @@
-import { EventBusError } from '../errors.js';
+import { causeCodeOf, EventBusError } from '../errors.js';
 import type { ChangeEvent } from '../events/change-event.js';
 import type { Decoder } from '../events/decode.js';
 import type { KafkaRecord } from '../events/kafka-record.js';
@@ -15,11 +15,12 @@ export const REDRIVE_LISTENER_HEADER = 'eb.redrive.listener';
 /** What became of one source record. Plain data, so it can cross a worker-thread boundary. */
 export type RecordOutcome =
   | { kind: 'skip'; reason: string }
-  | { kind: 'invalid'; code: string; message: string }
+  | { kind: 'invalid'; code: string; causeCode?: string; message: string }
   | {
       kind: 'dispatched';
       metrics: EntityMetricEvent[];
-      failures: { listenerId: string; code: string; message: string; attempts: number }[];
+      /** `causeCode`: the code of what the listener threw (e.g. `ML_RELATED_ROW_MISSING`), when it has one. */
+      failures: { listenerId: string; code: string; causeCode?: string; message: string; attempts: number }[];
     };
 
 /** Listener runs of one batch, per listener id. */
@@ -117,7 +118,8 @@ export class LocalProcessor implements RecordProcessor {
       return decoded.kind === 'skip' ? { kind: 'skip', reason: decoded.reason } : { event: decoded.event };
     } catch (error) {
       const e = error instanceof EventBusError ? error : new EventBusError('EB_DECODE_FAILED', String(error));
-      return { kind: 'invalid', code: e.code, message: e.message };
+      const causeCode = causeCodeOf(e);
+      return { kind: 'invalid', code: e.code, ...(causeCode ? { causeCode } : {}), message: e.message };
     }
   }
 
@@ -126,12 +128,16 @@ export class LocalProcessor implements RecordProcessor {
     return {
       kind: 'dispatched',
       metrics: result.metrics,
-      failures: result.failures.map((f) => ({
-        listenerId: f.listenerId,
-        code: f.error.code,
-        message: f.error.message,
-        attempts: f.attempts,
-      })),
+      failures: result.failures.map((f) => {
+        const causeCode = causeCodeOf(f.error);
+        return {
+          listenerId: f.listenerId,
+          code: f.error.code,
+          ...(causeCode ? { causeCode } : {}),
+          message: f.error.message,
+          attempts: f.attempts,
+        };
+      }),
     };
   }
 }
