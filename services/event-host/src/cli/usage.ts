@@ -15,7 +15,7 @@ commands:
   dlq redrive [FILTERS] [--limit N] [--dry-run] [--json]
                                   send pending letters back to their source partitions, each once, for
                                   the listener that failed (--dry-run: print them, send nothing)
-    FILTERS: --listener ID (none: undecodable) --code CODE --topic SOURCE_TOPIC
+    FILTERS: --listener ID (none: undecodable) --code CODE (error or cause code) --topic SOURCE_TOPIC
     POSITION: topic/partition/offset, as dlq list prints it
   metrics drift [--sample N] [--repair]
                                   compare cached and stored metrics of sampled entities with the truth

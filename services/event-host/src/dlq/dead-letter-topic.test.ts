@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parsePosition, positionOf } from './dead-letter.js';
+import { parsePosition, positionOf, toDeadLetter } from './dead-letter.js';
 import { DeadLetterTopic } from './dead-letter-topic.js';
 import { InMemoryDeadLetterStore } from './in-memory-dead-letter-store.js';
 
@@ -39,6 +39,46 @@ describe('DeadLetterTopic', () => {
     const listing = await dlq.list({ filter: { code: 'EB_ROW_INVALID' }, limit: 1 });
     expect(listing.matched.total).toBe(2);
     expect(listing.all.total).toBe(5);
+  });
+
+  it('--code matches the error code or its cause code, so letters can be selected by what a listener threw', async () => {
+    const store = new InMemoryDeadLetterStore('dlt');
+    store.add({
+      code: 'EB_LISTENER_FAILED',
+      causeCode: 'ML_RELATED_ROW_MISSING',
+      listener: 'post.reactions',
+    });
+    store.add({ code: 'EB_LISTENER_FAILED', causeCode: 'EB_DECODE_BAD_VALUE', listener: 'image.reactions' });
+    store.add({ code: 'EB_DECODE_BAD_VALUE' });
+    store.add({ code: 'EB_LISTENER_FAILED', listener: 'image.reactions' });
+    const dlq = new DeadLetterTopic(store);
+    const positions = async (code: string) =>
+      (await dlq.list({ filter: { code } })).letters.map((l) => l.position);
+    expect(await positions('ML_RELATED_ROW_MISSING')).toEqual(['dlt/0/0']);
+    expect(await positions('EB_DECODE_BAD_VALUE')).toEqual(['dlt/0/1', 'dlt/0/2']);
+    expect(await positions('EB_LISTENER_FAILED')).toEqual(['dlt/0/0', 'dlt/0/1', 'dlt/0/3']);
+  });
+
+  it('reads the cause code from its header', () => {
+    const header = (v: string) => Buffer.from(v);
+    const letter = toDeadLetter({
+      topic: 'dlt',
+      partition: 0,
+      offset: '4',
+      key: null,
+      value: null,
+      headers: {
+        'eb.error.code': header('EB_LISTENER_FAILED'),
+        'eb.error.cause-code': header('ML_RELATED_ROW_MISSING'),
+        'eb.attempts': header('1'),
+      },
+    });
+    expect(letter).toMatchObject({
+      code: 'EB_LISTENER_FAILED',
+      causeCode: 'ML_RELATED_ROW_MISSING',
+      attempts: 1,
+    });
+    expect(toDeadLetter({ ...letter, headers: {} }).causeCode).toBeUndefined();
   });
 
   it('redrive --dry-run sends and marks nothing, and returns what it would redrive', async () => {

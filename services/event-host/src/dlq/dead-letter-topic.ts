@@ -4,6 +4,7 @@ import type { DeadLetterMark, DeadLetterStore } from './dead-letter-store.js';
 /** Selects letters; every given field must match. `listener: 'none'` selects the undecodable ones. */
 export interface DeadLetterFilter {
   listener?: string;
+  /** Matches the letter's error code or its cause's code (`ML_RELATED_ROW_MISSING`, `EB_DECODE_BAD_VALUE`). */
   code?: string;
   /** The topic the failed record came from. */
   sourceTopic?: string;
@@ -35,7 +36,7 @@ export interface DeadLetterListing {
 
 const matches = (l: DeadLetter, f: DeadLetterFilter) =>
   (f.listener === undefined || (l.listener ?? 'none') === f.listener) &&
-  (f.code === undefined || l.code === f.code) &&
+  (f.code === undefined || l.code === f.code || l.causeCode === f.code) &&
   (f.sourceTopic === undefined || l.source.topic === f.sourceTopic);
 
 function countsOf(letters: readonly ListedDeadLetter[]): DeadLetterCounts {

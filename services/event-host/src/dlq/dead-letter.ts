@@ -12,6 +12,8 @@ export interface DeadLetter {
   /** Every header of the record, as text. */
   headers: Record<string, string>;
   code: string;
+  /** The code of the error's cause, e.g. `ML_RELATED_ROW_MISSING` under `EB_LISTENER_FAILED`. */
+  causeCode?: string;
   message: string;
   /** The listener that kept failing; absent when the record could not be decoded at all. */
   listener?: string;
@@ -36,6 +38,7 @@ export function toDeadLetter(record: KafkaRecord): DeadLetter {
     value: record.value,
     headers,
     code: h(DLQ_HEADERS.code) ?? 'unknown',
+    causeCode: h(DLQ_HEADERS.causeCode),
     message: h(DLQ_HEADERS.message) ?? '',
     listener: h(DLQ_HEADERS.listener),
     source: {

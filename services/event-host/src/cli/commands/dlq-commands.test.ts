@@ -47,6 +47,18 @@ describe('event-host dlq commands', () => {
     expect(JSON.parse(json.stderr)).toMatchObject({ all: { total: 5 }, matched: { total: 4 }, shown: 2 });
   });
 
+  it('list --code selects by cause code too, and prints code/cause code', async () => {
+    const { store, run } = setUp();
+    store.add({ code: 'EB_LISTENER_FAILED', causeCode: 'EB_DECODE_BAD_VALUE', listener: 'image.reactions' });
+    const out = await run(runDlqList, '--code', 'EB_DECODE_BAD_VALUE');
+    expect(out.stdout.trim().split('\n')).toEqual([
+      expect.stringContaining(
+        'dlt/0/5  pending   1970-01-01T00:00:00.000Z  EB_LISTENER_FAILED/EB_DECODE_BAD_VALUE  image.reactions',
+      ),
+    ]);
+    expect(out.stderr).toContain('6 dead letter(s) in dlt: 6 pending, 0 redriven, 0 discarded; 1 match');
+  });
+
   it('redrive --dry-run prints what it would redrive and sends nothing', async () => {
     const { store, run } = setUp();
     const out = await run(runDlqRedrive, '--dry-run');

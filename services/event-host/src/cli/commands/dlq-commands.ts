@@ -77,12 +77,17 @@ function summaryRow(l: ListedDeadLetter) {
     state: l.state,
     failedAt: l.failedAt,
     code: l.code,
+    causeCode: l.causeCode ?? null,
     listener: l.listener ?? null,
     source: `${l.source.topic}:${l.source.partition}:${l.source.offset}`,
     attempts: l.attempts,
     message: l.message,
   };
 }
+
+/** `EB_LISTENER_FAILED/ML_RELATED_ROW_MISSING`: the code, and the cause's code when there is one. */
+const codeText = (l: { code: string; causeCode?: string | null }) =>
+  l.causeCode ? `${l.code}/${l.causeCode}` : l.code;
 
 const countsText = (c: DeadLetterCounts) =>
   `${c.pending} pending, ${c.redriven} redriven, ${c.discarded} discarded`;
@@ -110,7 +115,7 @@ export async function runDlqList(ctx: CliContext, dlq: DeadLetterTopic): Promise
   for (const r of rows) {
     println(
       ctx.stdout,
-      `${r.position}  ${r.state.padEnd(9)} ${r.failedAt}  ${r.code}  ${r.listener ?? '(decode)'}  ${r.source}  ${r.message}`,
+      `${r.position}  ${r.state.padEnd(9)} ${r.failedAt}  ${codeText(r)}  ${r.listener ?? '(decode)'}  ${r.source}  ${r.message}`,
     );
   }
   let summary = `${listing.all.total} dead letter(s) in ${dlq.topic}: ${countsText(listing.all)}`;
@@ -161,6 +166,7 @@ export async function runDlqShow(ctx: CliContext, dlq: DeadLetterTopic): Promise
     `state      ${shown.state}${l.mark ? ` (${l.mark.at}${l.mark.note ? `: ${l.mark.note}` : ''})` : ''}`,
     `failed at  ${shown.failedAt}`,
     `error      ${shown.code}: ${shown.message}`,
+    ...(shown.causeCode ? [`cause code ${shown.causeCode}`] : []),
     `listener   ${shown.listener ?? '(none: the record could not be decoded)'}`,
     `source     ${shown.source}`,
     `attempts   ${shown.attempts}`,
@@ -216,7 +222,7 @@ export async function runDlqDiscard(ctx: CliContext, dlq: DeadLetterTopic): Prom
     return EXIT.ok;
   }
   for (const l of discarded)
-    println(ctx.stdout, `discarded ${l.position}  ${l.code}  ${l.listener ?? '(decode)'}`);
+    println(ctx.stdout, `discarded ${l.position}  ${codeText(l)}  ${l.listener ?? '(decode)'}`);
   for (const l of skipped) println(ctx.stdout, `skipped ${l.position}: already ${l.state}`);
   println(ctx.stderr, `${discarded.length} dead letter(s) discarded, ${skipped.length} skipped`);
   return EXIT.ok;
