@@ -1,6 +1,7 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { SinkError } from '../../errors.js';
 import type { EntityMetricEvent } from '../../metrics/entity-metric-event.js';
+import { clickHouseErrorType, isRetriableClickHouseError } from './clickhouse-errors.js';
 
 /** The row shape of the metric event table, as sent in JSONEachRow: the event with its time as text. */
 export type MetricEventRow = Omit<EntityMetricEvent, 'createdAt'> & { createdAt: string };
@@ -42,7 +43,15 @@ export class MetricEventStore {
       try {
         await this.client.insert({ table: this.table, values, format: 'JSONEachRow' });
       } catch (cause) {
-        throw new SinkError('clickhouse', `insert of ${values.length} rows failed`, { cause });
+        const type = clickHouseErrorType(cause);
+        throw new SinkError(
+          'clickhouse',
+          `insert of ${values.length} rows into ${this.table} failed${type ? ` (${type})` : ''}: ${(cause as Error)?.message ?? cause}`,
+          {
+            cause,
+            retriable: isRetriableClickHouseError(cause),
+          },
+        );
       }
       if (i + this.chunkRows < events.length) await new Promise((r) => setImmediate(r));
     }

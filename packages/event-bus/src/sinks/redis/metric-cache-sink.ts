@@ -4,6 +4,7 @@ import type { EntityMetricEvent } from '../../metrics/entity-metric-event.js';
 import { APPLY_INCREMENTS_LUA, LIVE_HASHES_LUA } from './apply-script.js';
 import { type CacheKeyScheme, defaultCacheKeys } from './cache-keys.js';
 import { fillMarkerKey, pendingKey } from './hash-layout.js';
+import { isRetriableRedisError } from './redis-errors.js';
 
 export interface MetricCacheSinkOptions {
   keys?: CacheKeyScheme;
@@ -150,7 +151,9 @@ export class MetricCacheSink {
       pipeline.eventBusLiveHashes!(pairs.length, pairs);
     }
     const results = await this.call(() => pipeline.exec());
-    for (const [err] of results ?? []) if (err) throw new SinkError('redis', err.message, { cause: err });
+    for (const [err] of results ?? [])
+      if (err)
+        throw new SinkError('redis', err.message, { cause: err, retriable: isRetriableRedisError(err) });
     return [results![0]![1] as (string | null)[], keys.length ? (results![1]![1] as number[]) : []];
   }
 
@@ -174,7 +177,10 @@ export class MetricCacheSink {
     try {
       return await fn();
     } catch (cause) {
-      throw new SinkError('redis', (cause as Error).message, { cause });
+      throw new SinkError('redis', (cause as Error).message, {
+        cause,
+        retriable: isRetriableRedisError(cause),
+      });
     }
   }
 }

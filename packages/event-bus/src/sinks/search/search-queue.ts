@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import { SinkError } from '../../errors.js';
+import { isRetriableRedisError } from '../redis/redis-errors.js';
 
 /** A batch taken from the queue; `ack` it after the index accepted the update. */
 export interface TakenIds {
@@ -107,7 +108,10 @@ export class SearchQueue {
       if (!replies) throw new Error('MULTI aborted');
       for (const [err] of replies) if (err) throw err;
     } catch (cause) {
-      throw new SinkError('search-queue', `enqueue to ${[...byName.keys()].join(', ')} failed`, { cause });
+      throw new SinkError('search-queue', `enqueue to ${[...byName.keys()].join(', ')} failed`, {
+        cause,
+        retriable: isRetriableRedisError(cause),
+      });
     }
   }
 
