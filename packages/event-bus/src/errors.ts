@@ -69,13 +69,18 @@ export class ListenerError extends EventBusError {
   }
 }
 
-/** A sink (ClickHouse, Redis, search queue) could not accept work. Outages are retriable. */
+/**
+ * A sink (ClickHouse, Redis, search queue) could not accept work. `EB_SINK_UNAVAILABLE` (an outage) is
+ * retriable: the work is retried until it goes through. `EB_SINK_REJECTED` (a schema mismatch, a key of the
+ * wrong type) is not: the host stops without committing the work.
+ */
 export class SinkError extends EventBusError {
   readonly sink: string;
 
   constructor(sink: string, message: string, options: { retriable?: boolean; cause?: unknown } = {}) {
-    super('EB_SINK_UNAVAILABLE', `sink "${sink}": ${message}`, {
-      retriable: options.retriable ?? true,
+    const retriable = options.retriable ?? true;
+    super(retriable ? 'EB_SINK_UNAVAILABLE' : 'EB_SINK_REJECTED', `sink "${sink}": ${message}`, {
+      retriable,
       cause: options.cause,
     });
     this.sink = sink;

@@ -1,6 +1,7 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Redis } from 'ioredis';
 import { Kafka, type logCreator, logLevel, Partitioners } from 'kafkajs';
+import { isRetriable, SinkError } from '../errors.js';
 import { createDecoder, type Decoder, type DecoderOptions } from '../events/decode.js';
 import type { PluginDefinition } from '../listeners/define-plugin.js';
 import { type Logger, silentLogger } from '../listeners/logger.js';
@@ -76,6 +77,11 @@ export interface EventPipelineOptions {
   logger?: Logger;
   /** Per-batch and per-dead-letter observations (the host turns them into Prometheus histograms). */
   observer?: PipelineObserver;
+  /**
+   * Called once when a sink refused work with an error retrying cannot fix (a schema mismatch, a key of
+   * the wrong type): consumption has stopped without committing that work; close the pipeline and exit.
+   */
+  onFatal?(error: unknown): void;
 }
 
 /** A running pipeline: start it, read its state, close it gracefully. */
@@ -87,6 +93,8 @@ export interface EventPipeline {
   readonly consumerState: ConsumerState;
   readonly ingest: IngestStage;
   readonly apply: ApplyStage;
+  /** The non-retriable sink error that stopped consumption, if one did (see `onFatal`). */
+  readonly failure: unknown;
 }
 
 /**
@@ -147,7 +155,7 @@ export async function createEventPipeline(options: EventPipelineOptions): Promis
     publish:
       options.publishMetricEvents === false
         ? undefined
-        : (rows) => attempt('kafka', rows.length, () => publish(rows)),
+        : (rows) => attempt('kafka', rows.length, () => publish(rows).catch(retriableWhenRetriesRanOut)),
     commit: (offsets) => consumer.commitSource(offsets),
     flushIntervalMs: options.flushIntervalMs,
     flushRows: options.flushRows,
@@ -230,6 +238,7 @@ export async function createEventPipeline(options: EventPipelineOptions): Promis
     partitionsConsumedConcurrently: options.partitionsConsumedConcurrently,
     sessionTimeoutMs: options.sessionTimeoutMs,
     chunkSize: options.chunkSize,
+    onFatal: options.onFatal,
   });
 
   return {
@@ -238,6 +247,9 @@ export async function createEventPipeline(options: EventPipelineOptions): Promis
     apply,
     get consumerState() {
       return consumer.state;
+    },
+    get failure() {
+      return consumer.failure;
     },
     async start() {
       await ensureMetricEventTable(options.clickhouse);
@@ -266,6 +278,21 @@ export async function createEventPipeline(options: EventPipelineOptions): Promis
       consumer.abort();
     },
   };
+}
+
+/**
+ * kafkajs marks "retries exhausted" non-retriable (it will not retry it itself), but the cause is an outage
+ * the sink guard should wait out; any other kafkajs error keeps its own flag (MESSAGE_TOO_LARGE stops).
+ */
+function retriableWhenRetriesRanOut(error: unknown): never {
+  if ((error as Error)?.name === 'KafkaJSNumberOfRetriesExceeded') {
+    const cause = (error as { cause?: unknown }).cause;
+    throw new SinkError('kafka', (error as Error).message, {
+      retriable: true,
+      cause: isRetriable(cause) ? cause : undefined,
+    });
+  }
+  throw error;
 }
 
 /** The in-process processor, or a worker pool when `workerThreads` > 0. */

@@ -1,4 +1,5 @@
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
+import { isRetriable } from '../errors.js';
 import type { KafkaRecord } from '../events/kafka-record.js';
 import type { Logger } from '../listeners/logger.js';
 import type { ApplyStage } from '../runtime/apply-stage.js';
@@ -21,6 +22,11 @@ export interface EventConsumerOptions {
   chunkSize?: number;
   /** How often the flush timer checks whether the ingest buffer is due. */
   flushCheckMs?: number;
+  /**
+   * Called once when a sink refused work with an error retrying cannot fix (see `isRetriable`). The
+   * consumer has paused every topic and commits nothing more; the owner should close it and exit.
+   */
+  onFatal?(error: unknown): void;
 }
 
 /** What the consumer is doing, for readiness and the status page. */
@@ -53,6 +59,8 @@ export class EventConsumer {
   private inFlight = 0;
   /** Set by `close`: fetching stays paused from then on. */
   private closing = false;
+  /** The non-retriable error that stopped the consumer, if one did. */
+  private fatal: { error: unknown } | undefined;
   readonly state: ConsumerState = {
     joined: false,
     paused: false,
@@ -109,24 +117,36 @@ export class EventConsumer {
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 3,
       eachBatch: async (payload) => {
+        if (this.fatal) return;
         this.inFlight++;
         try {
           await this.eachBatch(payload);
+        } catch (error) {
+          // Nothing of this batch is resolved or committed either way; kafkajs would redeliver it forever.
+          if (isRetriable(error)) throw error;
+          this.fail(error);
         } finally {
           this.inFlight--;
         }
       },
     });
     this.flushTimer = setInterval(() => {
+      if (this.fatal) return;
       if (options.ingest.flushDue()) this.flushIngest();
       else if (this.pendingCommits.size > 0) void this.commit([]);
     }, options.flushCheckMs ?? 500);
   }
 
+  /** The error retrying could not fix that stopped consumption, if one did (see `onFatal`). */
+  get failure(): unknown {
+    return this.fatal?.error;
+  }
+
   /**
    * Stops fetching, finishes the batches in progress, flushes and commits what was processed, then leaves
    * the group. Fetching is paused rather than stopped first: kafkajs refuses commits once the consumer
-   * stopped, and the last flush's offsets must be committed by this member.
+   * stopped, and the last flush's offsets must be committed by this member. After a fatal sink error
+   * nothing is flushed or committed: the failed work is replayed after a restart.
    */
   async close(): Promise<void> {
     clearInterval(this.flushTimer);
@@ -135,6 +155,7 @@ export class EventConsumer {
     if (topics.length > 0) this.consumer.pause(topics);
     try {
       while (this.inFlight > 0 && !this.stop.signal.aborted) await new Promise((r) => setTimeout(r, 50));
+      if (this.fatal) return;
       // Twice: the first may join a flush already running, which does not cover rows buffered after it began.
       await this.options.ingest.flush(this.stop.signal);
       await this.options.ingest.flush(this.stop.signal);
@@ -152,9 +173,28 @@ export class EventConsumer {
   }
 
   private flushIngest(): void {
-    this.options.ingest
-      .flush(this.stop.signal)
-      .catch((err) => this.options.logger.error({ err }, 'sink.flush.failed'));
+    this.options.ingest.flush(this.stop.signal).catch((err) => {
+      if (!isRetriable(err) && !this.stop.signal.aborted) this.fail(err);
+      else this.options.logger.error({ err }, 'sink.flush.failed');
+    });
+  }
+
+  /**
+   * A sink refused work for good: stop consuming (every topic paused, the flush timer idle) without
+   * committing, and tell the owner once. Work processed but not stored stays uncommitted and is replayed.
+   */
+  private fail(error: unknown): void {
+    if (this.fatal) return;
+    this.fatal = { error };
+    this.state.lastFailure = {
+      at: Date.now(),
+      message: `stopped: ${error instanceof Error ? error.message : String(error)}`,
+    };
+    const topics = Object.keys(this.state.assignment).map((topic) => ({ topic }));
+    if (topics.length > 0) this.consumer.pause(topics);
+    this.state.paused = true;
+    this.options.logger.error({ err: error }, 'consumer.stopped.non_retriable_sink_error');
+    this.options.onFatal?.(error);
   }
 
   private async eachBatch(payload: EachBatchPayload): Promise<void> {
@@ -208,7 +248,7 @@ export class EventConsumer {
       if (this.options.ingest.bufferedRows === 0) await new Promise((r) => setTimeout(r, 10));
       else await this.options.ingest.flush(this.stop.signal);
     } finally {
-      if (!this.closing) this.consumer.resume(topics.map((topic) => ({ topic })));
+      if (!this.closing && !this.fatal) this.consumer.resume(topics.map((topic) => ({ topic })));
       this.state.paused = false;
     }
   }
