@@ -38,7 +38,12 @@ export type HostErrorCode =
   /** The host could not start (a broker or sink unreachable at boot). */
   | 'EH_START_FAILED'
   /** `dlq show` or `dlq discard` named a position the dead-letter topic does not hold. */
-  | 'EH_DLQ_LETTER_NOT_FOUND';
+  | 'EH_DLQ_LETTER_NOT_FOUND'
+  /**
+   * A sink refused work with an error retrying cannot fix (a schema mismatch, a key of the wrong type); the
+   * host stopped without committing it.
+   */
+  | 'EH_SINK_REJECTED';
 
 /** Process exit codes of the `event-host` CLI. */
 export const EXIT = {
@@ -47,6 +52,11 @@ export const EXIT = {
   usage: 2,
   /** The command ran, but found something the operator must look at (dead letters in a replay, drift). */
   attention: 3,
+  /**
+   * sysexits.h EX_DATAERR: a sink refused the work for good (see `EH_SINK_REJECTED`); fix the sink (its
+   * schema, its keys) and restart: the uncommitted work is processed again.
+   */
+  sinkRejected: 65,
   /** sysexits.h EX_CONFIG: the configuration or the plugins are wrong; restarting will not help. */
   config: 78,
 } as const;
@@ -66,6 +76,8 @@ export function exitCodeOf(error: unknown): number {
     case 'EH_PLUGIN_INVALID':
     case 'EH_PLUGIN_TABLE_UNKNOWN':
       return EXIT.config;
+    case 'EH_SINK_REJECTED':
+      return EXIT.sinkRejected;
     default:
       return EXIT.failed;
   }

@@ -57,6 +57,11 @@ export interface EventHost {
   /** search-sync, run by the host when `meilisearch.url` is set. */
   readonly search: SearchSyncService | undefined;
   start(): Promise<void>;
+  /**
+   * Resolves (never rejects) with an `EH_SINK_REJECTED` error if a sink refuses work with an error retrying
+   * cannot fix: consumption has stopped without committing that work; call `stop()` and exit.
+   */
+  readonly failed: Promise<HostError>;
   /** Stops fetching, finishes in-flight work, flushes, commits, leaves the group, then closes connections. */
   stop(): Promise<void>;
   /** Gives up on retries in progress (second signal, passed deadline): nothing more is flushed or committed. */
@@ -149,6 +154,10 @@ export async function createEventHost(options: EventHostOptions): Promise<EventH
 
   let metrics: HostMetrics;
   const activity = new SinkActivity();
+  let reportFailure!: (error: HostError) => void;
+  const failed = new Promise<HostError>((resolve) => {
+    reportFailure = resolve;
+  });
   const pipeline = await createEventPipeline({
     brokers: config.kafka.brokers,
     clientId: config.kafka.clientId,
@@ -187,6 +196,17 @@ export async function createEventHost(options: EventHostOptions): Promise<EventH
     sessionTimeoutMs: config.kafka.sessionTimeoutMs,
     listenerMaxAttempts: config.listenerMaxAttempts,
     logger,
+    onFatal: (error) => {
+      state = 'failed';
+      const reason = error instanceof Error ? error.message : String(error);
+      reportFailure(
+        new HostError(
+          'EH_SINK_REJECTED',
+          `stopped: a sink refused work with an error retrying cannot fix (${reason}); nothing of it was committed: fix the cause and restart to process it again`,
+          { cause: error },
+        ),
+      );
+    },
     observer: {
       sinkBatch: (...a) => {
         if (a[0] === 'clickhouse') activity.flush(a[1], a[2]);
@@ -313,6 +333,7 @@ export async function createEventHost(options: EventHostOptions): Promise<EventH
     metrics,
     pipeline,
     search,
+    failed,
     get url() {
       return url;
     },

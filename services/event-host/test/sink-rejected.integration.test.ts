@@ -1,0 +1,145 @@
+// A sink error retrying cannot fix: the metric table's `entityId` column has the wrong type, so every insert
+// fails with CANNOT_PARSE_*. The host (a real `event-host start` process) stops by itself with exit 65 and
+// EH_SINK_REJECTED instead of retrying forever, and commits nothing; once the table is fixed, a restart
+// processes the same changes and stores exact totals.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { type ClickHouseClient, createClient } from '@clickhouse/client';
+import { metricEventTableDdl } from '@engagement/event-bus/sinks/clickhouse';
+import type { Admin } from 'kafkajs';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import {
+  clickhouseImageTotals,
+  connectStack,
+  createImages,
+  hostEnv,
+  produce,
+  RUN,
+  reactionPlan,
+  type StackClients,
+  sourceTopicOf,
+  waitFor,
+} from './host-fixtures.js';
+
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const MAIN = fileURLToPath(new URL('../src/main.ts', import.meta.url));
+
+interface Run {
+  proc: ChildProcess;
+  stderr: string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+function startHost(env: Record<string, string>): Run {
+  const proc = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', MAIN, 'start'], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const run: Run = {
+    proc,
+    stderr: '',
+    exited: new Promise((resolve) => proc.once('exit', (code, signal) => resolve({ code, signal }))),
+  };
+  proc.stdout!.resume();
+  proc.stderr!.on('data', (chunk) => {
+    run.stderr += String(chunk);
+  });
+  return run;
+}
+
+let stack: StackClients;
+let admin: Admin;
+let clickhouse: ClickHouseClient;
+const database = `eh_rejected_${RUN}`;
+const runs: Run[] = [];
+
+beforeAll(async () => {
+  stack = await connectStack();
+  admin = stack.kafka.admin();
+  await admin.connect();
+  const url = inject('stackEnv').CLICKHOUSE_URL!;
+  const server = createClient({ url });
+  await server.command({ query: `CREATE DATABASE IF NOT EXISTS ${database}` });
+  await server.close();
+  clickhouse = createClient({ url, database });
+});
+
+afterAll(async () => {
+  for (const r of runs) r.proc.kill('SIGKILL');
+  await clickhouse?.command({ query: `DROP DATABASE IF EXISTS ${database}` }).catch(() => undefined);
+  await clickhouse?.close();
+  await admin?.disconnect();
+  await stack?.close();
+});
+
+/** Sum of the group's committed offsets and of the partition ends, for one topic. */
+async function positions(groupId: string, topic: string): Promise<{ committed: number; end: number }> {
+  const [t] = await admin.fetchOffsets({ groupId, topics: [topic] });
+  const committed = (t?.partitions ?? []).reduce((n, p) => n + Math.max(0, Number(p.offset)), 0);
+  const end = (await admin.fetchTopicOffsets(topic)).reduce((n, p) => n + Number(p.high), 0);
+  return { committed, end };
+}
+
+describe('a sink error retrying cannot fix', () => {
+  it('stops the host with exit 65 and EH_SINK_REJECTED, commits nothing; a restart after the fix stores it all', async () => {
+    const { EVENT_HOST_CLICKHOUSE_PATH: _embedded, ...base } = hostEnv('rejected');
+    const env: Record<string, string> = {
+      ...base,
+      EVENT_HOST_CLICKHOUSE_URL: inject('stackEnv').CLICKHOUSE_URL!,
+      EVENT_HOST_CLICKHOUSE_DATABASE: database,
+      EVENT_HOST_LOG_LEVEL: 'warn',
+    };
+    const topic = sourceTopicOf(env);
+    const group = env.EVENT_HOST_KAFKA_GROUP_ID!;
+    // The host's table, except for one column type: an Int64 id does not parse as a UUID.
+    const wrong = metricEventTableDdl('entityMetricEvents').replace('entityId Int64', 'entityId UUID');
+    expect(wrong).toContain('entityId UUID');
+    await clickhouse.command({ query: wrong });
+
+    const { imageIds } = await createImages(stack.db, 4);
+    const plan = reactionPlan(imageIds, 60, 5);
+    await produce(stack.producer, topic, plan.records, { chunk: 30 });
+
+    const first = startHost(env);
+    runs.push(first);
+    const startedAt = Date.now();
+    const exit = await Promise.race([
+      first.exited,
+      new Promise<'still running'>((r) => setTimeout(() => r('still running'), 90_000)),
+    ]);
+    expect(exit).toEqual({ code: 65, signal: null });
+    expect(Date.now() - startedAt).toBeLessThan(90_000);
+    expect(first.stderr).toMatch(/event-host: EH_SINK_REJECTED: stopped: a sink refused work/);
+    expect(first.stderr).toMatch(
+      /sink "clickhouse": insert of \d+ rows into entityMetricEvents failed \(CANNOT_PARSE_/,
+    );
+    expect(first.stderr).toContain('fix the cause and restart');
+
+    // Nothing committed: neither the source changes nor anything on the metric topic; nothing stored.
+    expect(await positions(group, topic)).toEqual({ committed: 0, end: plan.records.length });
+    expect((await positions(group, env.EVENT_HOST_KAFKA_METRIC_TOPIC!)).committed).toBe(0);
+    const stored = await (
+      await clickhouse.query({ query: 'SELECT count() AS n FROM entityMetricEvents', format: 'JSONEachRow' })
+    ).json<{ n: string }>();
+    expect(Number(stored[0]!.n)).toBe(0);
+
+    // The fix: the host creates its table with the right types at start.
+    await clickhouse.command({ query: 'DROP TABLE entityMetricEvents' });
+    const second = startHost({ ...env, EVENT_HOST_LOG_LEVEL: 'warn' });
+    runs.push(second);
+    await waitFor(
+      async () => {
+        const source = await positions(group, topic);
+        return source.committed === plan.records.length;
+      },
+      (done) => done,
+      90_000,
+      'the restarted host to process and commit every change',
+    );
+    second.proc.kill('SIGTERM');
+    expect((await second.exited).code).toBe(0);
+    const final = await clickhouseImageTotals(clickhouse, imageIds);
+    expect(final.totals).toEqual(plan.expected);
+  });
+});
