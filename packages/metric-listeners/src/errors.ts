@@ -1,7 +1,8 @@
 /**
  * The metric-listeners error catalog. Each error has a stable `code` and says whether retrying can help,
- * like the event-bus catalog: the runtime retries a failing listener with backoff, then dead-letters the
- * change for that listener only.
+ * like the event-bus catalog: the runtime retries a retriable failure with backoff, then dead-letters the
+ * change for that listener only; a non-retriable one is dead-lettered at once, with its code as the
+ * letter's cause code.
  */
 export class MetricListenerError extends Error {
   readonly code: MetricListenerErrorCode;
