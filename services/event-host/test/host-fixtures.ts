@@ -6,11 +6,12 @@ import { mkdtempSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { openClickHouse } from '@engagement/event-bus/sinks/clickhouse';
 import { fakeEvent } from '@engagement/event-bus/testing';
 import { Redis } from 'ioredis';
-import { Kafka, logLevel, type Producer } from 'kafkajs';
+import { type Admin, Kafka, logLevel, type Producer } from 'kafkajs';
 import pg from 'pg';
 import { inject } from 'vitest';
 import type { StackContext } from '../../../infra/stack/part.js';
@@ -28,6 +29,54 @@ export async function startHost(
   const host = await createEventHost({ config: loadConfig({ env }), clickhouse });
   await host.start();
   return { host, clickhouse };
+}
+
+/** An `event-host start` child process: its JSON log lines (stdout), its stderr, and how it exited. */
+export interface HostProcess {
+  proc: ChildProcess;
+  logs: Record<string, unknown>[];
+  stderr: string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/** Runs `event-host start` from source with `env` as its whole environment (plus PATH and HOME). */
+export function spawnHost(env: Record<string, string>, { echoStderr = false } = {}): HostProcess {
+  const main = fileURLToPath(new URL('../src/main.ts', import.meta.url));
+  const proc = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', main, 'start'], {
+    cwd: fileURLToPath(new URL('../../../', import.meta.url)),
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const run: HostProcess = {
+    proc,
+    logs: [],
+    stderr: '',
+    exited: new Promise((resolve) => proc.once('exit', (code, signal) => resolve({ code, signal }))),
+  };
+  let buffer = '';
+  proc.stdout?.on('data', (chunk) => {
+    buffer += String(chunk);
+    const lines = buffer.split('\n');
+    buffer = lines.pop() ?? '';
+    for (const l of lines) if (l.startsWith('{')) run.logs.push(JSON.parse(l));
+  });
+  proc.stderr?.on('data', (chunk) => {
+    run.stderr += String(chunk);
+    if (echoStderr) process.stderr.write(chunk);
+  });
+  return run;
+}
+
+/** Sum of a group's committed offsets and of the partition ends, for one topic. */
+export async function committedAndEnd(
+  admin: Admin,
+  groupId: string,
+  topic: string,
+): Promise<{ committed: number; end: number }> {
+  const [t] = await admin.fetchOffsets({ groupId, topics: [topic] });
+  const committed = (t?.partitions ?? []).reduce((n, p) => n + Math.max(0, Number(p.offset)), 0);
+  const end = (await admin.fetchTopicOffsets(topic)).reduce((n, p) => n + Number(p.high), 0);
+  return { committed, end };
 }
 
 /** A name unique to this test process. */

@@ -1,58 +1,28 @@
 // SIGTERM during traffic: the host (a real `event-host start` process) stops fetching, flushes what it
 // buffered, commits and leaves; after a restart the totals are exact and nothing was processed twice.
-import { type ChildProcess, spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { openClickHouse } from '@engagement/event-bus/sinks/clickhouse';
 import type { Admin } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   clickhouseImageTotals,
+  committedAndEnd,
   connectStack,
   createImages,
   freePort,
+  type HostProcess,
   hostEnv,
   prefillCache,
   produce,
   reactionPlan,
   type StackClients,
   sourceTopicOf,
+  spawnHost,
   waitFor,
 } from './host-fixtures.js';
 
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const MAIN = fileURLToPath(new URL('../src/main.ts', import.meta.url));
-
-interface Run {
-  proc: ChildProcess;
-  logs: Record<string, unknown>[];
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
-function startHost(env: Record<string, string>): Run {
-  const proc = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', MAIN, 'start'], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const run: Run = {
-    proc,
-    logs: [],
-    exited: new Promise((resolve) => proc.once('exit', (code, signal) => resolve({ code, signal }))),
-  };
-  let buffer = '';
-  proc.stdout!.on('data', (chunk) => {
-    buffer += String(chunk);
-    const lines = buffer.split('\n');
-    buffer = lines.pop()!;
-    for (const l of lines) if (l.startsWith('{')) run.logs.push(JSON.parse(l));
-  });
-  proc.stderr!.on('data', (chunk) => process.stderr.write(chunk));
-  return run;
-}
-
 let stack: StackClients;
 let admin: Admin;
-const runs: Run[] = [];
+const runs: HostProcess[] = [];
 
 beforeAll(async () => {
   stack = await connectStack();
@@ -65,14 +35,6 @@ afterAll(async () => {
   await admin?.disconnect();
   await stack?.close();
 });
-
-/** Sum of the group's committed offsets and of the partition ends, for one topic. */
-async function positions(groupId: string, topic: string): Promise<{ committed: number; end: number }> {
-  const [t] = await admin.fetchOffsets({ groupId, topics: [topic] });
-  const committed = (t?.partitions ?? []).reduce((n, p) => n + Math.max(0, Number(p.offset)), 0);
-  const end = (await admin.fetchTopicOffsets(topic)).reduce((n, p) => n + Number(p.high), 0);
-  return { committed, end };
-}
 
 describe('graceful shutdown', () => {
   it('SIGTERM during traffic flushes and commits; after a restart the totals are exact', async () => {
@@ -92,7 +54,7 @@ describe('graceful shutdown', () => {
     const plan = reactionPlan(imageIds, 900, 23);
     const status = async () => (await fetch(`http://127.0.0.1:${port}/status.json`)).json();
 
-    const first = startHost(env);
+    const first = spawnHost(env, { echoStderr: true });
     runs.push(first);
     await waitFor(
       async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).status,
@@ -125,18 +87,18 @@ describe('graceful shutdown', () => {
     expect(stopped.consumed).toBeGreaterThanOrEqual(300);
     expect(stopped.consumed).toBeLessThan(plan.records.length); // it really stopped mid-traffic
     // The shutdown flush stored everything it had consumed and committed exactly that far.
-    expect((await positions(group, topic)).committed).toBe(stopped.consumed);
+    expect((await committedAndEnd(admin, group, topic)).committed).toBe(stopped.consumed);
     // Three metric events per change (the image's kind count and reactionCount, the owner's reactionCount).
     expect(stopped.metricEventsStored).toBe(stopped.consumed * 3);
 
     await traffic;
-    const second = startHost({ ...env, EVENT_HOST_BATCH_FLUSH_INTERVAL_MS: '500' });
+    const second = spawnHost({ ...env, EVENT_HOST_BATCH_FLUSH_INTERVAL_MS: '500' }, { echoStderr: true });
     runs.push(second);
     await waitFor(
       async () => {
         const [source, metrics] = await Promise.all([
-          positions(group, topic),
-          positions(group, env.EVENT_HOST_KAFKA_METRIC_TOPIC!),
+          committedAndEnd(admin, group, topic),
+          committedAndEnd(admin, group, env.EVENT_HOST_KAFKA_METRIC_TOPIC!),
         ]);
         return (
           source.committed === source.end &&

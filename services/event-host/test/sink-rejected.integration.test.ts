@@ -2,57 +2,31 @@
 // fails with CANNOT_PARSE_*. The host (a real `event-host start` process) stops by itself with exit 65 and
 // EH_SINK_REJECTED instead of retrying forever, and commits nothing; once the table is fixed, a restart
 // processes the same changes and stores exact totals.
-import { type ChildProcess, spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { type ClickHouseClient, createClient } from '@clickhouse/client';
 import { metricEventTableDdl } from '@engagement/event-bus/sinks/clickhouse';
 import type { Admin } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
   clickhouseImageTotals,
+  committedAndEnd,
   connectStack,
   createImages,
+  type HostProcess,
   hostEnv,
   produce,
   RUN,
   reactionPlan,
   type StackClients,
   sourceTopicOf,
+  spawnHost,
   waitFor,
 } from './host-fixtures.js';
-
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const MAIN = fileURLToPath(new URL('../src/main.ts', import.meta.url));
-
-interface Run {
-  proc: ChildProcess;
-  stderr: string;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
-function startHost(env: Record<string, string>): Run {
-  const proc = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', MAIN, 'start'], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const run: Run = {
-    proc,
-    stderr: '',
-    exited: new Promise((resolve) => proc.once('exit', (code, signal) => resolve({ code, signal }))),
-  };
-  proc.stdout!.resume();
-  proc.stderr!.on('data', (chunk) => {
-    run.stderr += String(chunk);
-  });
-  return run;
-}
 
 let stack: StackClients;
 let admin: Admin;
 let clickhouse: ClickHouseClient;
 const database = `eh_rejected_${RUN}`;
-const runs: Run[] = [];
+const runs: HostProcess[] = [];
 
 beforeAll(async () => {
   stack = await connectStack();
@@ -72,14 +46,6 @@ afterAll(async () => {
   await admin?.disconnect();
   await stack?.close();
 });
-
-/** Sum of the group's committed offsets and of the partition ends, for one topic. */
-async function positions(groupId: string, topic: string): Promise<{ committed: number; end: number }> {
-  const [t] = await admin.fetchOffsets({ groupId, topics: [topic] });
-  const committed = (t?.partitions ?? []).reduce((n, p) => n + Math.max(0, Number(p.offset)), 0);
-  const end = (await admin.fetchTopicOffsets(topic)).reduce((n, p) => n + Number(p.high), 0);
-  return { committed, end };
-}
 
 describe('a sink error retrying cannot fix', () => {
   it('stops the host with exit 65 and EH_SINK_REJECTED, commits nothing; a restart after the fix stores it all', async () => {
@@ -101,7 +67,7 @@ describe('a sink error retrying cannot fix', () => {
     const plan = reactionPlan(imageIds, 60, 5);
     await produce(stack.producer, topic, plan.records, { chunk: 30 });
 
-    const first = startHost(env);
+    const first = spawnHost(env);
     runs.push(first);
     const startedAt = Date.now();
     const exit = await Promise.race([
@@ -117,8 +83,8 @@ describe('a sink error retrying cannot fix', () => {
     expect(first.stderr).toContain('fix the cause and restart');
 
     // Nothing committed: neither the source changes nor anything on the metric topic; nothing stored.
-    expect(await positions(group, topic)).toEqual({ committed: 0, end: plan.records.length });
-    expect((await positions(group, env.EVENT_HOST_KAFKA_METRIC_TOPIC!)).committed).toBe(0);
+    expect(await committedAndEnd(admin, group, topic)).toEqual({ committed: 0, end: plan.records.length });
+    expect((await committedAndEnd(admin, group, env.EVENT_HOST_KAFKA_METRIC_TOPIC!)).committed).toBe(0);
     const stored = await (
       await clickhouse.query({ query: 'SELECT count() AS n FROM entityMetricEvents', format: 'JSONEachRow' })
     ).json<{ n: string }>();
@@ -126,11 +92,11 @@ describe('a sink error retrying cannot fix', () => {
 
     // The fix: the host creates its table with the right types at start.
     await clickhouse.command({ query: 'DROP TABLE entityMetricEvents' });
-    const second = startHost({ ...env, EVENT_HOST_LOG_LEVEL: 'warn' });
+    const second = spawnHost({ ...env, EVENT_HOST_LOG_LEVEL: 'warn' });
     runs.push(second);
     await waitFor(
       async () => {
-        const source = await positions(group, topic);
+        const source = await committedAndEnd(admin, group, topic);
         return source.committed === plan.records.length;
       },
       (done) => done,
