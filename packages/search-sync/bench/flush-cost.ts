@@ -12,8 +12,8 @@ import {
 import { Redis } from 'ioredis';
 import { Meilisearch } from 'meilisearch';
 import { readStackEnv } from '../../../infra/stack/env.js';
-import { createSearchSync, IMAGE_METRIC_TYPES } from '../src/index.js';
 import { FakeMeilisearch } from '../src/testing/index.js';
+import { benchSearchSync, meterQueries } from './bench-search-sync.js';
 
 const sizes = process.argv.slice(2).map(Number);
 const env = readStackEnv();
@@ -50,25 +50,8 @@ try {
         { primaryKey: 'id' },
       )
       .waitTask({ timeout: 60_000 });
-    let queries = 0;
-    const counted = new Proxy(clickhouse, {
-      get: (t, p) =>
-        p === 'query'
-          ? (...a: Parameters<typeof t.query>) => {
-              queries++;
-              return t.query(...a);
-            }
-          : Reflect.get(t, p, t),
-    });
-    const sync = createSearchSync({
-      redis,
-      clickhouse: counted,
-      meilisearch: { host: fake.host, apiKey: 'k' },
-      indexes: [{ uid, entityType: 'Image', metricTypes: IMAGE_METRIC_TYPES }],
-      keyPrefix: `bench:${uid}:`,
-      batchSize: 10_000,
-      taskPollMs: 5,
-    });
+    const { client, meter } = meterQueries(clickhouse);
+    const sync = benchSearchSync({ redis, clickhouse: client, host: fake.host, uid });
     await sync.queues.queueMetrics('Image', ids);
     const requestsBefore = fake.requests.length;
     const result = await sync.flushNow();
@@ -80,7 +63,7 @@ try {
         n,
         result: result.status,
         ms: 'ms' in result ? result.ms : null,
-        clickhouseQueries: queries,
+        clickhouseQueries: meter.queries,
         documentRequests: puts,
         taskPolls: polls,
         queuedAfter: stats.queued.metrics.Image,

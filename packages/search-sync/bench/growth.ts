@@ -26,8 +26,9 @@ import { ensureMetricEventTable, openClickHouse } from '@engagement/event-bus/si
 import { Redis } from 'ioredis';
 import { Meilisearch } from 'meilisearch';
 import { readStackEnv } from '../../../infra/stack/env.js';
-import { createSearchSync, IMAGE_METRIC_TYPES } from '../src/index.js';
+import { IMAGE_METRIC_TYPES } from '../src/index.js';
 import { FakeMeilisearch } from '../src/testing/index.js';
+import { benchSearchSync, meterQueries } from './bench-search-sync.js';
 
 const flag = (name: string) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -210,29 +211,8 @@ async function measureFlush(n: number): Promise<FlushFigures> {
       { primaryKey: 'id' },
     )
     .waitTask({ timeout: 120_000 });
-  let queries = 0;
-  let queryMs = 0;
-  const timed = new Proxy(clickhouse, {
-    get: (t, p) =>
-      p === 'query'
-        ? async (...args: Parameters<typeof t.query>) => {
-            queries++;
-            const t0 = performance.now();
-            const result = await t.query(...args);
-            queryMs += performance.now() - t0;
-            return result;
-          }
-        : Reflect.get(t, p, t),
-  });
-  const sync = createSearchSync({
-    redis,
-    clickhouse: timed,
-    meilisearch: { host: fake.host, apiKey: 'k' },
-    indexes: [{ uid, entityType: 'Image', metricTypes: IMAGE_METRIC_TYPES }],
-    keyPrefix: `bench:${uid}:`,
-    batchSize: 10_000,
-    taskPollMs: 5,
-  });
+  const { client, meter } = meterQueries(clickhouse);
+  const sync = benchSearchSync({ redis, clickhouse: client, host: fake.host, uid });
   await sync.queues.queueMetrics('Image', ids);
   const c0 = await counters();
   const result = await sync.flushNow();
@@ -244,8 +224,8 @@ async function measureFlush(n: number): Promise<FlushFigures> {
   const figures = {
     n,
     ms: 'ms' in result ? result.ms : Number.NaN,
-    queryMs,
-    queries,
+    queryMs: meter.ms,
+    queries: meter.queries,
     rowsRead: c1.rows - c0.rows - counterOverhead,
   };
   console.error(`[growth] flush ${JSON.stringify(figures)} load ${loadAverage()}`);
