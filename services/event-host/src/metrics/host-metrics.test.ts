@@ -79,6 +79,24 @@ describe('host metrics of a fresh host (no traffic)', () => {
     expect(await metrics.text()).toContain('eventhost_sink_up{sink="search"} 0');
   });
 
+  it("reads search-sync's stats once per scrape, however many series use them", async () => {
+    let reads = 0;
+    const metrics = new HostMetrics(
+      source({
+        search: async () => {
+          reads++;
+          return searchStats(0);
+        },
+      }),
+    );
+    const text = await metrics.text();
+    expect(text).toContain('eventhost_search_flushes_total 0');
+    expect(text).toContain('eventhost_sink_up{sink="search"} 1');
+    expect(reads).toBe(1);
+    await metrics.text();
+    expect(reads).toBe(2);
+  });
+
   it('shows replication slots from the last reading, and no series after a failed one', async () => {
     let reading: ReplicationSlotState[] | undefined = [
       { slot: 'dbz_app', active: true, retainedBytes: 4096 },

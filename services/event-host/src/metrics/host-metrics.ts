@@ -179,7 +179,7 @@ export class HostMetrics {
           if (p.lag !== null) g.set({ topic: p.topic, partition: String(p.partition) }, p.lag);
       },
     });
-    const search = source.search;
+    const search = source.search && sharedWhileInFlight(source.search);
     new Gauge({
       name: `${PREFIX}sink_up`,
       help: '1 while a sink accepts work (search: only when this host runs search-sync; 0 after a failed flush)',
@@ -201,7 +201,7 @@ export class HostMetrics {
       registers,
     }).set(build, 1);
     if (source.replicationSlots) this.replicationSlotMetrics(source.replicationSlots);
-    if (source.search) this.searchMetrics(source.search);
+    if (search) this.searchMetrics(search);
     this.driftEntities = new Gauge({
       name: `${PREFIX}metric_drift_entities`,
       help: 'Cached metric hashes in the last drift check: kind=sampled, or kind=drifted (differ from ClickHouse)',
@@ -335,4 +335,15 @@ export class HostMetrics {
     if (labels) c.inc(labels, delta);
     else c.inc(delta);
   }
+}
+
+/** Calls `read` once for all callers that ask while a call is pending; the next caller after it settles reads anew. */
+function sharedWhileInFlight<T>(read: () => Promise<T>): () => Promise<T> {
+  let pending: Promise<T> | undefined;
+  return () => {
+    pending ??= read().finally(() => {
+      pending = undefined;
+    });
+    return pending;
+  };
 }
