@@ -7,6 +7,8 @@ import {
 } from '@engagement/app-db/clickhouse';
 import type pg from 'pg';
 import { type Operation, type OperationContext, operations } from './sample-traffic/operations.js';
+import { random, seedRandom } from './sample-traffic/random.js';
+import { realisticOperations } from './sample-traffic/realistic-operations.js';
 import { createSampleWorld, type SampleWorld } from './sample-traffic/sample-world.js';
 
 export interface SampleTrafficOptions {
@@ -19,6 +21,17 @@ export interface SampleTrafficOptions {
   stats?: SampleTrafficStats;
   /** Called once the sample entities exist (e.g. to pre-fill metric caches for them). */
   onWorld?(world: SampleWorld): void;
+  /**
+   * Adds the hard changes (moves between parents, cascading deletes at every level, in-place updates of
+   * every counted column) and publishes a share of ClickHouse rows twice.
+   */
+  realistic?: boolean;
+  /** Makes the run's choices reproducible (print it; pass it again to replay a run). */
+  seed?: number;
+  /** Filled as traffic runs: each operation with the ids it used or changed, for failure reports. */
+  log?: { op: string; ids: number[] }[];
+  /** Filled as traffic runs: every id the world ever held, by column name (`userId`, `imageId`, …). */
+  everIds?: Record<string, Set<number>>;
 }
 
 /** What sample traffic has done so far. */
@@ -44,24 +57,37 @@ export async function runSampleTraffic(
   signal: AbortSignal,
   options: SampleTrafficOptions = {},
 ): Promise<void> {
+  if (options.seed !== undefined) {
+    seedRandom(options.seed);
+    await db.query('SELECT setseed($1)', [(options.seed % 1000) / 1000]);
+  }
   const world = await createSampleWorld(db);
+  if (options.everIds) rememberIds(world, options.everIds);
   options.onWorld?.(world);
   const stats = options.stats ?? { changes: 0, byOperation: {} };
   const ctx: OperationContext = { db, world, clickhouse: options.publisher ? new Map() : null };
-  const total = operations.reduce((s, o) => s + o.weight, 0);
+  const mix = options.realistic ? [...operations, ...realisticOperations] : operations;
+  const total = mix.reduce((s, o) => s + o.weight, 0);
   const choose = (): Operation => {
-    let r = Math.random() * total;
-    for (const op of operations) {
+    let r = random() * total;
+    for (const op of mix) {
       r -= op.weight;
       if (r < 0) return op;
     }
-    return operations[0]!;
+    return mix[0]!;
   };
   let lastPublish = Date.now();
   const publish = async () => {
     if (!options.publisher || !ctx.clickhouse) return;
     for (const [table, rows] of ctx.clickhouse) {
-      if (rows.length) await options.publisher.publish(tables.get(table)!, rows.splice(0));
+      if (rows.length === 0) continue;
+      const source = tables.get(table)!;
+      const stored = await options.publisher.publish(source, rows.splice(0));
+      if (!options.realistic) continue;
+      const twice = stored.filter(() => random() < 0.05);
+      await options.publisher.republish(source, twice);
+      stats.byOperation[`${table}.published-twice`] =
+        (stats.byOperation[`${table}.published-twice`] ?? 0) + twice.length;
     }
     lastPublish = Date.now();
   };
@@ -69,7 +95,10 @@ export async function runSampleTraffic(
   let next = performance.now();
   while (!signal.aborted) {
     const op = choose();
+    ctx.touched = options.log ? [] : undefined;
     const changed = await op.run(ctx);
+    if (options.log && changed > 0) options.log.push({ op: op.name, ids: ctx.touched! });
+    if (options.everIds) rememberIds(world, options.everIds);
     stats.changes += changed;
     stats.byOperation[op.name] = (stats.byOperation[op.name] ?? 0) + changed;
     if (Date.now() - lastPublish >= 500) await publish();
@@ -80,4 +109,25 @@ export async function runSampleTraffic(
     else if (wait < -1000) next = performance.now();
   }
   await publish();
+}
+
+/** Adds the world's current ids to `ever`, under the column names rows reference them by. */
+function rememberIds(w: SampleWorld, ever: Record<string, Set<number>>): void {
+  const add = (columns: string[], ids: Iterable<number>) => {
+    for (const column of columns) {
+      ever[column] ??= new Set();
+      for (const id of ids) ever[column].add(id);
+    }
+  };
+  add(['userId', 'fromUserId', 'toUserId', 'targetUserId', 'addedById', 'accountId'], w.users);
+  add(['modelId'], w.models);
+  add(['modelVersionId'], w.versions.keys());
+  add(['postId'], w.posts);
+  add(['imageId'], w.images);
+  add(['articleId'], w.articles);
+  add(['bountyId'], w.bounties);
+  add(['bountyEntryId', 'awardedToId'], w.entries);
+  add(['collectionId'], w.collections);
+  add(['tagId'], w.tags);
+  add(['threadId'], w.threads);
 }

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { pick, random } from './random.js';
 import type { SampleWorld } from './sample-world.js';
 
 /** What an operation may use: the database, the world, and a queue of ClickHouse source rows. */
@@ -7,6 +8,8 @@ export interface OperationContext {
   world: SampleWorld;
   /** ClickHouse rows to publish, by table name; `null` when no publisher was given. */
   clickhouse: Map<string, Record<string, unknown>[]> | null;
+  /** Ids the running operation used or changed (its parameters and returned rows), for failure reports. */
+  touched?: number[];
 }
 
 /** One kind of change, chosen with probability proportional to `weight`; returns rows changed. */
@@ -16,36 +19,45 @@ export interface Operation {
   run(ctx: OperationContext): Promise<number>;
 }
 
-export const pick = <T>(items: readonly T[]): T => items[Math.floor(Math.random() * items.length)]!;
+export { pick };
+
 const REACTIONS = ['Like', 'Like', 'Like', 'Heart', 'Heart', 'Laugh', 'Cry', 'Dislike'];
 const amount = () => pick([5, 10, 10, 25, 50, 100]);
 
-const op = (name: string, weight: number, run: Operation['run']): Operation => ({ name, weight, run });
+export const op = (name: string, weight: number, run: Operation['run']): Operation => ({ name, weight, run });
 
 /** Runs SQL with params built from the world; the row count is the number of changes. */
-const sql =
+export const sql =
   (text: string, params: (w: SampleWorld) => unknown[]) =>
-  async ({ db, world }: OperationContext) =>
-    (await db.query(text, params(world))).rowCount ?? 0;
+  async ({ db, world, touched }: OperationContext) => {
+    const values = params(world);
+    const result = await db.query(text, values);
+    if (touched) {
+      for (const v of values) if (typeof v === 'number') touched.push(v);
+      for (const row of result.rows ?? [])
+        for (const v of Object.values(row)) if (typeof v === 'number') touched.push(v);
+    }
+    return result.rowCount ?? 0;
+  };
 
 /** Which of the world's entities, e.g. `'images'`. */
 type Ids = keyof SampleWorld;
-const idsOf = (w: SampleWorld, ids: Ids): number[] => {
+export const idsOf = (w: SampleWorld, ids: Ids): number[] => {
   const entities = w[ids];
   return entities instanceof Map ? [...entities.keys()] : entities;
 };
 
 /** A random existing row among those of the world's entities (by `column` = ANY(ids)), by ctid. */
-const randomRow = (table: string, column: string) =>
+export const randomRow = (table: string, column: string) =>
   `(SELECT ctid FROM "${table}" WHERE "${column}" = ANY($1) ORDER BY random() LIMIT 1)`;
 
 /** Deletes a random row of `table` that belongs to one of `ids` through `column`. */
 const remove = (table: string, column: string, ids: Ids) =>
-  sql(`DELETE FROM "${table}" WHERE ctid = ${randomRow(table, column)}`, (w) => [idsOf(w, ids)]);
+  sql(`DELETE FROM "${table}" WHERE ctid = ${randomRow(table, column)} RETURNING *`, (w) => [idsOf(w, ids)]);
 
 /** Runs `set` on a random row of `table` that belongs to one of `ids` through `column`; `more` gives $2…. */
 const update = (table: string, column: string, ids: Ids, set: string, more = (): unknown[] => []) =>
-  sql(`UPDATE "${table}" SET ${set} WHERE ctid = ${randomRow(table, column)}`, (w) => [
+  sql(`UPDATE "${table}" SET ${set} WHERE ctid = ${randomRow(table, column)} RETURNING *`, (w) => [
     idsOf(w, ids),
     ...more(),
   ]);
@@ -92,7 +104,7 @@ export const operations: Operation[] = [
       `INSERT INTO "ResourceReview"("modelId","modelVersionId","userId",rating,recommended) VALUES ($1,$2,$3,$4,$5) ON CONFLICT DO NOTHING`,
       (w) => {
         const v = pick(versions(w));
-        return [w.versions.get(v), v, pick(w.users), pick([1, 2, 3, 4, 5, 5]), Math.random() < 0.8];
+        return [w.versions.get(v), v, pick(w.users), pick([1, 2, 3, 4, 5, 5]), random() < 0.8];
       },
     ),
   ),
@@ -117,7 +129,7 @@ export const operations: Operation[] = [
       `INSERT INTO "Comment"(content,"userId","modelId","modelVersionId") VALUES ('nice work',$1,$2,$3)`,
       (w) => {
         const v = pick(versions(w));
-        return [pick(w.users), w.versions.get(v), Math.random() < 0.5 ? v : null];
+        return [pick(w.users), w.versions.get(v), random() < 0.5 ? v : null];
       },
     ),
   ),
@@ -181,7 +193,7 @@ export const operations: Operation[] = [
     2,
     sql(
       `INSERT INTO "TagsOnImage"("imageId","tagId",automated,confidence) VALUES ($1,$2,true,$3) ON CONFLICT DO NOTHING`,
-      (w) => [pick(w.images), pick(w.tags), Math.floor(Math.random() * 100)],
+      (w) => [pick(w.images), pick(w.tags), Math.floor(random() * 100)],
     ),
   ),
   op(

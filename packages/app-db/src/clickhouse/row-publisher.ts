@@ -55,11 +55,20 @@ export class ClickHouseRowPublisher {
       table,
       withIds.map((row) => String(row[table.idColumn])),
     );
+    await this.republish(table, stored);
+    return stored;
+  }
+
+  /**
+   * Publishes rows `publish` returned again, without inserting them: what a Kafka-engine export does when it
+   * delivers a row twice. Downstream, the copy must count nothing.
+   */
+  async republish(table: ClickHouseSourceTable, stored: readonly ClickHouseSourceRow[]): Promise<void> {
+    if (stored.length === 0) return;
     await this.#producer.send({
       topic: this.topic(table),
       messages: stored.map((row) => ({ key: String(row[table.idColumn]), value: JSON.stringify(row) })),
     });
-    return stored;
   }
 
   async #read(table: ClickHouseSourceTable, ids: string[]): Promise<ClickHouseSourceRow[]> {
