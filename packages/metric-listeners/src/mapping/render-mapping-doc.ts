@@ -2,6 +2,7 @@ import type { ListenerDefinition, PluginDefinition, Token } from '@engagement/ev
 import type { MetricListener } from '../counting/define-metric-listener.js';
 import { DEPRECATION_REASONS } from './deprecated-metrics.js';
 import { PLAN_MAPPING, STORED_AS } from './plan-mapping.js';
+import { SEMANTICS } from './semantics.js';
 
 /** The command that writes the doc; named in its header. */
 export const MAPPING_DOC_COMMAND = 'npm run docs:mapping -w @engagement/metric-listeners';
@@ -73,6 +74,9 @@ export function renderMappingDoc(plugins: readonly PluginDefinition[]): string {
     }
     out.push('');
   }
+  out.push('## Semantics users ask about', '');
+  for (const { question, answer } of SEMANTICS) out.push(`- **${question}** ${answer}`);
+  out.push('');
   out.push(
     '## Deprecated metrics (no listener)',
     '',
