@@ -1,9 +1,10 @@
-import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
+import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import { isRetriable } from '../errors.js';
-import type { KafkaRecord } from '../events/kafka-record.js';
 import type { Logger } from '../listeners/logger.js';
 import type { ApplyStage } from '../runtime/apply-stage.js';
 import type { CommitOffsets, IngestStage } from '../runtime/ingest-stage.js';
+import { OffsetCommits } from './offset-commits.js';
+import { toRecord } from './records.js';
 
 export interface EventConsumerOptions {
   kafka: Kafka;
@@ -53,8 +54,8 @@ export class EventConsumer {
   private readonly consumer: Consumer;
   private readonly stop = new AbortController();
   private flushTimer: NodeJS.Timeout | undefined;
-  /** Offsets whose commit was refused or failed; retried by the timer until they go through. */
-  private readonly pendingCommits = new Map<string, { topic: string; partition: number; offset: string }>();
+  /** Offsets to commit; those refused or failed are retried by the flush timer until they go through. */
+  private readonly commits: OffsetCommits;
   /** `eachBatch` calls running now; `close` waits for them before the last flush. */
   private inFlight = 0;
   /** Set by `close`: fetching stays paused from then on. */
@@ -77,6 +78,7 @@ export class EventConsumer {
       readUncommitted: false,
       allowAutoTopicCreation: false,
     });
+    this.commits = new OffsetCommits(this.consumer, options.logger);
     const { GROUP_JOIN, CRASH, STOP, REQUEST_TIMEOUT } = this.consumer.events;
     this.consumer.on(REQUEST_TIMEOUT, ({ payload }) => {
       this.state.lastFailure = {
@@ -91,7 +93,7 @@ export class EventConsumer {
         Object.entries(payload.memberAssignment).flatMap(([t, ps]) => ps.map((p) => `${t}:${p}`)),
       );
       options.ingest.forgetPartitions((t, p) => owned.has(`${t}:${p}`));
-      for (const key of this.pendingCommits.keys()) if (!owned.has(key)) this.pendingCommits.delete(key);
+      this.commits.keepOnly(owned);
       options.logger.info({ assignment: payload.memberAssignment }, 'consumer.group.join');
     });
     this.consumer.on(CRASH, ({ payload }) => {
@@ -133,7 +135,7 @@ export class EventConsumer {
     this.flushTimer = setInterval(() => {
       if (this.fatal) return;
       if (options.ingest.flushDue()) this.flushIngest();
-      else if (this.pendingCommits.size > 0) void this.commit([]);
+      else if (this.commits.waiting) void this.commits.commit([]);
     }, options.flushCheckMs ?? 500);
   }
 
@@ -159,7 +161,7 @@ export class EventConsumer {
       // Twice: the first may join a flush already running, which does not cover rows buffered after it began.
       await this.options.ingest.flush(this.stop.signal);
       await this.options.ingest.flush(this.stop.signal);
-      if (this.pendingCommits.size > 0) await this.commit([]);
+      if (this.commits.waiting) await this.commits.commit([]);
     } finally {
       this.stop.abort();
       await this.consumer.stop();
@@ -208,7 +210,7 @@ export class EventConsumer {
       await this.whileHeartbeating(heartbeat, () => this.options.apply.applyBatch(records, this.stop.signal));
       const last = records[records.length - 1]!;
       resolveOffset(last.offset);
-      await this.commit([
+      await this.commits.commit([
         { topic: last.topic, partition: last.partition, offset: (BigInt(last.offset) + 1n).toString() },
       ]);
       this.state.processedOffsets[key] = last.offset;
@@ -263,38 +265,6 @@ export class EventConsumer {
     }
   }
 
-  private async commit(offsets: CommitOffsets): Promise<void> {
-    for (const o of offsets) {
-      const key = `${o.topic}:${o.partition}`;
-      const pending = this.pendingCommits.get(key);
-      if (!pending || BigInt(pending.offset) < BigInt(o.offset)) this.pendingCommits.set(key, o);
-    }
-    const batch = [...this.pendingCommits.values()];
-    if (batch.length === 0) return;
-    try {
-      await this.consumer.commitOffsets(batch);
-      for (const o of batch) {
-        const key = `${o.topic}:${o.partition}`;
-        if (this.pendingCommits.get(key) === o) this.pendingCommits.delete(key);
-      }
-    } catch (err) {
-      // Refused (a rebalance) or failed: what the offsets cover is stored, so committing later is safe.
-      // They stay pending and the timer retries them; offsets of partitions we lose are dropped on join.
-      this.options.logger.warn({ err, offsets: batch }, 'consumer.commit.refused');
-    }
-  }
-
   /** Commit function for the ingest stage. */
-  readonly commitSource = (offsets: CommitOffsets): Promise<void> => this.commit(offsets);
-}
-
-function toRecord(topic: string, partition: number, m: KafkaMessage): KafkaRecord {
-  return {
-    topic,
-    partition,
-    offset: m.offset,
-    key: m.key,
-    value: m.value,
-    headers: m.headers,
-  };
+  readonly commitSource = (offsets: CommitOffsets): Promise<void> => this.commits.commit(offsets);
 }

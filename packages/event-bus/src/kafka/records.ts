@@ -1,3 +1,4 @@
+import type { KafkaMessage } from 'kafkajs';
 import type { KafkaRecord } from '../events/kafka-record.js';
 
 /** Reads a header as a string (kafkajs delivers Buffers, possibly several per name; a worker, Uint8Arrays). */
@@ -9,4 +10,9 @@ export function headerString(record: KafkaRecord, name: string): string | undefi
   if (first instanceof Uint8Array)
     return Buffer.from(first.buffer, first.byteOffset, first.byteLength).toString();
   return String(first);
+}
+
+/** A fetched kafkajs message as the record the stages work on. */
+export function toRecord(topic: string, partition: number, m: KafkaMessage): KafkaRecord {
+  return { topic, partition, offset: m.offset, key: m.key, value: m.value, headers: m.headers };
 }
