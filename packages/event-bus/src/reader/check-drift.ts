@@ -5,6 +5,7 @@ import { type CacheKeyScheme, defaultCacheKeys } from '../sinks/redis/cache-keys
 import {
   FILL_TIME_FIELD,
   fillMarkerKey,
+  HASH_META_PREFIX,
   HIGH_WATER_PREFIX,
   parseTimeframeField,
 } from '../sinks/redis/hash-layout.js';
@@ -64,7 +65,7 @@ export async function checkDrift(options: CheckDriftOptions): Promise<DriftRepor
   const replies = await tx.exec();
   if (!replies) throw new SinkError('redis', 'drift snapshot transaction aborted');
   for (const [err] of replies) if (err) throw new SinkError('redis', err.message, { cause: err });
-  const applied = numbers(replies.at(-1)![1] as Record<string, string>);
+  const applied = watermarks(replies.at(-1)![1] as Record<string, string>);
 
   type Entry = { key: string; hash: Record<string, string>; snapshot: CachedSnapshot };
   const byType = new Map<string, Entry[]>();
@@ -173,6 +174,11 @@ async function sampleKeys(
   return reservoir;
 }
 
-function numbers(hash: Record<string, string>): Record<string, number> {
-  return Object.fromEntries(Object.entries(hash).map(([k, v]) => [k, Number(v)]));
+/** origin → applied watermark; the hash's `~` fields (metric-topic positions) name no origin. */
+function watermarks(hash: Record<string, string>): Record<string, number> {
+  return Object.fromEntries(
+    Object.entries(hash)
+      .filter(([k]) => !k.startsWith(HASH_META_PREFIX))
+      .map(([k, v]) => [k, Number(v)]),
+  );
 }

@@ -13,25 +13,36 @@ return out
 `;
 
 /**
- * Applies one batch of increments and advances the per-origin watermarks, atomically.
+ * Applies one batch of increments and advances the per-origin watermarks and the partition's position,
+ * atomically.
  *
  * KEYS[1] is the watermark hash; then a triple per live metric hash (hash, fill marker, pending list); then a
- * pair per hash the caller believes idle (hash, fill marker). ARGV: origin count, then per origin (origin,
- * expected watermark, new watermark); then the live-hash count and, per live hash, its event count and per
- * event (origin index, originSeq, field, createdAt ms, delta).
+ * pair per hash the caller believes idle (hash, fill marker). ARGV: the position field of the batch's
+ * metric-topic partition ('' for none), the offset that field must hold at least, and the offset to store
+ * (read next); then the origin count, then per origin (origin, expected watermark, new watermark); then the
+ * live-hash count and, per live hash, its event count and per event (origin index, originSeq, field,
+ * createdAt ms, delta).
  *
- * Returns -1, changing nothing, if a watermark moved since the caller read it (another consumer applied the
- * same origin meanwhile), and -2 if a hash believed idle exists or is being filled now; the caller then reads
- * again and retries. Increments touch only hashes and fields that exist (a missing hash means nobody cached
- * that entity). While a fill of a hash is in flight, its events are also appended to the pending list, which
- * the fill's commit replays against the high water it computed: that is how an increment racing a fill is
- * counted exactly once. Returns the number of hashes updated, then their indexes (1-based, among live hashes).
+ * Returns {-3, stored offset}, changing nothing, if the position field holds less than the batch follows:
+ * Redis lost writes (it restarted from an append-only file missing its last second), and the caller must
+ * read the partition again from the stored offset; the watermarks rolled back with the position, so exactly
+ * the lost increments apply again. No position stored yet (a first start) passes. Returns -1, changing
+ * nothing, if a watermark moved since the caller read it (another consumer applied the same origin
+ * meanwhile), and -2 if a hash believed idle exists or is being filled now; the caller then reads again and
+ * retries. Increments touch only hashes and fields that exist (a missing hash means nobody cached that
+ * entity). While a fill of a hash is in flight, its events are also appended to the pending list, which the
+ * fill's commit replays against the high water it computed: that is how an increment racing a fill is
+ * counted exactly once. The position never moves back (a replayed batch behind it leaves it). Returns the
+ * number of hashes updated, then their indexes (1-based, among live hashes).
  */
 export const APPLY_INCREMENTS_LUA = `${APPLY_EVENT_LUA}
 local wm = KEYS[1]
-local n = tonumber(ARGV[1])
+local position = ARGV[1]
+local stored = position ~= '' and redis.call('HGET', wm, position)
+if stored and tonumber(stored) < tonumber(ARGV[2]) then return {-3, stored} end
+local n = tonumber(ARGV[4])
 local origins = {}
-local a = 2
+local a = 5
 for i = 1, n do
   local current = redis.call('HGET', wm, ARGV[a]) or '-1'
   if current ~= ARGV[a + 1] then return {-1} end
@@ -42,7 +53,10 @@ local live = tonumber(ARGV[a])
 for k = 2 + live * 3, #KEYS, 2 do
   if redis.call('EXISTS', KEYS[k]) == 1 or redis.call('EXISTS', KEYS[k + 1]) == 1 then return {-2} end
 end
-a = 2
+if position ~= '' and not (stored and tonumber(stored) >= tonumber(ARGV[3])) then
+  redis.call('HSET', wm, position, ARGV[3])
+end
+a = 5
 for i = 1, n do
   redis.call('HSET', wm, ARGV[a], ARGV[a + 2])
   a = a + 3

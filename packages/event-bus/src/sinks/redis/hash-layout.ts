@@ -9,6 +9,13 @@ export const HASH_META_PREFIX = '~';
 export const FILL_TIME_FIELD = '~at';
 /** `~hw:<origin>`: the highest `originSeq` of that origin the fill already counted. */
 export const HIGH_WATER_PREFIX = '~hw:';
+/**
+ * `~next:<topic>:<partition>` in the watermark hash: the metric-topic offset to read after the batches the
+ * cache applied, written by the same script as their increments and watermarks, so a Redis that loses
+ * writes loses this position with them. Kafka topic names cannot contain `~`: it never names an origin.
+ */
+export const nextOffsetField = (topic: string, partition: number): string =>
+  `${HASH_META_PREFIX}next:${topic}:${partition}`;
 
 /** Field of a metric over a windowed timeframe: `<field>:<timeframe>`; 'all' is the bare field. */
 export function timeframeField(field: string, timeframe: MetricTimeframe): string {

@@ -4,6 +4,7 @@ export {
   FILL_TIME_FIELD,
   fillMarkerKey,
   HIGH_WATER_PREFIX,
+  nextOffsetField,
   parseTimeframeField,
   pendingKey,
   timeframeField,
@@ -11,6 +12,7 @@ export {
 export { type FillClaim, type FillCommit, MetricCacheFills } from './metric-cache-fills.js';
 export {
   type ApplyResult,
+  type CachePosition,
   MetricCacheSink,
   type MetricCacheSinkOptions,
   type MetricSignal,

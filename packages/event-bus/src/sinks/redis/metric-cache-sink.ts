@@ -3,7 +3,7 @@ import { SinkError } from '../../errors.js';
 import type { EntityMetricEvent } from '../../metrics/entity-metric-event.js';
 import { APPLY_INCREMENTS_LUA, LIVE_HASHES_LUA } from './apply-script.js';
 import { type CacheKeyScheme, defaultCacheKeys } from './cache-keys.js';
-import { fillMarkerKey, pendingKey } from './hash-layout.js';
+import { fillMarkerKey, nextOffsetField, pendingKey } from './hash-layout.js';
 import { isRetriableRedisError } from './redis-errors.js';
 
 export interface MetricCacheSinkOptions {
@@ -16,11 +16,26 @@ export interface MetricCacheSinkOptions {
   maxConflicts?: number;
 }
 
+/** Where a batch sits in its metric-topic partition; the sink stores `next` with the batch's increments. */
+export interface CachePosition {
+  topic: string;
+  partition: number;
+  /** The offset Redis must hold at least for this batch to follow what it applied: the batch's first. */
+  expected: string;
+  /** The offset to read after this batch. */
+  next: string;
+}
+
 /** What one `apply` did. */
 export interface ApplyResult {
   applied: number;
   skipped: number;
   updatedKeys: string[];
+  /**
+   * Set when Redis holds an older position for the batch's partition than `expected`: Redis lost writes.
+   * Nothing was applied; read the partition again from this offset (see APPLY_INCREMENTS_LUA).
+   */
+  resumeAt?: string;
 }
 
 /** A metric-change signal, published as JSON for live subscribers. */
@@ -31,7 +46,7 @@ export interface MetricSignal {
 
 /** The script registered with `defineCommand`; typed here rather than by augmenting ioredis globally. */
 interface WithApplyCommand {
-  eventBusApplyEvents?(numKeys: number, args: (string | number)[]): Promise<number[]>;
+  eventBusApplyEvents?(numKeys: number, args: (string | number)[]): Promise<(number | string)[]>;
   eventBusLiveHashes?(numKeys: number, keys: string[]): Promise<number[]>;
 }
 
@@ -44,6 +59,8 @@ interface WithApplyCommand {
  * values read just before, so a crash can never leave increments applied without their watermark.
  * Each hash also remembers what its fill counted (see MetricCacheFills), so an event is never counted by both
  * the fill and an increment; windowed fields (`<metric>:week`…) get the events created inside their window.
+ * The same script stores the metric-topic offset to read next per partition, so the position rolls back with
+ * the hashes and watermarks when Redis loses writes, and the consumer learns where to read again.
  */
 export class MetricCacheSink {
   private readonly keys: CacheKeyScheme;
@@ -65,9 +82,12 @@ export class MetricCacheSink {
     }
   }
 
-  /** Applies a batch; events already applied (by an earlier delivery) are skipped. */
-  async apply(events: readonly EntityMetricEvent[]): Promise<ApplyResult> {
-    if (events.length === 0) return { applied: 0, skipped: 0, updatedKeys: [] };
+  /**
+   * Applies a batch; events already applied (by an earlier delivery) are skipped. With a `position`, the
+   * batch's metric-topic position is checked and stored in the same script, also when every event is skipped.
+   */
+  async apply(events: readonly EntityMetricEvent[], position?: CachePosition): Promise<ApplyResult> {
+    if (events.length === 0 && !position) return { applied: 0, skipped: 0, updatedKeys: [] };
     const origins = [...new Set(events.map((e) => e.origin))];
     const eventKeys = events.map((e) => this.keys.key(e.entityType, e.entityId));
     const allKeys = [...new Set(eventKeys)];
@@ -89,7 +109,7 @@ export class MetricCacheSink {
         next.set(e.origin, e.originSeq);
         fresh.push(i);
       });
-      if (fresh.length === 0) return { applied: 0, skipped: events.length, updatedKeys: [] };
+      if (fresh.length === 0 && !position) return { applied: 0, skipped: events.length, updatedKeys: [] };
 
       // Events of live hashes stay individual (not summed per field): the script compares each one's position
       // with the high water of the fill that built its hash, and its createdAt with the hash's windows.
@@ -116,7 +136,10 @@ export class MetricCacheSink {
       const redisKeys: (string | number)[] = [this.watermarkKey];
       for (const k of liveKeys) redisKeys.push(k, fillMarkerKey(k), pendingKey(k));
       for (const k of idle) redisKeys.push(k, fillMarkerKey(k));
-      const args: (string | number)[] = [next.size];
+      const args: (string | number)[] = position
+        ? [nextOffsetField(position.topic, position.partition), position.expected, position.next]
+        : ['', 0, 0];
+      args.push(next.size);
       for (const [origin, seq] of next) args.push(origin, expected.get(origin)!, seq);
       args.push(liveKeys.length);
       for (const key of liveKeys) {
@@ -128,8 +151,9 @@ export class MetricCacheSink {
         // One array argument (ioredis flattens it): a large batch has too many values to spread into a call.
         (this.redis as WithApplyCommand).eventBusApplyEvents!(redisKeys.length, redisKeys.concat(args)),
       );
+      if (reply[0] === -3) return { applied: 0, skipped: 0, updatedKeys: [], resumeAt: String(reply[1]) };
       if (reply[0] === -1 || reply[0] === -2) continue;
-      const updatedKeys = reply.slice(1).map((i) => liveKeys[i - 1]!);
+      const updatedKeys = reply.slice(1).map((i) => liveKeys[Number(i) - 1]!);
       await this.signal(updatedKeys, deltas);
       return { applied: fresh.length, skipped: events.length - fresh.length, updatedKeys };
     }
@@ -143,6 +167,8 @@ export class MetricCacheSink {
   }
 
   private async readState(origins: string[], keys: string[]): Promise<[(string | null)[], number[]]> {
+    // No events (every record of the batch was invalid): only the position goes through the script.
+    if (origins.length === 0) return [[], []];
     const pipeline = this.redis.pipeline() as ReturnType<Redis['pipeline']> & WithApplyCommand;
     pipeline.hmget(this.watermarkKey, ...origins);
     if (keys.length) {
@@ -155,6 +181,14 @@ export class MetricCacheSink {
       if (err)
         throw new SinkError('redis', err.message, { cause: err, retriable: isRetriableRedisError(err) });
     return [results![0]![1] as (string | null)[], keys.length ? (results![1]![1] as number[]) : []];
+  }
+
+  /** The metric-topic offsets stored with the increments, per partition (undefined: none stored yet). */
+  async positions(topic: string, partitions: readonly number[]): Promise<(string | undefined)[]> {
+    if (partitions.length === 0) return [];
+    const fields = partitions.map((p) => nextOffsetField(topic, p));
+    const values = await this.call(() => this.redis.hmget(this.watermarkKey, ...fields));
+    return values.map((v) => v ?? undefined);
   }
 
   /** Highest applied sequence for an origin, or -1. */
