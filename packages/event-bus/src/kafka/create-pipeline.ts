@@ -71,6 +71,8 @@ export interface EventPipelineOptions {
   flushRows?: number;
   maxBufferedRows?: number;
   partitionsConsumedConcurrently?: number;
+  /** How often idle metric partitions are compared with the positions Redis holds (default 5 s; 0: never). */
+  positionCheckMs?: number;
   /** Kafka session timeout; a crashed member's partitions move after this long. */
   sessionTimeoutMs?: number;
   listenerMaxAttempts?: number;
@@ -174,15 +176,16 @@ export async function createEventPipeline(options: EventPipelineOptions): Promis
   const indexes = options.searchIndexes ?? {};
   const apply = new ApplyStage({
     deadLetters,
-    applyToCache: async (events) => {
+    applyToCache: async (events, position) => {
       const started = performance.now();
-      const result = await attempt('redis', events.length, () => cache.apply(events));
+      const result = await attempt('redis', events.length, () => cache.apply(events, position));
       observer.sinkBatch?.('redis', events.length, (performance.now() - started) / 1000);
       stats.cacheEventsApplied += result.applied;
       stats.cacheEventsSkipped += result.skipped;
       stats.cacheKeysUpdated += result.updatedKeys.length;
       return result;
     },
+    readCachePositions: (topic, partitions) => cache.positions(topic, partitions),
     queueForSearch: async (events) => {
       const byIndex = searchIdsByIndex(events, indexes);
       if (byIndex.size === 0) return;
@@ -238,6 +241,8 @@ export async function createEventPipeline(options: EventPipelineOptions): Promis
     partitionsConsumedConcurrently: options.partitionsConsumedConcurrently,
     sessionTimeoutMs: options.sessionTimeoutMs,
     chunkSize: options.chunkSize,
+    positionCheckMs: options.positionCheckMs,
+    onCacheRollback: () => void stats.cacheRollbacks++,
     onFatal: options.onFatal,
   });
 

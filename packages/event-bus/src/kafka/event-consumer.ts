@@ -3,6 +3,7 @@ import { isRetriable } from '../errors.js';
 import type { Logger } from '../listeners/logger.js';
 import type { ApplyStage } from '../runtime/apply-stage.js';
 import type { CommitOffsets, IngestStage } from '../runtime/ingest-stage.js';
+import { type CacheRollback, MetricTopicPositions } from './metric-topic-positions.js';
 import { OffsetCommits } from './offset-commits.js';
 import { toRecord } from './records.js';
 
@@ -23,6 +24,10 @@ export interface EventConsumerOptions {
   chunkSize?: number;
   /** How often the flush timer checks whether the ingest buffer is due. */
   flushCheckMs?: number;
+  /** How often idle metric partitions are compared with the positions Redis holds (default 5 s). */
+  positionCheckMs?: number;
+  /** Redis was found to have lost writes; the partition is read again from the position it holds. */
+  onCacheRollback?(rollback: CacheRollback): void;
   /**
    * Called once when a sink refused work with an error retrying cannot fix (see `isRetriable`). The
    * consumer has paused every topic and commits nothing more; the owner should close it and exit.
@@ -48,10 +53,12 @@ export interface ConsumerState {
 /**
  * Runs the two stages on one kafkajs consumer (one consumer group for the whole host fleet).
  * Auto-commit is off: source offsets are committed by the ingest stage after its flush; metric-topic
- * offsets after the batch was applied to the caches.
+ * offsets after the batch was applied to the caches, where the metric topic is read from the position
+ * Redis stored with them (MetricTopicPositions).
  */
 export class EventConsumer {
   private readonly consumer: Consumer;
+  private readonly positions: MetricTopicPositions;
   private readonly stop = new AbortController();
   private flushTimer: NodeJS.Timeout | undefined;
   /** Offsets to commit; those refused or failed are retried by the flush timer until they go through. */
@@ -79,6 +86,17 @@ export class EventConsumer {
       allowAutoTopicCreation: false,
     });
     this.commits = new OffsetCommits(this.consumer, options.logger);
+    this.positions = new MetricTopicPositions({
+      kafka: options.kafka,
+      groupId: options.groupId,
+      topic: options.metricTopic,
+      apply: options.apply,
+      seek: (partition, offset) => this.consumer.seek({ topic: options.metricTopic, partition, offset }),
+      commit: this.commitSource,
+      logger: options.logger,
+      checkIntervalMs: options.positionCheckMs,
+      onRollback: options.onCacheRollback,
+    });
     const { GROUP_JOIN, CRASH, STOP, REQUEST_TIMEOUT } = this.consumer.events;
     this.consumer.on(REQUEST_TIMEOUT, ({ payload }) => {
       this.state.lastFailure = {
@@ -94,6 +112,7 @@ export class EventConsumer {
       );
       options.ingest.forgetPartitions((t, p) => owned.has(`${t}:${p}`));
       this.commits.keepOnly(owned);
+      this.positions.assigned(payload.memberAssignment[options.metricTopic] ?? []);
       options.logger.info({ assignment: payload.memberAssignment }, 'consumer.group.join');
     });
     this.consumer.on(CRASH, ({ payload }) => {
@@ -132,6 +151,7 @@ export class EventConsumer {
         }
       },
     });
+    this.positions.start();
     this.flushTimer = setInterval(() => {
       if (this.fatal) return;
       if (options.ingest.flushDue()) this.flushIngest();
@@ -164,6 +184,7 @@ export class EventConsumer {
       if (this.commits.waiting) await this.commits.commit([]);
     } finally {
       this.stop.abort();
+      await this.positions.close();
       await this.consumer.stop();
       await this.consumer.disconnect();
     }
@@ -201,19 +222,15 @@ export class EventConsumer {
 
   private async eachBatch(payload: EachBatchPayload): Promise<void> {
     const { batch, resolveOffset, heartbeat, isRunning, isStale } = payload;
+    const beating = <T>(work: () => Promise<T>) => this.whileHeartbeating(heartbeat, work);
     const key = `${batch.topic}:${batch.partition}`;
     this.state.highWatermarks[key] = batch.highWatermark;
     const records = batch.messages.map((m) => toRecord(batch.topic, batch.partition, m));
     if (records.length === 0) return;
 
     if (batch.topic === this.options.metricTopic) {
-      await this.whileHeartbeating(heartbeat, () => this.options.apply.applyBatch(records, this.stop.signal));
-      const last = records[records.length - 1]!;
-      resolveOffset(last.offset);
-      await this.commits.commit([
-        { topic: last.topic, partition: last.partition, offset: (BigInt(last.offset) + 1n).toString() },
-      ]);
-      this.state.processedOffsets[key] = last.offset;
+      const last = await this.positions.applyBatch(payload, records, beating, this.stop.signal);
+      if (last !== undefined) this.state.processedOffsets[key] = last;
       return;
     }
 
@@ -226,13 +243,13 @@ export class EventConsumer {
       let reservation = this.options.ingest.reserve(Math.min(chunkSize, records.length - start));
       while (!reservation) {
         // Bounded buffer: wait for the flush (which retries while ClickHouse is down) instead of growing.
-        await this.whileHeartbeating(heartbeat, () => this.pausedUntilFlushed());
+        await beating(() => this.pausedUntilFlushed());
         reservation = this.options.ingest.reserve(Math.min(chunkSize, records.length - start));
       }
       const chunk = records.slice(start, start + reservation.records);
       start += chunk.length;
       const held = reservation;
-      await this.whileHeartbeating(heartbeat, () => this.options.ingest.processBatch(chunk, held));
+      await beating(() => this.options.ingest.processBatch(chunk, held));
       if (this.options.ingest.flushDue()) this.flushIngest();
       const last = chunk[chunk.length - 1]!;
       resolveOffset(last.offset);

@@ -10,6 +10,8 @@ export interface PipelineStats {
   cacheEventsApplied: number;
   cacheEventsSkipped: number;
   cacheKeysUpdated: number;
+  /** Times Redis was found holding an older metric-topic position than applied (lost writes) and re-read. */
+  cacheRollbacks: number;
   flushes: number;
   lastFlushSeconds: number;
   perListener: Record<string, { ok: number; retried: number; failed: number; seconds: number }>;
@@ -25,6 +27,7 @@ export function emptyStats(): PipelineStats {
     cacheEventsApplied: 0,
     cacheEventsSkipped: 0,
     cacheKeysUpdated: 0,
+    cacheRollbacks: 0,
     flushes: 0,
     lastFlushSeconds: 0,
     perListener: {},

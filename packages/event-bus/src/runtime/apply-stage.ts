@@ -2,13 +2,18 @@ import type { KafkaRecord } from '../events/kafka-record.js';
 import type { DeadLetterSink } from '../kafka/dead-letters.js';
 import type { EntityMetricEvent } from '../metrics/entity-metric-event.js';
 import { decodeMetricMessages } from '../metrics/metric-message.js';
-import type { ApplyResult } from '../sinks/redis/metric-cache-sink.js';
+import type { ApplyResult, CachePosition } from '../sinks/redis/metric-cache-sink.js';
 import { SinkGuard } from './sink-guard.js';
 
 export interface ApplyStageOptions {
   deadLetters: DeadLetterSink;
-  /** Applies increments to cached hashes exactly once (see MetricCacheSink). */
-  applyToCache(events: EntityMetricEvent[]): Promise<ApplyResult>;
+  /**
+   * Applies increments to cached hashes exactly once and stores the batch's metric-topic position with them
+   * (see MetricCacheSink).
+   */
+  applyToCache(events: EntityMetricEvent[], position?: CachePosition): Promise<ApplyResult>;
+  /** The metric-topic positions the cache stored, per partition (undefined: none). Without it: none. */
+  readCachePositions?(topic: string, partitions: readonly number[]): Promise<(string | undefined)[]>;
   /** Queues search-index updates for the entities these events touch. */
   queueForSearch?(events: EntityMetricEvent[]): Promise<void>;
   retryBaseMs?: number;
@@ -34,26 +39,52 @@ export class ApplyStage {
     return this.guard.isHealthy;
   }
 
-  /** Applies one batch of metric records; retries the sinks until they accept it or `signal` aborts. */
-  async applyBatch(records: readonly KafkaRecord[], signal?: AbortSignal): Promise<void> {
+  /**
+   * Applies one batch of metric records; retries the sinks until they accept it or `signal` aborts. Returns
+   * `resumeAt` when the cache holds an older `position` than the batch follows (Redis lost writes): then
+   * nothing was done, and the partition must be read again from there.
+   */
+  async applyBatch(
+    records: readonly KafkaRecord[],
+    signal?: AbortSignal,
+    position?: CachePosition,
+  ): Promise<{ resumeAt?: string }> {
     const events: EntityMetricEvent[] = [];
+    const invalid: { record: KafkaRecord; code: string; message: string }[] = [];
     for (const record of records) {
       const decoded = decodeMetricMessages(record.value);
       for (const e of decoded.events) events.push(e);
       if (decoded.invalid.length > 0) {
-        // The valid rows are applied; the whole message goes to the dead-letter topic, so a redrive after a
-        // fix applies the invalid rows (the valid ones are then skipped by their origin positions).
         const first = decoded.invalid[0]!;
-        await this.options.deadLetters.write(record, {
+        invalid.push({
+          record,
           code: first.error.code,
           message: `${decoded.invalid.length} invalid row(s); row ${first.row}: ${first.error.message}`,
         });
       }
     }
-    if (events.length === 0) return;
     const started = performance.now();
-    const result = await this.guard.run(() => this.options.applyToCache(events), signal);
-    if (this.options.queueForSearch) await this.guard.run(() => this.options.queueForSearch!(events), signal);
-    this.options.onApplied?.(result, (performance.now() - started) / 1000);
+    // Without events the cache still stores the position, so it stays the offset to read next.
+    const result =
+      events.length > 0 || position
+        ? await this.guard.run(() => this.options.applyToCache(events, position), signal)
+        : undefined;
+    if (result?.resumeAt !== undefined) return { resumeAt: result.resumeAt };
+    // The valid rows are applied; the whole message goes to the dead-letter topic, so a redrive after a fix
+    // applies the invalid rows (the valid ones are then skipped by their origin positions).
+    for (const { record, code, message } of invalid)
+      await this.options.deadLetters.write(record, { code, message });
+    if (events.length > 0 && this.options.queueForSearch) {
+      await this.guard.run(() => this.options.queueForSearch!(events), signal);
+    }
+    if (result) this.options.onApplied?.(result, (performance.now() - started) / 1000);
+    return {};
+  }
+
+  /** The metric-topic offsets the cache stored with its increments, per partition (undefined: none). */
+  async cachePositions(topic: string, partitions: readonly number[]): Promise<(string | undefined)[]> {
+    return this.options.readCachePositions
+      ? this.options.readCachePositions(topic, partitions)
+      : partitions.map(() => undefined);
   }
 }
