@@ -46,6 +46,7 @@ describe('host metrics of a fresh host (no traffic)', () => {
     expect(text).toContain('eventhost_metric_drift_entities{kind="drifted"} 0');
     expect(text).toContain('eventhost_metric_drift_entities{kind="sampled"} 0');
     expect(text).toContain('eventhost_metric_drift_ratio 0');
+    expect(text).toContain('eventhost_cache_rollbacks_detected_total 0');
     expect(text).toContain('eventhost_metric_drift_last_check_timestamp_seconds 0');
     expect(text).toContain('eventhost_sink_flush_duration_seconds_count{sink="clickhouse"} 0');
     expect(text).toContain('eventhost_sink_batch_rows_count{sink="redis"} 0');

@@ -96,6 +96,11 @@ export class HostMetrics {
       (s) => s.cacheEventsSkipped,
     );
     total('cache_keys_updated_total', 'Cached metric hashes incremented', (s) => s.cacheKeysUpdated);
+    total(
+      'cache_rollbacks_detected_total',
+      'Times Redis held an older metric-topic position than it had applied (lost writes); the partition was read again from there',
+      (s) => s.cacheRollbacks,
+    );
 
     const perListener = (
       name: string,
