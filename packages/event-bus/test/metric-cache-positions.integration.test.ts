@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EntityMetricEvent } from '../src/metrics/entity-metric-event.js';
+import { nextOffsetField } from '../src/sinks/redis/hash-layout.js';
 import { MetricCacheSink } from '../src/sinks/redis/metric-cache-sink.js';
 import { connectStack, type StackConnections } from './integration-env.js';
 
@@ -100,7 +101,7 @@ describe('MetricCacheSink positions on the real Redis', () => {
   it('checks the position before the watermarks: a lost write is reported even for a batch of replays', async () => {
     const { sink, origin, image, at, state, watermarkKey, topic } = await setUp('replays');
     await sink.apply([like(origin, 1, image)], at(0, 1));
-    await stack.redis.hset(watermarkKey, `~next:${topic}:0`, '0');
+    await stack.redis.hset(watermarkKey, nextOffsetField(topic, 0), '0');
     const refused = await sink.apply([like(origin, 1, image)], at(1, 2));
     expect(refused.resumeAt).toBe('0');
     expect(await state()).toEqual({ likes: '11', watermark: 1, position: '0' });

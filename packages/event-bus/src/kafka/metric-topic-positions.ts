@@ -102,7 +102,7 @@ export class MetricTopicPositions {
       return undefined;
     }
     this.sought.delete(partition);
-    if (BigInt(next) > (this.floor.get(partition) ?? -1n)) this.floor.set(partition, BigInt(next));
+    this.raiseFloor(partition, next);
     const last = records[records.length - 1]!.offset;
     resolveOffset(last);
     await this.options.commit([{ topic, partition, offset: next }]);
@@ -142,8 +142,9 @@ export class MetricTopicPositions {
 
   private async loadCommitted(epoch: number): Promise<void> {
     if (!this.admin) {
-      this.admin = this.options.kafka.admin();
-      await this.admin.connect();
+      const admin = this.options.kafka.admin();
+      await admin.connect();
+      this.admin = admin;
     }
     const [offsets] = await this.admin.fetchOffsets({
       groupId: this.options.groupId,
@@ -152,10 +153,13 @@ export class MetricTopicPositions {
     if (epoch !== this.epoch) return;
     for (const { partition, offset } of offsets?.partitions ?? []) {
       // -1: nothing committed yet; kafkajs starts from the beginning, which no rollback can be behind.
-      if (!this.owned.has(partition) || BigInt(offset) < 0n) continue;
-      if (BigInt(offset) > (this.floor.get(partition) ?? -1n)) this.floor.set(partition, BigInt(offset));
+      if (this.owned.has(partition) && BigInt(offset) >= 0n) this.raiseFloor(partition, offset);
     }
     this.needsCommitted = false;
+  }
+
+  private raiseFloor(partition: number, offset: string): void {
+    if (BigInt(offset) > (this.floor.get(partition) ?? -1n)) this.floor.set(partition, BigInt(offset));
   }
 
   /** The offset Redis must hold for a batch starting at `first`: `first`, or where we went back to. */
