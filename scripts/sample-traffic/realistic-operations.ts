@@ -152,14 +152,6 @@ export const realisticOperations: Operation[] = [
     ])(ctx);
   }),
   op('collectionItem.move', 1.5, moveCollectionItem),
-  op(
-    'collection.mode',
-    0.3,
-    sql(
-      `UPDATE "Collection" SET mode = CASE WHEN mode = 'Bookmark' THEN NULL ELSE 'Bookmark'::"CollectionMode" END WHERE id = $1 RETURNING id`,
-      (w) => [pick(w.collections)],
-    ),
-  ),
   // Every counted column updated in place.
   op(
     'review.tos',

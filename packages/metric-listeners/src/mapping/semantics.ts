@@ -22,6 +22,6 @@ export const SEMANTICS: readonly { question: string; answer: string }[] = [
   {
     question: 'What happens to counts when a counted row moves to another parent?',
     answer:
-      "The count follows the row: the old parent loses it and the new one gains it, dated by the row's `createdAt`. No count goes below zero.",
+      "The count follows the row: the old parent loses it and the new one gains it, dated by the row's `createdAt`. No count goes below zero. A collection's `mode` (whether it holds someone's bookmarks) is set when the collection is created and never changes in the app, so an item counts as a favorite or as collected by that mode for as long as it stays.",
   },
 ];
