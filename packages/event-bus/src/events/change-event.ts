@@ -29,6 +29,13 @@ export interface ChangeEvent<Row = Record<string, unknown>> {
    */
   id: string;
   position: KafkaPosition;
+  /**
+   * Where the change sits in its source's own log, as a string that sorts in that log's order, or null when
+   * the source has no ordered position (ClickHouse rows, snapshot reads). For Postgres it is Debezium's
+   * `source.sequence` (see `debeziumSourcePosition`); the ingest stage uses it to recognise changes a
+   * connector re-sent at new offsets.
+   */
+  sourcePosition: string | null;
 }
 
 /** The row an event is about: `after` for creates and updates, `before` for deletes. */

@@ -31,6 +31,8 @@ export function decodeClickHouseRow(record: KafkaRecord, route: ClickHouseTopicR
       occurredAt: occurredAt(row, route.timestampColumn),
       id: identity(record, row, route),
       position: { topic: record.topic, partition: record.partition, offset: record.offset },
+      // Rows carry no ordered position: a row published twice is recognised by its id instead.
+      sourcePosition: null,
     },
   };
 }

@@ -6,6 +6,7 @@ import type { DecodeResult, KafkaRecord } from './kafka-record.js';
 import { skip } from './kafka-record.js';
 import { type ConnectSchema, convertRow } from './postgres-types.js';
 import type { DebeziumTableRoute } from './routing.js';
+import { debeziumSourcePosition } from './source-position.js';
 
 const OPS: Readonly<Record<string, ChangeOp>> = { c: 'create', u: 'update', d: 'delete', r: 'snapshot' };
 
@@ -48,6 +49,10 @@ export function decodeDebezium(record: KafkaRecord, route: DebeziumTableRoute): 
       occurredAt: occurredAt(source, record),
       id: identity(record, source, envelope.op, after ?? before),
       position: { topic: record.topic, partition: record.partition, offset: record.offset },
+      sourcePosition:
+        op === 'snapshot' || source.connector !== 'postgresql'
+          ? null
+          : debeziumSourcePosition(source.sequence),
     },
   };
 }

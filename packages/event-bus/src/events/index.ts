@@ -17,3 +17,4 @@ export {
   type TopicRouter,
 } from './routing.js';
 export { MICROS_THRESHOLD, NANOS_THRESHOLD, type RowReader, readRow } from './row-reader.js';
+export { debeziumSourcePosition } from './source-position.js';
