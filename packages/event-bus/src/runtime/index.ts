@@ -14,9 +14,18 @@ export {
   REDRIVE_LISTENER_HEADER,
   type Reservation,
 } from './ingest-stage.js';
+export {
+  decodePositions,
+  encodePositions,
+  MAX_IDS_IN_METADATA,
+  NO_POSITIONS,
+  nextPositions,
+  type PartitionPositions,
+} from './ordered-positions.js';
 export { type HostProvision, PluginContainer } from './plugin-container.js';
 export { loadPluginModules, loadProvisionsModule } from './plugin-modules.js';
 export {
+  type Admission,
   type BatchOutcome,
   type ListenerRunTotals,
   LocalProcessor,
@@ -24,6 +33,14 @@ export {
   type RecordOutcome,
   type RecordProcessor,
 } from './record-processor.js';
+export {
+  type ChangeRef,
+  ChunkAdmission,
+  type CommittedOffset,
+  type FirstSeenStore,
+  ResendFilter,
+  type ResendFilterOptions,
+} from './resend-filter.js';
 export { isRetriable, RetryPolicy, type RetryPolicyOptions } from './retry-policy.js';
 export { SinkGuard } from './sink-guard.js';
 export { type RegisteredListener, validatePlugins } from './validate-plugins.js';

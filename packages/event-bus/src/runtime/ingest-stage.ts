@@ -1,7 +1,9 @@
 import type { KafkaRecord } from '../events/kafka-record.js';
 import type { DeadLetterSink } from '../kafka/dead-letters.js';
 import type { EntityMetricEvent } from '../metrics/entity-metric-event.js';
+import { encodePositions, type PartitionPositions } from './ordered-positions.js';
 import type { BatchOutcome, RecordProcessor } from './record-processor.js';
+import type { ChunkAdmission, ResendFilter } from './resend-filter.js';
 import { SinkGuard } from './sink-guard.js';
 
 export { REDRIVE_LISTENER_HEADER } from './record-processor.js';
@@ -12,8 +14,19 @@ export interface Reservation {
   rows: number;
 }
 
-/** Offsets to commit: the next offset to read, per topic and partition. */
-export type CommitOffsets = { topic: string; partition: number; offset: string }[];
+/**
+ * Offsets to commit: the next offset to read, per topic and partition, and the re-send filter's positions
+ * for that offset as commit metadata (committed atomically with it).
+ */
+export type CommitOffsets = { topic: string; partition: number; offset: string; metadata?: string | null }[];
+
+/** A partition's next offset to read, and the re-send filter's positions up to it. */
+interface Processed {
+  topic: string;
+  partition: number;
+  offset: string;
+  positions?: PartitionPositions;
+}
 
 export interface IngestStageOptions {
   /** Decodes and dispatches (on this thread or a worker pool). */
@@ -24,6 +37,8 @@ export interface IngestStageOptions {
   /** Publishes stored events to the metric topic (embedded mode); omitted when ClickHouse exports them. */
   publish?(events: EntityMetricEvent[]): Promise<void>;
   commit(offsets: CommitOffsets): Promise<void>;
+  /** Recognises re-sent changes before listeners run (see `ResendFilter`); without it every change runs. */
+  resends?: ResendFilter;
   /** Flush when this many rows are buffered… */
   flushRows?: number;
   /** …or when the oldest buffered row is this old. */
@@ -46,11 +61,13 @@ export interface IngestStageOptions {
  * processed in order per partition and the buffer is flushed whole, so the offsets captured with a flush
  * cover exactly the rows in it. A crash anywhere before the commit replays those records; their metric
  * events get the same ids (ClickHouse collapses them) and the same origin positions (caches skip them).
+ * A change its source published again at a new offset is a re-send, not a replay: the re-send filter drops
+ * it before listeners run, and its positions are committed with the offsets so a replay decides the same.
  */
 export class IngestStage {
   private buffer: EntityMetricEvent[] = [];
   private bufferedSince = 0;
-  private processed = new Map<string, { topic: string; partition: number; offset: string }>();
+  private processed = new Map<string, Processed>();
   private flushing: Promise<void> | null = null;
   /** Buffer room promised to chunks being processed. */
   private reservedRows = 0;
@@ -102,14 +119,16 @@ export class IngestStage {
   }
 
   /**
-   * Processes records of one partition, in order: decode, dispatch, buffer the metric events. Records that
-   * fail to decode, and changes a listener keeps failing on, go to the dead-letter topic.
+   * Processes records of one partition, in order: decode, drop re-sent changes, dispatch, buffer the metric
+   * events. Records that fail to decode, and changes a listener keeps failing on, go to the dead-letter topic.
    */
   async processBatch(records: readonly KafkaRecord[], reservation?: Reservation): Promise<void> {
     if (records.length === 0) return;
     let batch: BatchOutcome;
+    let admission: ChunkAdmission | undefined;
     try {
-      batch = await this.options.processor.process(records);
+      admission = await this.options.resends?.open(records);
+      batch = await this.options.processor.process(records, admission?.admit.bind(admission));
     } finally {
       if (reservation) this.reservedRows -= reservation.rows;
     }
@@ -130,7 +149,7 @@ export class IngestStage {
           for (const m of outcome.metrics) this.buffer.push(m);
         }
       }
-      this.markProcessed(record);
+      this.markProcessed(record, admission?.positionsAfter(i));
     }
   }
 
@@ -153,9 +172,13 @@ export class IngestStage {
     return this.flushing;
   }
 
-  /** Forgets buffered work of partitions this consumer no longer owns; their new owner replays it. */
+  /**
+   * After a rebalance: forgets buffered work of partitions this consumer no longer owns (their new owner
+   * replays it), and what the re-send filter saw, which it reads again from the committed offsets.
+   */
   forgetPartitions(keep: (topic: string, partition: number) => boolean): void {
     for (const [key, p] of this.processed) if (!keep(p.topic, p.partition)) this.processed.delete(key);
+    this.options.resends?.reset();
   }
 
   private async doFlush(signal?: AbortSignal): Promise<void> {
@@ -182,16 +205,23 @@ export class IngestStage {
     } finally {
       this.flushingRows = 0;
     }
-    if (offsets.length > 0) await this.options.commit(offsets);
+    if (offsets.length > 0) {
+      await this.options.commit(
+        offsets.map(({ positions, ...o }) =>
+          positions ? { ...o, metadata: encodePositions(o.offset, positions) } : o,
+        ),
+      );
+    }
     this.options.onFlush?.(rows.length, (performance.now() - started) / 1000);
   }
 
-  private markProcessed(record: KafkaRecord): void {
+  private markProcessed(record: KafkaRecord, positions: PartitionPositions | undefined): void {
     const next = (BigInt(record.offset) + 1n).toString();
     this.processed.set(`${record.topic}:${record.partition}`, {
       topic: record.topic,
       partition: record.partition,
       offset: next,
+      ...(positions ? { positions } : {}),
     });
   }
 }

@@ -1,14 +1,15 @@
 // The code each pool thread runs: it loads the plugins by module name, builds its own container and
 // decoder, and turns batches of records into outcomes. Sinks, Kafka and offsets stay on the main thread.
-import { workerData } from 'node:worker_threads';
+import { type MessagePort, workerData } from 'node:worker_threads';
 import { createDecoder } from '../events/decode.js';
 import type { KafkaRecord } from '../events/kafka-record.js';
 import type { Logger } from '../listeners/logger.js';
 import { PluginContainer } from './plugin-container.js';
 import { loadPluginModules, loadProvisionsModule } from './plugin-modules.js';
-import { type BatchOutcome, LocalProcessor } from './record-processor.js';
+import { type Admission, type BatchOutcome, LocalProcessor } from './record-processor.js';
+import type { ChangeRef } from './resend-filter.js';
 import { validatePlugins } from './validate-plugins.js';
-import type { PoolLogEntry, PoolWorkerData, WireRecord } from './worker-pool.js';
+import type { AdmissionReply, PoolLogEntry, PoolTask, PoolWorkerData } from './worker-pool.js';
 
 const setup = workerData as PoolWorkerData;
 let logs: PoolLogEntry[] = [];
@@ -53,18 +54,31 @@ const ready = (async () => {
   });
 })();
 
+/** Asks the main thread's admission over the task's port and waits for its answer. */
+function askOver(port: MessagePort): Admission {
+  return async (changes: readonly ChangeRef[]) => {
+    const reply = new Promise<AdmissionReply>((resolve) => port.once('message', resolve));
+    port.postMessage(changes);
+    const answer = await reply;
+    if ('failed' in answer) throw new Error(`re-send admission failed: ${answer.failed}`);
+    return answer.verdicts;
+  };
+}
+
 /** Processes one batch. Buffers arrive as Uint8Arrays and are viewed as Buffers again, without copying. */
-export default async function processBatch(
-  records: WireRecord[],
-): Promise<BatchOutcome & { logs: PoolLogEntry[] }> {
+export default async function processBatch(task: PoolTask): Promise<BatchOutcome & { logs: PoolLogEntry[] }> {
   const processor = await ready;
-  const batch: KafkaRecord[] = records.map((r) => ({
+  const batch: KafkaRecord[] = task.records.map((r) => ({
     ...r,
     key: r.key && Buffer.from(r.key.buffer, r.key.byteOffset, r.key.byteLength),
     value: r.value && Buffer.from(r.value.buffer, r.value.byteOffset, r.value.byteLength),
   }));
-  const outcome = await processor.process(batch);
-  const out = { ...outcome, logs };
-  logs = [];
-  return out;
+  try {
+    const outcome = await processor.process(batch, task.admission && askOver(task.admission));
+    const out = { ...outcome, logs };
+    logs = [];
+    return out;
+  } finally {
+    task.admission?.close();
+  }
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { samplePlugin } from '../../test/sample-plugin.js';
+import { SinkError } from '../errors.js';
 import type { ChangeEvent } from '../events/change-event.js';
 import { createDecoder } from '../events/decode.js';
 import type { KafkaRecord } from '../events/kafka-record.js';
@@ -13,7 +14,7 @@ import { startTestHost } from '../testing/test-host.js';
 import { IngestStage } from './ingest-stage.js';
 import { PluginContainer } from './plugin-container.js';
 import { loadPluginModules } from './plugin-modules.js';
-import { LocalProcessor, REDRIVE_LISTENER_HEADER } from './record-processor.js';
+import { type Admission, LocalProcessor, REDRIVE_LISTENER_HEADER } from './record-processor.js';
 import { validatePlugins } from './validate-plugins.js';
 import { WorkerPoolProcessor } from './worker-pool.js';
 
@@ -177,6 +178,58 @@ describe('WorkerPoolProcessor', () => {
       ]);
       expect(inPool.outcomes).toEqual(local.outcomes);
       expect(Object.keys(inPool.listenerRuns).sort()).toEqual(Object.keys(local.listenerRuns).sort());
+    } finally {
+      await pool.close();
+    }
+  }, 30_000);
+});
+
+describe('admission (re-send filter) before listeners', () => {
+  const refuseFirstChange: Admission = async (changes) => changes.map((_, i) => i !== 0);
+
+  it('turns refused changes into resend skips, and listeners never see them (in process and in a pool)', async () => {
+    const pool = new WorkerPoolProcessor({
+      threads: 1,
+      pluginModules: [new URL('../../test/sample-plugin.ts', import.meta.url).href],
+      decoder: decoderOptions,
+      maxAttempts: 2,
+      logger: silentLogger,
+    });
+    try {
+      const batch = mixedBatch();
+      const asked: number[][] = [];
+      const admit: Admission = async (changes) => {
+        asked.push(changes.map((c) => c.index));
+        return refuseFirstChange(changes);
+      };
+      const [inPool, local] = await Promise.all([
+        pool.process(batch, admit),
+        (await localProcessor()).process(batch, refuseFirstChange),
+      ]);
+      expect(local.outcomes[0]).toEqual({ kind: 'skip', reason: 'resend' });
+      expect(local.listenerRuns['sample.reactions']?.ok).toBe(1);
+      expect(inPool.outcomes).toEqual(local.outcomes);
+      // Every decoded change is asked about (not the tombstone nor the bad JSON), the redrive included.
+      expect(asked).toEqual([[0, 3, 4, 5]]);
+    } finally {
+      await pool.close();
+    }
+  }, 30_000);
+
+  it("fails a pool batch with the admission's own error (a retriable Redis outage stays retriable)", async () => {
+    const pool = new WorkerPoolProcessor({
+      threads: 1,
+      pluginModules: [new URL('../../test/sample-plugin.ts', import.meta.url).href],
+      decoder: decoderOptions,
+      logger: silentLogger,
+    });
+    const outage = new SinkError('redis', 'connection refused');
+    try {
+      await expect(pool.process(mixedBatch(), async () => Promise.reject(outage))).rejects.toBe(outage);
+      expect((await pool.process(mixedBatch(), refuseFirstChange)).outcomes[0]).toEqual({
+        kind: 'skip',
+        reason: 'resend',
+      });
     } finally {
       await pool.close();
     }

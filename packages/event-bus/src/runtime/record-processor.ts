@@ -7,6 +7,7 @@ import type { Logger } from '../listeners/logger.js';
 import type { EntityMetricEvent } from '../metrics/entity-metric-event.js';
 import { Dispatcher } from './dispatcher.js';
 import type { PluginContainer } from './plugin-container.js';
+import type { ChangeRef } from './resend-filter.js';
 import type { RegisteredListener } from './validate-plugins.js';
 
 /** Header a redrive sets so only the listener that failed runs again. */
@@ -53,11 +54,17 @@ export interface BatchOutcome {
 }
 
 /**
+ * Decides, after decoding and before any listener runs, which changes of a batch run: one verdict per
+ * change, false for a re-send (see `ResendFilter`). Refused changes become skips with reason `resend`.
+ */
+export type Admission = (changes: readonly ChangeRef[]) => Promise<readonly boolean[]>;
+
+/**
  * Decodes records and runs the listeners on them. The in-process implementation does it on the calling
  * thread; the worker pool does it on other threads. Records of one batch are processed in order.
  */
 export interface RecordProcessor {
-  process(records: readonly KafkaRecord[]): Promise<BatchOutcome>;
+  process(records: readonly KafkaRecord[], admit?: Admission): Promise<BatchOutcome>;
   close(): Promise<void>;
 }
 
@@ -95,9 +102,10 @@ export class LocalProcessor implements RecordProcessor {
     });
   }
 
-  async process(records: readonly KafkaRecord[]): Promise<BatchOutcome> {
+  async process(records: readonly KafkaRecord[], admit?: Admission): Promise<BatchOutcome> {
     // Decode the whole batch first, so listeners can prefetch what it needs in one query each.
     const decoded = records.map((record) => this.decode(record));
+    if (admit) await refuseResends(decoded, admit);
     const events = decoded.flatMap((d) => ('event' in d ? [d.event] : []));
     if (events.length > 0) await this.dispatcher.prefetch(events);
     const outcomes: RecordOutcome[] = [];
@@ -140,4 +148,23 @@ export class LocalProcessor implements RecordProcessor {
       }),
     };
   }
+}
+
+/** Asks `admit` about every decoded change and turns the refused ones into `resend` skips, in place. */
+async function refuseResends(
+  decoded: (RecordOutcome | { event: ChangeEvent })[],
+  admit: Admission,
+): Promise<void> {
+  const changes: ChangeRef[] = [];
+  decoded.forEach((d, index) => {
+    if ('event' in d) {
+      const { id, source, sourcePosition } = d.event;
+      changes.push({ index, id, source, sourcePosition });
+    }
+  });
+  if (changes.length === 0) return;
+  const verdicts = await admit(changes);
+  changes.forEach((change, i) => {
+    if (!verdicts[i]) decoded[change.index] = { kind: 'skip', reason: 'resend' };
+  });
 }

@@ -1,9 +1,11 @@
 import { availableParallelism } from 'node:os';
+import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import type { DecoderOptions } from '../events/decode.js';
 import type { KafkaRecord } from '../events/kafka-record.js';
 import type { Logger } from '../listeners/logger.js';
-import type { BatchOutcome, RecordProcessor } from './record-processor.js';
+import type { Admission, BatchOutcome, RecordProcessor } from './record-processor.js';
+import type { ChangeRef } from './resend-filter.js';
 
 /** How pool threads build their plugins and decoder: everything by name, since functions cannot cross. */
 export interface PoolWorkerData {
@@ -34,6 +36,15 @@ export type WireRecord = Omit<KafkaRecord, 'key' | 'value'> & {
   key: Uint8Array | null;
   value: Uint8Array | null;
 };
+
+/** One batch for a thread, and the port on which it asks the main thread's admission, when there is one. */
+export interface PoolTask {
+  records: readonly WireRecord[];
+  admission?: MessagePort;
+}
+
+/** The admission's answer on a task's port: the verdicts, or that it failed (the task then fails too). */
+export type AdmissionReply = { verdicts: readonly boolean[] } | { failed: string };
 
 /** A log line a thread emitted, written by the main thread's logger. */
 export interface PoolLogEntry {
@@ -76,16 +87,42 @@ export class WorkerPoolProcessor implements RecordProcessor {
     return this.pool.threads.length;
   }
 
-  async process(records: readonly KafkaRecord[]): Promise<BatchOutcome> {
+  async process(records: readonly KafkaRecord[], admit?: Admission): Promise<BatchOutcome> {
     // Structured clone copies the records (Buffers arrive as Uint8Arrays, which WireRecord describes).
-    const result = (await this.pool.run(records satisfies readonly WireRecord[])) as BatchOutcome & {
-      logs: PoolLogEntry[];
-    };
-    for (const entry of result.logs) this.options.logger[entry.level](entry.obj, entry.msg);
-    return { outcomes: result.outcomes, listenerRuns: result.listenerRuns };
+    const task: PoolTask = { records: records satisfies readonly WireRecord[] };
+    if (!admit) return this.run(task);
+    // The thread decodes, asks the admission over a port of its own (the filter's state lives on this
+    // thread), then runs the listeners on the admitted changes only.
+    const { port1, port2 } = new MessageChannel();
+    let failure: { error: unknown } | undefined;
+    port1.on('message', (changes: ChangeRef[]) => {
+      admit(changes).then(
+        (verdicts) => port1.postMessage({ verdicts } satisfies AdmissionReply),
+        (error: unknown) => {
+          failure = { error };
+          port1.postMessage({ failed: String(error) } satisfies AdmissionReply);
+        },
+      );
+    });
+    try {
+      return await this.run({ ...task, admission: port2 }, [port2]);
+    } catch (error) {
+      // The admission's own error (a Redis outage, retriable) rather than its copy from the thread.
+      throw failure ? failure.error : error;
+    } finally {
+      port1.close();
+    }
   }
 
   async close(): Promise<void> {
     await this.pool.close();
+  }
+
+  private async run(task: PoolTask, transferList?: MessagePort[]): Promise<BatchOutcome> {
+    const result = (await this.pool.run(task, transferList ? { transferList } : {})) as BatchOutcome & {
+      logs: PoolLogEntry[];
+    };
+    for (const entry of result.logs) this.options.logger[entry.level](entry.obj, entry.msg);
+    return { outcomes: result.outcomes, listenerRuns: result.listenerRuns };
   }
 }

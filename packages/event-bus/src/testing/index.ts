@@ -4,6 +4,7 @@
  */
 export { FAKE_TOPIC_PREFIX, type FakeChange, fakeEvent, type TableChanges } from './fake-events.js';
 export { InMemoryDeadLetters } from './in-memory-dead-letters.js';
+export { InMemoryFirstSeen } from './in-memory-first-seen.js';
 export { InMemoryMetricCache } from './in-memory-metric-cache.js';
 export { InMemoryMetricStore } from './in-memory-metric-store.js';
 export { runListener } from './run-listener.js';

@@ -8,9 +8,11 @@ import { ApplyStage } from '../runtime/apply-stage.js';
 import { type CommitOffsets, IngestStage } from '../runtime/ingest-stage.js';
 import { type HostProvision, PluginContainer } from '../runtime/plugin-container.js';
 import { LocalProcessor } from '../runtime/record-processor.js';
+import { ResendFilter } from '../runtime/resend-filter.js';
 import { validatePlugins } from '../runtime/validate-plugins.js';
 import { FAKE_TOPIC_PREFIX, type FakeChange } from './fake-events.js';
 import { InMemoryDeadLetters } from './in-memory-dead-letters.js';
+import { InMemoryFirstSeen } from './in-memory-first-seen.js';
 import { InMemoryMetricCache } from './in-memory-metric-cache.js';
 import { InMemoryMetricStore } from './in-memory-metric-store.js';
 
@@ -39,6 +41,8 @@ export interface TestHost {
   readonly deadLetters: InMemoryDeadLetters;
   /** Offsets committed so far, per `topic:partition`. */
   readonly committed: Record<string, string>;
+  /** Changes dropped as re-sends: published again by their source at a new offset (see `ResendFilter`). */
+  readonly resendsSkipped: number;
   /** Every metric event published, in order (duplicates included on replays). */
   readonly published: EntityMetricEvent[];
 }
@@ -73,7 +77,21 @@ export async function startTestHost(options: TestHostOptions): Promise<TestHost>
   const cache = new InMemoryMetricCache();
   const deadLetters = new InMemoryDeadLetters();
   const committed: Record<string, string> = {};
+  const metadata: Record<string, string | null> = {};
   const published: EntityMetricEvent[] = [];
+  let resendsSkipped = 0;
+  // The production filter, reading positions back from this host's commits and first positions from a map.
+  const resends = new ResendFilter({
+    firstSeen: new InMemoryFirstSeen(),
+    committed: async (topic) =>
+      Object.entries(committed)
+        .filter(([key]) => key.slice(0, key.lastIndexOf(':')) === topic)
+        .map(([key, offset]) => ({
+          partition: Number(key.slice(key.lastIndexOf(':') + 1)),
+          offset,
+          metadata: metadata[key] ?? null,
+        })),
+  });
   const apply = new ApplyStage({ deadLetters, applyToCache: (events) => cache.apply(events) });
   const ingest = new IngestStage({
     processor,
@@ -93,7 +111,14 @@ export async function startTestHost(options: TestHostOptions): Promise<TestHost>
       await apply.applyBatch(records);
     },
     commit: async (offsets: CommitOffsets) => {
-      for (const o of offsets) committed[`${o.topic}:${o.partition}`] = o.offset;
+      for (const o of offsets) {
+        committed[`${o.topic}:${o.partition}`] = o.offset;
+        metadata[`${o.topic}:${o.partition}`] = o.metadata ?? null;
+      }
+    },
+    resends,
+    onSkip: (_record, reason) => {
+      if (reason === 'resend') resendsSkipped++;
     },
     flushIntervalMs: Number.POSITIVE_INFINITY,
   });
@@ -108,5 +133,8 @@ export async function startTestHost(options: TestHostOptions): Promise<TestHost>
     deadLetters,
     committed,
     published,
+    get resendsSkipped() {
+      return resendsSkipped;
+    },
   };
 }
