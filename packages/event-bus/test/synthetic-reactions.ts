@@ -1,6 +1,7 @@
 // Synthetic Debezium traffic for the crash and backpressure tests: ImageReaction creates and deletes
-// (JSON without schema, the shape src/testing/fake-events.ts produces), the truth the sample listener
-// must arrive at, and helpers to produce them, prefill Redis and compare what the sinks hold.
+// (JSON without schema, the shape src/testing/fake-events.ts produces, plus Debezium's source.sequence, so
+// the re-send filter decides every change and its positions travel with the commits), the truth the sample
+// listener must arrive at, and helpers to produce them, prefill Redis and compare what the sinks hold.
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Redis } from 'ioredis';
 import type { Admin, Kafka } from 'kafkajs';
@@ -72,6 +73,8 @@ export function syntheticReactions(options: {
   const at = Date.now();
   let lsn = 50_000_000;
   const emit = (op: 'c' | 'd', row: (typeof live)[number]) => {
+    // One change per transaction: the previous change's lsn is the last commit before this one.
+    const sequence = JSON.stringify([String(lsn - 1), String(lsn)]);
     const payload = {
       before: op === 'd' ? row : null,
       after: op === 'c' ? row : null,
@@ -85,6 +88,7 @@ export function syntheticReactions(options: {
         schema: 'public',
         table: 'ImageReaction',
         txId: 9_000 + messages.length,
+        sequence,
         lsn: lsn++,
       },
       op,

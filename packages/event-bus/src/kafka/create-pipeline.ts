@@ -11,10 +11,12 @@ import { ApplyStage } from '../runtime/apply-stage.js';
 import { IngestStage } from '../runtime/ingest-stage.js';
 import { type HostProvision, PluginContainer } from '../runtime/plugin-container.js';
 import { addListenerRuns, LocalProcessor, type RecordProcessor } from '../runtime/record-processor.js';
+import { ResendFilter } from '../runtime/resend-filter.js';
 import { validatePlugins } from '../runtime/validate-plugins.js';
 import { WorkerPoolProcessor } from '../runtime/worker-pool.js';
 import { MetricEventStore } from '../sinks/clickhouse/metric-event-store.js';
 import { ensureMetricEventTable } from '../sinks/clickhouse/schema.js';
+import { RedisFirstSeenStore } from '../sinks/redis/first-seen-store.js';
 import { MetricCacheSink } from '../sinks/redis/metric-cache-sink.js';
 import { SearchQueue } from '../sinks/search/search-queue.js';
 import { KafkaDeadLetterSink } from './dead-letters.js';
@@ -65,8 +67,14 @@ export interface EventPipelineOptions {
   searchIndexes?: Record<string, string>;
   /** Redis key prefix of the search-update queues (default `search:queue:`, search-sync's default). */
   searchQueuePrefix?: string;
-  /** Namespaces the cache watermarks, e.g. by environment. */
+  /** Namespaces the cache watermarks and the re-send filter's first-seen entries, e.g. by environment. */
   cacheScope?: string;
+  /**
+   * Recognising changes a source published again at a new offset (see `ResendFilter`); on by default.
+   * `firstSeenTtlMs`: how long a ClickHouse row's first position is kept in Redis (default 7 days).
+   * `false` turns the filter off: every change runs, and commits carry no positions.
+   */
+  resends?: { firstSeenTtlMs?: number } | false;
   flushIntervalMs?: number;
   flushRows?: number;
   maxBufferedRows?: number;
@@ -134,6 +142,21 @@ export async function createEventPipeline(options: EventPipelineOptions): Promis
     watermarkKey: `eventbus:cache:watermarks${options.cacheScope ? `:${options.cacheScope}` : ''}`,
   });
   const searchQueue = new SearchQueue(options.redis, options.searchQueuePrefix);
+  // Committed offsets with their metadata (the re-send filter's positions), read when a partition is assigned.
+  const offsetsAdmin = kafka.admin();
+  const resends =
+    options.resends === false
+      ? undefined
+      : new ResendFilter({
+          committed: async (topic) => {
+            const [fetched] = await offsetsAdmin.fetchOffsets({ groupId: options.groupId, topics: [topic] });
+            return (fetched?.partitions ?? []).map((p) => ({ ...p, metadata: p.metadata ?? null }));
+          },
+          firstSeen: new RedisFirstSeenStore(options.redis, {
+            prefix: `eventbus:resends${options.cacheScope ? `:${options.cacheScope}` : ''}`,
+            ttlMs: options.resends?.firstSeenTtlMs,
+          }),
+        });
   const observer = options.observer ?? {};
   const deadLetters = new KafkaDeadLetterSink(producer, deadLetterTopic, (reason, record) => {
     stats.deadLetters++;
@@ -159,10 +182,21 @@ export async function createEventPipeline(options: EventPipelineOptions): Promis
         ? undefined
         : (rows) => attempt('kafka', rows.length, () => publish(rows).catch(retriableWhenRetriesRanOut)),
     commit: (offsets) => consumer.commitSource(offsets),
+    resends,
     flushIntervalMs: options.flushIntervalMs,
     flushRows: options.flushRows,
     maxBufferedRows: options.maxBufferedRows,
-    onSkip: () => void stats.skipped++,
+    onSkip: (record, reason) => {
+      if (reason !== 'resend') {
+        stats.skipped++;
+        return;
+      }
+      stats.resendsSkipped++;
+      logger.debug(
+        { topic: record.topic, partition: record.partition, offset: record.offset },
+        'ingest.resend.skipped',
+      );
+    },
     onFlush: (rows, seconds) => {
       stats.flushes++;
       stats.lastFlushSeconds = seconds;
@@ -268,6 +302,7 @@ export async function createEventPipeline(options: EventPipelineOptions): Promis
         await admin.disconnect();
       }
       await producer.connect();
+      if (resends) await offsetsAdmin.connect();
       await consumer.start();
     },
     async close() {
@@ -275,7 +310,7 @@ export async function createEventPipeline(options: EventPipelineOptions): Promis
         await consumer.close();
       } finally {
         stop.abort();
-        await Promise.all([producer.disconnect(), processor.close()]);
+        await Promise.all([producer.disconnect(), offsetsAdmin.disconnect(), processor.close()]);
       }
     },
     abort() {

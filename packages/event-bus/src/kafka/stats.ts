@@ -4,7 +4,10 @@ import type { DeadLetterReason } from './dead-letters.js';
 /** Counters the pipeline keeps; the host exports them as Prometheus metrics. */
 export interface PipelineStats {
   consumed: number;
+  /** Records that are no change (heartbeats, tombstones, transaction markers). */
   skipped: number;
+  /** Changes dropped before listeners ran because their source had published them before (see `ResendFilter`). */
+  resendsSkipped: number;
   deadLetters: number;
   metricEventsStored: number;
   cacheEventsApplied: number;
@@ -22,6 +25,7 @@ export function emptyStats(): PipelineStats {
   return {
     consumed: 0,
     skipped: 0,
+    resendsSkipped: 0,
     deadLetters: 0,
     metricEventsStored: 0,
     cacheEventsApplied: 0,

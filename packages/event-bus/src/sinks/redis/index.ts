@@ -1,6 +1,11 @@
 /** Redis: exactly-once increments of cached metric hashes, race-free fills, and their key naming. */
 export { type CacheKeyScheme, defaultCacheKeys } from './cache-keys.js';
 export {
+  DEFAULT_FIRST_SEEN_TTL_MS,
+  RedisFirstSeenStore,
+  type RedisFirstSeenStoreOptions,
+} from './first-seen-store.js';
+export {
   FILL_TIME_FIELD,
   fillMarkerKey,
   HIGH_WATER_PREFIX,
