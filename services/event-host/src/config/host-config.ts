@@ -34,8 +34,13 @@ export interface HostConfig {
   /** Worker threads that run listeners; 0 runs them on the main thread. */
   workers: number;
   listenerMaxAttempts: number;
-  /** Namespaces the cache watermarks (one per environment sharing a Redis). */
+  /** Namespaces the cache watermarks and first-seen entries (one per environment sharing a Redis). */
   cacheScope?: string;
+  /**
+   * The re-send filter: `enabled` drops changes a source published again at a new offset before listeners
+   * run; `firstSeenTtlMs` is how long a ClickHouse row's first position is kept in Redis.
+   */
+  resends: { enabled: boolean; firstSeenTtlMs: number };
   search: {
     /** Cron expression (node-cron) of search-sync's regular flush. */
     schedule: string;

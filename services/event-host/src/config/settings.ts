@@ -42,6 +42,7 @@ const s = (path: string, parse: Parser<unknown>, help: string, extra: Partial<Se
 });
 
 const ms = int(0);
+const DAY_MS = 86_400_000;
 
 /** Every setting the host reads. Env names derive from the path: `batch.flushRows` → `EVENT_HOST_BATCH_FLUSH_ROWS`. */
 export const SETTINGS: readonly Setting[] = [
@@ -110,6 +111,18 @@ export const SETTINGS: readonly Setting[] = [
     default: 3,
   }),
   s('cacheScope', text('a word', /^[\w.-]+$/), 'namespace of the cache watermarks'),
+  s(
+    'resends.enabled',
+    bool,
+    'drop changes a source published again at a new offset (Debezium after a Kafka Connect restart, a ClickHouse row exported twice)',
+    { default: true },
+  ),
+  s(
+    'resends.firstSeenTtlMs',
+    int(60_000, 90 * DAY_MS),
+    "how long Redis keeps a ClickHouse row's first position; a copy arriving later is counted twice in the caches",
+    { default: 7 * DAY_MS },
+  ),
   s('search.schedule', cronExpression, 'when search-sync flushes queued updates to Meilisearch', {
     default: '*/5 * * * *',
   }),

@@ -189,6 +189,7 @@ export async function createEventHost(options: EventHostOptions): Promise<EventH
     searchIndexes: search?.queueNames ?? config.search.queues,
     searchQueuePrefix: `${config.search.keyPrefix}queue:`,
     cacheScope: config.cacheScope,
+    resends: config.resends.enabled && { firstSeenTtlMs: config.resends.firstSeenTtlMs },
     flushIntervalMs: config.batch.flushIntervalMs,
     flushRows: config.batch.flushRows,
     maxBufferedRows: config.batch.maxBufferedRows,

@@ -165,7 +165,8 @@ async function refresh() {
   document.getElementById('summary').textContent = 'group ' + s.groupId + ' · ' + s.rates.consumedPerSecond +
     ' changes/s (last ' + win + ' s) · lag ' + lagNum(s.lagByTopic.total) + ' · consumed ' + num(s.totals.consumed) +
     ' · metric events stored ' + num(s.totals.metricEventsStored) + ' · cache events applied ' +
-    num(s.totals.cacheEventsApplied) + ' · dead letters ' + num(s.totals.deadLetters);
+    num(s.totals.cacheEventsApplied) + ' · re-sends skipped ' + num(s.totals.resendsSkipped) +
+    ' · dead letters ' + num(s.totals.deadLetters);
 
   rows(document.getElementById('sinks'), ['sink', 'state', 'last write', 'last error'], sinkRows(s, now));
 

@@ -81,6 +81,11 @@ export class HostMetrics {
       (s) => s.skipped,
     );
     total(
+      'resends_skipped_total',
+      'Changes dropped before listeners ran because their source published them again at a new offset',
+      (s) => s.resendsSkipped,
+    );
+    total(
       'metric_events_stored_total',
       'Entity metric events inserted into ClickHouse',
       (s) => s.metricEventsStored,
