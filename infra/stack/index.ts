@@ -12,7 +12,7 @@ import { postgresPart } from './parts/postgres.js';
 import { redisPart } from './parts/redis.js';
 import { stackPaths } from './paths.js';
 import { readPorts, savePorts } from './ports.js';
-import { tailFile } from './process.js';
+import { isAlive, tailFile } from './process.js';
 import { stackVersions } from './versions.js';
 
 export { openClickHouse } from './clickhouse-client.js';
@@ -143,6 +143,21 @@ export async function stackDown(opts: StackDownOptions = {}): Promise<void> {
       if (removed) say(`  purged ${removed} (${part.name})`);
     }
   }
+}
+
+/**
+ * Kills one part's process with SIGKILL, as a crash would (nothing flushed, e.g. Kafka Connect's source
+ * offsets); `stackUp` starts it again. The pid is the one the part recorded and verified, never found by
+ * name. Resolves with it once the process is gone, or undefined when the part was not running.
+ */
+export async function killPart(name: string): Promise<number | undefined> {
+  const part = parts.find((p) => p.name === name);
+  if (!part) throw new StackError(`no part "${name}"; parts: ${parts.map((p) => p.name).join(', ')}`);
+  const { pid } = await part.status(context(() => {}));
+  if (pid === undefined || !isAlive(pid)) return undefined;
+  process.kill(pid, 'SIGKILL');
+  while (isAlive(pid)) await new Promise((r) => setTimeout(r, 50));
+  return pid;
 }
 
 export async function stackStatus(): Promise<PartStatus[]> {

@@ -19,8 +19,8 @@ export interface ClickHouseRowPublisherOptions {
  * reads them back as stored and publishes each as one JSONEachRow message to the table's topic, which
  * is what the export materialized view does in production (the embedded engine has no Kafka engine).
  * Rows without an id get a UUID, so a replay of the same message is recognisable downstream.
- * Not atomic: a publish that fails after the insert leaves the rows unpublished (call again with the
- * returned ids to republish; the decoder keys on the id column, so a second publish is not a second row).
+ * Not atomic: a publish that fails after the insert leaves the rows unpublished; `republish` the returned
+ * rows (calling `publish` again would insert them a second time).
  */
 export class ClickHouseRowPublisher {
   readonly #clickhouse: ClickHouseClient;
@@ -60,8 +60,9 @@ export class ClickHouseRowPublisher {
   }
 
   /**
-   * Publishes rows `publish` returned again, without inserting them: what a Kafka-engine export does when it
-   * delivers a row twice. Downstream, the copy must count nothing.
+   * Publishes rows already stored (as `publish` returned them) without inserting them again: what the
+   * production export does when it delivers a row twice. The host counts such a copy once (the re-send
+   * filter knows each row's first position by its id).
    */
   async republish(table: ClickHouseSourceTable, stored: readonly ClickHouseSourceRow[]): Promise<void> {
     if (stored.length === 0) return;
