@@ -1,0 +1,114 @@
+// The end-to-end tests' pipeline: every plugin of this package on the local stack's Debezium topics and a
+// run's own ClickHouse source topics, a fresh embedded ClickHouse, a Redis database of its own, starting
+// at the end of the shared topics (their history belongs to other runs).
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ClickHouseClient } from '@clickhouse/client';
+import { createAppDb } from '@engagement/app-db';
+import {
+  ClickHouseRowPublisher,
+  clickhouseSourceDdl,
+  clickhouseSourceRoutes,
+  clickhouseSourceTables,
+  clickhouseSourceTopic,
+} from '@engagement/app-db/clickhouse';
+import { createDecoder } from '@engagement/event-bus';
+import { createEventPipeline, type EventPipeline } from '@engagement/event-bus/kafka';
+import { ensureMetricEventTable, openClickHouse } from '@engagement/event-bus/sinks/clickhouse';
+import { Redis } from 'ioredis';
+import { Kafka, logLevel, type Producer } from 'kafkajs';
+import pg from 'pg';
+import { appDbToken, plugins } from '../src/index.js';
+import { startGroupAtEnd } from './group-at-end.js';
+
+export interface RunPipeline {
+  db: pg.Client;
+  clickhouse: ClickHouseClient;
+  redis: Redis;
+  kafka: Kafka;
+  publisher: ClickHouseRowPublisher;
+  pipeline: EventPipeline;
+  groupId: string;
+  /** The source topics (Debezium, then the run's ClickHouse row topics) and the metric topic. */
+  topics: string[];
+  metricTopic: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Builds and starts the pipeline of run `run` (topics and keys named after it). `onStep` marks set-up
+ * steps for timings.
+ */
+export async function startRunPipeline(
+  env: Record<string, string>,
+  run: string,
+  options: { redisDb: number; onStep?(name: string): void },
+): Promise<RunPipeline> {
+  const chPath = mkdtempSync(join(tmpdir(), `${run}-ch-`));
+  const db = new pg.Client({ connectionString: env.POSTGRES_URL });
+  await db.connect();
+  const clickhouse = await openClickHouse({ path: chPath });
+  await ensureMetricEventTable(clickhouse);
+  for (const statement of clickhouseSourceDdl()) await clickhouse.command({ query: statement });
+  const redis = new Redis(env.REDIS_URL!, { db: options.redisDb });
+  const kafka = new Kafka({ brokers: env.KAFKA_BROKERS!.split(','), logLevel: logLevel.NOTHING });
+  const producer: Producer = kafka.producer();
+  await producer.connect();
+  const publisher = new ClickHouseRowPublisher({ clickhouse, producer, topicPrefix: `${run}.ch` });
+  const appDb = createAppDb({ url: env.POSTGRES_URL! });
+
+  const prefix = env.DEBEZIUM_TOPIC_PREFIX ?? 'app';
+  const tables = [...new Set(plugins.flatMap((p) => p.listeners.flatMap((l) => l.tables ?? [])))];
+  const debeziumTopics = tables
+    .filter((t) => !clickhouseSourceTables.some((c) => c.table === t))
+    .map((t) => `${prefix}.public.${t}`);
+  const chTopics = clickhouseSourceTables.map((t) => clickhouseSourceTopic(t, `${run}.ch`));
+  const topics = [...debeziumTopics, ...chTopics];
+  const groupId = `${run}-pipeline`;
+  const metricTopic = `${run}.metric-events`;
+
+  await startGroupAtEnd(kafka, groupId, topics);
+  options.onStep?.('setupOffsets');
+
+  const pipeline = await createEventPipeline({
+    brokers: env.KAFKA_BROKERS!.split(','),
+    groupId,
+    plugins,
+    provisions: [{ token: appDbToken, value: appDb }],
+    decode: createDecoder({
+      debezium: { topicPrefix: prefix },
+      clickhouse: clickhouseSourceRoutes(`${run}.ch`),
+    }),
+    sourceTopics: topics,
+    metricTopic,
+    deadLetterTopic: `${run}.dead-letters`,
+    clickhouse,
+    redis,
+    cacheScope: run,
+    flushIntervalMs: 300,
+  });
+  await pipeline.start();
+  options.onStep?.('setupPipelineStarted');
+
+  return {
+    db,
+    clickhouse,
+    redis,
+    kafka,
+    publisher,
+    pipeline,
+    groupId,
+    topics,
+    metricTopic,
+    async close() {
+      await pipeline.close();
+      await producer.disconnect();
+      await appDb.$disconnect();
+      redis.disconnect();
+      await db.end();
+      await clickhouse.close();
+      rmSync(chPath, { recursive: true, force: true });
+    },
+  };
+}
