@@ -11,16 +11,15 @@ import { ApplyStage } from '../runtime/apply-stage.js';
 import { IngestStage } from '../runtime/ingest-stage.js';
 import { type HostProvision, PluginContainer } from '../runtime/plugin-container.js';
 import { addListenerRuns, LocalProcessor, type RecordProcessor } from '../runtime/record-processor.js';
-import { ResendFilter } from '../runtime/resend-filter.js';
 import { validatePlugins } from '../runtime/validate-plugins.js';
 import { WorkerPoolProcessor } from '../runtime/worker-pool.js';
 import { MetricEventStore } from '../sinks/clickhouse/metric-event-store.js';
 import { ensureMetricEventTable } from '../sinks/clickhouse/schema.js';
-import { RedisFirstSeenStore } from '../sinks/redis/first-seen-store.js';
 import { MetricCacheSink } from '../sinks/redis/metric-cache-sink.js';
 import { SearchQueue } from '../sinks/search/search-queue.js';
 import { KafkaDeadLetterSink } from './dead-letters.js';
 import { type ConsumerState, EventConsumer } from './event-consumer.js';
+import { pipelineResendFilter } from './pipeline-resends.js';
 import { searchIdsByIndex } from './search-ids.js';
 import { emptyStats, type PipelineObserver, type PipelineSink, type PipelineStats } from './stats.js';
 import { ensureTopics } from './topics.js';
@@ -147,15 +146,15 @@ export async function createEventPipeline(options: EventPipelineOptions): Promis
   const resends =
     options.resends === false
       ? undefined
-      : new ResendFilter({
-          committed: async (topic) => {
-            const [fetched] = await offsetsAdmin.fetchOffsets({ groupId: options.groupId, topics: [topic] });
-            return (fetched?.partitions ?? []).map((p) => ({ ...p, metadata: p.metadata ?? null }));
-          },
-          firstSeen: new RedisFirstSeenStore(options.redis, {
-            prefix: `eventbus:resends${options.cacheScope ? `:${options.cacheScope}` : ''}`,
-            ttlMs: options.resends?.firstSeenTtlMs,
-          }),
+      : pipelineResendFilter({
+          admin: offsetsAdmin,
+          groupId: options.groupId,
+          redis: options.redis,
+          scope: options.cacheScope,
+          firstSeenTtlMs: options.resends?.firstSeenTtlMs,
+          logger,
+          signal: stop.signal,
+          attempt: (rows, write) => attempt('redis', rows, write),
         });
   const observer = options.observer ?? {};
   const deadLetters = new KafkaDeadLetterSink(producer, deadLetterTopic, (reason, record) => {
