@@ -12,6 +12,7 @@ export {
   IngestStage,
   type IngestStageOptions,
   REDRIVE_LISTENER_HEADER,
+  REDRIVEN_FROM_HEADER,
   type Reservation,
 } from './ingest-stage.js';
 export {

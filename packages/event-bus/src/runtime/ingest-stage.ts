@@ -6,7 +6,7 @@ import type { BatchOutcome, RecordProcessor } from './record-processor.js';
 import type { ChunkAdmission, ResendFilter } from './resend-filter.js';
 import { SinkGuard } from './sink-guard.js';
 
-export { REDRIVE_LISTENER_HEADER } from './record-processor.js';
+export { REDRIVE_LISTENER_HEADER, REDRIVEN_FROM_HEADER } from './record-processor.js';
 
 /** Buffer room held for a chunk of records while it is processed (see `IngestStage.reserve`). */
 export interface Reservation {

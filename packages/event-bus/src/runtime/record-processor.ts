@@ -12,6 +12,11 @@ import type { RegisteredListener } from './validate-plugins.js';
 
 /** Header a redrive sets so only the listener that failed runs again. */
 export const REDRIVE_LISTENER_HEADER = 'eb.redrive.listener';
+/**
+ * Header every redriven record carries: the dead letter's position. A record redriven after it could not
+ * be decoded has only this one (no listener failed).
+ */
+export const REDRIVEN_FROM_HEADER = 'eb.redrive.from';
 
 /** What became of one source record. Plain data, so it can cross a worker-thread boundary. */
 export type RecordOutcome =

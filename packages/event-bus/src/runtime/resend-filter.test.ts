@@ -111,6 +111,27 @@ describe('ResendFilter, ordered sources (Debezium source.sequence)', () => {
     expect(after[2]).toEqual({ max: pos(10, 10), atMax: ['a'] });
   });
 
+  it('never refuses a redriven record that could not be decoded (only eb.redrive.from)', async () => {
+    const filter = filterOn();
+    await chunk(filter, PG, [{ offset: 0, id: 'b', position: pos(20, 20) }]);
+    const records: KafkaRecord[] = [
+      {
+        topic: PG,
+        partition: 0,
+        offset: '1',
+        key: null,
+        value: null,
+        headers: { 'eb.redrive.from': 'dlq/0/7' },
+      },
+    ];
+    const admission = await filter.open(records);
+    const verdicts = await admission.admit([
+      { index: 0, id: 'a', source: 'postgres', sourcePosition: pos(10, 10) },
+    ]);
+    expect(verdicts).toEqual([true]);
+    expect(admission.positionsAfter(0)).toEqual({ max: pos(20, 20), atMax: ['b'] });
+  });
+
   it('never refuses a redriven record, and a redrive moves nothing', async () => {
     const { refused, after } = await chunk(filterOn(), PG, [
       { offset: 0, id: 'a', position: pos(10, 10) },

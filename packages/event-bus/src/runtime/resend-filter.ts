@@ -7,7 +7,7 @@ import {
   nextPositions,
   type PartitionPositions,
 } from './ordered-positions.js';
-import { REDRIVE_LISTENER_HEADER } from './record-processor.js';
+import { REDRIVE_LISTENER_HEADER, REDRIVEN_FROM_HEADER } from './record-processor.js';
 
 /** A committed offset of the consumer group and the metadata committed with it. */
 export interface CommittedOffset {
@@ -56,7 +56,7 @@ export interface ResendFilterOptions {
  *   after a rebalance, another host after a crash) starts from exactly the positions that offset covers and
  *   decides every later record as the first reader did.
  * - ClickHouse rows: a row whose id already has a first-seen entry at another `partition:offset`.
- * - Redriven records (`eb.redrive.listener`) are never re-sends and move nothing.
+ * - Redriven dead letters (`eb.redrive.from`, `eb.redrive.listener`) are never re-sends and move nothing.
  */
 export class ResendFilter {
   private readonly live = new Map<string, PartitionPositions>();
@@ -126,7 +126,7 @@ export class ChunkAdmission {
     changes.forEach((change, i) => {
       // Records before this change (skips, invalid records) keep the positions reached so far.
       for (; next < change.index; next++) this.after[next] = state;
-      if (headerString(this.records[change.index]!, REDRIVE_LISTENER_HEADER) !== undefined) return;
+      if (isRedrive(this.records[change.index]!)) return;
       if (change.source === 'clickhouse') {
         if (this.firstSeen) keyed.push(i);
         return;
@@ -156,4 +156,12 @@ export class ChunkAdmission {
     this.settle(positions);
     return positions;
   }
+}
+
+/** A dead letter sent back to its source topic (see the host's `dlq redrive`), not a copy from the source. */
+function isRedrive(record: KafkaRecord): boolean {
+  return (
+    headerString(record, REDRIVEN_FROM_HEADER) !== undefined ||
+    headerString(record, REDRIVE_LISTENER_HEADER) !== undefined
+  );
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { KafkaRecord } from '@engagement/event-bus';
 import { ensureTopics, fetchTopicOffsets } from '@engagement/event-bus/kafka';
-import { REDRIVE_LISTENER_HEADER } from '@engagement/event-bus/runtime';
+import { REDRIVE_LISTENER_HEADER, REDRIVEN_FROM_HEADER } from '@engagement/event-bus/runtime';
 import type { Admin, Kafka, Producer } from 'kafkajs';
 import { type DeadLetter, positionOf, toDeadLetter } from './dead-letter.js';
 import type { DeadLetterMark, DeadLetterStore } from './dead-letter-store.js';
@@ -15,8 +15,8 @@ export const redriveGroupOf = (groupId: string) => `${groupId}.dlq-redrive`;
 /** The compacted topic holding one mark per decided letter, keyed by the letter's position. */
 export const marksTopicOf = (deadLetterTopic: string) => `${deadLetterTopic}.marks`;
 
-/** Header a redriven record carries: where in the dead-letter topic it came from. */
-export const REDRIVEN_FROM_HEADER = 'eb.redrive.from';
+/** Header a redriven record carries: where in the dead-letter topic it came from (the event bus's name). */
+export { REDRIVEN_FROM_HEADER };
 
 /**
  * The dead-letter workflow's storage in Kafka. Letters are read from the dead-letter topic as it is (the
