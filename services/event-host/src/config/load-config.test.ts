@@ -51,6 +51,22 @@ describe('loadConfig', () => {
     expect(loadConfig({ env: { ...valid, NODE_ENV: 'development' } }).log.pretty).toBe(true);
   });
 
+  it('turns the re-send filter on with a week of first-seen entries, and refuses a TTL out of range', () => {
+    expect(loadConfig({ env: valid }).resends).toEqual({ enabled: true, firstSeenTtlMs: 604_800_000 });
+    expect(
+      loadConfig({
+        env: {
+          ...valid,
+          EVENT_HOST_RESENDS_ENABLED: 'false',
+          EVENT_HOST_RESENDS_FIRST_SEEN_TTL_MS: '3600000',
+        },
+      }).resends,
+    ).toEqual({ enabled: false, firstSeenTtlMs: 3_600_000 });
+    expect(fails({ ...valid, EVENT_HOST_RESENDS_FIRST_SEEN_TTL_MS: '1000' }).message).toContain(
+      'EVENT_HOST_RESENDS_FIRST_SEEN_TTL_MS (resends.firstSeenTtlMs in a config file): expected an integer from 60000 to 7776000000, got "1000"',
+    );
+  });
+
   it('reads a JSON file, and environment variables win over it', () => {
     const path = file(
       JSON.stringify({ kafka: { brokers: ['file:9092'], groupId: 'from-file' }, batch: { flushRows: 10 } }),

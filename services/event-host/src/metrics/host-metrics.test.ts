@@ -52,6 +52,14 @@ describe('host metrics of a fresh host (no traffic)', () => {
     expect(text).toContain('eventhost_sink_batch_rows_count{sink="redis"} 0');
   });
 
+  it('count re-sent changes the pipeline skipped, from 0', async () => {
+    const stats = emptyStats();
+    const metrics = new HostMetrics(source({ stats: () => stats }));
+    expect(await metrics.text()).toContain('eventhost_resends_skipped_total 0');
+    stats.resendsSkipped = 45;
+    expect(await metrics.text()).toContain('eventhost_resends_skipped_total 45');
+  });
+
   it('counts the first dead letter on the series that already existed', async () => {
     const metrics = new HostMetrics(source());
     metrics.observer.deadLetter?.(
