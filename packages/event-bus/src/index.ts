@@ -20,6 +20,7 @@ export {
   type ServiceDefinition,
 } from './listeners/define-plugin.js';
 export { type Logger, silentLogger } from './listeners/logger.js';
+export type { MetricTruth, TruthSource } from './listeners/metric-truth.js';
 export { createToken, type DepsMap, type ResolvedDeps, type Token } from './listeners/token.js';
 export {
   type EntityMetricEvent,

@@ -25,6 +25,8 @@ export type MetricListenerErrorCode =
   | 'ML_UPDATE_WITHOUT_BEFORE'
   /** A listener emitted a metric it does not declare in `moves` (the generated docs would be wrong). */
   | 'ML_UNDECLARED_METRIC'
+  /** A listener's truth does not name exactly the metrics its moves declare (a definition error). */
+  | 'ML_TRUTH_MISMATCH'
   /** A lookup query failed (Postgres down or refusing); the same change may succeed later. */
   | 'ML_LOOKUP_FAILED';
 
@@ -34,5 +36,6 @@ const RETRIABLE: Record<MetricListenerErrorCode, boolean> = {
   ML_UNKNOWN_VALUE: false,
   ML_UPDATE_WITHOUT_BEFORE: false,
   ML_UNDECLARED_METRIC: false,
+  ML_TRUTH_MISMATCH: false,
   ML_LOOKUP_FAILED: true,
 };

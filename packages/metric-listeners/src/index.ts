@@ -37,8 +37,15 @@ export const plugins = [
   bountyMetricsPlugin,
 ];
 
-export type { MetricListener, MetricListenerDeclaration } from './counting/define-metric-listener.js';
-export type { EntityType, MetricMove, SourceOp } from './counting/metric-move.js';
+export type { MetricTruth, TruthSource } from '@engagement/event-bus';
+export {
+  defineMetricListener,
+  type MetricListener,
+  type MetricListenerDeclaration,
+  type MetricListenerSpec,
+} from './counting/define-metric-listener.js';
+export type { Contribution, EntityType, MetricMove, SourceOp } from './counting/metric-move.js';
+export { clickhouseTruth, type PostgresTruthSpec, postgresTruth } from './counting/truth-sql.js';
 export { MetricListenerError, type MetricListenerErrorCode } from './errors.js';
 export { appDbToken } from './lookups/app-db-token.js';
 export { BatchLookup, type BatchLookupOptions } from './lookups/batch-lookup.js';

@@ -1,6 +1,7 @@
 import type { ChangeEvent } from '../events/change-event.js';
 import type { MetricInput } from '../metrics/entity-metric-event.js';
 import type { Logger } from './logger.js';
+import type { MetricTruth } from './metric-truth.js';
 import type { DepsMap, ResolvedDeps } from './token.js';
 
 /** Where a listener puts the metric events it derives from a change. */
@@ -29,6 +30,12 @@ export interface ListenerDefinition<D extends DepsMap = DepsMap> {
    * logged and ignored, and `handle` must still work without it.
    */
   prefetch?(events: readonly ChangeEvent[], deps: ResolvedDeps<D>): Promise<void>;
+  /**
+   * How every metric this listener emits is computed from the source (see `MetricTruth`), for reconcile
+   * and repair; `[]` when it emits no metric events (it feeds a lookup or a queue). A listener without it
+   * is reported as not reconcilable.
+   */
+  readonly truth?: readonly MetricTruth[];
 }
 
 /** Defines a listener. Handlers must be deterministic: replays must emit the same metric events. */

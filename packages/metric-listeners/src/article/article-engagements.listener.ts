@@ -1,4 +1,5 @@
 import { defineMetricListener } from '../counting/define-metric-listener.js';
+import { postgresTruth } from '../counting/truth-sql.js';
 
 /**
  * ArticleEngagement rows → the article's hideCount (Hide engagements). Favorites are collection items in
@@ -9,6 +10,15 @@ export const articleEngagements = defineMetricListener({
   table: 'ArticleEngagement',
   ops: ['c', 'u', 'd'],
   moves: [{ entity: 'Article', metrics: ['hideCount'], note: 'Hide engagements' }],
+  truth: [
+    postgresTruth({
+      entity: 'Article',
+      metrics: 'hideCount',
+      from: '"ArticleEngagement" x',
+      entityId: 'x."articleId"',
+      where: "x.type = 'Hide'",
+    }),
+  ],
   count(r) {
     if (r.string('type') !== 'Hide') return [];
     return [

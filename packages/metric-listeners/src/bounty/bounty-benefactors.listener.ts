@@ -1,5 +1,6 @@
 import { defineMetricListener } from '../counting/define-metric-listener.js';
 import type { Contribution } from '../counting/metric-move.js';
+import { postgresTruth } from '../counting/truth-sql.js';
 
 /**
  * BountyBenefactor rows → the bounty's benefactorCount and unitAmountCount (every backer and amount), and,
@@ -18,6 +19,23 @@ export const bountyBenefactors = defineMetricListener({
       metrics: ['unitAmountCount'],
       note: 'amounts awarded to the entry (awardedToId)',
     },
+  ],
+  truth: [
+    postgresTruth({
+      entity: 'Bounty',
+      metrics: ['benefactorCount', 'unitAmountCount'],
+      from: `"BountyBenefactor" x CROSS JOIN LATERAL (VALUES ('benefactorCount', 1), ('unitAmountCount', x."unitAmount")) AS m("metricType", v)`,
+      entityId: 'x."bountyId"',
+      metricType: 'm."metricType"',
+      value: 'm.v',
+    }),
+    postgresTruth({
+      entity: 'BountyEntry',
+      metrics: 'unitAmountCount',
+      from: '"BountyBenefactor" x',
+      entityId: 'x."awardedToId"',
+      value: 'x."unitAmount"',
+    }),
   ],
   count(r): Contribution[] {
     const userId = r.int('userId');

@@ -1,4 +1,5 @@
 import { defineMetricListener } from '../counting/define-metric-listener.js';
+import { postgresTruth } from '../counting/truth-sql.js';
 
 /** BountyEntry rows → the bounty's entryCount. */
 export const bountyEntries = defineMetricListener({
@@ -6,6 +7,14 @@ export const bountyEntries = defineMetricListener({
   table: 'BountyEntry',
   ops: ['c', 'd'],
   moves: [{ entity: 'Bounty', metrics: ['entryCount'], note: 'every entry' }],
+  truth: [
+    postgresTruth({
+      entity: 'Bounty',
+      metrics: 'entryCount',
+      from: '"BountyEntry" x',
+      entityId: 'x."bountyId"',
+    }),
+  ],
   count: (r) => [
     {
       entityType: 'Bounty',

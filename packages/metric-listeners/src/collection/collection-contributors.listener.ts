@@ -1,5 +1,6 @@
 import { defineMetricListener } from '../counting/define-metric-listener.js';
 import type { Contribution } from '../counting/metric-move.js';
+import { postgresTruth } from '../counting/truth-sql.js';
 import { MetricListenerError } from '../errors.js';
 
 /**
@@ -13,6 +14,22 @@ export const collectionContributors = defineMetricListener({
   moves: [
     { entity: 'Collection', metrics: ['followerCount'], note: "contributors with 'VIEW' in permissions" },
     { entity: 'Collection', metrics: ['contributorCount'], note: "contributors with 'ADD' in permissions" },
+  ],
+  truth: [
+    postgresTruth({
+      entity: 'Collection',
+      metrics: 'followerCount',
+      from: '"CollectionContributor" x',
+      entityId: 'x."collectionId"',
+      where: `'VIEW' = ANY(x.permissions)`,
+    }),
+    postgresTruth({
+      entity: 'Collection',
+      metrics: 'contributorCount',
+      from: '"CollectionContributor" x',
+      entityId: 'x."collectionId"',
+      where: `'ADD' = ANY(x.permissions)`,
+    }),
   ],
   count(r): Contribution[] {
     const permissions = r.raw('permissions');

@@ -1,4 +1,5 @@
 import { defineMetricListener } from '../counting/define-metric-listener.js';
+import { postgresTruth } from '../counting/truth-sql.js';
 
 /** CollectionItem rows → the collection's itemCount (every item, whatever it holds). */
 export const collectionItems = defineMetricListener({
@@ -6,6 +7,14 @@ export const collectionItems = defineMetricListener({
   table: 'CollectionItem',
   ops: ['c', 'd'],
   moves: [{ entity: 'Collection', metrics: ['itemCount'], note: 'every item, bookmarks included' }],
+  truth: [
+    postgresTruth({
+      entity: 'Collection',
+      metrics: 'itemCount',
+      from: '"CollectionItem" x',
+      entityId: 'x."collectionId"',
+    }),
+  ],
   count: (r) => [
     {
       entityType: 'Collection',

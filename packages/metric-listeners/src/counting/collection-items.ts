@@ -2,6 +2,7 @@ import { collectionLookupToken } from '../lookups/lookup-tokens.js';
 import { requireRelated } from '../lookups/require-related.js';
 import { defineMetricListener } from './define-metric-listener.js';
 import type { Contribution, EntityType, MetricMove } from './metric-move.js';
+import { postgresTruth } from './truth-sql.js';
 
 /** One kind of collected thing: the entity, the CollectionItem column naming it, whether it has favorites. */
 export interface CollectedTarget {
@@ -41,6 +42,18 @@ export function collectionItemsListener(id: string, targets: readonly CollectedT
     related: {
       collections: (r) => (targets.some((t) => !r.isNull(t.column)) ? r.int('collectionId') : null),
     },
+    truth: targets.map((t) =>
+      postgresTruth({
+        entity: t.entity,
+        metrics: t.favorites ? ['collectedCount', 'favoriteCount'] : 'collectedCount',
+        from: '"CollectionItem" x JOIN "Collection" c ON c.id = x."collectionId"',
+        entityId: `x."${t.column}"`,
+        metricType: t.favorites
+          ? `CASE WHEN c.mode = 'Bookmark' THEN 'favoriteCount' ELSE 'collectedCount' END`
+          : undefined,
+        where: t.favorites ? undefined : `c.mode IS DISTINCT FROM 'Bookmark'`,
+      }),
+    ),
     async count(r, { collections }) {
       const present = targets.filter((t) => !r.isNull(t.column));
       if (present.length === 0) return [];

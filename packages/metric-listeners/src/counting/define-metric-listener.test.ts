@@ -5,6 +5,7 @@ import { CREATED_AT, net } from '../__fixtures__/app-world.js';
 import { imageLookupToken } from '../lookups/lookup-tokens.js';
 import { memoryLookup } from '../lookups/memory-lookup.js';
 import { defineMetricListener } from './define-metric-listener.js';
+import { postgresTruth } from './truth-sql.js';
 
 const rows = fakeEvent.postgres('Widget');
 const widget = { id: 1, ownerId: 5, points: 3, active: true, createdAt: CREATED_AT };
@@ -64,6 +65,23 @@ describe('defineMetricListener', () => {
     await expect(runListener(sloppy, rows.created(widget))).rejects.toMatchObject({
       code: 'ML_UNDECLARED_METRIC',
     });
+  });
+
+  it('carries its truth, which must name exactly the metrics it moves', () => {
+    const truth = postgresTruth({
+      entity: 'User',
+      metrics: ['widgetCount', 'pointSum'],
+      from: '"Widget" x',
+      entityId: 'x."ownerId"',
+      metricType: `m."metricType"`,
+    });
+    const withTruth = defineMetricListener({ ...widgetsSpec(), id: 'test.truth', truth: [truth] });
+    expect(withTruth.truth).toEqual([truth]);
+    expect(widgets.truth).toBeUndefined();
+    const partial = { ...truth, metrics: ['widgetCount', 'gadgetCount'] };
+    expect(() => defineMetricListener({ ...widgetsSpec(), id: 'test.partial', truth: [partial] })).toThrow(
+      'ML_TRUTH_MISMATCH: test.partial: its truth names undeclared User:gadgetCount and leaves out User:pointSum',
+    );
   });
 
   it('declares its source, table, ops and moves for the docs', () => {

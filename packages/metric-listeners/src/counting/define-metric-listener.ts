@@ -4,6 +4,7 @@ import {
   type DepsMap,
   defineListener,
   type ListenerDefinition,
+  type MetricTruth,
   type ResolvedDeps,
   type RowReader,
   readRow,
@@ -43,6 +44,12 @@ export interface MetricListenerSpec<D extends DepsMap> {
   related?: { [K in keyof D]?: (row: RowReader) => number | readonly number[] | null };
   /** What one row contributes while it exists. Return [] for rows that count nowhere. */
   count(row: RowReader, deps: ResolvedDeps<D>): readonly Contribution[] | Promise<readonly Contribution[]>;
+  /**
+   * The same metrics computed from the source with SQL, written apart from `count` (`postgresTruth`,
+   * `clickhouseTruth`): reconcile and repair compare stored events with it. It must cover exactly the
+   * metrics of `moves`; without it the listener is reported as not reconcilable.
+   */
+  truth?: readonly MetricTruth[];
 }
 
 const OP_OF = { create: 'c', update: 'u', delete: 'd' } as const;
@@ -59,6 +66,7 @@ export function defineMetricListener<D extends DepsMap = Record<string, never>>(
   const createdAtColumn = spec.createdAtColumn ?? 'createdAt';
   const ops = new Set(spec.ops);
   const declared = new Set(spec.moves.flatMap((m) => m.metrics.map((metric) => `${m.entity}:${metric}`)));
+  if (spec.truth) checkTruthCoversMoves(spec.id, declared, spec.truth);
   const accepts = (e: ChangeEvent): boolean =>
     e.source === source && e.table === spec.table && e.op !== 'snapshot' && ops.has(OP_OF[e.op]);
 
@@ -78,6 +86,7 @@ export function defineMetricListener<D extends DepsMap = Record<string, never>>(
     id: spec.id,
     tables: [spec.table],
     deps: spec.deps,
+    ...(spec.truth ? { truth: Object.freeze([...spec.truth]) } : {}),
     canHandle: accepts,
     async handle(e, ctx) {
       if (e.op === 'update' && e.before === null) {
@@ -134,6 +143,19 @@ export function defineMetricListener<D extends DepsMap = Record<string, never>>(
       );
     },
   });
+}
+
+/** A truth must name exactly the metrics the listener moves: no more (nothing emits them), no fewer. */
+function checkTruthCoversMoves(id: string, declared: Set<string>, truth: readonly MetricTruth[]): void {
+  const covered = new Set(truth.flatMap((t) => t.metrics.map((m) => `${t.entityType}:${m}`)));
+  const extra = [...covered].filter((m) => !declared.has(m));
+  const missing = [...declared].filter((m) => !covered.has(m));
+  if (extra.length > 0 || missing.length > 0) {
+    throw new MetricListenerError(
+      'ML_TRUTH_MISMATCH',
+      `${id}: its truth ${extra.length ? `names undeclared ${extra.join(', ')}` : ''}${extra.length && missing.length ? ' and ' : ''}${missing.length ? `leaves out ${missing.join(', ')}` : ''}`,
+    );
+  }
 }
 
 type RelatedIds = (row: RowReader) => number | readonly number[] | null;

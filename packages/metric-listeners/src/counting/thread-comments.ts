@@ -2,6 +2,7 @@ import { threadLookupToken } from '../lookups/lookup-tokens.js';
 import type { ThreadRelations } from '../lookups/relations.js';
 import { findRelated } from '../lookups/require-related.js';
 import { defineMetricListener } from './define-metric-listener.js';
+import { postgresTruth, VISIBLE_COMMENT_SQL } from './truth-sql.js';
 
 /** Entities whose comments live in v2 threads, and the thread column naming them. */
 const THREAD_COLUMN = {
@@ -27,6 +28,15 @@ export function threadCommentsListener(id: string, entity: keyof typeof THREAD_C
     ],
     deps: { threads: threadLookupToken },
     related: { threads: (r) => r.int('threadId') },
+    truth: [
+      postgresTruth({
+        entity,
+        metrics: 'commentCount',
+        from: '"CommentV2" x JOIN "Thread" t ON t.id = x."threadId"',
+        entityId: `t."${column}"`,
+        where: VISIBLE_COMMENT_SQL,
+      }),
+    ],
     async count(r, { threads }) {
       if (r.bool('hidden') || r.bool('tosViolation')) return [];
       // A thread is deleted only with its entity (a cascade), so a thread that is gone and was not seen

@@ -1,5 +1,6 @@
 import { defineMetricListener } from '../counting/define-metric-listener.js';
 import { REACTION_METRIC_NAMES, reactionMetric } from '../counting/reactions.js';
+import { postgresTruth, reactionKindsTruth } from '../counting/truth-sql.js';
 
 /**
  * ImageReaction rows → the image's per-kind count and its reactionCount. A reaction changing kind (an
@@ -13,6 +14,15 @@ export const imageReactions = defineMetricListener({
   moves: [
     { entity: 'Image', metrics: REACTION_METRIC_NAMES, note: 'reactions of that kind' },
     { entity: 'Image', metrics: ['reactionCount'], note: 'reactions of any kind' },
+  ],
+  truth: [
+    reactionKindsTruth('Image', '"ImageReaction" x', 'x."imageId"'),
+    postgresTruth({
+      entity: 'Image',
+      metrics: 'reactionCount',
+      from: '"ImageReaction" x',
+      entityId: 'x."imageId"',
+    }),
   ],
   count(r) {
     const base = {

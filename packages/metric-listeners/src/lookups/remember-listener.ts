@@ -25,6 +25,8 @@ export function rememberListener<V>(
     tables: [table],
     deps: { lookup: token },
     canHandle: accepts,
+    // It emits no metrics: nothing to reconcile.
+    truth: [],
     // Remembering at prefetch time, before the batch's children are looked up, spares their queries.
     async prefetch(events, { lookup }) {
       for (const e of events) remember(e, lookup);

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { truthPlan } from '@engagement/event-bus/truth';
 import { describe, expect, it } from 'vitest';
 import type { MetricListener } from '../counting/define-metric-listener.js';
 import { plugins } from '../index.js';
@@ -60,5 +61,32 @@ describe('the listeners against the plan', () => {
           expect(moved.has(`${model.entity}.${metric}`), `${model.model}.${metric}`).toBe(false);
       }
     }
+  });
+});
+
+describe('truth per metric', () => {
+  it('every listener declares its truth: nothing is not reconcilable', () => {
+    expect(truthPlan(plugins).notReconcilable).toEqual([]);
+  });
+
+  it('the truths cover exactly the metrics the listeners move', () => {
+    const plan = truthPlan(plugins);
+    const covered = new Set(
+      [...plan.byEntityType.values()].flatMap((list) =>
+        list.flatMap((p) => p.truth.metrics.map((m) => `${p.truth.entityType}.${m}`)),
+      ),
+    );
+    expect([...covered].sort()).toEqual([...moved].sort());
+  });
+
+  it('a listener without a truth is reported with its reason, never skipped', () => {
+    const bare = { ...plugins[1]!, listeners: [{ ...plugins[1]!.listeners[0]!, truth: undefined }] };
+    expect(truthPlan([bare]).notReconcilable).toEqual([
+      {
+        pluginId: bare.id,
+        listenerId: bare.listeners[0]!.id,
+        reason: expect.stringContaining('declares no truth'),
+      },
+    ]);
   });
 });

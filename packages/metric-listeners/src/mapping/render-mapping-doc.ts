@@ -2,6 +2,7 @@ import type { ListenerDefinition, PluginDefinition, Token } from '@engagement/ev
 import type { MetricListener } from '../counting/define-metric-listener.js';
 import { DEPRECATION_REASONS } from './deprecated-metrics.js';
 import { PLAN_MAPPING, STORED_AS } from './plan-mapping.js';
+import { renderTruthSection } from './render-truth-section.js';
 import { SEMANTICS } from './semantics.js';
 
 /** The command that writes the doc; named in its header. */
@@ -22,7 +23,8 @@ const cell = (text: string) => text.replaceAll('|', '\\|');
 /**
  * Renders docs/metric-mapping.md from the plugins' own declarations: for each metric model of the plan,
  * which listener moves each metric, from which table and on which operations, next to the plan's
- * annotation; then the deprecated metrics and why they are absent; then the lookups' feeding listeners.
+ * annotation; then the deprecated metrics and why they are absent; then each listener's truth (SQL) and
+ * the listeners that are not reconcilable; then the lookups' feeding listeners.
  */
 export function renderMappingDoc(plugins: readonly PluginDefinition[]): string {
   const rows: Row[] = [];
@@ -46,6 +48,7 @@ export function renderMappingDoc(plugins: readonly PluginDefinition[]): string {
     "- **ops**: `c` create adds the row's share, `d` delete takes it back, `u` update moves the difference between the old and the new row. A listener handles `u` wherever a column it counts can change in place (a reaction's kind, an engagement's type, a review's rating or exclusion, a tag's `disabled` flag, a permission), also where the plan writes only `cd`; handling it costs nothing when nothing counted changed.",
     "- Every metric event is dated by the counted row's own `createdAt` (ClickHouse rows: their time column), also on its update and delete, so windowed sums equal windowed counts of the rows that still exist.",
     '- Snapshot reads (`op = r`) are ignored: history is loaded by the backfill.',
+    '- Every metric also has a truth (SQL over the source), listed under [Truth per metric](#truth-per-metric).',
     '- `rating` is stored as `ratingSum` and `ratingCount`; readers compute the average (sum / count) for any timeframe.',
     '',
   ];
@@ -98,7 +101,8 @@ export function renderMappingDoc(plugins: readonly PluginDefinition[]): string {
       );
     }
   }
-  out.push('', '## Lookups', '');
+  out.push('', ...renderTruthSection(plugins));
+  out.push('## Lookups', '');
   out.push(
     "Related ids (an image's post and owner, a version's model, a thread's entity, a collection's mode) come from Postgres through the Prisma client (`lookups.*` tokens, built from the host's `app.db`). Each lookup answers from a bounded LRU, merges the misses of one event-loop turn into one `findMany`, and loads a whole Kafka batch in one query when the runtime calls the listeners' `prefetch`. These listeners emit nothing: they remember each parent row they see, so children counted later need no query and children deleted with their parent (a cascade) still find it.",
     '',

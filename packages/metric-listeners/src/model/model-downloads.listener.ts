@@ -1,5 +1,6 @@
 import { modelVersionEvents } from '@engagement/app-db/clickhouse';
 import { defineMetricListener } from '../counting/define-metric-listener.js';
+import { clickhouseTruth } from '../counting/truth-sql.js';
 
 /** ClickHouse model-version events of type Download → downloadCount of the version and of its model. */
 export const modelDownloads = defineMetricListener({
@@ -12,6 +13,17 @@ export const modelDownloads = defineMetricListener({
     { entity: 'ModelVersion', metrics: ['downloadCount'], note: "events with type 'Download'" },
     { entity: 'Model', metrics: ['downloadCount'], note: "events with type 'Download' (modelId of the row)" },
   ],
+  truth: (['modelVersionId', 'modelId'] as const).map((column) =>
+    clickhouseTruth({
+      entity: column === 'modelId' ? 'Model' : 'ModelVersion',
+      metrics: 'downloadCount',
+      sql: `SELECT ${column} AS entityId, 'downloadCount' AS metricType, toUnixTimestamp64Milli(time) AS createdAtMs,
+  count() AS value
+FROM ${modelVersionEvents.table}
+WHERE type = 'Download' AND ${column} IN {ids:Array(Int64)} AND time < fromUnixTimestamp64Milli({before:Int64}, 'UTC')
+GROUP BY entityId, createdAtMs`,
+    }),
+  ),
   count(r) {
     if (r.string('type') !== 'Download') return [];
     const userId = r.int('userId');

@@ -2,6 +2,7 @@ import { orchestrationJobs } from '@engagement/app-db/clickhouse';
 import type { RowReader } from '@engagement/event-bus';
 import { defineMetricListener } from '../counting/define-metric-listener.js';
 import type { Contribution } from '../counting/metric-move.js';
+import { clickhouseTruth, MODEL_OF_VERSION_SQL } from '../counting/truth-sql.js';
 import { MetricListenerError } from '../errors.js';
 import { modelVersionLookupToken } from '../lookups/lookup-tokens.js';
 import { requireRelated } from '../lookups/require-related.js';
@@ -34,6 +35,28 @@ export const modelGenerations = defineMetricListener({
   ],
   deps: { versions: modelVersionLookupToken },
   related: { versions: resourcesUsed },
+  truth: [
+    clickhouseTruth({
+      entity: 'ModelVersion',
+      metrics: 'generationCount',
+      sql: `SELECT toInt64(v) AS entityId, 'generationCount' AS metricType,
+  toUnixTimestamp64Milli(createdAt) AS createdAtMs, count() AS value
+FROM ${orchestrationJobs.table} ARRAY JOIN arrayDistinct(resourcesUsed) AS v
+WHERE toInt64(v) IN {ids:Array(Int64)} AND createdAt < fromUnixTimestamp64Milli({before:Int64}, 'UTC')
+GROUP BY entityId, createdAtMs`,
+    }),
+    clickhouseTruth({
+      entity: 'Model',
+      metrics: 'generationCount',
+      sql: `SELECT m AS entityId, 'generationCount' AS metricType,
+  toUnixTimestamp64Milli(createdAt) AS createdAtMs, count() AS value
+FROM ${orchestrationJobs.table}
+  ARRAY JOIN arrayDistinct(arrayMap(v -> {modelOf:Map(Int64, Int64)}[toInt64(v)], resourcesUsed)) AS m
+WHERE m IN {ids:Array(Int64)} AND createdAt < fromUnixTimestamp64Milli({before:Int64}, 'UTC')
+GROUP BY entityId, createdAtMs`,
+      lookups: { modelOf: MODEL_OF_VERSION_SQL },
+    }),
+  ],
   async count(r, { versions }) {
     const userId = r.int('userId');
     const out: Contribution[] = [];

@@ -1,4 +1,5 @@
 import { defineMetricListener } from '../counting/define-metric-listener.js';
+import { postgresTruth } from '../counting/truth-sql.js';
 import { modelVersionLookupToken } from '../lookups/lookup-tokens.js';
 import { requireRelated } from '../lookups/require-related.js';
 
@@ -13,6 +14,20 @@ export const modelImages = defineMetricListener({
   ],
   deps: { versions: modelVersionLookupToken },
   related: { versions: (r) => r.int('modelVersionId') },
+  truth: [
+    postgresTruth({
+      entity: 'ModelVersion',
+      metrics: 'imageCount',
+      from: '"ImageResource" x',
+      entityId: 'x."modelVersionId"',
+    }),
+    postgresTruth({
+      entity: 'Model',
+      metrics: 'imageCount',
+      from: '"ImageResource" x JOIN "ModelVersion" v ON v.id = x."modelVersionId"',
+      entityId: 'v."modelId"',
+    }),
+  ],
   async count(r, { versions }) {
     const versionId = r.int('modelVersionId');
     const { modelId } = await requireRelated(versions, versionId, 'ModelVersion');

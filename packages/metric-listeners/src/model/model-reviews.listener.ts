@@ -1,6 +1,7 @@
 import { defineMetricListener } from '../counting/define-metric-listener.js';
 import type { Contribution } from '../counting/metric-move.js';
 import { countsAsReview } from '../counting/review-visibility.js';
+import { COUNTED_REVIEW_SQL, postgresTruth } from '../counting/truth-sql.js';
 
 /** What each review metric counts, of the reviews not excluded nor in violation. */
 const REVIEW_METRICS = {
@@ -21,6 +22,18 @@ export const modelReviews = defineMetricListener({
   ops: ['c', 'u', 'd'],
   moves: (['Model', 'ModelVersion'] as const).flatMap((entity) =>
     Object.entries(REVIEW_METRICS).map(([metric, note]) => ({ entity, metrics: [metric], note })),
+  ),
+  truth: (['Model', 'ModelVersion'] as const).map((entity) =>
+    postgresTruth({
+      entity,
+      metrics: Object.keys(REVIEW_METRICS),
+      from: `"ResourceReview" x CROSS JOIN LATERAL (VALUES ('ratingSum', x.rating), ('ratingCount', 1),
+        (CASE WHEN x.recommended THEN 'thumbsUpCount' ELSE 'thumbsDownCount' END, 1)) AS m("metricType", v)`,
+      entityId: entity === 'Model' ? 'x."modelId"' : 'x."modelVersionId"',
+      metricType: 'm."metricType"',
+      value: 'm.v',
+      where: COUNTED_REVIEW_SQL,
+    }),
   ),
   count(r): Contribution[] {
     if (!countsAsReview(r)) return [];

@@ -1,5 +1,6 @@
 import { defineMetricListener } from '../counting/define-metric-listener.js';
 import { REACTION_METRIC_NAMES, reactionMetric } from '../counting/reactions.js';
+import { reactionKindsTruth } from '../counting/truth-sql.js';
 import { imageLookupToken } from '../lookups/lookup-tokens.js';
 import { requireRelated } from '../lookups/require-related.js';
 
@@ -11,6 +12,7 @@ export const postReactions = defineMetricListener({
   moves: [{ entity: 'Post', metrics: REACTION_METRIC_NAMES, note: "reactions on the post's images" }],
   deps: { images: imageLookupToken },
   related: { images: (r) => r.int('imageId') },
+  truth: [reactionKindsTruth('Post', '"ImageReaction" x JOIN "Image" i ON i.id = x."imageId"', 'i."postId"')],
   async count(r, { images }) {
     const { postId } = await requireRelated(images, r.int('imageId'), 'Image');
     if (postId === null) return [];

@@ -1,5 +1,6 @@
 import { defineMetricListener } from '../counting/define-metric-listener.js';
 import type { SourceOp } from '../counting/metric-move.js';
+import { postgresTruth } from '../counting/truth-sql.js';
 
 /**
  * A tag join table (tags on models, images, posts, articles) → one count of the tag. Tables with a
@@ -19,6 +20,15 @@ export function tagAttachmentsListener(spec: {
     ops,
     moves: [
       { entity: 'Tag', metrics: [spec.metric], note: spec.disabledFlag ? 'rows not disabled' : 'every row' },
+    ],
+    truth: [
+      postgresTruth({
+        entity: 'Tag',
+        metrics: spec.metric,
+        from: `"${spec.table}" x`,
+        entityId: 'x."tagId"',
+        where: spec.disabledFlag ? 'x.disabled = false' : undefined,
+      }),
     ],
     count(r) {
       if (spec.disabledFlag && r.bool('disabled')) return [];

@@ -1,4 +1,5 @@
 import { defineMetricListener } from '../counting/define-metric-listener.js';
+import { postgresTruth } from '../counting/truth-sql.js';
 
 const METRIC_OF: Readonly<Record<string, string>> = { Follow: 'followerCount', Hide: 'hiddenCount' };
 
@@ -10,6 +11,16 @@ export const tagEngagements = defineMetricListener({
   moves: [
     { entity: 'Tag', metrics: ['hiddenCount'], note: 'Hide engagements' },
     { entity: 'Tag', metrics: ['followerCount'], note: 'Follow engagements' },
+  ],
+  truth: [
+    postgresTruth({
+      entity: 'Tag',
+      metrics: ['hiddenCount', 'followerCount'],
+      from: '"TagEngagement" x',
+      entityId: 'x."tagId"',
+      metricType: `CASE x.type WHEN 'Hide' THEN 'hiddenCount' ELSE 'followerCount' END`,
+      where: "x.type IN ('Hide', 'Follow')",
+    }),
   ],
   count(r) {
     const metricType = METRIC_OF[r.string('type')];

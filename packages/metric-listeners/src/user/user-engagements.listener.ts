@@ -1,5 +1,6 @@
 import { defineMetricListener } from '../counting/define-metric-listener.js';
 import type { Contribution } from '../counting/metric-move.js';
+import { postgresTruth } from '../counting/truth-sql.js';
 
 /**
  * UserEngagement rows → follows and hides. A Follow counts for the follower (followingCount) and the
@@ -14,6 +15,23 @@ export const userEngagements = defineMetricListener({
     { entity: 'User', metrics: ['followingCount'], note: 'Follow engagements, for userId' },
     { entity: 'User', metrics: ['followerCount'], note: 'Follow engagements, for targetUserId' },
     { entity: 'User', metrics: ['hiddenCount'], note: 'Hide engagements, for targetUserId' },
+  ],
+  truth: [
+    postgresTruth({
+      entity: 'User',
+      metrics: 'followingCount',
+      from: '"UserEngagement" x',
+      entityId: 'x."userId"',
+      where: "x.type = 'Follow'",
+    }),
+    postgresTruth({
+      entity: 'User',
+      metrics: ['followerCount', 'hiddenCount'],
+      from: '"UserEngagement" x',
+      entityId: 'x."targetUserId"',
+      metricType: `CASE x.type WHEN 'Follow' THEN 'followerCount' ELSE 'hiddenCount' END`,
+      where: "x.type IN ('Follow', 'Hide')",
+    }),
   ],
   count(r): Contribution[] {
     const userId = r.int('userId');

@@ -1,4 +1,5 @@
 import { defineMetricListener } from '../counting/define-metric-listener.js';
+import { postgresTruth } from '../counting/truth-sql.js';
 import { modelLookupToken } from '../lookups/lookup-tokens.js';
 import { requireRelated } from '../lookups/require-related.js';
 
@@ -13,6 +14,15 @@ export const userUploads = defineMetricListener({
   moves: [{ entity: 'User', metrics: ['uploadCount'], note: "published versions, for the model's owner" }],
   deps: { models: modelLookupToken },
   related: { models: (r) => r.int('modelId') },
+  truth: [
+    postgresTruth({
+      entity: 'User',
+      metrics: 'uploadCount',
+      from: '"ModelVersion" x JOIN "Model" m ON m.id = x."modelId"',
+      entityId: 'm."userId"',
+      where: "x.status = 'Published'",
+    }),
+  ],
   async count(r, { models }) {
     if (r.string('status') !== 'Published') return [];
     const model = await requireRelated(models, r.int('modelId'), 'Model');

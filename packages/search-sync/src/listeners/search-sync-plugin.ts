@@ -20,6 +20,8 @@ export function createSearchSyncPlugin(
         tables: [trigger.table],
         deps: { feedQueue: feedQueueToken },
         canHandle: (e) => e.source === 'postgres' && e.table === trigger.table,
+        // It emits no metrics: nothing to reconcile.
+        truth: [],
         async handle(e, { feedQueue }) {
           const ids = touchedIds(trigger, e);
           if (ids.length) await feedQueue.queueFeed(feed.entityType, ids);
