@@ -9,13 +9,17 @@ import { join } from 'node:path';
 // The app's source tables (downloads, generation jobs, compensation), likewise defined once.
 import { clickhouseSourceDdl } from '../../packages/app-db/src/clickhouse/source-tables.js';
 // Repo tooling may read the package's source: the table must have exactly one definition.
-import { metricEventTableDdl } from '../../packages/event-bus/src/sinks/clickhouse/schema.js';
+import {
+  metricEventTableDdl,
+  metricEventTableMigrations,
+} from '../../packages/event-bus/src/sinks/clickhouse/schema.js';
 import { openClickHouse, splitStatements } from './clickhouse-client.js';
 import { clickhouseDdlDir } from './paths.js';
 
 const client = await openClickHouse(process.env);
 try {
   await client.command({ query: metricEventTableDdl() });
+  for (const query of metricEventTableMigrations()) await client.command({ query });
   console.log('entityMetricEvents');
   for (const statement of clickhouseSourceDdl()) await client.command({ query: statement });
   console.log('source tables');

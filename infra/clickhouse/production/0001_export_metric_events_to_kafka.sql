@@ -4,6 +4,8 @@
 -- The table itself is defined once, in packages/event-bus/src/sinks/clickhouse/schema.ts.
 --
 -- Exactness downstream relies on origin/originSeq: consumers apply each (origin, originSeq) once.
+-- sourceTx (the Postgres xid of the source change, NULL for ClickHouse rows and corrections) is what
+-- `event-host metrics reconcile` uses to compare stored events with a Postgres snapshot.
 -- The host's own publisher keys messages by origin so one origin stays in one partition, in order.
 -- OPEN POINT: whether the Kafka engine lets a write choose the message key (to keep that ordering) must
 -- be checked against the production ClickHouse version before switching the host's
@@ -19,7 +21,8 @@ CREATE TABLE IF NOT EXISTS entityMetricEventsKafka
     metricValue Int64,
     createdAt   DateTime64(3, 'UTC'),
     origin      String,
-    originSeq   UInt64
+    originSeq   UInt64,
+    sourceTx    Nullable(UInt64)
 )
 ENGINE = Kafka
 SETTINGS kafka_broker_list = '{kafka_brokers}',
@@ -30,5 +33,5 @@ SETTINGS kafka_broker_list = '{kafka_brokers}',
          kafka_max_rows_per_message = 1000;
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS entityMetricEventsToKafka TO entityMetricEventsKafka AS
-SELECT eventId, entityType, entityId, userId, metricType, metricValue, createdAt, origin, originSeq
+SELECT eventId, entityType, entityId, userId, metricType, metricValue, createdAt, origin, originSeq, sourceTx
 FROM entityMetricEvents;

@@ -36,6 +36,11 @@ export interface ChangeEvent<Row = Record<string, unknown>> {
    * connector re-sent at new offsets.
    */
   sourcePosition: string | null;
+  /**
+   * The source transaction: Debezium's `source.txId`, the 32-bit Postgres xid of the transaction that made
+   * the change (no epoch). Every metric event derived from the change carries it. Absent for ClickHouse rows.
+   */
+  sourceTx?: number;
 }
 
 /** The row an event is about: `after` for creates and updates, `before` for deletes. */

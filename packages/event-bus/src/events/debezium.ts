@@ -53,6 +53,7 @@ export function decodeDebezium(record: KafkaRecord, route: DebeziumTableRoute): 
         op === 'snapshot' || source.connector !== 'postgresql'
           ? null
           : debeziumSourcePosition(source.sequence),
+      ...sourceTx(source),
     },
   };
 }
@@ -78,6 +79,12 @@ function occurredAt(source: Json, record: KafkaRecord): Date {
   const ms = source.ts_ms;
   if (typeof ms !== 'number' || !Number.isFinite(ms)) throw unknownShape(record, 'source.ts_ms missing');
   return new Date(ms);
+}
+
+/** Debezium's txId, when the connector gives one (it does for Postgres; a snapshot read has one too). */
+function sourceTx(source: Json): { sourceTx?: number } {
+  const tx = source.txId;
+  return typeof tx === 'number' && Number.isSafeInteger(tx) && tx >= 0 ? { sourceTx: tx } : {};
 }
 
 function row(value: unknown, schema: ConnectSchema | undefined, record: KafkaRecord): Json | null {

@@ -47,13 +47,13 @@ const reactionRaw = { ...reactionConverted, createdAt: 1717243500250 };
 
 describe('createDecoder on captured Debezium fixtures (with schema: logical types converted)', () => {
   it.each([
-    ['snapshot', 'snapshot', null, { ...v1Converted, id: 16 }, 1795244601246, '0'],
-    ['create', 'create', null, v1Converted, 1795244603517, '1'],
-    ['update', 'update', v1Converted, v2Converted, 1795244603519, '2'],
-    ['delete', 'delete', v2Converted, null, 1795244603520, '3'],
+    ['snapshot', 'snapshot', null, { ...v1Converted, id: 16 }, 1795244601246, '0', 2919],
+    ['create', 'create', null, v1Converted, 1795244603517, '1', 2920],
+    ['update', 'update', v1Converted, v2Converted, 1795244603519, '2', 2921],
+    ['delete', 'delete', v2Converted, null, 1795244603520, '3', 2922],
   ] as const)(
     'TypeProbe %s: bigint, numeric as text, boolean, jsonb, MicroTimestamp, ZonedTimestamp, Date',
-    (name, op, before, after, occurredAt, offset) => {
+    (name, op, before, after, occurredAt, offset, sourceTx) => {
       const event = eventOf(`debezium/type-probe.${name}.schema`);
       expect(event).toEqual({
         source: 'postgres',
@@ -70,17 +70,26 @@ describe('createDecoder on captured Debezium fixtures (with schema: logical type
           name === 'snapshot' || name === 'create'
             ? null
             : expect.stringMatching(/^[0-9a-f]{16}:[0-9a-f]{16}$/),
+        sourceTx,
       });
     },
   );
 
   it.each([
-    ['create', 'create', null, reactionConverted, 1795244603525, '0'],
-    ['update', 'update', reactionConverted, { ...reactionConverted, reaction: 'Like' }, 1795244603526, '1'],
-    ['delete', 'delete', { ...reactionConverted, reaction: 'Like' }, null, 1795244603527, '2'],
+    ['create', 'create', null, reactionConverted, 1795244603525, '0', 2926],
+    [
+      'update',
+      'update',
+      reactionConverted,
+      { ...reactionConverted, reaction: 'Like' },
+      1795244603526,
+      '1',
+      2927,
+    ],
+    ['delete', 'delete', { ...reactionConverted, reaction: 'Like' }, null, 1795244603527, '2', 2928],
   ] as const)(
-    'ImageReaction %s: integers, enum, millisecond Timestamp',
-    (name, op, before, after, occurredAt, offset) => {
+    'ImageReaction %s: integers, enum, millisecond Timestamp, source transaction',
+    (name, op, before, after, occurredAt, offset, sourceTx) => {
       const event = eventOf(`debezium/image-reaction.${name}.schema`);
       expect(event).toEqual({
         source: 'postgres',
@@ -92,6 +101,7 @@ describe('createDecoder on captured Debezium fixtures (with schema: logical type
         id: event.id,
         position: { topic: 'fixtures.public.ImageReaction', partition: 0, offset },
         sourcePosition: expect.stringMatching(/^[0-9a-f]{16}:[0-9a-f]{16}$/),
+        sourceTx,
       });
     },
   );

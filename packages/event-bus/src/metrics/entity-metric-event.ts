@@ -21,6 +21,12 @@ export interface EntityMetricEvent {
   origin: string;
   /** Position within the origin: source offset * 1000 + index of the event within that change. */
   originSeq: number;
+  /**
+   * The Postgres transaction of the change it was derived from (Debezium's 32-bit `source.txId`), so
+   * reconcile can tell whether a Postgres snapshot sees it. Absent (or null) for events from ClickHouse
+   * rows and for corrections: those count in every snapshot.
+   */
+  sourceTx?: number | null;
 }
 
 /** What a listener supplies; the runtime adds the id, origin and, unless given, the time. */

@@ -46,6 +46,17 @@ describe('metric messages', () => {
     ]);
   });
 
+  it('carries the source transaction, and reads a row without one (or with null) as none', () => {
+    const [message] = encodeMetricMessages([{ ...event('t:0', 1), sourceTx: 4_000_000_123 }]);
+    expect(JSON.parse(message!.value).sourceTx).toBe(4_000_000_123);
+    expect(decodeMetricMessages(message!.value).events[0]!.sourceTx).toBe(4_000_000_123);
+    const none = encodeMetricMessages([event('t:0', 2)])[0]!.value;
+    expect(JSON.parse(none).sourceTx).toBeNull();
+    expect('sourceTx' in decodeMetricMessages(none).events[0]!).toBe(false);
+    const old = none.replace(',"sourceTx":null', '');
+    expect(decodeMetricMessages(old).events[0]).toEqual(event('t:0', 2));
+  });
+
   it('accepts 64-bit integers quoted as ClickHouse writes them, and a null value is invalid', () => {
     const row = encodeMetricMessages([event('t:0', 2)])[0]!.value.replace('"originSeq":2', '"originSeq":"2"');
     expect(decodeMetricMessages(row).events[0]!.originSeq).toBe(2);

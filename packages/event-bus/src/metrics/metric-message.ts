@@ -129,5 +129,7 @@ export function decodeMetricMessage(value: Buffer | string | null): EntityMetric
     createdAt,
     origin: str('origin'),
     originSeq: int('originSeq'),
+    // Rows written before the column existed, corrections and ClickHouse-sourced events carry none.
+    ...(row.sourceTx === undefined || row.sourceTx === null ? {} : { sourceTx: int('sourceTx') }),
   };
 }

@@ -62,6 +62,17 @@ const change = fakeEvent
 const valid: MetricInput = { entityType: 'Image', entityId: 100, metricType: 'likeCount', metricValue: 1 };
 
 describe('Dispatcher', () => {
+  it('stamps every metric event with the source transaction of its change (none for ClickHouse rows)', async () => {
+    const dispatcher = await dispatcherOf([reactionCounter]);
+    const fromPostgres = await dispatcher.dispatch(change.event);
+    expect(change.event.sourceTx).toEqual(expect.any(Number));
+    expect(fromPostgres.metrics.length).toBeGreaterThan(0);
+    expect(fromPostgres.metrics.every((m) => m.sourceTx === change.event.sourceTx)).toBe(true);
+    const { sourceTx: _, ...withoutTx } = change.event;
+    const fromClickHouse = await dispatcher.dispatch(withoutTx);
+    expect(fromClickHouse.metrics.every((m) => !('sourceTx' in m))).toBe(true);
+  });
+
   it.each([
     ['a fractional entity id', { ...valid, entityId: 1.5 }, /non-integer entity id \(1\.5\)/],
     ['an entity id beyond 2^53', { ...valid, entityId: 2 ** 60 }, /non-integer entity id/],

@@ -209,6 +209,7 @@ export class Dispatcher {
       createdAt: m.createdAt ?? event.occurredAt,
       origin: `${event.position.topic}:${event.position.partition}`,
       originSeq: 0,
+      ...(event.sourceTx === undefined ? {} : { sourceTx: event.sourceTx }),
     };
   }
 }

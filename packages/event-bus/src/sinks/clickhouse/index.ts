@@ -7,7 +7,7 @@ export {
   toMetricEventRow,
 } from './metric-event-store.js';
 export { type MetricTotals, type MetricTotalsQuery, readMetricTotals } from './metric-totals.js';
-export { ensureMetricEventTable, metricEventTableDdl } from './schema.js';
+export { ensureMetricEventTable, metricEventTableDdl, metricEventTableMigrations } from './schema.js';
 export {
   isMetricTimeframe,
   METRIC_TIMEFRAMES,

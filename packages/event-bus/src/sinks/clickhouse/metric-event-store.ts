@@ -4,7 +4,10 @@ import type { EntityMetricEvent } from '../../metrics/entity-metric-event.js';
 import { clickHouseErrorType, isRetriableClickHouseError } from './clickhouse-errors.js';
 
 /** The row shape of the metric event table, as sent in JSONEachRow: the event with its time as text. */
-export type MetricEventRow = Omit<EntityMetricEvent, 'createdAt'> & { createdAt: string };
+export type MetricEventRow = Omit<EntityMetricEvent, 'createdAt' | 'sourceTx'> & {
+  createdAt: string;
+  sourceTx: number | null;
+};
 
 /** Formats a Date as ClickHouse's DateTime64(3) text in UTC. */
 export function toClickHouseTime(date: Date): string {
@@ -23,6 +26,7 @@ export function toMetricEventRow(e: EntityMetricEvent): MetricEventRow {
     createdAt: toClickHouseTime(e.createdAt),
     origin: e.origin,
     originSeq: e.originSeq,
+    sourceTx: e.sourceTx ?? null,
   };
 }
 

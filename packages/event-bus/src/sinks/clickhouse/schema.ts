@@ -11,6 +11,10 @@ import type { ClickHouseClient } from '@clickhouse/client';
  * - PARTITION BY month of createdAt: a replay lands in the same partition as the original (createdAt comes
  *   from the source), so FINAL can stay within partitions; old months can be dropped or moved whole.
  * - origin/originSeq record where the event came from, so consumers of the exported rows can apply them once.
+ * - sourceTx is the Postgres transaction (32-bit xid, Debezium's `source.txId`) of the change the event was
+ *   derived from, so reconcile can tell which stored events a Postgres snapshot sees; NULL for events from
+ *   ClickHouse rows and for corrections, which always count. Added to existing tables by
+ *   `metricEventTableMigrations`.
  */
 export function metricEventTableDdl(table = 'entityMetricEvents'): string {
   return `CREATE TABLE IF NOT EXISTS ${table} (
@@ -23,6 +27,7 @@ export function metricEventTableDdl(table = 'entityMetricEvents'): string {
   createdAt DateTime64(3, 'UTC'),
   origin LowCardinality(String),
   originSeq UInt64,
+  sourceTx Nullable(UInt64),
   insertedAt DateTime64(3, 'UTC') DEFAULT now64(3)
 )
 ENGINE = ReplacingMergeTree
@@ -31,10 +36,16 @@ ORDER BY (entityType, entityId, metricType, createdAt, eventId)
 SETTINGS index_granularity = 8192`;
 }
 
-/** Creates the metric event table when missing. Safe to call at every start. */
+/** Columns added since the table was first created, for tables created before them. Idempotent. */
+export function metricEventTableMigrations(table = 'entityMetricEvents'): string[] {
+  return [`ALTER TABLE ${table} ADD COLUMN IF NOT EXISTS sourceTx Nullable(UInt64) AFTER originSeq`];
+}
+
+/** Creates the metric event table when missing and adds newer columns. Safe to call at every start. */
 export async function ensureMetricEventTable(
   client: ClickHouseClient,
   table = 'entityMetricEvents',
 ): Promise<void> {
   await client.command({ query: metricEventTableDdl(table) });
+  for (const query of metricEventTableMigrations(table)) await client.command({ query });
 }
