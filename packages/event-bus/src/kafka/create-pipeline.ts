@@ -6,7 +6,6 @@ import { createDecoder, type Decoder, type DecoderOptions } from '../events/deco
 import type { PluginDefinition } from '../listeners/define-plugin.js';
 import { type Logger, silentLogger } from '../listeners/logger.js';
 import type { EntityMetricEvent } from '../metrics/entity-metric-event.js';
-import { encodeMetricMessages } from '../metrics/metric-message.js';
 import { ApplyStage } from '../runtime/apply-stage.js';
 import { IngestStage } from '../runtime/ingest-stage.js';
 import { type HostProvision, PluginContainer } from '../runtime/plugin-container.js';
@@ -20,12 +19,10 @@ import { SearchQueue } from '../sinks/search/search-queue.js';
 import { KafkaDeadLetterSink } from './dead-letters.js';
 import { type ConsumerState, EventConsumer } from './event-consumer.js';
 import { pipelineResendFilter } from './pipeline-resends.js';
+import { publishMetricEvents } from './publish-metric-events.js';
 import { searchIdsByIndex } from './search-ids.js';
 import { emptyStats, type PipelineObserver, type PipelineSink, type PipelineStats } from './stats.js';
 import { ensureTopics } from './topics.js';
-
-/** Upper bound of one metric-topic request, well below the broker's default 1 MiB message.max.bytes. */
-const MAX_PUBLISH_BYTES = 512 * 1024;
 
 export interface EventPipelineOptions {
   brokers: string[];
@@ -137,6 +134,7 @@ export async function createEventPipeline(options: EventPipelineOptions): Promis
     retry: { retries: Number.MAX_SAFE_INTEGER, maxRetryTime: 10_000 },
   });
   const store = new MetricEventStore(options.clickhouse);
+  const publish = (rows: EntityMetricEvent[]) => publishMetricEvents(producer, metricTopic, rows);
   const cache = new MetricCacheSink(options.redis, {
     watermarkKey: `eventbus:cache:watermarks${options.cacheScope ? `:${options.cacheScope}` : ''}`,
   });
@@ -243,24 +241,6 @@ export async function createEventPipeline(options: EventPipelineOptions): Promis
       observer.sinkAttempt?.(sink, { ok: false, error });
       throw error;
     }
-  }
-
-  async function publish(rows: EntityMetricEvent[]): Promise<void> {
-    // Sends are cut by encoded size, not count: one request must stay under the broker's message.max.bytes
-    // (1 MiB by default) even when every message of it lands in one partition.
-    let batch: { key: string; value: string }[] = [];
-    let bytes = 0;
-    for (const message of encodeMetricMessages(rows)) {
-      const size = message.key.length + message.value.length + 64;
-      if (batch.length > 0 && bytes + size > MAX_PUBLISH_BYTES) {
-        await producer.send({ topic: metricTopic, acks: -1, messages: batch });
-        batch = [];
-        bytes = 0;
-      }
-      batch.push(message);
-      bytes += size;
-    }
-    if (batch.length > 0) await producer.send({ topic: metricTopic, acks: -1, messages: batch });
   }
 
   consumer = new EventConsumer({

@@ -7,6 +7,7 @@ export {
   KafkaDeadLetterSink,
 } from './dead-letters.js';
 export { type ConsumerState, EventConsumer, type EventConsumerOptions } from './event-consumer.js';
+export { publishMetricEvents } from './publish-metric-events.js';
 export { headerString } from './records.js';
 export {
   emptyStats,
