@@ -17,6 +17,8 @@ export interface CheckDriftOptions {
   clickhouse: ClickHouseClient;
   /** How many cached hashes to compare, chosen uniformly among all of them (default 1000). */
   sample?: number;
+  /** Compare exactly these hash keys instead of a sample (keys without a hash are skipped). */
+  only?: readonly string[];
   /** Refill every drifted hash from ClickHouse (through the same race-free fill the reader uses). */
   repair?: boolean;
   keys?: CacheKeyScheme;
@@ -57,7 +59,9 @@ export async function checkDrift(options: CheckDriftOptions): Promise<DriftRepor
   const { redis } = options;
   const keys = options.keys ?? defaultCacheKeys;
   const watermarkKey = options.watermarkKey ?? 'eventbus:cache:watermarks';
-  const sampled = await sampleKeys(redis, options.match ?? keys.pattern, keys, options.sample ?? 1000);
+  const sampled = options.only
+    ? [...new Set(options.only)]
+    : await sampleKeys(redis, options.match ?? keys.pattern, keys, options.sample ?? 1000);
 
   const tx = redis.multi();
   for (const key of sampled) tx.hgetall(key).exists(fillMarkerKey(key));
