@@ -16,11 +16,11 @@ import {
 import { createDecoder } from '@engagement/event-bus';
 import { createEventPipeline, type EventPipeline } from '@engagement/event-bus/kafka';
 import { ensureMetricEventTable, openClickHouse } from '@engagement/event-bus/sinks/clickhouse';
+import { startGroupAtEnd } from '@engagement/event-bus/testing';
 import { Redis } from 'ioredis';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
 import pg from 'pg';
 import { appDbToken, plugins } from '../src/index.js';
-import { startGroupAtEnd } from './group-at-end.js';
 
 export interface RunPipeline {
   db: pg.Client;

@@ -1,8 +1,10 @@
 /**
  * Test kit for listener authors: event builders that go through the real decoder, in-memory sinks with
- * the production semantics, `runListener` and `startTestHost`. Runner-agnostic: no spies inside.
+ * the production semantics, `runListener` and `startTestHost`, and `startGroupAtEnd` for integration tests
+ * on a shared Kafka. Runner-agnostic: no spies inside.
  */
 export { FAKE_TOPIC_PREFIX, type FakeChange, fakeEvent, type TableChanges } from './fake-events.js';
+export { startGroupAtEnd } from './group-at-end.js';
 export { InMemoryDeadLetters } from './in-memory-dead-letters.js';
 export { InMemoryFirstSeen } from './in-memory-first-seen.js';
 export { InMemoryMetricCache } from './in-memory-metric-cache.js';

@@ -1,7 +1,8 @@
-// Starts a consumer group at the current end of its topics: the shared stack's Debezium topics hold
-// other runs' history, which this run must neither wait for nor count.
-import { ensureTopics, fetchTopicOffsets } from '@engagement/event-bus/kafka';
+// Starts a consumer group at the current end of its topics (for integration tests on a shared stack, whose
+// Debezium topics hold other runs' history, which a run must neither wait for nor count).
+
 import type { Kafka } from 'kafkajs';
+import { ensureTopics, fetchTopicOffsets } from '../kafka/topics.js';
 
 /**
  * Creates missing topics and commits, for `groupId`, the high watermark of every partition of `topics`.
