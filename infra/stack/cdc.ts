@@ -8,6 +8,11 @@ export const cdc = {
   slotName: 'dbz_app',
   publicationName: 'dbz_app',
   database: 'app',
+  /**
+   * The table Debezium's heartbeat writes to (see the connector's heartbeat.action.query): a change on an
+   * otherwise idle database, so the slot's confirmed LSN keeps moving (reconcile waits on it).
+   */
+  heartbeatTable: '_cdc_heartbeat',
   /** Bookkeeping tables that must never reach Kafka. */
-  excludedTables: ['public._migrations'],
+  excludedTables: ['public._migrations', 'public._cdc_heartbeat'],
 } as const;

@@ -90,9 +90,12 @@ function connectorConfig(pgPort: number) {
     // and be counted a second time. Only changes after the slot exists are streamed.
     'snapshot.mode': 'no_data',
     'decimal.handling.mode': 'string',
-    // Heartbeats move the slot's confirmed LSN forward even when no captured table changes,
-    // so WAL does not pile up; they go to __debezium-heartbeat.<prefix>.
+    // Heartbeats go to __debezium-heartbeat.<prefix>. Alone they do not move the slot's confirmed LSN
+    // on an idle database (pgoutput sends nothing to confirm): the action query writes one row per
+    // heartbeat, a change Debezium reads (and filters out), so confirmed_flush_lsn passes every earlier
+    // WAL position within a heartbeat. WAL does not pile up, and reconcile's catch-up wait terminates.
     'heartbeat.interval.ms': 5000,
+    'heartbeat.action.query': `INSERT INTO public."${cdc.heartbeatTable}" (id, at) VALUES (1, now()) ON CONFLICT (id) DO UPDATE SET at = EXCLUDED.at`,
     // BEGIN/END events on <prefix>.transaction, and each event carries its transaction id.
     'provide.transaction.metadata': true,
     'tombstones.on.delete': true,

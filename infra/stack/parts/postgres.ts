@@ -143,6 +143,23 @@ async function ensurePublication(port: number): Promise<void> {
   }
 }
 
+/**
+ * The one-row table the Debezium connector's heartbeat action query updates. It is in the publication
+ * (the whole public schema), so Debezium sees its changes and confirms their LSN, and excluded from the
+ * captured tables (cdc.excludedTables), so nothing reaches Kafka.
+ */
+async function ensureHeartbeatTable(port: number): Promise<void> {
+  const client = new pg.Client({ connectionString: postgresUrl(port) });
+  await client.connect();
+  try {
+    await client.query(
+      `CREATE TABLE IF NOT EXISTS public."${cdc.heartbeatTable}" (id int PRIMARY KEY, at timestamptz NOT NULL)`,
+    );
+  } finally {
+    await client.end();
+  }
+}
+
 async function accepts(port: number): Promise<boolean> {
   const client = new pg.Client({
     connectionString: postgresUrl(port, 'postgres'),
@@ -194,6 +211,7 @@ export const postgresPart: Part = {
     await ensureDatabase(port);
     const applied = await applyMigrations(postgresUrl(port));
     await ensurePublication(port);
+    await ensureHeartbeatTable(port);
     const detail = [
       `pid ${runningPid(ctx)}, port ${port}`,
       applied.length ? `migrations applied: ${applied.join(', ')}` : '',
