@@ -43,7 +43,9 @@ export type HostErrorCode =
    * A sink refused work with an error retrying cannot fix (a schema mismatch, a key of the wrong type); the
    * host stopped without committing it.
    */
-  | 'EH_SINK_REJECTED';
+  | 'EH_SINK_REJECTED'
+  /** `metrics reconcile --repair` found another repair of the same cache scope running. */
+  | 'EH_REPAIR_LOCKED';
 
 /** Process exit codes of the `event-host` CLI. */
 export const EXIT = {

@@ -9,6 +9,7 @@ import {
   dlqShowCommand,
 } from './commands/dlq-commands.js';
 import { driftCommand } from './commands/drift-command.js';
+import { reconcileCommand } from './commands/reconcile-command.js';
 import { replayCommand } from './commands/replay-command.js';
 import { startCommand } from './commands/start-command.js';
 import { USAGE } from './usage.js';
@@ -24,6 +25,7 @@ const COMMANDS: Record<string, Command> = {
   'dlq discard': dlqDiscardCommand,
   'dlq redrive': dlqRedriveCommand,
   'metrics drift': driftCommand,
+  'metrics reconcile': reconcileCommand,
 };
 
 /**

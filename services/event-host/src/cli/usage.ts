@@ -18,12 +18,17 @@ commands:
     FILTERS: --listener ID (none: undecodable) --code CODE (error or cause code) --topic SOURCE_TOPIC
     POSITION: topic/partition/offset, as dlq list prints it
   metrics drift [--sample N] [--repair]
-                                  compare cached and stored metrics of sampled entities with the truth
+                                  compare cached hashes of sampled entities with ClickHouse
+  metrics reconcile [--sample N | --all | --ids LIST] [--entity-type T] [--metric M] [--repair] [--json]
+                                  compare stored metric events (and cached hashes) with the listeners'
+                                  truths over the source, at one consistent source position per batch;
+                                  --repair writes the differences as corrections and refills hashes
+                                  (default --sample 1000 per entity type; --ids needs --entity-type)
 
 options:
   --config FILE   JSON configuration file (default: $EVENT_HOST_CONFIG_FILE); EVENT_HOST_* variables win
   --help          this text
 
-exit codes: 0 ok, 1 failed, 2 usage error, 3 done but needs attention (dead letters, drift),
+exit codes: 0 ok, 1 failed, 2 usage error, 3 done but needs attention (dead letters, drift, metrics off),
             78 invalid configuration or plugins
 `;

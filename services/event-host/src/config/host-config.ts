@@ -15,7 +15,7 @@ export interface HostConfig {
     sessionTimeoutMs: number;
     partitionsConsumedConcurrently: number;
   };
-  debezium: { topicPrefix: string; schema: string };
+  debezium: { topicPrefix: string; schema: string; slot?: string };
   sources: {
     /** Topics of ClickHouse rows (Kafka-engine exports), by name, and the table each carries. */
     clickhouseTopics: Record<string, Omit<ClickHouseTopicRoute, 'kind'>>;
@@ -60,7 +60,8 @@ export interface HostConfig {
   readiness: { stallAfterMs: number };
   log: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'; pretty: boolean };
   drift: { intervalMs: number; sample: number };
+  reconcile: { batchSize: number; waitMs: number; clickhouseSettleMs: number };
 }
 
 /** What a command needs; settings required for it must be present. */
-export type ConfigPurpose = 'start' | 'replay' | 'dlq' | 'drift';
+export type ConfigPurpose = 'start' | 'replay' | 'dlq' | 'drift' | 'reconcile';

@@ -87,7 +87,7 @@ function crossChecks(c: HostConfig, purpose: ConfigPurpose): string[] {
   const ch = SETTINGS.filter((s) => s.path === 'clickhouse.url' || s.path === 'clickhouse.path');
   if (c.clickhouse.url && c.clickhouse.path) {
     out.push(`${ch.map((s) => s.env).join(' and ')}: set one of them, not both`);
-  } else if (!c.clickhouse.url && !c.clickhouse.path && (purpose === 'start' || purpose === 'drift')) {
+  } else if (!c.clickhouse.url && !c.clickhouse.path && ['start', 'drift', 'reconcile'].includes(purpose)) {
     out.push(
       `${ch.map((s) => s.env).join(' or ')}: required, expected a server URL or an embedded directory`,
     );

@@ -47,7 +47,7 @@ const DAY_MS = 86_400_000;
 /** Every setting the host reads. Env names derive from the path: `batch.flushRows` → `EVENT_HOST_BATCH_FLUSH_ROWS`. */
 export const SETTINGS: readonly Setting[] = [
   s('kafka.brokers', list(broker, 'a comma-separated list of host:port'), 'Kafka bootstrap brokers', {
-    requiredFor: ['start', 'dlq'],
+    requiredFor: ['start', 'dlq', 'reconcile'],
   }),
   s('kafka.clientId', text(), 'Kafka client id', { default: 'event-host' }),
   s('kafka.groupId', text(), 'consumer group shared by every host of one deployment', {
@@ -70,6 +70,11 @@ export const SETTINGS: readonly Setting[] = [
   }),
   s('debezium.schema', text(), 'Postgres schema of the captured tables', { default: 'public' }),
   s(
+    'debezium.slot',
+    text('a replication slot name', /^[a-z0-9_]+$/),
+    "Debezium's replication slot, which reconcile waits on (default: the database's only logical slot)",
+  ),
+  s(
     'sources.clickhouseTopics',
     jsonObject('a JSON object {topic: {table, timestampColumn, idColumn?}}'),
     "topics of ClickHouse rows (Kafka-engine exports) and their tables; default: the app's source tables",
@@ -77,7 +82,7 @@ export const SETTINGS: readonly Setting[] = [
   ),
   s('plugins.packages', list(packageName, 'a comma-separated list of npm package names'), 'plugin packages', {
     env: 'EVENT_HOST_PLUGINS',
-    requiredFor: ['start', 'replay'],
+    requiredFor: ['start', 'replay', 'reconcile'],
   }),
   s(
     'plugins.settings',
@@ -97,10 +102,13 @@ export const SETTINGS: readonly Setting[] = [
   s('clickhouse.password', text(), 'ClickHouse password', { secret: 'value' }),
   s('clickhouse.database', text(), 'ClickHouse database'),
   s('redis.url', url('redis:', 'rediss:'), 'Redis holding the metric caches', {
-    requiredFor: ['start', 'drift'],
+    requiredFor: ['start', 'drift', 'reconcile'],
     secret: 'url',
   }),
-  s('postgres.url', url('postgres:', 'postgresql:'), 'Postgres for listener lookups', { secret: 'url' }),
+  s('postgres.url', url('postgres:', 'postgresql:'), 'Postgres for listener lookups (and reconcile)', {
+    secret: 'url',
+    requiredFor: ['reconcile'],
+  }),
   s('meilisearch.url', url('http:', 'https:'), 'Meilisearch URL', { secret: 'url' }),
   s('meilisearch.key', text(), 'Meilisearch API key', { secret: 'value' }),
   s('batch.flushIntervalMs', int(10, 3_600_000), 'ClickHouse flush interval', { default: 30_000 }),
@@ -160,6 +168,21 @@ export const SETTINGS: readonly Setting[] = [
     default: 300_000,
   }),
   s('drift.sample', int(1, 1_000_000), 'entities per drift sample', { default: 200 }),
+  s('reconcile.batchSize', int(1, 100_000), 'entities per reconcile snapshot (one Postgres transaction)', {
+    default: 500,
+  }),
+  s(
+    'reconcile.waitMs',
+    int(1_000, 3_600_000),
+    'how long reconcile waits for the stream to store what its snapshot sees before reporting "not caught up"',
+    { default: 120_000 },
+  ),
+  s(
+    'reconcile.clickhouseSettleMs',
+    int(0, 86_400_000),
+    'ClickHouse source rows younger than this are not compared (their export may be in flight)',
+    { default: 60_000 },
+  ),
 ];
 
 /** The variable naming an optional JSON config file; `--config` on the command line wins over it. */

@@ -1,0 +1,109 @@
+import { fetchTopicOffsets } from '@engagement/event-bus/kafka';
+import type { Admin } from 'kafkajs';
+import type pg from 'pg';
+import { HostError } from '../errors.js';
+
+/** Whether every change below a WAL position is stored, or what was still missing when the wait ended. */
+export type CatchUp =
+  | { caughtUp: true; waitedMs: number }
+  | { caughtUp: false; waitedMs: number; waitingFor: string };
+
+export interface CatchUpOptions {
+  postgres: pg.Pool;
+  /** The Debezium replication slot. */
+  slot: string;
+  /** Wait until the slot has confirmed this position (`pg_lsn` text). */
+  walLsn: string;
+  admin: Admin;
+  /** The host's consumer group and its source topics. */
+  groupId: string;
+  topics: readonly string[];
+  timeoutMs: number;
+  pollMs?: number;
+}
+
+/**
+ * Waits until every change committed below `walLsn` is stored in ClickHouse. First Debezium: its slot's
+ * `confirmed_flush_lsn` passes `walLsn` once Connect has written everything before it to Kafka (an idle
+ * database still advances it through the connector's heartbeat action query). Then the host: its group has
+ * committed, on every partition of the source topics, at least the end offset read after that (offsets are
+ * committed only after the flush stored the rows). Bounded by `timeoutMs`; never throws for a slow stream.
+ */
+export async function waitForCatchUp(options: CatchUpOptions): Promise<CatchUp> {
+  const started = Date.now();
+  const deadline = started + options.timeoutMs;
+  const pollMs = options.pollMs ?? 250;
+  const pause = () => new Promise((r) => setTimeout(r, pollMs));
+  for (;;) {
+    const { rows } = await options.postgres.query<{ passed: boolean; at: string | null }>(
+      `SELECT confirmed_flush_lsn >= $1::pg_lsn AS passed, confirmed_flush_lsn::text AS at
+       FROM pg_replication_slots WHERE slot_name = $2`,
+      [options.walLsn, options.slot],
+    );
+    if (rows.length === 0) throw new HostError('EH_CONFIG_INVALID', `no replication slot "${options.slot}"`);
+    if (rows[0]!.passed) break;
+    if (Date.now() >= deadline) {
+      return {
+        caughtUp: false,
+        waitedMs: Date.now() - started,
+        waitingFor: `Debezium slot ${options.slot} at ${rows[0]!.at ?? 'none'}, below ${options.walLsn}`,
+      };
+    }
+    await pause();
+  }
+  const ends = new Map<string, { high: bigint; low: bigint }>();
+  for (const topic of options.topics) {
+    for (const p of await fetchTopicOffsets(options.admin, topic)) {
+      ends.set(`${topic}:${p.partition}`, { high: BigInt(p.high), low: BigInt(p.low) });
+    }
+  }
+  for (;;) {
+    const behind: string[] = [];
+    const committed = await options.admin.fetchOffsets({
+      groupId: options.groupId,
+      topics: [...options.topics],
+    });
+    const at = new Map(
+      committed.flatMap((t) => t.partitions.map((p) => [`${t.topic}:${p.partition}`, BigInt(p.offset)])),
+    );
+    for (const [key, end] of ends) {
+      const offset = at.get(key) ?? -1n;
+      // Never committed: fine only if there was nothing to read.
+      if (offset < 0n ? end.high > end.low : offset < end.high)
+        behind.push(`${key} at ${offset} < ${end.high}`);
+    }
+    if (behind.length === 0) return { caughtUp: true, waitedMs: Date.now() - started };
+    if (Date.now() >= deadline) {
+      return {
+        caughtUp: false,
+        waitedMs: Date.now() - started,
+        waitingFor: `group ${options.groupId}: ${behind.slice(0, 3).join(', ')}${behind.length > 3 ? ', …' : ''}`,
+      };
+    }
+    await pause();
+  }
+}
+
+/** The configured slot, or the database's only logical replication slot. */
+export async function resolveSlot(postgres: pg.Pool, configured: string | undefined): Promise<string> {
+  const { rows } = await postgres.query<{ slot_name: string }>(
+    `SELECT slot_name FROM pg_replication_slots WHERE slot_type = 'logical' AND database = current_database()`,
+  );
+  const names = rows.map((r) => r.slot_name);
+  if (configured !== undefined) {
+    if (!names.includes(configured)) {
+      throw new HostError(
+        'EH_CONFIG_INVALID',
+        `EVENT_HOST_DEBEZIUM_SLOT (debezium.slot): no logical replication slot "${configured}" in this database (found: ${names.join(', ') || 'none'})`,
+      );
+    }
+    return configured;
+  }
+  if (names.length !== 1) {
+    throw new HostError(
+      'EH_CONFIG_INVALID',
+      `EVENT_HOST_DEBEZIUM_SLOT (debezium.slot): required, the database has ${names.length} logical replication slots (${names.join(', ') || 'none'}); name Debezium's`,
+    );
+  }
+  return names[0]!;
+}

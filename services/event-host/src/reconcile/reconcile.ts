@@ -1,0 +1,180 @@
+import type { EntityMetricEvent, PluginDefinition } from '@engagement/event-bus';
+import { metricsOf, type NotReconcilable, type TruthPlan, truthPlan } from '@engagement/event-bus/truth';
+import type { Producer } from 'kafkajs';
+import { HostError } from '../errors.js';
+import { type CacheDifference, checkCachedHashes } from './cache-check.js';
+import type { Difference } from './compare.js';
+import { correctionsFor, repairOrigin } from './corrections.js';
+import { type EntitySelection, entityBatches } from './entity-selection.js';
+import { withRepairLock, writeCorrections } from './repair.js';
+import { type MetricReport, ReportTotals } from './report-totals.js';
+import { type Batch, compareRound, type RoundOptions } from './round.js';
+import { readSourceSnapshot } from './source-snapshot.js';
+
+export type { MetricReport } from './report-totals.js';
+
+export interface ReconcileOptions extends Omit<RoundOptions, 'waitMs'> {
+  plugins: readonly PluginDefinition[];
+  /** Connected; required with `repair`. */
+  producer?: Producer;
+  metricTopic: string;
+  /** Entity types to reconcile (default: every type some truth covers). */
+  entityTypes?: readonly string[];
+  /** Only this metric (of every entity type that has it). */
+  metric?: string;
+  selection: EntitySelection;
+  repair?: boolean;
+  /** Entities per Postgres transaction (default 500) and batches per catch-up wait (default 8). */
+  batchSize?: number;
+  batchesPerWait?: number;
+  /** How long to wait for the stream to store everything a snapshot sees (default 120 s). */
+  waitMs?: number;
+  /** ClickHouse-sourced rows younger than this are not compared (default 60 s; see docs/reconcile.md). */
+  clickhouseSettleMs?: number;
+  /** Names this run (its corrections' origin is `repair:<run>`). */
+  run?: string;
+  onProgress?(line: string): void;
+}
+
+export interface ReconcileReport {
+  run: string;
+  /** Entities compared (batches that caught up). */
+  entities: number;
+  metrics: MetricReport[];
+  differences: Difference[];
+  cache: CacheDifference[];
+  notReconcilable: readonly NotReconcilable[];
+  /** Batches not compared because the stream had not stored their snapshot in time: no verdict on them. */
+  notCaughtUp: { entityType: string; entities: number; waitingFor: string }[];
+  repaired: { events: number; hashes: number };
+  seconds: number;
+  /** Of `seconds`, the time spent waiting for the stream to catch up with the snapshots. */
+  catchUpSeconds: number;
+}
+
+/**
+ * Compares stored metric events with the listeners' truths, position-consistently (docs/reconcile.md): each
+ * batch's truth is read in one Postgres snapshot, the stream is waited for until it has stored everything
+ * that snapshot sees, and only the stored events that snapshot sees are summed. With `repair`, writes the
+ * differences as corrections (ClickHouse, then the metric topic) and refills cached hashes that disagree.
+ */
+export async function reconcile(options: ReconcileOptions): Promise<ReconcileReport> {
+  const started = performance.now();
+  const run =
+    options.run ??
+    `${new Date().toISOString().replace(/\D/g, '').slice(0, 14)}-${Math.random().toString(36).slice(2, 6)}`;
+  const plan = truthPlan(options.plugins);
+  const types = options.entityTypes ?? [...plan.byEntityType.keys()].sort();
+  validate(plan, types, options);
+  const totals = new ReportTotals();
+  const report: ReconcileReport = {
+    run,
+    entities: 0,
+    metrics: [],
+    differences: [],
+    cache: [],
+    notReconcilable: plan.notReconcilable,
+    notCaughtUp: [],
+    repaired: { events: 0, hashes: 0 },
+    seconds: 0,
+    catchUpSeconds: 0,
+  };
+  let seq = 0;
+  const runRound = async (batches: Batch[]) => {
+    if (batches.length === 0) return;
+    const entities = batches.reduce((n, b) => n + b.source.entityIds.length, 0);
+    const result = await compareRound({ ...options, waitMs: options.waitMs ?? 120_000 }, batches);
+    report.catchUpSeconds += result.catchUp.waitedMs / 1000;
+    if (!result.caughtUp) {
+      for (const b of batches) {
+        const { entityType, entityIds } = b.source;
+        report.notCaughtUp.push({
+          entityType,
+          entities: entityIds.length,
+          waitingFor: result.catchUp.waitingFor,
+        });
+      }
+      options.onProgress?.(`${entities} entities not compared: not caught up (${result.catchUp.waitingFor})`);
+      return;
+    }
+    totals.add(result.findings, result.cache);
+    report.entities += entities;
+    report.cache.push(...result.cache);
+    const corrections: EntityMetricEvent[] = [];
+    for (const { batch, differences } of result.differences) {
+      report.differences.push(...differences);
+      corrections.push(...correctionsFor(differences, batch.source.snapshot.text, repairOrigin(run), seq));
+      seq += differences.length;
+    }
+    const off = [...result.differences.flatMap((d) => d.differences), ...result.cache];
+    options.onProgress?.(
+      `${entities} entities compared after ${result.catchUp.waitedMs} ms of catch-up: ${new Set(off.map((d) => `${d.entityType}:${d.entityId}`)).size} off`,
+    );
+    if (!options.repair || off.length === 0) return;
+    await writeCorrections(options.clickhouse, options.producer!, options.metricTopic, corrections);
+    report.repaired.events += corrections.length;
+    // Refilled after the corrections are stored: a fill then counts them, and their increments are skipped.
+    for (const entityType of new Set(off.map((d) => d.entityType))) {
+      const ids = [...new Set(off.filter((d) => d.entityType === entityType).map((d) => d.entityId))];
+      report.repaired.hashes += (
+        await checkCachedHashes({
+          redis: options.redis,
+          clickhouse: options.clickhouse,
+          watermarkKey: options.watermarkKey,
+          entityType,
+          entityIds: ids,
+          repair: true,
+        })
+      ).refilled;
+    }
+  };
+
+  const body = async () => {
+    let round: Batch[] = [];
+    for (const entityType of types) {
+      const metrics = metricsOf(plan, entityType).filter((m) => !options.metric || m === options.metric);
+      if (metrics.length === 0) continue;
+      const truths = (plan.byEntityType.get(entityType) ?? [])
+        .map((p) => p.truth)
+        .filter((t) => t.metrics.some((m) => metrics.includes(m)));
+      const clickhouseMetrics = [
+        ...new Set(truths.filter((t) => t.source === 'clickhouse').flatMap((t) => t.metrics)),
+      ];
+      for await (const ids of entityBatches(
+        options.postgres,
+        entityType,
+        options.selection,
+        options.batchSize ?? 500,
+      )) {
+        const source = await readSourceSnapshot({
+          ...options,
+          entityType,
+          entityIds: ids,
+          truths,
+          metrics: new Set(metrics),
+          clickhouseSettleMs: options.clickhouseSettleMs ?? 60_000,
+        });
+        round.push({ source, metrics, clickhouseMetrics });
+        if (round.length >= (options.batchesPerWait ?? 8)) await runRound(round.splice(0));
+      }
+    }
+    await runRound(round);
+    round = [];
+  };
+
+  if (options.repair) await withRepairLock(options.redis, options.watermarkKey, 15 * 60_000, body);
+  else await body();
+  report.metrics = totals.metrics();
+  report.seconds = (performance.now() - started) / 1000;
+  return report;
+}
+
+function validate(plan: TruthPlan, types: readonly string[], options: ReconcileOptions): void {
+  if (options.repair && !options.producer) throw new TypeError('repair needs a connected producer');
+  const unknown = types.filter((t) => !plan.byEntityType.has(t));
+  if (unknown.length > 0)
+    throw new HostError('EH_USAGE', `no truth covers entity type ${unknown.join(', ')}`);
+  if (options.metric && !types.some((t) => metricsOf(plan, t).includes(options.metric!))) {
+    throw new HostError('EH_USAGE', `no truth of ${types.join(', ')} covers metric ${options.metric}`);
+  }
+}

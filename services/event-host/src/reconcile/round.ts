@@ -1,0 +1,82 @@
+import type { ClickHouseClient } from '@clickhouse/client';
+import type { Redis } from 'ioredis';
+import type { Admin } from 'kafkajs';
+import type pg from 'pg';
+import { type CacheDifference, checkCachedHashes } from './cache-check.js';
+import { type CatchUp, waitForCatchUp } from './catch-up.js';
+import { compareGroups, type Difference, type MetricFindings } from './compare.js';
+import type { SourceSnapshot } from './source-snapshot.js';
+import { readStoredTotals } from './stored-totals.js';
+
+/** One batch of entities of one type: its truth at its snapshot, and the metrics compared. */
+export interface Batch {
+  source: SourceSnapshot;
+  metrics: readonly string[];
+  /** The metrics among them whose truth is in ClickHouse source tables. */
+  clickhouseMetrics: readonly string[];
+}
+
+export interface RoundOptions {
+  postgres: pg.Pool;
+  clickhouse: ClickHouseClient;
+  redis: Redis;
+  admin: Admin;
+  groupId: string;
+  sourceTopics: readonly string[];
+  watermarkKey: string;
+  slot: string;
+  waitMs: number;
+}
+
+/** What comparing a round found; nothing when the stream did not catch up in time. */
+export type RoundResult =
+  | { caughtUp: false; catchUp: CatchUp & { caughtUp: false } }
+  | {
+      caughtUp: true;
+      catchUp: CatchUp;
+      findings: MetricFindings[];
+      /** Per batch, its differences (corrections are dated and identified by the batch's snapshot). */
+      differences: { batch: Batch; differences: Difference[] }[];
+      cache: CacheDifference[];
+    };
+
+/**
+ * Compares a round of batches: one wait until the stream has stored everything the newest snapshot sees
+ * (the last batch's WAL position is the highest, so it covers the older ones), then per batch the stored
+ * events its snapshot sees against its truth, then the cached hashes of its entities against ClickHouse.
+ */
+export async function compareRound(options: RoundOptions, batches: readonly Batch[]): Promise<RoundResult> {
+  const catchUp = await waitForCatchUp({
+    postgres: options.postgres,
+    slot: options.slot,
+    walLsn: batches.at(-1)!.source.walLsn,
+    admin: options.admin,
+    groupId: options.groupId,
+    topics: options.sourceTopics,
+    timeoutMs: options.waitMs,
+  });
+  if (!catchUp.caughtUp) return { caughtUp: false, catchUp };
+  const findings: MetricFindings[] = [];
+  const differences: { batch: Batch; differences: Difference[] }[] = [];
+  const cache: CacheDifference[] = [];
+  for (const batch of batches) {
+    const { entityType, entityIds } = batch.source;
+    const stored = await readStoredTotals(options.clickhouse, {
+      source: batch.source,
+      metrics: batch.metrics,
+      clickhouseMetrics: batch.clickhouseMetrics,
+    });
+    const compared = compareGroups(entityType, entityIds, batch.metrics, batch.source.truth, stored);
+    findings.push(...compared.findings);
+    differences.push({ batch, differences: compared.differences });
+    const hashes = await checkCachedHashes({
+      redis: options.redis,
+      clickhouse: options.clickhouse,
+      watermarkKey: options.watermarkKey,
+      entityType,
+      entityIds,
+    });
+    cache.push(...hashes.differences.filter((d) => batch.metrics.includes(d.metric)));
+  }
+  return { caughtUp: true, catchUp, findings, differences, cache };
+}
