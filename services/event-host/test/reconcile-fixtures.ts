@@ -1,0 +1,132 @@
+// Shared pieces of the reconcile tests: a host on the real Debezium topics (its group starting at their
+// end), the world's entities as a reconcile scope, SQL truth totals, and the two kinds of loss the tests
+// inject (events removed from ClickHouse, corrupted cached hashes).
+import type { ClickHouseClient } from '@clickhouse/client';
+import { clickhouseSourceRoutes } from '@engagement/app-db/clickhouse';
+import type { PluginDefinition } from '@engagement/event-bus';
+import { readTruth, truthPlan } from '@engagement/event-bus/truth';
+import type { Redis } from 'ioredis';
+import type pg from 'pg';
+import { inject } from 'vitest';
+import type { SampleWorld } from '../../../scripts/sample-traffic/sample-world.js';
+import { RUN } from './host-fixtures.js';
+
+/**
+ * EVENT_HOST_* settings of a host reading the stack's real Debezium topics, and the run-unique topic prefix
+ * of its ClickHouse source rows (for a `ClickHouseRowPublisher`).
+ */
+export function reconcileEnv(
+  name: string,
+  redisDb: number,
+): { env: Record<string, string>; chPrefix: string } {
+  const stack = inject('stackEnv');
+  const prefix = `eh-${name}-${RUN}`;
+  const env = {
+    EVENT_HOST_KAFKA_BROKERS: stack.KAFKA_BROKERS!,
+    EVENT_HOST_KAFKA_CLIENT_ID: `event-host-${name}`,
+    EVENT_HOST_KAFKA_GROUP_ID: `${prefix}-group`,
+    EVENT_HOST_KAFKA_METRIC_TOPIC: `${prefix}.metric-events`,
+    EVENT_HOST_KAFKA_DEAD_LETTER_TOPIC: `${prefix}.dead-letters`,
+    EVENT_HOST_KAFKA_SESSION_TIMEOUT_MS: '10000',
+    EVENT_HOST_DEBEZIUM_TOPIC_PREFIX: stack.DEBEZIUM_TOPIC_PREFIX ?? 'app',
+    EVENT_HOST_SOURCES_CLICKHOUSE_TOPICS: JSON.stringify(clickhouseSourceRoutes(`${prefix}.ch`)),
+    EVENT_HOST_PLUGINS: '@engagement/metric-listeners',
+    EVENT_HOST_POSTGRES_URL: stack.POSTGRES_URL!,
+    EVENT_HOST_REDIS_URL: `${stack.REDIS_URL}/${redisDb}`,
+    EVENT_HOST_CLICKHOUSE_URL: stack.CLICKHOUSE_URL!,
+    EVENT_HOST_CACHE_SCOPE: prefix,
+    EVENT_HOST_BATCH_FLUSH_INTERVAL_MS: '500',
+    EVENT_HOST_HTTP_HOST: '127.0.0.1',
+    EVENT_HOST_HTTP_PORT: '0',
+    EVENT_HOST_DRIFT_INTERVAL_MS: '0',
+    EVENT_HOST_LOG_LEVEL: 'warn',
+    EVENT_HOST_RECONCILE_WAIT_MS: '90000',
+    // The local publisher exports a row within a second of its time; production's default is 60 s.
+    EVENT_HOST_RECONCILE_CLICKHOUSE_SETTLE_MS: '3000',
+  };
+  return { env, chPrefix: `${prefix}.ch` };
+}
+
+/** Every entity of a sample world now, by entity type (copies: traffic keeps adding some). */
+export function worldScope(w: SampleWorld): Map<string, number[]> {
+  return new Map<string, number[]>([
+    ['User', [...w.users]],
+    ['Model', [...w.models]],
+    ['ModelVersion', [...w.versions.keys()]],
+    ['Post', [...w.posts]],
+    ['Image', [...w.images]],
+    ['Collection', [...w.collections]],
+    ['Tag', [...w.tags]],
+    ['Article', [...w.articles]],
+    ['Bounty', [...w.bounties]],
+    ['BountyEntry', [...w.entries]],
+  ]);
+}
+
+export const metricKey = (type: string, id: number, metric: string) => `${type}:${id}:${metric}`;
+
+/** All-time truth per `type:id:metric` (every declared metric present, 0 when none), straight from SQL. */
+export async function truthTotals(
+  db: pg.Client,
+  clickhouse: ClickHouseClient,
+  plugins: readonly PluginDefinition[],
+  scope: ReadonlyMap<string, readonly number[]>,
+): Promise<Map<string, number>> {
+  const plan = truthPlan(plugins);
+  const out = new Map<string, number>();
+  for (const [type, ids] of scope) {
+    const truths = (plan.byEntityType.get(type) ?? []).map((p) => p.truth);
+    for (const id of ids)
+      for (const t of truths) for (const m of t.metrics) out.set(metricKey(type, id, m), 0);
+    const rows = await readTruth({
+      postgres: db,
+      clickhouse,
+      truths,
+      entityIds: ids,
+      clickhouseBefore: new Date(Date.now() + 86_400_000),
+    });
+    for (const r of rows) {
+      const k = metricKey(type, r.entityId, r.metricType);
+      out.set(k, (out.get(k) ?? 0) + r.value);
+    }
+  }
+  return out;
+}
+
+/** Removes every stored event of one metric of one entity (a loss upstream of every cache). */
+export async function removeEvents(clickhouse: ClickHouseClient, type: string, id: number, metric: string) {
+  await clickhouse.command({
+    query: `ALTER TABLE entityMetricEvents DELETE
+            WHERE entityType = {type:String} AND entityId = {id:Int64} AND metricType = {metric:String}`,
+    query_params: { type, id, metric },
+    clickhouse_settings: { mutations_sync: '2' },
+  });
+}
+
+/** The all-time fields of cached hashes, per `type:id:metric` (absent hashes and fields are left out). */
+export async function cachedTotals(
+  redis: Redis,
+  scope: ReadonlyMap<string, readonly number[]>,
+): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  for (const [type, ids] of scope) {
+    for (const id of ids) {
+      const hash = await redis.hgetall(`metrics:${type}:${id}`);
+      for (const [field, value] of Object.entries(hash)) {
+        if (!field.startsWith('~') && !field.includes(':'))
+          out.set(metricKey(type, id, field), Number(value));
+      }
+    }
+  }
+  return out;
+}
+
+/** Keys where `actual` differs from `truth` (only keys present in `actual`). */
+export function mismatches(
+  truth: ReadonlyMap<string, number>,
+  actual: ReadonlyMap<string, number>,
+): string[] {
+  return [...actual]
+    .filter(([k, v]) => (truth.get(k) ?? 0) !== v)
+    .map(([k, v]) => `${k}: truth ${truth.get(k) ?? 0}, got ${v}`);
+}

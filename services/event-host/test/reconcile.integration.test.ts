@@ -1,0 +1,288 @@
+// Reconcile and repair on the real stack (Postgres → Debezium → Kafka → a host → ClickHouse, Redis), against
+// the listeners' SQL truth: no false alarm while sample traffic writes creates, updates and deletes; then a
+// loss (events removed from ClickHouse, cached hashes corrupted) is reported exactly, with its coverage, and
+// `--repair` makes ClickHouse, the cached hashes and the reader exact; a second repair writes nothing.
+import type { ClickHouseClient } from '@clickhouse/client';
+import { ClickHouseRowPublisher, clickhouseSourceTables } from '@engagement/app-db/clickhouse';
+import { createMetricReader } from '@engagement/event-bus/reader';
+import { openClickHouse } from '@engagement/event-bus/sinks/clickhouse';
+import { startGroupAtEnd } from '@engagement/event-bus/testing';
+import { metricsOf, truthPlan } from '@engagement/event-bus/truth';
+import { plugins } from '@engagement/metric-listeners';
+import { Redis } from 'ioredis';
+import { type Admin, Kafka, logLevel, type Producer } from 'kafkajs';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { cdc } from '../../../infra/stack/cdc.js';
+import type { SampleWorld } from '../../../scripts/sample-traffic/sample-world.js';
+import { runSampleTraffic } from '../../../scripts/sample-traffic.js';
+import type { HostConfig } from '../src/config/host-config.js';
+import { loadConfig } from '../src/config/load-config.js';
+import { watermarkKeyOf } from '../src/host/cache-scope.js';
+import { createEventHost, type EventHost } from '../src/host/create-event-host.js';
+import { sourceTopicsOf } from '../src/host/source-topics.js';
+import { type ReconcileReport, reconcile } from '../src/reconcile/reconcile.js';
+import {
+  cachedTotals,
+  metricKey,
+  mismatches,
+  reconcileEnv,
+  removeEvents,
+  truthTotals,
+  worldScope,
+} from './reconcile-fixtures.js';
+import { runCliCaptured } from './run-cli-captured.js';
+
+const REDIS_DB = 9;
+const stack = inject('stackEnv');
+const { env, chPrefix } = reconcileEnv('reconcile', REDIS_DB);
+let config: HostConfig;
+let host: EventHost;
+let db: pg.Client;
+let pool: pg.Pool;
+let clickhouse: ClickHouseClient;
+let redis: Redis;
+let admin: Admin;
+let producer: Producer;
+let world: SampleWorld;
+const plan = truthPlan(plugins);
+
+/** The library call behind `event-host metrics reconcile`, on the test host's settings. */
+const reconcileWorld = (options: { repair?: boolean; ids?: Map<string, number[]> } = {}) =>
+  reconcile({
+    plugins,
+    postgres: pool,
+    clickhouse,
+    redis,
+    admin,
+    producer,
+    groupId: config.kafka.groupId,
+    sourceTopics: sourceTopicsOf(config, plugins).create,
+    metricTopic: config.kafka.metricTopic,
+    watermarkKey: watermarkKeyOf(config),
+    slot: cdc.slotName,
+    selection: { kind: 'ids', ids: options.ids ?? worldScope(world) },
+    repair: options.repair,
+    waitMs: config.reconcile.waitMs,
+    clickhouseSettleMs: config.reconcile.clickhouseSettleMs,
+  });
+
+/** Fills cached hashes the way the app does (a read that misses), every metric, all time. */
+async function readThrough(scope: ReadonlyMap<string, readonly number[]>) {
+  const reader = createMetricReader({ redis, clickhouse });
+  for (const [type, ids] of scope) {
+    await reader.getMetrics({
+      entityType: type,
+      entityIds: ids,
+      metrics: metricsOf(plan, type),
+      timeframes: ['all'],
+    });
+  }
+}
+
+const offKeys = (r: ReconcileReport) =>
+  [...new Set(r.differences.map((d) => metricKey(d.entityType, d.entityId, d.metric)))].sort();
+
+beforeAll(async () => {
+  config = loadConfig({ env });
+  db = new pg.Client({ connectionString: stack.POSTGRES_URL });
+  await db.connect();
+  pool = new pg.Pool({ connectionString: stack.POSTGRES_URL, max: 2 });
+  clickhouse = await openClickHouse({ url: stack.CLICKHOUSE_URL! });
+  redis = new Redis(env.EVENT_HOST_REDIS_URL!);
+  await redis.flushdb();
+  const kafka = new Kafka({ brokers: config.kafka.brokers, logLevel: logLevel.NOTHING });
+  admin = kafka.admin();
+  await admin.connect();
+  producer = kafka.producer({ idempotent: true });
+  await producer.connect();
+  // The shared Debezium topics hold other runs' history: this host starts at their end.
+  await startGroupAtEnd(kafka, config.kafka.groupId, sourceTopicsOf(config, plugins).create);
+  host = await createEventHost({ config });
+  await host.start();
+}, 300_000);
+
+afterAll(async () => {
+  await host?.stop();
+  await producer?.disconnect();
+  await admin?.disconnect();
+  redis?.disconnect();
+  await pool?.end();
+  await db?.end();
+  await clickhouse?.close();
+});
+
+describe('metrics reconcile', () => {
+  it('reports nothing off on a correct system while traffic writes (no false alarms)', async () => {
+    const publisher = new ClickHouseRowPublisher({ clickhouse, producer, topicPrefix: chPrefix });
+    expect(clickhouseSourceTables.map((t) => publisher.topic(t))).toEqual(
+      Object.keys(config.sources.clickhouseTopics),
+    );
+    const stop = new AbortController();
+    const traffic = runSampleTraffic(db, 60, stop.signal, {
+      publisher,
+      onWorld: (w) => {
+        world = w;
+      },
+    });
+    try {
+      while (!world) await new Promise((r) => setTimeout(r, 100));
+      await new Promise((r) => setTimeout(r, 4_000));
+      await readThrough(worldScope(world)); // cached hashes, kept current by increments from now on
+      const reports: ReconcileReport[] = [];
+      const scopes: Map<string, number[]>[] = [];
+      for (let i = 0; i < 3; i++) {
+        scopes.push(worldScope(world));
+        reports.push(await reconcileWorld({ ids: scopes[i] }));
+      }
+      for (const r of reports) {
+        expect(r.notCaughtUp).toEqual([]);
+        expect(r.differences).toEqual([]);
+        expect(r.cache).toEqual([]);
+      }
+      // It compared something real: every entity, and many metrics with non-zero truth.
+      expect(reports.map((r) => r.entities)).toEqual(scopes.map((sc) => [...sc.values()].flat().length));
+      expect(reports[2]!.metrics.filter((m) => m.truth !== 0).length).toBeGreaterThan(25);
+      console.log(
+        `live reconcile: ${reports.map((r) => `${r.entities} entities in ${r.seconds.toFixed(1)} s`).join(', ')}`,
+      );
+    } finally {
+      stop.abort();
+      await traffic;
+    }
+  }, 300_000);
+
+  it('reports a loss exactly, with its coverage; --repair makes everything exact; a second repair writes nothing', async () => {
+    expect(world, 'the live test made the world').toBeDefined();
+    const scope = worldScope(world);
+    expect((await reconcileWorld()).differences).toEqual([]); // settled after the traffic stopped
+    const truth = await truthTotals(db, clickhouse, plugins, scope);
+    const nonZero = (type: string, metric: string) =>
+      (scope.get(type) ?? []).filter((id) => (truth.get(metricKey(type, id, metric)) ?? 0) !== 0);
+    // Lost: Postgres-sourced and ClickHouse-sourced metrics, several entities of one metric.
+    const lost = [
+      ...nonZero('Image', 'likeCount')
+        .slice(0, 2)
+        .map((id) => ['Image', id, 'likeCount'] as const),
+      ...nonZero('User', 'reactionCount')
+        .slice(0, 1)
+        .map((id) => ['User', id, 'reactionCount'] as const),
+      ...nonZero('ModelVersion', 'downloadCount')
+        .slice(0, 1)
+        .map((id) => ['ModelVersion', id, 'downloadCount'] as const),
+    ];
+    expect(lost.length).toBe(4);
+    for (const [type, id, metric] of lost) await removeEvents(clickhouse, type, id, metric);
+    // Their hashes are filled after the loss, so they hold ClickHouse's (short) values; repair must fix them by
+    // increments. Other hashes are corrupted by hand: repair must refill them.
+    const lostIds = new Set(lost.map(([type, id]) => `${type}:${id}`));
+    await redis.del(...lost.map(([type, id]) => `metrics:${type}:${id}`));
+    const lostScope = new Map<string, number[]>();
+    for (const [type, id] of lost) lostScope.set(type, [...(lostScope.get(type) ?? []), id]);
+    await readThrough(lostScope);
+    const corrupt = nonZero('Image', 'reactionCount')
+      .filter((id) => !lostIds.has(`Image:${id}`))
+      .slice(0, 2);
+    expect(corrupt.length).toBe(2);
+    await readThrough(new Map([['Image', corrupt]]));
+    for (const id of corrupt) await redis.hincrby(`metrics:Image:${id}`, 'reactionCount', 5);
+
+    const found = await reconcileWorld();
+    expect(offKeys(found)).toEqual(lost.map(([t, id, m]) => metricKey(t, id, m)).sort());
+    expect(found.cache.map((c) => `${c.key} ${c.field}`).sort()).toEqual(
+      corrupt.map((id) => `metrics:Image:${id} reactionCount`).sort(),
+    );
+    for (const m of found.metrics) {
+      const gone = lost.filter(([t, , metric]) => t === m.entityType && metric === m.metric);
+      const total = (scope.get(m.entityType) ?? []).reduce(
+        (n, id) => n + (truth.get(metricKey(m.entityType, id, m.metric)) ?? 0),
+        0,
+      );
+      const missing = gone.reduce((n, [t, id, metric]) => n + truth.get(metricKey(t, id, metric))!, 0);
+      expect({
+        metric: `${m.entityType}.${m.metric}`,
+        off: m.off,
+        truth: m.truth,
+        coverage: m.coverage,
+      }).toEqual({
+        metric: `${m.entityType}.${m.metric}`,
+        off: gone.length,
+        truth: total,
+        coverage: total === 0 ? 1 : (total - missing) / total,
+      });
+      expect(m.cacheOff).toBe(m.entityType === 'Image' && m.metric === 'reactionCount' ? corrupt.length : 0);
+    }
+
+    // The command reports the same (one entity type), and says it needs attention.
+    const cli = await runCliCaptured(
+      ['metrics', 'reconcile', '--entity-type', 'Image', '--ids', world.images.join(','), '--json'],
+      env,
+    );
+    expect(cli.code, cli.stderr).toBe(3);
+    const cliReport = JSON.parse(cli.stdout) as ReconcileReport;
+    expect(offKeys(cliReport)).toEqual(offKeys(found).filter((k) => k.startsWith('Image:')));
+
+    const repaired = await reconcileWorld({ repair: true });
+    expect(repaired.repaired.events).toBe(found.differences.length);
+    expect(repaired.repaired.hashes).toBe(corrupt.length);
+
+    // The host's apply stage increments the hashes of the lost entities with the corrections.
+    const deadline = Date.now() + 30_000;
+    let cacheLeft = mismatches(truth, await cachedTotals(redis, scope));
+    while (cacheLeft.length > 0 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 250));
+      cacheLeft = mismatches(truth, await cachedTotals(redis, scope));
+    }
+    expect(cacheLeft).toEqual([]);
+    const after = await reconcileWorld();
+    expect([after.differences, after.cache]).toEqual([[], []]);
+    const reader = createMetricReader({ redis, clickhouse });
+    const read = new Map<string, number>();
+    for (const [type, ids] of scope) {
+      const values = await reader.getMetrics({
+        entityType: type,
+        entityIds: ids,
+        metrics: metricsOf(plan, type),
+        timeframes: ['all'],
+      });
+      for (const [id, metrics] of values)
+        for (const [metric, v] of Object.entries(metrics))
+          read.set(metricKey(type, id, metric), (v as { all: number }).all);
+    }
+    expect(mismatches(truth, read)).toEqual([]);
+    expect(read.size).toBe(truth.size);
+
+    const again = await reconcileWorld({ repair: true });
+    expect([again.repaired, again.differences, again.cache]).toEqual([{ events: 0, hashes: 0 }, [], []]);
+  }, 300_000);
+
+  it('takes a measured time per 1,000 entities with the command', async () => {
+    const owner = world.users[0]!;
+    const { rows } = await db.query<{ id: number }>(
+      `INSERT INTO "Image"("userId") SELECT $1 FROM generate_series(1, 1000) RETURNING id`,
+      [owner],
+    );
+    const ids = rows.map((r) => r.id);
+    await db.query(
+      `INSERT INTO "ImageReaction"("imageId","userId",reaction)
+       SELECT i, u, (ARRAY['Like','Heart','Laugh']::"ReviewReactions"[])[1 + (i + u) % 3]
+       FROM unnest($1::int[]) AS i, unnest($2::int[]) AS u`,
+      [ids, world.users.slice(0, 3)],
+    );
+    // Wait until the host has stored them (a reconcile waits for it), then time the command alone.
+    expect((await reconcileWorld({ ids: new Map([['Image', ids]]) })).entities).toBe(1000);
+    const started = performance.now();
+    const cli = await runCliCaptured(
+      ['metrics', 'reconcile', '--entity-type', 'Image', '--ids', ids.join(','), '--json'],
+      env,
+    );
+    const seconds = (performance.now() - started) / 1000;
+    expect(cli.code, cli.stderr).toBe(0);
+    const report = JSON.parse(cli.stdout) as ReconcileReport;
+    expect([report.entities, report.differences.length]).toEqual([1000, 0]);
+    expect(report.metrics.find((m) => m.metric === 'reactionCount')!.truth).toBe(3000);
+    console.log(
+      `reconcile of 1,000 Image entities (3,000 reactions): command ${seconds.toFixed(1)} s, of it ${report.catchUpSeconds.toFixed(1)} s waiting for the stream`,
+    );
+  }, 300_000);
+});
