@@ -34,12 +34,15 @@ export async function* entityBatches(
       for (let i = 0; i < ids.length; i += batchSize) yield ids.slice(i, i + batchSize);
       return;
     }
-    let last = Number.MIN_SAFE_INTEGER;
+    let last: number | undefined;
     for (;;) {
-      const { rows } = await postgres.query<{ id: number }>(
-        `SELECT id FROM ${table} WHERE id > $1 ORDER BY id LIMIT $2`,
-        [last, batchSize],
-      );
+      const { rows } =
+        last === undefined
+          ? await postgres.query<{ id: number }>(`SELECT id FROM ${table} ORDER BY id LIMIT $1`, [batchSize])
+          : await postgres.query<{ id: number }>(
+              `SELECT id FROM ${table} WHERE id > $1 ORDER BY id LIMIT $2`,
+              [last, batchSize],
+            );
       if (rows.length === 0) return;
       const ids = rows.map((r) => Number(r.id));
       last = ids[ids.length - 1]!;
