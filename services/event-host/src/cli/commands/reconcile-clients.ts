@@ -1,0 +1,124 @@
+import type { ClickHouseClient } from '@clickhouse/client';
+import type { PluginDefinition } from '@engagement/event-bus';
+import { openClickHouse } from '@engagement/event-bus/sinks/clickhouse';
+import { metricsOf, truthPlan } from '@engagement/event-bus/truth';
+import { Redis } from 'ioredis';
+import { type Admin, Kafka, logLevel, type Producer } from 'kafkajs';
+import pg from 'pg';
+import { closest } from '../../config/closest-name.js';
+import type { HostConfig } from '../../config/host-config.js';
+import { loadConfig } from '../../config/load-config.js';
+import { HostError } from '../../errors.js';
+import { watermarkKeyOf } from '../../host/cache-scope.js';
+import { hostProvisions, PROVIDED_BY_SETTING } from '../../host/host-provisions.js';
+import { sourceTopicsOf } from '../../host/source-topics.js';
+import { loadPlugins } from '../../plugins/load-plugins.js';
+import { resolveSlot } from '../../reconcile/catch-up.js';
+import type { CliContext } from '../cli-context.js';
+
+/** What `metrics reconcile` and `backfill` work with: the plugins' truths and connected clients. */
+export interface ReconcileClients {
+  config: HostConfig;
+  plugins: PluginDefinition[];
+  /** The entity types to work on (`--entity-type`, or every type some truth covers). */
+  entityTypes: string[];
+  postgres: pg.Pool;
+  clickhouse: ClickHouseClient;
+  redis: Redis;
+  admin: Admin;
+  producer?: Producer;
+  groupId: string;
+  sourceTopics: string[];
+  metricTopic: string;
+  watermarkKey: string;
+  slot: string;
+}
+
+/**
+ * Loads the configuration (purpose `reconcile`) and the plugins, checks `--entity-type` and `--metric`
+ * against their truths (with a "did you mean"), connects, runs `use`, and closes everything.
+ */
+export async function withReconcileClients<T>(
+  ctx: CliContext,
+  wanted: { entityType?: string; metric?: string; producer: boolean },
+  use: (clients: ReconcileClients) => Promise<T>,
+): Promise<T> {
+  const config = loadConfig({ env: ctx.env, file: ctx.configFile, purpose: 'reconcile' });
+  const host = hostProvisions(config);
+  const packages = await loadPlugins(config.plugins.packages, {
+    settings: config.plugins.settings,
+    hostTokens: host.provisions.map((p) => p.token),
+    providedBySetting: PROVIDED_BY_SETTING,
+    importer: ctx.importer,
+  }).finally(() => host.close());
+  const plugins = packages.flatMap((p) => p.plugins);
+  const plan = truthPlan(plugins);
+  const known = [...plan.byEntityType.keys()].sort();
+  if (wanted.entityType && !known.includes(wanted.entityType)) {
+    const near = closest(wanted.entityType, known);
+    throw new HostError(
+      'EH_USAGE',
+      `--entity-type ${wanted.entityType}: no truth covers it${near ? ` (did you mean ${near}?)` : ''}; known: ${known.join(', ')}`,
+    );
+  }
+  const entityTypes = wanted.entityType ? [wanted.entityType] : known;
+  const metrics = new Set(entityTypes.flatMap((t) => metricsOf(plan, t)));
+  if (wanted.metric && !metrics.has(wanted.metric)) {
+    const near = closest(wanted.metric, metrics);
+    throw new HostError(
+      'EH_USAGE',
+      `--metric ${wanted.metric}: no such metric${near ? ` (did you mean ${near}?)` : ''}`,
+    );
+  }
+
+  const postgres = new pg.Pool({ connectionString: config.postgres.url, max: 2 });
+  postgres.on('error', () => undefined);
+  const redis = new Redis(config.redis.url!, { lazyConnect: true, maxRetriesPerRequest: 2 });
+  const kafka = new Kafka({
+    clientId: `${config.kafka.clientId}-reconcile`,
+    brokers: config.kafka.brokers,
+    logLevel: logLevel.NOTHING,
+  });
+  const admin = kafka.admin();
+  const producer = wanted.producer ? kafka.producer({ idempotent: true }) : undefined;
+  const clickhouse = await openClickHouse(
+    config.clickhouse.url
+      ? {
+          url: config.clickhouse.url,
+          username: config.clickhouse.username,
+          password: config.clickhouse.password,
+          database: config.clickhouse.database,
+        }
+      : { path: config.clickhouse.path! },
+  );
+  try {
+    await Promise.all([redis.connect(), admin.connect(), producer?.connect()]);
+    const listed = await admin.listTopics();
+    const sourceTopics = sourceTopicsOf(config, plugins)
+      .subscribe.flatMap((t) => (typeof t === 'string' ? [t] : listed.filter((name) => t.test(name))))
+      .filter((t) => listed.includes(t));
+    return await use({
+      config,
+      plugins,
+      entityTypes,
+      postgres,
+      clickhouse,
+      redis,
+      admin,
+      producer,
+      groupId: config.kafka.groupId,
+      sourceTopics,
+      metricTopic: config.kafka.metricTopic,
+      watermarkKey: watermarkKeyOf(config),
+      slot: await resolveSlot(postgres, config.debezium.slot),
+    });
+  } finally {
+    await Promise.allSettled([
+      admin.disconnect(),
+      producer?.disconnect(),
+      postgres.end(),
+      clickhouse.close(),
+    ]);
+    redis.disconnect();
+  }
+}
