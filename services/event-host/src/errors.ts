@@ -44,8 +44,12 @@ export type HostErrorCode =
    * host stopped without committing it.
    */
   | 'EH_SINK_REJECTED'
-  /** `metrics reconcile --repair` found another repair of the same cache scope running. */
-  | 'EH_REPAIR_LOCKED';
+  /** `metrics reconcile --repair` (or `backfill`) found another repair of the same cache scope running. */
+  | 'EH_REPAIR_LOCKED'
+  /** `backfill`: the stream did not store a snapshot within `reconcile.waitMs`; run again to resume. */
+  | 'EH_NOT_CAUGHT_UP'
+  /** `backfill` was stopped between rounds; run again to resume. */
+  | 'EH_BACKFILL_STOPPED';
 
 /** Process exit codes of the `event-host` CLI. */
 export const EXIT = {
@@ -80,6 +84,8 @@ export function exitCodeOf(error: unknown): number {
       return EXIT.config;
     case 'EH_SINK_REJECTED':
       return EXIT.sinkRejected;
+    case 'EH_NOT_CAUGHT_UP':
+      return EXIT.attention;
     default:
       return EXIT.failed;
   }

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { EXIT, exitCodeOf, HostError } from '../errors.js';
 import { type CliContext, println } from './cli-context.js';
+import { backfillCommand } from './commands/backfill-command.js';
 import { configCheckCommand } from './commands/config-check-command.js';
 import {
   dlqDiscardCommand,
@@ -26,6 +27,7 @@ const COMMANDS: Record<string, Command> = {
   'dlq redrive': dlqRedriveCommand,
   'metrics drift': driftCommand,
   'metrics reconcile': reconcileCommand,
+  backfill: backfillCommand,
 };
 
 /**

@@ -24,6 +24,9 @@ commands:
                                   truths over the source, at one consistent source position per batch;
                                   --repair writes the differences as corrections and refills hashes
                                   (default --sample 1000 per entity type; --ids needs --entity-type)
+  backfill [--entity-type T] [--metric M] [--batch-size N] [--rate N] [--restart] [--json]
+                                  write the metrics' history: reconcile --all --repair in keyset order,
+                                  at most N entities/s, resumable (--restart ignores saved progress)
 
 options:
   --config FILE   JSON configuration file (default: $EVENT_HOST_CONFIG_FILE); EVENT_HOST_* variables win

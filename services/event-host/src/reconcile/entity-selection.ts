@@ -4,13 +4,13 @@ import { HostError } from '../errors.js';
 /** Which entities to reconcile: a random sample of each type, all of them, or named ones per type. */
 export type EntitySelection =
   | { kind: 'sample'; size: number }
-  | { kind: 'all' }
+  | { kind: 'all'; after?: ReadonlyMap<string, number> }
   | { kind: 'ids'; ids: ReadonlyMap<string, readonly number[]> };
 
 /**
  * Batches of entity ids of one type, read from the entity's own table (named like the entity type).
- * `all` pages by keyset (`id > last ORDER BY id`), so each page costs one index range scan whatever the
- * table's size; `sample` draws uniformly (`ORDER BY random()`, one scan of the table).
+ * `all` pages by keyset (`id > last ORDER BY id`, from `after` when resuming), so each page costs one index
+ * range scan whatever the table's size; `sample` draws uniformly (`ORDER BY random()`, one scan of the table).
  */
 export async function* entityBatches(
   postgres: pg.Pool,
@@ -34,7 +34,7 @@ export async function* entityBatches(
       for (let i = 0; i < ids.length; i += batchSize) yield ids.slice(i, i + batchSize);
       return;
     }
-    let last: number | undefined;
+    let last = selection.after?.get(entityType);
     for (;;) {
       const { rows } =
         last === undefined

@@ -34,6 +34,17 @@ export interface ReconcileOptions extends Omit<RoundOptions, 'waitMs'> {
   /** Names this run (its corrections' origin is `repair:<run>`). */
   run?: string;
   onProgress?(line: string): void;
+  /** Called after each batch's truth was read, with its size (a backfill paces itself here). */
+  throttle?(entities: number): Promise<void>;
+  /** Called once a round is done: compared (and repaired), or not caught up. Throwing stops the run. */
+  onRound?(round: RoundDone): Promise<void> | void;
+}
+
+/** A finished round: its batches (in id order per type), and whether they were compared. */
+export interface RoundDone {
+  caughtUp: boolean;
+  batches: { entityType: string; entityIds: readonly number[]; truthRows: number }[];
+  corrections: number;
 }
 
 export interface ReconcileReport {
@@ -82,6 +93,16 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRep
   let seq = 0;
   const runRound = async (batches: Batch[]) => {
     if (batches.length === 0) return;
+    const done = (caughtUp: boolean, corrections: number) =>
+      options.onRound?.({
+        caughtUp,
+        corrections,
+        batches: batches.map((b) => ({
+          entityType: b.source.entityType,
+          entityIds: b.source.entityIds,
+          truthRows: b.source.truth.length,
+        })),
+      });
     const entities = batches.reduce((n, b) => n + b.source.entityIds.length, 0);
     const result = await compareRound({ ...options, waitMs: options.waitMs ?? 120_000 }, batches);
     report.catchUpSeconds += result.catchUp.waitedMs / 1000;
@@ -95,6 +116,7 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRep
         });
       }
       options.onProgress?.(`${entities} entities not compared: not caught up (${result.catchUp.waitingFor})`);
+      await done(false, 0);
       return;
     }
     totals.add(result.findings, result.cache);
@@ -110,7 +132,10 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRep
     options.onProgress?.(
       `${entities} entities compared after ${result.catchUp.waitedMs} ms of catch-up: ${new Set(off.map((d) => `${d.entityType}:${d.entityId}`)).size} off`,
     );
-    if (!options.repair || off.length === 0) return;
+    if (!options.repair || off.length === 0) {
+      await done(true, 0);
+      return;
+    }
     await writeCorrections(options.clickhouse, options.producer!, options.metricTopic, corrections);
     report.repaired.events += corrections.length;
     // Refilled after the corrections are stored: a fill then counts them, and their increments are skipped.
@@ -127,6 +152,7 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRep
         })
       ).refilled;
     }
+    await done(true, corrections.length);
   };
 
   const body = async () => {
@@ -155,6 +181,7 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRep
           clickhouseSettleMs: options.clickhouseSettleMs ?? 60_000,
         });
         round.push({ source, metrics, clickhouseMetrics });
+        await options.throttle?.(ids.length);
         if (round.length >= (options.batchesPerWait ?? 8)) await runRound(round.splice(0));
       }
     }
@@ -162,7 +189,7 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRep
     round = [];
   };
 
-  if (options.repair) await withRepairLock(options.redis, options.watermarkKey, 15 * 60_000, body);
+  if (options.repair) await withRepairLock(options.redis, options.watermarkKey, 60_000, body);
   else await body();
   report.metrics = totals.metrics();
   report.seconds = (performance.now() - started) / 1000;

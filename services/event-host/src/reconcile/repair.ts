@@ -25,10 +25,12 @@ export async function writeCorrections(
 }
 
 const RELEASE_LUA = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
+const EXTEND_LUA = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 0`;
 
 /**
  * One repair at a time per cache scope: two repairs comparing against different snapshots at once would
- * each write the same difference. The lock expires on its own if its holder dies.
+ * each write the same difference. The holder extends the lock while it runs (a backfill takes hours); it
+ * expires `ttlMs` after its holder dies.
  */
 export async function withRepairLock<T>(
   redis: Redis,
@@ -47,9 +49,14 @@ export async function withRepairLock<T>(
       { retriable: true },
     );
   }
+  const extend = setInterval(
+    () => void redis.eval(EXTEND_LUA, 1, key, token, ttlMs).catch(() => undefined),
+    ttlMs / 3,
+  );
   try {
     return await run();
   } finally {
+    clearInterval(extend);
     await redis.eval(RELEASE_LUA, 1, key, token).catch(() => undefined);
   }
 }
