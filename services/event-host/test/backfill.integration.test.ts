@@ -1,0 +1,241 @@
+// `event-host backfill` on the real stack: a world with history written before the host's group starts
+// (some of it backdated over the past year), then the host streams while traffic keeps creating, updating
+// and deleting rows (pre-existing ones too) during the backfill; the backfill is stopped after saving its
+// first round, between writing the second round's corrections and saving it (as a kill would), resumed, and
+// run a second time. Then ClickHouse, the cached hashes and the reader equal SQL truth, all time and week.
+import type { ClickHouseClient } from '@clickhouse/client';
+import { ClickHouseRowPublisher, clickhouseSourceTables } from '@engagement/app-db/clickhouse';
+import { createMetricReader } from '@engagement/event-bus/reader';
+import { openClickHouse } from '@engagement/event-bus/sinks/clickhouse';
+import { startGroupAtEnd } from '@engagement/event-bus/testing';
+import { metricsOf, readTruth, truthPlan } from '@engagement/event-bus/truth';
+import { plugins } from '@engagement/metric-listeners';
+import { Redis } from 'ioredis';
+import { type Admin, Kafka, logLevel, type Producer } from 'kafkajs';
+import pg from 'pg';
+import { afterAll, beforeAll, expect, inject, it } from 'vitest';
+import { cdc } from '../../../infra/stack/cdc.js';
+import { type OperationContext, operations } from '../../../scripts/sample-traffic/operations.js';
+import { createSampleWorld, type SampleWorld } from '../../../scripts/sample-traffic/sample-world.js';
+import type { HostConfig } from '../src/config/host-config.js';
+import { loadConfig } from '../src/config/load-config.js';
+import { watermarkKeyOf } from '../src/host/cache-scope.js';
+import { createEventHost, type EventHost } from '../src/host/create-event-host.js';
+import { sourceTopicsOf } from '../src/host/source-topics.js';
+import { type BackfillOptions, backfill } from '../src/reconcile/backfill.js';
+import { reconcile } from '../src/reconcile/reconcile.js';
+import { RUN } from './host-fixtures.js';
+import { metricKey, mismatches, reconcileEnv, worldScope } from './reconcile-fixtures.js';
+import { runCliCaptured } from './run-cli-captured.js';
+
+const stack = inject('stackEnv');
+const { env, chPrefix } = reconcileEnv('backfill', 10);
+const plan = truthPlan(plugins);
+const WEEK = 7 * 86_400_000;
+let config: HostConfig;
+let host: EventHost;
+let db: pg.Client;
+let pool: pg.Pool;
+let clickhouse: ClickHouseClient;
+let redis: Redis;
+let admin: Admin;
+let producer: Producer;
+let publisher: ClickHouseRowPublisher;
+let world: SampleWorld;
+
+const clients = () => ({
+  plugins,
+  postgres: pool,
+  clickhouse,
+  redis,
+  admin,
+  producer,
+  groupId: config.kafka.groupId,
+  sourceTopics: sourceTopicsOf(config, plugins).create,
+  metricTopic: config.kafka.metricTopic,
+  watermarkKey: watermarkKeyOf(config),
+  slot: cdc.slotName,
+  waitMs: config.reconcile.waitMs,
+  clickhouseSettleMs: config.reconcile.clickhouseSettleMs,
+});
+
+/** The operation a uniform draw in [0, total weight) lands on. */
+function choose(draw: number) {
+  let left = draw;
+  for (const op of operations) {
+    left -= op.weight;
+    if (left < 0) return op;
+  }
+  return operations[0]!;
+}
+
+/** Random sample-traffic operations on the world, ClickHouse rows included, `count` of them or until aborted. */
+async function writeTraffic(count: number, signal?: AbortSignal, perSecond = 0): Promise<number> {
+  const ctx: OperationContext = { db, world, clickhouse: new Map() };
+  const total = operations.reduce((n, o) => n + o.weight, 0);
+  let changes = 0;
+  for (let i = 0; i < count && !signal?.aborted; i++) {
+    const op = choose(Math.random() * total);
+    changes += await op.run(ctx);
+    if (i % 50 === 49 || i === count - 1 || signal?.aborted) {
+      for (const t of clickhouseSourceTables) {
+        const rows = ctx.clickhouse!.get(t.table)?.splice(0) ?? [];
+        if (rows.length) await publisher.publish(t, rows);
+      }
+    }
+    if (perSecond) await new Promise((res) => setTimeout(res, 1000 / perSecond));
+  }
+  return changes;
+}
+
+/** SQL truth per `type:id:metric`, all time and since a week before `nowMs`. */
+async function truthOf(scope: ReadonlyMap<string, readonly number[]>, nowMs: number) {
+  const all = new Map<string, number>();
+  const week = new Map<string, number>();
+  for (const [type, ids] of scope) {
+    for (const id of ids)
+      for (const m of metricsOf(plan, type)) for (const t of [all, week]) t.set(metricKey(type, id, m), 0);
+    const truths = (plan.byEntityType.get(type) ?? []).map((p) => p.truth);
+    const before = new Date(nowMs + 86_400_000);
+    for (const r of await readTruth({
+      postgres: db,
+      clickhouse,
+      truths,
+      entityIds: ids,
+      clickhouseBefore: before,
+    })) {
+      const k = metricKey(type, r.entityId, r.metricType);
+      all.set(k, all.get(k)! + r.value);
+      if (r.createdAtMs >= nowMs - WEEK) week.set(k, week.get(k)! + r.value);
+    }
+  }
+  return { all, week };
+}
+
+beforeAll(async () => {
+  config = loadConfig({ env });
+  db = new pg.Client({ connectionString: stack.POSTGRES_URL });
+  await db.connect();
+  pool = new pg.Pool({ connectionString: stack.POSTGRES_URL, max: 2 });
+  clickhouse = await openClickHouse({ url: stack.CLICKHOUSE_URL! });
+  redis = new Redis(env.EVENT_HOST_REDIS_URL!);
+  await redis.flushdb();
+  const kafka = new Kafka({ brokers: config.kafka.brokers, logLevel: logLevel.NOTHING });
+  admin = kafka.admin();
+  await admin.connect();
+  producer = kafka.producer({ idempotent: true });
+  await producer.connect();
+  publisher = new ClickHouseRowPublisher({ clickhouse, producer, topicPrefix: chPrefix });
+  // History: written (and partly backdated over the past year) before the host's group exists.
+  world = await createSampleWorld(db, `bf-${RUN}`);
+  await writeTraffic(600);
+  for (const [table, column, ids] of [
+    ['ImageReaction', 'imageId', world.images],
+    ['ResourceReview', 'modelVersionId', [...world.versions.keys()]],
+    ['CommentV2', 'threadId', world.threads],
+    ['CollectionItem', 'collectionId', world.collections],
+  ] as const) {
+    await db.query(
+      `UPDATE "${table}" SET "createdAt" = now() - random() * interval '365 days' WHERE "${column}" = ANY($1) AND random() < 0.7`,
+      [ids],
+    );
+  }
+  await new Promise((r) => setTimeout(r, 2_000)); // let Debezium put the history on Kafka: the group skips it
+  await startGroupAtEnd(kafka, config.kafka.groupId, sourceTopicsOf(config, plugins).create);
+  host = await createEventHost({ config });
+  await host.start();
+  await new Promise((r) => setTimeout(r, 4_000)); // older than the ClickHouse settle time (3 s)
+}, 300_000);
+
+afterAll(async () => {
+  await host?.stop();
+  await producer?.disconnect();
+  await admin?.disconnect();
+  redis?.disconnect();
+  await pool?.end();
+  await db?.end();
+  await clickhouse?.close();
+});
+
+it('backfills history exactly while the app writes, resumes after a stop, and a second run writes nothing', async () => {
+  const scope = worldScope(world);
+  // Cached hashes from before the backfill (what the reader would serve): the backfill must fix them.
+  const reader = createMetricReader({ redis, clickhouse });
+  const readAll = async () => {
+    const out = { all: new Map<string, number>(), week: new Map<string, number>() };
+    for (const [type, ids] of worldScope(world)) {
+      const values = await reader.getMetrics({
+        entityType: type,
+        entityIds: ids,
+        metrics: metricsOf(plan, type),
+        timeframes: ['all', 'week'],
+      });
+      for (const [id, metrics] of values) {
+        for (const [m, v] of Object.entries(metrics) as [string, { all: number; week: number }][]) {
+          out.all.set(metricKey(type, id, m), v.all);
+          out.week.set(metricKey(type, id, m), v.week);
+        }
+      }
+    }
+    return out;
+  };
+  await readAll();
+
+  const stopTraffic = new AbortController();
+  const traffic = writeTraffic(100_000, stopTraffic.signal, 40);
+  const options: BackfillOptions = {
+    ...clients(),
+    progressKey: `backfill-test:${RUN}`,
+    batchSize: 10,
+    batchesPerWait: 2,
+  };
+  const stop = new AbortController();
+  let rounds = 0;
+  await expect(
+    backfill({
+      ...options,
+      signal: stop.signal,
+      onProgress: () => {
+        rounds++;
+        stop.abort(); // the next round writes its corrections, then stops before saving its progress
+      },
+    }),
+  ).rejects.toMatchObject({ code: 'EH_BACKFILL_STOPPED' });
+  expect(rounds).toBe(1);
+  const saved = await redis.hgetall(options.progressKey);
+  expect(Object.keys(saved).length).toBeGreaterThan(0); // the first round's progress only
+
+  const resumed = await backfill({ ...options, batchSize: 100, batchesPerWait: 8 });
+  expect(resumed.resumedFrom).toEqual(
+    Object.fromEntries(Object.entries(saved).map(([t, id]) => [t, Number(id)])),
+  );
+  expect(resumed.repaired.events).toBeGreaterThan(0);
+  stopTraffic.abort();
+  const changedDuring = await traffic;
+  expect(changedDuring).toBeGreaterThan(20);
+  expect(await redis.exists(options.progressKey)).toBe(0);
+
+  await new Promise((r) => setTimeout(r, 4_000)); // the last ClickHouse rows past the settle time
+  const check = await reconcile({ ...clients(), selection: { kind: 'ids', ids: worldScope(world) } });
+  expect([check.notCaughtUp, check.differences, check.cache]).toEqual([[], [], []]);
+
+  const nowMs = Date.now();
+  const truth = await truthOf(worldScope(world), nowMs);
+  const read = await readAll();
+  expect(mismatches(truth.all, read.all)).toEqual([]);
+  expect(mismatches(truth.week, read.week)).toEqual([]);
+  expect([...truth.all.values()].filter((v) => v !== 0).length).toBeGreaterThan(150);
+  expect(scope.get('Image')!.length).toBeGreaterThan(0);
+
+  const again = await runCliCaptured(['backfill', '--restart', '--json'], {
+    ...env,
+    EVENT_HOST_RECONCILE_BATCH_SIZE: '200',
+  });
+  expect(again.code, again.stderr).toBe(0);
+  const second = JSON.parse(again.stdout);
+  expect(second.repaired).toEqual({ events: 0, hashes: 0 });
+  const rate = (r: { truthRows: number; seconds: number }) => Math.round(r.truthRows / r.seconds);
+  console.log(
+    `backfill (every entity of the stack's database, not only the world): resumed run ${resumed.entities} entities, ${resumed.truthRows} source rows in ${resumed.seconds.toFixed(1)} s (${rate(resumed)} rows/s, batch 100), ${resumed.repaired.events} corrections, traffic meanwhile ${changedDuring} changes; second run ${second.entities} entities, ${second.truthRows} rows in ${second.seconds.toFixed(1)} s (${rate(second)} rows/s, batch 200)`,
+  );
+}, 600_000);
