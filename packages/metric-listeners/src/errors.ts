@@ -17,7 +17,7 @@ export class MetricListenerError extends Error {
 }
 
 export type MetricListenerErrorCode =
-  /** A related row (the image of a reaction, the thread of a comment) is not in Postgres nor remembered. */
+  /** A related row (the image of a reaction, the thread of a comment) is neither live nor archived. */
   | 'ML_RELATED_ROW_MISSING'
   /** A column holds a value the listener does not know (a new reaction kind, a tip on an unknown type). */
   | 'ML_UNKNOWN_VALUE'
@@ -31,8 +31,8 @@ export type MetricListenerErrorCode =
   | 'ML_LOOKUP_FAILED';
 
 const RETRIABLE: Record<MetricListenerErrorCode, boolean> = {
-  // The parent may be remembered shortly (its own delete event is on another topic) or come back on redrive.
-  ML_RELATED_ROW_MISSING: true,
+  // Deleted parents are archived in the deleting transaction: one missing from both never comes back.
+  ML_RELATED_ROW_MISSING: false,
   ML_UNKNOWN_VALUE: false,
   ML_UPDATE_WITHOUT_BEFORE: false,
   ML_UNDECLARED_METRIC: false,

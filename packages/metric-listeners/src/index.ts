@@ -48,7 +48,7 @@ export type { Contribution, EntityType, MetricMove, SourceOp } from './counting/
 export { clickhouseTruth, type PostgresTruthSpec, postgresTruth } from './counting/truth-sql.js';
 export { MetricListenerError, type MetricListenerErrorCode } from './errors.js';
 export { appDbToken } from './lookups/app-db-token.js';
-export { BatchLookup, type BatchLookupOptions } from './lookups/batch-lookup.js';
+export { BatchLookup, type BatchLookupOptions, type LoadedRow } from './lookups/batch-lookup.js';
 export type { Lookup, LookupStats } from './lookups/lookup.js';
 export {
   collectionLookupToken,
@@ -57,7 +57,8 @@ export {
   modelVersionLookupToken,
   threadLookupToken,
 } from './lookups/lookup-tokens.js';
-export { memoryLookup } from './lookups/memory-lookup.js';
+export { type MemoryLookupOptions, memoryLookup } from './lookups/memory-lookup.js';
+export { type ParentTable, parentTables } from './lookups/parent-tables.js';
 export type {
   CollectionRelations,
   ImageRelations,

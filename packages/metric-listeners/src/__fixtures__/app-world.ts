@@ -10,6 +10,7 @@ import {
   threadLookupToken,
 } from '../lookups/lookup-tokens.js';
 import { memoryLookup } from '../lookups/memory-lookup.js';
+import { parentTables } from '../lookups/parent-tables.js';
 import type {
   CollectionRelations,
   ImageRelations,
@@ -23,7 +24,10 @@ export const CREATED_AT = 1_700_000_000_000;
 
 const noThread: ThreadRelations = { imageId: null, postId: null, articleId: null, bountyId: null };
 
-/** Parent rows: image 7 in post 70 of user 1, image 8 not posted; version 30 of model 20 of user 2; … */
+/**
+ * Parent rows: image 7 in post 70 of user 1, image 8 not posted; version 30 of model 20 of user 2; …
+ * `archived` holds parents deleted already (with their children), as `event_bus.deleted_row` does.
+ */
 export const world = {
   images: new Map<number, ImageRelations>([
     [7, { postId: 70, userId: 1 }],
@@ -47,16 +51,23 @@ export const world = {
     [41, { mode: 'Bookmark' }],
     [42, { mode: 'Contest' }],
   ]),
+  archived: {
+    images: new Map<number, ImageRelations>([[500, { postId: 80, userId: 6 }]]),
+    threads: new Map<number, ThreadRelations>([[900, { ...noThread, imageId: 500 }]]),
+  },
 };
 
 /** Fresh in-memory lookups over the world (each with its own cache and query counter). */
 export function worldLookups() {
   return {
-    images: memoryLookup('image', world.images),
+    images: memoryLookup('image', world.images, {
+      archived: world.archived.images,
+      mutable: parentTables.image.mutable,
+    }),
     versions: memoryLookup('modelVersion', world.versions),
     models: memoryLookup('model', world.models),
-    threads: memoryLookup('thread', world.threads),
-    collections: memoryLookup('collection', world.collections),
+    threads: memoryLookup('thread', world.threads, { archived: world.archived.threads }),
+    collections: memoryLookup('collection', world.collections, { mutable: parentTables.collection.mutable }),
   };
 }
 

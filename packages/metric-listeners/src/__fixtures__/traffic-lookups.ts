@@ -13,6 +13,7 @@ import {
   threadLookupToken,
 } from '../lookups/lookup-tokens.js';
 import { memoryLookup } from '../lookups/memory-lookup.js';
+import { parentTables } from '../lookups/parent-tables.js';
 import type { TrafficWorld } from './realistic-traffic.js';
 
 /** Lookup instances by token id, however they load (memory here, Prisma in the query-count test). */
@@ -63,10 +64,12 @@ export function asOverrides(lookups: LookupsByToken): TrafficLookups {
 /** In-memory lookups over the world's parents. */
 export function trafficLookups(world: TrafficWorld): TrafficLookups {
   return asOverrides({
-    [imageLookupToken.id]: memoryLookup('image', world.images),
+    [imageLookupToken.id]: memoryLookup('image', world.images, { mutable: parentTables.image.mutable }),
     [modelVersionLookupToken.id]: memoryLookup('modelVersion', world.versions),
     [modelLookupToken.id]: memoryLookup('model', world.models),
     [threadLookupToken.id]: memoryLookup('thread', world.threads),
-    [collectionLookupToken.id]: memoryLookup('collection', world.collections),
+    [collectionLookupToken.id]: memoryLookup('collection', world.collections, {
+      mutable: parentTables.collection.mutable,
+    }),
   } as LookupsByToken);
 }

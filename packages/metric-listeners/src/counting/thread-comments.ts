@@ -1,6 +1,6 @@
 import { threadLookupToken } from '../lookups/lookup-tokens.js';
 import type { ThreadRelations } from '../lookups/relations.js';
-import { findRelated } from '../lookups/require-related.js';
+import { requireRelated } from '../lookups/require-related.js';
 import { defineMetricListener } from './define-metric-listener.js';
 import { postgresTruth, VISIBLE_COMMENT_SQL } from './truth-sql.js';
 
@@ -15,7 +15,7 @@ const THREAD_COLUMN = {
 /**
  * CommentV2 rows → `commentCount` of the entity their thread hangs off. Hidden comments and comments in
  * violation count for nothing, so moderating one (an update) takes it back. Comments in reply threads
- * count for no entity, nor do comments whose thread (and so its entity) is gone.
+ * count for no entity.
  */
 export function threadCommentsListener(id: string, entity: keyof typeof THREAD_COLUMN) {
   const column = THREAD_COLUMN[entity];
@@ -39,10 +39,9 @@ export function threadCommentsListener(id: string, entity: keyof typeof THREAD_C
     ],
     async count(r, { threads }) {
       if (r.bool('hidden') || r.bool('tosViolation')) return [];
-      // A thread is deleted only with its entity (a cascade), so a thread that is gone and was not seen
-      // hangs off an entity nobody reads any more: nothing to count, rather than a dead letter.
-      const thread = await findRelated(threads, r.int('threadId'));
-      const entityId = thread?.[column] ?? null;
+      // A thread deleted with its entity (a cascade) is answered from the archive of deleted rows.
+      const thread = await requireRelated(threads, r.int('threadId'), 'Thread');
+      const entityId = thread[column];
       if (entityId === null) return [];
       return [
         { entityType: entity, entityId, metricType: 'commentCount', value: 1, userId: r.int('userId') },

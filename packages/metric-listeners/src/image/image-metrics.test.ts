@@ -30,14 +30,19 @@ describe('image.comments (commentCount)', () => {
     expect(await runListener(imageComments, onPost, { threads })).toEqual([]);
   });
 
-  it('a comment whose thread is gone (deleted with its entity, never seen) counts for nothing', async () => {
+  it("a comment deleted with its thread (a cascade) is taken back from the archived thread's image", async () => {
     const { threads } = worldLookups();
-    expect(
-      await runListener(imageComments, comments.created({ ...comment, threadId: 999 }), { threads }),
-    ).toEqual([]);
-    expect(
-      await runListener(imageComments, comments.deleted({ ...comment, threadId: 999 }), { threads }),
-    ).toEqual([]);
+    const gone = comments.deleted({ ...comment, threadId: 900 });
+    expect(net(await runListener(imageComments, gone, { threads }))).toEqual({
+      'Image:500:commentCount': -1,
+    });
+  });
+
+  it('a comment whose thread is neither live nor archived is an error, not a silent zero', async () => {
+    const { threads } = worldLookups();
+    await expect(
+      runListener(imageComments, comments.deleted({ ...comment, threadId: 999 }), { threads }),
+    ).rejects.toMatchObject({ code: 'ML_RELATED_ROW_MISSING' });
   });
 });
 

@@ -1,9 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { BatchLookup, type BatchLookupOptions } from './batch-lookup.js';
+import { BatchLookup, type BatchLookupOptions, type LoadedRow } from './batch-lookup.js';
 
-/** A lookup over `n` rows whose loader records every query it is sent. */
+/**
+ * A lookup over live rows 1..n (owner id × 10, or what `owners` says now) and archived rows 1001..1000+n
+ * (owner 7), whose loader records every query it is sent.
+ */
 function tracked(n = 100, options: Partial<BatchLookupOptions<{ owner: number }>> = {}) {
   const queries: number[][] = [];
+  const owners = new Map<number, number>();
   let failNext = false;
   const lookup = new BatchLookup<{ owner: number }>({
     name: 'thing',
@@ -14,12 +18,19 @@ function tracked(n = 100, options: Partial<BatchLookupOptions<{ owner: number }>
         failNext = false;
         throw new Error('connection refused');
       }
-      return ids.filter((id) => id <= n).map((id) => [id, { owner: id * 10 }] as const);
+      return ids.flatMap((id): LoadedRow<{ owner: number }>[] =>
+        id <= n
+          ? [{ id, value: { owner: owners.get(id) ?? id * 10 }, archived: false }]
+          : id > 1000 && id <= 1000 + n
+            ? [{ id, value: { owner: 7 }, archived: true }]
+            : [],
+      );
     },
   });
   return {
     lookup,
     queries,
+    owners,
     failOnce: () => {
       failNext = true;
     },
@@ -86,36 +97,63 @@ describe('BatchLookup', () => {
     expect(await lookup.get(1)).toEqual({ owner: 10 });
   });
 
-  it('wakes a wait for a missing parent when its own change is remembered', async () => {
-    const { lookup } = tracked(5, { rememberWaitMs: 10_000 });
-    const waiting = lookup.whenRemembered(42);
-    lookup.remember(42, { owner: 7 });
-    expect(await waiting).toEqual({ owner: 7 });
-    expect(lookup.stats.waits).toBe(1);
+  it('answers a deleted row from the archive in the same query, and counts it', async () => {
+    const { lookup, queries } = tracked(5);
+    await lookup.prefetch([1, 1001, 9]);
+    expect(await lookup.get(1)).toEqual({ owner: 10 });
+    expect(await lookup.get(1001)).toEqual({ owner: 7 });
+    expect(await lookup.get(9)).toBeUndefined();
+    expect(queries).toEqual([[1, 1001, 9], [9]]);
+    expect(lookup.stats.archived).toBe(1);
   });
 
-  it('waits once for an id it gave up on, until givenUpForMs passed or the id is remembered', async () => {
-    const { lookup } = tracked(5, { rememberWaitMs: 20, givenUpForMs: 200 });
-    expect(await lookup.whenRemembered(42)).toBeUndefined();
-    const started = Date.now();
-    expect(await lookup.whenRemembered(42)).toBeUndefined();
-    expect(Date.now() - started).toBeLessThan(15);
-    expect(lookup.stats.waits).toBe(1);
-    // Remembered after all: answered, and a later miss of it waits again.
-    lookup.remember(42, { owner: 7 });
-    expect(await lookup.whenRemembered(42)).toEqual({ owner: 7 });
-    await new Promise((r) => setTimeout(r, 200));
-    expect(await lookup.whenRemembered(43)).toBeUndefined();
-    expect(await lookup.whenRemembered(43)).toBeUndefined();
-    await new Promise((r) => setTimeout(r, 210));
-    expect(await lookup.whenRemembered(43)).toBeUndefined();
-    expect(lookup.stats.waits).toBe(3);
+  it('prefers the live row when a load returns an id both live and archived', async () => {
+    const lookup = new BatchLookup<{ owner: number }>({
+      name: 'thing',
+      load: async () => [
+        { id: 1, value: { owner: 10 }, archived: false },
+        { id: 1, value: { owner: 7 }, archived: true },
+      ],
+    });
+    expect(await lookup.get(1)).toEqual({ owner: 10 });
+  });
+});
+
+describe('BatchLookup of mutable relations', () => {
+  it('loads the ids of every batch again, and answers that batch from what it loaded', async () => {
+    const { lookup, queries, owners } = tracked(5, { mutable: true });
+    await lookup.prefetch([1, 2]);
+    expect(await lookup.get(1)).toEqual({ owner: 10 });
+    owners.set(1, 30); // the row changes between two batches (an image moved to another post)
+    await lookup.prefetch([1, 2]);
+    expect(await lookup.get(1)).toEqual({ owner: 30 });
+    expect(await lookup.get(2)).toEqual({ owner: 20 });
+    expect(queries).toEqual([
+      [1, 2],
+      [1, 2],
+    ]);
   });
 
-  it('gives up waiting after rememberWaitMs', async () => {
-    const { lookup } = tracked(5, { rememberWaitMs: 20 });
-    const started = Date.now();
-    expect(await lookup.whenRemembered(42)).toBeUndefined();
-    expect(Date.now() - started).toBeGreaterThanOrEqual(15);
+  it('joins the prefetches of one turn (the listeners of a batch) into one query', async () => {
+    const { lookup, queries } = tracked(5, { mutable: true });
+    await Promise.all([lookup.prefetch([1, 2]), lookup.prefetch([2, 3])]);
+    expect(queries).toEqual([[1, 2, 3]]);
+  });
+
+  it('without a prefetch, queries again once a value is older than freshForMs', async () => {
+    const { lookup, queries, owners } = tracked(5, { mutable: true, freshForMs: 30 });
+    await lookup.get(1);
+    await lookup.get(1);
+    owners.set(1, 30);
+    await new Promise((r) => setTimeout(r, 40));
+    expect(await lookup.get(1)).toEqual({ owner: 30 });
+    expect(queries).toEqual([[1], [1]]);
+  });
+
+  it("ignores values remembered from the stream, which can be older than the database's", async () => {
+    const { lookup, queries } = tracked(5, { mutable: true });
+    lookup.remember(1, { owner: 99 });
+    expect(await lookup.get(1)).toEqual({ owner: 10 });
+    expect(queries).toEqual([[1]]);
   });
 });

@@ -7,14 +7,15 @@ import {
   modelVersionLookupToken,
   threadLookupToken,
 } from './lookup-tokens.js';
+import { parentTables } from './parent-tables.js';
 import { prismaLookups } from './prisma-lookups.js';
 import { rememberListener } from './remember-listener.js';
-import { rowRelations } from './row-relations.js';
 
 /**
- * The related-id lookups every metric plugin shares (one cache per parent table, whoever asks), built
- * from the host's Prisma client, and the listeners that feed them from the parents' own changes.
- * Owned by the platform team; it emits no metrics.
+ * The related-id lookups every metric plugin shares (one per parent table, whoever asks), built from the
+ * host's Prisma client: each reads the live table and the archive of deleted rows in one query. Plus the
+ * listeners that feed the immutable ones from the parents' own changes. Owned by the platform team; it
+ * emits no metrics.
  */
 export const lookupsPlugin = definePlugin({
   id: 'app-lookups',
@@ -26,16 +27,10 @@ export const lookupsPlugin = definePlugin({
     provide(threadLookupToken, { db: appDbToken }, ({ db }) => prismaLookups.thread(db)),
     provide(collectionLookupToken, { db: appDbToken }, ({ db }) => prismaLookups.collection(db)),
   ],
+  // Image and Collection relations are mutable (read again per batch), so only these three are fed.
   listeners: [
-    rememberListener('lookups.images', 'Image', imageLookupToken, rowRelations.image),
-    rememberListener(
-      'lookups.model-versions',
-      'ModelVersion',
-      modelVersionLookupToken,
-      rowRelations.modelVersion,
-    ),
-    rememberListener('lookups.models', 'Model', modelLookupToken, rowRelations.model),
-    rememberListener('lookups.threads', 'Thread', threadLookupToken, rowRelations.thread),
-    rememberListener('lookups.collections', 'Collection', collectionLookupToken, rowRelations.collection),
+    rememberListener('lookups.model-versions', modelVersionLookupToken, parentTables.modelVersion),
+    rememberListener('lookups.models', modelLookupToken, parentTables.model),
+    rememberListener('lookups.threads', threadLookupToken, parentTables.thread),
   ],
 });

@@ -4,26 +4,23 @@
  * to in-memory ones (`memoryLookup`).
  */
 export interface Lookup<V> {
-  /** The related ids of `id`, or undefined when the row is neither in the database nor remembered. */
+  /**
+   * The related ids of `id`: from the live table, or from the archive of deleted rows when the row went
+   * with a cascade; undefined when it is in neither.
+   */
   get(id: number): Promise<V | undefined>;
-  /** Loads what is not cached yet in as few queries as possible (one per lookup and Kafka batch). */
+  /** Loads what a Kafka batch needs in as few queries as possible (one per lookup and batch). */
   prefetch(ids: Iterable<number>): Promise<void>;
   /**
-   * Stores the related ids seen in a change of the parent row itself. A parent's delete is remembered
-   * this way, so children deleted with it (a cascade) still find where they were counted.
+   * Stores the related ids seen in a change of the parent row itself, so children created after it need
+   * no query. Lookups of mutable relations ignore it (the database is never older than the stream).
    */
   remember(id: number, value: V): void;
-  /**
-   * Resolves once `id` is remembered, or with undefined after the lookup's wait bound. For a parent that
-   * is gone from the database: its own change (create or delete) is usually on another partition that
-   * this host consumes concurrently, so waiting briefly beats dead-lettering.
-   */
-  whenRemembered(id: number): Promise<V | undefined>;
 }
 
 /** Counters of a lookup, for the query-count measurement and the status page. */
 export interface LookupStats {
-  /** Queries sent to the database (each one `findMany` of up to `maxBatch` ids). */
+  /** Queries sent to the database (each one reads up to `maxBatch` ids, live and archived). */
   queries: number;
   /** Ids those queries asked for. */
   idsRequested: number;
@@ -31,6 +28,6 @@ export interface LookupStats {
   hits: number;
   /** `get` calls that had to wait for a query. */
   misses: number;
-  /** Rows neither in the database nor remembered, waited for (`whenRemembered`). */
-  waits: number;
+  /** Ids found only in the archive of deleted rows (parents deleted with their children). */
+  archived: number;
 }

@@ -1,67 +1,48 @@
 import type { AppDb } from '@engagement/app-db';
+import { readRow } from '@engagement/event-bus';
 import { BatchLookup } from './batch-lookup.js';
-import type {
-  CollectionRelations,
-  ImageRelations,
-  ModelRelations,
-  ModelVersionRelations,
-  ThreadRelations,
-} from './relations.js';
-
-const byIds = (ids: readonly number[]) => ({ id: { in: [...ids] } });
+import { type ParentTable, parentTables } from './parent-tables.js';
 
 /**
- * The Prisma-backed lookups: one `findMany` per batch of ids, selecting only the related-id columns
- * (the same columns `rowRelations` reads from change events).
+ * One round trip for a batch of ids: the live rows of the parent table and the archived rows of those
+ * deleted (`event_bus.deleted_row`, written by the table's delete trigger), both as `{column: value}`.
+ * Table and column names come from `parentTables`, never from input.
  */
+export function parentRowsSql(parent: ParentTable<unknown>): string {
+  const columns = parent.columns.map((c) => `'${c}', "${c}"`).join(', ');
+  return `SELECT "id", jsonb_build_object(${columns}) AS "row", false AS "archived"
+    FROM "${parent.table}" WHERE "id" = ANY($1::int[])
+    UNION ALL
+    SELECT "id", "row", true AS "archived" FROM event_bus.deleted_row
+    WHERE "tableName" = '${parent.table}' AND "id" = ANY($1::int[])`;
+}
+
+interface ParentRow {
+  id: number;
+  row: Record<string, unknown> | string;
+  archived: boolean;
+}
+
+/** A lookup of `parent` over the app database: one query per batch of ids, live and archived rows. */
+export function prismaLookup<V>(db: AppDb, name: string, parent: ParentTable<V>): BatchLookup<V> {
+  const sql = parentRowsSql(parent);
+  return new BatchLookup<V>({
+    name,
+    mutable: parent.mutable,
+    load: async (ids) =>
+      (await db.$queryRawUnsafe<ParentRow[]>(sql, [...ids])).map((r) => ({
+        id: Number(r.id),
+        value: parent.relations(readRow(typeof r.row === 'string' ? JSON.parse(r.row) : r.row)),
+        archived: r.archived,
+      })),
+  });
+}
+
+/** The Prisma-backed lookup of each parent table, built from the host's client. */
 export const prismaLookups = {
-  image: (db: AppDb) =>
-    new BatchLookup<ImageRelations>({
-      name: 'image',
-      load: async (ids) =>
-        (
-          await db.image.findMany({ where: byIds(ids), select: { id: true, postId: true, userId: true } })
-        ).map((r) => [r.id, { postId: r.postId, userId: r.userId }] as const),
-    }),
-  modelVersion: (db: AppDb) =>
-    new BatchLookup<ModelVersionRelations>({
-      name: 'modelVersion',
-      load: async (ids) =>
-        (await db.modelVersion.findMany({ where: byIds(ids), select: { id: true, modelId: true } })).map(
-          (r) => [r.id, { modelId: r.modelId }] as const,
-        ),
-    }),
-  model: (db: AppDb) =>
-    new BatchLookup<ModelRelations>({
-      name: 'model',
-      load: async (ids) =>
-        (await db.model.findMany({ where: byIds(ids), select: { id: true, userId: true } })).map(
-          (r) => [r.id, { userId: r.userId }] as const,
-        ),
-    }),
-  thread: (db: AppDb) =>
-    new BatchLookup<ThreadRelations>({
-      name: 'thread',
-      load: async (ids) =>
-        (
-          await db.thread.findMany({
-            where: byIds(ids),
-            select: { id: true, imageId: true, postId: true, articleId: true, bountyId: true },
-          })
-        ).map(
-          (r) =>
-            [
-              r.id,
-              { imageId: r.imageId, postId: r.postId, articleId: r.articleId, bountyId: r.bountyId },
-            ] as const,
-        ),
-    }),
-  collection: (db: AppDb) =>
-    new BatchLookup<CollectionRelations>({
-      name: 'collection',
-      load: async (ids) =>
-        (await db.collection.findMany({ where: byIds(ids), select: { id: true, mode: true } })).map(
-          (r) => [r.id, { mode: r.mode }] as const,
-        ),
-    }),
+  image: (db: AppDb) => prismaLookup(db, 'image', parentTables.image),
+  modelVersion: (db: AppDb) => prismaLookup(db, 'modelVersion', parentTables.modelVersion),
+  model: (db: AppDb) => prismaLookup(db, 'model', parentTables.model),
+  thread: (db: AppDb) => prismaLookup(db, 'thread', parentTables.thread),
+  collection: (db: AppDb) => prismaLookup(db, 'collection', parentTables.collection),
 };

@@ -2,24 +2,17 @@ import { MetricListenerError } from '../errors.js';
 import type { Lookup } from './lookup.js';
 
 /**
- * The related ids of `id`: from memory, the database, or — for a parent already deleted — its own change,
- * waited for a bounded time. Undefined when none of them has it.
- */
-export async function findRelated<V>(lookup: Lookup<V>, id: number): Promise<V | undefined> {
-  return (await lookup.get(id)) ?? (await lookup.whenRemembered(id));
-}
-
-/**
- * Like `findRelated`, but a miss is a retriable `ML_RELATED_ROW_MISSING`: the parent was deleted before
- * its children's changes were processed and its own change was not seen here in time. After the retries
- * the change is dead-lettered for this listener only and can be redriven.
+ * Like `lookup.get`, but a row that is neither in its table nor in the archive of deleted rows is a
+ * non-retriable `ML_RELATED_ROW_MISSING`: the archive is written in the deleting transaction, so a child
+ * whose change is visible always finds its parent unless the parent never existed or the archive was
+ * purged too early. The change is dead-lettered for this listener only.
  */
 export async function requireRelated<V>(lookup: Lookup<V>, id: number, what: string): Promise<V> {
-  const found = await findRelated(lookup, id);
+  const found = await lookup.get(id);
   if (found === undefined) {
     throw new MetricListenerError(
       'ML_RELATED_ROW_MISSING',
-      `${what} ${id} is neither in Postgres nor remembered`,
+      `${what} ${id} is neither in Postgres nor in its deleted-row archive`,
     );
   }
   return found;
