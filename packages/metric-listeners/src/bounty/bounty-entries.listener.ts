@@ -5,7 +5,7 @@ import { postgresTruth } from '../counting/truth-sql.js';
 export const bountyEntries = defineMetricListener({
   id: 'bounty.entries',
   table: 'BountyEntry',
-  ops: ['c', 'd'],
+  ops: ['c', 'u', 'd'],
   moves: [{ entity: 'Bounty', metrics: ['entryCount'], note: 'every entry' }],
   truth: [
     postgresTruth({

@@ -5,7 +5,7 @@ import { postgresTruth } from '../counting/truth-sql.js';
 export const collectionItems = defineMetricListener({
   id: 'collection.items',
   table: 'CollectionItem',
-  ops: ['c', 'd'],
+  ops: ['c', 'u', 'd'],
   moves: [{ entity: 'Collection', metrics: ['itemCount'], note: 'every item, bookmarks included' }],
   truth: [
     postgresTruth({

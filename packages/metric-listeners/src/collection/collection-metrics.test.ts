@@ -1,7 +1,9 @@
 import { fakeEvent, runListener } from '@engagement/event-bus/testing';
 import { describe, expect, it } from 'vitest';
-import { CREATED_AT, net } from '../__fixtures__/app-world.js';
+import { CREATED_AT, net, worldLookups } from '../__fixtures__/app-world.js';
 import { expectCreateAndDelete } from '../__fixtures__/expect-moves.js';
+import { collectionItemRow } from '../__fixtures__/source-rows.js';
+import { modelCollections } from '../model/model-collections.listener.js';
 import { collectionContributors } from './collection-contributors.listener.js';
 import { collectionItems } from './collection-items.listener.js';
 
@@ -11,6 +13,28 @@ describe('collection.items (itemCount)', () => {
 
   it('counts every item, bookmarks included; delete takes it back', async () => {
     await expectCreateAndDelete(collectionItems, items, item, { 'Collection:41:itemCount': 1 });
+  });
+
+  it('an item moved to another collection leaves the old one and joins the new one, same createdAt', async () => {
+    const out = await runListener(collectionItems, items.updated(item, { ...item, collectionId: 40 }));
+    expect(net(out)).toEqual({ 'Collection:41:itemCount': -1, 'Collection:40:itemCount': 1 });
+    expect(new Set(out.map((e) => e.createdAt.getTime()))).toEqual(new Set([CREATED_AT]));
+    const edited = await runListener(collectionItems, items.updated(item, { ...item, note: 'nice' }));
+    expect(edited).toEqual([]);
+  });
+});
+
+describe('collected and favorite counts when an item moves between collections', () => {
+  const items = fakeEvent.postgres('CollectionItem');
+  const item = collectionItemRow(41, { modelId: 20 });
+
+  it('from a Bookmark collection to a plain one: a favorite becomes a collected', async () => {
+    const out = await runListener(
+      modelCollections,
+      items.updated(item, { ...item, collectionId: 40 }),
+      worldLookups(),
+    );
+    expect(net(out)).toEqual({ 'Model:20:favoriteCount': -1, 'Model:20:collectedCount': 1 });
   });
 });
 

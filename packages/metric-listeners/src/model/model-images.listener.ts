@@ -7,7 +7,7 @@ import { requireRelated } from '../lookups/require-related.js';
 export const modelImages = defineMetricListener({
   id: 'model.images',
   table: 'ImageResource',
-  ops: ['c', 'd'],
+  ops: ['c', 'u', 'd'],
   moves: [
     { entity: 'ModelVersion', metrics: ['imageCount'], note: 'images made with the version' },
     { entity: 'Model', metrics: ['imageCount'], note: 'images made with any of its versions' },

@@ -1,5 +1,4 @@
 import { defineMetricListener } from '../counting/define-metric-listener.js';
-import type { SourceOp } from '../counting/metric-move.js';
 import { postgresTruth } from '../counting/truth-sql.js';
 
 /**
@@ -13,11 +12,10 @@ export function tagAttachmentsListener(spec: {
   metric: string;
   disabledFlag: boolean;
 }) {
-  const ops: SourceOp[] = spec.disabledFlag ? ['c', 'u', 'd'] : ['c', 'd'];
   return defineMetricListener({
     id: spec.id,
     table: spec.table,
-    ops,
+    ops: ['c', 'u', 'd'],
     moves: [
       { entity: 'Tag', metrics: [spec.metric], note: spec.disabledFlag ? 'rows not disabled' : 'every row' },
     ],

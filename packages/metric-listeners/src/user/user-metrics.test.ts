@@ -43,11 +43,15 @@ describe('user.reactions (reactionCount of the image owner)', () => {
     await expectCreateAndDelete(userReactions, reactions, like, { 'User:4:reactionCount': 1 });
   });
 
-  it('a kind change is not its business (c d only)', async () => {
+  it('a kind change moves nothing; a reaction moved to another image moves to its owner', async () => {
     const { images } = worldLookups();
     const changed = reactions.updated(like, { ...like, reaction: 'Cry' });
     expect(await runListener(userReactions, changed, { images })).toEqual([]);
-    expect(userReactions.declaration.ops).toEqual(['c', 'd']);
+    const moved = reactions.updated(like, { ...like, imageId: 7 });
+    expect(net(await runListener(userReactions, moved, { images }))).toEqual({
+      'User:4:reactionCount': -1,
+      'User:1:reactionCount': 1,
+    });
   });
 });
 

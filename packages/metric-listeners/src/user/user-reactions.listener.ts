@@ -7,7 +7,7 @@ import { requireRelated } from '../lookups/require-related.js';
 export const userReactions = defineMetricListener({
   id: 'user.reactions',
   table: 'ImageReaction',
-  ops: ['c', 'd'],
+  ops: ['c', 'u', 'd'],
   moves: [{ entity: 'User', metrics: ['reactionCount'], note: "the image owner's reactions received" }],
   deps: { images: imageLookupToken },
   related: { images: (r) => r.int('imageId') },
