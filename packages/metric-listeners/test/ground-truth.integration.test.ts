@@ -19,6 +19,7 @@ import { readDeadLetters, referencesAny } from './dead-letters.js';
 import type { TruthScope } from './ground-truth.js';
 import { type RunPipeline, startRunPipeline } from './run-pipeline.js';
 import { changeWorld, createWorld, type RunWorld, runIds, truthScope } from './scripted-run.js';
+import { settleTruth } from './settle-truth.js';
 
 // A Redis database of its own: other pipelines on the shared stack increment `metrics:*` hashes in db 0.
 const REDIS_DB = 7;
@@ -35,22 +36,7 @@ let publisher: ClickHouseRowPublisher;
 let world: RunWorld;
 const timings: Record<string, number> = {};
 
-/** Waits until ClickHouse agrees with the truth and still agrees 2 s later; returns the last mismatches. */
-async function settle(scope: TruthScope, timeoutMs = 60_000): Promise<string[]> {
-  const deadline = Date.now() + timeoutMs;
-  const mismatches = () => clickhouseMismatches(db, clickhouse, scope);
-  let last = await mismatches();
-  while (Date.now() < deadline) {
-    if (last.length === 0) {
-      await new Promise((r) => setTimeout(r, 2_000));
-      last = await mismatches();
-      if (last.length === 0) return last;
-    }
-    await new Promise((r) => setTimeout(r, 500));
-    last = await mismatches();
-  }
-  return last;
-}
+const settle = (scope: TruthScope) => settleTruth(db, clickhouse, scope);
 
 beforeAll(async () => {
   const setupStarted = performance.now();

@@ -70,7 +70,7 @@ export function syntheticWorld(): TrafficWorld {
 }
 
 /** Mulberry32: a tiny seeded PRNG, so every run sees the same traffic. */
-function prng(seed: number) {
+export function prng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
