@@ -62,15 +62,16 @@ describe('the event-host executable', () => {
     afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
     it('writes every line before it exits (issue 17)', async () => {
-      // One image and 2,600 likes of it: four metric events each, 10,400 JSONL lines (about 2.5 MB).
-      const likes = 2_600;
-      const file = join(dir, 'likes.jsonl');
-      writeFileSync(file, replayRecords(likes));
+      // One model version and 5,200 images made with it: two metric events each, 10,400 JSONL lines
+      // (about 2.5 MB).
+      const images = 5_200;
+      const file = join(dir, 'images.jsonl');
+      writeFileSync(file, replayRecords(images));
       const cli = spawn(bin, ['replay', '--dry-run', file], {
         env: {
           ...env,
           EVENT_HOST_PLUGINS: '@engagement/metric-listeners',
-          // Every lookup is answered by the Image change in the file; a query would fail on this port.
+          // Every lookup is answered by the ModelVersion change in the file; a query would fail on this port.
           EVENT_HOST_POSTGRES_URL: 'postgres://127.0.0.1:1/none',
         },
         stdio: ['ignore', 'pipe', 'pipe'],
@@ -90,14 +91,14 @@ describe('the event-host executable', () => {
       // Only the reader reads: this process lets go of its end of the CLI's stdout.
       cli.stdout!.destroy();
       const [written, read] = await Promise.all([finished(cli), finished(reader)]);
-      expect(written.stderr).toContain(`${likes * 4} metric event(s)`);
+      expect(written.stderr).toContain(`${images * 2} metric event(s)`);
       expect(written.code).toBe(0);
-      expect(JSON.parse(read.stdout)).toEqual({ lines: likes * 4, partial: '' });
+      expect(JSON.parse(read.stdout)).toEqual({ lines: images * 2, partial: '' });
     }, 60_000);
 
     it('exits quietly with its own code when the reader stops early (`| head -1`)', async () => {
       const file = join(dir, 'head.jsonl');
-      writeFileSync(file, replayRecords(2_600));
+      writeFileSync(file, replayRecords(5_200));
       const cli = spawn(bin, ['replay', '--dry-run', file], {
         env: {
           ...env,
@@ -117,17 +118,21 @@ describe('the event-host executable', () => {
   });
 });
 
-/** Debezium records as `replay --dry-run` reads them: an Image, then `likes` ImageReaction creates of it. */
-function replayRecords(likes: number): string {
+/**
+ * Debezium records as `replay --dry-run` reads them: a ModelVersion, then `images` ImageResource creates
+ * of it (a version's model never changes, so its change answers the lookups: no query).
+ */
+function replayRecords(images: number): string {
   const t0 = 1_795_244_500_000;
   const created = (
     table: string,
     txId: number,
-    after: { id: number; createdAt: number; [column: string]: unknown },
+    key: Record<string, number>,
+    after: { createdAt: number; [column: string]: unknown },
   ) =>
     JSON.stringify({
       topic: `app.public.${table}`,
-      key: { id: after.id },
+      key,
       value: {
         before: null,
         after,
@@ -146,10 +151,11 @@ function replayRecords(likes: number): string {
         ts_ms: after.createdAt,
       },
     });
-  const lines = [created('Image', 1, { id: 501, createdAt: t0, postId: 601, userId: 71 })];
-  for (let i = 1; i <= likes; i++) {
-    const like = { id: i, imageId: 501, userId: 1000 + i, reaction: 'Like', createdAt: t0 + i * 1000 };
-    lines.push(created('ImageReaction', i + 1, like));
+  const version = { id: 301, modelId: 201, name: 'v1', status: 'Draft', createdAt: t0 };
+  const lines = [created('ModelVersion', 1, { id: 301 }, version)];
+  for (let i = 1; i <= images; i++) {
+    const resource = { imageId: i, modelVersionId: 301, createdAt: t0 + i * 1000 };
+    lines.push(created('ImageResource', i + 1, { imageId: i, modelVersionId: 301 }, resource));
   }
   return `${lines.join('\n')}\n`;
 }
