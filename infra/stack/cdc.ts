@@ -13,6 +13,10 @@ export const cdc = {
    * otherwise idle database, so the slot's confirmed LSN keeps moving (reconcile waits on it).
    */
   heartbeatTable: '_cdc_heartbeat',
-  /** Bookkeeping tables that must never reach Kafka. */
-  excludedTables: ['public._migrations', 'public._cdc_heartbeat'],
+  /**
+   * Bookkeeping tables that must never reach Kafka. The deleted-row archive (migration 0003) is outside
+   * `public` and so outside the publication and `schema.include.list` already; it is listed too so that
+   * widening the captured schemas cannot start streaming it.
+   */
+  excludedTables: ['public._migrations', 'public._cdc_heartbeat', 'event_bus.deleted_row'],
 } as const;
