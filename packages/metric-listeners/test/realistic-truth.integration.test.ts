@@ -1,0 +1,214 @@
+// Exact under realistic traffic (issue 12): seeded random traffic on every source table of the mapping —
+// updates of every counted column, children moved between parents, cascading deletes at every level,
+// ClickHouse rows published twice — runs through the real stack (90 Debezium partitions, 3 consumed at
+// once) while readers fill and refill cached hashes. Afterwards every metric of every entity that still
+// exists equals SQL over the source tables, all-time and for the week, in ClickHouse, in the cached
+// hashes and through the reader, with no dead letter. The seed is printed; TRUTH_SEED=<seed> replays it.
+import { createMetricReader, type MetricReader } from '@engagement/event-bus/reader';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { SampleWorld } from '../../../scripts/sample-traffic/sample-world.js';
+import { runSampleTraffic, type SampleTrafficStats } from '../../../scripts/sample-traffic.js';
+import type { EntityType } from '../src/index.js';
+import { clickhouseMismatches, fillThroughReader, TIMEFRAMES } from './compare-metrics.js';
+import { readDeadLetters, referencesAny } from './dead-letters.js';
+import {
+  computeGroundTruth,
+  diffMetrics,
+  type MetricTable,
+  metricKey,
+  TRUTH_METRICS,
+  type TruthScope,
+  windowStart,
+} from './ground-truth.js';
+import { type RunPipeline, startRunPipeline } from './run-pipeline.js';
+
+const SEED = Number(process.env.TRUTH_SEED ?? Math.floor(Math.random() * 1_000_000_000));
+const TRAFFIC_MS = Number(process.env.TRUTH_TRAFFIC_MS ?? 40_000);
+// A Redis database of its own (other tests' pipelines use theirs).
+const REDIS_DB = 8;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/**
+ * Metrics this test does not yet hold to the truth, each with the open defect that keeps it off; printed
+ * with every run so they cannot be forgotten. A post's reaction counts follow an image that moves between
+ * posts only once recompute on touch lands (issue 12, class 3).
+ */
+const KNOWN_OPEN: Record<string, string> = {
+  'Post:likeCount': 'image moves between posts (issue 12 class 3)',
+  'Post:dislikeCount': 'image moves between posts (issue 12 class 3)',
+  'Post:laughCount': 'image moves between posts (issue 12 class 3)',
+  'Post:cryCount': 'image moves between posts (issue 12 class 3)',
+  'Post:heartCount': 'image moves between posts (issue 12 class 3)',
+};
+const isKnownOpen = (mismatch: string) => {
+  const [type, , metric] = mismatch.replace(/^\[[^\]]+\] /, '').split(':');
+  return `${type}:${metric}` in KNOWN_OPEN;
+};
+
+const run = `rt${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
+let t: RunPipeline;
+
+beforeAll(async () => {
+  console.log(`realistic truth: seed ${SEED} (replay with TRUTH_SEED=${SEED})`);
+  // Hashes are keyed by entity only: a run on a stack kept from an earlier one would read that run's hashes.
+  const env = inject('stackEnv');
+  const own = new Redis(env.REDIS_URL!, { db: REDIS_DB });
+  await own.flushdb();
+  own.disconnect();
+  t = await startRunPipeline(env, run, { redisDb: REDIS_DB });
+}, 180_000);
+
+afterAll(async () => {
+  await t?.close();
+});
+
+const scopeOf = (w: SampleWorld): TruthScope => ({
+  User: w.users,
+  Model: w.models,
+  ModelVersion: [...w.versions.keys()],
+  Post: w.posts,
+  Image: w.images,
+  Collection: w.collections,
+  Tag: w.tags,
+  Article: w.articles,
+  Bounty: w.bounties,
+  BountyEntry: w.entries,
+});
+
+/** Two in five entities of each type: the ones the app would have cached. */
+const cachedPart = (scope: TruthScope): TruthScope =>
+  Object.fromEntries(Object.entries(scope).map(([type, ids]) => [type, ids!.filter((id) => id % 5 < 2)]));
+
+async function readAll(reader: MetricReader, scope: TruthScope) {
+  const out = new Map<string, MetricTable>(TIMEFRAMES.map((tf) => [tf, new Map()]));
+  for (const [type, ids] of Object.entries(scope) as [EntityType, number[]][]) {
+    if (ids.length === 0) continue;
+    const metrics = TRUTH_METRICS[type];
+    const read = await reader.getMetrics({
+      entityType: type,
+      entityIds: ids,
+      metrics,
+      timeframes: TIMEFRAMES,
+    });
+    for (const id of ids)
+      for (const m of metrics)
+        for (const tf of TIMEFRAMES) out.get(tf)!.set(metricKey(type, id, m), read.get(id)![m]![tf]);
+  }
+  return out;
+}
+
+/** While traffic runs: every 2 s, drop a fifth of the cached hashes and fill them again through the reader. */
+async function refillWhileRunning(
+  reader: MetricReader,
+  world: () => SampleWorld | undefined,
+  signal: AbortSignal,
+) {
+  let rounds = 0;
+  while (!signal.aborted) {
+    const w = world();
+    if (w) {
+      const cached = cachedPart(scopeOf(w));
+      const some = (ids: readonly number[]) => ids.filter(() => Math.random() < 0.2);
+      await fillThroughReader(
+        reader,
+        t.redis,
+        Object.fromEntries(Object.entries(cached).map(([k, ids]) => [k, some(ids!)])),
+        true,
+      );
+      await fillThroughReader(reader, t.redis, cached);
+      rounds++;
+    }
+    await sleep(2_000);
+  }
+  return rounds;
+}
+
+async function cachedHashes(scope: TruthScope, tf: (typeof TIMEFRAMES)[number]): Promise<MetricTable> {
+  const out: MetricTable = new Map();
+  for (const [type, ids] of Object.entries(scope) as [EntityType, number[]][])
+    for (const id of ids) {
+      const hash = await t.redis.hgetall(`metrics:${type}:${id}`);
+      if (Object.keys(hash).length === 0) continue; // expired or never filled: nothing cached to be wrong
+      for (const metric of TRUTH_METRICS[type]) {
+        const field = tf === 'all' ? metric : `${metric}:${tf}`;
+        out.set(metricKey(type, id, metric), hash[field] === undefined ? Number.NaN : Number(hash[field]));
+      }
+    }
+  return out;
+}
+
+/** The truth restricted to the keys of `stored` (hashes hold only the entities that were cached). */
+const only = (truth: MetricTable, stored: MetricTable): MetricTable =>
+  new Map([...stored.keys()].map((k) => [k, truth.get(k) ?? 0]));
+
+describe('exact under realistic traffic', () => {
+  it('ClickHouse, cached hashes and the reader equal SQL truth after seeded realistic traffic', async () => {
+    const stats: SampleTrafficStats = { changes: 0, byOperation: {} };
+    const log: { op: string; ids: number[] }[] = [];
+    const everIds: Record<string, Set<number>> = {};
+    let world: SampleWorld | undefined;
+    const reader = createMetricReader({ redis: t.redis, clickhouse: t.clickhouse });
+    const stop = new AbortController();
+    const traffic = runSampleTraffic(t.db, 120, stop.signal, {
+      publisher: t.publisher,
+      stats,
+      realistic: true,
+      seed: SEED,
+      log,
+      everIds,
+      onWorld: (w) => {
+        world = w;
+      },
+    });
+    const refills = refillWhileRunning(reader, () => world, stop.signal);
+    await sleep(TRAFFIC_MS);
+    stop.abort();
+    await traffic;
+    const fills = await refills;
+    console.log(`realistic truth: ${stats.changes} changes, ${fills} refill rounds; by operation:`);
+    console.log(JSON.stringify(stats.byOperation, Object.keys(stats.byOperation).sort()));
+
+    const scope = scopeOf(world!);
+    // A mismatch line names the entity, the metric and the last operations that touched that id.
+    const explain = (mismatch: string) => {
+      const [type, id] = mismatch.replace(/^\[[^\]]+\] /, '').split(':');
+      const ops = log.filter((l) => l.ids.includes(Number(id))).map((l) => l.op);
+      return `${mismatch} ← ${type} ${id} touched by ${ops.length} ops: ${ops.slice(-12).join(', ')}`;
+    };
+    const clickhouseLeft = () => clickhouseMismatches(t.db, t.clickhouse, scope);
+    // The stream settles: wait until ClickHouse agrees, then give the caches' apply stage a moment.
+    let left = await clickhouseLeft();
+    for (const deadline = Date.now() + 120_000; left.length > 0 && Date.now() < deadline; ) {
+      await sleep(2_000);
+      left = await clickhouseLeft();
+    }
+    await sleep(3_000);
+    left = await clickhouseLeft();
+
+    const cached = cachedPart(scope);
+    const now = Date.now();
+    for (const tf of TIMEFRAMES) {
+      const truth = await computeGroundTruth(t.db, t.clickhouse, scope, windowStart(tf, now));
+      const hashes = await cachedHashes(cached, tf);
+      left.push(...diffMetrics(only(truth, hashes), hashes).map((d) => `[redis ${tf}] ${d}`));
+    }
+    const read = await readAll(reader, scope);
+    for (const tf of TIMEFRAMES) {
+      const truth = await computeGroundTruth(t.db, t.clickhouse, scope, windowStart(tf, now));
+      left.push(...diffMetrics(truth, read.get(tf)!).map((d) => `[reader ${tf}] ${d}`));
+    }
+    const compared = Object.values(scope).reduce((n, ids) => n + ids!.length, 0);
+    const open = left.filter(isKnownOpen);
+    console.log(
+      `realistic truth: ${compared} entities compared, ${left.length - open.length} mismatches, ` +
+        `${open.length} in metrics still open: ${JSON.stringify(KNOWN_OPEN)}`,
+    );
+    expect(left.filter((m) => !isKnownOpen(m)).map(explain)).toEqual([]);
+    const letters = await readDeadLetters(t.kafka, `${run}.dead-letters`);
+    const ours = letters.filter((l) => l.sourceTopic.startsWith(`${run}.`) || referencesAny(l.row, everIds));
+    expect(ours.map((l) => `${l.sourceTopic} ${l.listener}: ${l.message}`)).toEqual([]);
+    // Each class of hard change happened (otherwise this test proves nothing about it).
+    for (const kind of ['image.move', 'collectionItem.move', 'image.delete', 'post.delete', 'user.delete'])
+      expect(stats.byOperation[kind] ?? 0, kind).toBeGreaterThan(0);
+  }, 600_000);
+});
