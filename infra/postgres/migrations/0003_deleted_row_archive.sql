@@ -59,9 +59,14 @@ CREATE TRIGGER event_bus_archive_deleted AFTER DELETE ON "Collection"
   EXECUTE FUNCTION event_bus.archive_deleted_rows('mode');
 
 -- Retention: deletes archived rows older than `keep` and returns how many went. Keep them longer than
--- any change can wait to be consumed or redriven (see docs/operations.md).
+-- any change can wait to be consumed or redriven (see docs/operations.md). ModelVersion rows stay: the
+-- truths of a model's generations and earnings read a deleted version's model from them.
 CREATE FUNCTION event_bus.purge_deleted_rows(keep interval) RETURNS bigint
 LANGUAGE sql AS $$
-  WITH purged AS (DELETE FROM event_bus.deleted_row WHERE "deletedAt" < now() - keep RETURNING 1)
+  WITH purged AS (
+    DELETE FROM event_bus.deleted_row
+    WHERE "deletedAt" < now() - keep AND "tableName" <> 'ModelVersion'
+    RETURNING 1
+  )
   SELECT count(*) FROM purged
 $$;

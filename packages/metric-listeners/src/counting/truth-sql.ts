@@ -90,6 +90,12 @@ export const VISIBLE_COMMENT_SQL = 'x.hidden = false AND x."tosViolation" = fals
 /** Reviews that count (neither excluded nor in violation), for `where`. */
 export const COUNTED_REVIEW_SQL = 'x.exclude = false AND x."tosViolation" = false';
 
-/** Lookup for ClickHouse truths of models: version id → model id, for the versions of the given models. */
-export const MODEL_OF_VERSION_SQL =
-  'SELECT id AS key, "modelId" AS value FROM "ModelVersion" WHERE "modelId" = ANY($1)';
+/**
+ * Lookup for ClickHouse truths of models: version id → model id, for the versions the given models have
+ * or had. A version deleted since keeps counting for its model (as downloads do, whose rows name the
+ * model): its model comes from the deleted-row archive, which keeps ModelVersion rows for good.
+ */
+export const MODEL_OF_VERSION_SQL = `SELECT id AS key, "modelId" AS value FROM "ModelVersion" WHERE "modelId" = ANY($1)
+UNION ALL
+SELECT id AS key, ("row"->>'modelId')::int AS value FROM event_bus.deleted_row
+WHERE "tableName" = 'ModelVersion' AND ("row"->>'modelId')::int = ANY($1)`;

@@ -17,7 +17,7 @@ export const SEMANTICS: readonly { question: string; answer: string }[] = [
   {
     question: 'Do failed generation jobs count?',
     answer:
-      '`generationCount` counts every job row of `orchestration.jobs` that used the version, whatever its `status`: the plan names the table with no filter, and a failed job still ran on the resource. A job using two versions of one model is one generation of that model.',
+      "`generationCount` counts every job row of `orchestration.jobs` that used the version, whatever its `status`: the plan names the table with no filter, and a failed job still ran on the resource. A job using two versions of one model is one generation of that model. Generations and earnings of a version still count for its model after the version is deleted, as its downloads do (their rows name the model): the version's model is read from the deleted-row archive.",
   },
   {
     question: 'What happens to counts when a counted row moves to another parent?',
