@@ -30,6 +30,7 @@ import { cascadePlan, engage } from './cascade-traffic.js';
 import { CascadeSql } from './cascade-world.js';
 import { consoleLogger } from './console-logger.js';
 import { readDeadLetters } from './dead-letters.js';
+import { scopeOfWorld } from './ground-truth.js';
 import { settleTruth } from './settle-truth.js';
 import { ensurePartitions, groupReport, highWatermarks, partitionsWritten } from './source-partitions.js';
 
@@ -151,18 +152,7 @@ describe('cascading deletes and collection-item moves (real stack, restart mid-r
     await restarted;
     await sql.refresh();
     const w = sql.world;
-    const scope = {
-      User: w.users,
-      Model: w.models,
-      ModelVersion: [...w.versions.keys()],
-      Post: w.posts,
-      Image: w.images,
-      Collection: w.collections,
-      Tag: w.tags,
-      Article: w.articles,
-      Bounty: w.bounties,
-      BountyEntry: w.entries,
-    };
+    const scope = scopeOfWorld(w);
     const left = await settleTruth(db, clickhouse, scope, 120_000);
     deadLetters += pipeline.stats.deadLetters;
     consumed += pipeline.stats.consumed;

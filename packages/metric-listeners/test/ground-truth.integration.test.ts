@@ -14,7 +14,7 @@ import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { SampleWorld } from '../../../scripts/sample-traffic/sample-world.js';
 import { runSampleTraffic, type SampleTrafficStats } from '../../../scripts/sample-traffic.js';
-import { cachedMismatches, clickhouseMismatches, fillThroughReader } from './compare-metrics.js';
+import { cachedMismatches, fillThroughReader } from './compare-metrics.js';
 import { readDeadLetters, referencesAny } from './dead-letters.js';
 import type { TruthScope } from './ground-truth.js';
 import { type RunPipeline, startRunPipeline } from './run-pipeline.js';

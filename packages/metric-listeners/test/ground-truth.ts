@@ -32,6 +32,34 @@ export const TRUTH_METRICS: Readonly<Record<EntityType, readonly string[]>> = Ob
 /** Entity ids to compute, per entity type. */
 export type TruthScope = Partial<Record<EntityType, readonly number[]>>;
 
+/** The entities a test world holds, by kind (versions map to their model). */
+export interface WorldIds {
+  users: readonly number[];
+  models: readonly number[];
+  versions: ReadonlyMap<number, unknown>;
+  posts: readonly number[];
+  images: readonly number[];
+  collections: readonly number[];
+  tags: readonly number[];
+  articles: readonly number[];
+  bounties: readonly number[];
+  entries: readonly number[];
+}
+
+/** Every entity of a world, as a truth scope. */
+export const scopeOfWorld = (w: WorldIds): TruthScope => ({
+  User: w.users,
+  Model: w.models,
+  ModelVersion: [...w.versions.keys()],
+  Post: w.posts,
+  Image: w.images,
+  Collection: w.collections,
+  Tag: w.tags,
+  Article: w.articles,
+  Bounty: w.bounties,
+  BountyEntry: w.entries,
+});
+
 /** `<entityType>:<entityId>:<metricType>` → value; every metric of every entity in scope is present. */
 export type MetricTable = Map<string, number>;
 

@@ -17,6 +17,7 @@ import {
   diffMetrics,
   type MetricTable,
   metricKey,
+  scopeOfWorld,
   TRUTH_METRICS,
   type TruthScope,
   windowStart,
@@ -62,18 +63,7 @@ afterAll(async () => {
   await t?.close();
 });
 
-const scopeOf = (w: SampleWorld): TruthScope => ({
-  User: w.users,
-  Model: w.models,
-  ModelVersion: [...w.versions.keys()],
-  Post: w.posts,
-  Image: w.images,
-  Collection: w.collections,
-  Tag: w.tags,
-  Article: w.articles,
-  Bounty: w.bounties,
-  BountyEntry: w.entries,
-});
+const scopeOf = scopeOfWorld;
 
 /** Two in five entities of each type: the ones the app would have cached. */
 const cachedPart = (scope: TruthScope): TruthScope =>
