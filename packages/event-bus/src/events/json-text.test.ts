@@ -93,4 +93,53 @@ describe('parseJson', () => {
       expect(parseJson(text)).toEqual(JSON.parse(quoteUnsafeIntegers(text)));
     }
   });
+
+  it('quotes only the unsafe runs when they are whole integers, and otherwise gives the full scan its say', () => {
+    const big = '12345678901234567890';
+    const cases = [
+      `{"ts_ns":${big}}`,
+      `{"ts_ns":-${big},"ts_ms":1717243490001}`,
+      // Runs inside strings, fractions and exponents: the quick rewrite is invalid JSON, the full scan decides.
+      `{"s":"a:${big},b","n":${big}}`,
+      `{"s":"-${big}"}`,
+      `{"f":1.${big},"n":${big}}`,
+      `{"e":1e-${big.slice(0, 3)},"g":${big}.5}`,
+      `{"e":2E+${big}}`,
+      `[${big},"${big}",-${big},{"k":"${big}"}]`,
+    ];
+    for (const text of cases) {
+      expect(parseJson(text)).toEqual(JSON.parse(quoteUnsafeIntegers(text)));
+    }
+    expect(parseJson(`{"s":"a:${big},b","n":${big}}`)).toEqual({ s: `a:${big},b`, n: big });
+  });
+
+  it('agrees with the full scan on random documents', () => {
+    let seed = 7;
+    const next = () => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
+    const digits = (n: number) =>
+      Array.from({ length: n }, (_, i) =>
+        i === 0 ? 1 + Math.floor(next() * 9) : Math.floor(next() * 10),
+      ).join('');
+    const atom = (): string => {
+      const n = digits(1 + Math.floor(next() * 21));
+      const kinds = [
+        n,
+        `-${n}`,
+        `${n}.${digits(2)}`,
+        `${n}e${digits(1)}`,
+        `"${n}"`,
+        `"x ${n}:${n},"`,
+        '"a\\\\"',
+        'true',
+      ];
+      return kinds[Math.floor(next() * kinds.length)]!;
+    };
+    for (let i = 0; i < 2000; i++) {
+      const text = `{"a":${atom()},"b":[${atom()},${atom()}],"c":{"d":${atom()}}}`;
+      expect(parseJson(text)).toEqual(JSON.parse(quoteUnsafeIntegers(text)));
+    }
+  });
 });

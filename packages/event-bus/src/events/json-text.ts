@@ -16,8 +16,45 @@ const NUMBER_TOKEN = /-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
  * when safe, else a decimal string. Non-integer numbers are left alone (they are doubles at the source).
  */
 export function parseJson(text: string): unknown {
-  if (!mayHoldUnsafeInteger(text)) return JSON.parse(text);
-  return JSON.parse(quoteUnsafeIntegers(text));
+  const runs = unsafeIntegerRuns(text);
+  if (runs === undefined) return JSON.parse(text);
+  // Quote just the runs found (a real Debezium message has one: `source.ts_ns`). A run that is not a whole
+  // integer literal (inside a string, a fraction or an exponent, or followed by one) makes the quoted text
+  // invalid JSON: a quote inserted in a string closes it right before a digit or `-`, and a quote next to
+  // `.`, `e` or a digit cannot follow or precede a value. So when this parses, it parsed exactly the literals
+  // the full scan would have quoted; when it does not, the full scan decides (and reports real syntax errors).
+  try {
+    return JSON.parse(quoteRuns(text, runs));
+  } catch {
+    return JSON.parse(quoteUnsafeIntegers(text));
+  }
+}
+
+/**
+ * The [start, end) of every digit run that would be an integer beyond ±2^53 (a leading `-` included), or
+ * undefined when there is none, the common case. See `mayHoldUnsafeInteger` for the rule.
+ */
+function unsafeIntegerRuns(text: string): number[] | undefined {
+  const runs: number[] = [];
+  LONG_DIGIT_RUN.lastIndex = 0;
+  for (let m = LONG_DIGIT_RUN.exec(text); m !== null; m = LONG_DIGIT_RUN.exec(text)) {
+    // Same length, so comparing the text compares the values.
+    if (m[0].length > 16 || m[0] >= MIN_UNSAFE_16_DIGITS) {
+      const start = text.charCodeAt(m.index - 1) === 0x2d /* - */ ? m.index - 1 : m.index;
+      runs.push(start, m.index + m[0].length);
+    }
+  }
+  return runs.length > 0 ? runs : undefined;
+}
+
+function quoteRuns(text: string, runs: number[]): string {
+  let out = '';
+  let copiedUpTo = 0;
+  for (let i = 0; i < runs.length; i += 2) {
+    out += `${text.slice(copiedUpTo, runs[i])}"${text.slice(runs[i], runs[i + 1])}"`;
+    copiedUpTo = runs[i + 1]!;
+  }
+  return out + text.slice(copiedUpTo);
 }
 
 /**
@@ -28,12 +65,7 @@ export function parseJson(text: string): unknown {
  * Exported for tests; not part of the package entry.
  */
 export function mayHoldUnsafeInteger(text: string): boolean {
-  LONG_DIGIT_RUN.lastIndex = 0;
-  for (let m = LONG_DIGIT_RUN.exec(text); m !== null; m = LONG_DIGIT_RUN.exec(text)) {
-    // Same length, so comparing the text compares the values.
-    if (m[0].length > 16 || m[0] >= MIN_UNSAFE_16_DIGITS) return true;
-  }
-  return false;
+  return unsafeIntegerRuns(text) !== undefined;
 }
 
 /** Wraps every integer literal beyond ±2^53 outside strings in quotes. Exported for tests. */
