@@ -1,6 +1,6 @@
-import { parseArgs } from 'node:util';
 import { EXIT, exitCodeOf, HostError } from '../errors.js';
 import { type CliContext, println } from './cli-context.js';
+import { type CommandSpec, parseCommandArgs, renderCommandHelp, renderUsage } from './command-table.js';
 import { backfillCommand } from './commands/backfill-command.js';
 import { configCheckCommand } from './commands/config-check-command.js';
 import {
@@ -13,22 +13,27 @@ import { driftCommand } from './commands/drift-command.js';
 import { reconcileCommand } from './commands/reconcile-command.js';
 import { replayCommand } from './commands/replay-command.js';
 import { startCommand } from './commands/start-command.js';
-import { USAGE } from './usage.js';
+import { USAGE_FOOTER } from './usage.js';
 
-type Command = (ctx: CliContext) => Promise<number>;
+// biome-ignore lint/suspicious/noExplicitAny: each command's option values are typed in its own declaration
+type AnyCommand = CommandSpec<any>;
 
-const COMMANDS: Record<string, Command> = {
-  start: startCommand,
-  'config check': configCheckCommand,
-  replay: replayCommand,
-  'dlq list': dlqListCommand,
-  'dlq show': dlqShowCommand,
-  'dlq discard': dlqDiscardCommand,
-  'dlq redrive': dlqRedriveCommand,
-  'metrics drift': driftCommand,
-  'metrics reconcile': reconcileCommand,
-  backfill: backfillCommand,
-};
+/** Every command, in the order `--help` lists them. */
+const COMMANDS: readonly AnyCommand[] = [
+  startCommand,
+  configCheckCommand,
+  replayCommand,
+  dlqListCommand,
+  dlqShowCommand,
+  dlqDiscardCommand,
+  dlqRedriveCommand,
+  driftCommand,
+  reconcileCommand,
+  backfillCommand,
+];
+
+/** The `--help` text. */
+export const USAGE = renderUsage(COMMANDS, USAGE_FOOTER);
 
 /**
  * Runs one CLI invocation and resolves with its exit code. Errors are printed as one line with their code;
@@ -42,47 +47,55 @@ export async function runCli(
     stderr: process.stderr,
   },
 ): Promise<number> {
-  let configFile: string | undefined;
-  let rest: string[];
+  let global: GlobalOptions;
   try {
-    const parsed = parseArgs({
-      args: [...argv],
-      options: { config: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
-      strict: false,
-      allowPositionals: true,
-    });
-    if (parsed.values.help || argv.length === 0) {
-      println(argv.length === 0 ? io.stderr : io.stdout, USAGE);
-      return argv.length === 0 ? EXIT.usage : EXIT.ok;
-    }
-    if (parsed.values.config !== undefined && typeof parsed.values.config !== 'string') {
-      throw new HostError('EH_USAGE', '--config needs a file name');
-    }
-    configFile = parsed.values.config as string | undefined;
-    rest = withoutConfigFlag(argv);
+    global = globalOptions(argv);
   } catch (error) {
     return report(io, error);
   }
-  const name = COMMANDS[`${rest[0]} ${rest[1]}`] ? `${rest[0]} ${rest[1]}` : rest[0]!;
-  const command = COMMANDS[name];
+  const { configFile, help, rest } = global;
+  if (rest.length === 0) {
+    println(help ? io.stdout : io.stderr, USAGE.trimEnd());
+    return help ? EXIT.ok : EXIT.usage;
+  }
+  const words = rest.findIndex((a) => a.startsWith('-'));
+  const named = (words === -1 ? rest : rest.slice(0, words)).join(' ');
+  const command = COMMANDS.find((c) => c.name === named || named.startsWith(`${c.name} `));
   if (!command) {
-    const known = Object.keys(COMMANDS).join(', ');
+    const known = COMMANDS.map((c) => c.name).join(', ');
     return report(io, new HostError('EH_USAGE', `unknown command "${rest.join(' ')}" (commands: ${known})`));
   }
-  const args = rest.slice(name.split(' ').length);
+  if (help) {
+    println(io.stdout, renderCommandHelp(command, USAGE_FOOTER).trimEnd());
+    return EXIT.ok;
+  }
+  const args = rest.slice(command.name.split(' ').length);
   try {
-    return await command({ ...io, args, configFile });
+    const { values, operands } = parseCommandArgs(command, args);
+    return await command.run({ ...io, args, configFile }, values, operands);
   } catch (error) {
     return report(io, error);
   }
 }
 
-function withoutConfigFlag(argv: readonly string[]): string[] {
-  const out: string[] = [];
+interface GlobalOptions {
+  configFile?: string;
+  help: boolean;
+  /** The command's words and its own arguments. */
+  rest: string[];
+}
+
+/** Takes `--config FILE` (or `--config=FILE`) and `--help`/`-h` from anywhere; everything else is the command's. */
+function globalOptions(argv: readonly string[]): GlobalOptions {
+  const out: GlobalOptions = { help: false, rest: [] };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
-    if (a === '--config') i++;
-    else if (!a.startsWith('--config=')) out.push(a);
+    if (a === '--help' || a === '-h') out.help = true;
+    else if (a === '--config' || a.startsWith('--config=')) {
+      const file = a === '--config' ? argv[++i] : a.slice('--config='.length);
+      if (!file || file.startsWith('-')) throw new HostError('EH_USAGE', '--config needs a file name');
+      out.configFile = file;
+    } else out.rest.push(a);
   }
   return out;
 }

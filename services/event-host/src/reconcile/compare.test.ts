@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { parseReconcileArgs } from '../cli/commands/reconcile-output.js';
 import { compareGroups, coverageOf } from './compare.js';
 import { correctionsFor } from './corrections.js';
 
@@ -60,20 +59,5 @@ describe('correctionsFor', () => {
     expect(ids('10:12:11')).toEqual(ids('10:12:11'));
     expect(ids('10:13:')).not.toEqual(ids('10:12:11'));
     expect(new Set(ids('10:12:11')).size).toBe(2);
-  });
-});
-
-describe('metrics reconcile arguments', () => {
-  it('takes one of --sample, --all, --ids (which needs --entity-type)', () => {
-    expect(parseReconcileArgs(['--ids', '1,2', '--entity-type', 'Image', '--repair'])).toMatchObject({
-      ids: [1, 2],
-      entityType: 'Image',
-      repair: true,
-    });
-    expect(() => parseReconcileArgs(['--sample', '5', '--all'])).toThrow('use one of');
-    expect(() => parseReconcileArgs(['--ids', '1'])).toThrow('--ids needs --entity-type');
-    expect(() => parseReconcileArgs(['--sample', '0'])).toThrow('positive integer');
-    expect(() => parseReconcileArgs(['--metric'])).toThrow('--metric needs a value');
-    expect(() => parseReconcileArgs(['--bogus'])).toThrow('unknown argument');
   });
 });

@@ -1,4 +1,3 @@
-import { parseArgs } from 'node:util';
 import { Kafka, logLevel } from 'kafkajs';
 import type { HostConfig } from '../../config/host-config.js';
 import { loadConfig } from '../../config/load-config.js';
@@ -12,6 +11,7 @@ import {
 import { KafkaDeadLetterStore } from '../../dlq/kafka-dead-letter-store.js';
 import { EXIT, HostError } from '../../errors.js';
 import { type CliContext, println } from '../cli-context.js';
+import { type CommandSpec, type OptionSpec, type OptionValues, parseCommandArgs } from '../command-table.js';
 
 function dlqOf(config: HostConfig): DeadLetterTopic {
   const kafka = new Kafka({
@@ -25,50 +25,49 @@ function dlqOf(config: HostConfig): DeadLetterTopic {
 }
 
 const FILTER_OPTIONS = {
-  listener: { type: 'string' },
-  code: { type: 'string' },
-  topic: { type: 'string' },
-} as const;
+  listener: { kind: 'text', value: 'ID', help: 'letters of this listener (none: the undecodable records)' },
+  code: { kind: 'text', value: 'CODE', help: 'letters with this error code or cause code' },
+  topic: { kind: 'text', value: 'SOURCE_TOPIC', help: 'letters of records from this source topic' },
+} as const satisfies Record<string, OptionSpec>;
 
-type Options = Record<string, { type: 'string' | 'boolean' }>;
-
-function parse<O extends Options>(ctx: CliContext, options: O, positionals = 0) {
-  let parsed: ReturnType<typeof parseArgs<{ args: string[]; options: O; allowPositionals: true }>>;
-  try {
-    parsed = parseArgs({ args: ctx.args, options, allowPositionals: true, strict: true });
-  } catch (error) {
-    throw new HostError('EH_USAGE', (error as Error).message);
-  }
-  if (parsed.positionals.length > positionals) {
-    throw new HostError('EH_USAGE', `unexpected argument "${parsed.positionals[positionals]}"`);
-  }
-  const values = parsed.values as Record<string, string | boolean | undefined>;
-  let limit: number | undefined;
-  if (values.limit !== undefined) {
-    limit = Number(values.limit);
-    if (!Number.isInteger(limit) || limit < 1)
-      throw new HostError('EH_USAGE', '--limit needs a positive integer');
-  }
+function filterOf(values: { listener?: string; code?: string; topic?: string }): DeadLetterFilter {
   const filter: DeadLetterFilter = {};
-  if (typeof values.listener === 'string') filter.listener = values.listener;
-  if (typeof values.code === 'string') filter.code = values.code;
-  if (typeof values.topic === 'string') filter.sourceTopic = values.topic;
-  return { values, positionals: parsed.positionals, limit, filter };
+  if (values.listener !== undefined) filter.listener = values.listener;
+  if (values.code !== undefined) filter.code = values.code;
+  if (values.topic !== undefined) filter.sourceTopic = values.topic;
+  return filter;
 }
 
 const hasFilter = (f: DeadLetterFilter) => Object.keys(f).length > 0;
 
-/** Opens the configured dead-letter topic, runs `run` on it and closes it. */
-function withDlq(run: (ctx: CliContext, dlq: DeadLetterTopic) => Promise<number>) {
-  return async (ctx: CliContext): Promise<number> => {
-    const config = loadConfig({ env: ctx.env, file: ctx.configFile, purpose: 'dlq' });
-    const dlq = dlqOf(config);
-    try {
-      return await run(ctx, dlq);
-    } finally {
-      await dlq.close();
-    }
+/** A `dlq` command: what it does with the dead-letter topic, which `run` opens from the configuration. */
+export interface DlqCommand<O extends Record<string, OptionSpec>> extends CommandSpec<O> {
+  use(ctx: CliContext, dlq: DeadLetterTopic, values: OptionValues<O>, operands: string[]): Promise<number>;
+}
+
+function dlqCommand<O extends Record<string, OptionSpec>>(spec: Omit<DlqCommand<O>, 'run'>): DlqCommand<O> {
+  return {
+    ...spec,
+    async run(ctx, values, operands) {
+      const config = loadConfig({ env: ctx.env, file: ctx.configFile, purpose: 'dlq' });
+      const dlq = dlqOf(config);
+      try {
+        return await spec.use(ctx, dlq, values, operands);
+      } finally {
+        await dlq.close();
+      }
+    },
   };
+}
+
+/** Parses `ctx.args` for a `dlq` command and runs it on `dlq` (tests pass an in-memory topic). */
+export function runOnDeadLetters<O extends Record<string, OptionSpec>>(
+  command: DlqCommand<O>,
+  ctx: CliContext,
+  dlq: DeadLetterTopic,
+): Promise<number> {
+  const { values, operands } = parseCommandArgs(command, ctx.args);
+  return command.use(ctx, dlq, values, operands);
 }
 
 function summaryRow(l: ListedDeadLetter) {
@@ -93,37 +92,45 @@ const countsText = (c: DeadLetterCounts) =>
   `${c.pending} pending, ${c.redriven} redriven, ${c.discarded} discarded`;
 
 /**
- * `event-host dlq list [--listener L] [--code C] [--topic T] [--limit N] [--json]`: one line (or JSON
- * object) per matching letter, at most N; the counts on stderr are over every letter whatever the limit.
+ * `event-host dlq list`: one line (or JSON object) per matching letter, at most N; the counts on stderr are
+ * over every letter whatever the limit.
  */
-export async function runDlqList(ctx: CliContext, dlq: DeadLetterTopic): Promise<number> {
-  const { values, limit, filter } = parse(ctx, {
+export const dlqListCommand = dlqCommand({
+  name: 'dlq list',
+  summary:
+    'list the dead letters: position, pending/redriven/discarded, reason; the counts cover every\n' +
+    'letter, --limit only limits the rows',
+  options: {
     ...FILTER_OPTIONS,
-    limit: { type: 'string' },
-    json: { type: 'boolean' },
-  });
-  const listing = await dlq.list({ filter, limit });
-  const rows = listing.letters.map(summaryRow);
-  if (values.json) {
-    for (const r of rows) println(ctx.stdout, JSON.stringify(r));
-    println(
-      ctx.stderr,
-      JSON.stringify({ topic: dlq.topic, all: listing.all, matched: listing.matched, shown: rows.length }),
-    );
+    limit: { kind: 'count', value: 'N', help: 'print at most N letters' },
+    json: { kind: 'flag', help: 'one JSON object per letter; the counts as JSON on stderr' },
+  },
+  async use(ctx, dlq, values) {
+    const { limit } = values;
+    const filter = filterOf(values);
+    const listing = await dlq.list({ filter, limit });
+    const rows = listing.letters.map(summaryRow);
+    if (values.json) {
+      for (const r of rows) println(ctx.stdout, JSON.stringify(r));
+      println(
+        ctx.stderr,
+        JSON.stringify({ topic: dlq.topic, all: listing.all, matched: listing.matched, shown: rows.length }),
+      );
+      return EXIT.ok;
+    }
+    for (const r of rows) {
+      println(
+        ctx.stdout,
+        `${r.position}  ${r.state.padEnd(9)} ${r.failedAt}  ${codeText(r)}  ${r.listener ?? '(decode)'}  ${r.source}  ${r.message}`,
+      );
+    }
+    let summary = `${listing.all.total} dead letter(s) in ${dlq.topic}: ${countsText(listing.all)}`;
+    if (hasFilter(filter)) summary += `; ${listing.matched.total} match (${countsText(listing.matched)})`;
+    if (rows.length < listing.matched.total) summary += `; ${rows.length} shown (--limit ${limit})`;
+    println(ctx.stderr, summary);
     return EXIT.ok;
-  }
-  for (const r of rows) {
-    println(
-      ctx.stdout,
-      `${r.position}  ${r.state.padEnd(9)} ${r.failedAt}  ${codeText(r)}  ${r.listener ?? '(decode)'}  ${r.source}  ${r.message}`,
-    );
-  }
-  let summary = `${listing.all.total} dead letter(s) in ${dlq.topic}: ${countsText(listing.all)}`;
-  if (hasFilter(filter)) summary += `; ${listing.matched.total} match (${countsText(listing.matched)})`;
-  if (rows.length < listing.matched.total) summary += `; ${rows.length} shown (--limit ${limit})`;
-  println(ctx.stderr, summary);
-  return EXIT.ok;
-}
+  },
+});
 
 function payloadOf(value: Buffer | null): { payload: unknown; text: string } {
   if (value === null) return { payload: null, text: '(null: a tombstone)' };
@@ -142,130 +149,144 @@ function payloadOf(value: Buffer | null): { payload: unknown; text: string } {
   }
 }
 
-/** `event-host dlq show POSITION [--json]`: a letter's reason, attempts, headers, key and payload. */
-export async function runDlqShow(ctx: CliContext, dlq: DeadLetterTopic): Promise<number> {
-  const { values, positionals } = parse(ctx, { json: { type: 'boolean' } }, 1);
-  const position = positionals[0] && parsePosition(positionals[0], dlq.topic);
-  if (!position) throw new HostError('EH_USAGE', 'dlq show needs a position: topic/partition/offset');
-  const l = await dlq.show(position);
-  if (!l) throw new HostError('EH_DLQ_LETTER_NOT_FOUND', `no dead letter at ${position}`);
-  const { payload, text } = payloadOf(l.value);
-  const shown = {
-    ...summaryRow(l),
-    mark: l.mark ?? null,
-    headers: l.headers,
-    key: l.key === null ? null : l.key.toString('utf8'),
-    payload,
-  };
-  if (values.json) {
-    println(ctx.stdout, JSON.stringify(shown, null, 2));
+/** `event-host dlq show POSITION`: a letter's reason, attempts, headers, key and payload. */
+export const dlqShowCommand = dlqCommand({
+  name: 'dlq show',
+  operands: { name: 'POSITION', min: 1, max: 1 },
+  summary: 'one letter: error, attempts, headers, key and payload (POSITION: topic/partition/offset)',
+  options: { json: { kind: 'flag', help: 'print the letter as JSON' } },
+  async use(ctx, dlq, values, [given]) {
+    const position = given && parsePosition(given, dlq.topic);
+    if (!position) throw new HostError('EH_USAGE', 'dlq show needs a position: topic/partition/offset');
+    const l = await dlq.show(position);
+    if (!l) throw new HostError('EH_DLQ_LETTER_NOT_FOUND', `no dead letter at ${position}`);
+    const { payload, text } = payloadOf(l.value);
+    const shown = {
+      ...summaryRow(l),
+      mark: l.mark ?? null,
+      headers: l.headers,
+      key: l.key === null ? null : l.key.toString('utf8'),
+      payload,
+    };
+    if (values.json) {
+      println(ctx.stdout, JSON.stringify(shown, null, 2));
+      return EXIT.ok;
+    }
+    const lines = [
+      `position   ${shown.position}`,
+      `state      ${shown.state}${l.mark ? ` (${l.mark.at}${l.mark.note ? `: ${l.mark.note}` : ''})` : ''}`,
+      `failed at  ${shown.failedAt}`,
+      `error      ${shown.code}: ${shown.message}`,
+      ...(shown.causeCode ? [`cause code ${shown.causeCode}`] : []),
+      `listener   ${shown.listener ?? '(none: the record could not be decoded)'}`,
+      `source     ${shown.source}`,
+      `attempts   ${shown.attempts}`,
+      'headers',
+      ...Object.entries(l.headers).map(([k, v]) => `  ${k}: ${v}`),
+      `key        ${shown.key ?? '(null)'}`,
+      'payload',
+      text,
+    ];
+    for (const line of lines) println(ctx.stdout, line);
     return EXIT.ok;
-  }
-  const lines = [
-    `position   ${shown.position}`,
-    `state      ${shown.state}${l.mark ? ` (${l.mark.at}${l.mark.note ? `: ${l.mark.note}` : ''})` : ''}`,
-    `failed at  ${shown.failedAt}`,
-    `error      ${shown.code}: ${shown.message}`,
-    ...(shown.causeCode ? [`cause code ${shown.causeCode}`] : []),
-    `listener   ${shown.listener ?? '(none: the record could not be decoded)'}`,
-    `source     ${shown.source}`,
-    `attempts   ${shown.attempts}`,
-    'headers',
-    ...Object.entries(l.headers).map(([k, v]) => `  ${k}: ${v}`),
-    `key        ${shown.key ?? '(null)'}`,
-    'payload',
-    text,
-  ];
-  for (const line of lines) println(ctx.stdout, line);
-  return EXIT.ok;
-}
+  },
+});
 
 /**
- * `event-host dlq discard POSITION | --listener L --code C --topic T [--reason TEXT] [--json]`: marks
- * pending letters discarded, so `list` shows them as such and `redrive` never sends them.
+ * `event-host dlq discard POSITION | FILTERS`: marks pending letters discarded, so `list` shows them as such
+ * and `redrive` never sends them.
  */
-export async function runDlqDiscard(ctx: CliContext, dlq: DeadLetterTopic): Promise<number> {
-  const { values, positionals, filter } = parse(
-    ctx,
-    { ...FILTER_OPTIONS, reason: { type: 'string' }, json: { type: 'boolean' } },
-    1,
-  );
-  const note = typeof values.reason === 'string' ? values.reason : undefined;
-  let selector: { position: string } | { filter: DeadLetterFilter };
-  if (positionals[0] !== undefined) {
-    if (hasFilter(filter))
-      throw new HostError('EH_USAGE', 'dlq discard takes a position or filters, not both');
-    const position = parsePosition(positionals[0], dlq.topic);
-    if (!position)
-      throw new HostError('EH_USAGE', `not a position: "${positionals[0]}" (topic/partition/offset)`);
-    selector = { position };
-  } else if (hasFilter(filter)) {
-    selector = { filter };
-  } else {
-    throw new HostError(
-      'EH_USAGE',
-      'dlq discard needs a position or at least one of --listener, --code, --topic',
-    );
-  }
-  const { discarded, skipped } = await dlq.discard(selector, note);
-  if ('position' in selector && discarded.length + skipped.length === 0) {
-    throw new HostError('EH_DLQ_LETTER_NOT_FOUND', `no dead letter at ${selector.position}`);
-  }
-  if (values.json) {
-    println(
-      ctx.stdout,
-      JSON.stringify({
-        discarded: discarded.map((l) => l.position),
-        skipped: skipped.map((l) => ({ position: l.position, state: l.state })),
-      }),
-    );
-    return EXIT.ok;
-  }
-  for (const l of discarded)
-    println(ctx.stdout, `discarded ${l.position}  ${codeText(l)}  ${l.listener ?? '(decode)'}`);
-  for (const l of skipped) println(ctx.stdout, `skipped ${l.position}: already ${l.state}`);
-  println(ctx.stderr, `${discarded.length} dead letter(s) discarded, ${skipped.length} skipped`);
-  return EXIT.ok;
-}
-
-/**
- * `event-host dlq redrive [--listener L] [--code C] [--topic T] [--limit N] [--dry-run] [--json]`: re-sends
- * pending letters, each once; `--dry-run` only prints what it would re-send.
- */
-export async function runDlqRedrive(ctx: CliContext, dlq: DeadLetterTopic): Promise<number> {
-  const { values, limit, filter } = parse(ctx, {
+export const dlqDiscardCommand = dlqCommand({
+  name: 'dlq discard',
+  operands: { name: 'POSITION', min: 0, max: 1 },
+  summary: 'mark pending letters discarded (one POSITION, or those the filters select): never redriven',
+  options: {
     ...FILTER_OPTIONS,
-    limit: { type: 'string' },
-    'dry-run': { type: 'boolean' },
-    json: { type: 'boolean' },
-  });
-  const dryRun = values['dry-run'] === true;
-  const letters = await dlq.redrive({ filter, limit, dryRun });
-  if (values.json) {
-    println(
-      ctx.stdout,
-      JSON.stringify({
-        dryRun,
-        redriven: letters.map((l) => ({
-          position: l.position,
-          to: `${l.source.topic}:${l.source.partition}`,
-          listener: l.listener ?? null,
-        })),
-      }),
-    );
+    reason: { kind: 'text', value: 'TEXT', help: 'why, kept with the mark' },
+    json: { kind: 'flag', help: 'print what was discarded and skipped as JSON' },
+  },
+  async use(ctx, dlq, values, positionals) {
+    const filter = filterOf(values);
+    const note = values.reason;
+    let selector: { position: string } | { filter: DeadLetterFilter };
+    if (positionals[0] !== undefined) {
+      if (hasFilter(filter))
+        throw new HostError('EH_USAGE', 'dlq discard takes a position or filters, not both');
+      const position = parsePosition(positionals[0], dlq.topic);
+      if (!position)
+        throw new HostError('EH_USAGE', `not a position: "${positionals[0]}" (topic/partition/offset)`);
+      selector = { position };
+    } else if (hasFilter(filter)) {
+      selector = { filter };
+    } else {
+      throw new HostError(
+        'EH_USAGE',
+        'dlq discard needs a position or at least one of --listener, --code, --topic',
+      );
+    }
+    const { discarded, skipped } = await dlq.discard(selector, note);
+    if ('position' in selector && discarded.length + skipped.length === 0) {
+      throw new HostError('EH_DLQ_LETTER_NOT_FOUND', `no dead letter at ${selector.position}`);
+    }
+    if (values.json) {
+      println(
+        ctx.stdout,
+        JSON.stringify({
+          discarded: discarded.map((l) => l.position),
+          skipped: skipped.map((l) => ({ position: l.position, state: l.state })),
+        }),
+      );
+      return EXIT.ok;
+    }
+    for (const l of discarded)
+      println(ctx.stdout, `discarded ${l.position}  ${codeText(l)}  ${l.listener ?? '(decode)'}`);
+    for (const l of skipped) println(ctx.stdout, `skipped ${l.position}: already ${l.state}`);
+    println(ctx.stderr, `${discarded.length} dead letter(s) discarded, ${skipped.length} skipped`);
     return EXIT.ok;
-  }
-  for (const l of letters) {
-    println(
-      ctx.stdout,
-      `${dryRun ? 'would redrive' : 'redriven'} ${l.position} → ${l.source.topic}:${l.source.partition} for ${l.listener ?? 'all listeners'}`,
-    );
-  }
-  println(ctx.stderr, `${letters.length} dead letter(s) ${dryRun ? 'would be ' : ''}redriven`);
-  return EXIT.ok;
-}
+  },
+});
 
-export const dlqListCommand = withDlq(runDlqList);
-export const dlqShowCommand = withDlq(runDlqShow);
-export const dlqDiscardCommand = withDlq(runDlqDiscard);
-export const dlqRedriveCommand = withDlq(runDlqRedrive);
+/**
+ * `event-host dlq redrive`: re-sends pending letters to their source partitions, each once; `--dry-run` only
+ * prints what it would re-send.
+ */
+export const dlqRedriveCommand = dlqCommand({
+  name: 'dlq redrive',
+  summary:
+    'send pending letters back to their source partitions, each once, for the listener that failed\n' +
+    '(--dry-run: print them, send nothing)',
+  options: {
+    ...FILTER_OPTIONS,
+    limit: { kind: 'count', value: 'N', help: 'redrive at most N letters' },
+    'dry-run': { kind: 'flag', help: 'print what would be redriven, send nothing' },
+    json: { kind: 'flag', help: 'print what was redriven as JSON' },
+  },
+  async use(ctx, dlq, values) {
+    const { limit } = values;
+    const filter = filterOf(values);
+    const dryRun = values['dry-run'];
+    const letters = await dlq.redrive({ filter, limit, dryRun });
+    if (values.json) {
+      println(
+        ctx.stdout,
+        JSON.stringify({
+          dryRun,
+          redriven: letters.map((l) => ({
+            position: l.position,
+            to: `${l.source.topic}:${l.source.partition}`,
+            listener: l.listener ?? null,
+          })),
+        }),
+      );
+      return EXIT.ok;
+    }
+    for (const l of letters) {
+      println(
+        ctx.stdout,
+        `${dryRun ? 'would redrive' : 'redriven'} ${l.position} → ${l.source.topic}:${l.source.partition} for ${l.listener ?? 'all listeners'}`,
+      );
+    }
+    println(ctx.stderr, `${letters.length} dead letter(s) ${dryRun ? 'would be ' : ''}redriven`);
+    return EXIT.ok;
+  },
+});

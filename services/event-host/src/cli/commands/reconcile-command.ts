@@ -1,33 +1,61 @@
+import { HostError } from '../../errors.js';
 import type { EntitySelection } from '../../reconcile/entity-selection.js';
 import { reconcile } from '../../reconcile/reconcile.js';
-import type { CliContext } from '../cli-context.js';
+import { defineCommand } from '../command-table.js';
 import { withReconcileClients } from './reconcile-clients.js';
-import { parseReconcileArgs, printReconcileReport } from './reconcile-output.js';
+import { printReconcileReport } from './reconcile-output.js';
 
 /**
- * `event-host metrics reconcile [--sample N | --all | --ids LIST] [--entity-type T] [--metric M] [--repair]
- * [--json]`: compares stored metric events (and cached hashes) with the listeners' truths at a consistent
- * source position; `--repair` writes the differences as corrections. Exit 3 when something is off and was
- * not repaired, or could not be compared.
+ * `event-host metrics reconcile`: compares stored metric events (and cached hashes) with the listeners' truths
+ * at a consistent source position; `--repair` writes the differences as corrections. Exit 3 when something is
+ * off and was not repaired, or could not be compared.
  */
-export async function reconcileCommand(ctx: CliContext): Promise<number> {
-  const args = parseReconcileArgs(ctx.args);
-  const selection: EntitySelection = args.ids
-    ? { kind: 'ids', ids: new Map([[args.entityType!, args.ids]]) }
-    : args.all
-      ? { kind: 'all' }
-      : { kind: 'sample', size: args.sample ?? 1000 };
-  return withReconcileClients(ctx, { ...args, producer: args.repair }, async (clients) => {
-    const report = await reconcile({
-      ...clients,
-      metric: args.metric,
-      selection,
-      repair: args.repair,
-      batchSize: args.batchSize ?? clients.config.reconcile.batchSize,
-      waitMs: clients.config.reconcile.waitMs,
-      clickhouseSettleMs: clients.config.reconcile.clickhouseSettleMs,
-      onProgress: args.json ? undefined : (line) => ctx.stderr.write(`${line}\n`),
+export const reconcileCommand = defineCommand({
+  name: 'metrics reconcile',
+  summary:
+    "compare stored metric events (and cached hashes) with the listeners' truths over the source, at one\n" +
+    'consistent source position per batch; --repair writes the differences as corrections and refills\n' +
+    'hashes (default --sample 1000 per entity type; --ids needs --entity-type)',
+  options: {
+    sample: { kind: 'count', value: 'N', help: 'compare N random entities per entity type (default 1000)' },
+    all: { kind: 'flag', help: 'compare every entity' },
+    ids: { kind: 'ids', value: 'LIST', help: 'compare these ids (comma-separated; needs --entity-type)' },
+    'entity-type': { kind: 'text', value: 'T', help: 'only this entity type' },
+    metric: { kind: 'text', value: 'M', help: 'only this metric' },
+    'batch-size': {
+      kind: 'count',
+      value: 'N',
+      help: 'entities per batch (default: the reconcile batch size)',
+    },
+    repair: { kind: 'flag', help: 'write the differences as corrections and refill the cached hashes' },
+    json: { kind: 'flag', help: 'print the report as JSON, every difference included' },
+  },
+  check(args) {
+    if ([args.sample !== undefined, args.all, args.ids !== undefined].filter(Boolean).length > 1) {
+      throw new HostError('EH_USAGE', 'metrics reconcile: use one of --sample N, --all, --ids LIST');
+    }
+    if (args.ids && !args['entity-type']) throw new HostError('EH_USAGE', '--ids needs --entity-type');
+  },
+  async run(ctx, args) {
+    const entityType = args['entity-type'];
+    const selection: EntitySelection = args.ids
+      ? { kind: 'ids', ids: new Map([[entityType!, args.ids]]) }
+      : args.all
+        ? { kind: 'all' }
+        : { kind: 'sample', size: args.sample ?? 1000 };
+    const wanted = { entityType, metric: args.metric, producer: args.repair };
+    return withReconcileClients(ctx, wanted, async (clients) => {
+      const report = await reconcile({
+        ...clients,
+        metric: args.metric,
+        selection,
+        repair: args.repair,
+        batchSize: args['batch-size'] ?? clients.config.reconcile.batchSize,
+        waitMs: clients.config.reconcile.waitMs,
+        clickhouseSettleMs: clients.config.reconcile.clickhouseSettleMs,
+        onProgress: args.json ? undefined : (line) => ctx.stderr.write(`${line}\n`),
+      });
+      return printReconcileReport(ctx, report, args);
     });
-    return printReconcileReport(ctx, report, args);
-  });
-}
+  },
+});

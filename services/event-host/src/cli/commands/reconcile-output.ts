@@ -1,59 +1,15 @@
-import { EXIT, HostError } from '../../errors.js';
+import { EXIT } from '../../errors.js';
 import type { ReconcileReport } from '../../reconcile/reconcile.js';
 import { type CliContext, println } from '../cli-context.js';
-
-/** The options of `metrics reconcile`. */
-export interface ReconcileArgs {
-  sample?: number;
-  all: boolean;
-  ids?: number[];
-  entityType?: string;
-  metric?: string;
-  repair: boolean;
-  json: boolean;
-  batchSize?: number;
-}
-
-const positive = (flag: string, value: string | undefined): number => {
-  const n = Number(value);
-  if (!Number.isSafeInteger(n) || n < 1) throw new HostError('EH_USAGE', `${flag} needs a positive integer`);
-  return n;
-};
-
-/** Parses the arguments; at most one of --sample, --all, --ids; --ids needs --entity-type. */
-export function parseReconcileArgs(argv: readonly string[]): ReconcileArgs {
-  const args: ReconcileArgs = { all: false, repair: false, json: false };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    const value = () => {
-      const v = argv[++i];
-      if (v === undefined || v.startsWith('--')) throw new HostError('EH_USAGE', `${a} needs a value`);
-      return v;
-    };
-    if (a === '--sample') args.sample = positive(a, value());
-    else if (a === '--all') args.all = true;
-    else if (a === '--ids')
-      args.ids = value()
-        .split(',')
-        .map((id) => positive('--ids', id.trim()));
-    else if (a === '--entity-type') args.entityType = value();
-    else if (a === '--metric') args.metric = value();
-    else if (a === '--batch-size') args.batchSize = positive(a, value());
-    else if (a === '--repair') args.repair = true;
-    else if (a === '--json') args.json = true;
-    else throw new HostError('EH_USAGE', `metrics reconcile: unknown argument "${a}"`);
-  }
-  if ([args.sample !== undefined, args.all, args.ids !== undefined].filter(Boolean).length > 1) {
-    throw new HostError('EH_USAGE', 'metrics reconcile: use one of --sample N, --all, --ids LIST');
-  }
-  if (args.ids && !args.entityType) throw new HostError('EH_USAGE', '--ids needs --entity-type');
-  return args;
-}
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
 /** Prints the report (a table, or JSON with every detail); the exit code says whether it needs attention. */
-export function printReconcileReport(ctx: CliContext, report: ReconcileReport, args: ReconcileArgs): number {
+export function printReconcileReport(
+  ctx: CliContext,
+  report: ReconcileReport,
+  args: { repair: boolean; json: boolean },
+): number {
   const off = report.metrics.some((m) => m.off > 0 || m.cacheOff > 0);
   const attention =
     (off && !args.repair) || report.notCaughtUp.length > 0 || report.notReconcilable.length > 0;
