@@ -6,7 +6,13 @@ import { join } from 'node:path';
 import { ClickHouseRowPublisher } from '@engagement/app-db/clickhouse';
 import { createMetricReader } from '@engagement/event-bus/reader';
 import { openClickHouse } from '@engagement/event-bus/sinks/clickhouse';
-import { createEventHost, exitOnShutdownSignal, loadConfig, SETTINGS } from '@engagement/event-host';
+import {
+  clickhouseOptions,
+  createEventHost,
+  exitOnShutdownSignal,
+  loadConfig,
+  SETTINGS,
+} from '@engagement/event-host';
 import { Redis } from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
@@ -50,9 +56,7 @@ const config = loadConfig({ env, purpose: 'start' });
 const cliSettings = writeCliSettings(env);
 // One client for the host, the reader and the traffic's row publisher (EVENT_HOST_CLICKHOUSE_PATH still
 // selects an embedded engine in this process).
-const clickhouse = await openClickHouse(
-  config.clickhouse.url ? { url: config.clickhouse.url } : { path: config.clickhouse.path! },
-);
+const clickhouse = await openClickHouse(clickhouseOptions(config));
 const host = await createEventHost({ config, clickhouse });
 await host.start();
 console.log(`[start] host started (${seconds()} s): status page ${host.url}/  metrics ${host.url}/metrics`);

@@ -3,6 +3,7 @@
  * configuration (`loadConfig`), loading plugin packages by name; `runCli` is the `event-host` command line.
  */
 export { runCli } from './cli/run-cli.js';
+export { clickhouseOptions } from './config/clickhouse-options.js';
 export type { ConfigPurpose, HostConfig } from './config/host-config.js';
 export {
   type LoadConfigOptions,

@@ -9,6 +9,7 @@ import { Redis } from 'ioredis';
 import { type Admin, Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
 import type { Logger } from 'pino';
+import { clickhouseOptions } from '../config/clickhouse-options.js';
 import type { HostConfig } from '../config/host-config.js';
 import { HostError } from '../errors.js';
 import { HostHttpServer } from '../http/http-server.js';
@@ -121,18 +122,7 @@ export async function createEventHost(options: EventHostOptions): Promise<EventH
     });
   }
   const ownsClickHouse = !options.clickhouse;
-  const clickhouse =
-    options.clickhouse ??
-    (await openClickHouse(
-      config.clickhouse.url
-        ? {
-            url: config.clickhouse.url,
-            username: config.clickhouse.username,
-            password: config.clickhouse.password,
-            database: config.clickhouse.database,
-          }
-        : { path: config.clickhouse.path! },
-    ));
+  const clickhouse = options.clickhouse ?? (await openClickHouse(clickhouseOptions(config)));
 
   // Feed documents are read from the app database (load-config requires postgres.url with Meilisearch).
   const searchDb =

@@ -1,6 +1,7 @@
 import { checkDrift } from '@engagement/event-bus/reader';
 import { openClickHouse } from '@engagement/event-bus/sinks/clickhouse';
 import { Redis } from 'ioredis';
+import { clickhouseOptions } from '../../config/clickhouse-options.js';
 import { loadConfig } from '../../config/load-config.js';
 import { EXIT } from '../../errors.js';
 import { watermarkKeyOf } from '../../host/cache-scope.js';
@@ -23,16 +24,7 @@ export const driftCommand = defineCommand({
     const config = loadConfig({ env: ctx.env, file: ctx.configFile, purpose: 'drift' });
     const redis = new Redis(config.redis.url!, { lazyConnect: true, maxRetriesPerRequest: 2 });
     await redis.connect();
-    const clickhouse = await openClickHouse(
-      config.clickhouse.url
-        ? {
-            url: config.clickhouse.url,
-            username: config.clickhouse.username,
-            password: config.clickhouse.password,
-            database: config.clickhouse.database,
-          }
-        : { path: config.clickhouse.path! },
-    );
+    const clickhouse = await openClickHouse(clickhouseOptions(config));
     try {
       const report = await checkDrift({
         redis,

@@ -5,6 +5,7 @@ import { metricsOf, truthPlan } from '@engagement/event-bus/truth';
 import { Redis } from 'ioredis';
 import { type Admin, Kafka, logLevel, type Producer } from 'kafkajs';
 import pg from 'pg';
+import { clickhouseOptions } from '../../config/clickhouse-options.js';
 import { closest } from '../../config/closest-name.js';
 import type { HostConfig } from '../../config/host-config.js';
 import { loadConfig } from '../../config/load-config.js';
@@ -81,16 +82,7 @@ export async function withReconcileClients<T>(
   });
   const admin = kafka.admin();
   const producer = wanted.producer ? kafka.producer({ idempotent: true }) : undefined;
-  const clickhouse = await openClickHouse(
-    config.clickhouse.url
-      ? {
-          url: config.clickhouse.url,
-          username: config.clickhouse.username,
-          password: config.clickhouse.password,
-          database: config.clickhouse.database,
-        }
-      : { path: config.clickhouse.path! },
-  );
+  const clickhouse = await openClickHouse(clickhouseOptions(config));
   try {
     await Promise.all([redis.connect(), admin.connect(), producer?.connect()]);
     const listed = await admin.listTopics();
