@@ -6,29 +6,33 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { ClickHouseRowPublisher, clickhouseSourceTables } from '@engagement/app-db/clickhouse';
 import { createMetricReader } from '@engagement/event-bus/reader';
-import { openClickHouse } from '@engagement/event-bus/sinks/clickhouse';
 import { startGroupAtEnd } from '@engagement/event-bus/testing';
 import { metricsOf, readTruth, truthPlan } from '@engagement/event-bus/truth';
 import { plugins } from '@engagement/metric-listeners';
-import { Redis } from 'ioredis';
-import { type Admin, Kafka, logLevel, type Producer } from 'kafkajs';
-import pg from 'pg';
-import { afterAll, beforeAll, expect, inject, it } from 'vitest';
+import type { Redis } from 'ioredis';
+import type { Admin, Producer } from 'kafkajs';
+import type pg from 'pg';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { cdc } from '../../../infra/stack/cdc.js';
 import { type OperationContext, operations } from '../../../scripts/sample-traffic/operations.js';
 import { createSampleWorld, type SampleWorld } from '../../../scripts/sample-traffic/sample-world.js';
 import type { HostConfig } from '../src/config/host-config.js';
-import { loadConfig } from '../src/config/load-config.js';
 import { watermarkKeyOf } from '../src/host/cache-scope.js';
 import { createEventHost, type EventHost } from '../src/host/create-event-host.js';
 import { sourceTopicsOf } from '../src/host/source-topics.js';
 import { type BackfillOptions, backfill } from '../src/reconcile/backfill.js';
 import { reconcile } from '../src/reconcile/reconcile.js';
 import { RUN } from './host-fixtures.js';
-import { metricKey, mismatches, reconcileEnv, worldScope } from './reconcile-fixtures.js';
+import {
+  connectReconcileClients,
+  metricKey,
+  mismatches,
+  type ReconcileTestClients,
+  reconcileEnv,
+  worldScope,
+} from './reconcile-fixtures.js';
 import { runCliCaptured } from './run-cli-captured.js';
 
-const stack = inject('stackEnv');
 const { env, chPrefix } = reconcileEnv('backfill', 10);
 const plan = truthPlan(plugins);
 const WEEK = 7 * 86_400_000;
@@ -112,19 +116,11 @@ async function truthOf(scope: ReadonlyMap<string, readonly number[]>, nowMs: num
   return { all, week };
 }
 
+let connected: ReconcileTestClients;
+
 beforeAll(async () => {
-  config = loadConfig({ env });
-  db = new pg.Client({ connectionString: stack.POSTGRES_URL });
-  await db.connect();
-  pool = new pg.Pool({ connectionString: stack.POSTGRES_URL, max: 2 });
-  clickhouse = await openClickHouse({ url: stack.CLICKHOUSE_URL! });
-  redis = new Redis(env.EVENT_HOST_REDIS_URL!);
-  await redis.flushdb();
-  const kafka = new Kafka({ brokers: config.kafka.brokers, logLevel: logLevel.NOTHING });
-  admin = kafka.admin();
-  await admin.connect();
-  producer = kafka.producer({ idempotent: true });
-  await producer.connect();
+  connected = await connectReconcileClients(env);
+  ({ config, db, pool, clickhouse, redis, admin, producer } = connected);
   publisher = new ClickHouseRowPublisher({ clickhouse, producer, topicPrefix: chPrefix });
   // History: written (and partly backdated over the past year) before the host's group exists.
   world = await createSampleWorld(db, `bf-${RUN}`);
@@ -141,7 +137,7 @@ beforeAll(async () => {
     );
   }
   await new Promise((r) => setTimeout(r, 2_000)); // let Debezium put the history on Kafka: the group skips it
-  await startGroupAtEnd(kafka, config.kafka.groupId, sourceTopicsOf(config, plugins).create);
+  await startGroupAtEnd(connected.kafka, config.kafka.groupId, sourceTopicsOf(config, plugins).create);
   host = await createEventHost({ config });
   await host.start();
   await new Promise((r) => setTimeout(r, 4_000)); // older than the ClickHouse settle time (3 s)
@@ -149,12 +145,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await host?.stop();
-  await producer?.disconnect();
-  await admin?.disconnect();
-  redis?.disconnect();
-  await pool?.end();
-  await db?.end();
-  await clickhouse?.close();
+  await connected?.close();
 });
 
 it('backfills history exactly while the app writes, resumes after a stop, and a second run writes nothing', async () => {

@@ -4,11 +4,15 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { clickhouseSourceRoutes } from '@engagement/app-db/clickhouse';
 import type { PluginDefinition } from '@engagement/event-bus';
+import { openClickHouse } from '@engagement/event-bus/sinks/clickhouse';
 import { readTruth, truthPlan } from '@engagement/event-bus/truth';
-import type { Redis } from 'ioredis';
-import type pg from 'pg';
+import { Redis } from 'ioredis';
+import { type Admin, Kafka, logLevel, type Producer } from 'kafkajs';
+import pg from 'pg';
 import { inject } from 'vitest';
 import type { SampleWorld } from '../../../scripts/sample-traffic/sample-world.js';
+import type { HostConfig } from '../src/config/host-config.js';
+import { loadConfig } from '../src/config/load-config.js';
 import { RUN } from './host-fixtures.js';
 
 /**
@@ -45,6 +49,52 @@ export function reconcileEnv(
     EVENT_HOST_RECONCILE_CLICKHOUSE_SETTLE_MS: '3000',
   };
   return { env, chPrefix: `${prefix}.ch` };
+}
+
+/** The clients a reconcile test works with, connected to the stack; `close()` ends them all. */
+export interface ReconcileTestClients {
+  config: HostConfig;
+  db: pg.Client;
+  pool: pg.Pool;
+  clickhouse: ClickHouseClient;
+  /** On the host's Redis database, emptied. */
+  redis: Redis;
+  kafka: Kafka;
+  admin: Admin;
+  producer: Producer;
+  close(): Promise<void>;
+}
+
+/** Loads the host's config from `env` and connects Postgres, ClickHouse, Redis (flushed) and Kafka. */
+export async function connectReconcileClients(env: Record<string, string>): Promise<ReconcileTestClients> {
+  const stack = inject('stackEnv');
+  const config = loadConfig({ env });
+  const db = new pg.Client({ connectionString: stack.POSTGRES_URL });
+  await db.connect();
+  const pool = new pg.Pool({ connectionString: stack.POSTGRES_URL, max: 2 });
+  const clickhouse = await openClickHouse({ url: stack.CLICKHOUSE_URL! });
+  const redis = new Redis(env.EVENT_HOST_REDIS_URL!);
+  await redis.flushdb();
+  const kafka = new Kafka({ brokers: config.kafka.brokers, logLevel: logLevel.NOTHING });
+  const admin = kafka.admin();
+  await admin.connect();
+  const producer = kafka.producer({ idempotent: true });
+  await producer.connect();
+  return {
+    config,
+    db,
+    pool,
+    clickhouse,
+    redis,
+    kafka,
+    admin,
+    producer,
+    async close() {
+      await Promise.allSettled([producer.disconnect(), admin.disconnect(), pool.end(), db.end()]);
+      redis.disconnect();
+      await clickhouse.close();
+    },
+  };
 }
 
 /** Every entity of a sample world now, by entity type (copies: traffic keeps adding some). */

@@ -5,27 +5,27 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { ClickHouseRowPublisher, clickhouseSourceTables } from '@engagement/app-db/clickhouse';
 import { createMetricReader } from '@engagement/event-bus/reader';
-import { openClickHouse } from '@engagement/event-bus/sinks/clickhouse';
 import { startGroupAtEnd } from '@engagement/event-bus/testing';
 import { metricsOf, truthPlan } from '@engagement/event-bus/truth';
 import { plugins } from '@engagement/metric-listeners';
-import { Redis } from 'ioredis';
-import { type Admin, Kafka, logLevel, type Producer } from 'kafkajs';
-import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { Redis } from 'ioredis';
+import type { Admin, Producer } from 'kafkajs';
+import type pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cdc } from '../../../infra/stack/cdc.js';
 import type { SampleWorld } from '../../../scripts/sample-traffic/sample-world.js';
 import { runSampleTraffic } from '../../../scripts/sample-traffic.js';
 import type { HostConfig } from '../src/config/host-config.js';
-import { loadConfig } from '../src/config/load-config.js';
 import { watermarkKeyOf } from '../src/host/cache-scope.js';
 import { createEventHost, type EventHost } from '../src/host/create-event-host.js';
 import { sourceTopicsOf } from '../src/host/source-topics.js';
 import { type ReconcileReport, reconcile } from '../src/reconcile/reconcile.js';
 import {
   cachedTotals,
+  connectReconcileClients,
   metricKey,
   mismatches,
+  type ReconcileTestClients,
   reconcileEnv,
   removeEvents,
   truthTotals,
@@ -34,7 +34,6 @@ import {
 import { runCliCaptured } from './run-cli-captured.js';
 
 const REDIS_DB = 9;
-const stack = inject('stackEnv');
 const { env, chPrefix } = reconcileEnv('reconcile', REDIS_DB);
 let config: HostConfig;
 let host: EventHost;
@@ -83,33 +82,20 @@ async function readThrough(scope: ReadonlyMap<string, readonly number[]>) {
 const offKeys = (r: ReconcileReport) =>
   [...new Set(r.differences.map((d) => metricKey(d.entityType, d.entityId, d.metric)))].sort();
 
+let clients: ReconcileTestClients;
+
 beforeAll(async () => {
-  config = loadConfig({ env });
-  db = new pg.Client({ connectionString: stack.POSTGRES_URL });
-  await db.connect();
-  pool = new pg.Pool({ connectionString: stack.POSTGRES_URL, max: 2 });
-  clickhouse = await openClickHouse({ url: stack.CLICKHOUSE_URL! });
-  redis = new Redis(env.EVENT_HOST_REDIS_URL!);
-  await redis.flushdb();
-  const kafka = new Kafka({ brokers: config.kafka.brokers, logLevel: logLevel.NOTHING });
-  admin = kafka.admin();
-  await admin.connect();
-  producer = kafka.producer({ idempotent: true });
-  await producer.connect();
+  clients = await connectReconcileClients(env);
+  ({ config, db, pool, clickhouse, redis, admin, producer } = clients);
   // The shared Debezium topics hold other runs' history: this host starts at their end.
-  await startGroupAtEnd(kafka, config.kafka.groupId, sourceTopicsOf(config, plugins).create);
+  await startGroupAtEnd(clients.kafka, config.kafka.groupId, sourceTopicsOf(config, plugins).create);
   host = await createEventHost({ config });
   await host.start();
 }, 300_000);
 
 afterAll(async () => {
   await host?.stop();
-  await producer?.disconnect();
-  await admin?.disconnect();
-  redis?.disconnect();
-  await pool?.end();
-  await db?.end();
-  await clickhouse?.close();
+  await clients?.close();
 });
 
 describe('metrics reconcile', () => {
