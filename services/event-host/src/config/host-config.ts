@@ -60,7 +60,16 @@ export interface HostConfig {
   readiness: { stallAfterMs: number };
   log: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'; pretty: boolean };
   drift: { intervalMs: number; sample: number };
-  reconcile: { batchSize: number; waitMs: number; clickhouseSettleMs: number };
+  reconcile: {
+    batchSize: number;
+    waitMs: number;
+    clickhouseSettleMs: number;
+    /** The host's periodic sampled reconcile (`reconcile.enabled`), and whether it repairs what it finds. */
+    enabled: boolean;
+    intervalMs: number;
+    sampleSize: number;
+    repair: boolean;
+  };
 }
 
 /** What a command needs; settings required for it must be present. */

@@ -67,6 +67,40 @@ describe('loadConfig', () => {
     );
   });
 
+  it('keeps the periodic reconcile off by default, and names the setting it needs or refuses', () => {
+    expect(loadConfig({ env: valid }).reconcile).toMatchObject({
+      enabled: false,
+      intervalMs: 900_000,
+      sampleSize: 200,
+      repair: false,
+    });
+    expect(fails({ ...valid, EVENT_HOST_RECONCILE_ENABLED: 'true' }).message).toContain(
+      'EVENT_HOST_RECONCILE_ENABLED (reconcile.enabled): needs EVENT_HOST_POSTGRES_URL (postgres.url)',
+    );
+    const on = loadConfig({
+      env: {
+        ...valid,
+        EVENT_HOST_POSTGRES_URL: 'postgres://app@db/app',
+        EVENT_HOST_RECONCILE_ENABLED: 'true',
+        EVENT_HOST_RECONCILE_INTERVAL_MS: '60000',
+        EVENT_HOST_RECONCILE_SAMPLE_SIZE: '50',
+        EVENT_HOST_RECONCILE_REPAIR: 'true',
+      },
+    }).reconcile;
+    expect(on).toMatchObject({ enabled: true, intervalMs: 60_000, sampleSize: 50, repair: true });
+    const bad = fails({
+      ...valid,
+      EVENT_HOST_RECONCILE_INTERVAL_MS: '10',
+      EVENT_HOST_RECONCILE_SAMPLE_SIZE: '0',
+    }).message;
+    expect(bad).toContain(
+      'EVENT_HOST_RECONCILE_INTERVAL_MS (reconcile.intervalMs in a config file): expected an integer from 1000',
+    );
+    expect(bad).toContain(
+      'EVENT_HOST_RECONCILE_SAMPLE_SIZE (reconcile.sampleSize in a config file): expected an integer from 1',
+    );
+  });
+
   it('reads a JSON file, and environment variables win over it', () => {
     const path = file(
       JSON.stringify({ kafka: { brokers: ['file:9092'], groupId: 'from-file' }, batch: { flushRows: 10 } }),

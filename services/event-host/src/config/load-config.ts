@@ -97,6 +97,11 @@ function crossChecks(c: HostConfig, purpose: ConfigPurpose): string[] {
       'EVENT_HOST_POSTGRES_URL (postgres.url): required when EVENT_HOST_MEILISEARCH_URL is set, expected the app database whose rows feed the search indexes',
     );
   }
+  if (c.reconcile.enabled && !c.postgres.url && purpose === 'start') {
+    out.push(
+      'EVENT_HOST_RECONCILE_ENABLED (reconcile.enabled): needs EVENT_HOST_POSTGRES_URL (postgres.url), the app database the periodic reconcile reads its truth from',
+    );
+  }
   if (c.batch.maxBufferedRows !== undefined && c.batch.maxBufferedRows < c.batch.flushRows) {
     out.push(
       `EVENT_HOST_BATCH_MAX_BUFFERED_ROWS (batch.maxBufferedRows): expected at least batch.flushRows (${c.batch.flushRows}), got ${c.batch.maxBufferedRows}`,

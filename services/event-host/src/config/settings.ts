@@ -183,6 +183,24 @@ export const SETTINGS: readonly Setting[] = [
     'ClickHouse source rows younger than this are not compared (their export may be in flight)',
     { default: 60_000 },
   ),
+  s(
+    'reconcile.enabled',
+    bool,
+    'run a sampled reconcile periodically in the host (one host of the group at a time); needs postgres.url',
+    { default: false },
+  ),
+  s('reconcile.intervalMs', int(1_000, 7 * DAY_MS), 'pause between two periodic reconciles', {
+    default: 900_000,
+  }),
+  s('reconcile.sampleSize', int(1, 1_000_000), 'entities per entity type each periodic reconcile draws', {
+    default: 200,
+  }),
+  s(
+    'reconcile.repair',
+    bool,
+    'let the periodic reconcile write the corrections it finds (as `metrics reconcile --repair` does); off: report only',
+    { default: false },
+  ),
 ];
 
 /** The variable naming an optional JSON config file; `--config` on the command line wins over it. */

@@ -20,6 +20,7 @@ import { ReplicationSlotMonitor } from '../metrics/replication-slots.js';
 import { SinkActivity } from '../metrics/sink-activity.js';
 import { StatusHistory } from '../metrics/status-history.js';
 import { type LoadedPluginPackage, loadPlugins, type ModuleImporter } from '../plugins/load-plugins.js';
+import { PeriodicReconcile } from '../reconcile/periodic-reconcile.js';
 import { checkTablesAtBoot } from './boot-table-check.js';
 import { watermarkKeyOf } from './cache-scope.js';
 import { connectDependencies, type StartWait } from './connect-dependencies.js';
@@ -255,6 +256,18 @@ export async function createEventHost(options: EventHostOptions): Promise<EventH
     replicationSlots: slots && (() => slots.slots()),
   });
 
+  const periodicReconcile = config.reconcile.enabled
+    ? new PeriodicReconcile({
+        config,
+        plugins,
+        clickhouse,
+        redis,
+        admin,
+        logger: logger.child({ component: 'reconcile' }),
+        gauges: metrics.reconcile,
+      })
+    : undefined;
+
   const readiness = async (): Promise<Readiness> => {
     const r = await checkReadiness({
       lifecycle: () =>
@@ -295,6 +308,7 @@ export async function createEventHost(options: EventHostOptions): Promise<EventH
       listenerPlugins,
       buffer: { rows: pipeline.ingest.bufferedRows, capacityRows: bufferCapacityRows },
       replicationSlots: slots?.slots(),
+      reconcile: periodicReconcile?.status(),
       searchSync: searchStats && {
         lastSuccessAt: searchStats.lastSuccessAt?.getTime() ?? null,
         failures: searchStats.failures,
@@ -428,6 +442,7 @@ export async function createEventHost(options: EventHostOptions): Promise<EventH
         }, 1_000),
       );
       slots?.start();
+      periodicReconcile?.start();
       if (config.drift.intervalMs > 0) {
         let checking = false;
         timers.push(
@@ -471,6 +486,7 @@ export async function createEventHost(options: EventHostOptions): Promise<EventH
         abortStart.abort();
         for (const t of timers) clearInterval(t);
         logger.info('host.stopping');
+        await periodicReconcile?.stop().catch((err) => logger.warn({ err }, 'metrics.reconcile.stop_failed'));
         try {
           if (wasRunning) await pipeline.close();
         } finally {

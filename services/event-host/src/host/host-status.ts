@@ -8,6 +8,7 @@ import type { DeadLetterCount, FlushSample, SinkActivity, SinkHealth } from '../
 import type { StatusHistory, StatusSample } from '../metrics/status-history.js';
 import { type TopListeners, topListeners } from '../metrics/top-listeners.js';
 import type { LoadedPluginPackage } from '../plugins/load-plugins.js';
+import type { PeriodicReconcileStatus } from '../reconcile/periodic-reconcile.js';
 import type { Readiness } from './readiness.js';
 
 /** search-sync's own health, when the host runs it (it drains the search queue into Meilisearch). */
@@ -40,8 +41,8 @@ export interface HostStatus {
   flushes: readonly FlushSample[];
   /** Postgres replication slots and the WAL each retains; null when unknown (no Postgres URL, or a failed read). */
   replicationSlots: readonly ReplicationSlotState[] | null;
-  /** Reconciling caches against ClickHouse does not exist yet. */
-  reconcile: { configured: false };
+  /** The periodic sampled reconcile (`reconcile.enabled`), or `configured: false` when it is off. */
+  reconcile: { configured: false } | PeriodicReconcileStatus;
   samples: readonly StatusSample[];
 }
 
@@ -58,6 +59,7 @@ export function statusOf(input: {
   buffer: { rows: number; capacityRows: number };
   searchSync?: SearchSyncHealth;
   replicationSlots?: readonly ReplicationSlotState[];
+  reconcile?: PeriodicReconcileStatus;
 }): HostStatus {
   const latest = input.history.latest;
   return {
@@ -93,7 +95,7 @@ export function statusOf(input: {
     },
     flushes: input.activity.flushes,
     replicationSlots: input.replicationSlots ?? null,
-    reconcile: { configured: false },
+    reconcile: input.reconcile ?? { configured: false },
     samples: input.history.all,
   };
 }

@@ -1,4 +1,5 @@
 import type { PluginDefinition } from '@engagement/event-bus';
+import type { Admin } from 'kafkajs';
 import type { HostConfig } from '../config/host-config.js';
 import { HostError } from '../errors.js';
 
@@ -34,4 +35,19 @@ export function sourceTopicsOf(config: HostConfig, plugins: readonly PluginDefin
     (t) => clickhouseTopicOf.get(t) ?? `${config.debezium.topicPrefix}.${config.debezium.schema}.${t}`,
   );
   return { subscribe: topics, create: topics };
+}
+
+/**
+ * The source topics that exist now, patterns resolved against the broker's topic list: what a reconcile
+ * waits on (a topic never created holds nothing to wait for).
+ */
+export async function existingSourceTopics(
+  admin: Admin,
+  config: HostConfig,
+  plugins: readonly PluginDefinition[],
+): Promise<string[]> {
+  const listed = await admin.listTopics();
+  return sourceTopicsOf(config, plugins)
+    .subscribe.flatMap((t) => (typeof t === 'string' ? [t] : listed.filter((name) => t.test(name))))
+    .filter((t) => listed.includes(t));
 }

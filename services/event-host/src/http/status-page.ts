@@ -147,6 +147,22 @@ function replication(s) {
     x.retainedBytes == null ? 'no WAL reserved' : bytes(x.retainedBytes) + ' retained',
   ]);
 }
+function reconcileLine(r, now) {
+  if (!r || !r.configured) return 'not configured (periodic reconcile off: EVENT_HOST_RECONCILE_ENABLED); run \`event-host metrics reconcile --sample N\` by hand';
+  const head = 'every ' + Math.round(r.intervalMs / 1000) + ' s, ' + num(r.sampleSize) + ' entities per type, ' +
+    (r.repair ? 'repairs what it finds' : 'read-only') + ' · ' + (r.leader ? 'this host runs it' : 'another host of the group runs it');
+  const errors = r.errors ? ' · ' + num(r.errors) + ' failed runs, last ' + ago(r.lastError.at, now) + ': ' + r.lastError.message : '';
+  if (!r.last) return head + (r.running ? ' · first run in progress' : ' · no run yet') + errors;
+  const l = r.last;
+  const off = l.off.length
+    ? l.off.slice(0, 3).map((m) => m.entityType + '.' + m.metric + ' ' + num(m.off) + ' of ' + num(m.checked) + ' off (coverage ' +
+        m.coverage.toFixed(4) + (m.cacheOff ? ', ' + num(m.cacheOff) + ' cached hashes off' : '') + ')').join(', ') +
+      (l.off.length > 3 ? ' and ' + (l.off.length - 3) + ' more metrics' : '')
+    : 'every metric equals its truth';
+  return head + ' · last run ' + ago(l.endedAt, now) + ' in ' + l.seconds.toFixed(1) + ' s: ' + num(l.entities) + ' entities, ' + off +
+    (l.notCompared ? ' · ' + num(l.notCompared) + ' not compared (stream behind)' : '') +
+    (l.repairedEvents ? ' · ' + num(l.repairedEvents) + ' corrections written' : '') + errors;
+}
 async function refresh() {
   let s;
   try { s = await (await fetch('status.json', { cache: 'no-store' })).json(); } catch { return; }
@@ -215,8 +231,7 @@ async function refresh() {
     'every one of the ' + lag.partitions + ' assigned partitions is caught up');
 
   rows(document.getElementById('replication'), ['', ''], replication(s));
-  document.getElementById('reconcile').textContent = s.reconcile && s.reconcile.configured
-    ? JSON.stringify(s.reconcile) : 'not configured (cache reconciliation against ClickHouse is not available yet)';
+  document.getElementById('reconcile').textContent = reconcileLine(s.reconcile, now);
   rows(document.getElementById('checks'), ['check', 'state'],
     Object.entries(s.readiness.checks).map(([k, c]) => [k, { html: badge(c.ok ? 'ok' : 'bad', c.ok ? 'ok' : 'failing') + ' ' + esc(c.detail) }]));
   rows(document.getElementById('plugins'), ['package', 'plugin', 'owner', 'listeners'],

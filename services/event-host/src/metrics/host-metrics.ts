@@ -3,6 +3,7 @@ import type { PipelineObserver, PipelineSink, PipelineStats } from '@engagement/
 import type { SearchSyncStats } from '@engagement/search-sync';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { PartitionLag } from './partition-lag.js';
+import { ReconcileGauges } from './reconcile-gauges.js';
 import type { ReplicationSlotState } from './replication-slots.js';
 
 /** What the metrics read from a running host at scrape time. */
@@ -63,9 +64,12 @@ export class HostMetrics {
   private readonly driftEntities: Gauge<'kind'>;
   private readonly driftRatio: Gauge;
   private readonly driftCheckedAt: Gauge;
+  /** The periodic reconcile's series (`eventhost_reconcile_*`). */
+  readonly reconcile: ReconcileGauges;
 
   constructor(source: MetricsSource) {
     const registers = [this.registry];
+    this.reconcile = new ReconcileGauges(registers, PREFIX);
     collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: 10 });
     const total = (name: string, help: string, read: (s: PipelineStats) => number) =>
       new Counter({

@@ -12,7 +12,7 @@ import { loadConfig } from '../../config/load-config.js';
 import { HostError } from '../../errors.js';
 import { watermarkKeyOf } from '../../host/cache-scope.js';
 import { hostProvisions, PROVIDED_BY_SETTING } from '../../host/host-provisions.js';
-import { sourceTopicsOf } from '../../host/source-topics.js';
+import { existingSourceTopics } from '../../host/source-topics.js';
 import { loadPlugins } from '../../plugins/load-plugins.js';
 import { resolveSlot } from '../../reconcile/catch-up.js';
 import type { CliContext } from '../cli-context.js';
@@ -85,10 +85,7 @@ export async function withReconcileClients<T>(
   const clickhouse = await openClickHouse(clickhouseOptions(config));
   try {
     await Promise.all([redis.connect(), admin.connect(), producer?.connect()]);
-    const listed = await admin.listTopics();
-    const sourceTopics = sourceTopicsOf(config, plugins)
-      .subscribe.flatMap((t) => (typeof t === 'string' ? [t] : listed.filter((name) => t.test(name))))
-      .filter((t) => listed.includes(t));
+    const sourceTopics = await existingSourceTopics(admin, config, plugins);
     return await use({
       config,
       plugins,

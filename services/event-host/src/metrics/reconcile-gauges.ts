@@ -1,0 +1,123 @@
+import { Counter, Gauge, type Registry } from 'prom-client';
+
+/** What the gauges need of a finished periodic reconcile (a `ReconcileReport`, shortened). */
+export interface ReconcileRun {
+  /** Epoch ms at which it ended. */
+  endedAt: number;
+  seconds: number;
+  metrics: readonly {
+    entityType: string;
+    metric: string;
+    checked: number;
+    off: number;
+    coverage: number;
+    cacheOff: number;
+  }[];
+  /** Entities drawn but not compared (the stream had not caught up with their snapshot in time). */
+  notCompared: number;
+  /** Corrections written (with `reconcile.repair`). */
+  repairedEvents: number;
+}
+
+/**
+ * The periodic reconcile's Prometheus series: per entity type and metric the entities checked, the entities
+ * off and the coverage of the last run, plus its time, duration and failures. Only the host holding the
+ * reconcile lease runs it; the others export `eventhost_reconcile_leader 0` and no per-metric series.
+ */
+export class ReconcileGauges {
+  private readonly checked: Gauge<'entity_type' | 'metric'>;
+  private readonly mismatched: Gauge<'entity_type' | 'metric'>;
+  private readonly coverage: Gauge<'entity_type' | 'metric'>;
+  private readonly cacheMismatched: Gauge<'entity_type' | 'metric'>;
+  private readonly notCompared: Gauge;
+  private readonly lastRun: Gauge;
+  private readonly duration: Gauge;
+  private readonly interval: Gauge;
+  private readonly leader: Gauge;
+  private readonly errors: Counter;
+  private readonly repaired: Counter;
+
+  constructor(registers: Registry[], prefix: string) {
+    const perMetric = (name: string, help: string) =>
+      new Gauge({ name: prefix + name, help, labelNames: ['entity_type', 'metric'], registers });
+    this.checked = perMetric(
+      'reconcile_entities_checked',
+      'Entities compared with the truth in the last periodic reconcile',
+    );
+    this.mismatched = perMetric(
+      'reconcile_entities_mismatched',
+      'Entities whose stored metric events differ from the truth in the last periodic reconcile',
+    );
+    this.coverage = perMetric(
+      'reconcile_coverage_ratio',
+      'Stored ÷ true over the entities of the last periodic reconcile (1 when both are 0)',
+    );
+    this.cacheMismatched = perMetric(
+      'reconcile_cache_entities_mismatched',
+      'Entities whose cached hash differs from ClickHouse in the last periodic reconcile',
+    );
+    this.notCompared = new Gauge({
+      name: `${prefix}reconcile_entities_not_compared`,
+      help: 'Entities of the last periodic reconcile left out because the stream had not stored their snapshot in time',
+      registers,
+    });
+    this.lastRun = new Gauge({
+      name: `${prefix}reconcile_last_run_timestamp_seconds`,
+      help: 'When the last periodic reconcile of this host ended (0: none yet)',
+      registers,
+    });
+    this.duration = new Gauge({
+      name: `${prefix}reconcile_last_run_duration_seconds`,
+      help: 'How long the last periodic reconcile of this host took',
+      registers,
+    });
+    this.interval = new Gauge({
+      name: `${prefix}reconcile_interval_seconds`,
+      help: 'Pause between periodic reconciles (reconcile.intervalMs); 0 when the periodic reconcile is off',
+      registers,
+    });
+    this.leader = new Gauge({
+      name: `${prefix}reconcile_leader`,
+      help: '1 while this host holds the lease that lets one host of the group run the periodic reconcile',
+      registers,
+    });
+    this.errors = new Counter({
+      name: `${prefix}reconcile_errors_total`,
+      help: 'Periodic reconciles that failed (see the log line metrics.reconcile.failed)',
+      registers,
+    });
+    this.repaired = new Counter({
+      name: `${prefix}reconcile_repaired_events_total`,
+      help: 'Corrections the periodic reconcile wrote (reconcile.repair)',
+      registers,
+    });
+  }
+
+  configured(intervalMs: number): void {
+    this.interval.set(intervalMs / 1000);
+  }
+
+  leading(held: boolean): void {
+    this.leader.set(held ? 1 : 0);
+  }
+
+  failed(): void {
+    this.errors.inc();
+  }
+
+  record(run: ReconcileRun): void {
+    // A metric of the previous run that this run did not see must not keep its old value.
+    for (const g of [this.checked, this.mismatched, this.coverage, this.cacheMismatched]) g.reset();
+    for (const m of run.metrics) {
+      const labels = { entity_type: m.entityType, metric: m.metric };
+      this.checked.set(labels, m.checked);
+      this.mismatched.set(labels, m.off);
+      this.coverage.set(labels, m.coverage);
+      this.cacheMismatched.set(labels, m.cacheOff);
+    }
+    this.notCompared.set(run.notCompared);
+    this.lastRun.set(run.endedAt / 1000);
+    this.duration.set(run.seconds);
+    if (run.repairedEvents > 0) this.repaired.inc(run.repairedEvents);
+  }
+}
