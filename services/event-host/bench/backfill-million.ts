@@ -13,6 +13,7 @@ import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { clickhouseSourceRoutes } from '@engagement/app-db/clickhouse';
+import { toClickHouseTime } from '@engagement/event-bus/sinks/clickhouse';
 import { startGroupAtEnd } from '@engagement/event-bus/testing';
 import { plugins } from '@engagement/metric-listeners';
 import { Kafka, logLevel } from 'kafkajs';
@@ -131,25 +132,26 @@ await timed(`${collections * 50} collection items`, () =>
     [imageIds, imageIds.length, prefix],
   ),
 );
-await timed(`${downloads} ClickHouse download rows`, () =>
-  clickhouse.command({
-    query: `INSERT INTO modelVersionEvents (eventId, type, time, userId, modelId, modelVersionId, nsfw, earlyAccess)
-            SELECT concat({p:String}, '-', toString(number)), 'Download',
-                   now64(3) - toIntervalSecond(10 + rand() % (365 * 86400)),
-                   {u:Array(Int32)}[1 + number % {nu:UInt32}],
-                   {m:Array(Int32)}[1 + number % {nv:UInt32}], {v:Array(Int32)}[1 + number % {nv:UInt32}], false, false
-            FROM numbers({n:UInt64})`,
-    query_params: {
-      p: prefix,
-      u: userIds,
-      nu: users,
-      m: versionRows.map((v) => v.modelId),
-      v: versionRows.map((v) => v.id),
-      nv: versionRows.length,
-      n: downloads,
-    },
-  }),
-);
+await timed(`${downloads} ClickHouse download rows`, async () => {
+  const nowMs = Date.now();
+  for (let from = 0; from < downloads; from += 50_000) {
+    const values = [];
+    for (let n = from; n < Math.min(downloads, from + 50_000); n++) {
+      const v = versionRows[n % versionRows.length]!;
+      values.push({
+        eventId: `${prefix}-${n}`,
+        type: 'Download',
+        time: toClickHouseTime(new Date(nowMs - 10_000 - Math.floor(Math.random() * 365 * 86_400_000))),
+        userId: userIds[n % users]!,
+        modelId: v.modelId,
+        modelVersionId: v.id,
+        nsfw: false,
+        earlyAccess: false,
+      });
+    }
+    await clickhouse.insert({ table: 'modelVersionEvents', values, format: 'JSONEachRow' });
+  }
+});
 const written = images * 20 + versionRows.length * 50 + collections * 50 + downloads;
 
 // The history is before go-live: Debezium puts it on Kafka, and the new group starts after it.
