@@ -121,11 +121,12 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRep
     }
     totals.add(result.findings, result.cache);
     report.entities += entities;
-    report.cache.push(...result.cache);
+    for (const c of result.cache) report.cache.push(c); // not push(...): a backfill's batches exceed the stack
     const corrections: EntityMetricEvent[] = [];
     for (const { batch, differences } of result.differences) {
-      report.differences.push(...differences);
-      corrections.push(...correctionsFor(differences, batch.source.snapshot.text, repairOrigin(run), seq));
+      for (const d of differences) report.differences.push(d);
+      for (const c of correctionsFor(differences, batch.source.snapshot.text, repairOrigin(run), seq))
+        corrections.push(c);
       seq += differences.length;
     }
     const off = [...result.differences.flatMap((d) => d.differences), ...result.cache];

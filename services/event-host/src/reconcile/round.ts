@@ -67,7 +67,7 @@ export async function compareRound(options: RoundOptions, batches: readonly Batc
       clickhouseMetrics: batch.clickhouseMetrics,
     });
     const compared = compareGroups(entityType, entityIds, batch.metrics, batch.source.truth, stored);
-    findings.push(...compared.findings);
+    for (const f of compared.findings) findings.push(f);
     differences.push({ batch, differences: compared.differences });
     const hashes = await checkCachedHashes({
       redis: options.redis,
@@ -76,7 +76,7 @@ export async function compareRound(options: RoundOptions, batches: readonly Batc
       entityType,
       entityIds,
     });
-    cache.push(...hashes.differences.filter((d) => batch.metrics.includes(d.metric)));
+    for (const d of hashes.differences) if (batch.metrics.includes(d.metric)) cache.push(d);
   }
   return { caughtUp: true, catchUp, findings, differences, cache };
 }
