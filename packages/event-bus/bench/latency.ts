@@ -1,11 +1,13 @@
 // Latency from Kafka append to Redis increment at half the maximum rate (design target: p99 <= 100 ms).
 // Run with the stack up:
 //   npx tsx --conditions=source packages/event-bus/bench/latency.ts [--max-rate N] [--seconds 40]
-//     [--flush 1000,200,50] [--warmup 5] [--probe 50000]
+//     [--flush 1000,200,50] [--flush-rows 20000] [--warmup 5] [--probe 50000]
 // Without --max-rate, a throughput run first measures the pipeline's maximum rate as bench/throughput.ts
 // does (--probe creates, flushIntervalMs 1000, flushRows 20000). Then, for each flush interval, a fresh
-// pipeline (flushRows 20000, the given flushIntervalMs) consumes a fresh topic while this process produces
-// ImageReaction changes at a steady half rate for --seconds. Image hashes are cached in Redis beforehand, so
+// pipeline (flushRows --flush-rows, the given flushIntervalMs) consumes a fresh topic while this process produces
+// ImageReaction changes at a steady half rate for --seconds. At half rate the sample plugin makes ~20k
+// metric events a second, so for the plan's 30 s flush pass `--flush 30000 --flush-rows 2000000` (the row
+// bound would otherwise flush about every second). Image hashes are cached in Redis beforehand, so
 // the increments are real HINCRBYs. Prints p50, p90, p99 and max latency, and the rate achieved.
 //
 // How a change's latency is measured:
@@ -40,6 +42,7 @@ const seconds = Number(flag('seconds') ?? 40);
 const warmupSeconds = Number(flag('warmup') ?? 5);
 const flushIntervals = (flag('flush') ?? '1000,200,50').split(',').map(Number);
 const probeCreates = Number(flag('probe') ?? 50_000);
+const flushRows = Number(flag('flush-rows') ?? 20_000);
 
 const ctx = await openBench();
 const redisClient = new Redis(ctx.env.REDIS_URL!);
@@ -57,10 +60,11 @@ const redis = new Proxy(redisClient, {
       // -1 / -2: refused (a watermark moved, a hash came alive); the sink reads again and retries.
       if (reply[0] === -1 || reply[0] === -2) return reply;
       const at = Date.now();
-      // ARGV: origin count, then (origin, expected watermark, new watermark) per origin, then the events.
+      // ARGV: the metric-topic position (field, expected, next), the origin count, then (origin, expected
+      // watermark, new watermark) per origin, then the events.
       const argv = keysAndArgs.slice(numKeys);
       const marks = new Map<string, number>();
-      for (let i = 0, a = 1; i < Number(argv[0]); i++, a += 3)
+      for (let i = 0, a = 4; i < Number(argv[3]); i++, a += 3)
         marks.set(String(argv[a]), Number(argv[a + 2]));
       onApplied(at, marks);
       return reply;
@@ -139,6 +143,7 @@ async function steadyRun(ctx: BenchContext, rate: number, flushIntervalMs: numbe
     clickhouse,
     redis,
     flushIntervalMs,
+    flushRows,
   });
   while (!bp.pipeline.consumerState.joined) await new Promise((r) => setTimeout(r, 50));
 
@@ -181,7 +186,7 @@ async function steadyRun(ctx: BenchContext, rate: number, flushIntervalMs: numbe
   const sorted = Float64Array.from(latencies).sort();
   const fmt = (ms: number) => `${ms.toFixed(0)} ms`;
   console.log(
-    `flushIntervalMs=${flushIntervalMs}: ${total} changes at ${(total / produceSeconds).toFixed(0)} changes/s ` +
+    `flushIntervalMs=${flushIntervalMs} flushRows=${flushRows}: ${total} changes at ${(total / produceSeconds).toFixed(0)} changes/s ` +
       `(target ${rate.toFixed(0)}) for ${produceSeconds.toFixed(1)} s, ${sorted.length} measured after ${warmupSeconds} s warm-up; ` +
       `p50 ${fmt(percentile(sorted, 50))}, p90 ${fmt(percentile(sorted, 90))}, p99 ${fmt(percentile(sorted, 99))}, ` +
       `max ${fmt(sorted[sorted.length - 1]!)}; ${s.flushes} flushes` +
