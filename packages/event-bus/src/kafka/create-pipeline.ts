@@ -54,7 +54,10 @@ export interface EventPipelineOptions {
   topicPartitions?: number;
   clickhouse: ClickHouseClient;
   redis: Redis;
-  /** True with the embedded engine: the host publishes stored rows to the metric topic itself. */
+  /**
+   * True with the embedded engine: the host publishes metric events to the metric topic itself, as soon as
+   * each batch is processed (before the ClickHouse flush), so caches are incremented within milliseconds.
+   */
   publishMetricEvents?: boolean;
   /**
    * Entity type → name of the search-update queue its metric events feed (search-sync drains one queue per
@@ -178,6 +181,11 @@ export async function createEventPipeline(options: EventPipelineOptions): Promis
       options.publishMetricEvents === false
         ? undefined
         : (rows) => attempt('kafka', rows.length, () => publish(rows).catch(retriableWhenRetriesRanOut)),
+    stored: async (rows) => {
+      const dropped = await cache.stored(rows);
+      logger.debug({ rows: rows.length, dropped }, 'sink.redis.recent.trimmed');
+    },
+    onStoredError: (err) => logger.warn({ err }, 'sink.redis.recent.trim_failed'),
     commit: (offsets) => consumer.commitSource(offsets),
     resends,
     flushIntervalMs: options.flushIntervalMs,

@@ -249,7 +249,7 @@ export class EventConsumer {
       const chunk = records.slice(start, start + reservation.records);
       start += chunk.length;
       const held = reservation;
-      await beating(() => this.options.ingest.processBatch(chunk, held));
+      await beating(() => this.options.ingest.processBatch(chunk, held, this.stop.signal));
       if (this.options.ingest.flushDue()) this.flushIngest();
       const last = chunk[chunk.length - 1]!;
       resolveOffset(last.offset);

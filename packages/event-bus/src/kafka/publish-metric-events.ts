@@ -6,9 +6,10 @@ import { encodeMetricMessages } from '../metrics/metric-message.js';
 const MAX_PUBLISH_BYTES = 512 * 1024;
 
 /**
- * Publishes stored metric events to the metric topic, keyed by origin (one origin stays in one partition, in
- * order), with acks from every in-sync replica. Call it only after the events are in ClickHouse: a cache
- * fill relies on an event being stored before it can be applied (docs/reading-metrics.md).
+ * Publishes metric events to the metric topic, keyed by origin (one origin stays in one partition, in
+ * order), with acks from every in-sync replica. The host calls it as soon as a batch is processed, before the
+ * events are in ClickHouse: the cache logs each event until ClickHouse holds it, so fills stay exact
+ * (docs/reading-metrics.md).
  */
 export async function publishMetricEvents(
   producer: Producer,

@@ -24,7 +24,7 @@ export interface ApplyStageOptions {
 
 /**
  * Metric topic → Redis caches and the search queue. Driven by entity metric events, whoever produced them
- * (this host after a ClickHouse insert, ClickHouse's Kafka export, a backfill), so every producer's events
+ * (this host as soon as a batch is processed, ClickHouse's Kafka export, a backfill), so every producer's events
  * keep caches current. Replays are harmless: the cache sink skips positions it already applied, and
  * queueing an id twice keeps one entry.
  */

@@ -34,8 +34,18 @@ export interface IngestStageOptions {
   deadLetters: DeadLetterSink;
   /** Durably stores metric events (ClickHouse); throws a retriable error while it is down. */
   store(events: EntityMetricEvent[]): Promise<void>;
-  /** Publishes stored events to the metric topic (embedded mode); omitted when ClickHouse exports them. */
+  /**
+   * Publishes metric events to the metric topic as soon as a batch is processed, before they are stored, so
+   * caches are incremented without waiting for the store's flush (embedded mode); omitted when ClickHouse
+   * exports the stored rows itself.
+   */
   publish?(events: EntityMetricEvent[]): Promise<void>;
+  /**
+   * Told after each insert which events the store now holds (best effort: the cache trims its log of events
+   * ClickHouse may not hold yet). A failure is reported through `onStoredError` and does not stop the flush.
+   */
+  stored?(events: EntityMetricEvent[]): Promise<void>;
+  onStoredError?(error: unknown): void;
   commit(offsets: CommitOffsets): Promise<void>;
   /** Recognises re-sent changes before listeners run (see `ResendFilter`); without it every change runs. */
   resends?: ResendFilter;
@@ -55,9 +65,9 @@ export interface IngestStageOptions {
 }
 
 /**
- * Source records → listeners → buffered metric events → ClickHouse (→ metric topic) → offset commit.
+ * Source records → listeners → metric topic (at once) and buffered metric events → ClickHouse → offset commit.
  *
- * Offsets are committed only after the rows derived from them were stored (and published). Records are
+ * Offsets are committed only after the rows derived from them were published and stored. Records are
  * processed in order per partition and the buffer is flushed whole, so the offsets captured with a flush
  * cover exactly the rows in it. A crash anywhere before the commit replays those records; their metric
  * events get the same ids (ClickHouse collapses them) and the same origin positions (caches skip them).
@@ -122,13 +132,26 @@ export class IngestStage {
    * Processes records of one partition, in order: decode, drop re-sent changes, dispatch, buffer the metric
    * events. Records that fail to decode, and changes a listener keeps failing on, go to the dead-letter topic.
    */
-  async processBatch(records: readonly KafkaRecord[], reservation?: Reservation): Promise<void> {
+  async processBatch(
+    records: readonly KafkaRecord[],
+    reservation?: Reservation,
+    signal?: AbortSignal,
+  ): Promise<void> {
     if (records.length === 0) return;
     let batch: BatchOutcome;
     let admission: ChunkAdmission | undefined;
     try {
       admission = await this.options.resends?.open(records);
       batch = await this.options.processor.process(records, admission?.admit.bind(admission));
+      if (this.options.publish) {
+        // Published before the records count as processed: a flush commits only offsets whose events are
+        // already in the metric topic (a crash before the commit replays them; caches skip the copies).
+        const metrics: EntityMetricEvent[] = [];
+        for (const outcome of batch.outcomes) {
+          if (outcome.kind === 'dispatched') for (const m of outcome.metrics) metrics.push(m);
+        }
+        if (metrics.length > 0) await this.guard.run(() => this.options.publish!(metrics), signal);
+      }
     } finally {
       if (reservation) this.reservedRows -= reservation.rows;
     }
@@ -190,10 +213,7 @@ export class IngestStage {
     this.flushingRows = rows.length;
     const started = performance.now();
     try {
-      if (rows.length > 0) {
-        await this.guard.run(() => this.options.store(rows), signal);
-        if (this.options.publish) await this.guard.run(() => this.options.publish!(rows), signal);
-      }
+      if (rows.length > 0) await this.guard.run(() => this.options.store(rows), signal);
     } catch (error) {
       // Aborted while the sink was down: put the work back so a later flush (or a replay) covers it.
       this.buffer = rows.concat(this.buffer);
@@ -204,6 +224,9 @@ export class IngestStage {
       throw error;
     } finally {
       this.flushingRows = 0;
+    }
+    if (rows.length > 0 && this.options.stored) {
+      await this.options.stored(rows).catch((error) => this.options.onStoredError?.(error));
     }
     if (offsets.length > 0) {
       await this.options.commit(

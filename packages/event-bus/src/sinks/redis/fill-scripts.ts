@@ -1,20 +1,20 @@
+import { PUSH_ALL_LUA } from './apply-script.js';
 import { FILL_TIME_FIELD, HASH_META_PREFIX, HIGH_WATER_PREFIX } from './hash-layout.js';
 import { APPLY_EVENT_LUA } from './increment-lua.js';
 
 /**
- * Starts fills: per entity, KEYS (hash, fill marker, pending list); ARGV (token, marker TTL ms).
- * Takes each marker that is free (SET NX PX) and clears leftovers of an abandoned fill. From here on the
- * increment script buffers the entity's events in the pending list. Returns per entity
- * {taken (1/0), metric fields the hash holds now}, so a refill keeps the fields other readers cached.
+ * Starts fills: per entity, KEYS (hash, fill marker); ARGV (token, marker TTL ms). Takes each marker that is
+ * free (SET NX PX); while it is held, the entity's recent list is not trimmed, so every event applied before
+ * the commit and not counted by the fill's query is still in it. Returns per entity {taken (1/0), metric
+ * fields the hash holds now}, so a refill keeps the fields other readers cached.
  */
 export const BEGIN_FILLS_LUA = `
 local out = {}
-for k = 1, #KEYS, 3 do
+for k = 1, #KEYS, 2 do
   local taken = redis.call('SET', KEYS[k + 1], ARGV[1], 'NX', 'PX', ARGV[2])
   local row = {0}
   if taken then
     row[1] = 1
-    redis.call('DEL', KEYS[k + 2])
     for _, f in ipairs(redis.call('HKEYS', KEYS[k])) do
       if string.sub(f, 1, 1) ~= '${HASH_META_PREFIX}' then row[#row + 1] = f end
     end
@@ -25,16 +25,17 @@ return out
 `;
 
 /**
- * Commits one fill: KEYS (hash, fill marker, pending list); ARGV (token, fill time ms, TTL s, high-water
+ * Commits one fill: KEYS (hash, fill marker, recent list); ARGV (token, fill time ms, TTL s, high-water
  * count, origin/seq pairs, field count, field/value pairs).
  *
- * Does nothing and returns 0 if the marker no longer holds the token (it expired, so increments stopped being
- * buffered). Otherwise replaces the hash with the computed values, its fill time and high waters, then replays
- * the buffered increments: those at or below the high water of their origin were already in ClickHouse when
- * the fill queried it and are skipped; later ones are applied. Then releases the marker and sets the TTL.
- * Returns {written (1/0), buffered increments replayed}.
+ * Does nothing and returns {0, 0} if the marker no longer holds the token (it expired, so the recent list may
+ * have been trimmed meanwhile). Otherwise replaces the hash with the computed values, its fill time and high
+ * waters, then replays the entity's recent entries: those at or below the high water of their origin were in
+ * ClickHouse when the fill queried it and are skipped (and dropped from the list: ClickHouse holds them);
+ * later ones are applied. Then releases the marker and sets the TTL. Returns {written (1/0), recent entries
+ * replayed}.
  */
-export const COMMIT_FILL_LUA = `${APPLY_EVENT_LUA}
+export const COMMIT_FILL_LUA = `${APPLY_EVENT_LUA}${PUSH_ALL_LUA}
 if redis.call('GET', KEYS[2]) ~= ARGV[1] then return {0, 0} end
 redis.call('DEL', KEYS[1])
 redis.call('HSET', KEYS[1], '${FILL_TIME_FIELD}', ARGV[2])
@@ -53,22 +54,31 @@ for i = 1, m do
   redis.call('HSET', KEYS[1], ARGV[a], ARGV[a + 1])
   a = a + 2
 end
-local pending = redis.call('LRANGE', KEYS[3], 0, -1)
-for _, entry in ipairs(pending) do
+local recent = redis.call('LRANGE', KEYS[3], 0, -1)
+local keep = {}
+for _, entry in ipairs(recent) do
   local p = {}
   for part in string.gmatch(entry, '[^\\t]+') do p[#p + 1] = part end
-  apply_event(state, p[1], tonumber(p[2]), p[3], tonumber(p[4]), tonumber(p[5]))
+  local seq = tonumber(p[2])
+  if seq > (state.marks[p[1]] or -1) then
+    keep[#keep + 1] = entry
+    apply_event(state, p[1], seq, p[3], tonumber(p[4]), tonumber(p[5]))
+  end
 end
 flush_increments(state)
-redis.call('DEL', KEYS[2], KEYS[3])
+if #keep < #recent then
+  redis.call('DEL', KEYS[3])
+  push_all(KEYS[3], keep)
+end
+redis.call('DEL', KEYS[2])
 redis.call('EXPIRE', KEYS[1], ARGV[3])
-return {1, #pending}
+return {1, #keep}
 `;
 
-/** Abandons fills (the query failed): per entity KEYS (fill marker, pending list); ARGV (token). */
+/** Abandons fills (the query failed): KEYS the fill markers; ARGV (token). */
 export const RELEASE_FILLS_LUA = `
-for k = 1, #KEYS, 2 do
-  if redis.call('GET', KEYS[k]) == ARGV[1] then redis.call('DEL', KEYS[k], KEYS[k + 1]) end
+for k = 1, #KEYS do
+  if redis.call('GET', KEYS[k]) == ARGV[1] then redis.call('DEL', KEYS[k]) end
 end
 return 1
 `;

@@ -33,5 +33,15 @@ export function parseTimeframeField(name: string): { field: string; timeframe: M
 
 /** While a fill of `key` is in flight, this key holds the filler's token (with a TTL). */
 export const fillMarkerKey = (key: string): string => `${key}:fill`;
-/** Increments that land while a fill of `key` is in flight, replayed by the fill's commit. */
-export const pendingKey = (key: string): string => `${key}:pending`;
+/**
+ * Every event the increment script applied for the entity of `key` (whether or not the hash exists) that
+ * ClickHouse may not hold yet: events reach Redis before the ClickHouse flush, so a fill's commit replays the
+ * entries its query could not count. Trimmed once ClickHouse holds them (see `TRIM_RECENT_LUA`).
+ */
+export const recentKey = (key: string): string => `${key}:recent`;
+/**
+ * `~ch:<origin>` in the watermark hash: ClickHouse holds every event of that origin up to this `originSeq`
+ * (written after each insert). The drift check compares a hash with ClickHouse up to here and with the
+ * recent entries above it.
+ */
+export const storedField = (origin: string): string => `${HASH_META_PREFIX}ch:${origin}`;

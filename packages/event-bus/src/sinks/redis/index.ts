@@ -11,7 +11,7 @@ export {
   HIGH_WATER_PREFIX,
   nextOffsetField,
   parseTimeframeField,
-  pendingKey,
+  recentKey,
   timeframeField,
 } from './hash-layout.js';
 export { type FillClaim, type FillCommit, MetricCacheFills } from './metric-cache-fills.js';

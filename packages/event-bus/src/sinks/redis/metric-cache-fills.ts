@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import { SinkError } from '../../errors.js';
 import { BEGIN_FILLS_LUA, COMMIT_FILL_LUA, RELEASE_FILLS_LUA } from './fill-scripts.js';
-import { fillMarkerKey, pendingKey } from './hash-layout.js';
+import { fillMarkerKey, recentKey } from './hash-layout.js';
 
 /** One computed hash to write: values by field, and what ClickHouse had counted per origin. */
 export interface FillCommit {
@@ -28,13 +28,14 @@ interface WithFillCommands {
 
 /**
  * The Redis half of a cache fill: claim → (caller queries ClickHouse) → commit, or release on failure.
- * While a claim is held, the increment script buffers the entity's events; the commit replays those the
- * query had not counted. See docs/reading-metrics.md for why this counts every increment exactly once.
+ * The increment script logs every event in the entity's recent list, which is not trimmed while a claim is
+ * held; the commit replays the entries the query had not counted. See docs/reading-metrics.md for why this
+ * counts every increment exactly once, also for events that reach Redis before ClickHouse.
  */
 export class MetricCacheFills {
   constructor(
     private readonly redis: Redis,
-    /** How long a claim lives: a fill slower than this is not cached (its increments stop being buffered). */
+    /** How long a claim lives: a fill slower than this is not cached (its recent list may be trimmed). */
     private readonly markerMs = 30_000,
   ) {
     const r = redis as WithFillCommands;
@@ -46,7 +47,7 @@ export class MetricCacheFills {
   /** Claims the fill of each key not already being filled by someone else. */
   async begin(keys: readonly string[], token: string): Promise<FillClaim[]> {
     if (keys.length === 0) return [];
-    const redisKeys = keys.flatMap((k) => [k, fillMarkerKey(k), pendingKey(k)]);
+    const redisKeys = keys.flatMap((k) => [k, fillMarkerKey(k)]);
     const rows = await this.call(() =>
       (this.redis as WithFillCommands).eventBusBeginFills!(
         redisKeys.length,
@@ -60,7 +61,7 @@ export class MetricCacheFills {
 
   /**
    * Writes computed hashes (pipelined). Per commit: whether it was written (the claim was still held) and how
-   * many increments that landed during the fill were replayed onto it.
+   * many recent events the query had not counted were replayed onto it.
    */
   async commit(
     commits: readonly FillCommit[],
@@ -75,7 +76,7 @@ export class MetricCacheFills {
       args.push(marks.length, ...marks.flat());
       const values = Object.entries(c.values);
       args.push(values.length, ...values.flat());
-      pipeline.eventBusCommitFill!(3, c.key, fillMarkerKey(c.key), pendingKey(c.key), ...args);
+      pipeline.eventBusCommitFill!(3, c.key, fillMarkerKey(c.key), recentKey(c.key), ...args);
     }
     const results = await this.call(() => pipeline.exec());
     return (results ?? []).map(([err, reply]) => {
@@ -85,10 +86,10 @@ export class MetricCacheFills {
     });
   }
 
-  /** Gives up claims (the ClickHouse query failed), so increments stop being buffered at once. */
+  /** Gives up claims (the ClickHouse query failed), so the recent lists can be trimmed again at once. */
   async release(keys: readonly string[], token: string): Promise<void> {
     if (keys.length === 0) return;
-    const redisKeys = keys.flatMap((k) => [fillMarkerKey(k), pendingKey(k)]);
+    const redisKeys = keys.map((k) => fillMarkerKey(k));
     await this.call(() =>
       (this.redis as WithFillCommands).eventBusReleaseFills!(redisKeys.length, ...redisKeys, token),
     );

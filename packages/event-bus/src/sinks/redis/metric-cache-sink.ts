@@ -1,10 +1,13 @@
 import type { Redis } from 'ioredis';
 import { SinkError } from '../../errors.js';
 import type { EntityMetricEvent } from '../../metrics/entity-metric-event.js';
-import { APPLY_INCREMENTS_LUA, LIVE_HASHES_LUA } from './apply-script.js';
+import { APPLY_INCREMENTS_LUA, RECORD_STORED_LUA, TRIM_RECENT_LUA } from './apply-script.js';
 import { type CacheKeyScheme, defaultCacheKeys } from './cache-keys.js';
-import { fillMarkerKey, nextOffsetField, pendingKey } from './hash-layout.js';
+import { fillMarkerKey, nextOffsetField, recentKey, storedField } from './hash-layout.js';
 import { isRetriableRedisError } from './redis-errors.js';
+
+/** Recent lists trimmed per script call after an insert. */
+const TRIM_KEYS_PER_CALL = 500;
 
 export interface MetricCacheSinkOptions {
   keys?: CacheKeyScheme;
@@ -47,7 +50,8 @@ export interface MetricSignal {
 /** The script registered with `defineCommand`; typed here rather than by augmenting ioredis globally. */
 interface WithApplyCommand {
   eventBusApplyEvents?(numKeys: number, args: (string | number)[]): Promise<(number | string)[]>;
-  eventBusLiveHashes?(numKeys: number, keys: string[]): Promise<number[]>;
+  eventBusRecordStored?(numKeys: number, ...args: (string | number)[]): Promise<number>;
+  eventBusTrimRecent?(numKeys: number, args: (string | number)[]): Promise<number>;
 }
 
 /**
@@ -58,7 +62,8 @@ interface WithApplyCommand {
  * hash and field, applying and advancing the watermark happen in one Lua script, guarded by the watermark
  * values read just before, so a crash can never leave increments applied without their watermark.
  * Each hash also remembers what its fill counted (see MetricCacheFills), so an event is never counted by both
- * the fill and an increment; windowed fields (`<metric>:week`…) get the events created inside their window.
+ * the fill and an increment, and every event is logged in its entity's recent list until ClickHouse holds it
+ * (`stored`), so a fill whose query ran before the event's insert still counts it; windowed fields (`<metric>:week`…) get the events created inside their window.
  * The same script stores the metric-topic offset to read next per partition, so the position rolls back with
  * the hashes and watermarks when Redis loses writes, and the consumer learns where to read again.
  */
@@ -78,7 +83,8 @@ export class MetricCacheSink {
     this.maxConflicts = options.maxConflicts ?? 10;
     if (!(redis as WithApplyCommand).eventBusApplyEvents) {
       redis.defineCommand('eventBusApplyEvents', { lua: APPLY_INCREMENTS_LUA });
-      redis.defineCommand('eventBusLiveHashes', { lua: LIVE_HASHES_LUA });
+      redis.defineCommand('eventBusRecordStored', { lua: RECORD_STORED_LUA });
+      redis.defineCommand('eventBusTrimRecent', { lua: TRIM_RECENT_LUA });
     }
   }
 
@@ -89,15 +95,8 @@ export class MetricCacheSink {
   async apply(events: readonly EntityMetricEvent[], position?: CachePosition): Promise<ApplyResult> {
     if (events.length === 0 && !position) return { applied: 0, skipped: 0, updatedKeys: [] };
     const origins = [...new Set(events.map((e) => e.origin))];
-    const eventKeys = events.map((e) => this.keys.key(e.entityType, e.entityId));
-    const allKeys = [...new Set(eventKeys)];
     for (let attempt = 0; attempt < this.maxConflicts; attempt++) {
-      // One round trip: the watermarks, and which hashes are live (cached or being filled). Only live hashes
-      // get per-event details; the script re-checks the others and answers -2 if one came alive meanwhile.
-      // The last attempt sends every hash as live, so a hash that keeps being refilled cannot starve a batch.
-      const lastAttempt = attempt === this.maxConflicts - 1;
-      const [marks, liveFlags] = await this.readState(origins, lastAttempt ? [] : allKeys);
-      const live = new Set(lastAttempt ? allKeys : allKeys.filter((_, i) => liveFlags[i] === 1));
+      const marks = await this.readWatermarks(origins);
       const expected = new Map(origins.map((o, i) => [o, marks[i] ?? '-1']));
       // An event is new only if it is past everything applied before it, including earlier events of this
       // batch: a replayed run can sit in the same batch as its first copy (…, 180..200, 100..200, 201…).
@@ -111,19 +110,15 @@ export class MetricCacheSink {
       });
       if (fresh.length === 0 && !position) return { applied: 0, skipped: events.length, updatedKeys: [] };
 
-      // Events of live hashes stay individual (not summed per field): the script compares each one's position
-      // with the high water of the fill that built its hash, and its createdAt with the hash's windows.
+      // Events stay individual (not summed per field): every one is logged in its entity's recent list, and the
+      // script compares each one's position with the high water of the fill that built its hash, and its
+      // createdAt with the hash's windows.
       const originIndex = new Map([...next.keys()].map((o, i) => [o, i + 1]));
       const perKey = new Map<string, (string | number)[]>();
-      const idle = new Set<string>();
       const deltas = new Map<string, Map<string, number>>();
       for (const i of fresh) {
         const e = events[i]!;
-        const key = eventKeys[i]!;
-        if (!live.has(key)) {
-          idle.add(key);
-          continue;
-        }
+        const key = this.keys.key(e.entityType, e.entityId);
         const field = this.keys.field(e.metricType);
         const args = perKey.get(key) ?? [];
         args.push(originIndex.get(e.origin)!, e.originSeq, field, e.createdAt.getTime(), e.metricValue);
@@ -132,17 +127,15 @@ export class MetricCacheSink {
         fields.set(field, (fields.get(field) ?? 0) + e.metricValue);
         deltas.set(key, fields);
       }
-      const liveKeys = [...perKey.keys()];
+      const entityKeys = [...perKey.keys()];
       const redisKeys: (string | number)[] = [this.watermarkKey];
-      for (const k of liveKeys) redisKeys.push(k, fillMarkerKey(k), pendingKey(k));
-      for (const k of idle) redisKeys.push(k, fillMarkerKey(k));
+      for (const k of entityKeys) redisKeys.push(k, recentKey(k));
       const args: (string | number)[] = position
         ? [nextOffsetField(position.topic, position.partition), position.expected, position.next]
         : ['', 0, 0];
       args.push(next.size);
       for (const [origin, seq] of next) args.push(origin, expected.get(origin)!, seq);
-      args.push(liveKeys.length);
-      for (const key of liveKeys) {
+      for (const key of entityKeys) {
         const entries = perKey.get(key)!;
         args.push(entries.length / 5);
         for (const v of entries) args.push(v);
@@ -152,35 +145,55 @@ export class MetricCacheSink {
         (this.redis as WithApplyCommand).eventBusApplyEvents!(redisKeys.length, redisKeys.concat(args)),
       );
       if (reply[0] === -3) return { applied: 0, skipped: 0, updatedKeys: [], resumeAt: String(reply[1]) };
-      if (reply[0] === -1 || reply[0] === -2) continue;
-      const updatedKeys = reply.slice(1).map((i) => liveKeys[Number(i) - 1]!);
+      if (reply[0] === -1) continue;
+      const updatedKeys = reply.slice(1).map((i) => entityKeys[Number(i) - 1]!);
       await this.signal(updatedKeys, deltas);
       return { applied: fresh.length, skipped: events.length - fresh.length, updatedKeys };
     }
-    throw new SinkError(
-      'redis',
-      `watermarks or cached hashes kept moving for ${this.maxConflicts} attempts`,
-      {
-        retriable: true,
-      },
-    );
+    throw new SinkError('redis', `watermarks kept moving for ${this.maxConflicts} attempts`, {
+      retriable: true,
+    });
   }
 
-  private async readState(origins: string[], keys: string[]): Promise<[(string | null)[], number[]]> {
-    // No events (every record of the batch was invalid): only the position goes through the script.
-    if (origins.length === 0) return [[], []];
-    const pipeline = this.redis.pipeline() as ReturnType<Redis['pipeline']> & WithApplyCommand;
-    pipeline.hmget(this.watermarkKey, ...origins);
-    if (keys.length) {
-      const pairs: string[] = [];
-      for (const k of keys) pairs.push(k, fillMarkerKey(k));
-      pipeline.eventBusLiveHashes!(pairs.length, pairs);
+  /**
+   * Called after `events` were inserted into ClickHouse: records, per origin, that ClickHouse holds every
+   * event up to the highest `originSeq` among them (`~ch:<origin>` in the watermark hash), then drops those
+   * events from their entities' recent lists. Every event of an origin below the first one a host buffers
+   * was stored before its source offset was committed, and a host flushes its buffer whole and in order, so
+   * ClickHouse then holds each origin's whole prefix up to that position. Returns the entries dropped.
+   */
+  async stored(events: readonly EntityMetricEvent[]): Promise<number> {
+    if (events.length === 0) return 0;
+    const upto = new Map<string, number>();
+    const keys = new Set<string>();
+    for (const e of events) {
+      if (e.originSeq > (upto.get(e.origin) ?? -1)) upto.set(e.origin, e.originSeq);
+      keys.add(this.keys.key(e.entityType, e.entityId));
     }
-    const results = await this.call(() => pipeline.exec());
-    for (const [err] of results ?? [])
-      if (err)
-        throw new SinkError('redis', err.message, { cause: err, retriable: isRetriableRedisError(err) });
-    return [results![0]![1] as (string | null)[], keys.length ? (results![1]![1] as number[]) : []];
+    const positions: (string | number)[] = [];
+    for (const [origin, seq] of upto) positions.push(storedField(origin), seq);
+    await this.call(() => (this.redis as WithApplyCommand).eventBusRecordStored!(1, this.watermarkKey, ...positions));
+    const originArgs: (string | number)[] = [upto.size];
+    for (const [origin, seq] of upto) originArgs.push(origin, seq);
+    const all = [...keys];
+    let dropped = 0;
+    for (let i = 0; i < all.length; i += TRIM_KEYS_PER_CALL) {
+      const redisKeys: string[] = [];
+      for (const k of all.slice(i, i + TRIM_KEYS_PER_CALL)) redisKeys.push(fillMarkerKey(k), recentKey(k));
+      dropped += await this.call(() =>
+        (this.redis as WithApplyCommand).eventBusTrimRecent!(
+          redisKeys.length,
+          (redisKeys as (string | number)[]).concat(originArgs),
+        ),
+      );
+    }
+    return dropped;
+  }
+
+  private async readWatermarks(origins: string[]): Promise<(string | null)[]> {
+    // No events (every record of the batch was invalid): only the position goes through the script.
+    if (origins.length === 0) return [];
+    return this.call(() => this.redis.hmget(this.watermarkKey, ...origins));
   }
 
   /** The metric-topic offsets stored with the increments, per partition (undefined: none stored yet). */
