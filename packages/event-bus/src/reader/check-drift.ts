@@ -1,6 +1,7 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Redis } from 'ioredis';
 import { SinkError } from '../errors.js';
+import { TIMEFRAME_DAYS } from '../sinks/clickhouse/timeframes.js';
 import { type CacheKeyScheme, defaultCacheKeys } from '../sinks/redis/cache-keys.js';
 import {
   FILL_TIME_FIELD,
@@ -8,6 +9,8 @@ import {
   HASH_META_PREFIX,
   HIGH_WATER_PREFIX,
   parseTimeframeField,
+  recentKey,
+  storedField,
 } from '../sinks/redis/hash-layout.js';
 import { CacheFiller } from './cache-filler.js';
 import { type CachedSnapshot, positionBoundedTotals } from './position-bounded-totals.js';
@@ -52,8 +55,11 @@ export interface DriftReport {
 /**
  * Samples cached metric hashes and compares every field with ClickHouse. Exact while events stream: each
  * hash is compared with the events it reflects (its fill's high water, then what the sink applied), read in
- * the same Redis transaction as the hash, so an increment still in flight is not reported as drift. Hashes
- * being filled at that moment are skipped.
+ * the same Redis transaction as the hash, so an increment still in flight is not reported as drift. Events
+ * applied but not yet in ClickHouse are taken from the hash's recent list, read in that transaction too: per
+ * origin, ClickHouse is asked up to the larger of the hash's high water and the smaller of the applied
+ * watermark and what ClickHouse is known to hold (`~ch:<origin>`), the recent entries above that are added.
+ * Hashes being filled at that moment are skipped.
  */
 export async function checkDrift(options: CheckDriftOptions): Promise<DriftReport> {
   const { redis } = options;
@@ -64,18 +70,30 @@ export async function checkDrift(options: CheckDriftOptions): Promise<DriftRepor
     : await sampleKeys(redis, options.match ?? keys.pattern, keys, options.sample ?? 1000);
 
   const tx = redis.multi();
-  for (const key of sampled) tx.hgetall(key).exists(fillMarkerKey(key));
+  for (const key of sampled) tx.hgetall(key).exists(fillMarkerKey(key)).lrange(recentKey(key), 0, -1);
   tx.hgetall(watermarkKey);
   const replies = await tx.exec();
   if (!replies) throw new SinkError('redis', 'drift snapshot transaction aborted');
   for (const [err] of replies) if (err) throw new SinkError('redis', err.message, { cause: err });
-  const applied = watermarks(replies.at(-1)![1] as Record<string, string>);
+  const state = replies.at(-1)![1] as Record<string, string>;
+  const applied = watermarks(state);
+  // Per origin, what both ClickHouse holds for sure and the cache applied: ClickHouse is asked up to here.
+  const bound: Record<string, number> = {};
+  for (const [origin, seq] of Object.entries(applied)) {
+    bound[origin] = Math.min(seq, Number(state[storedField(origin)] ?? -1));
+  }
 
-  type Entry = { key: string; hash: Record<string, string>; snapshot: CachedSnapshot };
+  type Entry = {
+    key: string;
+    hash: Record<string, string>;
+    snapshot: CachedSnapshot;
+    recent: string[];
+  };
   const byType = new Map<string, Entry[]>();
   sampled.forEach((key, i) => {
-    const hash = replies[2 * i]![1] as Record<string, string>;
-    const filling = replies[2 * i + 1]![1] === 1;
+    const hash = replies[3 * i]![1] as Record<string, string>;
+    const filling = replies[3 * i + 1]![1] === 1;
+    const recent = replies[3 * i + 2]![1] as string[];
     if (filling || Object.keys(hash).length === 0) return;
     const { entityType, entityId } = keys.parse(key)!;
     const highWater: Record<string, number> = {};
@@ -88,6 +106,7 @@ export async function checkDrift(options: CheckDriftOptions): Promise<DriftRepor
       key,
       hash,
       snapshot: { entityId, highWater, atMs: at === undefined ? null : Number(at) },
+      recent,
     });
     byType.set(entityType, entries);
   });
@@ -107,18 +126,20 @@ export async function checkDrift(options: CheckDriftOptions): Promise<DriftRepor
       options.clickhouse,
       entityType,
       entries.map((e) => e.snapshot),
-      applied,
+      bound,
       [...types],
       options.table,
     );
     for (const e of entries) {
       compared++;
       let wrong = false;
+      const ahead = recentAbove(e.recent, e.hash, e.snapshot, bound);
       for (const [f, v] of Object.entries(e.hash)) {
         const parsed = parseTimeframeField(f);
         if (!parsed) continue;
         const expected =
-          truth.get(e.snapshot.entityId)?.[keys.metricType(parsed.field)]?.[parsed.timeframe] ?? 0;
+          (truth.get(e.snapshot.entityId)?.[keys.metricType(parsed.field)]?.[parsed.timeframe] ?? 0) +
+          (ahead.get(f) ?? 0);
         if (Number(v) !== expected) {
           details.push({ key: e.key, field: f, cached: Number(v), expected });
           wrong = true;
@@ -176,6 +197,34 @@ async function sampleKeys(
     }
   } while (cursor !== '0');
   return reservoir;
+}
+
+/**
+ * Sums, per hash field, the recent entries above what ClickHouse is asked for (per origin, the larger of the
+ * hash's high water and `bound`), as the increment script applied them: to the bare field and to each
+ * windowed field whose window, measured from the hash's `~at`, contains the entry's createdAt.
+ */
+function recentAbove(
+  recent: readonly string[],
+  hash: Record<string, string>,
+  snapshot: CachedSnapshot,
+  bound: Record<string, number>,
+): Map<string, number> {
+  const sums = new Map<string, number>();
+  for (const entry of recent) {
+    const [origin, seq, field, created, delta] = entry.split('\t') as [string, string, string, string, string];
+    const above = Math.max(snapshot.highWater[origin] ?? -1, bound[origin] ?? -1);
+    if (Number(seq) <= above) continue;
+    const add = (f: string) => {
+      if (f in hash) sums.set(f, (sums.get(f) ?? 0) + Number(delta));
+    };
+    add(field);
+    if (snapshot.atMs === null) continue;
+    for (const [tf, days] of Object.entries(TIMEFRAME_DAYS)) {
+      if (Number(created) >= snapshot.atMs - days * 86_400_000) add(`${field}:${tf}`);
+    }
+  }
+  return sums;
 }
 
 /** origin → applied watermark; the hash's `~` fields (metric-topic positions) name no origin. */

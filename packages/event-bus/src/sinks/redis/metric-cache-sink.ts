@@ -6,8 +6,8 @@ import { type CacheKeyScheme, defaultCacheKeys } from './cache-keys.js';
 import { fillMarkerKey, nextOffsetField, recentKey, storedField } from './hash-layout.js';
 import { isRetriableRedisError } from './redis-errors.js';
 
-/** Recent lists trimmed per script call after an insert. */
-const TRIM_KEYS_PER_CALL = 500;
+/** Recent lists trimmed per script call after an insert (small calls: Redis runs other clients in between). */
+const TRIM_KEYS_PER_CALL = 50;
 
 export interface MetricCacheSinkOptions {
   keys?: CacheKeyScheme;
