@@ -1,7 +1,10 @@
 // Latency from Kafka append to Redis increment at half the maximum rate (design target: p99 <= 100 ms).
 // Run with the stack up:
 //   npx tsx --conditions=source packages/event-bus/bench/latency.ts [--max-rate N] [--seconds 40]
-//     [--flush 1000,200,50] [--flush-rows 20000] [--warmup 5] [--probe 50000]
+//     [--flush 1000,200,50] [--flush-rows 20000] [--warmup 5] [--probe 50000] [--clickhouse-url]
+// ClickHouse is embedded chDB in a fresh temp directory in this process (inserts run on the event loop that
+// also applies increments), or with --clickhouse-url the stack's ClickHouse server over HTTP (CLICKHOUSE_URL),
+// as a production host would use it.
 // Without --max-rate, a throughput run first measures the pipeline's maximum rate as bench/throughput.ts
 // does (--probe creates, flushIntervalMs 1000, flushRows 20000). Then, for each flush interval, a fresh
 // pipeline (flushRows --flush-rows, the given flushIntervalMs) consumes a fresh topic while this process produces
@@ -23,6 +26,7 @@
 //   offset * 1000 + 2 every metric event of that change is in Redis. That moment minus the append time is
 //   the change's latency. Changes appended during the first --warmup seconds are left out.
 import { Redis } from 'ioredis';
+import { openClickHouse } from '../src/sinks/clickhouse/client.js';
 import type { RecordMetadata } from 'kafkajs';
 import { prefillRedis, produceAll, syntheticReactions } from '../test/synthetic-reactions.js';
 import {
@@ -46,7 +50,12 @@ const flushRows = Number(flag('flush-rows') ?? 20_000);
 
 const ctx = await openBench();
 const redisClient = new Redis(ctx.env.REDIS_URL!);
-const clickhouse = await openPrivateClickHouse('latency');
+const clickhouse = process.argv.includes('--clickhouse-url')
+  ? await openClickHouse({ url: ctx.env.CLICKHOUSE_URL! })
+  : await openPrivateClickHouse('latency');
+console.log(
+  `ClickHouse: ${process.argv.includes('--clickhouse-url') ? `server ${ctx.env.CLICKHOUSE_URL}` : 'embedded chDB (temp dir)'}`,
+);
 
 /** Called after each successful apply-script call with the watermarks it set (origin → originSeq). */
 let onApplied: (at: number, watermarks: Map<string, number>) => void = () => undefined;
