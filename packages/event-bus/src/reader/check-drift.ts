@@ -212,7 +212,13 @@ function recentAbove(
 ): Map<string, number> {
   const sums = new Map<string, number>();
   for (const entry of recent) {
-    const [origin, seq, field, created, delta] = entry.split('\t') as [string, string, string, string, string];
+    const [origin, seq, field, created, delta] = entry.split('\t') as [
+      string,
+      string,
+      string,
+      string,
+      string,
+    ];
     const above = Math.max(snapshot.highWater[origin] ?? -1, bound[origin] ?? -1);
     if (Number(seq) <= above) continue;
     const add = (f: string) => {

@@ -172,7 +172,9 @@ export class MetricCacheSink {
     }
     const positions: (string | number)[] = [];
     for (const [origin, seq] of upto) positions.push(storedField(origin), seq);
-    await this.call(() => (this.redis as WithApplyCommand).eventBusRecordStored!(1, this.watermarkKey, ...positions));
+    await this.call(() =>
+      (this.redis as WithApplyCommand).eventBusRecordStored!(1, this.watermarkKey, ...positions),
+    );
     const originArgs: (string | number)[] = [upto.size];
     for (const [origin, seq] of upto) originArgs.push(origin, seq);
     const all = [...keys];
