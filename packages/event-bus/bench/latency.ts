@@ -1,7 +1,8 @@
 // Latency from Kafka append to Redis increment at half the maximum rate (design target: p99 <= 100 ms).
 // Run with the stack up:
 //   npx tsx --conditions=source packages/event-bus/bench/latency.ts [--max-rate N] [--seconds 40]
-//     [--flush 1000,200,50] [--flush-rows 20000] [--warmup 5] [--probe 50000] [--clickhouse-url]
+//     [--flush 1000,200,50] [--flush-rows 20000] [--warmup 5] [--probe 50000] [--clickhouse-url] [--timeline]
+// --timeline also prints p50/p99 per 5 s of append time and when each ClickHouse flush ended.
 // ClickHouse is embedded chDB in a fresh temp directory in this process (inserts run on the event loop that
 // also applies increments), or with --clickhouse-url the stack's ClickHouse server over HTTP (CLICKHOUSE_URL),
 // as a production host would use it.
@@ -26,8 +27,8 @@
 //   offset * 1000 + 2 every metric event of that change is in Redis. That moment minus the append time is
 //   the change's latency. Changes appended during the first --warmup seconds are left out.
 import { Redis } from 'ioredis';
-import { openClickHouse } from '../src/sinks/clickhouse/client.js';
 import type { RecordMetadata } from 'kafkajs';
+import { openClickHouse } from '../src/sinks/clickhouse/client.js';
 import { prefillRedis, produceAll, syntheticReactions } from '../test/synthetic-reactions.js';
 import {
   type BenchContext,
@@ -128,6 +129,7 @@ async function steadyRun(ctx: BenchContext, rate: number, flushIntervalMs: numbe
   const appendedAt: number[][] = Array.from({ length: PARTITIONS }, () => []);
   const nextOffset = new Array<number>(PARTITIONS).fill(0);
   const latencies: number[] = [];
+  const samples: [appended: number, latency: number][] = [];
   let measureFrom = Number.POSITIVE_INFINITY;
   onApplied = (at, marks) => {
     for (const [origin, seq] of marks) {
@@ -140,7 +142,10 @@ async function steadyRun(ctx: BenchContext, rate: number, flushIntervalMs: numbe
         // Applied before its produce response was read (never seen: a flush takes longer): counted at the
         // partition's next apply, so such a change would be measured as slower than it was, not faster.
         if (appended === undefined) break;
-        if (appended >= measureFrom) latencies.push(at - appended);
+        if (appended >= measureFrom) {
+          latencies.push(at - appended);
+          samples.push([appended, at - appended]);
+        }
         nextOffset[p]!++;
       }
     }
@@ -156,6 +161,14 @@ async function steadyRun(ctx: BenchContext, rate: number, flushIntervalMs: numbe
   });
   while (!bp.pipeline.consumerState.joined) await new Promise((r) => setTimeout(r, 50));
 
+  const flushEnds: number[] = [];
+  let flushesSeen = 0;
+  const flushWatch = setInterval(() => {
+    if (bp.pipeline.stats.flushes > flushesSeen) {
+      flushesSeen = bp.pipeline.stats.flushes;
+      flushEnds.push(Date.now());
+    }
+  }, 20);
   const producer = ctx.kafka.producer();
   await producer.connect();
   let sent = 0;
@@ -187,6 +200,7 @@ async function steadyRun(ctx: BenchContext, rate: number, flushIntervalMs: numbe
   const produceSeconds = (Date.now() - started) / 1_000;
   await producer.disconnect();
   await untilCaughtUp(ctx, bp, topic, total);
+  clearInterval(flushWatch);
   const s = bp.pipeline.stats;
   await bp.pipeline.close();
   await deleteTopics(ctx, [topic, bp.metricTopic, bp.deadLetterTopic]);
@@ -203,6 +217,22 @@ async function steadyRun(ctx: BenchContext, rate: number, flushIntervalMs: numbe
         ? `; ${appendTimeMissing} responses without LogAppendTime (send time used)`
         : ''),
   );
+  if (process.argv.includes('--timeline')) {
+    const slices = new Map<number, number[]>();
+    for (const [appended, latency] of samples) {
+      const slice = Math.floor((appended - started) / 5_000);
+      slices.set(slice, [...(slices.get(slice) ?? []), latency]);
+    }
+    for (const [slice, values] of [...slices].sort((a, b) => a[0] - b[0])) {
+      const v = Float64Array.from(values).sort();
+      console.log(
+        `  appended ${slice * 5}-${slice * 5 + 5} s: ${v.length} changes, p50 ${fmt(percentile(v, 50))}, p99 ${fmt(percentile(v, 99))}`,
+      );
+    }
+    console.log(
+      `  flushes ended at ${flushEnds.map((t) => `${((t - started) / 1_000).toFixed(1)} s`).join(', ')}`,
+    );
+  }
 }
 
 const givenRate = flag('max-rate');
