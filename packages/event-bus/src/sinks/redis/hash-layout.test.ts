@@ -19,7 +19,7 @@ describe('cached hash layout', () => {
       entityId: 42,
     });
     expect(defaultCacheKeys.parse('metrics:Model:42:fill')).toBeNull();
-    expect(defaultCacheKeys.parse('metrics:Model:42:pending')).toBeNull();
+    expect(defaultCacheKeys.parse('metrics:Model:42:recent')).toBeNull();
     expect(defaultCacheKeys.parse('eventbus:cache:watermarks')).toBeNull();
   });
 });
