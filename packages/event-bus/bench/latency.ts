@@ -10,7 +10,7 @@
 // does (--probe creates, flushIntervalMs 1000, flushRows 20000). Then, for each flush interval, a fresh
 // pipeline (flushRows --flush-rows, the given flushIntervalMs) consumes a fresh topic while this process produces
 // ImageReaction changes at a steady half rate for --seconds. At half rate the sample plugin makes ~20k
-// metric events a second, so for the plan's 30 s flush pass `--flush 30000 --flush-rows 2000000` (the row
+// metric events a second on a quiet machine, so for the plan's 30 s flush pass `--flush 30000 --flush-rows 2000000` (the row
 // bound would otherwise flush about every second). Image hashes are cached in Redis beforehand, so
 // the increments are real HINCRBYs. Prints p50, p90, p99 and max latency, and the rate achieved.
 //
