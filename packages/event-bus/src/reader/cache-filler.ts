@@ -25,7 +25,7 @@ export interface CacheFillerOptions {
 export type FilledTotals = Map<number, Record<string, Partial<Record<MetricTimeframe, number>>>>;
 
 /**
- * Fills cached hashes from ClickHouse: claim the keys (increments to them start being buffered), run one
+ * Fills cached hashes from ClickHouse: claim the keys (their recent lists stop being trimmed), run one
  * set-based query for all of them, commit each hash with the high water the query counted. A key someone else
  * is filling is answered from the same query but not written. A refill keeps every field the hash already had,
  * so readers asking for different metrics of one entity do not evict each other.

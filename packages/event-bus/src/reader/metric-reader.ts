@@ -43,7 +43,10 @@ export interface ReadStats {
   misses: number;
   /** Hashes written by this read's fill (a key someone else was filling is answered, not written). */
   filled: number;
-  /** Increments that landed while this read's fills ran, replayed onto the filled hashes by their commits. */
+  /**
+   * Events applied to Redis that this read's fill queries did not count (not yet in ClickHouse then), replayed
+   * from the recent lists onto the filled hashes by their commits.
+   */
   buffered: number;
   seconds: number;
 }
