@@ -99,7 +99,7 @@ describe('fills racing streamed increments on the real stack', () => {
     const fills = reads.reduce((n, r) => n + r.filled, 0);
     const buffered = reads.reduce((n, r) => n + r.buffered, 0);
     console.log(
-      `${changes} changes, ${reads.length} reads, ${fills} hashes filled, ${buffered} increments raced a fill`,
+      `${changes} changes, ${reads.length} reads, ${fills} hashes filled, ${buffered} recent events replayed by fills`,
     );
     expect(changes).toBeGreaterThan(300);
     expect(fills).toBeGreaterThan(100);
