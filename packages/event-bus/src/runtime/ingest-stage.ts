@@ -225,15 +225,16 @@ export class IngestStage {
     } finally {
       this.flushingRows = 0;
     }
-    if (rows.length > 0 && this.options.stored) {
-      await this.options.stored(rows).catch((error) => this.options.onStoredError?.(error));
-    }
     if (offsets.length > 0) {
       await this.options.commit(
         offsets.map(({ positions, ...o }) =>
           positions ? { ...o, metadata: encodePositions(o.offset, positions) } : o,
         ),
       );
+    }
+    // After the commit: the trims only save memory, so a slow Redis must not hold the source offsets back.
+    if (rows.length > 0 && this.options.stored) {
+      await this.options.stored(rows).catch((error) => this.options.onStoredError?.(error));
     }
     this.options.onFlush?.(rows.length, (performance.now() - started) / 1000);
   }
