@@ -107,4 +107,61 @@ describe('checkDrift on the real stack', () => {
     await cachedEqualsClickHouse();
     expect(await stack.redis.hget(`metrics:${entityType}:2`, 'likeCount')).toBe('10');
   });
+
+  it('is exact while Redis is ahead of ClickHouse (events applied, not yet inserted)', async () => {
+    const type = stack.unique('AheadModel');
+    const from = stack.unique('ahead:0');
+    const ahead = (entityId: number, metricValue = 1, daysAgo = 0) =>
+      metricEvent({
+        entityType: type,
+        entityId,
+        metricType: 'likeCount',
+        metricValue,
+        createdAt: new Date(Date.now() - daysAgo * 86_400_000 - 1000),
+        origin: from,
+      });
+    const checkAhead = () =>
+      checkDrift({
+        redis: stack.redis,
+        clickhouse: stack.clickhouse,
+        match: `metrics:${type}:*`,
+        watermarkKey,
+      });
+    const history = ENTITIES.flatMap((id) => [ahead(id), ahead(id, 1, 10)]);
+    await sink.apply(history);
+    await store.insert(history);
+    await sink.stored(history);
+    await createMetricReader({ redis: stack.redis, clickhouse: stack.clickhouse }).getMetrics({
+      entityType: type,
+      entityIds: ENTITIES,
+      metrics: ['likeCount'],
+      timeframes: ['week', 'all'],
+    });
+    // Applied to Redis first (the host's early publish), inserted in two flushes later.
+    const first = ENTITIES.flatMap((id) => [ahead(id, 2), ahead(id, 1, 20)]);
+    const second = ENTITIES.map((id) => ahead(id, 3, 2));
+    await sink.apply([...first, ...second]);
+    expect(await checkAhead()).toEqual({ sampled: 6, drifted: 0, ratio: 0, details: [], repaired: 0 });
+
+    await stack.redis.hincrby(`metrics:${type}:3`, 'likeCount:week', 1);
+    expect((await checkAhead()).details).toEqual([
+      { key: `metrics:${type}:3`, field: 'likeCount:week', cached: 7, expected: 6 },
+    ]);
+    await stack.redis.hincrby(`metrics:${type}:3`, 'likeCount:week', -1);
+
+    await store.insert(first);
+    expect(await checkAhead()).toMatchObject({ drifted: 0 }); // inserted, not yet recorded as stored
+    await sink.stored(first);
+    expect(await checkAhead()).toMatchObject({ drifted: 0 });
+    await store.insert(second);
+    await sink.stored(second);
+    expect(await checkAhead()).toMatchObject({ sampled: 6, drifted: 0 });
+    expect(await stack.redis.exists(...ENTITIES.map((id) => `metrics:${type}:${id}:recent`))).toBe(0);
+    for (const id of ENTITIES) {
+      expect(await stack.redis.hmget(`metrics:${type}:${id}`, 'likeCount', 'likeCount:week')).toEqual([
+        '8',
+        '6',
+      ]);
+    }
+  });
 });
