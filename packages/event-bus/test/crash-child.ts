@@ -52,20 +52,23 @@ const redis = new Proxy(redisClient, {
     return async (...args: unknown[]) => {
       const reply = (await value.apply(target, args)) as number[];
       // -1 / -2: refused (a watermark moved, a fill in progress); the sink retries.
-      if (reply[0] !== -1 && reply[0] !== -2) emit({ type: 'applied' });
+      if (reply[0] !== -1) emit({ type: 'applied' });
       return reply;
     };
   },
 });
 const chdb = await openClickHouse({ path: env('CRASH_CH_PATH') });
 // Reports each insert the moment ClickHouse accepted it: the test kills right after one, before the
-// rows are published and the source offsets committed, i.e. in the middle of a batch.
+// source offsets are committed, i.e. in the middle of a batch. The flush's next step is the commit itself
+// (the rows were published before the insert), so the insert returns only after a pause that leaves the
+// test time to kill before it.
 const clickhouse = new Proxy(chdb, {
   get(target, prop) {
     if (prop === 'insert') {
       return async (params: Parameters<ClickHouseClient['insert']>[0]) => {
         const result = await target.insert(params);
         emit({ type: 'inserted', rows: Array.isArray(params.values) ? params.values.length : -1 });
+        await new Promise((r) => setTimeout(r, 150));
         return result;
       };
     }

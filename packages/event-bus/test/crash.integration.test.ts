@@ -126,7 +126,7 @@ async function committedMessages(): Promise<number> {
 
 /**
  * Runs a child until it has stored `rows` rows, then SIGKILLs it the moment it reports the next `at`:
- * an insert (rows are in ClickHouse, not yet published nor their source offsets committed) or a cache
+ * an insert (rows are published and in ClickHouse, their source offsets not yet committed) or a cache
  * apply (increments are in Redis, the metric offsets not yet committed). Returns false when the child
  * caught up before reaching that point, i.e. there was nothing left to interrupt.
  */
