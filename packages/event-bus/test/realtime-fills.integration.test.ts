@@ -118,7 +118,7 @@ describe('fills while Redis is ahead of ClickHouse (long flush interval)', () =>
     console.log(
       `${changes} changes, ${reads.length} reads, ${fills} hashes filled, ${replayed} recent events replayed by fills`,
     );
-    expect(fills).toBeGreaterThan(50);
+    expect(fills).toBeGreaterThan(20);
     expect(replayed).toBeGreaterThan(0);
     expect(await cachedAll(), 'refilled while ClickHouse is behind').toEqual(expected);
 
