@@ -28,6 +28,13 @@ export {
   type MetricInput,
 } from './metrics/entity-metric-event.js';
 export {
+  distinctTouches,
+  type MetricTouch,
+  parseTouchMember,
+  type TouchSink,
+  touchMember,
+} from './metrics/metric-touch.js';
+export {
   type DecodedMetricMessage,
   decodeMetricMessage,
   decodeMetricMessages,

@@ -6,6 +6,7 @@ import { createDecoder, type Decoder, type DecoderOptions } from '../events/deco
 import type { PluginDefinition } from '../listeners/define-plugin.js';
 import { type Logger, silentLogger } from '../listeners/logger.js';
 import type { EntityMetricEvent } from '../metrics/entity-metric-event.js';
+import type { TouchSink } from '../metrics/metric-touch.js';
 import { ApplyStage } from '../runtime/apply-stage.js';
 import { IngestStage } from '../runtime/ingest-stage.js';
 import { type HostProvision, PluginContainer } from '../runtime/plugin-container.js';
@@ -15,6 +16,7 @@ import { WorkerPoolProcessor } from '../runtime/worker-pool.js';
 import { MetricEventStore } from '../sinks/clickhouse/metric-event-store.js';
 import { ensureMetricEventTable } from '../sinks/clickhouse/schema.js';
 import { MetricCacheSink } from '../sinks/redis/metric-cache-sink.js';
+import { RedisTouchQueue } from '../sinks/redis/touch-queue.js';
 import { SearchQueue } from '../sinks/search/search-queue.js';
 import { KafkaDeadLetterSink } from './dead-letters.js';
 import { type ConsumerState, EventConsumer } from './event-consumer.js';
@@ -74,6 +76,11 @@ export interface EventPipelineOptions {
    * `false` turns the filter off: every change runs, and commits carry no positions.
    */
   resends?: { firstSeenTtlMs?: number } | false;
+  /**
+   * Where listeners' touches go (see `MetricEmitter.touch`): default the Redis touch queue of `cacheScope`,
+   * which the host's recomputer drains; `false` drops them.
+   */
+  touches?: TouchSink | false;
   flushIntervalMs?: number;
   flushRows?: number;
   maxBufferedRows?: number;
@@ -187,6 +194,7 @@ export async function createEventPipeline(options: EventPipelineOptions): Promis
     },
     onStoredError: (err) => logger.warn({ err }, 'sink.redis.recent.trim_failed'),
     commit: (offsets) => consumer.commitSource(offsets),
+    touches: touchSink(),
     resends,
     flushIntervalMs: options.flushIntervalMs,
     flushRows: options.flushRows,
@@ -237,6 +245,18 @@ export async function createEventPipeline(options: EventPipelineOptions): Promis
     onSinkState: (healthy, err) =>
       logger[healthy ? 'info' : 'warn']({ err }, `sink.redis.${healthy ? 'recovered' : 'failing'}`),
   });
+
+  function touchSink(): TouchSink | undefined {
+    if (options.touches === false) return undefined;
+    if (options.touches) return options.touches;
+    const queue = new RedisTouchQueue(options.redis, options.cacheScope);
+    return {
+      add: async (touches) => {
+        await attempt('redis', touches.length, () => queue.add(touches));
+        stats.touchesQueued += touches.length;
+      },
+    };
+  }
 
   /** Runs one sink write and reports its outcome to the observer. */
   async function attempt<T>(sink: PipelineSink | 'kafka', rows: number, write: () => Promise<T>): Promise<T> {

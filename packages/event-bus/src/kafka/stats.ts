@@ -8,6 +8,8 @@ export interface PipelineStats {
   skipped: number;
   /** Changes dropped before listeners ran because their source had published them before (see `ResendFilter`). */
   resendsSkipped: number;
+  /** Entities queued for recompute (distinct per flush; see `MetricEmitter.touch`). */
+  touchesQueued: number;
   deadLetters: number;
   metricEventsStored: number;
   cacheEventsApplied: number;
@@ -26,6 +28,7 @@ export function emptyStats(): PipelineStats {
     consumed: 0,
     skipped: 0,
     resendsSkipped: 0,
+    touchesQueued: 0,
     deadLetters: 0,
     metricEventsStored: 0,
     cacheEventsApplied: 0,

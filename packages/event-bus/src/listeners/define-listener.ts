@@ -1,5 +1,6 @@
 import type { ChangeEvent } from '../events/change-event.js';
 import type { MetricInput } from '../metrics/entity-metric-event.js';
+import type { MetricTouch } from '../metrics/metric-touch.js';
 import type { Logger } from './logger.js';
 import type { MetricTruth } from './metric-truth.js';
 import type { DepsMap, ResolvedDeps } from './token.js';
@@ -7,6 +8,12 @@ import type { DepsMap, ResolvedDeps } from './token.js';
 /** Where a listener puts the metric events it derives from a change. */
 export interface MetricEmitter {
   add(metric: MetricInput): void;
+  /**
+   * Asks the host to recompute these metrics of this entity from the source (a count over a join that
+   * deltas cannot keep exact); `metrics` absent: all of the entity type's. Touches are queued after the
+   * change's metric events are stored and before its offset is committed, so a replay touches again.
+   */
+  touch(entityType: string, entityId: number, metrics?: readonly string[]): void;
 }
 
 /** What a handler receives besides the event: the emitter, a logger and its declared dependencies. */

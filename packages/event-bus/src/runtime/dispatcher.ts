@@ -8,6 +8,7 @@ import {
   type MetricInput,
 } from '../metrics/entity-metric-event.js';
 import { metricEventId } from '../metrics/event-id.js';
+import type { MetricTouch } from '../metrics/metric-touch.js';
 import { sleep } from './backoff.js';
 import type { PluginContainer } from './plugin-container.js';
 import { RetryPolicy } from './retry-policy.js';
@@ -27,6 +28,8 @@ export interface ListenerFailure {
 /** What dispatching one change produced. */
 export interface DispatchResult {
   metrics: EntityMetricEvent[];
+  /** Entities whose metrics the listeners asked the host to recompute (see `MetricEmitter.touch`). */
+  touches: MetricTouch[];
   failures: ListenerFailure[];
   /** How many listeners accepted the change (0 means nobody cares about this table). */
   handledBy: number;
@@ -102,14 +105,17 @@ export class Dispatcher {
 
   /** Dispatches one change. `only` restricts it to one listener (used when redriving a dead letter). */
   async dispatch(event: ChangeEvent, only?: string): Promise<DispatchResult> {
-    const result: DispatchResult = { metrics: [], failures: [], handledBy: 0 };
+    const result: DispatchResult = { metrics: [], touches: [], failures: [], handledBy: 0 };
     for (const entry of this.bound) {
       if (only !== undefined && entry.listener.id !== only) continue;
       if (!entry.listener.canHandle(event)) continue;
       result.handledBy++;
       const outcome = await this.runWithRetries(entry, event, result.metrics.length);
       if ('failure' in outcome) result.failures.push(outcome.failure);
-      else result.metrics.push(...outcome.inputs.map((m, i) => this.stamp(event, entry.listener.id, m, i)));
+      else {
+        result.metrics.push(...outcome.inputs.map((m, i) => this.stamp(event, entry.listener.id, m, i)));
+        result.touches.push(...outcome.touches);
+      }
     }
     const base = Number(event.position.offset) * MAX_EVENTS_PER_CHANGE;
     result.metrics.forEach((m, i) => {
@@ -122,10 +128,15 @@ export class Dispatcher {
     entry: BoundListener,
     event: ChangeEvent,
     emittedBefore: number,
-  ): Promise<{ inputs: MetricInput[] } | { failure: ListenerFailure }> {
+  ): Promise<{ inputs: MetricInput[]; touches: MetricTouch[] } | { failure: ListenerFailure }> {
     for (let attempt = 1; ; attempt++) {
       const inputs: MetricInput[] = [];
-      const metrics: MetricEmitter = { add: (m) => void inputs.push(m) };
+      const touches: MetricTouch[] = [];
+      const metrics: MetricEmitter = {
+        add: (m) => void inputs.push(m),
+        touch: (entityType, entityId, only) =>
+          void touches.push({ entityType, entityId, ...(only ? { metrics: [...only] } : {}) }),
+      };
       const started = performance.now();
       try {
         await entry.listener.handle(event, { ...entry.deps, log: entry.log, metrics } as ListenerContext);
@@ -149,9 +160,9 @@ export class Dispatcher {
       // What a listener emitted is checked before any of it counts. Invalid output is deterministic, so it
       // is not retried: it is this listener's failure for this change (dead-lettered with the reason,
       // redrivable), never the whole batch's.
-      const invalid = this.invalidOutput(inputs, emittedBefore);
+      const invalid = this.invalidOutput(inputs, emittedBefore) ?? invalidTouches(touches);
       this.options.onListenerRun?.(entry.listener.id, invalid ? 'failed' : 'ok', seconds);
-      if (!invalid) return { inputs };
+      if (!invalid) return { inputs, touches };
       const error = new ListenerError(entry.listener.id, invalid);
       entry.log.warn({ err: error, change: event.id }, 'listener emitted invalid metric events');
       return {
@@ -212,4 +223,17 @@ export class Dispatcher {
       ...(event.sourceTx === undefined ? {} : { sourceTx: event.sourceTx }),
     };
   }
+}
+
+/** Why touches cannot be queued, or undefined when they can. */
+function invalidTouches(touches: readonly MetricTouch[]): Error | undefined {
+  for (const t of touches) {
+    if (typeof t.entityType !== 'string' || !t.entityType || !Number.isSafeInteger(t.entityId)) {
+      return new TypeError(`touch without an entity type or with a non-integer id: ${JSON.stringify(t)}`);
+    }
+    if (t.metrics?.some((m) => typeof m !== 'string' || !m || /[:,]/.test(m))) {
+      return new TypeError(`touch of ${t.entityType} ${t.entityId} names an invalid metric: ${t.metrics}`);
+    }
+  }
+  return undefined;
 }

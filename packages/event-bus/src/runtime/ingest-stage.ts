@@ -1,6 +1,7 @@
 import type { KafkaRecord } from '../events/kafka-record.js';
 import type { DeadLetterSink } from '../kafka/dead-letters.js';
 import type { EntityMetricEvent } from '../metrics/entity-metric-event.js';
+import { distinctTouches, type MetricTouch, type TouchSink } from '../metrics/metric-touch.js';
 import { encodePositions, type PartitionPositions } from './ordered-positions.js';
 import type { BatchOutcome, RecordProcessor } from './record-processor.js';
 import type { ChunkAdmission, ResendFilter } from './resend-filter.js';
@@ -47,6 +48,12 @@ export interface IngestStageOptions {
   stored?(events: EntityMetricEvent[]): Promise<void>;
   onStoredError?(error: unknown): void;
   commit(offsets: CommitOffsets): Promise<void>;
+  /**
+   * Queues the entities listeners touched (see `MetricEmitter.touch`) for recompute: after the flush's
+   * events are stored and published, before its offsets are committed, so a crash replays and re-touches.
+   * Without it touches are dropped (and the touched metrics are not kept).
+   */
+  touches?: TouchSink;
   /** Recognises re-sent changes before listeners run (see `ResendFilter`); without it every change runs. */
   resends?: ResendFilter;
   /** Flush when this many rows are buffered… */
@@ -76,6 +83,7 @@ export interface IngestStageOptions {
  */
 export class IngestStage {
   private buffer: EntityMetricEvent[] = [];
+  private touched: MetricTouch[] = [];
   private bufferedSince = 0;
   private processed = new Map<string, Processed>();
   private flushing: Promise<void> | null = null;
@@ -167,9 +175,10 @@ export class IngestStage {
       } else {
         for (const failure of outcome.failures) await this.options.deadLetters.write(record, failure);
         if (outcome.metrics.length > this.rowsPerRecord) this.rowsPerRecord = outcome.metrics.length;
-        if (outcome.metrics.length > 0) {
-          if (this.buffer.length === 0) this.bufferedSince = Date.now();
+        if (outcome.metrics.length > 0 || outcome.touches) {
+          if (this.buffer.length === 0 && this.touched.length === 0) this.bufferedSince = Date.now();
           for (const m of outcome.metrics) this.buffer.push(m);
+          if (outcome.touches) for (const t of outcome.touches) this.touched.push(t);
         }
       }
       this.markProcessed(record, admission?.positionsAfter(i));
@@ -180,7 +189,7 @@ export class IngestStage {
   flushDue(now = Date.now()): boolean {
     if (this.flushing) return false;
     if (this.buffer.length >= this.flushRows) return true;
-    if (this.buffer.length > 0) return now - this.bufferedSince >= this.flushIntervalMs;
+    if (this.buffer.length > 0 || this.touched.length > 0) return now - this.bufferedSince >= this.flushIntervalMs;
     return this.processed.size > 0 && now - this.bufferedSince >= this.flushIntervalMs;
   }
 
@@ -206,17 +215,24 @@ export class IngestStage {
 
   private async doFlush(signal?: AbortSignal): Promise<void> {
     const rows = this.buffer;
+    const touches = this.touched;
     const offsets = [...this.processed.values()];
     this.buffer = [];
+    this.touched = [];
     this.processed = new Map();
     this.bufferedSince = Date.now();
     this.flushingRows = rows.length;
     const started = performance.now();
     try {
       if (rows.length > 0) await this.guard.run(() => this.options.store(rows), signal);
+      if (touches.length > 0 && this.options.touches) {
+        const distinct = distinctTouches(touches);
+        await this.guard.run(() => this.options.touches!.add(distinct), signal);
+      }
     } catch (error) {
       // Aborted while the sink was down: put the work back so a later flush (or a replay) covers it.
       this.buffer = rows.concat(this.buffer);
+      this.touched = touches.concat(this.touched);
       for (const o of offsets) {
         const key = `${o.topic}:${o.partition}`;
         if (!this.processed.has(key)) this.processed.set(key, o);

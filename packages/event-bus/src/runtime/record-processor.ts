@@ -5,6 +5,7 @@ import type { KafkaRecord } from '../events/kafka-record.js';
 import { headerString } from '../kafka/records.js';
 import type { Logger } from '../listeners/logger.js';
 import type { EntityMetricEvent } from '../metrics/entity-metric-event.js';
+import type { MetricTouch } from '../metrics/metric-touch.js';
 import { Dispatcher } from './dispatcher.js';
 import type { PluginContainer } from './plugin-container.js';
 import type { ChangeRef } from './resend-filter.js';
@@ -25,6 +26,8 @@ export type RecordOutcome =
   | {
       kind: 'dispatched';
       metrics: EntityMetricEvent[];
+      /** Entities to recompute once this record's work is stored (see `MetricEmitter.touch`). */
+      touches?: MetricTouch[];
       /** `causeCode`: the code of what the listener threw (e.g. `ML_RELATED_ROW_MISSING`), when it has one. */
       failures: { listenerId: string; code: string; causeCode?: string; message: string; attempts: number }[];
     };
@@ -141,6 +144,7 @@ export class LocalProcessor implements RecordProcessor {
     return {
       kind: 'dispatched',
       metrics: result.metrics,
+      ...(result.touches.length > 0 ? { touches: result.touches } : {}),
       failures: result.failures.map((f) => {
         const causeCode = causeCodeOf(f.error);
         return {

@@ -4,6 +4,7 @@ import { definePlugin } from '../listeners/define-plugin.js';
 import { silentLogger } from '../listeners/logger.js';
 import type { DepsMap, ResolvedDeps } from '../listeners/token.js';
 import type { EntityMetricEvent } from '../metrics/entity-metric-event.js';
+import type { MetricTouch } from '../metrics/metric-touch.js';
 import { Dispatcher } from '../runtime/dispatcher.js';
 import { PluginContainer } from '../runtime/plugin-container.js';
 import { validatePlugins } from '../runtime/validate-plugins.js';
@@ -19,6 +20,15 @@ export async function runListener<D extends DepsMap>(
   change: ChangeEvent | FakeChange,
   deps: ResolvedDeps<D> = {} as ResolvedDeps<D>,
 ): Promise<EntityMetricEvent[]> {
+  return (await runListenerOutput(listener, change, deps)).metrics;
+}
+
+/** `runListener`, returning the entities it touched for recompute too (see `MetricEmitter.touch`). */
+export async function runListenerOutput<D extends DepsMap>(
+  listener: ListenerDefinition<D>,
+  change: ChangeEvent | FakeChange,
+  deps: ResolvedDeps<D> = {} as ResolvedDeps<D>,
+): Promise<{ metrics: EntityMetricEvent[]; touches: MetricTouch[] }> {
   const event = 'record' in change ? change.event : change;
   const provisions = Object.entries(listener.deps).map(([name, token]) => ({
     token,
@@ -33,5 +43,5 @@ export async function runListener<D extends DepsMap>(
   const dispatcher = new Dispatcher(registered, container, { logger: silentLogger, maxAttempts: 1 });
   const result = await dispatcher.dispatch(event);
   if (result.failures[0]) throw result.failures[0].error.cause ?? result.failures[0].error;
-  return result.metrics;
+  return { metrics: result.metrics, touches: result.touches };
 }

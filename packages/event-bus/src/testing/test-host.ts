@@ -4,6 +4,7 @@ import { silentLogger } from '../listeners/logger.js';
 import type { Token } from '../listeners/token.js';
 import type { EntityMetricEvent } from '../metrics/entity-metric-event.js';
 import { encodeMetricMessages } from '../metrics/metric-message.js';
+import type { MetricTouch } from '../metrics/metric-touch.js';
 import { ApplyStage } from '../runtime/apply-stage.js';
 import { type CommitOffsets, IngestStage } from '../runtime/ingest-stage.js';
 import { type HostProvision, PluginContainer } from '../runtime/plugin-container.js';
@@ -45,6 +46,8 @@ export interface TestHost {
   readonly resendsSkipped: number;
   /** Every metric event published, in order (duplicates included on replays). */
   readonly published: EntityMetricEvent[];
+  /** Every touch queued for recompute, in order (see `MetricEmitter.touch`); a replay touches again. */
+  readonly touched: MetricTouch[];
 }
 
 /**
@@ -79,6 +82,7 @@ export async function startTestHost(options: TestHostOptions): Promise<TestHost>
   const committed: Record<string, string> = {};
   const metadata: Record<string, string | null> = {};
   const published: EntityMetricEvent[] = [];
+  const touched: MetricTouch[] = [];
   let resendsSkipped = 0;
   // The production filter, reading positions back from this host's commits and first positions from a map.
   const resends = new ResendFilter({
@@ -116,6 +120,7 @@ export async function startTestHost(options: TestHostOptions): Promise<TestHost>
         metadata[`${o.topic}:${o.partition}`] = o.metadata ?? null;
       }
     },
+    touches: { add: async (touches) => void touched.push(...touches) },
     resends,
     onSkip: (_record, reason) => {
       if (reason === 'resend') resendsSkipped++;
@@ -133,6 +138,7 @@ export async function startTestHost(options: TestHostOptions): Promise<TestHost>
     deadLetters,
     committed,
     published,
+    touched,
     get resendsSkipped() {
       return resendsSkipped;
     },

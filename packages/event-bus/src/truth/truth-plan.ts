@@ -24,11 +24,14 @@ export interface TruthPlan {
 
 /**
  * Collects the truths the plugins' listeners declare. A listener without `truth` is listed as not
- * reconcilable (never silently skipped); `truth: []` means it emits no metrics.
+ * reconcilable (never silently skipped); `truth: []` means it emits no metrics. A truth declared
+ * identically by several listeners (one keeps the metric with deltas, another touches it for recompute)
+ * is planned once, by the first: summed twice it would double the metric.
  */
 export function truthPlan(plugins: readonly PluginDefinition[]): TruthPlan {
   const byEntityType = new Map<string, PlannedTruth[]>();
   const notReconcilable: NotReconcilable[] = [];
+  const planned = new Set<string>();
   for (const plugin of plugins) {
     for (const listener of plugin.listeners) {
       if (listener.truth === undefined) {
@@ -40,6 +43,9 @@ export function truthPlan(plugins: readonly PluginDefinition[]): TruthPlan {
         continue;
       }
       for (const truth of listener.truth) {
+        const identity = truthIdentity(truth);
+        if (planned.has(identity)) continue;
+        planned.add(identity);
         const list = byEntityType.get(truth.entityType) ?? [];
         list.push({ pluginId: plugin.id, listenerId: listener.id, truth });
         byEntityType.set(truth.entityType, list);
@@ -77,4 +83,10 @@ function mixedSourceMetrics(list: readonly PlannedTruth[]): string[] {
 export function metricsOf(plan: TruthPlan, entityType: string): string[] {
   const metrics = new Set((plan.byEntityType.get(entityType) ?? []).flatMap((p) => p.truth.metrics));
   return [...metrics].sort();
+}
+
+/** Two truths are the same when they count the same metrics of the same entity type with the same queries. */
+function truthIdentity(t: MetricTruth): string {
+  const lookups = Object.entries(t.lookups ?? {}).sort(([a], [b]) => a.localeCompare(b));
+  return JSON.stringify([t.source, t.entityType, [...t.metrics].sort(), t.sql, lookups]);
 }

@@ -22,3 +22,4 @@ export {
   type MetricCacheSinkOptions,
   type MetricSignal,
 } from './metric-cache-sink.js';
+export { type DueTouches, RedisTouchQueue } from './touch-queue.js';
