@@ -28,13 +28,6 @@ export {
   type MetricInput,
 } from './metrics/entity-metric-event.js';
 export {
-  distinctTouches,
-  type MetricTouch,
-  parseTouchMember,
-  type TouchSink,
-  touchMember,
-} from './metrics/metric-touch.js';
-export {
   type DecodedMetricMessage,
   decodeMetricMessage,
   decodeMetricMessages,
@@ -43,3 +36,10 @@ export {
   type MetricMessage,
   type MetricMessageLimits,
 } from './metrics/metric-message.js';
+export {
+  distinctTouches,
+  type MetricTouch,
+  parseTouchMember,
+  type TouchSink,
+  touchMember,
+} from './metrics/metric-touch.js';

@@ -1,6 +1,5 @@
 import type { ChangeEvent } from '../events/change-event.js';
 import type { MetricInput } from '../metrics/entity-metric-event.js';
-import type { MetricTouch } from '../metrics/metric-touch.js';
 import type { Logger } from './logger.js';
 import type { MetricTruth } from './metric-truth.js';
 import type { DepsMap, ResolvedDeps } from './token.js';

@@ -30,7 +30,9 @@ export function distinctTouches(touches: readonly MetricTouch[]): MetricTouch[] 
  * Metric names never contain `:` or `,`.
  */
 export function touchMember(t: Pick<MetricTouch, 'entityId' | 'metrics'>): string {
-  return t.metrics && t.metrics.length > 0 ? `${t.entityId}:${[...new Set(t.metrics)].sort().join(',')}` : `${t.entityId}`;
+  return t.metrics && t.metrics.length > 0
+    ? `${t.entityId}:${[...new Set(t.metrics)].sort().join(',')}`
+    : `${t.entityId}`;
 }
 
 /** Reads a queue member back (see `touchMember`). */

@@ -189,7 +189,8 @@ export class IngestStage {
   flushDue(now = Date.now()): boolean {
     if (this.flushing) return false;
     if (this.buffer.length >= this.flushRows) return true;
-    if (this.buffer.length > 0 || this.touched.length > 0) return now - this.bufferedSince >= this.flushIntervalMs;
+    if (this.buffer.length > 0 || this.touched.length > 0)
+      return now - this.bufferedSince >= this.flushIntervalMs;
     return this.processed.size > 0 && now - this.bufferedSince >= this.flushIntervalMs;
   }
 

@@ -4,7 +4,12 @@ import { definePlugin } from '../listeners/define-plugin.js';
 import type { MetricTruth } from '../listeners/metric-truth.js';
 import { truthPlan } from './truth-plan.js';
 
-const truth = (sql: string): MetricTruth => ({ source: 'postgres', entityType: 'Post', metrics: ['likeCount'], sql });
+const truth = (sql: string): MetricTruth => ({
+  source: 'postgres',
+  entityType: 'Post',
+  metrics: ['likeCount'],
+  sql,
+});
 const listener = (id: string, t: MetricTruth[]) =>
   defineListener({ id, tables: ['X'], canHandle: () => false, handle: () => undefined, truth: t });
 

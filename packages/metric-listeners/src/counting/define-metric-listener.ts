@@ -11,7 +11,7 @@ import {
 } from '@engagement/event-bus';
 import { MetricListenerError } from '../errors.js';
 import type { Lookup } from '../lookups/lookup.js';
-import type { Contribution, MetricMove, SourceOp } from './metric-move.js';
+import type { Contribution, MetricMove, SourceOp, Touch } from './metric-move.js';
 import { netContributions, type TimedContribution } from './net-contributions.js';
 
 /** What a metric listener declares, besides its code: the source of the docs' mapping table. */
@@ -45,6 +45,13 @@ export interface MetricListenerSpec<D extends DepsMap> {
   /** What one row contributes while it exists. Return [] for rows that count nowhere. */
   count(row: RowReader, deps: ResolvedDeps<D>): readonly Contribution[] | Promise<readonly Contribution[]>;
   /**
+   * The entities whose `kept: 'recompute'` metrics depend on this row (e.g. an image's post). On a create
+   * the new row's are touched, on a delete the old row's, on an update both unless the row's touches and
+   * `createdAt` did not change. Each touch names the metrics this listener declares as recomputed for its
+   * entity type.
+   */
+  touches?(row: RowReader, deps: ResolvedDeps<D>): readonly Touch[] | Promise<readonly Touch[]>;
+  /**
    * The same metrics computed from the source with SQL, written apart from `count` (`postgresTruth`,
    * `clickhouseTruth`): reconcile and repair compare stored events with it. It must cover exactly the
    * metrics of `moves`; without it the listener is reported as not reconcilable.
@@ -65,8 +72,22 @@ export function defineMetricListener<D extends DepsMap = Record<string, never>>(
   const source = spec.source ?? 'postgres';
   const createdAtColumn = spec.createdAtColumn ?? 'createdAt';
   const ops = new Set(spec.ops);
-  const declared = new Set(spec.moves.flatMap((m) => m.metrics.map((metric) => `${m.entity}:${metric}`)));
-  if (spec.truth) checkTruthCoversMoves(spec.id, declared, spec.truth);
+  const declared = new Set(
+    spec.moves
+      .filter((m) => m.kept !== 'recompute')
+      .flatMap((m) => m.metrics.map((metric) => `${m.entity}:${metric}`)),
+  );
+  const recomputed = new Map<string, string[]>();
+  for (const m of spec.moves.filter((x) => x.kept === 'recompute'))
+    recomputed.set(m.entity, [...(recomputed.get(m.entity) ?? []), ...m.metrics]);
+  if (recomputed.size > 0 && !spec.touches) {
+    throw new MetricListenerError(
+      'ML_UNDECLARED_METRIC',
+      `${spec.id} declares recomputed metrics but no touches: nothing would recompute them`,
+    );
+  }
+  const everyMetric = new Set(spec.moves.flatMap((m) => m.metrics.map((metric) => `${m.entity}:${metric}`)));
+  if (spec.truth) checkTruthCoversMoves(spec.id, everyMetric, spec.truth);
   const accepts = (e: ChangeEvent): boolean =>
     e.source === source && e.table === spec.table && e.op !== 'snapshot' && ops.has(OP_OF[e.op]);
 
@@ -80,6 +101,27 @@ export function defineMetricListener<D extends DepsMap = Record<string, never>>(
     if (counted.length === 0) return [];
     const createdAt = reader.date(createdAtColumn);
     return counted.map((c) => ({ ...c, createdAt }));
+  };
+
+  /** The touches of one row, as `Type:id` keys, and the row's createdAt (a change of it re-dates windows). */
+  const touchesOf = async (
+    row: Record<string, unknown> | null,
+    deps: ResolvedDeps<D>,
+  ): Promise<{ keys: Set<string>; createdAt: number | null }> => {
+    if (row === null || !spec.touches) return { keys: new Set(), createdAt: null };
+    const reader = readRow(row);
+    const touched = await spec.touches(reader, deps);
+    const keys = new Set<string>();
+    for (const t of touched) {
+      if (!recomputed.has(t.entityType)) {
+        throw new MetricListenerError(
+          'ML_UNDECLARED_METRIC',
+          `${spec.id} touched ${t.entityType}, for which its moves declare no recomputed metric`,
+        );
+      }
+      keys.add(`${t.entityType}:${t.entityId}`);
+    }
+    return { keys, createdAt: keys.size > 0 ? reader.date(createdAtColumn).getTime() : null };
   };
 
   const listener = defineListener<D>({
@@ -96,6 +138,23 @@ export function defineMetricListener<D extends DepsMap = Record<string, never>>(
         );
       }
       const deps = ctx as unknown as ResolvedDeps<D>;
+      if (spec.touches) {
+        const old = e.op === 'create' ? null : await touchesOf(e.before, deps);
+        const now = e.op === 'delete' ? null : await touchesOf(e.after, deps);
+        const same =
+          old !== null &&
+          now !== null &&
+          old.createdAt === now.createdAt &&
+          old.keys.size === now.keys.size &&
+          [...old.keys].every((k) => now.keys.has(k));
+        if (!same) {
+          for (const key of new Set([...(old?.keys ?? []), ...(now?.keys ?? [])])) {
+            const colon = key.lastIndexOf(':');
+            const entityType = key.slice(0, colon);
+            ctx.metrics.touch(entityType, Number(key.slice(colon + 1)), recomputed.get(entityType));
+          }
+        }
+      }
       const before = e.op === 'create' ? [] : await contributionsOf(e.before, deps);
       const after = e.op === 'delete' ? [] : await contributionsOf(e.after, deps);
       for (const c of netContributions(before, after)) {

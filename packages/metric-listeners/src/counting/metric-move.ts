@@ -24,6 +24,17 @@ export interface MetricMove {
   metrics: readonly string[];
   /** Which row of the entity is moved and when, in a few words for the docs, e.g. "the image's post". */
   note?: string;
+  /**
+   * `recompute`: the listener does not emit deltas for these metrics but touches the entity (see
+   * `touches` of `defineMetricListener`), and the host recomputes them from the source. Default `deltas`.
+   */
+  kept?: 'deltas' | 'recompute';
+}
+
+/** An entity whose `recompute` metrics a row's change makes stale (see `MetricMove.kept`). */
+export interface Touch {
+  entityType: EntityType;
+  entityId: number;
 }
 
 /** One row's share of one metric: what the row adds while it exists (and takes back when it is gone). */

@@ -41,7 +41,9 @@ describe('app-lookups', () => {
     const resource = { imageId: 7, modelVersionId: 600, createdAt: CREATED_AT };
     await host.send(versions.created(version), resources.created(resource));
     await host.flush();
-    expect(host.store.total('Model', 20, 'imageCount')).toBe(1);
+    expect(host.store.total('ModelVersion', 600, 'imageCount')).toBe(1);
+    // The model (from the remembered version) is touched for recompute.
+    expect(host.touched).toContainEqual({ entityType: 'Model', entityId: 20, metrics: ['imageCount'] });
     expect(lookups.versions.stats.queries).toBe(0);
   });
 

@@ -13,6 +13,7 @@ interface Row {
   plugin: PluginDefinition;
   metric: string;
   note: string;
+  recompute: boolean;
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: listeners keep their own dependency types
@@ -33,7 +34,13 @@ export function renderMappingDoc(plugins: readonly PluginDefinition[]): string {
       if (!isMetricListener(listener)) continue;
       for (const move of listener.declaration.moves) {
         for (const metric of move.metrics) {
-          rows.push({ listener, plugin, metric: `${move.entity}.${metric}`, note: move.note ?? '' });
+          rows.push({
+            listener,
+            plugin,
+            metric: `${move.entity}.${metric}`,
+            note: move.note ?? '',
+            recompute: move.kept === 'recompute',
+          });
         }
       }
     }
@@ -46,7 +53,8 @@ export function renderMappingDoc(plugins: readonly PluginDefinition[]): string {
     "Which source changes move which metric, as the listeners of `@engagement/metric-listeners` declare it (`moves`, `table`, `ops` of each `defineMetricListener`). The listeners emit only what they declare, so this table cannot drift from the code. The *plan* column is the plan's annotation (`pg|ch`, `c|u|d`, table), for comparison.",
     '',
     "- **ops**: `c` create adds the row's share, `d` delete takes it back, `u` update moves the difference between the old and the new row. A listener handles `u` wherever a column it counts can change in place (a reaction's kind, an engagement's type, a review's rating or exclusion, a tag's `disabled` flag, a permission), also where the plan writes only `cd`; handling it costs nothing when nothing counted changed.",
-    "- **Moves between parents** follow the row: every Postgres listener handles `u`, so an update of the column naming the parent (`collectionId` of an item moved to another collection) takes the row's share from the old parent and adds it to the new one, dated by the row's unchanged `createdAt`, so windows stay right. The old parent counted the row while it was there, so it never goes negative. A move of the *parent* itself (an image attached to another post) changes counts that join through it (`Post` reactions); the listeners do not recount those (issue 12, class 3).",
+    "- **Moves between parents** follow the row: every Postgres listener handles `u`, so an update of the column naming the parent (`collectionId` of an item moved to another collection) takes the row's share from the old parent and adds it to the new one, dated by the row's unchanged `createdAt`, so windows stay right. The old parent counted the row while it was there, so it never goes negative. A move of the *parent* itself (an image attached to another post) changes counts that join through it (`Post` reactions): those are recomputed (next point).",
+    "- **`→ recompute`**: a count over a join whose tables change on other partitions, in any order (a post's reactions through its images, a model's distinct images through its versions), cannot be kept exact with deltas. The listener touches the entity instead, and the host recomputes the metric from the source at one snapshot once the stream has delivered that snapshot (docs/architecture.md, *Recompute on touch*).",
     "- Every metric event is dated by the counted row's own `createdAt` (ClickHouse rows: their time column), also on its update and delete, so windowed sums equal windowed counts of the rows that still exist.",
     '- Snapshot reads (`op = r`) are ignored: history is loaded by the backfill.',
     '- Every metric also has a truth (SQL over the source), listed under [Truth per metric](#truth-per-metric).',
@@ -124,5 +132,6 @@ export function renderMappingDoc(plugins: readonly PluginDefinition[]): string {
 
 function renderRow(metric: string, r: Row, plan: string): string {
   const d = r.listener.declaration;
-  return `| ${metric} | ${d.source === 'postgres' ? 'pg' : 'ch'} | ${d.table} | ${d.ops.join('')} | \`${r.listener.id}\` | ${r.plugin.id} (${r.plugin.owner}) | ${cell(r.note)} | ${cell(plan)} |`;
+  const ops = `${d.ops.join('')}${r.recompute ? ' → recompute' : ''}`;
+  return `| ${metric} | ${d.source === 'postgres' ? 'pg' : 'ch'} | ${d.table} | ${ops} | \`${r.listener.id}\` | ${r.plugin.id} (${r.plugin.owner}) | ${cell(r.note)} | ${cell(plan)} |`;
 }

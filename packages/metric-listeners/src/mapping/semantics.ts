@@ -22,6 +22,16 @@ export const SEMANTICS: readonly { question: string; answer: string }[] = [
   {
     question: 'What happens to counts when a counted row moves to another parent?',
     answer:
-      "The count follows the row: the old parent loses it and the new one gains it, dated by the row's `createdAt`. No count goes below zero. A collection's `mode` (whether it holds someone's bookmarks) is set when the collection is created and never changes in the app, so an item counts as a favorite or as collected by that mode for as long as it stays.",
+      "The count follows the row: the old parent loses it and the new one gains it, dated by the row's `createdAt`. No count goes below zero. (A collection item moved to another collection is such a row: `collection.items` handles the update of `collectionId`.) A collection's `mode` (whether it holds someone's bookmarks) is set when the collection is created and never changes in the app, so an item counts as a favorite or as collected by that mode for as long as it stays.",
+  },
+  {
+    question: 'Whose reactions does a post count when its images move between posts?',
+    answer:
+      "The reactions of the images that are on the post now, whenever they were given: a post's counts equal SQL over the images whose current `postId` is the post. An image attached to a post brings its earlier reactions along, one moved away takes them with it, one detached (or whose post is deleted) counts for no post. Each reaction keeps its own `createdAt`, so windows count the reactions given in them. Reactions are counted by deltas (`post.reactions`, attributed to the image's post when processed); every move of an image touches its old and its new post, whose counts are then recomputed from one snapshot (`post.image-moves`), which also repairs the deltas of reactions that were processed on the wrong side of a move. Until that recompute (`EVENT_HOST_RECOMPUTE_SETTLE_MS` after the move, plus the catch-up wait) the two posts may be off by the moved image's reactions (a reaction counted on the old post and removed after the move is taken from the new one, which can read below zero for those seconds); after it they are exact.",
+  },
+  {
+    question: "What is a model's imageCount, and in which window does an image count?",
+    answer:
+      "The number of distinct images made with any of its versions: an image made with two versions of one model counts once for the model (and once for each version's own `imageCount`). An image counts in the window of its first `ImageResource` row among the model's versions (when it was first attached to the model), not of the image's own `createdAt`: the version counts are dated the same way, and a model's count then never includes an image before any of its versions did. Whether a resource row adds an image to the model depends on the image's other rows, so the model's count is recomputed from the source whenever one of its resource rows is added, removed or changed; the versions' counts are deltas.",
   },
 ];

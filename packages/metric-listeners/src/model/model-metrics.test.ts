@@ -1,6 +1,6 @@
-import { fakeEvent, runListener } from '@engagement/event-bus/testing';
+import { fakeEvent, runListener, runListenerOutput } from '@engagement/event-bus/testing';
 import { describe, expect, it } from 'vitest';
-import { CREATED_AT, net } from '../__fixtures__/app-world.js';
+import { CREATED_AT, net, worldLookups } from '../__fixtures__/app-world.js';
 import { expectCreateAndDelete } from '../__fixtures__/expect-moves.js';
 import { collectionItemRow, reviewRow, tipRow } from '../__fixtures__/source-rows.js';
 import { modelCollections } from './model-collections.listener.js';
@@ -107,11 +107,19 @@ describe('model.images (imageCount)', () => {
   const resources = fakeEvent.postgres('ImageResource');
   const resource = { imageId: 7, modelVersionId: 31, detected: true, createdAt: CREATED_AT };
 
-  it('an image made with a version counts for the version and its model; delete takes it back', async () => {
-    await expectCreateAndDelete(modelImages, resources, resource, {
-      'ModelVersion:31:imageCount': 1,
-      'Model:20:imageCount': 1,
-    });
+  it('an image made with a version counts for the version; delete takes it back', async () => {
+    await expectCreateAndDelete(modelImages, resources, resource, { 'ModelVersion:31:imageCount': 1 });
+  });
+
+  it("touches the version's model instead (distinct images: recomputed), on create, delete and a move", async () => {
+    const lookups = worldLookups();
+    const touched = async (change: Parameters<typeof runListenerOutput>[1]) =>
+      (await runListenerOutput(modelImages, change, lookups)).touches;
+    const model20 = { entityType: 'Model', entityId: 20, metrics: ['imageCount'] };
+    expect(await touched(resources.created(resource))).toEqual([model20]);
+    expect(await touched(resources.deleted(resource))).toEqual([model20]);
+    // A column that neither names the model nor dates the row touches nothing.
+    expect(await touched(resources.updated(resource, { ...resource, detected: false }))).toEqual([]);
   });
 });
 

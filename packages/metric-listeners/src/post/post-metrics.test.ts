@@ -1,10 +1,11 @@
-import { fakeEvent, runListener } from '@engagement/event-bus/testing';
+import { fakeEvent, runListener, runListenerOutput } from '@engagement/event-bus/testing';
 import { describe, expect, it } from 'vitest';
 import { CREATED_AT, net, worldLookups } from '../__fixtures__/app-world.js';
 import { expectCreateAndDelete } from '../__fixtures__/expect-moves.js';
 import { collectionItemRow, commentRow, REACTION_METRICS } from '../__fixtures__/source-rows.js';
 import { postCollections } from './post-collections.listener.js';
 import { postComments } from './post-comments.listener.js';
+import { postImageMoves } from './post-image-moves.listener.js';
 import { postReactions } from './post-reactions.listener.js';
 
 const reactions = fakeEvent.postgres('ImageReaction');
@@ -65,5 +66,31 @@ describe('post.collections (collectedCount)', () => {
 
   it('counts the post in a (contest) collection; delete takes it back', async () => {
     await expectCreateAndDelete(postCollections, items, item, { 'Post:70:collectedCount': 1 });
+  });
+});
+
+describe('post.image-moves (reaction counts, recomputed)', () => {
+  const images = fakeEvent.postgres('Image');
+  const image = { id: 7, userId: 1, postId: 70, nsfwLevel: 0, createdAt: CREATED_AT };
+  const touched = async (change: Parameters<typeof runListenerOutput>[1]) => {
+    const out = await runListenerOutput(postImageMoves, change);
+    expect(out.metrics).toEqual([]);
+    return out.touches.map((t) => `${t.entityType}:${t.entityId}:${t.metrics?.length}`);
+  };
+
+  it('an image moved to another post touches both posts, for the five reaction counts', async () => {
+    expect(await touched(images.updated(image, { ...image, postId: 71 }))).toEqual([
+      'Post:70:5',
+      'Post:71:5',
+    ]);
+  });
+
+  it('attaching an unposted image touches its new post; detaching touches the old', async () => {
+    expect(await touched(images.updated({ ...image, postId: null }, image))).toEqual(['Post:70:5']);
+    expect(await touched(images.updated(image, { ...image, postId: null }))).toEqual(['Post:70:5']);
+  });
+
+  it('an update that leaves the post alone touches nothing', async () => {
+    expect(await touched(images.updated(image, { ...image, nsfwLevel: 3 }))).toEqual([]);
   });
 });
