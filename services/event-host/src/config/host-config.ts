@@ -70,6 +70,7 @@ export interface HostConfig {
     sampleSize: number;
     repair: boolean;
   };
+  recompute: { enabled: boolean; intervalMs: number; settleMs: number; batchSize: number; waitMs: number };
 }
 
 /** What a command needs; settings required for it must be present. */

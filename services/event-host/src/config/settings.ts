@@ -201,6 +201,30 @@ export const SETTINGS: readonly Setting[] = [
     'let the periodic reconcile write the corrections it finds (as `metrics reconcile --repair` does); off: report only',
     { default: false },
   ),
+  s(
+    'recompute.enabled',
+    bool,
+    'recompute metrics listeners touch (counts over joins) from the source; one host of the group leads (needs postgres.url)',
+    { default: true },
+  ),
+  s('recompute.intervalMs', int(100, 3_600_000), 'pause between two recompute passes of the leader', {
+    default: 2_000,
+  }),
+  s(
+    'recompute.settleMs',
+    int(2_500, 3_600_000),
+    "how long a touched entity waits before it is recomputed (more than the lookups' 2 s freshness: see docs/architecture.md)",
+    { default: 10_000 },
+  ),
+  s('recompute.batchSize', int(1, 100_000), 'touched entities per entity type and recompute pass', {
+    default: 500,
+  }),
+  s(
+    'recompute.waitMs',
+    int(1_000, 3_600_000),
+    'how long a recompute pass waits for the stream to store what its snapshot sees; if not, its entities wait for the next pass',
+    { default: 120_000 },
+  ),
 ];
 
 /** The variable naming an optional JSON config file; `--config` on the command line wins over it. */

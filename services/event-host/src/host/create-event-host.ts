@@ -20,6 +20,7 @@ import { ReplicationSlotMonitor } from '../metrics/replication-slots.js';
 import { SinkActivity } from '../metrics/sink-activity.js';
 import { StatusHistory } from '../metrics/status-history.js';
 import { type LoadedPluginPackage, loadPlugins, type ModuleImporter } from '../plugins/load-plugins.js';
+import { HostRecompute } from '../recompute/host-recompute.js';
 import { PeriodicReconcile } from '../reconcile/periodic-reconcile.js';
 import { checkTablesAtBoot } from './boot-table-check.js';
 import { watermarkKeyOf } from './cache-scope.js';
@@ -212,6 +213,15 @@ export async function createEventHost(options: EventHostOptions): Promise<EventH
     },
   });
 
+  // Recompute on touch: the metrics listeners touch are recomputed from the source by one host of the group.
+  const recompute = new HostRecompute(
+    config,
+    plugins,
+    clickhouse,
+    redis,
+    logger.child({ component: 'recompute' }),
+  );
+
   // The monitor fails fast: its failures are the readiness signal, so it must not retry for a minute.
   const admin: Admin = new Kafka({
     clientId: `${config.kafka.clientId}-monitor`,
@@ -254,6 +264,7 @@ export async function createEventHost(options: EventHostOptions): Promise<EventH
     ready: () => lastReady,
     search: search && (() => search.stats()),
     replicationSlots: slots && (() => slots.slots()),
+    recompute: () => ({ stats: recompute.stats, pending: () => recompute.pending() }),
   });
 
   const periodicReconcile = config.reconcile.enabled
@@ -443,6 +454,9 @@ export async function createEventHost(options: EventHostOptions): Promise<EventH
       );
       slots?.start();
       periodicReconcile?.start();
+      await recompute
+        .start()
+        .catch((err) => logger.error({ err }, 'recompute.start.failed: touched metrics will drift'));
       if (config.drift.intervalMs > 0) {
         let checking = false;
         timers.push(
@@ -488,6 +502,7 @@ export async function createEventHost(options: EventHostOptions): Promise<EventH
         logger.info('host.stopping');
         await periodicReconcile?.stop().catch((err) => logger.warn({ err }, 'metrics.reconcile.stop_failed'));
         try {
+          await recompute.stop().catch((err) => logger.warn({ err }, 'recompute.stop.failed'));
           if (wasRunning) await pipeline.close();
         } finally {
           await search?.stop().catch((err) => logger.warn({ err }, 'search.stop.failed'));

@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import type { PipelineObserver, PipelineSink, PipelineStats } from '@engagement/event-bus/kafka';
 import type { SearchSyncStats } from '@engagement/search-sync';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { RecomputeStats } from '../recompute/recomputer.js';
 import type { PartitionLag } from './partition-lag.js';
 import { ReconcileGauges } from './reconcile-gauges.js';
 import type { ReplicationSlotState } from './replication-slots.js';
@@ -21,6 +22,8 @@ export interface MetricsSource {
   search?(): Promise<SearchSyncStats>;
   /** The last reading of Postgres' replication slots, when `postgres.url` is set (undefined: none or failed). */
   replicationSlots?(): readonly ReplicationSlotState[] | undefined;
+  /** The recomputer's figures: its totals (undefined until it runs) and the touches waiting per entity type. */
+  recompute?(): { stats: RecomputeStats | undefined; pending(): Promise<Record<string, number>> };
   /** Build labels; by default the package version, Node's version and `GIT_COMMIT` when set. */
   build?: { version: string; node: string; commit?: string };
 }
@@ -105,6 +108,11 @@ export class HostMetrics {
       (s) => s.cacheEventsSkipped,
     );
     total('cache_keys_updated_total', 'Cached metric hashes incremented', (s) => s.cacheKeysUpdated);
+    total(
+      'recompute_touches_queued_total',
+      'Entities listeners touched for recompute (distinct per flush), queued after their flush was stored',
+      (s) => s.touchesQueued,
+    );
     total(
       'cache_rollbacks_detected_total',
       'Times Redis held an older metric-topic position than it had applied (lost writes); the partition was read again from there',
@@ -215,6 +223,7 @@ export class HostMetrics {
       registers,
     }).set(build, 1);
     if (source.replicationSlots) this.replicationSlotMetrics(source.replicationSlots);
+    if (source.recompute) this.recomputeMetrics(source.recompute);
     if (search) this.searchMetrics(search);
     this.driftEntities = new Gauge({
       name: `${PREFIX}metric_drift_entities`,
@@ -237,6 +246,56 @@ export class HostMetrics {
     this.driftEntities.set({ kind: 'drifted' }, 0);
     this.driftRatio.set(0);
     this.driftCheckedAt.set(0);
+  }
+
+  /** Recompute on touch: what waits, what was recomputed and corrected, and passes that must be retried. */
+  private recomputeMetrics(read: NonNullable<MetricsSource['recompute']>): void {
+    const registers = [this.registry];
+    const fromStats = (name: string, help: string, pick: (s: RecomputeStats) => number) =>
+      new Counter({
+        name: PREFIX + name,
+        help,
+        registers,
+        collect: () => {
+          const stats = read().stats;
+          this.advance(this.counter(name), name, stats ? pick(stats) : 0);
+        },
+      });
+    fromStats(
+      'recompute_entities_total',
+      'Touched entities recomputed from the source (this host as leader)',
+      (s) => s.recomputed,
+    );
+    fromStats(
+      'recompute_corrections_total',
+      'Corrections recompute wrote (stored minus truth, per group)',
+      (s) => s.corrections,
+    );
+    fromStats(
+      'recompute_failures_total',
+      'Recompute passes that failed or were not caught up in time; their touches stay queued',
+      (s) => s.failures + s.notCaughtUp,
+    );
+    new Gauge({
+      name: `${PREFIX}recompute_leader`,
+      help: '1 while this host holds the recompute lease',
+      registers,
+      collect: () => this.gauge('recompute_leader').set(+(read().stats?.leader ?? false)),
+    });
+    new Gauge({
+      name: `${PREFIX}recompute_touches_pending`,
+      help: 'Touched entities waiting to be recomputed, per entity type (no series until the recomputer runs)',
+      labelNames: ['entity_type'],
+      registers,
+      collect: async () => {
+        const g = this.gauge('recompute_touches_pending');
+        const pending = await read()
+          .pending()
+          .catch(() => undefined);
+        g.reset();
+        for (const [type, n] of Object.entries(pending ?? {})) g.set({ entity_type: type }, n);
+      },
+    });
   }
 
   /** Postgres replication slots: WAL retained for each, and whether a consumer is attached. */

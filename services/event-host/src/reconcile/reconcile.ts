@@ -22,6 +22,13 @@ export interface ReconcileOptions extends Omit<RoundOptions, 'waitMs'> {
   entityTypes?: readonly string[];
   /** Only this metric (of every entity type that has it). */
   metric?: string;
+  /** Only these metrics of these entity types (a type absent from the map: all of its metrics). */
+  metricsByType?: ReadonlyMap<string, readonly string[]>;
+  /**
+   * Where corrections come from (default `repair:<run>`, positions from 0): a fixed origin whose positions
+   * `reserveSeqs(n)` hands out, first of `n` consecutive ones, increasing across runs (the recomputer's).
+   */
+  corrections?: { origin: string; reserveSeqs(count: number): Promise<number> };
   selection: EntitySelection;
   repair?: boolean;
   /** Entities per Postgres transaction (default 500) and batches per catch-up wait (default 8). */
@@ -123,9 +130,13 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRep
     report.entities += entities;
     for (const c of result.cache) report.cache.push(c); // not push(...): a backfill's batches exceed the stack
     const corrections: EntityMetricEvent[] = [];
+    const origin = options.corrections?.origin ?? repairOrigin(run);
+    const count = result.differences.reduce((n, d) => n + d.differences.length, 0);
+    if (options.repair && options.corrections && count > 0)
+      seq = await options.corrections.reserveSeqs(count);
     for (const { batch, differences } of result.differences) {
       for (const d of differences) report.differences.push(d);
-      for (const c of correctionsFor(differences, batch.source.snapshot.text, repairOrigin(run), seq))
+      for (const c of correctionsFor(differences, batch.source.snapshot.text, origin, seq))
         corrections.push(c);
       seq += differences.length;
     }
@@ -159,7 +170,10 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRep
   const body = async () => {
     let round: Batch[] = [];
     for (const entityType of types) {
-      const metrics = metricsOf(plan, entityType).filter((m) => !options.metric || m === options.metric);
+      const only = options.metricsByType?.get(entityType);
+      const metrics = metricsOf(plan, entityType).filter(
+        (m) => (!options.metric || m === options.metric) && (!only || only.includes(m)),
+      );
       if (metrics.length === 0) continue;
       const truths = (plan.byEntityType.get(entityType) ?? [])
         .map((p) => p.truth)

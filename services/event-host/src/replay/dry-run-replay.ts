@@ -2,6 +2,7 @@ import {
   createDecoder,
   type EntityMetricEvent,
   type KafkaRecord,
+  type MetricTouch,
   type PluginDefinition,
 } from '@engagement/event-bus';
 import type { DeadLetterReason } from '@engagement/event-bus/kafka';
@@ -16,6 +17,8 @@ export interface ReplayResult {
   skipped: number;
   /** Metric events in the order the listeners emitted them. */
   events: EntityMetricEvent[];
+  /** Entities the listeners touched for recompute (see `MetricEmitter.touch`), in order, one per flush. */
+  touches: MetricTouch[];
   deadLetters: { record: KafkaRecord; reason: DeadLetterReason }[];
 }
 
@@ -53,5 +56,11 @@ export async function dryRunReplay(input: {
     await host.send({ record } as FakeChange);
   }
   await host.flush();
-  return { records, skipped, events: host.store.inserts.flat(), deadLetters: host.deadLetters.letters };
+  return {
+    records,
+    skipped,
+    events: host.store.inserts.flat(),
+    touches: host.touched,
+    deadLetters: host.deadLetters.letters,
+  };
 }

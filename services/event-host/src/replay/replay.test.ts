@@ -21,19 +21,27 @@ describe('event-host replay --dry-run', () => {
     const out = await replay(fixture('sample.jsonl'));
     expect(out.stdout).toBe(readFileSync(fixture('sample.expected.jsonl'), 'utf8'));
     // Creates add, the update moves image 501 from version 301 (model 201) to 302 (model 202), the delete
-    // takes image 502 back.
+    // takes image 502 back. A model's imageCount counts distinct images: no deltas, its models are touched
+    // for recompute instead (on stderr, below).
     const totals: Record<string, number> = {};
     for (const line of out.stdout.trim().split('\n')) {
       const e = JSON.parse(line);
       totals[`${e.entityType}:${e.entityId}:${e.metricType}`] =
         (totals[`${e.entityType}:${e.entityId}:${e.metricType}`] ?? 0) + e.metricValue;
     }
-    expect(totals).toEqual({
-      'ModelVersion:301:imageCount': 0,
-      'Model:201:imageCount': 0,
-      'ModelVersion:302:imageCount': 1,
-      'Model:202:imageCount': 1,
-    });
+    expect(totals).toEqual({ 'ModelVersion:301:imageCount': 0, 'ModelVersion:302:imageCount': 1 });
+  });
+
+  it('lists the entities touched for recompute on stderr, once per entity', async () => {
+    const out = await replay(fixture('sample.jsonl'));
+    const touches = out.stderr
+      .split('\n')
+      .filter((l) => l.startsWith('{"touch"'))
+      .map((l) => JSON.parse(l).touch);
+    expect(touches).toEqual([
+      { entityType: 'Model', entityId: 201, metrics: ['imageCount'] },
+      { entityType: 'Model', entityId: 202, metrics: ['imageCount'] },
+    ]);
   });
 
   it('reports dead letters and skips on stderr, and exits 3', async () => {
@@ -41,14 +49,14 @@ describe('event-host replay --dry-run', () => {
     expect(out.code).toBe(3);
     const letters = out.stderr
       .split('\n')
-      .filter((l) => l.startsWith('{'))
+      .filter((l) => l.startsWith('{"deadLetter"'))
       .map((l) => JSON.parse(l).deadLetter);
     expect(letters.map((l) => [l.offset, l.code, l.causeCode ?? null, l.listenerId ?? null])).toEqual([
       ['5', 'EB_DECODE_INVALID_JSON', null, null],
       ['6', 'EB_LISTENER_FAILED', 'ML_LOOKUP_FAILED', 'model.images'],
     ]);
     expect(out.stderr).toContain(
-      'replayed 10 record(s): 10 metric event(s), 2 skipped, 2 dead letter(s); nothing was written',
+      'replayed 10 record(s): 5 metric event(s), 2 touch(es) for recompute, 2 skipped, 2 dead letter(s); nothing was written',
     );
   });
 

@@ -8,8 +8,8 @@ import { println } from '../cli-context.js';
 import { defineCommand } from '../command-table.js';
 
 /**
- * `event-host replay --dry-run FILE`: metric events as JSONL on stdout; dead letters (as JSON) and a
- * summary on stderr. Exit 3 when some record was dead-lettered.
+ * `event-host replay --dry-run FILE`: metric events as JSONL on stdout; touches for recompute and dead
+ * letters (as JSON) and a summary on stderr. Exit 3 when some record was dead-lettered.
  */
 export const replayCommand = defineCommand({
   name: 'replay',
@@ -46,6 +46,8 @@ export const replayCommand = defineCommand({
     for (const e of result.events) {
       println(ctx.stdout, JSON.stringify({ ...e, createdAt: e.createdAt.toISOString() }));
     }
+    // Touches are not metric events: they ask the host's recomputer to recount an entity from the source.
+    for (const touch of result.touches) println(ctx.stderr, JSON.stringify({ touch }));
     for (const { record, reason } of result.deadLetters) {
       println(
         ctx.stderr,
@@ -56,7 +58,7 @@ export const replayCommand = defineCommand({
     }
     println(
       ctx.stderr,
-      `replayed ${result.records} record(s): ${result.events.length} metric event(s), ${result.skipped} skipped, ${result.deadLetters.length} dead letter(s); nothing was written`,
+      `replayed ${result.records} record(s): ${result.events.length} metric event(s), ${result.touches.length} touch(es) for recompute, ${result.skipped} skipped, ${result.deadLetters.length} dead letter(s); nothing was written`,
     );
     return result.deadLetters.length > 0 ? EXIT.attention : EXIT.ok;
   },
