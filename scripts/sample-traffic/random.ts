@@ -5,8 +5,13 @@
 let next: () => number = Math.random;
 
 export function seedRandom(seed: number): void {
+  next = seededRandom(seed);
+}
+
+/** A reproducible source of numbers in [0, 1) of its own (mulberry32), apart from the shared one. */
+export function seededRandom(seed: number): () => number {
   let s = seed >>> 0;
-  next = () => {
+  return () => {
     s = (s + 0x6d2b79f5) >>> 0;
     let t = s;
     t = Math.imul(t ^ (t >>> 15), t | 1);

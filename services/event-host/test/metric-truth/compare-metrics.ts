@@ -4,7 +4,7 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import type { MetricReader } from '@engagement/event-bus/reader';
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
-import type { EntityType } from '../src/index.js';
+import type { EntityType } from '@engagement/metric-listeners';
 import {
   computeGroundTruth,
   diffMetrics,

@@ -8,7 +8,7 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { metricsOf, readTruth, truthPlan } from '@engagement/event-bus/truth';
 import type pg from 'pg';
-import { type EntityType, plugins } from '../src/index.js';
+import { type EntityType, plugins } from '@engagement/metric-listeners';
 
 const ENTITY_TYPES: readonly EntityType[] = [
   'User',

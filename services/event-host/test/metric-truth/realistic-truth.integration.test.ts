@@ -3,13 +3,15 @@
 // ClickHouse rows published twice — runs through the real stack (90 Debezium partitions, 3 consumed at
 // once) while readers fill and refill cached hashes. Afterwards every metric of every entity that still
 // exists equals SQL over the source tables, all-time and for the week, in ClickHouse, in the cached
-// hashes and through the reader, with no dead letter. The seed is printed; TRUTH_SEED=<seed> replays it.
+// hashes and through the reader, with no dead letter: every metric, the ones kept by recompute on touch
+// (a post's reactions as images move, a model's distinct images) included. The seed is printed;
+// TRUTH_SEED=<seed> replays it.
 import { createMetricReader, type MetricReader } from '@engagement/event-bus/reader';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { SampleWorld } from '../../../scripts/sample-traffic/sample-world.js';
-import { runSampleTraffic, type SampleTrafficStats } from '../../../scripts/sample-traffic.js';
-import type { EntityType } from '../src/index.js';
+import type { SampleWorld } from '../../../../scripts/sample-traffic/sample-world.js';
+import { runSampleTraffic, type SampleTrafficStats } from '../../../../scripts/sample-traffic.js';
+import type { EntityType } from '@engagement/metric-listeners';
 import { clickhouseMismatches, fillThroughReader, TIMEFRAMES } from './compare-metrics.js';
 import { readDeadLetters, referencesAny } from './dead-letters.js';
 import {
@@ -29,23 +31,6 @@ const TRAFFIC_MS = Number(process.env.TRUTH_TRAFFIC_MS ?? 40_000);
 // A Redis database of its own (other tests' pipelines use theirs).
 const REDIS_DB = 8;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-/**
- * Metrics this test does not yet hold to the truth, each with the open defect that keeps it off; printed
- * with every run so they cannot be forgotten. A post's reaction counts follow an image that moves between
- * posts only once recompute on touch lands (issue 12, class 3).
- */
-const KNOWN_OPEN: Record<string, string> = {
-  'Post:likeCount': 'image moves between posts (issue 12 class 3)',
-  'Post:dislikeCount': 'image moves between posts (issue 12 class 3)',
-  'Post:laughCount': 'image moves between posts (issue 12 class 3)',
-  'Post:cryCount': 'image moves between posts (issue 12 class 3)',
-  'Post:heartCount': 'image moves between posts (issue 12 class 3)',
-};
-const isKnownOpen = (mismatch: string) => {
-  const [type, , metric] = mismatch.replace(/^\[[^\]]+\] /, '').split(':');
-  return `${type}:${metric}` in KNOWN_OPEN;
-};
-
 const run = `rt${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
 let t: RunPipeline;
 
@@ -188,12 +173,13 @@ describe('exact under realistic traffic', () => {
       left.push(...diffMetrics(truth, read.get(tf)!).map((d) => `[reader ${tf}] ${d}`));
     }
     const compared = Object.values(scope).reduce((n, ids) => n + ids!.length, 0);
-    const open = left.filter(isKnownOpen);
+    const recomputed = t.recompute!.recomputer.stats;
     console.log(
-      `realistic truth: ${compared} entities compared, ${left.length - open.length} mismatches, ` +
-        `${open.length} in metrics still open: ${JSON.stringify(KNOWN_OPEN)}`,
+      `realistic truth: ${compared} entities compared, ${left.length} mismatches; recompute: ` +
+        `${recomputed.recomputed} entities in ${recomputed.passes} passes, ${recomputed.corrections} corrections, ` +
+        `${recomputed.notCaughtUp} not caught up, ${recomputed.failures} failed`,
     );
-    expect(left.filter((m) => !isKnownOpen(m)).map(explain)).toEqual([]);
+    expect(left.map(explain)).toEqual([]);
     const letters = await readDeadLetters(t.kafka, `${run}.dead-letters`);
     const ours = letters.filter((l) => l.sourceTopic.startsWith(`${run}.`) || referencesAny(l.row, everIds));
     expect(ours.map((l) => `${l.sourceTopic} ${l.listener}: ${l.message}`)).toEqual([]);

@@ -16,7 +16,7 @@ import {
 } from '@engagement/app-db/clickhouse';
 import { createMetricReader, type MetricReader } from '@engagement/event-bus/reader';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { killPart, stackUp } from '../../../infra/stack/index.js';
+import { killPart, stackUp } from '../../../../infra/stack/index.js';
 import { cachedMismatches, clickhouseMismatches, fillThroughReader } from './compare-metrics.js';
 import type { TruthScope } from './ground-truth.js';
 import { drained, reactionTraffic } from './resend-run.js';

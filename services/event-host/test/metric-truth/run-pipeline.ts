@@ -1,6 +1,7 @@
-// The end-to-end tests' pipeline: every plugin of this package on the local stack's Debezium topics and a
-// run's own ClickHouse source topics, a fresh embedded ClickHouse, a Redis database of its own, starting
-// at the end of the shared topics (their history belongs to other runs).
+// The end-to-end tests' pipeline: every plugin of @engagement/metric-listeners on the local stack's Debezium
+// topics and a run's own ClickHouse source topics, a fresh embedded ClickHouse, a Redis database of its own,
+// starting at the end of the shared topics (their history belongs to other runs), and the host's recomputer
+// next to it (recompute on touch), as a host runs them.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,7 +21,8 @@ import { startGroupAtEnd } from '@engagement/event-bus/testing';
 import { Redis } from 'ioredis';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
 import pg from 'pg';
-import { appDbToken, plugins } from '../src/index.js';
+import { appDbToken, plugins } from '@engagement/metric-listeners';
+import { type RunRecomputer, startRunRecomputer } from './recompute-run.js';
 
 export interface RunPipeline {
   db: pg.Client;
@@ -29,6 +31,8 @@ export interface RunPipeline {
   kafka: Kafka;
   publisher: ClickHouseRowPublisher;
   pipeline: EventPipeline;
+  /** Absent when started with `recompute: false`. */
+  recompute?: RunRecomputer;
   groupId: string;
   /** The source topics (Debezium, then the run's ClickHouse row topics) and the metric topic. */
   topics: string[];
@@ -43,7 +47,7 @@ export interface RunPipeline {
 export async function startRunPipeline(
   env: Record<string, string>,
   run: string,
-  options: { redisDb: number; onStep?(name: string): void },
+  options: { redisDb: number; onStep?(name: string): void; recompute?: boolean },
 ): Promise<RunPipeline> {
   const chPath = mkdtempSync(join(tmpdir(), `${run}-ch-`));
   const db = new pg.Client({ connectionString: env.POSTGRES_URL });
@@ -90,6 +94,10 @@ export async function startRunPipeline(
   });
   await pipeline.start();
   options.onStep?.('setupPipelineStarted');
+  const recompute =
+    options.recompute === false
+      ? undefined
+      : await startRunRecomputer({ env, run, plugins, kafka, clickhouse, redis, groupId, topics, metricTopic });
 
   return {
     db,
@@ -98,10 +106,12 @@ export async function startRunPipeline(
     kafka,
     publisher,
     pipeline,
+    recompute,
     groupId,
     topics,
     metricTopic,
     async close() {
+      await recompute?.close();
       await pipeline.close();
       await producer.disconnect();
       await appDb.$disconnect();

@@ -2,7 +2,7 @@
 // users owning models (with versions), posts (with images), collections, articles and bounties, and one
 // function per kind of change. Every statement is counted by kind, so the test can print what it did.
 import type pg from 'pg';
-import { prng } from '../src/__fixtures__/realistic-traffic.js';
+import { seededRandom } from '../../../../scripts/sample-traffic/random.js';
 import { ago } from './scripted-run.js';
 
 const DAY = 86_400_000;
@@ -53,7 +53,7 @@ export class CascadeSql {
     readonly seed: number,
     readonly tag: string,
   ) {
-    this.random = prng(seed);
+    this.random = seededRandom(seed);
   }
 
   pick<T>(items: readonly T[]): T | undefined {

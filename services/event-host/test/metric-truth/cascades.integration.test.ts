@@ -25,7 +25,8 @@ import { Redis } from 'ioredis';
 import { type Admin, Kafka, logLevel, type Producer } from 'kafkajs';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { appDbToken, plugins } from '../src/index.js';
+import { appDbToken, plugins } from '@engagement/metric-listeners';
+import { type RunRecomputer, startRunRecomputer } from './recompute-run.js';
 import { cascadePlan, engage } from './cascade-traffic.js';
 import { CascadeSql } from './cascade-world.js';
 import { consoleLogger } from './console-logger.js';
@@ -49,6 +50,7 @@ let producer: Producer;
 let publisher: ClickHouseRowPublisher;
 let appDb: ReturnType<typeof createAppDb>;
 let pipeline: EventPipeline;
+let recompute: RunRecomputer;
 let topics: string[];
 let deadLetters = 0;
 let consumed = 0;
@@ -109,9 +111,21 @@ beforeAll(async () => {
   await ensurePartitions(admin, topics, PARTITIONS);
   await startGroupAtEnd(kafka, `${run}-pipeline`, topics);
   pipeline = await startPipeline();
+  recompute = await startRunRecomputer({
+    env,
+    run,
+    plugins,
+    kafka,
+    clickhouse,
+    redis,
+    groupId: `${run}-pipeline`,
+    topics,
+    metricTopic: `${run}.metric-events`,
+  });
 }, 120_000);
 
 afterAll(async () => {
+  await recompute?.close();
   await pipeline?.close();
   await producer?.disconnect();
   await admin?.disconnect();
