@@ -2,9 +2,9 @@
 // (ground-truth.ts), for all time, the last week and the last day; and filling hashes as the app does.
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { MetricReader } from '@engagement/event-bus/reader';
+import type { EntityType } from '@engagement/metric-listeners';
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
-import type { EntityType } from '@engagement/metric-listeners';
 import {
   computeGroundTruth,
   diffMetrics,

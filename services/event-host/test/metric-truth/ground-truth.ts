@@ -7,8 +7,8 @@
 // after it, the time a metric event carries for that row (also for its updates and deletes).
 import type { ClickHouseClient } from '@clickhouse/client';
 import { metricsOf, readTruth, truthPlan } from '@engagement/event-bus/truth';
-import type pg from 'pg';
 import { type EntityType, plugins } from '@engagement/metric-listeners';
+import type pg from 'pg';
 
 const ENTITY_TYPES: readonly EntityType[] = [
   'User',

@@ -7,11 +7,11 @@
 // (a post's reactions as images move, a model's distinct images) included. The seed is printed;
 // TRUTH_SEED=<seed> replays it.
 import { createMetricReader, type MetricReader } from '@engagement/event-bus/reader';
+import type { EntityType } from '@engagement/metric-listeners';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { SampleWorld } from '../../../../scripts/sample-traffic/sample-world.js';
 import { runSampleTraffic, type SampleTrafficStats } from '../../../../scripts/sample-traffic.js';
-import type { EntityType } from '@engagement/metric-listeners';
 import { clickhouseMismatches, fillThroughReader, TIMEFRAMES } from './compare-metrics.js';
 import { readDeadLetters, referencesAny } from './dead-letters.js';
 import {

@@ -6,8 +6,8 @@ import { RedisTouchQueue } from '@engagement/event-bus/sinks/redis';
 import type { Redis } from 'ioredis';
 import type { Kafka } from 'kafkajs';
 import pg from 'pg';
-import { resolveSlot } from '../../src/reconcile/catch-up.js';
 import { Recomputer } from '../../src/recompute/recomputer.js';
+import { resolveSlot } from '../../src/reconcile/catch-up.js';
 
 export interface RunRecomputer {
   recomputer: Recomputer;

@@ -18,10 +18,10 @@ import { createDecoder } from '@engagement/event-bus';
 import { createEventPipeline, type EventPipeline } from '@engagement/event-bus/kafka';
 import { ensureMetricEventTable, openClickHouse } from '@engagement/event-bus/sinks/clickhouse';
 import { startGroupAtEnd } from '@engagement/event-bus/testing';
+import { appDbToken, plugins } from '@engagement/metric-listeners';
 import { Redis } from 'ioredis';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
 import pg from 'pg';
-import { appDbToken, plugins } from '@engagement/metric-listeners';
 import { type RunRecomputer, startRunRecomputer } from './recompute-run.js';
 
 export interface RunPipeline {
@@ -97,7 +97,17 @@ export async function startRunPipeline(
   const recompute =
     options.recompute === false
       ? undefined
-      : await startRunRecomputer({ env, run, plugins, kafka, clickhouse, redis, groupId, topics, metricTopic });
+      : await startRunRecomputer({
+          env,
+          run,
+          plugins,
+          kafka,
+          clickhouse,
+          redis,
+          groupId,
+          topics,
+          metricTopic,
+        });
 
   return {
     db,
