@@ -5,6 +5,7 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { ClickHouseRowPublisher, clickhouseSourceTables } from '@engagement/app-db/clickhouse';
 import { createMetricReader } from '@engagement/event-bus/reader';
+import { RedisTouchQueue } from '@engagement/event-bus/sinks/redis';
 import { startGroupAtEnd } from '@engagement/event-bus/testing';
 import { metricsOf, truthPlan } from '@engagement/event-bus/truth';
 import { plugins } from '@engagement/metric-listeners';
@@ -62,6 +63,7 @@ const reconcileWorld = (options: { repair?: boolean; ids?: Map<string, number[]>
     slot: cdc.slotName,
     selection: { kind: 'ids', ids: options.ids ?? worldScope(world) },
     repair: options.repair,
+    touched: new RedisTouchQueue(redis, config.cacheScope),
     waitMs: config.reconcile.waitMs,
     clickhouseSettleMs: config.reconcile.clickhouseSettleMs,
   });

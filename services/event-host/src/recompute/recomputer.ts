@@ -160,6 +160,8 @@ export class Recomputer {
         metricsByType,
         selection: { kind: 'ids', ids },
         repair: true,
+        // A repair or a reconcile in progress: leave the members for the next pass.
+        lockWaitMs: 0,
         run: `recompute-${Date.now().toString(36)}`,
         corrections: {
           origin: RECOMPUTE_ORIGIN,

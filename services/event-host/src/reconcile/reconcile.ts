@@ -1,4 +1,5 @@
 import type { EntityMetricEvent, PluginDefinition } from '@engagement/event-bus';
+import type { RedisTouchQueue } from '@engagement/event-bus/sinks/redis';
 import { metricsOf, type NotReconcilable, type TruthPlan, truthPlan } from '@engagement/event-bus/truth';
 import type { Producer } from 'kafkajs';
 import { HostError } from '../errors.js';
@@ -6,9 +7,10 @@ import { type CacheDifference, checkCachedHashes } from './cache-check.js';
 import type { Difference } from './compare.js';
 import { correctionsFor, repairOrigin } from './corrections.js';
 import { type EntitySelection, entityBatches } from './entity-selection.js';
+import { pendingRecompute, waitsForRecompute } from './pending-recompute.js';
 import { withRepairLock, writeCorrections } from './repair.js';
 import { type MetricReport, ReportTotals } from './report-totals.js';
-import { type Batch, compareRound, type RoundOptions } from './round.js';
+import { type Batch, compareRound, type RoundOptions, type RoundResult } from './round.js';
 import { readSourceSnapshot } from './source-snapshot.js';
 
 export type { MetricReport } from './report-totals.js';
@@ -29,6 +31,14 @@ export interface ReconcileOptions extends Omit<RoundOptions, 'waitMs'> {
    * `reserveSeqs(n)` hands out, first of `n` consecutive ones, increasing across runs (the recomputer's).
    */
   corrections?: { origin: string; reserveSeqs(count: number): Promise<number> };
+  /**
+   * The touch queue: metrics of entities waiting in it for recompute are in flight, not compared (counted in
+   * `waitingForRecompute`). The run then holds the repair lock, so no recompute pass ends between a
+   * snapshot and its comparison (docs/architecture.md, point 10). The recomputer's own passes omit it.
+   */
+  touched?: RedisTouchQueue;
+  /** How long to wait for the repair lock's holder before refusing with `EH_REPAIR_LOCKED` (default `waitMs`). */
+  lockWaitMs?: number;
   selection: EntitySelection;
   repair?: boolean;
   /** Entities per Postgres transaction (default 500) and batches per catch-up wait (default 8). */
@@ -64,6 +74,8 @@ export interface ReconcileReport {
   notReconcilable: readonly NotReconcilable[];
   /** Batches not compared because the stream had not stored their snapshot in time: no verdict on them. */
   notCaughtUp: { entityType: string; entities: number; waitingFor: string }[];
+  /** Differing groups left out because their entity waits in the touch queue for these metrics. */
+  waitingForRecompute: number;
   repaired: { events: number; hashes: number };
   seconds: number;
   /** Of `seconds`, the time spent waiting for the stream to catch up with the snapshots. */
@@ -93,6 +105,7 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRep
     cache: [],
     notReconcilable: plan.notReconcilable,
     notCaughtUp: [],
+    waitingForRecompute: 0,
     repaired: { events: 0, hashes: 0 },
     seconds: 0,
     catchUpSeconds: 0,
@@ -111,18 +124,26 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRep
         })),
       });
     const entities = batches.reduce((n, b) => n + b.source.entityIds.length, 0);
-    const result = await compareRound({ ...options, waitMs: options.waitMs ?? 120_000 }, batches);
+    const roundOptions = { ...options, waitMs: options.waitMs ?? 120_000 };
+    const result = await compareRound(roundOptions, batches);
     report.catchUpSeconds += result.catchUp.waitedMs / 1000;
-    if (!result.caughtUp) {
+    let waitingFor = result.caughtUp ? undefined : result.catchUp.waitingFor;
+    if (result.caughtUp && options.touched) {
+      const waiting = await pendingRecompute(roundOptions, options.touched, [
+        ...new Set(batches.map((b) => b.source.entityType)),
+      ]);
+      if (!waiting) waitingFor = 'the stream, to read the touch queue after the comparison';
+      else {
+        report.catchUpSeconds += waiting.catchUp.waitedMs / 1000;
+        leaveOutPending(result, waiting.pending, report);
+      }
+    }
+    if (!result.caughtUp || waitingFor !== undefined) {
       for (const b of batches) {
         const { entityType, entityIds } = b.source;
-        report.notCaughtUp.push({
-          entityType,
-          entities: entityIds.length,
-          waitingFor: result.catchUp.waitingFor,
-        });
+        report.notCaughtUp.push({ entityType, entities: entityIds.length, waitingFor: waitingFor! });
       }
-      options.onProgress?.(`${entities} entities not compared: not caught up (${result.catchUp.waitingFor})`);
+      options.onProgress?.(`${entities} entities not compared: not caught up (${waitingFor})`);
       await done(false, 0);
       return;
     }
@@ -204,11 +225,30 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRep
     round = [];
   };
 
-  if (options.repair) await withRepairLock(options.redis, options.watermarkKey, 60_000, body);
+  if (options.repair || options.touched)
+    await withRepairLock(options.redis, options.watermarkKey, 60_000, body);
   else await body();
   report.metrics = totals.metrics();
   report.seconds = (performance.now() - started) / 1000;
   return report;
+}
+
+/** Drops the differences of metrics that wait for recompute (in flight), and their entities from the findings. */
+function leaveOutPending(
+  result: Extract<RoundResult, { caughtUp: true }>,
+  pending: ReadonlySet<string>,
+  report: ReconcileReport,
+): void {
+  const left = new Set<string>();
+  for (const d of result.differences) {
+    const kept = d.differences.filter((x) => !waitsForRecompute(pending, x));
+    for (const x of d.differences)
+      if (!kept.includes(x)) left.add(`${x.entityType}:${x.metric}:${x.entityId}`);
+    report.waitingForRecompute += d.differences.length - kept.length;
+    d.differences = kept;
+  }
+  for (const f of result.findings)
+    for (const id of [...f.off]) if (left.has(`${f.entityType}:${f.metric}:${id}`)) f.off.delete(id);
 }
 
 function validate(plan: TruthPlan, types: readonly string[], options: ReconcileOptions): void {

@@ -34,9 +34,17 @@ export async function withRepairLock<T>(
   scopeKey: string,
   ttlMs: number,
   run: () => Promise<T>,
+  /** How long to wait for a holder to finish before refusing (default 0: refuse at once). */
+  waitMs = 0,
 ): Promise<T> {
   const lease = new LeaderLease(redis, `eventbus:reconcile:repair-lock:${scopeKey}`, { ttlMs });
-  if (!(await lease.acquire())) {
+  const deadline = Date.now() + waitMs;
+  let taken = await lease.acquire();
+  while (!taken && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 250));
+    taken = await lease.acquire();
+  }
+  if (!taken) {
     const ttl = await lease.remainingMs();
     throw new HostError(
       'EH_REPAIR_LOCKED',

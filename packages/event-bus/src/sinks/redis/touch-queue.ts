@@ -76,6 +76,11 @@ export class RedisTouchQueue {
     return Number(await this.redis.eval(DONE_LUA, 1, this.key(entityType), due.cut, ...due.members));
   }
 
+  /** Every member of one entity type's queue (for reconcile, which leaves them out as in flight). */
+  members(entityType: string): Promise<string[]> {
+    return this.redis.zrange(this.key(entityType), '0', '-1');
+  }
+
   /** Members waiting in one entity type's queue. */
   pending(entityType: string): Promise<number> {
     return this.redis.zcard(this.key(entityType));

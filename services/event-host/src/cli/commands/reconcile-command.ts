@@ -1,3 +1,4 @@
+import { RedisTouchQueue } from '@engagement/event-bus/sinks/redis';
 import { HostError } from '../../errors.js';
 import type { EntitySelection } from '../../reconcile/entity-selection.js';
 import { reconcile } from '../../reconcile/reconcile.js';
@@ -49,6 +50,8 @@ export const reconcileCommand = defineCommand({
         ...clients,
         metric: args.metric,
         selection,
+        // Entities waiting for the host's recomputer are in flight, not off.
+        touched: new RedisTouchQueue(clients.redis, clients.config.cacheScope),
         repair: args.repair,
         batchSize: args['batch-size'] ?? clients.config.reconcile.batchSize,
         waitMs: clients.config.reconcile.waitMs,
