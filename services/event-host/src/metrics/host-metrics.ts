@@ -223,7 +223,8 @@ export class HostMetrics {
       registers,
     }).set(build, 1);
     if (source.replicationSlots) this.replicationSlotMetrics(source.replicationSlots);
-    if (source.recompute) this.recomputeMetrics(source.recompute);
+    // Registered on every host, so alerts on them are evaluated everywhere (zero and empty without a recomputer).
+    this.recomputeMetrics(source.recompute ?? (() => ({ stats: undefined, pending: async () => ({}) })));
     if (search) this.searchMetrics(search);
     this.driftEntities = new Gauge({
       name: `${PREFIX}metric_drift_entities`,
