@@ -4,7 +4,7 @@
 import { RedisTouchQueue } from '@engagement/event-bus/sinks/redis';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { LeaderLease } from '../src/recompute/leader-lease.js';
+import { LeaderLease } from '../src/host/leader-lease.js';
 
 const env = inject('stackEnv');
 let redis: Redis;
@@ -50,17 +50,21 @@ describe('the touch queue', () => {
 
 describe('the recompute lease', () => {
   it('has one holder; only its token renews or releases it; it passes on after release or expiry', async () => {
-    const a = new LeaderLease(redis, 'eventbus:recompute:leader:t', 300);
-    const b = new LeaderLease(redis, 'eventbus:recompute:leader:t', 300);
-    expect(await a.hold()).toBe(true);
-    expect(await b.hold()).toBe(false);
-    expect(await a.hold()).toBe(true); // renewed
+    // Renewal in the background is slower than the lease here, so b's lease can expire while "held".
+    const lease = () =>
+      new LeaderLease(redis, 'eventbus:recompute:leader:t', { ttlMs: 300, renewEveryMs: 60_000 });
+    const a = lease();
+    const b = lease();
+    expect(await a.acquire()).toBe(true);
+    expect(await b.acquire()).toBe(false);
+    expect(await a.acquire()).toBe(true); // renewed
     await b.release(); // not the holder: nothing happens
-    expect(await b.hold()).toBe(false);
+    expect(await b.acquire()).toBe(false);
     await a.release();
-    expect(await b.hold()).toBe(true);
+    expect(await b.acquire()).toBe(true);
     await sleep(400); // b stops renewing and its lease expires
-    expect(await a.hold()).toBe(true);
-    expect(await b.hold()).toBe(false); // b's renewal finds a's token and takes nothing
+    expect(await a.acquire()).toBe(true);
+    expect(await b.acquire()).toBe(false); // b's renewal finds a's token and takes nothing
+    await a.release();
   });
 });

@@ -2,8 +2,8 @@ import { type Logger, parseTouchMember, silentLogger } from '@engagement/event-b
 import type { DueTouches, RedisTouchQueue } from '@engagement/event-bus/sinks/redis';
 import { truthPlan } from '@engagement/event-bus/truth';
 import { HostError } from '../errors.js';
+import { LeaderLease } from '../host/leader-lease.js';
 import { type ReconcileOptions, reconcile } from '../reconcile/reconcile.js';
-import { LeaderLease } from './leader-lease.js';
 
 /** The origin of every recompute correction; its positions come from one Redis counter per scope. */
 export const RECOMPUTE_ORIGIN = 'recompute';
@@ -74,13 +74,15 @@ export class Recomputer {
   private readonly types: string[];
   private readonly log: Logger;
   private timer: NodeJS.Timeout | undefined;
-  private renew: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private stopped = false;
 
   constructor(private readonly options: RecomputerOptions) {
     const leaseMs = options.leaseMs ?? 30_000;
-    this.lease = new LeaderLease(options.redis, `eventbus:recompute:leader:${options.scopeKey}`, leaseMs);
+    // Renewed in the background while held, so a long pass keeps it.
+    this.lease = new LeaderLease(options.redis, `eventbus:recompute:leader:${options.scopeKey}`, {
+      ttlMs: leaseMs,
+    });
     this.types = [...truthPlan(options.plugins).byEntityType.keys()].sort();
     this.log = options.logger ?? silentLogger;
   }
@@ -94,10 +96,6 @@ export class Recomputer {
 
   start(): void {
     this.stopped = false;
-    const leaseMs = this.options.leaseMs ?? 30_000;
-    this.renew = setInterval(() => {
-      if (this.lease.isHeld) void this.lease.hold().catch(() => undefined);
-    }, leaseMs / 3);
     const loop = () => {
       if (this.stopped) return;
       this.running = this.pass()
@@ -119,7 +117,6 @@ export class Recomputer {
   async stop(graceMs = 2_000): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
-    clearInterval(this.renew);
     let timeout: NodeJS.Timeout | undefined;
     await Promise.race([
       this.running,
@@ -134,7 +131,7 @@ export class Recomputer {
 
   /** One pass; returns the entities recomputed (0 when not the leader, nothing was due, or it must retry). */
   async pass(): Promise<number> {
-    this.stats.leader = await this.lease.hold();
+    this.stats.leader = await this.lease.acquire();
     if (!this.stats.leader) return 0;
     this.stats.passes++;
     const due = new Map<string, DueTouches>();
