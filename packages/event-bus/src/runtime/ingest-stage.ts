@@ -50,7 +50,7 @@ export interface IngestStageOptions {
   commit(offsets: CommitOffsets): Promise<void>;
   /**
    * Queues the entities listeners touched (see `MetricEmitter.touch`) for recompute: after the flush's
-   * events are stored and published, before its offsets are committed, so a crash replays and re-touches.
+   * events are stored (they were published when processed), before its offsets are committed, so a crash replays and re-touches.
    * Without it touches are dropped (and the touched metrics are not kept).
    */
   touches?: TouchSink;

@@ -50,7 +50,7 @@ async function stage(log: string[], failTouches = { times: 0 }) {
 }
 
 describe('touches in the ingest stage', () => {
-  it('are queued after the flush stored and published its events and before its offsets are committed, once per entity', async () => {
+  it('are queued after the flush stored its events (published when their batch was processed) and before its offsets are committed, once per entity', async () => {
     const log: string[] = [];
     const ingest = await stage(log);
     const a = images.updated({ id: 1, postId: 10 }, { id: 1, postId: 11 });
@@ -58,8 +58,8 @@ describe('touches in the ingest stage', () => {
     await ingest.processBatch([a.record, b.record]);
     await ingest.flush();
     expect(log).toEqual([
-      'store 2',
       'publish 2',
+      'store 2',
       'touch Post:10:likeCount Post:11:likeCount Post:12:likeCount',
       `commit ${Number(b.record.offset) + 1}`,
     ]);
