@@ -29,6 +29,16 @@ export const backfillCommand = defineCommand({
   options: {
     'entity-type': { kind: 'text', value: 'T', help: 'only this entity type' },
     metric: { kind: 'text', value: 'M', help: 'only this metric' },
+    plugin: {
+      kind: 'text',
+      value: 'P',
+      help: "only the metrics this plugin's truths cover (each with its whole truth)",
+    },
+    listener: {
+      kind: 'text',
+      value: 'L',
+      help: "only the metrics this listener's truth covers (each with its whole truth)",
+    },
     'batch-size': {
       kind: 'count',
       value: 'N',
@@ -42,7 +52,13 @@ export const backfillCommand = defineCommand({
     const tty = (ctx.stderr as { isTTY?: boolean }).isTTY === true;
     return withReconcileClients(
       ctx,
-      { entityType: args['entity-type'], metric: args.metric, producer: true },
+      {
+        entityType: args['entity-type'],
+        metric: args.metric,
+        plugin: args.plugin,
+        listener: args.listener,
+        producer: true,
+      },
       async (clients) => {
         const report = await backfill({
           ...clients,

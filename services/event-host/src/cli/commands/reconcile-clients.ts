@@ -15,6 +15,7 @@ import { hostProvisions, PROVIDED_BY_SETTING } from '../../host/host-provisions.
 import { existingSourceTopics } from '../../host/source-topics.js';
 import { loadPlugins } from '../../plugins/load-plugins.js';
 import { resolveSlot } from '../../reconcile/catch-up.js';
+import { metricsOwnedBy } from '../../reconcile/owned-metrics.js';
 import type { CliContext } from '../cli-context.js';
 
 /** What `metrics reconcile` and `backfill` work with: the plugins' truths and connected clients. */
@@ -23,6 +24,8 @@ export interface ReconcileClients {
   plugins: PluginDefinition[];
   /** The entity types to work on (`--entity-type`, or every type some truth covers). */
   entityTypes: string[];
+  /** With `--plugin` or `--listener`: the metrics their truths cover, by entity type. */
+  metricsByType?: Map<string, string[]>;
   postgres: pg.Pool;
   clickhouse: ClickHouseClient;
   redis: Redis;
@@ -41,7 +44,7 @@ export interface ReconcileClients {
  */
 export async function withReconcileClients<T>(
   ctx: CliContext,
-  wanted: { entityType?: string; metric?: string; producer: boolean },
+  wanted: { entityType?: string; metric?: string; plugin?: string; listener?: string; producer: boolean },
   use: (clients: ReconcileClients) => Promise<T>,
 ): Promise<T> {
   const config = loadConfig({ env: ctx.env, file: ctx.configFile, purpose: 'reconcile' });
@@ -62,8 +65,17 @@ export async function withReconcileClients<T>(
       `--entity-type ${wanted.entityType}: no truth covers it${near ? ` (did you mean ${near}?)` : ''}; known: ${known.join(', ')}`,
     );
   }
-  const entityTypes = wanted.entityType ? [wanted.entityType] : known;
-  const metrics = new Set(entityTypes.flatMap((t) => metricsOf(plan, t)));
+  const metricsByType = metricsOwnedBy(plan, wanted);
+  const entityTypes = (wanted.entityType ? [wanted.entityType] : known).filter(
+    (t) => !metricsByType || metricsByType.has(t),
+  );
+  if (entityTypes.length === 0) {
+    throw new HostError(
+      'EH_USAGE',
+      `--entity-type ${wanted.entityType}: none of the chosen truths covers it`,
+    );
+  }
+  const metrics = new Set(entityTypes.flatMap((t) => metricsByType?.get(t) ?? metricsOf(plan, t)));
   if (wanted.metric && !metrics.has(wanted.metric)) {
     const near = closest(wanted.metric, metrics);
     throw new HostError(
@@ -90,6 +102,7 @@ export async function withReconcileClients<T>(
       config,
       plugins,
       entityTypes,
+      metricsByType,
       postgres,
       clickhouse,
       redis,

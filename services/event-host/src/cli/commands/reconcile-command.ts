@@ -23,6 +23,16 @@ export const reconcileCommand = defineCommand({
     ids: { kind: 'ids', value: 'LIST', help: 'compare these ids (comma-separated; needs --entity-type)' },
     'entity-type': { kind: 'text', value: 'T', help: 'only this entity type' },
     metric: { kind: 'text', value: 'M', help: 'only this metric' },
+    plugin: {
+      kind: 'text',
+      value: 'P',
+      help: "only the metrics this plugin's truths cover (each with its whole truth)",
+    },
+    listener: {
+      kind: 'text',
+      value: 'L',
+      help: "only the metrics this listener's truth covers (each with its whole truth)",
+    },
     'batch-size': {
       kind: 'count',
       value: 'N',
@@ -44,7 +54,8 @@ export const reconcileCommand = defineCommand({
       : args.all
         ? { kind: 'all' }
         : { kind: 'sample', size: args.sample ?? 1000 };
-    const wanted = { entityType, metric: args.metric, producer: args.repair };
+    const { metric, plugin, listener } = args;
+    const wanted = { entityType, metric, plugin, listener, producer: args.repair };
     return withReconcileClients(ctx, wanted, async (clients) => {
       const report = await reconcile({
         ...clients,
