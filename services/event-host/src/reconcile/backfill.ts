@@ -62,6 +62,8 @@ export async function backfill(options: BackfillOptions): Promise<BackfillReport
     entityTypes: types,
     selection: { kind: 'all', after },
     repair: true,
+    // A backfill's differences are its history: written as corrections, counted, not kept.
+    keepDifferences: options.keepDifferences ?? 1_000,
     async throttle(entities) {
       read += entities;
       if (!options.rate) return;

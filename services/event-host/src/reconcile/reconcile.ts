@@ -41,6 +41,11 @@ export interface ReconcileOptions extends Omit<RoundOptions, 'waitMs'> {
   lockWaitMs?: number;
   selection: EntitySelection;
   repair?: boolean;
+  /**
+   * Keep at most this many differences (and cached-hash differences) in the report; the rest are counted
+   * in `omitted` (default: keep all). A backfill of millions of rows would otherwise hold every one in memory.
+   */
+  keepDifferences?: number;
   /** Entities per Postgres transaction (default 500) and batches per catch-up wait (default 8). */
   batchSize?: number;
   batchesPerWait?: number;
@@ -71,6 +76,8 @@ export interface ReconcileReport {
   metrics: MetricReport[];
   differences: Difference[];
   cache: CacheDifference[];
+  /** Differences and cached-hash differences found but not kept (`keepDifferences`). */
+  omitted: { differences: number; cache: number };
   notReconcilable: readonly NotReconcilable[];
   /** Batches not compared because the stream had not stored their snapshot in time: no verdict on them. */
   notCaughtUp: { entityType: string; entities: number; waitingFor: string }[];
@@ -103,6 +110,7 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRep
     metrics: [],
     differences: [],
     cache: [],
+    omitted: { differences: 0, cache: 0 },
     notReconcilable: plan.notReconcilable,
     notCaughtUp: [],
     waitingForRecompute: 0,
@@ -149,14 +157,22 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRep
     }
     totals.add(result.findings, result.cache);
     report.entities += entities;
-    for (const c of result.cache) report.cache.push(c); // not push(...): a backfill's batches exceed the stack
+    const keep = options.keepDifferences ?? Number.POSITIVE_INFINITY;
+    for (const c of result.cache) {
+      // One by one, not push(...): a backfill's batches exceed the stack.
+      if (report.cache.length < keep) report.cache.push(c);
+      else report.omitted.cache++;
+    }
     const corrections: EntityMetricEvent[] = [];
     const origin = options.corrections?.origin ?? repairOrigin(run);
     const count = result.differences.reduce((n, d) => n + d.differences.length, 0);
     if (options.repair && options.corrections && count > 0)
       seq = await options.corrections.reserveSeqs(count);
     for (const { batch, differences } of result.differences) {
-      for (const d of differences) report.differences.push(d);
+      for (const d of differences) {
+        if (report.differences.length < keep) report.differences.push(d);
+        else report.omitted.differences++;
+      }
       for (const c of correctionsFor(differences, batch.source.snapshot.text, origin, seq))
         corrections.push(c);
       seq += differences.length;

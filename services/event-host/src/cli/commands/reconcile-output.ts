@@ -36,6 +36,10 @@ export function printReconcileReport(
   }
   if (report.differences.length > 50)
     out(`  … and ${report.differences.length - 50} more (--json lists all)`);
+  if (report.omitted.differences + report.omitted.cache > 0)
+    out(
+      `  (${report.omitted.differences} more differences and ${report.omitted.cache} cached fields counted, not kept)`,
+    );
   for (const c of report.cache.slice(0, 20))
     out(`  cache ${c.key} ${c.field}: cached ${c.cached}, ClickHouse ${c.expected}`);
   if (report.cache.length > 20) out(`  … and ${report.cache.length - 20} more cached fields`);
