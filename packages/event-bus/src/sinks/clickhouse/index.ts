@@ -6,7 +6,10 @@ export {
   toClickHouseTime,
   toMetricEventRow,
 } from './metric-event-store.js';
+export { type RollOptions, type RollResult, rollMetricEvents } from './metric-rollup.js';
 export { type MetricTotals, type MetricTotalsQuery, readMetricTotals } from './metric-totals.js';
+export { type CommittedRoll, type RollState, readRollState } from './roll-state.js';
+export { ensureRollupTables, type RollupTables, rollupDdl, rollupTables } from './rollup-schema.js';
 export { ensureMetricEventTable, metricEventTableDdl, metricEventTableMigrations } from './schema.js';
 export {
   isMetricTimeframe,

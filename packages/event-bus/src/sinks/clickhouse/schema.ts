@@ -1,4 +1,5 @@
 import type { ClickHouseClient } from '@clickhouse/client';
+import { ensureRollupTables } from './rollup-schema.js';
 
 /**
  * The entity metric event table, the source of truth for every metric.
@@ -41,11 +42,16 @@ export function metricEventTableMigrations(table = 'entityMetricEvents'): string
   return [`ALTER TABLE ${table} ADD COLUMN IF NOT EXISTS sourceTx Nullable(UInt64) AFTER originSeq`];
 }
 
-/** Creates the metric event table when missing and adds newer columns. Safe to call at every start. */
+/**
+ * Creates the metric event table when missing, adds newer columns, and creates the read rollup's tables
+ * (rollup-schema.ts). Safe to call at every start. Reads use the rollup once a roll has committed
+ * (`rollMetricEvents`); until then they read this table with `FINAL`.
+ */
 export async function ensureMetricEventTable(
   client: ClickHouseClient,
   table = 'entityMetricEvents',
 ): Promise<void> {
   await client.command({ query: metricEventTableDdl(table) });
   for (const query of metricEventTableMigrations(table)) await client.command({ query });
+  await ensureRollupTables(client, table);
 }

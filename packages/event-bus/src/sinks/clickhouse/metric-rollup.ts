@@ -1,0 +1,139 @@
+import type { ClickHouseClient } from '@clickhouse/client';
+import { SinkError } from '../../errors.js';
+import { toClickHouseTime } from './metric-event-store.js';
+import { readRollState } from './roll-state.js';
+import { rollupTables } from './rollup-schema.js';
+
+export interface RollOptions {
+  /** Metric event table (default `entityMetricEvents`). */
+  table?: string;
+  /**
+   * How long `recent` keeps an hour after the base roll started (default 1 h). It must exceed the longest
+   * insert (an event stamped `insertedAt` before a roll started must be visible to it) plus the longest
+   * read that may still use the previous roll.
+   */
+  retainMs?: number;
+}
+
+export interface RollResult {
+  /** False when another roll committed meanwhile; this one's rows stay excluded. */
+  committed: boolean;
+  gen: number;
+  base: number;
+  /** Daily rows written. */
+  rows: number;
+  /** `recent` partitions (hours) dropped. */
+  droppedHours: number;
+}
+
+const DAY_KEY = 'entityType, entityId, metricType, createdAt, eventId';
+
+/**
+ * Rolls the events stored since the last roll into the daily rollup. Exact because of the per-origin cut:
+ *
+ * 1. `begin` row first: from now on readers skip this roll's daily rows until it commits.
+ * 2. The cut: per origin, the highest stored `originSeq`. Stored events of an origin are a prefix of its
+ *    sequence (docs/reading-metrics.md), so every event at or below the cut is stored now.
+ * 3. Daily rows of the events with `base cut < originSeq ≤ cut`, each event once (grouped by the event
+ *    table's sorting key, what `FINAL` collapses). A replay of an already rolled event is below the base
+ *    cut and never rolled again; readers count it neither (their open part starts above the cut).
+ * 4. `commit` row with the cut, only if no other roll committed meanwhile.
+ *
+ * A crash anywhere leaves a begun, uncommitted roll whose rows readers skip; the next roll starts from the
+ * last commit again. The first roll (no commit yet) reads the event table itself, so a table that existed
+ * before the rollup is migrated by it.
+ */
+export async function rollMetricEvents(
+  client: ClickHouseClient,
+  options: RollOptions = {},
+): Promise<RollResult> {
+  const table = options.table ?? 'entityMetricEvents';
+  const t = rollupTables(table);
+  const retainMs = options.retainMs ?? 3_600_000;
+  try {
+    const state = await readRollState(client, table);
+    if (!state)
+      throw new Error(`rollup tables of ${table} are missing (ensureMetricEventTable creates them)`);
+    const base = state.head;
+    const gen = state.maxGen + 1 + Math.floor(Math.random() * 2 ** 20);
+    const [{ at } = { at: '0' }] = await rows<{ at: string }>(
+      client,
+      'SELECT toUnixTimestamp64Milli(now64(3)) AS at',
+    );
+    const atText = toClickHouseTime(new Date(Number(at)));
+    await client.insert({
+      table: t.rolls,
+      values: [{ gen, phase: 'begin', base: base?.gen ?? 0, cuts: {}, at: atText, events: 0, rows: 0 }],
+      format: 'JSONEachRow',
+    });
+
+    const source = base ? t.recent : table;
+    const stored = await rows<{ origin: string; seq: string }>(
+      client,
+      `SELECT toString(origin) AS origin, toString(max(originSeq)) AS seq FROM ${source} GROUP BY origin`,
+    );
+    const cuts: Record<string, number> = { ...(base?.cuts ?? {}) };
+    for (const r of stored) cuts[r.origin] = Math.max(cuts[r.origin] ?? 0, Number(r.seq));
+
+    const insert = await client.command({
+      query: `INSERT INTO ${t.daily} (entityType, entityId, metricType, day, gen, total, hw, times, vals)
+SELECT entityType, entityId, metricType, toDate32(createdAt) AS d, {gen:UInt64}, sum(v),
+  maxMap(map(toString(o), s)), groupArray(toUnixTimestamp64Milli(createdAt)), groupArray(v)
+FROM (
+  SELECT ${DAY_KEY}, any(metricValue) AS v, any(origin) AS o, any(originSeq) AS s
+  FROM ${source}
+  WHERE mapContains({cuts:Map(String, UInt64)}, toString(origin))
+    AND originSeq <= {cuts:Map(String, UInt64)}[toString(origin)]
+    AND (NOT mapContains({base:Map(String, UInt64)}, toString(origin))
+         OR originSeq > {base:Map(String, UInt64)}[toString(origin)])
+  GROUP BY ${DAY_KEY}
+)
+GROUP BY entityType, entityId, metricType, d`,
+      query_params: { gen, cuts, base: base?.cuts ?? {} },
+    });
+    const written = Number(insert.summary?.written_rows ?? 0);
+
+    const now = await readRollState(client, table);
+    if ((now?.head?.gen ?? 0) !== (base?.gen ?? 0)) {
+      return { committed: false, gen, base: base?.gen ?? 0, rows: written, droppedHours: 0 };
+    }
+    await client.insert({
+      table: t.rolls,
+      values: [{ gen, phase: 'commit', base: base?.gen ?? 0, cuts, at: atText, events: 0, rows: written }],
+      format: 'JSONEachRow',
+    });
+
+    // Housekeeping, safe to lose in a crash: older rolls of the chain need not be listed (their rows count
+    // by `gen ≤ head`); `recent` hours that no reader of this or the previous roll needs are dropped.
+    const older = state.chain.filter((g) => g < (base?.gen ?? 0));
+    if (older.length) {
+      await client.command({
+        query: `ALTER TABLE ${t.rolls} DELETE WHERE gen IN {gens:Array(UInt64)}`,
+        query_params: { gens: older },
+        clickhouse_settings: { mutations_sync: '2' },
+      });
+    }
+    let droppedHours = 0;
+    if (base) {
+      const keepFromMs = base.atMs - retainMs;
+      const parts = await rows<{ partition: string }>(
+        client,
+        `SELECT DISTINCT partition FROM system.parts
+WHERE database = currentDatabase() AND table = '${t.recent}' AND active`,
+      );
+      for (const { partition } of parts) {
+        const hour = Number(partition);
+        if (!Number.isInteger(hour) || (hour + 1) * 3_600_000 > keepFromMs) continue;
+        await client.command({ query: `ALTER TABLE ${t.recent} DROP PARTITION ${hour}` });
+        droppedHours++;
+      }
+    }
+    return { committed: true, gen, base: base?.gen ?? 0, rows: written, droppedHours };
+  } catch (cause) {
+    throw new SinkError('clickhouse', `metric rollup failed: ${(cause as Error).message}`, { cause });
+  }
+}
+
+async function rows<T>(client: ClickHouseClient, query: string): Promise<T[]> {
+  return (await client.query({ query, format: 'JSONEachRow' })).json<T>();
+}

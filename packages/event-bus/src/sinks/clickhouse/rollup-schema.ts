@@ -1,0 +1,94 @@
+import type { ClickHouseClient } from '@clickhouse/client';
+
+/** The tables of the read rollup next to a metric event table (see metric-rollup.ts for how they are used). */
+export interface RollupTables {
+  /** Every event inserted recently, copied by `mv` at insert time; dropped by whole hours once rolled. */
+  recent: string;
+  /** The materialized view that copies each insert into `recent`. */
+  mv: string;
+  /** Per entity, metric, day of `createdAt` and roll: the events a roll closed (sum, high water, times). */
+  daily: string;
+  /** One `begin` and one `commit` row per roll: its base roll and the per-origin cut it rolled up to. */
+  rolls: string;
+}
+
+/** Names of the rollup tables of a metric event table. */
+export function rollupTables(table = 'entityMetricEvents'): RollupTables {
+  return {
+    recent: `${table}_recent`,
+    mv: `${table}_recent_mv`,
+    daily: `${table}_daily`,
+    rolls: `${table}_rolls`,
+  };
+}
+
+/**
+ * DDL of the rollup, in creation order (the view last: from then on every insert is copied to `recent`).
+ * `onCluster` and `engines` let production create the replicated variant (infra/clickhouse/production).
+ *
+ * - `recent` is a plain MergeTree partitioned by the hour of `insertedAt`: readers and the roll dedupe its
+ *   rows themselves (GROUP BY the event table's sorting key), because a replay may land in another hour.
+ * - `daily` keeps `gen` in its sorting key, so merges never mix the rows of different rolls: a reader
+ *   includes exactly the rolls on its chain. `index_granularity = 256`: a miss reads a few granules per
+ *   entity instead of 8,192-row blocks full of other entities.
+ */
+export function rollupDdl(
+  table = 'entityMetricEvents',
+  opts: { onCluster?: string; engine?: (kind: 'recent' | 'daily' | 'rolls') => string } = {},
+): string[] {
+  const t = rollupTables(table);
+  const on = opts.onCluster ? ` ON CLUSTER ${opts.onCluster}` : '';
+  const engine = opts.engine ?? (() => 'MergeTree');
+  return [
+    `CREATE TABLE IF NOT EXISTS ${t.recent}${on} (
+  eventId String,
+  entityType LowCardinality(String),
+  entityId Int64,
+  metricType LowCardinality(String),
+  metricValue Int64,
+  createdAt DateTime64(3, 'UTC'),
+  origin LowCardinality(String),
+  originSeq UInt64,
+  insertedAt DateTime64(3, 'UTC')
+)
+ENGINE = ${engine('recent')}
+PARTITION BY intDiv(toUnixTimestamp64Milli(insertedAt), 3600000)
+ORDER BY (entityType, entityId, metricType, createdAt, eventId)`,
+    `CREATE TABLE IF NOT EXISTS ${t.daily}${on} (
+  entityType LowCardinality(String),
+  entityId Int64,
+  metricType LowCardinality(String),
+  day Date32,
+  gen UInt64,
+  total Int64,
+  hw Map(String, UInt64),
+  times Array(Int64),
+  vals Array(Int64)
+)
+ENGINE = ${engine('daily')}
+ORDER BY (entityType, entityId, metricType, day, gen)
+SETTINGS index_granularity = 256`,
+    `CREATE TABLE IF NOT EXISTS ${t.rolls}${on} (
+  gen UInt64,
+  phase Enum8('begin' = 1, 'commit' = 2),
+  base UInt64,
+  cuts Map(String, UInt64),
+  at DateTime64(3, 'UTC'),
+  events UInt64,
+  rows UInt64
+)
+ENGINE = ${engine('rolls')}
+ORDER BY (gen, phase)`,
+    `CREATE MATERIALIZED VIEW IF NOT EXISTS ${t.mv}${on} TO ${t.recent} AS
+SELECT eventId, entityType, entityId, metricType, metricValue, createdAt, origin, originSeq, insertedAt
+FROM ${table}`,
+  ];
+}
+
+/** Creates the rollup tables and the copying view when missing. Safe to call at every start. */
+export async function ensureRollupTables(
+  client: ClickHouseClient,
+  table = 'entityMetricEvents',
+): Promise<void> {
+  for (const query of rollupDdl(table)) await client.command({ query });
+}
