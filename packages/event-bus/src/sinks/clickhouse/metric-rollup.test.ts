@@ -82,7 +82,8 @@ function truth(timeframes: readonly MetricTimeframe[]) {
     // (as does the list of metrics found, which may then show a metric with zeros).
     if (e.createdAt.getTime() < Math.floor(oldest / DAY) * DAY) continue;
     t.hw[e.origin] = Math.max(t.hw[e.origin] ?? -1, e.originSeq);
-    const m = (t.totals[e.metricType] ??= Object.fromEntries(timeframes.map((tf) => [tf, 0])));
+    t.totals[e.metricType] ??= Object.fromEntries(timeframes.map((tf) => [tf, 0]));
+    const m = t.totals[e.metricType]!;
     for (const tf of timeframes) {
       const start = windowStartMs(tf, now.getTime());
       if (start === null || e.createdAt.getTime() >= start) m[tf]! += e.metricValue;
