@@ -14,6 +14,7 @@ import { addListenerRuns, LocalProcessor, type RecordProcessor } from '../runtim
 import { validatePlugins } from '../runtime/validate-plugins.js';
 import { WorkerPoolProcessor } from '../runtime/worker-pool.js';
 import { MetricEventStore } from '../sinks/clickhouse/metric-event-store.js';
+import { MetricRoller, type RollupSchedule } from '../sinks/clickhouse/metric-roller.js';
 import { ensureMetricEventTable } from '../sinks/clickhouse/schema.js';
 import { MetricCacheSink } from '../sinks/redis/metric-cache-sink.js';
 import { RedisTouchQueue } from '../sinks/redis/touch-queue.js';
@@ -91,6 +92,11 @@ export interface EventPipelineOptions {
   sessionTimeoutMs?: number;
   listenerMaxAttempts?: number;
   logger?: Logger;
+  /**
+   * The read rollup's roll job (metric-rollup.ts): on by default, every `EVENT_BUS_ROLLUP_INTERVAL_MS` or
+   * 60 s; `false` when another process rolls this table.
+   */
+  rollup?: RollupSchedule;
   /** Per-batch and per-dead-letter observations (the host turns them into Prometheus histograms). */
   observer?: PipelineObserver;
   /**
@@ -287,6 +293,11 @@ export async function createEventPipeline(options: EventPipelineOptions): Promis
     onFatal: options.onFatal,
   });
 
+  const roller =
+    options.rollup === false
+      ? undefined
+      : new MetricRoller(options.clickhouse, options.rollup ?? {}, logger.child({ component: 'rollup' }));
+
   return {
     stats,
     ingest,
@@ -311,9 +322,11 @@ export async function createEventPipeline(options: EventPipelineOptions): Promis
       await producer.connect();
       if (resends) await offsetsAdmin.connect();
       await consumer.start();
+      roller?.start();
     },
     async close() {
       try {
+        await roller?.stop();
         await consumer.close();
       } finally {
         stop.abort();

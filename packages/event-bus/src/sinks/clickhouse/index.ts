@@ -6,6 +6,7 @@ export {
   toClickHouseTime,
   toMetricEventRow,
 } from './metric-event-store.js';
+export { defaultRollIntervalMs, MetricRoller, type RollupSchedule } from './metric-roller.js';
 export { type RollOptions, type RollResult, rollMetricEvents } from './metric-rollup.js';
 export { type MetricTotals, type MetricTotalsQuery, readMetricTotals } from './metric-totals.js';
 export { type CommittedRoll, type RollState, readRollState } from './roll-state.js';
