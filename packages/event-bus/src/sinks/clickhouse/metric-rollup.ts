@@ -2,15 +2,14 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import { SinkError } from '../../errors.js';
 import { toClickHouseTime } from './metric-event-store.js';
 import { readRollState } from './roll-state.js';
-import { rollupTables } from './rollup-schema.js';
+import { INSERT_MARGIN_MS, RECENT_SLOT_MS, rollupTables } from './rollup-schema.js';
 
 export interface RollOptions {
   /** Metric event table (default `entityMetricEvents`). */
   table?: string;
   /**
-   * How long `recent` keeps an hour after the base roll started (default 1 h). It must exceed the longest
-   * insert (an event stamped `insertedAt` before a roll started must be visible to it) plus the longest
-   * read that may still use the previous roll.
+   * How long `recent` keeps a slot after the base roll started (default 15 min). At least
+   * `INSERT_MARGIN_MS` (readers of the previous roll read that far back), plus the longest read.
    */
   retainMs?: number;
 }
@@ -22,8 +21,8 @@ export interface RollResult {
   base: number;
   /** Daily rows written. */
   rows: number;
-  /** `recent` partitions (hours) dropped. */
-  droppedHours: number;
+  /** `recent` partitions (10-minute slots) dropped. */
+  droppedSlots: number;
 }
 
 const DAY_KEY = 'entityType, entityId, metricType, createdAt, eventId';
@@ -49,7 +48,7 @@ export async function rollMetricEvents(
 ): Promise<RollResult> {
   const table = options.table ?? 'entityMetricEvents';
   const t = rollupTables(table);
-  const retainMs = options.retainMs ?? 3_600_000;
+  const retainMs = Math.max(options.retainMs ?? 900_000, INSERT_MARGIN_MS);
   try {
     const state = await readRollState(client, table);
     if (!state)
@@ -67,10 +66,14 @@ export async function rollMetricEvents(
       format: 'JSONEachRow',
     });
 
+    // After the first roll, every event above the base cut is in `recent`, inserted after base.at − margin.
     const source = base ? t.recent : table;
+    const since = base
+      ? `insertedAt >= fromUnixTimestamp64Milli(${base.atMs - INSERT_MARGIN_MS}, 'UTC')`
+      : '1';
     const stored = await rows<{ origin: string; seq: string }>(
       client,
-      `SELECT toString(origin) AS origin, toString(max(originSeq)) AS seq FROM ${source} GROUP BY origin`,
+      `SELECT toString(origin) AS origin, toString(max(originSeq)) AS seq FROM ${source} WHERE ${since} GROUP BY origin`,
     );
     const cuts: Record<string, number> = { ...(base?.cuts ?? {}) };
     for (const r of stored) cuts[r.origin] = Math.max(cuts[r.origin] ?? 0, Number(r.seq));
@@ -82,7 +85,8 @@ SELECT entityType, entityId, metricType, toDate32(createdAt) AS d, {gen:UInt64},
 FROM (
   SELECT ${DAY_KEY}, any(metricValue) AS v, any(origin) AS o, any(originSeq) AS s
   FROM ${source}
-  WHERE mapContains({cuts:Map(String, UInt64)}, toString(origin))
+  WHERE ${since}
+    AND mapContains({cuts:Map(String, UInt64)}, toString(origin))
     AND originSeq <= {cuts:Map(String, UInt64)}[toString(origin)]
     AND (NOT mapContains({base:Map(String, UInt64)}, toString(origin))
          OR originSeq > {base:Map(String, UInt64)}[toString(origin)])
@@ -95,7 +99,7 @@ GROUP BY entityType, entityId, metricType, d`,
 
     const now = await readRollState(client, table);
     if ((now?.head?.gen ?? 0) !== (base?.gen ?? 0)) {
-      return { committed: false, gen, base: base?.gen ?? 0, rows: written, droppedHours: 0 };
+      return { committed: false, gen, base: base?.gen ?? 0, rows: written, droppedSlots: 0 };
     }
     await client.insert({
       table: t.rolls,
@@ -104,7 +108,7 @@ GROUP BY entityType, entityId, metricType, d`,
     });
 
     // Housekeeping, safe to lose in a crash: older rolls of the chain need not be listed (their rows count
-    // by `gen ≤ head`); `recent` hours that no reader of this or the previous roll needs are dropped.
+    // by `gen ≤ head`); `recent` slots that no reader of this or the previous roll needs are dropped.
     const older = state.chain.filter((g) => g < (base?.gen ?? 0));
     if (older.length) {
       await client.command({
@@ -113,7 +117,7 @@ GROUP BY entityType, entityId, metricType, d`,
         clickhouse_settings: { mutations_sync: '2' },
       });
     }
-    let droppedHours = 0;
+    let droppedSlots = 0;
     if (base) {
       const keepFromMs = base.atMs - retainMs;
       const parts = await rows<{ partition: string }>(
@@ -122,13 +126,13 @@ GROUP BY entityType, entityId, metricType, d`,
 WHERE database = currentDatabase() AND table = '${t.recent}' AND active`,
       );
       for (const { partition } of parts) {
-        const hour = Number(partition);
-        if (!Number.isInteger(hour) || (hour + 1) * 3_600_000 > keepFromMs) continue;
-        await client.command({ query: `ALTER TABLE ${t.recent} DROP PARTITION ${hour}` });
-        droppedHours++;
+        const slot = Number(partition);
+        if (!Number.isInteger(slot) || (slot + 1) * RECENT_SLOT_MS > keepFromMs) continue;
+        await client.command({ query: `ALTER TABLE ${t.recent} DROP PARTITION ${slot}` });
+        droppedSlots++;
       }
     }
-    return { committed: true, gen, base: base?.gen ?? 0, rows: written, droppedHours };
+    return { committed: true, gen, base: base?.gen ?? 0, rows: written, droppedSlots };
   } catch (cause) {
     throw new SinkError('clickhouse', `metric rollup failed: ${(cause as Error).message}`, { cause });
   }

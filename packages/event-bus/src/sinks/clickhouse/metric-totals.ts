@@ -1,7 +1,7 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { SinkError } from '../../errors.js';
 import { type RollState, readRollState } from './roll-state.js';
-import { rollupTables } from './rollup-schema.js';
+import { INSERT_MARGIN_MS, rollupTables } from './rollup-schema.js';
 import { type MetricTimeframe, windowStartMs } from './timeframes.js';
 
 /** What to total: some metrics of many entities of one type, over some timeframes. */
@@ -208,8 +208,10 @@ FROM ${t.daily}
 WHERE ${[...rolled, `day IN (${windowed.map(day).join(', ')})`].join(' AND ')}
 GROUP BY entityId, metricType`);
   }
+  params.openFrom = state.head!.atMs - INSERT_MARGIN_MS;
   const open = [
     ...where,
+    `insertedAt >= fromUnixTimestamp64Milli({openFrom:Int64}, 'UTC')`,
     `(NOT mapContains({cuts:Map(String, UInt64)}, toString(origin)) OR originSeq > {cuts:Map(String, UInt64)}[toString(origin)])`,
   ];
   // From the start of the oldest window's day, like the daily rows: the same high water either way.

@@ -2,7 +2,7 @@ import type { ClickHouseClient } from '@clickhouse/client';
 
 /** The tables of the read rollup next to a metric event table (see metric-rollup.ts for how they are used). */
 export interface RollupTables {
-  /** Every event inserted recently, copied by `mv` at insert time; dropped by whole hours once rolled. */
+  /** Every event inserted recently, copied by `mv` at insert time; dropped by whole slots once rolled. */
   recent: string;
   /** The materialized view that copies each insert into `recent`. */
   mv: string;
@@ -11,6 +11,17 @@ export interface RollupTables {
   /** One `begin` and one `commit` row per roll: its base roll and the per-origin cut it rolled up to. */
   rolls: string;
 }
+
+/** `recent` is partitioned in slots of this length of `insertedAt`, so old slots drop whole. */
+export const RECENT_SLOT_MS = 600_000;
+
+/**
+ * Longest an insert may take from its `insertedAt` (the server's `now64()` when the insert began, never set
+ * by writers) until its rows are visible, clock skew between replicas included. An event not below a roll's
+ * cut was not visible when the roll began, so its `insertedAt` is at most this much older than the roll:
+ * readers skip older slots of `recent`.
+ */
+export const INSERT_MARGIN_MS = 600_000;
 
 /** Names of the rollup tables of a metric event table. */
 export function rollupTables(table = 'entityMetricEvents'): RollupTables {
@@ -26,8 +37,9 @@ export function rollupTables(table = 'entityMetricEvents'): RollupTables {
  * DDL of the rollup, in creation order (the view last: from then on every insert is copied to `recent`).
  * `onCluster` and `engines` let production create the replicated variant (infra/clickhouse/production).
  *
- * - `recent` is a plain MergeTree partitioned by the hour of `insertedAt`: readers and the roll dedupe its
- *   rows themselves (GROUP BY the event table's sorting key), because a replay may land in another hour.
+ * - `recent` is a plain MergeTree partitioned by 10-minute slots of `insertedAt`: readers and the roll
+ *   dedupe its rows themselves (GROUP BY the event table's sorting key), because a replay may land in
+ *   another slot; a reader's `insertedAt` bound skips every part older than the head roll's margin.
  * - `daily` keeps `gen` in its sorting key, so merges never mix the rows of different rolls: a reader
  *   includes exactly the rolls on its chain. `index_granularity = 256`: a miss reads a few granules per
  *   entity instead of 8,192-row blocks full of other entities.
@@ -52,7 +64,7 @@ export function rollupDdl(
   insertedAt DateTime64(3, 'UTC')
 )
 ENGINE = ${engine('recent')}
-PARTITION BY intDiv(toUnixTimestamp64Milli(insertedAt), 3600000)
+PARTITION BY intDiv(toUnixTimestamp64Milli(insertedAt), ${RECENT_SLOT_MS})
 ORDER BY (entityType, entityId, metricType, createdAt, eventId)`,
     `CREATE TABLE IF NOT EXISTS ${t.daily}${on} (
   entityType LowCardinality(String),
