@@ -1,6 +1,7 @@
 // Growth bench (issue 16): how a 100-entity cache miss and a search-sync metrics flush cost as
 // entityMetricEvents grows. Run with the local stack up (only its Redis is used):
 //   npm run bench:growth -- [--sizes 1,10,30] [--samples 30] [--flush 1000,10000,50000] [--after-merge]
+//     [--no-rollup] [--live 50000]
 //   (the same: npx tsx --conditions=source packages/search-sync/bench/growth.ts …)
 // It lives in search-sync because it drives both the event-bus reader and search-sync's flush, and only
 // search-sync may depend on event-bus.
@@ -17,12 +18,21 @@
 // At the largest size, search-sync's flush (createSearchSync, Meilisearch fake) of 1k/10k/50k queued Image
 // ids: wall time of flushNow, and the time spent in its ClickHouse queries. `--after-merge` then runs
 // OPTIMIZE TABLE … FINAL and measures the miss again.
+// Read rollup (issue 16; off with --no-rollup, which reads the event table with FINAL as before): after each
+// 500k-row chunk the bench rolls (rollMetricEvents, timed) and empties the recent table, as the 15-minute
+// slot drop would for events inserted long ago; then `--live` fresh background events (default 50,000) are
+// inserted and left unrolled, so every miss also reads an open part of that size.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { createMetricReader, type ReadStats } from '@engagement/event-bus/reader';
-import { ensureMetricEventTable, openClickHouse } from '@engagement/event-bus/sinks/clickhouse';
+import {
+  ensureMetricEventTable,
+  openClickHouse,
+  rollMetricEvents,
+  rollupTables,
+} from '@engagement/event-bus/sinks/clickhouse';
 import { Redis } from 'ioredis';
 import { Meilisearch } from 'meilisearch';
 import { readStackEnv } from '../../../infra/stack/env.js';
@@ -41,6 +51,8 @@ const SIZES = list(flag('sizes'), [1, 10, 30]); // millions of background rows
 const SAMPLES = Number(flag('samples') ?? 30);
 const FLUSH_SIZES = list(flag('flush'), [1_000, 10_000, 50_000]);
 const AFTER_MERGE = process.argv.includes('--after-merge');
+const ROLLUP = !process.argv.includes('--no-rollup');
+const LIVE = ROLLUP ? Number(flag('live') ?? 50_000) : 0;
 const CHUNK = 500_000;
 const TARGETS = 100;
 const EVENTS_PER_TARGET = 1_000;
@@ -88,10 +100,10 @@ const a = await counters();
 const b = await counters();
 const counterOverhead = b.rows - a.rows; // rows of system.events itself
 
-async function activeParts(): Promise<{ parts: number; rows: number }> {
+async function activeParts(table = 'entityMetricEvents'): Promise<{ parts: number; rows: number }> {
   const r = await one<{ parts: string; rows: string }>(
     clickhouse,
-    `SELECT count() AS parts, sum(rows) AS rows FROM system.parts WHERE table = 'entityMetricEvents' AND active`,
+    `SELECT count() AS parts, sum(rows) AS rows FROM system.parts WHERE table = '${table}' AND active`,
   );
   return { parts: Number(r.parts), rows: Number(r.rows) };
 }
@@ -107,9 +119,40 @@ SELECT concat('t-', toString(number)), 'Model', 5000 + intDiv(number, ${EVENTS_P
 FROM numbers(${TARGETS * EVENTS_PER_TARGET})`,
 });
 
+const rollup = rollupTables();
+let rollMs = 0;
+let rolls = 0;
+/** Rolls everything stored, then empties `recent`: all of it is rolled and, in a running host, old. */
+async function roll(): Promise<void> {
+  if (!ROLLUP) return;
+  const t0 = performance.now();
+  const result = await rollMetricEvents(clickhouse);
+  if (!result.committed) throw new Error(`roll did not commit: ${JSON.stringify(result)}`);
+  rollMs += performance.now() - t0;
+  rolls++;
+  await clickhouse.command({ query: `TRUNCATE TABLE ${rollup.recent}` });
+}
+
+let live = 0;
+/** Fresh background events left unrolled: the open part every miss reads. */
+async function insertLive(): Promise<void> {
+  if (!LIVE) return;
+  await clickhouse.command({
+    query: `INSERT INTO entityMetricEvents (${insertColumns})
+SELECT concat('l-', toString(number)), ${sq(ENTITY_TYPES)}[1 + sipHash64(number, 2) % ${ENTITY_TYPES.length}],
+  ((1 + sipHash64(number, 3) % 1000000) AS e0) + if(e0 % 10000 = 5000, 1, 0), 0,
+  ${sq(BACKGROUND_TYPES)}[1 + sipHash64(number, 5) % ${BACKGROUND_TYPES.length}] AS m, 1,
+  fromUnixTimestamp64Milli(toInt64(${nowMs} - sipHash64(number, 6) % 86400000), 'UTC'),
+  concat('bench:', toString(number % 3)), 1000000000 + number
+FROM numbers(${live}, ${LIVE})`,
+  });
+  live += LIVE;
+}
+
 let background = 0;
 async function fillTo(rows: number): Promise<number> {
   const t0 = performance.now();
+  await roll(); // the previous size's live events, or the targets
   while (background < rows) {
     const n = Math.min(CHUNK, rows - background);
     await clickhouse.command({
@@ -124,7 +167,9 @@ FROM numbers(${background}, ${n})
 SETTINGS max_insert_threads = 1`,
     });
     background += n;
+    await roll();
   }
+  await insertLive();
   return performance.now() - t0;
 }
 
@@ -133,6 +178,8 @@ interface MissFigures {
   tableRows: number;
   partsBefore: number;
   partsAfter: number;
+  dailyParts: number;
+  dailyRows: number;
   p50: number;
   p99: number;
   rowsRead: number;
@@ -175,11 +222,14 @@ async function measureMiss(label: string, fillSeconds: number): Promise<MissFigu
       throw new Error(`unexpected total: ${JSON.stringify(values.get(targetIds[0]!))}`);
   }
   const after = await activeParts();
+  const daily = await activeParts(rollup.daily);
   const figures = {
     label,
     tableRows: after.rows,
     partsBefore: before.parts,
     partsAfter: after.parts,
+    dailyParts: daily.parts,
+    dailyRows: daily.rows,
     p50: percentile(ms, 50),
     p99: percentile(ms, 99),
     rowsRead: percentile(rowsRead, 50),
@@ -244,6 +294,7 @@ try {
   if (AFTER_MERGE) {
     const t0 = performance.now();
     await clickhouse.command({ query: 'OPTIMIZE TABLE entityMetricEvents FINAL' });
+    if (ROLLUP) await clickhouse.command({ query: `OPTIMIZE TABLE ${rollup.daily} FINAL` });
     misses.push(await measureMiss(`${largest} merged`, (performance.now() - t0) / 1000));
   }
 } finally {
@@ -262,6 +313,11 @@ const row = (name: string, cells: string[]) => console.log(name.padEnd(36) + cel
 console.log(
   `growth bench: 100 target Models x ${EVENTS_PER_TARGET} events, ${SAMPLES} cache misses per size, embedded chDB (temp dir), stack Redis`,
 );
+console.log(
+  ROLLUP
+    ? `read rollup: ${rolls} rolls of <= ${fmt(CHUNK)} rows, ${fmt(rollMs / 1000, 1)} s in all (${fmt(rollMs / Math.max(rolls, 1))} ms per roll); ${fmt(LIVE)} unrolled live events per size`
+    : 'no read rollup (--no-rollup): misses read the event table with FINAL',
+);
 row(
   'background rows',
   misses.map((m) => m.label),
@@ -274,6 +330,12 @@ row(
   'active parts before / after samples',
   misses.map((m) => `${m.partsBefore} / ${m.partsAfter}`),
 );
+if (ROLLUP) {
+  row(
+    'rollup daily rows / parts',
+    misses.map((m) => `${fmt(m.dailyRows)} / ${m.dailyParts}`),
+  );
+}
 row(
   'fill (or OPTIMIZE) seconds',
   misses.map((m) => fmt(m.fillSeconds, 1)),
