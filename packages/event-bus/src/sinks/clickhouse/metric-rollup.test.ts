@@ -10,7 +10,7 @@ import { rollMetricEvents } from './metric-rollup.js';
 import { readMetricTotals } from './metric-totals.js';
 import { readRollState } from './roll-state.js';
 import { rollupTables } from './rollup-schema.js';
-import { ensureMetricEventTable } from './schema.js';
+import { ensureMetricEventTable, metricEventTableDdl } from './schema.js';
 import { METRIC_TIMEFRAMES, type MetricTimeframe, windowStartMs } from './timeframes.js';
 
 // Real embedded ClickHouse (chDB): batches inserted twice (same ids) before and after rolls, a crashed roll,
@@ -129,11 +129,11 @@ describe('the read rollup on chDB', () => {
     const a = batchA();
     await insert(a);
     await insert(a); // a replay before any roll
-    await expectExact(); // the event table with FINAL: no roll yet
-    expect((await readRollState(client))?.head).toBeNull();
+    await expectExact(); // a new table starts with an empty roll: everything is in the open part
+    expect((await readRollState(client))?.head?.gen).toBe(1);
 
     const first = await rollMetricEvents(client);
-    expect(first.committed).toBe(true);
+    expect(first).toMatchObject({ committed: true, base: 1 });
     expect((await readRollState(client))?.head?.gen).toBe(first.gen);
     await expectExact();
 
@@ -214,5 +214,44 @@ WHERE entityType = 'Model' GROUP BY entityId, metricType`,
       );
     }
     expect(viaRollup[0]!.totals.neverSeen).toEqual({ day: 0, week: 0, month: 0, year: 0, all: 0 });
+  });
+
+  it('migrates a table that had events before the rollup: the first roll reads the event table', async () => {
+    const table = 'migratedEvents';
+    await client.command({ query: metricEventTableDdl(table) });
+    const old = new MetricEventStore(client, table);
+    const events = Array.from({ length: 50 }, (_, i) => ({
+      eventId: `m${i}`,
+      entityType: 'Model',
+      entityId: 1 + (i % 2),
+      userId: 0,
+      metricType: 'likeCount',
+      metricValue: 1,
+      createdAt: ago(i * DAY),
+      origin: 'm:0',
+      originSeq: i,
+    }));
+    await old.insert(events.slice(0, 30));
+    await old.insert(events.slice(0, 10)); // replays, not merged yet
+    await ensureMetricEventTable(client, table);
+    expect((await readRollState(client, table))?.head).toBeNull(); // reads use the event table meanwhile
+    await old.insert(events.slice(30)); // after the view exists: in `recent` too
+    expect(await rollMetricEvents(client, { table })).toMatchObject({ committed: false }); // within the margin
+    // Time passes: the copying mark is older than the insert margin.
+    await client.command({
+      query: `ALTER TABLE ${rollupTables(table).rolls} UPDATE at = at - INTERVAL 1 HOUR WHERE 1`,
+      clickhouse_settings: { mutations_sync: '2' },
+    });
+    expect(await rollMetricEvents(client, { table })).toMatchObject({ committed: true, base: 0 });
+    await old.insert(events.slice(20, 40)); // replays of rolled events after the migration
+    const [one, two] = await readMetricTotals(client, {
+      entityType: 'Model',
+      entityIds: [1, 2],
+      timeframes: ['week', 'all'],
+      now,
+      table,
+    });
+    expect(one!.totals.likeCount).toEqual({ week: 4, all: 25 });
+    expect(two!.totals.likeCount).toEqual({ week: 4, all: 25 });
   });
 });

@@ -39,8 +39,9 @@ const DAY_KEY = 'entityType, entityId, metricType, createdAt, eventId';
  * 4. `commit` row with the cut, only if no other roll committed meanwhile.
  *
  * A crash anywhere leaves a begun, uncommitted roll whose rows readers skip; the next roll starts from the
- * last commit again. The first roll (no commit yet) reads the event table itself, so a table that existed
- * before the rollup is migrated by it.
+ * last commit again. On a table that had events before the rollup existed, the first roll (no commit yet)
+ * reads the event table itself, `INSERT_MARGIN_MS` after copying to `recent` began (ensureRollupTables):
+ * that migrates it. Until then reads use the event table with `FINAL`.
  */
 export async function rollMetricEvents(
   client: ClickHouseClient,
@@ -60,6 +61,10 @@ export async function rollMetricEvents(
       'SELECT toUnixTimestamp64Milli(now64(3)) AS at',
     );
     const atText = toClickHouseTime(new Date(Number(at)));
+    // Migrating an existing table: an insert that began before the copying view existed may still land.
+    if (!base && (state.firstAtMs === null || Number(at) - state.firstAtMs < INSERT_MARGIN_MS)) {
+      return { committed: false, gen: 0, base: 0, rows: 0, droppedSlots: 0 };
+    }
     await client.insert({
       table: t.rolls,
       values: [{ gen, phase: 'begin', base: base?.gen ?? 0, cuts: {}, at: atText, events: 0, rows: 0 }],

@@ -27,6 +27,8 @@ export interface RollState {
   base: CommittedRoll | null;
   /** Highest gen listed, begun or committed. */
   maxGen: number;
+  /** Earliest `at` listed (before the first commit: when copying to `recent` began). */
+  firstAtMs: number | null;
 }
 
 interface RollRow {
@@ -59,20 +61,22 @@ FROM ${rollupTables(table).rolls}`,
   }
   const commits = new Map<number, CommittedRoll>();
   const gens = new Set<number>();
+  let firstAtMs: number | null = null;
   for (const r of rows) {
     const gen = Number(r.gen);
     gens.add(gen);
+    firstAtMs = Math.min(firstAtMs ?? Number(r.at), Number(r.at));
     if (r.phase !== 'commit') continue;
     const cuts: Record<string, number> = {};
     for (const [origin, seq] of Object.entries(r.cuts)) cuts[origin] = Number(seq);
     commits.set(gen, { gen, base: Number(r.base), cuts, atMs: Number(r.at) });
   }
   const maxGen = gens.size ? Math.max(...gens) : 0;
-  if (commits.size === 0) return { head: null, excluded: [], chain: [], base: null, maxGen };
+  if (commits.size === 0) return { head: null, excluded: [], chain: [], base: null, maxGen, firstAtMs };
   const head = commits.get(Math.max(...commits.keys()))!;
   const chain: number[] = [];
   for (let r: CommittedRoll | undefined = head; r; r = commits.get(r.base)) chain.push(r.gen);
   const onChain = new Set(chain);
   const excluded = [...gens].filter((g) => g <= head.gen && !onChain.has(g));
-  return { head, excluded, chain, base: commits.get(head.base) ?? null, maxGen };
+  return { head, excluded, chain, base: commits.get(head.base) ?? null, maxGen, firstAtMs };
 }

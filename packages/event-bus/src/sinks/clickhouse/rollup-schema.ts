@@ -97,10 +97,34 @@ FROM ${table}`,
   ];
 }
 
-/** Creates the rollup tables and the copying view when missing. Safe to call at every start. */
+/**
+ * Creates the rollup tables and the copying view when missing. Safe to call at every start. When it creates
+ * the view, it also lists a first roll: on an empty event table a committed empty one (everything is in
+ * `recent` from now on, so reads use the rollup at once); on an existing table a begun one, which marks
+ * when copying started: the first real roll reads the event table itself and waits `INSERT_MARGIN_MS`
+ * after that mark, so no insert that began before the view existed can be missed (rollMetricEvents).
+ * Writers must not be running while the view is created on an empty table.
+ */
 export async function ensureRollupTables(
   client: ClickHouseClient,
   table = 'entityMetricEvents',
 ): Promise<void> {
-  for (const query of rollupDdl(table)) await client.command({ query });
+  const t = rollupTables(table);
+  const ddl = rollupDdl(table);
+  for (const query of ddl.slice(0, -1)) await client.command({ query });
+  const existing = await client.query({
+    query: 'SELECT count() AS n FROM system.tables WHERE database = currentDatabase() AND name = {mv:String}',
+    query_params: { mv: t.mv },
+    format: 'JSONEachRow',
+  });
+  const [{ n } = { n: '0' }] = await existing.json<{ n: string }>();
+  if (Number(n) > 0) return;
+  await client.command({ query: ddl.at(-1)! });
+  const rows = await client.query({ query: `SELECT count() AS n FROM ${table}`, format: 'JSONEachRow' });
+  const [{ n: stored } = { n: '0' }] = await rows.json<{ n: string }>();
+  await client.command({
+    query: `INSERT INTO ${t.rolls} (gen, phase, base, cuts, at, events, rows)
+SELECT 1, {phase:String}, 0, map(), now64(3), 0, 0`,
+    query_params: { phase: Number(stored) === 0 ? 'commit' : 'begin' },
+  });
 }
