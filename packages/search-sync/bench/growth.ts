@@ -134,7 +134,10 @@ async function roll(): Promise<void> {
 }
 
 let live = 0;
-/** Fresh background events left unrolled: the open part every miss reads. */
+/**
+ * Fresh background events left unrolled: the open part every miss reads. Their own origins: an origin's
+ * stored events must stay a prefix of its sequence, which the rollup's cuts rely on.
+ */
 async function insertLive(): Promise<void> {
   if (!LIVE) return;
   await clickhouse.command({
@@ -143,7 +146,7 @@ SELECT concat('l-', toString(number)), ${sq(ENTITY_TYPES)}[1 + sipHash64(number,
   ((1 + sipHash64(number, 3) % 1000000) AS e0) + if(e0 % 10000 = 5000, 1, 0), 0,
   ${sq(BACKGROUND_TYPES)}[1 + sipHash64(number, 5) % ${BACKGROUND_TYPES.length}] AS m, 1,
   fromUnixTimestamp64Milli(toInt64(${nowMs} - sipHash64(number, 6) % 86400000), 'UTC'),
-  concat('bench:', toString(number % 3)), 1000000000 + number
+  concat('live:', toString(number % 3)), number
 FROM numbers(${live}, ${LIVE})`,
   });
   live += LIVE;
@@ -168,6 +171,15 @@ SETTINGS max_insert_threads = 1`,
     });
     background += n;
     await roll();
+  }
+  if (ROLLUP) {
+    // Every distinct event inserted so far (targets, background, earlier live batches) is rolled once.
+    const rolled = await one<{ n: string }>(
+      clickhouse,
+      `SELECT sum(length(times)) AS n FROM ${rollup.daily}`,
+    );
+    const expected = TARGETS * EVENTS_PER_TARGET + background + live;
+    if (Number(rolled.n) !== expected) throw new Error(`rolled ${rolled.n} events, expected ${expected}`);
   }
   await insertLive();
   return performance.now() - t0;
