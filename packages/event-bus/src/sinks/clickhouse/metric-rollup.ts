@@ -63,6 +63,14 @@ export async function rollMetricEvents(
     const atText = toClickHouseTime(new Date(Number(at)));
     // Migrating an existing table: an insert that began before the copying view existed may still land.
     if (!base && (state.firstAtMs === null || Number(at) - state.firstAtMs < INSERT_MARGIN_MS)) {
+      // No mark yet (the view was created without one): mark now, roll a margin later.
+      if (state.firstAtMs === null) {
+        await client.insert({
+          table: t.rolls,
+          values: [{ gen: 1, phase: 'begin', base: 0, cuts: {}, at: atText, events: 0, rows: 0 }],
+          format: 'JSONEachRow',
+        });
+      }
       return { committed: false, gen: 0, base: 0, rows: 0, droppedSlots: 0 };
     }
     await client.insert({
