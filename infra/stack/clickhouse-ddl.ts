@@ -9,6 +9,7 @@ import { join } from 'node:path';
 // The app's source tables (downloads, generation jobs, compensation), likewise defined once.
 import { clickhouseSourceDdl } from '../../packages/app-db/src/clickhouse/source-tables.js';
 // Repo tooling may read the package's source: the table must have exactly one definition.
+import { ensureRollupTables } from '../../packages/event-bus/src/sinks/clickhouse/rollup-schema.js';
 import {
   metricEventTableDdl,
   metricEventTableMigrations,
@@ -20,6 +21,8 @@ const client = await openClickHouse(process.env);
 try {
   await client.command({ query: metricEventTableDdl() });
   for (const query of metricEventTableMigrations()) await client.command({ query });
+  // The read rollup (reads use it from the start on a new table; an existing one is migrated by its rolls).
+  await ensureRollupTables(client);
   console.log('entityMetricEvents');
   for (const statement of clickhouseSourceDdl()) await client.command({ query: statement });
   console.log('source tables');

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { clickhouseSourceDdl } from '../../../packages/app-db/src/clickhouse/source-tables.js';
+import { rollupDdl } from '../../../packages/event-bus/src/sinks/clickhouse/rollup-schema.js';
 import { metricEventTableDdl } from '../../../packages/event-bus/src/sinks/clickhouse/schema.js';
 import { configUnchanged } from '../config-file.js';
 import type { Part, StackContext } from '../part.js';
@@ -58,6 +59,7 @@ function ddlFingerprint(target: string): string {
   const hash = createHash('sha256')
     .update(target)
     .update(metricEventTableDdl())
+    .update(rollupDdl().join(';\n'))
     .update(clickhouseSourceDdl().join(';\n'));
   for (const file of readdirSync(clickhouseDdlDir)
     .filter((f) => f.endsWith('.sql'))
