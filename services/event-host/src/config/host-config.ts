@@ -60,6 +60,7 @@ export interface HostConfig {
   readiness: { stallAfterMs: number };
   log: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'; pretty: boolean };
   drift: { intervalMs: number; sample: number };
+  rollup: { intervalMs?: number };
   reconcile: {
     batchSize: number;
     waitMs: number;

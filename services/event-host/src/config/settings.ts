@@ -168,6 +168,11 @@ export const SETTINGS: readonly Setting[] = [
     default: 300_000,
   }),
   s('drift.sample', int(1, 1_000_000), 'entities per drift sample', { default: 200 }),
+  s(
+    'rollup.intervalMs',
+    ms,
+    'how often this instance rolls the read rollup (0 = never; default EVENT_BUS_ROLLUP_INTERVAL_MS or 60 s)',
+  ),
   s('reconcile.batchSize', int(1, 100_000), 'entities per reconcile snapshot (one Postgres transaction)', {
     default: 500,
   }),

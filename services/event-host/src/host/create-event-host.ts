@@ -188,6 +188,7 @@ export async function createEventHost(options: EventHostOptions): Promise<EventH
     partitionsConsumedConcurrently: config.kafka.partitionsConsumedConcurrently,
     sessionTimeoutMs: config.kafka.sessionTimeoutMs,
     listenerMaxAttempts: config.listenerMaxAttempts,
+    rollup: config.rollup?.intervalMs === 0 ? false : { intervalMs: config.rollup?.intervalMs },
     logger,
     onFatal: (error) => {
       state = 'failed';
