@@ -1,7 +1,7 @@
 // Growth bench (issue 16): how a 100-entity cache miss and a search-sync metrics flush cost as
 // entityMetricEvents grows. Run with the local stack up (only its Redis is used):
 //   npm run bench:growth -- [--sizes 1,10,30] [--samples 30] [--flush 1000,10000,50000] [--after-merge]
-//     [--no-rollup] [--live 50000]
+//     [--no-rollup] [--live 50000] [--settle]
 //   (the same: npx tsx --conditions=source packages/search-sync/bench/growth.ts …)
 // It lives in search-sync because it drives both the event-bus reader and search-sync's flush, and only
 // search-sync may depend on event-bus.
@@ -52,6 +52,7 @@ const SAMPLES = Number(flag('samples') ?? 30);
 const FLUSH_SIZES = list(flag('flush'), [1_000, 10_000, 50_000]);
 const AFTER_MERGE = process.argv.includes('--after-merge');
 const ROLLUP = !process.argv.includes('--no-rollup');
+const SETTLE = process.argv.includes('--settle');
 const LIVE = ROLLUP ? Number(flag('live') ?? 50_000) : 0;
 const CHUNK = 500_000;
 const TARGETS = 100;
@@ -198,6 +199,7 @@ interface MissFigures {
   partsAfter: number;
   dailyParts: number;
   dailyRows: number;
+  mergesBefore: number;
   p50: number;
   p99: number;
   rowsRead: number;
@@ -215,7 +217,18 @@ const request = {
 };
 const keys = targetIds.map((id) => `metrics:Model:${id}`);
 
+/** Background merges running now (chDB runs them in this process, on the same 2 cores as the reads). */
+async function merges(): Promise<number> {
+  return Number((await one<{ n: string }>(clickhouse, 'SELECT count() AS n FROM system.merges')).n);
+}
+
 async function measureMiss(label: string, fillSeconds: number): Promise<MissFigures> {
+  // --settle: wait (up to 5 min) until no merge runs, as in a table that grew over months rather than
+  // minutes; the parts stay as many as the merges left them (no OPTIMIZE).
+  for (let waited = 0; SETTLE && waited < 300 && (await merges()) > 0; waited++) {
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+  const mergesBefore = await merges();
   const before = await activeParts();
   for (let i = 0; i < 3; i++) {
     await redis.del(...keys);
@@ -248,6 +261,7 @@ async function measureMiss(label: string, fillSeconds: number): Promise<MissFigu
     partsAfter: after.parts,
     dailyParts: daily.parts,
     dailyRows: daily.rows,
+    mergesBefore,
     p50: percentile(ms, 50),
     p99: percentile(ms, 99),
     rowsRead: percentile(rowsRead, 50),
@@ -354,6 +368,10 @@ if (ROLLUP) {
     misses.map((m) => `${fmt(m.dailyRows)} / ${m.dailyParts}`),
   );
 }
+row(
+  'merges running when sampling began',
+  misses.map((m) => String(m.mergesBefore)),
+);
 row(
   'fill (or OPTIMIZE) seconds',
   misses.map((m) => fmt(m.fillSeconds, 1)),
