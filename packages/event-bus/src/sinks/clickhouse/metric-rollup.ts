@@ -122,8 +122,9 @@ GROUP BY entityType, entityId, metricType, d`,
 
     // Housekeeping, safe to lose in a crash: older rolls of the chain need not be listed (their rows count
     // by `gen ≤ head`); `recent` slots that no reader of this or the previous roll needs are dropped.
+    // (A mutation: only once a few have gathered.)
     const older = state.chain.filter((g) => g < (base?.gen ?? 0));
-    if (older.length) {
+    if (older.length >= 8) {
       await client.command({
         query: `ALTER TABLE ${t.rolls} DELETE WHERE gen IN {gens:Array(UInt64)}`,
         query_params: { gens: older },
