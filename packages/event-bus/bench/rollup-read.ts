@@ -1,0 +1,84 @@
+// Read rollup (issue 16): the ClickHouse side of a 100-entity miss as the rollup's daily table grows, without
+// the rest of the growth bench (no Redis, no event-table growth, no rolls of the background). Embedded chDB in
+// a temp dir; 100 target Models x 1,000 events rolled for real; background daily rows (six entity types,
+// ~1M ids each, a year of days, one event each) are written straight into the daily table under the head
+// roll's gen, then OPTIMIZE'd; at 2M and 30M background rows it times 7 calls of readMetricTotals (4 metrics
+// of the growth bench + ratingCount, 5 timeframes, high water) and two plain queries for scale.
+//   npx tsx --conditions=source packages/event-bus/bench/rollup-read.ts
+// Note: the 100,000 target events stay in `recent` (inserted minutes ago), so every read also filters them
+// out of the open part, as a host would during the 15 minutes after rolling them.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openClickHouse } from '../src/sinks/clickhouse/client.js';
+import { rollMetricEvents } from '../src/sinks/clickhouse/metric-rollup.js';
+import { readMetricTotals } from '../src/sinks/clickhouse/metric-totals.js';
+import { ensureMetricEventTable } from '../src/sinks/clickhouse/schema.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'dbg-'));
+const c = await openClickHouse({ path: dir });
+await ensureMetricEventTable(c);
+const nowMs = Date.now();
+const T = ['downloadCount', 'likeCount', 'commentCount', 'ratingSum', 'ratingCount'];
+await c.command({
+  query: `INSERT INTO entityMetricEvents (eventId, entityType, entityId, userId, metricType, metricValue, createdAt, origin, originSeq)
+SELECT concat('t-', toString(number)), 'Model', 5000 + intDiv(number, 1000) * 10000, 0, ['downloadCount','likeCount','commentCount','ratingSum','ratingCount'][1 + number % 5], 1,
+  fromUnixTimestamp64Milli(toInt64(${nowMs} - sipHash64(number, 1) % ${365 * 86400000}), 'UTC'), concat('bench:', toString(number % 3)), number FROM numbers(100000)`,
+});
+const r = await rollMetricEvents(c);
+const ids = Array.from({ length: 100 }, (_, k) => 5000 + k * 10000);
+let bg = 0;
+async function grow(to: number) {
+  while (bg < to) {
+    await c.command({
+      query: `INSERT INTO entityMetricEvents_daily SELECT ['Model','Image','Post','Article','User','Collection'][1 + sipHash64(number, 2) % 6],
+      ((1 + sipHash64(number, 3) % 1000000) AS e0) + if(e0 % 10000 = 5000, 1, 0), ['downloadCount','likeCount','commentCount','ratingSum','ratingCount','x1','x2','x3'][1 + sipHash64(number, 5) % 8],
+      toDate32(fromUnixTimestamp64Milli(toInt64(${nowMs} - sipHash64(number, 6) % ${365 * 86400000}))), ${r.gen}, 1, map('bench:0', number), [toInt64(${nowMs})], [toInt64(1)] FROM numbers(${bg}, 2000000)`,
+    });
+    bg += 2000000;
+  }
+  await c.command({ query: 'OPTIMIZE TABLE entityMetricEvents_daily FINAL' });
+}
+async function time(label: string, f: () => Promise<unknown>) {
+  const ms: number[] = [];
+  for (let i = 0; i < 7; i++) {
+    const t0 = performance.now();
+    await f();
+    ms.push(performance.now() - t0);
+  }
+  ms.sort((a, b) => a - b);
+  console.log(label.padEnd(28), ms.map((x) => x.toFixed(0)).join(' '));
+}
+const W = `entityType = 'Model' AND entityId IN [${ids.join(',')}]`;
+for (const size of [2_000_000, 30_000_000]) {
+  await grow(size);
+  console.log('size', size, 'load', readFileSync('/proc/loadavg', 'utf8').trim());
+  await time('readMetricTotals all tf hw', () =>
+    readMetricTotals(c, {
+      entityType: 'Model',
+      entityIds: ids,
+      metricTypes: T,
+      timeframes: ['day', 'week', 'month', 'year', 'all'],
+      highWater: true,
+    }),
+  );
+  await time('count daily', async () =>
+    (
+      await c.query({
+        query: `SELECT count() FROM entityMetricEvents_daily WHERE ${W}`,
+        format: 'JSONEachRow',
+      })
+    ).json(),
+  );
+  await time('sum total', async () =>
+    (
+      await c.query({
+        query: `SELECT entityId, metricType, sum(total) FROM entityMetricEvents_daily WHERE ${W} GROUP BY entityId, metricType`,
+        format: 'JSONEachRow',
+      })
+    ).json(),
+  );
+  await time('select 1', async () => (await c.query({ query: `SELECT 1`, format: 'JSONEachRow' })).json());
+}
+await c.close();
+rmSync(dir, { recursive: true, force: true });
