@@ -134,10 +134,11 @@ GROUP BY entityType, entityId, metricType, d`,
     let droppedSlots = 0;
     if (base) {
       const keepFromMs = base.atMs - retainMs;
+      const [name, db] = t.recent.split('.').reverse() as [string, string | undefined];
       const parts = await rows<{ partition: string }>(
         client,
         `SELECT DISTINCT partition FROM system.parts
-WHERE database = currentDatabase() AND table = '${t.recent}' AND active`,
+WHERE database = ${db ? `'${db}'` : 'currentDatabase()'} AND table = '${name}' AND active`,
       );
       for (const { partition } of parts) {
         const slot = Number(partition);
