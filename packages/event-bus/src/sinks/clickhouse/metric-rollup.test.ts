@@ -256,4 +256,41 @@ WHERE entityType = 'Model' GROUP BY entityId, metricType`,
     expect(one!.totals.likeCount).toEqual({ week: 4, all: 25 });
     expect(two!.totals.likeCount).toEqual({ week: 4, all: 25 });
   });
+
+  it('drops slots of recent once rolled and old enough, and reads stay exact', async () => {
+    const table = 'slotEvents';
+    await ensureMetricEventTable(client, table);
+    const t = rollupTables(table);
+    // Events inserted an hour ago (as the server stamps them), the table's first roll two hours ago.
+    await client.command({
+      query: `INSERT INTO ${table} (eventId, entityType, entityId, userId, metricType, metricValue, createdAt, origin, originSeq, insertedAt)
+SELECT concat('s', toString(number)), 'Model', 1 + number % 2, 0, 'likeCount', 1, now64(3) - INTERVAL number HOUR, 's:0', number,
+  now64(3) - INTERVAL 1 HOUR
+FROM numbers(40)`,
+    });
+    await client.command({
+      query: `ALTER TABLE ${t.rolls} UPDATE at = at - INTERVAL 2 HOUR WHERE 1`,
+      clickhouse_settings: { mutations_sync: '2' },
+    });
+    const slots = `SELECT count() AS n FROM ${t.recent}`;
+    expect(await count(slots)).toBe(40);
+    // The first roll's base is two hours old: the hour-old slot may still be read by its readers.
+    expect(await rollMetricEvents(client, { table })).toMatchObject({ committed: true, droppedSlots: 0 });
+    // The next roll's base is the one just made: the slot ends more than 15 minutes before it.
+    expect(await rollMetricEvents(client, { table })).toMatchObject({ committed: true, droppedSlots: 1 });
+    expect(await count(slots)).toBe(0);
+    await client.command({
+      query: `INSERT INTO ${table} (eventId, entityType, entityId, userId, metricType, metricValue, createdAt, origin, originSeq)
+SELECT concat('s', toString(number)), 'Model', 1 + number % 2, 0, 'likeCount', 1, now64(3) - INTERVAL number HOUR, 's:0', number
+FROM numbers(30, 20)`, // ten replays of dropped, rolled events and ten new ones
+    });
+    const [one, two] = await readMetricTotals(client, {
+      entityType: 'Model',
+      entityIds: [1, 2],
+      timeframes: ['day', 'all'],
+      table,
+    });
+    expect(one!.totals.likeCount).toEqual({ day: 12, all: 25 });
+    expect(two!.totals.likeCount).toEqual({ day: 12, all: 25 });
+  });
 });
