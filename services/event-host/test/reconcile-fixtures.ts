@@ -145,12 +145,16 @@ export async function truthTotals(
 
 /** Removes every stored event of one metric of one entity (a loss upstream of every cache). */
 export async function removeEvents(clickhouse: ClickHouseClient, type: string, id: number, metric: string) {
-  await clickhouse.command({
-    query: `ALTER TABLE entityMetricEvents DELETE
+  // A lost event is missing from every stored copy: the event table and the read rollup's tables
+  // (docs/reading-metrics.md), which never see deletions from the event table.
+  for (const table of ['entityMetricEvents', 'entityMetricEvents_recent', 'entityMetricEvents_daily']) {
+    await clickhouse.command({
+      query: `ALTER TABLE ${table} DELETE
             WHERE entityType = {type:String} AND entityId = {id:Int64} AND metricType = {metric:String}`,
-    query_params: { type, id, metric },
-    clickhouse_settings: { mutations_sync: '2' },
-  });
+      query_params: { type, id, metric },
+      clickhouse_settings: { mutations_sync: '2' },
+    });
+  }
 }
 
 /** The all-time fields of cached hashes, per `type:id:metric` (absent hashes and fields are left out). */
