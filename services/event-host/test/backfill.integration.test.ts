@@ -31,6 +31,7 @@ import {
   mismatches,
   type ReconcileTestClients,
   reconcileEnv,
+  removeEntities,
   worldScope,
 } from './reconcile-fixtures.js';
 import { runCliCaptured } from './run-cli-captured.js';
@@ -265,11 +266,7 @@ it('a backfill process SIGKILLed after saving progress resumes from it, and the 
   // History lost: every stored event of the world's entities gone (a metric whose history was never
   // written), and the cached hashes refilled from what is left, as the read path would.
   for (const [type, ids] of scope) {
-    await clickhouse.command({
-      query: `ALTER TABLE entityMetricEvents DELETE WHERE entityType = {type:String} AND entityId IN {ids:Array(Int64)}`,
-      query_params: { type, ids },
-      clickhouse_settings: { mutations_sync: '2' },
-    });
+    await removeEntities(clickhouse, type, ids);
     if (ids.length > 0) await redis.del(...ids.map((id) => `metrics:${type}:${id}`));
   }
   const before = await readAll();

@@ -143,15 +143,31 @@ export async function truthTotals(
   return out;
 }
 
+/**
+ * Every stored copy of the metric events: the event table and the read rollup's tables
+ * (docs/reading-metrics.md), which never see deletions from the event table, so a simulated loss deletes
+ * from all three.
+ */
+const STORED_EVENT_TABLES = ['entityMetricEvents', 'entityMetricEvents_recent', 'entityMetricEvents_daily'];
+
 /** Removes every stored event of one metric of one entity (a loss upstream of every cache). */
 export async function removeEvents(clickhouse: ClickHouseClient, type: string, id: number, metric: string) {
-  // A lost event is missing from every stored copy: the event table and the read rollup's tables
-  // (docs/reading-metrics.md), which never see deletions from the event table.
-  for (const table of ['entityMetricEvents', 'entityMetricEvents_recent', 'entityMetricEvents_daily']) {
+  for (const table of STORED_EVENT_TABLES) {
     await clickhouse.command({
       query: `ALTER TABLE ${table} DELETE
             WHERE entityType = {type:String} AND entityId = {id:Int64} AND metricType = {metric:String}`,
       query_params: { type, id, metric },
+      clickhouse_settings: { mutations_sync: '2' },
+    });
+  }
+}
+
+/** Removes every stored event of these entities (a metric whose history was never written). */
+export async function removeEntities(clickhouse: ClickHouseClient, type: string, ids: readonly number[]) {
+  for (const table of STORED_EVENT_TABLES) {
+    await clickhouse.command({
+      query: `ALTER TABLE ${table} DELETE WHERE entityType = {type:String} AND entityId IN {ids:Array(Int64)}`,
+      query_params: { type, ids },
       clickhouse_settings: { mutations_sync: '2' },
     });
   }
