@@ -4,6 +4,7 @@ import type { HostProvision } from '@engagement/event-bus/runtime';
 import { feedQueueToken, SearchUpdateQueues } from '@engagement/search-sync';
 import { Redis } from 'ioredis';
 import type { HostConfig } from '../config/host-config.js';
+import { type LoadedPluginPackage, loadPlugins, type ModuleImporter } from '../plugins/load-plugins.js';
 import { settingsProvisions } from '../plugins/settings-provisions.js';
 
 /**
@@ -56,4 +57,22 @@ export function hostProvisions(config: ProvisionSettings, { dryRun = false } = {
       await db?.$disconnect();
     },
   };
+}
+
+/**
+ * Loads and validates the configured plugin packages against the host's tokens, for commands that only
+ * inspect the plugins (config check, reconcile, backfill): the provisions are closed again at once, and as
+ * the database client connects lazily, nothing was opened.
+ */
+export async function inspectConfiguredPlugins(
+  config: HostConfig,
+  importer?: ModuleImporter,
+): Promise<LoadedPluginPackage[]> {
+  const host = hostProvisions(config);
+  return loadPlugins(config.plugins.packages, {
+    settings: config.plugins.settings,
+    hostTokens: host.provisions.map((p) => p.token),
+    providedBySetting: PROVIDED_BY_SETTING,
+    importer,
+  }).finally(() => host.close());
 }

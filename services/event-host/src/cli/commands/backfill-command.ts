@@ -1,7 +1,7 @@
 import { type BackfillProgress, backfill } from '../../reconcile/backfill.js';
 import { println } from '../cli-context.js';
 import { defineCommand } from '../command-table.js';
-import { withReconcileClients } from './reconcile-clients.js';
+import { SCOPE_OPTIONS, withReconcileClients } from './reconcile-clients.js';
 
 const duration = (s: number | null) =>
   s === null
@@ -27,23 +27,7 @@ export const backfillCommand = defineCommand({
     "write the metrics' history: reconcile --all --repair in keyset order, at most N entities/s,\n" +
     'resumable (--restart ignores saved progress)',
   options: {
-    'entity-type': { kind: 'text', value: 'T', help: 'only this entity type' },
-    metric: { kind: 'text', value: 'M', help: 'only this metric' },
-    plugin: {
-      kind: 'text',
-      value: 'P',
-      help: "only the metrics this plugin's truths cover (each with its whole truth)",
-    },
-    listener: {
-      kind: 'text',
-      value: 'L',
-      help: "only the metrics this listener's truth covers (each with its whole truth)",
-    },
-    'batch-size': {
-      kind: 'count',
-      value: 'N',
-      help: 'entities per batch (default: the reconcile batch size)',
-    },
+    ...SCOPE_OPTIONS,
     rate: { kind: 'count', value: 'N', help: 'at most N entities per second' },
     restart: { kind: 'flag', help: 'start over, ignoring saved progress' },
     json: { kind: 'flag', help: 'print the report as JSON' },

@@ -1,9 +1,8 @@
 import { resolveConfig } from '../../config/load-config.js';
 import { maskUrlsIn, shownValue } from '../../config/mask-secrets.js';
 import { assertDeclaredTables } from '../../host/declared-tables.js';
-import { hostProvisions, PROVIDED_BY_SETTING } from '../../host/host-provisions.js';
+import { inspectConfiguredPlugins } from '../../host/host-provisions.js';
 import { checkDeclaredTables } from '../../host/table-facts.js';
-import { loadPlugins } from '../../plugins/load-plugins.js';
 import { println } from '../cli-context.js';
 import { defineCommand } from '../command-table.js';
 
@@ -23,13 +22,7 @@ export const configCheckCommand = defineCommand({
       purpose: 'start',
     });
     // The database client connects lazily: checking the plugin graph opens no connection.
-    const host = hostProvisions(config);
-    const packages = await loadPlugins(config.plugins.packages, {
-      settings: config.plugins.settings,
-      hostTokens: host.provisions.map((p) => p.token),
-      providedBySetting: PROVIDED_BY_SETTING,
-      importer: ctx.importer,
-    }).finally(() => host.close());
+    const packages = await inspectConfiguredPlugins(config, ctx.importer);
     const shown = settings.map(({ setting, value, source }) => ({
       env: setting.env,
       path: setting.path,

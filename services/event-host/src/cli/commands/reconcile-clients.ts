@@ -11,12 +11,29 @@ import type { HostConfig } from '../../config/host-config.js';
 import { loadConfig } from '../../config/load-config.js';
 import { HostError } from '../../errors.js';
 import { watermarkKeyOf } from '../../host/cache-scope.js';
-import { hostProvisions, PROVIDED_BY_SETTING } from '../../host/host-provisions.js';
+import { inspectConfiguredPlugins } from '../../host/host-provisions.js';
 import { existingSourceTopics } from '../../host/source-topics.js';
-import { loadPlugins } from '../../plugins/load-plugins.js';
 import { resolveSlot } from '../../reconcile/catch-up.js';
 import { metricsOwnedBy } from '../../reconcile/owned-metrics.js';
 import type { CliContext } from '../cli-context.js';
+import type { OptionSpec } from '../command-table.js';
+
+/** The options of `metrics reconcile` and `backfill` that choose what they work on. */
+export const SCOPE_OPTIONS = {
+  'entity-type': { kind: 'text', value: 'T', help: 'only this entity type' },
+  metric: { kind: 'text', value: 'M', help: 'only this metric' },
+  plugin: {
+    kind: 'text',
+    value: 'P',
+    help: "only the metrics this plugin's truths cover (each with its whole truth)",
+  },
+  listener: {
+    kind: 'text',
+    value: 'L',
+    help: "only the metrics this listener's truth covers (each with its whole truth)",
+  },
+  'batch-size': { kind: 'count', value: 'N', help: 'entities per batch (default: the reconcile batch size)' },
+} as const satisfies Record<string, OptionSpec>;
 
 /** What `metrics reconcile` and `backfill` work with: the plugins' truths and connected clients. */
 export interface ReconcileClients {
@@ -48,13 +65,7 @@ export async function withReconcileClients<T>(
   use: (clients: ReconcileClients) => Promise<T>,
 ): Promise<T> {
   const config = loadConfig({ env: ctx.env, file: ctx.configFile, purpose: 'reconcile' });
-  const host = hostProvisions(config);
-  const packages = await loadPlugins(config.plugins.packages, {
-    settings: config.plugins.settings,
-    hostTokens: host.provisions.map((p) => p.token),
-    providedBySetting: PROVIDED_BY_SETTING,
-    importer: ctx.importer,
-  }).finally(() => host.close());
+  const packages = await inspectConfiguredPlugins(config, ctx.importer);
   const plugins = packages.flatMap((p) => p.plugins);
   const plan = truthPlan(plugins);
   const known = [...plan.byEntityType.keys()].sort();

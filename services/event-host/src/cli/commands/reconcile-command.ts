@@ -3,7 +3,7 @@ import { HostError } from '../../errors.js';
 import type { EntitySelection } from '../../reconcile/entity-selection.js';
 import { reconcile } from '../../reconcile/reconcile.js';
 import { defineCommand } from '../command-table.js';
-import { withReconcileClients } from './reconcile-clients.js';
+import { SCOPE_OPTIONS, withReconcileClients } from './reconcile-clients.js';
 import { printReconcileReport } from './reconcile-output.js';
 
 /**
@@ -21,23 +21,7 @@ export const reconcileCommand = defineCommand({
     sample: { kind: 'count', value: 'N', help: 'compare N random entities per entity type (default 1000)' },
     all: { kind: 'flag', help: 'compare every entity' },
     ids: { kind: 'ids', value: 'LIST', help: 'compare these ids (comma-separated; needs --entity-type)' },
-    'entity-type': { kind: 'text', value: 'T', help: 'only this entity type' },
-    metric: { kind: 'text', value: 'M', help: 'only this metric' },
-    plugin: {
-      kind: 'text',
-      value: 'P',
-      help: "only the metrics this plugin's truths cover (each with its whole truth)",
-    },
-    listener: {
-      kind: 'text',
-      value: 'L',
-      help: "only the metrics this listener's truth covers (each with its whole truth)",
-    },
-    'batch-size': {
-      kind: 'count',
-      value: 'N',
-      help: 'entities per batch (default: the reconcile batch size)',
-    },
+    ...SCOPE_OPTIONS,
     repair: { kind: 'flag', help: 'write the differences as corrections and refill the cached hashes' },
     json: { kind: 'flag', help: 'print the report as JSON, every difference included' },
   },
