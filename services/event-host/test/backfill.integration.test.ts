@@ -279,7 +279,9 @@ it('a backfill process SIGKILLed after saving progress resumes from it, and the 
 
   const progressKey = `eventbus:backfill:progress:${watermarkKeyOf(config)}`;
   await redis.del(progressKey);
-  const first = spawnBackfill(['--batch-size', '10', '--rate', '40']);
+  // Slow enough to be killed mid-run on a fresh stack (about 100 entities): a round is 8 batches of 2
+  // entities, so progress is first saved after ~2 s, and the whole run takes over 10 s.
+  const first = spawnBackfill(['--batch-size', '2', '--rate', '8']);
   const saved = await waitFor(
     () => redis.hgetall(progressKey),
     (p) => Object.keys(p).length > 0,

@@ -82,9 +82,10 @@ describe('a sink error retrying cannot fix', () => {
     );
     expect(first.stderr).toContain('fix the cause and restart');
 
-    // Nothing committed: neither the source changes nor anything on the metric topic; nothing stored.
+    // Nothing committed of the source changes, nothing stored. The metric topic may hold the batch's events:
+    // they are published as soon as a batch is processed, before the store (docs/reading-metrics.md), and
+    // the restart re-publishes them at the same origin positions, which the caches skip.
     expect(await committedAndEnd(admin, group, topic)).toEqual({ committed: 0, end: plan.records.length });
-    expect((await committedAndEnd(admin, group, env.EVENT_HOST_KAFKA_METRIC_TOPIC!)).committed).toBe(0);
     const stored = await (
       await clickhouse.query({ query: 'SELECT count() AS n FROM entityMetricEvents', format: 'JSONEachRow' })
     ).json<{ n: string }>();

@@ -150,7 +150,9 @@ export async function createEventPipeline(options: EventPipelineOptions): Promis
     retry: { retries: Number.MAX_SAFE_INTEGER, maxRetryTime: 10_000 },
   });
   const store = new MetricEventStore(options.clickhouse);
-  const publish = (rows: EntityMetricEvent[]) => publishMetricEvents(producer, metricTopic, rows);
+  // Published before ClickHouse holds them: marked so, and queued for search by the ingest stage after the store.
+  const publish = (rows: EntityMetricEvent[]) =>
+    publishMetricEvents(producer, metricTopic, rows, { stored: false });
   const cache = new MetricCacheSink(options.redis, {
     watermarkKey: `eventbus:cache:watermarks${options.cacheScope ? `:${options.cacheScope}` : ''}`,
   });
@@ -177,6 +179,16 @@ export async function createEventPipeline(options: EventPipelineOptions): Promis
     logger.warn({ reason }, 'dead_letter.written');
   });
 
+  const indexes = options.searchIndexes ?? {};
+  const queueForSearch = async (events: EntityMetricEvent[]) => {
+    const byIndex = searchIdsByIndex(events, indexes);
+    if (byIndex.size === 0) return;
+    const started = performance.now();
+    let ids = 0;
+    for (const list of byIndex.values()) ids += list.length;
+    await attempt('search', ids, () => searchQueue.enqueueMany(byIndex));
+    observer.sinkBatch?.('search', ids, (performance.now() - started) / 1000);
+  };
   const processor = createProcessor(options, registered, container, logger, stop.signal);
   let consumer: EventConsumer;
   const ingest = new IngestStage({
@@ -201,6 +213,7 @@ export async function createEventPipeline(options: EventPipelineOptions): Promis
     onStoredError: (err) => logger.warn({ err }, 'sink.redis.recent.trim_failed'),
     commit: (offsets) => consumer.commitSource(offsets),
     touches: touchSink(),
+    queueForSearch: options.publishMetricEvents === false ? undefined : queueForSearch,
     resends,
     flushIntervalMs: options.flushIntervalMs,
     flushRows: options.flushRows,
@@ -226,7 +239,6 @@ export async function createEventPipeline(options: EventPipelineOptions): Promis
       logger[healthy ? 'info' : 'warn']({ err }, `sink.clickhouse.${healthy ? 'recovered' : 'failing'}`),
   });
 
-  const indexes = options.searchIndexes ?? {};
   const apply = new ApplyStage({
     deadLetters,
     applyToCache: async (events, position) => {
@@ -239,15 +251,7 @@ export async function createEventPipeline(options: EventPipelineOptions): Promis
       return result;
     },
     readCachePositions: (topic, partitions) => cache.positions(topic, partitions),
-    queueForSearch: async (events) => {
-      const byIndex = searchIdsByIndex(events, indexes);
-      if (byIndex.size === 0) return;
-      const started = performance.now();
-      let ids = 0;
-      for (const list of byIndex.values()) ids += list.length;
-      await attempt('search', ids, () => searchQueue.enqueueMany(byIndex));
-      observer.sinkBatch?.('search', ids, (performance.now() - started) / 1000);
-    },
+    queueForSearch,
     onSinkState: (healthy, err) =>
       logger[healthy ? 'info' : 'warn']({ err }, `sink.redis.${healthy ? 'recovered' : 'failing'}`),
   });

@@ -2,6 +2,13 @@ import type { Producer } from 'kafkajs';
 import type { EntityMetricEvent } from '../metrics/entity-metric-event.js';
 import { encodeMetricMessages } from '../metrics/metric-message.js';
 
+/**
+ * Marks metric messages published before ClickHouse holds their events. The search queue must not take them:
+ * a search flush reads ClickHouse's totals, so an entity queued before its events are stored would be written
+ * with the old values and taken off the queue.
+ */
+export const NOT_STORED_HEADER = 'eb.not-stored';
+
 /** Upper bound of one metric-topic request, well below the broker's default 1 MiB message.max.bytes. */
 const MAX_PUBLISH_BYTES = 512 * 1024;
 
@@ -15,10 +22,14 @@ export async function publishMetricEvents(
   producer: Producer,
   topic: string,
   events: readonly EntityMetricEvent[],
+  /** `false` when ClickHouse does not hold the events yet (the early publish): consumers then leave them out
+   * of the search queue, which the ingest stage fills after the store (see `NOT_STORED_HEADER`). */
+  options: { stored?: boolean } = {},
 ): Promise<void> {
+  const headers = options.stored === false ? { [NOT_STORED_HEADER]: '1' } : undefined;
   // Sends are cut by encoded size, not count: one request must stay under the broker's message.max.bytes
   // (1 MiB by default) even when every message of it lands in one partition.
-  let batch: { key: string; value: string }[] = [];
+  let batch: { key: string; value: string; headers?: Record<string, string> }[] = [];
   let bytes = 0;
   for (const message of encodeMetricMessages(events)) {
     const size = message.key.length + message.value.length + 64;
@@ -27,7 +38,7 @@ export async function publishMetricEvents(
       batch = [];
       bytes = 0;
     }
-    batch.push(message);
+    batch.push(headers ? { ...message, headers } : message);
     bytes += size;
   }
   if (batch.length > 0) await producer.send({ topic, acks: -1, messages: batch });

@@ -1,5 +1,6 @@
 import type { KafkaRecord } from '../events/kafka-record.js';
 import type { DeadLetterSink } from '../kafka/dead-letters.js';
+import { NOT_STORED_HEADER } from '../kafka/publish-metric-events.js';
 import type { EntityMetricEvent } from '../metrics/entity-metric-event.js';
 import { decodeMetricMessages } from '../metrics/metric-message.js';
 import type { ApplyResult, CachePosition } from '../sinks/redis/metric-cache-sink.js';
@@ -14,7 +15,10 @@ export interface ApplyStageOptions {
   applyToCache(events: EntityMetricEvent[], position?: CachePosition): Promise<ApplyResult>;
   /** The metric-topic positions the cache stored, per partition (undefined: none). Without it: none. */
   readCachePositions?(topic: string, partitions: readonly number[]): Promise<(string | undefined)[]>;
-  /** Queues search-index updates for the entities these events touch. */
+  /**
+   * Queues search-index updates for the entities these events touch. Events of messages marked as not yet
+   * stored (the early publish) are left out: the ingest stage queues them once ClickHouse holds them.
+   */
   queueForSearch?(events: EntityMetricEvent[]): Promise<void>;
   retryBaseMs?: number;
   retryMaxMs?: number;
@@ -50,10 +54,15 @@ export class ApplyStage {
     position?: CachePosition,
   ): Promise<{ resumeAt?: string }> {
     const events: EntityMetricEvent[] = [];
+    const stored: EntityMetricEvent[] = [];
     const invalid: { record: KafkaRecord; code: string; message: string }[] = [];
     for (const record of records) {
       const decoded = decodeMetricMessages(record.value);
-      for (const e of decoded.events) events.push(e);
+      const notStored = record.headers?.[NOT_STORED_HEADER] !== undefined;
+      for (const e of decoded.events) {
+        events.push(e);
+        if (!notStored) stored.push(e);
+      }
       if (decoded.invalid.length > 0) {
         const first = decoded.invalid[0]!;
         invalid.push({
@@ -74,8 +83,8 @@ export class ApplyStage {
     // applies the invalid rows (the valid ones are then skipped by their origin positions).
     for (const { record, code, message } of invalid)
       await this.options.deadLetters.write(record, { code, message });
-    if (events.length > 0 && this.options.queueForSearch) {
-      await this.guard.run(() => this.options.queueForSearch!(events), signal);
+    if (stored.length > 0 && this.options.queueForSearch) {
+      await this.guard.run(() => this.options.queueForSearch!(stored), signal);
     }
     if (result) this.options.onApplied?.(result, (performance.now() - started) / 1000);
     return {};

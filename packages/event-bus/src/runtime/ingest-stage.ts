@@ -54,6 +54,11 @@ export interface IngestStageOptions {
    * Without it touches are dropped (and the touched metrics are not kept).
    */
   touches?: TouchSink;
+  /**
+   * Queues search-index updates for a flush's events once they are stored and before its offsets are
+   * committed (a search flush reads ClickHouse, so queueing them earlier would index the old totals).
+   */
+  queueForSearch?(events: EntityMetricEvent[]): Promise<void>;
   /** Recognises re-sent changes before listeners run (see `ResendFilter`); without it every change runs. */
   resends?: ResendFilter;
   /** Flush when this many rows are buffered… */
@@ -226,6 +231,9 @@ export class IngestStage {
     const started = performance.now();
     try {
       if (rows.length > 0) await this.guard.run(() => this.options.store(rows), signal);
+      if (rows.length > 0 && this.options.queueForSearch) {
+        await this.guard.run(() => this.options.queueForSearch!(rows), signal);
+      }
       if (touches.length > 0 && this.options.touches) {
         const distinct = distinctTouches(touches);
         await this.guard.run(() => this.options.touches!.add(distinct), signal);

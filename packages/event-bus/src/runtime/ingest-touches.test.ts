@@ -37,6 +37,7 @@ async function stage(log: string[], failTouches = { times: 0 }) {
     deadLetters: new InMemoryDeadLetters(),
     store: async (rows) => void log.push(`store ${rows.length}`),
     publish: async (rows) => void log.push(`publish ${rows.length}`),
+    queueForSearch: async (rows) => void log.push(`search ${rows.length}`),
     touches: {
       add: async (touches) => {
         if (failTouches.times-- > 0) throw Object.assign(new Error('redis down'), { retriable: true });
@@ -60,6 +61,7 @@ describe('touches in the ingest stage', () => {
     expect(log).toEqual([
       'publish 2',
       'store 2',
+      'search 2',
       'touch Post:10:likeCount Post:11:likeCount Post:12:likeCount',
       `commit ${Number(b.record.offset) + 1}`,
     ]);
