@@ -37,7 +37,7 @@ export interface ReconcileOptions extends Omit<RoundOptions, 'waitMs'> {
    * snapshot and its comparison (docs/architecture.md, point 10). The recomputer's own passes omit it.
    */
   touched?: RedisTouchQueue;
-  /** How long to wait for the repair lock's holder before refusing with `EH_REPAIR_LOCKED` (default `waitMs`). */
+  /** How long to wait for the repair lock's holder before refusing with `EH_REPAIR_LOCKED` (default 0). */
   lockWaitMs?: number;
   selection: EntitySelection;
   repair?: boolean;
@@ -242,7 +242,7 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRep
   };
 
   if (options.repair || options.touched)
-    await withRepairLock(options.redis, options.watermarkKey, 60_000, body);
+    await withRepairLock(options.redis, options.watermarkKey, 60_000, body, options.lockWaitMs ?? 0);
   else await body();
   report.metrics = totals.metrics();
   report.seconds = (performance.now() - started) / 1000;

@@ -47,6 +47,8 @@ export const reconcileCommand = defineCommand({
         selection,
         // Entities waiting for the host's recomputer are in flight, not off.
         touched: new RedisTouchQueue(clients.redis, clients.config.cacheScope),
+        // It holds the repair lock for that; a recompute pass holds it for seconds, so wait for it.
+        lockWaitMs: 30_000,
         repair: args.repair,
         batchSize: args['batch-size'] ?? clients.config.reconcile.batchSize,
         waitMs: clients.config.reconcile.waitMs,
