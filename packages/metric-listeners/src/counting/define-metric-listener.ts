@@ -72,15 +72,15 @@ export function defineMetricListener<D extends DepsMap = Record<string, never>>(
   const source = spec.source ?? 'postgres';
   const createdAtColumn = spec.createdAtColumn ?? 'createdAt';
   const ops = new Set(spec.ops);
-  const declared = new Set(
-    spec.moves
-      .filter((m) => m.kept !== 'recompute')
-      .flatMap((m) => m.metrics.map((metric) => `${m.entity}:${metric}`)),
-  );
+  const metricKeys = (moves: readonly MetricMove[]) =>
+    new Set(moves.flatMap((m) => m.metrics.map((metric) => `${m.entity}:${metric}`)));
+  const declared = metricKeys(spec.moves.filter((m) => m.kept !== 'recompute'));
+  /** Metrics whose decreases touch instead of being emitted (`kept: 'increases'`). */
+  const decreasesTouch = metricKeys(spec.moves.filter((m) => m.kept === 'increases'));
   const recomputed = new Map<string, string[]>();
-  for (const m of spec.moves.filter((x) => x.kept === 'recompute'))
+  for (const m of spec.moves.filter((x) => x.kept === 'recompute' || x.kept === 'increases'))
     recomputed.set(m.entity, [...(recomputed.get(m.entity) ?? []), ...m.metrics]);
-  if (recomputed.size > 0 && !spec.touches) {
+  if (spec.moves.some((m) => m.kept === 'recompute') && !spec.touches) {
     throw new MetricListenerError(
       'ML_UNDECLARED_METRIC',
       `${spec.id} declares recomputed metrics but no touches: nothing would recompute them`,
@@ -158,11 +158,16 @@ export function defineMetricListener<D extends DepsMap = Record<string, never>>(
       const before = e.op === 'create' ? [] : await contributionsOf(e.before, deps);
       const after = e.op === 'delete' ? [] : await contributionsOf(e.after, deps);
       for (const c of netContributions(before, after)) {
-        if (!declared.has(`${c.entityType}:${c.metricType}`)) {
+        const metric = `${c.entityType}:${c.metricType}`;
+        if (!declared.has(metric)) {
           throw new MetricListenerError(
             'ML_UNDECLARED_METRIC',
-            `${spec.id} emitted ${c.entityType}:${c.metricType}, which its moves do not declare`,
+            `${spec.id} emitted ${metric}, which its moves do not declare`,
           );
+        }
+        if (c.value < 0 && decreasesTouch.has(metric)) {
+          ctx.metrics.touch(c.entityType, c.entityId, recomputed.get(c.entityType));
+          continue;
         }
         ctx.metrics.add({
           entityType: c.entityType,

@@ -26,9 +26,13 @@ export interface MetricMove {
   note?: string;
   /**
    * `recompute`: the listener does not emit deltas for these metrics but touches the entity (see
-   * `touches` of `defineMetricListener`), and the host recomputes them from the source. Default `deltas`.
+   * `touches` of `defineMetricListener`), and the host recomputes them from the source.
+   * `increases`: increases are deltas, but a decrease touches the entity instead and the recompute takes it
+   * back. For a count attributed through a relation that moves on another partition (a reaction through
+   * its image's post): a decrease read through the moved relation could be taken from a parent that never
+   * counted the row, and the count would read below zero until the recompute. Default `deltas`.
    */
-  kept?: 'deltas' | 'recompute';
+  kept?: 'deltas' | 'recompute' | 'increases';
 }
 
 /** An entity whose `recompute` metrics a row's change makes stale (see `MetricMove.kept`). */

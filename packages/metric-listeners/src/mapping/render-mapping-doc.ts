@@ -1,5 +1,6 @@
 import type { ListenerDefinition, PluginDefinition, Token } from '@engagement/event-bus';
 import type { MetricListener } from '../counting/define-metric-listener.js';
+import type { MetricMove } from '../counting/metric-move.js';
 import { DEPRECATION_REASONS } from './deprecated-metrics.js';
 import { PLAN_MAPPING, STORED_AS } from './plan-mapping.js';
 import { renderTruthSection } from './render-truth-section.js';
@@ -13,7 +14,7 @@ interface Row {
   plugin: PluginDefinition;
   metric: string;
   note: string;
-  recompute: boolean;
+  kept: MetricMove['kept'];
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: listeners keep their own dependency types
@@ -39,7 +40,7 @@ export function renderMappingDoc(plugins: readonly PluginDefinition[]): string {
             plugin,
             metric: `${move.entity}.${metric}`,
             note: move.note ?? '',
-            recompute: move.kept === 'recompute',
+            kept: move.kept,
           });
         }
       }
@@ -55,6 +56,7 @@ export function renderMappingDoc(plugins: readonly PluginDefinition[]): string {
     "- **ops**: `c` create adds the row's share, `d` delete takes it back, `u` update moves the difference between the old and the new row. A listener handles `u` wherever a column it counts can change in place (a reaction's kind, an engagement's type, a review's rating or exclusion, a tag's `disabled` flag, a permission), also where the plan writes only `cd`; handling it costs nothing when nothing counted changed.",
     "- **Moves between parents** follow the row: every Postgres listener handles `u`, so an update of the column naming the parent (`collectionId` of an item moved to another collection) takes the row's share from the old parent and adds it to the new one, dated by the row's unchanged `createdAt`, so windows stay right. The old parent counted the row while it was there, so it never goes negative. A move of the *parent* itself (an image attached to another post) changes counts that join through it (`Post` reactions): those are recomputed (next point).",
     "- **`→ recompute`**: a count over a join whose tables change on other partitions, in any order (a post's reactions through its images, a model's distinct images through its versions), cannot be kept exact with deltas. The listener touches the entity instead, and the host recomputes the metric from the source at one snapshot once the stream has delivered that snapshot (docs/architecture.md, *Recompute on touch*).",
+    "- **`(decreases → recompute)`**: increases are deltas, but a decrease touches the entity and the recompute takes it back. A removal read through a relation that may have moved since the row was counted (a reaction through its image's post) could otherwise be taken from a parent that never counted it, and that parent would read below zero until the recompute; this way every count stays at or above zero, and a removal shows after the recompute (seconds) instead of at once.",
     "- Every metric event is dated by the counted row's own `createdAt` (ClickHouse rows: their time column), also on its update and delete, so windowed sums equal windowed counts of the rows that still exist.",
     '- Snapshot reads (`op = r`) are ignored: history is loaded by the backfill.',
     '- Every metric also has a truth (SQL over the source), listed under [Truth per metric](#truth-per-metric).',
@@ -132,6 +134,7 @@ export function renderMappingDoc(plugins: readonly PluginDefinition[]): string {
 
 function renderRow(metric: string, r: Row, plan: string): string {
   const d = r.listener.declaration;
-  const ops = `${d.ops.join('')}${r.recompute ? ' → recompute' : ''}`;
+  const kept = { recompute: ' → recompute', increases: ' (decreases → recompute)', deltas: '' };
+  const ops = `${d.ops.join('')}${kept[r.kept ?? 'deltas']}`;
   return `| ${metric} | ${d.source === 'postgres' ? 'pg' : 'ch'} | ${d.table} | ${ops} | \`${r.listener.id}\` | ${r.plugin.id} (${r.plugin.owner}) | ${cell(r.note)} | ${cell(plan)} |`;
 }

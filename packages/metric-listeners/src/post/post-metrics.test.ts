@@ -12,20 +12,32 @@ const reactions = fakeEvent.postgres('ImageReaction');
 const like = { id: 1, imageId: 7, userId: 3, reaction: 'Like', createdAt: CREATED_AT };
 
 describe('post.reactions (likeCount, dislikeCount, laughCount, cryCount, heartCount)', () => {
+  const output = async (change: Parameters<typeof runListenerOutput>[1]) => {
+    const out = await runListenerOutput(postReactions, change, { images: worldLookups().images });
+    return {
+      moved: net(out.metrics),
+      touched: out.touches.map((t) => `${t.entityType}:${t.entityId}:${t.metrics?.length}`),
+    };
+  };
+
   it.each(REACTION_METRICS)(
-    'a %s on an image of the post counts as %s; delete takes it back',
+    'a %s on an image of the post counts as %s; its delete touches the post instead of taking it back',
     async (reaction, metric) => {
       const row = { ...like, reaction };
-      await expectCreateAndDelete(postReactions, reactions, row, { [`Post:70:${metric}`]: 1 });
+      expect(await output(reactions.created(row))).toEqual({
+        moved: { [`Post:70:${metric}`]: 1 },
+        touched: [],
+      });
+      // The image may have moved since the reaction was counted: only a recompute knows which post had it.
+      expect(await output(reactions.deleted(row))).toEqual({ moved: {}, touched: ['Post:70:5'] });
     },
   );
 
-  it('a kind change moves the post count too', async () => {
-    const { images } = worldLookups();
-    const out = await runListener(postReactions, reactions.updated(like, { ...like, reaction: 'Laugh' }), {
-      images,
+  it('a kind change adds the new kind and touches the post for the old one', async () => {
+    expect(await output(reactions.updated(like, { ...like, reaction: 'Laugh' }))).toEqual({
+      moved: { 'Post:70:laughCount': 1 },
+      touched: ['Post:70:5'],
     });
-    expect(net(out)).toEqual({ 'Post:70:likeCount': -1, 'Post:70:laughCount': 1 });
   });
 
   it('an image not in a post moves no post; an unknown image is a retriable error', async () => {

@@ -22,6 +22,7 @@ export interface RecomputerOptions
     | 'onProgress'
     | 'onRound'
     | 'throttle'
+    | 'cacheCatchUp'
   > {
   /** The touch queue the pipeline fills (same Redis, same cache scope). */
   queue: RedisTouchQueue;
@@ -157,6 +158,8 @@ export class Recomputer {
         metricsByType,
         selection: { kind: 'ids', ids },
         repair: true,
+        // Corrections after the events they correct, in the cache too: a post never reads below zero.
+        cacheCatchUp: true,
         // A repair or a reconcile in progress: leave the members for the next pass.
         lockWaitMs: 0,
         run: `recompute-${Date.now().toString(36)}`,

@@ -1,4 +1,6 @@
 import { fetchTopicOffsets } from '@engagement/event-bus/kafka';
+import { nextOffsetField } from '@engagement/event-bus/sinks/redis';
+import type { Redis } from 'ioredis';
 import type { Admin } from 'kafkajs';
 import type pg from 'pg';
 import { HostError } from '../errors.js';
@@ -81,6 +83,49 @@ export async function waitForCatchUp(options: CatchUpOptions): Promise<CatchUp> 
       };
     }
     await pause();
+  }
+}
+
+export interface CacheCatchUpOptions {
+  redis: Redis;
+  /** The cache scope's watermark hash, which holds the metric-topic positions the cache applied. */
+  watermarkKey: string;
+  admin: Admin;
+  metricTopic: string;
+  timeoutMs: number;
+  pollMs?: number;
+}
+
+/**
+ * Waits until the cache has applied the metric topic up to its end as read now: once `waitForCatchUp` has
+ * passed, that covers every event a snapshot sees. Corrections written after it therefore reach the cached
+ * hashes after those events, whatever partition each came through (the metric topic is keyed by origin, so
+ * the corrections' partition says nothing about the others). Without it, a correction that takes back a
+ * removal could be applied before the increment it cancels, and a count would read below zero meanwhile.
+ * A scope whose hash holds no position of the topic has no cache to wait for.
+ */
+export async function waitForCacheCatchUp(options: CacheCatchUpOptions): Promise<CatchUp> {
+  const started = Date.now();
+  const ends = (await fetchTopicOffsets(options.admin, options.metricTopic)).filter(
+    (p) => BigInt(p.high) > BigInt(p.low),
+  );
+  const fields = ends.map((p) => nextOffsetField(options.metricTopic, p.partition));
+  for (;;) {
+    const applied = fields.length === 0 ? [] : await options.redis.hmget(options.watermarkKey, ...fields);
+    if (applied.every((v) => v === null)) return { caughtUp: true, waitedMs: Date.now() - started };
+    const behind = ends
+      .map((p, i) => ({ partition: p.partition, high: BigInt(p.high), at: applied[i] }))
+      .filter((p) => p.at === null || BigInt(p.at!) < p.high)
+      .map((p) => `${options.metricTopic}:${p.partition} at ${p.at ?? 'none'} < ${p.high}`);
+    if (behind.length === 0) return { caughtUp: true, waitedMs: Date.now() - started };
+    if (Date.now() - started >= options.timeoutMs) {
+      return {
+        caughtUp: false,
+        waitedMs: Date.now() - started,
+        waitingFor: `the cache: ${behind.slice(0, 3).join(', ')}${behind.length > 3 ? ', …' : ''}`,
+      };
+    }
+    await new Promise((r) => setTimeout(r, options.pollMs ?? 100));
   }
 }
 

@@ -37,6 +37,12 @@ export interface ReconcileOptions extends Omit<RoundOptions, 'waitMs'> {
    * snapshot and its comparison (docs/architecture.md, point 10). The recomputer's own passes omit it.
    */
   touched?: RedisTouchQueue;
+  /**
+   * Also wait, before comparing, until the cache applied the metric topic up to its end
+   * (`waitForCacheCatchUp`; the recomputer's passes): its corrections then reach the cached hashes after
+   * the events they correct, and no count dips below zero meanwhile. Needs a host applying the topic.
+   */
+  cacheCatchUp?: boolean;
   /** How long to wait for the repair lock's holder before refusing with `EH_REPAIR_LOCKED` (default 0). */
   lockWaitMs?: number;
   selection: EntitySelection;
@@ -132,7 +138,11 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRep
         })),
       });
     const entities = batches.reduce((n, b) => n + b.source.entityIds.length, 0);
-    const roundOptions = { ...options, waitMs: options.waitMs ?? 120_000 };
+    const roundOptions = {
+      ...options,
+      waitMs: options.waitMs ?? 120_000,
+      metricTopic: options.cacheCatchUp ? options.metricTopic : undefined,
+    };
     const result = await compareRound(roundOptions, batches);
     report.catchUpSeconds += result.catchUp.waitedMs / 1000;
     let waitingFor = result.caughtUp ? undefined : result.catchUp.waitingFor;

@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import type { Admin } from 'kafkajs';
 import type pg from 'pg';
 import { type CacheDifference, checkCachedHashes } from './cache-check.js';
-import { type CatchUp, waitForCatchUp } from './catch-up.js';
+import { type CatchUp, waitForCacheCatchUp, waitForCatchUp } from './catch-up.js';
 import { compareGroups, type Difference, type MetricFindings } from './compare.js';
 import type { SourceSnapshot } from './source-snapshot.js';
 import { readStoredTotals } from './stored-totals.js';
@@ -26,6 +26,8 @@ export interface RoundOptions {
   watermarkKey: string;
   slot: string;
   waitMs: number;
+  /** With it, the round also waits until the cache applied the metric topic (`waitForCacheCatchUp`). */
+  metricTopic?: string;
 }
 
 /** What comparing a round found; nothing when the stream did not catch up in time. */
@@ -42,7 +44,8 @@ export type RoundResult =
 
 /**
  * Compares a round of batches: one wait until the stream has stored everything the newest snapshot sees
- * (the last batch's WAL position is the highest, so it covers the older ones), then per batch the stored
+ * (the last batch's WAL position is the highest, so it covers the older ones) and the cache has applied it
+ * (so cached hashes are compared, and corrected, after the events they are compared with), then per batch the stored
  * events its snapshot sees against its truth, then the cached hashes of its entities against ClickHouse.
  */
 export async function compareRound(options: RoundOptions, batches: readonly Batch[]): Promise<RoundResult> {
@@ -56,6 +59,15 @@ export async function compareRound(options: RoundOptions, batches: readonly Batc
     timeoutMs: options.waitMs,
   });
   if (!catchUp.caughtUp) return { caughtUp: false, catchUp };
+  if (options.metricTopic !== undefined) {
+    const cache = await waitForCacheCatchUp({
+      ...options,
+      metricTopic: options.metricTopic,
+      timeoutMs: Math.max(0, options.waitMs - catchUp.waitedMs),
+    });
+    catchUp.waitedMs += cache.waitedMs;
+    if (!cache.caughtUp) return { caughtUp: false, catchUp: { ...cache, waitedMs: catchUp.waitedMs } };
+  }
   const findings: MetricFindings[] = [];
   const differences: { batch: Batch; differences: Difference[] }[] = [];
   const cache: CacheDifference[] = [];

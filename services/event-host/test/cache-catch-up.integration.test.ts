@@ -1,0 +1,60 @@
+// The recomputer's wait for the cache (`waitForCacheCatchUp`) against a real Kafka and Redis: it returns once
+// the watermark hash holds, for every partition of the metric topic that has records, a position at or past
+// the end read when it started; a partition the cache has not applied keeps it waiting until its timeout;
+// a scope without any position of the topic (no cache applies it) has nothing to wait for.
+import { ensureTopics } from '@engagement/event-bus/kafka';
+import { nextOffsetField } from '@engagement/event-bus/sinks/redis';
+import { Redis } from 'ioredis';
+import { type Admin, Kafka, logLevel, type Producer } from 'kafkajs';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { waitForCacheCatchUp } from '../src/reconcile/catch-up.js';
+
+const env = inject('stackEnv');
+const topic = `cache-catch-up-${Date.now().toString(36)}`;
+const watermarkKey = `eventbus:cache:watermarks:${topic}`;
+let redis: Redis;
+let admin: Admin;
+let producer: Producer;
+
+beforeAll(async () => {
+  redis = new Redis(env.REDIS_URL!, { db: 11 });
+  const kafka = new Kafka({ brokers: env.KAFKA_BROKERS!.split(','), logLevel: logLevel.NOTHING });
+  admin = kafka.admin();
+  producer = kafka.producer();
+  await Promise.all([admin.connect(), producer.connect()]);
+  await ensureTopics(admin, [topic], { numPartitions: 3 });
+  // Three records in partition 0, two in partition 1, none in partition 2.
+  const to = (partition: number, n: number) =>
+    Array.from({ length: n }, (_, i) => ({ partition, value: `${partition}-${i}` }));
+  await producer.send({ topic, messages: [...to(0, 3), ...to(1, 2)] });
+}, 60_000);
+
+afterAll(async () => {
+  await redis?.del(watermarkKey);
+  redis?.disconnect();
+  await Promise.all([admin?.disconnect(), producer?.disconnect()]);
+});
+
+const wait = (timeoutMs: number) =>
+  waitForCacheCatchUp({ redis, watermarkKey, admin, metricTopic: topic, timeoutMs, pollMs: 50 });
+
+describe('waiting for the cache to apply the metric topic', () => {
+  it('has nothing to wait for when no cache applies the topic in this scope', async () => {
+    await redis.del(watermarkKey);
+    expect(await wait(0)).toMatchObject({ caughtUp: true });
+  });
+
+  it('waits for every partition with records, and returns once the cache has applied them', async () => {
+    await redis.hset(watermarkKey, nextOffsetField(topic, 0), '3');
+    const behind = await wait(300);
+    expect(behind).toMatchObject({ caughtUp: false });
+    expect(behind.caughtUp === false && behind.waitingFor).toBe(`the cache: ${topic}:1 at none < 2`);
+
+    await redis.hset(watermarkKey, nextOffsetField(topic, 1), '1');
+    const applied = setTimeout(() => void redis.hset(watermarkKey, nextOffsetField(topic, 1), '2'), 400);
+    const caughtUp = await wait(10_000);
+    clearTimeout(applied);
+    expect(caughtUp.caughtUp).toBe(true);
+    expect(caughtUp.waitedMs).toBeGreaterThanOrEqual(300);
+  });
+});
