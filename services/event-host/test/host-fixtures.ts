@@ -162,6 +162,8 @@ export interface ReactionPlan {
   records: { key: Buffer; value: Buffer }[];
   /** `Image:<id>` → metric type → total. */
   expected: Map<string, Record<string, number>>;
+  /** The same, counting creates only (what a count that takes removals from a recompute holds before it). */
+  given: Map<string, Record<string, number>>;
 }
 
 /** Builds `count` changes on the given images: mostly creates, some deletes of earlier reactions. */
@@ -176,6 +178,7 @@ export function reactionPlan(imageIds: number[], count: number, seed = 7): React
   const expected = new Map<string, Record<string, number>>(
     imageIds.map((id) => [`Image:${id}`, { likeCount: 0, heartCount: 0, laughCount: 0, reactionCount: 0 }]),
   );
+  const given = new Map([...expected].map(([key, totals]) => [key, { ...totals }]));
   const records: ReactionPlan['records'] = [];
   let nextId = 1;
   for (let i = 0; i < count; i++) {
@@ -197,8 +200,13 @@ export function reactionPlan(imageIds: number[], count: number, seed = 7): React
     totals[KINDS[row.reaction as keyof typeof KINDS]] =
       totals[KINDS[row.reaction as keyof typeof KINDS]]! + sign;
     totals.reactionCount = totals.reactionCount! + sign;
+    if (!remove) {
+      const kind = KINDS[row.reaction as keyof typeof KINDS];
+      const created = given.get(`Image:${row.imageId}`)!;
+      created[kind] = created[kind]! + 1;
+    }
   }
-  return { records, expected };
+  return { records, expected, given };
 }
 
 /** Produces records to `topic` in chunks, pausing `pauseMs` between chunks (traffic, not a burst). */

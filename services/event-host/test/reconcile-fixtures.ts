@@ -5,6 +5,7 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import { clickhouseSourceRoutes } from '@engagement/app-db/clickhouse';
 import type { PluginDefinition } from '@engagement/event-bus';
 import { openClickHouse } from '@engagement/event-bus/sinks/clickhouse';
+import { RedisTouchQueue } from '@engagement/event-bus/sinks/redis';
 import { readTruth, truthPlan } from '@engagement/event-bus/truth';
 import { Redis } from 'ioredis';
 import { type Admin, Kafka, logLevel, type Producer } from 'kafkajs';
@@ -199,4 +200,23 @@ export function mismatches(
   return [...actual]
     .filter(([k, v]) => (truth.get(k) ?? 0) !== v)
     .map(([k, v]) => `${k}: truth ${truth.get(k) ?? 0}, got ${v}`);
+}
+
+/**
+ * Waits until the host's recomputer has emptied the touch queue of `cacheScope` (moves and removals of a
+ * post's reactions, a model's images), or throws after `timeoutMs`.
+ */
+export async function touchQueueEmpty(
+  redis: Redis,
+  cacheScope: string | undefined,
+  timeoutMs = 90_000,
+): Promise<void> {
+  const queue = new RedisTouchQueue(redis, cacheScope);
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const pending = (await queue.pending('Post')) + (await queue.pending('Model'));
+    if (pending === 0) return;
+    if (Date.now() > deadline) throw new Error(`${pending} touched entities still wait for their recompute`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
 }

@@ -64,6 +64,8 @@ const reconcileWorld = (options: { repair?: boolean; ids?: Map<string, number[]>
     selection: { kind: 'ids', ids: options.ids ?? worldScope(world) },
     repair: options.repair,
     touched: new RedisTouchQueue(redis, config.cacheScope),
+    // The host's recomputer holds the repair lock for each pass (removed post reactions are recomputed).
+    lockWaitMs: 60_000,
     waitMs: config.reconcile.waitMs,
     clickhouseSettleMs: config.reconcile.clickhouseSettleMs,
   });

@@ -175,6 +175,8 @@ export class Recomputer {
         this.log.info({ waitingFor: report.notCaughtUp[0]!.waitingFor }, 'recompute.not_caught_up');
         return 0;
       }
+      if (report.cacheBehind.length > 0)
+        this.log.warn({ waitingFor: report.cacheBehind[0] }, 'recompute.cache_behind');
       for (const [type, taken] of due) await this.options.queue.done(type, taken);
       this.stats.recomputed += report.entities;
       this.stats.corrections += report.repaired.events;

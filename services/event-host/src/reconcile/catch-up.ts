@@ -102,7 +102,7 @@ export interface CacheCatchUpOptions {
  * hashes after those events, whatever partition each came through (the metric topic is keyed by origin, so
  * the corrections' partition says nothing about the others). Without it, a correction that takes back a
  * removal could be applied before the increment it cancels, and a count would read below zero meanwhile.
- * A scope whose hash holds no position of the topic has no cache to wait for.
+ * Partitions the cache holds no position of are not waited for (see below).
  */
 export async function waitForCacheCatchUp(options: CacheCatchUpOptions): Promise<CatchUp> {
   const started = Date.now();
@@ -112,10 +112,11 @@ export async function waitForCacheCatchUp(options: CacheCatchUpOptions): Promise
   const fields = ends.map((p) => nextOffsetField(options.metricTopic, p.partition));
   for (;;) {
     const applied = fields.length === 0 ? [] : await options.redis.hmget(options.watermarkKey, ...fields);
-    if (applied.every((v) => v === null)) return { caughtUp: true, waitedMs: Date.now() - started };
     const behind = ends
       .map((p, i) => ({ partition: p.partition, high: BigInt(p.high), at: applied[i] }))
-      .filter((p) => p.at === null || BigInt(p.at!) < p.high)
+      // No position: this cache never applied the partition (it started after those records, or it is not
+      // the cache of this topic), so none of its records are in the hashes for a correction to overtake.
+      .filter((p) => p.at !== null && BigInt(p.at!) < p.high)
       .map((p) => `${options.metricTopic}:${p.partition} at ${p.at ?? 'none'} < ${p.high}`);
     if (behind.length === 0) return { caughtUp: true, waitedMs: Date.now() - started };
     if (Date.now() - started >= options.timeoutMs) {

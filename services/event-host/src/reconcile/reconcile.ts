@@ -93,6 +93,8 @@ export interface ReconcileReport {
   seconds: number;
   /** Of `seconds`, the time spent waiting for the stream to catch up with the snapshots. */
   catchUpSeconds: number;
+  /** With `cacheCatchUp`: rounds compared although the cache had not applied the metric topic (what it lacked). */
+  cacheBehind: string[];
 }
 
 /**
@@ -123,6 +125,7 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRep
     repaired: { events: 0, hashes: 0 },
     seconds: 0,
     catchUpSeconds: 0,
+    cacheBehind: [],
   };
   let seq = 0;
   const runRound = async (batches: Batch[]) => {
@@ -165,6 +168,7 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRep
       await done(false, 0);
       return;
     }
+    if (result.cacheBehind !== undefined) report.cacheBehind.push(result.cacheBehind);
     totals.add(result.findings, result.cache);
     report.entities += entities;
     const keep = options.keepDifferences ?? Number.POSITIVE_INFINITY;

@@ -40,7 +40,12 @@ export type RoundResult =
       /** Per batch, its differences (corrections are dated and identified by the batch's snapshot). */
       differences: { batch: Batch; differences: Difference[] }[];
       cache: CacheDifference[];
+      /** With `metricTopic`: what the cache had not applied when the bounded wait for it ended. */
+      cacheBehind?: string;
     };
+
+/** How long a round waits for the cache to apply the metric topic before it goes on regardless. */
+export const CACHE_WAIT_MS = 10_000;
 
 /**
  * Compares a round of batches: one wait until the stream has stored everything the newest snapshot sees
@@ -59,14 +64,17 @@ export async function compareRound(options: RoundOptions, batches: readonly Batc
     timeoutMs: options.waitMs,
   });
   if (!catchUp.caughtUp) return { caughtUp: false, catchUp };
+  let cacheBehind: string | undefined;
   if (options.metricTopic !== undefined) {
+    // Bounded and then passed: a cache stuck behind must not stop recomputes (exact first); its counts can
+    // then dip below zero until it catches up, and the caller is told.
     const cache = await waitForCacheCatchUp({
       ...options,
       metricTopic: options.metricTopic,
-      timeoutMs: Math.max(0, options.waitMs - catchUp.waitedMs),
+      timeoutMs: Math.min(CACHE_WAIT_MS, Math.max(0, options.waitMs - catchUp.waitedMs)),
     });
     catchUp.waitedMs += cache.waitedMs;
-    if (!cache.caughtUp) return { caughtUp: false, catchUp: { ...cache, waitedMs: catchUp.waitedMs } };
+    if (!cache.caughtUp) cacheBehind = cache.waitingFor;
   }
   const findings: MetricFindings[] = [];
   const differences: { batch: Batch; differences: Difference[] }[] = [];
@@ -90,5 +98,5 @@ export async function compareRound(options: RoundOptions, batches: readonly Batc
     });
     for (const d of hashes.differences) if (batch.metrics.includes(d.metric)) cache.push(d);
   }
-  return { caughtUp: true, catchUp, findings, differences, cache };
+  return { caughtUp: true, catchUp, findings, differences, cache, cacheBehind };
 }

@@ -72,11 +72,16 @@ async function readAll(reader: MetricReader, scope: TruthScope) {
   return out;
 }
 
-/** While traffic runs: every 2 s, drop a fifth of the cached hashes and fill them again through the reader. */
+/**
+ * While traffic runs: every 2 s, drop a fifth of the cached hashes and fill them again through the reader,
+ * then read every cached hash and note each field below zero (no count may ever read below zero, also
+ * while moves wait for their recompute).
+ */
 async function refillWhileRunning(
   reader: MetricReader,
   world: () => SampleWorld | undefined,
   signal: AbortSignal,
+  belowZero: string[],
 ) {
   let rounds = 0;
   while (!signal.aborted) {
@@ -91,6 +96,13 @@ async function refillWhileRunning(
         true,
       );
       await fillThroughReader(reader, t.redis, cached);
+      for (const [type, ids] of Object.entries(cached))
+        for (const id of ids!) {
+          const hash = await t.redis.hgetall(`metrics:${type}:${id}`);
+          for (const [field, value] of Object.entries(hash))
+            if (!field.startsWith('~') && Number(value) < 0)
+              belowZero.push(`${type}:${id}:${field} = ${value}`);
+        }
       rounds++;
     }
     await sleep(2_000);
@@ -135,7 +147,8 @@ describe('exact under realistic traffic', () => {
         world = w;
       },
     });
-    const refills = refillWhileRunning(reader, () => world, stop.signal);
+    const belowZero: string[] = [];
+    const refills = refillWhileRunning(reader, () => world, stop.signal, belowZero);
     await sleep(TRAFFIC_MS);
     stop.abort();
     await traffic;
@@ -180,6 +193,8 @@ describe('exact under realistic traffic', () => {
         `${recomputed.notCaughtUp} not caught up, ${recomputed.failures} failed`,
     );
     expect(left.map(explain)).toEqual([]);
+    console.log(`realistic truth: ${belowZero.length} cached fields read below zero during traffic`);
+    expect([...new Set(belowZero)].map(explain)).toEqual([]);
     const letters = await readDeadLetters(t.kafka, `${run}.dead-letters`);
     const ours = letters.filter((l) => l.sourceTopic.startsWith(`${run}.`) || referencesAny(l.row, everIds));
     expect(ours.map((l) => `${l.sourceTopic} ${l.listener}: ${l.message}`)).toEqual([]);

@@ -20,7 +20,7 @@ import { killPart, stackUp } from '../../../../infra/stack/index.js';
 import { cachedMismatches, clickhouseMismatches, fillThroughReader } from './compare-metrics.js';
 import type { TruthScope } from './ground-truth.js';
 import { drained, reactionTraffic } from './resend-run.js';
-import { type RunPipeline, startRunPipeline } from './run-pipeline.js';
+import { type RunPipeline, startRunPipeline, touchesRecomputed } from './run-pipeline.js';
 import { createWorld, type RunWorld, truthScope } from './scripted-run.js';
 
 const REDIS_DB = 8;
@@ -31,8 +31,15 @@ let stack: RunPipeline;
 let reader: MetricReader;
 let world: RunWorld;
 
-/** Waits until the pipeline stored and applied everything its topics hold. */
-const settled = () => drained(stack.kafka, stack.groupId, [...stack.topics, stack.metricTopic]);
+/**
+ * Waits until the pipeline stored and applied everything its topics hold, the touched posts were
+ * recomputed (a removed reaction of a post is), and their corrections applied.
+ */
+const settled = async () => {
+  await drained(stack.kafka, stack.groupId, [...stack.topics, stack.metricTopic]);
+  await touchesRecomputed(stack);
+  await drained(stack.kafka, stack.groupId, [...stack.topics, stack.metricTopic]);
+};
 
 /** A random part of the scope: the hashes a round of the app's reads refills while traffic flows. */
 const someOf = (scope: TruthScope): TruthScope =>
