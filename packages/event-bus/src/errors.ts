@@ -1,18 +1,30 @@
 /**
- * The event-bus error catalog. Every error carries a stable `code` and whether retrying can help,
- * so the runtime can choose between retry, dead letter and stopping the host.
+ * The one error base class: a stable `code` and whether retrying can help. Every package's catalog extends
+ * it (`EventBusError`, `MetricListenerError`, `SearchSyncError`, `HostError`), each choosing its codes and
+ * its default for `retriable`; the runtime reads `retriable` (see `isRetriable`) to choose between retry,
+ * dead letter and stopping the host. The message starts with the code.
  */
-export class EventBusError extends Error {
+export class CodedError<Code extends string = string> extends Error {
   /** Stable machine-readable code, e.g. `EB_DECODE_INVALID_JSON`. */
-  readonly code: string;
+  readonly code: Code;
   /** Whether the same operation may succeed if tried again (a broker or sink outage, not bad data). */
   readonly retriable: boolean;
 
-  constructor(code: string, message: string, options: { retriable?: boolean; cause?: unknown } = {}) {
+  constructor(code: Code, message: string, options: { retriable: boolean; cause?: unknown }) {
     super(`${code}: ${message}`, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
     this.code = code;
-    this.retriable = options.retriable ?? false;
+    this.retriable = options.retriable;
+  }
+}
+
+/**
+ * The event-bus error catalog. Every error carries a stable `code` and whether retrying can help (not
+ * retriable unless it says so), so the runtime can choose between retry, dead letter and stopping the host.
+ */
+export class EventBusError extends CodedError {
+  constructor(code: string, message: string, options: { retriable?: boolean; cause?: unknown } = {}) {
+    super(code, message, { retriable: options.retriable ?? false, cause: options.cause });
   }
 }
 
@@ -91,8 +103,8 @@ export class SinkError extends EventBusError {
 const MAX_CAUSE_DEPTH = 16;
 
 /**
- * False when `error` or any error in its `cause` chain says `retriable: false` (any catalog: event-bus,
- * plugins, KafkaJS); true otherwise. Errors without the flag (a network failure, a driver error) count as
+ * False when `error` or any error in its `cause` chain says `retriable: false` (any `CodedError` catalog,
+ * or KafkaJS's errors, which carry the same flag); true otherwise. Errors without the flag (a network failure, a driver error) count as
  * retriable: only an error that knows it cannot succeed stops the retrying.
  */
 export function isRetriable(error: unknown): boolean {

@@ -1,18 +1,15 @@
-/**
- * The metric-listeners error catalog. Each error has a stable `code` and says whether retrying can help,
- * like the event-bus catalog: the runtime retries a retriable failure with backoff, then dead-letters the
- * change for that listener only; a non-retriable one is dead-lettered at once, with its code as the
- * letter's cause code.
- */
-export class MetricListenerError extends Error {
-  readonly code: MetricListenerErrorCode;
-  readonly retriable: boolean;
+import { CodedError } from '@engagement/event-bus';
 
+/**
+ * The metric-listeners error catalog, a `CodedError` like every catalog. Each error has a stable `code` and
+ * says whether retrying can help, like the event-bus catalog: the runtime retries a retriable failure with
+ * backoff, then dead-letters the change for that listener only; a non-retriable one is dead-lettered at
+ * once, with its code as the letter's cause code.
+ */
+export class MetricListenerError extends CodedError<MetricListenerErrorCode> {
+  /** `retriable` follows the code (see `RETRIABLE`), never the caller. */
   constructor(code: MetricListenerErrorCode, message: string, options: { cause?: unknown } = {}) {
-    super(`${code}: ${message}`, options.cause === undefined ? undefined : { cause: options.cause });
-    this.name = 'MetricListenerError';
-    this.code = code;
-    this.retriable = RETRIABLE[code];
+    super(code, message, { retriable: RETRIABLE[code], cause: options.cause });
   }
 }
 

@@ -1,22 +1,18 @@
-/**
- * The search-sync error catalog. Each error carries a stable `code` and whether retrying can help:
- * Meilisearch or ClickHouse being down is retriable, a rejected document or bad configuration is not.
- */
-export class SearchSyncError extends Error {
-  /** Stable machine-readable code, e.g. `SS_TASK_FAILED`. */
-  readonly code: SearchSyncErrorCode;
-  /** Whether the same flush may succeed if tried again. */
-  readonly retriable: boolean;
+import { CodedError } from '@engagement/event-bus';
 
+/**
+ * The search-sync error catalog, a `CodedError` like every catalog. Each error carries a stable `code` and
+ * whether retrying can help: Meilisearch or ClickHouse being down is retriable, a rejected document or bad
+ * configuration is not.
+ */
+export class SearchSyncError extends CodedError<SearchSyncErrorCode> {
+  /** `retriable` defaults to true: a flush that failed is tried again unless the error says it cannot help. */
   constructor(
     code: SearchSyncErrorCode,
     message: string,
     options: { retriable?: boolean; cause?: unknown } = {},
   ) {
-    super(`${code}: ${message}`, options.cause === undefined ? undefined : { cause: options.cause });
-    this.name = new.target.name;
-    this.code = code;
-    this.retriable = options.retriable ?? true;
+    super(code, message, { retriable: options.retriable ?? true, cause: options.cause });
   }
 }
 

@@ -1,18 +1,13 @@
-/**
- * The event host's error catalog. Each error has a stable `code` and says whether retrying can help; the
- * CLI maps codes to exit codes (see `exitCodeOf`).
- */
-export class HostError extends Error {
-  /** Stable machine-readable code, e.g. `EH_CONFIG_INVALID`. */
-  readonly code: HostErrorCode;
-  /** Whether the same operation may succeed if tried again (a broker outage, not a bad setting). */
-  readonly retriable: boolean;
+import { CodedError } from '@engagement/event-bus';
 
+/**
+ * The event host's error catalog, a `CodedError` like every catalog. Each error has a stable `code` and says
+ * whether retrying can help; the CLI maps codes to exit codes (see `exitCodeOf`).
+ */
+export class HostError extends CodedError<HostErrorCode> {
+  /** `retriable` defaults to false (a bad setting, a bad command line); an outage says otherwise. */
   constructor(code: HostErrorCode, message: string, options: { retriable?: boolean; cause?: unknown } = {}) {
-    super(`${code}: ${message}`, options.cause === undefined ? undefined : { cause: options.cause });
-    this.name = 'HostError';
-    this.code = code;
-    this.retriable = options.retriable ?? false;
+    super(code, message, { retriable: options.retriable ?? false, cause: options.cause });
   }
 }
 
