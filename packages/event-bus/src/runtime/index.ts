@@ -1,6 +1,6 @@
 /** The Kafka-independent runtime: plugin validation and container, dispatcher, the two stages. */
 export { ApplyStage, type ApplyStageOptions } from './apply-stage.js';
-export { backoffDelay } from './backoff.js';
+export { backoffDelay, sleep } from './backoff.js';
 export {
   Dispatcher,
   type DispatcherOptions,

@@ -15,6 +15,8 @@ describe('connectDependencies', () => {
     let down = 3;
     const outcome = await connectDependencies({
       ...base,
+      // The jitter pinned at its top: each wait is the backoff's ceiling, which doubles up to maxDelayMs.
+      random: () => 1,
       deadlineMs: 5_000,
       signal: new AbortController().signal,
       onWaiting: (w) => void waits.push(w),
@@ -36,6 +38,33 @@ describe('connectDependencies', () => {
       ['ClickHouse', 10],
       ['ClickHouse', 20],
     ]);
+  });
+
+  it('waits a full-jitter backoff: each wait between 0 and a ceiling doubling from 5 ms up to 20 ms', async () => {
+    const waits: number[] = [];
+    let down = 40;
+    const outcome = await connectDependencies({
+      ...base,
+      deadlineMs: 5_000,
+      signal: new AbortController().signal,
+      onWaiting: (w) => void waits.push(w.retryInMs),
+      steps: [
+        {
+          dependency: 'Redis',
+          run: async () => {
+            if (down-- > 0) throw new Error('connect ECONNREFUSED 127.0.0.1:1');
+          },
+        },
+      ],
+    });
+    expect(outcome).toBe('connected');
+    expect(waits).toHaveLength(40);
+    waits.forEach((ms, i) => {
+      expect(ms).toBeGreaterThanOrEqual(0);
+      expect(ms).toBeLessThanOrEqual(Math.min(20, 5 * 2 ** i));
+    });
+    // Jittered, not the ceiling every time (40 draws all at the ceiling would be a broken jitter).
+    expect(waits.slice(2).some((ms) => ms < 20)).toBe(true);
   });
 
   it('gives up past the deadline with an error naming the dependency and the setting', async () => {

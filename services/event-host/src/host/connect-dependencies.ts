@@ -1,3 +1,4 @@
+import { backoffDelay, sleep } from '@engagement/event-bus/runtime';
 import { HostError } from '../errors.js';
 
 /** One thing `start()` must get done against a dependency that may be down. */
@@ -24,22 +25,28 @@ export interface ConnectOptions {
   /** Aborted by `stop()`: resolves with `'aborted'` instead of retrying. */
   signal: AbortSignal;
   onWaiting(wait: StartWait): void;
+  /** Backoff bounds: full jitter, the ceiling doubling from `initialDelayMs` to `maxDelayMs`. */
   initialDelayMs?: number;
   maxDelayMs?: number;
+  /** The jitter's source, a number in [0, 1] (tests pin it); `Math.random` by default. */
+  random?: () => number;
 }
 
 /**
  * Runs the steps in order; a failing step is retried (the ones before it are not redone) with exponential
- * backoff until all succeeded, or `stop()` aborted, or the deadline passed: then it rejects with
+ * backoff (`backoffDelay`, full jitter) until all succeeded, or `stop()` aborted, or the deadline passed: then it rejects with
  * `EH_START_FAILED` naming the dependency and the setting. A dependency that is down at boot is an outage
  * to wait out (as orchestrators expect of a service that stays alive but not ready), not a bad config.
+ * Every error is retried here, whatever its `retriable` flag: the deadline bounds the wait, and kafkajs
+ * marks a broker that stayed down through its own retries non-retriable (`KafkaJSNumberOfRetriesExceeded`).
  */
 export async function connectDependencies(options: ConnectOptions): Promise<'connected' | 'aborted'> {
   const { signal } = options;
   const deadline = Date.now() + options.deadlineMs;
+  const baseDelay = options.initialDelayMs ?? 500;
   const maxDelay = options.maxDelayMs ?? 5_000;
-  let delay = options.initialDelayMs ?? 500;
   let attempt = 0;
+  let failures = 0;
   let lastError = '';
   for (const step of options.steps) {
     lastError = '';
@@ -67,10 +74,11 @@ export async function connectDependencies(options: ConnectOptions): Promise<'con
             { cause: error, retriable: true },
           );
         }
+        failures++;
+        const delay = backoffDelay(failures, baseDelay, maxDelay, options.random);
         const retryInMs = Math.min(delay, left);
         options.onWaiting({ dependency, attempt, error: message, retryInMs });
         await sleep(retryInMs, signal);
-        delay = Math.min(delay * 2, maxDelay);
       }
     }
   }
@@ -92,17 +100,5 @@ function beforeDeadline<T>(work: Promise<T>, deadline: number, signal: AbortSign
   ]).finally(() => {
     clearTimeout(timer);
     if (onAbort) signal.removeEventListener('abort', onAbort);
-  });
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
   });
 }
