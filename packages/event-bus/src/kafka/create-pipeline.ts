@@ -1,7 +1,6 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Redis } from 'ioredis';
 import { Kafka, type logCreator, logLevel, Partitioners } from 'kafkajs';
-import { isRetriable, SinkError } from '../errors.js';
 import { createDecoder, type Decoder, type DecoderOptions } from '../events/decode.js';
 import type { PluginDefinition } from '../listeners/define-plugin.js';
 import { type Logger, silentLogger } from '../listeners/logger.js';
@@ -21,6 +20,7 @@ import { RedisTouchQueue } from '../sinks/redis/touch-queue.js';
 import { SearchQueue } from '../sinks/search/search-queue.js';
 import { KafkaDeadLetterSink } from './dead-letters.js';
 import { type ConsumerState, EventConsumer } from './event-consumer.js';
+import { retriableWhenRetriesRanOut } from './kafka-retries.js';
 import { pipelineResendFilter } from './pipeline-resends.js';
 import { publishMetricEvents } from './publish-metric-events.js';
 import { searchIdsByIndex } from './search-ids.js';
@@ -342,21 +342,6 @@ export async function createEventPipeline(options: EventPipelineOptions): Promis
       consumer.abort();
     },
   };
-}
-
-/**
- * kafkajs marks "retries exhausted" non-retriable (it will not retry it itself), but the cause is an outage
- * the sink guard should wait out; any other kafkajs error keeps its own flag (MESSAGE_TOO_LARGE stops).
- */
-function retriableWhenRetriesRanOut(error: unknown): never {
-  if ((error as Error)?.name === 'KafkaJSNumberOfRetriesExceeded') {
-    const cause = (error as { cause?: unknown }).cause;
-    throw new SinkError('kafka', (error as Error).message, {
-      retriable: true,
-      cause: isRetriable(cause) ? cause : undefined,
-    });
-  }
-  throw error;
 }
 
 /** The in-process processor, or a worker pool when `workerThreads` > 0. */

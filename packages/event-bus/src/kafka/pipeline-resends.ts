@@ -4,6 +4,7 @@ import type { Logger } from '../listeners/logger.js';
 import { ResendFilter } from '../runtime/resend-filter.js';
 import { SinkGuard } from '../runtime/sink-guard.js';
 import { RedisFirstSeenStore } from '../sinks/redis/first-seen-store.js';
+import { retriableWhenRetriesRanOut } from './kafka-retries.js';
 
 export interface PipelineResendsOptions {
   /** A connected admin client: it reads the group's committed offsets and their metadata. */
@@ -23,8 +24,9 @@ export interface PipelineResendsOptions {
 /**
  * The pipeline's re-send filter: positions read from the committed offsets' metadata, ClickHouse rows'
  * first positions in Redis. Both reads retry with backoff while Kafka or Redis is away (the consumer keeps
- * heartbeating meanwhile) instead of failing the batch into kafkajs' restart loop; a non-retriable Redis
- * error stops consumption like any sink's.
+ * heartbeating meanwhile) instead of failing the batch into kafkajs' restart loop, Kafka's even once the
+ * admin client's own retries ran out; a non-retriable Redis or Kafka error stops consumption like any
+ * sink's.
  */
 export function pipelineResendFilter(options: PipelineResendsOptions): ResendFilter {
   const { logger, signal } = options;
@@ -39,7 +41,9 @@ export function pipelineResendFilter(options: PipelineResendsOptions): ResendFil
   return new ResendFilter({
     committed: (topic) =>
       guard.run(async () => {
-        const [fetched] = await options.admin.fetchOffsets({ groupId: options.groupId, topics: [topic] });
+        const [fetched] = await options.admin
+          .fetchOffsets({ groupId: options.groupId, topics: [topic] })
+          .catch(retriableWhenRetriesRanOut);
         return (fetched?.partitions ?? []).map((p) => ({ ...p, metadata: p.metadata ?? null }));
       }, signal),
     firstSeen: {
