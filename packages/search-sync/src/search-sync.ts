@@ -1,5 +1,5 @@
 import type { Logger } from '@engagement/event-bus';
-import { backoffDelay } from '@engagement/event-bus/runtime';
+import { RetryPolicy } from '@engagement/event-bus/runtime';
 import cron, { type ScheduledTask } from 'node-cron';
 import type { SearchIndexConfig } from './config.js';
 import { SearchSyncError } from './errors.js';
@@ -63,7 +63,8 @@ export interface SearchSyncParts {
 
 /**
  * Runs flushes: on the cron schedule, early when the queues pass the threshold, again with backoff after a
- * failure, or on demand. One flush at a time in this process (a shared promise) and across instances (the
+ * retriable failure (the one `RetryPolicy`; a non-retriable one, such as a document Meilisearch rejects,
+ * waits for the schedule, as retrying at once would fail the same way), or on demand. One flush at a time in this process (a shared promise) and across instances (the
  * Redis lock). Settings are applied at start and, if Meilisearch was down then, before the next flush.
  */
 export class SearchSync {
@@ -77,8 +78,14 @@ export class SearchSync {
   private lastFlush: FlushResult | null = null;
   private lastSuccessAt: Date | null = null;
   private readonly groups: Map<string, SearchIndexConfig[]>;
+  private readonly retry: RetryPolicy;
 
   constructor(private readonly parts: SearchSyncParts) {
+    this.retry = new RetryPolicy({
+      maxAttempts: Number.POSITIVE_INFINITY,
+      baseMs: parts.retryBaseMs,
+      maxMs: parts.retryMaxMs,
+    });
     this.groups = new Map();
     for (const index of parts.indexes) {
       this.groups.set(index.entityType, [...(this.groups.get(index.entityType) ?? []), index]);
@@ -188,7 +195,7 @@ export class SearchSync {
       this.counters.failures++;
       this.counters.consecutiveFailures++;
       logger.warn({ err: error, reason }, 'search.flush.failed');
-      this.scheduleRetry();
+      if (this.retry.shouldRetry(error, this.counters.consecutiveFailures)) this.scheduleRetry();
     }
     this.counters.flushes++;
     this.lastFlush = result;
@@ -218,8 +225,7 @@ export class SearchSync {
 
   private scheduleRetry(): void {
     if (this.stopped || this.retryTimer) return;
-    const { retryBaseMs, retryMaxMs } = this.parts;
-    const delay = backoffDelay(this.counters.consecutiveFailures, retryBaseMs, retryMaxMs);
+    const delay = this.retry.delayMs(this.counters.consecutiveFailures);
     this.retryTimer = setTimeout(() => {
       this.retryTimer = null;
       void this.trigger('retry');

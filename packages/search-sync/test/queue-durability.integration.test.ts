@@ -5,7 +5,7 @@ import { Redis } from 'ioredis';
 import { Meilisearch } from 'meilisearch';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createSearchSync, type SearchSyncService } from '../src/index.js';
-import { FakeMeilisearch } from '../src/testing/index.js';
+import { FakeMeilisearch, meiliErrors } from '../src/testing/index.js';
 import { eventually, openTestEnv, storeEvents, type TestEnv } from './env.js';
 
 const CHILD = fileURLToPath(new URL('./flush-child.ts', import.meta.url));
@@ -154,6 +154,27 @@ describe('queue durability and failures (real Redis and chDB; Meilisearch fake)'
       (s) => s.lastFlush?.status === 'flushed',
     );
     expect(stats.lastFlush).toMatchObject({ reason: 'retry', metricIds: ids.length });
+    expect(ids.map(likes)).toEqual(ids.map(() => 1));
+  });
+
+  it('does not retry by itself a flush that failed for good (a rejected task); a later flush goes through', async () => {
+    const sync = newSync({ schedule: '0 0 1 1 *', retryBaseMs: 20, retryMaxMs: 40, threshold: 0 });
+    await sync.start();
+    await sync.queues.queueMetrics('Image', ids);
+    fake.tasks.failNext(1, meiliErrors.badRequest('the document was rejected').body);
+    expect(await sync.flushNow()).toMatchObject({
+      status: 'failed',
+      error: { code: 'SS_TASK_FAILED', retriable: false },
+    });
+    // Many retry delays (20-40 ms) later, nothing tried again: the ids wait, queued, for the next flush.
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    expect(await sync.stats()).toMatchObject({
+      flushes: 1,
+      failures: 1,
+      consecutiveFailures: 1,
+      queued: { metrics: { Image: ids.length } },
+    });
+    expect(await sync.flushNow()).toMatchObject({ status: 'flushed', metricIds: ids.length });
     expect(ids.map(likes)).toEqual(ids.map(() => 1));
   });
 
