@@ -51,12 +51,14 @@ async function localProcessor(plugins = [samplePlugin]): Promise<LocalProcessor>
 
 describe('LocalProcessor', () => {
   it('dead-letters a column that can never parse once per change and listener, after one attempt', async () => {
+    const calls: Record<string, number> = {};
     const readsImageId = (id: string) =>
       defineListener({
         id,
         tables: ['ImageReaction'],
         canHandle: (e) => e.table === 'ImageReaction',
         handle(e) {
+          calls[id] = (calls[id] ?? 0) + 1;
           readRow(e.after ?? {}).int('imageId');
         },
       });
@@ -91,6 +93,7 @@ describe('LocalProcessor', () => {
         attempts: 1,
       }),
     ]);
+    expect(calls).toEqual({ 'strict.a': 1, 'strict.b': 1 });
   });
 
   it('gives each record of a batch its outcome, in order', async () => {
