@@ -27,8 +27,10 @@ interface Row {
   position: string;
   state: string;
   code: string;
+  causeCode: string | null;
   listener: string | null;
   source: string;
+  attempts: number;
   message: string;
 }
 
@@ -126,6 +128,14 @@ describe('dead letters end to end', () => {
       'post.reactions',
       'user.reactions',
     ]);
+    // Neither failure is retriable (a column that never parses, a parent row in no table): every letter
+    // was written after one attempt.
+    expect(hopelessRows.map((r) => [r.code, r.causeCode, r.attempts])).toEqual(
+      hopelessRows.map(() => ['EB_LISTENER_FAILED', 'EB_DECODE_BAD_VALUE', 1]),
+    );
+    expect(fixableRows.map((r) => [r.causeCode, r.attempts])).toEqual(
+      fixableRows.map(() => ['ML_RELATED_ROW_MISSING', 1]),
+    );
     const byFilter = await cli('dlq', 'discard', '--listener', 'image.reactions', '--json');
     expect(byFilter.code, byFilter.stderr).toBe(0);
     expect(JSON.parse(byFilter.stdout).discarded).toEqual(
