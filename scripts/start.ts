@@ -123,12 +123,13 @@ const code = await exitOnShutdownSignal(
       await producer.disconnect();
       await db.end();
       redis.disconnect();
-      await host.stop();
+      const result = await host.stop();
       await clickhouse.close();
       if (!wasUp) await stackDown();
       console.log(
         `[start] stopped${wasUp ? ' (the stack was already running and keeps running)' : ', stack down'}`,
       );
+      return result;
     },
     abort: () => host.abort(),
   },

@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
+import type { ShutdownResult } from './lifecycle.js';
 import { exitOnShutdownSignal } from './shutdown.js';
 
 const logger = pino({ level: 'silent' });
@@ -11,7 +12,7 @@ function fakeHost(stopMs: number) {
     calls,
     stop: () => {
       calls.push('stop');
-      return new Promise<void>((resolve) => setTimeout(resolve, stopMs));
+      return new Promise<ShutdownResult>((resolve) => setTimeout(() => resolve({ failed: [] }), stopMs));
     },
     abort: () => void calls.push('abort'),
   };
@@ -25,6 +26,22 @@ describe('exitOnShutdownSignal', () => {
     signals.emit('SIGTERM', 'SIGTERM');
     expect(await code).toBe(0);
     expect(host.calls).toEqual(['stop']);
+  });
+
+  it('exits 1 naming what failed when the host stopped but could not close everything', async () => {
+    const signals = new EventEmitter();
+    const logged: unknown[] = [];
+    const host = {
+      stop: async () => ({ failed: [{ name: 'host.redis', error: new Error('refused') }] }),
+      abort: () => undefined,
+    };
+    const spy = pino({ level: 'error' }, { write: (line: string) => void logged.push(JSON.parse(line)) });
+    const code = exitOnShutdownSignal(host, { deadlineMs: 1_000, logger: spy, process: signals as never });
+    signals.emit('SIGTERM', 'SIGTERM');
+    expect(await code).toBe(1);
+    expect(logged).toEqual([
+      expect.objectContaining({ msg: 'host.shutdown.failed', failed: ['host.redis'] }),
+    ]);
   });
 
   it('aborts and exits 1 when the deadline passes', async () => {

@@ -19,7 +19,8 @@ export interface ShutdownOptions {
  * Graceful shutdown on SIGTERM/SIGINT: stop fetching, finish in-flight work, flush, commit and leave the
  * group within `deadlineMs`. Past the deadline, or on a second signal, in-flight retries are aborted and
  * the host exits at once (what was not committed is replayed by the next owner of its partitions).
- * Resolves with the exit code: 0 after a clean stop, 1 past the deadline or on failure, 130 on a second signal.
+ * Resolves with the exit code: 0 after a clean stop, 1 past the deadline or when a feature or resource failed
+ * to stop or close, 130 on a second signal.
  */
 export function exitOnShutdownSignal(
   host: Pick<EventHost, 'stop' | 'abort'>,
@@ -50,8 +51,12 @@ export function exitOnShutdownSignal(
         resolve(1);
       }, options.deadlineMs);
       host.stop().then(
-        () => {
+        (result) => {
           clearTimeout(deadline);
+          if (result.failed.length) {
+            logger.error({ failed: result.failed.map((f) => f.name) }, 'host.shutdown.failed');
+            return resolve(1);
+          }
           logger.info('host.shutdown.done');
           resolve(0);
         },

@@ -1,0 +1,125 @@
+import type { PluginDefinition } from '@engagement/event-bus';
+import { createEventPipeline } from '@engagement/event-bus/kafka';
+import type { HostProvision } from '@engagement/event-bus/runtime';
+import { HostError } from '../errors.js';
+import { type HostScope, hostTokens } from './host-scope.js';
+import type { HostFeature } from './lifecycle.js';
+import { type PoolProvisionSettings, poolProvisionsModule } from './pool-provisions.js';
+import { searchSyncToken } from './search-sync-feature.js';
+import type { SourceTopics } from './source-topics.js';
+
+export interface PipelineFeatureInput {
+  plugins: readonly PluginDefinition[];
+  /** What the host supplies to plugins (pool threads build their own from the settings). */
+  provisions: readonly HostProvision[];
+  /** The packages pool threads load by name. */
+  pluginModules: readonly string[];
+  topics: SourceTopics;
+}
+
+/** The pipeline feature and what the host reads of it. */
+export interface PipelineFeature extends HostFeature {
+  /** Resolves (never rejects) with `EH_SINK_REJECTED` when a sink refused work for good. */
+  readonly failed: Promise<HostError>;
+}
+
+/**
+ * The event pipeline (consumer, listeners, sinks) built from the host settings and registered as
+ * `hostTokens.pipeline`. Its start creates the metric table, the topics, the producer and the consumer;
+ * its stop drains, flushes and commits (only if it started). Needs the clients and the sink activity.
+ */
+export async function pipelineFeature(
+  scope: HostScope,
+  input: PipelineFeatureInput,
+): Promise<PipelineFeature> {
+  const { config, logger, lifecycle, container } = scope;
+  const activity = container.get(hostTokens.sinkActivity);
+  const search = container.find(searchSyncToken);
+  const { topics } = input;
+  let reportFailure!: (error: HostError) => void;
+  const failed = new Promise<HostError>((resolve) => {
+    reportFailure = resolve;
+  });
+  // Metrics are built after the pipeline (they read it): the observer looks them up when it is called.
+  const metrics = () => container.get(hostTokens.metrics).observer;
+  const pipeline = await createEventPipeline({
+    brokers: config.kafka.brokers,
+    clientId: config.kafka.clientId,
+    groupId: config.kafka.groupId,
+    plugins: input.plugins,
+    provisions: input.provisions,
+    decode: {
+      debezium: { topicPrefix: config.debezium.topicPrefix },
+      clickhouse: config.sources.clickhouseTopics,
+    },
+    // Pool threads load the same packages by name and build their own provisions from these settings.
+    workerThreads: config.workers,
+    pluginModules: [...input.pluginModules],
+    provisionsModule: poolProvisionsModule,
+    provisionsData: {
+      plugins: config.plugins,
+      postgres: config.postgres,
+      redis: config.redis,
+      meilisearch: config.meilisearch,
+      search: config.search,
+    } satisfies PoolProvisionSettings,
+    sourceTopics: topics.subscribe,
+    createTopics: topics.create,
+    metricTopic: config.kafka.metricTopic,
+    deadLetterTopic: config.kafka.deadLetterTopic,
+    topicPartitions: config.kafka.topicPartitions,
+    clickhouse: container.get(hostTokens.clickhouse),
+    redis: container.get(hostTokens.redis),
+    searchIndexes: search?.queueNames ?? config.search.queues,
+    searchQueuePrefix: `${config.search.keyPrefix}queue:`,
+    cacheScope: config.cacheScope,
+    resends: config.resends.enabled && { firstSeenTtlMs: config.resends.firstSeenTtlMs },
+    flushIntervalMs: config.batch.flushIntervalMs,
+    flushRows: config.batch.flushRows,
+    maxBufferedRows: config.batch.maxBufferedRows,
+    partitionsConsumedConcurrently: config.kafka.partitionsConsumedConcurrently,
+    sessionTimeoutMs: config.kafka.sessionTimeoutMs,
+    listenerMaxAttempts: config.listenerMaxAttempts,
+    rollup: config.rollup?.intervalMs === 0 ? false : { intervalMs: config.rollup?.intervalMs },
+    logger,
+    onFatal: (error) => {
+      lifecycle.fail();
+      const reason = error instanceof Error ? error.message : String(error);
+      reportFailure(
+        new HostError(
+          'EH_SINK_REJECTED',
+          `stopped: a sink refused work with an error retrying cannot fix (${reason}); nothing of it was committed: fix the cause and restart to process it again`,
+          { cause: error },
+        ),
+      );
+    },
+    observer: {
+      sinkBatch: (...a) => {
+        if (a[0] === 'clickhouse') activity.flush(a[1], a[2]);
+        metrics().sinkBatch?.(...a);
+      },
+      deadLetter: (...a) => {
+        activity.deadLetter(a[0]);
+        metrics().deadLetter?.(...a);
+      },
+      sinkAttempt: (sink, outcome) => activity.attempt(sink, outcome),
+    },
+  });
+  container.provide(hostTokens.pipeline, pipeline);
+  let started = false;
+  return {
+    name: 'pipeline',
+    failed,
+    connect: {
+      // Creates the metric table (ClickHouse), the topics, then the producer and consumer (Kafka).
+      dependency: (err) => (/^KafkaJS/.test((err as Error)?.name ?? '') ? 'Kafka' : 'ClickHouse'),
+      run: async () => {
+        await pipeline.start();
+        started = true;
+      },
+    },
+    stop: async () => {
+      if (started) await pipeline.close();
+    },
+  };
+}

@@ -1,0 +1,140 @@
+import { HostError } from '../errors.js';
+import { HostHttpServer } from '../http/http-server.js';
+import { HostMetrics } from '../metrics/host-metrics.js';
+import { pingClickHouse } from './clients-feature.js';
+import { type HostScope, hostTokens } from './host-scope.js';
+import { type HostStatus, statusOf } from './host-status.js';
+import { kafkaMonitorToken } from './kafka-monitor-feature.js';
+import type { HostFeature } from './lifecycle.js';
+import { periodicReconcileToken } from './periodic-reconcile-feature.js';
+import { checkReadiness, type Readiness } from './readiness.js';
+import { recomputeToken } from './recompute-feature.js';
+import { replicationSlotsToken } from './replication-slots-feature.js';
+import { samplerToken } from './sampler-feature.js';
+import { searchSyncToken } from './search-sync-feature.js';
+
+/** The status server and what the host reads of it. */
+export interface StatusServerFeature extends HostFeature {
+  /** Base URL of the endpoints once listening, e.g. `http://127.0.0.1:9464`. */
+  readonly url: string | undefined;
+  readiness(): Promise<Readiness>;
+  status(): Promise<HostStatus>;
+}
+
+/**
+ * The host's Prometheus metrics (registered as `hostTokens.metrics`), readiness, status document and the
+ * HTTP endpoints that serve them; boot listens, before the host waits for its dependencies, so `/readyz`
+ * says what it waits for. Build it after the parts it reports on (pipeline, Kafka monitor, sampler…).
+ */
+export function statusServerFeature({ config, lifecycle, container }: HostScope): StatusServerFeature {
+  const { packages, listenerPlugins } = container.get(hostTokens.plugins);
+  const pipeline = container.get(hostTokens.pipeline);
+  const activity = container.get(hostTokens.sinkActivity);
+  const { health: kafkaHealth, lag } = container.get(kafkaMonitorToken);
+  const sampler = container.get(samplerToken);
+  const search = container.find(searchSyncToken);
+  const slots = container.find(replicationSlotsToken);
+  const recompute = container.get(recomputeToken);
+  const healthRedis = container.get(hostTokens.healthRedis);
+  const clickhouse = container.get(hostTokens.clickhouse);
+  const bufferCapacityRows = config.batch.maxBufferedRows ?? 4 * config.batch.flushRows;
+  const sinksHealthy = () => ({ clickhouse: pipeline.ingest.isHealthy, redis: pipeline.apply.isHealthy });
+  let lastReady = false;
+
+  const metrics = container.provide(
+    hostTokens.metrics,
+    new HostMetrics({
+      stats: () => pipeline.stats,
+      listenerPlugins,
+      bufferedRows: () => pipeline.ingest.bufferedRows,
+      bufferCapacityRows,
+      lag: () => lag.lag(),
+      consumer: () => pipeline.consumerState,
+      sinksHealthy,
+      ready: () => lastReady,
+      search: search && (() => search.stats()),
+      replicationSlots: slots && (() => slots.slots()),
+      recompute: () => ({ stats: recompute.stats, pending: () => recompute.pending() }),
+    }),
+  );
+
+  const readiness = async (): Promise<Readiness> => {
+    const r = await checkReadiness({
+      lifecycle: () => {
+        const { phase, waiting } = lifecycle;
+        if (phase === 'running') return { phase: 'running' };
+        if (phase !== 'starting' && phase !== 'built') return { phase: 'stopping' };
+        return {
+          phase: 'starting',
+          detail: waiting
+            ? `waiting for ${waiting.dependency} (attempt ${waiting.attempt}; gives up after EVENT_HOST_START_DEADLINE_MS=${config.start.deadlineMs}): ${waiting.error}`
+            : undefined,
+        };
+      },
+      kafka: () => kafkaHealth.check(pipeline.consumerState.lastFailure),
+      consumer: () => pipeline.consumerState,
+      pingClickHouse: () => pingClickHouse(clickhouse),
+      pingRedis: () => healthRedis.ping(),
+      sinksHealthy,
+      stalled: () => sampler.stalled,
+    });
+    lastReady = r.ready;
+    return r;
+  };
+
+  const status = async (): Promise<HostStatus> => {
+    const searchStats = await search?.stats().catch(() => undefined);
+    return statusOf({
+      config,
+      packages,
+      history: sampler.history,
+      lag: lag.lag(),
+      stats: pipeline.stats,
+      readiness: await readiness(),
+      activity,
+      listenerPlugins,
+      buffer: { rows: pipeline.ingest.bufferedRows, capacityRows: bufferCapacityRows },
+      replicationSlots: slots?.slots(),
+      // The periodic reconcile is built after this feature (it reports to the metrics): looked up when asked.
+      reconcile: container.find(periodicReconcileToken)?.status(),
+      searchSync: searchStats && {
+        lastSuccessAt: searchStats.lastSuccessAt?.getTime() ?? null,
+        failures: searchStats.failures,
+        consecutiveFailures: searchStats.consecutiveFailures,
+        queued: Object.values(searchStats.queued.metrics).reduce((n, q) => n + q, 0),
+      },
+    });
+  };
+
+  const http = new HostHttpServer({
+    title: `${config.kafka.clientId} · group ${config.kafka.groupId}`,
+    alive: () => lifecycle.phase !== 'failed',
+    readiness,
+    metrics: async () => ({ contentType: metrics.registry.contentType, body: await metrics.text() }),
+    status,
+  });
+  lifecycle.own('http', http, (server) => server.close());
+  let url: string | undefined;
+  return {
+    name: 'status-server',
+    get url() {
+      return url;
+    },
+    readiness,
+    status,
+    boot: async () => {
+      let address: { address: string; port: number };
+      try {
+        address = await http.listen(config.http.port, config.http.host);
+      } catch (error) {
+        throw new HostError(
+          'EH_START_FAILED',
+          `EVENT_HOST_HTTP_PORT (http.port): cannot listen on ${config.http.host}:${config.http.port}: ${(error as Error).message}`,
+          { cause: error },
+        );
+      }
+      const shown = address.address === '0.0.0.0' || address.address === '::' ? '127.0.0.1' : address.address;
+      url = `http://${shown.includes(':') ? `[${shown}]` : shown}:${address.port}`;
+    },
+  };
+}
