@@ -94,7 +94,7 @@ export async function createEventHost(options: EventHostOptions): Promise<EventH
     return await buildHost(scope, options);
   } catch (error) {
     // What was built so far is closed again: a host that failed to build holds no connection.
-    await lifecycle.stop();
+    await lifecycle.discard();
     throw error;
   }
 }

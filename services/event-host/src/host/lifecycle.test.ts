@@ -154,4 +154,15 @@ describe('HostLifecycle', () => {
     expect(host.phase).toBe('failed');
     await expect(host.start()).rejects.toThrow('host is failed; build a new one to start again');
   });
+
+  it('discard closes what a failed build made, quietly, and leaves the host failed', async () => {
+    const calls: string[] = [];
+    const { lifecycle: host, logs } = lifecycle();
+    host.own('provisions', 0, () => void calls.push('close provisions'));
+    host.own('clickhouse', 0, () => void calls.push('close clickhouse'));
+    expect(await host.discard()).toEqual({ failed: [] });
+    expect(calls).toEqual(['close clickhouse', 'close provisions']);
+    expect(logs).toEqual([]);
+    expect(host.phase).toBe('failed');
+  });
 });

@@ -125,23 +125,38 @@ export class HostLifecycle {
       if (this.state !== 'failed') this.state = 'stopping';
       this.abortStart.abort();
       this.options.logger.info('host.stopping');
-      const failed: ShutdownResult['failed'] = [];
-      const attempt = async (kind: 'feature' | 'resource', name: string, step: () => unknown) => {
-        try {
-          await step();
-        } catch (error) {
-          failed.push({ name, error });
-          const msg = kind === 'feature' ? 'host.feature.stop_failed' : 'host.resource.close_failed';
-          this.options.logger.warn({ err: error, [kind]: name }, msg);
-        }
-      };
-      for (const f of [...this.features].reverse())
-        if (f.stop) await attempt('feature', f.name, () => f.stop?.());
-      for (const r of [...this.resources].reverse()) await attempt('resource', r.name, r.close);
+      const result = await this.windDown();
       if (this.state !== 'failed') this.state = 'stopped';
-      this.options.onStopped?.({ failed });
-      return { failed };
+      this.options.onStopped?.(result);
+      return result;
     })();
     return this.stopping;
+  }
+
+  /**
+   * Closes what was built of a host that failed to build (before any feature was added), quietly: only a
+   * failure is logged. The host is then failed.
+   */
+  discard(): Promise<ShutdownResult> {
+    this.state = 'failed';
+    this.stopping ??= this.windDown();
+    return this.stopping;
+  }
+
+  private async windDown(): Promise<ShutdownResult> {
+    const failed: ShutdownResult['failed'] = [];
+    const attempt = async (kind: 'feature' | 'resource', name: string, step: () => unknown) => {
+      try {
+        await step();
+      } catch (error) {
+        failed.push({ name, error });
+        const msg = kind === 'feature' ? 'host.feature.stop_failed' : 'host.resource.close_failed';
+        this.options.logger.warn({ err: error, [kind]: name }, msg);
+      }
+    };
+    for (const f of [...this.features].reverse())
+      if (f.stop) await attempt('feature', f.name, () => f.stop?.());
+    for (const r of [...this.resources].reverse()) await attempt('resource', r.name, r.close);
+    return { failed };
   }
 }
