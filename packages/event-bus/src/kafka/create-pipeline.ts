@@ -8,8 +8,9 @@ import type { EntityMetricEvent } from '../metrics/entity-metric-event.js';
 import type { TouchSink } from '../metrics/metric-touch.js';
 import { ApplyStage } from '../runtime/apply-stage.js';
 import { IngestStage } from '../runtime/ingest-stage.js';
+import type { Instrumentation, InstrumentationEvent } from '../runtime/instrumentation.js';
 import { type HostProvision, PluginContainer } from '../runtime/plugin-container.js';
-import { addListenerRuns, LocalProcessor, type RecordProcessor } from '../runtime/record-processor.js';
+import { LocalProcessor, type RecordProcessor } from '../runtime/record-processor.js';
 import { validatePlugins } from '../runtime/validate-plugins.js';
 import { WorkerPoolProcessor } from '../runtime/worker-pool.js';
 import { MetricEventStore } from '../sinks/clickhouse/metric-event-store.js';
@@ -24,7 +25,13 @@ import { retriableWhenRetriesRanOut } from './kafka-retries.js';
 import { pipelineResendFilter } from './pipeline-resends.js';
 import { publishMetricEvents } from './publish-metric-events.js';
 import { searchIdsByIndex } from './search-ids.js';
-import { emptyStats, type PipelineObserver, type PipelineSink, type PipelineStats } from './stats.js';
+import {
+  emptyStats,
+  type PipelineObserver,
+  type PipelineSink,
+  type PipelineStats,
+  recordStats,
+} from './stats.js';
 import { ensureTopics } from './topics.js';
 
 export interface EventPipelineOptions {
@@ -97,8 +104,13 @@ export interface EventPipelineOptions {
    * 60 s; `false` when another process rolls this table.
    */
   rollup?: RollupSchedule;
-  /** Per-batch and per-dead-letter observations (the host turns them into Prometheus histograms). */
+  /** Per-batch, per-dead-letter and per-attempt observations (the host's sink activity). */
   observer?: PipelineObserver;
+  /**
+   * Where the pipeline reports what it did as it does it (records processed, rows stored, letters
+   * written…); the host's Prometheus counters subscribe. Owned by the caller, so it outlives the pipeline.
+   */
+  instrumentation?: Instrumentation;
   /**
    * Called once when a sink refused work with an error retrying cannot fix (a schema mismatch, a key of
    * the wrong type): consumption has stopped without committing that work; close the pipeline and exit.
@@ -126,6 +138,16 @@ export interface EventPipeline {
 export async function createEventPipeline(options: EventPipelineOptions): Promise<EventPipeline> {
   const logger = options.logger ?? silentLogger;
   const stats = emptyStats();
+  const observer = options.observer ?? {};
+  const emit = (event: InstrumentationEvent) => {
+    recordStats(stats, event);
+    options.instrumentation?.emit(event);
+  };
+  /** A sink accepted a batch: for the observer and the instrumentation subscribers. */
+  const sinkBatch = (sink: PipelineSink, rows: number, seconds: number) => {
+    observer.sinkBatch?.(sink, rows, seconds);
+    emit({ type: 'sink.batch', sink, rows, seconds });
+  };
   const metricTopic = options.metricTopic ?? 'eventbus.entity-metric-events';
   const deadLetterTopic = options.deadLetterTopic ?? 'eventbus.dead-letters';
   const registered = validatePlugins(
@@ -172,10 +194,9 @@ export async function createEventPipeline(options: EventPipelineOptions): Promis
           signal: stop.signal,
           attempt: (rows, write) => attempt('redis', rows, write),
         });
-  const observer = options.observer ?? {};
   const deadLetters = new KafkaDeadLetterSink(producer, deadLetterTopic, (reason, record) => {
-    stats.deadLetters++;
     observer.deadLetter?.(reason, record);
+    emit({ type: 'dead_letter.written', code: reason.code, listenerId: reason.listenerId });
     logger.warn({ reason }, 'dead_letter.written');
   });
 
@@ -187,20 +208,18 @@ export async function createEventPipeline(options: EventPipelineOptions): Promis
     let ids = 0;
     for (const list of byIndex.values()) ids += list.length;
     await attempt('search', ids, () => searchQueue.enqueueMany(byIndex));
-    observer.sinkBatch?.('search', ids, (performance.now() - started) / 1000);
+    sinkBatch('search', ids, (performance.now() - started) / 1000);
   };
   const processor = createProcessor(options, registered, container, logger, stop.signal);
   let consumer: EventConsumer;
   const ingest = new IngestStage({
     processor,
-    onProcessed(records, batch) {
-      stats.consumed += records;
-      addListenerRuns(stats.perListener, batch.listenerRuns);
-    },
+    onProcessed: (records, batch) =>
+      emit({ type: 'ingest.batch.processed', records, listenerRuns: batch.listenerRuns }),
     deadLetters,
     store: async (rows) => {
       await attempt('clickhouse', rows.length, () => store.insert(rows));
-      stats.metricEventsStored += rows.length;
+      emit({ type: 'sink.clickhouse.stored', rows: rows.length });
     },
     publish:
       options.publishMetricEvents === false
@@ -220,19 +239,17 @@ export async function createEventPipeline(options: EventPipelineOptions): Promis
     maxBufferedRows: options.maxBufferedRows,
     onSkip: (record, reason) => {
       if (reason !== 'resend') {
-        stats.skipped++;
+        emit({ type: 'ingest.record.skipped' });
         return;
       }
-      stats.resendsSkipped++;
+      emit({ type: 'ingest.resend.skipped' });
       logger.debug(
         { topic: record.topic, partition: record.partition, offset: record.offset },
         'ingest.resend.skipped',
       );
     },
     onFlush: (rows, seconds) => {
-      stats.flushes++;
-      stats.lastFlushSeconds = seconds;
-      observer.sinkBatch?.('clickhouse', rows, seconds);
+      sinkBatch('clickhouse', rows, seconds);
       logger.debug({ rows, seconds }, 'sink.clickhouse.flush');
     },
     onSinkState: (healthy, err) =>
@@ -244,10 +261,13 @@ export async function createEventPipeline(options: EventPipelineOptions): Promis
     applyToCache: async (events, position) => {
       const started = performance.now();
       const result = await attempt('redis', events.length, () => cache.apply(events, position));
-      observer.sinkBatch?.('redis', events.length, (performance.now() - started) / 1000);
-      stats.cacheEventsApplied += result.applied;
-      stats.cacheEventsSkipped += result.skipped;
-      stats.cacheKeysUpdated += result.updatedKeys.length;
+      sinkBatch('redis', events.length, (performance.now() - started) / 1000);
+      emit({
+        type: 'sink.redis.applied',
+        applied: result.applied,
+        skipped: result.skipped,
+        keysUpdated: result.updatedKeys.length,
+      });
       return result;
     },
     readCachePositions: (topic, partitions) => cache.positions(topic, partitions),
@@ -263,7 +283,7 @@ export async function createEventPipeline(options: EventPipelineOptions): Promis
     return {
       add: async (touches) => {
         await attempt('redis', touches.length, () => queue.add(touches));
-        stats.touchesQueued += touches.length;
+        emit({ type: 'recompute.touches.queued', count: touches.length });
       },
     };
   }
@@ -293,7 +313,7 @@ export async function createEventPipeline(options: EventPipelineOptions): Promis
     sessionTimeoutMs: options.sessionTimeoutMs,
     chunkSize: options.chunkSize,
     positionCheckMs: options.positionCheckMs,
-    onCacheRollback: () => void stats.cacheRollbacks++,
+    onCacheRollback: () => emit({ type: 'cache.rollback.detected' }),
     onFatal: options.onFatal,
   });
 

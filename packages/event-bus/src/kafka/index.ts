@@ -14,6 +14,7 @@ export {
   type PipelineObserver,
   type PipelineSink,
   type PipelineStats,
+  recordStats,
   type SinkAttemptOutcome,
 } from './stats.js';
 export { ensureTopics, fetchTopicOffsets, type TopicPartitionOffsets } from './topics.js';

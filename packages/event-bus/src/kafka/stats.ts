@@ -1,7 +1,14 @@
 import type { KafkaRecord } from '../events/kafka-record.js';
+import type { InstrumentationEvent, PipelineSink } from '../runtime/instrumentation.js';
+import { addListenerRuns } from '../runtime/record-processor.js';
 import type { DeadLetterReason } from './dead-letters.js';
 
-/** Counters the pipeline keeps; the host exports them as Prometheus metrics. */
+export type { PipelineSink } from '../runtime/instrumentation.js';
+
+/**
+ * Running totals of one pipeline, for the status page and tests; kept by `recordStats` from the same
+ * instrumentation events the host's Prometheus counters are fed by.
+ */
 export interface PipelineStats {
   consumed: number;
   /** Records that are no change (heartbeats, tombstones, transaction markers). */
@@ -41,8 +48,43 @@ export function emptyStats(): PipelineStats {
   };
 }
 
-/** Where a batch went: the ClickHouse store (flush), the Redis metric cache, the search queue. */
-export type PipelineSink = 'clickhouse' | 'redis' | 'search';
+/** Adds one instrumentation event to `stats`. */
+export function recordStats(stats: PipelineStats, event: InstrumentationEvent): void {
+  switch (event.type) {
+    case 'ingest.batch.processed':
+      stats.consumed += event.records;
+      addListenerRuns(stats.perListener, event.listenerRuns);
+      return;
+    case 'ingest.record.skipped':
+      stats.skipped++;
+      return;
+    case 'ingest.resend.skipped':
+      stats.resendsSkipped++;
+      return;
+    case 'sink.clickhouse.stored':
+      stats.metricEventsStored += event.rows;
+      return;
+    case 'sink.redis.applied':
+      stats.cacheEventsApplied += event.applied;
+      stats.cacheEventsSkipped += event.skipped;
+      stats.cacheKeysUpdated += event.keysUpdated;
+      return;
+    case 'sink.batch':
+      if (event.sink !== 'clickhouse') return;
+      stats.flushes++;
+      stats.lastFlushSeconds = event.seconds;
+      return;
+    case 'recompute.touches.queued':
+      stats.touchesQueued += event.count;
+      return;
+    case 'cache.rollback.detected':
+      stats.cacheRollbacks++;
+      return;
+    case 'dead_letter.written':
+      stats.deadLetters++;
+      return;
+  }
+}
 
 /**
  * Observations the pipeline reports as they happen, for histograms and labelled counters that running

@@ -16,6 +16,15 @@ export {
   type Reservation,
 } from './ingest-stage.js';
 export {
+  createInstrumentation,
+  type Instrumentation,
+  type InstrumentationEvent,
+  type InstrumentationEventType,
+  type InstrumentationSource,
+  type InstrumentationSubscriber,
+  type PipelineSink,
+} from './instrumentation.js';
+export {
   decodePositions,
   encodePositions,
   MAX_IDS_IN_METADATA,
