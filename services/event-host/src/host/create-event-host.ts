@@ -1,6 +1,6 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { EventPipeline } from '@engagement/event-bus/kafka';
-import type { HostProvision } from '@engagement/event-bus/runtime';
+import { createInstrumentation, type HostProvision } from '@engagement/event-bus/runtime';
 import type { SearchSyncService } from '@engagement/search-sync';
 import type { Logger } from 'pino';
 import type { HostConfig } from '../config/host-config.js';
@@ -122,6 +122,12 @@ async function buildHost(scope: HostScope, options: EventHostOptions): Promise<E
   const listenerPlugins = new Map(plugins.flatMap((p) => p.listeners.map((l) => [l.id, p.id] as const)));
   container.provide(hostTokens.plugins, { packages, listenerPlugins });
   container.provide(hostTokens.sinkActivity, new SinkActivity());
+  // The host owns the channel the pipeline reports to and the metrics count from; a subscriber that throws
+  // is logged, never thrown into the data path.
+  container.provide(
+    hostTokens.instrumentation,
+    createInstrumentation((err, event) => logger.warn({ err, event: event.type }, 'instrumentation.failed')),
+  );
 
   // Each feature reads the parts built before it from the container: this order is the build order.
   const clients = await clientsFeature(scope, options.clickhouse);

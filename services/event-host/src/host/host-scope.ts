@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { createToken, type Token } from '@engagement/event-bus';
 import type { EventPipeline } from '@engagement/event-bus/kafka';
+import type { Instrumentation } from '@engagement/event-bus/runtime';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { type DependencyContainer, container as rootContainer } from 'tsyringe';
@@ -64,5 +65,7 @@ export const hostTokens = {
   clickhouse: createToken<ClickHouseClient>('host.clickhouse'),
   pipeline: createToken<EventPipeline>('host.pipeline'),
   sinkActivity: createToken<SinkActivity>('host.sinkActivity'),
+  /** What the pipeline reports as it happens; the Prometheus counters subscribe. */
+  instrumentation: createToken<Instrumentation>('host.instrumentation'),
   metrics: createToken<HostMetrics>('host.metrics'),
 } as const;

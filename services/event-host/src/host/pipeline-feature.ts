@@ -40,8 +40,6 @@ export async function pipelineFeature(
   const failed = new Promise<HostError>((resolve) => {
     reportFailure = resolve;
   });
-  // Metrics are built after the pipeline (they read it): the observer looks them up when it is called.
-  const metrics = () => container.get(hostTokens.metrics).observer;
   const pipeline = await createEventPipeline({
     brokers: config.kafka.brokers,
     clientId: config.kafka.clientId,
@@ -93,15 +91,13 @@ export async function pipelineFeature(
         ),
       );
     },
+    // The Prometheus counters subscribe to the instrumentation (built after the pipeline, before it starts).
+    instrumentation: container.get(hostTokens.instrumentation),
     observer: {
-      sinkBatch: (...a) => {
-        if (a[0] === 'clickhouse') activity.flush(a[1], a[2]);
-        metrics().sinkBatch?.(...a);
+      sinkBatch: (sink, rows, seconds) => {
+        if (sink === 'clickhouse') activity.flush(rows, seconds);
       },
-      deadLetter: (...a) => {
-        activity.deadLetter(a[0]);
-        metrics().deadLetter?.(...a);
-      },
+      deadLetter: (reason) => activity.deadLetter(reason),
       sinkAttempt: (sink, outcome) => activity.attempt(sink, outcome),
     },
   });

@@ -44,7 +44,7 @@ export function statusServerFeature({ config, lifecycle, container }: HostScope)
   const metrics = container.provide(
     hostTokens.metrics,
     new HostMetrics({
-      stats: () => pipeline.stats,
+      instrumentation: container.get(hostTokens.instrumentation),
       listenerPlugins,
       bufferedRows: () => pipeline.ingest.bufferedRows,
       bufferCapacityRows,

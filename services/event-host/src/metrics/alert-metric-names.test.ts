@@ -1,4 +1,4 @@
-import { emptyStats } from '@engagement/event-bus/kafka';
+import { createInstrumentation } from '@engagement/event-bus/runtime';
 import { describe, expect, it } from 'vitest';
 import {
   alertExpressions,
@@ -46,7 +46,7 @@ describe('metricNamesOf (PromQL)', () => {
 describe('the shipped alert rules and Grafana dashboard', () => {
   it('use only metrics a host exports (every optional source on: search-sync, replication slots)', async () => {
     const metrics = new HostMetrics({
-      stats: () => emptyStats(),
+      instrumentation: createInstrumentation(),
       listenerPlugins: new Map([['image.reactions', 'image-metrics']]),
       bufferedRows: () => 0,
       bufferCapacityRows: 1,

@@ -1,11 +1,11 @@
-import { emptyStats } from '@engagement/event-bus/kafka';
+import { createInstrumentation } from '@engagement/event-bus/runtime';
 import type { SearchSyncStats } from '@engagement/search-sync';
 import { describe, expect, it } from 'vitest';
 import { HostMetrics, type MetricsSource } from './host-metrics.js';
 import type { ReplicationSlotState } from './replication-slots.js';
 
 const source = (extra: Partial<MetricsSource> = {}): MetricsSource => ({
-  stats: () => emptyStats(),
+  instrumentation: createInstrumentation(),
   listenerPlugins: new Map([
     ['image.reactions', 'image-metrics'],
     ['model.reviews', 'model-metrics'],
@@ -53,19 +53,21 @@ describe('host metrics of a fresh host (no traffic)', () => {
   });
 
   it('count re-sent changes the pipeline skipped, from 0', async () => {
-    const stats = emptyStats();
-    const metrics = new HostMetrics(source({ stats: () => stats }));
+    const instrumentation = createInstrumentation();
+    const metrics = new HostMetrics(source({ instrumentation }));
     expect(await metrics.text()).toContain('eventhost_resends_skipped_total 0');
-    stats.resendsSkipped = 45;
+    for (let i = 0; i < 45; i++) instrumentation.emit({ type: 'ingest.resend.skipped' });
     expect(await metrics.text()).toContain('eventhost_resends_skipped_total 45');
   });
 
   it('counts the first dead letter on the series that already existed', async () => {
-    const metrics = new HostMetrics(source());
-    metrics.observer.deadLetter?.(
-      { code: 'EB_LISTENER_FAILED', message: 'x', listenerId: 'image.reactions' },
-      {} as never,
-    );
+    const instrumentation = createInstrumentation();
+    const metrics = new HostMetrics(source({ instrumentation }));
+    instrumentation.emit({
+      type: 'dead_letter.written',
+      code: 'EB_LISTENER_FAILED',
+      listenerId: 'image.reactions',
+    });
     expect(await metrics.text()).toContain(
       'eventhost_dead_letters_total{listener="image.reactions",code="EB_LISTENER_FAILED"} 1',
     );
