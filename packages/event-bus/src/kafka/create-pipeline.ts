@@ -1,135 +1,31 @@
-import type { ClickHouseClient } from '@clickhouse/client';
-import type { Redis } from 'ioredis';
-import { Kafka, type logCreator, logLevel, Partitioners } from 'kafkajs';
-import { createDecoder, type Decoder, type DecoderOptions } from '../events/decode.js';
-import type { PluginDefinition } from '../listeners/define-plugin.js';
-import { type Logger, silentLogger } from '../listeners/logger.js';
+import { Kafka, logLevel, Partitioners } from 'kafkajs';
+import { silentLogger } from '../listeners/logger.js';
 import type { EntityMetricEvent } from '../metrics/entity-metric-event.js';
 import type { TouchSink } from '../metrics/metric-touch.js';
 import { ApplyStage } from '../runtime/apply-stage.js';
 import { IngestStage } from '../runtime/ingest-stage.js';
-import type { Instrumentation, InstrumentationEvent } from '../runtime/instrumentation.js';
-import { type HostProvision, PluginContainer } from '../runtime/plugin-container.js';
-import { LocalProcessor, type RecordProcessor } from '../runtime/record-processor.js';
+import { PluginContainer } from '../runtime/plugin-container.js';
 import { validatePlugins } from '../runtime/validate-plugins.js';
-import { WorkerPoolProcessor } from '../runtime/worker-pool.js';
 import { MetricEventStore } from '../sinks/clickhouse/metric-event-store.js';
-import { MetricRoller, type RollupSchedule } from '../sinks/clickhouse/metric-roller.js';
+import { MetricRoller } from '../sinks/clickhouse/metric-roller.js';
 import { ensureMetricEventTable } from '../sinks/clickhouse/schema.js';
 import { MetricCacheSink } from '../sinks/redis/metric-cache-sink.js';
 import { RedisTouchQueue } from '../sinks/redis/touch-queue.js';
 import { SearchQueue } from '../sinks/search/search-queue.js';
 import { KafkaDeadLetterSink } from './dead-letters.js';
-import { type ConsumerState, EventConsumer } from './event-consumer.js';
+import { EventConsumer } from './event-consumer.js';
+import { kafkaLogCreator } from './kafka-log.js';
 import { retriableWhenRetriesRanOut } from './kafka-retries.js';
+import type { EventPipeline, EventPipelineOptions } from './pipeline-options.js';
+import { createProcessor } from './pipeline-processor.js';
+import { pipelineReports } from './pipeline-reports.js';
 import { pipelineResendFilter } from './pipeline-resends.js';
 import { publishMetricEvents } from './publish-metric-events.js';
 import { searchIdsByIndex } from './search-ids.js';
-import {
-  emptyStats,
-  type PipelineObserver,
-  type PipelineSink,
-  type PipelineStats,
-  recordStats,
-} from './stats.js';
 import { ensureTopics } from './topics.js';
 
-export interface EventPipelineOptions {
-  brokers: string[];
-  clientId?: string;
-  groupId: string;
-  plugins: readonly PluginDefinition[];
-  provisions?: readonly HostProvision[];
-  /** The decoder, or its options; a worker pool needs the options (each thread builds its own). */
-  decode: Decoder | DecoderOptions;
-  /**
-   * Threads that decode and run listeners (0: on the main thread). Pool threads import the plugins by
-   * module name, so `pluginModules` (and `provisionsModule` when plugins need host values) are required.
-   */
-  workerThreads?: number;
-  /** Module names (or file URLs) exporting `plugins`, for the pool threads. */
-  pluginModules?: string[];
-  /** Module exporting `provisions` for the pool threads (see `loadProvisionsModule`). */
-  provisionsModule?: string;
-  /** Input for the provisions module's `provisions(data)`; must survive structured clone. */
-  provisionsData?: unknown;
-  /** Records per processing chunk (one pool task). */
-  chunkSize?: number;
-  sourceTopics: (string | RegExp)[];
-  /** Topics to create at start if missing (e.g. Debezium topics of the tables listeners declare). */
-  createTopics?: string[];
-  metricTopic?: string;
-  deadLetterTopic?: string;
-  /** Partitions for topics this pipeline creates. */
-  topicPartitions?: number;
-  clickhouse: ClickHouseClient;
-  redis: Redis;
-  /**
-   * True with the embedded engine: the host publishes metric events to the metric topic itself, as soon as
-   * each batch is processed (before the ClickHouse flush), so caches are incremented within milliseconds.
-   */
-  publishMetricEvents?: boolean;
-  /**
-   * Entity type → name of the search-update queue its metric events feed (search-sync drains one queue per
-   * entity type, named after it). Entity types not listed are not queued.
-   */
-  searchIndexes?: Record<string, string>;
-  /** Redis key prefix of the search-update queues (default `search:queue:`, search-sync's default). */
-  searchQueuePrefix?: string;
-  /** Namespaces the cache watermarks and the re-send filter's first-seen entries, e.g. by environment. */
-  cacheScope?: string;
-  /**
-   * Recognising changes a source published again at a new offset (see `ResendFilter`); on by default.
-   * `firstSeenTtlMs`: how long a ClickHouse row's first position is kept in Redis (default 7 days).
-   * `false` turns the filter off: every change runs, and commits carry no positions.
-   */
-  resends?: { firstSeenTtlMs?: number } | false;
-  /**
-   * Where listeners' touches go (see `MetricEmitter.touch`): default the Redis touch queue of `cacheScope`,
-   * which the host's recomputer drains; `false` drops them.
-   */
-  touches?: TouchSink | false;
-  flushIntervalMs?: number;
-  flushRows?: number;
-  maxBufferedRows?: number;
-  partitionsConsumedConcurrently?: number;
-  /** How often idle metric partitions are compared with the positions Redis holds (default 5 s; 0: never). */
-  positionCheckMs?: number;
-  /** Kafka session timeout; a crashed member's partitions move after this long. */
-  sessionTimeoutMs?: number;
-  listenerMaxAttempts?: number;
-  logger?: Logger;
-  /**
-   * The read rollup's roll job (metric-rollup.ts): on by default, every `EVENT_BUS_ROLLUP_INTERVAL_MS` or
-   * 60 s; `false` when another process rolls this table.
-   */
-  rollup?: RollupSchedule;
-  /** Per-batch, per-dead-letter and per-attempt observations (the host's sink activity). */
-  observer?: PipelineObserver;
-  /**
-   * Where the pipeline reports what it did as it does it (records processed, rows stored, letters
-   * written…); the host's Prometheus counters subscribe. Owned by the caller, so it outlives the pipeline.
-   */
-  instrumentation?: Instrumentation;
-  /**
-   * Called once when a sink refused work with an error retrying cannot fix (a schema mismatch, a key of
-   * the wrong type): consumption has stopped without committing that work; close the pipeline and exit.
-   */
-  onFatal?(error: unknown): void;
-}
-
-/** A running pipeline: start it, read its state, close it gracefully. */
-export interface EventPipeline {
-  start(): Promise<void>;
-  close(): Promise<void>;
-  abort(): void;
-  readonly stats: PipelineStats;
-  readonly consumerState: ConsumerState;
-  readonly ingest: IngestStage;
-  readonly apply: ApplyStage;
-  /** The non-retriable sink error that stopped consumption, if one did (see `onFatal`). */
-  readonly failure: unknown;
-}
+// Tests and benchmarks import the types from here too.
+export type { EventPipeline, EventPipelineOptions } from './pipeline-options.js';
 
 /**
  * Builds the whole event path from options: validates the plugins, resolves their dependencies, and wires
@@ -137,17 +33,9 @@ export interface EventPipeline {
  */
 export async function createEventPipeline(options: EventPipelineOptions): Promise<EventPipeline> {
   const logger = options.logger ?? silentLogger;
-  const stats = emptyStats();
-  const observer = options.observer ?? {};
-  const emit = (event: InstrumentationEvent) => {
-    recordStats(stats, event);
-    options.instrumentation?.emit(event);
-  };
-  /** A sink accepted a batch: for the observer and the instrumentation subscribers. */
-  const sinkBatch = (sink: PipelineSink, rows: number, seconds: number) => {
-    observer.sinkBatch?.(sink, rows, seconds);
-    emit({ type: 'sink.batch', sink, rows, seconds });
-  };
+  // Every count (stats, the caller's instrumentation, its observer) is reported where it happens.
+  const reports = pipelineReports(options.observer, options.instrumentation);
+  const { stats, emit, sinkBatch, attempt } = reports;
   const metricTopic = options.metricTopic ?? 'eventbus.entity-metric-events';
   const deadLetterTopic = options.deadLetterTopic ?? 'eventbus.dead-letters';
   const registered = validatePlugins(
@@ -195,8 +83,7 @@ export async function createEventPipeline(options: EventPipelineOptions): Promis
           attempt: (rows, write) => attempt('redis', rows, write),
         });
   const deadLetters = new KafkaDeadLetterSink(producer, deadLetterTopic, (reason, record) => {
-    observer.deadLetter?.(reason, record);
-    emit({ type: 'dead_letter.written', code: reason.code, listenerId: reason.listenerId });
+    reports.deadLetter(reason, record);
     logger.warn({ reason }, 'dead_letter.written');
   });
 
@@ -288,19 +175,6 @@ export async function createEventPipeline(options: EventPipelineOptions): Promis
     };
   }
 
-  /** Runs one sink write and reports its outcome to the observer. */
-  async function attempt<T>(sink: PipelineSink | 'kafka', rows: number, write: () => Promise<T>): Promise<T> {
-    const started = performance.now();
-    try {
-      const value = await write();
-      observer.sinkAttempt?.(sink, { ok: true, rows, seconds: (performance.now() - started) / 1000 });
-      return value;
-    } catch (error) {
-      observer.sinkAttempt?.(sink, { ok: false, error });
-      throw error;
-    }
-  }
-
   consumer = new EventConsumer({
     kafka,
     groupId: options.groupId,
@@ -362,64 +236,4 @@ export async function createEventPipeline(options: EventPipelineOptions): Promis
       consumer.abort();
     },
   };
-}
-
-/** The in-process processor, or a worker pool when `workerThreads` > 0. */
-function createProcessor(
-  options: EventPipelineOptions,
-  listeners: ReturnType<typeof validatePlugins>,
-  container: PluginContainer,
-  logger: Logger,
-  signal: AbortSignal,
-): RecordProcessor {
-  const threads = options.workerThreads ?? 0;
-  if (threads <= 0) {
-    const decode = typeof options.decode === 'function' ? options.decode : createDecoder(options.decode);
-    return new LocalProcessor({
-      decode,
-      listeners,
-      container,
-      logger,
-      signal,
-      maxAttempts: options.listenerMaxAttempts,
-    });
-  }
-  if (typeof options.decode === 'function') {
-    throw new TypeError(
-      'workerThreads needs `decode` as decoder options: each thread builds its own decoder',
-    );
-  }
-  if (!options.pluginModules?.length) {
-    throw new TypeError('workerThreads needs `pluginModules`: threads import the plugins by module name');
-  }
-  if (options.provisions?.length && !options.provisionsModule) {
-    throw new TypeError(
-      'workerThreads with host provisions needs `provisionsModule` to build them per thread',
-    );
-  }
-  return new WorkerPoolProcessor({
-    threads,
-    pluginModules: options.pluginModules,
-    provisionsModule: options.provisionsModule,
-    provisionsData: options.provisionsData,
-    decoder: options.decode,
-    maxAttempts: options.listenerMaxAttempts,
-    logger,
-  });
-}
-
-/**
- * kafkajs logs through the pipeline's logger instead of its own JSON lines. Its ERROR entries are mostly
- * responses it retries itself (a rebalance in progress, a leader not elected yet), so they are warnings
- * here; the pipeline logs errors that really stop it.
- */
-function kafkaLogCreator(log: Logger): logCreator {
-  return () =>
-    ({ namespace, level, log: entry }) => {
-      const { message, timestamp: _timestamp, logger: _logger, ...fields } = entry;
-      const bound = { ...fields, namespace };
-      if (level === logLevel.ERROR || level === logLevel.WARN) log.warn(bound, message);
-      else if (level === logLevel.INFO) log.info(bound, message);
-      else log.debug(bound, message);
-    };
 }

@@ -1,5 +1,5 @@
 /** The Kafka-driven runtime: the pipeline builder, the consumer and the dead-letter sink. */
-export { createEventPipeline, type EventPipeline, type EventPipelineOptions } from './create-pipeline.js';
+export { createEventPipeline } from './create-pipeline.js';
 export {
   type DeadLetterReason,
   type DeadLetterSink,
@@ -7,6 +7,7 @@ export {
   KafkaDeadLetterSink,
 } from './dead-letters.js';
 export { type ConsumerState, EventConsumer, type EventConsumerOptions } from './event-consumer.js';
+export type { EventPipeline, EventPipelineOptions } from './pipeline-options.js';
 export { publishMetricEvents } from './publish-metric-events.js';
 export { headerString } from './records.js';
 export {
@@ -14,7 +15,6 @@ export {
   type PipelineObserver,
   type PipelineSink,
   type PipelineStats,
-  recordStats,
   type SinkAttemptOutcome,
 } from './stats.js';
 export { ensureTopics, fetchTopicOffsets, type TopicPartitionOffsets } from './topics.js';

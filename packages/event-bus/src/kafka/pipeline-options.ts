@@ -1,0 +1,110 @@
+import type { ClickHouseClient } from '@clickhouse/client';
+import type { Redis } from 'ioredis';
+import type { Decoder, DecoderOptions } from '../events/decode.js';
+import type { PluginDefinition } from '../listeners/define-plugin.js';
+import type { Logger } from '../listeners/logger.js';
+import type { TouchSink } from '../metrics/metric-touch.js';
+import type { ApplyStage } from '../runtime/apply-stage.js';
+import type { IngestStage } from '../runtime/ingest-stage.js';
+import type { Instrumentation } from '../runtime/instrumentation.js';
+import type { HostProvision } from '../runtime/plugin-container.js';
+import type { RollupSchedule } from '../sinks/clickhouse/metric-roller.js';
+import type { ConsumerState } from './event-consumer.js';
+import type { PipelineObserver, PipelineStats } from './stats.js';
+
+export interface EventPipelineOptions {
+  brokers: string[];
+  clientId?: string;
+  groupId: string;
+  plugins: readonly PluginDefinition[];
+  provisions?: readonly HostProvision[];
+  /** The decoder, or its options; a worker pool needs the options (each thread builds its own). */
+  decode: Decoder | DecoderOptions;
+  /**
+   * Threads that decode and run listeners (0: on the main thread). Pool threads import the plugins by
+   * module name, so `pluginModules` (and `provisionsModule` when plugins need host values) are required.
+   */
+  workerThreads?: number;
+  /** Module names (or file URLs) exporting `plugins`, for the pool threads. */
+  pluginModules?: string[];
+  /** Module exporting `provisions` for the pool threads (see `loadProvisionsModule`). */
+  provisionsModule?: string;
+  /** Input for the provisions module's `provisions(data)`; must survive structured clone. */
+  provisionsData?: unknown;
+  /** Records per processing chunk (one pool task). */
+  chunkSize?: number;
+  sourceTopics: (string | RegExp)[];
+  /** Topics to create at start if missing (e.g. Debezium topics of the tables listeners declare). */
+  createTopics?: string[];
+  metricTopic?: string;
+  deadLetterTopic?: string;
+  /** Partitions for topics this pipeline creates. */
+  topicPartitions?: number;
+  clickhouse: ClickHouseClient;
+  redis: Redis;
+  /**
+   * True with the embedded engine: the host publishes metric events to the metric topic itself, as soon as
+   * each batch is processed (before the ClickHouse flush), so caches are incremented within milliseconds.
+   */
+  publishMetricEvents?: boolean;
+  /**
+   * Entity type → name of the search-update queue its metric events feed (search-sync drains one queue per
+   * entity type, named after it). Entity types not listed are not queued.
+   */
+  searchIndexes?: Record<string, string>;
+  /** Redis key prefix of the search-update queues (default `search:queue:`, search-sync's default). */
+  searchQueuePrefix?: string;
+  /** Namespaces the cache watermarks and the re-send filter's first-seen entries, e.g. by environment. */
+  cacheScope?: string;
+  /**
+   * Recognising changes a source published again at a new offset (see `ResendFilter`); on by default.
+   * `firstSeenTtlMs`: how long a ClickHouse row's first position is kept in Redis (default 7 days).
+   * `false` turns the filter off: every change runs, and commits carry no positions.
+   */
+  resends?: { firstSeenTtlMs?: number } | false;
+  /**
+   * Where listeners' touches go (see `MetricEmitter.touch`): default the Redis touch queue of `cacheScope`,
+   * which the host's recomputer drains; `false` drops them.
+   */
+  touches?: TouchSink | false;
+  flushIntervalMs?: number;
+  flushRows?: number;
+  maxBufferedRows?: number;
+  partitionsConsumedConcurrently?: number;
+  /** How often idle metric partitions are compared with the positions Redis holds (default 5 s; 0: never). */
+  positionCheckMs?: number;
+  /** Kafka session timeout; a crashed member's partitions move after this long. */
+  sessionTimeoutMs?: number;
+  listenerMaxAttempts?: number;
+  logger?: Logger;
+  /**
+   * The read rollup's roll job (metric-rollup.ts): on by default, every `EVENT_BUS_ROLLUP_INTERVAL_MS` or
+   * 60 s; `false` when another process rolls this table.
+   */
+  rollup?: RollupSchedule;
+  /** Per-batch, per-dead-letter and per-attempt observations (the host's sink activity). */
+  observer?: PipelineObserver;
+  /**
+   * Where the pipeline reports what it did as it does it (records processed, rows stored, letters
+   * written…); the host's Prometheus counters subscribe. Owned by the caller, so it outlives the pipeline.
+   */
+  instrumentation?: Instrumentation;
+  /**
+   * Called once when a sink refused work with an error retrying cannot fix (a schema mismatch, a key of
+   * the wrong type): consumption has stopped without committing that work; close the pipeline and exit.
+   */
+  onFatal?(error: unknown): void;
+}
+
+/** A running pipeline: start it, read its state, close it gracefully. */
+export interface EventPipeline {
+  start(): Promise<void>;
+  close(): Promise<void>;
+  abort(): void;
+  readonly stats: PipelineStats;
+  readonly consumerState: ConsumerState;
+  readonly ingest: IngestStage;
+  readonly apply: ApplyStage;
+  /** The non-retriable sink error that stopped consumption, if one did (see `onFatal`). */
+  readonly failure: unknown;
+}
