@@ -34,7 +34,9 @@ export type { EventPipeline, EventPipelineOptions } from './pipeline-options.js'
 export async function createEventPipeline(options: EventPipelineOptions): Promise<EventPipeline> {
   const logger = options.logger ?? silentLogger;
   // Every count (stats, the caller's instrumentation, its observer) is reported where it happens.
-  const reports = pipelineReports(options.observer, options.instrumentation);
+  const reports = pipelineReports(options.observer, options.instrumentation, (err, event) =>
+    logger.warn({ err, event: event.type }, 'instrumentation.failed'),
+  );
   const { stats, emit, sinkBatch, attempt } = reports;
   const metricTopic = options.metricTopic ?? 'eventbus.entity-metric-events';
   const deadLetterTopic = options.deadLetterTopic ?? 'eventbus.dead-letters';

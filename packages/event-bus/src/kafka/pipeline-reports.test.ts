@@ -40,6 +40,20 @@ describe('pipelineReports', () => {
     expect(reports.stats).toMatchObject({ resendsSkipped: 1, deadLetters: 1 });
   });
 
+  it('hands what a subscriber throws to onError, never to the write that emitted', () => {
+    const channel = createInstrumentation();
+    channel.subscribe(() => {
+      throw new Error('counter broke');
+    });
+    const errors: string[] = [];
+    const reports = pipelineReports({}, channel, (error, event) =>
+      errors.push(`${event.type}: ${(error as Error).message}`),
+    );
+    expect(() => reports.emit({ type: 'sink.clickhouse.stored', rows: 2 })).not.toThrow();
+    expect(errors).toEqual(['sink.clickhouse.stored: counter broke']);
+    expect(reports.stats.metricEventsStored).toBe(2);
+  });
+
   it('reports each sink attempt, ok or failed, and passes the failure on', async () => {
     const attempts: [PipelineSink | 'kafka', SinkAttemptOutcome['ok']][] = [];
     const reports = pipelineReports({ sinkAttempt: (sink, outcome) => attempts.push([sink, outcome.ok]) });

@@ -18,12 +18,23 @@ export interface PipelineReports {
   attempt<T>(sink: PipelineSink | 'kafka', rows: number, write: () => Promise<T>): Promise<T>;
 }
 
-/** The reports of a new pipeline (zeroed stats). */
-export function pipelineReports(observer: PipelineObserver = {}, channel?: Instrumentation): PipelineReports {
+/**
+ * The reports of a new pipeline (zeroed stats). What the channel's subscribers throw goes to `onError`
+ * (default: dropped), never into the pipeline: a failing counter must not fail a write that succeeded.
+ */
+export function pipelineReports(
+  observer: PipelineObserver = {},
+  channel?: Instrumentation,
+  onError: (error: unknown, event: InstrumentationEvent) => void = () => {},
+): PipelineReports {
   const stats = emptyStats();
   const emit = (event: InstrumentationEvent) => {
     recordStats(stats, event);
-    channel?.emit(event);
+    try {
+      channel?.emit(event);
+    } catch (error) {
+      onError(error, event);
+    }
   };
   return {
     stats,

@@ -19,7 +19,6 @@ export {
   createInstrumentation,
   type Instrumentation,
   type InstrumentationEvent,
-  type InstrumentationEventType,
   type InstrumentationSource,
   type InstrumentationSubscriber,
   type PipelineSink,

@@ -27,9 +27,6 @@ export type InstrumentationEvent =
   /** A record was written to the dead-letter topic (`listenerId` absent: it could not be decoded). */
   | { type: 'dead_letter.written'; code: string; listenerId?: string };
 
-/** The event types, as a reader of the union sees them. */
-export type InstrumentationEventType = InstrumentationEvent['type'];
-
 /** Receives every event; must not throw (see `createInstrumentation`'s `onError`). */
 export type InstrumentationSubscriber = (event: InstrumentationEvent) => void;
 
