@@ -87,8 +87,9 @@ export function recordStats(stats: PipelineStats, event: InstrumentationEvent): 
 }
 
 /**
- * Observations the pipeline reports as they happen, for histograms and labelled counters that running
- * totals cannot give (batch sizes, flush durations, dead letters by listener and code).
+ * Observations the pipeline reports as they happen, with their detail (the dead-lettered record, a failed
+ * write's error), for the host's sink activity and status page. Counting is the instrumentation's job
+ * (`EventPipelineOptions.instrumentation`): batches and dead letters are also emitted there.
  */
 export interface PipelineObserver {
   /** A sink accepted one batch of `rows` rows in `seconds` (a ClickHouse flush includes publish and commit). */
