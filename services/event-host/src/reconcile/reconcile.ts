@@ -263,17 +263,29 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRep
   return report;
 }
 
-/** Drops the differences of metrics that wait for recompute (in flight), and their entities from the findings. */
+/**
+ * Drops the differences of metrics that wait for recompute (in flight), their entities from the findings, and
+ * their groups from the findings' sums (the coverage).
+ */
 function leaveOutPending(
   result: Extract<RoundResult, { caughtUp: true }>,
   pending: ReadonlySet<string>,
   report: ReconcileReport,
 ): void {
   const left = new Set<string>();
+  const findings = new Map(result.findings.map((f) => [`${f.entityType}:${f.metric}`, f]));
   for (const d of result.differences) {
     const kept = d.differences.filter((x) => !waitsForRecompute(pending, x));
-    for (const x of d.differences)
-      if (!kept.includes(x)) left.add(`${x.entityType}:${x.metric}:${x.entityId}`);
+    for (const x of d.differences) {
+      if (kept.includes(x)) continue;
+      left.add(`${x.entityType}:${x.metric}:${x.entityId}`);
+      // Nor do they count in the coverage: in flight is neither missing nor extra.
+      const f = findings.get(`${x.entityType}:${x.metric}`);
+      if (f) {
+        f.stored -= x.stored;
+        f.truth -= x.truth;
+      }
+    }
     report.waitingForRecompute += d.differences.length - kept.length;
     d.differences = kept;
   }
