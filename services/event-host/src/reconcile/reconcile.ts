@@ -264,8 +264,8 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRep
 }
 
 /**
- * Drops the differences of metrics that wait for recompute (in flight), their entities from the findings, and
- * their groups from the findings' sums (the coverage).
+ * Drops the differences of metrics that wait for recompute (in flight) and their entities from the findings,
+ * and counts their groups as agreeing in the coverage.
  */
 function leaveOutPending(
   result: Extract<RoundResult, { caughtUp: true }>,
@@ -279,12 +279,9 @@ function leaveOutPending(
     for (const x of d.differences) {
       if (kept.includes(x)) continue;
       left.add(`${x.entityType}:${x.metric}:${x.entityId}`);
-      // Nor do they count in the coverage: in flight is neither missing nor extra.
+      // Nor do they move the coverage: in flight is neither missing nor extra (counted as agreeing).
       const f = findings.get(`${x.entityType}:${x.metric}`);
-      if (f) {
-        f.stored -= x.stored;
-        f.truth -= x.truth;
-      }
+      if (f) f.stored += x.truth - x.stored;
     }
     report.waitingForRecompute += d.differences.length - kept.length;
     d.differences = kept;
