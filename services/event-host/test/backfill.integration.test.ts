@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { ClickHouseRowPublisher, clickhouseSourceTables } from '@engagement/app-db/clickhouse';
 import { createMetricReader } from '@engagement/event-bus/reader';
+import { RedisTouchQueue } from '@engagement/event-bus/sinks/redis';
 import { startGroupAtEnd } from '@engagement/event-bus/testing';
 import { metricsOf, readTruth, truthPlan } from '@engagement/event-bus/truth';
 import { plugins } from '@engagement/metric-listeners';
@@ -213,7 +214,7 @@ it('backfills history exactly while the app writes, resumes after a stop, and a 
   expect(await redis.exists(options.progressKey)).toBe(0);
 
   await new Promise((r) => setTimeout(r, 4_000)); // the last ClickHouse rows past the settle time
-  await touchQueueEmpty(redis, config.cacheScope); // the traffic's removed post reactions, recomputed
+  await touchQueueEmpty(new RedisTouchQueue(redis, config.cacheScope)); // the traffic's removed post reactions, recomputed
   const check = await reconcile({ ...clients(), selection: { kind: 'ids', ids: worldScope(world) } });
   expect([check.notCaughtUp, check.differences, check.cache]).toEqual([[], [], []]);
 

@@ -5,7 +5,7 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import { clickhouseSourceRoutes } from '@engagement/app-db/clickhouse';
 import type { PluginDefinition } from '@engagement/event-bus';
 import { openClickHouse } from '@engagement/event-bus/sinks/clickhouse';
-import { RedisTouchQueue } from '@engagement/event-bus/sinks/redis';
+import type { RedisTouchQueue } from '@engagement/event-bus/sinks/redis';
 import { readTruth, truthPlan } from '@engagement/event-bus/truth';
 import { Redis } from 'ioredis';
 import { type Admin, Kafka, logLevel, type Producer } from 'kafkajs';
@@ -203,15 +203,10 @@ export function mismatches(
 }
 
 /**
- * Waits until the host's recomputer has emptied the touch queue of `cacheScope` (moves and removals of a
- * post's reactions, a model's images), or throws after `timeoutMs`.
+ * Waits until the recomputer has emptied a touch queue (moves and removals of a post's reactions, a model's
+ * images), or throws after `timeoutMs`. A host's queue: `new RedisTouchQueue(redis, config.cacheScope)`.
  */
-export async function touchQueueEmpty(
-  redis: Redis,
-  cacheScope: string | undefined,
-  timeoutMs = 90_000,
-): Promise<void> {
-  const queue = new RedisTouchQueue(redis, cacheScope);
+export async function touchQueueEmpty(queue: RedisTouchQueue, timeoutMs = 90_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const pending = (await queue.pending('Post')) + (await queue.pending('Model'));

@@ -149,7 +149,7 @@ describe('metrics reconcile', () => {
     // Reconcile leaves out ClickHouse source rows younger than clickhouseSettleMs; the truth below counts them
     // all. Wait until the last rows of the traffic are that old, or the two totals differ by those rows.
     await new Promise((r) => setTimeout(r, config.reconcile.clickhouseSettleMs + 500));
-    await touchQueueEmpty(redis, config.cacheScope); // the traffic's removed post reactions, recomputed
+    await touchQueueEmpty(new RedisTouchQueue(redis, config.cacheScope)); // the traffic's removed post reactions, recomputed
     expect((await reconcileWorld()).differences).toEqual([]); // settled after the traffic stopped
     const truth = await truthTotals(db, clickhouse, plugins, scope);
     const nonZero = (type: string, metric: string) =>

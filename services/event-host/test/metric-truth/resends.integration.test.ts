@@ -17,10 +17,11 @@ import {
 import { createMetricReader, type MetricReader } from '@engagement/event-bus/reader';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { killPart, stackUp } from '../../../../infra/stack/index.js';
+import { touchQueueEmpty } from '../reconcile-fixtures.js';
 import { cachedMismatches, clickhouseMismatches, fillThroughReader } from './compare-metrics.js';
 import type { TruthScope } from './ground-truth.js';
 import { drained, reactionTraffic } from './resend-run.js';
-import { type RunPipeline, startRunPipeline, touchesRecomputed } from './run-pipeline.js';
+import { type RunPipeline, startRunPipeline } from './run-pipeline.js';
 import { createWorld, type RunWorld, truthScope } from './scripted-run.js';
 
 const REDIS_DB = 8;
@@ -37,7 +38,7 @@ let world: RunWorld;
  */
 const settled = async () => {
   await drained(stack.kafka, stack.groupId, [...stack.topics, stack.metricTopic]);
-  await touchesRecomputed(stack);
+  if (stack.recompute) await touchQueueEmpty(stack.recompute.queue);
   await drained(stack.kafka, stack.groupId, [...stack.topics, stack.metricTopic]);
 };
 

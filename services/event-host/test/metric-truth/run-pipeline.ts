@@ -132,15 +132,3 @@ export async function startRunPipeline(
     },
   };
 }
-
-/** Waits until the recomputer emptied its touch queue (every touched post and model recomputed). */
-export async function touchesRecomputed(t: RunPipeline, timeoutMs = 90_000): Promise<void> {
-  if (!t.recompute) return;
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const pending = Object.values(await t.recompute.recomputer.pending()).reduce((a, b) => a + b, 0);
-    if (pending === 0) return;
-    if (Date.now() > deadline) throw new Error(`${pending} touched entities still wait for their recompute`);
-    await new Promise((r) => setTimeout(r, 500));
-  }
-}
