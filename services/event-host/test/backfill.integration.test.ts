@@ -301,8 +301,8 @@ it('a backfill process SIGKILLed after saving progress resumes from it, and the 
   const atKill = await redis.hgetall(progressKey);
   expect(Object.keys(atKill).length, first.out.stderr).toBeGreaterThanOrEqual(Object.keys(saved).length);
 
-  // The dead process's repair lock outlives it by its TTL (60 s): a run started at once is refused, saying
-  // for how long; once the lock has expired the run resumes.
+  // The dead process's repair lock outlives it by its TTL (60 s): a run started at once waits 30 s for it and
+  // is refused, saying for how long; once the lock has expired the run resumes.
   const lockKey = `eventbus:reconcile:repair-lock:${watermarkKeyOf(config)}`;
   const early = spawnBackfill(['--json']);
   expect((await early.exited).code).toBe(1);
@@ -322,6 +322,7 @@ it('a backfill process SIGKILLed after saving progress resumes from it, and the 
   expect(await redis.exists(progressKey)).toBe(0);
 
   await new Promise((r) => setTimeout(r, 4_000)); // the last ClickHouse rows past the settle time
+  await touchQueueEmpty(new RedisTouchQueue(redis, config.cacheScope));
   const check = await reconcile({ ...clients(), selection: { kind: 'ids', ids: scope } });
   expect([check.notCaughtUp, check.differences]).toEqual([[], []]);
   // The cached hashes received each correction once, through the metric topic: wait for the apply stage.

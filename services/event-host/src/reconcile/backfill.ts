@@ -62,6 +62,8 @@ export async function backfill(options: BackfillOptions): Promise<BackfillReport
     entityTypes: types,
     selection: { kind: 'all', after },
     repair: true,
+    // The host's recompute passes take the repair lock for seconds, often: wait for one to end.
+    lockWaitMs: rest.lockWaitMs ?? 30_000,
     // A backfill's differences are its history: written as corrections, counted, not kept.
     keepDifferences: options.keepDifferences ?? 1_000,
     async throttle(entities) {
