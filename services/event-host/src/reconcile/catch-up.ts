@@ -117,7 +117,7 @@ export async function waitForCacheCatchUp(options: CacheCatchUpOptions): Promise
       // No position: this cache never applied the partition (it started after those records, or it is not
       // the cache of this topic), so none of its records are in the hashes for a correction to overtake.
       .filter((p) => p.at !== null && BigInt(p.at!) < p.high)
-      .map((p) => `${options.metricTopic}:${p.partition} at ${p.at ?? 'none'} < ${p.high}`);
+      .map((p) => `${options.metricTopic}:${p.partition} at ${p.at} < ${p.high}`);
     if (behind.length === 0) return { caughtUp: true, waitedMs: Date.now() - started };
     if (Date.now() - started >= options.timeoutMs) {
       return {
