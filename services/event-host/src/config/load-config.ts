@@ -1,10 +1,11 @@
 import { readFileSync } from 'node:fs';
+import * as v from 'valibot';
 import { HostError } from '../errors.js';
 import { closest } from './closest-name.js';
 import type { ConfigPurpose, HostConfig } from './host-config.js';
-import { shownValue } from './mask-secrets.js';
-import { SettingValueError } from './parsers.js';
-import { CONFIG_FILE_ENV, SETTINGS, type Setting } from './settings.js';
+import type { Setting } from './setting.js';
+import { describeIssues, expectedOf } from './setting-issues.js';
+import { CONFIG_FILE_ENV, SETTINGS } from './settings.js';
 
 export interface LoadConfigOptions {
   /** Defaults to `process.env`. */
@@ -53,19 +54,16 @@ export function resolveConfig(options: LoadConfigOptions = {}): {
     const source = raw === fromEnv && raw !== undefined ? 'env' : raw !== undefined ? 'file' : 'default';
     let value = setting.default;
     if (raw !== undefined && raw !== null) {
-      try {
-        value = setting.parse(raw);
-      } catch (error) {
-        if (!(error instanceof SettingValueError)) throw error;
-        // The rejected value is echoed back, masked like any printed value of a secret setting.
-        const message = setting.secret
-          ? error.message.replace(/, got .*$/s, `, got ${JSON.stringify(shownValue(setting, raw))}`)
-          : error.message;
-        problems.push(`${name(setting)}: ${message}`);
+      const parsed = v.safeParse(setting.schema, raw, { abortPipeEarly: true });
+      if (!parsed.success) {
+        for (const line of describeIssues(setting, raw, parsed.issues))
+          problems.push(`${name(setting)}: ${line}`);
         continue;
       }
+      value = parsed.output;
     } else if (setting.requiredFor?.includes(purpose)) {
-      problems.push(`${name(setting)}: required, ${expectedOf(setting)}`);
+      const missing = v.safeParse(setting.schema, undefined, { abortPipeEarly: true });
+      problems.push(`${name(setting)}: required, expected ${expectedOf(missing.issues)}`);
       continue;
     }
     resolved.push({ setting, value, source: value === undefined ? 'unset' : source });
@@ -110,26 +108,18 @@ function crossChecks(c: HostConfig, purpose: ConfigPurpose): string[] {
   return out;
 }
 
+/**
+ * The config as `HostConfig`: unset settings with a fallback get it, and every section exists (even when all
+ * its settings failed or are unset), so the cross-checks can read it. The one assertion that remains joins a
+ * value assembled by path with the type computed from the same table.
+ */
 function withDefaults(config: Record<string, unknown>, env: Record<string, string | undefined>): HostConfig {
-  const c = config as unknown as HostConfig;
-  // Sections whose settings all failed or have no default still exist, so later checks can read them.
-  for (const path of SETTINGS.map((s) => s.path).filter((p) => p.includes('.'))) {
-    const section = path.split('.')[0]!;
-    config[section] ??= {};
+  for (const setting of SETTINGS) {
+    if (setting.path.includes('.')) config[setting.path.split('.')[0]!] ??= {};
+    if (setting.fallback && getPath(config, setting.path) === undefined)
+      setPath(config, setting.path, setting.fallback(env));
   }
-  c.kafka.topics ??= null;
-  c.plugins.packages ??= [];
-  c.log.pretty ??= env.NODE_ENV === 'development';
-  return c;
-}
-
-function expectedOf(setting: Setting): string {
-  try {
-    setting.parse(undefined);
-  } catch (error) {
-    if (error instanceof SettingValueError) return error.message.replace(/, got .*$/, '');
-  }
-  return 'a value';
+  return config as HostConfig;
 }
 
 function unknownEnv(env: Record<string, string | undefined>): string[] {
