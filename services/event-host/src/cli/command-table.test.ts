@@ -1,9 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { runCliCaptured } from '../../test/run-cli-captured.js';
-import { defineCommand, parseCommandArgs } from './command-table.js';
+import {
+  defineCommand,
+  type OptionSpec,
+  parseCommandArgs,
+  renderCommandHelp,
+  synopsis,
+} from './command-table.js';
 import { backfillCommand } from './commands/backfill-command.js';
 import { reconcileCommand } from './commands/reconcile-command.js';
-import { USAGE } from './run-cli.js';
+import { COMMANDS, USAGE } from './run-cli.js';
+import { EXIT_CODES_HELP, GLOBAL_OPTIONS } from './usage.js';
 
 const reconcileArgs = (argv: string[]) => parseCommandArgs(reconcileCommand, argv).values;
 
@@ -65,5 +72,30 @@ describe('command table', () => {
     const config = await runCliCaptured(['backfill', '--config'], {});
     expect(config.code).toBe(2);
     expect(config.stderr).toContain('--config needs a file name');
+  });
+
+  it('--help is rendered from the table: every command, every option, and the global options', () => {
+    for (const command of COMMANDS) {
+      expect(USAGE).toContain(`  ${synopsis(command)}\n`);
+      const lines = renderCommandHelp(command, GLOBAL_OPTIONS, EXIT_CODES_HELP).split('\n');
+      for (const [name, o] of Object.entries<OptionSpec>({ ...command.options, ...GLOBAL_OPTIONS })) {
+        const line = lines.find((l) => l.startsWith(`  --${name} `) || l === `  --${name}`);
+        expect(line, `--${name} of ${command.name}`).toContain(`  ${o.help}`);
+      }
+    }
+    expect(USAGE).toMatch(/\n {2}--config FILE\s+JSON configuration file/);
+    expect(USAGE).toMatch(/\n {2}--help\s+this text/);
+  });
+
+  it('refuses an unknown flag or command with a "did you mean", as a usage error (exit 2)', async () => {
+    const flag = await runCliCaptured(['metrics', 'drift', '--sampel', '5'], {});
+    expect(flag.code).toBe(2);
+    expect(flag.stderr).toContain('metrics drift: unknown argument "--sampel" (did you mean --sample?)');
+    const command = await runCliCaptured(['dlq', 'lsit'], {});
+    expect(command.code).toBe(2);
+    expect(command.stderr).toContain('unknown command "dlq lsit" (did you mean dlq list?)');
+    const group = await runCliCaptured(['dlq'], {});
+    expect(group.code).toBe(2);
+    expect(group.stderr).toContain('"dlq" needs a command: dlq list, dlq show, dlq discard, dlq redrive');
   });
 });

@@ -132,26 +132,39 @@ const indent = (text: string, by: string) =>
     .map((line) => `${by}${line}`)
     .join('\n');
 
-/** The whole `--help`: every command's synopsis and summary. */
-export function renderUsage(commands: readonly CommandSpec[], footer: string): string {
+/** One line per option: its label and its help, aligned. */
+export function optionLines(options: Record<string, OptionSpec>): string[] {
+  const entries = Object.entries(options);
+  const labels = entries.map(([name, o]) => (o.kind === 'flag' ? `--${name}` : `--${name} ${o.value}`));
+  const width = Math.max(0, ...labels.map((l) => l.length));
+  return entries.map(([, o], i) => `  ${labels[i]!.padEnd(width)}  ${o.help}`);
+}
+
+/** The end of every help text: the options of every command, then `footer`. */
+function globalPart(globalOptions: Record<string, OptionSpec>, footer: string): string[] {
+  return ['', 'options (every command):', ...optionLines(globalOptions), '', footer];
+}
+
+/** The whole `--help`: every command's synopsis and summary, then the global options. */
+export function renderUsage(
+  commands: readonly CommandSpec[],
+  globalOptions: Record<string, OptionSpec>,
+  footer: string,
+): string {
   const lines = ['usage: event-host <command> [options]', '', 'commands:'];
   for (const c of commands) lines.push(`  ${synopsis(c)}`, indent(c.summary, '      '));
-  lines.push('', footer);
+  lines.push(...globalPart(globalOptions, footer));
   return `${lines.join('\n')}\n`;
 }
 
 /** `event-host <command> --help`: the synopsis, the summary and each option's help. */
-export function renderCommandHelp(spec: CommandSpec, footer: string): string {
+export function renderCommandHelp(
+  spec: CommandSpec,
+  globalOptions: Record<string, OptionSpec>,
+  footer: string,
+): string {
   const lines = [`usage: event-host ${synopsis(spec)}`, '', spec.summary];
-  const entries = Object.entries(spec.options);
-  if (entries.length > 0) {
-    lines.push('', 'options:');
-    const labels = entries.map(([name, o]) => (o.kind === 'flag' ? `--${name}` : `--${name} ${o.value}`));
-    const width = Math.max(...labels.map((l) => l.length));
-    entries.forEach(([, o], i) => {
-      lines.push(`  ${labels[i]!.padEnd(width)}  ${o.help}`);
-    });
-  }
-  lines.push('', footer);
+  if (Object.keys(spec.options).length > 0) lines.push('', 'options:', ...optionLines(spec.options));
+  lines.push(...globalPart(globalOptions, footer));
   return `${lines.join('\n')}\n`;
 }

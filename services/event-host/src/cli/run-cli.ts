@@ -1,3 +1,4 @@
+import { closest } from '../config/closest-name.js';
 import { EXIT, exitCodeOf, HostError } from '../errors.js';
 import { type CliContext, println } from './cli-context.js';
 import { type CommandSpec, parseCommandArgs, renderCommandHelp, renderUsage } from './command-table.js';
@@ -13,13 +14,13 @@ import { driftCommand } from './commands/drift-command.js';
 import { reconcileCommand } from './commands/reconcile-command.js';
 import { replayCommand } from './commands/replay-command.js';
 import { startCommand } from './commands/start-command.js';
-import { USAGE_FOOTER } from './usage.js';
+import { EXIT_CODES_HELP, GLOBAL_OPTIONS } from './usage.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: each command's option values are typed in its own declaration
 type AnyCommand = CommandSpec<any>;
 
 /** Every command, in the order `--help` lists them. */
-const COMMANDS: readonly AnyCommand[] = [
+export const COMMANDS: readonly AnyCommand[] = [
   startCommand,
   configCheckCommand,
   replayCommand,
@@ -33,7 +34,7 @@ const COMMANDS: readonly AnyCommand[] = [
 ];
 
 /** The `--help` text. */
-export const USAGE = renderUsage(COMMANDS, USAGE_FOOTER);
+export const USAGE = renderUsage(COMMANDS, GLOBAL_OPTIONS, EXIT_CODES_HELP);
 
 /**
  * Runs one CLI invocation and resolves with its exit code. Errors are printed as one line with their code;
@@ -61,12 +62,9 @@ export async function runCli(
   const words = rest.findIndex((a) => a.startsWith('-'));
   const named = (words === -1 ? rest : rest.slice(0, words)).join(' ');
   const command = COMMANDS.find((c) => c.name === named || named.startsWith(`${c.name} `));
-  if (!command) {
-    const known = COMMANDS.map((c) => c.name).join(', ');
-    return report(io, new HostError('EH_USAGE', `unknown command "${rest.join(' ')}" (commands: ${known})`));
-  }
+  if (!command) return report(io, unknownCommand(named, rest));
   if (help) {
-    println(io.stdout, renderCommandHelp(command, USAGE_FOOTER).trimEnd());
+    println(io.stdout, renderCommandHelp(command, GLOBAL_OPTIONS, EXIT_CODES_HELP).trimEnd());
     return EXIT.ok;
   }
   const args = rest.slice(command.name.split(' ').length);
@@ -78,6 +76,18 @@ export async function runCli(
   }
 }
 
+/** `dlq` alone names its commands; a typo gets a "did you mean". */
+function unknownCommand(named: string, rest: readonly string[]): HostError {
+  const names = COMMANDS.map((c) => c.name);
+  const under = names.filter((n) => named !== '' && n.startsWith(`${named} `));
+  if (under.length > 0) return new HostError('EH_USAGE', `"${named}" needs a command: ${under.join(', ')}`);
+  const near = closest(named, names);
+  return new HostError(
+    'EH_USAGE',
+    `unknown command "${rest.join(' ')}"${near ? ` (did you mean ${near}?)` : ''} (commands: ${names.join(', ')})`,
+  );
+}
+
 interface GlobalOptions {
   configFile?: string;
   help: boolean;
@@ -85,7 +95,10 @@ interface GlobalOptions {
   rest: string[];
 }
 
-/** Takes `--config FILE` (or `--config=FILE`) and `--help`/`-h` from anywhere; everything else is the command's. */
+/**
+ * Takes the `GLOBAL_OPTIONS` (`--config FILE` or `--config=FILE`, `--help`/`-h`) from anywhere; everything else
+ * is the command's.
+ */
 function globalOptions(argv: readonly string[]): GlobalOptions {
   const out: GlobalOptions = { help: false, rest: [] };
   for (let i = 0; i < argv.length; i++) {
