@@ -23,7 +23,7 @@ export interface SettingOptions<T> {
 export type SettingDef<T = unknown> = SettingOptions<T> & { schema: SettingSchema<T>; help: string };
 
 /** Declares a setting; the options' literal types (a default, `requiredFor`) decide its type in `HostConfig`. */
-export function setting<T, const O extends SettingOptions<T> = {}>(
+export function setting<T, const O extends SettingOptions<T> = Record<never, never>>(
   schema: SettingSchema<T>,
   help: string,
   options?: O,
