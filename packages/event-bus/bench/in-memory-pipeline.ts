@@ -54,7 +54,7 @@ export async function startInMemoryPipeline(
     onProcessed: (records) => {
       stats.consumed += records;
     },
-    commit: (offsets) => consumer.commitSource(offsets),
+    commit: (offsets) => consumer.commit(offsets),
     flushIntervalMs: options.flushIntervalMs,
     flushRows: options.flushRows ?? 20_000,
   });

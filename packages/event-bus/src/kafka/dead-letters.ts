@@ -1,5 +1,8 @@
 import type { Producer } from 'kafkajs';
 import type { KafkaRecord } from '../events/kafka-record.js';
+import type { DeadLetterReason, DeadLetterSink } from '../runtime/ports.js';
+
+export type { DeadLetterReason, DeadLetterSink } from '../runtime/ports.js';
 
 /** Header names on dead-letter records. */
 export const DLQ_HEADERS = {
@@ -14,22 +17,6 @@ export const DLQ_HEADERS = {
   attempts: 'eb.attempts',
   failedAt: 'eb.failed-at',
 } as const;
-
-/** Why a record is dead-lettered. */
-export interface DeadLetterReason {
-  code: string;
-  /** The code of the cause under `code` (e.g. `EB_DECODE_BAD_VALUE` under `EB_LISTENER_FAILED`). */
-  causeCode?: string;
-  message: string;
-  /** The listener that kept failing; absent when the record itself could not be decoded. */
-  listenerId?: string;
-  attempts?: number;
-}
-
-/** Something that durably stores a failed record, so its partition can move on. */
-export interface DeadLetterSink {
-  write(record: KafkaRecord, reason: DeadLetterReason): Promise<void>;
-}
 
 /**
  * Writes failed records to the dead-letter topic with the original key and value, and the reason and

@@ -2,7 +2,8 @@ import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import { isRetriable } from '../errors.js';
 import type { Logger } from '../listeners/logger.js';
 import type { ApplyStage } from '../runtime/apply-stage.js';
-import type { CommitOffsets, IngestStage } from '../runtime/ingest-stage.js';
+import type { IngestStage } from '../runtime/ingest-stage.js';
+import type { CommitOffsets, RecordSource } from '../runtime/ports.js';
 import { type CacheRollback, MetricTopicPositions } from './metric-topic-positions.js';
 import { OffsetCommits } from './offset-commits.js';
 import { toRecord } from './records.js';
@@ -56,7 +57,7 @@ export interface ConsumerState {
  * offsets after the batch was applied to the caches, where the metric topic is read from the position
  * Redis stored with them (MetricTopicPositions).
  */
-export class EventConsumer {
+export class EventConsumer implements RecordSource {
   private readonly consumer: Consumer;
   private readonly positions: MetricTopicPositions;
   private readonly stop = new AbortController();
@@ -92,7 +93,7 @@ export class EventConsumer {
       topic: options.metricTopic,
       apply: options.apply,
       seek: (partition, offset) => this.consumer.seek({ topic: options.metricTopic, partition, offset }),
-      commit: this.commitSource,
+      commit: this.commit,
       logger: options.logger,
       checkIntervalMs: options.positionCheckMs,
       onRollback: options.onCacheRollback,
@@ -282,6 +283,6 @@ export class EventConsumer {
     }
   }
 
-  /** Commit function for the ingest stage. */
-  readonly commitSource = (offsets: CommitOffsets): Promise<void> => this.commits.commit(offsets);
+  /** Commits source offsets for the ingest stage (the offset-commits port); bound, so it can be passed on. */
+  readonly commit = (offsets: CommitOffsets): Promise<void> => this.commits.commit(offsets);
 }

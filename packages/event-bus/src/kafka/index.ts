@@ -1,4 +1,13 @@
 /** The Kafka-driven runtime: the pipeline builder, the consumer and the dead-letter sink. */
+
+// The stats moved to the runtime with the assembly that keeps them; re-exported for existing callers.
+export {
+  emptyStats,
+  type PipelineObserver,
+  type PipelineSink,
+  type PipelineStats,
+  type SinkAttemptOutcome,
+} from '../runtime/stats.js';
 export { createEventPipeline } from './create-pipeline.js';
 export {
   type DeadLetterReason,
@@ -8,13 +17,6 @@ export {
 } from './dead-letters.js';
 export { type ConsumerState, EventConsumer, type EventConsumerOptions } from './event-consumer.js';
 export type { EventPipeline, EventPipelineOptions } from './pipeline-options.js';
-export { publishMetricEvents } from './publish-metric-events.js';
+export { kafkaMetricTopic, publishMetricEvents } from './publish-metric-events.js';
 export { headerString } from './records.js';
-export {
-  emptyStats,
-  type PipelineObserver,
-  type PipelineSink,
-  type PipelineStats,
-  type SinkAttemptOutcome,
-} from './stats.js';
 export { ensureTopics, fetchTopicOffsets, type TopicPartitionOffsets } from './topics.js';

@@ -8,9 +8,9 @@ import type { ApplyStage } from '../runtime/apply-stage.js';
 import type { IngestStage } from '../runtime/ingest-stage.js';
 import type { Instrumentation } from '../runtime/instrumentation.js';
 import type { HostProvision } from '../runtime/plugin-container.js';
+import type { PipelineObserver, PipelineStats } from '../runtime/stats.js';
 import type { RollupSchedule } from '../sinks/clickhouse/metric-roller.js';
 import type { ConsumerState } from './event-consumer.js';
-import type { PipelineObserver, PipelineStats } from './stats.js';
 
 export interface EventPipelineOptions {
   brokers: string[];

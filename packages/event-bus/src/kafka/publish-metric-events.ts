@@ -1,45 +1,34 @@
 import type { Producer } from 'kafkajs';
 import type { EntityMetricEvent } from '../metrics/entity-metric-event.js';
-import { encodeMetricMessages } from '../metrics/metric-message.js';
+import type { MetricTopicWriter } from '../runtime/ports.js';
+import { publishMetricEvents as publishToTopic } from '../runtime/publish-metric-events.js';
+
+export { NOT_STORED_HEADER } from '../runtime/publish-metric-events.js';
 
 /**
- * Marks metric messages published before ClickHouse holds their events. The search queue must not take them:
- * a search flush reads ClickHouse's totals, so an entity queued before its events are stored would be written
- * with the old values and taken off the queue.
+ * The metric publisher on Kafka: each request is acknowledged by every in-sync replica. `onError` sees
+ * what a send throws (the pipeline makes kafkajs' "retries exhausted" retriable there).
  */
-export const NOT_STORED_HEADER = 'eb.not-stored';
+export function kafkaMetricTopic(
+  producer: Producer,
+  topic: string,
+  onError: (error: unknown) => never = (error) => {
+    throw error;
+  },
+): MetricTopicWriter {
+  return {
+    send: async (messages) => {
+      await producer.send({ topic, acks: -1, messages: [...messages] }).catch(onError);
+    },
+  };
+}
 
-/** Upper bound of one metric-topic request, well below the broker's default 1 MiB message.max.bytes. */
-const MAX_PUBLISH_BYTES = 512 * 1024;
-
-/**
- * Publishes metric events to the metric topic, keyed by origin (one origin stays in one partition, in
- * order), with acks from every in-sync replica. The host calls it as soon as a batch is processed, before the
- * events are in ClickHouse: the cache logs each event until ClickHouse holds it, so fills stay exact
- * (docs/reading-metrics.md).
- */
-export async function publishMetricEvents(
+/** Publishes metric events to `topic` (see the runtime's `publishMetricEvents`); for repairs and tools. */
+export function publishMetricEvents(
   producer: Producer,
   topic: string,
   events: readonly EntityMetricEvent[],
-  /** `false` when ClickHouse does not hold the events yet (the early publish): consumers then leave them out
-   * of the search queue, which the ingest stage fills after the store (see `NOT_STORED_HEADER`). */
   options: { stored?: boolean } = {},
 ): Promise<void> {
-  const headers = options.stored === false ? { [NOT_STORED_HEADER]: '1' } : undefined;
-  // Sends are cut by encoded size, not count: one request must stay under the broker's message.max.bytes
-  // (1 MiB by default) even when every message of it lands in one partition.
-  let batch: { key: string; value: string; headers?: Record<string, string> }[] = [];
-  let bytes = 0;
-  for (const message of encodeMetricMessages(events)) {
-    const size = message.key.length + message.value.length + 64;
-    if (batch.length > 0 && bytes + size > MAX_PUBLISH_BYTES) {
-      await producer.send({ topic, acks: -1, messages: batch });
-      batch = [];
-      bytes = 0;
-    }
-    batch.push(headers ? { ...message, headers } : message);
-    bytes += size;
-  }
-  if (batch.length > 0) await producer.send({ topic, acks: -1, messages: batch });
+  return publishToTopic(kafkaMetricTopic(producer, topic), events, options);
 }

@@ -1,6 +1,6 @@
 import { DecodeError } from '../errors.js';
-import { type MetricEventRow, toMetricEventRow } from '../sinks/clickhouse/metric-event-store.js';
 import type { EntityMetricEvent } from './entity-metric-event.js';
+import { type MetricEventRow, toMetricEventRow } from './metric-event-row.js';
 
 /**
  * Entity metric events travel on Kafka as JSONEachRow text: one row per line, one or more rows per

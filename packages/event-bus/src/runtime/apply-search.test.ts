@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { NOT_STORED_HEADER } from '../kafka/publish-metric-events.js';
 import type { EntityMetricEvent } from '../metrics/entity-metric-event.js';
 import { encodeMetricMessages } from '../metrics/metric-message.js';
 import { InMemoryDeadLetters } from '../testing/in-memory-dead-letters.js';
 import { ApplyStage } from './apply-stage.js';
+import { NOT_STORED_HEADER } from './publish-metric-events.js';
 
 const event = (entityId: number, originSeq: number): EntityMetricEvent => ({
   eventId: `e${entityId}-${originSeq}`,

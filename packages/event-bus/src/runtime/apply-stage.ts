@@ -1,9 +1,8 @@
 import type { KafkaRecord } from '../events/kafka-record.js';
-import type { DeadLetterSink } from '../kafka/dead-letters.js';
-import { NOT_STORED_HEADER } from '../kafka/publish-metric-events.js';
 import type { EntityMetricEvent } from '../metrics/entity-metric-event.js';
 import { decodeMetricMessages } from '../metrics/metric-message.js';
-import type { ApplyResult, CachePosition } from '../sinks/redis/metric-cache-sink.js';
+import type { ApplyResult, CachePosition, DeadLetterSink } from './ports.js';
+import { NOT_STORED_HEADER } from './publish-metric-events.js';
 import { SinkGuard } from './sink-guard.js';
 
 export interface ApplyStageOptions {

@@ -1,6 +1,17 @@
-/** The Kafka-independent runtime: plugin validation and container, dispatcher, the two stages. */
+/**
+ * The Kafka-independent runtime: the ports, the one pipeline assembly over them, plugin validation and
+ * container, dispatcher, the two stages.
+ */
 export { ApplyStage, type ApplyStageOptions } from './apply-stage.js';
+export {
+  type AssembledPipeline,
+  type AssemblyOptions,
+  assemblePipeline,
+  type PipelinePlugins,
+  type PipelinePorts,
+} from './assemble-pipeline.js';
 export { backoffDelay, sleep } from './backoff.js';
+export { chooseProcessor, type ProcessorChoice } from './choose-processor.js';
 export {
   Dispatcher,
   type DispatcherOptions,
@@ -31,8 +42,25 @@ export {
   nextPositions,
   type PartitionPositions,
 } from './ordered-positions.js';
+export { type PipelineReports, pipelineReports } from './pipeline-reports.js';
 export { type HostProvision, PluginContainer } from './plugin-container.js';
 export { loadPluginModules, loadProvisionsModule } from './plugin-modules.js';
+export type {
+  ApplyResult,
+  CachePosition,
+  DeadLetterReason,
+  DeadLetterSink,
+  MetricCache,
+  MetricStore,
+  MetricTopicMessage,
+  MetricTopicWriter,
+  OffsetCommitter,
+  PipelineStages,
+  RecordSource,
+  SearchUpdateQueue,
+  TouchSink,
+} from './ports.js';
+export { NOT_STORED_HEADER } from './publish-metric-events.js';
 export {
   type Admission,
   type BatchOutcome,
@@ -52,5 +80,6 @@ export {
 } from './resend-filter.js';
 export { isRetriable, RetryPolicy, type RetryPolicyOptions } from './retry-policy.js';
 export { SinkGuard } from './sink-guard.js';
+export type { PipelineObserver, PipelineStats, SinkAttemptOutcome } from './stats.js';
 export { type RegisteredListener, validatePlugins } from './validate-plugins.js';
 export { type PoolWorkerData, type WorkerPoolOptions, WorkerPoolProcessor } from './worker-pool.js';

@@ -1,12 +1,13 @@
 import type { KafkaRecord } from '../events/kafka-record.js';
-import type { DeadLetterSink } from '../kafka/dead-letters.js';
 import type { EntityMetricEvent } from '../metrics/entity-metric-event.js';
 import { distinctTouches, type MetricTouch, type TouchSink } from '../metrics/metric-touch.js';
 import { encodePositions, type PartitionPositions } from './ordered-positions.js';
+import type { CommitOffsets, DeadLetterSink } from './ports.js';
 import type { BatchOutcome, RecordProcessor } from './record-processor.js';
 import type { ChunkAdmission, ResendFilter } from './resend-filter.js';
 import { SinkGuard } from './sink-guard.js';
 
+export type { CommitOffsets } from './ports.js';
 export { REDRIVE_LISTENER_HEADER, REDRIVEN_FROM_HEADER } from './record-processor.js';
 
 /** Buffer room held for a chunk of records while it is processed (see `IngestStage.reserve`). */
@@ -14,12 +15,6 @@ export interface Reservation {
   records: number;
   rows: number;
 }
-
-/**
- * Offsets to commit: the next offset to read, per topic and partition, and the re-send filter's positions
- * for that offset as commit metadata (committed atomically with it).
- */
-export type CommitOffsets = { topic: string; partition: number; offset: string; metadata?: string | null }[];
 
 /** A partition's next offset to read, and the re-send filter's positions up to it. */
 interface Processed {

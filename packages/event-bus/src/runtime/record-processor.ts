@@ -2,12 +2,12 @@ import { causeCodeOf, EventBusError } from '../errors.js';
 import type { ChangeEvent } from '../events/change-event.js';
 import type { Decoder } from '../events/decode.js';
 import type { KafkaRecord } from '../events/kafka-record.js';
-import { headerString } from '../kafka/records.js';
 import type { Logger } from '../listeners/logger.js';
 import type { EntityMetricEvent } from '../metrics/entity-metric-event.js';
 import type { MetricTouch } from '../metrics/metric-touch.js';
 import { Dispatcher } from './dispatcher.js';
 import type { PluginContainer } from './plugin-container.js';
+import { headerString } from './record-headers.js';
 import type { ChangeRef } from './resend-filter.js';
 import type { RegisteredListener } from './validate-plugins.js';
 

@@ -1,12 +1,12 @@
 import type { ChangeSource } from '../events/change-event.js';
 import type { KafkaRecord } from '../events/kafka-record.js';
-import { headerString } from '../kafka/records.js';
 import {
   decodePositions,
   NO_POSITIONS,
   nextPositions,
   type PartitionPositions,
 } from './ordered-positions.js';
+import { headerString } from './record-headers.js';
 import { REDRIVE_LISTENER_HEADER, REDRIVEN_FROM_HEADER } from './record-processor.js';
 
 /** A committed offset of the consumer group and the metadata committed with it. */

@@ -1,5 +1,5 @@
 import type { KafkaRecord } from '../events/kafka-record.js';
-import type { DeadLetterReason, DeadLetterSink } from '../kafka/dead-letters.js';
+import type { DeadLetterReason, DeadLetterSink } from '../runtime/ports.js';
 
 /** Keeps dead letters in a list instead of a Kafka topic. */
 export class InMemoryDeadLetters implements DeadLetterSink {

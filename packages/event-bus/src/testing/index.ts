@@ -9,5 +9,7 @@ export { InMemoryDeadLetters } from './in-memory-dead-letters.js';
 export { InMemoryFirstSeen } from './in-memory-first-seen.js';
 export { InMemoryMetricCache } from './in-memory-metric-cache.js';
 export { InMemoryMetricStore } from './in-memory-metric-store.js';
+export { InMemoryMetricTopic } from './in-memory-metric-topic.js';
+export { InMemoryRecordSource } from './in-memory-record-source.js';
 export { runListener, runListenerOutput } from './run-listener.js';
 export { override, startTestHost, type TestHost, type TestHostOptions } from './test-host.js';

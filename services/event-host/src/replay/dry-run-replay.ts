@@ -5,9 +5,20 @@ import {
   type MetricTouch,
   type PluginDefinition,
 } from '@engagement/event-bus';
-import type { DeadLetterReason } from '@engagement/event-bus/kafka';
-import type { HostProvision } from '@engagement/event-bus/runtime';
-import { type FakeChange, startTestHost } from '@engagement/event-bus/testing';
+import {
+  assemblePipeline,
+  type DeadLetterReason,
+  type HostProvision,
+  ResendFilter,
+} from '@engagement/event-bus/runtime';
+import {
+  InMemoryDeadLetters,
+  InMemoryFirstSeen,
+  InMemoryMetricCache,
+  InMemoryMetricStore,
+  InMemoryMetricTopic,
+  InMemoryRecordSource,
+} from '@engagement/event-bus/testing';
 import type { HostConfig } from '../config/host-config.js';
 
 /** What a dry-run replay produced. */
@@ -23,9 +34,9 @@ export interface ReplayResult {
 }
 
 /**
- * Runs records through the production decoder, dispatcher and ingest stage on the test kit's host, whose
- * sinks are in memory: the host's code path with nothing written to ClickHouse, Redis or Kafka. Plugin
- * services are built as in the host, so lookups may read the configured Postgres.
+ * Runs records through the host's own assembly (`assemblePipeline`: decoder, re-send filter, dispatcher,
+ * ingest and apply stages) on in-memory adapters: the host's code path with nothing written to ClickHouse,
+ * Redis or Kafka. Plugin services are built as in the host, so lookups may read the configured Postgres.
  */
 export async function dryRunReplay(input: {
   records: AsyncIterable<KafkaRecord> | Iterable<KafkaRecord>;
@@ -37,12 +48,36 @@ export async function dryRunReplay(input: {
     debezium: { topicPrefix: input.config.debezium.topicPrefix },
     clickhouse: input.config.sources.clickhouseTopics,
   });
-  const host = await startTestHost({
-    plugins: input.plugins,
-    overrides: input.provisions,
-    decoder,
-    listenerMaxAttempts: input.config.listenerMaxAttempts,
-  });
+  const store = new InMemoryMetricStore();
+  const deadLetters = new InMemoryDeadLetters();
+  const metricTopic = new InMemoryMetricTopic();
+  const touches: MetricTouch[] = [];
+  let source!: InMemoryRecordSource;
+  const pipeline = await assemblePipeline(
+    {
+      source: (stages) => {
+        metricTopic.readBy((records) => stages.apply.applyBatch(records));
+        source = new InMemoryRecordSource(stages);
+        return source;
+      },
+      store,
+      metricTopic,
+      cache: new InMemoryMetricCache(),
+      touches: { add: async (list) => void touches.push(...list) },
+      deadLetters,
+      resends: new ResendFilter({
+        firstSeen: new InMemoryFirstSeen(),
+        committed: (topic) => source.committedOffsets(topic),
+      }),
+    },
+    { plugins: input.plugins, provisions: input.provisions },
+    {
+      decode: decoder,
+      listenerMaxAttempts: input.config.listenerMaxAttempts,
+      listenerRetryBaseMs: 1,
+      flushIntervalMs: Number.POSITIVE_INFINITY,
+    },
+  );
   let records = 0;
   let skipped = 0;
   for await (const record of input.records) {
@@ -50,17 +85,11 @@ export async function dryRunReplay(input: {
     try {
       if (decoder(record).kind === 'skip') skipped++;
     } catch {
-      // Undecodable: the host dead-letters it below.
+      // Undecodable: the pipeline dead-letters it below.
     }
-    // The test host reads only the record of a change; the event is decoded by the real pipeline code.
-    await host.send({ record } as FakeChange);
+    await source.send([record]);
   }
-  await host.flush();
-  return {
-    records,
-    skipped,
-    events: host.store.inserts.flat(),
-    touches: host.touched,
-    deadLetters: host.deadLetters.letters,
-  };
+  await pipeline.ingest.flush();
+  await pipeline.processor.close();
+  return { records, skipped, events: store.inserts.flat(), touches, deadLetters: deadLetters.letters };
 }

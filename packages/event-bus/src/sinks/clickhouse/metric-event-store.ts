@@ -1,34 +1,11 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { SinkError } from '../../errors.js';
 import type { EntityMetricEvent } from '../../metrics/entity-metric-event.js';
+import { toMetricEventRow } from '../../metrics/metric-event-row.js';
 import { clickHouseErrorType, isRetriableClickHouseError } from './clickhouse-errors.js';
 
-/** The row shape of the metric event table, as sent in JSONEachRow: the event with its time as text. */
-export type MetricEventRow = Omit<EntityMetricEvent, 'createdAt' | 'sourceTx'> & {
-  createdAt: string;
-  sourceTx: number | null;
-};
-
-/** Formats a Date as ClickHouse's DateTime64(3) text in UTC. */
-export function toClickHouseTime(date: Date): string {
-  return date.toISOString().replace('T', ' ').replace('Z', '');
-}
-
-/** Converts a metric event into its table row. */
-export function toMetricEventRow(e: EntityMetricEvent): MetricEventRow {
-  return {
-    eventId: e.eventId,
-    entityType: e.entityType,
-    entityId: e.entityId,
-    userId: e.userId,
-    metricType: e.metricType,
-    metricValue: e.metricValue,
-    createdAt: toClickHouseTime(e.createdAt),
-    origin: e.origin,
-    originSeq: e.originSeq,
-    sourceTx: e.sourceTx ?? null,
-  };
-}
+// The row shape travels on the metric topic too, so it lives with the metric event.
+export { type MetricEventRow, toClickHouseTime, toMetricEventRow } from '../../metrics/metric-event-row.js';
 
 /**
  * Writes metric events to ClickHouse in chunks. Embedded ClickHouse inserts on the calling thread, so a

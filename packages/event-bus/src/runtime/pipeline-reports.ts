@@ -1,6 +1,6 @@
 import type { KafkaRecord } from '../events/kafka-record.js';
-import type { Instrumentation, InstrumentationEvent, PipelineSink } from '../runtime/instrumentation.js';
-import type { DeadLetterReason } from './dead-letters.js';
+import type { Instrumentation, InstrumentationEvent, PipelineSink } from './instrumentation.js';
+import type { DeadLetterReason } from './ports.js';
 import { emptyStats, type PipelineObserver, type PipelineStats, recordStats } from './stats.js';
 
 /**

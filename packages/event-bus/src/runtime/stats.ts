@@ -1,9 +1,9 @@
 import type { KafkaRecord } from '../events/kafka-record.js';
-import type { InstrumentationEvent, PipelineSink } from '../runtime/instrumentation.js';
-import { addListenerRuns } from '../runtime/record-processor.js';
-import type { DeadLetterReason } from './dead-letters.js';
+import type { InstrumentationEvent, PipelineSink } from './instrumentation.js';
+import type { DeadLetterReason } from './ports.js';
+import { addListenerRuns } from './record-processor.js';
 
-export type { PipelineSink } from '../runtime/instrumentation.js';
+export type { PipelineSink } from './instrumentation.js';
 
 /**
  * Running totals of one pipeline, for the status page and tests; kept by `recordStats` from the same

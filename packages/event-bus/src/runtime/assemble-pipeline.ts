@@ -1,0 +1,209 @@
+import type { PluginDefinition } from '../listeners/define-plugin.js';
+import { type Logger, silentLogger } from '../listeners/logger.js';
+import type { EntityMetricEvent } from '../metrics/entity-metric-event.js';
+import type { TouchSink } from '../metrics/metric-touch.js';
+import { ApplyStage } from './apply-stage.js';
+import { chooseProcessor, type ProcessorChoice } from './choose-processor.js';
+import { IngestStage } from './ingest-stage.js';
+import { type PipelineReports, pipelineReports } from './pipeline-reports.js';
+import { type HostProvision, PluginContainer } from './plugin-container.js';
+import type {
+  DeadLetterSink,
+  MetricCache,
+  MetricStore,
+  MetricTopicWriter,
+  PipelineStages,
+  RecordSource,
+  SearchUpdateQueue,
+} from './ports.js';
+import { publishMetricEvents } from './publish-metric-events.js';
+import type { RecordProcessor } from './record-processor.js';
+import type { ResendFilter } from './resend-filter.js';
+import { searchIdsByIndex } from './search-ids.js';
+import type { PipelineStats } from './stats.js';
+import { validatePlugins } from './validate-plugins.js';
+
+/** The systems the pipeline talks to, as ports (see `ports.ts`); production, tests and replays differ here. */
+export interface PipelinePorts {
+  /** Builds the source once the stages exist: it feeds them and commits what the ingest stage hands back. */
+  source(stages: PipelineStages): RecordSource;
+  store: MetricStore;
+  /** Where processed events are published at once (before the store); absent when the store exports them. */
+  metricTopic?: MetricTopicWriter;
+  cache: MetricCache;
+  /** Where search-index updates are queued; absent: none. */
+  searchQueue?: SearchUpdateQueue;
+  /** Where listeners' touches go (see `MetricEmitter.touch`); absent: dropped. */
+  touches?: TouchSink;
+  deadLetters: DeadLetterSink;
+  /** Recognises re-sent changes before listeners run; absent: every change runs. */
+  resends?: ResendFilter;
+}
+
+/** The plugins to run and the values the host provides them. */
+export interface PipelinePlugins {
+  plugins: readonly PluginDefinition[];
+  provisions?: readonly HostProvision[];
+}
+
+export interface AssemblyOptions extends ProcessorChoice {
+  logger?: Logger;
+  /** Where the pipeline reports what it does (stats, instrumentation, observer); default: its own stats only. */
+  reports?: PipelineReports;
+  /** Aborts the stages' retries and the listeners' (shutdown). */
+  signal?: AbortSignal;
+  /** Entity type → search-update queue its metric events feed; types not listed are not queued. */
+  searchIndexes?: Readonly<Record<string, string>>;
+  flushIntervalMs?: number;
+  flushRows?: number;
+  maxBufferedRows?: number;
+}
+
+/** The assembled stages, the source feeding them, and what to close. */
+export interface AssembledPipeline extends PipelineStages {
+  readonly source: RecordSource;
+  readonly stats: PipelineStats;
+  readonly processor: RecordProcessor;
+}
+
+/**
+ * The one assembly of the event path, for the host, the test host and dry-run replays alike: validates the
+ * plugins, builds their container and the record processor, and wires the ingest and apply stages to the
+ * ports, reporting every write. Read top-down, it is the path of one change event.
+ */
+export async function assemblePipeline(
+  ports: PipelinePorts,
+  { plugins, provisions = [] }: PipelinePlugins,
+  options: AssemblyOptions,
+): Promise<AssembledPipeline> {
+  const logger = options.logger ?? silentLogger;
+  const reports = options.reports ?? pipelineReports();
+  const { emit, sinkBatch, attempt } = reports;
+  const listeners = validatePlugins(
+    plugins,
+    provisions.map((p) => p.token),
+  );
+  const container = await PluginContainer.create(plugins, provisions);
+  const processor = chooseProcessor(
+    options,
+    listeners,
+    container,
+    provisions.length > 0,
+    logger,
+    options.signal,
+  );
+  const deadLetters = reportedDeadLetters(ports.deadLetters, reports, logger);
+  const queueForSearch = ports.searchQueue
+    ? searchFanOut(ports.searchQueue, options.searchIndexes ?? {}, reports)
+    : undefined;
+  const { store, metricTopic, cache } = ports;
+  let source: RecordSource | undefined;
+
+  // Source records → listeners → metric topic (at once) and the store (per flush) → offset commits.
+  const ingest = new IngestStage({
+    processor,
+    onProcessed: (records, batch) =>
+      emit({ type: 'ingest.batch.processed', records, listenerRuns: batch.listenerRuns }),
+    deadLetters,
+    store: async (rows) => {
+      await attempt('clickhouse', rows.length, () => store.insert(rows));
+      emit({ type: 'sink.clickhouse.stored', rows: rows.length });
+    },
+    // Published before the store holds them: marked so, and queued for search by the ingest stage after it.
+    publish: metricTopic
+      ? (rows) =>
+          attempt('kafka', rows.length, () => publishMetricEvents(metricTopic, rows, { stored: false }))
+      : undefined,
+    stored: cache.stored
+      ? async (rows) => {
+          const dropped = await cache.stored!(rows);
+          logger.debug({ rows: rows.length, dropped }, 'sink.redis.recent.trimmed');
+        }
+      : undefined,
+    onStoredError: (err) => logger.warn({ err }, 'sink.redis.recent.trim_failed'),
+    commit: (offsets) => source!.commit(offsets),
+    touches: ports.touches ? reportedTouches(ports.touches, reports) : undefined,
+    queueForSearch: metricTopic ? queueForSearch : undefined,
+    resends: ports.resends,
+    flushIntervalMs: options.flushIntervalMs,
+    flushRows: options.flushRows,
+    maxBufferedRows: options.maxBufferedRows,
+    onSkip: (record, reason) => {
+      if (reason !== 'resend') {
+        emit({ type: 'ingest.record.skipped' });
+        return;
+      }
+      emit({ type: 'ingest.resend.skipped' });
+      const { topic, partition, offset } = record;
+      logger.debug({ topic, partition, offset }, 'ingest.resend.skipped');
+    },
+    onFlush: (rows, seconds) => {
+      sinkBatch('clickhouse', rows, seconds);
+      logger.debug({ rows, seconds }, 'sink.clickhouse.flush');
+    },
+    onSinkState: (healthy, err) =>
+      logger[healthy ? 'info' : 'warn']({ err }, `sink.clickhouse.${healthy ? 'recovered' : 'failing'}`),
+  });
+
+  // Metric topic → the cache and the search queue.
+  const apply = new ApplyStage({
+    deadLetters,
+    applyToCache: async (events, position) => {
+      const started = performance.now();
+      const result = await attempt('redis', events.length, () => cache.apply(events, position));
+      sinkBatch('redis', events.length, (performance.now() - started) / 1000);
+      const { applied, skipped, updatedKeys } = result;
+      emit({ type: 'sink.redis.applied', applied, skipped, keysUpdated: updatedKeys.length });
+      return result;
+    },
+    readCachePositions: cache.positions?.bind(cache),
+    queueForSearch,
+    onSinkState: (healthy, err) =>
+      logger[healthy ? 'info' : 'warn']({ err }, `sink.redis.${healthy ? 'recovered' : 'failing'}`),
+  });
+
+  source = ports.source({ ingest, apply });
+  return { ingest, apply, source, stats: reports.stats, processor };
+}
+
+/** Search fan-out: the ids of a batch's events, grouped by the queue their entity type feeds, in one call. */
+function searchFanOut(
+  queue: SearchUpdateQueue,
+  indexes: Readonly<Record<string, string>>,
+  { attempt, sinkBatch }: PipelineReports,
+): (events: EntityMetricEvent[]) => Promise<void> {
+  return async (events) => {
+    const byIndex = searchIdsByIndex(events, indexes);
+    if (byIndex.size === 0) return;
+    const started = performance.now();
+    let ids = 0;
+    for (const list of byIndex.values()) ids += list.length;
+    await attempt('search', ids, () => queue.enqueueMany(byIndex));
+    sinkBatch('search', ids, (performance.now() - started) / 1000);
+  };
+}
+
+/** Dead letters that are counted and logged once written. */
+function reportedDeadLetters(
+  letters: DeadLetterSink,
+  reports: PipelineReports,
+  logger: Logger,
+): DeadLetterSink {
+  return {
+    write: async (record, reason) => {
+      await letters.write(record, reason);
+      reports.deadLetter(reason, record);
+      logger.warn({ reason }, 'dead_letter.written');
+    },
+  };
+}
+
+/** Touches whose writes are attempted and counted like any sink's. */
+function reportedTouches(touches: TouchSink, { attempt, emit }: PipelineReports): TouchSink {
+  return {
+    add: async (list) => {
+      await attempt('redis', list.length, () => touches.add(list));
+      emit({ type: 'recompute.touches.queued', count: list.length });
+    },
+  };
+}

@@ -1,0 +1,43 @@
+import type { EntityMetricEvent } from '../metrics/entity-metric-event.js';
+import { encodeMetricMessages } from '../metrics/metric-message.js';
+import type { MetricTopicMessage, MetricTopicWriter } from './ports.js';
+
+/**
+ * Marks metric messages published before the store holds their events. The search queue must not take them:
+ * a search flush reads ClickHouse's totals, so an entity queued before its events are stored would be written
+ * with the old values and taken off the queue.
+ */
+export const NOT_STORED_HEADER = 'eb.not-stored';
+
+/** Upper bound of one metric-topic request, well below the broker's default 1 MiB message.max.bytes. */
+const MAX_PUBLISH_BYTES = 512 * 1024;
+
+/**
+ * Publishes metric events to the metric topic, keyed by origin (one origin stays in one partition, in
+ * order). The host calls it as soon as a batch is processed, before the events are in ClickHouse: the cache
+ * logs each event until ClickHouse holds it, so fills stay exact (docs/reading-metrics.md).
+ */
+export async function publishMetricEvents(
+  topic: MetricTopicWriter,
+  events: readonly EntityMetricEvent[],
+  /** `false` when the store does not hold the events yet (the early publish): consumers then leave them out
+   * of the search queue, which the ingest stage fills after the store (see `NOT_STORED_HEADER`). */
+  options: { stored?: boolean } = {},
+): Promise<void> {
+  const headers = options.stored === false ? { [NOT_STORED_HEADER]: '1' } : undefined;
+  // Requests are cut by encoded size, not count: one request must stay under the broker's message.max.bytes
+  // (1 MiB by default) even when every message of it lands in one partition.
+  let batch: MetricTopicMessage[] = [];
+  let bytes = 0;
+  for (const message of encodeMetricMessages(events)) {
+    const size = message.key.length + message.value.length + 64;
+    if (batch.length > 0 && bytes + size > MAX_PUBLISH_BYTES) {
+      await topic.send(batch);
+      batch = [];
+      bytes = 0;
+    }
+    batch.push(headers ? { ...message, headers } : message);
+    bytes += size;
+  }
+  if (batch.length > 0) await topic.send(batch);
+}
