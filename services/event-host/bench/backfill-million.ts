@@ -20,7 +20,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
 import { openClickHouse, readStackEnv } from '../../../infra/stack/index.js';
 import { loadConfig } from '../src/config/load-config.js';
-import { sourceTopicsOf } from '../src/host/source-topics.js';
+import { sourceTopicsOf } from '../src/deployment/source-topics.js';
 import { resolveSlot } from '../src/reconcile/catch-up.js';
 
 const argv = process.argv.slice(2);

@@ -32,8 +32,8 @@ export {
 export { EXIT, exitCodeOf, HostError, type HostErrorCode } from './errors.js';
 export { createEventHost, type EventHost, type EventHostOptions } from './host/create-event-host.js';
 export type { HostStatus } from './host/host-status.js';
-export type { CheckResult, Readiness } from './host/readiness.js';
 export { exitOnShutdownSignal, type ShutdownOptions } from './host/shutdown.js';
+export type { CheckResult, Readiness } from './http/readiness.js';
 export { createLogger } from './logging/create-logger.js';
 export { HostMetrics } from './metrics/host-metrics.js';
 export type { PartitionLag } from './metrics/partition-lag.js';

@@ -10,7 +10,7 @@ import type { Admin } from 'kafkajs';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { loadConfig } from '../src/config/load-config.js';
 import { createEventHost, type EventHost } from '../src/host/create-event-host.js';
-import type { Readiness } from '../src/host/readiness.js';
+import type { Readiness } from '../src/http/readiness.js';
 import {
   connectStack,
   createImages,

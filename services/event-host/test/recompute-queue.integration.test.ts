@@ -4,7 +4,7 @@
 import { RedisTouchQueue } from '@engagement/event-bus/sinks/redis';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { LeaderLease } from '../src/host/leader-lease.js';
+import { LeaderLease } from '../src/deployment/leader-lease.js';
 
 const env = inject('stackEnv');
 let redis: Redis;

@@ -17,9 +17,9 @@ import { cdc } from '../../../infra/stack/cdc.js';
 import type { SampleWorld } from '../../../scripts/sample-traffic/sample-world.js';
 import { runSampleTraffic } from '../../../scripts/sample-traffic.js';
 import type { HostConfig } from '../src/config/host-config.js';
-import { watermarkKeyOf } from '../src/host/cache-scope.js';
+import { watermarkKeyOf } from '../src/deployment/cache-scope.js';
+import { sourceTopicsOf } from '../src/deployment/source-topics.js';
 import { createEventHost, type EventHost } from '../src/host/create-event-host.js';
-import { sourceTopicsOf } from '../src/host/source-topics.js';
 import { type ReconcileReport, reconcile } from '../src/reconcile/reconcile.js';
 import {
   cachedTotals,

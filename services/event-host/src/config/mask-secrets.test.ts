@@ -2,7 +2,7 @@ import { emptyStats } from '@engagement/event-bus/kafka';
 import { describe, expect, it } from 'vitest';
 import { runCliCaptured } from '../../test/run-cli-captured.js';
 import { statusOf } from '../host/host-status.js';
-import type { Readiness } from '../host/readiness.js';
+import type { Readiness } from '../http/readiness.js';
 import { SinkActivity } from '../metrics/sink-activity.js';
 import { StatusHistory } from '../metrics/status-history.js';
 import { loadConfig } from './load-config.js';

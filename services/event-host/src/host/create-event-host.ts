@@ -4,7 +4,9 @@ import { createInstrumentation, type HostProvision } from '@engagement/event-bus
 import type { SearchSyncService } from '@engagement/search-sync';
 import type { Logger } from 'pino';
 import type { HostConfig } from '../config/host-config.js';
+import { sourceTopicsOf } from '../deployment/source-topics.js';
 import type { HostError } from '../errors.js';
+import type { Readiness } from '../http/readiness.js';
 import { createLogger } from '../logging/create-logger.js';
 import type { HostMetrics } from '../metrics/host-metrics.js';
 import { SinkActivity } from '../metrics/sink-activity.js';
@@ -19,12 +21,10 @@ import { kafkaMonitorFeature } from './kafka-monitor-feature.js';
 import { HostLifecycle, type ShutdownResult } from './lifecycle.js';
 import { periodicReconcileFeature } from './periodic-reconcile-feature.js';
 import { pipelineFeature } from './pipeline-feature.js';
-import type { Readiness } from './readiness.js';
 import { recomputeFeature } from './recompute-feature.js';
 import { replicationSlotsFeature } from './replication-slots-feature.js';
 import { samplerFeature } from './sampler-feature.js';
 import { pluginPackagesWithSearch, searchSyncFeature, searchSyncToken } from './search-sync-feature.js';
-import { sourceTopicsOf } from './source-topics.js';
 import { statusServerFeature } from './status-server-feature.js';
 
 export interface EventHostOptions {

@@ -1,5 +1,5 @@
 import { checkDrift } from '@engagement/event-bus/reader';
-import { watermarkKeyOf } from './cache-scope.js';
+import { watermarkKeyOf } from '../deployment/cache-scope.js';
 import { type HostScope, hostTokens } from './host-scope.js';
 import type { HostFeature } from './lifecycle.js';
 

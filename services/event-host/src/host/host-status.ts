@@ -1,6 +1,7 @@
 import type { PipelineStats } from '@engagement/event-bus/kafka';
 import type { HostConfig } from '../config/host-config.js';
 import { shownSettings } from '../config/mask-secrets.js';
+import type { Readiness } from '../http/readiness.js';
 import { type LagByTopic, lagByTopic } from '../metrics/lag-by-topic.js';
 import type { PartitionLag } from '../metrics/partition-lag.js';
 import type { ReplicationSlotState } from '../metrics/replication-slots.js';
@@ -9,7 +10,6 @@ import type { StatusHistory, StatusSample } from '../metrics/status-history.js';
 import { type TopListeners, topListeners } from '../metrics/top-listeners.js';
 import type { LoadedPluginPackage } from '../plugins/load-plugins.js';
 import type { PeriodicReconcileStatus } from '../reconcile/periodic-reconcile.js';
-import type { Readiness } from './readiness.js';
 
 /** search-sync's own health, when the host runs it (it drains the search queue into Meilisearch). */
 export interface SearchSyncHealth {

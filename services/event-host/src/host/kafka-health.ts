@@ -1,4 +1,4 @@
-import type { CheckResult } from './readiness.js';
+import type { CheckResult } from '../http/readiness.js';
 
 /** A failed request to the brokers: who saw it, what it said, when. */
 export interface KafkaFailure {

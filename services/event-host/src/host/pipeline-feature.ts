@@ -1,12 +1,12 @@
 import type { PluginDefinition } from '@engagement/event-bus';
 import { createEventPipeline } from '@engagement/event-bus/kafka';
 import type { HostProvision } from '@engagement/event-bus/runtime';
+import type { SourceTopics } from '../deployment/source-topics.js';
 import { HostError } from '../errors.js';
 import { type HostScope, hostTokens } from './host-scope.js';
 import type { HostFeature } from './lifecycle.js';
 import { type PoolProvisionSettings, poolProvisionsModule } from './pool-provisions.js';
 import { searchSyncToken } from './search-sync-feature.js';
-import type { SourceTopics } from './source-topics.js';
 
 export interface PipelineFeatureInput {
   plugins: readonly PluginDefinition[];

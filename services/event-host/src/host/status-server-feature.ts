@@ -1,5 +1,6 @@
 import { HostError } from '../errors.js';
 import { HostHttpServer } from '../http/http-server.js';
+import { checkReadiness, type Readiness } from '../http/readiness.js';
 import { HostMetrics } from '../metrics/host-metrics.js';
 import { pingClickHouse } from './clients-feature.js';
 import { type HostScope, hostTokens } from './host-scope.js';
@@ -7,7 +8,6 @@ import { type HostStatus, statusOf } from './host-status.js';
 import { kafkaMonitorToken } from './kafka-monitor-feature.js';
 import type { HostFeature } from './lifecycle.js';
 import { periodicReconcileToken } from './periodic-reconcile-feature.js';
-import { checkReadiness, type Readiness } from './readiness.js';
 import { recomputeToken } from './recompute-feature.js';
 import { replicationSlotsToken } from './replication-slots-feature.js';
 import { samplerToken } from './sampler-feature.js';

@@ -1,6 +1,6 @@
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Readiness } from '../host/readiness.js';
+import type { Readiness } from './readiness.js';
 import { statusPageHtml } from './status-page.js';
 
 /** What the endpoints read from the host. */

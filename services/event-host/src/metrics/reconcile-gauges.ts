@@ -1,30 +1,14 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
+import type { ReconcileObserver, ReconcileRun } from '../reconcile/reconcile-observer.js';
 
-/** What the gauges need of a finished periodic reconcile (a `ReconcileReport`, shortened). */
-export interface ReconcileRun {
-  /** Epoch ms at which it ended. */
-  endedAt: number;
-  seconds: number;
-  metrics: readonly {
-    entityType: string;
-    metric: string;
-    checked: number;
-    off: number;
-    coverage: number;
-    cacheOff: number;
-  }[];
-  /** Entities drawn but not compared (the stream had not caught up with their snapshot in time). */
-  notCompared: number;
-  /** Corrections written (with `reconcile.repair`). */
-  repairedEvents: number;
-}
+export type { ReconcileRun } from '../reconcile/reconcile-observer.js';
 
 /**
  * The periodic reconcile's Prometheus series: per entity type and metric the entities checked, the entities
  * off and the coverage of the last run, plus its time, duration and failures. Only the host holding the
  * reconcile lease runs it; the others export `eventhost_reconcile_leader 0` and no per-metric series.
  */
-export class ReconcileGauges {
+export class ReconcileGauges implements ReconcileObserver {
   private readonly checked: Gauge<'entity_type' | 'metric'>;
   private readonly mismatched: Gauge<'entity_type' | 'metric'>;
   private readonly coverage: Gauge<'entity_type' | 'metric'>;

@@ -5,8 +5,8 @@ import type { Redis } from 'ioredis';
 import { type Admin, Kafka, logLevel, type Producer } from 'kafkajs';
 import pg from 'pg';
 import type { HostConfig } from '../config/host-config.js';
-import { watermarkKeyOf } from '../host/cache-scope.js';
-import { sourceTopicsOf } from '../host/source-topics.js';
+import { watermarkKeyOf } from '../deployment/cache-scope.js';
+import { sourceTopicsOf } from '../deployment/source-topics.js';
 import { resolveSlot } from '../reconcile/catch-up.js';
 import { Recomputer, type RecomputeStats } from './recomputer.js';
 

@@ -1,8 +1,8 @@
 import { type Logger, parseTouchMember, silentLogger } from '@engagement/event-bus';
 import type { DueTouches, RedisTouchQueue } from '@engagement/event-bus/sinks/redis';
 import { truthPlan } from '@engagement/event-bus/truth';
+import { LeaderLease } from '../deployment/leader-lease.js';
 import { HostError } from '../errors.js';
-import { LeaderLease } from '../host/leader-lease.js';
 import { type ReconcileOptions, reconcile } from '../reconcile/reconcile.js';
 
 /** The origin of every recompute correction; its positions come from one Redis counter per scope. */

@@ -5,13 +5,13 @@ import { type Admin, Kafka, logLevel, type Producer } from 'kafkajs';
 import pg from 'pg';
 import type { Logger } from 'pino';
 import type { HostConfig } from '../config/host-config.js';
+import { watermarkKeyOf } from '../deployment/cache-scope.js';
+import { LeaderLease } from '../deployment/leader-lease.js';
+import { existingSourceTopics } from '../deployment/source-topics.js';
 import { HostError } from '../errors.js';
-import { watermarkKeyOf } from '../host/cache-scope.js';
-import { LeaderLease } from '../host/leader-lease.js';
-import { existingSourceTopics } from '../host/source-topics.js';
-import type { ReconcileGauges } from '../metrics/reconcile-gauges.js';
 import { resolveSlot } from './catch-up.js';
 import { type ReconcileReport, reconcile } from './reconcile.js';
+import type { ReconcileObserver } from './reconcile-observer.js';
 
 /** What the status page shows of the periodic reconcile. */
 export interface PeriodicReconcileStatus {
@@ -50,7 +50,7 @@ export interface PeriodicReconcileOptions {
   redis: Redis;
   admin: Admin;
   logger: Logger;
-  gauges: ReconcileGauges;
+  gauges: ReconcileObserver;
 }
 
 class Stopped extends Error {}

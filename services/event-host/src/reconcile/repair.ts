@@ -4,8 +4,8 @@ import { publishMetricEvents } from '@engagement/event-bus/kafka';
 import { MetricEventStore } from '@engagement/event-bus/sinks/clickhouse';
 import type { Redis } from 'ioredis';
 import type { Producer } from 'kafkajs';
+import { LeaderLease } from '../deployment/leader-lease.js';
 import { HostError } from '../errors.js';
-import { LeaderLease } from '../host/leader-lease.js';
 
 /**
  * Writes corrections the way the host's flush writes metric events: insert into ClickHouse first, then

@@ -3,8 +3,8 @@ import { openClickHouse } from '@engagement/event-bus/sinks/clickhouse';
 import { Redis } from 'ioredis';
 import { clickhouseOptions } from '../../config/clickhouse-options.js';
 import { loadConfig } from '../../config/load-config.js';
+import { watermarkKeyOf } from '../../deployment/cache-scope.js';
 import { EXIT } from '../../errors.js';
-import { watermarkKeyOf } from '../../host/cache-scope.js';
 import { println } from '../cli-context.js';
 import { defineCommand } from '../command-table.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { KafkaHealth } from './kafka-health.js';
+import { KafkaHealth } from '../host/kafka-health.js';
 import { checkReadiness, type ReadinessProbes } from './readiness.js';
 
 function probes(over: Partial<ReadinessProbes> = {}): ReadinessProbes {
