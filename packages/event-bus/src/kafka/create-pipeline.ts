@@ -63,11 +63,10 @@ export async function createEventPipeline(options: EventPipelineOptions): Promis
           signal: stop.signal,
           attempt: (rows, write) => reports.attempt('redis', rows, write),
         });
-  let consumer!: EventConsumer;
   const pipeline = await assemblePipeline(
     {
-      source: (stages) => {
-        consumer = new EventConsumer({
+      source: (stages) =>
+        new EventConsumer({
           kafka,
           groupId: options.groupId,
           sourceTopics: options.sourceTopics,
@@ -80,9 +79,7 @@ export async function createEventPipeline(options: EventPipelineOptions): Promis
           positionCheckMs: options.positionCheckMs,
           onCacheRollback: () => reports.emit({ type: 'cache.rollback.detected' }),
           onFatal: options.onFatal,
-        });
-        return consumer;
-      },
+        }),
       store: new MetricEventStore(options.clickhouse),
       metricTopic:
         options.publishMetricEvents === false
@@ -102,7 +99,7 @@ export async function createEventPipeline(options: EventPipelineOptions): Promis
     { plugins: options.plugins, provisions: options.provisions },
     { ...options, logger, reports, signal: stop.signal },
   );
-  const { ingest, apply, processor } = pipeline;
+  const { ingest, apply, processor, source: consumer } = pipeline;
 
   const roller =
     options.rollup === false

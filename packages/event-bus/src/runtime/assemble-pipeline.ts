@@ -24,9 +24,9 @@ import type { PipelineStats } from './stats.js';
 import { validatePlugins } from './validate-plugins.js';
 
 /** The systems the pipeline talks to, as ports (see `ports.ts`); production, tests and replays differ here. */
-export interface PipelinePorts {
+export interface PipelinePorts<Source extends RecordSource = RecordSource> {
   /** Builds the source once the stages exist: it feeds them and commits what the ingest stage hands back. */
-  source(stages: PipelineStages): RecordSource;
+  source(stages: PipelineStages): Source;
   store: MetricStore;
   /** Where processed events are published at once (before the store); absent when the store exports them. */
   metricTopic?: MetricTopicWriter;
@@ -60,8 +60,8 @@ export interface AssemblyOptions extends ProcessorChoice {
 }
 
 /** The assembled stages, the source feeding them, and what to close. */
-export interface AssembledPipeline extends PipelineStages {
-  readonly source: RecordSource;
+export interface AssembledPipeline<Source extends RecordSource = RecordSource> extends PipelineStages {
+  readonly source: Source;
   readonly stats: PipelineStats;
   readonly processor: RecordProcessor;
 }
@@ -71,11 +71,11 @@ export interface AssembledPipeline extends PipelineStages {
  * plugins, builds their container and the record processor, and wires the ingest and apply stages to the
  * ports, reporting every write. Read top-down, it is the path of one change event.
  */
-export async function assemblePipeline(
-  ports: PipelinePorts,
+export async function assemblePipeline<Source extends RecordSource>(
+  ports: PipelinePorts<Source>,
   { plugins, provisions = [] }: PipelinePlugins,
   options: AssemblyOptions,
-): Promise<AssembledPipeline> {
+): Promise<AssembledPipeline<Source>> {
   const logger = options.logger ?? silentLogger;
   const reports = options.reports ?? pipelineReports();
   const { emit, sinkBatch, attempt } = reports;
@@ -97,7 +97,6 @@ export async function assemblePipeline(
     ? searchFanOut(ports.searchQueue, options.searchIndexes ?? {}, reports)
     : undefined;
   const { store, metricTopic, cache } = ports;
-  let source: RecordSource | undefined;
 
   // Source records → listeners → metric topic (at once) and the store (per flush) → offset commits.
   const ingest = new IngestStage({
@@ -121,7 +120,8 @@ export async function assemblePipeline(
         }
       : undefined,
     onStoredError: (err) => logger.warn({ err }, 'sink.redis.recent.trim_failed'),
-    commit: (offsets) => source!.commit(offsets),
+    // The source exists once both stages do (it feeds them); commits only come after it delivered records.
+    commit: (offsets) => source.commit(offsets),
     touches: ports.touches ? reportedTouches(ports.touches, reports) : undefined,
     queueForSearch: metricTopic ? queueForSearch : undefined,
     resends: ports.resends,
@@ -162,7 +162,7 @@ export async function assemblePipeline(
       logger[healthy ? 'info' : 'warn']({ err }, `sink.redis.${healthy ? 'recovered' : 'failing'}`),
   });
 
-  source = ports.source({ ingest, apply });
+  const source = ports.source({ ingest, apply });
   return { ingest, apply, source, stats: reports.stats, processor };
 }
 

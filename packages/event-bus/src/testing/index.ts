@@ -10,6 +10,7 @@ export { InMemoryFirstSeen } from './in-memory-first-seen.js';
 export { InMemoryMetricCache } from './in-memory-metric-cache.js';
 export { InMemoryMetricStore } from './in-memory-metric-store.js';
 export { InMemoryMetricTopic } from './in-memory-metric-topic.js';
+export { type InMemoryAdapters, inMemoryPorts } from './in-memory-ports.js';
 export { InMemoryRecordSource } from './in-memory-record-source.js';
 export { runListener, runListenerOutput } from './run-listener.js';
 export { override, startTestHost, type TestHost, type TestHostOptions } from './test-host.js';

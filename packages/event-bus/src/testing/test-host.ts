@@ -5,14 +5,11 @@ import type { EntityMetricEvent } from '../metrics/entity-metric-event.js';
 import type { MetricTouch } from '../metrics/metric-touch.js';
 import { assemblePipeline } from '../runtime/assemble-pipeline.js';
 import type { HostProvision } from '../runtime/plugin-container.js';
-import { ResendFilter } from '../runtime/resend-filter.js';
 import { FAKE_TOPIC_PREFIX, type FakeChange } from './fake-events.js';
-import { InMemoryDeadLetters } from './in-memory-dead-letters.js';
-import { InMemoryFirstSeen } from './in-memory-first-seen.js';
-import { InMemoryMetricCache } from './in-memory-metric-cache.js';
-import { InMemoryMetricStore } from './in-memory-metric-store.js';
-import { InMemoryMetricTopic } from './in-memory-metric-topic.js';
-import { InMemoryRecordSource } from './in-memory-record-source.js';
+import type { InMemoryDeadLetters } from './in-memory-dead-letters.js';
+import type { InMemoryMetricCache } from './in-memory-metric-cache.js';
+import type { InMemoryMetricStore } from './in-memory-metric-store.js';
+import { inMemoryPorts } from './in-memory-ports.js';
 
 /** Supplies a value for a token in a test host: `override(imagesToken, fakeImages)`. */
 export function override<T>(token: Token<T>, value: T): HostProvision<T> {
@@ -60,31 +57,9 @@ export async function startTestHost(options: TestHostOptions): Promise<TestHost>
       ? { ...p, services: p.services.filter((s) => !overridden.has(s.token.id)) }
       : p,
   );
-  const store = new InMemoryMetricStore();
-  const cache = new InMemoryMetricCache();
-  const deadLetters = new InMemoryDeadLetters();
-  const topic = new InMemoryMetricTopic();
-  const touched: MetricTouch[] = [];
-  let source!: InMemoryRecordSource;
-  // The production assembly on in-memory adapters; the metric topic hands each request to the apply stage.
+  const adapters = inMemoryPorts();
   const pipeline = await assemblePipeline(
-    {
-      source: (stages) => {
-        topic.readBy((records) => stages.apply.applyBatch(records));
-        source = new InMemoryRecordSource(stages);
-        return source;
-      },
-      store,
-      metricTopic: topic,
-      cache,
-      touches: { add: async (touches) => void touched.push(...touches) },
-      deadLetters,
-      // The production filter, reading positions back from this host's commits and first positions from a map.
-      resends: new ResendFilter({
-        firstSeen: new InMemoryFirstSeen(),
-        committed: (t) => source.committedOffsets(t),
-      }),
-    },
+    adapters.ports,
     { plugins, provisions: overrides },
     {
       decode: options.decoder ?? createDecoder({ debezium: { topicPrefix: FAKE_TOPIC_PREFIX } }),
@@ -96,15 +71,15 @@ export async function startTestHost(options: TestHostOptions): Promise<TestHost>
   return {
     async send(...changes) {
       // One batch, as the consumer hands a partition's records over (listeners' prefetch runs once).
-      await source.send(changes.map((c) => c.record));
+      await pipeline.source.send(changes.map((c) => c.record));
     },
     flush: () => pipeline.ingest.flush(),
-    store,
-    cache,
-    deadLetters,
-    committed: source.committed,
-    published: topic.published,
-    touched,
+    store: adapters.store,
+    cache: adapters.cache,
+    deadLetters: adapters.deadLetters,
+    committed: pipeline.source.committed,
+    published: adapters.metricTopic.published,
+    touched: adapters.touched,
     get resendsSkipped() {
       return pipeline.stats.resendsSkipped;
     },

@@ -5,20 +5,8 @@ import {
   type MetricTouch,
   type PluginDefinition,
 } from '@engagement/event-bus';
-import {
-  assemblePipeline,
-  type DeadLetterReason,
-  type HostProvision,
-  ResendFilter,
-} from '@engagement/event-bus/runtime';
-import {
-  InMemoryDeadLetters,
-  InMemoryFirstSeen,
-  InMemoryMetricCache,
-  InMemoryMetricStore,
-  InMemoryMetricTopic,
-  InMemoryRecordSource,
-} from '@engagement/event-bus/testing';
+import { assemblePipeline, type DeadLetterReason, type HostProvision } from '@engagement/event-bus/runtime';
+import { inMemoryPorts } from '@engagement/event-bus/testing';
 import type { HostConfig } from '../config/host-config.js';
 
 /** What a dry-run replay produced. */
@@ -48,28 +36,9 @@ export async function dryRunReplay(input: {
     debezium: { topicPrefix: input.config.debezium.topicPrefix },
     clickhouse: input.config.sources.clickhouseTopics,
   });
-  const store = new InMemoryMetricStore();
-  const deadLetters = new InMemoryDeadLetters();
-  const metricTopic = new InMemoryMetricTopic();
-  const touches: MetricTouch[] = [];
-  let source!: InMemoryRecordSource;
+  const adapters = inMemoryPorts();
   const pipeline = await assemblePipeline(
-    {
-      source: (stages) => {
-        metricTopic.readBy((records) => stages.apply.applyBatch(records));
-        source = new InMemoryRecordSource(stages);
-        return source;
-      },
-      store,
-      metricTopic,
-      cache: new InMemoryMetricCache(),
-      touches: { add: async (list) => void touches.push(...list) },
-      deadLetters,
-      resends: new ResendFilter({
-        firstSeen: new InMemoryFirstSeen(),
-        committed: (topic) => source.committedOffsets(topic),
-      }),
-    },
+    adapters.ports,
     { plugins: input.plugins, provisions: input.provisions },
     {
       decode: decoder,
@@ -87,9 +56,15 @@ export async function dryRunReplay(input: {
     } catch {
       // Undecodable: the pipeline dead-letters it below.
     }
-    await source.send([record]);
+    await pipeline.source.send([record]);
   }
   await pipeline.ingest.flush();
   await pipeline.processor.close();
-  return { records, skipped, events: store.inserts.flat(), touches, deadLetters: deadLetters.letters };
+  return {
+    records,
+    skipped,
+    events: adapters.store.inserts.flat(),
+    touches: adapters.touched,
+    deadLetters: adapters.deadLetters.letters,
+  };
 }
