@@ -67,7 +67,10 @@ export interface ApplyResult {
   applied: number;
   skipped: number;
   updatedKeys: string[];
-  /** Set when the cache holds an older position than `expected` (it lost writes): nothing was applied. */
+  /**
+   * Set when the cache holds an older position for the batch's partition than `expected`: it lost writes.
+   * Nothing was applied; read the partition again from this offset (Redis: see APPLY_INCREMENTS_LUA).
+   */
   resumeAt?: string;
 }
 

@@ -1,6 +1,7 @@
 import type { EntityMetricEvent } from '../metrics/entity-metric-event.js';
+import type { ApplyResult } from '../runtime/ports.js';
 import { type CacheKeyScheme, defaultCacheKeys } from '../sinks/redis/cache-keys.js';
-import type { ApplyResult, MetricSignal } from '../sinks/redis/metric-cache-sink.js';
+import type { MetricSignal } from '../sinks/redis/metric-cache-sink.js';
 
 /**
  * The Redis metric cache's semantics in memory: only hashes and fields that exist are incremented,

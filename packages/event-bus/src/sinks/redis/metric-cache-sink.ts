@@ -1,10 +1,14 @@
 import type { Redis } from 'ioredis';
 import { SinkError } from '../../errors.js';
 import type { EntityMetricEvent } from '../../metrics/entity-metric-event.js';
+import type { ApplyResult, CachePosition } from '../../runtime/ports.js';
 import { APPLY_INCREMENTS_LUA, RECORD_STORED_LUA, TRIM_RECENT_LUA } from './apply-script.js';
 import { type CacheKeyScheme, defaultCacheKeys } from './cache-keys.js';
 import { fillMarkerKey, nextOffsetField, recentKey, storedField } from './hash-layout.js';
 import { isRetriableRedisError } from './redis-errors.js';
+
+// The cache port's types (runtime/ports.ts), which this sink implements.
+export type { ApplyResult, CachePosition } from '../../runtime/ports.js';
 
 /** Recent lists trimmed per script call after an insert (small calls: Redis runs other clients in between). */
 const TRIM_KEYS_PER_CALL = 50;
@@ -17,28 +21,6 @@ export interface MetricCacheSinkOptions {
   signalChannel?: string | null;
   /** Optimistic retries when another consumer advances the same origin concurrently. */
   maxConflicts?: number;
-}
-
-/** Where a batch sits in its metric-topic partition; the sink stores `next` with the batch's increments. */
-export interface CachePosition {
-  topic: string;
-  partition: number;
-  /** The offset Redis must hold at least for this batch to follow what it applied: the batch's first. */
-  expected: string;
-  /** The offset to read after this batch. */
-  next: string;
-}
-
-/** What one `apply` did. */
-export interface ApplyResult {
-  applied: number;
-  skipped: number;
-  updatedKeys: string[];
-  /**
-   * Set when Redis holds an older position for the batch's partition than `expected`: Redis lost writes.
-   * Nothing was applied; read the partition again from this offset (see APPLY_INCREMENTS_LUA).
-   */
-  resumeAt?: string;
 }
 
 /** A metric-change signal, published as JSON for live subscribers. */
