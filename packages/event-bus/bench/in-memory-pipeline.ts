@@ -2,10 +2,11 @@
 // with the real kafkajs EventConsumer, ingest stage, decoder and the sample plugin's listener on the main thread, with the test
 // kit's InMemoryMetricStore in place of ClickHouse and no metric-topic publish (so no Redis apply either).
 // Source offsets are committed to Kafka after each flush, as in production. Not a bench itself.
+
+import { silentLogger } from '@engagement/plugin-api';
 import { createDecoder } from '../src/events/decode.js';
 import { EventConsumer } from '../src/kafka/event-consumer.js';
 import { ensureTopics } from '../src/kafka/topics.js';
-import { silentLogger } from '../src/listeners/logger.js';
 import { assemblePipeline } from '../src/runtime/assemble-pipeline.js';
 import { InMemoryDeadLetters, InMemoryMetricCache, InMemoryMetricStore } from '../src/testing/index.js';
 import { samplePlugin } from '../test/sample-plugin.js';

@@ -6,9 +6,9 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { EntityMetricEvent } from '@engagement/plugin-api';
 import { Redis } from 'ioredis';
 import { readStackEnv } from '../../../infra/stack/env.js';
-import type { EntityMetricEvent } from '../src/metrics/entity-metric-event.js';
 import { createMetricReader, type ReadStats } from '../src/reader/index.js';
 import { openClickHouse } from '../src/sinks/clickhouse/client.js';
 import { MetricEventStore } from '../src/sinks/clickhouse/metric-event-store.js';

@@ -1,16 +1,8 @@
+import { CodedError } from '@engagement/plugin-api';
 import { describe, expect, it } from 'vitest';
-import { CodedError, DecodeError, EventBusError, isRetriable, ListenerError, SinkError } from './errors.js';
+import { DecodeError, EventBusError, ListenerError, SinkError } from './errors.js';
 
-describe('CodedError', () => {
-  it('carries the code, the retriable flag and the cause, and starts its message with the code', () => {
-    const cause = new Error('socket hang up');
-    const error = new CodedError('XX_SOMETHING', 'went wrong', { retriable: true, cause });
-    expect(error).toBeInstanceOf(Error);
-    expect(error).toMatchObject({ code: 'XX_SOMETHING', retriable: true, cause, name: 'CodedError' });
-    expect(error.message).toBe('XX_SOMETHING: went wrong');
-    expect('cause' in new CodedError('XX', 'no cause', { retriable: false })).toBe(false);
-  });
-
+describe('the event-bus error catalog', () => {
   it('is the base of every event-bus error, which is not retriable unless it says so', () => {
     const errors = [
       new EventBusError('EB_X', 'x'),
@@ -25,10 +17,5 @@ describe('CodedError', () => {
       ['ListenerError', true],
       ['SinkError', true],
     ]);
-  });
-
-  it('is what isRetriable reads', () => {
-    expect(isRetriable(new CodedError('XX', 'bad data', { retriable: false }))).toBe(false);
-    expect(isRetriable(new CodedError('XX', 'outage', { retriable: true }))).toBe(true);
   });
 });

@@ -3,10 +3,10 @@
 //   node --conditions=source --import tsx packages/event-bus/test/crash-child.ts
 // and configured through the CRASH_* environment variables below. SIGTERM closes it gracefully.
 import type { ClickHouseClient } from '@clickhouse/client';
+import type { Logger } from '@engagement/plugin-api';
 import { Redis } from 'ioredis';
 import { createDecoder } from '../src/events/decode.js';
 import { createEventPipeline } from '../src/kafka/create-pipeline.js';
-import type { Logger } from '../src/listeners/logger.js';
 import { openClickHouse } from '../src/sinks/clickhouse/client.js';
 import { samplePlugin } from './sample-plugin.js';
 

@@ -1,5 +1,5 @@
+import type { EntityMetricEvent } from '@engagement/plugin-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { EntityMetricEvent } from '../src/metrics/entity-metric-event.js';
 import { nextOffsetField } from '../src/sinks/redis/hash-layout.js';
 import { MetricCacheSink } from '../src/sinks/redis/metric-cache-sink.js';
 import { connectStack, type StackConnections } from './integration-env.js';

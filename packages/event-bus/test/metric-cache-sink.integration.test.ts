@@ -1,6 +1,6 @@
+import type { EntityMetricEvent } from '@engagement/plugin-api';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { EntityMetricEvent } from '../src/metrics/entity-metric-event.js';
 import { MetricCacheSink } from '../src/sinks/redis/metric-cache-sink.js';
 import { connectStack, type StackConnections } from './integration-env.js';
 

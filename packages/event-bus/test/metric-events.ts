@@ -1,5 +1,5 @@
 // Metric events for the integration tests, numbered so that each is new and later than the one before.
-import type { EntityMetricEvent } from '../src/metrics/entity-metric-event.js';
+import type { EntityMetricEvent } from '@engagement/plugin-api';
 
 let seq = 0;
 

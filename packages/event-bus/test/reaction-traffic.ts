@@ -4,9 +4,9 @@
 // The listener counts under an entity type of this run: other runs' pipelines read the same Debezium topic
 // and would otherwise increment these hashes too (with their own watermarks, so a second time).
 import type { ClickHouseClient } from '@clickhouse/client';
+import { defineListener, definePlugin, type PluginDefinition, readRow } from '@engagement/plugin-api';
 import type { Redis } from 'ioredis';
 import { expect } from 'vitest';
-import { defineListener, definePlugin, type PluginDefinition, readRow } from '../src/index.js';
 import { readMetricTotals } from '../src/sinks/clickhouse/metric-totals.js';
 import { type StackConnections, waitFor } from './integration-env.js';
 

@@ -1,8 +1,8 @@
+import { silentLogger } from '@engagement/plugin-api';
 import { Redis } from 'ioredis';
 import type { Admin } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDecoder } from '../src/events/decode.js';
-import { silentLogger } from '../src/index.js';
 import { createEventPipeline, type EventPipeline } from '../src/kafka/create-pipeline.js';
 import type { CacheRollback } from '../src/kafka/metric-topic-positions.js';
 import { createMetricReader } from '../src/reader/index.js';

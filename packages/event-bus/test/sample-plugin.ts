@@ -1,6 +1,6 @@
 // A sample plugin for the integration tests: counts image reactions per kind, and has a listener that
 // always throws for the poison test. Real listeners live in @engagement/metric-listeners.
-import { defineListener, definePlugin, readRow } from '../src/index.js';
+import { defineListener, definePlugin, readRow } from '@engagement/plugin-api';
 
 export const reactionCounter = defineListener({
   id: 'sample.reactions',

@@ -1,6 +1,7 @@
 /**
  * @engagement/metric-listeners: the metric listener plugins, one per owning team, and the related-id
- * lookups they share. The host loads `plugins` by package name and provides `appDbToken`.
+ * lookups they share. The host loads `plugins` by package name and
+ * provides the app database client (`appDbToken` of @engagement/plugin-api).
  */
 import { articleMetricsPlugin } from './article/index.js';
 import { bountyMetricsPlugin } from './bounty/index.js';
@@ -37,7 +38,7 @@ export const plugins = [
   bountyMetricsPlugin,
 ];
 
-export type { MetricTruth, TruthSource } from '@engagement/event-bus';
+export type { MetricTruth, TruthSource } from '@engagement/plugin-api';
 export {
   defineMetricListener,
   type MetricListener,
@@ -47,7 +48,6 @@ export {
 export type { Contribution, EntityType, MetricMove, SourceOp } from './counting/metric-move.js';
 export { clickhouseTruth, type PostgresTruthSpec, postgresTruth } from './counting/truth-sql.js';
 export { MetricListenerError, type MetricListenerErrorCode } from './errors.js';
-export { appDbToken } from './lookups/app-db-token.js';
 export { BatchLookup, type BatchLookupOptions, type LoadedRow } from './lookups/batch-lookup.js';
 export type { Lookup, LookupStats } from './lookups/lookup.js';
 export {

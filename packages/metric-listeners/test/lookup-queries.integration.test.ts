@@ -9,14 +9,14 @@
 // cached. Both runs must produce the same metrics and the same queries.
 // Run: STACK_KEEP=1 npx vitest run packages/metric-listeners/test/lookup-queries
 import { type AppDb, createAppDb } from '@engagement/app-db';
-import type { ChangeEvent } from '@engagement/event-bus';
 import { override, startTestHost } from '@engagement/event-bus/testing';
+import { appDbToken, type ChangeEvent } from '@engagement/plugin-api';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { appDecoder } from '../src/__fixtures__/clickhouse-rows.js';
 import { realisticTraffic, type TrafficWorld } from '../src/__fixtures__/realistic-traffic.js';
 import { asOverrides, type LookupsByToken } from '../src/__fixtures__/traffic-lookups.js';
-import { appDbToken, plugins } from '../src/index.js';
+import { plugins } from '../src/index.js';
 import type { BatchLookup } from '../src/lookups/batch-lookup.js';
 import {
   collectionLookupToken,
@@ -134,7 +134,7 @@ describe('lookup queries per 1,000 events (real Postgres, Prisma)', () => {
     const a = countingDb();
     const hostA = await startTestHost({
       plugins,
-      overrides: [override(appDbToken, a.client)],
+      overrides: [override(appDbToken(), a.client)],
       decoder: appDecoder,
     });
     for (let i = 0; i < traffic.length; i += BATCH) {

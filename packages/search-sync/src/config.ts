@@ -1,6 +1,6 @@
 import type { ClickHouseClient } from '@clickhouse/client';
-import type { Logger } from '@engagement/event-bus';
 import type { MetricTimeframe } from '@engagement/event-bus/sinks/clickhouse';
+import type { Logger } from '@engagement/plugin-api';
 import type { Redis } from 'ioredis';
 import type { FeedDefinition, Queryable } from './feed/feed-definition.js';
 import type { MetricFieldName } from './metrics/metric-fields.js';

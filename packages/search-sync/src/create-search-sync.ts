@@ -1,6 +1,5 @@
-import { silentLogger } from '@engagement/event-bus';
-import type { HostProvision } from '@engagement/event-bus/runtime';
 import { METRIC_TIMEFRAMES } from '@engagement/event-bus/sinks/clickhouse';
+import { type HostProvision, silentLogger } from '@engagement/plugin-api';
 import { Meilisearch } from 'meilisearch';
 import cron from 'node-cron';
 import type { SearchSyncOptions } from './config.js';

@@ -1,4 +1,4 @@
-import { CodedError, isRetriable } from '@engagement/event-bus';
+import { CodedError, isRetriable } from '@engagement/plugin-api';
 import { describe, expect, it } from 'vitest';
 import { SearchSyncError } from './errors.js';
 

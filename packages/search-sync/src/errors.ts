@@ -1,4 +1,4 @@
-import { CodedError } from '@engagement/event-bus';
+import { CodedError } from '@engagement/plugin-api';
 
 /**
  * The search-sync error catalog, a `CodedError` like every catalog. Each error carries a stable `code` and

@@ -1,5 +1,5 @@
-import type { Logger } from '@engagement/event-bus';
 import { RetryPolicy } from '@engagement/event-bus/runtime';
+import type { Logger } from '@engagement/plugin-api';
 import cron, { type ScheduledTask } from 'node-cron';
 import type { SearchIndexConfig } from './config.js';
 import { SearchSyncError } from './errors.js';

@@ -4,12 +4,12 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ClickHouseClient } from '@clickhouse/client';
-import type { EntityMetricEvent } from '@engagement/event-bus';
 import {
   ensureMetricEventTable,
   MetricEventStore,
   openClickHouse,
 } from '@engagement/event-bus/sinks/clickhouse';
+import type { EntityMetricEvent } from '@engagement/plugin-api';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { inject } from 'vitest';

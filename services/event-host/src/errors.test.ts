@@ -1,4 +1,4 @@
-import { CodedError } from '@engagement/event-bus';
+import { CodedError } from '@engagement/plugin-api';
 import { describe, expect, it } from 'vitest';
 import { EXIT, exitCodeOf, HostError } from './errors.js';
 

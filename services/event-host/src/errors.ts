@@ -1,4 +1,4 @@
-import { CodedError } from '@engagement/event-bus';
+import { CodedError } from '@engagement/plugin-api';
 
 /**
  * The event host's error catalog, a `CodedError` like every catalog. Each error has a stable `code` and says

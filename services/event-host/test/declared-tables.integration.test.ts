@@ -1,6 +1,6 @@
 // A listener declaring a table that does not exist (`CommentsV2` for `CommentV2`) stops `start` and
 // `config check` on the real stack: its Postgres schema has no such table, and no Debezium topic holds it.
-import { defineListener, definePlugin } from '@engagement/event-bus';
+import { defineListener, definePlugin } from '@engagement/plugin-api';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config/load-config.js';
 import { HostError } from '../src/errors.js';

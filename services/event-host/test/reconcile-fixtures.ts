@@ -3,10 +3,10 @@
 // inject (events removed from ClickHouse, corrupted cached hashes).
 import type { ClickHouseClient } from '@clickhouse/client';
 import { clickhouseSourceRoutes } from '@engagement/app-db/clickhouse';
-import type { PluginDefinition } from '@engagement/event-bus';
 import { openClickHouse } from '@engagement/event-bus/sinks/clickhouse';
 import type { RedisTouchQueue } from '@engagement/event-bus/sinks/redis';
 import { readTruth, truthPlan } from '@engagement/event-bus/truth';
+import type { PluginDefinition } from '@engagement/plugin-api';
 import { Redis } from 'ioredis';
 import { type Admin, Kafka, logLevel, type Producer } from 'kafkajs';
 import pg from 'pg';

@@ -1,6 +1,6 @@
+import { parseClickHouseDateTime } from '@engagement/plugin-api';
 import { DecodeError } from '../errors.js';
 import { changeId } from './change-id.js';
-import { parseClickHouseDateTime } from './clickhouse-time.js';
 import { isJsonObject, parseMessagePart, positionText } from './connect-json.js';
 import type { DecodeResult, KafkaRecord } from './kafka-record.js';
 import { skip } from './kafka-record.js';

@@ -1,5 +1,5 @@
+import type { ChangeEvent } from '@engagement/plugin-api';
 import { describe, expect, it } from 'vitest';
-import type { ChangeEvent } from './change-event.js';
 import { decodeDebezium } from './debezium.js';
 import type { KafkaRecord } from './kafka-record.js';
 

@@ -1,5 +1,5 @@
+import type { ChangeOp } from '@engagement/plugin-api';
 import { DecodeError } from '../errors.js';
-import type { ChangeOp } from './change-event.js';
 import { changeId } from './change-id.js';
 import { isJsonObject, parseMessagePart, positionText, unwrapConnect } from './connect-json.js';
 import type { DecodeResult, KafkaRecord } from './kafka-record.js';

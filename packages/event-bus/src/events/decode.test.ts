@@ -1,8 +1,8 @@
+import type { ChangeEvent } from '@engagement/plugin-api';
 import { describe, expect, it } from 'vitest';
 import { DecodeError } from '../errors.js';
 import { loadFixture } from './__fixtures__/load.js';
 import { typeProbeRow17 } from './__fixtures__/type-probe-row.js';
-import type { ChangeEvent } from './change-event.js';
 import { createDecoder } from './decode.js';
 import type { KafkaRecord } from './kafka-record.js';
 

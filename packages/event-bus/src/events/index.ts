@@ -1,7 +1,4 @@
-export type { ChangeEvent, ChangeOp, ChangeSource, KafkaPosition } from './change-event.js';
-export { currentRow } from './change-event.js';
 export { DEFAULT_CLICKHOUSE_ID_COLUMN, decodeClickHouseRow } from './clickhouse-rows.js';
-export { parseClickHouseDateTime } from './clickhouse-time.js';
 export { decodeConnectDecimal } from './connect-decimal.js';
 export { decodeDebezium } from './debezium.js';
 export { createDecoder, type Decoder, type DecoderOptions } from './decode.js';
@@ -16,5 +13,4 @@ export {
   type TopicRoute,
   type TopicRouter,
 } from './routing.js';
-export { MICROS_THRESHOLD, NANOS_THRESHOLD, type RowReader, readRow } from './row-reader.js';
 export { debeziumSourcePosition } from './source-position.js';

@@ -1,4 +1,4 @@
-import type { ChangeEvent } from './change-event.js';
+import type { ChangeEvent } from '@engagement/plugin-api';
 
 /** The parts of a consumed Kafka message the decoders read; kafkajs' `KafkaMessage` plus its topic fits. */
 export interface KafkaRecord {

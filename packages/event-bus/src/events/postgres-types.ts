@@ -1,6 +1,6 @@
+import { epochToDate } from '@engagement/plugin-api';
 import { DecodeError } from '../errors.js';
 import { decodeConnectDecimal } from './connect-decimal.js';
-import { epochToDate } from './epoch.js';
 
 /** A Kafka Connect schema node as JsonConverter embeds it (`schemas.enable=true`). */
 export interface ConnectSchema {

@@ -1,5 +1,5 @@
+import { silentLogger } from '@engagement/plugin-api';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
-import { silentLogger } from '../listeners/logger.js';
 import { assemblePipeline } from '../runtime/assemble-pipeline.js';
 import { pipelineReports } from '../runtime/pipeline-reports.js';
 import { MetricEventStore } from '../sinks/clickhouse/metric-event-store.js';

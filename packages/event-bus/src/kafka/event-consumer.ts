@@ -1,6 +1,5 @@
+import { isRetriable, type Logger } from '@engagement/plugin-api';
 import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
-import { isRetriable } from '../errors.js';
-import type { Logger } from '../listeners/logger.js';
 import type { ApplyStage } from '../runtime/apply-stage.js';
 import type { IngestStage } from '../runtime/ingest-stage.js';
 import type { CommitOffsets, RecordSource } from '../runtime/ports.js';

@@ -1,5 +1,5 @@
+import type { Logger } from '@engagement/plugin-api';
 import { type logCreator, logLevel } from 'kafkajs';
-import type { Logger } from '../listeners/logger.js';
 
 /**
  * kafkajs logs through the pipeline's logger instead of its own JSON lines. Its ERROR entries are mostly

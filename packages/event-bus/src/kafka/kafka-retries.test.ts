@@ -1,8 +1,8 @@
+import { isRetriable, silentLogger } from '@engagement/plugin-api';
 import type { Admin } from 'kafkajs';
 import { KafkaJSNonRetriableError, KafkaJSNumberOfRetriesExceeded } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
-import { isRetriable, SinkError } from '../errors.js';
-import { silentLogger } from '../listeners/logger.js';
+import { SinkError } from '../errors.js';
 import { retriableWhenRetriesRanOut } from './kafka-retries.js';
 import { pipelineResendFilter } from './pipeline-resends.js';
 

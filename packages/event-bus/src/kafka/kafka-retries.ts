@@ -1,4 +1,5 @@
-import { isRetriable, SinkError } from '../errors.js';
+import { isRetriable } from '@engagement/plugin-api';
+import { SinkError } from '../errors.js';
 
 /**
  * Rethrows a kafkajs error for the sink guard. kafkajs marks "retries exhausted"

@@ -1,7 +1,7 @@
+import { silentLogger } from '@engagement/plugin-api';
 import type { EachBatchPayload, Kafka } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
 import type { KafkaRecord } from '../events/kafka-record.js';
-import { silentLogger } from '../listeners/logger.js';
 import type { CachePosition } from '../sinks/redis/metric-cache-sink.js';
 import { type CacheRollback, MetricTopicPositions } from './metric-topic-positions.js';
 

@@ -1,6 +1,6 @@
+import type { Logger } from '@engagement/plugin-api';
 import type { Admin, EachBatchPayload, Kafka } from 'kafkajs';
 import type { KafkaRecord } from '../events/kafka-record.js';
-import type { Logger } from '../listeners/logger.js';
 import type { ApplyStage } from '../runtime/apply-stage.js';
 import type { CommitOffsets } from '../runtime/ingest-stage.js';
 

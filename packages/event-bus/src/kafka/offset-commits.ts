@@ -1,5 +1,5 @@
+import type { Logger } from '@engagement/plugin-api';
 import type { Consumer } from 'kafkajs';
-import type { Logger } from '../listeners/logger.js';
 import type { CommitOffsets } from '../runtime/ingest-stage.js';
 
 /**

@@ -1,13 +1,11 @@
 import type { ClickHouseClient } from '@clickhouse/client';
+import type { HostProvision, Logger, PluginDefinition } from '@engagement/plugin-api';
 import type { Redis } from 'ioredis';
 import type { Decoder, DecoderOptions } from '../events/decode.js';
-import type { PluginDefinition } from '../listeners/define-plugin.js';
-import type { Logger } from '../listeners/logger.js';
 import type { TouchSink } from '../metrics/metric-touch.js';
 import type { ApplyStage } from '../runtime/apply-stage.js';
 import type { IngestStage } from '../runtime/ingest-stage.js';
 import type { Instrumentation } from '../runtime/instrumentation.js';
-import type { HostProvision } from '../runtime/plugin-container.js';
 import type { PipelineObserver, PipelineStats } from '../runtime/stats.js';
 import type { RollupSchedule } from '../sinks/clickhouse/metric-roller.js';
 import type { ConsumerState } from './event-consumer.js';

@@ -1,6 +1,6 @@
+import type { Logger } from '@engagement/plugin-api';
 import type { Redis } from 'ioredis';
 import type { Admin } from 'kafkajs';
-import type { Logger } from '../listeners/logger.js';
 import { ResendFilter } from '../runtime/resend-filter.js';
 import { SinkGuard } from '../runtime/sink-guard.js';
 import { RedisFirstSeenStore } from '../sinks/redis/first-seen-store.js';

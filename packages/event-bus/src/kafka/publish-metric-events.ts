@@ -1,5 +1,5 @@
+import type { EntityMetricEvent } from '@engagement/plugin-api';
 import type { Producer } from 'kafkajs';
-import type { EntityMetricEvent } from '../metrics/entity-metric-event.js';
 import type { MetricTopicWriter } from '../runtime/ports.js';
 import { publishMetricEvents as publishToTopic } from '../runtime/publish-metric-events.js';
 

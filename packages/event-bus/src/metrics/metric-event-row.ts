@@ -1,4 +1,4 @@
-import type { EntityMetricEvent } from './entity-metric-event.js';
+import type { EntityMetricEvent } from '@engagement/plugin-api';
 
 /** The row shape of the metric event table, as sent in JSONEachRow: the event with its time as text. */
 export type MetricEventRow = Omit<EntityMetricEvent, 'createdAt' | 'sourceTx'> & {

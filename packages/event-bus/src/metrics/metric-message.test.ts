@@ -1,5 +1,5 @@
+import type { EntityMetricEvent } from '@engagement/plugin-api';
 import { describe, expect, it } from 'vitest';
-import type { EntityMetricEvent } from './entity-metric-event.js';
 import { decodeMetricMessages, encodeMetricMessages } from './metric-message.js';
 
 const event = (origin: string, originSeq: number): EntityMetricEvent => ({

@@ -1,5 +1,5 @@
+import type { EntityMetricEvent } from '@engagement/plugin-api';
 import { DecodeError } from '../errors.js';
-import type { EntityMetricEvent } from './entity-metric-event.js';
 import { type MetricEventRow, toMetricEventRow } from './metric-event-row.js';
 
 /**

@@ -1,5 +1,5 @@
+import type { EntityMetricEvent } from '@engagement/plugin-api';
 import { describe, expect, it } from 'vitest';
-import type { EntityMetricEvent } from '../metrics/entity-metric-event.js';
 import { encodeMetricMessages } from '../metrics/metric-message.js';
 import { InMemoryDeadLetters } from '../testing/in-memory-dead-letters.js';
 import { ApplyStage } from './apply-stage.js';

@@ -1,5 +1,5 @@
+import type { EntityMetricEvent } from '@engagement/plugin-api';
 import type { KafkaRecord } from '../events/kafka-record.js';
-import type { EntityMetricEvent } from '../metrics/entity-metric-event.js';
 import { decodeMetricMessages } from '../metrics/metric-message.js';
 import type { ApplyResult, CachePosition, DeadLetterSink } from './ports.js';
 import { NOT_STORED_HEADER } from './publish-metric-events.js';

@@ -1,12 +1,16 @@
-import type { PluginDefinition } from '../listeners/define-plugin.js';
-import { type Logger, silentLogger } from '../listeners/logger.js';
-import type { EntityMetricEvent } from '../metrics/entity-metric-event.js';
+import {
+  type EntityMetricEvent,
+  type HostProvision,
+  type Logger,
+  type PluginDefinition,
+  silentLogger,
+} from '@engagement/plugin-api';
 import type { TouchSink } from '../metrics/metric-touch.js';
 import { ApplyStage } from './apply-stage.js';
 import { chooseProcessor, type ProcessorChoice } from './choose-processor.js';
 import { IngestStage } from './ingest-stage.js';
 import { type PipelineReports, pipelineReports } from './pipeline-reports.js';
-import { type HostProvision, PluginContainer } from './plugin-container.js';
+import { PluginContainer } from './plugin-container.js';
 import type {
   DeadLetterSink,
   MetricCache,

@@ -1,5 +1,5 @@
+import type { Logger } from '@engagement/plugin-api';
 import { createDecoder, type Decoder, type DecoderOptions } from '../events/decode.js';
-import type { Logger } from '../listeners/logger.js';
 import type { PluginContainer } from './plugin-container.js';
 import { LocalProcessor, type RecordProcessor } from './record-processor.js';
 import type { RegisteredListener } from './validate-plugins.js';

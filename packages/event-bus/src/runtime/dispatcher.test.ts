@@ -1,10 +1,7 @@
+import { defineListener, definePlugin, type MetricInput, silentLogger } from '@engagement/plugin-api';
 import { describe, expect, it } from 'vitest';
 import { reactionCounter } from '../../test/sample-plugin.js';
 import { DecodeError } from '../errors.js';
-import { defineListener } from '../listeners/define-listener.js';
-import { definePlugin } from '../listeners/define-plugin.js';
-import { silentLogger } from '../listeners/logger.js';
-import type { MetricInput } from '../metrics/entity-metric-event.js';
 import { fakeEvent } from '../testing/fake-events.js';
 import { Dispatcher } from './dispatcher.js';
 import { PluginContainer } from './plugin-container.js';

@@ -1,12 +1,13 @@
-import { ListenerError } from '../errors.js';
-import type { ChangeEvent } from '../events/change-event.js';
-import type { ListenerContext, MetricEmitter } from '../listeners/define-listener.js';
-import type { Logger } from '../listeners/logger.js';
 import {
+  type ChangeEvent,
   type EntityMetricEvent,
+  type ListenerContext,
+  type Logger,
   MAX_EVENTS_PER_CHANGE,
+  type MetricEmitter,
   type MetricInput,
-} from '../metrics/entity-metric-event.js';
+} from '@engagement/plugin-api';
+import { ListenerError } from '../errors.js';
 import { metricEventId } from '../metrics/event-id.js';
 import type { MetricTouch } from '../metrics/metric-touch.js';
 import { sleep } from './backoff.js';

@@ -43,7 +43,7 @@ export {
   type PartitionPositions,
 } from './ordered-positions.js';
 export { type PipelineReports, pipelineReports } from './pipeline-reports.js';
-export { type HostProvision, PluginContainer } from './plugin-container.js';
+export { PluginContainer } from './plugin-container.js';
 export { loadPluginModules, loadProvisionsModule } from './plugin-modules.js';
 export type {
   ApplyResult,
@@ -81,5 +81,5 @@ export {
 export { isRetriable, RetryPolicy, type RetryPolicyOptions } from './retry-policy.js';
 export { SinkGuard } from './sink-guard.js';
 export type { PipelineObserver, PipelineStats, SinkAttemptOutcome } from './stats.js';
-export { type RegisteredListener, validatePlugins } from './validate-plugins.js';
+export { type RegisteredListener, SUPPORTED_CONTRACT_VERSIONS, validatePlugins } from './validate-plugins.js';
 export { type PoolWorkerData, type WorkerPoolOptions, WorkerPoolProcessor } from './worker-pool.js';

@@ -1,7 +1,7 @@
+import { silentLogger } from '@engagement/plugin-api';
 import { describe, expect, it } from 'vitest';
 import { samplePlugin } from '../../test/sample-plugin.js';
 import { createDecoder } from '../events/decode.js';
-import { silentLogger } from '../listeners/logger.js';
 import { type FakeChange, fakeEvent } from '../testing/fake-events.js';
 import { InMemoryDeadLetters } from '../testing/in-memory-dead-letters.js';
 import { startTestHost } from '../testing/test-host.js';

@@ -1,5 +1,5 @@
+import type { EntityMetricEvent } from '@engagement/plugin-api';
 import type { KafkaRecord } from '../events/kafka-record.js';
-import type { EntityMetricEvent } from '../metrics/entity-metric-event.js';
 import { distinctTouches, type MetricTouch, type TouchSink } from '../metrics/metric-touch.js';
 import { encodePositions, type PartitionPositions } from './ordered-positions.js';
 import type { CommitOffsets, DeadLetterSink } from './ports.js';

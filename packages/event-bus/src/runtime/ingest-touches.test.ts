@@ -1,8 +1,6 @@
+import { defineListener, definePlugin, silentLogger } from '@engagement/plugin-api';
 import { describe, expect, it } from 'vitest';
 import { createDecoder } from '../events/decode.js';
-import { defineListener } from '../listeners/define-listener.js';
-import { definePlugin } from '../listeners/define-plugin.js';
-import { silentLogger } from '../listeners/logger.js';
 import { fakeEvent } from '../testing/fake-events.js';
 import { InMemoryDeadLetters } from '../testing/in-memory-dead-letters.js';
 import { IngestStage } from './ingest-stage.js';

@@ -1,14 +1,14 @@
 import 'reflect-metadata';
+import type {
+  DepsMap,
+  HostProvision,
+  PluginDefinition,
+  ResolvedDeps,
+  ServiceDefinition,
+  Token,
+} from '@engagement/plugin-api';
 import { type DependencyContainer, container as rootContainer } from 'tsyringe';
 import { PluginError } from '../errors.js';
-import type { PluginDefinition, ServiceDefinition } from '../listeners/define-plugin.js';
-import type { DepsMap, ResolvedDeps, Token } from '../listeners/token.js';
-
-/** A value the host supplies for a token (a Prisma client, a ClickHouse client, a config object). */
-export interface HostProvision<T = unknown> {
-  token: Token<T>;
-  value: T;
-}
 
 /**
  * The host's dependency container. Plugins never see tsyringe: they declare token maps, and this class

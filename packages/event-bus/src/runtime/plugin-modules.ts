@@ -1,6 +1,5 @@
+import { type HostProvision, isPlugin, type PluginDefinition } from '@engagement/plugin-api';
 import { PluginError } from '../errors.js';
-import { isPlugin, type PluginDefinition } from '../listeners/define-plugin.js';
-import type { HostProvision } from './plugin-container.js';
 
 /**
  * Imports plugin packages by name (or file URL) and collects the plugins they export: a `plugins` array,

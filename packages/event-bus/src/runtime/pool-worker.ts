@@ -1,9 +1,9 @@
 // The code each pool thread runs: it loads the plugins by module name, builds its own container and
 // decoder, and turns batches of records into outcomes. Sinks, Kafka and offsets stay on the main thread.
 import { type MessagePort, workerData } from 'node:worker_threads';
+import type { Logger } from '@engagement/plugin-api';
 import { createDecoder } from '../events/decode.js';
 import type { KafkaRecord } from '../events/kafka-record.js';
-import type { Logger } from '../listeners/logger.js';
 import { PluginContainer } from './plugin-container.js';
 import { loadPluginModules, loadProvisionsModule } from './plugin-modules.js';
 import { type Admission, type BatchOutcome, LocalProcessor } from './record-processor.js';

@@ -3,8 +3,9 @@
  * Adapters live with their system (`kafka/`, `sinks/*`); in-memory ones in `testing/`. Nothing here knows
  * Kafka, ClickHouse or Redis: `assemblePipeline` wires the same stages whichever adapters it is given.
  */
+
+import type { EntityMetricEvent } from '@engagement/plugin-api';
 import type { KafkaRecord } from '../events/kafka-record.js';
-import type { EntityMetricEvent } from '../metrics/entity-metric-event.js';
 import type { ApplyStage } from './apply-stage.js';
 import type { IngestStage } from './ingest-stage.js';
 

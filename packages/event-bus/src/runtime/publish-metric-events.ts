@@ -1,4 +1,4 @@
-import type { EntityMetricEvent } from '../metrics/entity-metric-event.js';
+import type { EntityMetricEvent } from '@engagement/plugin-api';
 import { encodeMetricMessages } from '../metrics/metric-message.js';
 import type { MetricTopicMessage, MetricTopicWriter } from './ports.js';
 

@@ -1,13 +1,15 @@
+import {
+  type ChangeEvent,
+  defineListener,
+  definePlugin,
+  readRow,
+  silentLogger,
+} from '@engagement/plugin-api';
 import { describe, expect, it } from 'vitest';
 import { samplePlugin } from '../../test/sample-plugin.js';
 import { SinkError } from '../errors.js';
-import type { ChangeEvent } from '../events/change-event.js';
 import { createDecoder } from '../events/decode.js';
 import type { KafkaRecord } from '../events/kafka-record.js';
-import { readRow } from '../events/row-reader.js';
-import { defineListener } from '../listeners/define-listener.js';
-import { definePlugin } from '../listeners/define-plugin.js';
-import { silentLogger } from '../listeners/logger.js';
 import { fakeEvent } from '../testing/fake-events.js';
 import { InMemoryDeadLetters } from '../testing/in-memory-dead-letters.js';
 import { startTestHost } from '../testing/test-host.js';

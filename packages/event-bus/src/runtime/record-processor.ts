@@ -1,9 +1,7 @@
-import { causeCodeOf, EventBusError } from '../errors.js';
-import type { ChangeEvent } from '../events/change-event.js';
+import { type ChangeEvent, causeCodeOf, type EntityMetricEvent, type Logger } from '@engagement/plugin-api';
+import { EventBusError } from '../errors.js';
 import type { Decoder } from '../events/decode.js';
 import type { KafkaRecord } from '../events/kafka-record.js';
-import type { Logger } from '../listeners/logger.js';
-import type { EntityMetricEvent } from '../metrics/entity-metric-event.js';
 import type { MetricTouch } from '../metrics/metric-touch.js';
 import { Dispatcher } from './dispatcher.js';
 import type { PluginContainer } from './plugin-container.js';

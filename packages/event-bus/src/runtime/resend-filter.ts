@@ -1,4 +1,4 @@
-import type { ChangeSource } from '../events/change-event.js';
+import type { ChangeSource } from '@engagement/plugin-api';
 import type { KafkaRecord } from '../events/kafka-record.js';
 import {
   decodePositions,

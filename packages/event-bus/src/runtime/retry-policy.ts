@@ -1,4 +1,4 @@
-import { isRetriable } from '../errors.js';
+import { isRetriable } from '@engagement/plugin-api';
 import { backoffDelay } from './backoff.js';
 
 export { isRetriable };

@@ -1,5 +1,5 @@
+import type { EntityMetricEvent } from '@engagement/plugin-api';
 import { describe, expect, it } from 'vitest';
-import type { EntityMetricEvent } from '../metrics/entity-metric-event.js';
 import { searchIdsByIndex } from './search-ids.js';
 
 const event = (entityType: string, entityId: number): EntityMetricEvent => ({

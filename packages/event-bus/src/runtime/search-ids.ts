@@ -1,4 +1,4 @@
-import type { EntityMetricEvent } from '../metrics/entity-metric-event.js';
+import type { EntityMetricEvent } from '@engagement/plugin-api';
 
 /**
  * The entity ids of `events` grouped by the search-update queue their entity type feeds (`indexes`: entity

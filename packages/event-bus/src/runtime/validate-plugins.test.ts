@@ -1,10 +1,16 @@
 import { readFileSync } from 'node:fs';
+import {
+  createToken,
+  defineListener,
+  definePlugin,
+  LISTENER_CONTRACT_VERSION,
+  type ListenerDefinition,
+  type PluginDefinition,
+  provide,
+} from '@engagement/plugin-api';
 import { describe, expect, it } from 'vitest';
 import { PluginError, type PluginErrorCode } from '../errors.js';
-import { defineListener, type ListenerDefinition } from '../listeners/define-listener.js';
-import { definePlugin, type PluginDefinition, provide } from '../listeners/define-plugin.js';
-import { createToken } from '../listeners/token.js';
-import { validatePlugins } from './validate-plugins.js';
+import { SUPPORTED_CONTRACT_VERSIONS, validatePlugins } from './validate-plugins.js';
 
 const imageLookup = createToken<{ get(id: number): string }>('media.imageLookup');
 const appDb = createToken<object>('app.db');
@@ -111,7 +117,7 @@ describe('validatePlugins', () => {
       'EB_CONTRACT_VERSION_UNSUPPORTED',
       'future',
       () => [plugin('future', [], { contractVersion: 2 })],
-      /targets listener contract v2; this host implements v1/,
+      /targets listener contract v2; this host supports v1 to v1/,
     ],
     [
       'a listener not made by defineListener()',
@@ -169,6 +175,32 @@ describe('validatePlugins', () => {
     expect(error).toMatchObject({ code, pluginId, retriable: false });
     expect(error.message).toMatch(message);
     expect(error.message).toContain(`plugin "${pluginId}"`);
+  });
+
+  it('accepts every contract version in the host range and names both when a plugin is outside it', () => {
+    const range = { min: 2, max: 3 };
+    for (const version of [2, 3]) {
+      expect(validatePlugins([plugin(`v${version}`, [], { contractVersion: version })], [], range)).toEqual(
+        [],
+      );
+    }
+    for (const version of [1, 4, 2.5]) {
+      const error = (() => {
+        try {
+          validatePlugins([plugin('outside', [], { contractVersion: version })], [], range);
+        } catch (e) {
+          return e as PluginError;
+        }
+        throw new Error(`v${version} was accepted`);
+      })();
+      expect(error.code).toBe('EB_CONTRACT_VERSION_UNSUPPORTED');
+      expect(error.message).toContain(`targets listener contract v${version}; this host supports v2 to v3`);
+    }
+  });
+
+  it('supports by default the version definePlugin records', () => {
+    expect(SUPPORTED_CONTRACT_VERSIONS.max).toBe(LISTENER_CONTRACT_VERSION);
+    expect(() => validatePlugins([plugin('current', [])], [])).not.toThrow();
   });
 
   it('has a case for every code validatePlugins can throw', () => {

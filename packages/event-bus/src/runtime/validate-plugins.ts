@@ -1,7 +1,11 @@
+import {
+  type ContractRange,
+  LISTENER_CONTRACT_VERSION,
+  type ListenerDefinition,
+  type PluginDefinition,
+  type Token,
+} from '@engagement/plugin-api';
 import { PluginError } from '../errors.js';
-import type { ListenerDefinition } from '../listeners/define-listener.js';
-import { LISTENER_CONTRACT_VERSION, type PluginDefinition } from '../listeners/define-plugin.js';
-import type { Token } from '../listeners/token.js';
 
 /** A listener together with the plugin that registered it. */
 export interface RegisteredListener {
@@ -10,6 +14,9 @@ export interface RegisteredListener {
   listener: ListenerDefinition<any>;
 }
 
+/** The listener contract versions this host runs: every version it knows how to call, both ends included. */
+export const SUPPORTED_CONTRACT_VERSIONS: ContractRange = { min: 1, max: LISTENER_CONTRACT_VERSION };
+
 /**
  * Checks a plugin graph before anything runs: definitions, duplicate ids, contract versions, and that
  * every dependency is provided by the host or by some plugin. Throws a coded PluginError naming the plugin.
@@ -17,6 +24,7 @@ export interface RegisteredListener {
 export function validatePlugins(
   plugins: readonly PluginDefinition[],
   hostTokens: readonly Token<unknown>[],
+  supported: ContractRange = SUPPORTED_CONTRACT_VERSIONS,
 ): RegisteredListener[] {
   const pluginIds = new Set<string>();
   const listenerOwners = new Map<string, string>();
@@ -30,11 +38,12 @@ export function validatePlugins(
     if (!plugin.owner) throw new PluginError('EB_PLUGIN_INVALID', id, 'has no owner');
     if (pluginIds.has(id)) throw new PluginError('EB_PLUGIN_DUPLICATE_ID', id, 'is registered twice');
     pluginIds.add(id);
-    if (plugin.contractVersion !== LISTENER_CONTRACT_VERSION) {
+    const version = plugin.contractVersion;
+    if (!Number.isInteger(version) || version < supported.min || version > supported.max) {
       throw new PluginError(
         'EB_CONTRACT_VERSION_UNSUPPORTED',
         id,
-        `targets listener contract v${plugin.contractVersion}; this host implements v${LISTENER_CONTRACT_VERSION}`,
+        `targets listener contract v${version}; this host supports v${supported.min} to v${supported.max}`,
       );
     }
     for (const service of plugin.services) {

@@ -1,9 +1,9 @@
 import { availableParallelism } from 'node:os';
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
+import type { Logger } from '@engagement/plugin-api';
 import { Piscina } from 'piscina';
 import type { DecoderOptions } from '../events/decode.js';
 import type { KafkaRecord } from '../events/kafka-record.js';
-import type { Logger } from '../listeners/logger.js';
 import type { Admission, BatchOutcome, RecordProcessor } from './record-processor.js';
 import type { ChangeRef } from './resend-filter.js';
 

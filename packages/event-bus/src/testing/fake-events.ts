@@ -1,4 +1,4 @@
-import type { ChangeEvent } from '../events/change-event.js';
+import type { ChangeEvent } from '@engagement/plugin-api';
 import { createDecoder } from '../events/decode.js';
 import type { KafkaRecord } from '../events/kafka-record.js';
 

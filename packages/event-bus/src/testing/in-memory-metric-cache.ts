@@ -1,4 +1,4 @@
-import type { EntityMetricEvent } from '../metrics/entity-metric-event.js';
+import type { EntityMetricEvent } from '@engagement/plugin-api';
 import type { ApplyResult } from '../runtime/ports.js';
 import { type CacheKeyScheme, defaultCacheKeys } from '../sinks/redis/cache-keys.js';
 import type { MetricSignal } from '../sinks/redis/metric-cache-sink.js';

@@ -1,4 +1,4 @@
-import type { EntityMetricEvent } from '../metrics/entity-metric-event.js';
+import type { EntityMetricEvent } from '@engagement/plugin-api';
 
 /**
  * Records stored metric events the way the ClickHouse table reads them: one row per event id (a replayed

@@ -1,5 +1,5 @@
+import type { EntityMetricEvent } from '@engagement/plugin-api';
 import type { KafkaRecord } from '../events/kafka-record.js';
-import type { EntityMetricEvent } from '../metrics/entity-metric-event.js';
 import { decodeMetricMessages } from '../metrics/metric-message.js';
 import type { MetricTopicMessage, MetricTopicWriter } from '../runtime/ports.js';
 

@@ -1,9 +1,12 @@
-import type { ChangeEvent } from '../events/change-event.js';
-import type { ListenerDefinition } from '../listeners/define-listener.js';
-import { definePlugin } from '../listeners/define-plugin.js';
-import { silentLogger } from '../listeners/logger.js';
-import type { DepsMap, ResolvedDeps } from '../listeners/token.js';
-import type { EntityMetricEvent } from '../metrics/entity-metric-event.js';
+import {
+  type ChangeEvent,
+  type DepsMap,
+  definePlugin,
+  type EntityMetricEvent,
+  type ListenerDefinition,
+  type ResolvedDeps,
+  silentLogger,
+} from '@engagement/plugin-api';
 import type { MetricTouch } from '../metrics/metric-touch.js';
 import { Dispatcher } from '../runtime/dispatcher.js';
 import { PluginContainer } from '../runtime/plugin-container.js';

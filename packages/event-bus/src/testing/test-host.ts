@@ -1,10 +1,7 @@
+import type { EntityMetricEvent, HostProvision, PluginDefinition, Token } from '@engagement/plugin-api';
 import { createDecoder, type Decoder } from '../events/decode.js';
-import type { PluginDefinition } from '../listeners/define-plugin.js';
-import type { Token } from '../listeners/token.js';
-import type { EntityMetricEvent } from '../metrics/entity-metric-event.js';
 import type { MetricTouch } from '../metrics/metric-touch.js';
 import { assemblePipeline } from '../runtime/assemble-pipeline.js';
-import type { HostProvision } from '../runtime/plugin-container.js';
 import { FAKE_TOPIC_PREFIX, type FakeChange } from './fake-events.js';
 import type { InMemoryDeadLetters } from './in-memory-dead-letters.js';
 import type { InMemoryMetricCache } from './in-memory-metric-cache.js';

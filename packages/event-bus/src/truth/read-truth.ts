@@ -1,6 +1,6 @@
 import type { ClickHouseClient } from '@clickhouse/client';
+import type { MetricTruth } from '@engagement/plugin-api';
 import { SinkError } from '../errors.js';
-import type { MetricTruth } from '../listeners/metric-truth.js';
 
 /** The part of a Postgres client truth queries need (`pg.Client`, `pg.PoolClient` and `pg.Pool` fit). */
 export interface TruthQueryable {

@@ -1,7 +1,5 @@
+import { defineListener, definePlugin, type MetricTruth } from '@engagement/plugin-api';
 import { describe, expect, it } from 'vitest';
-import { defineListener } from '../listeners/define-listener.js';
-import { definePlugin } from '../listeners/define-plugin.js';
-import type { MetricTruth } from '../listeners/metric-truth.js';
 import { truthPlan } from './truth-plan.js';
 
 const truth = (sql: string): MetricTruth => ({

@@ -1,5 +1,4 @@
-import type { PluginDefinition } from '../listeners/define-plugin.js';
-import type { MetricTruth } from '../listeners/metric-truth.js';
+import type { MetricTruth, PluginDefinition } from '@engagement/plugin-api';
 
 /** One declared truth and the listener it belongs to. */
 export interface PlannedTruth {

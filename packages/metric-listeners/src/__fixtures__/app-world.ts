@@ -1,7 +1,8 @@
 // Test fixtures shared by the plugin tests: a small app world (who owns what), the in-memory lookups
 // over it, and helpers that turn emitted metric events into comparable totals.
-import type { EntityMetricEvent } from '@engagement/event-bus';
+
 import { override } from '@engagement/event-bus/testing';
+import type { EntityMetricEvent } from '@engagement/plugin-api';
 import {
   collectionLookupToken,
   imageLookupToken,

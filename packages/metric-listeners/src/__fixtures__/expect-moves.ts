@@ -1,6 +1,7 @@
 // The assertion most listener tests make: what a row's create moves, its delete takes back.
-import type { DepsMap, ListenerDefinition, ResolvedDeps } from '@engagement/event-bus';
+
 import { runListener, type TableChanges } from '@engagement/event-bus/testing';
+import type { DepsMap, ListenerDefinition, ResolvedDeps } from '@engagement/plugin-api';
 import { expect } from 'vitest';
 import { net, worldLookups } from './app-world.js';
 

@@ -1,7 +1,8 @@
 // In-memory lookups over a traffic world, with the prefetch a per-batch runtime hook would run, and the
 // query counts Postgres would have seen (one `findMany` per lookup load).
-import type { ChangeEvent, Token } from '@engagement/event-bus';
+
 import { override } from '@engagement/event-bus/testing';
+import type { ChangeEvent, Token } from '@engagement/plugin-api';
 import type { MetricListener } from '../counting/define-metric-listener.js';
 import { plugins } from '../index.js';
 import type { BatchLookup } from '../lookups/batch-lookup.js';

@@ -1,4 +1,4 @@
-import { definePlugin } from '@engagement/event-bus';
+import { definePlugin } from '@engagement/plugin-api';
 import { articleCollections } from './article-collections.listener.js';
 import { articleComments } from './article-comments.listener.js';
 import { articleEngagements } from './article-engagements.listener.js';

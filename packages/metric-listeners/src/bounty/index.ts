@@ -1,4 +1,4 @@
-import { definePlugin } from '@engagement/event-bus';
+import { definePlugin } from '@engagement/plugin-api';
 import { bountyBenefactors } from './bounty-benefactors.listener.js';
 import { bountyComments } from './bounty-comments.listener.js';
 import { bountyEngagements } from './bounty-engagements.listener.js';

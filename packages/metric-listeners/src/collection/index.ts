@@ -1,4 +1,4 @@
-import { definePlugin } from '@engagement/event-bus';
+import { definePlugin } from '@engagement/plugin-api';
 import { collectionContributors } from './collection-contributors.listener.js';
 import { collectionItems } from './collection-items.listener.js';
 

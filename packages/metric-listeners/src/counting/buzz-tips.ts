@@ -1,4 +1,4 @@
-import type { RowReader } from '@engagement/event-bus';
+import type { RowReader } from '@engagement/plugin-api';
 import type { Contribution, EntityType } from './metric-move.js';
 
 /** The two metrics a tip moves: how many tips, and how much buzz. */

@@ -1,5 +1,5 @@
-import type { RowReader } from '@engagement/event-bus';
 import { fakeEvent, runListener } from '@engagement/event-bus/testing';
+import type { RowReader } from '@engagement/plugin-api';
 import { describe, expect, it } from 'vitest';
 import { CREATED_AT, net } from '../__fixtures__/app-world.js';
 import { imageLookupToken } from '../lookups/lookup-tokens.js';

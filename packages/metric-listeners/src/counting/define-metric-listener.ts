@@ -8,7 +8,7 @@ import {
   type ResolvedDeps,
   type RowReader,
   readRow,
-} from '@engagement/event-bus';
+} from '@engagement/plugin-api';
 import { MetricListenerError } from '../errors.js';
 import type { Lookup } from '../lookups/lookup.js';
 import type { Contribution, MetricMove, SourceOp, Touch } from './metric-move.js';

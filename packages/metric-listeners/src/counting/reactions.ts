@@ -1,4 +1,4 @@
-import type { RowReader } from '@engagement/event-bus';
+import type { RowReader } from '@engagement/plugin-api';
 import { MetricListenerError } from '../errors.js';
 
 /** Reaction kinds as the app's `ReviewReactions` enum spells them, and the metric each one moves. */

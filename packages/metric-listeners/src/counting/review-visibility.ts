@@ -1,4 +1,4 @@
-import type { RowReader } from '@engagement/event-bus';
+import type { RowReader } from '@engagement/plugin-api';
 
 /**
  * Whether a ResourceReview counts in any metric: moderation takes a review out by setting `exclude` or

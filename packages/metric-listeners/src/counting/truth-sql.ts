@@ -1,4 +1,4 @@
-import type { MetricTruth } from '@engagement/event-bus';
+import type { MetricTruth } from '@engagement/plugin-api';
 import type { EntityType } from './metric-move.js';
 
 /**

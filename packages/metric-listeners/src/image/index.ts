@@ -1,4 +1,4 @@
-import { definePlugin } from '@engagement/event-bus';
+import { definePlugin } from '@engagement/plugin-api';
 import { imageCollections } from './image-collections.listener.js';
 import { imageComments } from './image-comments.listener.js';
 import { imageReactions } from './image-reactions.listener.js';

@@ -1,5 +1,5 @@
-import { definePlugin, provide } from '@engagement/event-bus';
-import { appDbToken } from './app-db-token.js';
+import type { AppDb } from '@engagement/app-db';
+import { appDbToken, definePlugin, provide } from '@engagement/plugin-api';
 import {
   collectionLookupToken,
   imageLookupToken,
@@ -17,15 +17,18 @@ import { rememberListener } from './remember-listener.js';
  * listeners that feed the immutable ones from the parents' own changes. Owned by the platform team; it
  * emits no metrics.
  */
+/** The host's app database client (`app.db`), typed as the Prisma client these lookups query. */
+const appDb = appDbToken<AppDb>();
+
 export const lookupsPlugin = definePlugin({
   id: 'app-lookups',
   owner: '@team/platform',
   services: [
-    provide(imageLookupToken, { db: appDbToken }, ({ db }) => prismaLookups.image(db)),
-    provide(modelVersionLookupToken, { db: appDbToken }, ({ db }) => prismaLookups.modelVersion(db)),
-    provide(modelLookupToken, { db: appDbToken }, ({ db }) => prismaLookups.model(db)),
-    provide(threadLookupToken, { db: appDbToken }, ({ db }) => prismaLookups.thread(db)),
-    provide(collectionLookupToken, { db: appDbToken }, ({ db }) => prismaLookups.collection(db)),
+    provide(imageLookupToken, { db: appDb }, ({ db }) => prismaLookups.image(db)),
+    provide(modelVersionLookupToken, { db: appDb }, ({ db }) => prismaLookups.modelVersion(db)),
+    provide(modelLookupToken, { db: appDb }, ({ db }) => prismaLookups.model(db)),
+    provide(threadLookupToken, { db: appDb }, ({ db }) => prismaLookups.thread(db)),
+    provide(collectionLookupToken, { db: appDb }, ({ db }) => prismaLookups.collection(db)),
   ],
   // Image and Collection relations are mutable (read again per batch), so only these three are fed.
   listeners: [

@@ -1,4 +1,4 @@
-import { createToken } from '@engagement/event-bus';
+import { createToken } from '@engagement/plugin-api';
 import type { Lookup } from './lookup.js';
 import type {
   CollectionRelations,

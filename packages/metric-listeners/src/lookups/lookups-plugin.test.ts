@@ -1,5 +1,5 @@
-import type { Token } from '@engagement/event-bus';
 import { fakeEvent, override, startTestHost } from '@engagement/event-bus/testing';
+import type { Token } from '@engagement/plugin-api';
 import { describe, expect, it } from 'vitest';
 import { CREATED_AT, worldLookups, worldOverrides } from '../__fixtures__/app-world.js';
 import { plugins } from '../index.js';

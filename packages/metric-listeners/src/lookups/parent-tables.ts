@@ -1,4 +1,4 @@
-import type { RowReader } from '@engagement/event-bus';
+import type { RowReader } from '@engagement/plugin-api';
 import type {
   CollectionRelations,
   ImageRelations,

@@ -1,5 +1,5 @@
 import type { AppDb } from '@engagement/app-db';
-import { readRow } from '@engagement/event-bus';
+import { readRow } from '@engagement/plugin-api';
 import { BatchLookup } from './batch-lookup.js';
 import { type ParentTable, parentTables } from './parent-tables.js';
 

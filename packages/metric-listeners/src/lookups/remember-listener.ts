@@ -1,4 +1,4 @@
-import { type ChangeEvent, defineListener, readRow, type Token } from '@engagement/event-bus';
+import { type ChangeEvent, defineListener, readRow, type Token } from '@engagement/plugin-api';
 import type { Lookup } from './lookup.js';
 import type { ParentTable } from './parent-tables.js';
 

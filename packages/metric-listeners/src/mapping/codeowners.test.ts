@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { isPlugin } from '@engagement/event-bus';
+import { isPlugin } from '@engagement/plugin-api';
 import { describe, expect, it } from 'vitest';
 import { plugins } from '../index.js';
 

@@ -1,4 +1,4 @@
-import type { ListenerDefinition, PluginDefinition, Token } from '@engagement/event-bus';
+import type { ListenerDefinition, PluginDefinition, Token } from '@engagement/plugin-api';
 import type { MetricListener } from '../counting/define-metric-listener.js';
 import type { MetricMove } from '../counting/metric-move.js';
 import { DEPRECATION_REASONS } from './deprecated-metrics.js';

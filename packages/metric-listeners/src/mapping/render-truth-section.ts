@@ -1,5 +1,5 @@
-import type { PluginDefinition } from '@engagement/event-bus';
 import { truthPlan } from '@engagement/event-bus/truth';
+import type { PluginDefinition } from '@engagement/plugin-api';
 
 /**
  * The docs' truth section: for every listener, the SQL its metrics must equal (what `event-host metrics

@@ -1,4 +1,4 @@
-import { definePlugin } from '@engagement/event-bus';
+import { definePlugin } from '@engagement/plugin-api';
 import { modelCollections } from './model-collections.listener.js';
 import { modelComments } from './model-comments.listener.js';
 import { modelDownloads } from './model-downloads.listener.js';

@@ -1,5 +1,5 @@
 import { orchestrationJobs } from '@engagement/app-db/clickhouse';
-import type { RowReader } from '@engagement/event-bus';
+import type { RowReader } from '@engagement/plugin-api';
 import { defineMetricListener } from '../counting/define-metric-listener.js';
 import type { Contribution } from '../counting/metric-move.js';
 import { clickhouseTruth, MODEL_OF_VERSION_SQL } from '../counting/truth-sql.js';

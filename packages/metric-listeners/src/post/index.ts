@@ -1,4 +1,4 @@
-import { definePlugin } from '@engagement/event-bus';
+import { definePlugin } from '@engagement/plugin-api';
 import { postCollections } from './post-collections.listener.js';
 import { postComments } from './post-comments.listener.js';
 import { postImageMoves } from './post-image-moves.listener.js';

@@ -1,4 +1,4 @@
-import { definePlugin } from '@engagement/event-bus';
+import { definePlugin } from '@engagement/plugin-api';
 import { tagArticles, tagImages, tagModels, tagPosts } from './tag-attachments.listeners.js';
 import { tagEngagements } from './tag-engagements.listener.js';
 

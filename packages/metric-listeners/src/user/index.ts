@@ -1,4 +1,4 @@
-import { definePlugin } from '@engagement/event-bus';
+import { definePlugin } from '@engagement/plugin-api';
 import { userEngagements } from './user-engagements.listener.js';
 import { userReactions } from './user-reactions.listener.js';
 import { userReviews } from './user-reviews.listener.js';

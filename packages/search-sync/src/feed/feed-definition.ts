@@ -1,4 +1,4 @@
-import type { ChangeEvent } from '@engagement/event-bus';
+import type { ChangeEvent } from '@engagement/plugin-api';
 
 /** What feed reads need from Postgres: `pg`'s Pool and Client both fit. */
 export interface Queryable {

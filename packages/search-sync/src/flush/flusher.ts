@@ -1,5 +1,4 @@
 import type { ClickHouseClient } from '@clickhouse/client';
-import type { Logger } from '@engagement/event-bus';
 import {
   METRIC_TIMEFRAMES,
   type MetricTimeframe,
@@ -7,6 +6,7 @@ import {
   readMetricTotals,
 } from '@engagement/event-bus/sinks/clickhouse';
 import type { TakenIds } from '@engagement/event-bus/sinks/search';
+import type { Logger } from '@engagement/plugin-api';
 import type { SearchIndexConfig } from '../config.js';
 import { SearchSyncError } from '../errors.js';
 import type { FeedDefinition, FeedDocument, Queryable } from '../feed/feed-definition.js';

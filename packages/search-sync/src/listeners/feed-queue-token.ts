@@ -1,4 +1,4 @@
-import { createToken } from '@engagement/event-bus';
+import { createToken } from '@engagement/plugin-api';
 
 /** Where feed listeners put the ids of feed documents that changed; search-sync's queue implements it. */
 export interface FeedQueue {

@@ -1,4 +1,4 @@
-import { defineListener, definePlugin, type PluginDefinition } from '@engagement/event-bus';
+import { defineListener, definePlugin, type PluginDefinition } from '@engagement/plugin-api';
 import { type FeedDefinition, touchedIds } from '../feed/feed-definition.js';
 import { modelFeed } from '../feed/model-feed.js';
 import { postFeed } from '../feed/post-feed.js';

@@ -1,4 +1,4 @@
-import type { PluginDefinition } from '@engagement/event-bus';
+import type { PluginDefinition } from '@engagement/plugin-api';
 import type { Logger } from 'pino';
 import type { HostConfig } from '../config/host-config.js';
 import { maskUrlsIn } from '../config/mask-secrets.js';

@@ -1,6 +1,7 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { EventPipeline } from '@engagement/event-bus/kafka';
-import { createInstrumentation, type HostProvision } from '@engagement/event-bus/runtime';
+import { createInstrumentation } from '@engagement/event-bus/runtime';
+import type { HostProvision } from '@engagement/plugin-api';
 import type { SearchSyncService } from '@engagement/search-sync';
 import type { Logger } from 'pino';
 import type { HostConfig } from '../config/host-config.js';

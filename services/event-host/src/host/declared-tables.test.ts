@@ -1,4 +1,4 @@
-import { defineListener, definePlugin } from '@engagement/event-bus';
+import { defineListener, definePlugin } from '@engagement/plugin-api';
 import { describe, expect, it } from 'vitest';
 import { HostError } from '../errors.js';
 import {

@@ -1,4 +1,4 @@
-import type { PluginDefinition } from '@engagement/event-bus';
+import type { PluginDefinition } from '@engagement/plugin-api';
 import { closest } from '../config/closest-name.js';
 import type { HostConfig } from '../config/host-config.js';
 import { HostError } from '../errors.js';

@@ -1,22 +1,14 @@
 import { type AppDb, createAppDb } from '@engagement/app-db';
-import { createToken, type Token } from '@engagement/event-bus';
-import type { HostProvision } from '@engagement/event-bus/runtime';
+import { appDbToken, type HostProvision } from '@engagement/plugin-api';
 import { feedQueueToken, SearchUpdateQueues } from '@engagement/search-sync';
 import { Redis } from 'ioredis';
 import type { HostConfig } from '../config/host-config.js';
 import { type LoadedPluginPackage, loadPlugins, type ModuleImporter } from '../plugins/load-plugins.js';
 import { settingsProvisions } from '../plugins/settings-provisions.js';
 
-/**
- * The app database client, provided as `app.db` when `postgres.url` is set. Tokens are matched by id, so
- * this is the token plugins declare (e.g. `appDbToken` of @engagement/metric-listeners) without the host
- * importing any plugin.
- */
-export const appDbToken: Token<AppDb> = createToken<AppDb>('app.db');
-
 /** Token id → the setting that makes the host provide it, for boot errors about missing dependencies. */
 export const PROVIDED_BY_SETTING: Readonly<Record<string, string>> = {
-  'app.db': 'EVENT_HOST_POSTGRES_URL',
+  [appDbToken().id]: 'EVENT_HOST_POSTGRES_URL',
   [feedQueueToken.id]: 'EVENT_HOST_MEILISEARCH_URL',
 };
 
@@ -41,7 +33,7 @@ export function hostProvisions(config: ProvisionSettings, { dryRun = false } = {
   if (config.postgres.url) {
     // Connects lazily, on the first lookup that misses its cache.
     db = createAppDb({ url: config.postgres.url });
-    provisions.push({ token: appDbToken, value: db });
+    provisions.push({ token: appDbToken<AppDb>(), value: db });
   }
   if (dryRun) {
     // Nothing is written on a dry run: feed ids that listeners queue are dropped.

@@ -1,4 +1,4 @@
-import { createToken } from '@engagement/event-bus';
+import { createToken } from '@engagement/plugin-api';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { HostContainer } from './host-scope.js';

@@ -1,8 +1,8 @@
 import 'reflect-metadata';
 import type { ClickHouseClient } from '@clickhouse/client';
-import { createToken, type Token } from '@engagement/event-bus';
 import type { EventPipeline } from '@engagement/event-bus/kafka';
 import type { Instrumentation } from '@engagement/event-bus/runtime';
+import { createToken, type Token } from '@engagement/plugin-api';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { type DependencyContainer, container as rootContainer } from 'tsyringe';

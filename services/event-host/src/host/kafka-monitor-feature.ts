@@ -1,4 +1,4 @@
-import { createToken } from '@engagement/event-bus';
+import { createToken } from '@engagement/plugin-api';
 import { type Admin, Kafka, logLevel } from 'kafkajs';
 import { PartitionLagTracker } from '../metrics/partition-lag.js';
 import { type HostScope, hostTokens } from './host-scope.js';

@@ -1,4 +1,4 @@
-import { createToken } from '@engagement/event-bus';
+import { createToken } from '@engagement/plugin-api';
 import { PeriodicReconcile } from '../reconcile/periodic-reconcile.js';
 import { type HostScope, hostTokens } from './host-scope.js';
 import { kafkaMonitorToken } from './kafka-monitor-feature.js';

@@ -1,6 +1,5 @@
-import type { PluginDefinition } from '@engagement/event-bus';
 import { createEventPipeline } from '@engagement/event-bus/kafka';
-import type { HostProvision } from '@engagement/event-bus/runtime';
+import type { HostProvision, PluginDefinition } from '@engagement/plugin-api';
 import type { SourceTopics } from '../deployment/source-topics.js';
 import { HostError } from '../errors.js';
 import { type HostScope, hostTokens } from './host-scope.js';

@@ -1,6 +1,6 @@
 // Provisions for worker-pool threads. Each thread imports this module by URL and builds its own clients
 // (a database client cannot cross threads), from the settings the host passes as plain data.
-import type { HostProvision } from '@engagement/event-bus/runtime';
+import type { HostProvision } from '@engagement/plugin-api';
 import { hostProvisions, type ProvisionSettings } from './host-provisions.js';
 
 /** The settings a thread needs to build the host's provisions. */

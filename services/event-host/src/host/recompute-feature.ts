@@ -1,4 +1,4 @@
-import { createToken } from '@engagement/event-bus';
+import { createToken } from '@engagement/plugin-api';
 import { HostRecompute } from '../recompute/host-recompute.js';
 import { type HostScope, hostTokens } from './host-scope.js';
 import type { HostFeature } from './lifecycle.js';

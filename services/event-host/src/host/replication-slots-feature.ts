@@ -1,4 +1,4 @@
-import { createToken } from '@engagement/event-bus';
+import { createToken } from '@engagement/plugin-api';
 import { ReplicationSlotMonitor } from '../metrics/replication-slots.js';
 import type { HostScope } from './host-scope.js';
 import type { HostFeature } from './lifecycle.js';

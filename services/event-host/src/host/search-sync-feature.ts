@@ -1,4 +1,4 @@
-import { createToken } from '@engagement/event-bus';
+import { createToken } from '@engagement/plugin-api';
 import { createSearchSync, type SearchSyncService } from '@engagement/search-sync';
 import pg from 'pg';
 import type { HostConfig } from '../config/host-config.js';

@@ -1,4 +1,4 @@
-import type { PluginDefinition } from '@engagement/event-bus';
+import type { PluginDefinition } from '@engagement/plugin-api';
 import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
 import type { HostConfig } from '../config/host-config.js';

@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createToken, defineListener, definePlugin } from '@engagement/event-bus';
+import { createToken, defineListener, definePlugin } from '@engagement/plugin-api';
 import { afterAll, describe, expect, it } from 'vitest';
 import { HostError } from '../errors.js';
 import { loadPlugins, type ModuleImporter } from './load-plugins.js';

@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
-import { isPlugin, type PluginDefinition, PluginError, type Token } from '@engagement/event-bus';
+import { PluginError } from '@engagement/event-bus';
 import { validatePlugins } from '@engagement/event-bus/runtime';
+import { isPlugin, type PluginDefinition, type Token } from '@engagement/plugin-api';
 import { HostError } from '../errors.js';
 import { findWorkspacePackage } from './find-workspace-package.js';
 import { settingsProvisions } from './settings-provisions.js';

@@ -1,5 +1,4 @@
-import { createToken, type Token } from '@engagement/event-bus';
-import type { HostProvision } from '@engagement/event-bus/runtime';
+import { createToken, type HostProvision, type Token } from '@engagement/plugin-api';
 
 /**
  * The token under which a plugin receives its settings: `createToken<MySettings>('<plugin-id>.settings')`

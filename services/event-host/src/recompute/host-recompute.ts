@@ -1,6 +1,6 @@
 import type { ClickHouseClient } from '@clickhouse/client';
-import type { Logger, PluginDefinition } from '@engagement/event-bus';
 import { RedisTouchQueue } from '@engagement/event-bus/sinks/redis';
+import type { Logger, PluginDefinition } from '@engagement/plugin-api';
 import type { Redis } from 'ioredis';
 import { type Admin, Kafka, logLevel, type Producer } from 'kafkajs';
 import pg from 'pg';

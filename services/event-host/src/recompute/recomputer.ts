@@ -1,6 +1,7 @@
-import { type Logger, parseTouchMember, silentLogger } from '@engagement/event-bus';
+import { parseTouchMember } from '@engagement/event-bus';
 import type { DueTouches, RedisTouchQueue } from '@engagement/event-bus/sinks/redis';
 import { truthPlan } from '@engagement/event-bus/truth';
+import { type Logger, silentLogger } from '@engagement/plugin-api';
 import { LeaderLease } from '../deployment/leader-lease.js';
 import { HostError } from '../errors.js';
 import { type ReconcileOptions, reconcile } from '../reconcile/reconcile.js';

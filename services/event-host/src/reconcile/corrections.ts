@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { EntityMetricEvent } from '@engagement/event-bus';
+import type { EntityMetricEvent } from '@engagement/plugin-api';
 import type { Difference } from './compare.js';
 
 /** The origin of a repair run's corrections: one origin per run, so its positions start afresh. */

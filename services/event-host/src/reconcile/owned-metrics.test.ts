@@ -1,5 +1,5 @@
-import type { MetricTruth } from '@engagement/event-bus';
 import type { TruthPlan } from '@engagement/event-bus/truth';
+import type { MetricTruth } from '@engagement/plugin-api';
 import { describe, expect, it } from 'vitest';
 import { metricsOwnedBy } from './owned-metrics.js';
 

@@ -1,5 +1,5 @@
 import type { ClickHouseClient } from '@clickhouse/client';
-import type { PluginDefinition } from '@engagement/event-bus';
+import type { PluginDefinition } from '@engagement/plugin-api';
 import type { Redis } from 'ioredis';
 import { type Admin, Kafka, logLevel, type Producer } from 'kafkajs';
 import pg from 'pg';

@@ -1,6 +1,6 @@
-import type { EntityMetricEvent, PluginDefinition } from '@engagement/event-bus';
 import type { RedisTouchQueue } from '@engagement/event-bus/sinks/redis';
 import { metricsOf, type NotReconcilable, type TruthPlan, truthPlan } from '@engagement/event-bus/truth';
+import type { EntityMetricEvent, PluginDefinition } from '@engagement/plugin-api';
 import type { Producer } from 'kafkajs';
 import { HostError } from '../errors.js';
 import { type CacheDifference, checkCachedHashes } from './cache-check.js';

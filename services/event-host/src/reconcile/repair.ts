@@ -1,7 +1,7 @@
 import type { ClickHouseClient } from '@clickhouse/client';
-import type { EntityMetricEvent } from '@engagement/event-bus';
 import { publishMetricEvents } from '@engagement/event-bus/kafka';
 import { MetricEventStore } from '@engagement/event-bus/sinks/clickhouse';
+import type { EntityMetricEvent } from '@engagement/plugin-api';
 import type { Redis } from 'ioredis';
 import type { Producer } from 'kafkajs';
 import { LeaderLease } from '../deployment/leader-lease.js';

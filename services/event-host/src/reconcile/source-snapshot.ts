@@ -1,6 +1,6 @@
 import type { ClickHouseClient } from '@clickhouse/client';
-import type { MetricTruth } from '@engagement/event-bus';
 import { readTruth, type TruthRow } from '@engagement/event-bus/truth';
+import type { MetricTruth } from '@engagement/plugin-api';
 import type pg from 'pg';
 import { type PgSnapshot, parsePgSnapshot } from './pg-snapshot.js';
 

@@ -1,12 +1,7 @@
-import {
-  createDecoder,
-  type EntityMetricEvent,
-  type KafkaRecord,
-  type MetricTouch,
-  type PluginDefinition,
-} from '@engagement/event-bus';
-import { assemblePipeline, type DeadLetterReason, type HostProvision } from '@engagement/event-bus/runtime';
+import { createDecoder, type KafkaRecord, type MetricTouch } from '@engagement/event-bus';
+import { assemblePipeline, type DeadLetterReason } from '@engagement/event-bus/runtime';
 import { inMemoryPorts } from '@engagement/event-bus/testing';
+import type { EntityMetricEvent, HostProvision, PluginDefinition } from '@engagement/plugin-api';
 import type { HostConfig } from '../config/host-config.js';
 
 /** What a dry-run replay produced. */

@@ -21,7 +21,8 @@ import { createDecoder } from '@engagement/event-bus';
 import { createEventPipeline, type EventPipeline } from '@engagement/event-bus/kafka';
 import { ensureMetricEventTable, openClickHouse } from '@engagement/event-bus/sinks/clickhouse';
 import { startGroupAtEnd } from '@engagement/event-bus/testing';
-import { appDbToken, plugins } from '@engagement/metric-listeners';
+import { plugins } from '@engagement/metric-listeners';
+import { appDbToken } from '@engagement/plugin-api';
 import { Redis } from 'ioredis';
 import { type Admin, Kafka, logLevel, type Producer } from 'kafkajs';
 import pg from 'pg';
@@ -60,7 +61,7 @@ async function startPipeline(): Promise<EventPipeline> {
     brokers: env.KAFKA_BROKERS!.split(','),
     groupId: `${run}-pipeline`,
     plugins,
-    provisions: [{ token: appDbToken, value: appDb }],
+    provisions: [{ token: appDbToken(), value: appDb }],
     decode: createDecoder({
       debezium: { topicPrefix: prefix },
       clickhouse: clickhouseSourceRoutes(`${run}.ch`),

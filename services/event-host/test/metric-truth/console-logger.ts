@@ -1,6 +1,6 @@
 // A logger for diagnosing an integration run: warnings and errors of the pipeline (kafkajs included) on
 // the console, one line each.
-import type { Logger } from '@engagement/event-bus';
+import type { Logger } from '@engagement/plugin-api';
 
 /** Prints warn and error records with their bindings; drops debug and info. */
 export function consoleLogger(bindings: Record<string, unknown> = {}): Logger {

@@ -1,8 +1,8 @@
 // The host's recomputer for a test pipeline: what a host started with the same settings runs next to its
 // pipeline (recompute on touch), on the run's cache scope, group and topics.
 import type { ClickHouseClient } from '@clickhouse/client';
-import type { PluginDefinition } from '@engagement/event-bus';
 import { RedisTouchQueue } from '@engagement/event-bus/sinks/redis';
+import type { PluginDefinition } from '@engagement/plugin-api';
 import type { Redis } from 'ioredis';
 import type { Kafka } from 'kafkajs';
 import pg from 'pg';

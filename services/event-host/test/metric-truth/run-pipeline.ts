@@ -18,7 +18,8 @@ import { createDecoder } from '@engagement/event-bus';
 import { createEventPipeline, type EventPipeline } from '@engagement/event-bus/kafka';
 import { ensureMetricEventTable, openClickHouse } from '@engagement/event-bus/sinks/clickhouse';
 import { startGroupAtEnd } from '@engagement/event-bus/testing';
-import { appDbToken, plugins } from '@engagement/metric-listeners';
+import { plugins } from '@engagement/metric-listeners';
+import { appDbToken } from '@engagement/plugin-api';
 import { Redis } from 'ioredis';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
 import pg from 'pg';
@@ -79,7 +80,7 @@ export async function startRunPipeline(
     brokers: env.KAFKA_BROKERS!.split(','),
     groupId,
     plugins,
-    provisions: [{ token: appDbToken, value: appDb }],
+    provisions: [{ token: appDbToken(), value: appDb }],
     decode: createDecoder({
       debezium: { topicPrefix: prefix },
       clickhouse: clickhouseSourceRoutes(`${run}.ch`),

@@ -1,6 +1,6 @@
 import { ClickHouseError } from '@clickhouse/client';
+import { isRetriable } from '@engagement/plugin-api';
 import { describe, expect, it } from 'vitest';
-import { isRetriable } from '../../errors.js';
 import { isRetriableClickHouseError } from './clickhouse-errors.js';
 
 const server = (type: string, code = '0') => new ClickHouseError({ message: `${type} test`, code, type });

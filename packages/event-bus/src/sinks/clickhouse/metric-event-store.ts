@@ -1,6 +1,6 @@
 import type { ClickHouseClient } from '@clickhouse/client';
+import type { EntityMetricEvent } from '@engagement/plugin-api';
 import { SinkError } from '../../errors.js';
-import type { EntityMetricEvent } from '../../metrics/entity-metric-event.js';
 import { toMetricEventRow } from '../../metrics/metric-event-row.js';
 import { clickHouseErrorType, isRetriableClickHouseError } from './clickhouse-errors.js';
 

@@ -1,5 +1,5 @@
 import type { ClickHouseClient } from '@clickhouse/client';
-import type { Logger } from '../../listeners/logger.js';
+import type { Logger } from '@engagement/plugin-api';
 import { type RollOptions, type RollResult, rollMetricEvents } from './metric-rollup.js';
 
 /** How often the read rollup rolls (`false`: never; reads then use the event table until someone rolls). */

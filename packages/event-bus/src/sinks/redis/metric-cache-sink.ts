@@ -1,6 +1,6 @@
+import type { EntityMetricEvent } from '@engagement/plugin-api';
 import type { Redis } from 'ioredis';
 import { SinkError } from '../../errors.js';
-import type { EntityMetricEvent } from '../../metrics/entity-metric-event.js';
 import type { ApplyResult, CachePosition } from '../../runtime/ports.js';
 import { APPLY_INCREMENTS_LUA, RECORD_STORED_LUA, TRIM_RECENT_LUA } from './apply-script.js';
 import { type CacheKeyScheme, defaultCacheKeys } from './cache-keys.js';

@@ -1,7 +1,7 @@
 import type { ClickHouseClient } from '@clickhouse/client';
-import type { PluginDefinition } from '@engagement/event-bus';
 import { openClickHouse } from '@engagement/event-bus/sinks/clickhouse';
 import { metricsOf, truthPlan } from '@engagement/event-bus/truth';
+import type { PluginDefinition } from '@engagement/plugin-api';
 import { Redis } from 'ioredis';
 import { type Admin, Kafka, logLevel, type Producer } from 'kafkajs';
 import pg from 'pg';

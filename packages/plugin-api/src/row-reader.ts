@@ -1,11 +1,22 @@
-import { DecodeError } from '../errors.js';
 import { parseClickHouseDateTime } from './clickhouse-time.js';
+import { CodedError } from './coded-error.js';
 import { epochToDate } from './epoch.js';
 
 /** Epoch numbers at or above this are µs, below it ms: 1e14 ms is year 5138, 1e14 µs is March 1973. */
 export const MICROS_THRESHOLD = 1e14;
 /** Epoch numbers at or above this are ns (1e17 µs is year 5138, 1e17 ns is March 1973). */
 export const NANOS_THRESHOLD = 1e17;
+
+/**
+ * A column did not hold what a listener read it as. Not retriable: the same row fails the same way, so the
+ * runtime dead-letters the change. The code is the event bus's decode code, so dead-letter counts by cause
+ * read the same whether a decoder or a listener found the bad value.
+ */
+export class RowValueError extends CodedError<'EB_DECODE_BAD_VALUE'> {
+  constructor(message: string, cause?: unknown) {
+    super('EB_DECODE_BAD_VALUE', message, { retriable: false, cause });
+  }
+}
 
 /** Typed, checked access to a decoded row, whichever encoding it arrived in. */
 export interface RowReader {
@@ -29,8 +40,8 @@ export interface RowReader {
 }
 
 /**
- * Wraps a row so listeners read columns with the type they expect; a mismatch throws `DecodeError`
- * `EB_DECODE_BAD_VALUE` naming the column, which the runtime dead-letters like any bad message.
+ * Wraps a row so listeners read columns with the type they expect; a mismatch throws `RowValueError`
+ * (`EB_DECODE_BAD_VALUE`) naming the column, which the runtime dead-letters like any bad message.
  */
 export function readRow(row: Readonly<Record<string, unknown>>): RowReader {
   const present = (column: string): unknown => {
@@ -92,7 +103,7 @@ export function readRow(row: Readonly<Record<string, unknown>>): RowReader {
       try {
         return JSON.parse(value) as T;
       } catch (cause) {
-        throw new DecodeError('EB_DECODE_BAD_VALUE', `column "${column}": invalid JSON text`, cause);
+        throw new RowValueError(`column "${column}": invalid JSON text`, cause);
       }
     },
   };
@@ -114,7 +125,7 @@ function toDate(value: unknown): Date | undefined {
 const isIntegerText = (value: unknown): value is string => typeof value === 'string' && /^-?\d+$/.test(value);
 
 const bad = (column: string, expected: string, value: unknown) =>
-  new DecodeError('EB_DECODE_BAD_VALUE', `column "${column}": expected ${expected}, got ${describe(value)}`);
+  new RowValueError(`column "${column}": expected ${expected}, got ${describe(value)}`);
 
 const describe = (value: unknown): string =>
   value === undefined

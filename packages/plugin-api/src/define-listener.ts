@@ -1,5 +1,5 @@
-import type { ChangeEvent } from '../events/change-event.js';
-import type { MetricInput } from '../metrics/entity-metric-event.js';
+import type { ChangeEvent } from './change-event.js';
+import type { MetricInput } from './entity-metric-event.js';
 import type { Logger } from './logger.js';
 import type { MetricTruth } from './metric-truth.js';
 import type { DepsMap, ResolvedDeps } from './token.js';

@@ -2,10 +2,17 @@ import type { ListenerDefinition } from './define-listener.js';
 import type { DepsMap, ResolvedDeps, Token } from './token.js';
 
 /**
- * The listener contract version this package implements. A plugin states the version it was written
- * against; the host refuses versions it does not know instead of failing at run time.
+ * The listener contract version this package describes: what `definePlugin` records unless a plugin says
+ * otherwise. A plugin states the version it was written against; a host states the versions it supports
+ * (a `ContractRange`) and refuses a plugin outside them at boot instead of failing at run time.
  */
 export const LISTENER_CONTRACT_VERSION = 1;
+
+/** The listener contract versions a host supports, both ends included: `{ min: 1, max: 1 }`. */
+export interface ContractRange {
+  readonly min: number;
+  readonly max: number;
+}
 
 /** A service a plugin provides to listeners (its own or other plugins'), built once at boot. */
 export interface ServiceDefinition<T = unknown, D extends DepsMap = DepsMap> {
