@@ -12,6 +12,7 @@ import { createLogger } from '../logging/create-logger.js';
 import type { HostMetrics } from '../metrics/host-metrics.js';
 import { SinkActivity } from '../metrics/sink-activity.js';
 import { type LoadedPluginPackage, loadPlugins, type ModuleImporter } from '../plugins/load-plugins.js';
+import { loadedSettings, withLoadedSettings } from '../plugins/settings-provisions.js';
 import { checkTablesAtBoot } from './boot-table-check.js';
 import { clientsFeature } from './clients-feature.js';
 import { driftCheckFeature } from './drift-check-feature.js';
@@ -104,20 +105,17 @@ async function buildHost(scope: HostScope, options: EventHostOptions): Promise<E
   const { config, logger, lifecycle, container } = scope;
   const own = lifecycle.own('provisions', hostProvisions(config), (p) => p.close());
   const extra = options.provisions ?? [];
-  // Provisions passed in win over the host's own (tests replace the database client this way).
-  const provisions = [
-    ...own.provisions.filter((p) => !extra.some((e) => e.token.id === p.token.id)),
-    ...extra,
-  ];
   const pluginModules = pluginPackagesWithSearch(config);
   const packages =
     options.plugins ??
     (await loadPlugins(pluginModules, {
       settings: config.plugins.settings,
-      hostTokens: provisions.map((p) => p.token),
+      hostTokens: [...own.provisions, ...extra].map((p) => p.token),
       providedBySetting: PROVIDED_BY_SETTING,
       importer: options.importer,
     }));
+  // Validated plugin settings replace the configured ones; provisions passed in win over the host's own.
+  const provisions = withLoadedSettings(own.provisions, packages, extra);
   const plugins = packages.flatMap((p) => p.plugins);
   const topics = sourceTopicsOf(config, plugins);
   const listenerPlugins = new Map(plugins.flatMap((p) => p.listeners.map((l) => [l.id, p.id] as const)));
@@ -133,7 +131,13 @@ async function buildHost(scope: HostScope, options: EventHostOptions): Promise<E
   // Each feature reads the parts built before it from the container: this order is the build order.
   const clients = await clientsFeature(scope, options.clickhouse);
   const search = config.meilisearch.url ? searchSyncFeature(scope) : undefined;
-  const pipeline = await pipelineFeature(scope, { plugins, provisions, pluginModules, topics });
+  const pipeline = await pipelineFeature(scope, {
+    plugins,
+    provisions,
+    pluginModules,
+    topics,
+    pluginSettings: loadedSettings(config.plugins.settings, packages),
+  });
   const recompute = recomputeFeature(scope);
   const kafka = kafkaMonitorFeature(scope);
   const sampler = samplerFeature(scope);

@@ -14,6 +14,8 @@ export interface PipelineFeatureInput {
   /** The packages pool threads load by name. */
   pluginModules: readonly string[];
   topics: SourceTopics;
+  /** `plugins.settings` as validated at load (schema outputs), for pool threads; default: as configured. */
+  pluginSettings?: Readonly<Record<string, unknown>>;
 }
 
 /** The pipeline feature and what the host reads of it. */
@@ -54,7 +56,7 @@ export async function pipelineFeature(
     pluginModules: [...input.pluginModules],
     provisionsModule: poolProvisionsModule,
     provisionsData: {
-      plugins: config.plugins,
+      plugins: { ...config.plugins, settings: { ...(input.pluginSettings ?? config.plugins.settings) } },
       postgres: config.postgres,
       redis: config.redis,
       meilisearch: config.meilisearch,

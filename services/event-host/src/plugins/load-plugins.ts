@@ -4,12 +4,18 @@ import { validatePlugins } from '@engagement/event-bus/runtime';
 import { isPlugin, type PluginDefinition, type Token } from '@engagement/plugin-api';
 import { HostError } from '../errors.js';
 import { findWorkspacePackage } from './find-workspace-package.js';
+import { declaredSettingsTokens, validatePluginSettings } from './plugin-settings.js';
 import { settingsProvisions } from './settings-provisions.js';
 
 /** A plugin package and the plugins it contributed. */
 export interface LoadedPluginPackage {
   packageName: string;
   plugins: PluginDefinition[];
+  /**
+   * The `plugins.settings` of these plugins, keyed by plugin id, as they are provided: a value declared with
+   * `pluginSettings(id, schema)` is the schema's output (see `validatePluginSettings`).
+   */
+  settings?: Readonly<Record<string, unknown>>;
 }
 
 /** Imports a module by name; tests pass their own to load fixtures. */
@@ -22,7 +28,8 @@ const nativeImport: ModuleImporter = (specifier) => import(specifier);
  *
  * A package contributes its `plugins` export (one definition or an array), its default export, or, without
  * either, every export made by `definePlugin`. Plugin settings reach plugins as host provisions (see
- * `settingsProvisions`), so they are checked like any other dependency. Each failure is a coded `HostError`
+ * `settingsProvisions`), so they are checked like any other dependency; those a plugin declared with a
+ * schema are validated by it (see `validatePluginSettings`). Each failure is a coded `HostError`
  * naming the package.
  */
 export async function loadPlugins(
@@ -55,12 +62,14 @@ export async function loadPlugins(
       `EVENT_HOST_PLUGIN_SETTINGS (plugins.settings): expected keys that are ids of loaded plugins (${[...ids].join(', ')}), got ${unknown.map((u) => `"${u}"`).join(', ')}`,
     );
   }
-  const settingsTokens = settingsProvisions(options.settings ?? {}).map((p) => p.token);
+  const all = loaded.flatMap((p) => p.plugins);
+  // Settings declared with a schema are always provided: the schema decides whether absent is acceptable.
+  const settingsTokens = [
+    ...settingsProvisions(options.settings ?? {}).map((p) => p.token),
+    ...declaredSettingsTokens(all),
+  ];
   try {
-    validatePlugins(
-      loaded.flatMap((p) => p.plugins),
-      [...(options.hostTokens ?? []), ...settingsTokens],
-    );
+    validatePlugins(all, [...(options.hostTokens ?? []), ...settingsTokens]);
   } catch (error) {
     if (!(error instanceof PluginError)) throw error;
     // A duplicate id lives in two packages: name every package that has a plugin of that id.
@@ -75,7 +84,13 @@ export async function loadPlugins(
       cause: error,
     });
   }
-  return loaded;
+  const settings = await validatePluginSettings(all, options.settings ?? {});
+  return loaded.map((p) => ({
+    ...p,
+    settings: Object.fromEntries(
+      p.plugins.filter((d) => d.id in settings).map((d) => [d.id, settings[d.id]]),
+    ),
+  }));
 }
 
 const HOST_DIR = fileURLToPath(new URL('.', import.meta.url));

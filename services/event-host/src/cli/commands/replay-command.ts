@@ -2,6 +2,7 @@ import { loadConfig } from '../../config/load-config.js';
 import { EXIT } from '../../errors.js';
 import { hostProvisions, PROVIDED_BY_SETTING } from '../../host/host-provisions.js';
 import { loadPlugins } from '../../plugins/load-plugins.js';
+import { withLoadedSettings } from '../../plugins/settings-provisions.js';
 import { dryRunReplay, type ReplayResult } from '../../replay/dry-run-replay.js';
 import { readReplayFile } from '../../replay/read-replay-file.js';
 import { println } from '../cli-context.js';
@@ -38,7 +39,7 @@ export const replayCommand = defineCommand({
         records: readReplayFile(file!),
         plugins: packages.flatMap((p) => p.plugins),
         config,
-        provisions: host.provisions,
+        provisions: withLoadedSettings(host.provisions, packages),
       });
     } finally {
       await host.close();
