@@ -4,7 +4,7 @@ import type { EntityType } from './metric-move.js';
 /**
  * Truth declarations written as SQL, a second time and apart from the listeners' code: what each metric
  * means, computed from the source rows per entity and per exact `createdAt` of the counted row. See
- * `MetricTruth` in @engagement/event-bus for the query contract.
+ * `MetricTruth` in @engagement/plugin-api for the query contract.
  */
 export interface PostgresTruthSpec {
   entity: EntityType;
