@@ -29,8 +29,8 @@ export class PluginError extends EventBusError {
   /** The plugin whose definition failed. */
   readonly pluginId: string;
 
-  constructor(code: PluginErrorCode, pluginId: string, message: string) {
-    super(code, `plugin "${pluginId}": ${message}`, { retriable: false });
+  constructor(code: PluginErrorCode, pluginId: string, message: string, cause?: unknown) {
+    super(code, `plugin "${pluginId}": ${message}`, { retriable: false, cause });
     this.pluginId = pluginId;
   }
 }
@@ -44,7 +44,9 @@ export type PluginErrorCode =
   | 'EB_LISTENER_DUPLICATE_ID'
   | 'EB_LISTENER_HANDLES_NOTHING'
   | 'EB_DEPENDENCY_MISSING'
-  | 'EB_CONTRACT_VERSION_UNSUPPORTED';
+  | 'EB_CONTRACT_VERSION_UNSUPPORTED'
+  | 'EB_PLUGIN_START_FAILED'
+  | 'EB_PLUGIN_STOP_FAILED';
 
 /**
  * A listener threw while handling an event. Retriable when what it threw is (see `isRetriable`): then it is

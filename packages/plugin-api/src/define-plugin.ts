@@ -1,4 +1,5 @@
 import type { ListenerDefinition } from './define-listener.js';
+import type { PluginStart } from './plugin-start.js';
 import type { DepsMap, ResolvedDeps, Token } from './token.js';
 
 /**
@@ -41,6 +42,9 @@ export interface PluginDefinition {
   readonly listeners: readonly ListenerDefinition<any>[];
   // biome-ignore lint/suspicious/noExplicitAny: services keep their own dependency types
   readonly services: readonly ServiceDefinition<any, any>[];
+  /** Work the plugin runs while the host runs (see `onStart`); absent for plugins that only listen. */
+  // biome-ignore lint/suspicious/noExplicitAny: a start keeps its own dependency types
+  readonly start?: PluginStart<any>;
 }
 
 /** Defines a plugin. This is the one thing a plugin package exports. */
@@ -51,6 +55,8 @@ export function definePlugin(spec: {
   listeners: readonly ListenerDefinition<any>[];
   // biome-ignore lint/suspicious/noExplicitAny: services keep their own dependency types
   services?: readonly ServiceDefinition<any, any>[];
+  // biome-ignore lint/suspicious/noExplicitAny: a start keeps its own dependency types
+  start?: PluginStart<any>;
   contractVersion?: number;
 }): PluginDefinition {
   return Object.freeze({
@@ -60,6 +66,7 @@ export function definePlugin(spec: {
     contractVersion: spec.contractVersion ?? LISTENER_CONTRACT_VERSION,
     listeners: Object.freeze([...spec.listeners]),
     services: Object.freeze([...(spec.services ?? [])]),
+    ...(spec.start ? { start: spec.start } : {}),
   });
 }
 

@@ -33,6 +33,7 @@ export { appDbToken, type HostProvision } from './host-tokens.js';
 export { type Logger, silentLogger } from './logger.js';
 export type { MetricTruth, TruthSource } from './metric-truth.js';
 export { isPluginSettingsToken, type PluginSettingsToken, pluginSettings } from './plugin-settings.js';
+export { onStart, type PluginStart, type PluginStop } from './plugin-start.js';
 export { MICROS_THRESHOLD, NANOS_THRESHOLD, type RowReader, RowValueError, readRow } from './row-reader.js';
 export type {
   InferSchemaOutput,

@@ -108,6 +108,7 @@ export async function createEventPipeline(options: EventPipelineOptions): Promis
 
   return {
     stats: pipeline.stats,
+    hooks: pipeline.hooks,
     ingest,
     apply,
     get consumerState() {

@@ -6,6 +6,7 @@ import type { TouchSink } from '../metrics/metric-touch.js';
 import type { ApplyStage } from '../runtime/apply-stage.js';
 import type { IngestStage } from '../runtime/ingest-stage.js';
 import type { Instrumentation } from '../runtime/instrumentation.js';
+import type { PluginHook } from '../runtime/plugin-hooks.js';
 import type { PipelineObserver, PipelineStats } from '../runtime/stats.js';
 import type { RollupSchedule } from '../sinks/clickhouse/metric-roller.js';
 import type { ConsumerState } from './event-consumer.js';
@@ -105,4 +106,6 @@ export interface EventPipeline {
   readonly apply: ApplyStage;
   /** The non-retriable sink error that stopped consumption, if one did (see `onFatal`). */
   readonly failure: unknown;
+  /** The plugins' start and stop hooks, for the host to run around consumption (`start` does not run them). */
+  readonly hooks: readonly PluginHook[];
 }

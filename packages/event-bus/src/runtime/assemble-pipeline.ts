@@ -11,6 +11,7 @@ import { chooseProcessor, type ProcessorChoice } from './choose-processor.js';
 import { IngestStage } from './ingest-stage.js';
 import { type PipelineReports, pipelineReports } from './pipeline-reports.js';
 import { PluginContainer } from './plugin-container.js';
+import { type PluginHook, pluginHooks } from './plugin-hooks.js';
 import type {
   DeadLetterSink,
   MetricCache,
@@ -68,6 +69,8 @@ export interface AssembledPipeline<Source extends RecordSource = RecordSource> e
   readonly source: Source;
   readonly stats: PipelineStats;
   readonly processor: RecordProcessor;
+  /** The plugins' starts and stops, bound to this thread's container; the caller runs them (not the assembly). */
+  readonly hooks: readonly PluginHook[];
 }
 
 /**
@@ -167,7 +170,7 @@ export async function assemblePipeline<Source extends RecordSource>(
   });
 
   const source = ports.source({ ingest, apply });
-  return { ingest, apply, source, stats: reports.stats, processor };
+  return { ingest, apply, source, stats: reports.stats, processor, hooks: pluginHooks(plugins, container) };
 }
 
 /** Search fan-out: the ids of a batch's events, grouped by the queue their entity type feeds, in one call. */

@@ -44,6 +44,7 @@ export {
 } from './ordered-positions.js';
 export { type PipelineReports, pipelineReports } from './pipeline-reports.js';
 export { PluginContainer } from './plugin-container.js';
+export { type PluginHook, pluginHooks, startPluginHooks, stopPluginHooks } from './plugin-hooks.js';
 export { loadPluginModules, loadProvisionsModule } from './plugin-modules.js';
 export type {
   ApplyResult,

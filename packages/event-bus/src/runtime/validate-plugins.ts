@@ -103,6 +103,9 @@ export function validatePlugins(
           `service ${s.token.id}`,
         ]),
       ),
+      ...Object.values((plugin.start?.deps ?? {}) as Record<string, Token<unknown>>).map(
+        (t): [Token<unknown>, string] => [t, 'its start'],
+      ),
     ];
     for (const [token, who] of needs) {
       if (!provided.has(token.id)) {

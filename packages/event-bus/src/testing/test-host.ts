@@ -2,6 +2,7 @@ import type { EntityMetricEvent, HostProvision, PluginDefinition, Token } from '
 import { createDecoder, type Decoder } from '../events/decode.js';
 import type { MetricTouch } from '../metrics/metric-touch.js';
 import { assemblePipeline } from '../runtime/assemble-pipeline.js';
+import { startPluginHooks, stopPluginHooks } from '../runtime/plugin-hooks.js';
 import { FAKE_TOPIC_PREFIX, type FakeChange } from './fake-events.js';
 import type { InMemoryDeadLetters } from './in-memory-dead-letters.js';
 import type { InMemoryMetricCache } from './in-memory-metric-cache.js';
@@ -39,11 +40,17 @@ export interface TestHost {
   readonly published: EntityMetricEvent[];
   /** Every touch queued for recompute, in order (see `MetricEmitter.touch`); a replay touches again. */
   readonly touched: MetricTouch[];
+  /**
+   * Runs the plugins' stops (see `onStart`) in reverse order of their starts. Rejects, after every stop
+   * ran, with an `AggregateError` of the failures (`PluginError`s naming each plugin).
+   */
+  stop(): Promise<void>;
 }
 
 /**
  * Starts a test host. Plugin services are built from their real factories unless overridden; overriding
- * a service token replaces that service.
+ * a service token replaces that service. The plugins' starts run before it resolves, as the host runs
+ * them before consuming; call `stop()` to run their stops.
  */
 export async function startTestHost(options: TestHostOptions): Promise<TestHost> {
   const overrides = options.overrides ?? [];
@@ -65,6 +72,7 @@ export async function startTestHost(options: TestHostOptions): Promise<TestHost>
       flushIntervalMs: Number.POSITIVE_INFINITY,
     },
   );
+  await startPluginHooks(pipeline.hooks);
   return {
     async send(...changes) {
       // One batch, as the consumer hands a partition's records over (listeners' prefetch runs once).
@@ -79,6 +87,13 @@ export async function startTestHost(options: TestHostOptions): Promise<TestHost>
     touched: adapters.touched,
     get resendsSkipped() {
       return pipeline.stats.resendsSkipped;
+    },
+    async stop() {
+      const failed = await stopPluginHooks(pipeline.hooks);
+      if (failed.length > 0) {
+        const ids = failed.map((e) => e.pluginId).join(', ');
+        throw new AggregateError(failed, `plugin stops failed: ${ids}`);
+      }
     },
   };
 }

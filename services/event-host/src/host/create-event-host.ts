@@ -23,6 +23,7 @@ import { kafkaMonitorFeature } from './kafka-monitor-feature.js';
 import { HostLifecycle, type ShutdownResult } from './lifecycle.js';
 import { periodicReconcileFeature } from './periodic-reconcile-feature.js';
 import { pipelineFeature } from './pipeline-feature.js';
+import { pluginFeatures } from './plugin-features.js';
 import { recomputeFeature } from './recompute-feature.js';
 import { replicationSlotsFeature } from './replication-slots-feature.js';
 import { samplerFeature } from './sampler-feature.js';
@@ -146,13 +147,15 @@ async function buildHost(scope: HostScope, options: EventHostOptions): Promise<E
   const reconcile = config.reconcile.enabled ? periodicReconcileFeature(scope) : undefined;
   const drift = config.drift.intervalMs > 0 ? driftCheckFeature(scope) : undefined;
 
-  // The start order: boot (tables, endpoints, Redis), connect (ClickHouse, Kafka, pipeline, search-sync),
-  // then the periodic work. Shutdown stops them in reverse, then closes what they own.
+  // The start order: boot (tables, endpoints, Redis), connect (ClickHouse, Kafka, the plugins' starts,
+  // pipeline, search-sync), then the periodic work. Shutdown stops them in reverse (the plugins after the
+  // pipeline drained), then closes what they own.
   lifecycle.add(
     { name: 'table-check', boot: () => checkTablesAtBoot(config, plugins, logger) },
     server,
     clients,
     kafka,
+    ...pluginFeatures(container.get(hostTokens.pipeline).hooks),
     pipeline,
     search,
     sampler,
