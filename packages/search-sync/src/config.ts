@@ -1,4 +1,5 @@
 import type { ClickHouseClient } from '@clickhouse/client';
+import type { Instrumentation } from '@engagement/event-bus/runtime';
 import type { MetricTimeframe } from '@engagement/event-bus/sinks/clickhouse';
 import type { Logger } from '@engagement/plugin-api';
 import type { Redis } from 'ioredis';
@@ -65,4 +66,6 @@ export interface SearchSyncOptions {
   ratios?: Readonly<Record<string, readonly [string, string]>>;
   /** Clock, for tests. */
   now?: () => Date;
+  /** Where flushes are reported as they end (`search.flush.ended`), e.g. the host's instrumentation channel. */
+  instrumentation?: Pick<Instrumentation, 'emit'>;
 }

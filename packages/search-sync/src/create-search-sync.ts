@@ -113,6 +113,7 @@ export function createSearchSync(options: SearchSyncOptions): SearchSyncService 
       }),
     retryBaseMs: options.retryBaseMs ?? 1000,
     retryMaxMs: options.retryMaxMs ?? 300_000,
+    emit: options.instrumentation && ((event) => options.instrumentation?.emit(event)),
   });
   return {
     start: () => sync.start(),

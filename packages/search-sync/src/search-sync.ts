@@ -1,4 +1,4 @@
-import { RetryPolicy } from '@engagement/event-bus/runtime';
+import { type InstrumentationEvent, RetryPolicy } from '@engagement/event-bus/runtime';
 import type { Logger } from '@engagement/plugin-api';
 import cron, { type ScheduledTask } from 'node-cron';
 import type { SearchIndexConfig } from './config.js';
@@ -59,6 +59,8 @@ export interface SearchSyncParts {
   metricFieldNames(index: SearchIndexConfig): string[];
   retryBaseMs: number;
   retryMaxMs: number;
+  /** Where each flush's end is reported as it happens (the host's Prometheus counters subscribe). */
+  emit?(event: InstrumentationEvent): void;
 }
 
 /**
@@ -198,6 +200,7 @@ export class SearchSync {
       if (this.retry.shouldRetry(error, this.counters.consecutiveFailures)) this.scheduleRetry();
     }
     this.counters.flushes++;
+    this.parts.emit?.({ type: 'search.flush.ended', failed: result.status === 'failed' });
     this.lastFlush = result;
     return result;
   }

@@ -25,7 +25,13 @@ export type InstrumentationEvent =
   /** Redis held an older metric-topic position than it had applied; the partition is read again. */
   | { type: 'cache.rollback.detected' }
   /** A record was written to the dead-letter topic (`listenerId` absent: it could not be decoded). */
-  | { type: 'dead_letter.written'; code: string; listenerId?: string };
+  | { type: 'dead_letter.written'; code: string; listenerId?: string }
+  /** A recompute pass compared `entities` with their truth and wrote `corrections` (the host's recomputer). */
+  | { type: 'recompute.pass.completed'; entities: number; corrections: number }
+  /** A recompute pass failed, or its snapshot was not stored in time; its touches stay queued. */
+  | { type: 'recompute.pass.failed'; reason: 'error' | 'not_caught_up' }
+  /** A search-sync flush ran to its end, `failed` or not (one that found the lock taken did not run). */
+  | { type: 'search.flush.ended'; failed: boolean };
 
 /** Receives every event; must not throw (see `createInstrumentation`'s `onError`). */
 export type InstrumentationSubscriber = (event: InstrumentationEvent) => void;

@@ -19,6 +19,7 @@ export function recomputeFeature({ config, logger, container }: HostScope): Host
       container.get(hostTokens.clickhouse),
       container.get(hostTokens.redis),
       logger.child({ component: 'recompute' }),
+      container.get(hostTokens.instrumentation),
     ),
   );
   return {

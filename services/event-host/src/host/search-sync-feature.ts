@@ -42,6 +42,7 @@ export function searchSyncFeature({ config, logger, container }: HostScope): Hos
       threshold: config.search.threshold,
       keyPrefix: config.search.keyPrefix,
       logger,
+      instrumentation: container.get(hostTokens.instrumentation),
     }),
   );
   return {

@@ -11,7 +11,7 @@ import { searchMetrics, sharedWhileInFlight } from './search-metrics.js';
 
 /** What the metrics are fed by: the pipeline's instrumentation events, and what they read at scrape time. */
 export interface MetricsSource {
-  /** The pipeline's events, which increment the counters (see `pipelineCounters`). */
+  /** The pipeline's, the recomputer's and search-sync's events, which increment the counters. */
   instrumentation: InstrumentationSource;
   /** Listener id → plugin id. */
   listenerPlugins: ReadonlyMap<string, string>;
@@ -57,14 +57,17 @@ export class HostMetrics {
   private readonly driftCheckedAt: Gauge;
   /** The periodic reconcile's series (`eventhost_reconcile_*`). */
   readonly reconcile: ReconcileGauges;
-  /** Stops the counters from following the pipeline's events. */
+  /** Stops the counters from following the instrumentation events. */
   readonly unsubscribe: () => void;
 
   constructor(source: MetricsSource) {
     const registers = [this.registry];
     this.reconcile = new ReconcileGauges(registers, PREFIX);
     collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: 10 });
-    this.unsubscribe = pipelineCounters(registers, PREFIX, source.instrumentation, source.listenerPlugins);
+    const follows = [pipelineCounters(registers, PREFIX, source.instrumentation, source.listenerPlugins)];
+    this.unsubscribe = () => {
+      for (const stop of follows) stop();
+    };
     const gauge = (name: string, help: string, read: () => number) =>
       new Gauge({ name: PREFIX + name, help, registers, collect: () => this.gauge(name).set(read()) });
     gauge('ingest_buffer_rows', 'Metric events buffered for the next ClickHouse flush', () =>
@@ -113,12 +116,15 @@ export class HostMetrics {
     }).set(build, 1);
     if (source.replicationSlots) this.replicationSlotMetrics(source.replicationSlots);
     // Registered on every host, so alerts on them are evaluated everywhere (zero and empty without a recomputer).
-    recomputeMetrics(
-      registers,
-      PREFIX,
-      source.recompute ?? (() => ({ stats: undefined, pending: async () => ({}) })),
+    follows.push(
+      recomputeMetrics(
+        registers,
+        PREFIX,
+        source.instrumentation,
+        source.recompute ?? (() => ({ stats: undefined, pending: async () => ({}) })),
+      ),
     );
-    if (search) searchMetrics(registers, PREFIX, search);
+    if (search) follows.push(searchMetrics(registers, PREFIX, source.instrumentation, search));
     this.driftEntities = new Gauge({
       name: `${PREFIX}metric_drift_entities`,
       help: 'Cached metric hashes in the last drift check: kind=sampled, or kind=drifted (differ from ClickHouse)',

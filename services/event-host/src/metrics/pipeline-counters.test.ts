@@ -1,7 +1,6 @@
 import { createInstrumentation, type Instrumentation } from '@engagement/event-bus/runtime';
 import { describe, expect, it } from 'vitest';
 import { HostMetrics, type MetricsSource } from './host-metrics.js';
-import { mirroredTotal } from './mirrored-total.js';
 
 const hostMetrics = (instrumentation: Instrumentation) =>
   new HostMetrics({
@@ -119,18 +118,67 @@ describe('pipeline counters fed by instrumentation events', () => {
   });
 });
 
-describe('mirroredTotal (totals whose owner emits no events: recompute, search-sync)', () => {
-  it('adds what the total grew by since the last scrape, once, and never subtracts', async () => {
-    const metrics = hostMetrics(createInstrumentation());
-    let total = 0;
-    mirroredTotal([metrics.registry], 'test_mirrored_total', 'x', () => total);
-    expect(await sample(metrics, 'test_mirrored_total')).toBe(0);
-    total = 5;
-    expect(await sample(metrics, 'test_mirrored_total')).toBe(5);
-    expect(await sample(metrics, 'test_mirrored_total')).toBe(5);
-    total = 2;
-    expect(await sample(metrics, 'test_mirrored_total')).toBe(5);
-    total = 8;
-    expect(await sample(metrics, 'test_mirrored_total')).toBe(8);
+describe('recompute and search-sync counters, incremented by their events', () => {
+  /** A host whose recomputer and search-sync report large running totals: the counters must not read them. */
+  const withTotals = (instrumentation: Instrumentation) =>
+    new HostMetrics({
+      instrumentation,
+      listenerPlugins: new Map(),
+      bufferedRows: () => 0,
+      bufferCapacityRows: 1,
+      lag: () => [],
+      consumer: () => ({ joined: true, paused: false }),
+      sinksHealthy: () => ({ clickhouse: true, redis: true }),
+      ready: () => true,
+      build: { version: '0', node: 'v0' },
+      recompute: () => ({
+        stats: {
+          passes: 9,
+          recomputed: 100,
+          corrections: 100,
+          notCaughtUp: 100,
+          failures: 100,
+          leader: true,
+        },
+        pending: async () => ({}),
+      }),
+      search: async () => ({
+        queued: { metrics: {}, feed: {} },
+        flushes: 100,
+        failures: 100,
+        consecutiveFailures: 0,
+        settingsApplied: true,
+        lastFlush: null,
+        lastSuccessAt: null,
+        clickhouseQueries: 0,
+        feedQueries: 0,
+        meilisearchDocumentRequests: 0,
+      }),
+    });
+
+  it('count each pass and flush once, by what it carries, and stop counting when unsubscribed', async () => {
+    const channel = createInstrumentation();
+    const metrics = withTotals(channel);
+    const series = [
+      'eventhost_recompute_entities_total',
+      'eventhost_recompute_corrections_total',
+      'eventhost_recompute_failures_total',
+      'eventhost_search_flushes_total',
+      'eventhost_search_flush_failures_total',
+    ];
+    const values = async () => Promise.all(series.map((s) => sample(metrics, s)));
+    expect(await values()).toEqual([0, 0, 0, 0, 0]);
+    channel.emit({ type: 'recompute.pass.completed', entities: 4, corrections: 6 });
+    channel.emit({ type: 'recompute.pass.completed', entities: 1, corrections: 0 });
+    channel.emit({ type: 'recompute.pass.failed', reason: 'error' });
+    channel.emit({ type: 'recompute.pass.failed', reason: 'not_caught_up' });
+    channel.emit({ type: 'search.flush.ended', failed: false });
+    channel.emit({ type: 'search.flush.ended', failed: true });
+    expect(await values()).toEqual([5, 6, 2, 2, 1]);
+    expect(await values()).toEqual([5, 6, 2, 2, 1]);
+    metrics.unsubscribe();
+    channel.emit({ type: 'recompute.pass.completed', entities: 4, corrections: 6 });
+    channel.emit({ type: 'search.flush.ended', failed: true });
+    expect(await values()).toEqual([5, 6, 2, 2, 1]);
   });
 });

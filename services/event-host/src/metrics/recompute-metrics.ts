@@ -1,6 +1,6 @@
-import { Gauge, type Registry } from 'prom-client';
+import type { InstrumentationSource } from '@engagement/event-bus/runtime';
+import { Counter, Gauge, type Registry } from 'prom-client';
 import type { RecomputeStats } from '../recompute/recomputer.js';
-import { mirroredTotal } from './mirrored-total.js';
 
 /** What the recompute series read: the recomputer's totals (undefined until it runs) and what waits. */
 export type RecomputeReading = () => {
@@ -10,29 +10,27 @@ export type RecomputeReading = () => {
 
 /**
  * Recompute on touch: what waits, what was recomputed and corrected, and passes that must be retried. The
- * totals are mirrored from the recomputer's stats at scrape time (it emits no instrumentation events); the
- * leader flag and the pending touches are sampled.
+ * totals are incremented by the recomputer's `recompute.pass.*` events as its passes end; the leader flag
+ * and the pending touches are sampled. Returns the function that stops following the events.
  */
-export function recomputeMetrics(registers: Registry[], prefix: string, read: RecomputeReading): void {
-  const fromStats = (name: string, help: string, pick: (s: RecomputeStats) => number) =>
-    mirroredTotal(registers, prefix + name, help, () => {
-      const stats = read().stats;
-      return stats ? pick(stats) : 0;
-    });
-  fromStats(
+export function recomputeMetrics(
+  registers: Registry[],
+  prefix: string,
+  instrumentation: InstrumentationSource,
+  read: RecomputeReading,
+): () => void {
+  const total = (name: string, help: string) => new Counter({ name: prefix + name, help, registers });
+  const entities = total(
     'recompute_entities_total',
     'Touched entities recomputed from the source (this host as leader)',
-    (s) => s.recomputed,
   );
-  fromStats(
+  const corrections = total(
     'recompute_corrections_total',
     'Corrections recompute wrote (stored minus truth, per group)',
-    (s) => s.corrections,
   );
-  fromStats(
+  const failures = total(
     'recompute_failures_total',
     'Recompute passes that failed or were not caught up in time; their touches stay queued',
-    (s) => s.failures + s.notCaughtUp,
   );
   const leader: Gauge = new Gauge({
     name: `${prefix}recompute_leader`,
@@ -52,5 +50,11 @@ export function recomputeMetrics(registers: Registry[], prefix: string, read: Re
       pending.reset();
       for (const [type, n] of Object.entries(waiting ?? {})) pending.set({ entity_type: type }, n);
     },
+  });
+  return instrumentation.subscribe((event) => {
+    if (event.type === 'recompute.pass.completed') {
+      entities.inc(event.entities);
+      corrections.inc(event.corrections);
+    } else if (event.type === 'recompute.pass.failed') failures.inc();
   });
 }

@@ -1,17 +1,19 @@
+import type { InstrumentationSource } from '@engagement/event-bus/runtime';
 import type { SearchSyncStats } from '@engagement/search-sync';
-import { Gauge, type Registry } from 'prom-client';
-import { mirroredTotal } from './mirrored-total.js';
+import { Counter, Gauge, type Registry } from 'prom-client';
 
 /**
  * search-sync: queue sizes, flushes and failures, and when a flush last succeeded. `read` is shared by every
- * series of one scrape (see `sharedWhileInFlight`). The flush totals are mirrored from search-sync's stats
- * (a plugin package: it reports no instrumentation events); the rest is sampled.
+ * series of one scrape (see `sharedWhileInFlight`). The flush totals are incremented by search-sync's
+ * `search.flush.ended` events as flushes end; the rest is sampled. Returns the function that stops
+ * following the events.
  */
 export function searchMetrics(
   registers: Registry[],
   prefix: string,
+  instrumentation: InstrumentationSource,
   read: () => Promise<SearchSyncStats>,
-): void {
+): () => void {
   const queuedIds: Gauge<'queue' | 'entity_type'> = new Gauge({
     name: `${prefix}search_queued_ids`,
     help: 'Entity ids waiting for the next search-sync flush, per queue (metrics or feed) and entity type',
@@ -27,18 +29,16 @@ export function searchMetrics(
         if (queued.metrics[type] === undefined) queuedIds.set({ queue: 'metrics', entity_type: type }, 0);
     },
   });
-  mirroredTotal(
+  const flushes = new Counter({
+    name: `${prefix}search_flushes_total`,
+    help: 'search-sync flushes that completed',
     registers,
-    `${prefix}search_flushes_total`,
-    'search-sync flushes that completed',
-    async () => (await read()).flushes,
-  );
-  mirroredTotal(
+  });
+  const failures = new Counter({
+    name: `${prefix}search_flush_failures_total`,
+    help: 'search-sync flushes that failed (ids stay queued)',
     registers,
-    `${prefix}search_flush_failures_total`,
-    'search-sync flushes that failed (ids stay queued)',
-    async () => (await read()).failures,
-  );
+  });
   const lastSuccess: Gauge = new Gauge({
     name: `${prefix}search_last_success_timestamp_seconds`,
     help: 'When a search-sync flush last succeeded (0: not since start)',
@@ -47,6 +47,11 @@ export function searchMetrics(
       const at = (await read()).lastSuccessAt;
       lastSuccess.set(at ? at.getTime() / 1000 : 0);
     },
+  });
+  return instrumentation.subscribe((event) => {
+    if (event.type !== 'search.flush.ended') return;
+    flushes.inc();
+    if (event.failed) failures.inc();
   });
 }
 

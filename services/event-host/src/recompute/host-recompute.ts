@@ -1,4 +1,5 @@
 import type { ClickHouseClient } from '@clickhouse/client';
+import type { Instrumentation } from '@engagement/event-bus/runtime';
 import { RedisTouchQueue } from '@engagement/event-bus/sinks/redis';
 import type { Logger, PluginDefinition } from '@engagement/plugin-api';
 import type { Redis } from 'ioredis';
@@ -28,6 +29,8 @@ export class HostRecompute {
     private readonly clickhouse: ClickHouseClient,
     private readonly redis: Redis,
     private readonly logger: Logger,
+    /** Where the recomputer reports its passes (`recompute.pass.*`). */
+    private readonly instrumentation?: Pick<Instrumentation, 'emit'>,
   ) {
     if (!config.recompute.enabled || !config.postgres.url) return;
     this.postgres = new pg.Pool({ connectionString: config.postgres.url, max: 2 });
@@ -87,6 +90,7 @@ export class HostRecompute {
       waitMs: config.recompute.waitMs,
       clickhouseSettleMs: config.reconcile.clickhouseSettleMs,
       logger: this.logger,
+      instrumentation: this.instrumentation,
     });
     this.recomputer.start();
   }

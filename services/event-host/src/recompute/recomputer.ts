@@ -1,4 +1,5 @@
 import { parseTouchMember } from '@engagement/event-bus';
+import type { Instrumentation } from '@engagement/event-bus/runtime';
 import type { DueTouches, RedisTouchQueue } from '@engagement/event-bus/sinks/redis';
 import { truthPlan } from '@engagement/event-bus/truth';
 import { type Logger, silentLogger } from '@engagement/plugin-api';
@@ -40,6 +41,8 @@ export interface RecomputerOptions
   /** Lease time of the leader (renewed while it runs). */
   leaseMs?: number;
   logger?: Logger;
+  /** Where each pass is reported as it ends (the host's Prometheus counters subscribe). */
+  instrumentation?: Pick<Instrumentation, 'emit'>;
 }
 
 /** What the recomputer did since it started. */
@@ -173,6 +176,7 @@ export class Recomputer {
       });
       if (report.notCaughtUp.length > 0) {
         this.stats.notCaughtUp++;
+        this.options.instrumentation?.emit({ type: 'recompute.pass.failed', reason: 'not_caught_up' });
         this.log.info({ waitingFor: report.notCaughtUp[0]!.waitingFor }, 'recompute.not_caught_up');
         return 0;
       }
@@ -181,6 +185,11 @@ export class Recomputer {
       for (const [type, taken] of due) await this.options.queue.done(type, taken);
       this.stats.recomputed += report.entities;
       this.stats.corrections += report.repaired.events;
+      this.options.instrumentation?.emit({
+        type: 'recompute.pass.completed',
+        entities: report.entities,
+        corrections: report.repaired.events,
+      });
       this.log.info(
         {
           entities: report.entities,
@@ -197,6 +206,7 @@ export class Recomputer {
         return 0;
       }
       this.stats.failures++;
+      this.options.instrumentation?.emit({ type: 'recompute.pass.failed', reason: 'error' });
       throw err;
     }
   }
