@@ -21,6 +21,9 @@ export function pluginPackagesWithSearch(config: HostConfig): readonly string[] 
  * search-sync, run by the host when `meilisearch.url` is set: it drains the search queues the pipeline
  * fills into Meilisearch, on its schedule. Registers `searchSyncToken` (the pipeline reads its queue names,
  * so build it first); feed documents are read from the app database on a pool of its own.
+ * It stays a host feature rather than a plugin's `onStart`: the host reads it before the pipeline exists
+ * (queue names), on the status page and in the metrics, and it needs the host's own Redis and ClickHouse
+ * clients, which are not plugin provisions; a start hook would hide all of that behind the plugin.
  */
 export function searchSyncFeature({ config, logger, container }: HostScope): HostFeature {
   // load-config requires postgres.url with Meilisearch.
