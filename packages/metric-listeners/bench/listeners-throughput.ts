@@ -7,8 +7,9 @@
 // lookup queries per 1,000 changes.
 import { startTestHost } from '@engagement/event-bus/testing';
 import { appDecoder } from '../src/__fixtures__/clickhouse-rows.js';
-import { realisticTraffic, syntheticWorld } from '../src/__fixtures__/realistic-traffic.js';
+import { realisticTraffic } from '../src/__fixtures__/realistic-traffic.js';
 import { trafficLookups } from '../src/__fixtures__/traffic-lookups.js';
+import { syntheticWorld } from '../src/__fixtures__/traffic-world.js';
 import { plugins } from '../src/index.js';
 
 const changes = Number(process.argv[2] ?? 50_000);

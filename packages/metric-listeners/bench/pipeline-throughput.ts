@@ -15,8 +15,9 @@ import { ensureMetricEventTable, openClickHouse } from '@engagement/event-bus/si
 import { Redis } from 'ioredis';
 import { type Admin, Kafka, logLevel } from 'kafkajs';
 import { readStackEnv } from '../../../infra/stack/env.js';
-import { realisticTraffic, syntheticWorld } from '../src/__fixtures__/realistic-traffic.js';
+import { realisticTraffic } from '../src/__fixtures__/realistic-traffic.js';
 import { trafficLookups } from '../src/__fixtures__/traffic-lookups.js';
+import { syntheticWorld } from '../src/__fixtures__/traffic-world.js';
 import { plugins } from '../src/index.js';
 
 const changes = Number(process.argv[2] ?? 30_000);

@@ -14,8 +14,9 @@ import { appDbToken, type ChangeEvent } from '@engagement/plugin-api';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { appDecoder } from '../src/__fixtures__/clickhouse-rows.js';
-import { realisticTraffic, type TrafficWorld } from '../src/__fixtures__/realistic-traffic.js';
+import { realisticTraffic } from '../src/__fixtures__/realistic-traffic.js';
 import { asOverrides, type LookupsByToken } from '../src/__fixtures__/traffic-lookups.js';
+import type { TrafficWorld } from '../src/__fixtures__/traffic-world.js';
 import { plugins } from '../src/index.js';
 import type { BatchLookup } from '../src/lookups/batch-lookup.js';
 import {

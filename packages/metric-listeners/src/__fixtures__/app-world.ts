@@ -1,24 +1,9 @@
 // Test fixtures shared by the plugin tests: a small app world (who owns what), the in-memory lookups
 // over it, and helpers that turn emitted metric events into comparable totals.
 
-import { override } from '@engagement/event-bus/testing';
 import type { EntityMetricEvent } from '@engagement/plugin-api';
-import {
-  collectionLookupToken,
-  imageLookupToken,
-  modelLookupToken,
-  modelVersionLookupToken,
-  threadLookupToken,
-} from '../lookups/lookup-tokens.js';
-import { memoryLookup } from '../lookups/memory-lookup.js';
-import { parentTables } from '../lookups/parent-tables.js';
-import type {
-  CollectionRelations,
-  ImageRelations,
-  ModelRelations,
-  ModelVersionRelations,
-  ThreadRelations,
-} from '../lookups/relations.js';
+import type { ThreadRelations } from '../lookups/relations.js';
+import { lookupOverrides, memoryLookups, type ParentRows } from './memory-lookups.js';
 
 /** A fixed row creation time (Debezium sends timestamp(3) as epoch ms), far from any test's clock. */
 export const CREATED_AT = 1_700_000_000_000;
@@ -29,58 +14,43 @@ const noThread: ThreadRelations = { imageId: null, postId: null, articleId: null
  * Parent rows: image 7 in post 70 of user 1, image 8 not posted; version 30 of model 20 of user 2; …
  * `archived` holds parents deleted already (with their children), as `event_bus.deleted_row` does.
  */
-export const world = {
-  images: new Map<number, ImageRelations>([
+export const world: ParentRows & { archived: Partial<ParentRows> } = {
+  images: new Map([
     [7, { postId: 70, userId: 1 }],
     [8, { postId: null, userId: 1 }],
     [9, { postId: 71, userId: 4 }],
   ]),
-  versions: new Map<number, ModelVersionRelations>([
+  versions: new Map([
     [30, { modelId: 20 }],
     [31, { modelId: 20 }],
   ]),
-  models: new Map<number, ModelRelations>([[20, { userId: 2 }]]),
-  threads: new Map<number, ThreadRelations>([
+  models: new Map([[20, { userId: 2 }]]),
+  threads: new Map([
     [100, { ...noThread, imageId: 7 }],
     [101, { ...noThread, postId: 70 }],
     [102, { ...noThread, articleId: 50 }],
     [103, { ...noThread, bountyId: 60 }],
     [104, noThread],
   ]),
-  collections: new Map<number, CollectionRelations>([
+  collections: new Map([
     [40, { mode: null }],
     [41, { mode: 'Bookmark' }],
     [42, { mode: 'Contest' }],
   ]),
   archived: {
-    images: new Map<number, ImageRelations>([[500, { postId: 80, userId: 6 }]]),
-    threads: new Map<number, ThreadRelations>([[900, { ...noThread, imageId: 500 }]]),
+    images: new Map([[500, { postId: 80, userId: 6 }]]),
+    threads: new Map([[900, { ...noThread, imageId: 500 }]]),
   },
 };
 
 /** Fresh in-memory lookups over the world (each with its own cache and query counter). */
 export function worldLookups() {
-  return {
-    images: memoryLookup('image', world.images, {
-      archived: world.archived.images,
-      mutable: parentTables.image.mutable,
-    }),
-    versions: memoryLookup('modelVersion', world.versions),
-    models: memoryLookup('model', world.models),
-    threads: memoryLookup('thread', world.threads, { archived: world.archived.threads }),
-    collections: memoryLookup('collection', world.collections, { mutable: parentTables.collection.mutable }),
-  };
+  return memoryLookups(world, world.archived);
 }
 
 /** The world's lookups as test-host overrides (they replace the lookups plugin's Prisma services). */
-export function worldOverrides(lookups = worldLookups()): ReturnType<typeof override>[] {
-  return [
-    override(imageLookupToken, lookups.images),
-    override(modelVersionLookupToken, lookups.versions),
-    override(modelLookupToken, lookups.models),
-    override(threadLookupToken, lookups.threads),
-    override(collectionLookupToken, lookups.collections),
-  ];
+export function worldOverrides(lookups = worldLookups()): ReturnType<typeof lookupOverrides> {
+  return lookupOverrides(lookups);
 }
 
 /** Net totals per `Entity:id:metric`, zeros dropped: what a reader would see change. */

@@ -6,16 +6,8 @@ import type { ChangeEvent, Token } from '@engagement/plugin-api';
 import type { MetricListener } from '../counting/define-metric-listener.js';
 import { plugins } from '../index.js';
 import type { BatchLookup } from '../lookups/batch-lookup.js';
-import {
-  collectionLookupToken,
-  imageLookupToken,
-  modelLookupToken,
-  modelVersionLookupToken,
-  threadLookupToken,
-} from '../lookups/lookup-tokens.js';
-import { memoryLookup } from '../lookups/memory-lookup.js';
-import { parentTables } from '../lookups/parent-tables.js';
-import type { TrafficWorld } from './realistic-traffic.js';
+import { LOOKUP_TOKENS, type LookupName, memoryLookups } from './memory-lookups.js';
+import type { TrafficWorld } from './traffic-world.js';
 
 /** Lookup instances by token id, however they load (memory here, Prisma in the query-count test). */
 export type LookupsByToken = Record<string, BatchLookup<unknown>>;
@@ -45,13 +37,7 @@ export interface TrafficLookups {
 
 /** Wraps lookups as test-host overrides, with their prefetch and query counter. */
 export function asOverrides(lookups: LookupsByToken): TrafficLookups {
-  const tokens = [
-    imageLookupToken,
-    modelVersionLookupToken,
-    modelLookupToken,
-    threadLookupToken,
-    collectionLookupToken,
-  ] as Token<unknown>[];
+  const tokens = Object.values(LOOKUP_TOKENS) as Token<unknown>[];
   return {
     overrides: tokens.map((t) => override(t, lookups[t.id])),
     prefetch: (events: readonly ChangeEvent[]) => prefetchBatch(events, lookups),
@@ -64,13 +50,9 @@ export function asOverrides(lookups: LookupsByToken): TrafficLookups {
 
 /** In-memory lookups over the world's parents. */
 export function trafficLookups(world: TrafficWorld): TrafficLookups {
-  return asOverrides({
-    [imageLookupToken.id]: memoryLookup('image', world.images, { mutable: parentTables.image.mutable }),
-    [modelVersionLookupToken.id]: memoryLookup('modelVersion', world.versions),
-    [modelLookupToken.id]: memoryLookup('model', world.models),
-    [threadLookupToken.id]: memoryLookup('thread', world.threads),
-    [collectionLookupToken.id]: memoryLookup('collection', world.collections, {
-      mutable: parentTables.collection.mutable,
-    }),
-  } as LookupsByToken);
+  const byName = Object.entries(memoryLookups(world)).map(([name, lookup]) => [
+    LOOKUP_TOKENS[name as LookupName].id,
+    lookup,
+  ]);
+  return asOverrides(Object.fromEntries(byName) as LookupsByToken);
 }
