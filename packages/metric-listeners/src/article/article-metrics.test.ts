@@ -2,7 +2,8 @@ import { fakeEvent, runListener } from '@engagement/event-bus/testing';
 import { describe, expect, it } from 'vitest';
 import { CREATED_AT, net } from '../__fixtures__/app-world.js';
 import { expectCreateAndDelete } from '../__fixtures__/expect-moves.js';
-import { collectionItemRow, commentRow, REACTION_METRICS, tipRow } from '../__fixtures__/source-rows.js';
+import { expectTipCounted, itCountsEachReactionKind } from '../__fixtures__/expect-tips-and-reactions.js';
+import { collectionItemRow, commentRow } from '../__fixtures__/source-rows.js';
 import { articleCollections } from './article-collections.listener.js';
 import { articleComments } from './article-comments.listener.js';
 import { articleEngagements } from './article-engagements.listener.js';
@@ -13,10 +14,7 @@ describe('article.reactions (likeCount … heartCount)', () => {
   const reactions = fakeEvent.postgres('ArticleReaction');
   const like = { id: 1, articleId: 50, userId: 3, reaction: 'Like', createdAt: CREATED_AT };
 
-  it.each(REACTION_METRICS)('a %s counts as %s; delete takes it back', async (reaction, metric) => {
-    const row = { ...like, reaction };
-    await expectCreateAndDelete(articleReactions, reactions, row, { [`Article:50:${metric}`]: 1 });
-  });
+  itCountsEachReactionKind(articleReactions, reactions, like, 'Article:50');
 
   it('a kind change moves the difference', async () => {
     const out = await runListener(articleReactions, reactions.updated(like, { ...like, reaction: 'Cry' }));
@@ -65,13 +63,7 @@ describe('article.engagements (hideCount)', () => {
 });
 
 describe('article.tips (tippedCount, tippedAmountCount)', () => {
-  const tips = fakeEvent.postgres('BuzzTip');
-  const tip = tipRow('Article', 50, 25);
-
   it('counts a tip and its amount; delete takes back', async () => {
-    await expectCreateAndDelete(articleTips, tips, tip, {
-      'Article:50:tippedCount': 1,
-      'Article:50:tippedAmountCount': 25,
-    });
+    await expectTipCounted(articleTips, 'Article', 50, 25);
   });
 });

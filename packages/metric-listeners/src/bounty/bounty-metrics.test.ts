@@ -2,7 +2,8 @@ import { fakeEvent, runListener } from '@engagement/event-bus/testing';
 import { describe, expect, it } from 'vitest';
 import { CREATED_AT, net } from '../__fixtures__/app-world.js';
 import { expectCreateAndDelete } from '../__fixtures__/expect-moves.js';
-import { commentRow, REACTION_METRICS, tipRow } from '../__fixtures__/source-rows.js';
+import { expectTipCounted, itCountsEachReactionKind } from '../__fixtures__/expect-tips-and-reactions.js';
+import { commentRow } from '../__fixtures__/source-rows.js';
 import { bountyBenefactors } from './bounty-benefactors.listener.js';
 import { bountyComments } from './bounty-comments.listener.js';
 import { bountyEngagements } from './bounty-engagements.listener.js';
@@ -71,10 +72,7 @@ describe('bounty.entry-reactions (likeCount … heartCount of the entry)', () =>
   const reactions = fakeEvent.postgres('BountyEntryReaction');
   const heart = { id: 1, bountyEntryId: 80, userId: 3, reaction: 'Heart', createdAt: CREATED_AT };
 
-  it.each(REACTION_METRICS)('a %s counts as %s; delete takes it back', async (reaction, metric) => {
-    const row = { ...heart, reaction };
-    await expectCreateAndDelete(bountyEntryReactions, reactions, row, { [`BountyEntry:80:${metric}`]: 1 });
-  });
+  itCountsEachReactionKind(bountyEntryReactions, reactions, heart, 'BountyEntry:80');
 
   it('a kind change moves the difference', async () => {
     const out = await runListener(
@@ -86,13 +84,7 @@ describe('bounty.entry-reactions (likeCount … heartCount of the entry)', () =>
 });
 
 describe('bounty.entry-tips (tippedCount, tippedAmountCount)', () => {
-  const tips = fakeEvent.postgres('BuzzTip');
-  const tip = tipRow('BountyEntry', 80, 7);
-
   it('counts a tip and its amount for the entry; delete takes back', async () => {
-    await expectCreateAndDelete(bountyEntryTips, tips, tip, {
-      'BountyEntry:80:tippedCount': 1,
-      'BountyEntry:80:tippedAmountCount': 7,
-    });
+    await expectTipCounted(bountyEntryTips, 'BountyEntry', 80, 7);
   });
 });

@@ -2,6 +2,7 @@ import { fakeEvent, runListener } from '@engagement/event-bus/testing';
 import { describe, expect, it } from 'vitest';
 import { net, worldLookups } from '../__fixtures__/app-world.js';
 import { expectCreateAndDelete } from '../__fixtures__/expect-moves.js';
+import { expectTipCounted } from '../__fixtures__/expect-tips-and-reactions.js';
 import { collectionItemRow, commentRow, tipRow } from '../__fixtures__/source-rows.js';
 import { imageCollections } from './image-collections.listener.js';
 import { imageComments } from './image-comments.listener.js';
@@ -62,10 +63,7 @@ describe('image.collections (collectedCount)', () => {
 
 describe('image.tips (tippedCount, tippedAmountCount)', () => {
   it('adds one tip and its amount on create, subtracts both on delete', async () => {
-    await expectCreateAndDelete(imageTips, tips, tip, {
-      'Image:7:tippedCount': 1,
-      'Image:7:tippedAmountCount': 50,
-    });
+    await expectTipCounted(imageTips, 'Image', 7, 50);
   });
 
   it('ignores tips on other entity types and tips to a user only', async () => {

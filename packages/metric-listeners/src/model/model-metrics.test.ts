@@ -2,6 +2,7 @@ import { fakeEvent, runListener, runListenerOutput } from '@engagement/event-bus
 import { describe, expect, it } from 'vitest';
 import { CREATED_AT, net, worldLookups } from '../__fixtures__/app-world.js';
 import { expectCreateAndDelete } from '../__fixtures__/expect-moves.js';
+import { expectTipCounted } from '../__fixtures__/expect-tips-and-reactions.js';
 import { collectionItemRow, reviewRow, tipRow } from '../__fixtures__/source-rows.js';
 import { modelCollections } from './model-collections.listener.js';
 import { modelComments } from './model-comments.listener.js';
@@ -128,10 +129,7 @@ describe('model.tips (tippedCount, tippedAmountCount)', () => {
   const tip = tipRow('Model', 20, 100);
 
   it('a tip on the model counts for the model; delete takes it back', async () => {
-    await expectCreateAndDelete(modelTips, tips, tip, {
-      'Model:20:tippedCount': 1,
-      'Model:20:tippedAmountCount': 100,
-    });
+    await expectTipCounted(modelTips, 'Model', 20, 100);
   });
 
   it('a tip on a version counts for that version only', async () => {
