@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { openClickHouse } from '@engagement/event-bus/sinks/clickhouse';
+import { defaultCacheKeys } from '@engagement/event-bus/sinks/redis';
 import { fakeEvent } from '@engagement/event-bus/testing';
 import { Redis } from 'ioredis';
 import { type Admin, Kafka, logLevel, type Producer } from 'kafkajs';
@@ -231,9 +232,9 @@ export async function prefillCache(
 ): Promise<{ cached: number[]; absent: number[] }> {
   const cached = imageIds.filter((_, i) => i % 2 === 0);
   const absent = imageIds.filter((_, i) => i % 2 === 1);
-  await redis.del(...imageIds.map((id) => `metrics:Image:${id}`));
+  await redis.del(...imageIds.map((id) => defaultCacheKeys.key('Image', id)));
   for (const id of cached) {
-    await redis.hset(`metrics:Image:${id}`, {
+    await redis.hset(defaultCacheKeys.key('Image', id), {
       likeCount: 100,
       heartCount: 100,
       laughCount: 100,

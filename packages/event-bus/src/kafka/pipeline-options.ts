@@ -1,5 +1,4 @@
 import type { ClickHouseClient } from '@clickhouse/client';
-import type { Redis } from 'ioredis';
 import type { Decoder, DecoderOptions } from '../events/decode.js';
 import type { PluginDefinition } from '../listeners/define-plugin.js';
 import type { Logger } from '../listeners/logger.js';
@@ -9,6 +8,7 @@ import type { IngestStage } from '../runtime/ingest-stage.js';
 import type { Instrumentation } from '../runtime/instrumentation.js';
 import type { HostProvision } from '../runtime/plugin-container.js';
 import type { RollupSchedule } from '../sinks/clickhouse/metric-roller.js';
+import type { RedisClient } from '../sinks/redis/redis-client.js';
 import type { ConsumerState } from './event-consumer.js';
 import type { PipelineObserver, PipelineStats } from './stats.js';
 
@@ -41,7 +41,7 @@ export interface EventPipelineOptions {
   /** Partitions for topics this pipeline creates. */
   topicPartitions?: number;
   clickhouse: ClickHouseClient;
-  redis: Redis;
+  redis: RedisClient;
   /**
    * True with the embedded engine: the host publishes metric events to the metric topic itself, as soon as
    * each batch is processed (before the ClickHouse flush), so caches are incremented within milliseconds.

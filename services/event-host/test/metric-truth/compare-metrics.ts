@@ -2,6 +2,7 @@
 // (ground-truth.ts), for all time, the last week and the last day; and filling hashes as the app does.
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { MetricReader } from '@engagement/event-bus/reader';
+import { defaultCacheKeys } from '@engagement/event-bus/sinks/redis';
 import type { EntityType } from '@engagement/metric-listeners';
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
@@ -44,7 +45,7 @@ export async function fillThroughReader(
 ): Promise<void> {
   for (const [type, ids] of Object.entries(scope) as [EntityType, number[]][]) {
     if (ids.length === 0) continue;
-    if (evict) await redis.del(...ids.map((id) => `metrics:${type}:${id}`));
+    if (evict) await redis.del(...ids.map((id) => defaultCacheKeys.key(type, id)));
     await reader.getMetrics({
       entityType: type,
       entityIds: ids,
@@ -68,7 +69,7 @@ export async function cachedMismatches(
     const cached: MetricTable = new Map();
     for (const [type, ids] of Object.entries(scope) as [EntityType, number[]][]) {
       for (const id of ids) {
-        const hash = await redis.hgetall(`metrics:${type}:${id}`);
+        const hash = await redis.hgetall(defaultCacheKeys.key(type, id));
         for (const metric of TRUTH_METRICS[type]) {
           const field = hash[tf === 'all' ? metric : `${metric}:${tf}`];
           cached.set(metricKey(type, id, metric), field === undefined ? Number.NaN : Number(field));

@@ -7,6 +7,7 @@
 // (a post's reactions as images move, a model's distinct images) included. The seed is printed;
 // TRUTH_SEED=<seed> replays it.
 import { createMetricReader, type MetricReader } from '@engagement/event-bus/reader';
+import { defaultCacheKeys } from '@engagement/event-bus/sinks/redis';
 import type { EntityType } from '@engagement/metric-listeners';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -98,7 +99,7 @@ async function refillWhileRunning(
       await fillThroughReader(reader, t.redis, cached);
       for (const [type, ids] of Object.entries(cached))
         for (const id of ids!) {
-          const hash = await t.redis.hgetall(`metrics:${type}:${id}`);
+          const hash = await t.redis.hgetall(defaultCacheKeys.key(type, id));
           for (const [field, value] of Object.entries(hash))
             if (!field.startsWith('~') && Number(value) < 0)
               belowZero.push(`${type}:${id}:${field} = ${value}`);
@@ -114,7 +115,7 @@ async function cachedHashes(scope: TruthScope, tf: (typeof TIMEFRAMES)[number]):
   const out: MetricTable = new Map();
   for (const [type, ids] of Object.entries(scope) as [EntityType, number[]][])
     for (const id of ids) {
-      const hash = await t.redis.hgetall(`metrics:${type}:${id}`);
+      const hash = await t.redis.hgetall(defaultCacheKeys.key(type, id));
       if (Object.keys(hash).length === 0) continue; // expired or never filled: nothing cached to be wrong
       for (const metric of TRUTH_METRICS[type]) {
         const field = tf === 'all' ? metric : `${metric}:${tf}`;

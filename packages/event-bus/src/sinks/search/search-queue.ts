@@ -1,5 +1,5 @@
-import type { Redis } from 'ioredis';
 import { SinkError } from '../../errors.js';
+import type { RedisClient } from '../redis/redis-client.js';
 import { isRetriableRedisError } from '../redis/redis-errors.js';
 
 /** A batch taken from the queue; `ack` it after the index accepted the update. */
@@ -68,10 +68,10 @@ export class SearchQueue {
   private readonly commands: Required<WithQueueCommands>;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix = 'search:queue:',
   ) {
-    const r = redis as Redis & WithQueueCommands;
+    const r = redis as RedisClient & WithQueueCommands;
     if (!r.searchQueueEnqueue) redis.defineCommand('searchQueueEnqueue', { lua: ENQUEUE_LUA });
     if (!r.searchQueueAck) redis.defineCommand('searchQueueAck', { lua: ACK_LUA });
     this.commands = r as Required<WithQueueCommands>;
