@@ -172,7 +172,7 @@ async function readHashes(
       const pipeline = redis.pipeline();
       for (const key of group) pipeline.hmget(key, ...fields);
       const results = (await pipeline.exec()) ?? [];
-      group.forEach((key, i) => replies.set(key, results[i] as [Error | null, unknown]));
+      for (const [i, key] of group.entries()) replies.set(key, results[i] as [Error | null, unknown]);
     }),
   );
   return hashKeys.map((k) => replies.get(k)!);

@@ -61,7 +61,9 @@ export class MetricCacheFills {
             this.markerMs,
           ),
         );
-        rows.forEach(([taken, ...fields], i) => claims.set(group[i]!, { taken: taken === 1, fields }));
+        for (const [i, [taken, ...fields]] of rows.entries()) {
+          claims.set(group[i]!, { taken: taken === 1, fields });
+        }
       }),
     );
     return keys.map((k) => claims.get(k)!);

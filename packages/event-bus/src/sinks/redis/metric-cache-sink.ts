@@ -113,7 +113,7 @@ export class MetricCacheSink {
     };
     // Shards that lost writes answered where to read again; shards further on skip the replay by watermark.
     const behind = results.flatMap((r) => (r.resumeAt === undefined ? [] : [BigInt(r.resumeAt)]));
-    if (behind.length) result.resumeAt = String(behind.reduce((a, b) => (b < a ? b : a)));
+    if (behind.length) result.resumeAt = String(least(behind));
     return result;
   }
 
@@ -217,7 +217,7 @@ export class MetricCacheSink {
     return partitions.map((_, i) => {
       const values = perShard.map((v) => v[i]);
       if (values.some((v) => v == null)) return undefined;
-      return String(values.map((v) => BigInt(v!)).reduce((a, b) => (b < a ? b : a)));
+      return String(least(values.map((v) => BigInt(v!))));
     });
   }
 
@@ -252,4 +252,11 @@ export class MetricCacheSink {
       });
     }
   }
+}
+
+/** The least of some offsets (BigInt: Math.min cannot compare them). */
+function least(offsets: readonly bigint[]): bigint {
+  let min = offsets[0]!;
+  for (const o of offsets) if (o < min) min = o;
+  return min;
 }
