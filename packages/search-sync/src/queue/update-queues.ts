@@ -1,5 +1,5 @@
+import type { RedisClient } from '@engagement/event-bus/sinks/redis';
 import { SearchQueue } from '@engagement/event-bus/sinks/search';
-import type { Redis } from 'ioredis';
 import type { FeedQueue } from '../listeners/feed-queue-token.js';
 
 /**
@@ -13,7 +13,7 @@ export class SearchUpdateQueues implements FeedQueue {
   readonly metrics: SearchQueue;
   readonly feed: SearchQueue;
 
-  constructor(redis: Redis, prefix = 'search:') {
+  constructor(redis: RedisClient, prefix = 'search:') {
     this.metrics = new SearchQueue(redis, `${prefix}queue:`);
     this.feed = new SearchQueue(redis, `${prefix}feed:`);
   }

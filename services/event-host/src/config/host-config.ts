@@ -27,7 +27,8 @@ export interface HostConfig {
     settings: Record<string, unknown>;
   };
   clickhouse: { url?: string; path?: string; username?: string; password?: string; database?: string };
-  redis: { url?: string };
+  /** One Redis (`url`) or a Redis Cluster (`clusterNodes`, `host:port` seeds); see `openRedis`. */
+  redis: { url?: string; clusterNodes?: string[] };
   postgres: { url?: string };
   meilisearch: { url?: string; key?: string };
   batch: { flushIntervalMs: number; flushRows: number; maxBufferedRows?: number };
@@ -46,7 +47,7 @@ export interface HostConfig {
     schedule: string;
     /** Queued ids (all entity types) that trigger an early flush; 0 disables it. */
     threshold: number;
-    /** Redis key prefix of the queues (`<prefix>queue:<name>`) and of the flush lock. */
+    /** Redis key prefix of the queues (`<prefix>{queue}:<name>`) and of the flush lock. */
     keyPrefix: string;
     /**
      * Entity type → queue its metric events feed. Used when search-sync runs elsewhere; with

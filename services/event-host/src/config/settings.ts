@@ -101,10 +101,14 @@ export const SETTINGS: readonly Setting[] = [
   s('clickhouse.username', text(), 'ClickHouse user'),
   s('clickhouse.password', text(), 'ClickHouse password', { secret: 'value' }),
   s('clickhouse.database', text(), 'ClickHouse database'),
-  s('redis.url', url('redis:', 'rediss:'), 'Redis holding the metric caches', {
-    requiredFor: ['start', 'drift', 'reconcile'],
+  s('redis.url', url('redis:', 'rediss:'), 'Redis holding the metric caches (or set the cluster nodes)', {
     secret: 'url',
   }),
+  s(
+    'redis.clusterNodes',
+    list(broker, 'a comma-separated list of host:port'),
+    'seed nodes of a Redis Cluster holding the caches instead; redis.url, when also set, lends its credentials and TLS',
+  ),
   s('postgres.url', url('postgres:', 'postgresql:'), 'Postgres for listener lookups (and reconcile)', {
     secret: 'url',
     requiredFor: ['reconcile'],

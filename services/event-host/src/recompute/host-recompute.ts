@@ -1,7 +1,6 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Logger, PluginDefinition } from '@engagement/event-bus';
-import { RedisTouchQueue } from '@engagement/event-bus/sinks/redis';
-import type { Redis } from 'ioredis';
+import { type RedisClient, RedisTouchQueue } from '@engagement/event-bus/sinks/redis';
 import { type Admin, Kafka, logLevel, type Producer } from 'kafkajs';
 import pg from 'pg';
 import type { HostConfig } from '../config/host-config.js';
@@ -26,7 +25,7 @@ export class HostRecompute {
     private readonly config: HostConfig,
     private readonly plugins: readonly PluginDefinition[],
     private readonly clickhouse: ClickHouseClient,
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly logger: Logger,
   ) {
     if (!config.recompute.enabled || !config.postgres.url) return;

@@ -1,6 +1,5 @@
 import { fetchTopicOffsets } from '@engagement/event-bus/kafka';
-import { MetricCacheSink } from '@engagement/event-bus/sinks/redis';
-import type { Redis } from 'ioredis';
+import { MetricCacheSink, type RedisClient } from '@engagement/event-bus/sinks/redis';
 import type { Admin } from 'kafkajs';
 import type pg from 'pg';
 import { HostError } from '../errors.js';
@@ -87,7 +86,7 @@ export async function waitForCatchUp(options: CatchUpOptions): Promise<CatchUp> 
 }
 
 export interface CacheCatchUpOptions {
-  redis: Redis;
+  redis: RedisClient;
   /** The cache scope's watermark hash, which holds the metric-topic positions the cache applied. */
   watermarkKey: string;
   admin: Admin;

@@ -2,7 +2,7 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import type { EntityMetricEvent } from '@engagement/event-bus';
 import { publishMetricEvents } from '@engagement/event-bus/kafka';
 import { MetricEventStore } from '@engagement/event-bus/sinks/clickhouse';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@engagement/event-bus/sinks/redis';
 import type { Producer } from 'kafkajs';
 import { HostError } from '../errors.js';
 import { LeaderLease } from '../host/leader-lease.js';
@@ -30,7 +30,7 @@ export async function writeCorrections(
  * expires `ttlMs` after its holder dies.
  */
 export async function withRepairLock<T>(
-  redis: Redis,
+  redis: RedisClient,
   scopeKey: string,
   ttlMs: number,
   run: () => Promise<T>,

@@ -1,8 +1,8 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { PluginDefinition } from '@engagement/event-bus';
 import { openClickHouse } from '@engagement/event-bus/sinks/clickhouse';
+import type { RedisClient } from '@engagement/event-bus/sinks/redis';
 import { metricsOf, truthPlan } from '@engagement/event-bus/truth';
-import { Redis } from 'ioredis';
 import { type Admin, Kafka, logLevel, type Producer } from 'kafkajs';
 import pg from 'pg';
 import { clickhouseOptions } from '../../config/clickhouse-options.js';
@@ -12,6 +12,7 @@ import { loadConfig } from '../../config/load-config.js';
 import { HostError } from '../../errors.js';
 import { watermarkKeyOf } from '../../host/cache-scope.js';
 import { inspectConfiguredPlugins } from '../../host/host-provisions.js';
+import { openRedis } from '../../host/open-redis.js';
 import { existingSourceTopics } from '../../host/source-topics.js';
 import { resolveSlot } from '../../reconcile/catch-up.js';
 import { metricsOwnedBy } from '../../reconcile/owned-metrics.js';
@@ -45,7 +46,7 @@ export interface ReconcileClients {
   metricsByType?: Map<string, string[]>;
   postgres: pg.Pool;
   clickhouse: ClickHouseClient;
-  redis: Redis;
+  redis: RedisClient;
   admin: Admin;
   producer?: Producer;
   groupId: string;
@@ -97,7 +98,7 @@ export async function withReconcileClients<T>(
 
   const postgres = new pg.Pool({ connectionString: config.postgres.url, max: 2 });
   postgres.on('error', () => undefined);
-  const redis = new Redis(config.redis.url!, { lazyConnect: true, maxRetriesPerRequest: 2 });
+  const redis = openRedis(config, { maxRetriesPerRequest: 2 });
   const kafka = new Kafka({
     clientId: `${config.kafka.clientId}-reconcile`,
     brokers: config.kafka.brokers,
