@@ -173,13 +173,13 @@ export function expectedHashes(
 ): Map<string, Record<string, string>> {
   const out = new Map<string, Record<string, string>>();
   for (const [key, fields] of prefill.hashes) {
-    const [, type, id] = key.split(':');
+    const { entityType, entityId } = defaultCacheKeys.parse(key)!;
     out.set(
       key,
       Object.fromEntries(
         Object.entries(fields).map(([f, v]) => [
           f,
-          String(Number(v) + (data.truth.get(`${type}:${id}:${f}`) ?? 0)),
+          String(Number(v) + (data.truth.get(`${entityType}:${entityId}:${f}`) ?? 0)),
         ]),
       ),
     );
