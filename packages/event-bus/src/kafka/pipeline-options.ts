@@ -52,7 +52,8 @@ export interface EventPipelineOptions {
    * entity type, named after it). Entity types not listed are not queued.
    */
   searchIndexes?: Record<string, string>;
-  /** Redis key prefix of the search-update queues (default `search:queue:`, search-sync's default). */
+  /** Redis key prefix of the search-update queues (default `search:{queue}:`, search-sync's default;
+   * its hash tag keeps the queues in one Redis Cluster slot). */
   searchQueuePrefix?: string;
   /** Namespaces the cache watermarks and the re-send filter's first-seen entries, e.g. by environment. */
   cacheScope?: string;

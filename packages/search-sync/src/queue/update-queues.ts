@@ -6,7 +6,7 @@ import type { FeedQueue } from '../listeners/feed-queue-token.js';
  * The two persistent queues search-sync drains, both named by entity type and kept in Redis sorted sets
  * (coalescing, surviving restarts; see SearchQueue):
  * - `metrics`: entities whose metric fields are stale. The pipeline's apply stage fills it from metric
- *   events (`<prefix>queue:<entityType>`, the key the pipeline's own SearchQueue writes by default);
+ *   events (`<prefix>{queue}:<entityType>`, the key the pipeline's own SearchQueue writes by default);
  * - `feed`: feed documents whose source rows changed, filled by the search-sync listener plugin.
  */
 export class SearchUpdateQueues implements FeedQueue {
@@ -14,8 +14,9 @@ export class SearchUpdateQueues implements FeedQueue {
   readonly feed: SearchQueue;
 
   constructor(redis: RedisClient, prefix = 'search:') {
-    this.metrics = new SearchQueue(redis, `${prefix}queue:`);
-    this.feed = new SearchQueue(redis, `${prefix}feed:`);
+    // The hash tags keep each queue family (its sets and counter) in one Redis Cluster slot.
+    this.metrics = new SearchQueue(redis, `${prefix}{queue}:`);
+    this.feed = new SearchQueue(redis, `${prefix}{feed}:`);
   }
 
   async queueFeed(entityType: string, ids: readonly number[]): Promise<void> {
