@@ -2,13 +2,11 @@ import { SinkError } from '../../errors.js';
 import type { EntityMetricEvent } from '../../metrics/entity-metric-event.js';
 import { APPLY_INCREMENTS_LUA, RECORD_STORED_LUA, TRIM_RECENT_LUA } from './apply-script.js';
 import { type CacheKeyScheme, defaultCacheKeys, shardWatermarkKey } from './cache-keys.js';
-import { fillMarkerKey, nextOffsetField, recentKey, storedField } from './hash-layout.js';
+import { nextOffsetField } from './hash-layout.js';
 import type { RedisClient } from './redis-client.js';
-import { isRetriableRedisError } from './redis-errors.js';
+import { asSinkCall } from './redis-errors.js';
 import { shardApplyCall } from './shard-batch.js';
-
-/** Recent lists trimmed per script call after an insert (small calls: Redis runs other clients in between). */
-const TRIM_KEYS_PER_CALL = 50;
+import { recordStored } from './stored-events.js';
 
 export interface MetricCacheSinkOptions {
   keys?: CacheKeyScheme;
@@ -55,8 +53,6 @@ export interface MetricSignal {
 /** The script registered with `defineCommand`; typed here rather than by augmenting ioredis globally. */
 interface WithApplyCommand {
   eventBusApplyEvents?(numKeys: number, args: (string | number)[]): Promise<(number | string)[]>;
-  eventBusRecordStored?(numKeys: number, ...args: (string | number)[]): Promise<number>;
-  eventBusTrimRecent?(numKeys: number, args: (string | number)[]): Promise<number>;
 }
 
 /**
@@ -126,11 +122,11 @@ export class MetricCacheSink {
     const origins = [...new Set(events.map((e) => e.origin))];
     for (let attempt = 0; attempt < this.maxConflicts; attempt++) {
       // No events (every record of the batch was invalid, or none fell in this shard): only the position goes.
-      const marks = origins.length ? await this.call(() => this.redis.hmget(watermarkKey, ...origins)) : [];
+      const marks = origins.length ? await asSinkCall(() => this.redis.hmget(watermarkKey, ...origins)) : [];
       const expected = new Map(origins.map((o, i) => [o, marks[i] ?? '-1']));
       const call = shardApplyCall(watermarkKey, events, expected, this.keys, position);
       if (call.fresh === 0 && !position) return { applied: 0, skipped: events.length, updatedKeys: [] };
-      const reply = await this.call(() =>
+      const reply = await asSinkCall(() =>
         // One array argument (ioredis flattens it): a large batch has too many values to spread into a call.
         (this.redis as WithApplyCommand).eventBusApplyEvents!(
           call.keys.length,
@@ -148,58 +144,9 @@ export class MetricCacheSink {
     });
   }
 
-  /**
-   * Called after `events` were inserted into ClickHouse: records, per origin, that ClickHouse holds every
-   * event up to the highest `originSeq` among them (`~ch:<origin>` in the watermark hash of each shard the
-   * events touch), then drops those events from their entities' recent lists. Every event of an origin below
-   * the first one a host buffers was stored before its source offset was committed, and a host flushes its
-   * buffer whole and in order, so ClickHouse then holds each origin's whole prefix up to that position. A
-   * shard the events do not touch keeps an older `~ch`: its lists were not trimmed past it either, which is
-   * all the drift check relies on. Returns the entries dropped.
-   */
+  /** After `events` were inserted into ClickHouse: see `recordStored`. Returns the recent entries dropped. */
   async stored(events: readonly EntityMetricEvent[]): Promise<number> {
-    if (events.length === 0) return 0;
-    const upto = new Map<string, number>();
-    const keysByShard = new Map<number, Set<string>>();
-    for (const e of events) {
-      if (e.originSeq > (upto.get(e.origin) ?? -1)) upto.set(e.origin, e.originSeq);
-      const shard = this.keys.shardOf(e.entityType, e.entityId);
-      const keys = keysByShard.get(shard) ?? new Set<string>();
-      keys.add(this.keys.key(e.entityType, e.entityId));
-      keysByShard.set(shard, keys);
-    }
-    const positions: (string | number)[] = [];
-    for (const [origin, seq] of upto) positions.push(storedField(origin), seq);
-    const originArgs: (string | number)[] = [upto.size];
-    for (const [origin, seq] of upto) originArgs.push(origin, seq);
-    const dropped = await Promise.all(
-      [...keysByShard].map(([shard, keys]) => this.storedInShard(shard, [...keys], positions, originArgs)),
-    );
-    return dropped.reduce((a, b) => a + b, 0);
-  }
-
-  private async storedInShard(
-    shard: number,
-    keys: string[],
-    positions: (string | number)[],
-    originArgs: (string | number)[],
-  ): Promise<number> {
-    const watermarkKey = shardWatermarkKey(this.watermarkKey, shard);
-    await this.call(() =>
-      (this.redis as WithApplyCommand).eventBusRecordStored!(1, watermarkKey, ...positions),
-    );
-    let dropped = 0;
-    for (let i = 0; i < keys.length; i += TRIM_KEYS_PER_CALL) {
-      const redisKeys: string[] = [];
-      for (const k of keys.slice(i, i + TRIM_KEYS_PER_CALL)) redisKeys.push(fillMarkerKey(k), recentKey(k));
-      dropped += await this.call(() =>
-        (this.redis as WithApplyCommand).eventBusTrimRecent!(
-          redisKeys.length,
-          (redisKeys as (string | number)[]).concat(originArgs),
-        ),
-      );
-    }
-    return dropped;
+    return recordStored(this.redis, { keys: this.keys, watermarkKey: this.watermarkKey }, events);
   }
 
   /**
@@ -211,7 +158,7 @@ export class MetricCacheSink {
     const fields = partitions.map((p) => nextOffsetField(topic, p));
     const perShard = await Promise.all(
       Array.from({ length: this.keys.shards }, (_, k) =>
-        this.call(() => this.redis.hmget(shardWatermarkKey(this.watermarkKey, k), ...fields)),
+        asSinkCall(() => this.redis.hmget(shardWatermarkKey(this.watermarkKey, k), ...fields)),
       ),
     );
     return partitions.map((_, i) => {
@@ -240,17 +187,6 @@ export class MetricCacheSink {
     }
     // Signals are best effort: the cache is already correct, and subscribers re-read on reconnect.
     await pipeline.exec().catch(() => undefined);
-  }
-
-  private async call<T>(fn: () => Promise<T>): Promise<T> {
-    try {
-      return await fn();
-    } catch (cause) {
-      throw new SinkError('redis', (cause as Error).message, {
-        cause,
-        retriable: isRetriableRedisError(cause),
-      });
-    }
   }
 }
 
