@@ -1,5 +1,4 @@
 import type { ClickHouseClient } from '@clickhouse/client';
-import { SinkError } from '../errors.js';
 import { TIMEFRAME_DAYS } from '../sinks/clickhouse/timeframes.js';
 import {
   type CacheKeyScheme,
@@ -10,11 +9,9 @@ import {
 } from '../sinks/redis/cache-keys.js';
 import {
   FILL_TIME_FIELD,
-  fillMarkerKey,
   HASH_META_PREFIX,
   HIGH_WATER_PREFIX,
   parseTimeframeField,
-  recentKey,
   storedField,
 } from '../sinks/redis/hash-layout.js';
 import type { RedisClient } from '../sinks/redis/redis-client.js';
