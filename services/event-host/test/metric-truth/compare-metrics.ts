@@ -2,9 +2,8 @@
 // (ground-truth.ts), for all time, the last week and the last day; and filling hashes as the app does.
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { MetricReader } from '@engagement/event-bus/reader';
-import { defaultCacheKeys } from '@engagement/event-bus/sinks/redis';
+import { defaultCacheKeys, type RedisClient } from '@engagement/event-bus/sinks/redis';
 import type { EntityType } from '@engagement/metric-listeners';
-import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import {
   computeGroundTruth,
@@ -39,7 +38,7 @@ export async function clickhouseMismatches(
 /** Fills (or refills, after deleting them) the hashes of `scope` through the reader, as the app does. */
 export async function fillThroughReader(
   reader: MetricReader,
-  redis: Redis,
+  redis: RedisClient,
   scope: TruthScope,
   evict = false,
 ): Promise<void> {
@@ -59,7 +58,7 @@ export async function fillThroughReader(
 export async function cachedMismatches(
   db: pg.Client,
   clickhouse: ClickHouseClient,
-  redis: Redis,
+  redis: RedisClient,
   scope: TruthScope,
 ): Promise<string[]> {
   const now = Date.now();

@@ -2,8 +2,7 @@
 // pipeline (recompute on touch), on the run's cache scope, group and topics.
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { PluginDefinition } from '@engagement/event-bus';
-import { RedisTouchQueue } from '@engagement/event-bus/sinks/redis';
-import type { Redis } from 'ioredis';
+import { type RedisClient, RedisTouchQueue } from '@engagement/event-bus/sinks/redis';
 import type { Kafka } from 'kafkajs';
 import pg from 'pg';
 import { Recomputer } from '../../src/recompute/recomputer.js';
@@ -22,7 +21,7 @@ export async function startRunRecomputer(options: {
   plugins: readonly PluginDefinition[];
   kafka: Kafka;
   clickhouse: ClickHouseClient;
-  redis: Redis;
+  redis: RedisClient;
   groupId: string;
   topics: readonly string[];
   metricTopic: string;
