@@ -44,7 +44,8 @@ export async function fillThroughReader(
 ): Promise<void> {
   for (const [type, ids] of Object.entries(scope) as [EntityType, number[]][]) {
     if (ids.length === 0) continue;
-    if (evict) await redis.del(...ids.map((id) => defaultCacheKeys.key(type, id)));
+    // One DEL per key: the keys lie in different shards, which a Cluster refuses in one command.
+    if (evict) await Promise.all(ids.map((id) => redis.del(defaultCacheKeys.key(type, id))));
     await reader.getMetrics({
       entityType: type,
       entityIds: ids,
