@@ -10,6 +10,7 @@ import { kafkaPart } from './parts/kafka.js';
 import { meilisearchPart } from './parts/meilisearch.js';
 import { postgresPart } from './parts/postgres.js';
 import { redisPart } from './parts/redis.js';
+import { redisClusterPart } from './parts/redis-cluster.js';
 import { stackPaths } from './paths.js';
 import { readPorts, savePorts } from './ports.js';
 import { isAlive, tailFile } from './process.js';
@@ -23,6 +24,7 @@ export type { PartStatus } from './part.js';
 export const parts: Part[] = [
   postgresPart,
   redisPart,
+  redisClusterPart,
   kafkaPart,
   connectPart,
   clickhousePart,
@@ -89,6 +91,7 @@ export async function stackUp(opts: StackUpOptions = {}): Promise<StackEnv> {
     const [pgOk, , kafkaOk] = await Promise.all([
       partStep(postgresPart),
       partStep(redisPart),
+      partStep(redisClusterPart),
       deps.then((ok) => (ok ? partStep(kafkaPart) : false)),
       partStep(clickhousePart),
       partStep(meilisearchPart),
@@ -123,7 +126,15 @@ export async function stackDown(opts: StackDownOptions = {}): Promise<void> {
   const ctx = context(say);
   await withLock(`${ctx.paths.run}/stack.lock`, async () => {
     // Connect first: stopping it before the broker lets it flush offsets and release the slot cleanly.
-    const order = [connectPart, kafkaPart, redisPart, postgresPart, clickhousePart, meilisearchPart];
+    const order = [
+      connectPart,
+      kafkaPart,
+      redisPart,
+      redisClusterPart,
+      postgresPart,
+      clickhousePart,
+      meilisearchPart,
+    ];
     for (const part of order) {
       const t0 = Date.now();
       const result = await part.down(ctx);

@@ -2,7 +2,15 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { stackPaths } from './paths.js';
 
-export type PortName = 'postgres' | 'redis' | 'kafka' | 'kafkaController' | 'connect' | 'clickhouse';
+export type PortName =
+  | 'postgres'
+  | 'redis'
+  | 'kafka'
+  | 'kafkaController'
+  | 'connect'
+  | 'clickhouse'
+  | `redisCluster${0 | 1 | 2}`
+  | `redisClusterBus${0 | 1 | 2}`;
 export type PortMap = Partial<Record<PortName, number>>;
 
 export function readPorts(): PortMap {

@@ -29,6 +29,7 @@
 import { Redis } from 'ioredis';
 import type { RecordMetadata } from 'kafkajs';
 import { openClickHouse } from '../src/sinks/clickhouse/client.js';
+import { defaultCacheKeys } from '../src/sinks/redis/cache-keys.js';
 import { prefillRedis, produceAll, syntheticReactions } from '../test/synthetic-reactions.js';
 import {
   type BenchContext,
@@ -103,7 +104,7 @@ async function maxRate(): Promise<number> {
   clearInterval(watch);
   await bp.pipeline.close();
   await deleteTopics(ctx, [topic, bp.metricTopic, bp.deadLetterTopic]);
-  await redisClient.del(...data.imageIds.map((id) => `metrics:Image:${id}`));
+  await redisClient.del(...data.imageIds.map((id) => defaultCacheKeys.key('Image', id)));
   return data.messages.length / ((ended - first) / 1000);
 }
 
@@ -204,7 +205,7 @@ async function steadyRun(ctx: BenchContext, rate: number, flushIntervalMs: numbe
   const s = bp.pipeline.stats;
   await bp.pipeline.close();
   await deleteTopics(ctx, [topic, bp.metricTopic, bp.deadLetterTopic]);
-  await redisClient.del(...data.imageIds.map((id) => `metrics:Image:${id}`));
+  await redisClient.del(...data.imageIds.map((id) => defaultCacheKeys.key('Image', id)));
 
   const sorted = Float64Array.from(latencies).sort();
   const fmt = (ms: number) => `${ms.toFixed(0)} ms`;

@@ -19,6 +19,7 @@
 // chDB and GC helpers included); then /proc/loadavg before and after, and the ratios.
 import { Redis } from 'ioredis';
 import { openClickHouse } from '../src/sinks/clickhouse/client.js';
+import { defaultCacheKeys } from '../src/sinks/redis/cache-keys.js';
 import { produceAll, syntheticReactions } from '../test/synthetic-reactions.js';
 import {
   countArg,
@@ -61,7 +62,7 @@ console.log(
 );
 
 const redis = new Redis(ctx.env.REDIS_URL!);
-const naiveKeys = data.imageIds.map((id) => `metrics:Image:${id}`);
+const naiveKeys = data.imageIds.map((id) => defaultCacheKeys.key('Image', id));
 await redis.del(...naiveKeys);
 const clickhouse = useServer
   ? await openClickHouse({ url: ctx.env.CLICKHOUSE_URL! })

@@ -11,6 +11,7 @@
 // beforehand, so the pipeline's Lua script increments them as the naive HINCRBYs do.
 // Prints changes/s of both and the ratio pipeline / naive.
 import { Redis } from 'ioredis';
+import { defaultCacheKeys } from '../src/sinks/redis/cache-keys.js';
 import { prefillRedis, produceAll, syntheticReactions } from '../test/synthetic-reactions.js';
 import {
   countArg,
@@ -91,7 +92,7 @@ if (!naiveOnly) {
   await deleteTopics(ctx, [bp.metricTopic, bp.deadLetterTopic]);
 }
 
-await redis.del(...data.imageIds.map((id) => `metrics:Image:${id}`));
+await redis.del(...data.imageIds.map((id) => defaultCacheKeys.key('Image', id)));
 await deleteTopics(ctx, [topic]);
 await ctx.admin.disconnect();
 redis.disconnect();

@@ -13,6 +13,7 @@ import { createMetricReader, type ReadStats } from '../src/reader/index.js';
 import { openClickHouse } from '../src/sinks/clickhouse/client.js';
 import { MetricEventStore } from '../src/sinks/clickhouse/metric-event-store.js';
 import { ensureMetricEventTable } from '../src/sinks/clickhouse/schema.js';
+import { defaultCacheKeys } from '../src/sinks/redis/cache-keys.js';
 
 const ENTITIES = 100;
 const eventsPerEntity = Number(process.argv[2] ?? 1_000);
@@ -59,7 +60,7 @@ const request = {
   metrics: ['downloadCount', 'likeCount', 'commentCount', 'rating'],
   timeframes: ['day', 'week', 'month', 'year', 'all'] as const,
 };
-const keys = ids.map((id) => `metrics:${entityType}:${id}`);
+const keys = ids.map((id) => defaultCacheKeys.key(entityType, id));
 
 const percentile = (xs: number[], p: number) => {
   const sorted = [...xs].sort((a, b) => a - b);

@@ -4,6 +4,7 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Redis } from 'ioredis';
 import { metricEventTableDdl, toClickHouseTime } from '../src/sinks/clickhouse/index.js';
+import { defaultCacheKeys } from '../src/sinks/redis/cache-keys.js';
 import type { BenchContext } from './bench-kit.js';
 import { type CpuMark, cpuMark } from './cpu-meter.js';
 
@@ -90,7 +91,7 @@ export async function runNaiveConsumer(
       const row = (change.op === 'd' ? change.before : change.after)!;
       const sign = change.op === 'd' ? -1 : 1;
       const metricType = `${row.reaction.toLowerCase()}Count`;
-      await redis.hincrby(`metrics:Image:${row.imageId}`, metricType, sign);
+      await redis.hincrby(defaultCacheKeys.key('Image', row.imageId), metricType, sign);
       await clickhouse.insert({
         table,
         format: 'JSONEachRow',

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkDrift, createMetricReader } from '../src/reader/index.js';
 import { ensureMetricEventTable, MetricEventStore, readMetricTotals } from '../src/sinks/clickhouse/index.js';
+import { defaultCacheKeys } from '../src/sinks/redis/cache-keys.js';
 import { MetricCacheSink } from '../src/sinks/redis/metric-cache-sink.js';
 import { connectStack, type StackConnections } from './integration-env.js';
 import { metricEvent } from './metric-events.js';
@@ -43,14 +44,14 @@ const check = (extra: { repair?: boolean; sample?: number } = {}) =>
   checkDrift({
     redis: stack.redis,
     clickhouse: stack.clickhouse,
-    match: `metrics:${entityType}:*`,
+    match: `metrics:{s*}:${entityType}:*`,
     watermarkKey,
     ...extra,
   });
 
 async function cachedEqualsClickHouse(): Promise<void> {
   for (const id of ENTITIES) {
-    const hash = await stack.redis.hgetall(`metrics:${entityType}:${id}`);
+    const hash = await stack.redis.hgetall(defaultCacheKeys.key(entityType, id));
     const [truth] = await readMetricTotals(stack.clickhouse, {
       entityType,
       entityIds: [id],
@@ -84,14 +85,14 @@ describe('checkDrift on the real stack', () => {
 
     expect(await check()).toEqual({ sampled: 6, drifted: 0, ratio: 0, details: [], repaired: 0 });
 
-    await stack.redis.hincrby(`metrics:${entityType}:2`, 'likeCount', 3);
-    await stack.redis.hset(`metrics:${entityType}:4`, 'likeCount:week', 99);
+    await stack.redis.hincrby(defaultCacheKeys.key(entityType, 2), 'likeCount', 3);
+    await stack.redis.hset(defaultCacheKeys.key(entityType, 4), 'likeCount:week', 99);
     const report = await check();
     expect(report).toMatchObject({ sampled: 6, drifted: 2, ratio: 2 / 6, repaired: 0 });
     expect(report.details).toEqual(
       expect.arrayContaining([
-        { key: `metrics:${entityType}:2`, field: 'likeCount', cached: 8, expected: 5 },
-        { key: `metrics:${entityType}:4`, field: 'likeCount:week', cached: 99, expected: 4 },
+        { key: defaultCacheKeys.key(entityType, 2), field: 'likeCount', cached: 8, expected: 5 },
+        { key: defaultCacheKeys.key(entityType, 4), field: 'likeCount:week', cached: 99, expected: 4 },
       ]),
     );
     expect(report.details).toHaveLength(2);
@@ -105,7 +106,7 @@ describe('checkDrift on the real stack', () => {
     await sink.apply(inFlight);
     expect(await check()).toMatchObject({ sampled: 6, drifted: 0 });
     await cachedEqualsClickHouse();
-    expect(await stack.redis.hget(`metrics:${entityType}:2`, 'likeCount')).toBe('10');
+    expect(await stack.redis.hget(defaultCacheKeys.key(entityType, 2), 'likeCount')).toBe('10');
   });
 
   it('is exact while Redis is ahead of ClickHouse (events applied, not yet inserted)', async () => {
@@ -124,7 +125,7 @@ describe('checkDrift on the real stack', () => {
       checkDrift({
         redis: stack.redis,
         clickhouse: stack.clickhouse,
-        match: `metrics:${type}:*`,
+        match: `metrics:{s*}:${type}:*`,
         watermarkKey,
       });
     const history = ENTITIES.flatMap((id) => [ahead(id), ahead(id, 1, 10)]);
@@ -143,11 +144,11 @@ describe('checkDrift on the real stack', () => {
     await sink.apply([...first, ...second]);
     expect(await checkAhead()).toEqual({ sampled: 6, drifted: 0, ratio: 0, details: [], repaired: 0 });
 
-    await stack.redis.hincrby(`metrics:${type}:3`, 'likeCount:week', 1);
+    await stack.redis.hincrby(defaultCacheKeys.key(type, 3), 'likeCount:week', 1);
     expect((await checkAhead()).details).toEqual([
-      { key: `metrics:${type}:3`, field: 'likeCount:week', cached: 7, expected: 6 },
+      { key: defaultCacheKeys.key(type, 3), field: 'likeCount:week', cached: 7, expected: 6 },
     ]);
-    await stack.redis.hincrby(`metrics:${type}:3`, 'likeCount:week', -1);
+    await stack.redis.hincrby(defaultCacheKeys.key(type, 3), 'likeCount:week', -1);
 
     await store.insert(first);
     expect(await checkAhead()).toMatchObject({ drifted: 0 }); // inserted, not yet recorded as stored
@@ -156,9 +157,11 @@ describe('checkDrift on the real stack', () => {
     await store.insert(second);
     await sink.stored(second);
     expect(await checkAhead()).toMatchObject({ sampled: 6, drifted: 0 });
-    expect(await stack.redis.exists(...ENTITIES.map((id) => `metrics:${type}:${id}:recent`))).toBe(0);
+    expect(
+      await stack.redis.exists(...ENTITIES.map((id) => `${defaultCacheKeys.key(type, id)}:recent`)),
+    ).toBe(0);
     for (const id of ENTITIES) {
-      expect(await stack.redis.hmget(`metrics:${type}:${id}`, 'likeCount', 'likeCount:week')).toEqual([
+      expect(await stack.redis.hmget(defaultCacheKeys.key(type, id), 'likeCount', 'likeCount:week')).toEqual([
         '8',
         '6',
       ]);

@@ -12,6 +12,7 @@ import type { Admin } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureTopics } from '../src/kafka/topics.js';
 import { openClickHouse } from '../src/sinks/clickhouse/client.js';
+import { defaultCacheKeys, shardWatermarkKey } from '../src/sinks/redis/cache-keys.js';
 import type { ChildLine } from './crash-child.js';
 import { connectStack, type StackConnections, waitFor } from './integration-env.js';
 import {
@@ -209,7 +210,8 @@ afterAll(async () => {
   await ch?.close();
   if (prefill) await stack.redis.del(...prefill.hashes.keys(), ...prefill.absent);
   if (childEnv) {
-    await stack.redis.del(`eventbus:cache:watermarks:${childEnv.CRASH_SCOPE}`);
+    const base = `eventbus:cache:watermarks:${childEnv.CRASH_SCOPE}`;
+    for (let k = 0; k < defaultCacheKeys.shards; k++) await stack.redis.del(shardWatermarkKey(base, k));
     await admin
       .deleteTopics({
         topics: [childEnv.CRASH_TOPIC!, childEnv.CRASH_METRIC_TOPIC!, childEnv.CRASH_DLQ_TOPIC!],

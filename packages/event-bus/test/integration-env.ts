@@ -4,11 +4,12 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ClickHouseClient } from '@clickhouse/client';
-import { Redis } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
 import { inject } from 'vitest';
 import { openClickHouse } from '../src/sinks/clickhouse/client.js';
+import type { RedisClient } from '../src/sinks/redis/redis-client.js';
 
 export interface StackConnections {
   env: Record<string, string>;
@@ -85,4 +86,20 @@ declare module 'vitest' {
     /** Settings of the local stack, provided by infra/test/global-setup.ts. */
     stackEnv: Record<string, string>;
   }
+}
+
+/** The Redis deployments the cache tests run against: the stack's single node and its three-master Cluster. */
+export const REDIS_KINDS = ['single', 'cluster'] as const;
+export type RedisKind = (typeof REDIS_KINDS)[number];
+
+/** A client of the stack's single Redis or of its Redis Cluster (`REDIS_CLUSTER_NODES`). */
+export function connectRedis(env: Record<string, string>, kind: RedisKind): RedisClient {
+  if (kind === 'single') return new Redis(env.REDIS_URL!);
+  if (!env.REDIS_CLUSTER_NODES)
+    throw new Error('the stack started no Redis Cluster (REDIS_CLUSTER_NODES unset)');
+  const nodes = env.REDIS_CLUSTER_NODES.split(',').map((node) => {
+    const [host, port] = node.split(':');
+    return { host: host!, port: Number(port) };
+  });
+  return new Cluster(nodes);
 }

@@ -1,5 +1,6 @@
 import type { EntityMetricEvent } from '@engagement/plugin-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { defaultCacheKeys, shardWatermarkKey } from '../src/sinks/redis/cache-keys.js';
 import { nextOffsetField } from '../src/sinks/redis/hash-layout.js';
 import { MetricCacheSink } from '../src/sinks/redis/metric-cache-sink.js';
 import { connectStack, type StackConnections } from './integration-env.js';
@@ -32,7 +33,7 @@ async function setUp(name: string) {
   const watermarkKey = stack.unique(`wm-${name}`);
   const sink = new MetricCacheSink(stack.redis, { watermarkKey, signalChannel: null });
   const image = 740_000_000 + Math.floor(Math.random() * 1_000_000);
-  const key = `metrics:Image:${image}`;
+  const key = defaultCacheKeys.key('Image', image);
   await stack.redis.hset(key, { likeCount: 10 });
   const topic = stack.unique(`metrics-${name}`);
   const origin = stack.unique(`${name}.src:0`);
@@ -77,13 +78,16 @@ describe('MetricCacheSink positions on the real Redis', () => {
     await sink.apply([like(origin, 1, image), like(origin, 2, image)], at(0, 2));
     // What an append-only file cut back to this moment would restore: the hash and the watermark hash.
     const hashThen = (await stack.redis.dumpBuffer(key))!;
-    const watermarksThen = (await stack.redis.dumpBuffer(watermarkKey))!;
+    const shards = Array.from({ length: defaultCacheKeys.shards }, (_, k) =>
+      shardWatermarkKey(watermarkKey, k),
+    );
+    const watermarksThen = await Promise.all(shards.map(async (k) => (await stack.redis.dumpBuffer(k))!));
     await sink.apply([like(origin, 3, image), like(origin, 4, image)], at(2, 4));
     expect(await state()).toEqual({ likes: '14', watermark: 4, position: '4' });
 
     // Redis restarts without its last writes; the consumer moves on from offset 4, where Kafka committed.
     await stack.redis.restore(key, 0, hashThen, 'REPLACE');
-    await stack.redis.restore(watermarkKey, 0, watermarksThen, 'REPLACE');
+    for (const [i, k] of shards.entries()) await stack.redis.restore(k, 0, watermarksThen[i]!, 'REPLACE');
     const refused = await sink.apply([like(origin, 5, image), like(origin, 6, image)], at(4, 6));
     expect(refused).toEqual({ applied: 0, skipped: 0, updatedKeys: [], resumeAt: '2' });
     expect(await state()).toEqual({ likes: '12', watermark: 2, position: '2' });
@@ -101,7 +105,9 @@ describe('MetricCacheSink positions on the real Redis', () => {
   it('checks the position before the watermarks: a lost write is reported even for a batch of replays', async () => {
     const { sink, origin, image, at, state, watermarkKey, topic } = await setUp('replays');
     await sink.apply([like(origin, 1, image)], at(0, 1));
-    await stack.redis.hset(watermarkKey, nextOffsetField(topic, 0), '0');
+    // The image's shard lost the write (its node restarted); the other shards are further and skip the replay.
+    const shard = shardWatermarkKey(watermarkKey, defaultCacheKeys.shardOf('Image', image));
+    await stack.redis.hset(shard, nextOffsetField(topic, 0), '0');
     const refused = await sink.apply([like(origin, 1, image)], at(1, 2));
     expect(refused.resumeAt).toBe('0');
     expect(await state()).toEqual({ likes: '11', watermark: 1, position: '0' });

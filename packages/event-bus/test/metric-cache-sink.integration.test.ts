@@ -1,6 +1,7 @@
 import type { EntityMetricEvent } from '@engagement/plugin-api';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { defaultCacheKeys } from '../src/sinks/redis/cache-keys.js';
 import { MetricCacheSink } from '../src/sinks/redis/metric-cache-sink.js';
 import { connectStack, type StackConnections } from './integration-env.js';
 
@@ -29,14 +30,14 @@ describe('MetricCacheSink on the real Redis', () => {
     const origin = stack.unique('topic:0');
     const sink = new MetricCacheSink(stack.redis, { watermarkKey: stack.unique('wm'), signalChannel: null });
     const image = 700_000_000 + Math.floor(Math.random() * 1_000_000);
-    await stack.redis.hset(`metrics:Image:${image}`, { likeCount: 10 });
+    await stack.redis.hset(defaultCacheKeys.key('Image', image), { likeCount: 10 });
 
     await sink.apply([1, 2].map((seq) => event(origin, seq, image)));
     // A publisher crashed and replayed 1..3 after 3 had been sent once: 2, 3, 1, 2, 3, 4 in one batch.
     const result = await sink.apply([2, 3, 1, 2, 3, 4].map((seq) => event(origin, seq, image)));
 
     expect(result).toMatchObject({ applied: 2, skipped: 4 });
-    expect(await stack.redis.hget(`metrics:Image:${image}`, 'likeCount')).toBe('14');
+    expect(await stack.redis.hget(defaultCacheKeys.key('Image', image), 'likeCount')).toBe('14');
     expect(await sink.watermark(origin)).toBe(4);
   });
 
@@ -45,10 +46,10 @@ describe('MetricCacheSink on the real Redis', () => {
     const sink = new MetricCacheSink(stack.redis, { watermarkKey: stack.unique('wm2'), signalChannel: null });
     const cached = 710_000_000 + Math.floor(Math.random() * 1_000_000);
     const uncached = cached + 1;
-    await stack.redis.hset(`metrics:Image:${cached}`, { heartCount: 3 });
+    await stack.redis.hset(defaultCacheKeys.key('Image', cached), { heartCount: 3 });
     await sink.apply([event(origin, 1, cached, 5), event(origin, 2, uncached, 5)]);
-    expect(await stack.redis.hgetall(`metrics:Image:${cached}`)).toEqual({ heartCount: '3' });
-    expect(await stack.redis.exists(`metrics:Image:${uncached}`)).toBe(0);
+    expect(await stack.redis.hgetall(defaultCacheKeys.key('Image', cached))).toEqual({ heartCount: '3' });
+    expect(await stack.redis.exists(defaultCacheKeys.key('Image', uncached))).toBe(0);
   });
 
   it('increments windowed fields only for events inside their window, and skips what the fill counted', async () => {
@@ -57,7 +58,7 @@ describe('MetricCacheSink on the real Redis', () => {
     const image = 720_000_000 + Math.floor(Math.random() * 1_000_000);
     const at = Date.now();
     // As a fill leaves it: filled at `at`, having counted this origin up to position 5.
-    await stack.redis.hset(`metrics:Image:${image}`, {
+    await stack.redis.hset(defaultCacheKeys.key('Image', image), {
       likeCount: 10,
       'likeCount:day': 2,
       'likeCount:week': 4,
@@ -69,7 +70,12 @@ describe('MetricCacheSink on the real Redis', () => {
     const now = { ...event(origin, 8, image), createdAt: new Date(at + 1000) };
     await sink.apply([event(origin, 4, image), event(origin, 5, image), at10DaysAgo, at3DaysAgo, now]);
     expect(
-      await stack.redis.hmget(`metrics:Image:${image}`, 'likeCount', 'likeCount:day', 'likeCount:week'),
+      await stack.redis.hmget(
+        defaultCacheKeys.key('Image', image),
+        'likeCount',
+        'likeCount:day',
+        'likeCount:week',
+      ),
     ).toEqual(['11', '3', '4']);
   });
 
@@ -84,15 +90,15 @@ describe('MetricCacheSink on the real Redis', () => {
       const original = commands.eventBusApplyEvents!.bind(redis);
       let calls = 0;
       commands.eventBusApplyEvents = async (...args: unknown[]) => {
-        if (calls++ === 0) await stack.redis.hset(`metrics:Image:${image}`, { likeCount: 10 });
+        if (calls++ === 0) await stack.redis.hset(defaultCacheKeys.key('Image', image), { likeCount: 10 });
         return original(...args);
       };
       const result = await sink.apply([event(origin, 1, image)]);
       // Every entity's events go to the script (each is logged in its recent list), so nothing is retried.
       expect(calls).toBe(1);
-      expect(result.updatedKeys).toEqual([`metrics:Image:${image}`]);
-      expect(await stack.redis.hget(`metrics:Image:${image}`, 'likeCount')).toBe('11');
-      expect(await stack.redis.llen(`metrics:Image:${image}:recent`)).toBe(1);
+      expect(result.updatedKeys).toEqual([defaultCacheKeys.key('Image', image)]);
+      expect(await stack.redis.hget(defaultCacheKeys.key('Image', image), 'likeCount')).toBe('11');
+      expect(await stack.redis.llen(`${defaultCacheKeys.key('Image', image)}:recent`)).toBe(1);
     } finally {
       redis.disconnect();
     }

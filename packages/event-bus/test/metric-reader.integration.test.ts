@@ -1,8 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMetricReader, type ReadStats } from '../src/reader/index.js';
 import { ensureMetricEventTable, MetricEventStore, readMetricTotals } from '../src/sinks/clickhouse/index.js';
+import { defaultCacheKeys } from '../src/sinks/redis/cache-keys.js';
 import { MetricCacheSink } from '../src/sinks/redis/metric-cache-sink.js';
-import { connectStack, type StackConnections } from './integration-env.js';
+import type { RedisClient } from '../src/sinks/redis/redis-client.js';
+import { connectRedis, connectStack, REDIS_KINDS, type StackConnections } from './integration-env.js';
 import { metricEvent } from './metric-events.js';
 
 // Reader, cache sink and fills on the real Redis and a private chDB. Events are written to ClickHouse and
@@ -17,7 +19,6 @@ beforeAll(async () => {
   stack = await connectStack();
   await ensureMetricEventTable(stack.clickhouse);
   store = new MetricEventStore(stack.clickhouse);
-  entityType = stack.unique('Model');
 });
 afterAll(async () => {
   await stack?.close();
@@ -37,7 +38,16 @@ async function truth(ids: number[], metricTypes: string[], now: Date) {
   return new Map(rows.map((r) => [r.entityId, r.totals]));
 }
 
-describe('metric reader on the real stack', () => {
+// Every interleaving runs on the stack's single Redis and on its Redis Cluster (same keys, one slot per shard).
+describe.each(REDIS_KINDS)('metric reader on the real stack (%s Redis)', (kind) => {
+  let redis: RedisClient;
+  beforeAll(() => {
+    redis = connectRedis(stack.env, kind);
+    // Both variants share one ClickHouse: each writes its own entity type.
+    entityType = stack.unique(`Model-${kind}`);
+  });
+  afterAll(() => redis?.disconnect());
+
   it('fills misses from one query, serves hits from Redis, computes rating from sum and count', async () => {
     const now = Date.now();
     const o = stack.unique('src:0');
@@ -51,7 +61,7 @@ describe('metric reader on the real stack', () => {
     ]);
     const reads: ReadStats[] = [];
     const reader = createMetricReader({
-      redis: stack.redis,
+      redis: redis,
       clickhouse: stack.clickhouse,
       onRead: (s) => reads.push(s),
     });
@@ -75,21 +85,21 @@ describe('metric reader on the real stack', () => {
       { hits: 0, misses: 3, filled: 3 },
       { hits: 3, misses: 0, filled: 0 },
     ]);
-    const hash = await stack.redis.hgetall(`metrics:${entityType}:1`);
+    const hash = await redis.hgetall(defaultCacheKeys.key(entityType, 1));
     expect(hash).toMatchObject({
       downloadCount: '5',
       'downloadCount:day': '3',
       ratingSum: '9',
       ratingCount: '2',
     });
-    expect(await stack.redis.ttl(`metrics:${entityType}:1`)).toBeGreaterThan(3000);
+    expect(await redis.ttl(defaultCacheKeys.key(entityType, 1))).toBeGreaterThan(3000);
 
     // Asking for another metric refills the hash with it and keeps the fields it had.
     await reader.getMetrics({ entityType, entityIds: [1], metrics: ['ratingSum'], timeframes: ['all'] });
     await reader.getMetrics({ entityType, entityIds: [1], metrics: ['commentCount'], timeframes: ['all'] });
     expect(reads.at(-2)).toMatchObject({ hits: 1, misses: 0 });
     expect(reads.at(-1)).toMatchObject({ hits: 0, misses: 1, filled: 1 });
-    expect(await stack.redis.hgetall(`metrics:${entityType}:1`)).toMatchObject({
+    expect(await redis.hgetall(defaultCacheKeys.key(entityType, 1))).toMatchObject({
       downloadCount: '5',
       'downloadCount:day': '3',
       commentCount: '0',
@@ -100,7 +110,7 @@ describe('metric reader on the real stack', () => {
     const id = 10;
     const now = Date.now();
     const origin = (name: string) => stack.unique(`race-${name}:0`);
-    const sink = new MetricCacheSink(stack.redis, {
+    const sink = new MetricCacheSink(redis, {
       watermarkKey: stack.unique('wm-race'),
       signalChannel: null,
     });
@@ -123,7 +133,7 @@ describe('metric reader on the real stack', () => {
     await store.insert([before, claimed, lateApply]);
     await sink.apply([before]);
     const reader = createMetricReader({
-      redis: stack.redis,
+      redis: redis,
       clickhouse: stack.clickhouse,
       now: () => now,
       async onFillStep(step) {
@@ -147,20 +157,20 @@ describe('metric reader on the real stack', () => {
     await store.insert([after]);
     await sink.apply([after]);
 
-    const cached = await stack.redis.hmget(`metrics:${entityType}:${id}`, 'likeCount', 'likeCount:day');
+    const cached = await redis.hmget(defaultCacheKeys.key(entityType, id), 'likeCount', 'likeCount:day');
     const t = (await truth([id], ['likeCount'], new Date(now))).get(id)!;
     expect(t.likeCount).toEqual({ day: 5, all: 6 });
     expect(cached.map(Number)).toEqual([t.likeCount!.all, t.likeCount!.day]);
     // The fill's bookkeeping is gone once committed.
-    expect(await stack.redis.exists(`metrics:${entityType}:${id}:fill`)).toBe(0);
+    expect(await redis.exists(`${defaultCacheKeys.key(entityType, id)}:fill`)).toBe(0);
   });
 
   it('counts events applied to Redis before ClickHouse holds them exactly once, wherever the fill lands', async () => {
     const id = 11;
-    const key = `metrics:${entityType}:${id}`;
+    const key = defaultCacheKeys.key(entityType, id);
     const now = Date.now();
     const origin = (name: string) => stack.unique(`ahead-${name}:0`);
-    const sink = new MetricCacheSink(stack.redis, {
+    const sink = new MetricCacheSink(redis, {
       watermarkKey: stack.unique('wm-ahead'),
       signalChannel: null,
     });
@@ -189,7 +199,7 @@ describe('metric reader on the real stack', () => {
     await sink.apply([uncached, trimmedBefore]);
     await store.insert([trimmedBefore]);
     await sink.stored([trimmedBefore]);
-    const reader = createMetricReader({ redis: stack.redis, clickhouse: stack.clickhouse, now: () => now });
+    const reader = createMetricReader({ redis: redis, clickhouse: stack.clickhouse, now: () => now });
     const request = {
       entityType,
       entityIds: [id],
@@ -197,13 +207,13 @@ describe('metric reader on the real stack', () => {
       timeframes: ['day', 'all'] as const,
     };
     await reader.getMetrics(request);
-    expect(await stack.redis.hmget(key, 'likeCount', 'likeCount:day')).toEqual(['2', '2']);
+    expect(await redis.hmget(key, 'likeCount', 'likeCount:day')).toEqual(['2', '2']);
     await sink.apply([cached, oldWindow, storedBeforeQuery, storedAfterQuery]);
-    expect(await stack.redis.hmget(key, 'likeCount', 'likeCount:day')).toEqual(['6', '5']);
+    expect(await redis.hmget(key, 'likeCount', 'likeCount:day')).toEqual(['6', '5']);
 
-    await stack.redis.del(key);
+    await redis.del(key);
     const refiller = createMetricReader({
-      redis: stack.redis,
+      redis: redis,
       clickhouse: stack.clickhouse,
       now: () => now,
       async onFillStep(step) {
@@ -220,7 +230,7 @@ describe('metric reader on the real stack', () => {
     const filled = await refiller.getMetrics(request);
     // The read answers from ClickHouse alone (what it held at the query); the hash holds everything applied.
     expect(filled.get(id)).toEqual({ likeCount: { day: 2, all: 2 } });
-    expect(await stack.redis.hmget(key, 'likeCount', 'likeCount:day')).toEqual(['7', '6']);
+    expect(await redis.hmget(key, 'likeCount', 'likeCount:day')).toEqual(['7', '6']);
     await sink.apply([after]);
 
     const rest = [uncached, cached, oldWindow, claimed, after];
@@ -229,13 +239,13 @@ describe('metric reader on the real stack', () => {
     await sink.stored([...rest, storedAfterQuery]);
     const t = (await truth([id], ['likeCount'], new Date(now))).get(id)!;
     expect(t.likeCount).toEqual({ day: 7, all: 8 });
-    expect((await stack.redis.hmget(key, 'likeCount', 'likeCount:day')).map(Number)).toEqual([
+    expect((await redis.hmget(key, 'likeCount', 'likeCount:day')).map(Number)).toEqual([
       t.likeCount!.all,
       t.likeCount!.day,
     ]);
     // Once ClickHouse holds every event, the recent list is gone, and a refill from ClickHouse alone agrees.
-    expect(await stack.redis.exists(`${key}:recent`, `${key}:fill`)).toBe(0);
-    await stack.redis.del(key);
+    expect(await redis.exists(`${key}:recent`, `${key}:fill`)).toBe(0);
+    await redis.del(key);
     expect((await reader.getMetrics(request)).get(id)).toEqual({ likeCount: { day: 7, all: 8 } });
   });
 
@@ -251,7 +261,7 @@ describe('metric reader on the real stack', () => {
     ]);
     const reads: ReadStats[] = [];
     const reader = createMetricReader({
-      redis: stack.redis,
+      redis: redis,
       clickhouse: stack.clickhouse,
       now: () => clock,
       maxAgeMs: { day: 5 * 60_000 },
@@ -269,6 +279,6 @@ describe('metric reader on the real stack', () => {
     clock = t0 + 5 * 60_000 + 1;
     expect(await read()).toBe(1);
     expect(reads.map((r) => r.misses)).toEqual([1, 0, 1]);
-    expect(await stack.redis.hget(`metrics:${entityType}:${id}`, '~at')).toBe(String(clock));
+    expect(await redis.hget(defaultCacheKeys.key(entityType, id), '~at')).toBe(String(clock));
   });
 });

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDecoder } from '../src/events/decode.js';
 import { createEventPipeline, type EventPipeline } from '../src/kafka/create-pipeline.js';
 import { DLQ_HEADERS } from '../src/kafka/dead-letters.js';
+import { defaultCacheKeys } from '../src/sinks/redis/cache-keys.js';
 import { clickhouseTotals, connectStack, type StackConnections, waitFor } from './integration-env.js';
 import { samplePlugin } from './sample-plugin.js';
 
@@ -56,7 +57,7 @@ describe('pipeline on the real stack', () => {
     const image = (await stack.pg.query('INSERT INTO "Image"("userId") VALUES ($1) RETURNING id', [owner]))
       .rows[0].id;
     // The image's hash is cached (the reader filled it); the fans' hashes are not.
-    await stack.redis.hset(`metrics:Image:${image}`, {
+    await stack.redis.hset(defaultCacheKeys.key('Image', image), {
       likeCount: 5,
       heartCount: 0,
       laughCount: 0,
@@ -85,11 +86,11 @@ describe('pipeline on the real stack', () => {
     expect(await clickhouseTotals(stack.clickhouse, 'User', fans[1]!)).toEqual({ reactionCount: 1 });
 
     const cached = await waitFor(
-      () => stack.redis.hgetall(`metrics:Image:${image}`),
+      () => stack.redis.hgetall(defaultCacheKeys.key('Image', image)),
       (h) => h.reactionCount === '7',
     );
     expect(cached).toEqual({ likeCount: '6', heartCount: '0', laughCount: '1', reactionCount: '7' });
-    expect(await stack.redis.exists(`metrics:User:${fans[0]}`)).toBe(0);
+    expect(await stack.redis.exists(defaultCacheKeys.key('User', fans[0]!))).toBe(0);
   });
 
   it('dead-letters malformed JSON and an always-failing listener, and keeps processing the partition', async () => {

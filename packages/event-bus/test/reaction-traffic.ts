@@ -5,9 +5,10 @@
 // and would otherwise increment these hashes too (with their own watermarks, so a second time).
 import type { ClickHouseClient } from '@clickhouse/client';
 import { defineListener, definePlugin, type PluginDefinition, readRow } from '@engagement/plugin-api';
-import type { Redis } from 'ioredis';
 import { expect } from 'vitest';
 import { readMetricTotals } from '../src/sinks/clickhouse/metric-totals.js';
+import { defaultCacheKeys, shardWatermarkKey } from '../src/sinks/redis/cache-keys.js';
+import type { RedisClient } from '../src/sinks/redis/redis-client.js';
 import { type StackConnections, waitFor } from './integration-env.js';
 
 const REACTIONS = ['Like', 'Heart', 'Laugh'] as const;
@@ -132,7 +133,7 @@ export async function reactionTraffic(
 export async function settle(
   traffic: ReactionTraffic,
   clickhouse: ClickHouseClient,
-  redis: Redis,
+  redis: RedisClient,
   watermarkKey: string,
 ): Promise<Record<number, Record<string, number>>> {
   const expected = await traffic.postgresTruth();
@@ -140,17 +141,34 @@ export async function settle(
     () => traffic.clickhouseTotals(clickhouse),
     (t) => JSON.stringify(t) === JSON.stringify(expected),
   );
+  // Per shard, each origin's highest stored position among the run's images: that shard's watermark reaches it.
   const stored = await clickhouse.query({
-    query: `SELECT toString(origin) AS origin, max(originSeq) AS seq FROM entityMetricEvents FINAL
-            WHERE entityType = {t:String} AND entityId IN {ids:Array(Int64)} GROUP BY origin`,
+    query: `SELECT toString(origin) AS origin, entityId, max(originSeq) AS seq FROM entityMetricEvents FINAL
+            WHERE entityType = {t:String} AND entityId IN {ids:Array(Int64)} GROUP BY origin, entityId`,
     query_params: { t: traffic.entityType, ids: traffic.images },
     format: 'JSONEachRow',
   });
-  const highest = await stored.json<{ origin: string; seq: string | number }>();
-  await waitFor(
-    () => redis.hmget(watermarkKey, ...highest.map((h) => h.origin)),
-    (marks) => marks.every((m, i) => m !== null && Number(m) >= Number(highest[i]!.seq)),
-  );
+  const highest = new Map<string, Map<string, number>>();
+  for (const row of await stored.json<{
+    origin: string;
+    entityId: string | number;
+    seq: string | number;
+  }>()) {
+    const key = shardWatermarkKey(
+      watermarkKey,
+      defaultCacheKeys.shardOf(traffic.entityType, Number(row.entityId)),
+    );
+    const marks = highest.get(key) ?? new Map<string, number>();
+    marks.set(row.origin, Math.max(marks.get(row.origin) ?? -1, Number(row.seq)));
+    highest.set(key, marks);
+  }
+  for (const [key, marks] of highest) {
+    const origins = [...marks.keys()];
+    await waitFor(
+      () => redis.hmget(key, ...origins),
+      (values) => values.every((m, i) => m !== null && Number(m) >= marks.get(origins[i]!)!),
+    );
+  }
   return expected;
 }
 
@@ -161,11 +179,11 @@ export async function settle(
 export async function expectCachedExact(
   traffic: ReactionTraffic,
   clickhouse: ClickHouseClient,
-  redis: Redis,
+  redis: RedisClient,
   expected: Record<number, Record<string, number>>,
 ): Promise<void> {
   for (const id of traffic.images) {
-    const hash = await redis.hgetall(`metrics:${traffic.entityType}:${id}`);
+    const hash = await redis.hgetall(defaultCacheKeys.key(traffic.entityType, id));
     expect(hash['~at'], `image ${id} is cached`).toBeDefined();
     const [truth] = await readMetricTotals(clickhouse, {
       entityType: traffic.entityType,

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDecoder } from '../src/events/decode.js';
 import { createEventPipeline, type EventPipeline } from '../src/kafka/create-pipeline.js';
 import { createMetricReader, type ReadStats } from '../src/reader/index.js';
+import { defaultCacheKeys } from '../src/sinks/redis/cache-keys.js';
 import { connectStack, type StackConnections, waitFor } from './integration-env.js';
 import {
   expectCachedExact,
@@ -68,7 +69,7 @@ const request = () => ({
   metrics: METRICS,
   timeframes: ['day', 'all'] as const,
 });
-const hashKeys = () => traffic.images.map((id) => `metrics:${traffic.entityType}:${id}`);
+const hashKeys = () => traffic.images.map((id) => defaultCacheKeys.key(traffic.entityType, id));
 
 async function fillLoop(until: number, reads: ReadStats[]): Promise<void> {
   const r = reader(reads);
@@ -84,7 +85,7 @@ async function fillLoop(until: number, reads: ReadStats[]): Promise<void> {
 async function cachedAll(): Promise<Record<number, Record<string, number>>> {
   const out: Record<number, Record<string, number>> = {};
   for (const id of traffic.images) {
-    const values = await stack.redis.hmget(`metrics:${traffic.entityType}:${id}`, ...METRICS);
+    const values = await stack.redis.hmget(defaultCacheKeys.key(traffic.entityType, id), ...METRICS);
     out[id] = Object.fromEntries(METRICS.map((m, i) => [m, Number(values[i])]));
   }
   return out;

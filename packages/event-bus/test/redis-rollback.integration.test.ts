@@ -6,7 +6,8 @@ import { createDecoder } from '../src/events/decode.js';
 import { createEventPipeline, type EventPipeline } from '../src/kafka/create-pipeline.js';
 import type { CacheRollback } from '../src/kafka/metric-topic-positions.js';
 import { createMetricReader } from '../src/reader/index.js';
-import { nextOffsetField } from '../src/sinks/redis/hash-layout.js';
+import { defaultCacheKeys } from '../src/sinks/redis/cache-keys.js';
+import { MetricCacheSink } from '../src/sinks/redis/metric-cache-sink.js';
 import { connectStack, type StackConnections, waitFor } from './integration-env.js';
 import { PrivateRedis } from './private-redis.js';
 import {
@@ -100,12 +101,14 @@ async function committed(): Promise<Record<number, number>> {
 async function cacheState(client: Redis) {
   const fields: Record<string, number> = {};
   for (const id of traffic.images) {
-    const hash = await client.hgetall(`metrics:${traffic.entityType}:${id}`);
+    const hash = await client.hgetall(defaultCacheKeys.key(traffic.entityType, id));
     for (const [f, v] of Object.entries(hash)) if (!f.startsWith('~')) fields[`${id}.${f}`] = Number(v);
   }
-  const fields3 = [0, 1, 2].map((p) => nextOffsetField(metricTopic, p));
-  const positions = await client.hmget(watermarkKey, ...fields3);
-  return { fields, positions: positions.map((p) => (p === null ? null : Number(p))) };
+  const positions = await new MetricCacheSink(client, { watermarkKey, signalChannel: null }).positions(
+    metricTopic,
+    [0, 1, 2],
+  );
+  return { fields, positions: positions.map((p) => (p === undefined ? null : Number(p))) };
 }
 
 /**

@@ -6,6 +6,7 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import type { Redis } from 'ioredis';
 import type { Admin, Kafka } from 'kafkajs';
 import { fetchTopicOffsets } from '../src/kafka/topics.js';
+import { defaultCacheKeys } from '../src/sinks/redis/cache-keys.js';
 
 /** The fields `sample.reactions` increments on an image hash. */
 export const IMAGE_FIELDS = ['likeCount', 'heartCount', 'laughCount', 'cryCount', 'reactionCount'] as const;
@@ -151,9 +152,9 @@ export async function prefillRedis(
   absentImages = 5,
 ): Promise<Prefill> {
   const hashes = new Map<string, Record<string, string>>();
-  const absent: string[] = data.userIds.map((id) => `metrics:User:${id}`);
+  const absent: string[] = data.userIds.map((id) => defaultCacheKeys.key('User', id));
   data.imageIds.forEach((id, i) => {
-    const key = `metrics:Image:${id}`;
+    const key = defaultCacheKeys.key('Image', id);
     if (i < absentImages) absent.push(key);
     else if (i === absentImages) hashes.set(key, { reactionCount: '3' });
     else hashes.set(key, Object.fromEntries(IMAGE_FIELDS.map((f, j) => [f, String(i + j)])));
@@ -172,13 +173,13 @@ export function expectedHashes(
 ): Map<string, Record<string, string>> {
   const out = new Map<string, Record<string, string>>();
   for (const [key, fields] of prefill.hashes) {
-    const [, type, id] = key.split(':');
+    const { entityType, entityId } = defaultCacheKeys.parse(key)!;
     out.set(
       key,
       Object.fromEntries(
         Object.entries(fields).map(([f, v]) => [
           f,
-          String(Number(v) + (data.truth.get(`${type}:${id}:${f}`) ?? 0)),
+          String(Number(v) + (data.truth.get(`${entityType}:${entityId}:${f}`) ?? 0)),
         ]),
       ),
     );

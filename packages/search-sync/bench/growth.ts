@@ -33,6 +33,7 @@ import {
   rollMetricEvents,
   rollupTables,
 } from '@engagement/event-bus/sinks/clickhouse';
+import { defaultCacheKeys } from '@engagement/event-bus/sinks/redis';
 import { Redis } from 'ioredis';
 import { Meilisearch } from 'meilisearch';
 import { readStackEnv } from '../../../infra/stack/env.js';
@@ -215,7 +216,7 @@ const request = {
   metrics: ['downloadCount', 'likeCount', 'commentCount', 'rating'] as const,
   timeframes: ['day', 'week', 'month', 'year', 'all'] as const,
 };
-const keys = targetIds.map((id) => `metrics:Model:${id}`);
+const keys = targetIds.map((id) => defaultCacheKeys.key('Model', id));
 
 /** Background merges running now (chDB runs them in this process, on the same 2 cores as the reads). */
 async function merges(): Promise<number> {

@@ -1,8 +1,8 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Instrumentation } from '@engagement/event-bus/runtime';
 import type { MetricTimeframe } from '@engagement/event-bus/sinks/clickhouse';
+import type { RedisClient } from '@engagement/event-bus/sinks/redis';
 import type { Logger } from '@engagement/plugin-api';
-import type { Redis } from 'ioredis';
 import type { FeedDefinition, Queryable } from './feed/feed-definition.js';
 import type { MetricFieldName } from './metrics/metric-fields.js';
 
@@ -29,7 +29,7 @@ export interface SearchIndexConfig {
 
 /** Options of `createSearchSync`. */
 export interface SearchSyncOptions {
-  redis: Redis;
+  redis: RedisClient;
   clickhouse: ClickHouseClient;
   meilisearch: { host: string; apiKey?: string };
   /** Needed by feed indexes: feed documents are read from the app's Postgres. */

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { ClickHouseRowPublisher, clickhouseSourceTables } from '@engagement/app-db/clickhouse';
 import { createMetricReader } from '@engagement/event-bus/reader';
-import { RedisTouchQueue } from '@engagement/event-bus/sinks/redis';
+import { defaultCacheKeys, RedisTouchQueue } from '@engagement/event-bus/sinks/redis';
 import { startGroupAtEnd } from '@engagement/event-bus/testing';
 import { metricsOf, readTruth, truthPlan } from '@engagement/event-bus/truth';
 import { plugins } from '@engagement/metric-listeners';
@@ -273,7 +273,9 @@ it('a backfill process SIGKILLed after saving progress resumes from it, and the 
     // The hashes and their logs of events not yet in ClickHouse (docs/reading-metrics.md) go with them: an
     // entry left in a log would claim an event ClickHouse no longer has, and a fill would add it again.
     if (ids.length > 0)
-      await redis.del(...ids.flatMap((id) => [`metrics:${type}:${id}`, `metrics:${type}:${id}:recent`]));
+      await redis.del(
+        ...ids.flatMap((id) => [defaultCacheKeys.key(type, id), `${defaultCacheKeys.key(type, id)}:recent`]),
+      );
   }
   const before = await readAll();
   const nowMs = Date.now();

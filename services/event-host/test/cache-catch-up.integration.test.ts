@@ -3,7 +3,7 @@
 // the end read when it started; a partition the cache is behind on keeps it waiting until its timeout; a
 // partition it holds no position of (it never applied it) is not waited for.
 import { ensureTopics } from '@engagement/event-bus/kafka';
-import { nextOffsetField } from '@engagement/event-bus/sinks/redis';
+import { defaultCacheKeys, nextOffsetField, shardWatermarkKey } from '@engagement/event-bus/sinks/redis';
 import { Redis } from 'ioredis';
 import { type Admin, Kafka, logLevel, type Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -12,6 +12,10 @@ import { waitForCacheCatchUp } from '../src/reconcile/catch-up.js';
 const env = inject('stackEnv');
 const topic = `cache-catch-up-${Date.now().toString(36)}`;
 const watermarkKey = `eventbus:cache:watermarks:${topic}`;
+const shards = Array.from({ length: defaultCacheKeys.shards }, (_, k) => shardWatermarkKey(watermarkKey, k));
+/** Stores a partition's position in every shard, as each batch the sink applies does. */
+const setPosition = (partition: number, offset: string) =>
+  Promise.all(shards.map((k) => redis.hset(k, nextOffsetField(topic, partition), offset)));
 let redis: Redis;
 let admin: Admin;
 let producer: Producer;
@@ -30,7 +34,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  await redis?.del(watermarkKey);
+  await redis?.del(...shards);
   redis?.disconnect();
   await Promise.all([admin?.disconnect(), producer?.disconnect()]);
 });
@@ -40,21 +44,21 @@ const wait = (timeoutMs: number) =>
 
 describe('waiting for the cache to apply the metric topic', () => {
   it('has nothing to wait for when no cache applies the topic in this scope', async () => {
-    await redis.del(watermarkKey);
+    await redis.del(...shards);
     expect(await wait(0)).toMatchObject({ caughtUp: true });
   });
 
   it('waits for every partition with records, and returns once the cache has applied them', async () => {
     // Partition 1 was never applied by this cache: nothing of it to overtake, not waited for.
-    await redis.hset(watermarkKey, nextOffsetField(topic, 0), '3');
+    await setPosition(0, '3');
     expect(await wait(0)).toMatchObject({ caughtUp: true });
 
-    await redis.hset(watermarkKey, nextOffsetField(topic, 1), '1');
+    await setPosition(1, '1');
     const behind = await wait(300);
     expect(behind).toMatchObject({ caughtUp: false });
     expect(behind.caughtUp === false && behind.waitingFor).toBe(`the cache: ${topic}:1 at 1 < 2`);
 
-    const applied = setTimeout(() => void redis.hset(watermarkKey, nextOffsetField(topic, 1), '2'), 400);
+    const applied = setTimeout(() => void setPosition(1, '2'), 400);
     const caughtUp = await wait(10_000);
     clearTimeout(applied);
     expect(caughtUp.caughtUp).toBe(true);

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { openClickHouse } from '@engagement/event-bus/sinks/clickhouse';
+import { defaultCacheKeys, type RedisClient } from '@engagement/event-bus/sinks/redis';
 import { fakeEvent } from '@engagement/event-bus/testing';
 import { Redis } from 'ioredis';
 import { type Admin, Kafka, logLevel, type Producer } from 'kafkajs';
@@ -226,14 +227,15 @@ export async function produce(
 
 /** Seeds cached hashes for half the images (the other half stays uncached and must stay absent). */
 export async function prefillCache(
-  redis: Redis,
+  redis: RedisClient,
   imageIds: number[],
 ): Promise<{ cached: number[]; absent: number[] }> {
   const cached = imageIds.filter((_, i) => i % 2 === 0);
   const absent = imageIds.filter((_, i) => i % 2 === 1);
-  await redis.del(...imageIds.map((id) => `metrics:Image:${id}`));
+  // One DEL per key: the keys lie in different shards, which a Cluster refuses in one command.
+  await Promise.all(imageIds.map((id) => redis.del(defaultCacheKeys.key('Image', id))));
   for (const id of cached) {
-    await redis.hset(`metrics:Image:${id}`, {
+    await redis.hset(defaultCacheKeys.key('Image', id), {
       likeCount: 100,
       heartCount: 100,
       laughCount: 100,

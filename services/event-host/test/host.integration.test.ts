@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { openClickHouse } from '@engagement/event-bus/sinks/clickhouse';
+import { defaultCacheKeys } from '@engagement/event-bus/sinks/redis';
 import { Redis } from 'ioredis';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
 import pg from 'pg';
@@ -134,7 +135,7 @@ describe('event host on the local stack', () => {
 
     // Cached hashes moved by exactly the totals; uncached images were not created.
     for (const [i, id] of imageIds.entries()) {
-      const hash = await redis.hgetall(`metrics:Image:${id}`);
+      const hash = await redis.hgetall(defaultCacheKeys.key('Image', id));
       if (i % 2 === 1) expect(hash).toEqual({});
       else {
         const want = plan.expected.get(`Image:${id}`)!;

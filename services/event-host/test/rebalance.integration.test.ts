@@ -4,6 +4,7 @@
 // as hosts in production share one ClickHouse server; each has its own Kafka consumer and group membership.
 import type { ClickHouseClient } from '@clickhouse/client';
 import { openClickHouse } from '@engagement/event-bus/sinks/clickhouse';
+import { defaultCacheKeys } from '@engagement/event-bus/sinks/redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config/load-config.js';
 import { createEventHost, type EventHost } from '../src/host/create-event-host.js';
@@ -94,7 +95,9 @@ describe('two hosts in one consumer group', () => {
     const hashes = async () =>
       new Map(
         await Promise.all(
-          cached.map(async (id) => [`Image:${id}`, await redis.hgetall(`metrics:Image:${id}`)] as const),
+          cached.map(
+            async (id) => [`Image:${id}`, await redis.hgetall(defaultCacheKeys.key('Image', id))] as const,
+          ),
         ),
       );
     const want = new Map(
@@ -112,7 +115,7 @@ describe('two hosts in one consumer group', () => {
       'Redis counters',
     );
     expect(got).toEqual(want);
-    for (const id of absent) expect(await redis.exists(`metrics:Image:${id}`)).toBe(0);
+    for (const id of absent) expect(await redis.exists(defaultCacheKeys.key('Image', id))).toBe(0);
 
     // Both members did real work, and nothing was dead-lettered.
     expect(first.pipeline.stats.consumed).toBeGreaterThan(0);

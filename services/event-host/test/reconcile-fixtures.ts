@@ -5,6 +5,7 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import { clickhouseSourceRoutes } from '@engagement/app-db/clickhouse';
 import { openClickHouse } from '@engagement/event-bus/sinks/clickhouse';
 import type { RedisTouchQueue } from '@engagement/event-bus/sinks/redis';
+import { defaultCacheKeys } from '@engagement/event-bus/sinks/redis';
 import { readTruth, truthPlan } from '@engagement/event-bus/truth';
 import type { PluginDefinition } from '@engagement/plugin-api';
 import { Redis } from 'ioredis';
@@ -182,7 +183,7 @@ export async function cachedTotals(
   const out = new Map<string, number>();
   for (const [type, ids] of scope) {
     for (const id of ids) {
-      const hash = await redis.hgetall(`metrics:${type}:${id}`);
+      const hash = await redis.hgetall(defaultCacheKeys.key(type, id));
       for (const [field, value] of Object.entries(hash)) {
         if (!field.startsWith('~') && !field.includes(':'))
           out.set(metricKey(type, id, field), Number(value));

@@ -5,7 +5,7 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { ClickHouseRowPublisher, clickhouseSourceTables } from '@engagement/app-db/clickhouse';
 import { createMetricReader } from '@engagement/event-bus/reader';
-import { RedisTouchQueue } from '@engagement/event-bus/sinks/redis';
+import { defaultCacheKeys, RedisTouchQueue } from '@engagement/event-bus/sinks/redis';
 import { startGroupAtEnd } from '@engagement/event-bus/testing';
 import { metricsOf, truthPlan } from '@engagement/event-bus/truth';
 import { plugins } from '@engagement/metric-listeners';
@@ -174,7 +174,10 @@ describe('metrics reconcile', () => {
     // With their logs of events not yet trimmed (a cache that never saw what ClickHouse lost): left behind,
     // a log would claim removed events and the fill would count them again.
     await redis.del(
-      ...lost.flatMap(([type, id]) => [`metrics:${type}:${id}`, `metrics:${type}:${id}:recent`]),
+      ...lost.flatMap(([type, id]) => [
+        defaultCacheKeys.key(type, id),
+        `${defaultCacheKeys.key(type, id)}:recent`,
+      ]),
     );
     const lostScope = new Map<string, number[]>();
     for (const [type, id] of lost) lostScope.set(type, [...(lostScope.get(type) ?? []), id]);
@@ -184,12 +187,12 @@ describe('metrics reconcile', () => {
       .slice(0, 2);
     expect(corrupt.length).toBe(2);
     await readThrough(new Map([['Image', corrupt]]));
-    for (const id of corrupt) await redis.hincrby(`metrics:Image:${id}`, 'reactionCount', 5);
+    for (const id of corrupt) await redis.hincrby(defaultCacheKeys.key('Image', id), 'reactionCount', 5);
 
     const found = await reconcileWorld();
     expect(offKeys(found)).toEqual(lost.map(([t, id, m]) => metricKey(t, id, m)).sort());
     expect(found.cache.map((c) => `${c.key} ${c.field}`).sort()).toEqual(
-      corrupt.map((id) => `metrics:Image:${id} reactionCount`).sort(),
+      corrupt.map((id) => `${defaultCacheKeys.key('Image', id)} reactionCount`).sort(),
     );
     for (const m of found.metrics) {
       const gone = lost.filter(([t, , metric]) => t === m.entityType && metric === m.metric);

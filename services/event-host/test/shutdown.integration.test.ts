@@ -1,6 +1,7 @@
 // SIGTERM during traffic: the host (a real `event-host start` process) stops fetching, flushes what it
 // buffered, commits and leaves; after a restart the totals are exact and nothing was processed twice.
 import { openClickHouse } from '@engagement/event-bus/sinks/clickhouse';
+import { defaultCacheKeys } from '@engagement/event-bus/sinks/redis';
 import type { Admin } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -129,10 +130,10 @@ describe('graceful shutdown', () => {
       await clickhouse.close();
     }
     for (const id of cached) {
-      const hash = await redis.hgetall(`metrics:Image:${id}`);
+      const hash = await redis.hgetall(defaultCacheKeys.key('Image', id));
       const want = plan.expected.get(`Image:${id}`)!;
       expect(Object.fromEntries(Object.entries(hash).map(([k, v]) => [k, Number(v) - 100]))).toEqual(want);
     }
-    for (const id of absent) expect(await redis.exists(`metrics:Image:${id}`)).toBe(0);
+    for (const id of absent) expect(await redis.exists(defaultCacheKeys.key('Image', id))).toBe(0);
   });
 });

@@ -1,6 +1,5 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { HostProvision, Logger, PluginDefinition } from '@engagement/plugin-api';
-import type { Redis } from 'ioredis';
 import type { Decoder, DecoderOptions } from '../events/decode.js';
 import type { TouchSink } from '../metrics/metric-touch.js';
 import type { ApplyStage } from '../runtime/apply-stage.js';
@@ -9,6 +8,7 @@ import type { Instrumentation } from '../runtime/instrumentation.js';
 import type { PluginHook } from '../runtime/plugin-hooks.js';
 import type { PipelineObserver, PipelineStats } from '../runtime/stats.js';
 import type { RollupSchedule } from '../sinks/clickhouse/metric-roller.js';
+import type { RedisClient } from '../sinks/redis/redis-client.js';
 import type { ConsumerState } from './event-consumer.js';
 
 export interface EventPipelineOptions {
@@ -40,7 +40,7 @@ export interface EventPipelineOptions {
   /** Partitions for topics this pipeline creates. */
   topicPartitions?: number;
   clickhouse: ClickHouseClient;
-  redis: Redis;
+  redis: RedisClient;
   /**
    * True with the embedded engine: the host publishes metric events to the metric topic itself, as soon as
    * each batch is processed (before the ClickHouse flush), so caches are incremented within milliseconds.
@@ -51,7 +51,8 @@ export interface EventPipelineOptions {
    * entity type, named after it). Entity types not listed are not queued.
    */
   searchIndexes?: Record<string, string>;
-  /** Redis key prefix of the search-update queues (default `search:queue:`, search-sync's default). */
+  /** Redis key prefix of the search-update queues (default `search:{queue}:`, search-sync's default;
+   * its hash tag keeps the queues in one Redis Cluster slot). */
   searchQueuePrefix?: string;
   /** Namespaces the cache watermarks and the re-send filter's first-seen entries, e.g. by environment. */
   cacheScope?: string;

@@ -1,16 +1,16 @@
 import type { Logger } from '@engagement/plugin-api';
-import type { Redis } from 'ioredis';
 import type { Admin } from 'kafkajs';
 import { ResendFilter } from '../runtime/resend-filter.js';
 import { SinkGuard } from '../runtime/sink-guard.js';
 import { RedisFirstSeenStore } from '../sinks/redis/first-seen-store.js';
+import type { RedisClient } from '../sinks/redis/redis-client.js';
 import { retriableWhenRetriesRanOut } from './kafka-retries.js';
 
 export interface PipelineResendsOptions {
   /** A connected admin client: it reads the group's committed offsets and their metadata. */
   admin: Admin;
   groupId: string;
-  redis: Redis;
+  redis: RedisClient;
   /** Namespaces the first-seen keys, as `cacheScope` does the watermarks. */
   scope?: string;
   firstSeenTtlMs?: number;

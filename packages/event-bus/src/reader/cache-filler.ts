@@ -1,17 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import type { ClickHouseClient } from '@clickhouse/client';
-import type { Redis } from 'ioredis';
 import { type MetricTotals, readMetricTotals } from '../sinks/clickhouse/metric-totals.js';
 import type { MetricTimeframe } from '../sinks/clickhouse/timeframes.js';
 import type { CacheKeyScheme } from '../sinks/redis/cache-keys.js';
 import { parseTimeframeField, timeframeField } from '../sinks/redis/hash-layout.js';
 import { type FillCommit, MetricCacheFills } from '../sinks/redis/metric-cache-fills.js';
+import type { RedisClient } from '../sinks/redis/redis-client.js';
 
 /** Steps of a fill, reported to `onFillStep` (tracing; tests use it to widen race windows). */
 export type FillStep = 'claimed' | 'queried';
 
 export interface CacheFillerOptions {
-  redis: Redis;
+  redis: RedisClient;
   clickhouse: ClickHouseClient;
   keys: CacheKeyScheme;
   table?: string;

@@ -1,22 +1,26 @@
 import type { ClickHouseClient } from '@clickhouse/client';
-import type { Redis } from 'ioredis';
-import { SinkError } from '../errors.js';
 import { TIMEFRAME_DAYS } from '../sinks/clickhouse/timeframes.js';
-import { type CacheKeyScheme, defaultCacheKeys } from '../sinks/redis/cache-keys.js';
+import {
+  type CacheKeyScheme,
+  defaultCacheKeys,
+  groupByTag,
+  shardOfKey,
+  shardWatermarkKey,
+} from '../sinks/redis/cache-keys.js';
 import {
   FILL_TIME_FIELD,
-  fillMarkerKey,
   HASH_META_PREFIX,
   HIGH_WATER_PREFIX,
   parseTimeframeField,
-  recentKey,
   storedField,
 } from '../sinks/redis/hash-layout.js';
+import type { RedisClient } from '../sinks/redis/redis-client.js';
 import { CacheFiller } from './cache-filler.js';
+import { sampleKeys, snapshotShard } from './drift-snapshot.js';
 import { type CachedSnapshot, positionBoundedTotals } from './position-bounded-totals.js';
 
 export interface CheckDriftOptions {
-  redis: Redis;
+  redis: RedisClient;
   clickhouse: ClickHouseClient;
   /** How many cached hashes to compare, chosen uniformly among all of them (default 1000). */
   sample?: number;
@@ -27,7 +31,10 @@ export interface CheckDriftOptions {
   keys?: CacheKeyScheme;
   /** SCAN pattern of the hashes to sample (default: the key scheme's pattern). */
   match?: string;
-  /** The cache sink's watermark hash (default `eventbus:cache:watermarks`; the host adds its cache scope). */
+  /**
+   * Base name of the cache sink's per-shard watermark hashes (default `eventbus:cache:watermarks`; the host
+   * adds its cache scope).
+   */
   watermarkKey?: string;
   table?: string;
   /** TTL of repaired hashes (default 1 h). */
@@ -54,8 +61,8 @@ export interface DriftReport {
 
 /**
  * Samples cached metric hashes and compares every field with ClickHouse. Exact while events stream: each
- * hash is compared with the events it reflects (its fill's high water, then what the sink applied), read in
- * the same Redis transaction as the hash, so an increment still in flight is not reported as drift. Events
+ * hash is compared with the events it reflects (its fill's high water, then what the sink applied in its
+ * shard), read in the same Redis transaction as the hash (one per shard: its keys share a slot), so an increment still in flight is not reported as drift. Events
  * applied but not yet in ClickHouse are taken from the hash's recent list, read in that transaction too: per
  * origin, ClickHouse is asked up to the larger of the hash's high water and the smaller of the applied
  * watermark and what ClickHouse is known to hold (`~ch:<origin>`), the recent entries above that are added.
@@ -69,52 +76,48 @@ export async function checkDrift(options: CheckDriftOptions): Promise<DriftRepor
     ? [...new Set(options.only)]
     : await sampleKeys(redis, options.match ?? keys.pattern, keys, options.sample ?? 1000);
 
-  const tx = redis.multi();
-  for (const key of sampled) tx.hgetall(key).exists(fillMarkerKey(key)).lrange(recentKey(key), 0, -1);
-  tx.hgetall(watermarkKey);
-  const replies = await tx.exec();
-  if (!replies) throw new SinkError('redis', 'drift snapshot transaction aborted');
-  for (const [err] of replies) if (err) throw new SinkError('redis', err.message, { cause: err });
-  const state = replies.at(-1)![1] as Record<string, string>;
-  const applied = watermarks(state);
-  // Per origin, what both ClickHouse holds for sure and the cache applied: ClickHouse is asked up to here.
-  const bound: Record<string, number> = {};
-  for (const [origin, seq] of Object.entries(applied)) {
-    bound[origin] = Math.min(seq, Number(state[storedField(origin)] ?? -1));
-  }
-
   type Entry = {
     key: string;
     hash: Record<string, string>;
     snapshot: CachedSnapshot;
     recent: string[];
   };
-  const byType = new Map<string, Entry[]>();
-  sampled.forEach((key, i) => {
-    const hash = replies[3 * i]![1] as Record<string, string>;
-    const filling = replies[3 * i + 1]![1] === 1;
-    const recent = replies[3 * i + 2]![1] as string[];
-    if (filling || Object.keys(hash).length === 0) return;
-    const { entityType, entityId } = keys.parse(key)!;
-    const highWater: Record<string, number> = {};
-    for (const [f, v] of Object.entries(hash)) {
-      if (f.startsWith(HIGH_WATER_PREFIX)) highWater[f.slice(HIGH_WATER_PREFIX.length)] = Number(v);
+  // Per entity type and shard: the hashes and the bound (per origin) ClickHouse is asked up to for them.
+  const groups = new Map<string, { entityType: string; bound: Record<string, number>; entries: Entry[] }>();
+  for (const shardKeys of groupByTag(sampled, (k) => k)) {
+    const shard = shardOfKey(shardKeys[0]!);
+    const { hashes, state } = await snapshotShard(redis, shardKeys, shardWatermarkKey(watermarkKey, shard));
+    const applied = watermarks(state);
+    // Per origin, what both ClickHouse holds for sure and this shard applied: ClickHouse is asked up to here.
+    const bound: Record<string, number> = {};
+    for (const [origin, seq] of Object.entries(applied)) {
+      bound[origin] = Math.min(seq, Number(state[storedField(origin)] ?? -1));
     }
-    const at = hash[FILL_TIME_FIELD];
-    const entries = byType.get(entityType) ?? [];
-    entries.push({
-      key,
-      hash,
-      snapshot: { entityId, highWater, atMs: at === undefined ? null : Number(at) },
-      recent,
+    shardKeys.forEach((key, i) => {
+      const { hash, filling, recent } = hashes[i]!;
+      if (filling || Object.keys(hash).length === 0) return;
+      const { entityType, entityId } = keys.parse(key)!;
+      const highWater: Record<string, number> = {};
+      for (const [f, v] of Object.entries(hash)) {
+        if (f.startsWith(HIGH_WATER_PREFIX)) highWater[f.slice(HIGH_WATER_PREFIX.length)] = Number(v);
+      }
+      const at = hash[FILL_TIME_FIELD];
+      const id = `${entityType}|${shard}`;
+      const group = groups.get(id) ?? { entityType, bound, entries: [] };
+      group.entries.push({
+        key,
+        hash,
+        snapshot: { entityId, highWater, atMs: at === undefined ? null : Number(at) },
+        recent,
+      });
+      groups.set(id, group);
     });
-    byType.set(entityType, entries);
-  });
+  }
 
   const details: DriftDetail[] = [];
   const drifted = new Map<string, number[]>();
   let compared = 0;
-  for (const [entityType, entries] of byType) {
+  for (const { entityType, bound, entries } of groups.values()) {
     const types = new Set<string>();
     for (const e of entries) {
       for (const f of Object.keys(e.hash)) {
@@ -170,33 +173,6 @@ export async function checkDrift(options: CheckDriftOptions): Promise<DriftRepor
     details,
     repaired,
   };
-}
-
-/** A uniform sample of matching metric hash keys (reservoir over one SCAN pass, which never blocks Redis). */
-async function sampleKeys(
-  redis: Redis,
-  match: string,
-  keys: CacheKeyScheme,
-  size: number,
-): Promise<string[]> {
-  const reservoir: string[] = [];
-  const seen = new Set<string>();
-  let cursor = '0';
-  do {
-    const [next, batch] = await redis.scan(cursor, 'MATCH', match, 'COUNT', 1000);
-    cursor = next;
-    for (const key of batch) {
-      // SCAN may return a key twice; each counts once.
-      if (seen.has(key) || !keys.parse(key)) continue;
-      seen.add(key);
-      if (reservoir.length < size) reservoir.push(key);
-      else {
-        const j = Math.floor(Math.random() * seen.size);
-        if (j < size) reservoir[j] = key;
-      }
-    }
-  } while (cursor !== '0');
-  return reservoir;
 }
 
 /**

@@ -1,8 +1,8 @@
 import type { ClickHouseClient } from '@clickhouse/client';
-import type { Redis } from 'ioredis';
 import type { MetricTimeframe } from '../sinks/clickhouse/timeframes.js';
-import { type CacheKeyScheme, defaultCacheKeys } from '../sinks/redis/cache-keys.js';
+import { type CacheKeyScheme, defaultCacheKeys, groupByTag } from '../sinks/redis/cache-keys.js';
 import { FILL_TIME_FIELD, timeframeField } from '../sinks/redis/hash-layout.js';
+import type { RedisClient } from '../sinks/redis/redis-client.js';
 import { CacheFiller, type FillStep } from './cache-filler.js';
 import {
   type AverageDefinitions,
@@ -13,7 +13,7 @@ import {
 import { defaultMaxAgeMs, type WindowMaxAge } from './window-freshness.js';
 
 export interface MetricReaderOptions {
-  redis: Redis;
+  redis: RedisClient;
   clickhouse: ClickHouseClient;
   /** Must match the cache sink's scheme (both default to `metrics:<type>:<id>`). */
   keys?: CacheKeyScheme;
@@ -104,9 +104,11 @@ export function createMetricReader(options: MetricReaderOptions): MetricReader {
       const windowed = timeframes.filter((tf) => tf !== 'all') as Exclude<T, 'all'>[];
       const maxAgeMs = windowed.length ? Math.min(...windowed.map((tf) => maxAge[tf])) : Infinity;
 
-      const pipeline = options.redis.pipeline();
-      for (const id of ids) pipeline.hmget(keys.key(request.entityType, id), ...fields, FILL_TIME_FIELD);
-      const replies = ids.length ? ((await pipeline.exec()) ?? []) : [];
+      const replies = await readHashes(
+        options.redis,
+        ids.map((id) => keys.key(request.entityType, id)),
+        [...fields, FILL_TIME_FIELD],
+      );
       const nowMs = now();
       const values = new Map<number, (metricType: string, tf: T) => number>();
       const misses: number[] = [];
@@ -156,4 +158,22 @@ export function createMetricReader(options: MetricReaderOptions): MetricReader {
       return out;
     },
   };
+}
+
+/** HMGET of every key, one pipeline per shard (a Cluster pipeline stays on one node), answers in key order. */
+async function readHashes(
+  redis: RedisClient,
+  hashKeys: readonly string[],
+  fields: readonly string[],
+): Promise<[Error | null, unknown][]> {
+  const replies = new Map<string, [Error | null, unknown]>();
+  await Promise.all(
+    groupByTag([...hashKeys], (k) => k).map(async (group) => {
+      const pipeline = redis.pipeline();
+      for (const key of group) pipeline.hmget(key, ...fields);
+      const results = (await pipeline.exec()) ?? [];
+      for (const [i, key] of group.entries()) replies.set(key, results[i] as [Error | null, unknown]);
+    }),
+  );
+  return hashKeys.map((k) => replies.get(k)!);
 }

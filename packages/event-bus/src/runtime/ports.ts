@@ -70,7 +70,8 @@ export interface ApplyResult {
   updatedKeys: string[];
   /**
    * Set when the cache holds an older position for the batch's partition than `expected`: it lost writes.
-   * Nothing was applied; read the partition again from this offset (Redis: see APPLY_INCREMENTS_LUA).
+   * That part (Redis: that shard) applied nothing; read the partition again from this offset (the least such),
+   * which the parts that did apply skip by their watermarks (Redis: see APPLY_INCREMENTS_LUA).
    */
   resumeAt?: string;
 }

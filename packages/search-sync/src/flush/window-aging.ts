@@ -4,12 +4,12 @@ import {
   type MetricTimeframe,
   windowStartMs,
 } from '@engagement/event-bus/sinks/clickhouse';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@engagement/event-bus/sinks/redis';
 import type { SearchIndexConfig } from '../config.js';
 import type { SearchUpdateQueues } from '../queue/update-queues.js';
 
 export interface WindowAgingDeps {
-  redis: Redis;
+  redis: RedisClient;
   clickhouse: ClickHouseClient;
   queues: SearchUpdateQueues;
   /** Redis key holding the time (epoch ms) up to which aged windows were queued. */

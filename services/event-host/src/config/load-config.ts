@@ -90,6 +90,11 @@ function crossChecks(c: HostConfig, purpose: ConfigPurpose): string[] {
       `${ch.map((s) => s.env).join(' or ')}: required, expected a server URL or an embedded directory`,
     );
   }
+  if (!c.redis.url && !c.redis.clusterNodes?.length && ['start', 'drift', 'reconcile'].includes(purpose)) {
+    out.push(
+      'EVENT_HOST_REDIS_URL or EVENT_HOST_REDIS_CLUSTER_NODES: required, expected a redis:// or rediss:// URL or a comma-separated list of host:port',
+    );
+  }
   if (c.meilisearch.url && !c.postgres.url && purpose === 'start') {
     out.push(
       'EVENT_HOST_POSTGRES_URL (postgres.url): required when EVENT_HOST_MEILISEARCH_URL is set, expected the app database whose rows feed the search indexes',

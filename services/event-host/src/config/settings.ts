@@ -81,10 +81,13 @@ export const HOST_SETTINGS = {
     database: s(text(), 'ClickHouse database'),
   },
   redis: {
-    url: s(url('redis:', 'rediss:'), 'Redis holding the metric caches', {
-      requiredFor: ['start', 'drift', 'reconcile'],
+    url: s(url('redis:', 'rediss:'), 'Redis holding the metric caches (or set the cluster nodes)', {
       secret: 'url',
     }),
+    clusterNodes: s(
+      list(broker, 'a comma-separated list of host:port'),
+      'seed nodes of a Redis Cluster holding the caches instead; redis.url, when also set, lends its credentials and TLS',
+    ),
   },
   postgres: {
     url: s(url('postgres:', 'postgresql:'), 'Postgres for listener lookups (and reconcile)', {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@engagement/event-bus/sinks/redis';
 
 const RELEASE_LUA = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
 const RENEW_LUA = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 0`;
@@ -26,7 +26,7 @@ export class LeaderLease {
   private holding = false;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     key: string,
     private readonly options: LeaderLeaseOptions,
   ) {

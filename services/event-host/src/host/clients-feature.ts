@@ -1,9 +1,9 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { openClickHouse } from '@engagement/event-bus/sinks/clickhouse';
-import { Redis } from 'ioredis';
 import { clickhouseOptions } from '../config/clickhouse-options.js';
 import { type HostScope, hostTokens } from './host-scope.js';
 import type { HostFeature } from './lifecycle.js';
+import { openRedis } from './open-redis.js';
 
 /** Pings ClickHouse; throws its error when it does not answer. */
 export async function pingClickHouse(clickhouse: ClickHouseClient): Promise<void> {
@@ -21,15 +21,13 @@ export async function clientsFeature(
   { config, logger, container }: HostScope,
   shared?: ClickHouseClient,
 ): Promise<HostFeature> {
-  const redis = container.provide(
-    hostTokens.redis,
-    new Redis(config.redis.url!, { lazyConnect: true }),
-    (r) => r.quit().catch(() => r.disconnect()),
+  const redis = container.provide(hostTokens.redis, openRedis(config), (r) =>
+    r.quit().catch(() => r.disconnect()),
   );
   // Readiness pings on a client of its own that fails fast while Redis is away, instead of queueing.
   const healthRedis = container.provide(
     hostTokens.healthRedis,
-    new Redis(config.redis.url!, { lazyConnect: true, enableOfflineQueue: false }),
+    openRedis(config, { enableOfflineQueue: false }),
     (r) => r.disconnect(),
   );
   for (const [name, client] of [

@@ -1,10 +1,11 @@
 import { type AppDb, createAppDb } from '@engagement/app-db';
+import type { RedisClient } from '@engagement/event-bus/sinks/redis';
 import { appDbToken, type HostProvision } from '@engagement/plugin-api';
 import { feedQueueToken, SearchUpdateQueues } from '@engagement/search-sync';
-import { Redis } from 'ioredis';
 import type { HostConfig } from '../config/host-config.js';
 import { type LoadedPluginPackage, loadPlugins, type ModuleImporter } from '../plugins/load-plugins.js';
 import { settingsProvisions } from '../plugins/settings-provisions.js';
+import { hasRedis, openRedis } from './open-redis.js';
 
 /** Token id → the setting that makes the host provide it, for boot errors about missing dependencies. */
 export const PROVIDED_BY_SETTING: Readonly<Record<string, string>> = {
@@ -29,7 +30,7 @@ export type ProvisionSettings = Pick<HostConfig, 'plugins' | 'postgres' | 'redis
 export function hostProvisions(config: ProvisionSettings, { dryRun = false } = {}): HostProvisions {
   const provisions = settingsProvisions(config.plugins.settings);
   let db: AppDb | undefined;
-  let redis: Redis | undefined;
+  let redis: RedisClient | undefined;
   if (config.postgres.url) {
     // Connects lazily, on the first lookup that misses its cache.
     db = createAppDb({ url: config.postgres.url });
@@ -38,8 +39,8 @@ export function hostProvisions(config: ProvisionSettings, { dryRun = false } = {
   if (dryRun) {
     // Nothing is written on a dry run: feed ids that listeners queue are dropped.
     provisions.push({ token: feedQueueToken, value: { queueFeed: async () => {} } });
-  } else if (config.meilisearch.url && config.redis.url) {
-    redis = new Redis(config.redis.url, { lazyConnect: true });
+  } else if (config.meilisearch.url && hasRedis(config)) {
+    redis = openRedis(config);
     provisions.push({ token: feedQueueToken, value: new SearchUpdateQueues(redis, config.search.keyPrefix) });
   }
   return {

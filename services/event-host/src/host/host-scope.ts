@@ -2,8 +2,8 @@ import 'reflect-metadata';
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { EventPipeline } from '@engagement/event-bus/kafka';
 import type { Instrumentation } from '@engagement/event-bus/runtime';
+import type { RedisClient } from '@engagement/event-bus/sinks/redis';
 import { createToken, type Token } from '@engagement/plugin-api';
-import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { type DependencyContainer, container as rootContainer } from 'tsyringe';
 import type { HostConfig } from '../config/host-config.js';
@@ -59,9 +59,9 @@ export interface HostPlugins {
 export const hostTokens = {
   plugins: createToken<HostPlugins>('host.plugins'),
   /** The pipeline's Redis client (cache sink, queues, leases). */
-  redis: createToken<Redis>('host.redis'),
+  redis: createToken<RedisClient>('host.redis'),
   /** Readiness pings Redis on a client of its own that fails fast while Redis is away. */
-  healthRedis: createToken<Redis>('host.healthRedis'),
+  healthRedis: createToken<RedisClient>('host.healthRedis'),
   clickhouse: createToken<ClickHouseClient>('host.clickhouse'),
   pipeline: createToken<EventPipeline>('host.pipeline'),
   sinkActivity: createToken<SinkActivity>('host.sinkActivity'),

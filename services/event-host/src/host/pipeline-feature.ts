@@ -70,7 +70,7 @@ export async function pipelineFeature(
     clickhouse: container.get(hostTokens.clickhouse),
     redis: container.get(hostTokens.redis),
     searchIndexes: search?.queueNames ?? config.search.queues,
-    searchQueuePrefix: `${config.search.keyPrefix}queue:`,
+    searchQueuePrefix: `${config.search.keyPrefix}{queue}:`,
     cacheScope: config.cacheScope,
     resends: config.resends.enabled && { firstSeenTtlMs: config.resends.firstSeenTtlMs },
     flushIntervalMs: config.batch.flushIntervalMs,

@@ -1,8 +1,7 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Instrumentation } from '@engagement/event-bus/runtime';
-import { RedisTouchQueue } from '@engagement/event-bus/sinks/redis';
+import { type RedisClient, RedisTouchQueue } from '@engagement/event-bus/sinks/redis';
 import type { Logger, PluginDefinition } from '@engagement/plugin-api';
-import type { Redis } from 'ioredis';
 import { type Admin, Kafka, logLevel, type Producer } from 'kafkajs';
 import pg from 'pg';
 import type { HostConfig } from '../config/host-config.js';
@@ -27,7 +26,7 @@ export class HostRecompute {
     private readonly config: HostConfig,
     private readonly plugins: readonly PluginDefinition[],
     private readonly clickhouse: ClickHouseClient,
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly logger: Logger,
     /** Where the recomputer reports its passes (`recompute.pass.*`). */
     private readonly instrumentation?: Pick<Instrumentation, 'emit'>,

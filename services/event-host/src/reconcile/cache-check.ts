@@ -4,8 +4,8 @@ import {
   type CacheKeyScheme,
   defaultCacheKeys,
   parseTimeframeField,
+  type RedisClient,
 } from '@engagement/event-bus/sinks/redis';
-import type { Redis } from 'ioredis';
 
 /** A cached field that disagrees with ClickHouse, with its entity and metric. */
 export interface CacheDifference extends DriftDetail {
@@ -15,7 +15,7 @@ export interface CacheDifference extends DriftDetail {
 }
 
 export interface CacheCheckOptions {
-  redis: Redis;
+  redis: RedisClient;
   clickhouse: ClickHouseClient;
   watermarkKey: string;
   keys?: CacheKeyScheme;

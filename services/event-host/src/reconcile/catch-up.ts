@@ -1,6 +1,5 @@
 import { fetchTopicOffsets } from '@engagement/event-bus/kafka';
-import { nextOffsetField } from '@engagement/event-bus/sinks/redis';
-import type { Redis } from 'ioredis';
+import { MetricCacheSink, type RedisClient } from '@engagement/event-bus/sinks/redis';
 import type { Admin } from 'kafkajs';
 import type pg from 'pg';
 import { HostError } from '../errors.js';
@@ -87,7 +86,7 @@ export async function waitForCatchUp(options: CatchUpOptions): Promise<CatchUp> 
 }
 
 export interface CacheCatchUpOptions {
-  redis: Redis;
+  redis: RedisClient;
   /** The cache scope's watermark hash, which holds the metric-topic positions the cache applied. */
   watermarkKey: string;
   admin: Admin;
@@ -109,9 +108,14 @@ export async function waitForCacheCatchUp(options: CacheCatchUpOptions): Promise
   const ends = (await fetchTopicOffsets(options.admin, options.metricTopic)).filter(
     (p) => BigInt(p.high) > BigInt(p.low),
   );
-  const fields = ends.map((p) => nextOffsetField(options.metricTopic, p.partition));
+  // The least position over the cache's shards (see MetricCacheSink.positions).
+  const cache = new MetricCacheSink(options.redis, {
+    watermarkKey: options.watermarkKey,
+    signalChannel: null,
+  });
+  const partitions = ends.map((p) => p.partition);
   for (;;) {
-    const applied = fields.length === 0 ? [] : await options.redis.hmget(options.watermarkKey, ...fields);
+    const applied = (await cache.positions(options.metricTopic, partitions)).map((v) => v ?? null);
     const behind = ends
       .map((p, i) => ({ partition: p.partition, high: BigInt(p.high), at: applied[i] }))
       // No position: this cache never applied the partition (it started after those records, or it is not

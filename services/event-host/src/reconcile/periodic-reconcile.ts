@@ -1,6 +1,6 @@
 import type { ClickHouseClient } from '@clickhouse/client';
+import type { RedisClient } from '@engagement/event-bus/sinks/redis';
 import type { PluginDefinition } from '@engagement/plugin-api';
-import type { Redis } from 'ioredis';
 import { type Admin, Kafka, logLevel, type Producer } from 'kafkajs';
 import pg from 'pg';
 import type { Logger } from 'pino';
@@ -47,7 +47,7 @@ export interface PeriodicReconcileOptions {
   plugins: readonly PluginDefinition[];
   /** The host's clients; the job opens only its own Postgres pool (and a producer when it repairs). */
   clickhouse: ClickHouseClient;
-  redis: Redis;
+  redis: RedisClient;
   admin: Admin;
   logger: Logger;
   gauges: ReconcileObserver;

@@ -1,8 +1,8 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { publishMetricEvents } from '@engagement/event-bus/kafka';
 import { MetricEventStore } from '@engagement/event-bus/sinks/clickhouse';
+import type { RedisClient } from '@engagement/event-bus/sinks/redis';
 import type { EntityMetricEvent } from '@engagement/plugin-api';
-import type { Redis } from 'ioredis';
 import type { Producer } from 'kafkajs';
 import { LeaderLease } from '../deployment/leader-lease.js';
 import { HostError } from '../errors.js';
@@ -30,7 +30,7 @@ export async function writeCorrections(
  * expires `ttlMs` after its holder dies.
  */
 export async function withRepairLock<T>(
-  redis: Redis,
+  redis: RedisClient,
   scopeKey: string,
   ttlMs: number,
   run: () => Promise<T>,

@@ -1,5 +1,5 @@
 import type { ClickHouseClient } from '@clickhouse/client';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@engagement/event-bus/sinks/redis';
 import type { Admin } from 'kafkajs';
 import type pg from 'pg';
 import { type CacheDifference, checkCachedHashes } from './cache-check.js';
@@ -19,7 +19,7 @@ export interface Batch {
 export interface RoundOptions {
   postgres: pg.Pool;
   clickhouse: ClickHouseClient;
-  redis: Redis;
+  redis: RedisClient;
   admin: Admin;
   groupId: string;
   sourceTopics: readonly string[];

@@ -2,8 +2,8 @@
 // (ground-truth.ts), for all time, the last week and the last day; and filling hashes as the app does.
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { MetricReader } from '@engagement/event-bus/reader';
+import { defaultCacheKeys, type RedisClient } from '@engagement/event-bus/sinks/redis';
 import type { EntityType } from '@engagement/metric-listeners';
-import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import {
   computeGroundTruth,
@@ -38,13 +38,14 @@ export async function clickhouseMismatches(
 /** Fills (or refills, after deleting them) the hashes of `scope` through the reader, as the app does. */
 export async function fillThroughReader(
   reader: MetricReader,
-  redis: Redis,
+  redis: RedisClient,
   scope: TruthScope,
   evict = false,
 ): Promise<void> {
   for (const [type, ids] of Object.entries(scope) as [EntityType, number[]][]) {
     if (ids.length === 0) continue;
-    if (evict) await redis.del(...ids.map((id) => `metrics:${type}:${id}`));
+    // One DEL per key: the keys lie in different shards, which a Cluster refuses in one command.
+    if (evict) await Promise.all(ids.map((id) => redis.del(defaultCacheKeys.key(type, id))));
     await reader.getMetrics({
       entityType: type,
       entityIds: ids,
@@ -58,7 +59,7 @@ export async function fillThroughReader(
 export async function cachedMismatches(
   db: pg.Client,
   clickhouse: ClickHouseClient,
-  redis: Redis,
+  redis: RedisClient,
   scope: TruthScope,
 ): Promise<string[]> {
   const now = Date.now();
@@ -68,7 +69,7 @@ export async function cachedMismatches(
     const cached: MetricTable = new Map();
     for (const [type, ids] of Object.entries(scope) as [EntityType, number[]][]) {
       for (const id of ids) {
-        const hash = await redis.hgetall(`metrics:${type}:${id}`);
+        const hash = await redis.hgetall(defaultCacheKeys.key(type, id));
         for (const metric of TRUTH_METRICS[type]) {
           const field = hash[tf === 'all' ? metric : `${metric}:${tf}`];
           cached.set(metricKey(type, id, metric), field === undefined ? Number.NaN : Number(field));

@@ -3,12 +3,13 @@
 // pipeline with every plugin of this package; afterwards every metric of every entity the run created
 // (and that still exists), read from ClickHouse with FINAL and summed, equals the value computed from the
 // source tables with SQL (ground-truth.ts), for all time, the last week and the last day. Hashes filled
-// through the metric reader half-way through are kept exact in Redis by the increments.
+// through the metric reader half-way through are kept exact in Redis by the increments. The whole run goes
+// once on the stack's single Redis and once on its three-master Redis Cluster.
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { ClickHouseRowPublisher } from '@engagement/app-db/clickhouse';
 import type { EventPipeline } from '@engagement/event-bus/kafka';
 import { createMetricReader } from '@engagement/event-bus/reader';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@engagement/event-bus/sinks/redis';
 import type { Kafka } from 'kafkajs';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -21,52 +22,55 @@ import { type RunPipeline, startRunPipeline } from './run-pipeline.js';
 import { changeWorld, createWorld, type RunWorld, runIds, truthScope } from './scripted-run.js';
 import { settleTruth } from './settle-truth.js';
 
-// A Redis database of its own: other pipelines on the shared stack increment `metrics:*` hashes in db 0.
+// On the single Redis, a database of its own: other pipelines on the shared stack increment `metrics:*`
+// hashes in db 0. A Cluster has only db 0: the run's own entities and cache scope keep it apart.
 const REDIS_DB = 7;
+const REDIS_KINDS = ['single', 'cluster'] as const;
 
 const env = inject('stackEnv');
-const run = `gt${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
-let stack: RunPipeline;
-let db: pg.Client;
-let clickhouse: ClickHouseClient;
-let redis: Redis;
-let kafka: Kafka;
-let pipeline: EventPipeline;
-let publisher: ClickHouseRowPublisher;
-let world: RunWorld;
-const timings: Record<string, number> = {};
 
-const settle = (scope: TruthScope) => settleTruth(db, clickhouse, scope);
+describe.each(REDIS_KINDS)('every metric equals its ground truth after a scripted run (%s Redis)', (kind) => {
+  const run = `gt${kind[0]}${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
+  let stack: RunPipeline;
+  let db: pg.Client;
+  let clickhouse: ClickHouseClient;
+  let redis: RedisClient;
+  let kafka: Kafka;
+  let pipeline: EventPipeline;
+  let publisher: ClickHouseRowPublisher;
+  let world: RunWorld;
+  const timings: Record<string, number> = {};
 
-beforeAll(async () => {
-  const setupStarted = performance.now();
-  stack = await startRunPipeline(env, run, {
-    redisDb: REDIS_DB,
-    onStep: (name) => {
-      timings[name] = Math.round(performance.now() - setupStarted);
-    },
+  const settle = (scope: TruthScope) => settleTruth(db, clickhouse, scope);
+
+  beforeAll(async () => {
+    const setupStarted = performance.now();
+    stack = await startRunPipeline(env, run, {
+      redisDb: kind === 'single' ? REDIS_DB : 'cluster',
+      onStep: (name) => {
+        timings[name] = Math.round(performance.now() - setupStarted);
+      },
+    });
+    ({ db, clickhouse, redis, kafka, pipeline, publisher } = stack);
   });
-  ({ db, clickhouse, redis, kafka, pipeline, publisher } = stack);
-});
 
-afterAll(async () => {
-  const closing = performance.now();
-  await stack?.close();
-  timings.pipelineClose = Math.round(performance.now() - closing);
-  console.log(`ground truth timings (ms): ${JSON.stringify(timings)}`);
-});
+  afterAll(async () => {
+    const closing = performance.now();
+    await stack?.close();
+    timings.pipelineClose = Math.round(performance.now() - closing);
+    console.log(`ground truth timings on ${kind} Redis (ms): ${JSON.stringify(timings)}`);
+  });
 
-/** Dead letters about this run's rows (other runs' changes on the shared topics are not ours). */
-async function ownDeadLetters(): Promise<string[]> {
-  if (pipeline.stats.deadLetters === 0) return [];
-  const ids = runIds(world);
-  const letters = await readDeadLetters(kafka, `${run}.dead-letters`);
-  const mine = letters.filter((l) => l.sourceTopic.startsWith(`${run}.`) || referencesAny(l.row, ids));
-  timings.foreignDeadLetters = letters.length - mine.length;
-  return mine.map((l) => `${l.sourceTopic} ${l.listener}: ${l.message}`);
-}
+  /** Dead letters about this run's rows (other runs' changes on the shared topics are not ours). */
+  async function ownDeadLetters(): Promise<string[]> {
+    if (pipeline.stats.deadLetters === 0) return [];
+    const ids = runIds(world);
+    const letters = await readDeadLetters(kafka, `${run}.dead-letters`);
+    const mine = letters.filter((l) => l.sourceTopic.startsWith(`${run}.`) || referencesAny(l.row, ids));
+    timings.foreignDeadLetters = letters.length - mine.length;
+    return mine.map((l) => `${l.sourceTopic} ${l.listener}: ${l.message}`);
+  }
 
-describe('every metric equals its Postgres/ClickHouse ground truth after a scripted run', () => {
   it('after creates (phase one): ClickHouse sums equal the truth for all, week and day', async () => {
     const started = performance.now();
     world = await createWorld(db, publisher, run);

@@ -5,13 +5,16 @@
 // exists equals SQL over the source tables, all-time and for the week, in ClickHouse, in the cached
 // hashes and through the reader, with no dead letter: every metric, the ones kept by recompute on touch
 // (a post's reactions as images move, a model's distinct images) included. The seed is printed;
-// TRUTH_SEED=<seed> replays it.
+// TRUTH_SEED=<seed> replays it. The run goes once on the stack's single Redis and once on its three-master
+// Redis Cluster, with the same seed.
 import { createMetricReader, type MetricReader } from '@engagement/event-bus/reader';
+import { defaultCacheKeys } from '@engagement/event-bus/sinks/redis';
 import type { EntityType } from '@engagement/metric-listeners';
-import { Redis } from 'ioredis';
+import { type Cluster, Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { SampleWorld } from '../../../../scripts/sample-traffic/sample-world.js';
 import { runSampleTraffic, type SampleTrafficStats } from '../../../../scripts/sample-traffic.js';
+import { openRedis } from '../../src/host/open-redis.js';
 import { clickhouseMismatches, fillThroughReader, TIMEFRAMES } from './compare-metrics.js';
 import { readDeadLetters, referencesAny } from './dead-letters.js';
 import {
@@ -28,25 +31,38 @@ import { type RunPipeline, startRunPipeline } from './run-pipeline.js';
 
 const SEED = Number(process.env.TRUTH_SEED ?? Math.floor(Math.random() * 1_000_000_000));
 const TRAFFIC_MS = Number(process.env.TRUTH_TRAFFIC_MS ?? 40_000);
-// A Redis database of its own (other tests' pipelines use theirs).
+// On the single Redis, a database of its own (other tests' pipelines use theirs).
 const REDIS_DB = 8;
+const REDIS_KINDS = ['single', 'cluster'] as const;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const run = `rt${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
 let t: RunPipeline;
 
-beforeAll(async () => {
-  console.log(`realistic truth: seed ${SEED} (replay with TRUTH_SEED=${SEED})`);
-  // Hashes are keyed by entity only: a run on a stack kept from an earlier one would read that run's hashes.
-  const env = inject('stackEnv');
-  const own = new Redis(env.REDIS_URL!, { db: REDIS_DB });
-  await own.flushdb();
-  own.disconnect();
-  t = await startRunPipeline(env, run, { redisDb: REDIS_DB });
-}, 180_000);
-
-afterAll(async () => {
-  await t?.close();
-});
+/**
+ * Hashes are keyed by entity only: a run on a stack kept from an earlier one would read that run's hashes.
+ * The single Redis drops its test database; a Cluster (database 0 only) drops its cached metric keys.
+ */
+async function dropEarlierHashes(env: Record<string, string>, kind: (typeof REDIS_KINDS)[number]) {
+  if (kind === 'single') {
+    const own = new Redis(env.REDIS_URL!, { db: REDIS_DB });
+    await own.flushdb();
+    own.disconnect();
+    return;
+  }
+  const cluster = openRedis({ redis: { clusterNodes: env.REDIS_CLUSTER_NODES!.split(',') } }) as Cluster;
+  await cluster.connect();
+  try {
+    for (const node of cluster.nodes('master')) {
+      let cursor = '0';
+      do {
+        const [next, keys] = await node.scan(cursor, 'MATCH', 'metrics:*', 'COUNT', 1000);
+        for (const key of keys) await node.del(key);
+        cursor = next;
+      } while (cursor !== '0');
+    }
+  } finally {
+    cluster.disconnect();
+  }
+}
 
 const scopeOf = scopeOfWorld;
 
@@ -98,7 +114,7 @@ async function refillWhileRunning(
       await fillThroughReader(reader, t.redis, cached);
       for (const [type, ids] of Object.entries(cached))
         for (const id of ids!) {
-          const hash = await t.redis.hgetall(`metrics:${type}:${id}`);
+          const hash = await t.redis.hgetall(defaultCacheKeys.key(type, id));
           for (const [field, value] of Object.entries(hash))
             if (!field.startsWith('~') && Number(value) < 0)
               belowZero.push(`${type}:${id}:${field} = ${value}`);
@@ -114,7 +130,7 @@ async function cachedHashes(scope: TruthScope, tf: (typeof TIMEFRAMES)[number]):
   const out: MetricTable = new Map();
   for (const [type, ids] of Object.entries(scope) as [EntityType, number[]][])
     for (const id of ids) {
-      const hash = await t.redis.hgetall(`metrics:${type}:${id}`);
+      const hash = await t.redis.hgetall(defaultCacheKeys.key(type, id));
       if (Object.keys(hash).length === 0) continue; // expired or never filled: nothing cached to be wrong
       for (const metric of TRUTH_METRICS[type]) {
         const field = tf === 'all' ? metric : `${metric}:${tf}`;
@@ -128,7 +144,20 @@ async function cachedHashes(scope: TruthScope, tf: (typeof TIMEFRAMES)[number]):
 const only = (truth: MetricTable, stored: MetricTable): MetricTable =>
   new Map([...stored.keys()].map((k) => [k, truth.get(k) ?? 0]));
 
-describe('exact under realistic traffic', () => {
+describe.each(REDIS_KINDS)('exact under realistic traffic (%s Redis)', (kind) => {
+  const run = `rt${kind[0]}${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
+
+  beforeAll(async () => {
+    console.log(`realistic truth (${kind} Redis): seed ${SEED} (replay with TRUTH_SEED=${SEED})`);
+    const env = inject('stackEnv');
+    await dropEarlierHashes(env, kind);
+    t = await startRunPipeline(env, run, { redisDb: kind === 'single' ? REDIS_DB : 'cluster' });
+  }, 180_000);
+
+  afterAll(async () => {
+    await t?.close();
+  });
+
   it('ClickHouse, cached hashes and the reader equal SQL truth after seeded realistic traffic', async () => {
     const stats: SampleTrafficStats = { changes: 0, byOperation: {} };
     const log: { op: string; ids: number[] }[] = [];

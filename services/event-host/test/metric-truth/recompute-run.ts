@@ -1,9 +1,8 @@
 // The host's recomputer for a test pipeline: what a host started with the same settings runs next to its
 // pipeline (recompute on touch), on the run's cache scope, group and topics.
 import type { ClickHouseClient } from '@clickhouse/client';
-import { RedisTouchQueue } from '@engagement/event-bus/sinks/redis';
+import { type RedisClient, RedisTouchQueue } from '@engagement/event-bus/sinks/redis';
 import type { PluginDefinition } from '@engagement/plugin-api';
-import type { Redis } from 'ioredis';
 import type { Kafka } from 'kafkajs';
 import pg from 'pg';
 import { Recomputer } from '../../src/recompute/recomputer.js';
@@ -22,7 +21,7 @@ export async function startRunRecomputer(options: {
   plugins: readonly PluginDefinition[];
   kafka: Kafka;
   clickhouse: ClickHouseClient;
-  redis: Redis;
+  redis: RedisClient;
   groupId: string;
   topics: readonly string[];
   metricTopic: string;

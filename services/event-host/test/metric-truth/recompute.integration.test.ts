@@ -8,6 +8,7 @@
 // ClickHouse, the cached hashes or the reader, although a reaction counted on the old post is removed after
 // the move (the removal is looked up through the image's new post).
 import { createMetricReader } from '@engagement/event-bus/reader';
+import { defaultCacheKeys } from '@engagement/event-bus/sinks/redis';
 import { Redis } from 'ioredis';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -213,7 +214,7 @@ describe('recompute on touch', () => {
       const stored = await readClickHouseMetrics(t.clickhouse, scope, null);
       for (const [key, v] of stored) if (v < 0) below.push(`clickhouse ${key} = ${v}`);
       for (const id of [pa, pb]) {
-        const hash = await t.redis.hgetall(`metrics:Post:${id}`);
+        const hash = await t.redis.hgetall(defaultCacheKeys.key('Post', id));
         for (const [field, v] of Object.entries(hash))
           if (!field.startsWith('~') && Number(v) < 0) below.push(`redis Post:${id} ${field} = ${v}`);
       }

@@ -1,5 +1,6 @@
 // The end-to-end tests' pipeline: every plugin of @engagement/metric-listeners on the local stack's Debezium
-// topics and a run's own ClickHouse source topics, a fresh embedded ClickHouse, a Redis database of its own,
+// topics and a run's own ClickHouse source topics, a fresh embedded ClickHouse, a Redis database of its own
+// (or the stack's Redis Cluster, opened as the host opens it),
 // starting at the end of the shared topics (their history belongs to other runs), and the host's recomputer
 // next to it (recompute on touch), as a host runs them.
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -17,18 +18,20 @@ import {
 import { createDecoder } from '@engagement/event-bus';
 import { createEventPipeline, type EventPipeline } from '@engagement/event-bus/kafka';
 import { ensureMetricEventTable, openClickHouse } from '@engagement/event-bus/sinks/clickhouse';
+import type { RedisClient } from '@engagement/event-bus/sinks/redis';
 import { startGroupAtEnd } from '@engagement/event-bus/testing';
 import { plugins } from '@engagement/metric-listeners';
 import { appDbToken } from '@engagement/plugin-api';
 import { Redis } from 'ioredis';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
 import pg from 'pg';
+import { openRedis } from '../../src/host/open-redis.js';
 import { type RunRecomputer, startRunRecomputer } from './recompute-run.js';
 
 export interface RunPipeline {
   db: pg.Client;
   clickhouse: ClickHouseClient;
-  redis: Redis;
+  redis: RedisClient;
   kafka: Kafka;
   publisher: ClickHouseRowPublisher;
   pipeline: EventPipeline;
@@ -43,12 +46,13 @@ export interface RunPipeline {
 
 /**
  * Builds and starts the pipeline of run `run` (topics and keys named after it). `onStep` marks set-up
- * steps for timings.
+ * steps for timings. `redisDb` is the single Redis's database, or `'cluster'` for the stack's Redis Cluster
+ * (which has only database 0: the run's entities and cache scope keep it apart from other runs).
  */
 export async function startRunPipeline(
   env: Record<string, string>,
   run: string,
-  options: { redisDb: number; onStep?(name: string): void; recompute?: boolean },
+  options: { redisDb: number | 'cluster'; onStep?(name: string): void; recompute?: boolean },
 ): Promise<RunPipeline> {
   const chPath = mkdtempSync(join(tmpdir(), `${run}-ch-`));
   const db = new pg.Client({ connectionString: env.POSTGRES_URL });
@@ -56,7 +60,10 @@ export async function startRunPipeline(
   const clickhouse = await openClickHouse({ path: chPath });
   await ensureMetricEventTable(clickhouse);
   for (const statement of clickhouseSourceDdl()) await clickhouse.command({ query: statement });
-  const redis = new Redis(env.REDIS_URL!, { db: options.redisDb });
+  const redis =
+    options.redisDb === 'cluster'
+      ? await connected(openRedis({ redis: { clusterNodes: clusterNodes(env) } }))
+      : new Redis(env.REDIS_URL!, { db: options.redisDb });
   const kafka = new Kafka({ brokers: env.KAFKA_BROKERS!.split(','), logLevel: logLevel.NOTHING });
   const producer: Producer = kafka.producer();
   await producer.connect();
@@ -132,4 +139,16 @@ export async function startRunPipeline(
       rmSync(chPath, { recursive: true, force: true });
     },
   };
+}
+
+/** The stack's Redis Cluster seed nodes; the stack starts one unless told not to. */
+function clusterNodes(env: Record<string, string>): string[] {
+  if (!env.REDIS_CLUSTER_NODES)
+    throw new Error('the stack started no Redis Cluster (REDIS_CLUSTER_NODES unset)');
+  return env.REDIS_CLUSTER_NODES.split(',');
+}
+
+async function connected(redis: RedisClient): Promise<RedisClient> {
+  await redis.connect();
+  return redis;
 }

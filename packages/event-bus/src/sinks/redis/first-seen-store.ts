@@ -1,6 +1,6 @@
-import type { Redis } from 'ioredis';
 import { SinkError } from '../../errors.js';
 import type { FirstSeenStore } from '../../runtime/resend-filter.js';
+import type { RedisClient } from './redis-client.js';
 import { isRetriableRedisError } from './redis-errors.js';
 
 /** A week: ClickHouse's Kafka export and a re-publish by hand both re-send within minutes to days. */
@@ -43,7 +43,7 @@ export class RedisFirstSeenStore implements FirstSeenStore {
   private readonly ttlMs: number;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     options: RedisFirstSeenStoreOptions = {},
   ) {
     this.prefix = options.prefix ?? 'eventbus:resends';

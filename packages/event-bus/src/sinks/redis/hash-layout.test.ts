@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { defaultCacheKeys } from './cache-keys.js';
-import { parseTimeframeField, timeframeField } from './hash-layout.js';
+import {
+  createCacheKeys,
+  defaultCacheKeys,
+  groupByTag,
+  shardOfKey,
+  shardWatermarkKey,
+} from './cache-keys.js';
+import { fillMarkerKey, parseTimeframeField, recentKey, timeframeField } from './hash-layout.js';
 
 describe('cached hash layout', () => {
   it('names windowed fields and parses them back; bookkeeping fields are not metrics', () => {
@@ -18,8 +24,26 @@ describe('cached hash layout', () => {
       entityType: 'Model',
       entityId: 42,
     });
-    expect(defaultCacheKeys.parse('metrics:Model:42:fill')).toBeNull();
-    expect(defaultCacheKeys.parse('metrics:Model:42:recent')).toBeNull();
-    expect(defaultCacheKeys.parse('eventbus:cache:watermarks')).toBeNull();
+    const key = defaultCacheKeys.key('Model', 42);
+    expect(defaultCacheKeys.parse(fillMarkerKey(key))).toBeNull();
+    expect(defaultCacheKeys.parse(recentKey(key))).toBeNull();
+    expect(defaultCacheKeys.parse('metrics:Model:42')).toBeNull();
+    expect(defaultCacheKeys.parse(shardWatermarkKey('eventbus:cache:watermarks', 3))).toBeNull();
+  });
+
+  it('keeps a hash, its marker, its recent list and its shard watermark hash under one hash tag', () => {
+    const keys = createCacheKeys(16);
+    const key = keys.key('Image', 7);
+    const shard = keys.shardOf('Image', 7);
+    expect(key).toBe(`metrics:{s${shard}}:Image:7`);
+    for (const k of [key, fillMarkerKey(key), recentKey(key), shardWatermarkKey('wm:prod', shard)]) {
+      expect(shardOfKey(k)).toBe(shard);
+    }
+    // Stable (a fixed hash, not the runtime's) and spread: 1,000 entities use every one of 16 shards.
+    expect(createCacheKeys(16).shardOf('Image', 7)).toBe(shard);
+    const used = new Set(Array.from({ length: 1000 }, (_, i) => keys.shardOf('Image', i)));
+    expect(used.size).toBe(16);
+    expect(groupByTag([keys.key('Image', 1), 'x', keys.key('Image', 1)], (k) => k)).toHaveLength(2);
+    expect(() => createCacheKeys(0)).toThrow(RangeError);
   });
 });

@@ -1,5 +1,11 @@
 /** Redis: exactly-once increments of cached metric hashes, race-free fills, and their key naming. */
-export { type CacheKeyScheme, defaultCacheKeys } from './cache-keys.js';
+export {
+  type CacheKeyScheme,
+  createCacheKeys,
+  DEFAULT_CACHE_SHARDS,
+  defaultCacheKeys,
+  shardWatermarkKey,
+} from './cache-keys.js';
 export {
   DEFAULT_FIRST_SEEN_TTL_MS,
   RedisFirstSeenStore,
@@ -22,4 +28,5 @@ export {
   type MetricCacheSinkOptions,
   type MetricSignal,
 } from './metric-cache-sink.js';
+export type { RedisClient } from './redis-client.js';
 export { type DueTouches, RedisTouchQueue } from './touch-queue.js';

@@ -1,7 +1,8 @@
-import type { Redis } from 'ioredis';
 import { SinkError } from '../../errors.js';
+import { groupByTag } from './cache-keys.js';
 import { BEGIN_FILLS_LUA, COMMIT_FILL_LUA, RELEASE_FILLS_LUA } from './fill-scripts.js';
 import { fillMarkerKey, recentKey } from './hash-layout.js';
+import type { RedisClient } from './redis-client.js';
 
 /** One computed hash to write: values by field, and what ClickHouse had counted per origin. */
 export interface FillCommit {
@@ -34,7 +35,7 @@ interface WithFillCommands {
  */
 export class MetricCacheFills {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     /** How long a claim lives: a fill slower than this is not cached (its recent list may be trimmed). */
     private readonly markerMs = 30_000,
   ) {
@@ -44,19 +45,28 @@ export class MetricCacheFills {
     if (!r.eventBusReleaseFills) redis.defineCommand('eventBusReleaseFills', { lua: RELEASE_FILLS_LUA });
   }
 
-  /** Claims the fill of each key not already being filled by someone else. */
+  /** Claims the fill of each key not already being filled by someone else (one script per shard). */
   async begin(keys: readonly string[], token: string): Promise<FillClaim[]> {
     if (keys.length === 0) return [];
-    const redisKeys = keys.flatMap((k) => [k, fillMarkerKey(k)]);
-    const rows = await this.call(() =>
-      (this.redis as WithFillCommands).eventBusBeginFills!(
-        redisKeys.length,
-        ...redisKeys,
-        token,
-        this.markerMs,
-      ),
+    const claims = new Map<string, FillClaim>();
+    const groups = groupByTag([...new Set(keys)], (k) => k);
+    await Promise.all(
+      groups.map(async (group) => {
+        const redisKeys = group.flatMap((k) => [k, fillMarkerKey(k)]);
+        const rows = await this.call(() =>
+          (this.redis as WithFillCommands).eventBusBeginFills!(
+            redisKeys.length,
+            ...redisKeys,
+            token,
+            this.markerMs,
+          ),
+        );
+        for (const [i, [taken, ...fields]] of rows.entries()) {
+          claims.set(group[i]!, { taken: taken === 1, fields });
+        }
+      }),
     );
-    return rows.map(([taken, ...fields]) => ({ taken: taken === 1, fields }));
+    return keys.map((k) => claims.get(k)!);
   }
 
   /**
@@ -69,29 +79,41 @@ export class MetricCacheFills {
     ttlSeconds: number,
   ): Promise<{ written: boolean; buffered: number }[]> {
     if (commits.length === 0) return [];
-    const pipeline = this.redis.pipeline() as ReturnType<Redis['pipeline']> & WithFillCommands;
-    for (const c of commits) {
-      const args: (string | number)[] = [token, c.atMs, ttlSeconds];
-      const marks = Object.entries(c.highWater);
-      args.push(marks.length, ...marks.flat());
-      const values = Object.entries(c.values);
-      args.push(values.length, ...values.flat());
-      pipeline.eventBusCommitFill!(3, c.key, fillMarkerKey(c.key), recentKey(c.key), ...args);
-    }
-    const results = await this.call(() => pipeline.exec());
-    return (results ?? []).map(([err, reply]) => {
-      if (err) throw new SinkError('redis', `fill commit failed: ${err.message}`, { cause: err });
-      const [written, buffered] = reply as [number, number];
-      return { written: written === 1, buffered };
-    });
+    const results = new Map<FillCommit, { written: boolean; buffered: number }>();
+    // One pipeline per shard: a Cluster pipeline must stay on one node.
+    const groups = groupByTag(commits, (c) => c.key);
+    await Promise.all(
+      groups.map(async (group) => {
+        const pipeline = this.redis.pipeline() as ReturnType<RedisClient['pipeline']> & WithFillCommands;
+        for (const c of group) {
+          const args: (string | number)[] = [token, c.atMs, ttlSeconds];
+          const marks = Object.entries(c.highWater);
+          args.push(marks.length, ...marks.flat());
+          const values = Object.entries(c.values);
+          args.push(values.length, ...values.flat());
+          pipeline.eventBusCommitFill!(3, c.key, fillMarkerKey(c.key), recentKey(c.key), ...args);
+        }
+        const replies = await this.call(() => pipeline.exec());
+        (replies ?? []).forEach(([err, reply], i) => {
+          if (err) throw new SinkError('redis', `fill commit failed: ${err.message}`, { cause: err });
+          const [written, buffered] = reply as [number, number];
+          results.set(group[i]!, { written: written === 1, buffered });
+        });
+      }),
+    );
+    return commits.map((c) => results.get(c)!);
   }
 
   /** Gives up claims (the ClickHouse query failed), so the recent lists can be trimmed again at once. */
   async release(keys: readonly string[], token: string): Promise<void> {
     if (keys.length === 0) return;
-    const redisKeys = keys.map((k) => fillMarkerKey(k));
-    await this.call(() =>
-      (this.redis as WithFillCommands).eventBusReleaseFills!(redisKeys.length, ...redisKeys, token),
+    await Promise.all(
+      groupByTag(keys, (k) => k).map((group) => {
+        const redisKeys = group.map((k) => fillMarkerKey(k));
+        return this.call(() =>
+          (this.redis as WithFillCommands).eventBusReleaseFills!(redisKeys.length, ...redisKeys, token),
+        );
+      }),
     );
   }
 

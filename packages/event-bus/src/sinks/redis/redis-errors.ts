@@ -1,3 +1,5 @@
+import { SinkError } from '../../errors.js';
+
 /**
  * Redis error replies a retry cannot fix: a key holds another type than the sink writes (WRONGTYPE),
  * the credentials or ACLs refuse the command, keys of one call span cluster slots. Everything else is
@@ -15,4 +17,16 @@ export function isRetriableRedisError(error: unknown): boolean {
   if ((error as { name?: unknown } | null)?.name !== 'ReplyError') return true;
   const message = String((error as Error).message).replace(/^ERR Error running script[^:]*:\s*/, '');
   return !NON_RETRIABLE.test(message) && !/\bWRONGTYPE\b/.test(message);
+}
+
+/** Runs one Redis call, rethrowing its failure as the sink's `SinkError`, retriable as above. */
+export async function asSinkCall<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (cause) {
+    throw new SinkError('redis', (cause as Error).message, {
+      cause,
+      retriable: isRetriableRedisError(cause),
+    });
+  }
 }

@@ -1,5 +1,5 @@
-import type { Redis } from 'ioredis';
 import { type MetricTouch, touchMember } from '../../metrics/metric-touch.js';
+import type { RedisClient } from './redis-client.js';
 
 /**
  * Adds members at the server's clock (`TIME`, in ms). `ZADD GT` moves a member that is already queued to the
@@ -39,7 +39,7 @@ export interface DueTouches {
  */
 export class RedisTouchQueue {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     /** Namespaces the queues like the cache watermarks (a deployment's cache scope). */
     private readonly scope?: string,
   ) {}

@@ -1,5 +1,5 @@
-import type { Redis } from 'ioredis';
 import { SinkError } from '../../errors.js';
+import type { RedisClient } from '../redis/redis-client.js';
 import { isRetriableRedisError } from '../redis/redis-errors.js';
 
 /** A batch taken from the queue; `ack` it after the index accepted the update. */
@@ -63,15 +63,18 @@ interface EnqueueCall {
  * entity types), member = entity id, score = a queue-wide sequence number taken when it was last queued.
  * Redis keeps it across host restarts; queueing an id twice keeps one entry (coalescing). An id queued again
  * while a flush is in flight gets a higher score and survives that flush's `ack`.
+ *
+ * The enqueue script and MULTI touch the counter and several queues at once, so on Redis Cluster all keys of
+ * one prefix must share a hash slot: the prefix carries a hash tag (default `search:{queue}:`).
  */
 export class SearchQueue {
   private readonly commands: Required<WithQueueCommands>;
 
   constructor(
-    private readonly redis: Redis,
-    private readonly prefix = 'search:queue:',
+    private readonly redis: RedisClient,
+    private readonly prefix = 'search:{queue}:',
   ) {
-    const r = redis as Redis & WithQueueCommands;
+    const r = redis as RedisClient & WithQueueCommands;
     if (!r.searchQueueEnqueue) redis.defineCommand('searchQueueEnqueue', { lua: ENQUEUE_LUA });
     if (!r.searchQueueAck) redis.defineCommand('searchQueueAck', { lua: ACK_LUA });
     this.commands = r as Required<WithQueueCommands>;

@@ -1,10 +1,10 @@
 import { checkDrift } from '@engagement/event-bus/reader';
 import { openClickHouse } from '@engagement/event-bus/sinks/clickhouse';
-import { Redis } from 'ioredis';
 import { clickhouseOptions } from '../../config/clickhouse-options.js';
 import { loadConfig } from '../../config/load-config.js';
 import { watermarkKeyOf } from '../../deployment/cache-scope.js';
 import { EXIT } from '../../errors.js';
+import { openRedis } from '../../host/open-redis.js';
 import { println } from '../cli-context.js';
 import { defineCommand } from '../command-table.js';
 
@@ -22,7 +22,7 @@ export const driftCommand = defineCommand({
   },
   async run(ctx, { sample, repair, json }) {
     const config = loadConfig({ env: ctx.env, file: ctx.configFile, purpose: 'drift' });
-    const redis = new Redis(config.redis.url!, { lazyConnect: true, maxRetriesPerRequest: 2 });
+    const redis = openRedis(config, { maxRetriesPerRequest: 2 });
     await redis.connect();
     const clickhouse = await openClickHouse(clickhouseOptions(config));
     try {

@@ -1,8 +1,8 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { openClickHouse } from '@engagement/event-bus/sinks/clickhouse';
+import type { RedisClient } from '@engagement/event-bus/sinks/redis';
 import { metricsOf, truthPlan } from '@engagement/event-bus/truth';
 import type { PluginDefinition } from '@engagement/plugin-api';
-import { Redis } from 'ioredis';
 import { type Admin, Kafka, logLevel, type Producer } from 'kafkajs';
 import pg from 'pg';
 import { clickhouseOptions } from '../../config/clickhouse-options.js';
@@ -13,6 +13,7 @@ import { watermarkKeyOf } from '../../deployment/cache-scope.js';
 import { existingSourceTopics } from '../../deployment/source-topics.js';
 import { HostError } from '../../errors.js';
 import { inspectConfiguredPlugins } from '../../host/host-provisions.js';
+import { openRedis } from '../../host/open-redis.js';
 import { resolveSlot } from '../../reconcile/catch-up.js';
 import { metricsOwnedBy } from '../../reconcile/owned-metrics.js';
 import type { CliContext } from '../cli-context.js';
@@ -45,7 +46,7 @@ export interface ReconcileClients {
   metricsByType?: Map<string, string[]>;
   postgres: pg.Pool;
   clickhouse: ClickHouseClient;
-  redis: Redis;
+  redis: RedisClient;
   admin: Admin;
   producer?: Producer;
   groupId: string;
@@ -97,7 +98,7 @@ export async function withReconcileClients<T>(
 
   const postgres = new pg.Pool({ connectionString: config.postgres.url, max: 2 });
   postgres.on('error', () => undefined);
-  const redis = new Redis(config.redis.url!, { lazyConnect: true, maxRetriesPerRequest: 2 });
+  const redis = openRedis(config, { maxRetriesPerRequest: 2 });
   const kafka = new Kafka({
     clientId: `${config.kafka.clientId}-reconcile`,
     brokers: config.kafka.brokers,

@@ -1,0 +1,77 @@
+import type { EntityMetricEvent } from '@engagement/plugin-api';
+import type { CacheKeyScheme } from './cache-keys.js';
+import { nextOffsetField, recentKey } from './hash-layout.js';
+
+/** The increments of one shard's part of a batch, ready for APPLY_INCREMENTS_LUA. */
+export interface ShardApplyCall {
+  /** The shard's watermark hash, then (metric hash, recent list) per entity. */
+  keys: string[];
+  args: (string | number)[];
+  /** Metric hash keys in KEYS order (the script answers with indexes into them). */
+  entityKeys: string[];
+  /** Per hash: field → summed delta, for the change signals. */
+  deltas: Map<string, Map<string, number>>;
+  /** Events this call applies (past the watermarks read before it). */
+  fresh: number;
+}
+
+/** Where a batch sits in its metric-topic partition (see CachePosition). */
+interface Position {
+  topic: string;
+  partition: number;
+  expected: string;
+  next: string;
+}
+
+/**
+ * Builds one shard's script call from its events (in batch order) and the watermarks its hash held. An event
+ * is new only if it is past everything applied before it in this shard, including earlier events of this
+ * batch: a replayed run can sit in the same batch as its first copy (…, 180..200, 100..200, 201…). Each
+ * origin's events of one shard keep their order, so a per-shard watermark skips exactly the replays.
+ */
+export function shardApplyCall(
+  watermarkKey: string,
+  events: readonly EntityMetricEvent[],
+  marks: ReadonlyMap<string, string>,
+  keys: CacheKeyScheme,
+  position: Position | undefined,
+): ShardApplyCall {
+  const next = new Map<string, number>();
+  const fresh: EntityMetricEvent[] = [];
+  for (const e of events) {
+    const high = next.get(e.origin) ?? Number(marks.get(e.origin) ?? '-1');
+    if (e.originSeq <= high) continue;
+    next.set(e.origin, e.originSeq);
+    fresh.push(e);
+  }
+  // Events stay individual (not summed per field): every one is logged in its entity's recent list, and the
+  // script compares each one's position with the high water of the fill that built its hash, and its
+  // createdAt with the hash's windows.
+  const originIndex = new Map([...next.keys()].map((o, i) => [o, i + 1]));
+  const perKey = new Map<string, (string | number)[]>();
+  const deltas = new Map<string, Map<string, number>>();
+  for (const e of fresh) {
+    const key = keys.key(e.entityType, e.entityId);
+    const field = keys.field(e.metricType);
+    const args = perKey.get(key) ?? [];
+    args.push(originIndex.get(e.origin)!, e.originSeq, field, e.createdAt.getTime(), e.metricValue);
+    perKey.set(key, args);
+    const fields = deltas.get(key) ?? new Map<string, number>();
+    fields.set(field, (fields.get(field) ?? 0) + e.metricValue);
+    deltas.set(key, fields);
+  }
+  const entityKeys = [...perKey.keys()];
+  const redisKeys = [watermarkKey];
+  for (const k of entityKeys) redisKeys.push(k, recentKey(k));
+  const args: (string | number)[] = position
+    ? [nextOffsetField(position.topic, position.partition), position.expected, position.next]
+    : ['', 0, 0];
+  args.push(next.size);
+  for (const [origin, seq] of next) args.push(origin, marks.get(origin) ?? '-1', seq);
+  for (const key of entityKeys) {
+    const entries = perKey.get(key)!;
+    args.push(entries.length / 5);
+    for (const v of entries) args.push(v);
+  }
+  return { keys: redisKeys, args, entityKeys, deltas, fresh: fresh.length };
+}

@@ -1,0 +1,71 @@
+import type { EntityMetricEvent } from '@engagement/plugin-api';
+import { type CacheKeyScheme, shardWatermarkKey } from './cache-keys.js';
+import { fillMarkerKey, recentKey, storedField } from './hash-layout.js';
+import type { RedisClient } from './redis-client.js';
+import { asSinkCall } from './redis-errors.js';
+
+/** Recent lists trimmed per script call after an insert (small calls: Redis runs other clients in between). */
+const TRIM_KEYS_PER_CALL = 50;
+
+/** The scripts MetricCacheSink registers (RECORD_STORED_LUA, TRIM_RECENT_LUA); typed here, not globally. */
+interface WithStoredCommands {
+  eventBusRecordStored(numKeys: number, ...args: (string | number)[]): Promise<number>;
+  eventBusTrimRecent(numKeys: number, args: (string | number)[]): Promise<number>;
+}
+
+/** Where the sink keeps its state: the key scheme and the base name of the per-shard watermark hashes. */
+export interface StoredTarget {
+  keys: CacheKeyScheme;
+  watermarkKey: string;
+}
+
+/**
+ * Called after `events` were inserted into ClickHouse: records, per origin, that ClickHouse holds every
+ * event up to the highest `originSeq` among them (`~ch:<origin>` in the watermark hash of each shard the
+ * events touch), then drops those events from their entities' recent lists. Every event of an origin below
+ * the first one a host buffers was stored before its source offset was committed, and a host flushes its
+ * buffer whole and in order, so ClickHouse then holds each origin's whole prefix up to that position. A
+ * shard the events do not touch keeps an older `~ch`: its lists were not trimmed past it either, which is
+ * all the drift check relies on. Returns the entries dropped.
+ */
+export async function recordStored(
+  redis: RedisClient,
+  target: StoredTarget,
+  events: readonly EntityMetricEvent[],
+): Promise<number> {
+  if (events.length === 0) return 0;
+  const upto = new Map<string, number>();
+  const keysByShard = new Map<number, Set<string>>();
+  for (const e of events) {
+    if (e.originSeq > (upto.get(e.origin) ?? -1)) upto.set(e.origin, e.originSeq);
+    const shard = target.keys.shardOf(e.entityType, e.entityId);
+    const keys = keysByShard.get(shard) ?? new Set<string>();
+    keys.add(target.keys.key(e.entityType, e.entityId));
+    keysByShard.set(shard, keys);
+  }
+  const positions: (string | number)[] = [];
+  for (const [origin, seq] of upto) positions.push(storedField(origin), seq);
+  const originArgs: (string | number)[] = [upto.size];
+  for (const [origin, seq] of upto) originArgs.push(origin, seq);
+  const commands = redis as RedisClient & WithStoredCommands;
+  const dropped = await Promise.all(
+    [...keysByShard].map(async ([shard, keySet]) => {
+      const keys = [...keySet];
+      const watermarkKey = shardWatermarkKey(target.watermarkKey, shard);
+      await asSinkCall(() => commands.eventBusRecordStored(1, watermarkKey, ...positions));
+      let n = 0;
+      for (let i = 0; i < keys.length; i += TRIM_KEYS_PER_CALL) {
+        const redisKeys: string[] = [];
+        for (const k of keys.slice(i, i + TRIM_KEYS_PER_CALL)) redisKeys.push(fillMarkerKey(k), recentKey(k));
+        n += await asSinkCall(() =>
+          commands.eventBusTrimRecent(
+            redisKeys.length,
+            (redisKeys as (string | number)[]).concat(originArgs),
+          ),
+        );
+      }
+      return n;
+    }),
+  );
+  return dropped.reduce((a, b) => a + b, 0);
+}
