@@ -2,8 +2,8 @@
 // deleted with everything beneath them (cascades at every level), and every counted column updated in
 // place. Sample traffic adds these when asked (`realistic: true`); each delete is balanced by creates so
 // the world keeps entities to work on. After a delete the world forgets what the cascade removed.
-import { type Operation, type OperationContext, op, pick, randomRow, sql } from './operations.js';
-import { random } from './random.js';
+import { type Operation, type OperationContext, op, randomRow, sql } from './operation.js';
+import { pick, random } from './random.js';
 import type { SampleWorld } from './sample-world.js';
 
 const one = async (ctx: OperationContext, text: string, params: unknown[]): Promise<number> => {
