@@ -109,13 +109,15 @@ export function hostEnv(name: string, overrides: Record<string, string> = {}): R
   };
 }
 
-/** Connections to the shared stack: Postgres, Redis, and Kafka with a connected producer. */
+/** Connections to the shared stack: Postgres, Redis, and Kafka with a connected producer and admin. */
 export interface StackClients {
   db: pg.Client;
   redis: Redis;
   kafka: Kafka;
   producer: Producer;
-  /** Disconnects the producer, Redis and Postgres. */
+  /** For committed offsets and topic ends (`committedAndEnd`). */
+  admin: Admin;
+  /** Disconnects the admin, the producer, Redis and Postgres. */
   close(): Promise<void>;
 }
 
@@ -127,12 +129,15 @@ export async function connectStack(): Promise<StackClients> {
   const kafka = new Kafka({ brokers: stack.KAFKA_BROKERS!.split(','), logLevel: logLevel.NOTHING });
   const producer = kafka.producer();
   await producer.connect();
+  const admin = kafka.admin();
+  await admin.connect();
   const close = async () => {
+    await admin.disconnect();
     await producer.disconnect();
     redis.disconnect();
     await db.end();
   };
-  return { db, redis, kafka, producer, close };
+  return { db, redis, kafka, producer, admin, close };
 }
 
 /** The source topic of a host env. */

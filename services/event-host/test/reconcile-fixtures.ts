@@ -11,9 +11,12 @@ import { Redis } from 'ioredis';
 import { type Admin, Kafka, logLevel, type Producer } from 'kafkajs';
 import pg from 'pg';
 import { inject } from 'vitest';
+import { cdc } from '../../../infra/stack/cdc.js';
 import type { SampleWorld } from '../../../scripts/sample-traffic/sample-world.js';
 import type { HostConfig } from '../src/config/host-config.js';
 import { loadConfig } from '../src/config/load-config.js';
+import { watermarkKeyOf } from '../src/deployment/cache-scope.js';
+import { sourceTopicsOf } from '../src/deployment/source-topics.js';
 import { RUN } from './host-fixtures.js';
 
 /**
@@ -95,6 +98,29 @@ export async function connectReconcileClients(env: Record<string, string>): Prom
       redis.disconnect();
       await clickhouse.close();
     },
+  };
+}
+
+/**
+ * What `reconcile` and `backfill` work with besides their scope: the test clients and the host's settings
+ * (what `metrics reconcile` connects and reads on its own).
+ */
+export function reconcileClients(c: ReconcileTestClients, plugins: PluginDefinition[]) {
+  const { config } = c;
+  return {
+    plugins,
+    postgres: c.pool,
+    clickhouse: c.clickhouse,
+    redis: c.redis,
+    admin: c.admin,
+    producer: c.producer,
+    groupId: config.kafka.groupId,
+    sourceTopics: sourceTopicsOf(config, plugins).create,
+    metricTopic: config.kafka.metricTopic,
+    watermarkKey: watermarkKeyOf(config),
+    slot: cdc.slotName,
+    waitMs: config.reconcile.waitMs,
+    clickhouseSettleMs: config.reconcile.clickhouseSettleMs,
   };
 }
 

@@ -10,14 +10,12 @@ import { startGroupAtEnd } from '@engagement/event-bus/testing';
 import { metricsOf, truthPlan } from '@engagement/event-bus/truth';
 import { plugins } from '@engagement/metric-listeners';
 import type { Redis } from 'ioredis';
-import type { Admin, Producer } from 'kafkajs';
+import type { Producer } from 'kafkajs';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cdc } from '../../../infra/stack/cdc.js';
 import type { SampleWorld } from '../../../scripts/sample-traffic/sample-world.js';
 import { runSampleTraffic } from '../../../scripts/sample-traffic.js';
 import type { HostConfig } from '../src/config/host-config.js';
-import { watermarkKeyOf } from '../src/deployment/cache-scope.js';
 import { sourceTopicsOf } from '../src/deployment/source-topics.js';
 import { createEventHost, type EventHost } from '../src/host/create-event-host.js';
 import { type ReconcileReport, reconcile } from '../src/reconcile/reconcile.js';
@@ -27,6 +25,7 @@ import {
   metricKey,
   mismatches,
   type ReconcileTestClients,
+  reconcileClients,
   reconcileEnv,
   removeEvents,
   touchQueueEmpty,
@@ -40,10 +39,8 @@ const { env, chPrefix } = reconcileEnv('reconcile', REDIS_DB);
 let config: HostConfig;
 let host: EventHost;
 let db: pg.Client;
-let pool: pg.Pool;
 let clickhouse: ClickHouseClient;
 let redis: Redis;
-let admin: Admin;
 let producer: Producer;
 let world: SampleWorld;
 const plan = truthPlan(plugins);
@@ -51,24 +48,12 @@ const plan = truthPlan(plugins);
 /** The library call behind `event-host metrics reconcile`, on the test host's settings. */
 const reconcileWorld = (options: { repair?: boolean; ids?: Map<string, number[]> } = {}) =>
   reconcile({
-    plugins,
-    postgres: pool,
-    clickhouse,
-    redis,
-    admin,
-    producer,
-    groupId: config.kafka.groupId,
-    sourceTopics: sourceTopicsOf(config, plugins).create,
-    metricTopic: config.kafka.metricTopic,
-    watermarkKey: watermarkKeyOf(config),
-    slot: cdc.slotName,
+    ...reconcileClients(clients, plugins),
     selection: { kind: 'ids', ids: options.ids ?? worldScope(world) },
     repair: options.repair,
     touched: new RedisTouchQueue(redis, config.cacheScope),
     // The host's recomputer holds the repair lock for each pass (removed post reactions are recomputed).
     lockWaitMs: 60_000,
-    waitMs: config.reconcile.waitMs,
-    clickhouseSettleMs: config.reconcile.clickhouseSettleMs,
   });
 
 /** Fills cached hashes the way the app does (a read that misses), every metric, all time. */
@@ -91,7 +76,7 @@ let clients: ReconcileTestClients;
 
 beforeAll(async () => {
   clients = await connectReconcileClients(env);
-  ({ config, db, pool, clickhouse, redis, admin, producer } = clients);
+  ({ config, db, clickhouse, redis, producer } = clients);
   // The shared Debezium topics hold other runs' history: this host starts at their end.
   await startGroupAtEnd(clients.kafka, config.kafka.groupId, sourceTopicsOf(config, plugins).create);
   host = await createEventHost({ config });
