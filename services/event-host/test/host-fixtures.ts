@@ -82,29 +82,40 @@ export async function committedAndEnd(
 /** A name unique to this test process. */
 export const RUN = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
 
-/** EVENT_HOST_* settings for a test host: its own topics (prefix), group, cache scope and ClickHouse dir. */
-export function hostEnv(name: string, overrides: Record<string, string> = {}): Record<string, string> {
+/**
+ * The EVENT_HOST_* settings every test host shares: its own client id, group, metric and dead-letter topics
+ * and cache scope (all named after `prefix`), the listener plugins, Postgres, and quick flushes.
+ */
+export function baseHostEnv(name: string, prefix: string): Record<string, string> {
   const stack = inject('stackEnv');
-  const prefix = `eh-${name}-${RUN}`;
   return {
     EVENT_HOST_KAFKA_BROKERS: stack.KAFKA_BROKERS!,
     EVENT_HOST_KAFKA_CLIENT_ID: `event-host-${name}`,
     EVENT_HOST_KAFKA_GROUP_ID: `${prefix}-group`,
-    EVENT_HOST_KAFKA_TOPICS: `${prefix}.public.ImageReaction`,
     EVENT_HOST_KAFKA_METRIC_TOPIC: `${prefix}.metric-events`,
     EVENT_HOST_KAFKA_DEAD_LETTER_TOPIC: `${prefix}.dead-letters`,
     EVENT_HOST_KAFKA_SESSION_TIMEOUT_MS: '10000',
-    EVENT_HOST_DEBEZIUM_TOPIC_PREFIX: prefix,
     EVENT_HOST_PLUGINS: '@engagement/metric-listeners',
     EVENT_HOST_POSTGRES_URL: stack.POSTGRES_URL!,
-    EVENT_HOST_REDIS_URL: stack.REDIS_URL!,
-    EVENT_HOST_CLICKHOUSE_PATH: mkdtempSync(join(tmpdir(), 'eh-ch-')),
     EVENT_HOST_CACHE_SCOPE: prefix,
     EVENT_HOST_BATCH_FLUSH_INTERVAL_MS: '500',
     EVENT_HOST_HTTP_HOST: '127.0.0.1',
     EVENT_HOST_HTTP_PORT: '0',
     EVENT_HOST_DRIFT_INTERVAL_MS: '0',
     EVENT_HOST_LOG_LEVEL: 'warn',
+  };
+}
+
+/** EVENT_HOST_* settings for a test host: its own topics (prefix), group, cache scope and ClickHouse dir. */
+export function hostEnv(name: string, overrides: Record<string, string> = {}): Record<string, string> {
+  const stack = inject('stackEnv');
+  const prefix = `eh-${name}-${RUN}`;
+  return {
+    ...baseHostEnv(name, prefix),
+    EVENT_HOST_KAFKA_TOPICS: `${prefix}.public.ImageReaction`,
+    EVENT_HOST_DEBEZIUM_TOPIC_PREFIX: prefix,
+    EVENT_HOST_REDIS_URL: stack.REDIS_URL!,
+    EVENT_HOST_CLICKHOUSE_PATH: mkdtempSync(join(tmpdir(), 'eh-ch-')),
     ...overrides,
   };
 }

@@ -17,6 +17,7 @@ import { reconcile } from '../src/reconcile/reconcile.js';
 import { parsePrometheus, waitFor } from './host-fixtures.js';
 import {
   connectReconcileClients,
+  lossTargets,
   metricKey,
   type ReconcileTestClients,
   reconcileClients,
@@ -130,16 +131,10 @@ it('detects a planted loss in its gauges, on one host of the group, and auto-rep
   const [a, b] = [await startHost(false), await startHost(false)];
   const scope = worldScope(world);
   const truth = await truthTotals(c.db, c.clickhouse, plugins, scope);
-  const nonZero = (type: string, metric: string) =>
-    (scope.get(type) ?? []).filter((id) => (truth.get(metricKey(type, id, metric)) ?? 0) !== 0);
-  const lost = [
-    ...nonZero('Image', 'likeCount')
-      .slice(0, 2)
-      .map((id) => ['Image', id, 'likeCount'] as const),
-    ...nonZero('ModelVersion', 'downloadCount') // a metric whose truth is in ClickHouse source tables
-      .slice(0, 1)
-      .map((id) => ['ModelVersion', id, 'downloadCount'] as const),
-  ];
+  const lost = lossTargets(truth, scope, [
+    ['Image', 'likeCount', 2],
+    ['ModelVersion', 'downloadCount', 1], // a metric whose truth is in ClickHouse source tables
+  ]);
   expect(lost.length).toBe(3);
   for (const [type, id, metric] of lost) await removeEvents(c.clickhouse, type, id, metric);
   const planted = Date.now();

@@ -22,8 +22,10 @@ import { type ReconcileReport, reconcile } from '../src/reconcile/reconcile.js';
 import {
   cachedTotals,
   connectReconcileClients,
+  lossTargets,
   metricKey,
   mismatches,
+  nonZeroIds,
   type ReconcileTestClients,
   reconcileClients,
   reconcileEnv,
@@ -137,20 +139,12 @@ describe('metrics reconcile', () => {
     await touchQueueEmpty(new RedisTouchQueue(redis, config.cacheScope)); // the traffic's removed post reactions, recomputed
     expect((await reconcileWorld()).differences).toEqual([]); // settled after the traffic stopped
     const truth = await truthTotals(db, clickhouse, plugins, scope);
-    const nonZero = (type: string, metric: string) =>
-      (scope.get(type) ?? []).filter((id) => (truth.get(metricKey(type, id, metric)) ?? 0) !== 0);
     // Lost: Postgres-sourced and ClickHouse-sourced metrics, several entities of one metric.
-    const lost = [
-      ...nonZero('Image', 'likeCount')
-        .slice(0, 2)
-        .map((id) => ['Image', id, 'likeCount'] as const),
-      ...nonZero('User', 'reactionCount')
-        .slice(0, 1)
-        .map((id) => ['User', id, 'reactionCount'] as const),
-      ...nonZero('ModelVersion', 'downloadCount')
-        .slice(0, 1)
-        .map((id) => ['ModelVersion', id, 'downloadCount'] as const),
-    ];
+    const lost = lossTargets(truth, scope, [
+      ['Image', 'likeCount', 2],
+      ['User', 'reactionCount', 1],
+      ['ModelVersion', 'downloadCount', 1],
+    ]);
     expect(lost.length).toBe(4);
     for (const [type, id, metric] of lost) await removeEvents(clickhouse, type, id, metric);
     // Their hashes are filled after the loss, so they hold ClickHouse's (short) values; repair must fix them by
@@ -164,7 +158,7 @@ describe('metrics reconcile', () => {
     const lostScope = new Map<string, number[]>();
     for (const [type, id] of lost) lostScope.set(type, [...(lostScope.get(type) ?? []), id]);
     await readThrough(lostScope);
-    const corrupt = nonZero('Image', 'reactionCount')
+    const corrupt = nonZeroIds(truth, scope, 'Image', 'reactionCount')
       .filter((id) => !lostIds.has(`Image:${id}`))
       .slice(0, 2);
     expect(corrupt.length).toBe(2);
