@@ -1,25 +1,12 @@
-// For outage tests: a free port, a private redis-server, and the shared stack's Kafka broker stopped and
-// started again.
+// For outage tests: a private redis-server, and the shared stack's Kafka broker stopped and started again.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { inject } from 'vitest';
 import type { StackContext } from '../../../infra/stack/part.js';
 import { kafkaPart } from '../../../infra/stack/parts/kafka.js';
 import { stackPaths } from '../../../infra/stack/paths.js';
 import { readPorts } from '../../../infra/stack/ports.js';
 import { waitFor } from './wait-for.js';
-
-/** A free TCP port on loopback. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** A private redis-server on `port` (no persistence), for outage tests that must not touch the shared one. */
 export async function startRedisServer(port: number): Promise<ChildProcess> {
