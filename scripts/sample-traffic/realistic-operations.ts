@@ -2,8 +2,8 @@
 // deleted with everything beneath them (cascades at every level), and every counted column updated in
 // place. Sample traffic adds these when asked (`realistic: true`); each delete is balanced by creates so
 // the world keeps entities to work on. After a delete the world forgets what the cascade removed.
-import { type Operation, type OperationContext, op, pick, randomRow, sql } from './operations.js';
-import { random } from './random.js';
+import { type Operation, type OperationContext, op, randomRow, sql, update } from './operation.js';
+import { pick, random } from './random.js';
 import type { SampleWorld } from './sample-world.js';
 
 const one = async (ctx: OperationContext, text: string, params: unknown[]): Promise<number> => {
@@ -156,50 +156,28 @@ export const realisticOperations: Operation[] = [
   op(
     'review.tos',
     0.5,
-    sql(
-      `UPDATE "ResourceReview" SET "tosViolation" = NOT "tosViolation" WHERE ctid = ${randomRow('ResourceReview', 'modelVersionId')} RETURNING *`,
-      (w) => [versionIds(w)],
-    ),
+    update('ResourceReview', 'modelVersionId', 'versions', '"tosViolation" = NOT "tosViolation"'),
   ),
-  op(
-    'comment.tos',
-    0.3,
-    sql(
-      `UPDATE "Comment" SET "tosViolation" = NOT "tosViolation" WHERE ctid = ${randomRow('Comment', 'modelId')} RETURNING *`,
-      (w) => [w.models],
-    ),
-  ),
-  op(
-    'commentV2.tos',
-    0.3,
-    sql(
-      `UPDATE "CommentV2" SET "tosViolation" = NOT "tosViolation" WHERE ctid = ${randomRow('CommentV2', 'threadId')} RETURNING *`,
-      (w) => [w.threads],
-    ),
-  ),
+  op('comment.tos', 0.3, update('Comment', 'modelId', 'models', '"tosViolation" = NOT "tosViolation"')),
+  op('commentV2.tos', 0.3, update('CommentV2', 'threadId', 'threads', '"tosViolation" = NOT "tosViolation"')),
   op(
     'tip.amount',
     0.5,
-    sql(
-      `UPDATE "BuzzTip" SET amount = amount + $2 WHERE ctid = (SELECT ctid FROM "BuzzTip" WHERE "toUserId" = ANY($1) ORDER BY random() LIMIT 1) RETURNING *`,
-      (w) => [w.users, pick([1, 5, 10])],
-    ),
+    update('BuzzTip', 'toUserId', 'users', 'amount = amount + $2', () => [pick([1, 5, 10])]),
   ),
   op(
     'contributor.permissions',
     0.5,
-    sql(
-      `UPDATE "CollectionContributor" SET permissions = $2 WHERE ctid = ${randomRow('CollectionContributor', 'collectionId')} RETURNING *`,
-      (w) => [w.collections, pick([['VIEW'], ['VIEW', 'ADD'], ['ADD']])],
-    ),
+    update('CollectionContributor', 'collectionId', 'collections', 'permissions = $2', () => [
+      pick([['VIEW'], ['VIEW', 'ADD'], ['ADD']]),
+    ]),
   ),
   op(
     'benefactor.amount',
     0.3,
-    sql(
-      `UPDATE "BountyBenefactor" SET "unitAmount" = "unitAmount" + $2 WHERE ctid = ${randomRow('BountyBenefactor', 'bountyId')} RETURNING *`,
-      (w) => [w.bounties, pick([5, 10])],
-    ),
+    update('BountyBenefactor', 'bountyId', 'bounties', '"unitAmount" = "unitAmount" + $2', () => [
+      pick([5, 10]),
+    ]),
   ),
   // Parents deleted with everything beneath them, and new parents to keep the world populated.
   op(

@@ -5,22 +5,11 @@ import { clickhouseSourceDdl } from '../../../packages/app-db/src/clickhouse/sou
 import { rollupDdl } from '../../../packages/event-bus/src/sinks/clickhouse/rollup-schema.js';
 import { metricEventTableDdl } from '../../../packages/event-bus/src/sinks/clickhouse/schema.js';
 import { configUnchanged } from '../config-file.js';
+import { keepIfCurrent, ownedProcess, ownedStatus, startOwned, stopOwned } from '../owned-process.js';
 import type { Part, StackContext } from '../part.js';
 import { clickhouseDdlDir, repoRoot } from '../paths.js';
 import { choosePort } from '../ports.js';
-import {
-  cmdlineIncludes,
-  isAlive,
-  processStatus,
-  readPid,
-  removePid,
-  runChecked,
-  spawnDetached,
-  stopOwnedProcess,
-  stopPid,
-  waitFor,
-  writePid,
-} from '../process.js';
+import { runChecked } from '../process.js';
 
 const serverDir = join(repoRoot, 'infra/stack/clickhouse-http');
 const serverScript = join(serverDir, 'main.ts');
@@ -45,15 +34,10 @@ function files(ctx: StackContext) {
     applied: join(dir, 'ddl-applied.txt'),
     // What the running server was started with; a change restarts it.
     config: join(dir, 'server.args'),
-    pid: ctx.paths.pidFile('clickhouse'),
-    log: ctx.paths.log('clickhouse'),
   };
 }
 
-function runningPid(ctx: StackContext): number | undefined {
-  const pid = readPid(files(ctx).pid);
-  return pid && isAlive(pid) && cmdlineIncludes(pid, 'clickhouse-http/main.ts') ? pid : undefined;
-}
+const server = (ctx: StackContext) => ownedProcess(ctx, 'clickhouse', 'clickhouse-http/main.ts');
 
 function ddlFingerprint(target: string): string {
   const hash = createHash('sha256')
@@ -88,33 +72,29 @@ function serverFingerprint(): string {
 /** Starts the HTTP server over the stack's chDB directory unless it already runs as configured. */
 async function serve(ctx: StackContext): Promise<{ started: boolean; pid: number; port: number }> {
   const f = files(ctx);
-  const existing = runningPid(ctx);
   const oldPort = ctx.ports.clickhouse;
   const args = (port: number) => [serverScript, '--path', f.data, '--port', String(port)];
   const config = (port: number) => `${args(port).join(' ')}\nsource ${serverFingerprint()}\n`;
   const sameConfig = oldPort !== undefined && configUnchanged(f.config, config(oldPort));
-  if (existing && sameConfig && oldPort && (await ping(servedUrl(oldPort)).catch(() => false))) {
-    return { started: false, pid: existing, port: oldPort };
-  }
-  if (existing) await stopPid(existing);
-  removePid(f.pid);
+  const kept = await keepIfCurrent(server(ctx), sameConfig, () => ping(servedUrl(oldPort as number)));
+  if (kept) return { started: false, pid: kept, port: oldPort as number };
   const port = await choosePort('clickhouse', ctx.ports);
   mkdirSync(f.data, { recursive: true });
   writeFileSync(f.config, config(port));
-  const pid = spawnDetached(process.execPath, ['--import', 'tsx', ...args(port)], {
-    log: f.log,
-    cwd: repoRoot,
+  const pid = await startOwned(
+    server(ctx),
+    process.execPath,
+    ['--import', 'tsx', ...args(port)],
     // Queries take at most 4 libuv threads (the server's limit); the rest stay free for gzip and fs.
-    env: { ...process.env, UV_THREADPOOL_SIZE: '8' },
-  });
-  writePid(f.pid, pid);
-  await waitFor('clickhouse', () => ping(servedUrl(port)), { timeoutMs: 60_000, pid });
+    { cwd: repoRoot, env: { ...process.env, UV_THREADPOOL_SIZE: '8' } },
+    { what: 'clickhouse', check: () => ping(servedUrl(port)), timeoutMs: 60_000 },
+  );
   return { started: true, pid, port };
 }
 
 export const clickhousePart: Part = {
   name: 'clickhouse',
-  logFile: (ctx) => files(ctx).log,
+  logFile: (ctx) => server(ctx).log,
 
   async status(ctx) {
     const url = remoteUrl(ctx);
@@ -123,7 +103,7 @@ export const clickhousePart: Part = {
       return { name: 'clickhouse', state: ok ? 'remote' : 'unreachable', detail: url };
     }
     const f = files(ctx);
-    const status = await processStatus('clickhouse', runningPid(ctx), ctx.ports.clickhouse);
+    const status = await ownedStatus(server(ctx), ctx.ports.clickhouse);
     const ddl = existsSync(f.applied) ? 'DDL applied' : 'DDL not applied';
     return { ...status, detail: `chDB at ${f.data} served over HTTP (${ddl})` };
   },
@@ -156,8 +136,7 @@ export const clickhousePart: Part = {
 
   async down(ctx) {
     if (remoteUrl(ctx)) return 'remote, untouched';
-    const f = files(ctx);
-    return stopOwnedProcess(f.pid, runningPid(ctx), 30_000);
+    return stopOwned(server(ctx), 30_000);
   },
 
   env: (ctx): Record<string, string> => {

@@ -5,22 +5,10 @@ import { cdc } from '../cdc.js';
 import { configUnchanged } from '../config-file.js';
 import { jvmFlags, writeLog4jConfig } from '../log4j.js';
 import { classpath } from '../maven.js';
+import { keepIfCurrent, ownedProcess, ownedStatus, startOwned, stopOwned } from '../owned-process.js';
 import type { Part, StackContext } from '../part.js';
 import { choosePort } from '../ports.js';
-import {
-  cmdlineIncludes,
-  FatalError,
-  isAlive,
-  isPortOpen,
-  processStatus,
-  readPid,
-  removePid,
-  spawnDetached,
-  stopOwnedProcess,
-  stopPid,
-  waitFor,
-  writePid,
-} from '../process.js';
+import { FatalError, isPortOpen } from '../process.js';
 import { postgresUrl } from './postgres.js';
 
 const MAIN = 'org.apache.kafka.connect.cli.ConnectStandalone';
@@ -33,15 +21,10 @@ function files(ctx: StackContext) {
     connector: join(dir, `${cdc.connectorName}.properties`),
     offsets: join(dir, 'offsets.dat'),
     log4j: join(dir, 'log4j2.properties'),
-    pid: ctx.paths.pidFile('connect'),
-    log: ctx.paths.log('connect'),
   };
 }
 
-function runningPid(ctx: StackContext): number | undefined {
-  const pid = readPid(files(ctx).pid);
-  return pid && isAlive(pid) && cmdlineIncludes(pid, MAIN) ? pid : undefined;
-}
+const server = (ctx: StackContext) => ownedProcess(ctx, 'connect', MAIN);
 
 const props = (entries: Record<string, string | number | boolean>) =>
   `${Object.entries(entries)
@@ -148,10 +131,10 @@ async function ready(restPort: number, pgPort: number): Promise<boolean> {
 
 export const connectPart: Part = {
   name: 'connect',
-  logFile: (ctx) => files(ctx).log,
+  logFile: (ctx) => server(ctx).log,
 
   async status(ctx) {
-    const status = await processStatus('connect', runningPid(ctx), ctx.ports.connect);
+    const status = await ownedStatus(server(ctx), ctx.ports.connect);
     if (status.state !== 'up') return status;
     const s = await connectorStatus(status.port!).catch(() => undefined);
     const detail = s
@@ -166,21 +149,16 @@ export const connectPart: Part = {
     const pgPort = ctx.ports.postgres;
     if (!kafkaPort || !pgPort) throw new Error('connect needs kafka and postgres up first');
 
-    const existing = runningPid(ctx);
     const oldRest = ctx.ports.connect;
     const sameConfig =
       oldRest !== undefined &&
       configUnchanged(f.worker, workerConfig(f, kafkaPort, oldRest)) &&
       configUnchanged(f.connector, connectorConfig(pgPort));
-    if (existing && sameConfig && oldRest) {
-      const ok = await ready(oldRest, pgPort).catch(() => false);
-      if (ok) return { outcome: 'running', detail: `pid ${existing}, REST port ${oldRest}` };
-    }
     // A worker that is alive but not streaming (Postgres or Kafka restarted under it, task
     // FAILED) or runs an outdated config is restarted whole: the offsets file makes it resume
     // from the last flushed LSN.
-    if (existing) await stopPid(existing);
-    removePid(f.pid);
+    const kept = await keepIfCurrent(server(ctx), sameConfig, () => ready(oldRest as number, pgPort));
+    if (kept) return { outcome: 'running', detail: `pid ${kept}, REST port ${oldRest}` };
 
     const cp = await classpath('connect');
     const restPort = await choosePort('connect', ctx.ports);
@@ -193,22 +171,23 @@ export const connectPart: Part = {
       'org.eclipse.jetty': 'WARN',
     });
 
-    const pid = spawnDetached(
+    const pid = await startOwned(
+      server(ctx),
       'java',
       [...jvmFlags(f.log4j, '512m'), '-cp', cp, MAIN, f.worker, f.connector],
-      { log: f.log, cwd: f.dir },
+      { cwd: f.dir },
+      { what: 'connect REST', check: () => isPortOpen(restPort), timeoutMs: 90_000 },
+      {
+        what: 'debezium connector RUNNING and replication slot active',
+        check: () => ready(restPort, pgPort),
+        timeoutMs: 120_000,
+        intervalMs: 500,
+      },
     );
-    writePid(f.pid, pid);
-    await waitFor('connect REST', () => isPortOpen(restPort), { timeoutMs: 90_000, pid });
-    await waitFor('debezium connector RUNNING and replication slot active', () => ready(restPort, pgPort), {
-      timeoutMs: 120_000,
-      pid,
-      intervalMs: 500,
-    });
     return { outcome: 'started', detail: `pid ${pid}, REST port ${restPort}` };
   },
 
-  down: (ctx) => stopOwnedProcess(files(ctx).pid, runningPid(ctx), 30_000),
+  down: (ctx) => stopOwned(server(ctx), 30_000),
 
   env: (ctx): Record<string, string> =>
     ctx.ports.connect

@@ -5,22 +5,10 @@ import { Kafka, logLevel } from 'kafkajs';
 import { configUnchanged } from '../config-file.js';
 import { jvmFlags, writeLog4jConfig } from '../log4j.js';
 import { classpath } from '../maven.js';
+import { keepIfCurrent, ownedProcess, ownedStatus, startOwned, stopOwned } from '../owned-process.js';
 import type { Part, StackContext } from '../part.js';
 import { choosePort } from '../ports.js';
-import {
-  cmdlineIncludes,
-  isAlive,
-  isPortOpen,
-  processStatus,
-  readPid,
-  removePid,
-  runChecked,
-  spawnDetached,
-  stopOwnedProcess,
-  stopPid,
-  waitFor,
-  writePid,
-} from '../process.js';
+import { isPortOpen, runChecked } from '../process.js';
 
 const MAIN = 'kafka.Kafka';
 
@@ -32,15 +20,10 @@ function files(ctx: StackContext) {
     config: join(dir, 'server.properties'),
     log4j: join(dir, 'log4j2.properties'),
     clusterId: join(dir, 'cluster.id'),
-    pid: ctx.paths.pidFile('kafka'),
-    log: ctx.paths.log('kafka'),
   };
 }
 
-function runningPid(ctx: StackContext): number | undefined {
-  const pid = readPid(files(ctx).pid);
-  return pid && isAlive(pid) && cmdlineIncludes(pid, MAIN) ? pid : undefined;
-}
+const server = (ctx: StackContext) => ownedProcess(ctx, 'kafka', MAIN);
 
 function serverProperties(f: ReturnType<typeof files>, port: number, controllerPort: number): string {
   return `${[
@@ -85,23 +68,19 @@ async function brokerAnswers(port: number): Promise<boolean> {
 
 export const kafkaPart: Part = {
   name: 'kafka',
-  logFile: (ctx) => files(ctx).log,
+  logFile: (ctx) => server(ctx).log,
 
-  status: (ctx) => processStatus('kafka', runningPid(ctx), ctx.ports.kafka),
+  status: (ctx) => ownedStatus(server(ctx), ctx.ports.kafka),
 
   async up(ctx) {
     const f = files(ctx);
-    const existing = runningPid(ctx);
     const { kafka: oldPort, kafkaController: oldControllerPort } = ctx.ports;
     const sameConfig =
       oldPort !== undefined &&
       oldControllerPort !== undefined &&
       configUnchanged(f.config, serverProperties(f, oldPort, oldControllerPort));
-    if (existing && sameConfig && oldPort && (await brokerAnswers(oldPort).catch(() => false))) {
-      return { outcome: 'running', detail: `pid ${existing}, port ${oldPort}` };
-    }
-    if (existing) await stopPid(existing);
-    removePid(f.pid);
+    const kept = await keepIfCurrent(server(ctx), sameConfig, () => brokerAnswers(oldPort as number));
+    if (kept) return { outcome: 'running', detail: `pid ${kept}, port ${oldPort}` };
 
     const cp = await classpath('kafka');
     const port = await choosePort('kafka', ctx.ports);
@@ -133,18 +112,19 @@ export const kafkaPart: Part = {
       ]);
     }
 
-    const pid = spawnDetached('java', [...jvmFlags(f.log4j, '512m'), '-cp', cp, MAIN, f.config], {
-      log: f.log,
-      cwd: f.dir,
-    });
-    writePid(f.pid, pid);
-    await waitFor('kafka port', () => isPortOpen(port), { timeoutMs: 60_000, pid });
-    await waitFor('kafka metadata', () => brokerAnswers(port), { timeoutMs: 60_000, pid, intervalMs: 500 });
+    const pid = await startOwned(
+      server(ctx),
+      'java',
+      [...jvmFlags(f.log4j, '512m'), '-cp', cp, MAIN, f.config],
+      { cwd: f.dir },
+      { what: 'kafka port', check: () => isPortOpen(port), timeoutMs: 60_000 },
+      { what: 'kafka metadata', check: () => brokerAnswers(port), timeoutMs: 60_000, intervalMs: 500 },
+    );
     return { outcome: 'started', detail: `pid ${pid}, port ${port}` };
   },
 
   // Controlled shutdown of a lone combined node is quick; the grace covers a slow log flush.
-  down: (ctx) => stopOwnedProcess(files(ctx).pid, runningPid(ctx), 30_000),
+  down: (ctx) => stopOwned(server(ctx), 30_000),
 
   env: (ctx): Record<string, string> =>
     ctx.ports.kafka ? { KAFKA_BROKERS: `127.0.0.1:${ctx.ports.kafka}` } : {},

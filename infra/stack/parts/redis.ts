@@ -2,35 +2,19 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { configUnchanged } from '../config-file.js';
+import { keepIfCurrent, ownedProcess, ownedStatus, startOwned, stopOwned } from '../owned-process.js';
 import type { Part, StackContext } from '../part.js';
 import { choosePort } from '../ports.js';
-import {
-  cmdlineIncludes,
-  isAlive,
-  processStatus,
-  readPid,
-  removePid,
-  spawnDetached,
-  stopOwnedProcess,
-  stopPid,
-  waitFor,
-  writePid,
-} from '../process.js';
 
 function files(ctx: StackContext) {
   const dir = ctx.paths.part('redis');
   return {
     dir,
     config: join(dir, 'redis.conf'),
-    pid: ctx.paths.pidFile('redis'),
-    log: ctx.paths.log('redis'),
   };
 }
 
-function runningPid(ctx: StackContext): number | undefined {
-  const pid = readPid(files(ctx).pid);
-  return pid && isAlive(pid) && cmdlineIncludes(pid, 'redis-server') ? pid : undefined;
-}
+const server = (ctx: StackContext) => ownedProcess(ctx, 'redis', 'redis-server');
 
 function redisConf(dir: string, port: number): string {
   return `${[
@@ -70,30 +54,34 @@ function pong(port: number): Promise<boolean> {
 
 export const redisPart: Part = {
   name: 'redis',
-  logFile: (ctx) => files(ctx).log,
+  logFile: (ctx) => server(ctx).log,
 
-  status: (ctx) => processStatus('redis', runningPid(ctx), ctx.ports.redis),
+  status: (ctx) => ownedStatus(server(ctx), ctx.ports.redis),
 
   async up(ctx) {
     const f = files(ctx);
-    const existing = runningPid(ctx);
     const oldPort = ctx.ports.redis;
     const sameConfig = oldPort !== undefined && configUnchanged(f.config, redisConf(f.dir, oldPort));
-    if (existing && sameConfig && oldPort && (await pong(oldPort))) {
-      return { outcome: 'running', detail: `pid ${existing}, port ${oldPort}` };
-    }
-    if (existing) await stopPid(existing);
-    removePid(f.pid);
+    const kept = await keepIfCurrent(server(ctx), sameConfig, () => pong(oldPort as number));
+    if (kept) return { outcome: 'running', detail: `pid ${kept}, port ${oldPort}` };
     const port = await choosePort('redis', ctx.ports);
     mkdirSync(f.dir, { recursive: true });
     writeFileSync(f.config, redisConf(f.dir, port));
-    const pid = spawnDetached('redis-server', [f.config], { log: f.log, cwd: f.dir });
-    writePid(f.pid, pid);
-    await waitFor('redis', () => pong(port), { timeoutMs: 30_000, pid });
+    const pid = await startOwned(
+      server(ctx),
+      'redis-server',
+      [f.config],
+      { cwd: f.dir },
+      {
+        what: 'redis',
+        check: () => pong(port),
+        timeoutMs: 30_000,
+      },
+    );
     return { outcome: 'started', detail: `pid ${pid}, port ${port}` };
   },
 
-  down: (ctx) => stopOwnedProcess(files(ctx).pid, runningPid(ctx), 15_000),
+  down: (ctx) => stopOwned(server(ctx), 15_000),
 
   env: (ctx): Record<string, string> =>
     ctx.ports.redis ? { REDIS_URL: `redis://127.0.0.1:${ctx.ports.redis}` } : {},

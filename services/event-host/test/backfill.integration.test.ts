@@ -13,10 +13,9 @@ import { startGroupAtEnd } from '@engagement/event-bus/testing';
 import { metricsOf, readTruth, truthPlan } from '@engagement/event-bus/truth';
 import { plugins } from '@engagement/metric-listeners';
 import type { Redis } from 'ioredis';
-import type { Admin, Producer } from 'kafkajs';
+import type { Producer } from 'kafkajs';
 import type pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { cdc } from '../../../infra/stack/cdc.js';
 import { type OperationContext, operations } from '../../../scripts/sample-traffic/operations.js';
 import { createSampleWorld, type SampleWorld } from '../../../scripts/sample-traffic/sample-world.js';
 import type { HostConfig } from '../src/config/host-config.js';
@@ -31,6 +30,7 @@ import {
   metricKey,
   mismatches,
   type ReconcileTestClients,
+  reconcileClients,
   reconcileEnv,
   removeEntities,
   touchQueueEmpty,
@@ -44,29 +44,13 @@ const WEEK = 7 * 86_400_000;
 let config: HostConfig;
 let host: EventHost;
 let db: pg.Client;
-let pool: pg.Pool;
 let clickhouse: ClickHouseClient;
 let redis: Redis;
-let admin: Admin;
 let producer: Producer;
 let publisher: ClickHouseRowPublisher;
 let world: SampleWorld;
 
-const clients = () => ({
-  plugins,
-  postgres: pool,
-  clickhouse,
-  redis,
-  admin,
-  producer,
-  groupId: config.kafka.groupId,
-  sourceTopics: sourceTopicsOf(config, plugins).create,
-  metricTopic: config.kafka.metricTopic,
-  watermarkKey: watermarkKeyOf(config),
-  slot: cdc.slotName,
-  waitMs: config.reconcile.waitMs,
-  clickhouseSettleMs: config.reconcile.clickhouseSettleMs,
-});
+const clients = () => reconcileClients(connected, plugins);
 
 /** The operation a uniform draw in [0, total weight) lands on. */
 function choose(draw: number) {
@@ -146,7 +130,7 @@ async function readAll() {
 
 beforeAll(async () => {
   connected = await connectReconcileClients(env);
-  ({ config, db, pool, clickhouse, redis, admin, producer } = connected);
+  ({ config, db, clickhouse, redis, producer } = connected);
   publisher = new ClickHouseRowPublisher({ clickhouse, producer, topicPrefix: chPrefix });
   // History: written (and partly backdated over the past year) before the host's group exists.
   world = await createSampleWorld(db, `bf-${RUN}`);

@@ -8,19 +8,19 @@ import { ClickHouseRowPublisher } from '@engagement/app-db/clickhouse';
 import { startGroupAtEnd } from '@engagement/event-bus/testing';
 import { plugins } from '@engagement/metric-listeners';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { cdc } from '../../../infra/stack/cdc.js';
 import type { SampleWorld } from '../../../scripts/sample-traffic/sample-world.js';
 import { runSampleTraffic } from '../../../scripts/sample-traffic.js';
 import { loadConfig } from '../src/config/load-config.js';
-import { watermarkKeyOf } from '../src/deployment/cache-scope.js';
 import { sourceTopicsOf } from '../src/deployment/source-topics.js';
 import { createEventHost, type EventHost } from '../src/host/create-event-host.js';
 import { reconcile } from '../src/reconcile/reconcile.js';
 import { parsePrometheus, waitFor } from './host-fixtures.js';
 import {
   connectReconcileClients,
+  lossTargets,
   metricKey,
   type ReconcileTestClients,
+  reconcileClients,
   reconcileEnv,
   removeEvents,
   truthTotals,
@@ -131,16 +131,10 @@ it('detects a planted loss in its gauges, on one host of the group, and auto-rep
   const [a, b] = [await startHost(false), await startHost(false)];
   const scope = worldScope(world);
   const truth = await truthTotals(c.db, c.clickhouse, plugins, scope);
-  const nonZero = (type: string, metric: string) =>
-    (scope.get(type) ?? []).filter((id) => (truth.get(metricKey(type, id, metric)) ?? 0) !== 0);
-  const lost = [
-    ...nonZero('Image', 'likeCount')
-      .slice(0, 2)
-      .map((id) => ['Image', id, 'likeCount'] as const),
-    ...nonZero('ModelVersion', 'downloadCount') // a metric whose truth is in ClickHouse source tables
-      .slice(0, 1)
-      .map((id) => ['ModelVersion', id, 'downloadCount'] as const),
-  ];
+  const lost = lossTargets(truth, scope, [
+    ['Image', 'likeCount', 2],
+    ['ModelVersion', 'downloadCount', 1], // a metric whose truth is in ClickHouse source tables
+  ]);
   expect(lost.length).toBe(3);
   for (const [type, id, metric] of lost) await removeEvents(c.clickhouse, type, id, metric);
   const planted = Date.now();
@@ -198,22 +192,7 @@ it('detects a planted loss in its gauges, on one host of the group, and auto-rep
   await stopHost(repairer);
 
   // ClickHouse equals SQL truth for the world (the library call the CLI runs, on every entity of it).
-  const config = loadConfig({ env: envOf(false) });
-  const check = await reconcile({
-    plugins,
-    postgres: c.pool,
-    clickhouse: c.clickhouse,
-    redis: c.redis,
-    admin: c.admin,
-    groupId: config.kafka.groupId,
-    sourceTopics: sourceTopicsOf(config, plugins).create,
-    metricTopic: config.kafka.metricTopic,
-    watermarkKey: watermarkKeyOf(config),
-    slot: cdc.slotName,
-    selection: { kind: 'ids', ids: scope },
-    waitMs: config.reconcile.waitMs,
-    clickhouseSettleMs: config.reconcile.clickhouseSettleMs,
-  });
+  const check = await reconcile({ ...reconcileClients(c, plugins), selection: { kind: 'ids', ids: scope } });
   expect([check.notCaughtUp, check.differences]).toEqual([[], []]);
   expect(check.metrics.find((m) => m.entityType === 'Image' && m.metric === 'likeCount')!.truth).toBe(
     world.images.reduce((n, id) => n + (truth.get(metricKey('Image', id, 'likeCount')) ?? 0), 0),

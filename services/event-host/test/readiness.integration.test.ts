@@ -6,7 +6,6 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Admin } from 'kafkajs';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { loadConfig } from '../src/config/load-config.js';
 import { createEventHost, type EventHost } from '../src/host/create-event-host.js';
@@ -30,14 +29,11 @@ const CLICKHOUSE_MAIN = fileURLToPath(
 );
 
 let stack: StackClients;
-let admin: Admin;
 const hosts: EventHost[] = [];
 const processes: ChildProcess[] = [];
 
 beforeAll(async () => {
   stack = await connectStack();
-  admin = stack.kafka.admin();
-  await admin.connect();
 });
 
 afterEach(async () => {
@@ -46,7 +42,6 @@ afterEach(async () => {
 });
 
 afterAll(async () => {
-  await admin?.disconnect();
   await stack?.close();
 });
 
@@ -196,7 +191,10 @@ describe('lag across a restart', () => {
     await first.start();
     await produce(stack.producer, topic, plan.records.slice(0, 1_500), { chunk: 250 });
     const committedOf = async () => {
-      const [t] = await admin.fetchOffsets({ groupId: env.EVENT_HOST_KAFKA_GROUP_ID!, topics: [topic] });
+      const [t] = await stack.admin.fetchOffsets({
+        groupId: env.EVENT_HOST_KAFKA_GROUP_ID!,
+        topics: [topic],
+      });
       return (t?.partitions ?? []).reduce((n, p) => n + Math.max(0, Number(p.offset)), 0);
     };
     await waitFor(committedOf, (n) => n === 1_500, 45_000, 'first host committed everything');

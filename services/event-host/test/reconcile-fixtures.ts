@@ -12,10 +12,13 @@ import { Redis } from 'ioredis';
 import { type Admin, Kafka, logLevel, type Producer } from 'kafkajs';
 import pg from 'pg';
 import { inject } from 'vitest';
+import { cdc } from '../../../infra/stack/cdc.js';
 import type { SampleWorld } from '../../../scripts/sample-traffic/sample-world.js';
 import type { HostConfig } from '../src/config/host-config.js';
 import { loadConfig } from '../src/config/load-config.js';
-import { RUN } from './host-fixtures.js';
+import { watermarkKeyOf } from '../src/deployment/cache-scope.js';
+import { sourceTopicsOf } from '../src/deployment/source-topics.js';
+import { baseHostEnv, RUN } from './host-fixtures.js';
 
 /**
  * EVENT_HOST_* settings of a host reading the stack's real Debezium topics, and the run-unique topic prefix
@@ -28,24 +31,11 @@ export function reconcileEnv(
   const stack = inject('stackEnv');
   const prefix = `eh-${name}-${RUN}`;
   const env = {
-    EVENT_HOST_KAFKA_BROKERS: stack.KAFKA_BROKERS!,
-    EVENT_HOST_KAFKA_CLIENT_ID: `event-host-${name}`,
-    EVENT_HOST_KAFKA_GROUP_ID: `${prefix}-group`,
-    EVENT_HOST_KAFKA_METRIC_TOPIC: `${prefix}.metric-events`,
-    EVENT_HOST_KAFKA_DEAD_LETTER_TOPIC: `${prefix}.dead-letters`,
-    EVENT_HOST_KAFKA_SESSION_TIMEOUT_MS: '10000',
+    ...baseHostEnv(name, prefix),
     EVENT_HOST_DEBEZIUM_TOPIC_PREFIX: stack.DEBEZIUM_TOPIC_PREFIX ?? 'app',
     EVENT_HOST_SOURCES_CLICKHOUSE_TOPICS: JSON.stringify(clickhouseSourceRoutes(`${prefix}.ch`)),
-    EVENT_HOST_PLUGINS: '@engagement/metric-listeners',
-    EVENT_HOST_POSTGRES_URL: stack.POSTGRES_URL!,
     EVENT_HOST_REDIS_URL: `${stack.REDIS_URL}/${redisDb}`,
     EVENT_HOST_CLICKHOUSE_URL: stack.CLICKHOUSE_URL!,
-    EVENT_HOST_CACHE_SCOPE: prefix,
-    EVENT_HOST_BATCH_FLUSH_INTERVAL_MS: '500',
-    EVENT_HOST_HTTP_HOST: '127.0.0.1',
-    EVENT_HOST_HTTP_PORT: '0',
-    EVENT_HOST_DRIFT_INTERVAL_MS: '0',
-    EVENT_HOST_LOG_LEVEL: 'warn',
     EVENT_HOST_RECONCILE_WAIT_MS: '90000',
     // The local publisher exports a row within a second of its time; production's default is 60 s.
     EVENT_HOST_RECONCILE_CLICKHOUSE_SETTLE_MS: '3000',
@@ -96,6 +86,29 @@ export async function connectReconcileClients(env: Record<string, string>): Prom
       redis.disconnect();
       await clickhouse.close();
     },
+  };
+}
+
+/**
+ * What `reconcile` and `backfill` work with besides their scope: the test clients and the host's settings
+ * (what `metrics reconcile` connects and reads on its own).
+ */
+export function reconcileClients(c: ReconcileTestClients, plugins: PluginDefinition[]) {
+  const { config } = c;
+  return {
+    plugins,
+    postgres: c.pool,
+    clickhouse: c.clickhouse,
+    redis: c.redis,
+    admin: c.admin,
+    producer: c.producer,
+    groupId: config.kafka.groupId,
+    sourceTopics: sourceTopicsOf(config, plugins).create,
+    metricTopic: config.kafka.metricTopic,
+    watermarkKey: watermarkKeyOf(config),
+    slot: cdc.slotName,
+    waitMs: config.reconcile.waitMs,
+    clickhouseSettleMs: config.reconcile.clickhouseSettleMs,
   };
 }
 
@@ -151,6 +164,30 @@ export async function truthTotals(
  * from all three.
  */
 const STORED_EVENT_TABLES = ['entityMetricEvents', 'entityMetricEvents_recent', 'entityMetricEvents_daily'];
+
+/** The entities of `scope` of one type whose true `metric` is not 0. */
+export const nonZeroIds = (
+  truth: ReadonlyMap<string, number>,
+  scope: ReadonlyMap<string, readonly number[]>,
+  type: string,
+  metric: string,
+): number[] => (scope.get(type) ?? []).filter((id) => (truth.get(metricKey(type, id, metric)) ?? 0) !== 0);
+
+/**
+ * Where to plant a loss that reconcile must see: per `[entityType, metric, count]`, the first `count`
+ * entities whose true value is not 0, as `[entityType, id, metric]`.
+ */
+export function lossTargets(
+  truth: ReadonlyMap<string, number>,
+  scope: ReadonlyMap<string, readonly number[]>,
+  picks: readonly (readonly [entityType: string, metric: string, count: number])[],
+): (readonly [string, number, string])[] {
+  return picks.flatMap(([type, metric, count]) =>
+    nonZeroIds(truth, scope, type, metric)
+      .slice(0, count)
+      .map((id) => [type, id, metric] as const),
+  );
+}
 
 /** Removes every stored event of one metric of one entity (a loss upstream of every cache). */
 export async function removeEvents(clickhouse: ClickHouseClient, type: string, id: number, metric: string) {

@@ -10,23 +10,24 @@ import { startGroupAtEnd } from '@engagement/event-bus/testing';
 import { metricsOf, truthPlan } from '@engagement/event-bus/truth';
 import { plugins } from '@engagement/metric-listeners';
 import type { Redis } from 'ioredis';
-import type { Admin, Producer } from 'kafkajs';
+import type { Producer } from 'kafkajs';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cdc } from '../../../infra/stack/cdc.js';
 import type { SampleWorld } from '../../../scripts/sample-traffic/sample-world.js';
 import { runSampleTraffic } from '../../../scripts/sample-traffic.js';
 import type { HostConfig } from '../src/config/host-config.js';
-import { watermarkKeyOf } from '../src/deployment/cache-scope.js';
 import { sourceTopicsOf } from '../src/deployment/source-topics.js';
 import { createEventHost, type EventHost } from '../src/host/create-event-host.js';
 import { type ReconcileReport, reconcile } from '../src/reconcile/reconcile.js';
 import {
   cachedTotals,
   connectReconcileClients,
+  lossTargets,
   metricKey,
   mismatches,
+  nonZeroIds,
   type ReconcileTestClients,
+  reconcileClients,
   reconcileEnv,
   removeEvents,
   touchQueueEmpty,
@@ -40,10 +41,8 @@ const { env, chPrefix } = reconcileEnv('reconcile', REDIS_DB);
 let config: HostConfig;
 let host: EventHost;
 let db: pg.Client;
-let pool: pg.Pool;
 let clickhouse: ClickHouseClient;
 let redis: Redis;
-let admin: Admin;
 let producer: Producer;
 let world: SampleWorld;
 const plan = truthPlan(plugins);
@@ -51,24 +50,12 @@ const plan = truthPlan(plugins);
 /** The library call behind `event-host metrics reconcile`, on the test host's settings. */
 const reconcileWorld = (options: { repair?: boolean; ids?: Map<string, number[]> } = {}) =>
   reconcile({
-    plugins,
-    postgres: pool,
-    clickhouse,
-    redis,
-    admin,
-    producer,
-    groupId: config.kafka.groupId,
-    sourceTopics: sourceTopicsOf(config, plugins).create,
-    metricTopic: config.kafka.metricTopic,
-    watermarkKey: watermarkKeyOf(config),
-    slot: cdc.slotName,
+    ...reconcileClients(clients, plugins),
     selection: { kind: 'ids', ids: options.ids ?? worldScope(world) },
     repair: options.repair,
     touched: new RedisTouchQueue(redis, config.cacheScope),
     // The host's recomputer holds the repair lock for each pass (removed post reactions are recomputed).
     lockWaitMs: 60_000,
-    waitMs: config.reconcile.waitMs,
-    clickhouseSettleMs: config.reconcile.clickhouseSettleMs,
   });
 
 /** Fills cached hashes the way the app does (a read that misses), every metric, all time. */
@@ -91,7 +78,7 @@ let clients: ReconcileTestClients;
 
 beforeAll(async () => {
   clients = await connectReconcileClients(env);
-  ({ config, db, pool, clickhouse, redis, admin, producer } = clients);
+  ({ config, db, clickhouse, redis, producer } = clients);
   // The shared Debezium topics hold other runs' history: this host starts at their end.
   await startGroupAtEnd(clients.kafka, config.kafka.groupId, sourceTopicsOf(config, plugins).create);
   host = await createEventHost({ config });
@@ -152,20 +139,12 @@ describe('metrics reconcile', () => {
     await touchQueueEmpty(new RedisTouchQueue(redis, config.cacheScope)); // the traffic's removed post reactions, recomputed
     expect((await reconcileWorld()).differences).toEqual([]); // settled after the traffic stopped
     const truth = await truthTotals(db, clickhouse, plugins, scope);
-    const nonZero = (type: string, metric: string) =>
-      (scope.get(type) ?? []).filter((id) => (truth.get(metricKey(type, id, metric)) ?? 0) !== 0);
     // Lost: Postgres-sourced and ClickHouse-sourced metrics, several entities of one metric.
-    const lost = [
-      ...nonZero('Image', 'likeCount')
-        .slice(0, 2)
-        .map((id) => ['Image', id, 'likeCount'] as const),
-      ...nonZero('User', 'reactionCount')
-        .slice(0, 1)
-        .map((id) => ['User', id, 'reactionCount'] as const),
-      ...nonZero('ModelVersion', 'downloadCount')
-        .slice(0, 1)
-        .map((id) => ['ModelVersion', id, 'downloadCount'] as const),
-    ];
+    const lost = lossTargets(truth, scope, [
+      ['Image', 'likeCount', 2],
+      ['User', 'reactionCount', 1],
+      ['ModelVersion', 'downloadCount', 1],
+    ]);
     expect(lost.length).toBe(4);
     for (const [type, id, metric] of lost) await removeEvents(clickhouse, type, id, metric);
     // Their hashes are filled after the loss, so they hold ClickHouse's (short) values; repair must fix them by
@@ -182,7 +161,7 @@ describe('metrics reconcile', () => {
     const lostScope = new Map<string, number[]>();
     for (const [type, id] of lost) lostScope.set(type, [...(lostScope.get(type) ?? []), id]);
     await readThrough(lostScope);
-    const corrupt = nonZero('Image', 'reactionCount')
+    const corrupt = nonZeroIds(truth, scope, 'Image', 'reactionCount')
       .filter((id) => !lostIds.has(`Image:${id}`))
       .slice(0, 2);
     expect(corrupt.length).toBe(2);

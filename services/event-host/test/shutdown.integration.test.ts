@@ -2,7 +2,6 @@
 // buffered, commits and leaves; after a restart the totals are exact and nothing was processed twice.
 import { openClickHouse } from '@engagement/event-bus/sinks/clickhouse';
 import { defaultCacheKeys } from '@engagement/event-bus/sinks/redis';
-import type { Admin } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   clickhouseImageTotals,
@@ -22,18 +21,14 @@ import {
 } from './host-fixtures.js';
 
 let stack: StackClients;
-let admin: Admin;
 const runs: HostProcess[] = [];
 
 beforeAll(async () => {
   stack = await connectStack();
-  admin = stack.kafka.admin();
-  await admin.connect();
 });
 
 afterAll(async () => {
   for (const r of runs) r.proc.kill('SIGKILL');
-  await admin?.disconnect();
   await stack?.close();
 });
 
@@ -88,7 +83,7 @@ describe('graceful shutdown', () => {
     expect(stopped.consumed).toBeGreaterThanOrEqual(300);
     expect(stopped.consumed).toBeLessThan(plan.records.length); // it really stopped mid-traffic
     // The shutdown flush stored everything it had consumed and committed exactly that far.
-    expect((await committedAndEnd(admin, group, topic)).committed).toBe(stopped.consumed);
+    expect((await committedAndEnd(stack.admin, group, topic)).committed).toBe(stopped.consumed);
     // Three metric events per change (the image's kind count and reactionCount, the owner's reactionCount).
     expect(stopped.metricEventsStored).toBe(stopped.consumed * 3);
 
@@ -98,8 +93,8 @@ describe('graceful shutdown', () => {
     await waitFor(
       async () => {
         const [source, metrics] = await Promise.all([
-          committedAndEnd(admin, group, topic),
-          committedAndEnd(admin, group, env.EVENT_HOST_KAFKA_METRIC_TOPIC!),
+          committedAndEnd(stack.admin, group, topic),
+          committedAndEnd(stack.admin, group, env.EVENT_HOST_KAFKA_METRIC_TOPIC!),
         ]);
         return (
           source.committed === source.end &&

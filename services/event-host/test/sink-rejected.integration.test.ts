@@ -4,7 +4,6 @@
 // processes the same changes and stores exact totals.
 import { type ClickHouseClient, createClient } from '@clickhouse/client';
 import { metricEventTableDdl } from '@engagement/event-bus/sinks/clickhouse';
-import type { Admin } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
   clickhouseImageTotals,
@@ -23,15 +22,12 @@ import {
 } from './host-fixtures.js';
 
 let stack: StackClients;
-let admin: Admin;
 let clickhouse: ClickHouseClient;
 const database = `eh_rejected_${RUN}`;
 const runs: HostProcess[] = [];
 
 beforeAll(async () => {
   stack = await connectStack();
-  admin = stack.kafka.admin();
-  await admin.connect();
   const url = inject('stackEnv').CLICKHOUSE_URL!;
   const server = createClient({ url });
   await server.command({ query: `CREATE DATABASE IF NOT EXISTS ${database}` });
@@ -43,7 +39,6 @@ afterAll(async () => {
   for (const r of runs) r.proc.kill('SIGKILL');
   await clickhouse?.command({ query: `DROP DATABASE IF EXISTS ${database}` }).catch(() => undefined);
   await clickhouse?.close();
-  await admin?.disconnect();
   await stack?.close();
 });
 
@@ -85,7 +80,10 @@ describe('a sink error retrying cannot fix', () => {
     // Nothing committed of the source changes, nothing stored. The metric topic may hold the batch's events:
     // they are published as soon as a batch is processed, before the store (docs/reading-metrics.md), and
     // the restart re-publishes them at the same origin positions, which the caches skip.
-    expect(await committedAndEnd(admin, group, topic)).toEqual({ committed: 0, end: plan.records.length });
+    expect(await committedAndEnd(stack.admin, group, topic)).toEqual({
+      committed: 0,
+      end: plan.records.length,
+    });
     const stored = await (
       await clickhouse.query({ query: 'SELECT count() AS n FROM entityMetricEvents', format: 'JSONEachRow' })
     ).json<{ n: string }>();
@@ -97,7 +95,7 @@ describe('a sink error retrying cannot fix', () => {
     runs.push(second);
     await waitFor(
       async () => {
-        const source = await committedAndEnd(admin, group, topic);
+        const source = await committedAndEnd(stack.admin, group, topic);
         return source.committed === plan.records.length;
       },
       (done) => done,

@@ -24,6 +24,8 @@ export class ReconcileGauges implements ReconcileObserver {
   constructor(registers: Registry[], prefix: string) {
     const perMetric = (name: string, help: string) =>
       new Gauge({ name: prefix + name, help, labelNames: ['entity_type', 'metric'], registers });
+    const gauge = (name: string, help: string) => new Gauge({ name: prefix + name, help, registers });
+    const counter = (name: string, help: string) => new Counter({ name: prefix + name, help, registers });
     this.checked = perMetric(
       'reconcile_entities_checked',
       'Entities compared with the truth in the last periodic reconcile',
@@ -40,41 +42,34 @@ export class ReconcileGauges implements ReconcileObserver {
       'reconcile_cache_entities_mismatched',
       'Entities whose cached hash differs from ClickHouse in the last periodic reconcile',
     );
-    this.notCompared = new Gauge({
-      name: `${prefix}reconcile_entities_not_compared`,
-      help: 'Entities of the last periodic reconcile left out because the stream had not stored their snapshot in time',
-      registers,
-    });
-    this.lastRun = new Gauge({
-      name: `${prefix}reconcile_last_run_timestamp_seconds`,
-      help: 'When the last periodic reconcile of this host ended (0: none yet)',
-      registers,
-    });
-    this.duration = new Gauge({
-      name: `${prefix}reconcile_last_run_duration_seconds`,
-      help: 'How long the last periodic reconcile of this host took',
-      registers,
-    });
-    this.interval = new Gauge({
-      name: `${prefix}reconcile_interval_seconds`,
-      help: 'Pause between periodic reconciles (reconcile.intervalMs); 0 when the periodic reconcile is off',
-      registers,
-    });
-    this.leader = new Gauge({
-      name: `${prefix}reconcile_leader`,
-      help: '1 while this host holds the lease that lets one host of the group run the periodic reconcile',
-      registers,
-    });
-    this.errors = new Counter({
-      name: `${prefix}reconcile_errors_total`,
-      help: 'Periodic reconciles that failed (see the log line metrics.reconcile.failed)',
-      registers,
-    });
-    this.repaired = new Counter({
-      name: `${prefix}reconcile_repaired_events_total`,
-      help: 'Corrections the periodic reconcile wrote (reconcile.repair)',
-      registers,
-    });
+    this.notCompared = gauge(
+      'reconcile_entities_not_compared',
+      'Entities of the last periodic reconcile left out because the stream had not stored their snapshot in time',
+    );
+    this.lastRun = gauge(
+      'reconcile_last_run_timestamp_seconds',
+      'When the last periodic reconcile of this host ended (0: none yet)',
+    );
+    this.duration = gauge(
+      'reconcile_last_run_duration_seconds',
+      'How long the last periodic reconcile of this host took',
+    );
+    this.interval = gauge(
+      'reconcile_interval_seconds',
+      'Pause between periodic reconciles (reconcile.intervalMs); 0 when the periodic reconcile is off',
+    );
+    this.leader = gauge(
+      'reconcile_leader',
+      '1 while this host holds the lease that lets one host of the group run the periodic reconcile',
+    );
+    this.errors = counter(
+      'reconcile_errors_total',
+      'Periodic reconciles that failed (see the log line metrics.reconcile.failed)',
+    );
+    this.repaired = counter(
+      'reconcile_repaired_events_total',
+      'Corrections the periodic reconcile wrote (reconcile.repair)',
+    );
   }
 
   configured(intervalMs: number): void {

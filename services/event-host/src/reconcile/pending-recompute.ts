@@ -2,7 +2,8 @@ import { parseTouchMember } from '@engagement/event-bus';
 import type { RedisTouchQueue } from '@engagement/event-bus/sinks/redis';
 import { type CatchUp, waitForCatchUp } from './catch-up.js';
 import type { Difference } from './compare.js';
-import type { RoundOptions } from './round.js';
+import type { ReconcileReport } from './reconcile-options.js';
+import type { RoundOptions, RoundResult } from './round.js';
 
 /**
  * The (entity, metric) pairs of these entity types that wait in the touch queue, read once the stream has
@@ -41,3 +42,30 @@ export async function pendingRecompute(
 /** Whether a difference is of a metric that waits for recompute (see `pendingRecompute`). */
 export const waitsForRecompute = (pending: ReadonlySet<string>, d: Difference): boolean =>
   pending.has(`${d.entityType}:${d.entityId}:${d.metric}`) || pending.has(`${d.entityType}:${d.entityId}:*`);
+
+/**
+ * Drops the differences of metrics that wait for recompute (in flight) and their entities from the findings,
+ * and counts their groups as agreeing in the coverage.
+ */
+export function leaveOutPending(
+  result: Extract<RoundResult, { caughtUp: true }>,
+  pending: ReadonlySet<string>,
+  report: ReconcileReport,
+): void {
+  const left = new Set<string>();
+  const findings = new Map(result.findings.map((f) => [`${f.entityType}:${f.metric}`, f]));
+  for (const d of result.differences) {
+    const kept = d.differences.filter((x) => !waitsForRecompute(pending, x));
+    for (const x of d.differences) {
+      if (kept.includes(x)) continue;
+      left.add(`${x.entityType}:${x.metric}:${x.entityId}`);
+      // Nor do they move the coverage: in flight is neither missing nor extra (counted as agreeing).
+      const f = findings.get(`${x.entityType}:${x.metric}`);
+      if (f) f.stored += x.truth - x.stored;
+    }
+    report.waitingForRecompute += d.differences.length - kept.length;
+    d.differences = kept;
+  }
+  for (const f of result.findings)
+    for (const id of [...f.off]) if (left.has(`${f.entityType}:${f.metric}:${id}`)) f.off.delete(id);
+}

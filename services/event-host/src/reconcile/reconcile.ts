@@ -1,101 +1,18 @@
-import type { RedisTouchQueue } from '@engagement/event-bus/sinks/redis';
-import { metricsOf, type NotReconcilable, type TruthPlan, truthPlan } from '@engagement/event-bus/truth';
-import type { EntityMetricEvent, PluginDefinition } from '@engagement/plugin-api';
-import type { Producer } from 'kafkajs';
+import { metricsOf, type TruthPlan, truthPlan } from '@engagement/event-bus/truth';
+import type { EntityMetricEvent } from '@engagement/plugin-api';
 import { HostError } from '../errors.js';
-import { type CacheDifference, checkCachedHashes } from './cache-check.js';
-import type { Difference } from './compare.js';
+import { checkCachedHashes } from './cache-check.js';
 import { correctionsFor, repairOrigin } from './corrections.js';
-import { type EntitySelection, entityBatches } from './entity-selection.js';
-import { pendingRecompute, waitsForRecompute } from './pending-recompute.js';
+import { entityBatches } from './entity-selection.js';
+import { leaveOutPending, pendingRecompute } from './pending-recompute.js';
+import type { ReconcileOptions, ReconcileReport } from './reconcile-options.js';
 import { withRepairLock, writeCorrections } from './repair.js';
-import { type MetricReport, ReportTotals } from './report-totals.js';
-import { type Batch, compareRound, type RoundOptions, type RoundResult } from './round.js';
+import { ReportTotals } from './report-totals.js';
+import { type Batch, compareRound } from './round.js';
 import { readSourceSnapshot } from './source-snapshot.js';
 
+export type { ReconcileOptions, ReconcileReport, RoundDone } from './reconcile-options.js';
 export type { MetricReport } from './report-totals.js';
-
-export interface ReconcileOptions extends Omit<RoundOptions, 'waitMs'> {
-  plugins: readonly PluginDefinition[];
-  /** Connected; required with `repair`. */
-  producer?: Producer;
-  metricTopic: string;
-  /** Entity types to reconcile (default: every type some truth covers). */
-  entityTypes?: readonly string[];
-  /** Only this metric (of every entity type that has it). */
-  metric?: string;
-  /** Only these metrics of these entity types (a type absent from the map: all of its metrics). */
-  metricsByType?: ReadonlyMap<string, readonly string[]>;
-  /**
-   * Where corrections come from (default `repair:<run>`, positions from 0): a fixed origin whose positions
-   * `reserveSeqs(n)` hands out, first of `n` consecutive ones, increasing across runs (the recomputer's).
-   */
-  corrections?: { origin: string; reserveSeqs(count: number): Promise<number> };
-  /**
-   * The touch queue: metrics of entities waiting in it for recompute are in flight, not compared (counted in
-   * `waitingForRecompute`). The run then holds the repair lock, so no recompute pass ends between a
-   * snapshot and its comparison (docs/architecture.md, point 10). The recomputer's own passes omit it.
-   */
-  touched?: RedisTouchQueue;
-  /**
-   * Also wait, before comparing, until the cache applied the metric topic up to its end
-   * (`waitForCacheCatchUp`; the recomputer's passes): its corrections then reach the cached hashes after
-   * the events they correct, and no count dips below zero meanwhile. Needs a host applying the topic.
-   */
-  cacheCatchUp?: boolean;
-  /** How long to wait for the repair lock's holder before refusing with `EH_REPAIR_LOCKED` (default 0). */
-  lockWaitMs?: number;
-  selection: EntitySelection;
-  repair?: boolean;
-  /**
-   * Keep at most this many differences (and cached-hash differences) in the report; the rest are counted
-   * in `omitted` (default: keep all). A backfill of millions of rows would otherwise hold every one in memory.
-   */
-  keepDifferences?: number;
-  /** Entities per Postgres transaction (default 500) and batches per catch-up wait (default 8). */
-  batchSize?: number;
-  batchesPerWait?: number;
-  /** How long to wait for the stream to store everything a snapshot sees (default 120 s). */
-  waitMs?: number;
-  /** ClickHouse-sourced rows younger than this are not compared (default 60 s; see docs/reconcile.md). */
-  clickhouseSettleMs?: number;
-  /** Names this run (its corrections' origin is `repair:<run>`). */
-  run?: string;
-  onProgress?(line: string): void;
-  /** Called after each batch's truth was read, with its size (a backfill paces itself here). */
-  throttle?(entities: number): Promise<void>;
-  /** Called once a round is done: compared (and repaired), or not caught up. Throwing stops the run. */
-  onRound?(round: RoundDone): Promise<void> | void;
-}
-
-/** A finished round: its batches (in id order per type), and whether they were compared. */
-export interface RoundDone {
-  caughtUp: boolean;
-  batches: { entityType: string; entityIds: readonly number[]; truthRows: number }[];
-  corrections: number;
-}
-
-export interface ReconcileReport {
-  run: string;
-  /** Entities compared (batches that caught up). */
-  entities: number;
-  metrics: MetricReport[];
-  differences: Difference[];
-  cache: CacheDifference[];
-  /** Differences and cached-hash differences found but not kept (`keepDifferences`). */
-  omitted: { differences: number; cache: number };
-  notReconcilable: readonly NotReconcilable[];
-  /** Batches not compared because the stream had not stored their snapshot in time: no verdict on them. */
-  notCaughtUp: { entityType: string; entities: number; waitingFor: string }[];
-  /** Differing groups left out because their entity waits in the touch queue for these metrics. */
-  waitingForRecompute: number;
-  repaired: { events: number; hashes: number };
-  seconds: number;
-  /** Of `seconds`, the time spent waiting for the stream to catch up with the snapshots. */
-  catchUpSeconds: number;
-  /** With `cacheCatchUp`: rounds compared although the cache had not applied the metric topic (what it lacked). */
-  cacheBehind: string[];
-}
 
 /**
  * Compares stored metric events with the listeners' truths, position-consistently (docs/reconcile.md): each
@@ -261,33 +178,6 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRep
   report.metrics = totals.metrics();
   report.seconds = (performance.now() - started) / 1000;
   return report;
-}
-
-/**
- * Drops the differences of metrics that wait for recompute (in flight) and their entities from the findings,
- * and counts their groups as agreeing in the coverage.
- */
-function leaveOutPending(
-  result: Extract<RoundResult, { caughtUp: true }>,
-  pending: ReadonlySet<string>,
-  report: ReconcileReport,
-): void {
-  const left = new Set<string>();
-  const findings = new Map(result.findings.map((f) => [`${f.entityType}:${f.metric}`, f]));
-  for (const d of result.differences) {
-    const kept = d.differences.filter((x) => !waitsForRecompute(pending, x));
-    for (const x of d.differences) {
-      if (kept.includes(x)) continue;
-      left.add(`${x.entityType}:${x.metric}:${x.entityId}`);
-      // Nor do they move the coverage: in flight is neither missing nor extra (counted as agreeing).
-      const f = findings.get(`${x.entityType}:${x.metric}`);
-      if (f) f.stored += x.truth - x.stored;
-    }
-    report.waitingForRecompute += d.differences.length - kept.length;
-    d.differences = kept;
-  }
-  for (const f of result.findings)
-    for (const id of [...f.off]) if (left.has(`${f.entityType}:${f.metric}:${id}`)) f.off.delete(id);
 }
 
 function validate(plan: TruthPlan, types: readonly string[], options: ReconcileOptions): void {
