@@ -1,15 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDecoder } from '../src/events/decode.js';
-import { createEventPipeline, type EventPipeline } from '../src/kafka/create-pipeline.js';
+import type { EventPipeline } from '../src/kafka/create-pipeline.js';
 import { createMetricReader, type ReadStats } from '../src/reader/index.js';
-import { connectStack, type StackConnections } from './integration-env.js';
-import {
-  expectCachedExact,
-  METRICS,
-  type ReactionTraffic,
-  reactionTraffic,
-  settle,
-} from './reaction-traffic.js';
+import type { StackConnections } from './integration-env.js';
+import { openReactionStack } from './reaction-stack.js';
+import { expectCachedExact, METRICS, type ReactionTraffic, settle } from './reaction-traffic.js';
 
 // Postgres changes stream through Debezium, Kafka and the real pipeline (ClickHouse insert, metric topic,
 // Redis increments) while several readers keep evicting and refilling the same hashes, with random pauses
@@ -25,24 +19,11 @@ let traffic: ReactionTraffic;
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 beforeAll(async () => {
-  stack = await connectStack();
-  scope = stack.unique('reader-race');
-  traffic = await reactionTraffic(stack, 'race', { images: 12, fans: 15 });
-  pipeline = await createEventPipeline({
-    brokers: stack.env.KAFKA_BROKERS!.split(','),
-    groupId: stack.unique('reader-race'),
-    plugins: [traffic.plugin],
-    decode: createDecoder({ debezium: { topicPrefix: stack.env.DEBEZIUM_TOPIC_PREFIX! } }),
-    sourceTopics: ['app.public.ImageReaction'],
-    createTopics: ['app.public.ImageReaction'],
-    metricTopic: stack.unique('reader-race.metrics'),
-    deadLetterTopic: stack.unique('reader-race.dlq'),
-    clickhouse: stack.clickhouse,
-    redis: stack.redis,
-    cacheScope: scope,
-    flushIntervalMs: 150,
-  });
-  await pipeline.start();
+  ({ stack, traffic, pipeline, scope } = await openReactionStack(
+    'race',
+    { images: 12, fans: 15 },
+    { flushIntervalMs: 150 },
+  ));
 });
 
 afterAll(async () => {
