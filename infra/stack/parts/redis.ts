@@ -32,7 +32,8 @@ function runningPid(ctx: StackContext): number | undefined {
   return pid && isAlive(pid) && cmdlineIncludes(pid, 'redis-server') ? pid : undefined;
 }
 
-function redisConf(dir: string, port: number): string {
+/** The stack's redis.conf; tests that run a private redis-server configure it the same way. */
+export function redisConf(dir: string, port: number): string {
   return `${[
     'bind 127.0.0.1',
     `port ${port}`,
