@@ -31,7 +31,8 @@ export function isPortFree(port: number): Promise<boolean> {
   });
 }
 
-function ephemeralPort(): Promise<number> {
+/** A free TCP port on loopback, picked by the OS (also for tests that run a private server). */
+export function ephemeralPort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer();
     srv.once('error', reject);

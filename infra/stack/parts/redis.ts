@@ -16,7 +16,8 @@ function files(ctx: StackContext) {
 
 const server = (ctx: StackContext) => ownedProcess(ctx, 'redis', 'redis-server');
 
-function redisConf(dir: string, port: number): string {
+/** The stack's redis.conf; tests that run a private redis-server configure it the same way. */
+export function redisConf(dir: string, port: number): string {
   return `${[
     'bind 127.0.0.1',
     `port ${port}`,

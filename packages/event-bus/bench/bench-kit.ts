@@ -1,6 +1,7 @@
 // Shared setup for the benches in this folder: the stack's Kafka and Redis, a private chDB directory per
-// process, unique topic and group names per run, and the pipeline wired the way bench/throughput.ts wires
-// it (sample plugin, Debezium ImageReaction topic). Not a bench itself.
+// process (or the stack's ClickHouse server), unique topic and group names per run, the one synthetic data
+// set, and the pipeline wired the way bench/throughput.ts wires it (sample plugin, Debezium ImageReaction
+// topic). Benches open with bench-run.ts. Not a bench itself.
 
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,7 +15,7 @@ import { createEventPipeline, type EventPipeline } from '../src/kafka/create-pip
 import { ensureTopics } from '../src/kafka/topics.js';
 import { openClickHouse } from '../src/sinks/clickhouse/client.js';
 import { samplePlugin } from '../test/sample-plugin.js';
-import { groupLag } from '../test/synthetic-reactions.js';
+import { groupLag, type SyntheticReactions, syntheticReactions } from '../test/synthetic-reactions.js';
 
 export const PARTITIONS = 3;
 
@@ -66,6 +67,11 @@ export async function createSourceTopic(
   await ensureTopics(ctx.admin, [topic], { numPartitions: PARTITIONS });
 }
 
+/** The benches' data set: `creates` ImageReaction creates on 1,000 images by 500 users, a delete per 10 creates. */
+export function benchReactions(creates: number): SyntheticReactions {
+  return syntheticReactions({ creates, deleteEvery: 10, images: 1_000, users: 500, partitions: PARTITIONS });
+}
+
 /** The decoder settings of every bench: `topic` carries Debezium ImageReaction changes. */
 export function benchDecodeOptions(topic: string): DecoderOptions {
   return {
@@ -79,6 +85,8 @@ export interface BenchPipeline {
   groupId: string;
   metricTopic: string;
   deadLetterTopic: string;
+  /** Closes the pipeline and deletes its metric and dead-letter topics. */
+  stop(): Promise<void>;
 }
 
 /** The benches' pipeline on one source topic: the sample plugin, in-process or on `workerThreads` threads. */
@@ -115,7 +123,11 @@ export async function startPipeline(
     flushIntervalMs: options.flushIntervalMs,
   });
   await pipeline.start();
-  return { pipeline, groupId, metricTopic, deadLetterTopic };
+  const stop = async () => {
+    await pipeline.close();
+    await deleteTopics(ctx, [metricTopic, deadLetterTopic]);
+  };
+  return { pipeline, groupId, metricTopic, deadLetterTopic, stop };
 }
 
 /**
@@ -136,6 +148,26 @@ export async function untilCaughtUp(
     }
     await sleep(pollMs);
   }
+}
+
+/**
+ * untilCaughtUp, timed: changes per second from the pipeline's first consumed record (polled every 5 ms)
+ * until its group committed everything.
+ */
+export async function catchUpRate(
+  ctx: BenchContext,
+  bp: { pipeline: { stats: { consumed: number } }; groupId: string; metricTopic: string },
+  topic: string,
+  total: number,
+): Promise<number> {
+  const called = performance.now();
+  let first = 0;
+  const watch = setInterval(() => {
+    if (first === 0 && bp.pipeline.stats.consumed > 0) first = performance.now();
+  }, 5);
+  const ended = await untilCaughtUp(ctx, bp, topic, total);
+  clearInterval(watch);
+  return total / ((ended - (first || called)) / 1000);
 }
 
 export async function deleteTopics(ctx: BenchContext, topics: string[]): Promise<void> {

@@ -26,22 +26,24 @@
 //   sample listener emits exactly 3 events per change, so once an origin's watermark reaches
 //   offset * 1000 + 2 every metric event of that change is in Redis. That moment minus the append time is
 //   the change's latency. Changes appended during the first --warmup seconds are left out.
-import { Redis } from 'ioredis';
+
+import type { Redis } from 'ioredis';
 import type { RecordMetadata } from 'kafkajs';
-import { openClickHouse } from '../src/sinks/clickhouse/client.js';
 import { defaultCacheKeys } from '../src/sinks/redis/cache-keys.js';
-import { prefillRedis, produceAll, syntheticReactions } from '../test/synthetic-reactions.js';
+import { prefillRedis, produceAll } from '../test/synthetic-reactions.js';
 import {
   type BenchContext,
+  benchReactions,
+  catchUpRate,
   createSourceTopic,
   deleteTopics,
   flag,
   openBench,
-  openPrivateClickHouse,
   PARTITIONS,
   startPipeline,
   untilCaughtUp,
 } from './bench-kit.js';
+import { openBenchSinks } from './bench-run.js';
 
 const EVENTS_PER_CHANGE = 3;
 const seconds = Number(flag('seconds') ?? 40);
@@ -51,13 +53,9 @@ const probeCreates = Number(flag('probe') ?? 50_000);
 const flushRows = Number(flag('flush-rows') ?? 20_000);
 
 const ctx = await openBench();
-const redisClient = new Redis(ctx.env.REDIS_URL!);
-const clickhouse = process.argv.includes('--clickhouse-url')
-  ? await openClickHouse({ url: ctx.env.CLICKHOUSE_URL! })
-  : await openPrivateClickHouse('latency');
-console.log(
-  `ClickHouse: ${process.argv.includes('--clickhouse-url') ? `server ${ctx.env.CLICKHOUSE_URL}` : 'embedded chDB (temp dir)'}`,
-);
+const sinks = await openBenchSinks(ctx, 'latency', { server: process.argv.includes('--clickhouse-url') });
+const { redis: redisClient, clickhouse } = sinks;
+console.log(`ClickHouse: ${sinks.clickhouseLabel}`);
 
 /** Called after each successful apply-script call with the watermarks it set (origin → originSeq). */
 let onApplied: (at: number, watermarks: Map<string, number>) => void = () => undefined;
@@ -86,26 +84,15 @@ const redis = new Proxy(redisClient, {
 async function maxRate(): Promise<number> {
   const topic = `bench.latency-probe-${ctx.run}`;
   await createSourceTopic(ctx, topic);
-  const data = syntheticReactions({
-    creates: probeCreates,
-    deleteEvery: 10,
-    images: 1_000,
-    users: 500,
-    partitions: PARTITIONS,
-  });
+  const data = benchReactions(probeCreates);
   await prefillRedis(redisClient, data, 0);
   await produceAll(ctx.kafka, topic, data.messages);
   const bp = await startPipeline(ctx, { topic, name: 'probe', clickhouse, redis, flushIntervalMs: 1_000 });
-  let first = 0;
-  const watch = setInterval(() => {
-    if (first === 0 && bp.pipeline.stats.consumed > 0) first = performance.now();
-  }, 5);
-  const ended = await untilCaughtUp(ctx, bp, topic, data.messages.length);
-  clearInterval(watch);
-  await bp.pipeline.close();
-  await deleteTopics(ctx, [topic, bp.metricTopic, bp.deadLetterTopic]);
+  const rate = await catchUpRate(ctx, bp, topic, data.messages.length);
+  await bp.stop();
+  await deleteTopics(ctx, [topic]);
   await redisClient.del(...data.imageIds.map((id) => defaultCacheKeys.key('Image', id)));
-  return data.messages.length / ((ended - first) / 1000);
+  return rate;
 }
 
 function percentile(sorted: Float64Array, p: number): number {
@@ -116,13 +103,7 @@ async function steadyRun(ctx: BenchContext, rate: number, flushIntervalMs: numbe
   const topic = `bench.latency-${flushIntervalMs}ms-${ctx.run}`;
   await createSourceTopic(ctx, topic, { logAppendTime: true });
   const creates = Math.ceil((rate * seconds) / 1.1) + 100;
-  const data = syntheticReactions({
-    creates,
-    deleteEvery: 10,
-    images: 1_000,
-    users: 500,
-    partitions: PARTITIONS,
-  });
+  const data = benchReactions(creates);
   await prefillRedis(redisClient, data, 0);
   const total = Math.min(data.messages.length, Math.floor(rate * seconds));
 
@@ -203,8 +184,8 @@ async function steadyRun(ctx: BenchContext, rate: number, flushIntervalMs: numbe
   await untilCaughtUp(ctx, bp, topic, total);
   clearInterval(flushWatch);
   const s = bp.pipeline.stats;
-  await bp.pipeline.close();
-  await deleteTopics(ctx, [topic, bp.metricTopic, bp.deadLetterTopic]);
+  await bp.stop();
+  await deleteTopics(ctx, [topic]);
   await redisClient.del(...data.imageIds.map((id) => defaultCacheKeys.key('Image', id)));
 
   const sorted = Float64Array.from(latencies).sort();

@@ -17,22 +17,17 @@
 // record was processed (throughput.ts waits for the 1 s flush timer instead). Per phase: changes per wall-second and per main-thread
 // CPU-second, main-thread µs per change, event-loop utilisation and whole-process CPU (worker threads,
 // chDB and GC helpers included); then /proc/loadavg before and after, and the ratios.
-import { Redis } from 'ioredis';
-import { openClickHouse } from '../src/sinks/clickhouse/client.js';
 import { defaultCacheKeys } from '../src/sinks/redis/cache-keys.js';
-import { produceAll, syntheticReactions } from '../test/synthetic-reactions.js';
 import {
   countArg,
-  createSourceTopic,
   deleteTopics,
   flag,
-  openBench,
-  openPrivateClickHouse,
   PARTITIONS,
   sleep,
   startPipeline,
   untilCaughtUp,
 } from './bench-kit.js';
+import { openFilledRun } from './bench-run.js';
 import { type CpuMark, costBetween, cpuMark, loadAverage, type PhaseCost } from './cpu-meter.js';
 import { startInMemoryPipeline } from './in-memory-pipeline.js';
 import { type ConsumedWindow, consumeAndDiscard, runNaiveConsumer } from './reference-consumers.js';
@@ -44,32 +39,10 @@ const useServer = process.argv.includes('--clickhouse-url');
 const FLUSH_INTERVAL_MS = 1_000;
 
 const loadBefore = loadAverage();
-const ctx = await openBench();
-const topic = `bench.limits-${ctx.run}`;
-await createSourceTopic(ctx, topic);
-const data = syntheticReactions({
-  creates,
-  deleteEvery: 10,
-  images: 1_000,
-  users: 500,
-  partitions: PARTITIONS,
-});
-const total = data.messages.length;
-const produced = performance.now();
-await produceAll(ctx.kafka, topic, data.messages);
-console.log(
-  `produced ${total} changes to ${topic} (${PARTITIONS} partitions) in ${((performance.now() - produced) / 1000).toFixed(1)} s`,
-);
-
-const redis = new Redis(ctx.env.REDIS_URL!);
+const bench = await openFilledRun('limits', creates, { server: useServer });
+const { ctx, topic, data, total, redis, clickhouse, clickhouseLabel } = bench;
 const naiveKeys = data.imageIds.map((id) => defaultCacheKeys.key('Image', id));
 await redis.del(...naiveKeys);
-const clickhouse = useServer
-  ? await openClickHouse({ url: ctx.env.CLICKHOUSE_URL! })
-  : await openPrivateClickHouse('limits');
-const clickhouseLabel = useServer
-  ? `ClickHouse server ${ctx.env.CLICKHOUSE_URL}`
-  : 'embedded chDB (temp dir)';
 
 interface Phase {
   id: string;
@@ -168,8 +141,7 @@ for (const threads of [0, ...poolSizes]) {
   first.stop();
   const label = threads === 0 ? 'full pipeline, in-process' : `full pipeline, worker pool of ${threads}`;
   record(id, label, { changes: total - first.before(), from: first.mark(), to });
-  await bp.pipeline.close();
-  await deleteTopics(ctx, [bp.metricTopic, bp.deadLetterTopic]);
+  await bp.stop();
 }
 
 // (e)
@@ -186,10 +158,7 @@ record(
 );
 
 await redis.del(...naiveKeys);
-await deleteTopics(ctx, [topic]);
-await ctx.admin.disconnect();
-redis.disconnect();
-await clickhouse.close();
+await bench.close();
 const loadAfter = loadAverage();
 
 // The table

@@ -9,20 +9,8 @@
 // Prints a table of changes processed vs heapUsed/rss, and the least-squares slope of heapUsed over the
 // second half of the run in bytes per 100k changes. The samples include the producer's own chunk in flight.
 // Image hashes are not cached in Redis here, so the apply script only advances its watermarks.
-import { Redis } from 'ioredis';
-import { syntheticReactions } from '../test/synthetic-reactions.js';
-import {
-  countArg,
-  createSourceTopic,
-  deleteTopics,
-  flag,
-  openBench,
-  openPrivateClickHouse,
-  PARTITIONS,
-  sleep,
-  startPipeline,
-  untilCaughtUp,
-} from './bench-kit.js';
+import { benchReactions, countArg, flag, sleep, startPipeline, untilCaughtUp } from './bench-kit.js';
+import { openBenchRun } from './bench-run.js';
 
 const gc = (globalThis as { gc?: () => void }).gc;
 if (!gc) throw new Error('run node with --expose-gc (see the header of this file)');
@@ -31,11 +19,8 @@ const everyMs = Number(flag('every') ?? 5) * 1_000;
 const ahead = Number(flag('ahead') ?? 200_000);
 const MB = 2 ** 20;
 
-const ctx = await openBench();
-const topic = `bench.memory-${ctx.run}`;
-await createSourceTopic(ctx, topic);
-const redis = new Redis(ctx.env.REDIS_URL!);
-const clickhouse = await openPrivateClickHouse('memory');
+const bench = await openBenchRun('memory');
+const { ctx, topic, clickhouse, redis } = bench;
 const bp = await startPipeline(ctx, { topic, name: 'memory', clickhouse, redis, flushIntervalMs: 1_000 });
 const { stats } = bp.pipeline;
 
@@ -45,13 +30,7 @@ const producing = (async () => {
   let produced = 0;
   while (produced < changes) {
     while (produced - stats.consumed > ahead) await sleep(50);
-    const chunk = syntheticReactions({
-      creates: 10_000,
-      deleteEvery: 10,
-      images: 1_000,
-      users: 500,
-      partitions: PARTITIONS,
-    }).messages.slice(0, changes - produced);
+    const chunk = benchReactions(10_000).messages.slice(0, changes - produced);
     for (let i = 0; i < chunk.length; i += 2_000) {
       await producer.send({ topic, acks: -1, messages: chunk.slice(i, i + 2_000) });
     }
@@ -117,8 +96,5 @@ if (half.length >= 3) {
   console.log('too few samples in the second half for a slope: run more changes or sample more often');
 }
 
-await bp.pipeline.close();
-await deleteTopics(ctx, [topic, bp.metricTopic, bp.deadLetterTopic]);
-await ctx.admin.disconnect();
-redis.disconnect();
-await clickhouse.close();
+await bp.stop();
+await bench.close();

@@ -10,20 +10,10 @@
 // consumed record until its group committed every source and metric offset. Image hashes are cached in Redis
 // beforehand, so the pipeline's Lua script increments them as the naive HINCRBYs do.
 // Prints changes/s of both and the ratio pipeline / naive.
-import { Redis } from 'ioredis';
 import { defaultCacheKeys } from '../src/sinks/redis/cache-keys.js';
-import { prefillRedis, produceAll, syntheticReactions } from '../test/synthetic-reactions.js';
-import {
-  countArg,
-  createSourceTopic,
-  deleteTopics,
-  flag,
-  openBench,
-  openPrivateClickHouse,
-  PARTITIONS,
-  startPipeline,
-  untilCaughtUp,
-} from './bench-kit.js';
+import { prefillRedis } from '../test/synthetic-reactions.js';
+import { catchUpRate, countArg, flag, startPipeline } from './bench-kit.js';
+import { openFilledRun } from './bench-run.js';
 import { costBetween } from './cpu-meter.js';
 import { runNaiveConsumer } from './reference-consumers.js';
 
@@ -31,22 +21,8 @@ const changes = countArg(50_000);
 const naiveChanges = Number(flag('naive') ?? 3_000);
 const naiveOnly = process.argv.includes('--naive-only');
 
-const ctx = await openBench();
-const topic = `bench.naive-reactions-${ctx.run}`;
-await createSourceTopic(ctx, topic);
-const data = syntheticReactions({
-  creates: changes,
-  deleteEvery: 10,
-  images: 1_000,
-  users: 500,
-  partitions: PARTITIONS,
-});
-const total = data.messages.length;
-await produceAll(ctx.kafka, topic, data.messages);
-console.log(`produced ${total} changes to ${topic}`);
-
-const redis = new Redis(ctx.env.REDIS_URL!);
-const clickhouse = await openPrivateClickHouse('naive');
+const bench = await openFilledRun('naive', changes);
+const { ctx, topic, data, total, redis, clickhouse } = bench;
 await prefillRedis(redis, data, 0);
 
 // 1. Naive: one change at a time, each awaiting its Redis call and its ClickHouse insert.
@@ -75,25 +51,15 @@ if (!naiveOnly) {
     redis,
     flushIntervalMs: 1_000,
   });
-  let firstConsumed = 0;
-  const watchFirst = setInterval(() => {
-    if (firstConsumed === 0 && bp.pipeline.stats.consumed > 0) firstConsumed = performance.now();
-  }, 5);
-  const ended = await untilCaughtUp(ctx, bp, topic, total);
-  clearInterval(watchFirst);
-  const piped = total / ((ended - firstConsumed) / 1000);
+  const piped = await catchUpRate(ctx, bp, topic, total);
   const s = bp.pipeline.stats;
   console.log(
     `pipeline (in-process): ${piped.toFixed(0)} changes/s over ${total} changes, ` +
       `${s.metricEventsStored} metric events stored, ${s.cacheEventsApplied} applied, ${s.flushes} flushes`,
   );
   console.log(`ratio pipeline / naive: ${(piped / naive.rate).toFixed(1)}x (target >= 20x)`);
-  await bp.pipeline.close();
-  await deleteTopics(ctx, [bp.metricTopic, bp.deadLetterTopic]);
+  await bp.stop();
 }
 
 await redis.del(...data.imageIds.map((id) => defaultCacheKeys.key('Image', id)));
-await deleteTopics(ctx, [topic]);
-await ctx.admin.disconnect();
-redis.disconnect();
-await clickhouse.close();
+await bench.close();

@@ -3,69 +3,39 @@
 //   npm run stack -- up && npx tsx --conditions=source packages/event-bus/bench/throughput.ts [changes]
 // Prints changes/s for both and the ratio. The pipeline runs in-process (listeners on the main thread), or
 // on N worker threads with --threads N. Add --timeline for the pipeline's progress every 250 ms.
-import { Redis } from 'ioredis';
-import { produceAll, syntheticReactions } from '../test/synthetic-reactions.js';
-import {
-  countArg,
-  createSourceTopic,
-  deleteTopics,
-  flag,
-  openBench,
-  openPrivateClickHouse,
-  PARTITIONS,
-  startPipeline,
-  untilCaughtUp,
-} from './bench-kit.js';
+import { catchUpRate, countArg, flag, startPipeline } from './bench-kit.js';
+import { openFilledRun } from './bench-run.js';
 import { costBetween } from './cpu-meter.js';
 import { consumeAndDiscard } from './reference-consumers.js';
 
 const changes = countArg(100_000);
 // --threads N: run decoding and listeners on a pool of N worker threads instead of the main thread.
 const threads = Number(flag('threads') ?? 0);
-const ctx = await openBench();
-const { kafka, run } = ctx;
-const topic = `bench.reactions-${run}`;
-
-await createSourceTopic(ctx, topic);
-const data = syntheticReactions({
-  creates: changes,
-  deleteEvery: 10,
-  images: 1_000,
-  users: 500,
-  partitions: PARTITIONS,
-});
-const t0 = performance.now();
-await produceAll(kafka, topic, data.messages);
-console.log(`produced ${data.messages.length} changes in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+const bench = await openFilledRun('throughput', changes);
+const { ctx, topic, total } = bench;
 
 // 1. Bare kafkajs: consume and discard, no commits.
 const bare = await (async () => {
   const w = await consumeAndDiscard(ctx, {
     topic,
-    total: data.messages.length,
-    groupId: `bench-bare-${run}`,
+    total,
+    groupId: `bench-bare-${ctx.run}`,
   });
   return w.changes / costBetween(w.from, w.to).wallSeconds;
 })();
 console.log(`bare kafkajs consume-and-discard: ${bare.toFixed(0)} changes/s`);
 
 // 2. The pipeline: decode, listeners, ClickHouse (chDB), publish, Redis increments, commits.
-const redis = new Redis(ctx.env.REDIS_URL!);
-const clickhouse = await openPrivateClickHouse('bench');
 const started = performance.now();
 const bp = await startPipeline(ctx, {
   topic,
   name: 'pipeline',
-  clickhouse,
-  redis,
+  clickhouse: bench.clickhouse,
+  redis: bench.redis,
   flushIntervalMs: 1_000,
   workerThreads: threads,
 });
 const { pipeline } = bp;
-let firstConsumed = 0;
-const firstRecord = setInterval(() => {
-  if (firstConsumed === 0 && pipeline.stats.consumed > 0) firstConsumed = performance.now();
-}, 10);
 const timeline = process.argv.includes('--timeline')
   ? setInterval(() => {
       const s = pipeline.stats;
@@ -75,18 +45,13 @@ const timeline = process.argv.includes('--timeline')
       );
     }, 250)
   : undefined;
-const ended = await untilCaughtUp(ctx, bp, topic, data.messages.length);
-clearInterval(firstRecord);
+const piped = await catchUpRate(ctx, bp, topic, total);
 clearInterval(timeline);
-const piped = data.messages.length / ((ended - (firstConsumed || started)) / 1000);
 console.log(
   `pipeline (${threads > 0 ? `${threads} worker threads` : 'in-process'}): ${piped.toFixed(0)} changes/s, ${pipeline.stats.metricEventsStored} metric events stored, ` +
     `${pipeline.stats.cacheEventsApplied} applied to the cache, ${pipeline.stats.flushes} flushes`,
 );
 console.log(`ratio pipeline / bare kafkajs: ${((piped / bare) * 100).toFixed(0)}%`);
 console.log(`heap used at the end: ${(process.memoryUsage().heapUsed / 2 ** 20).toFixed(0)} MB`);
-await pipeline.close();
-await deleteTopics(ctx, [topic, bp.metricTopic, bp.deadLetterTopic]);
-await ctx.admin.disconnect();
-redis.disconnect();
-await clickhouse.close();
+await bp.stop();
+await bench.close();

@@ -10,16 +10,14 @@ import { ensureTopics } from '../src/kafka/topics.js';
 import { connectStack, type StackConnections, waitFor } from './integration-env.js';
 import { samplePlugin } from './sample-plugin.js';
 import {
-  clickhouseAllTotals,
-  expectedHashes,
   groupLag,
   type Prefill,
   prefillRedis,
   produceAll,
-  readHashes,
   type SyntheticReactions,
   syntheticReactions,
 } from './synthetic-reactions.js';
+import { expectSinksEqualTruth } from './synthetic-truth.js';
 
 const FLUSH_ROWS = 500;
 const MAX_BUFFERED_ROWS = 2_000;
@@ -180,8 +178,6 @@ describe('backpressure', () => {
     expect(pipeline.consumerState.paused).toBe(false);
     heap.afterDrain = heapMb();
 
-    const totals = await clickhouseAllTotals(stack.clickhouse, data);
-    const cache = await readHashes(stack.redis, prefill);
     console.log(
       'backpressure figures',
       JSON.stringify({
@@ -198,11 +194,7 @@ describe('backpressure', () => {
       }),
     );
 
-    const sorted = (m: Map<string, number>) =>
-      Object.fromEntries([...m].sort(([a], [b]) => a.localeCompare(b)));
-    expect(sorted(totals)).toEqual(sorted(data.truth));
-    expect(Object.fromEntries(cache.hashes)).toEqual(Object.fromEntries(expectedHashes(prefill, data)));
-    expect(cache.existing).toEqual([]);
+    await expectSinksEqualTruth(stack.clickhouse, stack.redis, data, prefill);
     expect(pipeline.stats.deadLetters).toBe(0);
   });
 });

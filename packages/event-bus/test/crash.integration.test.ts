@@ -16,17 +16,15 @@ import { defaultCacheKeys, shardWatermarkKey } from '../src/sinks/redis/cache-ke
 import type { ChildLine } from './crash-child.js';
 import { connectStack, type StackConnections, waitFor } from './integration-env.js';
 import {
-  clickhouseAllTotals,
   clickhouseRawCounts,
-  expectedHashes,
   groupLag,
   type Prefill,
   prefillRedis,
   produceAll,
-  readHashes,
   type SyntheticReactions,
   syntheticReactions,
 } from './synthetic-reactions.js';
+import { expectSinksEqualTruth } from './synthetic-truth.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const CHILD = fileURLToPath(new URL('./crash-child.ts', import.meta.url));
@@ -266,9 +264,7 @@ describe('crash recovery', () => {
 
     // The path the killed and the closed processes held opens again in this process.
     ch = await openClickHouse({ path: chPath });
-    const totals = await clickhouseAllTotals(ch, data);
     const raw = await clickhouseRawCounts(ch, data);
-    const cache = await readHashes(stack.redis, prefill);
 
     const figures = {
       seed: data.seed,
@@ -284,11 +280,7 @@ describe('crash recovery', () => {
     };
     console.log('crash test figures', JSON.stringify(figures));
 
-    const sorted = (m: Map<string, number>) =>
-      Object.fromEntries([...m].sort(([a], [b]) => a.localeCompare(b)));
-    expect(sorted(totals)).toEqual(sorted(data.truth));
-    expect(Object.fromEntries(cache.hashes)).toEqual(Object.fromEntries(expectedHashes(prefill, data)));
-    expect(cache.existing).toEqual([]);
+    await expectSinksEqualTruth(ch, stack.redis, data, prefill);
 
     // Duplicates really happened, so the exact totals above prove deduplication, not luck.
     expect(kills.length).toBeGreaterThanOrEqual(MIN_KILLS);

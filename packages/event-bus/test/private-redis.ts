@@ -3,10 +3,11 @@
 // and start it again on the same port, without disturbing the stack's Redis that other tests use.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
+import { redisConf } from '../../../infra/stack/parts/redis.js';
+import { ephemeralPort } from '../../../infra/stack/ports.js';
 
 const AOF_DIR = 'appendonlydir';
 const MANIFEST = 'appendonly.aof.manifest';
@@ -17,29 +18,9 @@ export interface AofMark {
   bytes: number;
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 function config(dir: string, port: number): string {
-  return `${[
-    'bind 127.0.0.1',
-    `port ${port}`,
-    `dir ${dir}`,
-    'daemonize no',
-    'appendonly yes',
-    'appendfsync everysec',
-    'save ""',
-    // The default, stated because the test relies on it: a cut file loads up to its last whole command.
-    'aof-load-truncated yes',
-  ].join('\n')}\n`;
+  // The default, stated because the test relies on it: a cut file loads up to its last whole command.
+  return `${redisConf(dir, port)}aof-load-truncated yes\n`;
 }
 
 /** Starts redis-server with `dir`'s data on `port`; resolves once it answers PING (not while LOADING). */
@@ -83,7 +64,7 @@ export class PrivateRedis {
 
   static async start(): Promise<PrivateRedis> {
     const dir = mkdtempSync(join(tmpdir(), 'eb-redis-'));
-    const port = await freePort();
+    const port = await ephemeralPort();
     return new PrivateRedis(dir, port, await launch(dir, port));
   }
 
@@ -127,7 +108,7 @@ export class PrivateRedis {
   async inspect<T>(read: (redis: Redis) => Promise<T>): Promise<T> {
     const copy = mkdtempSync(join(tmpdir(), 'eb-redis-inspect-'));
     cpSync(join(this.dir, AOF_DIR), join(copy, AOF_DIR), { recursive: true });
-    const port = await freePort();
+    const port = await ephemeralPort();
     const proc = await launch(copy, port);
     const client = new Redis({ port, host: '127.0.0.1' });
     try {

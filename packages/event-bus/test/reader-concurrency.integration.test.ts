@@ -1,23 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDecoder } from '../src/events/decode.js';
-import { createEventPipeline, type EventPipeline } from '../src/kafka/create-pipeline.js';
+import type { EventPipeline } from '../src/kafka/create-pipeline.js';
 import { createMetricReader, type ReadStats } from '../src/reader/index.js';
 import { defaultCacheKeys } from '../src/sinks/redis/cache-keys.js';
 import type { RedisClient } from '../src/sinks/redis/redis-client.js';
-import {
-  connectRedis,
-  connectStack,
-  REDIS_KINDS,
-  type RedisKind,
-  type StackConnections,
-} from './integration-env.js';
-import {
-  expectCachedExact,
-  METRICS,
-  type ReactionTraffic,
-  reactionTraffic,
-  settle,
-} from './reaction-traffic.js';
+import { REDIS_KINDS, type RedisKind, type StackConnections } from './integration-env.js';
+import { openReactionStack } from './reaction-stack.js';
+import { expectCachedExact, METRICS, type ReactionTraffic, settle } from './reaction-traffic.js';
 
 // Postgres changes stream through Debezium, Kafka and the real pipeline (ClickHouse insert, metric topic,
 // Redis increments) while several readers keep evicting and refilling the same hashes, with random pauses
@@ -37,30 +25,17 @@ let redis: RedisClient;
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 async function start(kind: RedisKind): Promise<void> {
-  stack = await connectStack();
-  redis = connectRedis(stack.env, kind);
-  scope = stack.unique('reader-race');
-  traffic = await reactionTraffic(stack, 'race', { images: 12, fans: 15 });
-  pipeline = await createEventPipeline({
-    brokers: stack.env.KAFKA_BROKERS!.split(','),
-    groupId: stack.unique('reader-race'),
-    plugins: [traffic.plugin],
-    decode: createDecoder({ debezium: { topicPrefix: stack.env.DEBEZIUM_TOPIC_PREFIX! } }),
-    sourceTopics: ['app.public.ImageReaction'],
-    createTopics: ['app.public.ImageReaction'],
-    metricTopic: stack.unique('reader-race.metrics'),
-    deadLetterTopic: stack.unique('reader-race.dlq'),
-    clickhouse: stack.clickhouse,
-    redis,
-    cacheScope: scope,
-    flushIntervalMs: 150,
-  });
-  await pipeline.start();
+  ({ stack, redis, traffic, pipeline, scope } = await openReactionStack(
+    'race',
+    { images: 12, fans: 15 },
+    { flushIntervalMs: 150 },
+    kind,
+  ));
 }
 
 async function stop(): Promise<void> {
   await pipeline?.close();
-  redis?.disconnect();
+  if (redis !== stack?.redis) redis?.disconnect();
   await stack?.close();
 }
 

@@ -1,16 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDecoder } from '../src/events/decode.js';
-import { createEventPipeline, type EventPipeline } from '../src/kafka/create-pipeline.js';
+import type { EventPipeline } from '../src/kafka/create-pipeline.js';
 import { createMetricReader, type ReadStats } from '../src/reader/index.js';
 import { defaultCacheKeys } from '../src/sinks/redis/cache-keys.js';
-import { connectStack, type StackConnections, waitFor } from './integration-env.js';
-import {
-  expectCachedExact,
-  METRICS,
-  type ReactionTraffic,
-  reactionTraffic,
-  settle,
-} from './reaction-traffic.js';
+import { type StackConnections, waitFor } from './integration-env.js';
+import { openReactionStack } from './reaction-stack.js';
+import { expectCachedExact, METRICS, type ReactionTraffic, settle } from './reaction-traffic.js';
 
 // Redis ahead of ClickHouse: the pipeline's ClickHouse flush is a minute (longer than the test), so events
 // reach Redis long before ClickHouse holds them. Readers evict and refill the hashes while the stream runs,
@@ -28,25 +22,11 @@ let traffic: ReactionTraffic;
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 beforeAll(async () => {
-  stack = await connectStack();
-  scope = stack.unique('realtime');
-  traffic = await reactionTraffic(stack, 'realtime', { images: 10, fans: 15 });
-  pipeline = await createEventPipeline({
-    brokers: stack.env.KAFKA_BROKERS!.split(','),
-    groupId: stack.unique('realtime'),
-    plugins: [traffic.plugin],
-    decode: createDecoder({ debezium: { topicPrefix: stack.env.DEBEZIUM_TOPIC_PREFIX! } }),
-    sourceTopics: ['app.public.ImageReaction'],
-    createTopics: ['app.public.ImageReaction'],
-    metricTopic: stack.unique('realtime.metrics'),
-    deadLetterTopic: stack.unique('realtime.dlq'),
-    clickhouse: stack.clickhouse,
-    redis: stack.redis,
-    cacheScope: scope,
-    flushIntervalMs: 60_000,
-    flushRows: 1_000_000,
-  });
-  await pipeline.start();
+  ({ stack, traffic, pipeline, scope } = await openReactionStack(
+    'realtime',
+    { images: 10, fans: 15 },
+    { flushIntervalMs: 60_000, flushRows: 1_000_000 },
+  ));
 });
 
 afterAll(async () => {

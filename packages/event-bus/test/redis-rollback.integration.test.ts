@@ -2,14 +2,14 @@ import { silentLogger } from '@engagement/plugin-api';
 import { Redis } from 'ioredis';
 import type { Admin } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDecoder } from '../src/events/decode.js';
-import { createEventPipeline, type EventPipeline } from '../src/kafka/create-pipeline.js';
+import type { EventPipeline } from '../src/kafka/create-pipeline.js';
 import type { CacheRollback } from '../src/kafka/metric-topic-positions.js';
 import { createMetricReader } from '../src/reader/index.js';
 import { defaultCacheKeys } from '../src/sinks/redis/cache-keys.js';
 import { MetricCacheSink } from '../src/sinks/redis/metric-cache-sink.js';
 import { connectStack, type StackConnections, waitFor } from './integration-env.js';
 import { PrivateRedis } from './private-redis.js';
+import { startReactionPipeline } from './reaction-stack.js';
 import {
   expectCachedExact,
   METRICS,
@@ -47,16 +47,10 @@ async function startPipeline(rollbacks: CacheRollback[]): Promise<EventPipeline>
       if (msg === 'sink.redis.rollback') rollbacks.push(obj as CacheRollback);
     },
   };
-  const started = await createEventPipeline({
-    brokers: stack.env.KAFKA_BROKERS!.split(','),
+  // The same group and metric topic on every start: a restart resumes where the last one committed.
+  return startReactionPipeline(stack, traffic, 'rollback', {
     groupId,
-    plugins: [traffic.plugin],
-    decode: createDecoder({ debezium: { topicPrefix: stack.env.DEBEZIUM_TOPIC_PREFIX! } }),
-    sourceTopics: ['app.public.ImageReaction'],
-    createTopics: ['app.public.ImageReaction'],
     metricTopic,
-    deadLetterTopic: stack.unique('rollback.dlq'),
-    clickhouse: stack.clickhouse,
     redis,
     cacheScope: scope,
     flushIntervalMs: 150,
@@ -64,8 +58,6 @@ async function startPipeline(rollbacks: CacheRollback[]): Promise<EventPipeline>
     positionCheckMs: 600_000,
     logger: { ...logger, child: () => logger },
   });
-  await started.start();
-  return started;
 }
 
 beforeAll(async () => {

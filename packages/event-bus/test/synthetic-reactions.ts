@@ -5,6 +5,7 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Redis } from 'ioredis';
 import type { Admin, Kafka } from 'kafkajs';
+import { seededRandom } from '../../../scripts/sample-traffic/random.js';
 import { fetchTopicOffsets } from '../src/kafka/topics.js';
 import { defaultCacheKeys } from '../src/sinks/redis/cache-keys.js';
 
@@ -28,18 +29,6 @@ export interface SyntheticReactions {
   userIds: number[];
 }
 
-/** A small deterministic PRNG, so a failing run can be reproduced from its seed. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /**
  * `creates` reaction rows over `images` images and `users` users, and a delete of an earlier row after
  * every `deleteEvery` creates, spread round-robin over `partitions` partitions. Ids start at a random base
@@ -54,7 +43,8 @@ export function syntheticReactions(options: {
   seed?: number;
 }): SyntheticReactions & { seed: number } {
   const seed = options.seed ?? Math.floor(Math.random() * 2 ** 31);
-  const random = mulberry32(seed);
+  // The sample traffic's seeded PRNG (mulberry32): a failing run can be reproduced from its seed.
+  const random = seededRandom(seed);
   const base = 3_000_000_000 + Math.floor(random() * 1_000_000) * 1_000;
   const imageIds = Array.from({ length: options.images }, (_, i) => base + i);
   const userIds = Array.from({ length: options.users }, (_, i) => base + 500 + i);

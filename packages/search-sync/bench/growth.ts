@@ -22,24 +22,28 @@
 // 500k-row chunk the bench rolls (rollMetricEvents, timed) and empties the recent table, as the 15-minute
 // slot drop would for events inserted long ago; then `--live` fresh background events (default 50,000) are
 // inserted and left unrolled, so every miss also reads an open part of that size.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+// The table's data and rolls are in growth-table.ts, the printed report in growth-report.ts.
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ClickHouseClient } from '@clickhouse/client';
 import { createMetricReader, type ReadStats } from '@engagement/event-bus/reader';
-import {
-  ensureMetricEventTable,
-  openClickHouse,
-  rollMetricEvents,
-  rollupTables,
-} from '@engagement/event-bus/sinks/clickhouse';
+import { ensureMetricEventTable, openClickHouse, rollupTables } from '@engagement/event-bus/sinks/clickhouse';
 import { defaultCacheKeys } from '@engagement/event-bus/sinks/redis';
 import { Redis } from 'ioredis';
 import { Meilisearch } from 'meilisearch';
 import { readStackEnv } from '../../../infra/stack/env.js';
-import { IMAGE_METRIC_TYPES } from '../src/index.js';
 import { FakeMeilisearch } from '../src/testing/index.js';
 import { benchSearchSync, meterQueries } from './bench-search-sync.js';
+import { type FlushFigures, loadAverage, type MissFigures, printGrowthReport } from './growth-report.js';
+import {
+  CHUNK,
+  EVENTS_PER_TARGET,
+  GrowthTable,
+  one,
+  TARGET_TYPES,
+  TARGETS,
+  targetIds,
+} from './growth-table.js';
 
 const flag = (name: string) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -55,22 +59,11 @@ const AFTER_MERGE = process.argv.includes('--after-merge');
 const ROLLUP = !process.argv.includes('--no-rollup');
 const SETTLE = process.argv.includes('--settle');
 const LIVE = ROLLUP ? Number(flag('live') ?? 50_000) : 0;
-const CHUNK = 500_000;
-const TARGETS = 100;
-const EVENTS_PER_TARGET = 1_000;
-const TARGET_TYPES = ['downloadCount', 'likeCount', 'commentCount', 'ratingSum', 'ratingCount'];
-const ENTITY_TYPES = ['Model', 'Image', 'Post', 'Article', 'User', 'Collection'];
-const BACKGROUND_TYPES = [...new Set([...TARGET_TYPES, ...IMAGE_METRIC_TYPES, 'favoriteCount'])];
-const YEAR_MS = 365 * 86_400_000;
-// Targets sit at 5000 + k·10000, spread over the key space among the background Models, which skip them.
-const targetIds = Array.from({ length: TARGETS }, (_, k) => 5_000 + k * 10_000);
 
-const loadAverage = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 const percentile = (xs: number[], p: number) => {
   const sorted = [...xs].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 };
-const sq = (xs: readonly string[]) => `[${xs.map((x) => `'${x}'`).join(',')}]`;
 
 const env = readStackEnv();
 const redis = new Redis(env.REDIS_URL!);
@@ -87,11 +80,8 @@ const fake = await FakeMeilisearch.start({ apiKey: 'k', processingMs: 1 });
 const nowMs = Date.now();
 const loadBefore = loadAverage();
 const started = performance.now();
-
-async function one<T>(client: ClickHouseClient, query: string): Promise<T> {
-  const rows = await (await client.query({ query, format: 'JSONEachRow' })).json<T>();
-  return rows[0]!;
-}
+const growth = new GrowthTable(clickhouse, { nowMs, rollup: ROLLUP, live: LIVE });
+const rollup = rollupTables();
 
 /** chDB's cumulative read counters; their delta around a query is what it read from MergeTree tables. */
 async function counters(): Promise<{ rows: number; marks: number }> {
@@ -116,97 +106,7 @@ async function activeParts(table = 'entityMetricEvents'): Promise<{ parts: numbe
   return { parts: Number(r.parts), rows: Number(r.rows) };
 }
 
-const insertColumns =
-  'eventId, entityType, entityId, userId, metricType, metricValue, createdAt, origin, originSeq';
-await clickhouse.command({
-  query: `INSERT INTO entityMetricEvents (${insertColumns})
-SELECT concat('t-', toString(number)), 'Model', 5000 + intDiv(number, ${EVENTS_PER_TARGET}) * 10000, number % 5000,
-  ${sq(TARGET_TYPES)}[1 + number % ${TARGET_TYPES.length}] AS m, if(m = 'ratingSum', 1 + number % 5, 1),
-  fromUnixTimestamp64Milli(toInt64(${nowMs} - sipHash64(number, 1) % ${YEAR_MS}), 'UTC'),
-  concat('bench:', toString(number % 3)), number
-FROM numbers(${TARGETS * EVENTS_PER_TARGET})`,
-});
-
-const rollup = rollupTables();
-let rollMs = 0;
-let rolls = 0;
-/** Rolls everything stored, then empties `recent`: all of it is rolled and, in a running host, old. */
-async function roll(): Promise<void> {
-  if (!ROLLUP) return;
-  const t0 = performance.now();
-  const result = await rollMetricEvents(clickhouse);
-  if (!result.committed) throw new Error(`roll did not commit: ${JSON.stringify(result)}`);
-  rollMs += performance.now() - t0;
-  rolls++;
-  await clickhouse.command({ query: `TRUNCATE TABLE ${rollup.recent}` });
-}
-
-let live = 0;
-/**
- * Fresh background events left unrolled: the open part every miss reads. Their own origins: an origin's
- * stored events must stay a prefix of its sequence, which the rollup's cuts rely on.
- */
-async function insertLive(): Promise<void> {
-  if (!LIVE) return;
-  await clickhouse.command({
-    query: `INSERT INTO entityMetricEvents (${insertColumns})
-SELECT concat('l-', toString(number)), ${sq(ENTITY_TYPES)}[1 + sipHash64(number, 2) % ${ENTITY_TYPES.length}],
-  ((1 + sipHash64(number, 3) % 1000000) AS e0) + if(e0 % 10000 = 5000, 1, 0), 0,
-  ${sq(BACKGROUND_TYPES)}[1 + sipHash64(number, 5) % ${BACKGROUND_TYPES.length}] AS m, 1,
-  fromUnixTimestamp64Milli(toInt64(${nowMs} - sipHash64(number, 6) % 86400000), 'UTC'),
-  concat('live:', toString(number % 3)), number
-FROM numbers(${live}, ${LIVE})`,
-  });
-  live += LIVE;
-}
-
-let background = 0;
-async function fillTo(rows: number): Promise<number> {
-  const t0 = performance.now();
-  await roll(); // the previous size's live events, or the targets
-  while (background < rows) {
-    const n = Math.min(CHUNK, rows - background);
-    await clickhouse.command({
-      query: `INSERT INTO entityMetricEvents (${insertColumns})
-SELECT concat('g-', toString(number)), ${sq(ENTITY_TYPES)}[1 + sipHash64(number, 2) % ${ENTITY_TYPES.length}],
-  ((1 + sipHash64(number, 3) % 1000000) AS e0) + if(e0 % 10000 = 5000, 1, 0), sipHash64(number, 4) % 500000,
-  ${sq(BACKGROUND_TYPES)}[1 + sipHash64(number, 5) % ${BACKGROUND_TYPES.length}] AS m,
-  if(m = 'ratingSum', 1 + number % 5, 1),
-  fromUnixTimestamp64Milli(toInt64(${nowMs} - sipHash64(number, 6) % ${YEAR_MS}), 'UTC'),
-  concat('bench:', toString(number % 3)), ${TARGETS * EVENTS_PER_TARGET} + number
-FROM numbers(${background}, ${n})
-SETTINGS max_insert_threads = 1`,
-    });
-    background += n;
-    await roll();
-  }
-  if (ROLLUP) {
-    // Every distinct event inserted so far (targets, background, earlier live batches) is rolled once.
-    const rolled = await one<{ n: string }>(
-      clickhouse,
-      `SELECT sum(length(times)) AS n FROM ${rollup.daily}`,
-    );
-    const expected = TARGETS * EVENTS_PER_TARGET + background + live;
-    if (Number(rolled.n) !== expected) throw new Error(`rolled ${rolled.n} events, expected ${expected}`);
-  }
-  await insertLive();
-  return performance.now() - t0;
-}
-
-interface MissFigures {
-  label: string;
-  tableRows: number;
-  partsBefore: number;
-  partsAfter: number;
-  dailyParts: number;
-  dailyRows: number;
-  mergesBefore: number;
-  p50: number;
-  p99: number;
-  rowsRead: number;
-  marksRead: number;
-  fillSeconds: number;
-}
+await growth.insertTargets();
 
 let last: ReadStats | undefined;
 const reader = createMetricReader({ redis, clickhouse, onRead: (s) => (last = s) });
@@ -273,14 +173,6 @@ async function measureMiss(label: string, fillSeconds: number): Promise<MissFigu
   return figures;
 }
 
-interface FlushFigures {
-  n: number;
-  ms: number;
-  queryMs: number;
-  queries: number;
-  rowsRead: number;
-}
-
 async function measureFlush(n: number): Promise<FlushFigures> {
   const uid = `growth_images_${n}_${nowMs}`;
   // Background Image ids spread over the key space (ids are 1..1,000,000; most have events).
@@ -319,7 +211,7 @@ const misses: MissFigures[] = [];
 const flushes: FlushFigures[] = [];
 try {
   for (const size of SIZES) {
-    const fillMs = await fillTo(size * 1_000_000);
+    const fillMs = await growth.fillTo(size * 1_000_000);
     misses.push(await measureMiss(`${size}M`, fillMs / 1000));
   }
   const largest = misses.at(-1)!.label;
@@ -338,98 +230,10 @@ try {
   rmSync(dir, { recursive: true, force: true });
 }
 
-// The table: sizes side by side.
-const fmt = (x: number, digits = 0) =>
-  x.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
-const col = (s: string) => s.padStart(14);
-const row = (name: string, cells: string[]) => console.log(name.padEnd(36) + cells.map(col).join(''));
-console.log(
-  `growth bench: 100 target Models x ${EVENTS_PER_TARGET} events, ${SAMPLES} cache misses per size, embedded chDB (temp dir), stack Redis`,
-);
-console.log(
-  ROLLUP
-    ? `read rollup: ${rolls} rolls of <= ${fmt(CHUNK)} rows, ${fmt(rollMs / 1000, 1)} s in all (${fmt(rollMs / Math.max(rolls, 1))} ms per roll); ${fmt(LIVE)} unrolled live events per size`
-    : 'no read rollup (--no-rollup): misses read the event table with FINAL',
-);
-row(
-  'background rows',
-  misses.map((m) => m.label),
-);
-row(
-  'table rows',
-  misses.map((m) => fmt(m.tableRows)),
-);
-row(
-  'active parts before / after samples',
-  misses.map((m) => `${m.partsBefore} / ${m.partsAfter}`),
-);
-if (ROLLUP) {
-  row(
-    'rollup daily rows / parts',
-    misses.map((m) => `${fmt(m.dailyRows)} / ${m.dailyParts}`),
-  );
-}
-row(
-  'merges running when sampling began',
-  misses.map((m) => String(m.mergesBefore)),
-);
-row(
-  'fill (or OPTIMIZE) seconds',
-  misses.map((m) => fmt(m.fillSeconds, 1)),
-);
-row(
-  'miss p50 ms',
-  misses.map((m) => fmt(m.p50, 1)),
-);
-row(
-  'miss p99 ms',
-  misses.map((m) => fmt(m.p99, 1)),
-);
-row(
-  'rows read per miss (median)',
-  misses.map((m) => fmt(m.rowsRead)),
-);
-row(
-  'rows read / table rows',
-  misses.map((m) => `${fmt((100 * m.rowsRead) / m.tableRows, 1)}%`),
-);
-row(
-  'marks read per miss (median)',
-  misses.map((m) => fmt(m.marksRead)),
-);
-const unmerged = misses.filter((m) => !m.label.endsWith('merged'));
-const first = unmerged[0]!;
-const lastSize = unmerged.at(-1)!;
-const millions = (lastSize.tableRows - first.tableRows) / 1_000_000;
-const slope = (k: 'p50' | 'p99') => (millions > 0 ? (lastSize[k] - first[k]) / millions : Number.NaN);
-console.log(
-  `slope ${first.label} -> ${lastSize.label}: p50 ${fmt(slope('p50'), 2)} ms per million rows, p99 ${fmt(slope('p99'), 2)} ms per million rows`,
-);
-console.log(`search-sync flush at ${lastSize.label} (${fmt(lastSize.tableRows)} rows, unmerged):`);
-row(
-  'queued Image ids',
-  flushes.map((f) => fmt(f.n)),
-);
-row(
-  'flush ms (flushNow)',
-  flushes.map((f) => fmt(f.ms)),
-);
-row(
-  '  of which ClickHouse queries ms',
-  flushes.map((f) => fmt(f.queryMs)),
-);
-row(
-  'ClickHouse queries',
-  flushes.map((f) => fmt(f.queries)),
-);
-row(
-  'rows read',
-  flushes.map((f) => fmt(f.rowsRead)),
-);
-const flush10k = flushes.find((f) => f.n === 10_000);
-console.log(
-  `targets (issue 16): miss p99 <= 50 ms at 30M (now ${fmt(lastSize.p99, 1)} ms at ${lastSize.label}); slope <= 1 ms per million rows (now p99 ${fmt(slope('p99'), 2)}, p50 ${fmt(slope('p50'), 2)}); 10k-id flush <= 500 ms at 30M (now ${flush10k ? `${fmt(flush10k.ms)} ms` : 'not run'} at ${lastSize.label})`,
-);
-console.log(
-  `load average (1/5/15 min) before: ${loadBefore}, after: ${loadAverage()}; ${fmt((performance.now() - started) / 1000)} s in all`,
-);
+printGrowthReport(misses, flushes, {
+  eventsPerTarget: EVENTS_PER_TARGET,
+  samples: SAMPLES,
+  rollup: ROLLUP ? { rolls: growth.rolls, rollMs: growth.rollMs, chunk: CHUNK, live: LIVE } : undefined,
+  loadBefore,
+  started,
+});

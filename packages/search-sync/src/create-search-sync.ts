@@ -6,13 +6,14 @@ import type { SearchSyncOptions } from './config.js';
 import { defaultSearchIndexes } from './default-indexes.js';
 import { SearchSyncError } from './errors.js';
 import { FlushLock } from './flush/flush-lock.js';
+import type { FlushResult, SearchSyncStats } from './flush/flush-result.js';
 import { Flusher } from './flush/flusher.js';
 import { WindowAging } from './flush/window-aging.js';
 import { feedQueueToken } from './listeners/feed-queue-token.js';
 import { IndexWriter } from './meili/index-writer.js';
 import { metricFieldNames } from './metrics/metric-fields.js';
 import { SearchUpdateQueues } from './queue/update-queues.js';
-import { type FlushResult, SearchSync, type SearchSyncStats } from './search-sync.js';
+import { SearchSync } from './search-sync.js';
 
 /** What `createSearchSync` returns to the host. */
 export interface SearchSyncService {

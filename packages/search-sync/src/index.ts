@@ -17,6 +17,7 @@ export { SearchSyncError, type SearchSyncErrorCode } from './errors.js';
 export type { FeedDefinition, FeedDocument, FeedTrigger, Queryable } from './feed/feed-definition.js';
 export { modelFeed } from './feed/model-feed.js';
 export { postFeed } from './feed/post-feed.js';
+export type { FlushReason, FlushResult, SearchSyncStats } from './flush/flush-result.js';
 export { type FeedQueue, feedQueueToken } from './listeners/feed-queue-token.js';
 export { createSearchSyncPlugin, searchSyncPlugin } from './listeners/search-sync-plugin.js';
 export {
@@ -26,4 +27,3 @@ export {
   metricFields,
 } from './metrics/metric-fields.js';
 export { SearchUpdateQueues } from './queue/update-queues.js';
-export type { FlushReason, FlushResult, SearchSyncStats } from './search-sync.js';

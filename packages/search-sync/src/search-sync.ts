@@ -4,43 +4,11 @@ import cron, { type ScheduledTask } from 'node-cron';
 import type { SearchIndexConfig } from './config.js';
 import { SearchSyncError } from './errors.js';
 import type { FlushLock } from './flush/flush-lock.js';
+import type { FlushReason, FlushResult, SearchSyncStats } from './flush/flush-result.js';
 import type { Flusher, GroupResult } from './flush/flusher.js';
 import type { WindowAging } from './flush/window-aging.js';
 import type { IndexWriter } from './meili/index-writer.js';
 import type { SearchUpdateQueues } from './queue/update-queues.js';
-
-/** Why a flush ran. */
-export type FlushReason = 'schedule' | 'threshold' | 'retry' | 'manual';
-
-/** The outcome of one flush. */
-export type FlushResult =
-  | {
-      status: 'flushed';
-      reason: FlushReason;
-      rounds: number;
-      metricIds: number;
-      feedIds: number;
-      /** Ids queued because their windowed metrics changed by time alone (see WindowAging). */
-      agedIds: number;
-      ms: number;
-    }
-  | { status: 'locked'; reason: FlushReason }
-  | { status: 'failed'; reason: FlushReason; error: Error };
-
-/** Counters and the last outcome, for the host's status page and metrics. */
-export interface SearchSyncStats {
-  /** Ids waiting per entity type (metric and feed queues). */
-  queued: { metrics: Record<string, number>; feed: Record<string, number> };
-  flushes: number;
-  failures: number;
-  consecutiveFailures: number;
-  settingsApplied: boolean;
-  lastFlush: FlushResult | null;
-  lastSuccessAt: Date | null;
-  clickhouseQueries: number;
-  feedQueries: number;
-  meilisearchDocumentRequests: number;
-}
 
 export interface SearchSyncParts {
   queues: SearchUpdateQueues;

@@ -2,7 +2,7 @@ import type { ChangeEvent } from '@engagement/plugin-api';
 import { describe, expect, it } from 'vitest';
 import { DecodeError } from '../errors.js';
 import { loadFixture } from './__fixtures__/load.js';
-import { typeProbeRow17 } from './__fixtures__/type-probe-row.js';
+import { typeProbeRow17, typeProbeRow17Raw } from './__fixtures__/type-probe-row.js';
 import { createDecoder } from './decode.js';
 import type { KafkaRecord } from './kafka-record.js';
 
@@ -26,15 +26,7 @@ function eventOf(name: string): ChangeEvent {
 // row is 16), ImageReaction row 1833.
 const v1Converted = typeProbeRow17;
 const v2Converted = { ...v1Converted, amount: '-5.5000', flag: false, meta: '{"tags": [], "score": null}' };
-const v1Raw = {
-  id: 17,
-  amount: '12.3400',
-  flag: true,
-  meta: '{"tags": ["a", "b"], "score": 5}',
-  at: 1717243496123456,
-  atz: '2024-06-01T12:04:56.123456Z',
-  day: 19875,
-};
+const v1Raw = typeProbeRow17Raw;
 const v2Raw = { ...v1Raw, amount: '-5.5000', flag: false, meta: '{"tags": [], "score": null}' };
 const reactionConverted = {
   id: 1833,

@@ -5,16 +5,17 @@ import { pipelineReports } from '../runtime/pipeline-reports.js';
 import { MetricEventStore } from '../sinks/clickhouse/metric-event-store.js';
 import { MetricRoller } from '../sinks/clickhouse/metric-roller.js';
 import { ensureMetricEventTable } from '../sinks/clickhouse/schema.js';
+import { cacheWatermarkKey } from '../sinks/redis/cache-keys.js';
 import { MetricCacheSink } from '../sinks/redis/metric-cache-sink.js';
 import { RedisTouchQueue } from '../sinks/redis/touch-queue.js';
 import { SearchQueue } from '../sinks/search/search-queue.js';
 import { KafkaDeadLetterSink } from './dead-letters.js';
 import { EventConsumer } from './event-consumer.js';
 import { kafkaLogCreator } from './kafka-log.js';
+import { kafkaMetricTopic } from './kafka-metric-topic.js';
 import { retriableWhenRetriesRanOut } from './kafka-retries.js';
 import type { EventPipeline, EventPipelineOptions } from './pipeline-options.js';
 import { pipelineResendFilter } from './pipeline-resends.js';
-import { kafkaMetricTopic } from './publish-metric-events.js';
 import { ensureTopics } from './topics.js';
 
 // Tests and benchmarks import the types from here too.
@@ -86,7 +87,7 @@ export async function createEventPipeline(options: EventPipelineOptions): Promis
           ? undefined
           : kafkaMetricTopic(producer, metricTopic, retriableWhenRetriesRanOut),
       cache: new MetricCacheSink(options.redis, {
-        watermarkKey: `eventbus:cache:watermarks${options.cacheScope ? `:${options.cacheScope}` : ''}`,
+        watermarkKey: cacheWatermarkKey(options.cacheScope),
       }),
       searchQueue: new SearchQueue(options.redis, options.searchQueuePrefix),
       touches:

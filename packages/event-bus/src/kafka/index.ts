@@ -16,7 +16,7 @@ export {
   KafkaDeadLetterSink,
 } from './dead-letters.js';
 export { type ConsumerState, EventConsumer, type EventConsumerOptions } from './event-consumer.js';
+export { kafkaMetricTopic } from './kafka-metric-topic.js';
 export type { EventPipeline, EventPipelineOptions } from './pipeline-options.js';
-export { kafkaMetricTopic, publishMetricEvents } from './publish-metric-events.js';
 export { headerString } from './records.js';
 export { ensureTopics, fetchTopicOffsets, type TopicPartitionOffsets } from './topics.js';

@@ -2,6 +2,7 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import { TIMEFRAME_DAYS } from '../sinks/clickhouse/timeframes.js';
 import {
   type CacheKeyScheme,
+  cacheWatermarkKey,
   defaultCacheKeys,
   groupByTag,
   shardOfKey,
@@ -71,7 +72,7 @@ export interface DriftReport {
 export async function checkDrift(options: CheckDriftOptions): Promise<DriftReport> {
   const { redis } = options;
   const keys = options.keys ?? defaultCacheKeys;
-  const watermarkKey = options.watermarkKey ?? 'eventbus:cache:watermarks';
+  const watermarkKey = options.watermarkKey ?? cacheWatermarkKey();
   const sampled = options.only
     ? [...new Set(options.only)]
     : await sampleKeys(redis, options.match ?? keys.pattern, keys, options.sample ?? 1000);

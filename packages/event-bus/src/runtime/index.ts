@@ -61,7 +61,7 @@ export type {
   SearchUpdateQueue,
   TouchSink,
 } from './ports.js';
-export { NOT_STORED_HEADER } from './publish-metric-events.js';
+export { NOT_STORED_HEADER, publishMetricEvents } from './publish-metric-events.js';
 export {
   type Admission,
   type BatchOutcome,

@@ -1,12 +1,13 @@
 import type { EntityMetricEvent } from '@engagement/plugin-api';
 import type { KafkaRecord } from '../events/kafka-record.js';
-import { distinctTouches, type MetricTouch, type TouchSink } from '../metrics/metric-touch.js';
+import { distinctTouches, type MetricTouch } from '../metrics/metric-touch.js';
+import type { IngestStageOptions } from './ingest-stage-options.js';
 import { encodePositions, type PartitionPositions } from './ordered-positions.js';
-import type { CommitOffsets, DeadLetterSink } from './ports.js';
-import type { BatchOutcome, RecordProcessor } from './record-processor.js';
-import type { ChunkAdmission, ResendFilter } from './resend-filter.js';
+import type { BatchOutcome } from './record-processor.js';
+import type { ChunkAdmission } from './resend-filter.js';
 import { SinkGuard } from './sink-guard.js';
 
+export type { IngestStageOptions } from './ingest-stage-options.js';
 export type { CommitOffsets } from './ports.js';
 export { REDRIVE_LISTENER_HEADER, REDRIVEN_FROM_HEADER } from './record-processor.js';
 
@@ -22,53 +23,6 @@ interface Processed {
   partition: number;
   offset: string;
   positions?: PartitionPositions;
-}
-
-export interface IngestStageOptions {
-  /** Decodes and dispatches (on this thread or a worker pool). */
-  processor: RecordProcessor;
-  deadLetters: DeadLetterSink;
-  /** Durably stores metric events (ClickHouse); throws a retriable error while it is down. */
-  store(events: EntityMetricEvent[]): Promise<void>;
-  /**
-   * Publishes metric events to the metric topic as soon as a batch is processed, before they are stored, so
-   * caches are incremented without waiting for the store's flush (embedded mode); omitted when ClickHouse
-   * exports the stored rows itself.
-   */
-  publish?(events: EntityMetricEvent[]): Promise<void>;
-  /**
-   * Told after each insert which events the store now holds (best effort: the cache trims its log of events
-   * ClickHouse may not hold yet). A failure is reported through `onStoredError` and does not stop the flush.
-   */
-  stored?(events: EntityMetricEvent[]): Promise<void>;
-  onStoredError?(error: unknown): void;
-  commit(offsets: CommitOffsets): Promise<void>;
-  /**
-   * Queues the entities listeners touched (see `MetricEmitter.touch`) for recompute: after the flush's
-   * events are stored (they were published when processed), before its offsets are committed, so a crash replays and re-touches.
-   * Without it touches are dropped (and the touched metrics are not kept).
-   */
-  touches?: TouchSink;
-  /**
-   * Queues search-index updates for a flush's events once they are stored and before its offsets are
-   * committed (a search flush reads ClickHouse, so queueing them earlier would index the old totals).
-   */
-  queueForSearch?(events: EntityMetricEvent[]): Promise<void>;
-  /** Recognises re-sent changes before listeners run (see `ResendFilter`); without it every change runs. */
-  resends?: ResendFilter;
-  /** Flush when this many rows are buffered… */
-  flushRows?: number;
-  /** …or when the oldest buffered row is this old. */
-  flushIntervalMs?: number;
-  /** Hard bound: processing waits while this many rows are buffered. */
-  maxBufferedRows?: number;
-  retryBaseMs?: number;
-  retryMaxMs?: number;
-  onSkip?(record: KafkaRecord, reason: string): void;
-  /** After each processed batch: how many records, and the listener runs they took. */
-  onProcessed?(records: number, outcome: BatchOutcome): void;
-  onFlush?(rows: number, seconds: number): void;
-  onSinkState?(healthy: boolean, error?: unknown): void;
 }
 
 /**

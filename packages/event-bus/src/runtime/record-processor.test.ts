@@ -51,6 +51,17 @@ async function localProcessor(plugins = [samplePlugin]): Promise<LocalProcessor>
   });
 }
 
+/** The same processor on `threads` worker threads, which load the sample plugin's module. */
+function samplePool(threads: number): WorkerPoolProcessor {
+  return new WorkerPoolProcessor({
+    threads,
+    pluginModules: [new URL('../../test/sample-plugin.ts', import.meta.url).href],
+    decoder: decoderOptions,
+    maxAttempts: 2,
+    logger: silentLogger,
+  });
+}
+
 describe('LocalProcessor', () => {
   it('dead-letters a column that can never parse once per change and listener, after one attempt', async () => {
     const calls: Record<string, number> = {};
@@ -167,13 +178,7 @@ describe('LocalProcessor', () => {
 
 describe('WorkerPoolProcessor', () => {
   it('produces exactly what the in-process processor produces', async () => {
-    const pool = new WorkerPoolProcessor({
-      threads: 2,
-      pluginModules: [new URL('../../test/sample-plugin.ts', import.meta.url).href],
-      decoder: decoderOptions,
-      maxAttempts: 2,
-      logger: silentLogger,
-    });
+    const pool = samplePool(2);
     try {
       expect(pool.threads).toBe(2);
       const batch = mixedBatch();
@@ -193,13 +198,7 @@ describe('admission (re-send filter) before listeners', () => {
   const refuseFirstChange: Admission = async (changes) => changes.map((_, i) => i !== 0);
 
   it('turns refused changes into resend skips, and listeners never see them (in process and in a pool)', async () => {
-    const pool = new WorkerPoolProcessor({
-      threads: 1,
-      pluginModules: [new URL('../../test/sample-plugin.ts', import.meta.url).href],
-      decoder: decoderOptions,
-      maxAttempts: 2,
-      logger: silentLogger,
-    });
+    const pool = samplePool(1);
     try {
       const batch = mixedBatch();
       const asked: number[][] = [];

@@ -1,5 +1,6 @@
 import type { ClickHouseClient } from '@clickhouse/client';
-import { publishMetricEvents } from '@engagement/event-bus/kafka';
+import { kafkaMetricTopic } from '@engagement/event-bus/kafka';
+import { publishMetricEvents } from '@engagement/event-bus/runtime';
 import { MetricEventStore } from '@engagement/event-bus/sinks/clickhouse';
 import type { RedisClient } from '@engagement/event-bus/sinks/redis';
 import type { EntityMetricEvent } from '@engagement/plugin-api';
@@ -21,7 +22,7 @@ export async function writeCorrections(
 ): Promise<void> {
   if (corrections.length === 0) return;
   await new MetricEventStore(clickhouse).insert(corrections);
-  await publishMetricEvents(producer, metricTopic, corrections);
+  await publishMetricEvents(kafkaMetricTopic(producer, metricTopic), corrections);
 }
 
 /**

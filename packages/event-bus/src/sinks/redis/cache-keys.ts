@@ -91,3 +91,12 @@ export function shardOfKey(key: string): number {
   if (!m) throw new RangeError(`not a sharded cache key: ${key}`);
   return Number(m[1]);
 }
+
+/**
+ * The base name of the cache sink's watermark hashes for a cache scope (`eventbus:cache:watermarks:<scope>`,
+ * or without a scope the sink's default); each shard's hash is `<base>:{s<k>}` (`shardWatermarkKey`). The
+ * pipeline, the host and every tool that reads or repairs the watermarks name them through this.
+ */
+export function cacheWatermarkKey(cacheScope?: string): string {
+  return `eventbus:cache:watermarks${cacheScope ? `:${cacheScope}` : ''}`;
+}

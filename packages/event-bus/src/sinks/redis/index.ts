@@ -1,6 +1,7 @@
 /** Redis: exactly-once increments of cached metric hashes, race-free fills, and their key naming. */
 export {
   type CacheKeyScheme,
+  cacheWatermarkKey,
   createCacheKeys,
   DEFAULT_CACHE_SHARDS,
   defaultCacheKeys,

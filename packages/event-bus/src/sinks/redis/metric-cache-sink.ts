@@ -2,7 +2,7 @@ import type { EntityMetricEvent } from '@engagement/plugin-api';
 import { SinkError } from '../../errors.js';
 import type { ApplyResult, CachePosition } from '../../runtime/ports.js';
 import { APPLY_INCREMENTS_LUA, RECORD_STORED_LUA, TRIM_RECENT_LUA } from './apply-script.js';
-import { type CacheKeyScheme, defaultCacheKeys, shardWatermarkKey } from './cache-keys.js';
+import { type CacheKeyScheme, cacheWatermarkKey, defaultCacheKeys, shardWatermarkKey } from './cache-keys.js';
 import { nextOffsetField } from './hash-layout.js';
 import type { RedisClient } from './redis-client.js';
 import { asSinkCall } from './redis-errors.js';
@@ -62,7 +62,7 @@ export class MetricCacheSink {
     options: MetricCacheSinkOptions = {},
   ) {
     this.keys = options.keys ?? defaultCacheKeys;
-    this.watermarkKey = options.watermarkKey ?? 'eventbus:cache:watermarks';
+    this.watermarkKey = options.watermarkKey ?? cacheWatermarkKey();
     this.signalChannel = options.signalChannel === undefined ? 'metrics:changed' : options.signalChannel;
     this.maxConflicts = options.maxConflicts ?? 10;
     if (!(redis as WithApplyCommand).eventBusApplyEvents) {

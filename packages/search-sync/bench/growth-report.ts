@@ -1,0 +1,101 @@
+// The growth bench's report (growth.ts): the cache-miss figures per size side by side, the search-sync
+// flush figures at the largest size, and the issue 16 targets.
+import { readFileSync } from 'node:fs';
+
+export const loadAverage = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+
+export interface MissFigures {
+  label: string;
+  tableRows: number;
+  partsBefore: number;
+  partsAfter: number;
+  dailyParts: number;
+  dailyRows: number;
+  mergesBefore: number;
+  p50: number;
+  p99: number;
+  rowsRead: number;
+  marksRead: number;
+  fillSeconds: number;
+}
+
+export interface FlushFigures {
+  n: number;
+  ms: number;
+  queryMs: number;
+  queries: number;
+  rowsRead: number;
+}
+
+const fmt = (x: number, digits = 0) =>
+  x.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+const col = (s: string) => s.padStart(14);
+const row = (name: string, cells: string[]) => console.log(name.padEnd(36) + cells.map(col).join(''));
+
+/** The miss table's rows: a label and the cell of one size. */
+const MISS_ROWS: [string, (m: MissFigures) => string, 'rollup only'?][] = [
+  ['background rows', (m) => m.label],
+  ['table rows', (m) => fmt(m.tableRows)],
+  ['active parts before / after samples', (m) => `${m.partsBefore} / ${m.partsAfter}`],
+  ['rollup daily rows / parts', (m) => `${fmt(m.dailyRows)} / ${m.dailyParts}`, 'rollup only'],
+  ['merges running when sampling began', (m) => String(m.mergesBefore)],
+  ['fill (or OPTIMIZE) seconds', (m) => fmt(m.fillSeconds, 1)],
+  ['miss p50 ms', (m) => fmt(m.p50, 1)],
+  ['miss p99 ms', (m) => fmt(m.p99, 1)],
+  ['rows read per miss (median)', (m) => fmt(m.rowsRead)],
+  ['rows read / table rows', (m) => `${fmt((100 * m.rowsRead) / m.tableRows, 1)}%`],
+  ['marks read per miss (median)', (m) => fmt(m.marksRead)],
+];
+
+/** The flush table's rows: a label and the cell of one flush. */
+const FLUSH_ROWS: [string, (f: FlushFigures) => string][] = [
+  ['queued Image ids', (f) => fmt(f.n)],
+  ['flush ms (flushNow)', (f) => fmt(f.ms)],
+  ['  of which ClickHouse queries ms', (f) => fmt(f.queryMs)],
+  ['ClickHouse queries', (f) => fmt(f.queries)],
+  ['rows read', (f) => fmt(f.rowsRead)],
+];
+
+export interface GrowthSettings {
+  eventsPerTarget: number;
+  samples: number;
+  /** The read rollup's figures, or undefined with --no-rollup. */
+  rollup: { rolls: number; rollMs: number; chunk: number; live: number } | undefined;
+  loadBefore: string;
+  /** performance.now() when the bench began. */
+  started: number;
+}
+
+export function printGrowthReport(
+  misses: MissFigures[],
+  flushes: FlushFigures[],
+  settings: GrowthSettings,
+): void {
+  const { rollup } = settings;
+  console.log(
+    `growth bench: 100 target Models x ${settings.eventsPerTarget} events, ${settings.samples} cache misses per size, embedded chDB (temp dir), stack Redis`,
+  );
+  console.log(
+    rollup
+      ? `read rollup: ${rollup.rolls} rolls of <= ${fmt(rollup.chunk)} rows, ${fmt(rollup.rollMs / 1000, 1)} s in all (${fmt(rollup.rollMs / Math.max(rollup.rolls, 1))} ms per roll); ${fmt(rollup.live)} unrolled live events per size`
+      : 'no read rollup (--no-rollup): misses read the event table with FINAL',
+  );
+  for (const [name, cell, only] of MISS_ROWS) if (rollup || !only) row(name, misses.map(cell));
+  const unmerged = misses.filter((m) => !m.label.endsWith('merged'));
+  const first = unmerged[0]!;
+  const lastSize = unmerged.at(-1)!;
+  const millions = (lastSize.tableRows - first.tableRows) / 1_000_000;
+  const slope = (k: 'p50' | 'p99') => (millions > 0 ? (lastSize[k] - first[k]) / millions : Number.NaN);
+  console.log(
+    `slope ${first.label} -> ${lastSize.label}: p50 ${fmt(slope('p50'), 2)} ms per million rows, p99 ${fmt(slope('p99'), 2)} ms per million rows`,
+  );
+  console.log(`search-sync flush at ${lastSize.label} (${fmt(lastSize.tableRows)} rows, unmerged):`);
+  for (const [name, cell] of FLUSH_ROWS) row(name, flushes.map(cell));
+  const flush10k = flushes.find((f) => f.n === 10_000);
+  console.log(
+    `targets (issue 16): miss p99 <= 50 ms at 30M (now ${fmt(lastSize.p99, 1)} ms at ${lastSize.label}); slope <= 1 ms per million rows (now p99 ${fmt(slope('p99'), 2)}, p50 ${fmt(slope('p50'), 2)}); 10k-id flush <= 500 ms at 30M (now ${flush10k ? `${fmt(flush10k.ms)} ms` : 'not run'} at ${lastSize.label})`,
+  );
+  console.log(
+    `load average (1/5/15 min) before: ${settings.loadBefore}, after: ${loadAverage()}; ${fmt((performance.now() - settings.started) / 1000)} s in all`,
+  );
+}
