@@ -6,7 +6,7 @@ import {
   modelVersionEvents,
   orchestrationJobs,
 } from '@engagement/app-db/clickhouse';
-import { type AddRow, ago, DAY, idOf as id, type Row, type RunWorld } from './run-world.js';
+import { type AddRow, ago, DAY, eightUsers, idOf as id, type Row, type RunWorld } from './run-world.js';
 
 /** Adds the relations of phase one to `w`; returns the ClickHouse rows it published. */
 export async function createRelations(
@@ -15,16 +15,7 @@ export async function createRelations(
   w: RunWorld,
   tag: string,
 ): Promise<number> {
-  const [u0, u1, u2, u3, u4, u5, u6, u7] = w.users as [
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-  ];
+  const [u0, u1, u2, u3, u4, u5, u6, u7] = eightUsers(w);
   const [m0, m1] = w.models as [number, number];
   const [v0, v1, v2] = w.versions as [number, number, number];
   const [p0, p1] = w.posts as [number, number];

@@ -45,6 +45,10 @@ export type AddRow = (table: string, row: Row) => Promise<Row>;
 
 export const idOf = (row: Row) => row.id as number;
 
+/** The eight users every scripted run creates first (u0 … u7 in the script's comments). */
+export const eightUsers = (w: RunWorld) =>
+  w.users as [number, number, number, number, number, number, number, number];
+
 /** Every entity of `w` by entity type: for a run's world, those the run created that still exist. */
 export function truthScope(w: Omit<RunWorld, 'rows' | 'changes' | 'gone'>): TruthScope {
   return {

@@ -6,7 +6,7 @@
 import type { ClickHouseRowPublisher } from '@engagement/app-db/clickhouse';
 import type pg from 'pg';
 import { createRelations } from './create-relations.js';
-import { ago, DAY, insert, type Row, type RunWorld } from './run-world.js';
+import { ago, DAY, eightUsers, insert, type Row, type RunWorld } from './run-world.js';
 
 export { changeWorld } from './change-world.js';
 export { ago, type RunWorld, runIds, truthScope } from './run-world.js';
@@ -40,16 +40,7 @@ export async function createWorld(
   };
   for (let i = 0; i < 8; i++)
     w.users.push(id(await add('User', { username: `${tag}-u${i}`, createdAt: ago(20 * DAY) })));
-  const [u0, u1, u2, u3, u4, u5, u6, u7] = w.users as [
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-  ];
+  const [u0, u1, u2, u3, u4, u5, u6, u7] = eightUsers(w);
 
   // Models and versions: u0 owns m0 (v0 published, v1 draft), u1 owns m1 (v2 published).
   const m0 = id(
