@@ -1,69 +1,12 @@
-import { Meilisearch } from 'meilisearch';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createSearchSync, type SearchIndexConfig } from '../src/index.js';
-import { FakeMeilisearch } from '../src/testing/index.js';
-import { openTestEnv, storeEvents, type TestEnv } from './env.js';
-
-const DAY = 86_400_000;
-const NOW = new Date('2026-03-01T12:00:00.000Z');
-const ago = (days: number) => new Date(NOW.getTime() - days * DAY);
+import { describe, expect, it } from 'vitest';
+import { storeEvents, type TestEnv } from './env.js';
+import { ago, flushFixture } from './flush-fixture.js';
 
 describe('metrics-only flush (real chDB, Redis; Meilisearch fake)', () => {
-  let env: TestEnv;
-  let fake: FakeMeilisearch;
-  let meili: Meilisearch;
-  let images: string;
-  let posts: string;
-  let entityBase: number;
-
-  const indexes = (): SearchIndexConfig[] => [
-    {
-      uid: images,
-      entityType: 'Image',
-      metricTypes: ['likeCount', 'heartCount', 'ratingSum', 'ratingCount'],
-    },
-    { uid: posts, entityType: 'Post', metricTypes: ['likeCount'] },
-  ];
-  const newSync = () =>
-    createSearchSync({
-      redis: env.redis,
-      clickhouse: env.clickhouse,
-      meilisearch: { host: fake.host, apiKey: 'key' },
-      indexes: indexes(),
-      keyPrefix: `${env.unique('ss')}:`,
-      now: () => NOW,
-      taskPollMs: 5,
-    });
-
-  beforeAll(async () => {
-    env = await openTestEnv();
-    fake = await FakeMeilisearch.start({ apiKey: 'key', processingMs: 2 });
-    meili = new Meilisearch({ host: fake.host, apiKey: 'key' });
-  });
-  afterAll(async () => {
-    await fake.close();
-    await env.close();
-  });
-  beforeEach(() => {
-    images = env.unique(`images${Math.random().toString(36).slice(2, 6)}`);
-    posts = env.unique(`posts${Math.random().toString(36).slice(2, 6)}`);
-    // Entity ids unique to each test: the embedded ClickHouse is shared by the whole file.
-    entityBase = Math.floor(Math.random() * 1e9) * 1000;
-  });
-
-  /** Documents as the app's own indexer wrote them: non-metric fields search-sync must never touch. */
-  async function seedDocuments(uid: string, ids: number[]) {
-    const docs = ids.map((id) => ({
-      id,
-      url: `https://img/${id}.png`,
-      nsfwLevel: id % 3,
-      tags: ['a', `t${id}`],
-    }));
-    await meili.index(uid).addDocuments(docs, { primaryKey: 'id' }).waitTask();
-    return docs;
-  }
+  const f = flushFixture();
 
   it('sends metric fields only: non-metric fields stay untouched, missing documents are not created', async () => {
+    const { env, fake, seedDocuments, entityBase, newSync, images } = f;
     const [a, b, missing] = [entityBase + 1, entityBase + 2, entityBase + 3];
     const before = await seedDocuments(images, [a, b]);
     await storeEvents(env.clickhouse, [
@@ -106,14 +49,15 @@ describe('metrics-only flush (real chDB, Redis; Meilisearch fake)', () => {
   });
 
   it('costs one ClickHouse query per entity type and one Meilisearch request per index, whatever N is', async () => {
+    const { env, fake, seedDocuments, entityBase, newSync } = f;
     const costs: { n: number; ch: number; imagePuts: number; postPuts: number }[] = [];
     for (const n of [3, 300, 3000]) {
-      images = env.unique(`images_n${n}`);
-      posts = env.unique(`posts_n${n}`);
+      f.images = env.unique(`images_n${n}`);
+      f.posts = env.unique(`posts_n${n}`);
       const imageIds = Array.from({ length: n }, (_, i) => entityBase + n * 10 + i);
       const postIds = imageIds.map((id) => id + 5_000_000);
-      await seedDocuments(images, imageIds);
-      await seedDocuments(posts, postIds);
+      await seedDocuments(f.images, imageIds);
+      await seedDocuments(f.posts, postIds);
       await storeEvents(
         env.clickhouse,
         imageIds.map((id, i) => ({
@@ -133,10 +77,10 @@ describe('metrics-only flush (real chDB, Redis; Meilisearch fake)', () => {
       costs.push({
         n,
         ch: env.clickhouseQueries(),
-        imagePuts: putsBefore(images),
-        postPuts: putsBefore(posts),
+        imagePuts: putsBefore(f.images),
+        postPuts: putsBefore(f.posts),
       });
-      expect(fake.documents(images).filter((d) => d.likeCountAllTime === 1)).toHaveLength(n);
+      expect(fake.documents(f.images).filter((d) => d.likeCountAllTime === 1)).toHaveLength(n);
     }
     // One totals query per entity type (Image, Post), each after a small read of the read rollup's roll
     // table (its state: 4 queries), and one document request per index, for 3, 300 and 3000 ids.
@@ -148,62 +92,8 @@ describe('metrics-only flush (real chDB, Redis; Meilisearch fake)', () => {
     ]);
   });
 
-  it('queues by itself the ids whose events left a window since the last flush, and only those', async () => {
-    // An entity type of this test alone: the aging query looks at every entity of the type.
-    const type = env.unique(`Aged${Math.random().toString(36).slice(2, 6)}`);
-    const uid = env.unique(`aged${Math.random().toString(36).slice(2, 6)}`);
-    const leavesDay = entityBase + 1;
-    const leavesWeek = entityBase + 2;
-    const alreadyOut = entityBase + 3;
-    const stays = entityBase + 4;
-    await seedDocuments(uid, [leavesDay, leavesWeek, alreadyOut, stays]);
-    await storeEvents(env.clickhouse, [
-      { entityType: type, entityId: leavesDay, metricType: 'likeCount', metricValue: 1, createdAt: ago(0.5) },
-      {
-        entityType: type,
-        entityId: leavesWeek,
-        metricType: 'likeCount',
-        metricValue: 1,
-        createdAt: ago(6.5),
-      },
-      { entityType: type, entityId: alreadyOut, metricType: 'likeCount', metricValue: 1, createdAt: ago(10) },
-      { entityType: type, entityId: stays, metricType: 'likeCount', metricValue: 1, createdAt: ago(0.1) },
-    ]);
-    let now = NOW;
-    const sync = createSearchSync({
-      redis: env.redis,
-      clickhouse: env.clickhouse,
-      meilisearch: { host: fake.host, apiKey: 'key' },
-      indexes: [{ uid, entityType: type, metricTypes: ['likeCount'] }],
-      keyPrefix: `${uid}:`,
-      now: () => now,
-      taskPollMs: 5,
-    });
-    // The first flush only sets the mark; the queued ids get their current values.
-    await sync.queues.queueMetrics(type, [leavesDay, leavesWeek, alreadyOut, stays]);
-    expect(await sync.flushNow()).toMatchObject({ status: 'flushed', metricIds: 4, agedIds: 0 });
-    expect(fake.document(uid, leavesDay)).toMatchObject({ likeCountDay: 1, likeCountWeek: 1 });
-    expect(fake.document(uid, leavesWeek)).toMatchObject({ likeCountDay: 0, likeCountWeek: 1 });
-    const sentBefore = fake.count('PUT', new RegExp(`^/indexes/${uid}/documents$`));
-
-    // A day later, with nothing queued: the day-old event left the day window and the 6.5-day-old one the
-    // week window; the 10-day-old one had left the week before, the 0.1-day-old one is still in the day.
-    now = new Date(NOW.getTime() + 0.6 * DAY);
-    expect(await sync.flushNow()).toMatchObject({ status: 'flushed', agedIds: 2, metricIds: 2 });
-    expect(fake.document(uid, leavesDay)).toMatchObject({
-      likeCountDay: 0,
-      likeCountWeek: 1,
-      likeCountAllTime: 1,
-    });
-    expect(fake.document(uid, leavesWeek)).toMatchObject({ likeCountWeek: 0, likeCountMonth: 1 });
-    expect(fake.document(uid, stays)).toMatchObject({ likeCountDay: 1 });
-    expect(fake.count('PUT', new RegExp(`^/indexes/${uid}/documents$`))).toBe(sentBefore + 1);
-
-    // Nothing left a window since: nothing is queued.
-    expect(await sync.flushNow()).toMatchObject({ status: 'flushed', agedIds: 0, metricIds: 0 });
-  });
-
   it('sends, per timeframe, exactly what ClickHouse sums for that window (FINAL: replays count once)', async () => {
+    const { env, fake, seedDocuments, entityBase, newSync, images } = f;
     const ids = [entityBase + 1, entityBase + 2, entityBase + 3];
     await seedDocuments(images, ids);
     // Events spread over two years, with removals (negative deltas) and replayed event ids.

@@ -3,20 +3,15 @@
 // and deleting rows (pre-existing ones too) during the backfill; the backfill is stopped after saving its
 // first round, between writing the second round's corrections and saving it (as a kill would), resumed, and
 // run a second time. Then ClickHouse, the cached hashes and the reader equal SQL truth, all time and week.
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import type { ClickHouseClient } from '@clickhouse/client';
-import { ClickHouseRowPublisher, clickhouseSourceTables } from '@engagement/app-db/clickhouse';
-import { createMetricReader } from '@engagement/event-bus/reader';
+import { ClickHouseRowPublisher } from '@engagement/app-db/clickhouse';
 import { defaultCacheKeys, RedisTouchQueue } from '@engagement/event-bus/sinks/redis';
 import { startGroupAtEnd } from '@engagement/event-bus/testing';
-import { metricsOf, readTruth, truthPlan } from '@engagement/event-bus/truth';
 import { plugins } from '@engagement/metric-listeners';
 import type { Redis } from 'ioredis';
 import type { Producer } from 'kafkajs';
 import type pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { type OperationContext, operations } from '../../../scripts/sample-traffic/operations.js';
 import { createSampleWorld, type SampleWorld } from '../../../scripts/sample-traffic/sample-world.js';
 import type { HostConfig } from '../src/config/host-config.js';
 import { watermarkKeyOf } from '../src/deployment/cache-scope.js';
@@ -24,22 +19,23 @@ import { sourceTopicsOf } from '../src/deployment/source-topics.js';
 import { createEventHost, type EventHost } from '../src/host/create-event-host.js';
 import { type BackfillOptions, backfill } from '../src/reconcile/backfill.js';
 import { reconcile } from '../src/reconcile/reconcile.js';
+import { spawnBackfill, writeWorldTraffic } from './backfill-fixtures.js';
 import { RUN, waitFor } from './host-fixtures.js';
 import {
   connectReconcileClients,
-  metricKey,
   mismatches,
   type ReconcileTestClients,
+  readMetrics,
   reconcileClients,
   reconcileEnv,
   removeEntities,
   touchQueueEmpty,
+  truthTotals,
   worldScope,
 } from './reconcile-fixtures.js';
 import { runCliCaptured } from './run-cli-captured.js';
 
 const { env, chPrefix } = reconcileEnv('backfill', 10);
-const plan = truthPlan(plugins);
 const WEEK = 7 * 86_400_000;
 let config: HostConfig;
 let host: EventHost;
@@ -52,81 +48,22 @@ let world: SampleWorld;
 
 const clients = () => reconcileClients(connected, plugins);
 
-/** The operation a uniform draw in [0, total weight) lands on. */
-function choose(draw: number) {
-  let left = draw;
-  for (const op of operations) {
-    left -= op.weight;
-    if (left < 0) return op;
-  }
-  return operations[0]!;
-}
-
-/** Random sample-traffic operations on the world, ClickHouse rows included, `count` of them or until aborted. */
-async function writeTraffic(count: number, signal?: AbortSignal, perSecond = 0): Promise<number> {
-  const ctx: OperationContext = { db, world, clickhouse: new Map() };
-  const total = operations.reduce((n, o) => n + o.weight, 0);
-  let changes = 0;
-  for (let i = 0; i < count && !signal?.aborted; i++) {
-    const op = choose(Math.random() * total);
-    changes += await op.run(ctx);
-    if (i % 50 === 49 || i === count - 1 || signal?.aborted) {
-      for (const t of clickhouseSourceTables) {
-        const rows = ctx.clickhouse!.get(t.table)?.splice(0) ?? [];
-        if (rows.length) await publisher.publish(t, rows);
-      }
-    }
-    if (perSecond) await new Promise((res) => setTimeout(res, 1000 / perSecond));
-  }
-  return changes;
-}
+let connected: ReconcileTestClients;
 
 /** SQL truth per `type:id:metric`, all time and since a week before `nowMs`. */
-async function truthOf(scope: ReadonlyMap<string, readonly number[]>, nowMs: number) {
-  const all = new Map<string, number>();
-  const week = new Map<string, number>();
-  for (const [type, ids] of scope) {
-    for (const id of ids)
-      for (const m of metricsOf(plan, type)) for (const t of [all, week]) t.set(metricKey(type, id, m), 0);
-    const truths = (plan.byEntityType.get(type) ?? []).map((p) => p.truth);
-    const before = new Date(nowMs + 86_400_000);
-    for (const r of await readTruth({
-      postgres: db,
-      clickhouse,
-      truths,
-      entityIds: ids,
-      clickhouseBefore: before,
-    })) {
-      const k = metricKey(type, r.entityId, r.metricType);
-      all.set(k, all.get(k)! + r.value);
-      if (r.createdAtMs >= nowMs - WEEK) week.set(k, week.get(k)! + r.value);
-    }
-  }
-  return { all, week };
-}
-
-let connected: ReconcileTestClients;
+const truthOf = async (scope: ReadonlyMap<string, readonly number[]>, nowMs: number) => ({
+  all: await truthTotals(db, clickhouse, plugins, scope),
+  week: await truthTotals(db, clickhouse, plugins, scope, nowMs - WEEK),
+});
 
 /** Every metric of the world's entities through the reader (filling cached hashes that are missing), all time and week. */
 async function readAll() {
-  const reader = createMetricReader({ redis, clickhouse });
-  const out = { all: new Map<string, number>(), week: new Map<string, number>() };
-  for (const [type, ids] of worldScope(world)) {
-    const values = await reader.getMetrics({
-      entityType: type,
-      entityIds: ids,
-      metrics: metricsOf(plan, type),
-      timeframes: ['all', 'week'],
-    });
-    for (const [id, metrics] of values) {
-      for (const [m, v] of Object.entries(metrics) as [string, { all: number; week: number }][]) {
-        out.all.set(metricKey(type, id, m), v.all);
-        out.week.set(metricKey(type, id, m), v.week);
-      }
-    }
-  }
-  return out;
+  const read = await readMetrics(connected, plugins, worldScope(world), ['all', 'week']);
+  return { all: read.get('all')!, week: read.get('week')! };
 }
+
+const writeTraffic = (count: number, signal?: AbortSignal, perSecond = 0) =>
+  writeWorldTraffic({ db, world, publisher }, count, signal, perSecond);
 
 beforeAll(async () => {
   connected = await connectReconcileClients(env);
@@ -223,31 +160,6 @@ it('backfills history exactly while the app writes, resumes after a stop, and a 
   );
 }, 600_000);
 
-/** `event-host backfill <args>` from source in a child process of its own (what an operator runs). */
-function spawnBackfill(args: string[]) {
-  const main = fileURLToPath(new URL('../src/main.ts', import.meta.url));
-  const proc = spawn(
-    process.execPath,
-    ['--conditions=source', '--import', 'tsx', main, 'backfill', ...args],
-    {
-      cwd: fileURLToPath(new URL('../../../', import.meta.url)),
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env, EVENT_HOST_LOG_LEVEL: 'warn' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  const out = { stdout: '', stderr: '' };
-  proc.stdout.on('data', (c) => {
-    out.stdout += String(c);
-  });
-  proc.stderr.on('data', (c) => {
-    out.stderr += String(c);
-  });
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    proc.once('exit', (code, signal) => resolve({ code, signal })),
-  );
-  return { proc, out, exited };
-}
-
 it('a backfill process SIGKILLed after saving progress resumes from it, and the result equals SQL truth', async () => {
   const scope = worldScope(world);
   // History lost: every stored event of the world's entities gone (a metric whose history was never
@@ -270,7 +182,7 @@ it('a backfill process SIGKILLed after saving progress resumes from it, and the 
   await redis.del(progressKey);
   // Slow enough to be killed mid-run on a fresh stack (about 100 entities): a round is 8 batches of 2
   // entities, so progress is first saved after ~2 s, and the whole run takes over 10 s.
-  const first = spawnBackfill(['--batch-size', '2', '--rate', '8']);
+  const first = spawnBackfill(env, ['--batch-size', '2', '--rate', '8']);
   const saved = await waitFor(
     () => redis.hgetall(progressKey),
     (p) => Object.keys(p).length > 0,
@@ -290,7 +202,7 @@ it('a backfill process SIGKILLed after saving progress resumes from it, and the 
   // The dead process's repair lock outlives it by its TTL (60 s): a run started at once waits 30 s for it and
   // is refused, saying for how long; once the lock has expired the run resumes.
   const lockKey = `eventbus:reconcile:repair-lock:${watermarkKeyOf(config)}`;
-  const early = spawnBackfill(['--json']);
+  const early = spawnBackfill(env, ['--json']);
   expect((await early.exited).code).toBe(1);
   expect(early.out.stderr).toMatch(/EH_REPAIR_LOCKED: another repair holds .* \(for \d+ s more\)/);
   await waitFor(
@@ -299,7 +211,7 @@ it('a backfill process SIGKILLed after saving progress resumes from it, and the 
     70_000,
     "the dead holder's lock to expire",
   );
-  const second = spawnBackfill(['--json']);
+  const second = spawnBackfill(env, ['--json']);
   expect(await second.exited, second.out.stderr).toEqual({ code: 0, signal: null });
   const report = JSON.parse(second.out.stdout);
   expect(report.resumedFrom).toEqual(

@@ -1,8 +1,7 @@
 // One host on the shared stack (its own topics, group and cache scope) with a private redis-server:
 // Prometheus metrics, the status page in headless Chromium, and readiness through a Redis outage.
 import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { openClickHouse } from '@engagement/event-bus/sinks/clickhouse';
@@ -10,7 +9,6 @@ import { defaultCacheKeys } from '@engagement/event-bus/sinks/redis';
 import { Redis } from 'ioredis';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
 import pg from 'pg';
-import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { cdc } from '../../../infra/stack/cdc.js';
 import { loadConfig } from '../src/config/load-config.js';
@@ -29,8 +27,7 @@ import {
   startRedisServer,
   waitFor,
 } from './host-fixtures.js';
-
-const CHROMIUM = '/usr/bin/chromium';
+import { launchChromium, readCharts, tableCells } from './status-page-browser.js';
 
 let redisPort: number;
 let redisProc: ChildProcess;
@@ -148,22 +145,7 @@ describe('event host on the local stack', () => {
     // A second wave of traffic while the page is open, so the throughput line moves.
     const more = reactionPlan(imageIds, 200, 99);
     const traffic = produce(producer, sourceTopicOf(env), more.records, { chunk: 10, pauseMs: 100 });
-    const profile = mkdtempSync(join(tmpdir(), 'eh-chromium-'));
-    const browser = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      viewport: { width: 1280, height: 800 },
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    const { browser, profile } = await launchChromium();
     try {
       const page = await browser.newPage();
       await page.goto(`${host.url}/`);
@@ -176,23 +158,7 @@ describe('event host on the local stack', () => {
       );
       await traffic;
       await page.waitForTimeout(2_500);
-      const charts = await page.evaluate(() =>
-        [...document.querySelectorAll('svg[data-chart]')].map((svg) => {
-          const lines = [...svg.querySelectorAll('polyline')].map((p) => ({
-            series: p.getAttribute('data-series'),
-            // y of each point; the baseline (value 0) is at 164 in the 180-high view box.
-            ys: (p.getAttribute('points') ?? '').split(' ').map((xy) => Number(xy.split(',')[1])),
-          }));
-          return {
-            chart: svg.getAttribute('data-chart'),
-            points: Number(svg.getAttribute('data-points')),
-            lines,
-          };
-        }),
-      );
-      const byName: Record<string, (typeof charts)[number]> = Object.fromEntries(
-        charts.map((c) => [c.chart, c]),
-      );
+      const byName = await readCharts(page);
       const throughput = byName.throughput!;
       expect(throughput.points).toBeGreaterThanOrEqual(5);
       // One line for all changes, not one per listener; some second had changes/s > 0.
@@ -205,9 +171,7 @@ describe('event host on the local stack', () => {
       const text = async (selector: string) => (await page.textContent(selector)) ?? '';
       const rowsOf = async (selector: string) => Number(await page.getAttribute(selector, 'data-rows'));
       // Sinks: ClickHouse, Redis and the Kafka producer wrote; nothing failed.
-      const sinks = await page.$$eval('#sinks tr', (trs) =>
-        trs.slice(1).map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')),
-      );
+      const sinks = await tableCells(page, '#sinks');
       expect(sinks.map((r) => r[0])).toEqual([
         'ClickHouse',
         'Redis (metric cache)',
@@ -236,11 +200,8 @@ describe('event host on the local stack', () => {
       expect(await rowsOf('#dead-letters')).toBe(1);
       expect(await text('#dead-letters')).toContain('(undecodable record)EB_DECODE_INVALID_JSON1');
       // Lag per topic: the source topic's two partitions folded into one row.
-      const topic = sourceTopicOf(env);
-      const lagRows = await page.$$eval('#lag-topics tr', (trs) =>
-        trs.slice(1).map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')),
-      );
-      expect(lagRows.find((r) => r[0] === topic)?.[1]).toBe('2');
+      const lagRows = await tableCells(page, '#lag-topics');
+      expect(lagRows.find((r) => r[0] === sourceTopicOf(env))?.[1]).toBe('2');
       expect(lagRows.length).toBeLessThan(10);
       // The host has the stack's Postgres URL, so the panel lists Debezium's slot and the WAL it retains.
       expect(await text('#replication')).toMatch(new RegExp(`${cdc.slotName}.*(retained|no WAL reserved)`));

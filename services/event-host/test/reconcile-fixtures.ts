@@ -1,116 +1,22 @@
-// Shared pieces of the reconcile tests: a host on the real Debezium topics (its group starting at their
-// end), the world's entities as a reconcile scope, SQL truth totals, and the two kinds of loss the tests
-// inject (events removed from ClickHouse, corrupted cached hashes).
+// Shared pieces of the reconcile tests: the world's entities as a reconcile scope, SQL truth totals, metrics
+// read back through the reader, and the two kinds of loss the tests inject (events removed from ClickHouse,
+// corrupted cached hashes). The clients they connect are in reconcile-clients.ts (re-exported here).
 import type { ClickHouseClient } from '@clickhouse/client';
-import { clickhouseSourceRoutes } from '@engagement/app-db/clickhouse';
-import { openClickHouse } from '@engagement/event-bus/sinks/clickhouse';
+import { createMetricReader } from '@engagement/event-bus/reader';
 import type { RedisTouchQueue } from '@engagement/event-bus/sinks/redis';
 import { defaultCacheKeys } from '@engagement/event-bus/sinks/redis';
-import { readTruth, truthPlan } from '@engagement/event-bus/truth';
+import { metricsOf, readTruth, truthPlan } from '@engagement/event-bus/truth';
 import type { PluginDefinition } from '@engagement/plugin-api';
-import { Redis } from 'ioredis';
-import { type Admin, Kafka, logLevel, type Producer } from 'kafkajs';
-import pg from 'pg';
-import { inject } from 'vitest';
-import { cdc } from '../../../infra/stack/cdc.js';
+import type { Redis } from 'ioredis';
+import type pg from 'pg';
 import type { SampleWorld } from '../../../scripts/sample-traffic/sample-world.js';
-import type { HostConfig } from '../src/config/host-config.js';
-import { loadConfig } from '../src/config/load-config.js';
-import { watermarkKeyOf } from '../src/deployment/cache-scope.js';
-import { sourceTopicsOf } from '../src/deployment/source-topics.js';
-import { baseHostEnv, RUN } from './host-fixtures.js';
 
-/**
- * EVENT_HOST_* settings of a host reading the stack's real Debezium topics, and the run-unique topic prefix
- * of its ClickHouse source rows (for a `ClickHouseRowPublisher`).
- */
-export function reconcileEnv(
-  name: string,
-  redisDb: number,
-): { env: Record<string, string>; chPrefix: string } {
-  const stack = inject('stackEnv');
-  const prefix = `eh-${name}-${RUN}`;
-  const env = {
-    ...baseHostEnv(name, prefix),
-    EVENT_HOST_DEBEZIUM_TOPIC_PREFIX: stack.DEBEZIUM_TOPIC_PREFIX ?? 'app',
-    EVENT_HOST_SOURCES_CLICKHOUSE_TOPICS: JSON.stringify(clickhouseSourceRoutes(`${prefix}.ch`)),
-    EVENT_HOST_REDIS_URL: `${stack.REDIS_URL}/${redisDb}`,
-    EVENT_HOST_CLICKHOUSE_URL: stack.CLICKHOUSE_URL!,
-    EVENT_HOST_RECONCILE_WAIT_MS: '90000',
-    // The local publisher exports a row within a second of its time; production's default is 60 s.
-    EVENT_HOST_RECONCILE_CLICKHOUSE_SETTLE_MS: '3000',
-  };
-  return { env, chPrefix: `${prefix}.ch` };
-}
-
-/** The clients a reconcile test works with, connected to the stack; `close()` ends them all. */
-export interface ReconcileTestClients {
-  config: HostConfig;
-  db: pg.Client;
-  pool: pg.Pool;
-  clickhouse: ClickHouseClient;
-  /** On the host's Redis database, emptied. */
-  redis: Redis;
-  kafka: Kafka;
-  admin: Admin;
-  producer: Producer;
-  close(): Promise<void>;
-}
-
-/** Loads the host's config from `env` and connects Postgres, ClickHouse, Redis (flushed) and Kafka. */
-export async function connectReconcileClients(env: Record<string, string>): Promise<ReconcileTestClients> {
-  const stack = inject('stackEnv');
-  const config = loadConfig({ env });
-  const db = new pg.Client({ connectionString: stack.POSTGRES_URL });
-  await db.connect();
-  const pool = new pg.Pool({ connectionString: stack.POSTGRES_URL, max: 2 });
-  const clickhouse = await openClickHouse({ url: stack.CLICKHOUSE_URL! });
-  const redis = new Redis(env.EVENT_HOST_REDIS_URL!);
-  await redis.flushdb();
-  const kafka = new Kafka({ brokers: config.kafka.brokers, logLevel: logLevel.NOTHING });
-  const admin = kafka.admin();
-  await admin.connect();
-  const producer = kafka.producer({ idempotent: true });
-  await producer.connect();
-  return {
-    config,
-    db,
-    pool,
-    clickhouse,
-    redis,
-    kafka,
-    admin,
-    producer,
-    async close() {
-      await Promise.allSettled([producer.disconnect(), admin.disconnect(), pool.end(), db.end()]);
-      redis.disconnect();
-      await clickhouse.close();
-    },
-  };
-}
-
-/**
- * What `reconcile` and `backfill` work with besides their scope: the test clients and the host's settings
- * (what `metrics reconcile` connects and reads on its own).
- */
-export function reconcileClients(c: ReconcileTestClients, plugins: PluginDefinition[]) {
-  const { config } = c;
-  return {
-    plugins,
-    postgres: c.pool,
-    clickhouse: c.clickhouse,
-    redis: c.redis,
-    admin: c.admin,
-    producer: c.producer,
-    groupId: config.kafka.groupId,
-    sourceTopics: sourceTopicsOf(config, plugins).create,
-    metricTopic: config.kafka.metricTopic,
-    watermarkKey: watermarkKeyOf(config),
-    slot: cdc.slotName,
-    waitMs: config.reconcile.waitMs,
-    clickhouseSettleMs: config.reconcile.clickhouseSettleMs,
-  };
-}
+export {
+  connectReconcileClients,
+  type ReconcileTestClients,
+  reconcileClients,
+  reconcileEnv,
+} from './reconcile-clients.js';
 
 /** Every entity of a sample world now, by entity type (copies: traffic keeps adding some). */
 export function worldScope(w: SampleWorld): Map<string, number[]> {
@@ -130,12 +36,16 @@ export function worldScope(w: SampleWorld): Map<string, number[]> {
 
 export const metricKey = (type: string, id: number, metric: string) => `${type}:${id}:${metric}`;
 
-/** All-time truth per `type:id:metric` (every declared metric present, 0 when none), straight from SQL. */
+/**
+ * Truth per `type:id:metric` (every declared metric present, 0 when none), straight from SQL: all time, or
+ * of the rows created at `sinceMs` or later.
+ */
 export async function truthTotals(
   db: pg.Client,
   clickhouse: ClickHouseClient,
   plugins: readonly PluginDefinition[],
   scope: ReadonlyMap<string, readonly number[]>,
+  sinceMs = Number.NEGATIVE_INFINITY,
 ): Promise<Map<string, number>> {
   const plan = truthPlan(plugins);
   const out = new Map<string, number>();
@@ -151,9 +61,37 @@ export async function truthTotals(
       clickhouseBefore: new Date(Date.now() + 86_400_000),
     });
     for (const r of rows) {
+      if (r.createdAtMs < sinceMs) continue;
       const k = metricKey(type, r.entityId, r.metricType);
       out.set(k, (out.get(k) ?? 0) + r.value);
     }
+  }
+  return out;
+}
+
+/**
+ * Every metric of `scope` through the reader (filling cached hashes that are missing, as the app's reads
+ * do), per timeframe and `type:id:metric`.
+ */
+export async function readMetrics(
+  source: { redis: Redis; clickhouse: ClickHouseClient },
+  plugins: readonly PluginDefinition[],
+  scope: ReadonlyMap<string, readonly number[]>,
+  timeframes: readonly ('all' | 'week')[] = ['all'],
+): Promise<Map<string, Map<string, number>>> {
+  const plan = truthPlan(plugins);
+  const reader = createMetricReader(source);
+  const out = new Map(timeframes.map((tf) => [tf as string, new Map<string, number>()]));
+  for (const [type, ids] of scope) {
+    const values = await reader.getMetrics({
+      entityType: type,
+      entityIds: [...ids],
+      metrics: metricsOf(plan, type),
+      timeframes: [...timeframes],
+    });
+    for (const [id, metrics] of values)
+      for (const [m, v] of Object.entries(metrics) as [string, Record<string, number>][])
+        for (const tf of timeframes) out.get(tf)!.set(metricKey(type, id, m), v[tf]!);
   }
   return out;
 }

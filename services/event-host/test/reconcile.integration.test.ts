@@ -4,10 +4,8 @@
 // `--repair` makes ClickHouse, the cached hashes and the reader exact; a second repair writes nothing.
 import type { ClickHouseClient } from '@clickhouse/client';
 import { ClickHouseRowPublisher, clickhouseSourceTables } from '@engagement/app-db/clickhouse';
-import { createMetricReader } from '@engagement/event-bus/reader';
 import { defaultCacheKeys, RedisTouchQueue } from '@engagement/event-bus/sinks/redis';
 import { startGroupAtEnd } from '@engagement/event-bus/testing';
-import { metricsOf, truthPlan } from '@engagement/event-bus/truth';
 import { plugins } from '@engagement/metric-listeners';
 import type { Redis } from 'ioredis';
 import type { Producer } from 'kafkajs';
@@ -27,6 +25,7 @@ import {
   mismatches,
   nonZeroIds,
   type ReconcileTestClients,
+  readMetrics,
   reconcileClients,
   reconcileEnv,
   removeEvents,
@@ -45,7 +44,6 @@ let clickhouse: ClickHouseClient;
 let redis: Redis;
 let producer: Producer;
 let world: SampleWorld;
-const plan = truthPlan(plugins);
 
 /** The library call behind `event-host metrics reconcile`, on the test host's settings. */
 const reconcileWorld = (options: { repair?: boolean; ids?: Map<string, number[]> } = {}) =>
@@ -59,17 +57,7 @@ const reconcileWorld = (options: { repair?: boolean; ids?: Map<string, number[]>
   });
 
 /** Fills cached hashes the way the app does (a read that misses), every metric, all time. */
-async function readThrough(scope: ReadonlyMap<string, readonly number[]>) {
-  const reader = createMetricReader({ redis, clickhouse });
-  for (const [type, ids] of scope) {
-    await reader.getMetrics({
-      entityType: type,
-      entityIds: ids,
-      metrics: metricsOf(plan, type),
-      timeframes: ['all'],
-    });
-  }
-}
+const readThrough = (scope: ReadonlyMap<string, readonly number[]>) => readMetrics(clients, plugins, scope);
 
 const offKeys = (r: ReconcileReport) =>
   [...new Set(r.differences.map((d) => metricKey(d.entityType, d.entityId, d.metric)))].sort();
@@ -217,19 +205,7 @@ describe('metrics reconcile', () => {
     expect(cacheLeft).toEqual([]);
     const after = await reconcileWorld();
     expect([after.differences, after.cache]).toEqual([[], []]);
-    const reader = createMetricReader({ redis, clickhouse });
-    const read = new Map<string, number>();
-    for (const [type, ids] of scope) {
-      const values = await reader.getMetrics({
-        entityType: type,
-        entityIds: ids,
-        metrics: metricsOf(plan, type),
-        timeframes: ['all'],
-      });
-      for (const [id, metrics] of values)
-        for (const [metric, v] of Object.entries(metrics))
-          read.set(metricKey(type, id, metric), (v as { all: number }).all);
-    }
+    const read = (await readThrough(scope)).get('all')!;
     expect(mismatches(truth, read)).toEqual([]);
     expect(read.size).toBe(truth.size);
 

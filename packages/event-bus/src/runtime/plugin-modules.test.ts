@@ -28,6 +28,18 @@ async function failure(p: Promise<unknown>): Promise<PluginError> {
 }
 
 describe('loadPluginModules', () => {
+  it('collects the plugins a module exports and names a module that is missing or exports none', async () => {
+    const plugins = await loadPluginModules([new URL('../../test/sample-plugin.ts', import.meta.url).href]);
+    expect(plugins.map((p) => p.id)).toEqual(['sample']);
+    await expect(loadPluginModules(['@engagement/no-such-plugins'])).rejects.toMatchObject({
+      code: 'EB_PLUGIN_MODULE_NOT_FOUND',
+      pluginId: '@engagement/no-such-plugins',
+    });
+    await expect(loadPluginModules([new URL('./backoff.ts', import.meta.url).href])).rejects.toMatchObject({
+      code: 'EB_PLUGIN_MODULE_EMPTY',
+    });
+  });
+
   it('rejects a package that is not installed with EB_PLUGIN_MODULE_NOT_FOUND naming it', async () => {
     const error = await failure(loadPluginModules(['@engagement/not-installed-anywhere']));
     expect(error).toMatchObject({

@@ -15,7 +15,6 @@ import { InMemoryDeadLetters } from '../testing/in-memory-dead-letters.js';
 import { startTestHost } from '../testing/test-host.js';
 import { IngestStage } from './ingest-stage.js';
 import { PluginContainer } from './plugin-container.js';
-import { loadPluginModules } from './plugin-modules.js';
 import { type Admission, LocalProcessor, REDRIVE_LISTENER_HEADER } from './record-processor.js';
 import { validatePlugins } from './validate-plugins.js';
 import { WorkerPoolProcessor } from './worker-pool.js';
@@ -238,18 +237,4 @@ describe('admission (re-send filter) before listeners', () => {
       await pool.close();
     }
   }, 30_000);
-});
-
-describe('loadPluginModules', () => {
-  it('collects the plugins a module exports and names a module that is missing or exports none', async () => {
-    const plugins = await loadPluginModules([new URL('../../test/sample-plugin.ts', import.meta.url).href]);
-    expect(plugins.map((p) => p.id)).toEqual(['sample']);
-    await expect(loadPluginModules(['@engagement/no-such-plugins'])).rejects.toMatchObject({
-      code: 'EB_PLUGIN_MODULE_NOT_FOUND',
-      pluginId: '@engagement/no-such-plugins',
-    });
-    await expect(loadPluginModules([new URL('./backoff.ts', import.meta.url).href])).rejects.toMatchObject({
-      code: 'EB_PLUGIN_MODULE_EMPTY',
-    });
-  });
 });

@@ -1,72 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { Commits, chunk, type Fake, filterOn, PG, pos } from '../../test/resend-filter-harness.js';
 import type { KafkaRecord } from '../events/kafka-record.js';
-import { debeziumSourcePosition } from '../events/source-position.js';
-import { InMemoryFirstSeen } from '../testing/in-memory-first-seen.js';
-import { encodePositions, NO_POSITIONS, type PartitionPositions } from './ordered-positions.js';
-import { REDRIVE_LISTENER_HEADER } from './record-processor.js';
-import { type ChangeRef, type CommittedOffset, type FirstSeenStore, ResendFilter } from './resend-filter.js';
-
-const PG = 'app.public.ImageReaction';
-const CH = 'clickhouse.modelVersionEvents';
-const pos = (lastCommitLsn: number, lsn: number) => debeziumSourcePosition(`["${lastCommitLsn}","${lsn}"]`);
-
-/** One record of a fake partition: what the filter reads of it (its place, and a redrive header). */
-interface Fake {
-  offset: number;
-  id: string;
-  position?: string | null;
-  redrive?: boolean;
-}
-
-/** Committed offsets with metadata, as the consumer group would hold them. */
-class Commits {
-  readonly offsets = new Map<string, CommittedOffset>();
-  reads = 0;
-
-  committed = async (topic: string): Promise<CommittedOffset[]> => {
-    this.reads++;
-    return [...this.offsets].filter(([k]) => k.startsWith(`${topic}/`)).map(([, o]) => o);
-  };
-
-  commit(topic: string, partition: number, offset: number, positions: PartitionPositions): void {
-    const next = String(offset + 1);
-    this.offsets.set(`${topic}/${partition}`, {
-      partition,
-      offset: next,
-      metadata: encodePositions(next, positions),
-    });
-  }
-}
-
-function filterOn(commits = new Commits(), firstSeen?: FirstSeenStore) {
-  return new ResendFilter({ committed: commits.committed, firstSeen });
-}
-
-/**
- * Runs one chunk through the filter as the ingest stage does (open, admit every change, then the positions
- * after each record in order) and returns the verdicts by offset and the positions after each record.
- */
-async function chunk(filter: ResendFilter, topic: string, fakes: Fake[], partition = 0) {
-  const records: KafkaRecord[] = fakes.map((f) => ({
-    topic,
-    partition,
-    offset: String(f.offset),
-    key: null,
-    value: null,
-    headers: f.redrive ? { [REDRIVE_LISTENER_HEADER]: Buffer.from('some.listener') } : {},
-  }));
-  const changes: ChangeRef[] = fakes.map((f, index) => ({
-    index,
-    id: f.id,
-    source: topic === CH ? 'clickhouse' : 'postgres',
-    sourcePosition: f.position ?? null,
-  }));
-  const admission = await filter.open(records);
-  const verdicts = await admission.admit(changes);
-  const after = fakes.map((_, i) => admission.positionsAfter(i));
-  const refused = fakes.filter((_, i) => !verdicts[i]).map((f) => f.offset);
-  return { refused, after };
-}
+import { encodePositions, NO_POSITIONS } from './ordered-positions.js';
+import { ResendFilter } from './resend-filter.js';
 
 describe('ResendFilter, ordered sources (Debezium source.sequence)', () => {
   it('refuses a change re-sent at a new offset with its original position, and admits what follows', async () => {
@@ -215,40 +151,5 @@ describe('ResendFilter, ordered sources (Debezium source.sequence)', () => {
 
   it('a partition that never saw a position commits none', () => {
     expect(encodePositions('5', NO_POSITIONS)).toBeNull();
-  });
-});
-
-describe('ResendFilter, ClickHouse rows (first-seen entries)', () => {
-  it('refuses a row published again at another offset or partition; a replay of the same record runs', async () => {
-    const firstSeen = new InMemoryFirstSeen();
-    const filter = filterOn(new Commits(), firstSeen);
-    expect((await chunk(filter, CH, [{ offset: 5, id: 'row-1' }])).refused).toEqual([]);
-    expect(
-      (
-        await chunk(filter, CH, [
-          { offset: 5, id: 'row-1' },
-          { offset: 6, id: 'row-2' },
-          { offset: 9, id: 'row-1' },
-        ])
-      ).refused,
-    ).toEqual([9]);
-    expect((await chunk(filter, CH, [{ offset: 3, id: 'row-2' }], 1)).refused).toEqual([3]);
-    expect(firstSeen.entries).toEqual(
-      new Map([
-        [`${CH}|row-1`, '0:5'],
-        [`${CH}|row-2`, '0:6'],
-      ]),
-    );
-  });
-
-  it('runs redriven rows without touching their entry, and every row when there is no store', async () => {
-    const firstSeen = new InMemoryFirstSeen();
-    const filter = filterOn(new Commits(), firstSeen);
-    await chunk(filter, CH, [{ offset: 1, id: 'row-1' }]);
-    expect((await chunk(filter, CH, [{ offset: 8, id: 'row-1', redrive: true }])).refused).toEqual([]);
-    expect(firstSeen.entries.get(`${CH}|row-1`)).toBe('0:1');
-    const withoutStore = filterOn();
-    await chunk(withoutStore, CH, [{ offset: 1, id: 'row-1' }]);
-    expect((await chunk(withoutStore, CH, [{ offset: 2, id: 'row-1' }])).refused).toEqual([]);
   });
 });

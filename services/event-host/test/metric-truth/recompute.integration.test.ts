@@ -8,13 +8,13 @@
 // ClickHouse, the cached hashes or the reader, although a reaction counted on the old post is removed after
 // the move (the removal is looked up through the image's new post).
 import { createMetricReader } from '@engagement/event-bus/reader';
-import { defaultCacheKeys } from '@engagement/event-bus/sinks/redis';
 import { Redis } from 'ioredis';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { belowZero } from './below-zero.js';
 import { cachedMismatches, clickhouseMismatches, fillThroughReader, TIMEFRAMES } from './compare-metrics.js';
 import { readDeadLetters } from './dead-letters.js';
-import { readClickHouseMetrics, type TruthScope } from './ground-truth.js';
+import type { TruthScope } from './ground-truth.js';
 import { type RunPipeline, startRunPipeline } from './run-pipeline.js';
 
 const REDIS_DB = 10;
@@ -211,24 +211,7 @@ describe('recompute on touch', () => {
     let samples = 0;
     const sample = async () => {
       samples++;
-      const stored = await readClickHouseMetrics(t.clickhouse, scope, null);
-      for (const [key, v] of stored) if (v < 0) below.push(`clickhouse ${key} = ${v}`);
-      for (const id of [pa, pb]) {
-        const hash = await t.redis.hgetall(defaultCacheKeys.key('Post', id));
-        for (const [field, v] of Object.entries(hash))
-          if (!field.startsWith('~') && Number(v) < 0) below.push(`redis Post:${id} ${field} = ${v}`);
-      }
-      const read = await reader.getMetrics({
-        entityType: 'Post',
-        entityIds: [pa, pb],
-        metrics,
-        timeframes: TIMEFRAMES,
-      });
-      for (const [id, values] of read)
-        for (const metric of metrics)
-          for (const tf of TIMEFRAMES)
-            if (values[metric]![tf] < 0)
-              below.push(`reader Post:${id} ${metric}:${tf} = ${values[metric]![tf]}`);
+      below.push(...(await belowZero(t, reader, 'Post', [pa, pb], metrics)));
     };
     let left = ['not compared yet'];
     for (const deadline = Date.now() + 90_000; Date.now() < deadline && left.length > 0; ) {

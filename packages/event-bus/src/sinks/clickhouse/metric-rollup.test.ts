@@ -1,16 +1,13 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { EntityMetricEvent } from '@engagement/plugin-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openClickHouse } from './client.js';
+import { countOf, openTempChDB } from '../../../test/temp-chdb.js';
 import { MetricEventStore } from './metric-event-store.js';
 import { rollMetricEvents } from './metric-rollup.js';
 import { readMetricTotals } from './metric-totals.js';
 import { readRollState } from './roll-state.js';
 import { rollupTables } from './rollup-schema.js';
-import { ensureMetricEventTable, metricEventTableDdl } from './schema.js';
+import { ensureMetricEventTable } from './schema.js';
 import { METRIC_TIMEFRAMES, type MetricTimeframe, windowStartMs } from './timeframes.js';
 
 // Real embedded ClickHouse (chDB): batches inserted twice (same ids) before and after rolls, a crashed roll,
@@ -110,13 +107,10 @@ async function expectExact(timeframes: readonly MetricTimeframe[] = METRIC_TIMEF
   }
 }
 
-async function count(sql: string): Promise<number> {
-  const rows = await (await client.query({ query: sql, format: 'JSONEachRow' })).json<{ n: string }>();
-  return Number(rows[0]!.n);
-}
+const count = (sql: string) => countOf(client, sql);
 
 beforeAll(async () => {
-  client = await openClickHouse({ path: mkdtempSync(join(tmpdir(), 'eb-rollup-')) });
+  client = await openTempChDB('rollup');
   await ensureMetricEventTable(client);
   store = new MetricEventStore(client);
 });
@@ -216,81 +210,5 @@ WHERE entityType = 'Model' GROUP BY entityId, metricType`,
       );
     }
     expect(viaRollup[0]!.totals.neverSeen).toEqual({ day: 0, week: 0, month: 0, year: 0, all: 0 });
-  });
-
-  it('migrates a table that had events before the rollup: the first roll reads the event table', async () => {
-    const table = 'migratedEvents';
-    await client.command({ query: metricEventTableDdl(table) });
-    const old = new MetricEventStore(client, table);
-    const events = Array.from({ length: 50 }, (_, i) => ({
-      eventId: `m${i}`,
-      entityType: 'Model',
-      entityId: 1 + (i % 2),
-      userId: 0,
-      metricType: 'likeCount',
-      metricValue: 1,
-      createdAt: ago(i * DAY),
-      origin: 'm:0',
-      originSeq: i,
-    }));
-    await old.insert(events.slice(0, 30));
-    await old.insert(events.slice(0, 10)); // replays, not merged yet
-    await ensureMetricEventTable(client, table);
-    expect((await readRollState(client, table))?.head).toBeNull(); // reads use the event table meanwhile
-    await old.insert(events.slice(30)); // after the view exists: in `recent` too
-    expect(await rollMetricEvents(client, { table })).toMatchObject({ committed: false }); // within the margin
-    // Time passes: the copying mark is older than the insert margin.
-    await client.command({
-      query: `ALTER TABLE ${rollupTables(table).rolls} UPDATE at = at - INTERVAL 1 HOUR WHERE 1`,
-      clickhouse_settings: { mutations_sync: '2' },
-    });
-    expect(await rollMetricEvents(client, { table })).toMatchObject({ committed: true, base: 0 });
-    await old.insert(events.slice(20, 40)); // replays of rolled events after the migration
-    const [one, two] = await readMetricTotals(client, {
-      entityType: 'Model',
-      entityIds: [1, 2],
-      timeframes: ['week', 'all'],
-      now,
-      table,
-    });
-    expect(one!.totals.likeCount).toEqual({ week: 4, all: 25 });
-    expect(two!.totals.likeCount).toEqual({ week: 4, all: 25 });
-  });
-
-  it('drops slots of recent once rolled and old enough, and reads stay exact', async () => {
-    const table = 'slotEvents';
-    await ensureMetricEventTable(client, table);
-    const t = rollupTables(table);
-    // Events inserted an hour ago (as the server stamps them), the table's first roll two hours ago.
-    await client.command({
-      query: `INSERT INTO ${table} (eventId, entityType, entityId, userId, metricType, metricValue, createdAt, origin, originSeq, insertedAt)
-SELECT concat('s', toString(number)), 'Model', 1 + number % 2, 0, 'likeCount', 1, now64(3) - INTERVAL number HOUR, 's:0', number,
-  now64(3) - INTERVAL 1 HOUR
-FROM numbers(40)`,
-    });
-    await client.command({
-      query: `ALTER TABLE ${t.rolls} UPDATE at = at - INTERVAL 2 HOUR WHERE 1`,
-      clickhouse_settings: { mutations_sync: '2' },
-    });
-    const slots = `SELECT count() AS n FROM ${t.recent}`;
-    expect(await count(slots)).toBe(40);
-    // The first roll's base is two hours old: the hour-old slot may still be read by its readers.
-    expect(await rollMetricEvents(client, { table })).toMatchObject({ committed: true, droppedSlots: 0 });
-    // The next roll's base is the one just made: the slot ends more than 15 minutes before it.
-    expect(await rollMetricEvents(client, { table })).toMatchObject({ committed: true, droppedSlots: 1 });
-    expect(await count(slots)).toBe(0);
-    await client.command({
-      query: `INSERT INTO ${table} (eventId, entityType, entityId, userId, metricType, metricValue, createdAt, origin, originSeq)
-SELECT concat('s', toString(number)), 'Model', 1 + number % 2, 0, 'likeCount', 1, now64(3) - INTERVAL number HOUR, 's:0', number
-FROM numbers(30, 20)`, // ten replays of dropped, rolled events and ten new ones
-    });
-    const [one, two] = await readMetricTotals(client, {
-      entityType: 'Model',
-      entityIds: [1, 2],
-      timeframes: ['day', 'all'],
-      table,
-    });
-    expect(one!.totals.likeCount).toEqual({ day: 12, all: 25 });
-    expect(two!.totals.likeCount).toEqual({ day: 12, all: 25 });
   });
 });

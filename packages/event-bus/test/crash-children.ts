@@ -1,0 +1,165 @@
+// The crash test's children: consumer processes (crash-child.ts) started from source, each reporting its
+// progress as JSON lines, killed at a chosen point of a batch or closed once caught up.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import type { Admin } from 'kafkajs';
+import { expect } from 'vitest';
+import type { ChildLine } from './crash-child.js';
+import { groupLag } from './synthetic-reactions.js';
+
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const CHILD = fileURLToPath(new URL('./crash-child.ts', import.meta.url));
+
+/** One child process and what it reported. */
+export interface Run {
+  proc: ChildProcess;
+  inserted: number;
+  lastStats: Record<string, number> | undefined;
+  closedStats: Record<string, number> | undefined;
+  stderr: string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** Resolves when the child consumes and handles SIGTERM. */
+  ready: Promise<void>;
+  /** Called with every line; the test installs its kill trigger here. */
+  onLine?: (line: ChildLine) => void;
+}
+
+/** Longest wait for one child run to reach its kill point or catch up. */
+const PHASE_MS = 60_000;
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
+/** The last 40 lines of a child's output, for an error. */
+export const tail = (text: string) => text.split('\n').slice(-40).join('\n');
+
+/** The crash test's consumer processes (crash-child.ts), started with `env`, on one group and topic. */
+export class CrashChildren {
+  /** Every run started, in order. */
+  readonly runs: Run[] = [];
+
+  constructor(
+    private readonly admin: Admin,
+    private readonly env: Record<string, string>,
+  ) {}
+
+  spawn(): Run {
+    let readyNow = () => {};
+    const proc = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', CHILD], {
+      cwd: ROOT,
+      env: { ...process.env, ...this.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const run: Run = {
+      proc,
+      inserted: 0,
+      lastStats: undefined,
+      closedStats: undefined,
+      stderr: '',
+      exited: new Promise((resolve) => proc.once('exit', (code, signal) => resolve({ code, signal }))),
+      ready: new Promise((resolve) => {
+        readyNow = resolve;
+      }),
+    };
+    proc.stderr!.on('data', (chunk) => {
+      run.stderr += String(chunk);
+    });
+    createInterface({ input: proc.stdout! }).on('line', (text) => {
+      let line: ChildLine;
+      try {
+        line = JSON.parse(text);
+      } catch {
+        run.stderr += `stdout: ${text}\n`;
+        return;
+      }
+      if (line.type === 'ready') readyNow();
+      if (line.type === 'inserted') run.inserted += line.rows;
+      if (line.type === 'stats') run.lastStats = line.stats as Record<string, number>;
+      if (line.type === 'closed') run.closedStats = line.stats as Record<string, number>;
+      run.onLine?.(line);
+    });
+    this.runs.push(run);
+    return run;
+  }
+
+  /**
+   * SIGTERMs a child once it has started (or died), and waits for it to exit. A child that started while
+   * the group was already caught up is signalled as soon as it is ready: before that its SIGTERM handler
+   * may not be installed, or its consumer may still be joining the group.
+   */
+  async close(run: Run): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+    const bounded = <T>(what: string, promise: Promise<T>) =>
+      Promise.race([
+        promise,
+        sleep(PHASE_MS).then(() => {
+          throw new Error(`child ${what} within ${PHASE_MS / 1000} s:\n${tail(run.stderr)}`);
+        }),
+      ]);
+    await bounded('not ready', Promise.race([run.ready, run.exited]));
+    run.proc.kill('SIGTERM');
+    return bounded('did not close', run.exited);
+  }
+
+  /** Messages of the source topic whose offsets the group committed. */
+  async committedMessages(): Promise<number> {
+    const lag = await groupLag(this.admin, this.env.CRASH_GROUP!, [this.env.CRASH_TOPIC!]);
+    return Object.values(lag.committed).reduce((n, o) => n + Math.max(0, Number(o)), 0);
+  }
+
+  /**
+   * Runs a child until it has stored `rows` rows, then SIGKILLs it the moment it reports the next `at`:
+   * an insert (rows are published and in ClickHouse, their source offsets not yet committed) or a cache
+   * apply (increments are in Redis, the metric offsets not yet committed). Returns false when the child
+   * caught up before reaching that point, i.e. there was nothing left to interrupt.
+   */
+  async runAndKill(rows: number, at: 'inserted' | 'applied'): Promise<boolean> {
+    const run = this.spawn();
+    const killed = new Promise<boolean>((resolve) => {
+      let armed = false;
+      run.onLine = (line) => {
+        if (armed || line.type !== at || run.inserted < rows) return;
+        armed = true;
+        resolve(run.proc.kill('SIGKILL'));
+      };
+      const caughtUp = setInterval(async () => {
+        if (armed) return clearInterval(caughtUp);
+        // The metric topic exists only once the child created it.
+        const lag = await groupLag(this.admin, this.env.CRASH_GROUP!, [
+          this.env.CRASH_TOPIC!,
+          this.env.CRASH_METRIC_TOPIC!,
+        ]).catch(() => undefined);
+        if (lag?.caughtUp && !armed) {
+          armed = true;
+          clearInterval(caughtUp);
+          resolve(false);
+        }
+      }, 500);
+    });
+    // A child that dies on its own (a startup error, a crash) or stops making progress fails the test with
+    // what it printed, instead of leaving it waiting for a line that never comes.
+    const wasKilled = await Promise.race([
+      killed,
+      run.exited.then((exit) => {
+        throw new Error(`child exited on its own (${JSON.stringify(exit)}):\n${tail(run.stderr)}`);
+      }),
+      sleep(PHASE_MS).then(() => {
+        throw new Error(
+          `child neither reached ${rows} rows nor caught up in ${PHASE_MS / 1000} s; inserted ` +
+            `${run.inserted}, last stats ${JSON.stringify(run.lastStats)}:\n${tail(run.stderr)}`,
+        );
+      }),
+    ]);
+    if (!wasKilled) {
+      await this.close(run);
+      return false;
+    }
+    const exit = await run.exited;
+    expect(exit.signal, run.stderr).toBe('SIGKILL');
+    return true;
+  }
+
+  /** SIGKILLs every run still alive (a test that failed midway). */
+  killAll(): void {
+    for (const run of this.runs)
+      if (run.proc.exitCode === null && run.proc.signalCode === null) run.proc.kill('SIGKILL');
+  }
+}

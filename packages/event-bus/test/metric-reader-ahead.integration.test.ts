@@ -1,0 +1,91 @@
+import { expect, it } from 'vitest';
+import { createMetricReader } from '../src/reader/index.js';
+import { defaultCacheKeys } from '../src/sinks/redis/cache-keys.js';
+import { describeReaderOnStack } from './reader-on-stack.js';
+
+// Events the cache sink applies to Redis before ClickHouse holds them (their log of recent events, docs/
+// reading-metrics.md), against fills placed before, between and after the ClickHouse inserts, on the real
+// Redis and a private chDB.
+
+const DAY = 86_400_000;
+
+describeReaderOnStack('metric reader, events in Redis ahead of ClickHouse', (w) => {
+  it('counts events applied to Redis before ClickHouse holds them exactly once, wherever the fill lands', async () => {
+    const { stack, store, redis, entityType, likesOf, truth } = w;
+    const id = 11;
+    const key = defaultCacheKeys.key(entityType, id);
+    const now = Date.now();
+    const { sink, like } = likesOf(id, 'ahead', now);
+
+    // Each event is applied to Redis first and inserted into ClickHouse later (the host's early publish).
+    // uncached: applied while the hash is missing, stored after the commit.
+    const uncached = like('uncached');
+    // cached: applied to the old hash, stored after the commit (the commit replaces that hash).
+    const cached = like('cached');
+    // oldWindow: like `cached`, created two days ago: it counts in 'all' only.
+    const oldWindow = like('old', new Date(now - 2 * DAY));
+    // storedBeforeQuery: applied before the claim, stored between claim and query (the query counts it).
+    const storedBeforeQuery = like('stored-before-query');
+    // storedAfterQuery: applied before the claim, stored between query and commit, and the insert's trim runs
+    // then too: the list is left alone while the fill holds its marker, so the commit still replays it.
+    const storedAfterQuery = like('stored-after-query');
+    // claimed: applied after the claim, stored after the commit.
+    const claimed = like('claimed');
+    // after: applied after the commit, stored later (an ordinary increment).
+    const after = like('after');
+    // trimmedBefore: applied and stored (and trimmed) before the fill: only the query counts it.
+    const trimmedBefore = like('trimmed-before');
+
+    await sink.apply([uncached, trimmedBefore]);
+    await store.insert([trimmedBefore]);
+    await sink.stored([trimmedBefore]);
+    const reader = createMetricReader({ redis: redis, clickhouse: stack.clickhouse, now: () => now });
+    const request = {
+      entityType,
+      entityIds: [id],
+      metrics: ['likeCount'] as const,
+      timeframes: ['day', 'all'] as const,
+    };
+    await reader.getMetrics(request);
+    expect(await redis.hmget(key, 'likeCount', 'likeCount:day')).toEqual(['2', '2']);
+    await sink.apply([cached, oldWindow, storedBeforeQuery, storedAfterQuery]);
+    expect(await redis.hmget(key, 'likeCount', 'likeCount:day')).toEqual(['6', '5']);
+
+    await redis.del(key);
+    const refiller = createMetricReader({
+      redis: redis,
+      clickhouse: stack.clickhouse,
+      now: () => now,
+      async onFillStep(step) {
+        if (step === 'claimed') {
+          await store.insert([storedBeforeQuery]);
+          await sink.apply([claimed]);
+        }
+        if (step === 'queried') {
+          await store.insert([storedAfterQuery]);
+          await sink.stored([storedAfterQuery]);
+        }
+      },
+    });
+    const filled = await refiller.getMetrics(request);
+    // The read answers from ClickHouse alone (what it held at the query); the hash holds everything applied.
+    expect(filled.get(id)).toEqual({ likeCount: { day: 2, all: 2 } });
+    expect(await redis.hmget(key, 'likeCount', 'likeCount:day')).toEqual(['7', '6']);
+    await sink.apply([after]);
+
+    const rest = [uncached, cached, oldWindow, claimed, after];
+    await store.insert(rest);
+    // The insert's trim skipped storedAfterQuery (the fill held the marker); the next insert covers it.
+    await sink.stored([...rest, storedAfterQuery]);
+    const t = (await truth([id], ['likeCount'], new Date(now))).get(id)!;
+    expect(t.likeCount).toEqual({ day: 7, all: 8 });
+    expect((await redis.hmget(key, 'likeCount', 'likeCount:day')).map(Number)).toEqual([
+      t.likeCount!.all,
+      t.likeCount!.day,
+    ]);
+    // Once ClickHouse holds every event, the recent list is gone, and a refill from ClickHouse alone agrees.
+    expect(await redis.exists(`${key}:recent`, `${key}:fill`)).toBe(0);
+    await redis.del(key);
+    expect((await reader.getMetrics(request)).get(id)).toEqual({ likeCount: { day: 7, all: 8 } });
+  });
+});

@@ -1,0 +1,17 @@
+// A throwaway embedded ClickHouse (chDB) for unit tests of the ClickHouse sink, and a count read from it.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ClickHouseClient } from '@clickhouse/client';
+import { openClickHouse } from '../src/sinks/clickhouse/client.js';
+
+/** Opens chDB on a new temporary directory named after the test (`eb-<name>-…`). */
+export function openTempChDB(name: string): Promise<ClickHouseClient> {
+  return openClickHouse({ path: mkdtempSync(join(tmpdir(), `eb-${name}-`)) });
+}
+
+/** The `n` column of the first row of `sql` (a `SELECT count() AS n …`), as a number. */
+export async function countOf(client: ClickHouseClient, sql: string): Promise<number> {
+  const rows = await (await client.query({ query: sql, format: 'JSONEachRow' })).json<{ n: string }>();
+  return Number(rows[0]!.n);
+}

@@ -1,0 +1,108 @@
+// The clients of the reconcile and backfill tests: a host's settings on the stack's real Debezium topics
+// (its ClickHouse source rows on run-unique topics), and Postgres, ClickHouse, Redis and Kafka connected.
+import type { ClickHouseClient } from '@clickhouse/client';
+import { clickhouseSourceRoutes } from '@engagement/app-db/clickhouse';
+import { openClickHouse } from '@engagement/event-bus/sinks/clickhouse';
+import type { PluginDefinition } from '@engagement/plugin-api';
+import { Redis } from 'ioredis';
+import { type Admin, Kafka, logLevel, type Producer } from 'kafkajs';
+import pg from 'pg';
+import { inject } from 'vitest';
+import { cdc } from '../../../infra/stack/cdc.js';
+import type { HostConfig } from '../src/config/host-config.js';
+import { loadConfig } from '../src/config/load-config.js';
+import { watermarkKeyOf } from '../src/deployment/cache-scope.js';
+import { sourceTopicsOf } from '../src/deployment/source-topics.js';
+import { baseHostEnv, RUN } from './host-fixtures.js';
+
+/**
+ * EVENT_HOST_* settings of a host reading the stack's real Debezium topics, and the run-unique topic prefix
+ * of its ClickHouse source rows (for a `ClickHouseRowPublisher`).
+ */
+export function reconcileEnv(
+  name: string,
+  redisDb: number,
+): { env: Record<string, string>; chPrefix: string } {
+  const stack = inject('stackEnv');
+  const prefix = `eh-${name}-${RUN}`;
+  const env = {
+    ...baseHostEnv(name, prefix),
+    EVENT_HOST_DEBEZIUM_TOPIC_PREFIX: stack.DEBEZIUM_TOPIC_PREFIX ?? 'app',
+    EVENT_HOST_SOURCES_CLICKHOUSE_TOPICS: JSON.stringify(clickhouseSourceRoutes(`${prefix}.ch`)),
+    EVENT_HOST_REDIS_URL: `${stack.REDIS_URL}/${redisDb}`,
+    EVENT_HOST_CLICKHOUSE_URL: stack.CLICKHOUSE_URL!,
+    EVENT_HOST_RECONCILE_WAIT_MS: '90000',
+    // The local publisher exports a row within a second of its time; production's default is 60 s.
+    EVENT_HOST_RECONCILE_CLICKHOUSE_SETTLE_MS: '3000',
+  };
+  return { env, chPrefix: `${prefix}.ch` };
+}
+
+/** The clients a reconcile test works with, connected to the stack; `close()` ends them all. */
+export interface ReconcileTestClients {
+  config: HostConfig;
+  db: pg.Client;
+  pool: pg.Pool;
+  clickhouse: ClickHouseClient;
+  /** On the host's Redis database, emptied. */
+  redis: Redis;
+  kafka: Kafka;
+  admin: Admin;
+  producer: Producer;
+  close(): Promise<void>;
+}
+
+/** Loads the host's config from `env` and connects Postgres, ClickHouse, Redis (flushed) and Kafka. */
+export async function connectReconcileClients(env: Record<string, string>): Promise<ReconcileTestClients> {
+  const stack = inject('stackEnv');
+  const config = loadConfig({ env });
+  const db = new pg.Client({ connectionString: stack.POSTGRES_URL });
+  await db.connect();
+  const pool = new pg.Pool({ connectionString: stack.POSTGRES_URL, max: 2 });
+  const clickhouse = await openClickHouse({ url: stack.CLICKHOUSE_URL! });
+  const redis = new Redis(env.EVENT_HOST_REDIS_URL!);
+  await redis.flushdb();
+  const kafka = new Kafka({ brokers: config.kafka.brokers, logLevel: logLevel.NOTHING });
+  const admin = kafka.admin();
+  await admin.connect();
+  const producer = kafka.producer({ idempotent: true });
+  await producer.connect();
+  return {
+    config,
+    db,
+    pool,
+    clickhouse,
+    redis,
+    kafka,
+    admin,
+    producer,
+    async close() {
+      await Promise.allSettled([producer.disconnect(), admin.disconnect(), pool.end(), db.end()]);
+      redis.disconnect();
+      await clickhouse.close();
+    },
+  };
+}
+
+/**
+ * What `reconcile` and `backfill` work with besides their scope: the test clients and the host's settings
+ * (what `metrics reconcile` connects and reads on its own).
+ */
+export function reconcileClients(c: ReconcileTestClients, plugins: PluginDefinition[]) {
+  const { config } = c;
+  return {
+    plugins,
+    postgres: c.pool,
+    clickhouse: c.clickhouse,
+    redis: c.redis,
+    admin: c.admin,
+    producer: c.producer,
+    groupId: config.kafka.groupId,
+    sourceTopics: sourceTopicsOf(config, plugins).create,
+    metricTopic: config.kafka.metricTopic,
+    watermarkKey: watermarkKeyOf(config),
+    slot: cdc.slotName,
+    waitMs: config.reconcile.waitMs,
+    clickhouseSettleMs: config.reconcile.clickhouseSettleMs,
+  };
+}
