@@ -215,7 +215,7 @@ export function freePort(): Promise<number> {
   });
 }
 
+export { waitFor } from '@engagement/event-bus/testing';
 export { type PromSample, parsePrometheus } from './prometheus-text.js';
 export { clickhouseImageTotals, type ReactionPlan, reactionPlan } from './reaction-plan.js';
 export { stackBroker, startRedisServer } from './stack-outages.js';
-export { waitFor } from './wait-for.js';
