@@ -18,7 +18,7 @@ import { createEventHost, type EventHost } from '../src/host/create-event-host.j
 import {
   clickhouseImageTotals,
   createImages,
-  freePort,
+  ephemeralPort,
   hostEnv,
   parsePrometheus,
   prefillCache,
@@ -49,7 +49,7 @@ const get = async (path: string) => {
 };
 
 beforeAll(async () => {
-  redisPort = await freePort();
+  redisPort = await ephemeralPort();
   redisProc = await startRedisServer(redisPort);
   redis = new Redis(redisPort, '127.0.0.1');
   db = new pg.Client({ connectionString: inject('stackEnv').POSTGRES_URL });

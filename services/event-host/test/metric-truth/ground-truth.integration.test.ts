@@ -18,14 +18,13 @@ import { runSampleTraffic, type SampleTrafficStats } from '../../../../scripts/s
 import { cachedMismatches, fillThroughReader } from './compare-metrics.js';
 import { readDeadLetters, referencesAny } from './dead-letters.js';
 import type { TruthScope } from './ground-truth.js';
-import { type RunPipeline, startRunPipeline } from './run-pipeline.js';
+import { REDIS_KINDS, type RunPipeline, startRunPipeline } from './run-pipeline.js';
 import { changeWorld, createWorld, type RunWorld, runIds, truthScope } from './scripted-run.js';
 import { settleTruth } from './settle-truth.js';
 
 // On the single Redis, a database of its own: other pipelines on the shared stack increment `metrics:*`
 // hashes in db 0. A Cluster has only db 0: the run's own entities and cache scope keep it apart.
 const REDIS_DB = 7;
-const REDIS_KINDS = ['single', 'cluster'] as const;
 
 const env = inject('stackEnv');
 

@@ -44,6 +44,10 @@ export interface RunPipeline {
   close(): Promise<void>;
 }
 
+/** The Redis deployments a run goes on: the stack's single node and its three-master Cluster. */
+export const REDIS_KINDS = ['single', 'cluster'] as const;
+export type RedisKind = (typeof REDIS_KINDS)[number];
+
 /**
  * Builds and starts the pipeline of run `run` (topics and keys named after it). `onStep` marks set-up
  * steps for timings. `redisDb` is the single Redis's database, or `'cluster'` for the stack's Redis Cluster
