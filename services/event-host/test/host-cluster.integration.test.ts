@@ -1,22 +1,23 @@
 // The host on the stack's three-master Redis Cluster, configured by EVENT_HOST_REDIS_CLUSTER_NODES alone:
 // it applies increments exactly to hashes spread over the cluster's shards, and readiness pings the cluster.
 import type { ClickHouseClient } from '@clickhouse/client';
-import { openClickHouse } from '@engagement/event-bus/sinks/clickhouse';
 import { defaultCacheKeys, type RedisClient } from '@engagement/event-bus/sinks/redis';
-import { Kafka, logLevel, type Producer } from 'kafkajs';
+import type { Producer } from 'kafkajs';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { loadConfig } from '../src/config/load-config.js';
-import { createEventHost, type EventHost } from '../src/host/create-event-host.js';
+import type { EventHost } from '../src/host/create-event-host.js';
 import { openRedis } from '../src/host/open-redis.js';
 import {
   clickhouseImageTotals,
+  connectProducer,
   createImages,
   hostEnv,
   prefillCache,
   produce,
   reactionPlan,
   sourceTopicOf,
+  startHost,
   waitFor,
 } from './host-fixtures.js';
 
@@ -40,12 +41,8 @@ beforeAll(async () => {
   await cluster.connect();
   db = new pg.Client({ connectionString: stack.POSTGRES_URL });
   await db.connect();
-  clickhouse = await openClickHouse({ path: env.EVENT_HOST_CLICKHOUSE_PATH! });
-  host = await createEventHost({ config: loadConfig({ env }), clickhouse });
-  await host.start();
-  const kafka = new Kafka({ brokers: env.EVENT_HOST_KAFKA_BROKERS!.split(','), logLevel: logLevel.NOTHING });
-  producer = kafka.producer();
-  await producer.connect();
+  ({ host, clickhouse } = await startHost(env));
+  producer = await connectProducer(env);
 });
 
 afterAll(async () => {

@@ -147,6 +147,14 @@ export async function connectStack(): Promise<StackClients> {
   return { db, redis, kafka, producer, admin, close };
 }
 
+/** A connected producer on a host env's brokers, for the changes a test sends in Debezium's place. */
+export async function connectProducer(env: Record<string, string>): Promise<Producer> {
+  const kafka = new Kafka({ brokers: env.EVENT_HOST_KAFKA_BROKERS!.split(','), logLevel: logLevel.NOTHING });
+  const producer = kafka.producer();
+  await producer.connect();
+  return producer;
+}
+
 /** The source topic of a host env. */
 export const sourceTopicOf = (env: Record<string, string>) => env.EVENT_HOST_KAFKA_TOPICS!;
 

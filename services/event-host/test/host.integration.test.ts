@@ -5,18 +5,17 @@ import { mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ClickHouseClient } from '@clickhouse/client';
-import { openClickHouse } from '@engagement/event-bus/sinks/clickhouse';
 import { defaultCacheKeys } from '@engagement/event-bus/sinks/redis';
 import { Redis } from 'ioredis';
-import { Kafka, logLevel, type Producer } from 'kafkajs';
+import type { Producer } from 'kafkajs';
 import pg from 'pg';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { cdc } from '../../../infra/stack/cdc.js';
-import { loadConfig } from '../src/config/load-config.js';
-import { createEventHost, type EventHost } from '../src/host/create-event-host.js';
+import type { EventHost } from '../src/host/create-event-host.js';
 import {
   clickhouseImageTotals,
+  connectProducer,
   createImages,
   ephemeralPort,
   hostEnv,
@@ -26,6 +25,7 @@ import {
   type ReactionPlan,
   reactionPlan,
   sourceTopicOf,
+  startHost,
   startRedisServer,
   waitFor,
 } from './host-fixtures.js';
@@ -58,15 +58,11 @@ beforeAll(async () => {
     EVENT_HOST_REDIS_URL: `redis://127.0.0.1:${redisPort}`,
     EVENT_HOST_KAFKA_TOPIC_PARTITIONS: '2',
   });
-  clickhouse = await openClickHouse({ path: env.EVENT_HOST_CLICKHOUSE_PATH! });
   ({ imageIds } = await createImages(db, 6));
   await prefillCache(redis, imageIds);
   plan = reactionPlan(imageIds, 300);
-  host = await createEventHost({ config: loadConfig({ env }), clickhouse });
-  await host.start();
-  const kafka = new Kafka({ brokers: env.EVENT_HOST_KAFKA_BROKERS!.split(','), logLevel: logLevel.NOTHING });
-  producer = kafka.producer();
-  await producer.connect();
+  ({ host, clickhouse } = await startHost(env));
+  producer = await connectProducer(env);
 });
 
 afterAll(async () => {
