@@ -17,7 +17,6 @@ import {
 import type { EventPipeline } from '@engagement/event-bus/kafka';
 import { ensureMetricEventTable, openClickHouse } from '@engagement/event-bus/sinks/clickhouse';
 import { startGroupAtEnd } from '@engagement/event-bus/testing';
-import { plugins } from '@engagement/metric-listeners';
 import { Redis } from 'ioredis';
 import { type Admin, Kafka, logLevel, type Producer } from 'kafkajs';
 import pg from 'pg';
@@ -87,17 +86,7 @@ beforeAll(async () => {
   await ensurePartitions(admin, topics, PARTITIONS);
   await startGroupAtEnd(kafka, `${run}-pipeline`, topics);
   pipeline = await startPipeline();
-  recompute = await startRunRecomputer({
-    env,
-    run,
-    plugins,
-    kafka,
-    clickhouse,
-    redis,
-    groupId: `${run}-pipeline`,
-    topics,
-    metricTopic: `${run}.metric-events`,
-  });
+  recompute = await startRunRecomputer(env, run, { kafka, clickhouse, redis, topics });
 }, 120_000);
 
 afterAll(async () => {

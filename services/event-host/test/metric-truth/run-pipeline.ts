@@ -86,17 +86,7 @@ export async function startRunPipeline(
   const recompute =
     options.recompute === false
       ? undefined
-      : await startRunRecomputer({
-          env,
-          run,
-          plugins,
-          kafka,
-          clickhouse,
-          redis,
-          groupId,
-          topics,
-          metricTopic,
-        });
+      : await startRunRecomputer(env, run, { kafka, clickhouse, redis, topics });
 
   return {
     db,
