@@ -9,7 +9,6 @@ import { loadConfig } from '../src/config/load-config.js';
 import type { EventHost } from '../src/host/create-event-host.js';
 import { openRedis } from '../src/host/open-redis.js';
 import {
-  clickhouseImageTotals,
   connectProducer,
   createImages,
   hostEnv,
@@ -19,6 +18,7 @@ import {
   sourceTopicOf,
   startHost,
   waitFor,
+  waitForPlanTotals,
 } from './host-fixtures.js';
 
 let cluster: RedisClient;
@@ -63,12 +63,7 @@ describe('event host on Redis Cluster', () => {
 
     const plan = reactionPlan(imageIds, 200);
     await produce(producer, sourceTopicOf(env), plan.records, { chunk: 20, pauseMs: 50 });
-    const totals = await waitFor(
-      () => clickhouseImageTotals(clickhouse, imageIds),
-      (t) => [...plan.expected].every(([k, v]) => JSON.stringify(t.totals.get(k)) === JSON.stringify(v)),
-      60_000,
-      'ClickHouse totals',
-    );
+    const totals = await waitForPlanTotals(clickhouse, imageIds, plan);
     expect(totals.totals).toEqual(plan.expected);
 
     // Prefilled hashes moved by exactly the totals (prefill 100); uncached images were not created.

@@ -213,5 +213,10 @@ export async function prefillCache(
 export { waitFor } from '@engagement/event-bus/testing';
 export { ephemeralPort } from '../../../infra/stack/ports.js';
 export { type PromSample, parsePrometheus } from './prometheus-text.js';
-export { clickhouseImageTotals, type ReactionPlan, reactionPlan } from './reaction-plan.js';
+export {
+  clickhouseImageTotals,
+  type ReactionPlan,
+  reactionPlan,
+  waitForPlanTotals,
+} from './reaction-plan.js';
 export { stackBroker, startRedisServer } from './stack-outages.js';

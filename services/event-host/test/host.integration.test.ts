@@ -14,7 +14,6 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { cdc } from '../../../infra/stack/cdc.js';
 import type { EventHost } from '../src/host/create-event-host.js';
 import {
-  clickhouseImageTotals,
   connectProducer,
   createImages,
   ephemeralPort,
@@ -28,6 +27,7 @@ import {
   startHost,
   startRedisServer,
   waitFor,
+  waitForPlanTotals,
 } from './host-fixtures.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -79,12 +79,7 @@ describe('event host on the local stack', () => {
     const topic = sourceTopicOf(env);
     await produce(producer, topic, plan.records, { chunk: 20, pauseMs: 100 });
     await producer.send({ topic, messages: [{ key: '{"id":-1}', value: '{not json' }] });
-    const final = await waitFor(
-      () => clickhouseImageTotals(clickhouse, imageIds),
-      (t) => [...plan.expected].every(([k, v]) => JSON.stringify(t.totals.get(k)) === JSON.stringify(v)),
-      60_000,
-      'ClickHouse totals',
-    );
+    const final = await waitForPlanTotals(clickhouse, imageIds, plan);
     expect(final.totals).toEqual(plan.expected);
     await waitFor(
       async () => host.pipeline.stats.deadLetters,
