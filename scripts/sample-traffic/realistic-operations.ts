@@ -4,7 +4,7 @@
 // the world keeps entities to work on. After a delete the world forgets what the cascade removed.
 import { type Operation, type OperationContext, op, randomRow, sql, update } from './operation.js';
 import { pick, random } from './random.js';
-import type { SampleWorld } from './sample-world.js';
+import { forgetDeleted, type SampleWorld } from './sample-world.js';
 
 const one = async (ctx: OperationContext, text: string, params: unknown[]): Promise<number> => {
   const id = (await ctx.db.query(text, params)).rows[0].id as number;
@@ -27,32 +27,9 @@ const deleteOne = (table: string, ids: (w: SampleWorld) => number[]) => async (c
   const id = pick(candidates);
   ctx.touched?.push(id);
   const changed = (await ctx.db.query(`DELETE FROM "${table}" WHERE id = $1`, [id])).rowCount ?? 0;
-  await forgetDeleted(ctx);
+  await forgetDeleted(ctx.db, ctx.world);
   return changed;
 };
-
-/** Removes from the world the entities a cascade deleted (one query per entity table). */
-export async function forgetDeleted({ db, world }: OperationContext): Promise<void> {
-  const alive = async (table: string, ids: number[]) =>
-    new Set(
-      (await db.query(`SELECT id FROM "${table}" WHERE id = ANY($1)`, [ids])).rows.map((r) => r.id as number),
-    );
-  const keep = async (table: string, ids: number[]) => {
-    const found = await alive(table, ids);
-    return ids.filter((id) => found.has(id));
-  };
-  world.users = await keep('User', world.users);
-  world.models = await keep('Model', world.models);
-  const versions = await alive('ModelVersion', versionIds(world));
-  for (const id of world.versions.keys()) if (!versions.has(id)) world.versions.delete(id);
-  world.posts = await keep('Post', world.posts);
-  world.images = await keep('Image', world.images);
-  world.articles = await keep('Article', world.articles);
-  world.bounties = await keep('Bounty', world.bounties);
-  world.entries = await keep('BountyEntry', world.entries);
-  world.collections = await keep('Collection', world.collections);
-  world.threads = await keep('Thread', world.threads);
-}
 
 /** An image made with one or two versions (sometimes two of one model), in a post or not yet posted. */
 async function createImage(ctx: OperationContext): Promise<number> {

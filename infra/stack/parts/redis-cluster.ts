@@ -1,20 +1,10 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { configUnchanged } from '../config-file.js';
+import { type OwnedProcess, ownedPid, ownedProcess, startOwned, stopOwned } from '../owned-process.js';
 import type { Part, StackContext } from '../part.js';
 import { choosePort } from '../ports.js';
-import {
-  cmdlineIncludes,
-  isAlive,
-  readPid,
-  removePid,
-  run,
-  runChecked,
-  spawnDetached,
-  stopPid,
-  waitFor,
-  writePid,
-} from '../process.js';
+import { run, runChecked, waitFor } from '../process.js';
 
 // A small Redis Cluster for the cache tests: three masters from the machine's redis-server, no replicas, no
 // persistence (nothing restarts it mid-test). Each node's bus port is chosen like its client port
@@ -23,15 +13,16 @@ const NODES = [0, 1, 2] as const;
 
 function files(ctx: StackContext, i: number) {
   const dir = join(ctx.paths.part('redis-cluster'), `n${i}`);
-  return { dir, config: join(dir, 'redis.conf'), pid: ctx.paths.pidFile(`redis-cluster-${i}`) };
+  return { dir, config: join(dir, 'redis.conf') };
 }
 
 const logOf = (ctx: StackContext) => ctx.paths.log('redis-cluster');
 
-function runningPid(ctx: StackContext, i: number): number | undefined {
-  const pid = readPid(files(ctx, i).pid);
-  return pid && isAlive(pid) && cmdlineIncludes(pid, 'redis-server') ? pid : undefined;
-}
+/** Node `i`'s server, with a pid file of its own; the three nodes write one log. */
+const node = (ctx: StackContext, i: number): OwnedProcess => ({
+  ...ownedProcess(ctx, `redis-cluster-${i}`, 'redis-server'),
+  log: logOf(ctx),
+});
 
 function nodeConf(dir: string, port: number, bus: number): string {
   return `${[
@@ -63,7 +54,7 @@ export const redisClusterPart: Part = {
   logFile: logOf,
 
   async status(ctx) {
-    const pids = NODES.map((i) => runningPid(ctx, i));
+    const pids = NODES.map((i) => ownedPid(node(ctx, i)));
     const port = ports(ctx)[0];
     const up = pids.every((p) => p !== undefined) && port !== undefined && (await clusterOk(port));
     return { name: 'redis-cluster', state: up ? 'up' : 'down', pid: pids[0], port };
@@ -78,16 +69,12 @@ export const redisClusterPart: Part = {
         old[i] !== undefined && bus !== undefined && configUnchanged(f.config, nodeConf(f.dir, old[i]!, bus))
       );
     });
-    const running = NODES.every((i) => runningPid(ctx, i) !== undefined);
+    const running = NODES.every((i) => ownedPid(node(ctx, i)) !== undefined);
     if (same && running && (await Promise.all(old.map((p) => clusterOk(p!)))).every(Boolean)) {
       return { outcome: 'running', detail: `ports ${old.join(', ')}` };
     }
     // Anything less than a healthy cluster is rebuilt from scratch: it holds only test data.
-    for (const i of NODES) {
-      const pid = runningPid(ctx, i);
-      if (pid) await stopPid(pid);
-      removePid(files(ctx, i).pid);
-    }
+    for (const i of NODES) await stopOwned(node(ctx, i), 30_000);
     rmSync(ctx.paths.part('redis-cluster'), { recursive: true, force: true });
     const chosen: number[] = [];
     for (const i of NODES) {
@@ -96,14 +83,15 @@ export const redisClusterPart: Part = {
       const bus = await choosePort(`redisClusterBus${i}`, ctx.ports);
       mkdirSync(f.dir, { recursive: true });
       writeFileSync(f.config, nodeConf(f.dir, port, bus));
-      const pid = spawnDetached('redis-server', [f.config], { log: logOf(ctx), cwd: f.dir });
-      writePid(f.pid, pid);
-      await waitFor(
-        `redis-cluster node ${i}`,
-        async () => (await cli(port, 'PING')).stdout.includes('PONG'),
+      await startOwned(
+        node(ctx, i),
+        'redis-server',
+        [f.config],
+        { cwd: f.dir },
         {
+          what: `redis-cluster node ${i}`,
+          check: async () => (await cli(port, 'PING')).stdout.includes('PONG'),
           timeoutMs: 30_000,
-          pid,
         },
       );
       chosen.push(port);
@@ -128,11 +116,7 @@ export const redisClusterPart: Part = {
 
   async down(ctx) {
     const results: string[] = [];
-    for (const i of NODES) {
-      const pid = runningPid(ctx, i);
-      removePid(files(ctx, i).pid);
-      results.push(pid ? `${await stopPid(pid, 15_000)} (pid ${pid})` : 'not running');
-    }
+    for (const i of NODES) results.push(await stopOwned(node(ctx, i), 15_000));
     return results.join(', ');
   },
 

@@ -11,6 +11,8 @@ import { inject } from 'vitest';
 import { openClickHouse } from '../src/sinks/clickhouse/client.js';
 import type { RedisClient } from '../src/sinks/redis/redis-client.js';
 
+export { waitFor } from '../src/testing/wait-for.js';
+
 export interface StackConnections {
   env: Record<string, string>;
   pg: pg.Client;
@@ -47,22 +49,6 @@ export async function connectStack(): Promise<StackConnections> {
       await clickhouse.close();
     },
   };
-}
-
-/** Polls `probe` until it returns a value `accept` likes; fails with the last value after `timeoutMs`. */
-export async function waitFor<T>(
-  probe: () => Promise<T>,
-  accept: (v: T) => boolean,
-  timeoutMs = 60_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: T = await probe();
-  while (!accept(last)) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting; last value: ${JSON.stringify(last)}`);
-    await new Promise((r) => setTimeout(r, 250));
-    last = await probe();
-  }
-  return last;
 }
 
 /** Metric totals of one entity as reads see them (FINAL collapses replayed events). */

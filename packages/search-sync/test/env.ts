@@ -9,6 +9,7 @@ import {
   MetricEventStore,
   openClickHouse,
 } from '@engagement/event-bus/sinks/clickhouse';
+import { waitFor } from '@engagement/event-bus/testing';
 import type { EntityMetricEvent } from '@engagement/plugin-api';
 import { Redis } from 'ioredis';
 import pg from 'pg';
@@ -93,20 +94,9 @@ export async function storeEvents(
   return full;
 }
 
-/** Polls until `probe` passes or `timeoutMs` elapses. */
-export async function eventually<T>(
-  probe: () => Promise<T>,
-  accept: (v: T) => boolean,
-  timeoutMs = 15_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (accept(v)) return v;
-    if (Date.now() > deadline) throw new Error(`timed out; last value ${JSON.stringify(v)}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+/** `waitFor` with a shorter default: the fake answers at once, so 15 s without a change is a failure. */
+export const eventually = <T>(probe: () => Promise<T>, accept: (v: T) => boolean, timeoutMs = 15_000) =>
+  waitFor(probe, accept, timeoutMs);
 
 declare module 'vitest' {
   export interface ProvidedContext {

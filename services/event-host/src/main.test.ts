@@ -67,15 +67,7 @@ describe('the event-host executable', () => {
       const images = 10_400;
       const file = join(dir, 'images.jsonl');
       writeFileSync(file, replayRecords(images));
-      const cli = spawn(bin, ['replay', '--dry-run', file], {
-        env: {
-          ...env,
-          EVENT_HOST_PLUGINS: '@engagement/metric-listeners',
-          // Every lookup is answered by the ModelVersion change in the file; a query would fail on this port.
-          EVENT_HOST_POSTGRES_URL: 'postgres://127.0.0.1:1/none',
-        },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
+      const cli = replayDryRun(file);
       // A separate process reads the pipe, as `event-host … | wc -l` does; it reports complete lines.
       const reader = spawn(
         process.execPath,
@@ -99,14 +91,7 @@ describe('the event-host executable', () => {
     it('exits quietly with its own code when the reader stops early (`| head -1`)', async () => {
       const file = join(dir, 'head.jsonl');
       writeFileSync(file, replayRecords(5_200));
-      const cli = spawn(bin, ['replay', '--dry-run', file], {
-        env: {
-          ...env,
-          EVENT_HOST_PLUGINS: '@engagement/metric-listeners',
-          EVENT_HOST_POSTGRES_URL: 'postgres://127.0.0.1:1/none',
-        },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
+      const cli = replayDryRun(file);
       const reader = spawn(process.execPath, ['-e', `process.stdin.once('data', () => process.exit(0))`], {
         stdio: [cli.stdout!, 'ignore', 'inherit'],
       });
@@ -117,6 +102,19 @@ describe('the event-host executable', () => {
     }, 60_000);
   });
 });
+
+/** `event-host replay --dry-run file` with the listener plugins, its stdout and stderr piped. */
+function replayDryRun(file: string): ChildProcess {
+  return spawn(bin, ['replay', '--dry-run', file], {
+    env: {
+      ...env,
+      EVENT_HOST_PLUGINS: '@engagement/metric-listeners',
+      // Every lookup is answered by the ModelVersion change in the file; a query would fail on this port.
+      EVENT_HOST_POSTGRES_URL: 'postgres://127.0.0.1:1/none',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+}
 
 /**
  * Debezium records as `replay --dry-run` reads them: a ModelVersion, then `images` ImageResource creates

@@ -1,23 +1,24 @@
 // The host on the stack's three-master Redis Cluster, configured by EVENT_HOST_REDIS_CLUSTER_NODES alone:
 // it applies increments exactly to hashes spread over the cluster's shards, and readiness pings the cluster.
 import type { ClickHouseClient } from '@clickhouse/client';
-import { openClickHouse } from '@engagement/event-bus/sinks/clickhouse';
 import { defaultCacheKeys, type RedisClient } from '@engagement/event-bus/sinks/redis';
-import { Kafka, logLevel, type Producer } from 'kafkajs';
+import type { Producer } from 'kafkajs';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { loadConfig } from '../src/config/load-config.js';
-import { createEventHost, type EventHost } from '../src/host/create-event-host.js';
+import type { EventHost } from '../src/host/create-event-host.js';
 import { openRedis } from '../src/host/open-redis.js';
 import {
-  clickhouseImageTotals,
+  connectProducer,
   createImages,
   hostEnv,
   prefillCache,
   produce,
   reactionPlan,
   sourceTopicOf,
+  startHost,
   waitFor,
+  waitForPlanTotals,
 } from './host-fixtures.js';
 
 let cluster: RedisClient;
@@ -40,12 +41,8 @@ beforeAll(async () => {
   await cluster.connect();
   db = new pg.Client({ connectionString: stack.POSTGRES_URL });
   await db.connect();
-  clickhouse = await openClickHouse({ path: env.EVENT_HOST_CLICKHOUSE_PATH! });
-  host = await createEventHost({ config: loadConfig({ env }), clickhouse });
-  await host.start();
-  const kafka = new Kafka({ brokers: env.EVENT_HOST_KAFKA_BROKERS!.split(','), logLevel: logLevel.NOTHING });
-  producer = kafka.producer();
-  await producer.connect();
+  ({ host, clickhouse } = await startHost(env));
+  producer = await connectProducer(env);
 });
 
 afterAll(async () => {
@@ -66,12 +63,7 @@ describe('event host on Redis Cluster', () => {
 
     const plan = reactionPlan(imageIds, 200);
     await produce(producer, sourceTopicOf(env), plan.records, { chunk: 20, pauseMs: 50 });
-    const totals = await waitFor(
-      () => clickhouseImageTotals(clickhouse, imageIds),
-      (t) => [...plan.expected].every(([k, v]) => JSON.stringify(t.totals.get(k)) === JSON.stringify(v)),
-      60_000,
-      'ClickHouse totals',
-    );
+    const totals = await waitForPlanTotals(clickhouse, imageIds, plan);
     expect(totals.totals).toEqual(plan.expected);
 
     // Prefilled hashes moved by exactly the totals (prefill 100); uncached images were not created.

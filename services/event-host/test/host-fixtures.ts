@@ -4,7 +4,6 @@
 // outage (stack-outages.ts); a Prometheus text parser (prometheus-text.ts).
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -148,6 +147,14 @@ export async function connectStack(): Promise<StackClients> {
   return { db, redis, kafka, producer, admin, close };
 }
 
+/** A connected producer on a host env's brokers, for the changes a test sends in Debezium's place. */
+export async function connectProducer(env: Record<string, string>): Promise<Producer> {
+  const kafka = new Kafka({ brokers: env.EVENT_HOST_KAFKA_BROKERS!.split(','), logLevel: logLevel.NOTHING });
+  const producer = kafka.producer();
+  await producer.connect();
+  return producer;
+}
+
 /** The source topic of a host env. */
 export const sourceTopicOf = (env: Record<string, string>) => env.EVENT_HOST_KAFKA_TOPICS!;
 
@@ -203,19 +210,13 @@ export async function prefillCache(
   return { cached, absent };
 }
 
-/** A free TCP port on loopback. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
+export { waitFor } from '@engagement/event-bus/testing';
+export { ephemeralPort } from '../../../infra/stack/ports.js';
 export { type PromSample, parsePrometheus } from './prometheus-text.js';
-export { clickhouseImageTotals, type ReactionPlan, reactionPlan } from './reaction-plan.js';
+export {
+  clickhouseImageTotals,
+  type ReactionPlan,
+  reactionPlan,
+  waitForPlanTotals,
+} from './reaction-plan.js';
 export { stackBroker, startRedisServer } from './stack-outages.js';
-export { waitFor } from './wait-for.js';

@@ -4,19 +4,17 @@ import type { ChildProcess } from 'node:child_process';
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ClickHouseClient } from '@clickhouse/client';
-import { openClickHouse } from '@engagement/event-bus/sinks/clickhouse';
 import { defaultCacheKeys } from '@engagement/event-bus/sinks/redis';
 import { Redis } from 'ioredis';
-import { Kafka, logLevel, type Producer } from 'kafkajs';
+import type { Producer } from 'kafkajs';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { cdc } from '../../../infra/stack/cdc.js';
-import { loadConfig } from '../src/config/load-config.js';
-import { createEventHost, type EventHost } from '../src/host/create-event-host.js';
+import type { EventHost } from '../src/host/create-event-host.js';
 import {
-  clickhouseImageTotals,
+  connectProducer,
   createImages,
-  freePort,
+  ephemeralPort,
   hostEnv,
   parsePrometheus,
   prefillCache,
@@ -24,8 +22,10 @@ import {
   type ReactionPlan,
   reactionPlan,
   sourceTopicOf,
+  startHost,
   startRedisServer,
   waitFor,
+  waitForPlanTotals,
 } from './host-fixtures.js';
 import { launchChromium, readCharts, tableCells } from './status-page-browser.js';
 
@@ -46,7 +46,7 @@ const get = async (path: string) => {
 };
 
 beforeAll(async () => {
-  redisPort = await freePort();
+  redisPort = await ephemeralPort();
   redisProc = await startRedisServer(redisPort);
   redis = new Redis(redisPort, '127.0.0.1');
   db = new pg.Client({ connectionString: inject('stackEnv').POSTGRES_URL });
@@ -55,15 +55,11 @@ beforeAll(async () => {
     EVENT_HOST_REDIS_URL: `redis://127.0.0.1:${redisPort}`,
     EVENT_HOST_KAFKA_TOPIC_PARTITIONS: '2',
   });
-  clickhouse = await openClickHouse({ path: env.EVENT_HOST_CLICKHOUSE_PATH! });
   ({ imageIds } = await createImages(db, 6));
   await prefillCache(redis, imageIds);
   plan = reactionPlan(imageIds, 300);
-  host = await createEventHost({ config: loadConfig({ env }), clickhouse });
-  await host.start();
-  const kafka = new Kafka({ brokers: env.EVENT_HOST_KAFKA_BROKERS!.split(','), logLevel: logLevel.NOTHING });
-  producer = kafka.producer();
-  await producer.connect();
+  ({ host, clickhouse } = await startHost(env));
+  producer = await connectProducer(env);
 });
 
 afterAll(async () => {
@@ -80,12 +76,7 @@ describe('event host on the local stack', () => {
     const topic = sourceTopicOf(env);
     await produce(producer, topic, plan.records, { chunk: 20, pauseMs: 100 });
     await producer.send({ topic, messages: [{ key: '{"id":-1}', value: '{not json' }] });
-    const final = await waitFor(
-      () => clickhouseImageTotals(clickhouse, imageIds),
-      (t) => [...plan.expected].every(([k, v]) => JSON.stringify(t.totals.get(k)) === JSON.stringify(v)),
-      60_000,
-      'ClickHouse totals',
-    );
+    const final = await waitForPlanTotals(clickhouse, imageIds, plan);
     expect(final.totals).toEqual(plan.expected);
     await waitFor(
       async () => host.pipeline.stats.deadLetters,

@@ -1,6 +1,6 @@
 // Synthetic Debezium ImageReaction changes with the totals they must produce, and the totals ClickHouse holds.
 import type { ClickHouseClient } from '@clickhouse/client';
-import { fakeEvent } from '@engagement/event-bus/testing';
+import { fakeEvent, waitFor } from '@engagement/event-bus/testing';
 
 const KINDS = { Like: 'likeCount', Heart: 'heartCount', Laugh: 'laughCount' } as const;
 
@@ -86,4 +86,19 @@ export async function clickhouseImageTotals(
       )[0]!.n,
     );
   return { totals, finalRows: await count('FINAL'), rawRows: await count('') };
+}
+
+/** Polls ClickHouse until every image of `plan` holds its expected totals; resolves with that reading. */
+export function waitForPlanTotals(
+  ch: ClickHouseClient,
+  imageIds: number[],
+  plan: ReactionPlan,
+  timeoutMs = 60_000,
+): ReturnType<typeof clickhouseImageTotals> {
+  return waitFor(
+    () => clickhouseImageTotals(ch, imageIds),
+    (t) => [...plan.expected].every(([k, v]) => JSON.stringify(t.totals.get(k)) === JSON.stringify(v)),
+    timeoutMs,
+    'ClickHouse totals',
+  );
 }

@@ -13,7 +13,7 @@ import type { Readiness } from '../src/http/readiness.js';
 import {
   connectStack,
   createImages,
-  freePort,
+  ephemeralPort,
   hostEnv,
   produce,
   reactionPlan,
@@ -110,7 +110,7 @@ describe('readiness follows the brokers', () => {
 
 describe('a host started while ClickHouse is down', () => {
   it('stays up and not ready, then consumes once ClickHouse answers', async () => {
-    const port = await freePort();
+    const port = await ephemeralPort();
     const host = await build(
       envOn('ready-ch-down', {
         EVENT_HOST_CLICKHOUSE_URL: `http://127.0.0.1:${port}`,
@@ -163,7 +163,7 @@ describe('a host started while ClickHouse is down', () => {
   });
 
   it('exits past the start deadline with a message naming ClickHouse and the setting', async () => {
-    const port = await freePort();
+    const port = await ephemeralPort();
     const host = await build(
       envOn('ready-ch-deadline', {
         EVENT_HOST_CLICKHOUSE_URL: `http://127.0.0.1:${port}`,

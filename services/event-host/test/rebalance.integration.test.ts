@@ -9,7 +9,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config/load-config.js';
 import { createEventHost, type EventHost } from '../src/host/create-event-host.js';
 import {
-  clickhouseImageTotals,
   connectStack,
   createImages,
   hostEnv,
@@ -19,6 +18,7 @@ import {
   type StackClients,
   sourceTopicOf,
   waitFor,
+  waitForPlanTotals,
 } from './host-fixtures.js';
 
 let stack: StackClients;
@@ -82,12 +82,7 @@ describe('two hosts in one consumer group', () => {
       'the second host to own all four partitions',
     );
 
-    const final = await waitFor(
-      () => clickhouseImageTotals(clickhouse, imageIds),
-      (t) => [...plan.expected].every(([k, v]) => JSON.stringify(t.totals.get(k)) === JSON.stringify(v)),
-      90_000,
-      'ClickHouse totals',
-    );
+    const final = await waitForPlanTotals(clickhouse, imageIds, plan, 90_000);
     expect(final.totals).toEqual(plan.expected);
     // Every listener event of every change is one row once replays collapse: 2 image metrics per change.
     expect(final.finalRows).toBe(plan.records.length * 2);

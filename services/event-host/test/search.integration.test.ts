@@ -4,12 +4,12 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { fakeEvent } from '@engagement/event-bus/testing';
 import { FakeMeilisearch } from '@engagement/search-sync/testing';
-import { Kafka, logLevel, type Producer } from 'kafkajs';
+import type { Producer } from 'kafkajs';
 import { Meilisearch } from 'meilisearch';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { EventHost } from '../src/host/create-event-host.js';
-import { hostEnv, produce, RUN, reactionPlan, startHost, waitFor } from './host-fixtures.js';
+import { connectProducer, hostEnv, produce, RUN, reactionPlan, startHost, waitFor } from './host-fixtures.js';
 
 const KEY = 'search-test-key';
 
@@ -65,9 +65,7 @@ beforeAll(async () => {
     .waitTask();
 
   ({ host, clickhouse } = await startHost(env));
-  const kafka = new Kafka({ brokers: env.EVENT_HOST_KAFKA_BROKERS!.split(','), logLevel: logLevel.NOTHING });
-  producer = kafka.producer();
-  await producer.connect();
+  producer = await connectProducer(env);
   // The Post change Debezium would capture for the insert above.
   const postChange = fakeEvent.postgres('Post').created({
     ...post.rows[0],

@@ -8,7 +8,7 @@ import {
   committedAndEnd,
   connectStack,
   createImages,
-  freePort,
+  ephemeralPort,
   type HostProcess,
   hostEnv,
   prefillCache,
@@ -35,7 +35,7 @@ afterAll(async () => {
 describe('graceful shutdown', () => {
   it('SIGTERM during traffic flushes and commits; after a restart the totals are exact', async () => {
     const { db, redis, producer } = stack;
-    const port = await freePort();
+    const port = await ephemeralPort();
     const env = hostEnv('term', {
       EVENT_HOST_HTTP_PORT: String(port),
       EVENT_HOST_LOG_LEVEL: 'info',

@@ -1,12 +1,12 @@
 // For outage tests: a private redis-server, and the shared stack's Kafka broker stopped and started again.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { connect } from 'node:net';
+import { waitFor } from '@engagement/event-bus/testing';
 import { inject } from 'vitest';
 import type { StackContext } from '../../../infra/stack/part.js';
 import { kafkaPart } from '../../../infra/stack/parts/kafka.js';
 import { stackPaths } from '../../../infra/stack/paths.js';
 import { readPorts } from '../../../infra/stack/ports.js';
-import { waitFor } from './wait-for.js';
 
 /** A private redis-server on `port` (no persistence), for outage tests that must not touch the shared one. */
 export async function startRedisServer(port: number): Promise<ChildProcess> {

@@ -1,7 +1,7 @@
 /**
  * Test kit for listener authors: event builders that go through the real decoder, in-memory sinks with
- * the production semantics, `runListener` and `startTestHost`, and `startGroupAtEnd` for integration tests
- * on a shared Kafka. Runner-agnostic: no spies inside.
+ * the production semantics, `runListener` and `startTestHost`, and `startGroupAtEnd` and `waitFor` for
+ * integration tests on a shared Kafka. Runner-agnostic: no spies inside.
  */
 export { FAKE_TOPIC_PREFIX, type FakeChange, fakeEvent, type TableChanges } from './fake-events.js';
 export { startGroupAtEnd } from './group-at-end.js';
@@ -14,3 +14,4 @@ export { type InMemoryAdapters, inMemoryPorts } from './in-memory-ports.js';
 export { InMemoryRecordSource } from './in-memory-record-source.js';
 export { runListener, runListenerOutput } from './run-listener.js';
 export { override, startTestHost, type TestHost, type TestHostOptions } from './test-host.js';
+export { waitFor } from './wait-for.js';

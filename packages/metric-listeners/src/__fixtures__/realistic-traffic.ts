@@ -3,6 +3,7 @@
 // mostly created, some deleted or updated later (reaction kind, review rating, hidden comments, tag
 // toggles, awards), new images arrive with their own change, and ClickHouse rows come in between.
 import { type FakeChange, fakeEvent } from '@engagement/event-bus/testing';
+import { seededRandom } from '../../../../scripts/sample-traffic/random.js';
 import { generationJobs, modelDownloads, resourceCompensations } from './clickhouse-traffic.js';
 import {
   bountyBenefactors,
@@ -58,18 +59,6 @@ const MIX: readonly (readonly [weight: number, share: TrafficShare])[] = [
   [2, resourceCompensations],
 ];
 
-/** Mulberry32: a tiny seeded PRNG, so every run sees the same traffic. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-
 /** `count` changes over `world` (which new images and versions join), dated within the 30 days before `now`. */
 export function realisticTraffic(
   world: TrafficWorld,
@@ -77,7 +66,8 @@ export function realisticTraffic(
   seed = 1,
   now = Date.now(),
 ): FakeChange[] {
-  const rand = prng(seed);
+  // The sample traffic's seeded PRNG (mulberry32), so every run sees the same traffic.
+  const rand = seededRandom(seed);
   const skewed = <T>(items: readonly T[]) => items[Math.floor(items.length * rand() ** 3)]!;
   const keys = <K>(m: Map<K, unknown>) => [...m.keys()];
   let nextId = 10_000_000;

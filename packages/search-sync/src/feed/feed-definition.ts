@@ -30,6 +30,14 @@ export interface FeedDefinition {
   sortableAttributes: readonly string[];
 }
 
+/** A feed's `load` by one set-based query: `sql` takes the ids as `$1` and returns one row per document. */
+export const loadByIds =
+  (sql: string): FeedDefinition['load'] =>
+  async (db, ids) => {
+    const { rows } = await db.query<FeedDocument>(sql, [ids]);
+    return new Map(rows.map((r) => [Number(r.id), r]));
+  };
+
 /** The feed ids a change touches: the row before and after, when any watched column changed. */
 export function touchedIds(trigger: FeedTrigger, event: ChangeEvent): number[] {
   if (event.op === 'update' && trigger.columns && event.before && event.after) {

@@ -1,4 +1,4 @@
-import { epochMs, type FeedDefinition, type FeedDocument, idColumn } from './feed-definition.js';
+import { epochMs, type FeedDefinition, idColumn, loadByIds } from './feed-definition.js';
 
 /**
  * The models feed: published, not deleted models, with their published versions' ids and base models and
@@ -21,10 +21,7 @@ WHERE m."id" = ANY($1::int[]) AND m."status" = 'Published' AND m."deletedAt" IS 
 /** Feed of models (plan step 4), kept current on model, version and tag changes. */
 export const modelFeed: FeedDefinition = {
   entityType: 'Model',
-  async load(db, ids) {
-    const { rows } = await db.query<FeedDocument>(MODEL_FEED_SQL, [ids]);
-    return new Map(rows.map((r) => [Number(r.id), r]));
-  },
+  load: loadByIds(MODEL_FEED_SQL),
   triggers: [
     {
       table: 'Model',

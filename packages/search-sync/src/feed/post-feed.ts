@@ -1,4 +1,4 @@
-import { epochMs, type FeedDefinition, type FeedDocument, idColumn } from './feed-definition.js';
+import { epochMs, type FeedDefinition, idColumn, loadByIds } from './feed-definition.js';
 
 /**
  * The posts feed: published posts (a future `publishedAt` is a scheduled post; the app filters on it), with
@@ -22,10 +22,7 @@ WHERE p."id" = ANY($1::int[]) AND p."publishedAt" IS NOT NULL`;
 /** Feed of posts (plan step 4), kept current on post, tag and image (cover) changes. */
 export const postFeed: FeedDefinition = {
   entityType: 'Post',
-  async load(db, ids) {
-    const { rows } = await db.query<FeedDocument>(POST_FEED_SQL, [ids]);
-    return new Map(rows.map((r) => [Number(r.id), r]));
-  },
+  load: loadByIds(POST_FEED_SQL),
   triggers: [
     {
       table: 'Post',

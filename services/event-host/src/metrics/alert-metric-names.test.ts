@@ -1,5 +1,5 @@
-import { createInstrumentation } from '@engagement/event-bus/runtime';
 import { describe, expect, it } from 'vitest';
+import { metricsSource, searchStats } from '../../test/metrics-source.js';
 import {
   alertExpressions,
   dashboardExpressions,
@@ -45,29 +45,13 @@ describe('metricNamesOf (PromQL)', () => {
 
 describe('the shipped alert rules and Grafana dashboard', () => {
   it('use only metrics a host exports (every optional source on: search-sync, replication slots)', async () => {
-    const metrics = new HostMetrics({
-      instrumentation: createInstrumentation(),
-      listenerPlugins: new Map([['image.reactions', 'image-metrics']]),
-      bufferedRows: () => 0,
-      bufferCapacityRows: 1,
-      lag: () => [{ topic: 't', partition: 0, lag: 0 }] as never,
-      consumer: () => ({ joined: true, paused: false }),
-      sinksHealthy: () => ({ clickhouse: true, redis: true }),
-      ready: () => true,
-      search: async () => ({
-        queued: { metrics: {}, feed: {} },
-        flushes: 0,
-        failures: 0,
-        consecutiveFailures: 0,
-        settingsApplied: true,
-        lastFlush: null,
-        lastSuccessAt: null,
-        clickhouseQueries: 0,
-        feedQueries: 0,
-        meilisearchDocumentRequests: 0,
+    const metrics = new HostMetrics(
+      metricsSource({
+        lag: () => [{ topic: 't', partition: 0, lag: 0 }] as never,
+        search: async () => searchStats(),
+        replicationSlots: () => [{ slot: 'dbz_app', active: true, retainedBytes: 0 }],
       }),
-      replicationSlots: () => [{ slot: 'dbz_app', active: true, retainedBytes: 0 }],
-    });
+    );
     const exposed = exposedNames(await metrics.text());
     const used = [...alertExpressions(), ...dashboardExpressions()].flatMap(metricNamesOf);
     expect(used).toContain('eventhost_replication_slot_retained_bytes');

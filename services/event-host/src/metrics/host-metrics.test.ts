@@ -1,37 +1,20 @@
 import { createInstrumentation } from '@engagement/event-bus/runtime';
-import type { SearchSyncStats } from '@engagement/search-sync';
 import { describe, expect, it } from 'vitest';
+import { metricsSource, searchStats } from '../../test/metrics-source.js';
 import { HostMetrics, type MetricsSource } from './host-metrics.js';
 import type { ReplicationSlotState } from './replication-slots.js';
 
-const source = (extra: Partial<MetricsSource> = {}): MetricsSource => ({
-  instrumentation: createInstrumentation(),
-  listenerPlugins: new Map([
-    ['image.reactions', 'image-metrics'],
-    ['model.reviews', 'model-metrics'],
-  ]),
-  bufferedRows: () => 0,
-  bufferCapacityRows: 100,
-  lag: () => [],
-  consumer: () => ({ joined: true, paused: false }),
-  sinksHealthy: () => ({ clickhouse: true, redis: true }),
-  ready: () => true,
-  build: { version: '1.2.3', node: 'v20.0.0', commit: 'abc123' },
-  ...extra,
-});
-
-const searchStats = (consecutiveFailures: number): SearchSyncStats => ({
-  queued: { metrics: {}, feed: {} },
-  flushes: 0,
-  failures: consecutiveFailures,
-  consecutiveFailures,
-  settingsApplied: true,
-  lastFlush: null,
-  lastSuccessAt: null,
-  clickhouseQueries: 0,
-  feedQueries: 0,
-  meilisearchDocumentRequests: 0,
-});
+/** Two listeners and known build labels. */
+const source = (extra: Partial<MetricsSource> = {}): MetricsSource =>
+  metricsSource({
+    listenerPlugins: new Map([
+      ['image.reactions', 'image-metrics'],
+      ['model.reviews', 'model-metrics'],
+    ]),
+    bufferCapacityRows: 100,
+    build: { version: '1.2.3', node: 'v20.0.0', commit: 'abc123' },
+    ...extra,
+  });
 
 describe('host metrics of a fresh host (no traffic)', () => {
   it('have every series an alert watches at 0: dead letters per listener, drift, histograms', async () => {
@@ -84,7 +67,9 @@ describe('host metrics of a fresh host (no traffic)', () => {
     expect(await new HostMetrics(source()).text()).not.toContain('sink="search"} 1');
     expect(await new HostMetrics(source()).text()).not.toMatch(/eventhost_sink_up\{sink="search"\}/);
     let failures = 0;
-    const metrics = new HostMetrics(source({ search: async () => searchStats(failures) }));
+    const metrics = new HostMetrics(
+      source({ search: async () => searchStats({ failures, consecutiveFailures: failures }) }),
+    );
     expect(await metrics.text()).toContain('eventhost_sink_up{sink="search"} 1');
     failures = 2;
     expect(await metrics.text()).toContain('eventhost_sink_up{sink="search"} 0');
@@ -96,7 +81,7 @@ describe('host metrics of a fresh host (no traffic)', () => {
       source({
         search: async () => {
           reads++;
-          return searchStats(0);
+          return searchStats();
         },
       }),
     );

@@ -1,19 +1,9 @@
 import { createInstrumentation, type Instrumentation } from '@engagement/event-bus/runtime';
 import { describe, expect, it } from 'vitest';
-import { HostMetrics, type MetricsSource } from './host-metrics.js';
+import { metricsSource, searchStats } from '../../test/metrics-source.js';
+import { HostMetrics } from './host-metrics.js';
 
-const hostMetrics = (instrumentation: Instrumentation) =>
-  new HostMetrics({
-    instrumentation,
-    listenerPlugins: new Map([['image.reactions', 'image-metrics']]),
-    bufferedRows: () => 0,
-    bufferCapacityRows: 1,
-    lag: () => [],
-    consumer: () => ({ joined: true, paused: false }),
-    sinksHealthy: () => ({ clickhouse: true, redis: true }),
-    ready: () => true,
-    build: { version: '0', node: 'v0' },
-  } satisfies MetricsSource);
+const hostMetrics = (instrumentation: Instrumentation) => new HostMetrics(metricsSource({ instrumentation }));
 
 /** The value of one sample line (`name{labels} value`) of the exposition. */
 async function sample(metrics: HostMetrics, series: string): Promise<number | undefined> {
@@ -121,40 +111,24 @@ describe('pipeline counters fed by instrumentation events', () => {
 describe('recompute and search-sync counters, incremented by their events', () => {
   /** A host whose recomputer and search-sync report large running totals: the counters must not read them. */
   const withTotals = (instrumentation: Instrumentation) =>
-    new HostMetrics({
-      instrumentation,
-      listenerPlugins: new Map(),
-      bufferedRows: () => 0,
-      bufferCapacityRows: 1,
-      lag: () => [],
-      consumer: () => ({ joined: true, paused: false }),
-      sinksHealthy: () => ({ clickhouse: true, redis: true }),
-      ready: () => true,
-      build: { version: '0', node: 'v0' },
-      recompute: () => ({
-        stats: {
-          passes: 9,
-          recomputed: 100,
-          corrections: 100,
-          notCaughtUp: 100,
-          failures: 100,
-          leader: true,
-        },
-        pending: async () => ({}),
+    new HostMetrics(
+      metricsSource({
+        instrumentation,
+        listenerPlugins: new Map(),
+        recompute: () => ({
+          stats: {
+            passes: 9,
+            recomputed: 100,
+            corrections: 100,
+            notCaughtUp: 100,
+            failures: 100,
+            leader: true,
+          },
+          pending: async () => ({}),
+        }),
+        search: async () => searchStats({ flushes: 100, failures: 100 }),
       }),
-      search: async () => ({
-        queued: { metrics: {}, feed: {} },
-        flushes: 100,
-        failures: 100,
-        consecutiveFailures: 0,
-        settingsApplied: true,
-        lastFlush: null,
-        lastSuccessAt: null,
-        clickhouseQueries: 0,
-        feedQueries: 0,
-        meilisearchDocumentRequests: 0,
-      }),
-    });
+    );
 
   it('count each pass and flush once, by what it carries, and stop counting when unsubscribed', async () => {
     const channel = createInstrumentation();

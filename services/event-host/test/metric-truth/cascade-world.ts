@@ -3,6 +3,7 @@
 // function per kind of change. Every statement is counted by kind, so the test can print what it did.
 import type pg from 'pg';
 import { seededRandom } from '../../../../scripts/sample-traffic/random.js';
+import { forgetDeleted } from '../../../../scripts/sample-traffic/sample-world.js';
 import { ago } from './scripted-run.js';
 
 const DAY = 86_400_000;
@@ -93,27 +94,8 @@ export class CascadeSql {
   }
 
   /** Drops from the world every entity a cascade took with it. */
-  async refresh(): Promise<void> {
-    const w = this.world;
-    const alive = async (table: string, ids: Iterable<number>) => {
-      const r = await this.db.query(`SELECT id FROM "${table}" WHERE id = ANY($1)`, [[...ids]]);
-      return new Set(r.rows.map((x) => x.id as number));
-    };
-    const keep = async (table: string, ids: number[]) => {
-      const live = await alive(table, ids);
-      return ids.filter((id) => live.has(id));
-    };
-    w.users = await keep('User', w.users);
-    w.models = await keep('Model', w.models);
-    const versions = await alive('ModelVersion', w.versions.keys());
-    for (const id of w.versions.keys()) if (!versions.has(id)) w.versions.delete(id);
-    w.posts = await keep('Post', w.posts);
-    w.images = await keep('Image', w.images);
-    w.threads = await keep('Thread', w.threads);
-    w.collections = await keep('Collection', w.collections);
-    w.articles = await keep('Article', w.articles);
-    w.bounties = await keep('Bounty', w.bounties);
-    w.entries = await keep('BountyEntry', w.entries);
+  refresh(): Promise<void> {
+    return forgetDeleted(this.db, this.world);
   }
 
   /** Creates `users` users, each with models, posts of images, collections, an article and a bounty. */

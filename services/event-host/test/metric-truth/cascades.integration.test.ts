@@ -12,17 +12,11 @@ import { createAppDb } from '@engagement/app-db';
 import {
   ClickHouseRowPublisher,
   clickhouseSourceDdl,
-  clickhouseSourceRoutes,
-  clickhouseSourceTables,
-  clickhouseSourceTopic,
   orchestrationJobs,
 } from '@engagement/app-db/clickhouse';
-import { createDecoder } from '@engagement/event-bus';
-import { createEventPipeline, type EventPipeline } from '@engagement/event-bus/kafka';
+import type { EventPipeline } from '@engagement/event-bus/kafka';
 import { ensureMetricEventTable, openClickHouse } from '@engagement/event-bus/sinks/clickhouse';
 import { startGroupAtEnd } from '@engagement/event-bus/testing';
-import { plugins } from '@engagement/metric-listeners';
-import { appDbToken } from '@engagement/plugin-api';
 import { Redis } from 'ioredis';
 import { type Admin, Kafka, logLevel, type Producer } from 'kafkajs';
 import pg from 'pg';
@@ -33,6 +27,7 @@ import { consoleLogger } from './console-logger.js';
 import { readDeadLetters } from './dead-letters.js';
 import { scopeOfWorld } from './ground-truth.js';
 import { type RunRecomputer, startRunRecomputer } from './recompute-run.js';
+import { runSourceTopics, startRunEventPipeline } from './run-pipeline.js';
 import { settleTruth } from './settle-truth.js';
 import { ensurePartitions, groupReport, highWatermarks, partitionsWritten } from './source-partitions.js';
 
@@ -41,7 +36,6 @@ const SEED = Number(process.env.CASCADE_SEED ?? Math.floor(Math.random() * 1_000
 const env = inject('stackEnv');
 const run = `cs${Date.now().toString(36)}`;
 const chPath = mkdtempSync(join(tmpdir(), 'cascade-ch-'));
-const prefix = env.DEBEZIUM_TOPIC_PREFIX ?? 'app';
 let db: pg.Client;
 let clickhouse: ClickHouseClient;
 let redis: Redis;
@@ -56,29 +50,15 @@ let topics: string[];
 let deadLetters = 0;
 let consumed = 0;
 
-async function startPipeline(): Promise<EventPipeline> {
-  const started = await createEventPipeline({
-    brokers: env.KAFKA_BROKERS!.split(','),
-    groupId: `${run}-pipeline`,
-    plugins,
-    provisions: [{ token: appDbToken(), value: appDb }],
-    decode: createDecoder({
-      debezium: { topicPrefix: prefix },
-      clickhouse: clickhouseSourceRoutes(`${run}.ch`),
-    }),
-    sourceTopics: topics,
-    metricTopic: `${run}.metric-events`,
-    deadLetterTopic: `${run}.dead-letters`,
+const startPipeline = () =>
+  startRunEventPipeline(env, run, {
+    topics,
     clickhouse,
     redis,
-    cacheScope: run,
-    flushIntervalMs: 300,
+    appDb,
     logger: process.env.CASCADE_LOG ? consoleLogger() : undefined,
     // partitionsConsumedConcurrently: the default (3), far fewer than the source partitions.
   });
-  await started.start();
-  return started;
-}
 
 /** Closes the pipeline as a host stops (graceful), then starts a new one: nothing carried over. */
 async function restartPipeline(): Promise<void> {
@@ -102,27 +82,11 @@ beforeAll(async () => {
   await producer.connect();
   publisher = new ClickHouseRowPublisher({ clickhouse, producer, topicPrefix: `${run}.ch` });
   appDb = createAppDb({ url: env.POSTGRES_URL! });
-  const tables = [...new Set(plugins.flatMap((p) => p.listeners.flatMap((l) => l.tables ?? [])))];
-  topics = [
-    ...tables
-      .filter((t) => !clickhouseSourceTables.some((c) => c.table === t))
-      .map((t) => `${prefix}.public.${t}`),
-    ...clickhouseSourceTables.map((t) => clickhouseSourceTopic(t, `${run}.ch`)),
-  ];
+  topics = runSourceTopics(env, run);
   await ensurePartitions(admin, topics, PARTITIONS);
   await startGroupAtEnd(kafka, `${run}-pipeline`, topics);
   pipeline = await startPipeline();
-  recompute = await startRunRecomputer({
-    env,
-    run,
-    plugins,
-    kafka,
-    clickhouse,
-    redis,
-    groupId: `${run}-pipeline`,
-    topics,
-    metricTopic: `${run}.metric-events`,
-  });
+  recompute = await startRunRecomputer(env, run, { kafka, clickhouse, redis, topics });
 }, 120_000);
 
 afterAll(async () => {

@@ -17,15 +17,14 @@ import type { SampleWorld } from '../../../../scripts/sample-traffic/sample-worl
 import { runSampleTraffic, type SampleTrafficStats } from '../../../../scripts/sample-traffic.js';
 import { cachedMismatches, fillThroughReader } from './compare-metrics.js';
 import { readDeadLetters, referencesAny } from './dead-letters.js';
-import type { TruthScope } from './ground-truth.js';
-import { type RunPipeline, startRunPipeline } from './run-pipeline.js';
-import { changeWorld, createWorld, type RunWorld, runIds, truthScope } from './scripted-run.js';
+import { scopeOfWorld, type TruthScope } from './ground-truth.js';
+import { REDIS_KINDS, type RunPipeline, startRunPipeline } from './run-pipeline.js';
+import { changeWorld, createWorld, type RunWorld, runIds } from './scripted-run.js';
 import { settleTruth } from './settle-truth.js';
 
 // On the single Redis, a database of its own: other pipelines on the shared stack increment `metrics:*`
 // hashes in db 0. A Cluster has only db 0: the run's own entities and cache scope keep it apart.
 const REDIS_DB = 7;
-const REDIS_KINDS = ['single', 'cluster'] as const;
 
 const env = inject('stackEnv');
 
@@ -75,7 +74,7 @@ describe.each(REDIS_KINDS)('every metric equals its ground truth after a scripte
     const started = performance.now();
     world = await createWorld(db, publisher, run);
     timings.phaseOneWrite = Math.round(performance.now() - started);
-    const left = await settle(truthScope(world));
+    const left = await settle(scopeOfWorld(world));
     timings.phaseOneSettled = Math.round(performance.now() - started);
     expect(left).toEqual([]);
     expect(await ownDeadLetters()).toEqual([]);
@@ -83,7 +82,7 @@ describe.each(REDIS_KINDS)('every metric equals its ground truth after a scripte
 
   it('after updates and deletes (phase two): ClickHouse and the cached Redis hashes equal the truth', async () => {
     expect(world, 'phase one must have run').toBeDefined();
-    const scope = truthScope(world);
+    const scope = scopeOfWorld(world);
     // Fill hashes the way the app does (reader miss → ClickHouse → Redis) for half of the entities.
     const cached: TruthScope = Object.fromEntries(
       Object.entries(scope).map(([type, ids]) => [type, ids!.filter((_, i) => i % 2 === 0)]),
@@ -119,8 +118,7 @@ describe.each(REDIS_KINDS)('every metric equals its ground truth after a scripte
     stop.abort();
     await traffic;
     const started = performance.now();
-    const w = sample!;
-    const left = await settle(truthScope({ ...w, versions: [...w.versions.keys()] }));
+    const left = await settle(scopeOfWorld(sample!));
     timings.sampleChanges = stats.changes;
     timings.sampleSettled = Math.round(performance.now() - started);
     expect(left).toEqual([]);

@@ -32,11 +32,11 @@ export const TRUTH_METRICS: Readonly<Record<EntityType, readonly string[]>> = Ob
 /** Entity ids to compute, per entity type. */
 export type TruthScope = Partial<Record<EntityType, readonly number[]>>;
 
-/** The entities a test world holds, by kind (versions map to their model). */
+/** The entities a test world holds, by kind (versions as ids, or mapped to their model). */
 export interface WorldIds {
   users: readonly number[];
   models: readonly number[];
-  versions: ReadonlyMap<number, unknown>;
+  versions: readonly number[] | ReadonlyMap<number, unknown>;
   posts: readonly number[];
   images: readonly number[];
   collections: readonly number[];
@@ -46,11 +46,11 @@ export interface WorldIds {
   entries: readonly number[];
 }
 
-/** Every entity of a world, as a truth scope. */
+/** Every entity of a world, as a truth scope (for a scripted run's world: those it created that still exist). */
 export const scopeOfWorld = (w: WorldIds): TruthScope => ({
   User: w.users,
   Model: w.models,
-  ModelVersion: [...w.versions.keys()],
+  ModelVersion: w.versions instanceof Map ? [...w.versions.keys()] : (w.versions as readonly number[]),
   Post: w.posts,
   Image: w.images,
   Collection: w.collections,

@@ -27,13 +27,12 @@ import {
   type TruthScope,
   windowStart,
 } from './ground-truth.js';
-import { type RunPipeline, startRunPipeline } from './run-pipeline.js';
+import { REDIS_KINDS, type RedisKind, type RunPipeline, startRunPipeline } from './run-pipeline.js';
 
 const SEED = Number(process.env.TRUTH_SEED ?? Math.floor(Math.random() * 1_000_000_000));
 const TRAFFIC_MS = Number(process.env.TRUTH_TRAFFIC_MS ?? 40_000);
 // On the single Redis, a database of its own (other tests' pipelines use theirs).
 const REDIS_DB = 8;
-const REDIS_KINDS = ['single', 'cluster'] as const;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 let t: RunPipeline;
 
@@ -41,7 +40,7 @@ let t: RunPipeline;
  * Hashes are keyed by entity only: a run on a stack kept from an earlier one would read that run's hashes.
  * The single Redis drops its test database; a Cluster (database 0 only) drops its cached metric keys.
  */
-async function dropEarlierHashes(env: Record<string, string>, kind: (typeof REDIS_KINDS)[number]) {
+async function dropEarlierHashes(env: Record<string, string>, kind: RedisKind) {
   if (kind === 'single') {
     const own = new Redis(env.REDIS_URL!, { db: REDIS_DB });
     await own.flushdb();

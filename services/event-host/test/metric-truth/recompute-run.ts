@@ -2,7 +2,7 @@
 // pipeline (recompute on touch), on the run's cache scope, group and topics.
 import type { ClickHouseClient } from '@clickhouse/client';
 import { type RedisClient, RedisTouchQueue } from '@engagement/event-bus/sinks/redis';
-import type { PluginDefinition } from '@engagement/plugin-api';
+import { plugins } from '@engagement/metric-listeners';
 import type { Kafka } from 'kafkajs';
 import pg from 'pg';
 import { Recomputer } from '../../src/recompute/recomputer.js';
@@ -14,40 +14,42 @@ export interface RunRecomputer {
   close(): Promise<void>;
 }
 
-/** Starts the recomputer of run `run` (cache scope `run`); settle 3 s and 500 ms passes unless given. */
-export async function startRunRecomputer(options: {
-  env: Record<string, string>;
-  run: string;
-  plugins: readonly PluginDefinition[];
-  kafka: Kafka;
-  clickhouse: ClickHouseClient;
-  redis: RedisClient;
-  groupId: string;
-  topics: readonly string[];
-  metricTopic: string;
-  settleMs?: number;
-}): Promise<RunRecomputer> {
-  const postgres = new pg.Pool({ connectionString: options.env.POSTGRES_URL, max: 2 });
-  const admin = options.kafka.admin();
-  const producer = options.kafka.producer({ idempotent: true });
+/**
+ * Starts the recomputer of run `run` for every plugin: cache scope `run`, group `<run>-pipeline` and metric
+ * topic `<run>.metric-events` (as startRunEventPipeline names them); settle 3 s and 500 ms passes unless given.
+ */
+export async function startRunRecomputer(
+  env: Record<string, string>,
+  run: string,
+  parts: {
+    kafka: Kafka;
+    clickhouse: ClickHouseClient;
+    redis: RedisClient;
+    topics: readonly string[];
+    settleMs?: number;
+  },
+): Promise<RunRecomputer> {
+  const postgres = new pg.Pool({ connectionString: env.POSTGRES_URL, max: 2 });
+  const admin = parts.kafka.admin();
+  const producer = parts.kafka.producer({ idempotent: true });
   await Promise.all([admin.connect(), producer.connect()]);
-  const watermarkKey = `eventbus:cache:watermarks:${options.run}`;
-  const queue = new RedisTouchQueue(options.redis, options.run);
+  const watermarkKey = `eventbus:cache:watermarks:${run}`;
+  const queue = new RedisTouchQueue(parts.redis, run);
   const recomputer = new Recomputer({
-    plugins: options.plugins,
+    plugins,
     postgres,
-    clickhouse: options.clickhouse,
-    redis: options.redis,
+    clickhouse: parts.clickhouse,
+    redis: parts.redis,
     admin,
     producer,
-    groupId: options.groupId,
-    metricTopic: options.metricTopic,
+    groupId: `${run}-pipeline`,
+    metricTopic: `${run}.metric-events`,
     watermarkKey,
-    slot: await resolveSlot(postgres, options.env.DEBEZIUM_SLOT),
+    slot: await resolveSlot(postgres, env.DEBEZIUM_SLOT),
     queue,
     scopeKey: watermarkKey,
-    sourceTopics: async () => options.topics,
-    settleMs: options.settleMs ?? 3_000,
+    sourceTopics: async () => parts.topics,
+    settleMs: parts.settleMs ?? 3_000,
     intervalMs: 500,
     waitMs: 60_000,
   });

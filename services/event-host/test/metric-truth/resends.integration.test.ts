@@ -19,10 +19,10 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { killPart, stackUp } from '../../../../infra/stack/index.js';
 import { touchQueueEmpty } from '../reconcile-fixtures.js';
 import { cachedMismatches, clickhouseMismatches, fillThroughReader } from './compare-metrics.js';
-import type { TruthScope } from './ground-truth.js';
+import { scopeOfWorld, type TruthScope } from './ground-truth.js';
 import { drained, reactionTraffic } from './resend-run.js';
 import { type RunPipeline, startRunPipeline } from './run-pipeline.js';
-import { createWorld, type RunWorld, truthScope } from './scripted-run.js';
+import { createWorld, type RunWorld } from './scripted-run.js';
 
 const REDIS_DB = 8;
 const env = inject('stackEnv');
@@ -89,7 +89,7 @@ async function connectCrashRound(scope: TruthScope): Promise<number> {
 
 describe('changes a source publishes again at a new offset are counted once', () => {
   it('Debezium re-sends after a Kafka Connect SIGKILL: ClickHouse and cached hashes equal Postgres', async () => {
-    const scope = truthScope(world);
+    const scope = scopeOfWorld(world);
     await fillThroughReader(reader, stack.redis, scope, true);
     let changes = 0;
     let rounds = 0;

@@ -44,6 +44,10 @@ export interface RunPipeline {
   close(): Promise<void>;
 }
 
+/** The Redis deployments a run goes on: the stack's single node and its three-master Cluster. */
+export const REDIS_KINDS = ['single', 'cluster'] as const;
+export type RedisKind = (typeof REDIS_KINDS)[number];
+
 /**
  * Builds and starts the pipeline of run `run` (topics and keys named after it). `onStep` marks set-up
  * steps for timings. `redisDb` is the single Redis's database, or `'cluster'` for the stack's Redis Cluster
@@ -70,52 +74,19 @@ export async function startRunPipeline(
   const publisher = new ClickHouseRowPublisher({ clickhouse, producer, topicPrefix: `${run}.ch` });
   const appDb = createAppDb({ url: env.POSTGRES_URL! });
 
-  const prefix = env.DEBEZIUM_TOPIC_PREFIX ?? 'app';
-  const tables = [...new Set(plugins.flatMap((p) => p.listeners.flatMap((l) => l.tables ?? [])))];
-  const debeziumTopics = tables
-    .filter((t) => !clickhouseSourceTables.some((c) => c.table === t))
-    .map((t) => `${prefix}.public.${t}`);
-  const chTopics = clickhouseSourceTables.map((t) => clickhouseSourceTopic(t, `${run}.ch`));
-  const topics = [...debeziumTopics, ...chTopics];
+  const topics = runSourceTopics(env, run);
   const groupId = `${run}-pipeline`;
   const metricTopic = `${run}.metric-events`;
 
   await startGroupAtEnd(kafka, groupId, topics);
   options.onStep?.('setupOffsets');
 
-  const pipeline = await createEventPipeline({
-    brokers: env.KAFKA_BROKERS!.split(','),
-    groupId,
-    plugins,
-    provisions: [{ token: appDbToken(), value: appDb }],
-    decode: createDecoder({
-      debezium: { topicPrefix: prefix },
-      clickhouse: clickhouseSourceRoutes(`${run}.ch`),
-    }),
-    sourceTopics: topics,
-    metricTopic,
-    deadLetterTopic: `${run}.dead-letters`,
-    clickhouse,
-    redis,
-    cacheScope: run,
-    flushIntervalMs: 300,
-  });
-  await pipeline.start();
+  const pipeline = await startRunEventPipeline(env, run, { topics, clickhouse, redis, appDb });
   options.onStep?.('setupPipelineStarted');
   const recompute =
     options.recompute === false
       ? undefined
-      : await startRunRecomputer({
-          env,
-          run,
-          plugins,
-          kafka,
-          clickhouse,
-          redis,
-          groupId,
-          topics,
-          metricTopic,
-        });
+      : await startRunRecomputer(env, run, { kafka, clickhouse, redis, topics });
 
   return {
     db,
@@ -139,6 +110,58 @@ export async function startRunPipeline(
       rmSync(chPath, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * The source topics of run `run`: Debezium's (the stack's topic prefix) for every table a listener reads
+ * that is not a ClickHouse source, then the run's own ClickHouse source row topics.
+ */
+export function runSourceTopics(env: Record<string, string>, run: string): string[] {
+  const prefix = env.DEBEZIUM_TOPIC_PREFIX ?? 'app';
+  const tables = [...new Set(plugins.flatMap((p) => p.listeners.flatMap((l) => l.tables ?? [])))];
+  return [
+    ...tables
+      .filter((t) => !clickhouseSourceTables.some((c) => c.table === t))
+      .map((t) => `${prefix}.public.${t}`),
+    ...clickhouseSourceTables.map((t) => clickhouseSourceTopic(t, `${run}.ch`)),
+  ];
+}
+
+/**
+ * Builds run `run`'s pipeline with every plugin over `topics` (group `<run>-pipeline`, the run's metric and
+ * dead-letter topics, cache scope `run`, 300 ms flushes) and starts it.
+ */
+export async function startRunEventPipeline(
+  env: Record<string, string>,
+  run: string,
+  parts: {
+    topics: string[];
+    clickhouse: ClickHouseClient;
+    redis: RedisClient;
+    appDb: ReturnType<typeof createAppDb>;
+    logger?: Parameters<typeof createEventPipeline>[0]['logger'];
+  },
+): Promise<EventPipeline> {
+  const pipeline = await createEventPipeline({
+    brokers: env.KAFKA_BROKERS!.split(','),
+    groupId: `${run}-pipeline`,
+    plugins,
+    provisions: [{ token: appDbToken(), value: parts.appDb }],
+    decode: createDecoder({
+      debezium: { topicPrefix: env.DEBEZIUM_TOPIC_PREFIX ?? 'app' },
+      clickhouse: clickhouseSourceRoutes(`${run}.ch`),
+    }),
+    sourceTopics: parts.topics,
+    metricTopic: `${run}.metric-events`,
+    deadLetterTopic: `${run}.dead-letters`,
+    clickhouse: parts.clickhouse,
+    redis: parts.redis,
+    cacheScope: run,
+    flushIntervalMs: 300,
+    logger: parts.logger,
+  });
+  await pipeline.start();
+  return pipeline;
 }
 
 /** The stack's Redis Cluster seed nodes; the stack starts one unless told not to. */

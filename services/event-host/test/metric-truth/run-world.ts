@@ -1,7 +1,6 @@
 // The world a scripted ground-truth run creates (ids by entity type and the rows phase two changes), and
 // what the checks derive from it.
 import type pg from 'pg';
-import type { TruthScope } from './ground-truth.js';
 
 export type Row = Record<string, unknown>;
 
@@ -48,22 +47,6 @@ export const idOf = (row: Row) => row.id as number;
 /** The eight users every scripted run creates first (u0 … u7 in the script's comments). */
 export const eightUsers = (w: RunWorld) =>
   w.users as [number, number, number, number, number, number, number, number];
-
-/** Every entity of `w` by entity type: for a run's world, those the run created that still exist. */
-export function truthScope(w: Omit<RunWorld, 'rows' | 'changes' | 'gone'>): TruthScope {
-  return {
-    User: w.users,
-    Model: w.models,
-    ModelVersion: w.versions,
-    Post: w.posts,
-    Image: w.images,
-    Collection: w.collections,
-    Tag: w.tags,
-    Article: w.articles,
-    Bounty: w.bounties,
-    BountyEntry: w.entries,
-  };
-}
 
 /** Column → ids the run wrote, to recognise its rows (e.g. in dead letters). */
 export function runIds(w: RunWorld): Record<string, Set<number>> {

@@ -9,7 +9,7 @@ import { createRelations } from './create-relations.js';
 import { ago, DAY, eightUsers, insert, type Row, type RunWorld } from './run-world.js';
 
 export { changeWorld } from './change-world.js';
-export { ago, type RunWorld, runIds, truthScope } from './run-world.js';
+export { ago, type RunWorld, runIds } from './run-world.js';
 
 /** Phase one: everything is created (with some rows backdated), and ClickHouse source rows are published. */
 export async function createWorld(

@@ -1,4 +1,7 @@
-/** Polls `probe` until `accept` likes its value; fails with the last value after `timeoutMs`. */
+/**
+ * Polls `probe` every 250 ms until `accept` likes its value (a probe that throws is tried again); fails
+ * naming `what`, with the last value and error, after `timeoutMs`. For integration tests on real parts.
+ */
 export async function waitFor<T>(
   probe: () => Promise<T>,
   accept: (v: T) => boolean,
