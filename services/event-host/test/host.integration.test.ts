@@ -178,7 +178,9 @@ describe('event host on the local stack', () => {
       // The buffer against its bound (200,000 rows by default in this test), and flush durations.
       expect(await text('#buffer-text')).toMatch(/^[\d,]+ of 200,000 rows/);
       expect(await page.getAttribute('.bar', 'data-percent')).toMatch(/^\d+(\.\d)?$/);
-      expect(await text('#flush-text')).toMatch(/^last (\d+(\.\d+)?|<1) (ms|s) .* over the last \d+ flushes$/);
+      expect(await text('#flush-text')).toMatch(
+        /^last (\d+(\.\d+)?|<1) (ms|s) .* over the last \d+ flushes$/,
+      );
       // Top listeners: image.reactions handled every reaction; idle listeners are counted, not drawn.
       expect(await rowsOf('#top-throughput')).toBeGreaterThanOrEqual(1);
       expect(await rowsOf('#top-throughput')).toBeLessThanOrEqual(5);
