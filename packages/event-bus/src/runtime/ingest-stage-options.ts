@@ -10,14 +10,18 @@ export interface IngestStageOptions {
   /** Decodes and dispatches (on this thread or a worker pool). */
   processor: RecordProcessor;
   deadLetters: DeadLetterSink;
-  /** Durably stores metric events (ClickHouse); throws a retriable error while it is down. */
-  store(events: EntityMetricEvent[]): Promise<void>;
+  /**
+   * Durably stores metric events (ClickHouse); throws a retriable error while it is down. `json` is what
+   * `publish` returned for them, when it returned something for every one.
+   */
+  store(events: EntityMetricEvent[], json?: readonly string[]): Promise<void>;
   /**
    * Publishes metric events to the metric topic as soon as a batch is processed, before they are stored, so
    * caches are incremented without waiting for the store's flush (embedded mode); omitted when ClickHouse
-   * exports the stored rows itself.
+   * exports the stored rows itself. May return each event's row as JSON, which `store` is then given so the
+   * rows are serialised once.
    */
-  publish?(events: EntityMetricEvent[]): Promise<void>;
+  publish?(events: EntityMetricEvent[]): Promise<readonly string[] | undefined>;
   /**
    * Told after each insert which events the store now holds (best effort: the cache trims its log of events
    * ClickHouse may not hold yet). A failure is reported through `onStoredError` and does not stop the flush.

@@ -37,6 +37,8 @@ interface Processed {
  */
 export class IngestStage {
   private buffer: EntityMetricEvent[] = [];
+  /** What `publish` returned for the buffered events, in the same order (complete only if it always did). */
+  private bufferJson: string[] = [];
   private touched: MetricTouch[] = [];
   private bufferedSince = 0;
   private processed = new Map<string, Processed>();
@@ -102,6 +104,7 @@ export class IngestStage {
     if (records.length === 0) return;
     let batch: BatchOutcome;
     let admission: ChunkAdmission | undefined;
+    let json: readonly string[] | undefined;
     try {
       admission = await this.options.resends?.open(records);
       batch = await this.options.processor.process(records, admission?.admit.bind(admission));
@@ -112,12 +115,13 @@ export class IngestStage {
         for (const outcome of batch.outcomes) {
           if (outcome.kind === 'dispatched') for (const m of outcome.metrics) metrics.push(m);
         }
-        if (metrics.length > 0) await this.guard.run(() => this.options.publish!(metrics), signal);
+        if (metrics.length > 0) json = await this.guard.run(() => this.options.publish!(metrics), signal);
       }
     } finally {
       if (reservation) this.reservedRows -= reservation.rows;
     }
     this.options.onProcessed?.(records.length, batch);
+    let jsonAt = 0;
     for (let i = 0; i < records.length; i++) {
       const record = records[i]!;
       const outcome = batch.outcomes[i]!;
@@ -132,6 +136,8 @@ export class IngestStage {
         if (outcome.metrics.length > 0 || outcome.touches) {
           if (this.buffer.length === 0 && this.touched.length === 0) this.bufferedSince = Date.now();
           for (const m of outcome.metrics) this.buffer.push(m);
+          // `json` follows the same outcomes in the same order as the publish above.
+          if (json) for (let j = 0; j < outcome.metrics.length; j++) this.bufferJson.push(json[jsonAt++]!);
           if (outcome.touches) for (const t of outcome.touches) this.touched.push(t);
         }
       }
@@ -170,16 +176,19 @@ export class IngestStage {
 
   private async doFlush(signal?: AbortSignal): Promise<void> {
     const rows = this.buffer;
+    const json = this.bufferJson;
     const touches = this.touched;
     const offsets = [...this.processed.values()];
     this.buffer = [];
+    this.bufferJson = [];
     this.touched = [];
     this.processed = new Map();
     this.bufferedSince = Date.now();
     this.flushingRows = rows.length;
     const started = performance.now();
     try {
-      if (rows.length > 0) await this.guard.run(() => this.options.store(rows), signal);
+      const rowsJson = json.length === rows.length ? json : undefined;
+      if (rows.length > 0) await this.guard.run(() => this.options.store(rows, rowsJson), signal);
       if (rows.length > 0 && this.options.queueForSearch) {
         await this.guard.run(() => this.options.queueForSearch!(rows), signal);
       }
@@ -190,6 +199,7 @@ export class IngestStage {
     } catch (error) {
       // Aborted while the sink was down: put the work back so a later flush (or a replay) covers it.
       this.buffer = rows.concat(this.buffer);
+      this.bufferJson = json.concat(this.bufferJson);
       this.touched = touches.concat(this.touched);
       for (const o of offsets) {
         const key = `${o.topic}:${o.partition}`;

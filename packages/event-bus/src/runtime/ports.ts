@@ -35,7 +35,8 @@ export interface DeadLetterSink {
 
 /** Metric store: the durable insert of metric events (ClickHouse); throws a retriable error while down. */
 export interface MetricStore {
-  insert(events: readonly EntityMetricEvent[]): Promise<void>;
+  /** `json`, when given, holds each event's row as the metric topic carried it (`metricEventJson`). */
+  insert(events: readonly EntityMetricEvent[], json?: readonly string[]): Promise<void>;
 }
 
 /** One message of the metric topic: events as JSONEachRow text, keyed by origin. */

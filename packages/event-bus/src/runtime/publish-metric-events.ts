@@ -1,4 +1,5 @@
 import type { EntityMetricEvent } from '@engagement/plugin-api';
+import { metricEventJson } from '../metrics/metric-event-row.js';
 import { encodeMetricMessages } from '../metrics/metric-message.js';
 import type { MetricTopicMessage, MetricTopicWriter } from './ports.js';
 
@@ -15,7 +16,8 @@ const MAX_PUBLISH_BYTES = 512 * 1024;
 /**
  * Publishes metric events to the metric topic, keyed by origin (one origin stays in one partition, in
  * order). The host calls it as soon as a batch is processed, before the events are in ClickHouse: the cache
- * logs each event until ClickHouse holds it, so fills stay exact (docs/reading-metrics.md).
+ * logs each event until ClickHouse holds it, so fills stay exact (docs/reading-metrics.md). Returns each
+ * event's row as JSON (`metricEventJson`), which the ClickHouse insert reuses instead of serialising again.
  */
 export async function publishMetricEvents(
   topic: MetricTopicWriter,
@@ -23,13 +25,14 @@ export async function publishMetricEvents(
   /** `false` when the store does not hold the events yet (the early publish): consumers then leave them out
    * of the search queue, which the ingest stage fills after the store (see `NOT_STORED_HEADER`). */
   options: { stored?: boolean } = {},
-): Promise<void> {
+): Promise<string[]> {
   const headers = options.stored === false ? { [NOT_STORED_HEADER]: '1' } : undefined;
   // Requests are cut by encoded size, not count: one request must stay under the broker's message.max.bytes
   // (1 MiB by default) even when every message of it lands in one partition.
   let batch: MetricTopicMessage[] = [];
   let bytes = 0;
-  for (const message of encodeMetricMessages(events)) {
+  const json = events.map(metricEventJson);
+  for (const message of encodeMetricMessages(events, {}, json)) {
     const size = message.key.length + message.value.length + 64;
     if (batch.length > 0 && bytes + size > MAX_PUBLISH_BYTES) {
       await topic.send(batch);
@@ -40,4 +43,5 @@ export async function publishMetricEvents(
     bytes += size;
   }
   if (batch.length > 0) await topic.send(batch);
+  return json;
 }

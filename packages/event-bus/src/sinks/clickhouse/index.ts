@@ -3,6 +3,7 @@ export { type ClickHouseLocation, openClickHouse } from './client.js';
 export {
   type MetricEventRow,
   MetricEventStore,
+  metricEventJson,
   toClickHouseTime,
   toMetricEventRow,
 } from './metric-event-store.js';

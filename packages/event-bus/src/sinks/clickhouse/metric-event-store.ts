@@ -1,11 +1,17 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { EntityMetricEvent } from '@engagement/plugin-api';
 import { SinkError } from '../../errors.js';
-import { toMetricEventRow } from '../../metrics/metric-event-row.js';
+import { type MetricEventRow, toMetricEventRow } from '../../metrics/metric-event-row.js';
 import { clickHouseErrorType, isRetriableClickHouseError } from './clickhouse-errors.js';
+import { EncodedRow } from './encoded-row.js';
 
 // The row shape travels on the metric topic too, so it lives with the metric event.
-export { type MetricEventRow, toClickHouseTime, toMetricEventRow } from '../../metrics/metric-event-row.js';
+export {
+  type MetricEventRow,
+  metricEventJson,
+  toClickHouseTime,
+  toMetricEventRow,
+} from '../../metrics/metric-event-row.js';
 
 /**
  * Writes metric events to ClickHouse in chunks. Embedded ClickHouse inserts on the calling thread, so a
@@ -18,9 +24,13 @@ export class MetricEventStore {
     private readonly chunkRows = 20_000,
   ) {}
 
-  async insert(events: readonly EntityMetricEvent[]): Promise<void> {
+  /** `json`: each event's row as the metric topic carried it, sent as it is instead of serialised again. */
+  async insert(events: readonly EntityMetricEvent[], json?: readonly string[]): Promise<void> {
     for (let i = 0; i < events.length; i += this.chunkRows) {
-      const values = events.slice(i, i + this.chunkRows).map(toMetricEventRow);
+      const values: readonly (EncodedRow | MetricEventRow)[] =
+        json?.length === events.length
+          ? json.slice(i, i + this.chunkRows).map((text) => new EncodedRow(text))
+          : events.slice(i, i + this.chunkRows).map(toMetricEventRow);
       try {
         await this.client.insert({ table: this.table, values, format: 'JSONEachRow' });
       } catch (cause) {

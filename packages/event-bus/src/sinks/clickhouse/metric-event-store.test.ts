@@ -1,0 +1,62 @@
+import type { ClickHouseClient } from '@clickhouse/client';
+import type { EntityMetricEvent } from '@engagement/plugin-api';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openTempChDB } from '../../../test/temp-chdb.js';
+import { metricEventJson, toMetricEventRow } from '../../metrics/metric-event-row.js';
+import { MetricEventStore } from './metric-event-store.js';
+import { ensureMetricEventTable } from './schema.js';
+
+// Real embedded ClickHouse (chDB): what the store inserts is read back from the table.
+const event = (n: number): EntityMetricEvent => ({
+  eventId: `e${n}`,
+  entityType: 'Image',
+  entityId: n,
+  userId: 100 + n,
+  metricType: 'reactionLike',
+  metricValue: 1,
+  createdAt: new Date(Date.UTC(2025, 5, 15, 12, 0, n, 7)),
+  origin: 'pg:ImageReaction:0',
+  originSeq: n * 16,
+  ...(n % 2 === 0 ? { sourceTx: 2 ** 53 - n } : {}),
+});
+
+let client: ClickHouseClient;
+beforeAll(async () => {
+  client = await openTempChDB('store');
+  await ensureMetricEventTable(client, 'withJson');
+  await ensureMetricEventTable(client, 'withoutJson');
+});
+afterAll(async () => {
+  await client?.close();
+});
+
+async function rowsOf(table: string) {
+  const result = await client.query({
+    query: `SELECT * EXCEPT insertedAt FROM ${table} ORDER BY originSeq`,
+    format: 'JSONEachRow',
+    clickhouse_settings: { output_format_json_quote_64bit_integers: 0 },
+  });
+  return result.json<Record<string, unknown>>();
+}
+
+describe('MetricEventStore.insert', () => {
+  it('sends the rows as the metric topic carried them, in chunks, and stores what the events alone would', async () => {
+    const events = Array.from({ length: 5 }, (_, i) => event(i + 1));
+    await new MetricEventStore(client, 'withJson', 2).insert(events, events.map(metricEventJson));
+    await new MetricEventStore(client, 'withoutJson', 2).insert(events);
+    const stored = await rowsOf('withJson');
+    expect(stored).toEqual(await rowsOf('withoutJson'));
+    expect(stored.map((r) => r.eventId)).toEqual(['e1', 'e2', 'e3', 'e4', 'e5']);
+    expect(stored[1]).toMatchObject({
+      ...toMetricEventRow(events[1]!),
+      createdAt: '2025-06-15 12:00:02.007',
+    });
+  });
+
+  it('inserts the text it is given, not a new serialisation of the events', async () => {
+    const events = [event(10)];
+    const json = [metricEventJson({ ...events[0]!, metricValue: 5 })];
+    await new MetricEventStore(client, 'withJson').insert(events, json);
+    expect((await rowsOf('withJson')).find((r) => r.eventId === 'e10')?.metricValue).toBe(5);
+  });
+});
