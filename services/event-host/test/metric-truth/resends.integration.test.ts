@@ -47,6 +47,13 @@ const someOf = (scope: TruthScope): TruthScope =>
   Object.fromEntries(Object.entries(scope).map(([t, ids]) => [t, ids!.filter(() => Math.random() < 0.4)]));
 
 beforeAll(async () => {
+  // An earlier test on this stack may have added partitions to the Debezium topics (the cascade test does).
+  // Kafka Connect's producer keeps the partition count it last read (its metadata refreshes every 5 min), so
+  // after the kill below its re-sends would land on other partitions than the first copies, where the
+  // per-partition filter cannot know them (docs/architecture.md, known limits). Restarting Connect first
+  // makes it produce this run's changes, and their re-sends, with the topics' current partitions.
+  await killPart('connect');
+  await stackUp({ log: () => {} });
   stack = await startRunPipeline(env, run, { redisDb: REDIS_DB });
   reader = createMetricReader({ redis: stack.redis, clickhouse: stack.clickhouse });
   world = await createWorld(stack.db, stack.publisher, run);
