@@ -16,7 +16,9 @@ const replay = (file: string, extraEnv: Record<string, string> = {}) =>
     ...extraEnv,
   });
 
-describe('event-host replay --dry-run', () => {
+// The first run imports the listener package and its dependencies (a few seconds under load): more than
+// vitest's default 5 s per test once the machine is busy.
+describe('event-host replay --dry-run', { timeout: 30_000 }, () => {
   it('prints the metric events of the committed sample file, exactly', async () => {
     const out = await replay(fixture('sample.jsonl'));
     expect(out.stdout).toBe(readFileSync(fixture('sample.expected.jsonl'), 'utf8'));
