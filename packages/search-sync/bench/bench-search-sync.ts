@@ -1,8 +1,10 @@
-// What the search-sync benches share: a ClickHouse client that counts and times its queries, and a
-// search-sync for one Image index on the Meilisearch fake, as both benches flush it.
+// What the search-sync benches share: a ClickHouse client that counts and times its queries, a
+// search-sync for one Image index on the Meilisearch fake, as both benches flush it, and the split of one
+// flush's wall time into ClickHouse, the fake and search-sync's own part.
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Redis } from 'ioredis';
 import { createSearchSync, IMAGE_METRIC_TYPES } from '../src/index.js';
+import type { FakeMeilisearch } from '../src/testing/index.js';
 
 /** Queries sent through a metered client, and the milliseconds spent waiting for them. */
 export interface QueryMeter {
@@ -46,4 +48,36 @@ export function benchSearchSync(options: {
     batchSize: 10_000,
     taskPollMs: 5,
   });
+}
+
+/** One flush's wall time and where it went; `oursMs` is the rest after ClickHouse and the fake. */
+export interface FlushSplit {
+  ms: number;
+  queryMs: number;
+  queries: number;
+  /** The in-process Meilisearch fake's own work (bodies, routing, tasks): a real server does it elsewhere. */
+  fakeMs: number;
+  /** search-sync's own: queue take and ack, documents, the client's serialisation, requests, task polls. */
+  oursMs: number;
+  /** Time the event loop sat idle during the flush (waiting on Redis, timers, polls, ClickHouse). */
+  idleMs: number;
+}
+
+/** Flushes `sync` once and splits its wall time using the meter and the fake's busy counter. */
+export async function timedFlush(
+  sync: ReturnType<typeof benchSearchSync>,
+  meter: QueryMeter,
+  fake: FakeMeilisearch,
+): Promise<FlushSplit> {
+  const before = { ...meter, fakeMs: fake.busyMs, elu: performance.eventLoopUtilization() };
+  const t0 = performance.now();
+  const result = await sync.flushNow();
+  const ms = performance.now() - t0;
+  if (result.status !== 'flushed')
+    throw new Error(`flush ${result.status}`, { cause: 'error' in result ? result.error : result });
+  const queryMs = meter.ms - before.ms;
+  const fakeMs = fake.busyMs - before.fakeMs;
+  const idleMs = performance.eventLoopUtilization(before.elu).idle;
+  const queries = meter.queries - before.queries;
+  return { ms, queryMs, queries, fakeMs, oursMs: ms - queryMs - fakeMs, idleMs };
 }

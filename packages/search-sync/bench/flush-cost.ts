@@ -1,5 +1,5 @@
-// Measures one metrics flush for N queued ids: wall time, ClickHouse queries, Meilisearch document
-// requests. Real Redis (the local stack's), embedded ClickHouse in a temp dir, the Meilisearch fake.
+// Measures one metrics flush for N queued ids: wall time split into ClickHouse, the fake's own work and
+// search-sync's rest (timedFlush), ClickHouse queries, Meilisearch document requests and task polls. Real Redis (the local stack's), embedded ClickHouse in a temp dir, the Meilisearch fake.
 //   npx tsx --conditions=source packages/search-sync/bench/flush-cost.ts 1000 10000
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,7 +13,8 @@ import { Redis } from 'ioredis';
 import { Meilisearch } from 'meilisearch';
 import { readStackEnv } from '../../../infra/stack/env.js';
 import { FakeMeilisearch } from '../src/testing/index.js';
-import { benchSearchSync, meterQueries } from './bench-search-sync.js';
+import { benchSearchSync, meterQueries, timedFlush } from './bench-search-sync.js';
+import { loadAverage } from './growth-report.js';
 
 const sizes = process.argv.slice(2).map(Number);
 const env = readStackEnv();
@@ -54,19 +55,18 @@ try {
     const sync = benchSearchSync({ redis, clickhouse: client, host: fake.host, uid });
     await sync.queues.queueMetrics('Image', ids);
     const requestsBefore = fake.requests.length;
-    const result = await sync.flushNow();
+    const split = await timedFlush(sync, meter, fake);
     const stats = await sync.stats();
     const puts = fake.requests.slice(requestsBefore).filter((r) => r.method === 'PUT').length;
     const polls = fake.requests.slice(requestsBefore).filter((r) => r.path.startsWith('/tasks/')).length;
     console.log(
       JSON.stringify({
         n,
-        result: result.status,
-        ms: 'ms' in result ? result.ms : null,
-        clickhouseQueries: meter.queries,
+        ...Object.fromEntries(Object.entries(split).map(([k, v]) => [k, Math.round(v)])),
         documentRequests: puts,
         taskPolls: polls,
         queuedAfter: stats.queued.metrics.Image,
+        load: loadAverage(),
       }),
     );
   }

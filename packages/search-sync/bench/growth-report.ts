@@ -1,6 +1,7 @@
 // The growth bench's report (growth.ts): the cache-miss figures per size side by side, the search-sync
 // flush figures at the largest size, and the issue 16 targets.
 import { readFileSync } from 'node:fs';
+import type { FlushSplit } from './bench-search-sync.js';
 
 export const loadAverage = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 
@@ -19,11 +20,8 @@ export interface MissFigures {
   fillSeconds: number;
 }
 
-export interface FlushFigures {
+export interface FlushFigures extends FlushSplit {
   n: number;
-  ms: number;
-  queryMs: number;
-  queries: number;
   rowsRead: number;
 }
 
@@ -52,6 +50,9 @@ const FLUSH_ROWS: [string, (f: FlushFigures) => string][] = [
   ['queued Image ids', (f) => fmt(f.n)],
   ['flush ms (flushNow)', (f) => fmt(f.ms)],
   ['  of which ClickHouse queries ms', (f) => fmt(f.queryMs)],
+  ['  of which Meilisearch fake ms', (f) => fmt(f.fakeMs)],
+  ['  of which search-sync (the rest) ms', (f) => fmt(f.oursMs)],
+  ['event loop idle during the flush ms', (f) => fmt(f.idleMs)],
   ['ClickHouse queries', (f) => fmt(f.queries)],
   ['rows read', (f) => fmt(f.rowsRead)],
 ];

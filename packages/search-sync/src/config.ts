@@ -56,7 +56,7 @@ export interface SearchSyncOptions {
   retryMaxMs?: number;
   /** How long to wait for a Meilisearch task (default 60 s). */
   taskTimeoutMs?: number;
-  /** How often to poll a Meilisearch task (default 100 ms). */
+  /** The longest pause between polls of a Meilisearch task (default 100 ms; polls start 5 ms apart and back off). */
   taskPollMs?: number;
   /** Metric table in ClickHouse (default `entityMetricEvents`). */
   metricTable?: string;

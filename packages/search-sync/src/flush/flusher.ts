@@ -11,7 +11,8 @@ import type { SearchIndexConfig } from '../config.js';
 import { SearchSyncError } from '../errors.js';
 import type { FeedDefinition, FeedDocument, Queryable } from '../feed/feed-definition.js';
 import type { IndexWriter } from '../meili/index-writer.js';
-import { type MetricFieldName, metricFields } from '../metrics/metric-fields.js';
+import { MetricDocuments } from '../metrics/metric-documents.js';
+import type { MetricFieldName } from '../metrics/metric-fields.js';
 import type { SearchUpdateQueues } from '../queue/update-queues.js';
 
 /** What one flush round did for one entity type. */
@@ -45,6 +46,8 @@ export class Flusher {
   clickhouseQueries = 0;
   /** Postgres feed queries made. */
   feedQueries = 0;
+  /** Each index's document builder, its field names worked out once. */
+  private readonly documents = new Map<SearchIndexConfig, MetricDocuments>();
 
   constructor(private readonly deps: FlusherDeps) {}
 
@@ -74,21 +77,20 @@ export class Flusher {
 
   private async writeIndex(
     index: SearchIndexConfig,
-    metricIds: readonly number[],
+    allIds: readonly number[],
     feedIds: ReadonlySet<number>,
     totals: ReadonlyMap<number, MetricTotals>,
     feedDocs: ReadonlyMap<FeedDefinition, Map<number, FeedDocument>>,
   ): Promise<void> {
     const { writer } = this.deps;
     const primaryKey = index.primaryKey ?? 'id';
-    const fieldsOf = (id: number) => this.fieldsFor(index, totals.get(id));
+    const documents = this.documentsOf(index);
+    const fieldsOf = (id: number) => documents.fields(totals.get(id));
     const work: Promise<void>[] = [];
     // Ids refreshed as feed documents below get their metrics there.
-    const metricDocs = metricIds
-      .filter((id) => !(index.feed && feedIds.has(id)))
-      .map((id) => ({ [primaryKey]: id, ...fieldsOf(id) }))
-      .filter((doc) => Object.keys(doc).length > 1);
-    if (metricDocs.length) work.push(writer.updateMetrics(index.uid, metricDocs, primaryKey));
+    const metricIds = index.feed ? allIds.filter((id) => !feedIds.has(id)) : allIds;
+    const metricDocs = documents.json(metricIds, (id) => totals.get(id));
+    if (metricDocs.count) work.push(writer.updateMetricsJson(index.uid, metricDocs.json, primaryKey));
     if (index.feed && feedIds.size) {
       const docs = feedDocs.get(index.feed)!;
       const upserts = [...docs.values()].map((doc) => ({
@@ -105,20 +107,19 @@ export class Flusher {
     if (failed) throw failed.reason;
   }
 
-  private fieldsFor(index: SearchIndexConfig, totals: MetricTotals | undefined): Record<string, number> {
-    if (!totals) return {};
-    const wanted = index.metricTypes;
-    const own = wanted
-      ? {
-          ...totals,
-          totals: Object.fromEntries(wanted.map((m) => [m, totals.totals[m]!]).filter(([, t]) => t)),
-        }
-      : totals;
-    return metricFields(own, {
-      timeframes: index.timeframes ?? METRIC_TIMEFRAMES,
-      fieldName: this.deps.fieldName,
-      ratios: this.deps.ratios,
-    });
+  private documentsOf(index: SearchIndexConfig): MetricDocuments {
+    let documents = this.documents.get(index);
+    if (!documents) {
+      documents = new MetricDocuments({
+        metricTypes: index.metricTypes,
+        timeframes: index.timeframes ?? METRIC_TIMEFRAMES,
+        fieldName: this.deps.fieldName,
+        ratios: this.deps.ratios,
+        primaryKey: index.primaryKey ?? 'id',
+      });
+      this.documents.set(index, documents);
+    }
+    return documents;
   }
 
   /** One set-based query for every id and every index of the entity type. */

@@ -1,12 +1,18 @@
-import { type EnqueuedTask, type Meilisearch, MeilisearchApiError } from 'meilisearch';
+import { type EnqueuedTask, type Meilisearch, MeilisearchApiError, type Task } from 'meilisearch';
 import { SearchSyncError } from '../errors.js';
 
 export interface IndexWriterOptions {
   /** How long to wait for Meilisearch to finish a task (default 60 s). */
   taskTimeoutMs?: number;
-  /** How often to poll a task while waiting (default 100 ms). */
+  /**
+   * The longest pause between two polls of a task (default 100 ms). Polls start 5 ms apart and the
+   * pause doubles up to this, so a task that takes 20 ms is seen done within ~20 ms, not after 100.
+   */
   pollMs?: number;
 }
+
+/** The first pause between polls of a task; the pause doubles up to `pollMs`. */
+const FIRST_POLL_MS = 5;
 
 /**
  * The Meilisearch calls search-sync makes, each one request per index and batch, each waited for until
@@ -31,6 +37,18 @@ export class IndexWriter {
   updateMetrics(uid: string, docs: Record<string, unknown>[], primaryKey: string): Promise<void> {
     return this.run(uid, 'metric update', () =>
       this.client.index(uid).updateDocuments(docs, { primaryKey, skipCreation: true }),
+    );
+  }
+
+  /**
+   * The same partial update from documents already written as one JSON array (see MetricDocuments), so
+   * they are not built as objects and stringified again by the client.
+   */
+  updateMetricsJson(uid: string, json: string, primaryKey: string): Promise<void> {
+    return this.run(uid, 'metric update', () =>
+      this.client
+        .index(uid)
+        .updateDocumentsFromString(json, 'application/json', { primaryKey, skipCreation: true }),
     );
   }
 
@@ -66,13 +84,10 @@ export class IndexWriter {
     send: () => Promise<EnqueuedTask>,
     tolerated: readonly string[] = [],
   ): Promise<void> {
-    let task: Awaited<ReturnType<Meilisearch['tasks']['waitForTask']>>;
+    let task: Task;
     try {
       const enqueued = await send();
-      task = await this.client.tasks.waitForTask(enqueued.taskUid, {
-        timeout: this.taskTimeoutMs,
-        interval: this.pollMs,
-      });
+      task = await this.waitForTask(enqueued.taskUid);
     } catch (cause) {
       const status = cause instanceof MeilisearchApiError ? cause.response.status : undefined;
       throw new SearchSyncError(
@@ -89,5 +104,18 @@ export class IndexWriter {
       `${what} on index ${uid}: task ${task.uid} ${task.status}${task.error ? ` (${task.error.code}: ${task.error.message})` : ''}`,
       { retriable: task.error?.type !== 'invalid_request' },
     );
+  }
+
+  /** Polls a task until it is no longer enqueued or processing; fails after `taskTimeoutMs`. */
+  private async waitForTask(taskUid: number): Promise<Task> {
+    const signal = AbortSignal.timeout(this.taskTimeoutMs);
+    let pause = Math.min(FIRST_POLL_MS, this.pollMs);
+    for (;;) {
+      const task = await this.client.tasks.getTask(taskUid, { signal });
+      if (task.status !== 'enqueued' && task.status !== 'processing') return task;
+      await new Promise((resolve) => setTimeout(resolve, pause));
+      if (signal.aborted) throw new Error(`task ${taskUid} not done after ${this.taskTimeoutMs} ms`);
+      pause = Math.min(pause * 2, this.pollMs);
+    }
   }
 }

@@ -27,6 +27,8 @@ export type TaskWork = () => Record<string, unknown>;
  * task takes `processingMs`, so callers really have to wait for it.
  */
 export class FakeTaskQueue {
+  /** Milliseconds spent processing tasks (the documents' merge, for instance). */
+  busyMs = 0;
   private readonly tasks: FakeTask[] = [];
   private readonly work = new Map<number, TaskWork>();
   private readonly injected: MeiliErrorBody[] = [];
@@ -104,6 +106,15 @@ export class FakeTaskQueue {
   }
 
   private finish(task: FakeTask): void {
+    const t0 = performance.now();
+    try {
+      this.process(task);
+    } finally {
+      this.busyMs += performance.now() - t0;
+    }
+  }
+
+  private process(task: FakeTask): void {
     const work = this.work.get(task.uid)!;
     this.work.delete(task.uid);
     const injected = this.injected.shift();
