@@ -2,7 +2,7 @@
 // scope moved from the single Redis to the Cluster, or two scopes write to one ClickHouse table. A position
 // handed out twice (or lower than one already stored) under one origin is skipped by the cache's watermark
 // and taken as rolled by the read rollup's cut, so that correction would count nowhere.
-import type { RedisClient } from '@engagement/event-bus/sinks/redis';
+import { cacheWatermarkKey, type RedisClient } from '@engagement/event-bus/sinks/redis';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
 import { openRedis } from '../src/host/open-redis.js';
 import { reserveRecomputeSeqs } from '../src/recompute/recompute-origin.js';
@@ -40,7 +40,7 @@ function positions() {
 
 it('hands out growing positions per origin, and a new origin when the counter starts afresh', async () => {
   const seen = positions();
-  const scope = `eventbus:cache:watermarks:origin-${RUN}`;
+  const scope = cacheWatermarkKey(`origin-${RUN}`);
   // One scope on the single Redis, then (migrated) on the Cluster, whose counter starts empty.
   for (const redis of [single, cluster, cluster]) {
     for (const count of [3, 2]) seen.add(await reserveRecomputeSeqs(redis, scope, count), count);
