@@ -9,7 +9,7 @@ import type { Admin } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureTopics } from '../src/kafka/topics.js';
 import { openClickHouse } from '../src/sinks/clickhouse/client.js';
-import { defaultCacheKeys, shardWatermarkKey } from '../src/sinks/redis/cache-keys.js';
+import { cacheWatermarkKey, defaultCacheKeys, shardWatermarkKey } from '../src/sinks/redis/cache-keys.js';
 import { CrashChildren, tail } from './crash-children.js';
 import { connectStack, type StackConnections, waitFor } from './integration-env.js';
 import {
@@ -69,7 +69,7 @@ afterAll(async () => {
   await ch?.close();
   if (prefill) await stack.redis.del(...prefill.hashes.keys(), ...prefill.absent);
   if (childEnv) {
-    const base = `eventbus:cache:watermarks:${childEnv.CRASH_SCOPE}`;
+    const base = cacheWatermarkKey(childEnv.CRASH_SCOPE);
     for (let k = 0; k < defaultCacheKeys.shards; k++) await stack.redis.del(shardWatermarkKey(base, k));
     await admin
       .deleteTopics({

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EventPipeline } from '../src/kafka/create-pipeline.js';
 import { createMetricReader, type ReadStats } from '../src/reader/index.js';
-import { defaultCacheKeys } from '../src/sinks/redis/cache-keys.js';
+import { cacheWatermarkKey, defaultCacheKeys } from '../src/sinks/redis/cache-keys.js';
 import type { RedisClient } from '../src/sinks/redis/redis-client.js';
 import { REDIS_KINDS, type RedisKind, type StackConnections } from './integration-env.js';
 import { openReactionStack } from './reaction-stack.js';
@@ -93,7 +93,7 @@ describe.each(REDIS_KINDS)('fills racing streamed increments on the real stack (
     const racedMs = (stoppedAt ?? Date.now()) - started;
 
     // Settle: ClickHouse holds every change, then Redis has applied every stored event of these images.
-    const expected = await settle(traffic, stack.clickhouse, redis, `eventbus:cache:watermarks:${scope}`);
+    const expected = await settle(traffic, stack.clickhouse, redis, cacheWatermarkKey(scope));
 
     const fills = filled();
     const buffered = reads.reduce((n, r) => n + r.buffered, 0);

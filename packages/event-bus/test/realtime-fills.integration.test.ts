@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EventPipeline } from '../src/kafka/create-pipeline.js';
 import { createMetricReader, type ReadStats } from '../src/reader/index.js';
-import { defaultCacheKeys } from '../src/sinks/redis/cache-keys.js';
+import { cacheWatermarkKey, defaultCacheKeys } from '../src/sinks/redis/cache-keys.js';
 import { type StackConnections, waitFor } from './integration-env.js';
 import { openReactionStack } from './reaction-stack.js';
 import { expectCachedExact, METRICS, type ReactionTraffic, settle } from './reaction-traffic.js';
@@ -105,7 +105,7 @@ describe('fills while Redis is ahead of ClickHouse (long flush interval)', () =>
 
     // ClickHouse catches up: every cached field equals ClickHouse (windows from `~at`) and Postgres.
     await pipeline.ingest.flush();
-    await settle(traffic, stack.clickhouse, stack.redis, `eventbus:cache:watermarks:${scope}`);
+    await settle(traffic, stack.clickhouse, stack.redis, cacheWatermarkKey(scope));
     await expectCachedExact(traffic, stack.clickhouse, stack.redis, expected);
     // Nothing is left in the recent lists once ClickHouse holds every event.
     expect(await stack.redis.exists(...hashKeys().map((k) => `${k}:recent`))).toBe(0);

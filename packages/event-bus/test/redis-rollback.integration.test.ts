@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EventPipeline } from '../src/kafka/create-pipeline.js';
 import type { CacheRollback } from '../src/kafka/metric-topic-positions.js';
 import { createMetricReader } from '../src/reader/index.js';
-import { defaultCacheKeys } from '../src/sinks/redis/cache-keys.js';
+import { cacheWatermarkKey, defaultCacheKeys } from '../src/sinks/redis/cache-keys.js';
 import { MetricCacheSink } from '../src/sinks/redis/metric-cache-sink.js';
 import { connectStack, type StackConnections, waitFor } from './integration-env.js';
 import { PrivateRedis } from './private-redis.js';
@@ -70,7 +70,7 @@ beforeAll(async () => {
   await admin.connect();
   traffic = await reactionTraffic(stack, 'rollback', { images: 12, fans: 15 });
   scope = stack.unique('rollback');
-  watermarkKey = `eventbus:cache:watermarks:${scope}`;
+  watermarkKey = cacheWatermarkKey(scope);
   metricTopic = stack.unique('rollback.metrics');
   groupId = stack.unique('rollback');
 });

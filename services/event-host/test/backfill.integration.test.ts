@@ -5,10 +5,9 @@
 // run a second time. Then ClickHouse, the cached hashes and the reader equal SQL truth, all time and week.
 import type { ClickHouseClient } from '@clickhouse/client';
 import { ClickHouseRowPublisher } from '@engagement/app-db/clickhouse';
-import { defaultCacheKeys, RedisTouchQueue } from '@engagement/event-bus/sinks/redis';
+import { defaultCacheKeys, type RedisClient, RedisTouchQueue } from '@engagement/event-bus/sinks/redis';
 import { startGroupAtEnd } from '@engagement/event-bus/testing';
 import { plugins } from '@engagement/metric-listeners';
-import type { Redis } from 'ioredis';
 import type { Producer } from 'kafkajs';
 import type pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -41,7 +40,7 @@ let config: HostConfig;
 let host: EventHost;
 let db: pg.Client;
 let clickhouse: ClickHouseClient;
-let redis: Redis;
+let redis: RedisClient;
 let producer: Producer;
 let publisher: ClickHouseRowPublisher;
 let world: SampleWorld;

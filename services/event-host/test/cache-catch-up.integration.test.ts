@@ -3,7 +3,12 @@
 // the end read when it started; a partition the cache is behind on keeps it waiting until its timeout; a
 // partition it holds no position of (it never applied it) is not waited for.
 import { ensureTopics } from '@engagement/event-bus/kafka';
-import { defaultCacheKeys, nextOffsetField, shardWatermarkKey } from '@engagement/event-bus/sinks/redis';
+import {
+  cacheWatermarkKey,
+  defaultCacheKeys,
+  nextOffsetField,
+  shardWatermarkKey,
+} from '@engagement/event-bus/sinks/redis';
 import { Redis } from 'ioredis';
 import { type Admin, Kafka, logLevel, type Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -11,7 +16,7 @@ import { waitForCacheCatchUp } from '../src/reconcile/catch-up.js';
 
 const env = inject('stackEnv');
 const topic = `cache-catch-up-${Date.now().toString(36)}`;
-const watermarkKey = `eventbus:cache:watermarks:${topic}`;
+const watermarkKey = cacheWatermarkKey(topic);
 const shards = Array.from({ length: defaultCacheKeys.shards }, (_, k) => shardWatermarkKey(watermarkKey, k));
 /** Stores a partition's position in every shard, as each batch the sink applies does. */
 const setPosition = (partition: number, offset: string) =>

@@ -3,8 +3,9 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { clickhouseSourceRoutes } from '@engagement/app-db/clickhouse';
 import { openClickHouse } from '@engagement/event-bus/sinks/clickhouse';
+import type { RedisClient } from '@engagement/event-bus/sinks/redis';
 import type { PluginDefinition } from '@engagement/plugin-api';
-import { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { type Admin, Kafka, logLevel, type Producer } from 'kafkajs';
 import pg from 'pg';
 import { inject } from 'vitest';
@@ -13,6 +14,7 @@ import type { HostConfig } from '../src/config/host-config.js';
 import { loadConfig } from '../src/config/load-config.js';
 import { watermarkKeyOf } from '../src/deployment/cache-scope.js';
 import { sourceTopicsOf } from '../src/deployment/source-topics.js';
+import { openRedis } from '../src/host/open-redis.js';
 import { baseHostEnv, RUN } from './host-fixtures.js';
 
 /**
@@ -44,15 +46,21 @@ export interface ReconcileTestClients {
   db: pg.Client;
   pool: pg.Pool;
   clickhouse: ClickHouseClient;
-  /** On the host's Redis database, emptied. */
-  redis: Redis;
+  /**
+   * The host's Redis (a single node's database, emptied) or Redis Cluster (its cached metric hashes
+   * dropped), as the host's config names it.
+   */
+  redis: RedisClient;
   kafka: Kafka;
   admin: Admin;
   producer: Producer;
   close(): Promise<void>;
 }
 
-/** Loads the host's config from `env` and connects Postgres, ClickHouse, Redis (flushed) and Kafka. */
+/**
+ * Loads the host's config from `env` and connects Postgres, ClickHouse, Redis (flushed; on a Cluster, its
+ * metric hashes dropped) and Kafka.
+ */
 export async function connectReconcileClients(env: Record<string, string>): Promise<ReconcileTestClients> {
   const stack = inject('stackEnv');
   const config = loadConfig({ env });
@@ -60,8 +68,10 @@ export async function connectReconcileClients(env: Record<string, string>): Prom
   await db.connect();
   const pool = new pg.Pool({ connectionString: stack.POSTGRES_URL, max: 2 });
   const clickhouse = await openClickHouse({ url: stack.CLICKHOUSE_URL! });
-  const redis = new Redis(env.EVENT_HOST_REDIS_URL!);
-  await redis.flushdb();
+  const redis = openRedis(config);
+  await redis.connect();
+  if (redis.isCluster) await dropMetricHashes(redis as Cluster);
+  else await (redis as Redis).flushdb();
   const kafka = new Kafka({ brokers: config.kafka.brokers, logLevel: logLevel.NOTHING });
   const admin = kafka.admin();
   await admin.connect();
@@ -105,4 +115,19 @@ export function reconcileClients(c: ReconcileTestClients, plugins: PluginDefinit
     waitMs: config.reconcile.waitMs,
     clickhouseSettleMs: config.reconcile.clickhouseSettleMs,
   };
+}
+
+/**
+ * Hashes are keyed by entity only, and a Cluster has database 0 alone: a run on a stack kept from an earlier
+ * one would find that run's hashes (and a drift check would sample them). Drops every `metrics:*` key.
+ */
+async function dropMetricHashes(cluster: Cluster): Promise<void> {
+  for (const node of cluster.nodes('master')) {
+    let cursor = '0';
+    do {
+      const [next, keys] = await node.scan(cursor, 'MATCH', 'metrics:*', 'COUNT', 1000);
+      for (const key of keys) await node.del(key);
+      cursor = next;
+    } while (cursor !== '0');
+  }
 }

@@ -3,11 +3,10 @@
 // corrupted cached hashes). The clients they connect are in reconcile-clients.ts (re-exported here).
 import type { ClickHouseClient } from '@clickhouse/client';
 import { createMetricReader } from '@engagement/event-bus/reader';
-import type { RedisTouchQueue } from '@engagement/event-bus/sinks/redis';
+import type { RedisClient, RedisTouchQueue } from '@engagement/event-bus/sinks/redis';
 import { defaultCacheKeys } from '@engagement/event-bus/sinks/redis';
 import { metricsOf, readTruth, truthPlan } from '@engagement/event-bus/truth';
 import type { PluginDefinition } from '@engagement/plugin-api';
-import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import type { SampleWorld } from '../../../scripts/sample-traffic/sample-world.js';
 
@@ -74,7 +73,7 @@ export async function truthTotals(
  * do), per timeframe and `type:id:metric`.
  */
 export async function readMetrics(
-  source: { redis: Redis; clickhouse: ClickHouseClient },
+  source: { redis: RedisClient; clickhouse: ClickHouseClient },
   plugins: readonly PluginDefinition[],
   scope: ReadonlyMap<string, readonly number[]>,
   timeframes: readonly ('all' | 'week')[] = ['all'],
@@ -152,7 +151,7 @@ export async function removeEntities(clickhouse: ClickHouseClient, type: string,
 
 /** The all-time fields of cached hashes, per `type:id:metric` (absent hashes and fields are left out). */
 export async function cachedTotals(
-  redis: Redis,
+  redis: RedisClient,
   scope: ReadonlyMap<string, readonly number[]>,
 ): Promise<Map<string, number>> {
   const out = new Map<string, number>();

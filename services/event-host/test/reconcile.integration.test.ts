@@ -4,10 +4,9 @@
 // `--repair` makes ClickHouse, the cached hashes and the reader exact; a second repair writes nothing.
 import type { ClickHouseClient } from '@clickhouse/client';
 import { ClickHouseRowPublisher, clickhouseSourceTables } from '@engagement/app-db/clickhouse';
-import { defaultCacheKeys, RedisTouchQueue } from '@engagement/event-bus/sinks/redis';
+import { defaultCacheKeys, type RedisClient, RedisTouchQueue } from '@engagement/event-bus/sinks/redis';
 import { startGroupAtEnd } from '@engagement/event-bus/testing';
 import { plugins } from '@engagement/metric-listeners';
-import type { Redis } from 'ioredis';
 import type { Producer } from 'kafkajs';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -41,7 +40,7 @@ let config: HostConfig;
 let host: EventHost;
 let db: pg.Client;
 let clickhouse: ClickHouseClient;
-let redis: Redis;
+let redis: RedisClient;
 let producer: Producer;
 let world: SampleWorld;
 

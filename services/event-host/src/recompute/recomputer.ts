@@ -6,9 +6,7 @@ import { type Logger, silentLogger } from '@engagement/plugin-api';
 import { LeaderLease } from '../deployment/leader-lease.js';
 import { HostError } from '../errors.js';
 import { type ReconcileOptions, reconcile } from '../reconcile/reconcile.js';
-
-/** The origin of every recompute correction; its positions come from one Redis counter per scope. */
-export const RECOMPUTE_ORIGIN = 'recompute';
+import { reserveRecomputeSeqs } from './recompute-origin.js';
 
 export interface RecomputerOptions
   extends Omit<
@@ -168,10 +166,7 @@ export class Recomputer {
         lockWaitMs: 0,
         run: `recompute-${Date.now().toString(36)}`,
         corrections: {
-          origin: RECOMPUTE_ORIGIN,
-          reserveSeqs: async (count) =>
-            (await this.options.redis.incrby(`eventbus:recompute:seq:${this.options.scopeKey}`, count)) -
-            count,
+          reserve: (count) => reserveRecomputeSeqs(this.options.redis, this.options.scopeKey, count),
         },
       });
       if (report.notCaughtUp.length > 0) {

@@ -20,10 +20,10 @@ export interface ReconcileOptions extends Omit<RoundOptions, 'waitMs'> {
   /** Only these metrics of these entity types (a type absent from the map: all of its metrics). */
   metricsByType?: ReadonlyMap<string, readonly string[]>;
   /**
-   * Where corrections come from (default `repair:<run>`, positions from 0): a fixed origin whose positions
-   * `reserveSeqs(n)` hands out, first of `n` consecutive ones, increasing across runs (the recomputer's).
+   * Where corrections come from (default `repair:<run>`, positions from 0): `reserve(n)` hands out an origin
+   * and the first of `n` consecutive positions in it, increasing across runs (the recomputer's).
    */
-  corrections?: { origin: string; reserveSeqs(count: number): Promise<number> };
+  corrections?: { reserve(count: number): Promise<{ origin: string; firstSeq: number }> };
   /**
    * The touch queue: metrics of entities waiting in it for recompute are in flight, not compared (counted in
    * `waitingForRecompute`). The run then holds the repair lock, so no recompute pass ends between a

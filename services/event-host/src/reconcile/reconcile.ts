@@ -95,10 +95,10 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRep
       else report.omitted.cache++;
     }
     const corrections: EntityMetricEvent[] = [];
-    const origin = options.corrections?.origin ?? repairOrigin(run);
+    let origin = repairOrigin(run);
     const count = result.differences.reduce((n, d) => n + d.differences.length, 0);
     if (options.repair && options.corrections && count > 0)
-      seq = await options.corrections.reserveSeqs(count);
+      ({ origin, firstSeq: seq } = await options.corrections.reserve(count));
     for (const { batch, differences } of result.differences) {
       for (const d of differences) {
         if (report.differences.length < keep) report.differences.push(d);

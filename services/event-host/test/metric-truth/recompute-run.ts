@@ -1,7 +1,7 @@
 // The host's recomputer for a test pipeline: what a host started with the same settings runs next to its
 // pipeline (recompute on touch), on the run's cache scope, group and topics.
 import type { ClickHouseClient } from '@clickhouse/client';
-import { type RedisClient, RedisTouchQueue } from '@engagement/event-bus/sinks/redis';
+import { cacheWatermarkKey, type RedisClient, RedisTouchQueue } from '@engagement/event-bus/sinks/redis';
 import { plugins } from '@engagement/metric-listeners';
 import type { Kafka } from 'kafkajs';
 import pg from 'pg';
@@ -33,7 +33,7 @@ export async function startRunRecomputer(
   const admin = parts.kafka.admin();
   const producer = parts.kafka.producer({ idempotent: true });
   await Promise.all([admin.connect(), producer.connect()]);
-  const watermarkKey = `eventbus:cache:watermarks:${run}`;
+  const watermarkKey = cacheWatermarkKey(run);
   const queue = new RedisTouchQueue(parts.redis, run);
   const recomputer = new Recomputer({
     plugins,
