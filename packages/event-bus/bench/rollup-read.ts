@@ -5,8 +5,11 @@
 // roll's gen, then OPTIMIZE'd; at 2M and 30M background rows it times 7 calls of readMetricTotals (4 metrics
 // of the growth bench + ratingCount, 5 timeframes, high water) and two plain queries for scale.
 //   npx tsx --conditions=source packages/event-bus/bench/rollup-read.ts
-// Note: the 100,000 target events stay in `recent` (inserted minutes ago), so every read also filters them
-// out of the open part, as a host would during the 15 minutes after rolling them.
+// The 100,000 target events stay in `recent` (inserted minutes ago), so every read also filters them out of
+// the open part, as a host would during the 15 minutes after rolling them; the last line at 30M reads again
+// after emptying `recent` (the steady state once the roller dropped those slots, as bench:growth does).
+// Each line: 7 calls sorted (wall ms), then the median process CPU ms (chDB runs in this process), which
+// the machine's load inflates less than wall time.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -41,27 +44,32 @@ async function grow(to: number) {
 }
 async function time(label: string, f: () => Promise<unknown>) {
   const ms: number[] = [];
+  const cpu: number[] = [];
   for (let i = 0; i < 7; i++) {
+    const u0 = process.cpuUsage();
     const t0 = performance.now();
     await f();
     ms.push(performance.now() - t0);
+    const u = process.cpuUsage(u0);
+    cpu.push((u.user + u.system) / 1000);
   }
   ms.sort((a, b) => a - b);
-  console.log(label.padEnd(28), ms.map((x) => x.toFixed(0)).join(' '));
+  cpu.sort((a, b) => a - b);
+  console.log(label.padEnd(28), ms.map((x) => x.toFixed(0)).join(' '), '| cpu', cpu[3]!.toFixed(0));
 }
+const miss = () =>
+  readMetricTotals(c, {
+    entityType: 'Model',
+    entityIds: ids,
+    metricTypes: T,
+    timeframes: ['day', 'week', 'month', 'year', 'all'],
+    highWater: true,
+  });
 const W = `entityType = 'Model' AND entityId IN [${ids.join(',')}]`;
 for (const size of [2_000_000, 30_000_000]) {
   await grow(size);
   console.log('size', size, 'load', readFileSync('/proc/loadavg', 'utf8').trim());
-  await time('readMetricTotals all tf hw', () =>
-    readMetricTotals(c, {
-      entityType: 'Model',
-      entityIds: ids,
-      metricTypes: T,
-      timeframes: ['day', 'week', 'month', 'year', 'all'],
-      highWater: true,
-    }),
-  );
+  await time('readMetricTotals all tf hw', miss);
   await time('count daily', async () =>
     (
       await c.query({
@@ -80,5 +88,8 @@ for (const size of [2_000_000, 30_000_000]) {
   );
   await time('select 1', async () => (await c.query({ query: `SELECT 1`, format: 'JSONEachRow' })).json());
 }
+await c.command({ query: 'TRUNCATE TABLE entityMetricEvents_recent' });
+console.log('recent emptied, load', readFileSync('/proc/loadavg', 'utf8').trim());
+await time('readMetricTotals all tf hw', miss);
 await c.close();
 rmSync(dir, { recursive: true, force: true });

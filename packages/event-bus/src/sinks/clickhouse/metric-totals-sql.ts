@@ -72,6 +72,11 @@ GROUP BY entityId, metricType`;
  * from the recent table and deduplicated by the event table's sorting key, as `FINAL` would. Each event is
  * in exactly one of the two: rolled iff its `originSeq` is at or below its origin's cut. The cost depends on
  * the entities' rows in the rollup and on the recent events, not on the size of the event table.
+ *
+ * Shape, chosen by measurement (docs/performance.md): one scan of the daily rows serves every timeframe
+ * (`multiIf` evaluates a row's event times only on the day its window starts in); the open part tests its
+ * rows against the cuts with one map lookup (exclusive bounds, a missing origin reads 0: everything open)
+ * and each branch returns its high waters as key and value arrays for the outer `maxMap`.
  */
 export function rollupTotalsSql<T extends MetricTimeframe>(
   table: string,
@@ -82,56 +87,41 @@ export function rollupTotalsSql<T extends MetricTimeframe>(
   state: RollState,
 ): TotalsSql {
   const t = rollupTables(table);
-  const params: Record<string, unknown> = {
-    head: state.head!.gen,
-    excluded: state.excluded,
-    cuts: state.head!.cuts,
-  };
+  const bounds: Record<string, number> = {};
+  for (const [origin, seq] of Object.entries(state.head!.cuts)) bounds[origin] = seq + 1;
+  const params: Record<string, unknown> = { head: state.head!.gen, excluded: state.excluded, bounds };
   const where = entityFilter(query, ids, params);
-  const { windowed, oldest } = windowsOf(timeframes, nowMs, params);
+  const { oldest } = windowsOf(timeframes, nowMs, params);
   const day = (tf: string) => `toDate32(${startOf(tf)})`;
   const rolled = [...where, 'gen <= {head:UInt64}', 'NOT has({excluded:Array(UInt64)}, gen)'];
   if (oldest !== null) rolled.push(`day >= toDate32(fromUnixTimestamp64Milli({oldest:Int64}, 'UTC'))`);
-  const hwNone = "CAST(map(), 'Map(String, UInt64)') AS hw";
-  const pick = (all: string, window: (tf: T) => string, hw: string) => {
+  const pick = (all: string, window: (tf: T) => string, hw: [string, string]) => {
     const cols = timeframes.map((tf) => (tf === 'all' ? `${all} AS t_all` : `${window(tf)} AS t_${tf}`));
-    if (query.highWater) cols.push(hw);
+    if (query.highWater) cols.push(`${hw[0]} AS hwk`, `${hw[1]} AS hwv`);
     return cols.join(', ');
   };
-  const branches = [
-    // Whole days after the day each window starts in.
-    `SELECT entityId, metricType, ${pick('sum(total)', (tf) => `sumIf(total, day > ${day(tf)})`, 'maxMap(hw) AS hw')}
+  // Whole days after the day a window starts in from their sums; that day from its events' times.
+  const inWindow = (tf: T) =>
+    `sum(multiIf(day > ${day(tf)}, total, day = ${day(tf)}, arraySum(arrayMap((ms, v) -> if(ms >= {s_${tf}:Int64}, v, 0), times, vals)), 0))`;
+  const daily = `SELECT entityId, metricType, ${pick('sum(total)', inWindow, ['mapKeys(maxMap(hw))', 'mapValues(maxMap(hw))'])}
 FROM ${t.daily}
 WHERE ${rolled.join(' AND ')}
-GROUP BY entityId, metricType`,
-  ];
-  if (windowed.length) {
-    // The day a window starts in: only its events at or after the start.
-    branches.push(`SELECT entityId, metricType, ${pick(
-      'toInt64(0)',
-      (tf) =>
-        `sumIf(arraySum(arrayMap((ms, v) -> if(ms >= {s_${tf}:Int64}, v, 0), times, vals)), day = ${day(tf)})`,
-      hwNone,
-    )}
-FROM ${t.daily}
-WHERE ${[...rolled, `day IN (${windowed.map(day).join(', ')})`].join(' AND ')}
-GROUP BY entityId, metricType`);
-  }
+GROUP BY entityId, metricType`;
   params.openFrom = state.head!.atMs - INSERT_MARGIN_MS;
   const open = [
     ...where,
     `insertedAt >= fromUnixTimestamp64Milli({openFrom:Int64}, 'UTC')`,
-    `(NOT mapContains({cuts:Map(String, UInt64)}, toString(origin)) OR originSeq > {cuts:Map(String, UInt64)}[toString(origin)])`,
+    'originSeq >= {bounds:Map(String, UInt64)}[toString(origin)]',
   ];
   // From the start of the oldest window's day, like the daily rows: the same high water either way.
   if (oldest !== null) {
     params.oldestDay = Math.floor(oldest / 86_400_000) * 86_400_000;
     open.push(`createdAt >= fromUnixTimestamp64Milli({oldestDay:Int64}, 'UTC')`);
   }
-  branches.push(`SELECT entityId, metricType, ${pick(
+  const recent = `SELECT entityId, metricType, ${pick(
     'sum(v)',
     (tf) => `sumIf(v, createdAt >= ${startOf(tf)})`,
-    'maxMap(map(toString(o), s)) AS hw',
+    ['tupleElement(maxMap([toString(o)], [s]), 1)', 'tupleElement(maxMap([toString(o)], [s]), 2)'],
   )}
 FROM (
   SELECT entityId, metricType, createdAt, eventId, any(metricValue) AS v, any(origin) AS o, any(originSeq) AS s
@@ -139,12 +129,15 @@ FROM (
   WHERE ${open.join(' AND ')}
   GROUP BY entityId, metricType, createdAt, eventId
 )
-GROUP BY entityId, metricType`);
+GROUP BY entityId, metricType`;
   const outer = timeframes.map((tf) => `sum(t_${tf}) AS t_${tf}`);
-  if (query.highWater) outer.push('maxMap(hw) AS hw');
+  if (query.highWater)
+    outer.push('mapFromArrays(tupleElement(maxMap(hwk, hwv) AS m, 1), tupleElement(m, 2)) AS hw');
   const sql = `SELECT entityId, metricType, ${outer.join(', ')}
 FROM (
-${branches.join('\nUNION ALL\n')}
+${daily}
+UNION ALL
+${recent}
 )
 GROUP BY entityId, metricType`;
   return { sql, params };
