@@ -112,7 +112,8 @@ export async function startPipeline(
     plugins: [samplePlugin],
     decode: benchDecodeOptions(topic),
     workerThreads: options.workerThreads ?? 0,
-    pluginModules: [new URL('../test/sample-plugin.ts', import.meta.url).href],
+    // The sample plugin, with each pool thread announcing its id for per-thread CPU (worker-probe.ts).
+    pluginModules: [new URL('./worker-probe.ts', import.meta.url).href],
     sourceTopics: [topic],
     metricTopic,
     deadLetterTopic,

@@ -2,6 +2,8 @@
 // that report changes per CPU-second. Not a bench itself.
 import { readFileSync } from 'node:fs';
 import { type EventLoopUtilization, performance } from 'node:perf_hooks';
+import { BroadcastChannel } from 'node:worker_threads';
+import { POOL_THREADS_CHANNEL } from './worker-probe.js';
 
 /** Clock ticks per second of /proc's utime and stime (USER_HZ: 100 on Linux). */
 const TICKS_PER_SECOND = 100;
@@ -10,6 +12,8 @@ export interface CpuMark {
   at: number;
   /** This process's main thread (its tid is the pid): user + system, ms, 10 ms resolution. */
   mainCpuMs: number;
+  /** The pool threads announced so far (see worker-probe.ts): user + system, ms; exited threads count 0. */
+  poolCpuMs: number;
   /** Every thread of the process (worker threads, chDB, GC helpers, libuv): user + system, ms. */
   processCpuMs: number;
   elu: EventLoopUtilization;
@@ -18,16 +22,33 @@ export interface CpuMark {
 export interface PhaseCost {
   wallSeconds: number;
   mainCpuSeconds: number;
+  /** The worker pool's threads. */
+  poolCpuSeconds: number;
+  /** Pool threads that were running at the window's end. */
+  poolThreads: number;
   processCpuSeconds: number;
   /** Event-loop utilisation of the main thread over the window. */
   elu: number;
 }
 
+/** Pool thread ids announced by worker-probe.ts, with whether the thread was alive at the last mark. */
+const poolThreads = new Map<number, boolean>();
+const channel = new BroadcastChannel(POOL_THREADS_CHANNEL);
+channel.onmessage = (event) => poolThreads.set((event as unknown as { data: number }).data, true);
+channel.unref();
+
 export function cpuMark(): CpuMark {
   const usage = process.cpuUsage();
+  let poolCpuMs = 0;
+  for (const tid of poolThreads.keys()) {
+    const ms = threadCpuMs(tid);
+    poolThreads.set(tid, ms !== undefined);
+    poolCpuMs += ms ?? 0;
+  }
   return {
     at: performance.now(),
     mainCpuMs: mainThreadCpuMs(),
+    poolCpuMs,
     processCpuMs: (usage.user + usage.system) / 1000,
     elu: performance.eventLoopUtilization(),
   };
@@ -37,6 +58,8 @@ export function costBetween(from: CpuMark, to: CpuMark): PhaseCost {
   return {
     wallSeconds: (to.at - from.at) / 1000,
     mainCpuSeconds: (to.mainCpuMs - from.mainCpuMs) / 1000,
+    poolCpuSeconds: (to.poolCpuMs - from.poolCpuMs) / 1000,
+    poolThreads: [...poolThreads.values()].filter(Boolean).length,
     processCpuSeconds: (to.processCpuMs - from.processCpuMs) / 1000,
     elu: performance.eventLoopUtilization(to.elu, from.elu).utilization,
   };
@@ -52,13 +75,20 @@ export function loadAverage(): string {
  * thread's own line in /proc; off Linux it falls back to the whole process.
  */
 function mainThreadCpuMs(): number {
+  const ms = threadCpuMs(process.pid);
+  if (ms !== undefined) return ms;
+  const usage = process.cpuUsage();
+  return (usage.user + usage.system) / 1000;
+}
+
+/** One thread of this process: user + system, ms (undefined once it exited, or off Linux). */
+function threadCpuMs(tid: number): number | undefined {
   try {
-    const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
+    const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
     // Fields after the command name, which is in parentheses and may contain spaces: utime is field 14.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     return ((Number(fields[11]) + Number(fields[12])) * 1000) / TICKS_PER_SECOND;
   } catch {
-    const usage = process.cpuUsage();
-    return (usage.user + usage.system) / 1000;
+    return undefined;
   }
 }

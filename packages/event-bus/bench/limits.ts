@@ -162,6 +162,9 @@ await bench.close();
 const loadAfter = loadAverage();
 
 // The table
+/** CPU of this process outside the main thread and the pool: chDB's own threads, GC helpers, libuv. */
+const otherCpuSeconds = (p: Phase) =>
+  Math.max(0, p.cost.processCpuSeconds - p.cost.mainCpuSeconds - p.cost.poolCpuSeconds);
 const rate = (p: Phase) => p.changes / p.cost.wallSeconds;
 const cpuRate = (p: Phase) => p.changes / p.cost.mainCpuSeconds;
 const rows = phases.map((p) => [
@@ -171,10 +174,23 @@ const rows = phases.map((p) => [
   rate(p).toFixed(0),
   cpuRate(p).toFixed(0),
   ((p.cost.mainCpuSeconds / p.changes) * 1e6).toFixed(1),
+  p.cost.poolThreads > 0 ? ((p.cost.poolCpuSeconds / p.changes) * 1e6).toFixed(1) : '-',
+  ((otherCpuSeconds(p) / p.changes) * 1e6).toFixed(1),
   p.cost.elu.toFixed(2),
   (p.cost.processCpuSeconds / p.cost.wallSeconds).toFixed(2),
 ]);
-const header = ['phase', 'changes', 'wall s', 'changes/s', '/main CPU-s', 'main µs/chg', 'ELU', 'proc cores'];
+const header = [
+  'phase',
+  'changes',
+  'wall s',
+  'changes/s',
+  '/main CPU-s',
+  'main µs/chg',
+  'pool µs/chg',
+  'other µs/chg',
+  'ELU',
+  'proc cores',
+];
 const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
 const line = (cells: string[]) =>
   cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
@@ -191,4 +207,24 @@ const ratio = (x: string, y: string) => {
 };
 console.log(`ratios: ${['d/b', 'd/c', 'c/b', 'd/e'].map((r) => ratio(r[0]!, r[2]!)).join(' · ')}`);
 console.log('targets (issue 15): d/b >= 25%, c/b >= 40%');
+// What 8 cores would give the largest pool's per-change CPU (broker and Redis, other processes, left out):
+// the main thread is one core, the pool has the other seven, and the process cannot use more than eight.
+const pools = phases.filter((p) => p.cost.poolThreads > 0);
+const widest = pools.at(-1);
+if (widest) {
+  const us = (s: number) => (s / widest.changes) * 1e6;
+  const [m, w, o] = [
+    us(widest.cost.mainCpuSeconds),
+    us(widest.cost.poolCpuSeconds),
+    us(otherCpuSeconds(widest)),
+  ];
+  const bounds = { main: 1e6 / m, pool: 7e6 / w, cores: 8e6 / (m + w + o) };
+  const limit = Object.entries(bounds).sort((x, y) => x[1] - y[1])[0]!;
+  console.log(
+    `8 cores, from (${widest.id}): main ${m.toFixed(1)} + pool ${w.toFixed(1)} + other ${o.toFixed(1)} µs/chg → ` +
+      `min(1e6/main ${bounds.main.toFixed(0)}, 7e6/pool ${bounds.pool.toFixed(0)}, 8e6/sum ${bounds.cores.toFixed(0)}) ` +
+      `= ${limit[1].toFixed(0)} changes/s (bound: ${limit[0]})`,
+  );
+  console.log(`pool threads seen per phase: ${pools.map((p) => `${p.id}=${p.cost.poolThreads}`).join(' ')}`);
+}
 console.log(`load average (1/5/15 min) before: ${loadBefore}, after: ${loadAfter}`);

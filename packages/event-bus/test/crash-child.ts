@@ -1,11 +1,11 @@
 // The consuming process of the crash test: builds the whole pipeline on the stack and reports progress on
 // stdout as JSON lines, so the test can SIGKILL it at chosen points. Run with
 //   node --conditions=source --import tsx packages/event-bus/test/crash-child.ts
-// and configured through the CRASH_* environment variables below. SIGTERM closes it gracefully.
+// and configured through the CRASH_* environment variables below (the test passes its own environment on,
+// so `CRASH_WORKER_THREADS=2 npx vitest run …crash…` runs it on a worker pool). SIGTERM closes it gracefully.
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Logger } from '@engagement/plugin-api';
 import { Redis } from 'ioredis';
-import { createDecoder } from '../src/events/decode.js';
 import { createEventPipeline } from '../src/kafka/create-pipeline.js';
 import { openClickHouse } from '../src/sinks/clickhouse/client.js';
 import { samplePlugin } from './sample-plugin.js';
@@ -82,10 +82,14 @@ const pipeline = await createEventPipeline({
   clientId: 'crash-child',
   groupId: env('CRASH_GROUP'),
   plugins: [samplePlugin],
-  decode: createDecoder({
+  // Options rather than a decoder: with CRASH_WORKER_THREADS each pool thread builds its own.
+  decode: {
     debezium: { topicPrefix: 'app' },
     overrides: { [topic]: { kind: 'debezium', schema: 'public', table: 'ImageReaction' } },
-  }),
+  },
+  // CRASH_WORKER_THREADS > 0: decoding, listeners and the metric rows' serialisation on a worker pool.
+  workerThreads: Number(process.env.CRASH_WORKER_THREADS ?? 0),
+  pluginModules: [new URL('./sample-plugin.ts', import.meta.url).href],
   sourceTopics: [topic],
   metricTopic: env('CRASH_METRIC_TOPIC'),
   deadLetterTopic: env('CRASH_DLQ_TOPIC'),

@@ -117,8 +117,10 @@ export async function assemblePipeline<Source extends RecordSource>(
     },
     // Published before the store holds them: marked so, and queued for search by the ingest stage after it.
     publish: metricTopic
-      ? (rows) =>
-          attempt('kafka', rows.length, () => publishMetricEvents(metricTopic, rows, { stored: false }))
+      ? (rows, encoded) =>
+          attempt('kafka', rows.length, () =>
+            publishMetricEvents(metricTopic, rows, { stored: false, encoded }),
+          )
       : undefined,
     stored: cache.stored
       ? async (rows) => {

@@ -1,6 +1,7 @@
 import type { EntityMetricEvent } from '@engagement/plugin-api';
 import type { KafkaRecord } from '../events/kafka-record.js';
 import { distinctTouches, type MetricTouch } from '../metrics/metric-touch.js';
+import { dispatchedMetrics } from './encoded-metrics.js';
 import type { IngestStageOptions } from './ingest-stage-options.js';
 import { encodePositions, type PartitionPositions } from './ordered-positions.js';
 import type { BatchOutcome } from './record-processor.js';
@@ -111,11 +112,12 @@ export class IngestStage {
       if (this.options.publish) {
         // Published before the records count as processed: a flush commits only offsets whose events are
         // already in the metric topic (a crash before the commit replays them; caches skip the copies).
-        const metrics: EntityMetricEvent[] = [];
-        for (const outcome of batch.outcomes) {
-          if (outcome.kind === 'dispatched') for (const m of outcome.metrics) metrics.push(m);
-        }
-        if (metrics.length > 0) json = await this.guard.run(() => this.options.publish!(metrics), signal);
+        const metrics = dispatchedMetrics(batch.outcomes);
+        const encoded = batch.encoded;
+        if (metrics.length > 0)
+          json = await this.guard.run(() => this.options.publish!(metrics, encoded), signal);
+      } else {
+        json = batch.encoded?.json;
       }
     } finally {
       if (reservation) this.reservedRows -= reservation.rows;

@@ -1,6 +1,5 @@
 import type { EntityMetricEvent } from '@engagement/plugin-api';
-import { metricEventJson } from '../metrics/metric-event-row.js';
-import { encodeMetricMessages } from '../metrics/metric-message.js';
+import { type EncodedMetrics, encodeMetrics } from './encoded-metrics.js';
 import type { MetricTopicMessage, MetricTopicWriter } from './ports.js';
 
 /**
@@ -24,15 +23,20 @@ export async function publishMetricEvents(
   events: readonly EntityMetricEvent[],
   /** `false` when the store does not hold the events yet (the early publish): consumers then leave them out
    * of the search queue, which the ingest stage fills after the store (see `NOT_STORED_HEADER`). */
-  options: { stored?: boolean } = {},
+  options: {
+    stored?: boolean;
+    /** `events` already serialised (by a pool thread, see `EncodedMetrics`): sent as they are. */
+    encoded?: EncodedMetrics;
+  } = {},
 ): Promise<string[]> {
   const headers = options.stored === false ? { [NOT_STORED_HEADER]: '1' } : undefined;
   // Requests are cut by encoded size, not count: one request must stay under the broker's message.max.bytes
   // (1 MiB by default) even when every message of it lands in one partition.
   let batch: MetricTopicMessage[] = [];
   let bytes = 0;
-  const json = events.map(metricEventJson);
-  for (const message of encodeMetricMessages(events, {}, json)) {
+  const { json, messages } =
+    options.encoded?.json.length === events.length ? options.encoded : encodeMetrics(events);
+  for (const message of messages) {
     const size = message.key.length + message.value.length + 64;
     if (batch.length > 0 && bytes + size > MAX_PUBLISH_BYTES) {
       await topic.send(batch);

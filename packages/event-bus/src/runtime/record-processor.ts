@@ -4,6 +4,7 @@ import type { Decoder } from '../events/decode.js';
 import type { KafkaRecord } from '../events/kafka-record.js';
 import type { MetricTouch } from '../metrics/metric-touch.js';
 import { Dispatcher } from './dispatcher.js';
+import type { EncodedMetrics } from './encoded-metrics.js';
 import type { PluginContainer } from './plugin-container.js';
 import { headerString } from './record-headers.js';
 import type { ChangeRef } from './resend-filter.js';
@@ -57,6 +58,8 @@ export function addListenerRuns(totals: ListenerRunTotals, more: ListenerRunTota
 export interface BatchOutcome {
   outcomes: RecordOutcome[];
   listenerRuns: ListenerRunTotals;
+  /** The dispatched metric events already serialised, when the processor did it (pool threads do). */
+  encoded?: EncodedMetrics;
 }
 
 /**

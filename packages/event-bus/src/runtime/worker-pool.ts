@@ -56,7 +56,8 @@ export interface PoolLogEntry {
 /**
  * Decodes and dispatches on worker threads (piscina). Each batch goes to a free thread and comes back as
  * plain outcomes; the caller awaits a partition's batches one by one, so per-partition order holds while
- * several partitions use several threads. Sinks, Kafka and commits stay on the main thread.
+ * several partitions use several threads. The threads also serialise the metric events (`EncodedMetrics`);
+ * sending them, Kafka and commits stay on the main thread.
  */
 export class WorkerPoolProcessor implements RecordProcessor {
   private readonly pool: Piscina;
@@ -123,6 +124,7 @@ export class WorkerPoolProcessor implements RecordProcessor {
       logs: PoolLogEntry[];
     };
     for (const entry of result.logs) this.options.logger[entry.level](entry.obj, entry.msg);
-    return { outcomes: result.outcomes, listenerRuns: result.listenerRuns };
+    const { outcomes, listenerRuns, encoded } = result;
+    return { outcomes, listenerRuns, ...(encoded ? { encoded } : {}) };
   }
 }
