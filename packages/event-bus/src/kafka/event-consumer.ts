@@ -39,7 +39,7 @@ export class EventConsumer implements RecordSource {
     this.consumer = options.kafka.consumer({
       groupId: options.groupId,
       sessionTimeout: options.sessionTimeoutMs ?? 30_000,
-      maxBytesPerPartition: options.maxBytesPerPartition ?? 256 * 1024,
+      ...(options.maxBytesPerPartition ? { maxBytesPerPartition: options.maxBytesPerPartition } : {}),
       heartbeatInterval: 3_000,
       readUncommitted: false,
       allowAutoTopicCreation: false,
