@@ -52,19 +52,29 @@ export async function createSourceTopic(
   topic: string,
   options: { logAppendTime?: boolean } = {},
 ): Promise<void> {
-  if (options.logAppendTime) {
-    await ctx.admin.createTopics({
-      topics: [
-        {
-          topic,
-          numPartitions: PARTITIONS,
-          configEntries: [{ name: 'message.timestamp.type', value: 'LogAppendTime' }],
-        },
-      ],
-    });
+  // On a loaded machine the new partitions can take longer to get leaders than kafkajs waits for them
+  // (UNKNOWN_TOPIC_OR_PARTITION, retriable): try again, the topic being created already changes nothing.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      if (options.logAppendTime) {
+        await ctx.admin.createTopics({
+          topics: [
+            {
+              topic,
+              numPartitions: PARTITIONS,
+              configEntries: [{ name: 'message.timestamp.type', value: 'LogAppendTime' }],
+            },
+          ],
+        });
+      }
+      // Creates it if the branch above did not, and waits until every partition has a leader either way.
+      await ensureTopics(ctx.admin, [topic], { numPartitions: PARTITIONS });
+      return;
+    } catch (error) {
+      if (attempt >= 5 || !(error as { retriable?: boolean }).retriable) throw error;
+      await sleep(2_000);
+    }
   }
-  // Creates it if the branch above did not, and waits until every partition has a leader either way.
-  await ensureTopics(ctx.admin, [topic], { numPartitions: PARTITIONS });
 }
 
 /** The benches' data set: `creates` ImageReaction creates on 1,000 images by 500 users, a delete per 10 creates. */

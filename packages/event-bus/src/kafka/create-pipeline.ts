@@ -76,6 +76,7 @@ export async function createEventPipeline(options: EventPipelineOptions): Promis
           logger,
           partitionsConsumedConcurrently: options.partitionsConsumedConcurrently,
           sessionTimeoutMs: options.sessionTimeoutMs,
+          maxBytesPerPartition: options.maxBytesPerPartition,
           chunkSize: options.chunkSize,
           positionCheckMs: options.positionCheckMs,
           onCacheRollback: () => reports.emit({ type: 'cache.rollback.detected' }),

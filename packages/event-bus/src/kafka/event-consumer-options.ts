@@ -18,6 +18,14 @@ export interface EventConsumerOptions {
   /** Partitions processed at once; each partition stays in order. */
   partitionsConsumedConcurrently?: number;
   sessionTimeoutMs?: number;
+  /**
+   * Bytes fetched per partition and request (kafkajs `maxBytesPerPartition`, default 1 MiB). One request covers
+   * every assigned partition, and the next is sent only when all its batches are processed, so a smaller value
+   * bounds how long a metric batch waits behind a source backlog. Keep it above the metric topic's largest
+   * record batch (a publish request, up to 512 KiB): the broker returns an oversized batch only for the first
+   * partition of a response, and the metric topic comes after the source topics, so it would wait for them.
+   */
+  maxBytesPerPartition?: number;
   /** Records handed to the ingest stage at once (one worker-pool task). */
   chunkSize?: number;
   /** How often the flush timer checks whether the ingest buffer is due. */

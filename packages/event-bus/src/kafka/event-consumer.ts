@@ -39,6 +39,7 @@ export class EventConsumer implements RecordSource {
     this.consumer = options.kafka.consumer({
       groupId: options.groupId,
       sessionTimeout: options.sessionTimeoutMs ?? 30_000,
+      ...(options.maxBytesPerPartition ? { maxBytesPerPartition: options.maxBytesPerPartition } : {}),
       heartbeatInterval: 3_000,
       readUncommitted: false,
       allowAutoTopicCreation: false,

@@ -75,6 +75,8 @@ export interface EventPipelineOptions {
   positionCheckMs?: number;
   /** Kafka session timeout; a crashed member's partitions move after this long. */
   sessionTimeoutMs?: number;
+  /** Bytes fetched per partition and request (see `EventConsumerOptions.maxBytesPerPartition`); default 1 MiB. */
+  maxBytesPerPartition?: number;
   listenerMaxAttempts?: number;
   logger?: Logger;
   /**

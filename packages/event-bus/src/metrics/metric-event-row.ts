@@ -8,7 +8,11 @@ export type MetricEventRow = Omit<EntityMetricEvent, 'createdAt' | 'sourceTx'> &
 
 /** Formats a Date as ClickHouse's DateTime64(3) text in UTC. */
 export function toClickHouseTime(date: Date): string {
-  return date.toISOString().replace('T', ' ').replace('Z', '');
+  const iso = date.toISOString();
+  // Slices rather than two replaces (this runs per event); years past 9999 have a longer ISO form.
+  return iso.length === 24
+    ? `${iso.slice(0, 10)} ${iso.slice(11, 23)}`
+    : iso.replace('T', ' ').replace('Z', '');
 }
 
 /**

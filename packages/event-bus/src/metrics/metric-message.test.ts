@@ -1,5 +1,6 @@
 import type { EntityMetricEvent } from '@engagement/plugin-api';
 import { describe, expect, it } from 'vitest';
+import { toClickHouseTime } from './metric-event-row.js';
 import { decodeMetricMessages, encodeMetricMessages } from './metric-message.js';
 
 const event = (origin: string, originSeq: number): EntityMetricEvent => ({
@@ -61,5 +62,35 @@ describe('metric messages', () => {
     const row = encodeMetricMessages([event('t:0', 2)])[0]!.value.replace('"originSeq":2', '"originSeq":"2"');
     expect(decodeMetricMessages(row).events[0]!.originSeq).toBe(2);
     expect(decodeMetricMessages(null).invalid[0]!.error.code).toBe('EB_DECODE_UNKNOWN_SHAPE');
+  });
+
+  it('reads createdAt as the general ISO parse does, for every shape ClickHouse and our encoder write', () => {
+    const general = (text: string) => new Date(`${text.replace(' ', 'T')}Z`).getTime();
+    const decodedAt = (text: string) => {
+      const row = encodeMetricMessages([event('t:0', 1)])[0]!.value.replace('2026-05-01 10:20:30.456', text);
+      const { events, invalid } = decodeMetricMessages(row);
+      return invalid.length > 0 ? invalid[0]!.error.code : events[0]!.createdAt.getTime();
+    };
+    // Every day of a leap and a common year, at times spread over the day, as the encoder writes them.
+    for (const start of [Date.UTC(2024, 0, 1), Date.UTC(2026, 0, 1), Date.UTC(1970, 0, 1)]) {
+      for (let day = 0; day < 366; day++) {
+        const at = new Date(start + day * 86_400_000 + ((day * 7_919_123) % 86_400_000));
+        const text = toClickHouseTime(at);
+        expect(decodedAt(text)).toBe(at.getTime());
+        expect(decodedAt(text)).toBe(general(text));
+      }
+    }
+    // Other shapes go to the general parse: no milliseconds, years below 1000, out-of-range fields.
+    for (const text of ['2026-05-01 10:20:30', '0050-01-02 03:04:05.006', '2026-02-29 00:00:00.000']) {
+      expect(decodedAt(text)).toBe(general(text));
+    }
+    for (const text of [
+      '2026-13-01 00:00:00.000',
+      '2026-01-01 24:00:00.001',
+      'not a time',
+      '2026-1-01 00:00:00.0000',
+    ]) {
+      expect(decodedAt(text)).toBe('EB_DECODE_BAD_VALUE');
+    }
   });
 });

@@ -108,31 +108,68 @@ export function decodeMetricMessage(value: Buffer | string | null): EntityMetric
   if (typeof row !== 'object' || row === null) {
     throw new DecodeError('EB_DECODE_UNKNOWN_SHAPE', 'metric message row is not an object');
   }
-  const int = (name: keyof MetricEventRow): number => {
-    const n = Number(row[name]);
-    if (!Number.isSafeInteger(n))
-      throw new DecodeError('EB_DECODE_BAD_VALUE', `metric message ${name}=${row[name]}`);
-    return n;
-  };
-  const str = (name: keyof MetricEventRow): string => {
-    if (typeof row[name] !== 'string')
-      throw new DecodeError('EB_DECODE_BAD_VALUE', `metric message lacks ${name}`);
-    return row[name] as string;
-  };
-  const createdAt = new Date(`${str('createdAt').replace(' ', 'T')}Z`);
-  if (Number.isNaN(createdAt.getTime()))
-    throw new DecodeError('EB_DECODE_BAD_VALUE', 'metric message createdAt');
+  // Plain calls, no closures per row: this runs for every event the apply stage reads.
+  const createdAt = rowTime(rowString(row, 'createdAt'));
   return {
-    eventId: str('eventId'),
-    entityType: str('entityType'),
-    entityId: int('entityId'),
-    userId: int('userId'),
-    metricType: str('metricType'),
-    metricValue: int('metricValue'),
+    eventId: rowString(row, 'eventId'),
+    entityType: rowString(row, 'entityType'),
+    entityId: rowInt(row, 'entityId'),
+    userId: rowInt(row, 'userId'),
+    metricType: rowString(row, 'metricType'),
+    metricValue: rowInt(row, 'metricValue'),
     createdAt,
-    origin: str('origin'),
-    originSeq: int('originSeq'),
-    // Rows written before the column existed, corrections and ClickHouse-sourced events carry none.
-    ...(row.sourceTx === undefined || row.sourceTx === null ? {} : { sourceTx: int('sourceTx') }),
+    origin: rowString(row, 'origin'),
+    originSeq: rowInt(row, 'originSeq'),
+    ...(row.sourceTx === undefined || row.sourceTx === null ? {} : { sourceTx: rowInt(row, 'sourceTx') }),
   };
+}
+
+type RowFields = Partial<Record<keyof MetricEventRow, unknown>>;
+
+function rowInt(row: RowFields, name: keyof MetricEventRow): number {
+  const n = Number(row[name]);
+  if (!Number.isSafeInteger(n))
+    throw new DecodeError('EB_DECODE_BAD_VALUE', `metric message ${name}=${row[name]}`);
+  return n;
+}
+
+function rowString(row: RowFields, name: keyof MetricEventRow): string {
+  const v = row[name];
+  if (typeof v !== 'string') throw new DecodeError('EB_DECODE_BAD_VALUE', `metric message lacks ${name}`);
+  return v;
+}
+
+/** Digits of `text` from `at` to `at + length` as a number, or -1 if any is not a digit. */
+function digits(text: string, at: number, length: number): number {
+  let n = 0;
+  for (let i = at; i < at + length; i++) {
+    const d = text.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return -1;
+    n = n * 10 + d;
+  }
+  return n;
+}
+
+/**
+ * ClickHouse's DateTime64(3) text in UTC (`YYYY-MM-DD hh:mm:ss.mmm`, as `toClickHouseTime` writes it) as a
+ * Date, read by position; any other shape, and days past the 28th, take the general parse (same result).
+ */
+function rowTime(text: string): Date {
+  if (text.length === 23 && text[10] === ' ' && text[19] === '.') {
+    const y = digits(text, 0, 4);
+    const mo = digits(text, 5, 2);
+    const d = digits(text, 8, 2);
+    const h = digits(text, 11, 2);
+    const mi = digits(text, 14, 2);
+    const s = digits(text, 17, 2);
+    const ms = digits(text, 20, 3);
+    const shaped = text[4] === '-' && text[7] === '-' && text[13] === ':' && text[16] === ':';
+    // Date.UTC reads years below 100 as 19xx and rolls over out-of-range fields: those take the general parse.
+    if (shaped && y >= 1000 && mo >= 1 && mo <= 12 && d >= 1 && d <= 28 && h >= 0 && h < 24)
+      if (mi >= 0 && mi < 60 && s >= 0 && s < 60 && ms >= 0)
+        return new Date(Date.UTC(y, mo - 1, d, h, mi, s, ms));
+  }
+  const date = new Date(`${text.replace(' ', 'T')}Z`);
+  if (Number.isNaN(date.getTime())) throw new DecodeError('EB_DECODE_BAD_VALUE', 'metric message createdAt');
+  return date;
 }

@@ -21,7 +21,7 @@ export class MetricEventStore {
   constructor(
     private readonly client: ClickHouseClient,
     private readonly table = 'entityMetricEvents',
-    private readonly chunkRows = 20_000,
+    private readonly chunkRows = 5_000,
   ) {}
 
   /** `json`: each event's row as the metric topic carried it, sent as it is instead of serialised again. */
