@@ -121,7 +121,7 @@ export function reconcileClients(c: ReconcileTestClients, plugins: PluginDefinit
  * Hashes are keyed by entity only, and a Cluster has database 0 alone: a run on a stack kept from an earlier
  * one would find that run's hashes (and a drift check would sample them). Drops every `metrics:*` key.
  */
-async function dropMetricHashes(cluster: Cluster): Promise<void> {
+export async function dropMetricHashes(cluster: Cluster): Promise<void> {
   for (const node of cluster.nodes('master')) {
     let cursor = '0';
     do {

@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { SampleWorld } from '../../../../scripts/sample-traffic/sample-world.js';
 import { runSampleTraffic, type SampleTrafficStats } from '../../../../scripts/sample-traffic.js';
 import { openRedis } from '../../src/host/open-redis.js';
+import { dropMetricHashes } from '../reconcile-clients.js';
 import { clickhouseMismatches, fillThroughReader, TIMEFRAMES } from './compare-metrics.js';
 import { readDeadLetters, referencesAny } from './dead-letters.js';
 import {
@@ -50,14 +51,7 @@ async function dropEarlierHashes(env: Record<string, string>, kind: RedisKind) {
   const cluster = openRedis({ redis: { clusterNodes: env.REDIS_CLUSTER_NODES!.split(',') } }) as Cluster;
   await cluster.connect();
   try {
-    for (const node of cluster.nodes('master')) {
-      let cursor = '0';
-      do {
-        const [next, keys] = await node.scan(cursor, 'MATCH', 'metrics:*', 'COUNT', 1000);
-        for (const key of keys) await node.del(key);
-        cursor = next;
-      } while (cursor !== '0');
-    }
+    await dropMetricHashes(cluster);
   } finally {
     cluster.disconnect();
   }
