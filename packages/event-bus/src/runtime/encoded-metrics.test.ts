@@ -35,14 +35,19 @@ function recordingTopic() {
   };
 }
 
+/** One pool thread running the sample plugin. */
+function samplePluginPool() {
+  return new WorkerPoolProcessor({
+    threads: 1,
+    pluginModules: [new URL('../../test/sample-plugin.ts', import.meta.url).href],
+    decoder: { debezium: { topicPrefix: 'app' } },
+    logger: silentLogger,
+  });
+}
+
 describe('metric events serialised where the listeners ran', () => {
   it('come back from pool threads as exactly the text the main thread would make', async () => {
-    const pool = new WorkerPoolProcessor({
-      threads: 1,
-      pluginModules: [new URL('../../test/sample-plugin.ts', import.meta.url).href],
-      decoder: { debezium: { topicPrefix: 'app' } },
-      logger: silentLogger,
-    });
+    const pool = samplePluginPool();
     try {
       const batch = await pool.process(reactionBatch());
       const metrics = dispatchedMetrics(batch.outcomes);
@@ -54,12 +59,7 @@ describe('metric events serialised where the listeners ran', () => {
   }, 30_000);
 
   it('are published as the same requests, headers and bytes as events serialised on the main thread', async () => {
-    const pool = new WorkerPoolProcessor({
-      threads: 1,
-      pluginModules: [new URL('../../test/sample-plugin.ts', import.meta.url).href],
-      decoder: { debezium: { topicPrefix: 'app' } },
-      logger: silentLogger,
-    });
+    const pool = samplePluginPool();
     try {
       const batch = await pool.process(reactionBatch());
       const metrics = dispatchedMetrics(batch.outcomes);
