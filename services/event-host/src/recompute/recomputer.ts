@@ -200,6 +200,11 @@ export class Recomputer {
         this.log.info('recompute.repair_running');
         return 0;
       }
+      // Stopped while it ran: the host closed what the pass was using. Expected at shutdown, not a failure.
+      if (this.stopped) {
+        this.log.info({ reason: (err as Error).message }, 'recompute.pass.cut_short');
+        return 0;
+      }
       this.stats.failures++;
       this.options.instrumentation?.emit({ type: 'recompute.pass.failed', reason: 'error' });
       throw err;
