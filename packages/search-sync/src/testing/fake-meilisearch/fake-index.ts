@@ -68,7 +68,7 @@ export class FakeIndex {
     for (const [id, doc] of keyed) {
       const existing = this.documents.get(id);
       if (!existing && options.skipCreation) continue;
-      this.documents.set(id, options.merge && existing ? { ...existing, ...doc } : { ...doc });
+      this.documents.set(id, options.merge && existing ? merged(existing, doc) : { ...doc });
       indexed++;
     }
     this.updatedAt = new Date();
@@ -105,6 +105,16 @@ export class FakeIndex {
 }
 
 /** The text key of a document's id, or the error Meilisearch fails the task with. */
+/**
+ * `existing` with `doc`'s top-level fields over it, as `{ ...existing, ...doc }` gives. Not written as that
+ * spread: V8 builds it ~10x slower when the two shapes differ (a stored `{id, url}` merged with a 50-field
+ * metrics update took ~100 µs per document, most of a 10k-id flush in the benches). `Object.assign` sets
+ * fields instead of defining them, which differs only for a `__proto__` field: that one keeps the spread.
+ */
+function merged(existing: FakeDocument, doc: FakeDocument): FakeDocument {
+  return Object.hasOwn(doc, '__proto__') ? { ...existing, ...doc } : Object.assign({}, existing, doc);
+}
+
 function documentKey(doc: FakeDocument, primaryKey: string): string {
   if (!(primaryKey in doc)) throw meiliErrors.missingDocumentId(primaryKey, doc);
   const value = doc[primaryKey];

@@ -51,6 +51,16 @@ describe('FakeMeilisearch, driven by the official client', () => {
     expect(await index.getDocument(7)).toEqual({ id: 7, title: 'y' });
   });
 
+  it('merges a field named __proto__ as a field, like any other', async () => {
+    const index = client.index('posts');
+    await index.addDocuments([{ id: 7, title: 'x' }]).waitTask();
+    await index.updateDocuments([{ id: 7, ['__proto__']: 3, likeCountDay: 5 }]).waitTask();
+    const doc = fake.document('posts', 7)!;
+    expect(Object.keys(doc)).toEqual(['id', 'title', '__proto__', 'likeCountDay']);
+    expect(Object.getPrototypeOf(doc)).toBe(Object.prototype);
+    expect(Object.getOwnPropertyDescriptor(doc, '__proto__')?.value).toBe(3);
+  });
+
   it('skips unknown ids with skipCreation and creates them without it', async () => {
     const index = client.index('images');
     await index.addDocuments([{ id: 1, url: 'u' }], { primaryKey: 'id' }).waitTask();
