@@ -3,19 +3,34 @@ import { sha256Hex } from './sha256.js';
 /**
  * JSON with object keys sorted, so equal values always serialize to equal text whatever order the
  * producer wrote the keys in (Debezium's key order follows column order, which can change on ALTER).
+ * Built by concatenation rather than entries, `map` and `join`: it runs for every change, and its text is
+ * hashed into stored ids, so it must never change (change-id.test.ts compares it with the first version).
  */
 export function stableStringify(value: unknown): string {
   if (value === null || value === undefined) return 'null';
   if (typeof value === 'bigint') return JSON.stringify(value.toString());
+  if (typeof value !== 'object') return JSON.stringify(value);
   if (value instanceof Date) return JSON.stringify(value.toISOString());
-  if (Array.isArray(value)) return `[${value.map(stableStringify).join(',')}]`;
-  if (typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableStringify(v)}`).join(',')}}`;
+  if (Array.isArray(value)) {
+    let out = '[';
+    for (let i = 0; i < value.length; i++) {
+      if (i > 0) out += ',';
+      // A hole or a value JSON cannot write adds nothing, as `map` and `join` did.
+      if (i in value) out += stableStringify(value[i]) ?? '';
+    }
+    return `${out}]`;
   }
-  return JSON.stringify(value);
+  const record = value as Record<string, unknown>;
+  // Keys are distinct, and the default sort compares UTF-16 code units as `<` does.
+  const keys = Object.keys(record).sort();
+  let out = '{';
+  for (const key of keys) {
+    const v = record[key];
+    if (v === undefined) continue;
+    if (out.length > 1) out += ',';
+    out += `${JSON.stringify(key)}:${stableStringify(v)}`;
+  }
+  return `${out}}`;
 }
 
 /**
