@@ -26,6 +26,26 @@ describe('debeziumSourcePosition', () => {
     expect(debeziumSourcePosition('["9","9"]')! < debeziumSourcePosition('["10","10"]')!).toBe(true);
   });
 
+  it('gives the BigInt hex for LSNs of every length, by the plain path and the JSON path alike', () => {
+    let seed = 7;
+    const digit = () => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+      return String(seed % 10);
+    };
+    for (let length = 1; length <= 20; length++) {
+      for (let k = 0; k < 50; k++) {
+        const a = Array.from({ length }, digit).join('');
+        const b = Array.from({ length }, digit).join('');
+        const max = (1n << 64n) - 1n;
+        const want = BigInt(a) > max || BigInt(b) > max ? null : `${hex(BigInt(a))}:${hex(BigInt(b))}`;
+        expect(debeziumSourcePosition(`["${a}","${b}"]`), `${a} ${b}`).toBe(want);
+        // Spaces: not the plain shape, so read through JSON.parse.
+        expect(debeziumSourcePosition(`[ "${a}", "${b}" ]`), `${a} ${b}`).toBe(want);
+      }
+    }
+    expect(debeziumSourcePosition('["9007199254740993","1"]')).toBe(`${hex(9007199254740993n)}:${hex(1n)}`);
+  });
+
   it('is null without a usable sequence: absent, a null LSN, malformed, beyond 64 bits', () => {
     for (const sequence of [
       undefined,

@@ -15,6 +15,13 @@ const MAX_LSN = (1n << 64n) - 1n;
  */
 export function debeziumSourcePosition(sequence: unknown): string | null {
   if (typeof sequence !== 'string') return null;
+  // Every streamed change has one: the exact shape Debezium writes, read without JSON.parse.
+  const plain = PLAIN_PAIR.exec(sequence);
+  if (plain) {
+    const lastCommit = lsnHex(plain[1]);
+    const lsn = lsnHex(plain[2]);
+    return lastCommit === null || lsn === null ? null : `${lastCommit}:${lsn}`;
+  }
   let pair: unknown;
   try {
     pair = JSON.parse(sequence);
@@ -27,8 +34,13 @@ export function debeziumSourcePosition(sequence: unknown): string | null {
   return lastCommit === null || lsn === null ? null : `${lastCommit}:${lsn}`;
 }
 
+/** `["<digits>","<digits>"]`, as Debezium writes the pair. */
+const PLAIN_PAIR = /^\["(\d{1,20})","(\d{1,20})"\]$/;
+
 function lsnHex(value: unknown): string | null {
   if (typeof value !== 'string' || !/^\d{1,20}$/.test(value)) return null;
+  // Up to 15 digits is below 2^53: a number gives the same hex as a BigInt, without allocating one.
+  if (value.length <= 15) return Number(value).toString(16).padStart(LSN_HEX_DIGITS, '0');
   const lsn = BigInt(value);
   return lsn > MAX_LSN ? null : lsn.toString(16).padStart(LSN_HEX_DIGITS, '0');
 }
