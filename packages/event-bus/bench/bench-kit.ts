@@ -78,8 +78,15 @@ export async function createSourceTopic(
 }
 
 /** The benches' data set: `creates` ImageReaction creates on 1,000 images by 500 users, a delete per 10 creates. */
-export function benchReactions(creates: number): SyntheticReactions {
-  return syntheticReactions({ creates, deleteEvery: 10, images: 1_000, users: 500, partitions: PARTITIONS });
+export function benchReactions(creates: number, firstLsn?: number): SyntheticReactions & { nextLsn: number } {
+  return syntheticReactions({
+    creates,
+    deleteEvery: 10,
+    images: 1_000,
+    users: 500,
+    partitions: PARTITIONS,
+    firstLsn,
+  });
 }
 
 /** The decoder settings of every bench: `topic` carries Debezium ImageReaction changes. */

@@ -4,7 +4,7 @@
 // Streams `changes` ImageReaction changes (default 2,000,000; a delete per 10 creates, 3 metric events each)
 // through the pipeline (flushIntervalMs 1000, flushRows 20000, as bench/throughput.ts) while producing them
 // from this process: the producer generates them in chunks of 11,000 with test/synthetic-reactions.ts (fresh
-// ids per chunk) and stays at most --ahead changes ahead of what the pipeline consumed, so the bench process
+// ids and LSNs per chunk) and stays at most --ahead changes ahead of what the pipeline consumed, so the bench process
 // never holds the whole data set. Every --every seconds it forces a GC and samples process.memoryUsage().
 // Prints a table of changes processed vs heapUsed/rss, and the least-squares slope of heapUsed over the
 // second half of the run in bytes per 100k changes. The samples include the producer's own chunk in flight.
@@ -28,9 +28,13 @@ const producing = (async () => {
   const producer = ctx.kafka.producer();
   await producer.connect();
   let produced = 0;
+  let lsn: number | undefined;
   while (produced < changes) {
     while (produced - stats.consumed > ahead) await sleep(50);
-    const chunk = benchReactions(10_000).messages.slice(0, changes - produced);
+    // Each chunk continues the last one's LSNs: repeated positions would be dropped as re-sends.
+    const data = benchReactions(10_000, lsn);
+    lsn = data.nextLsn;
+    const chunk = data.messages.slice(0, changes - produced);
     for (let i = 0; i < chunk.length; i += 2_000) {
       await producer.send({ topic, acks: -1, messages: chunk.slice(i, i + 2_000) });
     }
@@ -74,6 +78,12 @@ console.log(
   `${changes} changes (${stats.metricEventsStored} metric events stored, ${stats.cacheEventsApplied} applied) ` +
     `in ${seconds.toFixed(0)} s: ${(changes / seconds).toFixed(0)} changes/s, ${stats.flushes} flushes`,
 );
+// Three metric events per change (sample listener): fewer means changes were dropped (as re-sends, say),
+// and the figures above would be of the drop path, not the pipeline.
+const dropped = stats.metricEventsStored < changes * 3;
+if (dropped) {
+  console.log(`VOID RUN: ${stats.metricEventsStored} metric events stored, expected ${changes * 3}`);
+}
 
 // Least squares of heapUsed over changes processed, on the samples of the second half taken while changes
 // were still streaming in (once all are consumed the ingest buffer is empty and the heap drops, which would
@@ -98,3 +108,4 @@ if (half.length >= 3) {
 
 await bp.stop();
 await bench.close();
+if (dropped) process.exitCode = 1;

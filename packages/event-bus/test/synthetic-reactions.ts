@@ -41,7 +41,12 @@ export function syntheticReactions(options: {
   users: number;
   partitions: number;
   seed?: number;
-}): SyntheticReactions & { seed: number } {
+  /**
+   * LSN of the first change (default 50,000,000). Traffic made in several calls for one topic must continue
+   * from the last call's LSN: the re-send filter drops changes whose positions do not go up.
+   */
+  firstLsn?: number;
+}): SyntheticReactions & { seed: number; nextLsn: number } {
   const seed = options.seed ?? Math.floor(Math.random() * 2 ** 31);
   // The sample traffic's seeded PRNG (mulberry32): a failing run can be reproduced from its seed.
   const random = seededRandom(seed);
@@ -62,7 +67,7 @@ export function syntheticReactions(options: {
   const messages: SyntheticMessage[] = [];
   const live: { id: number; imageId: number; userId: number; reaction: string; createdAt: number }[] = [];
   const at = Date.now();
-  let lsn = 50_000_000;
+  let lsn = options.firstLsn ?? 50_000_000;
   const emit = (op: 'c' | 'd', row: (typeof live)[number]) => {
     // One change per transaction: the previous change's lsn is the last commit before this one.
     const sequence = JSON.stringify([String(lsn - 1), String(lsn)]);
@@ -108,7 +113,7 @@ export function syntheticReactions(options: {
       emit('d', victim);
     }
   }
-  return { messages, truth, metricEvents: messages.length * 3, imageIds, userIds, seed };
+  return { messages, truth, metricEvents: messages.length * 3, imageIds, userIds, seed, nextLsn: lsn };
 }
 
 /** Produces the messages to `topic` in chunks, acknowledged by all replicas. */
