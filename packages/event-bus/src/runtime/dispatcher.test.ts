@@ -1,4 +1,10 @@
-import { defineListener, definePlugin, type MetricInput, silentLogger } from '@engagement/plugin-api';
+import {
+  defineListener,
+  definePlugin,
+  MAX_EVENTS_PER_CHANGE,
+  type MetricInput,
+  silentLogger,
+} from '@engagement/plugin-api';
 import { describe, expect, it } from 'vitest';
 import { reactionCounter } from '../../test/sample-plugin.js';
 import { DecodeError } from '../errors.js';
@@ -68,6 +74,25 @@ describe('Dispatcher', () => {
     const { sourceTx: _, ...withoutTx } = change.event;
     const fromClickHouse = await dispatcher.dispatch(withoutTx);
     expect(fromClickHouse.metrics.every((m) => !('sourceTx' in m))).toBe(true);
+  });
+
+  it('numbers a change’s events in emission order across listeners, from offset × MAX_EVENTS_PER_CHANGE', async () => {
+    const dispatcher = await dispatcherOf([
+      emitting('two', () => [valid, valid]),
+      throwing('fails', () => new DecodeError('EB_DECODE_BAD_VALUE', 'bad')),
+      emitting('one', () => [{ ...valid, metricType: 'last' }]),
+    ]);
+    const event = { ...change.event, position: { ...change.event.position, offset: '7' } };
+    const result = await dispatcher.dispatch(event);
+    const base = 7 * MAX_EVENTS_PER_CHANGE;
+    // No gap for the failed listener: the origin's sequence stays dense within the change.
+    expect(result.metrics.map((m) => m.originSeq)).toEqual([base, base + 1, base + 2]);
+    expect(result.metrics.map((m) => m.origin)).toEqual(
+      Array(3).fill(`${event.position.topic}:${event.position.partition}`),
+    );
+    expect(result.metrics.at(-1)?.metricType).toBe('last');
+    // Ids depend on the listener and its own index, not on the sequence.
+    expect(new Set(result.metrics.map((m) => m.eventId)).size).toBe(3);
   });
 
   it.each([

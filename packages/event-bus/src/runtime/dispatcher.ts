@@ -107,21 +107,25 @@ export class Dispatcher {
   /** Dispatches one change. `only` restricts it to one listener (used when redriving a dead letter). */
   async dispatch(event: ChangeEvent, only?: string): Promise<DispatchResult> {
     const result: DispatchResult = { metrics: [], touches: [], failures: [], handledBy: 0 };
+    const origin = `${event.position.topic}:${event.position.partition}`;
+    // The change's events are numbered in emission order across its listeners.
+    const base = Number(event.position.offset) * MAX_EVENTS_PER_CHANGE;
     for (const entry of this.bound) {
       if (only !== undefined && entry.listener.id !== only) continue;
       if (!entry.listener.canHandle(event)) continue;
       result.handledBy++;
       const outcome = await this.runWithRetries(entry, event, result.metrics.length);
-      if ('failure' in outcome) result.failures.push(outcome.failure);
-      else {
-        result.metrics.push(...outcome.inputs.map((m, i) => this.stamp(event, entry.listener.id, m, i)));
-        result.touches.push(...outcome.touches);
+      if ('failure' in outcome) {
+        result.failures.push(outcome.failure);
+        continue;
       }
+      const { inputs, touches } = outcome;
+      for (let i = 0; i < inputs.length; i++) {
+        const seq = base + result.metrics.length;
+        result.metrics.push(this.stamp(event, origin, seq, entry.listener.id, inputs[i]!, i));
+      }
+      for (const touch of touches) result.touches.push(touch);
     }
-    const base = Number(event.position.offset) * MAX_EVENTS_PER_CHANGE;
-    result.metrics.forEach((m, i) => {
-      m.originSeq = base + i;
-    });
     return result;
   }
 
@@ -140,7 +144,13 @@ export class Dispatcher {
       };
       const started = performance.now();
       try {
-        await entry.listener.handle(event, { ...entry.deps, log: entry.log, metrics } as ListenerContext);
+        const ran = entry.listener.handle(event, {
+          ...entry.deps,
+          log: entry.log,
+          metrics,
+        } as ListenerContext);
+        // Most listeners are synchronous: wait only when one returned something (its promise).
+        if (ran !== undefined) await ran;
       } catch (cause) {
         const error = new ListenerError(entry.listener.id, cause);
         const last = !this.retry.shouldRetry(error, attempt) || this.options.signal?.aborted;
@@ -210,8 +220,15 @@ export class Dispatcher {
     return undefined;
   }
 
-  private stamp(event: ChangeEvent, listenerId: string, m: MetricInput, index: number): EntityMetricEvent {
-    return {
+  private stamp(
+    event: ChangeEvent,
+    origin: string,
+    originSeq: number,
+    listenerId: string,
+    m: MetricInput,
+    index: number,
+  ): EntityMetricEvent {
+    const stamped: EntityMetricEvent = {
       eventId: metricEventId(event.id, listenerId, index),
       entityType: m.entityType,
       entityId: m.entityId,
@@ -219,10 +236,11 @@ export class Dispatcher {
       metricType: m.metricType,
       metricValue: m.metricValue,
       createdAt: m.createdAt ?? event.occurredAt,
-      origin: `${event.position.topic}:${event.position.partition}`,
-      originSeq: 0,
-      ...(event.sourceTx === undefined ? {} : { sourceTx: event.sourceTx }),
+      origin,
+      originSeq,
     };
+    if (event.sourceTx !== undefined) stamped.sourceTx = event.sourceTx;
+    return stamped;
   }
 }
 
