@@ -50,10 +50,26 @@ export async function keepIfCurrent(
   answers: () => Promise<boolean>,
 ): Promise<number | undefined> {
   const existing = ownedPid(p);
-  if (existing && configUnchanged && (await answers().catch(() => false))) return existing;
+  if (existing && configUnchanged && (await answersWhileAlive(existing, answers))) return existing;
   if (existing) await stopPid(existing);
   removePid(p.pidFile);
   return undefined;
+}
+
+/**
+ * True once `answers` does, within `graceMs`, while process `pid` lives. One slow answer is not a dead
+ * server: on a loaded machine a check can time out, and replacing a healthy server would throw away what
+ * it holds (a broker's topics and offsets, mid test run).
+ */
+export async function answersWhileAlive(
+  pid: number,
+  answers: () => Promise<boolean>,
+  graceMs = 20_000,
+): Promise<boolean> {
+  return waitFor('a running server', answers, { timeoutMs: graceMs, pid, intervalMs: 500 }).then(
+    () => true,
+    () => false,
+  );
 }
 
 export interface Readiness {

@@ -15,6 +15,7 @@ import { dirname, join } from 'node:path';
 import pg from 'pg';
 import { cdc } from '../cdc.js';
 import { applyMigrations } from '../migrate.js';
+import { answersWhileAlive } from '../owned-process.js';
 import type { Part, StackContext } from '../part.js';
 import { pgBinDir } from '../paths.js';
 import { choosePort } from '../ports.js';
@@ -190,7 +191,8 @@ export const postgresPart: Part = {
     const f = files(ctx);
     let outcome: 'started' | 'running' = 'running';
     const existing = runningPid(ctx);
-    if (!(existing && ctx.ports.postgres && (await accepts(ctx.ports.postgres).catch(() => false)))) {
+    const known = ctx.ports.postgres;
+    if (!(existing && known && (await answersWhileAlive(existing, () => accepts(known))))) {
       if (existing) await stopPid(existing);
       if (!existsSync(join(f.data, 'PG_VERSION'))) await initCluster(f);
       const port = await choosePort('postgres', ctx.ports);
