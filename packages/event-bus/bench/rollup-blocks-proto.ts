@@ -8,8 +8,10 @@
 //   for 'all'), and daily rows only for the blocks the windows start in, the days after the last compacted
 //   block and rolls after the compacted head (none here), the open part as on main;
 // - floors: sum(total) over the daily rows / the block rows of the 100 entities, and SELECT 1;
-// - the three parts of `blocks` alone, and its daily part with sum(total) only.
-// Block rows are OPTIMIZE'd (merged) before reading, as the daily rows are. Both answers must be equal. Per variant: median and max wall ms, median process CPU ms (chDB runs in
+// - the three parts of `blocks` alone, and its daily part with sum(total) only;
+// - series: one row per entity and metric with all its events' times and values as arrays (built from the
+//   daily rows, merged), read in one scan plus the open part.
+// Block rows are OPTIMIZE'd (merged) before reading, as the daily rows are. All three answers must be equal. Per variant: median and max wall ms, median process CPU ms (chDB runs in
 // this process), median rows and marks selected (delta of SelectedRows / SelectedMarks in system.events).
 //   BLOCK_DAYS=16,32 SIZES=2,30 [GRANULE=32] npx tsx --conditions=source packages/event-bus/bench/rollup-blocks-proto.ts
 // GRANULE=n creates the daily and block tables with index_granularity n (main: 256).
@@ -160,6 +162,41 @@ const sortRows = (rows: { entityId: string; metricType: string }[]) =>
     rows.sort((a, b) => Number(a.entityId) - Number(b.entityId) || a.metricType.localeCompare(b.metricType)),
   );
 
+/**
+ * The alternative the figures point to (docs/performance.md): one row per entity and metric holding all its
+ * events' times and values as arrays, so a miss reads about one granule per entity from one table.
+ */
+async function buildSeries(): Promise<void> {
+  await c.command({ query: 'DROP TABLE IF EXISTS entityMetricEvents_series' });
+  await c.command({
+    query: `CREATE TABLE entityMetricEvents_series (
+  entityType LowCardinality(String), entityId Int64, metricType LowCardinality(String),
+  times Array(Int64), vals Array(Int64), hw Map(String, UInt64)
+) ENGINE = MergeTree ORDER BY (entityType, entityId, metricType) SETTINGS index_granularity = ${granule}`,
+  });
+  await c.command({
+    query: `INSERT INTO entityMetricEvents_series
+SELECT entityType, entityId, metricType, arrayFlatten(groupArray(times)), arrayFlatten(groupArray(vals)), maxMap(hw)
+FROM entityMetricEvents_daily WHERE gen <= ${r.gen} GROUP BY entityType, entityId, metricType`,
+  });
+  await c.command({ query: 'OPTIMIZE TABLE entityMetricEvents_series FINAL' });
+}
+const seriesSql = (state: RollState) => {
+  const main = rollupTotalsSql('entityMetricEvents', query, ids, timeframes, nowMs, state);
+  const cols = timeframes.map((tf) =>
+    tf === 'all'
+      ? 'sum(arraySum(vals)) AS t_all'
+      : `sum(arraySum(arrayMap((ms, v) -> if(ms >= {s_${tf}:Int64}, v, 0), times, vals))) AS t_${tf}`,
+  );
+  const series = `SELECT entityId, metricType, ${cols.join(', ')}, mapKeys(maxMap(hw)) AS hwk, mapValues(maxMap(hw)) AS hwv
+FROM entityMetricEvents_series
+WHERE entityType = {entityType:String} AND entityId IN {ids:Array(Int64)} AND metricType IN {types:Array(String)}
+GROUP BY entityId, metricType`;
+  const parts = main.sql.split('UNION ALL');
+  const head = parts[0]!.slice(0, parts[0]!.indexOf('FROM (') + 7);
+  return { sql: `${head}${series}\nUNION ALL${parts[1]}`, params: main.params };
+};
+
 let comp = 0;
 for (const size of sizes) {
   await grow(size);
@@ -179,6 +216,9 @@ for (const size of sizes) {
       })
     ).json<{ n: string }>();
     const withBlocks = blocksSql(timeframes, state, cp);
+    const t2 = performance.now();
+    await buildSeries();
+    const seriesMs = performance.now() - t2;
     const W = `entityType = 'Model' AND entityId IN {ids:Array(Int64)}`;
     const variants: Record<string, { sql: string; params: Record<string, unknown> }> = {
       daily: rollupTotalsSql('entityMetricEvents', query, ids, timeframes, nowMs, state),
@@ -198,6 +238,7 @@ for (const size of sizes) {
         sql: `SELECT entityId, metricType, sum(total) ${withBlocks.parts[0]!.slice(withBlocks.parts[0]!.indexOf('FROM'))}`,
         params: withBlocks.params,
       },
+      series: seriesSql(state),
       'SELECT 1': { sql: 'SELECT 1', params: {} },
     };
     const [o0] = await selected();
@@ -215,7 +256,7 @@ for (const size of sizes) {
         const ms = performance.now() - w0;
         const u = process.cpuUsage(u0);
         const [r1, m1] = await selected();
-        if (name === 'daily' || name === 'blocks')
+        if (name === 'daily' || name === 'blocks' || name === 'series')
           answers[name] = sortRows(out as { entityId: string; metricType: string }[]);
         if (round === 0) continue; // warm-up
         stats[name] ??= { ms: [], cpu: [], rows: [], marks: [] };
@@ -225,9 +266,10 @@ for (const size of sizes) {
         stats[name].marks.push(m1 - m0);
       }
       if (answers.daily !== answers.blocks) throw new Error(`K=${K}: daily and blocks answers differ`);
+      if (answers.daily !== answers.series) throw new Error('daily and series answers differ');
     }
     console.log(
-      `size ${size / 1e6}M, granule ${granule}, K=${K}: block rows by hand ${compactMs.toFixed(0)} ms + merge ${mergeMs.toFixed(0)} ms, ${blockCount[0]!.n} rows; answers equal; load ${load0} -> ${readFileSync('/proc/loadavg', 'utf8').trim()}`,
+      `size ${size / 1e6}M, granule ${granule}, K=${K}: block rows by hand ${compactMs.toFixed(0)} ms + merge ${mergeMs.toFixed(0)} ms, ${blockCount[0]!.n} rows; series table ${seriesMs.toFixed(0)} ms; answers equal; load ${load0} -> ${readFileSync('/proc/loadavg', 'utf8').trim()}`,
     );
     for (const [name, s] of Object.entries(stats)) {
       console.log(
