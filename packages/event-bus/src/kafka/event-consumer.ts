@@ -53,7 +53,14 @@ export class EventConsumer implements RecordSource {
     });
     const metricGroup = metricGroupOf(options.groupId);
     this.metrics = this.member(metricGroup, undefined, (_owned, assignment) => {
-      this.positions.assigned(assignment[options.metricTopic] ?? []);
+      // Paused before the first fetch of the new assignment (GROUP_JOIN is emitted before it) until the
+      // check against the committed offsets made its seeks: a batch fetched from the old position would be
+      // applied first (a replay the watermarks skip, but after a switch-over possibly the whole topic).
+      const topics = [{ topic: options.metricTopic }];
+      this.metrics.consumer.pause(topics);
+      void this.positions.assigned(assignment[options.metricTopic] ?? []).finally(() => {
+        if (!this.closing && !this.fatal) this.metrics.consumer.resume(topics);
+      });
     });
     this.positions = new MetricTopicPositions({
       kafka: options.kafka,

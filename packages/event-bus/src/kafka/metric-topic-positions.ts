@@ -72,14 +72,18 @@ export class MetricTopicPositions {
     await this.admin?.disconnect();
   }
 
-  /** GROUP_JOIN: forgets the previous assignment and checks the new one against Kafka's committed offsets. */
-  assigned(partitions: readonly number[]): void {
+  /**
+   * GROUP_JOIN: forgets the previous assignment and checks the new one against Kafka's committed offsets.
+   * Resolves once a check covered it (or failed, which is logged): the consumer keeps the topic paused until
+   * then, so no batch is applied before the seeks the check may make.
+   */
+  assigned(partitions: readonly number[]): Promise<void> {
     this.epoch++;
     this.owned = new Set(partitions);
     this.floor.clear();
     this.sought.clear();
     this.needsCommitted = partitions.length > 0;
-    void this.check();
+    return this.check();
   }
 
   /**
