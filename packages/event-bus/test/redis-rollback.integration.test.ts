@@ -3,6 +3,7 @@ import { Redis } from 'ioredis';
 import type { Admin } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EventPipeline } from '../src/kafka/create-pipeline.js';
+import { metricGroupOf } from '../src/kafka/metric-group.js';
 import type { CacheRollback } from '../src/kafka/metric-topic-positions.js';
 import { createMetricReader } from '../src/reader/index.js';
 import { cacheWatermarkKey, defaultCacheKeys } from '../src/sinks/redis/cache-keys.js';
@@ -83,9 +84,9 @@ afterAll(async () => {
   await stack?.close();
 });
 
-/** The metric topic's committed offsets, per partition. */
+/** The metric topic's committed offsets (in the metric group), per partition. */
 async function committed(): Promise<Record<number, number>> {
-  const [t] = await admin.fetchOffsets({ groupId, topics: [metricTopic] });
+  const [t] = await admin.fetchOffsets({ groupId: metricGroupOf(groupId), topics: [metricTopic] });
   return Object.fromEntries((t?.partitions ?? []).map((p) => [p.partition, Number(p.offset)]));
 }
 

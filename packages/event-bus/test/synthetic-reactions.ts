@@ -6,6 +6,7 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import type { Redis } from 'ioredis';
 import type { Admin, Kafka } from 'kafkajs';
 import { seededRandom } from '../../../scripts/sample-traffic/random.js';
+import { fetchHostGroupOffsets } from '../src/kafka/metric-group.js';
 import { fetchTopicOffsets } from '../src/kafka/topics.js';
 import { defaultCacheKeys } from '../src/sinks/redis/cache-keys.js';
 
@@ -230,7 +231,7 @@ export async function clickhouseRawCounts(
   return { rows: Number(row!.rows), distinctIds: Number(row!.distinctIds) };
 }
 
-/** Committed offsets of a group and end offsets, per `topic:partition`. */
+/** Committed offsets of a host group (its metric group's for the metric topic) and end offsets, per `topic:partition`. */
 export async function groupLag(
   admin: Admin,
   groupId: string,
@@ -239,7 +240,7 @@ export async function groupLag(
   const committed: Record<string, string> = {};
   const end: Record<string, string> = {};
   // Committed first: the metric topic only grows while source offsets are uncommitted.
-  for (const t of await admin.fetchOffsets({ groupId, topics })) {
+  for (const t of await fetchHostGroupOffsets(admin, groupId, topics)) {
     for (const p of t.partitions) committed[`${t.topic}:${p.partition}`] = p.offset;
   }
   for (const topic of topics) {

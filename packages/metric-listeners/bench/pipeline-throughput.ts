@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { clickhouseSourceRoutes } from '@engagement/app-db/clickhouse';
 import { createDecoder } from '@engagement/event-bus';
-import { createEventPipeline, ensureTopics } from '@engagement/event-bus/kafka';
+import { createEventPipeline, ensureTopics, fetchHostGroupOffsets } from '@engagement/event-bus/kafka';
 import { ensureMetricEventTable, openClickHouse } from '@engagement/event-bus/sinks/clickhouse';
 import { Redis } from 'ioredis';
 import { type Admin, Kafka, logLevel } from 'kafkajs';
@@ -128,7 +128,7 @@ rmSync(chDir, { recursive: true, force: true });
 /** True once the group committed the end of every topic. */
 async function caughtUp(a: Admin, group: string, names: string[]): Promise<boolean> {
   const committed = new Map<string, string>();
-  for (const t of await a.fetchOffsets({ groupId: group, topics: names })) {
+  for (const t of await fetchHostGroupOffsets(a, group, names)) {
     for (const p of t.partitions) committed.set(`${t.topic}:${p.partition}`, p.offset);
   }
   for (const topic of names) {

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ClickHouseClient } from '@clickhouse/client';
+import { fetchHostGroupOffsets } from '@engagement/event-bus/kafka';
 import { openClickHouse } from '@engagement/event-bus/sinks/clickhouse';
 import { defaultCacheKeys, type RedisClient } from '@engagement/event-bus/sinks/redis';
 import { Redis } from 'ioredis';
@@ -63,13 +64,13 @@ export function spawnHost(env: Record<string, string>, { echoStderr = false } = 
   return run;
 }
 
-/** Sum of a group's committed offsets and of the partition ends, for one topic. */
+/** Sum of a host group's committed offsets (its metric group's for the metric topic) and of the partition ends, for one topic. */
 export async function committedAndEnd(
   admin: Admin,
   groupId: string,
   topic: string,
 ): Promise<{ committed: number; end: number }> {
-  const [t] = await admin.fetchOffsets({ groupId, topics: [topic] });
+  const [t] = await fetchHostGroupOffsets(admin, groupId, [topic]);
   const committed = (t?.partitions ?? []).reduce((n, p) => n + Math.max(0, Number(p.offset)), 0);
   const end = (await admin.fetchTopicOffsets(topic)).reduce((n, p) => n + Number(p.high), 0);
   return { committed, end };

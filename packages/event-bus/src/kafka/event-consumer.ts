@@ -2,25 +2,36 @@ import { isRetriable } from '@engagement/plugin-api';
 import type { Consumer, EachBatchPayload } from 'kafkajs';
 import type { CommitOffsets, RecordSource } from '../runtime/ports.js';
 import type { ConsumerState, EventConsumerOptions } from './event-consumer-options.js';
+import { metricGroupOf } from './metric-group.js';
 import { MetricTopicPositions } from './metric-topic-positions.js';
 import { OffsetCommits } from './offset-commits.js';
 import { toRecord } from './records.js';
 
 export type { ConsumerState, EventConsumerOptions } from './event-consumer-options.js';
 
+/** One of the two kafkajs consumers, with what its group gave it. */
+interface Member {
+  consumer: Consumer;
+  /** Offsets to commit; those refused or failed are retried by the flush timer until they go through. */
+  commits: OffsetCommits;
+  joined: boolean;
+  assignment: Record<string, number[]>;
+}
+
 /**
- * Runs the two stages on one kafkajs consumer (one consumer group for the whole host fleet).
- * Auto-commit is off: source offsets are committed by the ingest stage after its flush; metric-topic
- * offsets after the batch was applied to the caches, where the metric topic is read from the position
- * Redis stored with them (MetricTopicPositions).
+ * Runs the two stages on two kafkajs consumers, each with its own fetch loop: the source topics in the host
+ * group (`groupId`, shared by the whole host fleet), the metric topic in the metric group (metricGroupOf),
+ * so a metric batch is fetched and applied while source batches are still being processed. Auto-commit is
+ * off: source offsets are committed by the ingest stage after its flush; metric-topic offsets after the batch
+ * was applied to the caches, where the metric topic is read from the position Redis stored with them
+ * (MetricTopicPositions).
  */
 export class EventConsumer implements RecordSource {
-  private readonly consumer: Consumer;
+  private readonly sources: Member;
+  private readonly metrics: Member;
   private readonly positions: MetricTopicPositions;
   private readonly stop = new AbortController();
   private flushTimer: NodeJS.Timeout | undefined;
-  /** Offsets to commit; those refused or failed are retried by the flush timer until they go through. */
-  private readonly commits: OffsetCommits;
   /** `eachBatch` calls running now; `close` waits for them before the last flush. */
   private inFlight = 0;
   /** Set by `close`: fetching stays paused from then on. */
@@ -36,71 +47,120 @@ export class EventConsumer implements RecordSource {
   };
 
   constructor(private readonly options: EventConsumerOptions) {
-    this.consumer = options.kafka.consumer({
-      groupId: options.groupId,
-      sessionTimeout: options.sessionTimeoutMs ?? 30_000,
-      ...(options.maxBytesPerPartition ? { maxBytesPerPartition: options.maxBytesPerPartition } : {}),
-      heartbeatInterval: 3_000,
-      readUncommitted: false,
-      allowAutoTopicCreation: false,
+    // The fetch bound is for source backlogs (see the option); metric fetches keep kafkajs's default.
+    this.sources = this.member(options.groupId, options.maxBytesPerPartition, (owned) => {
+      options.ingest.forgetPartitions((t, p) => owned.has(`${t}:${p}`));
     });
-    this.commits = new OffsetCommits(this.consumer, options.logger);
+    const metricGroup = metricGroupOf(options.groupId);
+    this.metrics = this.member(metricGroup, undefined, (_owned, assignment) => {
+      // Paused before the first fetch of the new assignment (GROUP_JOIN is emitted before it) until the
+      // check against the committed offsets made its seeks: a batch fetched from the old position would be
+      // applied first (a replay the watermarks skip, but after a switch-over possibly the whole topic).
+      const topics = [{ topic: options.metricTopic }];
+      this.metrics.consumer.pause(topics);
+      void this.positions.assigned(assignment[options.metricTopic] ?? []).finally(() => {
+        if (!this.closing && !this.fatal) this.metrics.consumer.resume(topics);
+      });
+    });
     this.positions = new MetricTopicPositions({
       kafka: options.kafka,
-      groupId: options.groupId,
+      groupId: metricGroup,
+      formerGroupId: options.groupId,
       topic: options.metricTopic,
       apply: options.apply,
-      seek: (partition, offset) => this.consumer.seek({ topic: options.metricTopic, partition, offset }),
-      commit: this.commit,
+      seek: (partition, offset) =>
+        this.metrics.consumer.seek({ topic: options.metricTopic, partition, offset }),
+      commit: (offsets) => this.metrics.commits.commit(offsets),
       logger: options.logger,
       checkIntervalMs: options.positionCheckMs,
       onRollback: options.onCacheRollback,
     });
-    const { GROUP_JOIN, CRASH, STOP, REQUEST_TIMEOUT } = this.consumer.events;
-    this.consumer.on(REQUEST_TIMEOUT, ({ payload }) => {
+  }
+
+  /** A consumer of `groupId`; `joined` calls back with what it owns after each GROUP_JOIN. */
+  private member(
+    groupId: string,
+    maxBytesPerPartition: number | undefined,
+    joined: (owned: ReadonlySet<string>, assignment: Record<string, number[]>) => void,
+  ): Member {
+    const { options } = this;
+    const consumer = options.kafka.consumer({
+      groupId,
+      sessionTimeout: options.sessionTimeoutMs ?? 30_000,
+      ...(maxBytesPerPartition ? { maxBytesPerPartition } : {}),
+      heartbeatInterval: 3_000,
+      readUncommitted: false,
+      allowAutoTopicCreation: false,
+    });
+    const member: Member = {
+      consumer,
+      commits: new OffsetCommits(consumer, options.logger),
+      joined: false,
+      assignment: {},
+    };
+    const { GROUP_JOIN, CRASH, STOP, REQUEST_TIMEOUT } = consumer.events;
+    consumer.on(REQUEST_TIMEOUT, ({ payload }) => {
       this.state.lastFailure = {
         at: Date.now(),
         message: `${payload.apiName} request to ${payload.broker} timed out after ${payload.pendingDuration} ms`,
       };
     });
-    this.consumer.on(GROUP_JOIN, ({ payload }) => {
-      this.state.joined = true;
-      this.state.assignment = payload.memberAssignment;
+    consumer.on(GROUP_JOIN, ({ payload }) => {
+      member.assignment = payload.memberAssignment;
+      this.joinedChanged(member, true);
       const owned = new Set(
         Object.entries(payload.memberAssignment).flatMap(([t, ps]) => ps.map((p) => `${t}:${p}`)),
       );
-      options.ingest.forgetPartitions((t, p) => owned.has(`${t}:${p}`));
-      this.commits.keepOnly(owned);
-      this.positions.assigned(payload.memberAssignment[options.metricTopic] ?? []);
-      options.logger.info({ assignment: payload.memberAssignment }, 'consumer.group.join');
+      member.commits.keepOnly(owned);
+      joined(owned, payload.memberAssignment);
+      options.logger.info({ groupId, assignment: payload.memberAssignment }, 'consumer.group.join');
     });
-    this.consumer.on(CRASH, ({ payload }) => {
-      this.state.joined = false;
+    consumer.on(CRASH, ({ payload }) => {
+      this.joinedChanged(member, false);
       this.state.lastFailure = { at: Date.now(), message: `consumer crashed: ${payload.error.message}` };
-      options.logger.error({ err: payload.error, restart: payload.restart }, 'consumer.crash');
+      options.logger.error({ err: payload.error, groupId, restart: payload.restart }, 'consumer.crash');
     });
-    this.consumer.on(STOP, () => {
-      this.state.joined = false;
-    });
+    consumer.on(STOP, () => this.joinedChanged(member, false));
+    return member;
   }
 
-  /** Connects, subscribes and starts consuming; resolves once the consumer runs. */
+  /** The state shows both consumers as one: joined when both are, owning what either owns. */
+  private joinedChanged(member: Member, joined: boolean): void {
+    member.joined = joined;
+    this.state.joined = this.sources.joined && this.metrics.joined;
+    this.state.assignment = { ...this.sources.assignment, ...this.metrics.assignment };
+  }
+
+  /** Connects, subscribes and starts consuming; resolves once both consumers run. */
   async start(): Promise<void> {
     const { options } = this;
-    await this.consumer.connect();
-    await this.consumer.subscribe({
-      topics: [...options.sourceTopics, options.metricTopic],
-      fromBeginning: true,
-    });
-    await this.consumer.run({
+    await this.run(this.metrics, [options.metricTopic], (payload) => this.eachMetricBatch(payload));
+    await this.run(this.sources, options.sourceTopics, (payload) => this.eachSourceBatch(payload));
+    this.positions.start();
+    this.flushTimer = setInterval(() => {
+      if (this.fatal) return;
+      if (options.ingest.flushDue()) this.flushIngest();
+      else if (this.sources.commits.waiting) void this.sources.commits.commit([]);
+      if (this.metrics.commits.waiting) void this.metrics.commits.commit([]);
+    }, options.flushCheckMs ?? 500);
+  }
+
+  private async run(
+    member: Member,
+    topics: (string | RegExp)[],
+    eachBatch: (payload: EachBatchPayload) => Promise<void>,
+  ): Promise<void> {
+    await member.consumer.connect();
+    await member.consumer.subscribe({ topics, fromBeginning: true });
+    await member.consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 3,
+      partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 3,
       eachBatch: async (payload) => {
         if (this.fatal) return;
         this.inFlight++;
         try {
-          await this.eachBatch(payload);
+          await eachBatch(payload);
         } catch (error) {
           // Nothing of this batch is resolved or committed either way; kafkajs would redeliver it forever.
           if (isRetriable(error)) throw error;
@@ -110,12 +170,6 @@ export class EventConsumer implements RecordSource {
         }
       },
     });
-    this.positions.start();
-    this.flushTimer = setInterval(() => {
-      if (this.fatal) return;
-      if (options.ingest.flushDue()) this.flushIngest();
-      else if (this.commits.waiting) void this.commits.commit([]);
-    }, options.flushCheckMs ?? 500);
   }
 
   /** The error retrying could not fix that stopped consumption, if one did (see `onFatal`). */
@@ -132,20 +186,30 @@ export class EventConsumer implements RecordSource {
   async close(): Promise<void> {
     clearInterval(this.flushTimer);
     this.closing = true;
-    const topics = Object.keys(this.state.assignment).map((topic) => ({ topic }));
-    if (topics.length > 0) this.consumer.pause(topics);
+    this.pauseAll();
     try {
       while (this.inFlight > 0 && !this.stop.signal.aborted) await new Promise((r) => setTimeout(r, 50));
       if (this.fatal) return;
       // Twice: the first may join a flush already running, which does not cover rows buffered after it began.
       await this.options.ingest.flush(this.stop.signal);
       await this.options.ingest.flush(this.stop.signal);
-      if (this.commits.waiting) await this.commits.commit([]);
+      if (this.sources.commits.waiting) await this.sources.commits.commit([]);
+      if (this.metrics.commits.waiting) await this.metrics.commits.commit([]);
     } finally {
       this.stop.abort();
       await this.positions.close();
-      await this.consumer.stop();
-      await this.consumer.disconnect();
+      for (const { consumer } of [this.sources, this.metrics]) {
+        await consumer.stop();
+        await consumer.disconnect();
+      }
+    }
+  }
+
+  /** Pauses every topic either consumer owns. */
+  private pauseAll(): void {
+    for (const { consumer, assignment } of [this.sources, this.metrics]) {
+      const topics = Object.keys(assignment).map((topic) => ({ topic }));
+      if (topics.length > 0) consumer.pause(topics);
     }
   }
 
@@ -172,26 +236,30 @@ export class EventConsumer implements RecordSource {
       at: Date.now(),
       message: `stopped: ${error instanceof Error ? error.message : String(error)}`,
     };
-    const topics = Object.keys(this.state.assignment).map((topic) => ({ topic }));
-    if (topics.length > 0) this.consumer.pause(topics);
+    this.pauseAll();
     this.state.paused = true;
     this.options.logger.error({ err: error }, 'consumer.stopped.non_retriable_sink_error');
     this.options.onFatal?.(error);
   }
 
-  private async eachBatch(payload: EachBatchPayload): Promise<void> {
+  private async eachMetricBatch(payload: EachBatchPayload): Promise<void> {
+    const { batch, heartbeat } = payload;
+    const key = `${batch.topic}:${batch.partition}`;
+    this.state.highWatermarks[key] = batch.highWatermark;
+    const records = batch.messages.map((m) => toRecord(batch.topic, batch.partition, m));
+    if (records.length === 0) return;
+    const beating = <T>(work: () => Promise<T>) => this.whileHeartbeating(heartbeat, work);
+    const last = await this.positions.applyBatch(payload, records, beating, this.stop.signal);
+    if (last !== undefined) this.state.processedOffsets[key] = last;
+  }
+
+  private async eachSourceBatch(payload: EachBatchPayload): Promise<void> {
     const { batch, resolveOffset, heartbeat, isRunning, isStale } = payload;
     const beating = <T>(work: () => Promise<T>) => this.whileHeartbeating(heartbeat, work);
     const key = `${batch.topic}:${batch.partition}`;
     this.state.highWatermarks[key] = batch.highWatermark;
     const records = batch.messages.map((m) => toRecord(batch.topic, batch.partition, m));
     if (records.length === 0) return;
-
-    if (batch.topic === this.options.metricTopic) {
-      const last = await this.positions.applyBatch(payload, records, beating, this.stop.signal);
-      if (last !== undefined) this.state.processedOffsets[key] = last;
-      return;
-    }
 
     // Chunks, not single records: one hop to the processor (a worker thread, possibly) per chunk, each
     // sized by the buffer room it reserved.
@@ -216,17 +284,19 @@ export class EventConsumer implements RecordSource {
     }
   }
 
+  /** Pauses the source topics only: the metric topic has its own consumer and goes on. */
   private async pausedUntilFlushed(): Promise<void> {
-    const topics = Object.keys(this.state.assignment).filter((t) => t !== this.options.metricTopic);
+    const topics = Object.keys(this.sources.assignment);
+    const { consumer } = this.sources;
     this.state.paused = true;
-    this.consumer.pause(topics.map((topic) => ({ topic })));
+    consumer.pause(topics.map((topic) => ({ topic })));
     this.options.logger.warn({ rows: this.options.ingest.bufferedRows }, 'consumer.paused.buffer_full');
     try {
       // With nothing buffered, the room is held by other partitions' chunks in progress: let them finish.
       if (this.options.ingest.bufferedRows === 0) await new Promise((r) => setTimeout(r, 10));
       else await this.options.ingest.flush(this.stop.signal);
     } finally {
-      if (!this.closing && !this.fatal) this.consumer.resume(topics.map((topic) => ({ topic })));
+      if (!this.closing && !this.fatal) consumer.resume(topics.map((topic) => ({ topic })));
       this.state.paused = false;
     }
   }
@@ -242,5 +312,5 @@ export class EventConsumer implements RecordSource {
   }
 
   /** Commits source offsets for the ingest stage (the offset-commits port); bound, so it can be passed on. */
-  readonly commit = (offsets: CommitOffsets): Promise<void> => this.commits.commit(offsets);
+  readonly commit = (offsets: CommitOffsets): Promise<void> => this.sources.commits.commit(offsets);
 }

@@ -17,6 +17,7 @@ export {
 } from './dead-letters.js';
 export { type ConsumerState, EventConsumer, type EventConsumerOptions } from './event-consumer.js';
 export { kafkaMetricTopic } from './kafka-metric-topic.js';
+export { fetchHostGroupOffsets, metricGroupOf } from './metric-group.js';
 export type { EventPipeline, EventPipelineOptions } from './pipeline-options.js';
 export { headerString } from './records.js';
 export { ensureTopics, fetchTopicOffsets, type TopicPartitionOffsets } from './topics.js';

@@ -12,7 +12,7 @@ const TOPIC = 'metrics';
  * follows more than it holds, otherwise stores the larger offset), a committed offset per partition, and a
  * record of seeks, resolved offsets and commits.
  */
-function harness(committed: Record<number, string> = {}) {
+function harness(committed: Record<number, string> = {}, former: Record<number, string> = {}) {
   const stored = new Map<number, bigint>();
   const seeks: [number, string][] = [];
   const commits: string[] = [];
@@ -22,10 +22,12 @@ function harness(committed: Record<number, string> = {}) {
     admin: () => ({
       connect: async () => {},
       disconnect: async () => {},
-      fetchOffsets: async () => [
+      fetchOffsets: async ({ groupId }: { groupId: string }) => [
         {
           topic: TOPIC,
-          partitions: Object.entries(committed).map(([p, offset]) => ({ partition: Number(p), offset })),
+          partitions: Object.entries(groupId === 'g' ? committed : groupId === 'host' ? former : {}).map(
+            ([p, offset]) => ({ partition: Number(p), offset }),
+          ),
         },
       ],
     }),
@@ -33,6 +35,7 @@ function harness(committed: Record<number, string> = {}) {
   const positions = new MetricTopicPositions({
     kafka,
     groupId: 'g',
+    formerGroupId: 'host',
     topic: TOPIC,
     apply: {
       async applyBatch(_records, _signal, position) {
@@ -117,6 +120,28 @@ describe('MetricTopicPositions', () => {
     expect(h.rollbacks.map((r) => [r.partition, r.redisAt, r.expectedAt, r.detectedBy])).toEqual([
       [0, '100', '120', 'check'],
     ]);
+  });
+
+  it('starts a partition its group never committed where the former group committed it, as the floor', async () => {
+    // 0: committed in both groups (the metric group's offset counts); 1: only the former group committed, Redis
+    // holds more (applied, commit lost); 2: only the former group, Redis behind it (lost writes); 3: neither
+    // group (a new topic): from the beginning; 4: former group only, but another member owns it.
+    const h = harness({ 0: '40', 3: '-1' }, { 0: '10', 1: '50', 2: '70', 4: '90' });
+    h.stored.set(0, 40n);
+    h.stored.set(1, 60n);
+    h.stored.set(2, 65n);
+    h.positions.assigned([0, 1, 2, 3]);
+    await h.positions.check();
+    // Started at the former group's offsets; 2 is then found behind that floor and read from where Redis is.
+    expect(h.seeks).toEqual([
+      [1, '50'],
+      [2, '70'],
+      [2, '65'],
+    ]);
+    expect(h.rollbacks.map((r) => [r.partition, r.redisAt, r.expectedAt])).toEqual([[2, '65', '70']]);
+    // From there on, the metric group's own commits move the partition on.
+    expect(await h.batch(1, 50, 59)).toEqual({ last: '59', resolved: ['59'] });
+    expect(h.commits).toEqual(['1@60']);
   });
 
   it('the periodic check finds a Redis that lost writes while its partition is idle', async () => {

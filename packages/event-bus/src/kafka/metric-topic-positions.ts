@@ -18,7 +18,13 @@ export interface CacheRollback {
 
 export interface MetricTopicPositionsOptions {
   kafka: Kafka;
+  /** The group that reads and commits the metric topic (metricGroupOf). */
   groupId: string;
+  /**
+   * The group that read the metric topic before it had a group of its own (the host group). A partition
+   * `groupId` never committed starts where this one committed, not from the topic's beginning.
+   */
+  formerGroupId?: string;
   topic: string;
   apply: Pick<ApplyStage, 'applyBatch' | 'cachePositions'>;
   /** kafkajs `consumer.seek` for this topic. */
@@ -66,14 +72,18 @@ export class MetricTopicPositions {
     await this.admin?.disconnect();
   }
 
-  /** GROUP_JOIN: forgets the previous assignment and checks the new one against Kafka's committed offsets. */
-  assigned(partitions: readonly number[]): void {
+  /**
+   * GROUP_JOIN: forgets the previous assignment and checks the new one against Kafka's committed offsets.
+   * Resolves once a check covered it (or failed, which is logged): the consumer keeps the topic paused until
+   * then, so no batch is applied before the seeks the check may make.
+   */
+  assigned(partitions: readonly number[]): Promise<void> {
     this.epoch++;
     this.owned = new Set(partitions);
     this.floor.clear();
     this.sought.clear();
     this.needsCommitted = partitions.length > 0;
-    void this.check();
+    return this.check();
   }
 
   /**
@@ -151,11 +161,43 @@ export class MetricTopicPositions {
       topics: [this.options.topic],
     });
     if (epoch !== this.epoch) return;
+    const never = new Set(this.owned);
     for (const { partition, offset } of offsets?.partitions ?? []) {
       // -1: nothing committed yet; kafkajs starts from the beginning, which no rollback can be behind.
-      if (this.owned.has(partition) && BigInt(offset) >= 0n) this.raiseFloor(partition, offset);
+      if (this.owned.has(partition) && BigInt(offset) >= 0n) {
+        this.raiseFloor(partition, offset);
+        never.delete(partition);
+      }
+    }
+    if (never.size > 0 && this.options.formerGroupId !== undefined) {
+      await this.startWhereFormerGroupWas(epoch, never);
+      if (epoch !== this.epoch) return;
     }
     this.needsCommitted = false;
+  }
+
+  /**
+   * A deployment that switched to the metric group: its partitions have no commit there, and reading them
+   * from the beginning would replay the whole retention (no-ops against the watermarks, but all of it). The
+   * former group committed each offset only after Redis applied what precedes it, so the partition is read
+   * from there, and that offset is the floor Redis must hold. Batches fetched from the beginning before the
+   * seek lands are applied as replays (the watermarks skip every event) or dropped as stale.
+   */
+  private async startWhereFormerGroupWas(epoch: number, partitions: ReadonlySet<number>): Promise<void> {
+    const [offsets] = await this.admin!.fetchOffsets({
+      groupId: this.options.formerGroupId!,
+      topics: [this.options.topic],
+    });
+    if (epoch !== this.epoch) return;
+    for (const { partition, offset } of offsets?.partitions ?? []) {
+      if (!partitions.has(partition) || !this.owned.has(partition) || BigInt(offset) < 0n) continue;
+      this.raiseFloor(partition, offset);
+      this.options.seek(partition, offset);
+      this.options.logger.info(
+        { topic: this.options.topic, partition, offset, from: this.options.formerGroupId },
+        'consumer.metric_group.started_from_former_group',
+      );
+    }
   }
 
   private raiseFloor(partition: number, offset: string): void {

@@ -27,7 +27,11 @@ export const HOST_SETTINGS = {
       requiredFor: ['start', 'dlq', 'reconcile'],
     }),
     clientId: s(text(), 'Kafka client id', { default: 'event-host' }),
-    groupId: s(text(), 'consumer group shared by every host of one deployment', { default: 'event-host' }),
+    groupId: s(
+      text(),
+      'consumer group shared by every host of one deployment (the metric topic is read in <groupId>.metrics)',
+      { default: 'event-host' },
+    ),
     /** Source topics or patterns; null = the Debezium topics of the tables the loaded listeners declare. */
     topics: s(
       list(topicPattern, 'a comma-separated list of topic names or /regex/'),

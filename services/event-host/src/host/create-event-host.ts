@@ -1,5 +1,5 @@
 import type { ClickHouseClient } from '@clickhouse/client';
-import type { EventPipeline } from '@engagement/event-bus/kafka';
+import { type EventPipeline, metricGroupOf } from '@engagement/event-bus/kafka';
 import { createInstrumentation } from '@engagement/event-bus/runtime';
 import type { HostProvision } from '@engagement/plugin-api';
 import type { SearchSyncService } from '@engagement/search-sync';
@@ -185,6 +185,7 @@ async function buildHost(scope: HostScope, options: EventHostOptions): Promise<E
           plugins: packages.map((p) => p.packageName),
           topics: topics.subscribe.map(String),
           groupId: config.kafka.groupId,
+          metricGroupId: metricGroupOf(config.kafka.groupId),
         },
         'host.started',
       );

@@ -1,4 +1,4 @@
-import type { PipelineStats } from '@engagement/event-bus/kafka';
+import { metricGroupOf, type PipelineStats } from '@engagement/event-bus/kafka';
 import type { HostConfig } from '../config/host-config.js';
 import { shownSettings } from '../config/mask-secrets.js';
 import type { Readiness } from '../http/readiness.js';
@@ -23,6 +23,8 @@ export interface SearchSyncHealth {
 export interface HostStatus {
   clientId: string;
   groupId: string;
+  /** The group the metric topic is read in (metricGroupOf(groupId)). */
+  metricGroupId: string;
   /** The resolved settings by path, secrets masked. */
   settings: Record<string, unknown>;
   plugins: { package: string; id: string; owner: string; listeners: string[] }[];
@@ -65,6 +67,7 @@ export function statusOf(input: {
   return {
     clientId: input.config.kafka.clientId,
     groupId: input.config.kafka.groupId,
+    metricGroupId: metricGroupOf(input.config.kafka.groupId),
     settings: shownSettings(input.config),
     plugins: input.packages.flatMap((pkg) =>
       pkg.plugins.map((p) => ({

@@ -178,7 +178,7 @@ async function refresh() {
   const ready = document.getElementById('ready');
   ready.textContent = s.readiness.ready ? 'ready' : 'not ready';
   ready.className = 'badge ' + (s.readiness.ready ? 'ok' : 'bad');
-  document.getElementById('summary').textContent = 'group ' + s.groupId + ' · ' + s.rates.consumedPerSecond +
+  document.getElementById('summary').textContent = 'groups ' + s.groupId + ', ' + s.metricGroupId + ' · ' + s.rates.consumedPerSecond +
     ' changes/s (last ' + win + ' s) · lag ' + lagNum(s.lagByTopic.total) + ' · consumed ' + num(s.totals.consumed) +
     ' · metric events stored ' + num(s.totals.metricEventsStored) + ' · cache events applied ' +
     num(s.totals.cacheEventsApplied) + ' · re-sends skipped ' + num(s.totals.resendsSkipped) +

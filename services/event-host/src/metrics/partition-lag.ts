@@ -1,4 +1,4 @@
-import type { ConsumerState } from '@engagement/event-bus/kafka';
+import { type ConsumerState, fetchHostGroupOffsets } from '@engagement/event-bus/kafka';
 import type { Admin } from 'kafkajs';
 
 /** Records between a partition's end and what this host processed; `null` while that is not known. */
@@ -33,6 +33,7 @@ export class PartitionLagTracker {
 
   constructor(
     private readonly admin: Pick<Admin, 'fetchTopicOffsets' | 'fetchOffsets' | 'describeCluster'>,
+    /** The host group; the metric topic's offsets are read from its metric group. */
     private readonly groupId: string,
     private readonly state: () => ConsumerState,
     private readonly stallAfterMs: number,
@@ -60,7 +61,8 @@ export class PartitionLagTracker {
         }
       }
       const committed = new Map<string, bigint | null>();
-      for (const t of await this.admin.fetchOffsets({ groupId: this.groupId, topics })) {
+      // The metric topic's offsets are its metric group's (metricGroupOf).
+      for (const t of await fetchHostGroupOffsets(this.admin, this.groupId, topics)) {
         for (const p of t.partitions)
           committed.set(`${t.topic}:${p.partition}`, p.offset === '-1' ? null : BigInt(p.offset));
       }

@@ -1,6 +1,6 @@
 // Helpers of the re-send test: reaction traffic on a run's world, and waiting until a consumer group has
 // stored and applied everything.
-import { fetchTopicOffsets } from '@engagement/event-bus/kafka';
+import { fetchHostGroupOffsets, fetchTopicOffsets } from '@engagement/event-bus/kafka';
 import type { Kafka } from 'kafkajs';
 import pg from 'pg';
 import type { RunWorld } from './scripted-run.js';
@@ -92,7 +92,7 @@ export async function drained(
       for (const topic of topics)
         for (const p of await fetchTopicOffsets(admin, topic)) ends[`${topic}:${p.partition}`] = p.high;
       const committed: Record<string, string> = {};
-      for (const t of await admin.fetchOffsets({ groupId, topics: [...topics] }))
+      for (const t of await fetchHostGroupOffsets(admin, groupId, topics))
         for (const p of t.partitions) committed[`${t.topic}:${p.partition}`] = p.offset;
       const done = Object.entries(ends).every(([k, high]) => high === '0' || committed[k] === high);
       const state = JSON.stringify(ends);

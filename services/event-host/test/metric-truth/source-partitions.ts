@@ -1,7 +1,7 @@
 // The source partitions of a test run: more of them than the consumer processes at once is the condition
 // under which a child's change used to wait for its parent's partition that never ran; and, when a run
 // fails, where the group stands (lag per topic, members).
-import { ensureTopics, fetchTopicOffsets } from '@engagement/event-bus/kafka';
+import { ensureTopics, fetchHostGroupOffsets, fetchTopicOffsets } from '@engagement/event-bus/kafka';
 import type { Admin } from 'kafkajs';
 
 /**
@@ -40,7 +40,7 @@ export async function partitionsWritten(
 export async function groupReport(admin: Admin, groupId: string, topics: readonly string[]) {
   const high = await highWatermarks(admin, topics);
   const lag: Record<string, number> = {};
-  for (const { topic, partitions } of await admin.fetchOffsets({ groupId, topics: [...topics] })) {
+  for (const { topic, partitions } of await fetchHostGroupOffsets(admin, groupId, topics)) {
     for (const p of partitions) {
       const behind = Number(high.get(`${topic}:${p.partition}`)) - Math.max(0, Number(p.offset));
       if (behind > 0) lag[topic] = (lag[topic] ?? 0) + behind;
