@@ -4,6 +4,7 @@
 // `--repair` makes ClickHouse, the cached hashes and the reader exact; a second repair writes nothing.
 import type { ClickHouseClient } from '@clickhouse/client';
 import { ClickHouseRowPublisher, clickhouseSourceTables } from '@engagement/app-db/clickhouse';
+import { readMetricTotals, rollMetricEvents, rollupTables } from '@engagement/event-bus/sinks/clickhouse';
 import { defaultCacheKeys, type RedisClient, RedisTouchQueue } from '@engagement/event-bus/sinks/redis';
 import { startGroupAtEnd } from '@engagement/event-bus/testing';
 import { plugins } from '@engagement/metric-listeners';
@@ -104,6 +105,7 @@ describe('metrics reconcile', () => {
         expect(r.notCaughtUp).toEqual([]);
         expect(r.differences).toEqual([]);
         expect(r.cache).toEqual([]);
+        expect(r.rollup).toEqual([]);
       }
       // It compared something real: every entity, and many metrics with non-zero truth.
       expect(reports.map((r) => r.entities)).toEqual(scopes.map((sc) => [...sc.values()].flat().length));
@@ -203,13 +205,71 @@ describe('metrics reconcile', () => {
     }
     expect(cacheLeft).toEqual([]);
     const after = await reconcileWorld();
-    expect([after.differences, after.cache]).toEqual([[], []]);
+    expect([after.differences, after.cache, after.rollup]).toEqual([[], [], []]);
     const read = (await readThrough(scope)).get('all')!;
     expect(mismatches(truth, read)).toEqual([]);
     expect(read.size).toBe(truth.size);
 
     const again = await reconcileWorld({ repair: true });
     expect([again.repaired, again.differences, again.cache]).toEqual([{ events: 0, hashes: 0 }, [], []]);
+  }, 300_000);
+
+  it('finds a read rollup that disagrees with the stored events, which comparing the stored events cannot see', async () => {
+    expect(world, 'the live test made the world').toBeDefined();
+    const scope = worldScope(world);
+    const truth = await truthTotals(db, clickhouse, plugins, scope);
+    const id = nonZeroIds(truth, scope, 'Image', 'likeCount')[0]!;
+    const one = new Map([['Image', [id]]]);
+    // Everything stored is rolled, so the entity has daily rows; then one of them is changed by hand.
+    expect((await rollMetricEvents(clickhouse)).committed).toBe(true);
+    const { daily } = rollupTables();
+    const where = `entityType = 'Image' AND entityId = ${id} AND metricType = 'likeCount'`;
+    const [row] = await (
+      await clickhouse.query({
+        query: `SELECT day, gen FROM ${daily} WHERE ${where} ORDER BY day DESC LIMIT 1`,
+        format: 'JSONEachRow',
+      })
+    ).json<{ day: string; gen: string }>();
+    expect(row, 'a daily row of the entity').toBeDefined();
+    const shift = async (delta: number) =>
+      clickhouse.command({
+        query: `ALTER TABLE ${daily} UPDATE total = total + ${delta} WHERE ${where} AND day = '${row!.day}' AND gen = ${row!.gen}`,
+        clickhouse_settings: { mutations_sync: '2' },
+      });
+    await shift(7);
+    try {
+      const report = await reconcileWorld({ ids: one });
+      // The stored events still equal the truth, so only the rollup check sees it.
+      expect([report.differences, report.cache]).toEqual([[], []]);
+      expect(report.rollup).toEqual([
+        {
+          entityType: 'Image',
+          entityId: id,
+          metricType: 'likeCount',
+          rolled: expect.any(Number),
+          stored: expect.any(Number),
+        },
+      ]);
+      expect(report.rollup[0]!.rolled - report.rollup[0]!.stored).toBe(7);
+      // What it means for the app: a read from ClickHouse (a cache fill) takes the wrong total.
+      const [read] = await readMetricTotals(clickhouse, {
+        entityType: 'Image',
+        entityIds: [id],
+        metricTypes: ['likeCount'],
+        timeframes: ['all'],
+      });
+      expect(read!.totals.likeCount!.all).toBe(truth.get(metricKey('Image', id, 'likeCount'))! + 7);
+      const cli = await runCliCaptured(
+        ['metrics', 'reconcile', '--entity-type', 'Image', '--ids', String(id)],
+        env,
+      );
+      expect(cli.code, cli.stderr).toBe(3);
+      expect(cli.stdout).toMatch(/read rollup: 1 entity metric\(s\) read wrong from ClickHouse/);
+      expect(cli.stdout).toContain(`rollup Image ${id} likeCount: rolled`);
+    } finally {
+      await shift(-7);
+    }
+    expect((await reconcileWorld({ ids: one })).rollup).toEqual([]);
   }, 300_000);
 
   it('takes a measured time per 1,000 entities with the command', async () => {

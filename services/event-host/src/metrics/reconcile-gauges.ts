@@ -14,6 +14,7 @@ export class ReconcileGauges implements ReconcileObserver {
   private readonly coverage: Gauge<'entity_type' | 'metric'>;
   private readonly cacheMismatched: Gauge<'entity_type' | 'metric'>;
   private readonly notCompared: Gauge;
+  private readonly rollupMismatched: Gauge;
   private readonly lastRun: Gauge;
   private readonly duration: Gauge;
   private readonly interval: Gauge;
@@ -45,6 +46,10 @@ export class ReconcileGauges implements ReconcileObserver {
     this.notCompared = gauge(
       'reconcile_entities_not_compared',
       'Entities of the last periodic reconcile left out because the stream had not stored their snapshot in time',
+    );
+    this.rollupMismatched = gauge(
+      'reconcile_rollup_mismatched',
+      'Entity metrics whose read rollup total differs from their stored events in the last periodic reconcile (app reads from ClickHouse are off there)',
     );
     this.lastRun = gauge(
       'reconcile_last_run_timestamp_seconds',
@@ -95,6 +100,7 @@ export class ReconcileGauges implements ReconcileObserver {
       this.cacheMismatched.set(labels, m.cacheOff);
     }
     this.notCompared.set(run.notCompared);
+    this.rollupMismatched.set(run.rollupOff);
     this.lastRun.set(run.endedAt / 1000);
     this.duration.set(run.seconds);
     if (run.repairedEvents > 0) this.repaired.inc(run.repairedEvents);

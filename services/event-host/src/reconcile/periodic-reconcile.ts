@@ -204,6 +204,7 @@ export class PeriodicReconcile {
       metrics: report.metrics,
       notCompared,
       repairedEvents: report.repaired.events,
+      rollupOff: report.rollup.length,
     });
     const off = report.metrics
       .filter((m) => m.off > 0 || m.cacheOff > 0)
@@ -224,7 +225,7 @@ export class PeriodicReconcile {
       notCompared,
       repairedEvents: report.repaired.events,
     };
-    logger[off.length > 0 || notCompared > 0 ? 'warn' : 'info'](
+    logger[off.length > 0 || notCompared > 0 || report.rollup.length > 0 ? 'warn' : 'info'](
       {
         run: report.run,
         entities: report.entities,
@@ -233,6 +234,7 @@ export class PeriodicReconcile {
         notCompared,
         repaired: report.repaired,
         notReconcilable: report.notReconcilable.length,
+        rollupOff: report.rollup.slice(0, 20),
       },
       'metrics.reconcile.checked',
     );

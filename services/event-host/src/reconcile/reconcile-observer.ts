@@ -15,6 +15,8 @@ export interface ReconcileRun {
   notCompared: number;
   /** Corrections written (with `reconcile.repair`). */
   repairedEvents: number;
+  /** Entity metrics whose read rollup total differs from their stored events (`ReconcileReport.rollup`). */
+  rollupOff: number;
 }
 
 /**

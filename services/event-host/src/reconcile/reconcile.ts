@@ -35,6 +35,7 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRep
     metrics: [],
     differences: [],
     cache: [],
+    rollup: [],
     omitted: { differences: 0, cache: 0 },
     notReconcilable: plan.notReconcilable,
     notCaughtUp: [],
@@ -89,6 +90,7 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRep
     totals.add(result.findings, result.cache);
     report.entities += entities;
     const keep = options.keepDifferences ?? Number.POSITIVE_INFINITY;
+    for (const r of result.rollup) report.rollup.push(r);
     for (const c of result.cache) {
       // One by one, not push(...): a backfill's batches exceed the stack.
       if (report.cache.length < keep) report.cache.push(c);

@@ -1,4 +1,5 @@
 import type { ClickHouseClient } from '@clickhouse/client';
+import { checkRollup, type RollupDifference } from '@engagement/event-bus/sinks/clickhouse';
 import type { RedisClient } from '@engagement/event-bus/sinks/redis';
 import type { Admin } from 'kafkajs';
 import type pg from 'pg';
@@ -40,6 +41,8 @@ export type RoundResult =
       /** Per batch, its differences (corrections are dated and identified by the batch's snapshot). */
       differences: { batch: Batch; differences: Difference[] }[];
       cache: CacheDifference[];
+      /** Where the read rollup disagrees with the stored events it summarises (`checkRollup`). */
+      rollup: RollupDifference[];
       /** With `metricTopic`: what the cache had not applied when the bounded wait for it ended. */
       cacheBehind?: string;
     };
@@ -51,7 +54,7 @@ export const CACHE_WAIT_MS = 10_000;
  * Compares a round of batches: one wait until the stream has stored everything the newest snapshot sees
  * (the last batch's WAL position is the highest, so it covers the older ones) and the cache has applied it
  * (so cached hashes are compared, and corrected, after the events they are compared with), then per batch the stored
- * events its snapshot sees against its truth, then the cached hashes of its entities against ClickHouse.
+ * events its snapshot sees against its truth, then the cached hashes of its entities against ClickHouse, and the read rollup against the stored events.
  */
 export async function compareRound(options: RoundOptions, batches: readonly Batch[]): Promise<RoundResult> {
   const catchUp = await waitForCatchUp({
@@ -79,6 +82,7 @@ export async function compareRound(options: RoundOptions, batches: readonly Batc
   const findings: MetricFindings[] = [];
   const differences: { batch: Batch; differences: Difference[] }[] = [];
   const cache: CacheDifference[] = [];
+  const rollup: RollupDifference[] = [];
   for (const batch of batches) {
     const { entityType, entityIds } = batch.source;
     const stored = await readStoredTotals(options.clickhouse, {
@@ -97,6 +101,13 @@ export async function compareRound(options: RoundOptions, batches: readonly Batc
       entityIds,
     });
     for (const d of hashes.differences) if (batch.metrics.includes(d.metric)) cache.push(d);
+    // What app reads take from ClickHouse (the rollup) against the stored events just compared with truth.
+    const rolled = await checkRollup(options.clickhouse, {
+      entityType,
+      entityIds,
+      metricTypes: batch.metrics,
+    });
+    for (const d of rolled.differences) rollup.push(d);
   }
-  return { caughtUp: true, catchUp, findings, differences, cache, cacheBehind };
+  return { caughtUp: true, catchUp, findings, differences, cache, rollup, cacheBehind };
 }

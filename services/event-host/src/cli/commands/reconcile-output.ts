@@ -12,7 +12,10 @@ export function printReconcileReport(
 ): number {
   const off = report.metrics.some((m) => m.off > 0 || m.cacheOff > 0);
   const attention =
-    (off && !args.repair) || report.notCaughtUp.length > 0 || report.notReconcilable.length > 0;
+    (off && !args.repair) ||
+    report.rollup.length > 0 ||
+    report.notCaughtUp.length > 0 ||
+    report.notReconcilable.length > 0;
   if (args.json) {
     println(ctx.stdout, JSON.stringify(report));
     return attention ? EXIT.attention : EXIT.ok;
@@ -43,6 +46,14 @@ export function printReconcileReport(
   for (const c of report.cache.slice(0, 20))
     out(`  cache ${c.key} ${c.field}: cached ${c.cached}, ClickHouse ${c.expected}`);
   if (report.cache.length > 20) out(`  … and ${report.cache.length - 20} more cached fields`);
+  out(
+    report.rollup.length === 0
+      ? 'read rollup: agrees with the stored events'
+      : `read rollup: ${report.rollup.length} entity metric(s) read wrong from ClickHouse, not repaired (docs/reconcile.md, "The read rollup")`,
+  );
+  for (const r of report.rollup.slice(0, 20))
+    out(`  rollup ${r.entityType} ${r.entityId} ${r.metricType}: rolled ${r.rolled}, stored ${r.stored}`);
+  if (report.rollup.length > 20) out(`  … and ${report.rollup.length - 20} more (--json lists all)`);
   out(
     `not reconcilable: ${report.notReconcilable.length === 0 ? 'none' : report.notReconcilable.map((n) => `${n.listenerId} (${n.reason})`).join('; ')}`,
   );
