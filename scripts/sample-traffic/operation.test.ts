@@ -1,0 +1,30 @@
+import type pg from 'pg';
+import { describe, expect, it } from 'vitest';
+import { type OperationContext, react } from './operation.js';
+import type { SampleWorld } from './sample-world.js';
+
+/** A database that records what it is asked and changes one row. */
+function recordingDb() {
+  const queries: unknown[][] = [];
+  const db = {
+    query: async (_text: string, values: unknown[]) => {
+      queries.push(values);
+      return { rowCount: 1, rows: [] };
+    },
+  } as unknown as pg.Client;
+  return { db, queries };
+}
+
+const world = (entries: number[]) => ({ entries, users: [7] }) as unknown as SampleWorld;
+
+describe('sql operations', () => {
+  it('skip a change whose pick came from an empty pool instead of sending NULL', async () => {
+    const { db, queries } = recordingDb();
+    const ctx = (entries: number[]): OperationContext => ({ db, world: world(entries), clickhouse: null });
+    const reactToEntry = react('BountyEntryReaction', 'bountyEntryId', 'entries');
+    expect(await reactToEntry(ctx([]))).toBe(0);
+    expect(queries).toEqual([]);
+    expect(await reactToEntry(ctx([3]))).toBe(1);
+    expect(queries).toEqual([[3, 7, expect.any(String)]]);
+  });
+});
