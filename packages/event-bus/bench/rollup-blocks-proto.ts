@@ -19,12 +19,12 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openClickHouse } from '../src/sinks/clickhouse/client.js';
-import { rollMetricEvents } from '../src/sinks/clickhouse/metric-rollup.js';
 import { rollupTotalsSql } from '../src/sinks/clickhouse/metric-totals-sql.js';
 import { type RollState, readRollState } from '../src/sinks/clickhouse/roll-state.js';
 import { rollupDdl } from '../src/sinks/clickhouse/rollup-schema.js';
 import { ensureMetricEventTable, metricEventTableDdl } from '../src/sinks/clickhouse/schema.js';
 import { type MetricTimeframe, windowStartMs } from '../src/sinks/clickhouse/timeframes.js';
+import { seedRollupBench, TARGET_METRICS, targetIds } from './rollup-bench-data.js';
 
 const blockDays = (process.env.BLOCK_DAYS ?? '16,32').split(',').map(Number);
 const sizes = (process.env.SIZES ?? '2,30').split(',').map((s) => Number(s) * 1_000_000);
@@ -49,27 +49,11 @@ await c.command({
 SETTINGS index_granularity = ${granule}`,
 });
 const nowMs = Date.now();
-const T = ['downloadCount', 'likeCount', 'commentCount', 'ratingSum', 'ratingCount'];
-await c.command({
-  query: `INSERT INTO entityMetricEvents (eventId, entityType, entityId, userId, metricType, metricValue, createdAt, origin, originSeq)
-SELECT concat('t-', toString(number)), 'Model', 5000 + intDiv(number, 1000) * 10000, 0, ['downloadCount','likeCount','commentCount','ratingSum','ratingCount'][1 + number % 5], 1,
-  fromUnixTimestamp64Milli(toInt64(${nowMs} - sipHash64(number, 1) % ${365 * DAY}), 'UTC'), concat('bench:', toString(number % 3)), number FROM numbers(100000)`,
-});
-const r = await rollMetricEvents(c);
+const T = TARGET_METRICS;
+const ids = targetIds;
+const r = await seedRollupBench(c, nowMs);
+const { grow } = r;
 await c.command({ query: 'TRUNCATE TABLE entityMetricEvents_recent' }); // the steady state: all rolled
-const ids = Array.from({ length: 100 }, (_, k) => 5000 + k * 10000);
-let bg = 0;
-async function grow(to: number) {
-  while (bg < to) {
-    await c.command({
-      query: `INSERT INTO entityMetricEvents_daily SELECT ['Model','Image','Post','Article','User','Collection'][1 + sipHash64(number, 2) % 6],
-      ((1 + sipHash64(number, 3) % 1000000) AS e0) + if(e0 % 10000 = 5000, 1, 0), ['downloadCount','likeCount','commentCount','ratingSum','ratingCount','x1','x2','x3'][1 + sipHash64(number, 5) % 8],
-      toDate32(fromUnixTimestamp64Milli(toInt64(${nowMs} - sipHash64(number, 6) % ${365 * DAY}))), ${r.gen}, 1, map('bench:0', number), [toInt64(${nowMs})], [toInt64(1)] FROM numbers(${bg}, 2000000)`,
-    });
-    bg += 2000000;
-  }
-  await c.command({ query: 'OPTIMIZE TABLE entityMetricEvents_daily FINAL' });
-}
 
 interface Compacted {
   comp: number;

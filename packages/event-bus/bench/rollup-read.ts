@@ -14,34 +14,17 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openClickHouse } from '../src/sinks/clickhouse/client.js';
-import { rollMetricEvents } from '../src/sinks/clickhouse/metric-rollup.js';
 import { readMetricTotals } from '../src/sinks/clickhouse/metric-totals.js';
 import { ensureMetricEventTable } from '../src/sinks/clickhouse/schema.js';
+import { seedRollupBench, TARGET_METRICS, targetIds } from './rollup-bench-data.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'dbg-'));
 const c = await openClickHouse({ path: dir });
 await ensureMetricEventTable(c);
 const nowMs = Date.now();
-const T = ['downloadCount', 'likeCount', 'commentCount', 'ratingSum', 'ratingCount'];
-await c.command({
-  query: `INSERT INTO entityMetricEvents (eventId, entityType, entityId, userId, metricType, metricValue, createdAt, origin, originSeq)
-SELECT concat('t-', toString(number)), 'Model', 5000 + intDiv(number, 1000) * 10000, 0, ['downloadCount','likeCount','commentCount','ratingSum','ratingCount'][1 + number % 5], 1,
-  fromUnixTimestamp64Milli(toInt64(${nowMs} - sipHash64(number, 1) % ${365 * 86400000}), 'UTC'), concat('bench:', toString(number % 3)), number FROM numbers(100000)`,
-});
-const r = await rollMetricEvents(c);
-const ids = Array.from({ length: 100 }, (_, k) => 5000 + k * 10000);
-let bg = 0;
-async function grow(to: number) {
-  while (bg < to) {
-    await c.command({
-      query: `INSERT INTO entityMetricEvents_daily SELECT ['Model','Image','Post','Article','User','Collection'][1 + sipHash64(number, 2) % 6],
-      ((1 + sipHash64(number, 3) % 1000000) AS e0) + if(e0 % 10000 = 5000, 1, 0), ['downloadCount','likeCount','commentCount','ratingSum','ratingCount','x1','x2','x3'][1 + sipHash64(number, 5) % 8],
-      toDate32(fromUnixTimestamp64Milli(toInt64(${nowMs} - sipHash64(number, 6) % ${365 * 86400000}))), ${r.gen}, 1, map('bench:0', number), [toInt64(${nowMs})], [toInt64(1)] FROM numbers(${bg}, 2000000)`,
-    });
-    bg += 2000000;
-  }
-  await c.command({ query: 'OPTIMIZE TABLE entityMetricEvents_daily FINAL' });
-}
+const T = TARGET_METRICS;
+const ids = targetIds;
+const { grow } = await seedRollupBench(c, nowMs);
 async function time(label: string, f: () => Promise<unknown>) {
   const ms: number[] = [];
   const cpu: number[] = [];
