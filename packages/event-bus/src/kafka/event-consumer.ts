@@ -9,6 +9,9 @@ import { toRecord } from './records.js';
 
 export type { ConsumerState, EventConsumerOptions } from './event-consumer-options.js';
 
+/** How long a metric-topic fetch waits for data (kafkajs `maxWaitTimeInMs`; see the constructor). */
+const METRIC_FETCH_WAIT_MS = 100;
+
 /** One of the two kafkajs consumers, with what its group gave it. */
 interface Member {
   consumer: Consumer;
@@ -47,21 +50,33 @@ export class EventConsumer implements RecordSource {
   };
 
   constructor(private readonly options: EventConsumerOptions) {
-    // The fetch bound is for source backlogs (see the option); metric fetches keep kafkajs's default.
-    this.sources = this.member(options.groupId, options.maxBytesPerPartition, (owned) => {
-      options.ingest.forgetPartitions((t, p) => owned.has(`${t}:${p}`));
-    });
+    // The fetch bound is for source backlogs (see the option); metric fetches keep kafkajs's default bound.
+    this.sources = this.member(
+      options.groupId,
+      { maxBytesPerPartition: options.maxBytesPerPartition },
+      (owned) => {
+        options.ingest.forgetPartitions((t, p) => owned.has(`${t}:${p}`));
+      },
+    );
     const metricGroup = metricGroupOf(options.groupId);
-    this.metrics = this.member(metricGroup, undefined, (_owned, assignment) => {
-      // Paused before the first fetch of the new assignment (GROUP_JOIN is emitted before it) until the
-      // check against the committed offsets made its seeks: a batch fetched from the old position would be
-      // applied first (a replay the watermarks skip, but after a switch-over possibly the whole topic).
-      const topics = [{ topic: options.metricTopic }];
-      this.metrics.consumer.pause(topics);
-      void this.positions.assigned(assignment[options.metricTopic] ?? []).finally(() => {
-        if (!this.closing && !this.fatal) this.metrics.consumer.resume(topics);
-      });
-    });
+    // A short fetch wait: kafkajs sleeps that long when every partition is paused, as the metric topic is at
+    // each assignment until the check below ran; with its default (5 s), the first applies after a start or a
+    // rebalance waited up to 5 s (2.9 s in the host test, and the latency bench's first slice). Idle, it costs
+    // a fetch request every 100 ms.
+    this.metrics = this.member(
+      metricGroup,
+      { maxWaitTimeInMs: METRIC_FETCH_WAIT_MS },
+      (_owned, assignment) => {
+        // Paused before the first fetch of the new assignment (GROUP_JOIN is emitted before it) until the
+        // check against the committed offsets made its seeks: a batch fetched from the old position would be
+        // applied first (a replay the watermarks skip, but after a switch-over possibly the whole topic).
+        const topics = [{ topic: options.metricTopic }];
+        this.metrics.consumer.pause(topics);
+        void this.positions.assigned(assignment[options.metricTopic] ?? []).finally(() => {
+          if (!this.closing && !this.fatal) this.metrics.consumer.resume(topics);
+        });
+      },
+    );
     this.positions = new MetricTopicPositions({
       kafka: options.kafka,
       groupId: metricGroup,
@@ -80,14 +95,15 @@ export class EventConsumer implements RecordSource {
   /** A consumer of `groupId`; `joined` calls back with what it owns after each GROUP_JOIN. */
   private member(
     groupId: string,
-    maxBytesPerPartition: number | undefined,
+    fetch: { maxBytesPerPartition?: number; maxWaitTimeInMs?: number },
     joined: (owned: ReadonlySet<string>, assignment: Record<string, number[]>) => void,
   ): Member {
     const { options } = this;
     const consumer = options.kafka.consumer({
       groupId,
       sessionTimeout: options.sessionTimeoutMs ?? 30_000,
-      ...(maxBytesPerPartition ? { maxBytesPerPartition } : {}),
+      ...(fetch.maxBytesPerPartition ? { maxBytesPerPartition: fetch.maxBytesPerPartition } : {}),
+      ...(fetch.maxWaitTimeInMs ? { maxWaitTimeInMs: fetch.maxWaitTimeInMs } : {}),
       heartbeatInterval: 3_000,
       readUncommitted: false,
       allowAutoTopicCreation: false,
