@@ -1,7 +1,7 @@
 // Builds the metrics-only update body of N Image documents (10 metrics x 5 timeframes, as the images
 // index) both ways, alternating in one process so both see the same load: objects from metricFields
 // stringified by JSON.stringify (the flusher before 2026-11-30), and MetricDocuments' JSON. Both are
-// encoded to bytes, as the client does, and must give the same bytes.
+// encoded to bytes, as the client does, and must give byte for byte the same body.
 //   npx tsx --conditions=source packages/search-sync/bench/documents.ts [10000] [runs 7]
 import type { MetricTotals } from '@engagement/event-bus/sinks/clickhouse';
 import { IMAGE_METRIC_TYPES } from '../src/default-indexes.js';
@@ -37,16 +37,17 @@ const json = () => new TextEncoder().encode(documents.json(ids, (id) => totals.g
 console.log(`load before ${loadAverage()}`);
 const ms: Record<'objects' | 'json', number[]> = { objects: [], json: [] };
 for (let r = 0; r < runs; r++) {
-  const bytes: number[] = [];
+  const bodies: Uint8Array[] = [];
   for (const [name, build] of [
     ['objects', objects],
     ['json', json],
   ] as const) {
     const t0 = performance.now();
-    bytes.push(build().length);
+    bodies.push(build());
     ms[name].push(performance.now() - t0);
   }
-  if (bytes[0] !== bytes[1]) throw new Error(`bodies differ: ${bytes.join(' vs ')} bytes`);
+  if (Buffer.compare(bodies[0]!, bodies[1]!) !== 0)
+    throw new Error(`bodies differ: ${bodies.map((b) => b.length).join(' vs ')} bytes`);
 }
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 for (const [name, xs] of Object.entries(ms))

@@ -72,6 +72,36 @@ describe('MetricDocuments', () => {
     expect({ imageId: 1, ...metricFields(byId.get(1)!, options) }).toEqual(JSON.parse(json)[0]);
   });
 
+  it('writes byte for byte what JSON.stringify writes, for any number and any field name', () => {
+    // Seeded: integers of every length and sign, past 2^53, fractions, -0, NaN, Infinity; names with
+    // quotes, backslashes and characters beyond ASCII.
+    let seed = 7;
+    const random = () => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
+    const special = [0, -0, 1, -1, 9, 10, 99, 100, 2 ** 53 - 1, -(2 ** 53) + 1, 2 ** 53, 2 ** 60, 1e21, 0.5];
+    const value = () => {
+      const r = random();
+      if (r < 0.3) return special[Math.floor(random() * special.length)]!;
+      if (r < 0.35)
+        return [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY][Math.floor(random() * 3)]!;
+      if (r < 0.5) return (random() - 0.5) * 10 ** Math.floor(random() * 20);
+      return Math.round((random() - 0.5) * 10 ** Math.floor(random() * 17));
+    };
+    const metrics = ['likeCount', 'ratingSum', 'ratingCount', 'naïve "q" \\ 🙂'];
+    const byId = new Map<number, MetricTotals>();
+    const ids = Array.from({ length: 400 }, (_, i) => (i % 2 ? i * 7919 : -i));
+    for (const id of ids) {
+      const t: Record<string, Record<string, number>> = {};
+      for (const m of metrics) if (random() < 0.8) t[m] = { day: value(), week: value(), all: value() };
+      byId.set(id, totals(id, t));
+    }
+    const docs = new MetricDocuments({ timeframes, primaryKey: 'id' });
+    const { json } = docs.json(ids, (id) => byId.get(id));
+    expect(json).toBe(JSON.stringify(reference(ids, byId, undefined, { timeframes })));
+  });
+
   it('writes an empty array when no id has fields', () => {
     const docs = new MetricDocuments({ timeframes, metricTypes: ['tippedCount'], primaryKey: 'id' });
     expect(docs.json(ids, (id) => byId.get(id))).toEqual({ json: '[]', count: 0 });

@@ -1,4 +1,5 @@
 import type { MetricTimeframe, MetricTotals } from '@engagement/event-bus/sinks/clickhouse';
+import { JsonBytes } from './json-bytes.js';
 import { DEFAULT_RATIOS, defaultMetricFieldName, type MetricFieldOptions } from './metric-fields.js';
 
 /** One field of a document: its name, already quoted for JSON, and how its value is computed. */
@@ -10,8 +11,8 @@ type Field = { name: string; key: string; timeframe: MetricTimeframe } & (
 /** The fields of documents whose totals carry exactly these metrics, in `metricFields` order. */
 interface Plan {
   fields: Field[];
-  /** `,"name":` per field, so a document is one concatenation of fragments and numbers. */
-  fragments: string[];
+  /** `,"name":` per field as UTF-8, so a document is fragments and numbers written one after another. */
+  fragments: Uint8Array[];
 }
 
 /**
@@ -22,7 +23,9 @@ interface Plan {
  */
 export class MetricDocuments {
   private readonly plans = new Map<string, Plan>();
-  private readonly idKey: string;
+  private readonly idKey: Uint8Array;
+  /** Characters per document in the last body, so the next starts with about the room it needs. */
+  private perDocument = 64;
 
   constructor(
     private readonly options: MetricFieldOptions & {
@@ -31,7 +34,7 @@ export class MetricDocuments {
       primaryKey: string;
     },
   ) {
-    this.idKey = `{${JSON.stringify(options.primaryKey)}:`;
+    this.idKey = Buffer.from(`{${JSON.stringify(options.primaryKey)}:`);
   }
 
   /** The metric fields of one document, as `metricFields` gives them (empty without totals). */
@@ -51,20 +54,28 @@ export class MetricDocuments {
     ids: readonly number[],
     totalsOf: (id: number) => MetricTotals | undefined,
   ): { json: string; count: number } {
-    let json = '[';
+    const out = new JsonBytes(ids.length * this.perDocument + 1024);
+    out.ascii('[');
     let count = 0;
     for (const id of ids) {
       const totals = totalsOf(id);
       if (!totals) continue;
       const { fields, fragments } = this.planFor(totals);
       if (fields.length === 0) continue;
-      let doc = `${count ? ',' : ''}${this.idKey}${jsonNumber(id)}`;
-      for (let i = 0; i < fields.length; i++)
-        doc += fragments[i]! + jsonNumber(fieldValue(fields[i]!, totals));
-      json += `${doc}}`;
+      if (count) out.ascii(',');
+      out.bytes(this.idKey);
+      out.number(id);
+      for (let i = 0; i < fields.length; i++) {
+        out.bytes(fragments[i]!);
+        out.number(fieldValue(fields[i]!, totals));
+      }
+      out.ascii('}');
       count++;
     }
-    return { json: `${json}]`, count };
+    out.ascii(']');
+    const json = out.text();
+    if (count) this.perDocument = Math.ceil(json.length / count);
+    return { json, count };
   }
 
   private planFor(totals: MetricTotals): Plan {
@@ -98,7 +109,7 @@ export class MetricDocuments {
       }
     }
     const fields = [...byName.values()];
-    return { fields, fragments: fields.map((f) => `,${f.key}:`) };
+    return { fields, fragments: fields.map((f) => Buffer.from(`,${f.key}:`)) };
   }
 }
 
@@ -107,6 +118,3 @@ function fieldValue(field: Field, totals: MetricTotals): number {
   const n = totals.totals[field.count]![field.timeframe] ?? 0;
   return n === 0 ? 0 : (totals.totals[field.sum]![field.timeframe] ?? 0) / n;
 }
-
-/** A number as JSON.stringify writes it: non-finite values become null. */
-const jsonNumber = (x: number) => (Number.isFinite(x) ? String(x) : 'null');
