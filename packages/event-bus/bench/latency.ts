@@ -203,7 +203,9 @@ async function steadyRun(ctx: BenchContext, rate: number, flushIntervalMs: numbe
     const slices = new Map<number, number[]>();
     for (const [appended, latency] of samples) {
       const slice = Math.floor((appended - started) / 5_000);
-      slices.set(slice, [...(slices.get(slice) ?? []), latency]);
+      const values = slices.get(slice);
+      if (values) values.push(latency);
+      else slices.set(slice, [latency]);
     }
     for (const [slice, values] of [...slices].sort((a, b) => a[0] - b[0])) {
       const v = Float64Array.from(values).sort();
