@@ -29,7 +29,7 @@ export interface MetricTotals<T extends MetricTimeframe = MetricTimeframe> {
 }
 
 /**
- * One result row, as JSONCompactEachRow gives it: `[entityId, metricType, t_<tf>… in request order, hw?]`.
+ * One result row, as JSONCompact's `data` gives it: `[entityId, metricType, t_<tf>… in request order, hw?]`.
  * Arrays instead of objects, and 64-bit integers as numbers, because a flush parses 50k of them (measured:
  * parsing and building the totals of 10k ids took longer than the query).
  */
@@ -68,11 +68,13 @@ export async function readMetricTotals<T extends MetricTimeframe>(
     const result = await client.query({
       query: sql,
       query_params: params,
-      format: 'JSONCompactEachRow',
+      // One JSON document parsed at once: a *EachRow format goes through the client's row stream, one
+      // JSON.parse per row.
+      format: 'JSONCompact',
       // Sums and ids as numbers: Number() of the quoted text would lose the same digits past 2^53.
       clickhouse_settings: { output_format_json_quote_64bit_integers: 0 },
     });
-    rows = await result.json<TotalsRow>();
+    rows = (await result.json<TotalsRow>()).data;
   } catch (cause) {
     throw new SinkError('clickhouse', `metric totals query failed: ${(cause as Error).message}`, { cause });
   }
