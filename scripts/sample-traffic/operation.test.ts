@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import { describe, expect, it } from 'vitest';
-import { type OperationContext, react } from './operation.js';
+import { type OperationContext, queue, react } from './operation.js';
+import { operations } from './operations.js';
 import type { SampleWorld } from './sample-world.js';
 
 /** A database that records what it is asked and changes one row. */
@@ -26,5 +27,17 @@ describe('sql operations', () => {
     expect(queries).toEqual([]);
     expect(await reactToEntry(ctx([3]))).toBe(1);
     expect(queries).toEqual([[3, 7, expect.any(String)]]);
+  });
+
+  it('publish no ClickHouse row whose pick came from an empty pool', async () => {
+    const clickhouse = new Map<string, Record<string, unknown>[]>();
+    const noVersions = { versions: new Map(), users: [7] } as unknown as SampleWorld;
+    for (const name of ['download', 'generation', 'compensation']) {
+      const op = operations.find((o) => o.name === name)!;
+      expect(await op.run({ db: recordingDb().db, world: noVersions, clickhouse })).toBe(0);
+    }
+    expect([...clickhouse.values()].flat()).toEqual([]);
+    expect(queue(clickhouse, 't', () => ({ modelVersionId: 3, resourcesUsed: [3, 4] }))).toBe(1);
+    expect(clickhouse.get('t')).toEqual([{ modelVersionId: 3, resourcesUsed: [3, 4] }]);
   });
 });
