@@ -66,6 +66,18 @@ async function brokerAnswers(port: number): Promise<boolean> {
   }
 }
 
+/**
+ * A KRaft cluster id: 16 random bytes in base64url, as Kafka makes them, and like Kafka's never beginning
+ * with '-' (one in 64 did: `kafka-storage format -t -…` then failed with "expected one argument", and the
+ * stack with it).
+ */
+export function newClusterId(): string {
+  for (;;) {
+    const id = randomBytes(16).toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
+}
+
 export const kafkaPart: Part = {
   name: 'kafka',
   logFile: (ctx) => server(ctx).log,
@@ -94,9 +106,7 @@ export const kafkaPart: Part = {
 
     if (!existsSync(join(f.data, 'meta.properties'))) {
       // Same as `kafka-storage.sh format`: KRaft refuses to start on an unformatted log dir.
-      const clusterId = existsSync(f.clusterId)
-        ? readFileSync(f.clusterId, 'utf8').trim()
-        : randomBytes(16).toString('base64url');
+      const clusterId = existsSync(f.clusterId) ? readFileSync(f.clusterId, 'utf8').trim() : newClusterId();
       writeFileSync(f.clusterId, `${clusterId}\n`);
       await runChecked('java', [
         `-Dlog4j2.configurationFile=${f.log4j}`,
@@ -104,8 +114,8 @@ export const kafkaPart: Part = {
         cp,
         'kafka.tools.StorageTool',
         'format',
-        '-t',
-        clusterId,
+        // One argument: an id that begins with '-' must not be read as an option.
+        `--cluster-id=${clusterId}`,
         '-c',
         f.config,
         '--ignore-formatted',
