@@ -24,6 +24,7 @@ import { type RollState, readRollState } from '../src/sinks/clickhouse/roll-stat
 import { rollupDdl } from '../src/sinks/clickhouse/rollup-schema.js';
 import { ensureMetricEventTable, metricEventTableDdl } from '../src/sinks/clickhouse/schema.js';
 import { type MetricTimeframe, windowStartMs } from '../src/sinks/clickhouse/timeframes.js';
+import { selectedCounters } from './chdb-counters.js';
 import { seedRollupBench, TARGET_METRICS, targetIds } from './rollup-bench-data.js';
 
 const blockDays = (process.env.BLOCK_DAYS ?? '16,32').split(',').map(Number);
@@ -129,14 +130,8 @@ GROUP BY entityId, metricType`;
 }
 
 async function selected(): Promise<[number, number]> {
-  const rows = await (
-    await c.query({
-      query: `SELECT event, value FROM system.events WHERE event IN ('SelectedRows', 'SelectedMarks')`,
-      format: 'JSONEachRow',
-    })
-  ).json<{ event: string; value: string }>();
-  const get = (e: string) => Number(rows.find((x) => x.event === e)?.value ?? 0);
-  return [get('SelectedRows'), get('SelectedMarks')];
+  const { rows, marks } = await selectedCounters(c);
+  return [rows, marks];
 }
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const timeframes = ['day', 'week', 'month', 'year', 'all'] as const;

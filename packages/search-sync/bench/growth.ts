@@ -34,6 +34,7 @@ import { defaultCacheKeys } from '@engagement/event-bus/sinks/redis';
 import { Redis } from 'ioredis';
 import { Meilisearch } from 'meilisearch';
 import { readStackEnv } from '../../../infra/stack/env.js';
+import { selectedCounters } from '../../event-bus/bench/chdb-counters.js';
 import { FakeMeilisearch } from '../src/testing/index.js';
 import { benchSearchSync, meterQueries, timedFlush } from './bench-search-sync.js';
 import { type FlushFigures, loadAverage, type MissFigures, printGrowthReport } from './growth-report.js';
@@ -86,17 +87,8 @@ const started = performance.now();
 const growth = new GrowthTable(clickhouse, { nowMs, rollup: ROLLUP, live: LIVE });
 const rollup = rollupTables();
 
-/** chDB's cumulative read counters; their delta around a query is what it read from MergeTree tables. */
-async function counters(): Promise<{ rows: number; marks: number }> {
-  const rows = await (
-    await clickhouse.query({
-      query: `SELECT event, value FROM system.events WHERE event IN ('SelectedRows', 'SelectedMarks')`,
-      format: 'JSONEachRow',
-    })
-  ).json<{ event: string; value: string }>();
-  const get = (e: string) => Number(rows.find((r) => r.event === e)?.value ?? 0);
-  return { rows: get('SelectedRows'), marks: get('SelectedMarks') };
-}
+/** chDB's cumulative read counters (the delta around a query is what it read). */
+const counters = () => selectedCounters(clickhouse);
 const a = await counters();
 const b = await counters();
 const counterOverhead = b.rows - a.rows; // rows of system.events itself
