@@ -1,7 +1,7 @@
 import type { EntityMetricEvent } from '@engagement/plugin-api';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defaultCacheKeys } from '../src/sinks/redis/cache-keys.js';
+import { defaultCacheKeys, shardWatermarkKey } from '../src/sinks/redis/cache-keys.js';
 import { MetricCacheSink } from '../src/sinks/redis/metric-cache-sink.js';
 import { connectStack, type StackConnections } from './integration-env.js';
 
@@ -103,4 +103,62 @@ describe('MetricCacheSink on the real Redis', () => {
       redis.disconnect();
     }
   });
+
+  it('reads the watermarks once, then applies each following batch of the same origins in one call', async () => {
+    const redis = new Redis(stack.env.REDIS_URL!);
+    try {
+      const origin = stack.unique('topic:4');
+      const sink = new MetricCacheSink(redis, { watermarkKey: stack.unique('wm5'), signalChannel: null });
+      const image = 740_000_000 + Math.floor(Math.random() * 1_000_000);
+      await stack.redis.hset(defaultCacheKeys.key('Image', image), { likeCount: 10 });
+      const reads: unknown[] = [];
+      const hmget = redis.hmget.bind(redis);
+      redis.hmget = ((...args: Parameters<typeof hmget>) => {
+        reads.push(args[0]);
+        return hmget(...args);
+      }) as typeof redis.hmget;
+      await sink.apply([1, 2].map((seq) => event(origin, seq, image)));
+      await sink.apply([3, 4].map((seq) => event(origin, seq, image)));
+      await sink.apply([4, 5].map((seq) => event(origin, seq, image)));
+      expect(reads).toHaveLength(1);
+      expect(await stack.redis.hget(defaultCacheKeys.key('Image', image), 'likeCount')).toBe('15');
+      // Another writer advanced the origin: the remembered value is refused, read again, and the batch applied.
+      await new MetricCacheSink(stack.redis, {
+        watermarkKey: stack.unique('wm5'),
+        signalChannel: null,
+      }).apply([event(origin, 6, image)]);
+      const result = await sink.apply([6, 7].map((seq) => event(origin, seq, image)));
+      expect(result).toMatchObject({ applied: 1, skipped: 1 });
+      expect(reads).toHaveLength(2);
+      expect(await stack.redis.hget(defaultCacheKeys.key('Image', image), 'likeCount')).toBe('17');
+    } finally {
+      redis.disconnect();
+    }
+  });
+
+  for (const withPosition of [false, true]) {
+    it(`applies a batch again after Redis lost what it applied, though the sink remembers it applied (${withPosition ? 'with' : 'without'} a metric-topic position)`, async () => {
+      const origin = stack.unique('topic:5');
+      const watermarkKey = stack.unique('wm6');
+      const sink = new MetricCacheSink(stack.redis, { watermarkKey, signalChannel: null });
+      const image = 750_000_000 + Math.floor(Math.random() * 1_000_000);
+      const key = defaultCacheKeys.key('Image', image);
+      const position = withPosition
+        ? { topic: stack.unique('metrics'), partition: 0, expected: '0', next: '1' }
+        : undefined;
+      await stack.redis.hset(key, { likeCount: 10 });
+      const batch = [1, 2, 3].map((seq) => event(origin, seq, image));
+      await sink.apply(batch, position);
+      expect(await stack.redis.hget(key, 'likeCount')).toBe('13');
+      // Redis comes back without anything since the hash was cached (no watermarks, no position, no log), and
+      // the metric topic is read again from where Kafka says: the same batch arrives once more.
+      await stack.redis.del(shardWatermarkKey(watermarkKey, defaultCacheKeys.shardOf('Image', image)));
+      await stack.redis.del(`${key}:recent`);
+      await stack.redis.hset(key, { likeCount: 10 });
+      const result = await sink.apply(batch, position);
+      expect(result).toMatchObject({ applied: 3, skipped: 0 });
+      expect(await stack.redis.hget(key, 'likeCount')).toBe('13');
+      expect(await sink.watermark(origin)).toBe(3);
+    });
+  }
 });

@@ -56,6 +56,13 @@ export class MetricCacheSink {
   private readonly watermarkKey: string;
   private readonly signalChannel: string | null;
   private readonly maxConflicts: number;
+  /**
+   * Per shard, the watermark each origin got from this sink's last successful script there: the expected
+   * values of the next call, so a batch costs one round trip instead of two (`HMGET`, then the script). The
+   * script checks every origin of the batch against them, so a stale value (another writer, a Redis that
+   * lost writes) only costs a refusal, after which the watermarks are read from Redis.
+   */
+  private readonly knownMarks: Map<string, string>[];
 
   constructor(
     private readonly redis: RedisClient,
@@ -65,6 +72,7 @@ export class MetricCacheSink {
     this.watermarkKey = options.watermarkKey ?? cacheWatermarkKey();
     this.signalChannel = options.signalChannel === undefined ? 'metrics:changed' : options.signalChannel;
     this.maxConflicts = options.maxConflicts ?? 10;
+    this.knownMarks = Array.from({ length: this.keys.shards }, () => new Map());
     if (!(redis as WithApplyCommand).eventBusApplyEvents) {
       redis.defineCommand('eventBusApplyEvents', { lua: APPLY_INCREMENTS_LUA });
       redis.defineCommand('eventBusRecordStored', { lua: RECORD_STORED_LUA });
@@ -101,21 +109,44 @@ export class MetricCacheSink {
   ): Promise<{ applied: number; skipped: number; updatedKeys: string[]; resumeAt?: string }> {
     const watermarkKey = shardWatermarkKey(this.watermarkKey, shard);
     const origins = [...new Set(events.map((e) => e.origin))];
-    for (let attempt = 0; attempt < this.maxConflicts; attempt++) {
-      // No events (every record of the batch was invalid, or none fell in this shard): only the position goes.
+    const known = this.knownMarks[shard]!;
+    const readMarks = async (): Promise<Map<string, string>> => {
       const marks = origins.length ? await asSinkCall(() => this.redis.hmget(watermarkKey, ...origins)) : [];
-      const expected = new Map(origins.map((o, i) => [o, marks[i] ?? '-1']));
-      const call = shardApplyCall(watermarkKey, events, expected, this.keys, position);
-      if (call.fresh === 0 && !position) return { applied: 0, skipped: events.length, updatedKeys: [] };
-      const reply = await asSinkCall(() =>
-        // One array argument (ioredis flattens it): a large batch has too many values to spread into a call.
-        (this.redis as WithApplyCommand).eventBusApplyEvents!(
-          call.keys.length,
-          (call.keys as (string | number)[]).concat(call.args),
-        ),
+      return new Map(origins.map((o, i) => [o, marks[i] ?? '-1']));
+    };
+    for (let attempt = 0; attempt < this.maxConflicts; attempt++) {
+      const remembered = origins.length > 0 && origins.every((o) => known.has(o));
+      let call = shardApplyCall(
+        watermarkKey,
+        events,
+        remembered ? new Map(origins.map((o) => [o, known.get(o)!])) : await readMarks(),
+        this.keys,
+        position,
       );
+      if (call.fresh === 0 && !position) {
+        // Every event looks applied. Nothing would check remembered watermarks without a call: ask Redis.
+        if (remembered) call = shardApplyCall(watermarkKey, events, await readMarks(), this.keys, position);
+        if (call.fresh === 0) return { applied: 0, skipped: events.length, updatedKeys: [] };
+      }
+      const { keys, args } = call;
+      let reply: (number | string)[];
+      try {
+        reply = await asSinkCall(() =>
+          // One array argument (ioredis flattens it): a large batch has too many values to spread into a call.
+          (this.redis as WithApplyCommand).eventBusApplyEvents!(
+            keys.length,
+            (keys as (string | number)[]).concat(args),
+          ),
+        );
+      } catch (error) {
+        // The script may have run before the connection failed: read the watermarks again next time.
+        known.clear();
+        throw error;
+      }
+      if (reply[0] === -3 || reply[0] === -1) known.clear();
       if (reply[0] === -3) return { applied: 0, skipped: 0, updatedKeys: [], resumeAt: String(reply[1]) };
       if (reply[0] === -1) continue;
+      for (const [origin, mark] of call.watermarks) known.set(origin, mark);
       const updatedKeys = reply.slice(1).map((i) => call.entityKeys[Number(i) - 1]!);
       await this.signal(updatedKeys, call.deltas);
       return { applied: call.fresh, skipped: events.length - call.fresh, updatedKeys };

@@ -13,6 +13,8 @@ export interface ShardApplyCall {
   deltas: Map<string, Map<string, number>>;
   /** Events this call applies (past the watermarks read before it). */
   fresh: number;
+  /** Per origin of the batch, the watermark the shard holds once the script succeeded. */
+  watermarks: Map<string, string>;
 }
 
 /** Where a batch sits in its metric-topic partition (see CachePosition). */
@@ -40,7 +42,10 @@ export function shardApplyCall(
   const fresh: EntityMetricEvent[] = [];
   for (const e of events) {
     const high = next.get(e.origin) ?? Number(marks.get(e.origin) ?? '-1');
-    if (e.originSeq <= high) continue;
+    if (e.originSeq <= high) {
+      next.set(e.origin, high);
+      continue;
+    }
     next.set(e.origin, e.originSeq);
     fresh.push(e);
   }
@@ -66,12 +71,20 @@ export function shardApplyCall(
   const args: (string | number)[] = position
     ? [nextOffsetField(position.topic, position.partition), position.expected, position.next]
     : ['', 0, 0];
+  // Every origin of the batch, also one whose events are all replays: the script checks each watermark, so
+  // expected values the caller remembered instead of reading are proven (or refused) all the same.
   args.push(next.size);
-  for (const [origin, seq] of next) args.push(origin, marks.get(origin) ?? '-1', seq);
+  const watermarks = new Map<string, string>();
+  for (const [origin, seq] of next) {
+    const expected = marks.get(origin) ?? '-1';
+    const after = seq > Number(expected) ? String(seq) : expected;
+    args.push(origin, expected, after);
+    watermarks.set(origin, after);
+  }
   for (const key of entityKeys) {
     const entries = perKey.get(key)!;
     args.push(entries.length / 5);
     for (const v of entries) args.push(v);
   }
-  return { keys: redisKeys, args, entityKeys, deltas, fresh: fresh.length };
+  return { keys: redisKeys, args, entityKeys, deltas, fresh: fresh.length, watermarks };
 }
