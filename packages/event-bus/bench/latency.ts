@@ -2,7 +2,9 @@
 // Run with the stack up:
 //   npx tsx --conditions=source packages/event-bus/bench/latency.ts [--max-rate N] [--seconds 40]
 //     [--flush 1000,200,50] [--flush-rows 20000] [--warmup 5] [--probe 50000] [--clickhouse-url] [--timeline]
-// --timeline also prints p50/p99 per 5 s of append time and when each ClickHouse flush ended.
+// --timeline also prints p50/p99 per 5 s of append time and when each ClickHouse flush ended. Each run also
+// prints the pipeline's Redis calls per 1,000 changes by command (apply scripts, HMGETs, pipelines, trims):
+// how many a change costs depends on the batch sizes, which follow how fast the metric topic's loop turns.
 // ClickHouse is embedded chDB in a fresh temp directory in this process (inserts run on the event loop that
 // also applies increments), or with --clickhouse-url the stack's ClickHouse server over HTTP (CLICKHOUSE_URL),
 // as a production host would use it.
@@ -59,10 +61,20 @@ console.log(`ClickHouse: ${sinks.clickhouseLabel}`);
 
 /** Called after each successful apply-script call with the watermarks it set (origin → originSeq). */
 let onApplied: (at: number, watermarks: Map<string, number>) => void = () => undefined;
+/** The pipeline's Redis commands by name (a pipeline counts once, as `pipeline`), reset per steady run. */
+const redisCalls = new Map<string, number>();
+const counted = new Set([
+  'eventBusApplyEvents',
+  'hmget',
+  'pipeline',
+  'eventBusRecordStored',
+  'eventBusTrimRecent',
+]);
 const redis = new Proxy(redisClient, {
   get(target, prop) {
     const value = Reflect.get(target, prop, target);
     if (typeof value !== 'function') return value;
+    if (typeof prop === 'string' && counted.has(prop)) redisCalls.set(prop, (redisCalls.get(prop) ?? 0) + 1);
     if (prop !== 'eventBusApplyEvents') return value.bind(target);
     return async (numKeys: number, keysAndArgs: (string | number)[]) => {
       const reply = (await value.call(target, numKeys, keysAndArgs)) as number[];
@@ -133,6 +145,7 @@ async function steadyRun(ctx: BenchContext, rate: number, flushIntervalMs: numbe
     }
   };
 
+  redisCalls.clear();
   const bp = await startPipeline(ctx, {
     topic,
     name: `lat${flushIntervalMs}`,
@@ -198,6 +211,9 @@ async function steadyRun(ctx: BenchContext, rate: number, flushIntervalMs: numbe
       (appendTimeMissing > 0
         ? `; ${appendTimeMissing} responses without LogAppendTime (send time used)`
         : ''),
+  );
+  console.log(
+    `  Redis calls per 1,000 changes: ${[...redisCalls].map(([name, n]) => `${name} ${((n * 1_000) / total).toFixed(0)}`).join(', ')}`,
   );
   if (process.argv.includes('--timeline')) {
     const slices = new Map<number, number[]>();
