@@ -161,4 +161,38 @@ describe('MetricCacheSink on the real Redis', () => {
       expect(await sink.watermark(origin)).toBe(3);
     });
   }
+
+  it('publishes a change signal per updated hash from the script, with the deltas of the batch per field', async () => {
+    const subscriber = new Redis(stack.env.REDIS_URL!);
+    try {
+      const channel = stack.unique('signals');
+      const received: unknown[] = [];
+      subscriber.on('message', (_channel, message) => received.push(JSON.parse(message)));
+      await subscriber.subscribe(channel);
+      const origin = stack.unique('topic:6');
+      const sink = new MetricCacheSink(stack.redis, {
+        watermarkKey: stack.unique('wm7'),
+        signalChannel: channel,
+      });
+      const cached = 760_000_000 + Math.floor(Math.random() * 1_000_000);
+      await stack.redis.hset(defaultCacheKeys.key('Image', cached), { likeCount: 10 });
+      const other = { ...event(origin, 3, cached, 1), metricType: 'heartCount' };
+      await sink.apply([
+        event(origin, 1, cached, 2),
+        event(origin, 2, cached + 1, 5),
+        other,
+        event(origin, 4, cached, -1),
+      ]);
+      const deadline = Date.now() + 5_000;
+      while (received.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+      await new Promise((r) => setTimeout(r, 50));
+      // Only the cached hash was updated; its signal sums the batch's deltas per field (heartCount is not
+      // cached, yet it changed in the source, so it is reported as the batch carried it).
+      expect(received).toEqual([
+        { key: defaultCacheKeys.key('Image', cached), changes: { likeCount: 1, heartCount: 1 } },
+      ]);
+    } finally {
+      subscriber.disconnect();
+    }
+  });
 });

@@ -28,8 +28,10 @@ end
  * missing hash means nobody cached that entity). Every event, cached or not, is also appended to its
  * entity's recent list: events reach Redis before ClickHouse holds them, and a fill's commit replays the
  * entries its ClickHouse query could not count (docs/reading-metrics.md). The position never moves back (a
- * replayed batch behind it leaves it). Returns the number of hashes updated, then their indexes (1-based,
- * among the entities).
+ * replayed batch behind it leaves it). The last ARGV is a channel ('' for none): for each hash updated, a
+ * change signal (`MetricSignal`: the hash's key and, per field, the sum of the batch's deltas) is published
+ * on it from the script, so signals cost no round trip of their own. Returns the number of hashes updated,
+ * then their indexes (1-based, among the entities).
  */
 export const APPLY_INCREMENTS_LUA = `${APPLY_EVENT_LUA}${PUSH_ALL_LUA}
 local wm = KEYS[1]
@@ -53,6 +55,7 @@ for i = 1, n do
   redis.call('HSET', wm, ARGV[a], ARGV[a + 2])
   a = a + 3
 end
+local channel = ARGV[#ARGV]
 local updated = {}
 for h = 1, (#KEYS - 1) / 2 do
   local k = 2 * h
@@ -70,17 +73,22 @@ for h = 1, (#KEYS - 1) / 2 do
   end
   local touched = false
   local entries = {}
+  local sums = {}
   for e = 1, count do
     local origin = origins[tonumber(ARGV[a])]
     entries[e] = origin .. '\\t' .. ARGV[a + 1] .. '\\t' .. ARGV[a + 2] .. '\\t' .. ARGV[a + 3] .. '\\t' .. ARGV[a + 4]
     if state and apply_event(state, origin, tonumber(ARGV[a + 1]), ARGV[a + 2], tonumber(ARGV[a + 3]), tonumber(ARGV[a + 4])) then
       touched = true
     end
+    sums[ARGV[a + 2]] = (sums[ARGV[a + 2]] or 0) + tonumber(ARGV[a + 4])
     a = a + 5
   end
   push_all(KEYS[k + 1], entries)
   if state then flush_increments(state) end
-  if touched then updated[#updated + 1] = h end
+  if touched then
+    updated[#updated + 1] = h
+    if channel ~= '' then redis.call('PUBLISH', channel, cjson.encode({ key = KEYS[k], changes = sums })) end
+  end
 end
 local out = {#updated}
 for i = 1, #updated do out[#out + 1] = updated[i] end

@@ -19,7 +19,7 @@ export interface MetricCacheSinkOptions {
    * per origin; namespace it per deployment.
    */
   watermarkKey?: string;
-  /** Channel on which a message per updated hash is published after each batch. */
+  /** Channel on which a message per updated hash is published, by the script that updated it. */
   signalChannel?: string | null;
   /** Optimistic retries when another consumer advances the same origin concurrently. */
   maxConflicts?: number;
@@ -135,7 +135,8 @@ export class MetricCacheSink {
           // One array argument (ioredis flattens it): a large batch has too many values to spread into a call.
           (this.redis as WithApplyCommand).eventBusApplyEvents!(
             keys.length,
-            (keys as (string | number)[]).concat(args),
+            // The channel for the change signals goes last; the script publishes them.
+            (keys as (string | number)[]).concat(args, this.signalChannel ?? ''),
           ),
         );
       } catch (error) {
@@ -148,7 +149,6 @@ export class MetricCacheSink {
       if (reply[0] === -1) continue;
       for (const [origin, mark] of call.watermarks) known.set(origin, mark);
       const updatedKeys = reply.slice(1).map((i) => call.entityKeys[Number(i) - 1]!);
-      await this.signal(updatedKeys, call.deltas);
       return { applied: call.fresh, skipped: events.length - call.fresh, updatedKeys };
     }
     throw new SinkError('redis', `watermarks kept moving for ${this.maxConflicts} attempts`, {
@@ -188,17 +188,6 @@ export class MetricCacheSink {
       ),
     );
     return Math.max(-1, ...marks.map((m) => Number(m ?? -1)));
-  }
-
-  private async signal(keys: string[], deltas: Map<string, Map<string, number>>): Promise<void> {
-    if (!this.signalChannel || keys.length === 0) return;
-    const pipeline = this.redis.pipeline();
-    for (const key of keys) {
-      const signal: MetricSignal = { key, changes: Object.fromEntries(deltas.get(key)!) };
-      pipeline.publish(this.signalChannel, JSON.stringify(signal));
-    }
-    // Signals are best effort: the cache is already correct, and subscribers re-read on reconnect.
-    await pipeline.exec().catch(() => undefined);
   }
 }
 

@@ -9,8 +9,6 @@ export interface ShardApplyCall {
   args: (string | number)[];
   /** Metric hash keys in KEYS order (the script answers with indexes into them). */
   entityKeys: string[];
-  /** Per hash: field → summed delta, for the change signals. */
-  deltas: Map<string, Map<string, number>>;
   /** Events this call applies (past the watermarks read before it). */
   fresh: number;
   /** Per origin of the batch, the watermark the shard holds once the script succeeded. */
@@ -54,16 +52,12 @@ export function shardApplyCall(
   // createdAt with the hash's windows.
   const originIndex = new Map([...next.keys()].map((o, i) => [o, i + 1]));
   const perKey = new Map<string, (string | number)[]>();
-  const deltas = new Map<string, Map<string, number>>();
   for (const e of fresh) {
     const key = keys.key(e.entityType, e.entityId);
     const field = keys.field(e.metricType);
     const args = perKey.get(key) ?? [];
     args.push(originIndex.get(e.origin)!, e.originSeq, field, e.createdAt.getTime(), e.metricValue);
     perKey.set(key, args);
-    const fields = deltas.get(key) ?? new Map<string, number>();
-    fields.set(field, (fields.get(field) ?? 0) + e.metricValue);
-    deltas.set(key, fields);
   }
   const entityKeys = [...perKey.keys()];
   const redisKeys = [watermarkKey];
@@ -86,5 +80,5 @@ export function shardApplyCall(
     args.push(entries.length / 5);
     for (const v of entries) args.push(v);
   }
-  return { keys: redisKeys, args, entityKeys, deltas, fresh: fresh.length, watermarks };
+  return { keys: redisKeys, args, entityKeys, fresh: fresh.length, watermarks };
 }
