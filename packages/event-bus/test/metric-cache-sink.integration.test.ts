@@ -138,8 +138,10 @@ describe('MetricCacheSink on the real Redis', () => {
 
   for (const withPosition of [false, true]) {
     it(`applies a batch again after Redis lost what it applied, though the sink remembers it applied (${withPosition ? 'with' : 'without'} a metric-topic position)`, async () => {
-      const origin = stack.unique('topic:5');
-      const watermarkKey = stack.unique('wm6');
+      // Names per variant (`unique` is per run): the two must not share an origin's watermarks.
+      const variant = withPosition ? 'with' : 'without';
+      const origin = stack.unique(`topic:5-${variant}`);
+      const watermarkKey = stack.unique(`wm6-${variant}`);
       const sink = new MetricCacheSink(stack.redis, { watermarkKey, signalChannel: null });
       const image = 750_000_000 + Math.floor(Math.random() * 1_000_000);
       const key = defaultCacheKeys.key('Image', image);
