@@ -27,7 +27,7 @@ describe('sample traffic', () => {
     const clickhouse = await openClickHouse({ path: chPath });
     for (const statement of clickhouseSourceDdl()) await clickhouse.command({ query: statement });
     const kafka = new Kafka({ brokers: env.KAFKA_BROKERS!.split(','), logLevel: logLevel.NOTHING });
-    const producer = kafka.producer();
+    const producer = kafka.producer({ idempotent: true });
     await producer.connect();
     const publisher = new ClickHouseRowPublisher({ clickhouse, producer, topicPrefix: prefix });
     try {

@@ -94,7 +94,7 @@ describe('pipeline on the real stack', () => {
   });
 
   it('dead-letters malformed JSON and an always-failing listener, and keeps processing the partition', async () => {
-    const producer = stack.kafka.producer();
+    const producer = stack.kafka.producer({ idempotent: true });
     await producer.connect();
     // Malformed bytes on a Debezium-routed topic, and a valid change right behind it on the same
     // partition, which must still be counted.

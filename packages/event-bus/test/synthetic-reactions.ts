@@ -119,7 +119,7 @@ export function syntheticReactions(options: {
 
 /** Produces the messages to `topic` in chunks, acknowledged by all replicas. */
 export async function produceAll(kafka: Kafka, topic: string, messages: SyntheticMessage[]): Promise<void> {
-  const producer = kafka.producer();
+  const producer = kafka.producer({ idempotent: true });
   await producer.connect();
   try {
     for (let i = 0; i < messages.length; i += 2_000) {

@@ -29,7 +29,7 @@ beforeAll(async () => {
   redis = new Redis(env.REDIS_URL!, { db: 11 });
   const kafka = new Kafka({ brokers: env.KAFKA_BROKERS!.split(','), logLevel: logLevel.NOTHING });
   admin = kafka.admin();
-  producer = kafka.producer();
+  producer = kafka.producer({ idempotent: true });
   await Promise.all([admin.connect(), producer.connect()]);
   await ensureTopics(admin, [topic], { numPartitions: 3 });
   // Three records in partition 0, two in partition 1, none in partition 2.

@@ -135,7 +135,9 @@ export async function connectStack(): Promise<StackClients> {
   await db.connect();
   const redis = new Redis(stack.REDIS_URL!);
   const kafka = new Kafka({ brokers: stack.KAFKA_BROKERS!.split(','), logLevel: logLevel.NOTHING });
-  const producer = kafka.producer();
+  // Idempotent: a retried request must not write its messages twice, since tests compare topic ends with
+  // what they sent (a plain producer's retry after a lost answer once made a source topic end 74, not 60).
+  const producer = kafka.producer({ idempotent: true });
   await producer.connect();
   const admin = kafka.admin();
   await admin.connect();
@@ -151,7 +153,7 @@ export async function connectStack(): Promise<StackClients> {
 /** A connected producer on a host env's brokers, for the changes a test sends in Debezium's place. */
 export async function connectProducer(env: Record<string, string>): Promise<Producer> {
   const kafka = new Kafka({ brokers: env.EVENT_HOST_KAFKA_BROKERS!.split(','), logLevel: logLevel.NOTHING });
-  const producer = kafka.producer();
+  const producer = kafka.producer({ idempotent: true });
   await producer.connect();
   return producer;
 }

@@ -78,7 +78,7 @@ beforeAll(async () => {
   kafka = new Kafka({ brokers: env.KAFKA_BROKERS!.split(','), logLevel: logLevel.NOTHING });
   admin = kafka.admin();
   await admin.connect();
-  producer = kafka.producer();
+  producer = kafka.producer({ idempotent: true });
   await producer.connect();
   publisher = new ClickHouseRowPublisher({ clickhouse, producer, topicPrefix: `${run}.ch` });
   appDb = createAppDb({ url: env.POSTGRES_URL! });

@@ -69,7 +69,7 @@ export async function startRunPipeline(
       ? await connected(openRedis({ redis: { clusterNodes: clusterNodes(env) } }))
       : new Redis(env.REDIS_URL!, { db: options.redisDb });
   const kafka = new Kafka({ brokers: env.KAFKA_BROKERS!.split(','), logLevel: logLevel.NOTHING });
-  const producer: Producer = kafka.producer();
+  const producer: Producer = kafka.producer({ idempotent: true });
   await producer.connect();
   const publisher = new ClickHouseRowPublisher({ clickhouse, producer, topicPrefix: `${run}.ch` });
   const appDb = createAppDb({ url: env.POSTGRES_URL! });
