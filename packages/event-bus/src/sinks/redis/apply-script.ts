@@ -80,7 +80,8 @@ for h = 1, (#KEYS - 1) / 2 do
     if state and apply_event(state, origin, tonumber(ARGV[a + 1]), ARGV[a + 2], tonumber(ARGV[a + 3]), tonumber(ARGV[a + 4])) then
       touched = true
     end
-    sums[ARGV[a + 2]] = (sums[ARGV[a + 2]] or 0) + tonumber(ARGV[a + 4])
+    -- Only a cached hash can publish a signal, and only with a channel.
+    if state and channel ~= '' then sums[ARGV[a + 2]] = (sums[ARGV[a + 2]] or 0) + tonumber(ARGV[a + 4]) end
     a = a + 5
   end
   push_all(KEYS[k + 1], entries)
