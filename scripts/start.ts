@@ -22,7 +22,24 @@ import { runSampleTraffic, type SampleTrafficStats } from './sample-traffic.js';
 const seconds = () => process.uptime().toFixed(1);
 console.log(`[start] bringing the local stack up (${seconds()} s)`);
 const wasUp = (await stackStatus()).every((s) => s.state !== 'down');
-const stack = await stackUp();
+// Until the host's own shutdown handling is in place below, a Ctrl-C (or SIGTERM) is noted: the step under
+// way finishes, then what this run started is stopped. Without this, a signal while the stack comes up
+// (up to a minute) ended this process and left the stack's servers running.
+let interrupted: NodeJS.Signals | undefined;
+const noteSignal = (signal: NodeJS.Signals) => {
+  if (!interrupted) console.log(`\n[start] ${signal}: stopping once the step under way is done…`);
+  interrupted ??= signal;
+};
+process.on('SIGINT', noteSignal).on('SIGTERM', noteSignal);
+const stack = await stackUp().catch(async (err) => {
+  if (!wasUp) await stackDown(); // a part that failed to start: stop the ones that did
+  throw err;
+});
+if (interrupted) {
+  if (!wasUp) await stackDown();
+  console.log(`[start] stopped before the host started${wasUp ? '' : ', stack down'}`);
+  process.exit(130);
+}
 
 // The host reads EVENT_HOST_* settings; the local defaults come from the stack, and the caller's own
 // EVENT_HOST_* variables win (e.g. EVENT_HOST_WORKERS=2 npm start).
@@ -112,7 +129,8 @@ const ticker = setInterval(async () => {
   );
 }, 1_000);
 
-const code = await exitOnShutdownSignal(
+process.off('SIGINT', noteSignal).off('SIGTERM', noteSignal);
+const stopped = exitOnShutdownSignal(
   {
     async stop() {
       clearInterval(ticker);
@@ -135,7 +153,9 @@ const code = await exitOnShutdownSignal(
   },
   { deadlineMs: 60_000, logger: host.logger },
 );
-process.exit(code);
+// A signal noted while the host started stops it now, the usual way.
+if (interrupted) process.kill(process.pid, interrupted);
+process.exit(await stopped);
 
 /** `preferred` when it is free, else any free port (a second `npm start`, or another service on 9464). */
 async function portOr(preferred: number): Promise<number> {
