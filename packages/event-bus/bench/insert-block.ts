@@ -1,10 +1,10 @@
 // How long one embedded-ClickHouse (chDB) insert holds the event loop, per chunk size of MetricEventStore.
-//   npx tsx --conditions=source packages/event-bus/bench/insert-block.ts [--rows 60000] [--chunks 2000,5000,20000] [--rounds 3]
-// chDB (3.4) runs the insert itself on its own threads, but the client builds each chunk's body on the event
-// loop and chDB copies it there, so a chunk is a stall of the consumer and the apply stage (the Kafka-append →
-// Redis latency) that grows with its size. Sizes are alternated in each round, so they share the machine's
-// state; the printed figures are the longest and the median stall (timer lateness sampled every 1 ms), and per
-// 1,000 rows the wall time and the process CPU (chDB's threads included: larger chunks cost less per row).
+//   npx tsx --conditions=source packages/event-bus/bench/insert-block.ts [--rows 60000] [--chunks 5000,20000,60000] [--rounds 3]
+// The store hands chDB (3.4) each chunk as JSONEachRow bytes, parsed on chDB's own threads; the event loop
+// joins the rows' text and copies it into a Buffer, so a chunk is a stall of the consumer and the apply stage
+// (the Kafka-append → Redis latency) that grows with its size. Sizes are alternated in each round, so they
+// share the machine's state; the printed figures are the longest and the median stall (timer lateness sampled
+// every 1 ms), and per 1,000 rows the wall time and the process CPU (chDB's threads included).
 // No stack needed: a temp chDB directory.
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { EntityMetricEvent } from '@engagement/plugin-api';
@@ -15,7 +15,7 @@ import { openTempChDB } from '../test/temp-chdb.js';
 import { flag } from './bench-kit.js';
 
 const rows = Number(flag('rows') ?? 60_000);
-const chunks = (flag('chunks') ?? '2000,5000,20000').split(',').map(Number);
+const chunks = (flag('chunks') ?? '5000,20000,60000').split(',').map(Number);
 const rounds = Number(flag('rounds') ?? 3);
 
 const client = await openTempChDB('insert-block');

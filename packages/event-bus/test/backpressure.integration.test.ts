@@ -8,6 +8,7 @@ import { createDecoder } from '../src/events/decode.js';
 import { createEventPipeline, type EventPipeline } from '../src/kafka/create-pipeline.js';
 import { ensureTopics } from '../src/kafka/topics.js';
 import { connectStack, type StackConnections, waitFor } from './integration-env.js';
+import { INSERT_JSON_LINES, insertJsonLinesOf, rowsOf } from './json-lines.js';
 import { samplePlugin } from './sample-plugin.js';
 import {
   groupLag,
@@ -37,21 +38,20 @@ let groupId: string;
 /** The outage switch and what the failing client saw. */
 const outage = { failing: false, failedInserts: 0, largestFailedInsert: 0 };
 
-/** The real embedded client, except that `insert` throws while the outage lasts. */
+/** The real embedded client, except that the metric event store's insert throws while the outage lasts. */
 function failingClickHouse(real: ClickHouseClient): ClickHouseClient {
+  const insert = insertJsonLinesOf(real);
   return new Proxy(real, {
     get(target, prop) {
       const value = Reflect.get(target, prop, target);
-      if (typeof value !== 'function') return value;
-      if (prop !== 'insert') return value.bind(target);
-      return async (params: Parameters<ClickHouseClient['insert']>[0]) => {
+      if (prop !== INSERT_JSON_LINES) return typeof value === 'function' ? value.bind(target) : value;
+      return async (table: string, body: Buffer) => {
         if (outage.failing) {
           outage.failedInserts++;
-          const rows = Array.isArray(params.values) ? params.values.length : 0;
-          outage.largestFailedInsert = Math.max(outage.largestFailedInsert, rows);
+          outage.largestFailedInsert = Math.max(outage.largestFailedInsert, rowsOf(body));
           throw new Error('ClickHouse unavailable (test outage)');
         }
-        return target.insert(params);
+        return insert(table, body);
       };
     },
   });

@@ -3,11 +3,11 @@
 //   node --conditions=source --import tsx packages/event-bus/test/crash-child.ts
 // and configured through the CRASH_* environment variables below (the test passes its own environment on,
 // so `CRASH_WORKER_THREADS=2 npx vitest run …crash…` runs it on a worker pool). SIGTERM closes it gracefully.
-import type { ClickHouseClient } from '@clickhouse/client';
 import type { Logger } from '@engagement/plugin-api';
 import { Redis } from 'ioredis';
 import { createEventPipeline } from '../src/kafka/create-pipeline.js';
 import { openClickHouse } from '../src/sinks/clickhouse/client.js';
+import { INSERT_JSON_LINES, insertJsonLinesOf, rowsOf } from './json-lines.js';
 import { samplePlugin } from './sample-plugin.js';
 
 /** One line of the child's stdout. */
@@ -64,12 +64,13 @@ const chdb = await openClickHouse({ path: env('CRASH_CH_PATH') });
 // test time to kill before it.
 const clickhouse = new Proxy(chdb, {
   get(target, prop) {
-    if (prop === 'insert') {
-      return async (params: Parameters<ClickHouseClient['insert']>[0]) => {
-        const result = await target.insert(params);
-        emit({ type: 'inserted', rows: Array.isArray(params.values) ? params.values.length : -1 });
+    // The metric event store's insert (JSONEachRow bytes, one row per line).
+    if (prop === INSERT_JSON_LINES) {
+      const insert = insertJsonLinesOf(target);
+      return async (table: string, body: Buffer) => {
+        await insert(table, body);
+        emit({ type: 'inserted', rows: rowsOf(body) });
         await new Promise((r) => setTimeout(r, 150));
-        return result;
       };
     }
     const value = Reflect.get(target, prop, target);

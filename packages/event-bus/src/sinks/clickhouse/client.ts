@@ -1,5 +1,5 @@
-import { type ClickHouseClient, createClient } from '@clickhouse/client';
-import { stringifyRow } from './encoded-row.js';
+import { Readable } from 'node:stream';
+import { type ClickHouseClient, createClient, parseError } from '@clickhouse/client';
 
 /** Where ClickHouse is: a server URL, or a directory for the embedded engine (chDB). */
 export type ClickHouseLocation =
@@ -7,9 +7,15 @@ export type ClickHouseLocation =
   | { path: string };
 
 /**
+ * A method that `openClickHouse` adds to a client opened on chDB: its insert of JSONEachRow bytes, handed to
+ * the engine as they are. A wrapper of the client (a Proxy) passes it on, or intercepts it to watch inserts.
+ */
+export const INSERT_JSON_LINES = Symbol.for('event-bus.clickhouse.insertJsonLines');
+type RawInsert = (table: string, body: Buffer) => Promise<void>;
+
+/**
  * Opens a ClickHouse client. The same `@clickhouse/client` API serves both: with `path`, queries run in
  * this process through chDB (one engine per process, on the calling thread); with `url`, over HTTP.
- * Rows given as `EncodedRow` are sent as their text (see encoded-row.ts).
  */
 export async function openClickHouse(location: ClickHouseLocation): Promise<ClickHouseClient> {
   if ('url' in location) {
@@ -19,14 +25,45 @@ export async function openClickHouse(location: ClickHouseLocation): Promise<Clic
       password: location.password,
       database: location.database,
       clickhouse_settings: { date_time_input_format: 'best_effort' },
-      json: { parse: JSON.parse, stringify: stringifyRow },
     });
   }
   // chDB is optional: only the embedded mode needs it, so it is loaded on demand.
   const { createChdbConnection } = await import('chdb/connection');
-  return createClient({
-    connection: createChdbConnection({ path: location.path }),
+  const connection = createChdbConnection({ path: location.path });
+  const client = createClient({
+    connection,
     clickhouse_settings: { date_time_input_format: 'best_effort' },
-    json: { parse: JSON.parse, stringify: stringifyRow },
   } as Parameters<typeof createClient>[0]);
+  const raw: RawInsert = async (table, body) => {
+    try {
+      await connection.chdb.rawInsert({
+        table,
+        values: body,
+        format: 'JSONEachRow',
+        settings: { date_time_input_format: 'best_effort' },
+      });
+    } catch (error) {
+      // chDB's own insert error: read its ClickHouse type (e.g. CANNOT_PARSE_…) from the message, as the
+      // client does for a server's answer, so that retries are decided the same way in both modes.
+      throw parseError(error instanceof Error ? error.message : String(error));
+    }
+  };
+  return Object.assign(client, { [INSERT_JSON_LINES]: raw });
+}
+
+/**
+ * Inserts rows already serialised as JSONEachRow (one JSON object per line) into `table`. Nothing is parsed
+ * or serialised again in this process: chDB gets the bytes as they are (its parser runs on its own threads),
+ * a server gets them as the request body. The client's insert of row objects instead builds the body on the
+ * event loop, and chDB's connection then copies it into one string there (bench/insert-block.ts).
+ */
+export async function insertJsonLines(client: ClickHouseClient, table: string, body: Buffer): Promise<void> {
+  const raw = (client as { [INSERT_JSON_LINES]?: RawInsert })[INSERT_JSON_LINES];
+  if (raw) return raw(table, body);
+  // Not `insert`: for a JSON format it serialises each chunk of a stream as a value of its own.
+  const { stream } = await client.exec({
+    query: `INSERT INTO ${table} FORMAT JSONEachRow`,
+    values: Readable.from([body]),
+  });
+  stream.destroy();
 }

@@ -3,8 +3,9 @@ import type { EntityMetricEvent } from '@engagement/plugin-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTempChDB } from '../../../test/temp-chdb.js';
 import { metricEventJson, toMetricEventRow } from '../../metrics/metric-event-row.js';
+import { INSERT_JSON_LINES } from './client.js';
 import { MetricEventStore } from './metric-event-store.js';
-import { ensureMetricEventTable } from './schema.js';
+import { ensureMetricEventTable, metricEventTableDdl } from './schema.js';
 
 // Real embedded ClickHouse (chDB): what the store inserts is read back from the table.
 const event = (n: number): EntityMetricEvent => ({
@@ -58,5 +59,32 @@ describe('MetricEventStore.insert', () => {
     const json = [metricEventJson({ ...events[0]!, metricValue: 5 })];
     await new MetricEventStore(client, 'withJson').insert(events, json);
     expect((await rowsOf('withJson')).find((r) => r.eventId === 'e10')?.metricValue).toBe(5);
+  });
+
+  it('sends the same rows through a client without the embedded insert (a server, or a wrapper that hides it)', async () => {
+    await ensureMetricEventTable(client, 'throughExec');
+    const plain = new Proxy(client, {
+      get: (target, prop) => {
+        if (prop === INSERT_JSON_LINES) return undefined;
+        const value = Reflect.get(target, prop, target);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const events = Array.from({ length: 5 }, (_, i) => event(i + 1));
+    await new MetricEventStore(plain, 'throughExec', 3).insert(events, events.map(metricEventJson));
+    expect(await rowsOf('throughExec')).toEqual(await rowsOf('withoutJson'));
+  });
+
+  it('refuses for good what the table can never take, naming the ClickHouse error', async () => {
+    // The host's table except for one column type: an Int64 id does not parse as a UUID.
+    await client.command({
+      query: metricEventTableDdl('wrongType').replace('entityId Int64', 'entityId UUID'),
+    });
+    const refused = await new MetricEventStore(client, 'wrongType').insert([event(1)]).catch((e) => e);
+    expect(refused).toMatchObject({ code: 'EB_SINK_REJECTED', retriable: false });
+    expect(refused.message).toMatch(/insert of 1 rows into wrongType failed \(CANNOT_PARSE_[A-Z_]+\)/);
+    const missing = await new MetricEventStore(client, 'noSuchTable').insert([event(1)]).catch((e) => e);
+    expect(missing).toMatchObject({ code: 'EB_SINK_REJECTED', retriable: false });
+    expect(missing.message).toContain('(UNKNOWN_TABLE)');
   });
 });

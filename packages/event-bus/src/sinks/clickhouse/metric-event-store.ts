@@ -1,9 +1,9 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { EntityMetricEvent } from '@engagement/plugin-api';
 import { SinkError } from '../../errors.js';
-import { type MetricEventRow, toMetricEventRow } from '../../metrics/metric-event-row.js';
+import { metricEventJson } from '../../metrics/metric-event-row.js';
 import { clickHouseErrorType, isRetriableClickHouseError } from './clickhouse-errors.js';
-import { EncodedRow } from './encoded-row.js';
+import { insertJsonLines } from './client.js';
 
 // The row shape travels on the metric topic too, so it lives with the metric event.
 export {
@@ -14,31 +14,32 @@ export {
 } from '../../metrics/metric-event-row.js';
 
 /**
- * Writes metric events to ClickHouse in chunks. The client builds each insert's body on the event loop (and
- * embedded chDB copies it there), so a large flush is split and the event loop gets a turn between chunks
- * (Kafka heartbeats, HTTP probes). Larger chunks cost less CPU per row but stall longer (bench/insert-block.ts).
+ * Writes metric events to ClickHouse as JSONEachRow bytes (`insertJsonLines`): each event's row as the metric
+ * topic carried it, or serialised here when that text is not given. The body is joined on the event loop,
+ * in chunks of `chunkRows` so that the loop gets a turn between them (Kafka heartbeats, HTTP probes); the
+ * engine parses it on its own threads (bench/insert-block.ts has the stalls per chunk size).
  */
 export class MetricEventStore {
   constructor(
     private readonly client: ClickHouseClient,
     private readonly table = 'entityMetricEvents',
-    private readonly chunkRows = 5_000,
+    private readonly chunkRows = 50_000,
   ) {}
 
   /** `json`: each event's row as the metric topic carried it, sent as it is instead of serialised again. */
   async insert(events: readonly EntityMetricEvent[], json?: readonly string[]): Promise<void> {
     for (let i = 0; i < events.length; i += this.chunkRows) {
-      const values: readonly (EncodedRow | MetricEventRow)[] =
+      const rows =
         json?.length === events.length
-          ? json.slice(i, i + this.chunkRows).map((text) => new EncodedRow(text))
-          : events.slice(i, i + this.chunkRows).map(toMetricEventRow);
+          ? json.slice(i, i + this.chunkRows)
+          : events.slice(i, i + this.chunkRows).map(metricEventJson);
       try {
-        await this.client.insert({ table: this.table, values, format: 'JSONEachRow' });
+        await insertJsonLines(this.client, this.table, Buffer.from(rows.join('\n')));
       } catch (cause) {
         const type = clickHouseErrorType(cause);
         throw new SinkError(
           'clickhouse',
-          `insert of ${values.length} rows into ${this.table} failed${type ? ` (${type})` : ''}: ${(cause as Error)?.message ?? cause}`,
+          `insert of ${rows.length} rows into ${this.table} failed${type ? ` (${type})` : ''}: ${(cause as Error)?.message ?? cause}`,
           {
             cause,
             retriable: isRetriableClickHouseError(cause),
