@@ -33,10 +33,17 @@ const noteSignal = (signal: NodeJS.Signals) => {
 process.on('SIGINT', noteSignal).on('SIGTERM', noteSignal);
 const stack = await stackUp().catch(async (err) => {
   if (!wasUp) await stackDown(); // a part that failed to start: stop the ones that did
+  // The signal reaches the stack's helper commands too (they share the terminal's process group), so a part
+  // may fail because of it: that is the stop asked for, not an error to report.
+  if (interrupted) stoppedBeforeHost();
   throw err;
 });
 if (interrupted) {
   if (!wasUp) await stackDown();
+  stoppedBeforeHost();
+}
+
+function stoppedBeforeHost(): never {
   console.log(`[start] stopped before the host started${wasUp ? '' : ', stack down'}`);
   process.exit(130);
 }
