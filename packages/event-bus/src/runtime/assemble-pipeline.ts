@@ -111,8 +111,8 @@ export async function assemblePipeline<Source extends RecordSource>(
     onProcessed: (records, batch) =>
       emit({ type: 'ingest.batch.processed', records, listenerRuns: batch.listenerRuns }),
     deadLetters,
-    store: async (rows, json) => {
-      await attempt('clickhouse', rows.length, () => store.insert(rows, json));
+    store: async (rows, lines) => {
+      await attempt('clickhouse', rows.length, () => store.insert(rows, lines));
       emit({ type: 'sink.clickhouse.stored', rows: rows.length });
     },
     // Published before the store holds them: marked so, and queued for search by the ingest stage after it.

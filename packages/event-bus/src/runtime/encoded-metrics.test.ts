@@ -101,7 +101,8 @@ describe('metric events serialised where the listeners ran', () => {
       const ingest = new IngestStage({
         processor,
         deadLetters: new InMemoryDeadLetters(),
-        store: async (_rows, json) => void stored.push(json),
+        store: async (_rows, lines) =>
+          void stored.push(lines?.flatMap((b) => b.bytes.toString().split('\n').slice(0, b.rows))),
         publish: withPublish
           ? async (_rows, given) => {
               published.push(given);

@@ -5,6 +5,7 @@ import { fakeEvent } from '../testing/fake-events.js';
 import { InMemoryDeadLetters } from '../testing/in-memory-dead-letters.js';
 import { IngestStage } from './ingest-stage.js';
 import { PluginContainer } from './plugin-container.js';
+import type { DeadLetterSink } from './ports.js';
 import { LocalProcessor } from './record-processor.js';
 import { validatePlugins } from './validate-plugins.js';
 
@@ -26,7 +27,11 @@ const plugin = definePlugin({ id: 'test', owner: 'test', listeners: [varying] })
 /** What `publish` returns for an event, and what the store must get back for it. */
 const text = (e: EntityMetricEvent) => `${e.entityId}/${e.metricType}`;
 
-async function stage(stores: { rows: string[]; json: string[] | undefined }[], answer: () => boolean) {
+async function stage(
+  stores: { rows: string[]; json: string[] | undefined }[],
+  answer: () => boolean,
+  deadLetters: DeadLetterSink = new InMemoryDeadLetters(),
+) {
   return new IngestStage({
     processor: new LocalProcessor({
       decode: createDecoder({ debezium: { topicPrefix: 'app' } }),
@@ -34,8 +39,12 @@ async function stage(stores: { rows: string[]; json: string[] | undefined }[], a
       container: await PluginContainer.create([plugin], []),
       logger: silentLogger,
     }),
-    deadLetters: new InMemoryDeadLetters(),
-    store: async (rows, json) => void stores.push({ rows: rows.map(text), json: json && [...json] }),
+    deadLetters,
+    store: async (rows, lines) =>
+      void stores.push({
+        rows: rows.map(text),
+        json: lines?.flatMap((b) => b.bytes.toString().split('\n').slice(0, b.rows)),
+      }),
     publish: async (rows) => (answer() ? rows.map(text) : undefined),
     commit: async () => {},
   });
@@ -61,5 +70,23 @@ describe('the rows publish serialised, handed to the store', () => {
     await ingest.processBatch([images.created({ id: 2 }).record]);
     await ingest.flush();
     expect(stores).toEqual([{ rows: ['1/m0', '2/m0', '2/m1'], json: undefined }]);
+  });
+
+  it('stay with their events when a flush runs while a batch waits on a dead-letter write', async () => {
+    const stores: { rows: string[]; json: string[] | undefined }[] = [];
+    let ingest: IngestStage | undefined;
+    // The timer's flush, at the moment the batch yields: it takes the events buffered so far.
+    ingest = await stage(stores, () => true, { write: () => ingest!.flush() });
+    const garbage = { ...images.created({ id: 3 }).record, value: Buffer.from('{') };
+    await ingest.processBatch([images.created({ id: 2 }).record, garbage, images.created({ id: 5 }).record]);
+    await ingest.flush();
+    expect(stores.map((s) => s.rows)).toEqual([
+      ['2/m0', '2/m1'],
+      ['5/m0', '5/m1'],
+    ]);
+    expect(stores.map((s) => s.json)).toEqual([
+      ['2/m0', '2/m1'],
+      ['5/m0', '5/m1'],
+    ]);
   });
 });

@@ -2,7 +2,7 @@ import type { EntityMetricEvent } from '@engagement/plugin-api';
 import type { KafkaRecord } from '../events/kafka-record.js';
 import type { TouchSink } from '../metrics/metric-touch.js';
 import type { EncodedMetrics } from './encoded-metrics.js';
-import type { CommitOffsets, DeadLetterSink } from './ports.js';
+import type { CommitOffsets, DeadLetterSink, JsonLines } from './ports.js';
 import type { BatchOutcome, RecordProcessor } from './record-processor.js';
 import type { ResendFilter } from './resend-filter.js';
 
@@ -12,10 +12,10 @@ export interface IngestStageOptions {
   processor: RecordProcessor;
   deadLetters: DeadLetterSink;
   /**
-   * Durably stores metric events (ClickHouse); throws a retriable error while it is down. `json` is what
-   * `publish` returned for them, when it returned something for every one.
+   * Durably stores metric events (ClickHouse); throws a retriable error while it is down. `lines` are what
+   * `publish` returned for them, as JSONEachRow bytes (`JsonLinesBuffer`), when it returned rows for every batch.
    */
-  store(events: EntityMetricEvent[], json?: readonly string[]): Promise<void>;
+  store(events: EntityMetricEvent[], lines?: readonly JsonLines[]): Promise<void>;
   /**
    * Publishes metric events to the metric topic as soon as a batch is processed, before they are stored, so
    * caches are incremented without waiting for the store's flush (embedded mode); omitted when ClickHouse

@@ -1,5 +1,6 @@
 import type { EntityMetricEvent } from '@engagement/plugin-api';
 import type { KafkaRecord } from '../events/kafka-record.js';
+import { JsonLinesBuffer } from '../metrics/json-lines.js';
 import { distinctTouches, type MetricTouch } from '../metrics/metric-touch.js';
 import { dispatchedMetrics } from './encoded-metrics.js';
 import type { IngestStageOptions } from './ingest-stage-options.js';
@@ -38,8 +39,11 @@ interface Processed {
  */
 export class IngestStage {
   private buffer: EntityMetricEvent[] = [];
-  /** What `publish` returned for the buffered events, in the same order (complete only if it always did). */
-  private bufferJson: string[] = [];
+  /**
+   * What `publish` returned for the buffered events, as JSONEachRow bytes: complete when it holds as many
+   * rows as the buffer (publish returned rows for every batch).
+   */
+  private bufferLines = new JsonLinesBuffer();
   private touched: MetricTouch[] = [];
   private bufferedSince = 0;
   private processed = new Map<string, Processed>();
@@ -123,28 +127,41 @@ export class IngestStage {
       if (reservation) this.reservedRows -= reservation.rows;
     }
     this.options.onProcessed?.(records.length, batch);
+    // `json` follows the dispatched outcomes' events in order: the events buffered below. Their lines are
+    // buffered as a block whenever the loop may yield (a dead-letter write), so a flush running meanwhile
+    // takes exactly the lines of the events it takes.
     let jsonAt = 0;
+    let blockFrom = 0;
+    const bufferBlock = () => {
+      if (!json || jsonAt === blockFrom) return;
+      this.bufferLines.append(
+        blockFrom === 0 && jsonAt === json.length ? json : json.slice(blockFrom, jsonAt),
+      );
+      blockFrom = jsonAt;
+    };
     for (let i = 0; i < records.length; i++) {
       const record = records[i]!;
       const outcome = batch.outcomes[i]!;
       if (outcome.kind === 'invalid') {
         const { code, causeCode, message } = outcome;
+        bufferBlock();
         await this.options.deadLetters.write(record, { code, ...(causeCode ? { causeCode } : {}), message });
       } else if (outcome.kind === 'skip') {
         this.options.onSkip?.(record, outcome.reason);
       } else {
+        if (outcome.failures.length > 0) bufferBlock();
         for (const failure of outcome.failures) await this.options.deadLetters.write(record, failure);
         if (outcome.metrics.length > this.rowsPerRecord) this.rowsPerRecord = outcome.metrics.length;
         if (outcome.metrics.length > 0 || outcome.touches) {
           if (this.buffer.length === 0 && this.touched.length === 0) this.bufferedSince = Date.now();
           for (const m of outcome.metrics) this.buffer.push(m);
-          // `json` follows the same outcomes in the same order as the publish above.
-          if (json) for (let j = 0; j < outcome.metrics.length; j++) this.bufferJson.push(json[jsonAt++]!);
+          jsonAt += outcome.metrics.length;
           if (outcome.touches) for (const t of outcome.touches) this.touched.push(t);
         }
       }
       this.markProcessed(record, admission?.positionsAfter(i));
     }
+    bufferBlock();
   }
 
   /** True when the buffer should be flushed now (size or age). */
@@ -178,19 +195,19 @@ export class IngestStage {
 
   private async doFlush(signal?: AbortSignal): Promise<void> {
     const rows = this.buffer;
-    const json = this.bufferJson;
+    const lineRows = this.bufferLines.rows;
+    const lines = this.bufferLines.take();
     const touches = this.touched;
     const offsets = [...this.processed.values()];
     this.buffer = [];
-    this.bufferJson = [];
     this.touched = [];
     this.processed = new Map();
     this.bufferedSince = Date.now();
     this.flushingRows = rows.length;
     const started = performance.now();
     try {
-      const rowsJson = json.length === rows.length ? json : undefined;
-      if (rows.length > 0) await this.guard.run(() => this.options.store(rows, rowsJson), signal);
+      const rowsLines = lineRows === rows.length ? lines : undefined;
+      if (rows.length > 0) await this.guard.run(() => this.options.store(rows, rowsLines), signal);
       if (rows.length > 0 && this.options.queueForSearch) {
         await this.guard.run(() => this.options.queueForSearch!(rows), signal);
       }
@@ -201,7 +218,7 @@ export class IngestStage {
     } catch (error) {
       // Aborted while the sink was down: put the work back so a later flush (or a replay) covers it.
       this.buffer = rows.concat(this.buffer);
-      this.bufferJson = json.concat(this.bufferJson);
+      this.bufferLines.putBack(lines);
       this.touched = touches.concat(this.touched);
       for (const o of offsets) {
         const key = `${o.topic}:${o.partition}`;

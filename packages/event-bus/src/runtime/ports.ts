@@ -6,9 +6,11 @@
 
 import type { EntityMetricEvent } from '@engagement/plugin-api';
 import type { KafkaRecord } from '../events/kafka-record.js';
+import type { JsonLines } from '../metrics/json-lines.js';
 import type { ApplyStage } from './apply-stage.js';
 import type { IngestStage } from './ingest-stage.js';
 
+export type { JsonLines } from '../metrics/json-lines.js';
 export type { TouchSink } from '../metrics/metric-touch.js';
 
 /**
@@ -35,8 +37,11 @@ export interface DeadLetterSink {
 
 /** Metric store: the durable insert of metric events (ClickHouse); throws a retriable error while down. */
 export interface MetricStore {
-  /** `json`, when given, holds each event's row as the metric topic carried it (`metricEventJson`). */
-  insert(events: readonly EntityMetricEvent[], json?: readonly string[]): Promise<void>;
+  /**
+   * `lines`, when given, hold every event's row as the metric topic carried it (`metricEventJson`), in
+   * order, as blocks of JSONEachRow bytes: what is inserted, instead of serialising the events again.
+   */
+  insert(events: readonly EntityMetricEvent[], lines?: readonly JsonLines[]): Promise<void>;
 }
 
 /** One message of the metric topic: events as JSONEachRow text, keyed by origin. */

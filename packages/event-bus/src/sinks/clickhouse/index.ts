@@ -1,10 +1,12 @@
 /** ClickHouse: the client factory (embedded chDB or a server URL), the metric event table, its store and totals. */
 export { type ClickHouseLocation, openClickHouse } from './client.js';
 export {
+  type JsonLines,
   type MetricEventRow,
   MetricEventStore,
   metricEventJson,
   toClickHouseTime,
+  toJsonLines,
   toMetricEventRow,
 } from './metric-event-store.js';
 export { defaultRollIntervalMs, MetricRoller, type RollupSchedule } from './metric-roller.js';

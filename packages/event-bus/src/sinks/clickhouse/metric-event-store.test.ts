@@ -2,6 +2,7 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import type { EntityMetricEvent } from '@engagement/plugin-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTempChDB } from '../../../test/temp-chdb.js';
+import { toJsonLines } from '../../metrics/json-lines.js';
 import { metricEventJson, toMetricEventRow } from '../../metrics/metric-event-row.js';
 import { INSERT_JSON_LINES } from './client.js';
 import { MetricEventStore } from './metric-event-store.js';
@@ -41,10 +42,26 @@ async function rowsOf(table: string) {
 }
 
 describe('MetricEventStore.insert', () => {
-  it('sends the rows as the metric topic carried them, in chunks, and stores what the events alone would', async () => {
+  it('sends the rows as the metric topic carried them, a block per insert, and stores what the events alone would', async () => {
     const events = Array.from({ length: 5 }, (_, i) => event(i + 1));
-    await new MetricEventStore(client, 'withJson', 2).insert(events, events.map(metricEventJson));
-    await new MetricEventStore(client, 'withoutJson', 2).insert(events);
+    const json = events.map(metricEventJson);
+    // Blocks as the ingest stage makes them, one per processed batch: 2, 1 and 2 rows.
+    const blocks = [json.slice(0, 2), json.slice(2, 3), json.slice(3)].map(toJsonLines);
+    const sent: number[] = [];
+    const watched = new Proxy(client, {
+      get: (target, prop) => {
+        const value = Reflect.get(target, prop, target);
+        if (prop !== INSERT_JSON_LINES) return typeof value === 'function' ? value.bind(target) : value;
+        return (table: string, body: Buffer) => {
+          sent.push(body.toString().split('\n').filter(Boolean).length);
+          return value(table, body);
+        };
+      },
+    });
+    await new MetricEventStore(watched, 'withJson', 2).insert(events, blocks);
+    expect(sent).toEqual([2, 1, 2]);
+    await new MetricEventStore(watched, 'withoutJson', 2).insert(events);
+    expect(sent).toEqual([2, 1, 2, 2, 2, 1]);
     const stored = await rowsOf('withJson');
     expect(stored).toEqual(await rowsOf('withoutJson'));
     expect(stored.map((r) => r.eventId)).toEqual(['e1', 'e2', 'e3', 'e4', 'e5']);
@@ -56,8 +73,8 @@ describe('MetricEventStore.insert', () => {
 
   it('inserts the text it is given, not a new serialisation of the events', async () => {
     const events = [event(10)];
-    const json = [metricEventJson({ ...events[0]!, metricValue: 5 })];
-    await new MetricEventStore(client, 'withJson').insert(events, json);
+    const lines = toJsonLines([metricEventJson({ ...events[0]!, metricValue: 5 })]);
+    await new MetricEventStore(client, 'withJson').insert(events, [lines]);
     expect((await rowsOf('withJson')).find((r) => r.eventId === 'e10')?.metricValue).toBe(5);
   });
 
@@ -71,7 +88,9 @@ describe('MetricEventStore.insert', () => {
       },
     });
     const events = Array.from({ length: 5 }, (_, i) => event(i + 1));
-    await new MetricEventStore(plain, 'throughExec', 3).insert(events, events.map(metricEventJson));
+    await new MetricEventStore(plain, 'throughExec', 3).insert(events, [
+      toJsonLines(events.map(metricEventJson)),
+    ]);
     expect(await rowsOf('throughExec')).toEqual(await rowsOf('withoutJson'));
   });
 

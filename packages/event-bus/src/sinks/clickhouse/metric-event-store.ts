@@ -1,11 +1,13 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { EntityMetricEvent } from '@engagement/plugin-api';
 import { SinkError } from '../../errors.js';
+import { type JsonLines, toJsonLines } from '../../metrics/json-lines.js';
 import { metricEventJson } from '../../metrics/metric-event-row.js';
 import { clickHouseErrorType, isRetriableClickHouseError } from './clickhouse-errors.js';
 import { insertJsonLines } from './client.js';
 
 // The row shape travels on the metric topic too, so it lives with the metric event.
+export { type JsonLines, toJsonLines } from '../../metrics/json-lines.js';
 export {
   type MetricEventRow,
   metricEventJson,
@@ -14,10 +16,11 @@ export {
 } from '../../metrics/metric-event-row.js';
 
 /**
- * Writes metric events to ClickHouse as JSONEachRow bytes (`insertJsonLines`): each event's row as the metric
- * topic carried it, or serialised here when that text is not given. The body is joined on the event loop,
- * in chunks of `chunkRows` so that the loop gets a turn between them (Kafka heartbeats, HTTP probes); the
- * engine parses it on its own threads (bench/insert-block.ts has the stalls per chunk size).
+ * Writes metric events to ClickHouse as JSONEachRow bytes (`insertJsonLines`): the rows as the metric topic
+ * carried them, one insert per block the ingest stage hands over (segments of its `JsonLinesBuffer`, sent as
+ * they are: copying two 7 MB blocks into one took 25–42 ms of the event loop), or serialised here, in chunks
+ * of `chunkRows`, when not given. The event loop gets a turn between inserts (Kafka heartbeats, HTTP probes);
+ * the engine parses them on its own threads (bench/insert-block.ts).
  */
 export class MetricEventStore {
   constructor(
@@ -26,27 +29,31 @@ export class MetricEventStore {
     private readonly chunkRows = 50_000,
   ) {}
 
-  /** `json`: each event's row as the metric topic carried it, sent as it is instead of serialised again. */
-  async insert(events: readonly EntityMetricEvent[], json?: readonly string[]): Promise<void> {
-    for (let i = 0; i < events.length; i += this.chunkRows) {
-      const rows =
-        json?.length === events.length
-          ? json.slice(i, i + this.chunkRows)
-          : events.slice(i, i + this.chunkRows).map(metricEventJson);
-      try {
-        await insertJsonLines(this.client, this.table, Buffer.from(rows.join('\n')));
-      } catch (cause) {
-        const type = clickHouseErrorType(cause);
-        throw new SinkError(
-          'clickhouse',
-          `insert of ${rows.length} rows into ${this.table} failed${type ? ` (${type})` : ''}: ${(cause as Error)?.message ?? cause}`,
-          {
-            cause,
-            retriable: isRetriableClickHouseError(cause),
-          },
-        );
-      }
-      if (i + this.chunkRows < events.length) await new Promise((r) => setImmediate(r));
+  /** `lines`: every event's row, as blocks of JSONEachRow bytes; each block is sent as one insert. */
+  async insert(events: readonly EntityMetricEvent[], lines?: readonly JsonLines[]): Promise<void> {
+    const count = lines ? lines.length : Math.ceil(events.length / this.chunkRows);
+    for (let c = 0; c < count; c++) {
+      if (c > 0) await new Promise((r) => setImmediate(r));
+      await this.send(
+        lines?.[c] ??
+          toJsonLines(events.slice(c * this.chunkRows, (c + 1) * this.chunkRows).map(metricEventJson)),
+      );
+    }
+  }
+
+  private async send({ bytes, rows }: JsonLines): Promise<void> {
+    try {
+      await insertJsonLines(this.client, this.table, bytes);
+    } catch (cause) {
+      const type = clickHouseErrorType(cause);
+      throw new SinkError(
+        'clickhouse',
+        `insert of ${rows} rows into ${this.table} failed${type ? ` (${type})` : ''}: ${(cause as Error)?.message ?? cause}`,
+        {
+          cause,
+          retriable: isRetriableClickHouseError(cause),
+        },
+      );
     }
   }
 
