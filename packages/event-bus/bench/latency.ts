@@ -2,7 +2,9 @@
 // Run with the stack up:
 //   npx tsx --conditions=source packages/event-bus/bench/latency.ts [--max-rate N] [--seconds 40]
 //     [--flush 1000,200,50] [--flush-rows 20000] [--warmup 5] [--probe 50000] [--clickhouse-url] [--timeline]
-// --timeline also prints p50/p99 per 5 s of append time and when each ClickHouse flush ended. Each run also
+//     [--slice 5000]
+// --timeline also prints p50/p99/max per slice of append time (--slice ms), the event loop's stalls over 30 ms
+// and when each ClickHouse flush ended. Each run also
 // prints the pipeline's Redis calls per 1,000 changes by command (apply scripts, HMGETs, pipelines, trims):
 // how many a change costs depends on the batch sizes, which follow how fast the metric topic's loop turns.
 // ClickHouse is embedded chDB in a fresh temp directory in this process (inserts run on the event loop that
@@ -53,6 +55,7 @@ const warmupSeconds = Number(flag('warmup') ?? 5);
 const flushIntervals = (flag('flush') ?? '1000,200,50').split(',').map(Number);
 const probeCreates = Number(flag('probe') ?? 50_000);
 const flushRows = Number(flag('flush-rows') ?? 20_000);
+const sliceMs = Number(flag('slice') ?? 5_000);
 
 const ctx = await openBench();
 const sinks = await openBenchSinks(ctx, 'latency', { server: process.argv.includes('--clickhouse-url') });
@@ -164,6 +167,14 @@ async function steadyRun(ctx: BenchContext, rate: number, flushIntervalMs: numbe
       flushEnds.push(Date.now());
     }
   }, 20);
+  // Event-loop stalls: a 10 ms timer that fires more than 30 ms late, as (s after the first send, ms late).
+  const stalls: string[] = [];
+  let lastTick = Date.now();
+  const stallWatch = setInterval(() => {
+    const now = Date.now();
+    if (now - lastTick > 40) stalls.push(`${((now - started) / 1_000).toFixed(2)}:${now - lastTick - 10}`);
+    lastTick = now;
+  }, 10);
   const producer = ctx.kafka.producer();
   await producer.connect();
   let sent = 0;
@@ -196,6 +207,7 @@ async function steadyRun(ctx: BenchContext, rate: number, flushIntervalMs: numbe
   await producer.disconnect();
   await untilCaughtUp(ctx, bp, topic, total);
   clearInterval(flushWatch);
+  clearInterval(stallWatch);
   const s = bp.pipeline.stats;
   await bp.stop();
   await deleteTopics(ctx, [topic]);
@@ -218,7 +230,7 @@ async function steadyRun(ctx: BenchContext, rate: number, flushIntervalMs: numbe
   if (process.argv.includes('--timeline')) {
     const slices = new Map<number, number[]>();
     for (const [appended, latency] of samples) {
-      const slice = Math.floor((appended - started) / 5_000);
+      const slice = Math.floor((appended - started) / sliceMs);
       const values = slices.get(slice);
       if (values) values.push(latency);
       else slices.set(slice, [latency]);
@@ -226,9 +238,10 @@ async function steadyRun(ctx: BenchContext, rate: number, flushIntervalMs: numbe
     for (const [slice, values] of [...slices].sort((a, b) => a[0] - b[0])) {
       const v = Float64Array.from(values).sort();
       console.log(
-        `  appended ${slice * 5}-${slice * 5 + 5} s: ${v.length} changes, p50 ${fmt(percentile(v, 50))}, p99 ${fmt(percentile(v, 99))}`,
+        `  appended ${(slice * sliceMs) / 1_000}-${((slice + 1) * sliceMs) / 1_000} s: ${v.length} changes, p50 ${fmt(percentile(v, 50))}, p99 ${fmt(percentile(v, 99))}, max ${fmt(v[v.length - 1]!)}`,
       );
     }
+    console.log(`  event-loop stalls over 30 ms (s:ms late): ${stalls.join(' ') || 'none'}`);
     console.log(
       `  flushes ended at ${flushEnds.map((t) => `${((t - started) / 1_000).toFixed(1)} s`).join(', ')}`,
     );
