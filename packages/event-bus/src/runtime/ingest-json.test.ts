@@ -31,6 +31,7 @@ async function stage(
   stores: { rows: string[]; json: string[] | undefined }[],
   answer: () => boolean,
   deadLetters: DeadLetterSink = new InMemoryDeadLetters(),
+  publish = async (rows: EntityMetricEvent[]) => (answer() ? rows.map(text) : undefined),
 ) {
   return new IngestStage({
     processor: new LocalProcessor({
@@ -45,7 +46,7 @@ async function stage(
         rows: rows.map(text),
         json: lines?.flatMap((b) => b.bytes.toString().split('\n').slice(0, b.rows)),
       }),
-    publish: async (rows) => (answer() ? rows.map(text) : undefined),
+    publish,
     commit: async () => {},
   });
 }
@@ -88,5 +89,19 @@ describe('the rows publish serialised, handed to the store', () => {
       ['2/m0', '2/m1'],
       ['5/m0', '5/m1'],
     ]);
+  });
+
+  it('are left out when publish returned a different number of rows than it was given events', async () => {
+    const stores: { rows: string[]; json: string[] | undefined }[] = [];
+    // One row too many: the store must serialise the events rather than insert rows that do not match them.
+    const ingest = await stage(
+      stores,
+      () => true,
+      undefined,
+      async (rows) => ['spurious', ...rows.map(text)],
+    );
+    await ingest.processBatch([images.created({ id: 5 }).record]);
+    await ingest.flush();
+    expect(stores).toEqual([{ rows: ['5/m0', '5/m1'], json: undefined }]);
   });
 });

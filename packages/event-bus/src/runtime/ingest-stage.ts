@@ -127,9 +127,10 @@ export class IngestStage {
       if (reservation) this.reservedRows -= reservation.rows;
     }
     this.options.onProcessed?.(records.length, batch);
-    // `json` follows the dispatched outcomes' events in order: the events buffered below. Their lines are
-    // buffered as a block whenever the loop may yield (a dead-letter write), so a flush running meanwhile
-    // takes exactly the lines of the events it takes.
+    // `json` follows the dispatched outcomes' events in order: the events buffered below (a count that does
+    // not match is not used). Their lines are buffered as a block whenever the loop may yield (a dead-letter
+    // write), so a flush running meanwhile takes exactly the lines of the events it takes.
+    if (json && json.length !== dispatchedMetricCount(batch)) json = undefined;
     let jsonAt = 0;
     let blockFrom = 0;
     const bufferBlock = () => {
@@ -251,4 +252,10 @@ export class IngestStage {
       ...(positions ? { positions } : {}),
     });
   }
+}
+
+function dispatchedMetricCount(batch: BatchOutcome): number {
+  let n = 0;
+  for (const outcome of batch.outcomes) if (outcome.kind === 'dispatched') n += outcome.metrics.length;
+  return n;
 }
