@@ -34,7 +34,7 @@ export class JsonLinesBuffer {
   private sealed: JsonLines[] = [];
   private count = 0;
 
-  /** Lines held, taken or not sealed yet. */
+  /** Lines held (not taken yet), sealed into blocks or still open. */
   get rows(): number {
     return this.count;
   }

@@ -110,13 +110,14 @@ export class IngestStage {
     let batch: BatchOutcome;
     let admission: ChunkAdmission | undefined;
     let json: readonly string[] | undefined;
+    let metrics: EntityMetricEvent[];
     try {
       admission = await this.options.resends?.open(records);
       batch = await this.options.processor.process(records, admission?.admit.bind(admission));
+      metrics = dispatchedMetrics(batch.outcomes);
       if (this.options.publish) {
         // Published before the records count as processed: a flush commits only offsets whose events are
         // already in the metric topic (a crash before the commit replays them; caches skip the copies).
-        const metrics = dispatchedMetrics(batch.outcomes);
         const encoded = batch.encoded;
         if (metrics.length > 0)
           json = await this.guard.run(() => this.options.publish!(metrics, encoded), signal);
@@ -130,7 +131,7 @@ export class IngestStage {
     // `json` follows the dispatched outcomes' events in order: the events buffered below (a count that does
     // not match is not used). Their lines are buffered as a block whenever the loop may yield (a dead-letter
     // write), so a flush running meanwhile takes exactly the lines of the events it takes.
-    if (json && json.length !== dispatchedMetricCount(batch)) json = undefined;
+    if (json && json.length !== metrics.length) json = undefined;
     let jsonAt = 0;
     let blockFrom = 0;
     const bufferBlock = () => {
@@ -252,10 +253,4 @@ export class IngestStage {
       ...(positions ? { positions } : {}),
     });
   }
-}
-
-function dispatchedMetricCount(batch: BatchOutcome): number {
-  let n = 0;
-  for (const outcome of batch.outcomes) if (outcome.kind === 'dispatched') n += outcome.metrics.length;
-  return n;
 }
