@@ -1,5 +1,6 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { SinkError } from '../../errors.js';
+import { bulkWorkSettings } from './client.js';
 import { toClickHouseTime } from './metric-event-store.js';
 import { readRollState } from './roll-state.js';
 import { INSERT_MARGIN_MS, RECENT_SLOT_MS, rollupTables } from './rollup-schema.js';
@@ -107,6 +108,7 @@ FROM (
 )
 GROUP BY entityType, entityId, metricType, d`,
       query_params: { gen, cuts, base: base?.cuts ?? {} },
+      clickhouse_settings: bulkWorkSettings(client),
     });
     const written = Number(insert.summary?.written_rows ?? 0);
 

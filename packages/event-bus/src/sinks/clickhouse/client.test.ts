@@ -1,0 +1,91 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { Worker } from 'node:worker_threads';
+import { type ClickHouseClient, createClient } from '@clickhouse/client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openTempChDB } from '../../../test/temp-chdb.js';
+import { bulkWorkSettings, insertJsonLines } from './client.js';
+
+// Watches this process's threads (/proc/self/task) until told to stop, and reports the highest nice value
+// any of them had and the names of the threads that had it.
+const WATCHER = `
+const { workerData, parentPort } = require('node:worker_threads');
+const fs = require('node:fs');
+const stop = new Int32Array(workerData);
+let max = 0;
+const names = new Set();
+while (Atomics.load(stop, 0) === 0) {
+  for (const tid of fs.readdirSync('/proc/self/task')) {
+    try {
+      const stat = fs.readFileSync('/proc/self/task/' + tid + '/stat', 'utf8');
+      const nice = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+      if (nice > max) { max = nice; names.clear(); }
+      if (nice === max && nice > 0) names.add(fs.readFileSync('/proc/self/task/' + tid + '/comm', 'utf8').trim());
+    } catch {}
+  }
+}
+parentPort.postMessage({ max, names: [...names] });
+`;
+
+/** CAP_SYS_NICE (bit 23) in this process's effective capabilities: ClickHouse sets nice values only with it. */
+function canRenice(): boolean {
+  try {
+    const hex = /CapEff:\s*([0-9a-f]+)/.exec(readFileSync('/proc/self/status', 'utf8'))?.[1];
+    return hex !== undefined && (BigInt(`0x${hex}`) & (1n << 23n)) !== 0n;
+  } catch {
+    return false;
+  }
+}
+
+describe('bulk work on the embedded engine', () => {
+  // One embedded engine per process: both tests use this one.
+  let client: ClickHouseClient;
+  beforeAll(async () => {
+    client = await openTempChDB('bulk-work');
+  });
+  afterAll(() => client.close());
+
+  it('asks for low CPU priority on the embedded engine only', async () => {
+    expect(bulkWorkSettings(client)).toMatchObject({ os_threads_nice_value_query: 19 });
+    const server = createClient({ url: 'http://127.0.0.1:1' });
+    expect(bulkWorkSettings(server)).toEqual({});
+    await server.close();
+  });
+
+  it.skipIf(!canRenice())(
+    'runs an insert on threads at nice 19, then leaves the threads as they were',
+    async () => {
+      await client.command({ query: 'CREATE TABLE t (a UInt64, s String) ENGINE = MergeTree ORDER BY a' });
+      const rows = 300_000;
+      const body = Buffer.from(
+        Array.from({ length: rows }, (_, i) =>
+          JSON.stringify({ a: i, s: `row ${i} ${'x'.repeat(40)}` }),
+        ).join('\n'),
+      );
+      const stop = new SharedArrayBuffer(4);
+      const watcher = new Worker(WATCHER, { eval: true, workerData: stop });
+      const seen = new Promise<{ max: number; names: string[] }>((resolve) =>
+        watcher.once('message', resolve),
+      );
+      await insertJsonLines(client, 't', body);
+      Atomics.store(new Int32Array(stop), 0, 1);
+      const during = await seen;
+      await watcher.terminate();
+
+      expect(during.max).toBe(19);
+      expect(during.names).toContain('ChunkParser');
+      const count = await (
+        await client.query({ query: 'SELECT count() AS n FROM t', format: 'JSONEachRow' })
+      ).json<{
+        n: string;
+      }>();
+      expect(Number(count[0]!.n)).toBe(rows);
+      // Node's own threads (the event loop, V8's helpers, libuv's pool, on which the insert was started) are
+      // back at 0 afterwards. (An engine pool thread may keep 19 until its next query.)
+      for (const tid of readdirSync('/proc/self/task')) {
+        const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+        const comm = readFileSync(`/proc/self/task/${tid}/comm`, 'utf8').trim();
+        if (comm === 'node') expect(Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16])).toBe(0);
+      }
+    },
+  );
+});
