@@ -78,6 +78,14 @@ describe('MetricEventStore.insert', () => {
     expect((await rowsOf('withJson')).find((r) => r.eventId === 'e10')?.metricValue).toBe(5);
   });
 
+  it('serialises the events itself when the blocks do not hold one row per event', async () => {
+    await ensureMetricEventTable(client, 'shortBlocks');
+    const events = Array.from({ length: 3 }, (_, i) => event(i + 21));
+    const short = toJsonLines(events.slice(0, 2).map(metricEventJson));
+    await new MetricEventStore(client, 'shortBlocks').insert(events, [short]);
+    expect((await rowsOf('shortBlocks')).map((r) => r.eventId)).toEqual(['e21', 'e22', 'e23']);
+  });
+
   it('sends the same rows through a client without the embedded insert (a server, or a wrapper that hides it)', async () => {
     await ensureMetricEventTable(client, 'throughExec');
     const plain = new Proxy(client, {

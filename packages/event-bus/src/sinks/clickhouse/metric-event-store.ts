@@ -29,8 +29,15 @@ export class MetricEventStore {
     private readonly chunkRows = 50_000,
   ) {}
 
-  /** `lines`: every event's row, as blocks of JSONEachRow bytes; each block is sent as one insert. */
-  async insert(events: readonly EntityMetricEvent[], lines?: readonly JsonLines[]): Promise<void> {
+  /**
+   * `lines`: every event's row, as blocks of JSONEachRow bytes; each block is sent as one insert. Blocks that
+   * do not hold one row per event are not used (the events are serialised instead), so the table gets exactly
+   * the events whatever a caller hands over.
+   */
+  async insert(events: readonly EntityMetricEvent[], given?: readonly JsonLines[]): Promise<void> {
+    let rows = 0;
+    for (const block of given ?? []) rows += block.rows;
+    const lines = given && rows === events.length ? given : undefined;
     const count = lines ? lines.length : Math.ceil(events.length / this.chunkRows);
     for (let c = 0; c < count; c++) {
       if (c > 0) await new Promise((r) => setImmediate(r));
