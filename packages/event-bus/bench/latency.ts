@@ -126,28 +126,36 @@ async function outboxFor(rate: number): Promise<{ outbox: Outbox; imageIds: numb
   return { outbox: new Outbox(data.messages.slice(0, total)), imageIds: data.imageIds };
 }
 
-/** Messages as one buffer of keys and one of values, with their ends; `messages` makes views for a send. */
+/** Strings as one buffer of their UTF-8 bytes and the end of each; `at(i)` is a view of the i-th. */
+class PackedStrings {
+  private readonly bytes: Buffer;
+  private readonly ends: Uint32Array;
+
+  constructor(strings: readonly string[]) {
+    this.bytes = Buffer.from(strings.join(''));
+    this.ends = new Uint32Array(strings.length);
+    let end = 0;
+    strings.forEach((s, i) => {
+      end += Buffer.byteLength(s);
+      this.ends[i] = end;
+    });
+  }
+
+  at(i: number): Buffer {
+    return this.bytes.subarray(i === 0 ? 0 : this.ends[i - 1], this.ends[i]);
+  }
+}
+
+/** Messages with their keys and values packed; `messages` makes views for a send. */
 class Outbox {
-  private readonly keys: Buffer;
-  private readonly values: Buffer;
-  private readonly keyEnds: Uint32Array;
-  private readonly valueEnds: Uint32Array;
+  private readonly keys: PackedStrings;
+  private readonly values: PackedStrings;
   private readonly partitions: Uint8Array;
 
   constructor(messages: readonly { partition: number; key: string; value: string }[]) {
-    this.keys = Buffer.from(messages.map((m) => m.key).join(''));
-    this.values = Buffer.from(messages.map((m) => m.value).join(''));
-    this.keyEnds = new Uint32Array(messages.length);
-    this.valueEnds = new Uint32Array(messages.length);
+    this.keys = new PackedStrings(messages.map((m) => m.key));
+    this.values = new PackedStrings(messages.map((m) => m.value));
     this.partitions = Uint8Array.from(messages, (m) => m.partition);
-    let k = 0;
-    let v = 0;
-    messages.forEach((m, i) => {
-      k += Buffer.byteLength(m.key);
-      v += Buffer.byteLength(m.value);
-      this.keyEnds[i] = k;
-      this.valueEnds[i] = v;
-    });
   }
 
   get length(): number {
@@ -157,11 +165,7 @@ class Outbox {
   messages(from: number, to: number): { partition: number; key: Buffer; value: Buffer }[] {
     const out = [];
     for (let i = from; i < to; i++) {
-      out.push({
-        partition: this.partitions[i]!,
-        key: this.keys.subarray(i === 0 ? 0 : this.keyEnds[i - 1], this.keyEnds[i]),
-        value: this.values.subarray(i === 0 ? 0 : this.valueEnds[i - 1], this.valueEnds[i]),
-      });
+      out.push({ partition: this.partitions[i]!, key: this.keys.at(i), value: this.values.at(i) });
     }
     return out;
   }
