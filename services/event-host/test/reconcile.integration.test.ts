@@ -214,6 +214,72 @@ describe('metrics reconcile', () => {
     expect([again.repaired, again.differences, again.cache]).toEqual([{ events: 0, hashes: 0 }, [], []]);
   }, 300_000);
 
+  it('a repair stopped after storing its corrections and before publishing them is finished by the next repair', async () => {
+    expect(world, 'the live test made the world').toBeDefined();
+    const scope = worldScope(world);
+    const truth = await truthTotals(db, clickhouse, plugins, scope);
+    // Entities the test above did not touch.
+    const lost = nonZeroIds(truth, scope, 'Image', 'likeCount')
+      .slice(2, 4)
+      .map((id) => ['Image', id, 'likeCount'] as const);
+    expect(lost.length).toBe(2);
+    for (const [type, id, metric] of lost) await removeEvents(clickhouse, type, id, metric);
+    await redis.del(
+      ...lost.flatMap(([type, id]) => [
+        defaultCacheKeys.key(type, id),
+        `${defaultCacheKeys.key(type, id)}:recent`,
+      ]),
+    );
+    await readThrough(new Map([['Image', lost.map(([, id]) => id)]])); // the hashes hold the short values
+    expect(mismatches(truth, await cachedTotals(redis, scope)).length).toBe(2);
+
+    // The broker refuses the repair's publish (as a kill between the two writes would leave it): the
+    // corrections are in ClickHouse, and the cache never heard of them.
+    const down = {
+      ...producer,
+      send: async () => {
+        throw new Error('broker unreachable (test)');
+      },
+    } as Producer;
+    await expect(
+      reconcile({
+        ...reconcileClients(clients, plugins),
+        producer: down,
+        selection: { kind: 'ids', ids: scope },
+        repair: true,
+        touched: new RedisTouchQueue(redis, config.cacheScope),
+        lockWaitMs: 60_000,
+      }),
+    ).rejects.toThrow(/broker unreachable/);
+    const stopped = await reconcileWorld();
+    expect([stopped.differences, stopped.cache]).toEqual([[], []]); // stored, and in flight for the cache check
+    expect(stopped.unpublished.waiting).toBeGreaterThanOrEqual(lost.length);
+    const cli = await runCliCaptured(
+      ['metrics', 'reconcile', '--entity-type', 'Image', '--ids', world.images.join(',')],
+      env,
+    );
+    expect(cli.code, cli.stderr).toBe(3); // needs attention: the cache lacks stored corrections
+    expect(cli.stdout).toMatch(/unpublished: \d+ correction\(s\) an interrupted repair stored/);
+
+    // The next repair reads them back from ClickHouse and publishes them, and writes nothing new.
+    const next = await reconcileWorld({ repair: true });
+    expect(next.unpublished.published).toBe(stopped.unpublished.waiting);
+    expect([next.repaired.events, next.differences]).toEqual([0, []]);
+    const deadline = Date.now() + 30_000;
+    let cacheLeft = mismatches(truth, await cachedTotals(redis, scope));
+    while (cacheLeft.length > 0 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 250));
+      cacheLeft = mismatches(truth, await cachedTotals(redis, scope));
+    }
+    expect(cacheLeft).toEqual([]);
+    const after = await reconcileWorld();
+    expect([after.differences, after.cache, after.unpublished]).toEqual([
+      [],
+      [],
+      { published: 0, waiting: 0 },
+    ]);
+  }, 300_000);
+
   it('finds a read rollup that disagrees with the stored events, which comparing the stored events cannot see', async () => {
     expect(world, 'the live test made the world').toBeDefined();
     const scope = worldScope(world);

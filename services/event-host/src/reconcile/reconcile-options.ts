@@ -90,6 +90,11 @@ export interface ReconcileReport {
   /** Differing groups left out because their entity waits in the touch queue for these metrics. */
   waitingForRecompute: number;
   repaired: { events: number; hashes: number };
+  /**
+   * Corrections an earlier repair stored in ClickHouse and stopped before publishing (so the cache lacks
+   * them): with `repair`, read back and published by this run first; without, how many wait for a repair.
+   */
+  unpublished: { published: number; waiting: number };
   seconds: number;
   /** Of `seconds`, the time spent waiting for the stream to catch up with the snapshots. */
   catchUpSeconds: number;

@@ -10,6 +10,7 @@ import { withRepairLock, writeCorrections } from './repair.js';
 import { ReportTotals } from './report-totals.js';
 import { type Batch, compareRound } from './round.js';
 import { readSourceSnapshot } from './source-snapshot.js';
+import { UnpublishedCorrections } from './unpublished-corrections.js';
 
 export type { ReconcileOptions, ReconcileReport, RoundDone } from './reconcile-options.js';
 export type { MetricReport } from './report-totals.js';
@@ -41,11 +42,13 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRep
     notCaughtUp: [],
     waitingForRecompute: 0,
     repaired: { events: 0, hashes: 0 },
+    unpublished: { published: 0, waiting: 0 },
     seconds: 0,
     catchUpSeconds: 0,
     cacheBehind: [],
   };
   let seq = 0;
+  const unpublished = new UnpublishedCorrections(options.redis, options.watermarkKey);
   const runRound = async (batches: Batch[]) => {
     if (batches.length === 0) return;
     const done = (caughtUp: boolean, corrections: number) =>
@@ -118,7 +121,13 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRep
       await done(true, 0);
       return;
     }
-    await writeCorrections(options.clickhouse, options.producer!, options.metricTopic, corrections);
+    await writeCorrections(
+      options.clickhouse,
+      options.producer!,
+      options.metricTopic,
+      corrections,
+      unpublished,
+    );
     report.repaired.events += corrections.length;
     // Refilled after the corrections are stored: a fill then counts them, and their increments are skipped.
     for (const entityType of new Set(off.map((d) => d.entityType))) {
@@ -138,6 +147,15 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRep
   };
 
   const body = async () => {
+    // An earlier repair that stopped between storing corrections and publishing them: finished first, under
+    // the lock, so its positions reach the cache before any later ones of the same origin.
+    if (options.repair)
+      report.unpublished.published = await unpublished.publish(
+        options.clickhouse,
+        options.producer!,
+        options.metricTopic,
+      );
+    else report.unpublished.waiting = await unpublished.waiting();
     let round: Batch[] = [];
     for (const entityType of types) {
       const only = options.metricsByType?.get(entityType);

@@ -7,22 +7,28 @@ import type { EntityMetricEvent } from '@engagement/plugin-api';
 import type { Producer } from 'kafkajs';
 import { LeaderLease } from '../deployment/leader-lease.js';
 import { HostError } from '../errors.js';
+import type { UnpublishedCorrections } from './unpublished-corrections.js';
 
 /**
  * Writes corrections the way the host's flush writes metric events: insert into ClickHouse first, then
  * publish to the metric topic, whose consumer (the host's apply stage) updates the cached hashes once per
  * position and queues search updates. Stored before published is what lets a concurrent cache fill count
  * each correction exactly once (docs/reading-metrics.md): when the apply stage sees it, ClickHouse has it.
+ * The write is noted in `unpublished` until the topic acknowledged it, so a repair stopped in between is
+ * finished by the next one.
  */
 export async function writeCorrections(
   clickhouse: ClickHouseClient,
   producer: Producer,
   metricTopic: string,
   corrections: readonly EntityMetricEvent[],
+  unpublished: UnpublishedCorrections,
 ): Promise<void> {
   if (corrections.length === 0) return;
+  const note = await unpublished.note(corrections);
   await new MetricEventStore(clickhouse).insert(corrections);
   await publishMetricEvents(kafkaMetricTopic(producer, metricTopic), corrections);
+  await unpublished.clear(note);
 }
 
 /**

@@ -69,7 +69,10 @@ export const backfillCommand = defineCommand({
           );
           println(
             ctx.stdout,
-            `wrote ${report.repaired.events} correction event(s), refilled ${report.repaired.hashes} cached hash(es)`,
+            `wrote ${report.repaired.events} correction event(s), refilled ${report.repaired.hashes} cached hash(es)` +
+              (report.unpublished.published > 0
+                ? `; published ${report.unpublished.published} an interrupted run had stored but not published`
+                : ''),
           );
         }
         return 0;

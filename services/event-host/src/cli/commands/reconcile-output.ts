@@ -15,6 +15,7 @@ export function printReconcileReport(
     (off && !args.repair) ||
     report.rollup.length > 0 ||
     report.notCaughtUp.length > 0 ||
+    report.unpublished.waiting > 0 ||
     report.notReconcilable.length > 0;
   if (args.json) {
     println(ctx.stdout, JSON.stringify(report));
@@ -63,6 +64,14 @@ export function printReconcileReport(
     );
   for (const n of report.notCaughtUp)
     out(`not caught up: ${n.entities} ${n.entityType} entities not compared (${n.waitingFor})`);
+  if (report.unpublished.waiting > 0)
+    out(
+      `unpublished: ${report.unpublished.waiting} correction(s) an interrupted repair stored in ClickHouse are not in the cache yet; the next repair (--repair, or the host's recompute pass) publishes them`,
+    );
+  if (report.unpublished.published > 0)
+    out(
+      `published ${report.unpublished.published} correction(s) an interrupted repair had stored but not published`,
+    );
   if (args.repair) {
     out(
       `repaired: ${report.repaired.events} correction event(s) written, ${report.repaired.hashes} cached hash(es) refilled`,
