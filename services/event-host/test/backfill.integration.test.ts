@@ -232,6 +232,6 @@ it('a backfill process SIGKILLed after saving progress resumes from it, and the 
   expect(mismatches(truth.all, read.all)).toEqual([]);
   expect(mismatches(truth.week, read.week)).toEqual([]);
   console.log(
-    `backfill killed (SIGKILL) after saving ${JSON.stringify(atKill)}; the resumed process wrote ${report.repaired.events} corrections in ${report.seconds.toFixed(1)} s`,
+    `backfill killed (SIGKILL) after saving ${JSON.stringify(atKill)}; the resumed process published ${report.unpublished.published} corrections the killed one had stored without publishing, and wrote ${report.repaired.events} corrections in ${report.seconds.toFixed(1)} s`,
   );
 }, 600_000);
