@@ -1,6 +1,6 @@
 // The limits bench (issue 15): one topic, produced once, then consumed in each phase by a fresh consumer
 // group, and printed side by side. Run with the local stack up:
-//   npm run bench:limits -- [changes] [--naive 3000] [--threads 1,2,4] [--clickhouse-url]
+//   npm run bench:limits -- [changes] [--naive 3000] [--threads 1,2,4] [--flush-rows 20000] [--clickhouse-url]
 //   (= npx tsx --conditions=source packages/event-bus/bench/limits.ts …)
 // `changes` creates go to the topic (default 100,000, plus a delete per 10 creates, as in throughput.ts).
 // Phases:
@@ -37,6 +37,8 @@ const naiveLimit = Number(flag('naive') ?? 3_000);
 const poolSizes = (flag('threads') ?? '1,2,4').split(',').map(Number);
 const useServer = process.argv.includes('--clickhouse-url');
 const FLUSH_INTERVAL_MS = 1_000;
+/** Rows per ClickHouse insert in (c) and (d) (the pipelines' `flushRows`). */
+const FLUSH_ROWS = Number(flag('flush-rows') ?? 20_000);
 
 const loadBefore = loadAverage();
 const bench = await openFilledRun('limits', creates, { server: useServer });
@@ -112,6 +114,7 @@ record(
     topic,
     name: 'limits-c',
     flushIntervalMs: FLUSH_INTERVAL_MS,
+    flushRows: FLUSH_ROWS,
   });
   const first = markAtFirstRecord(mp.pipeline.stats);
   const to = await untilDrained(mp, mp.flush);
@@ -134,6 +137,7 @@ for (const threads of [0, ...poolSizes]) {
     clickhouse,
     redis,
     flushIntervalMs: FLUSH_INTERVAL_MS,
+    flushRows: FLUSH_ROWS,
     workerThreads: threads,
   });
   const first = markAtFirstRecord(bp.pipeline.stats);
@@ -194,7 +198,9 @@ const header = [
 const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
 const line = (cells: string[]) =>
   cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
-console.log(`\nlimits bench: ${total} changes, ${PARTITIONS} partitions, ClickHouse: ${clickhouseLabel}`);
+console.log(
+  `\nlimits bench: ${total} changes, ${PARTITIONS} partitions, ClickHouse: ${clickhouseLabel}, flush every ${FLUSH_INTERVAL_MS} ms or ${FLUSH_ROWS} rows`,
+);
 console.log(line(header));
 for (const r of rows) console.log(line(r));
 const byId = (id: string) => phases.find((p) => p.id === id)!;
