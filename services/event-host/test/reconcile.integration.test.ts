@@ -6,7 +6,7 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import { ClickHouseRowPublisher, clickhouseSourceTables } from '@engagement/app-db/clickhouse';
 import { readMetricTotals, rollMetricEvents, rollupTables } from '@engagement/event-bus/sinks/clickhouse';
 import { defaultCacheKeys, type RedisClient, RedisTouchQueue } from '@engagement/event-bus/sinks/redis';
-import { startGroupAtEnd } from '@engagement/event-bus/testing';
+import { startGroupAtEnd, waitFor } from '@engagement/event-bus/testing';
 import { plugins } from '@engagement/metric-listeners';
 import type { Producer } from 'kafkajs';
 import type pg from 'pg';
@@ -63,6 +63,15 @@ const offKeys = (r: ReconcileReport) =>
   [...new Set(r.differences.map((d) => metricKey(d.entityType, d.entityId, d.metric)))].sort();
 
 let clients: ReconcileTestClients;
+
+/** The cached hashes that differ from the truth once the apply stage has applied what it got (30 s at most). */
+async function cacheLeftAfterApply(
+  truth: ReadonlyMap<string, number>,
+  scope: ReadonlyMap<string, readonly number[]>,
+) {
+  const left = async () => mismatches(truth, await cachedTotals(redis, scope));
+  return waitFor(left, (l) => l.length === 0, 30_000, 'cached hashes equal to the truth').catch(left);
+}
 
 beforeAll(async () => {
   clients = await connectReconcileClients(env);
@@ -197,13 +206,7 @@ describe('metrics reconcile', () => {
     expect(repaired.repaired.hashes).toBe(corrupt.length);
 
     // The host's apply stage increments the hashes of the lost entities with the corrections.
-    const deadline = Date.now() + 30_000;
-    let cacheLeft = mismatches(truth, await cachedTotals(redis, scope));
-    while (cacheLeft.length > 0 && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 250));
-      cacheLeft = mismatches(truth, await cachedTotals(redis, scope));
-    }
-    expect(cacheLeft).toEqual([]);
+    expect(await cacheLeftAfterApply(truth, scope)).toEqual([]);
     const after = await reconcileWorld();
     expect([after.differences, after.cache, after.rollup]).toEqual([[], [], []]);
     const read = (await readThrough(scope)).get('all')!;
@@ -265,13 +268,7 @@ describe('metrics reconcile', () => {
     const next = await reconcileWorld({ repair: true });
     expect(next.unpublished.published).toBe(stopped.unpublished.waiting);
     expect([next.repaired.events, next.differences]).toEqual([0, []]);
-    const deadline = Date.now() + 30_000;
-    let cacheLeft = mismatches(truth, await cachedTotals(redis, scope));
-    while (cacheLeft.length > 0 && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 250));
-      cacheLeft = mismatches(truth, await cachedTotals(redis, scope));
-    }
-    expect(cacheLeft).toEqual([]);
+    expect(await cacheLeftAfterApply(truth, scope)).toEqual([]);
     const after = await reconcileWorld();
     expect([after.differences, after.cache, after.unpublished]).toEqual([
       [],
