@@ -16,7 +16,9 @@
 // committed every source and metric offset, the last partial buffer being flushed as soon as the last
 // record was processed (throughput.ts waits for the 1 s flush timer instead). Per phase: changes per wall-second and per main-thread
 // CPU-second, main-thread µs per change, event-loop utilisation and whole-process CPU (worker threads,
-// chDB and GC helpers included); then /proc/loadavg before and after, and the ratios.
+// chDB and GC helpers included), the main thread's share of system time and its minor page faults per
+// change (each a first touch of fresh memory; their price is printed below the table, measured on a fresh
+// 64 MiB buffer); then /proc/loadavg before and after, and the ratios.
 import { defaultCacheKeys } from '../src/sinks/redis/cache-keys.js';
 import {
   countArg,
@@ -28,7 +30,14 @@ import {
   untilCaughtUp,
 } from './bench-kit.js';
 import { openFilledRun } from './bench-run.js';
-import { type CpuMark, costBetween, cpuMark, loadAverage, type PhaseCost } from './cpu-meter.js';
+import {
+  type CpuMark,
+  costBetween,
+  cpuMark,
+  loadAverage,
+  type PhaseCost,
+  pageFaultMicros,
+} from './cpu-meter.js';
 import { startInMemoryPipeline } from './in-memory-pipeline.js';
 import { type ConsumedWindow, consumeAndDiscard, runNaiveConsumer } from './reference-consumers.js';
 
@@ -182,6 +191,8 @@ const rows = phases.map((p) => [
   ((otherCpuSeconds(p) / p.changes) * 1e6).toFixed(1),
   p.cost.elu.toFixed(2),
   (p.cost.processCpuSeconds / p.cost.wallSeconds).toFixed(2),
+  `${((p.cost.mainSystemSeconds / p.cost.mainCpuSeconds) * 100).toFixed(0)}%`,
+  (p.cost.mainFaults / p.changes).toFixed(2),
 ]);
 const header = [
   'phase',
@@ -194,6 +205,8 @@ const header = [
   'other µs/chg',
   'ELU',
   'proc cores',
+  'main sys',
+  'main faults/chg',
 ];
 const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
 const line = (cells: string[]) =>
@@ -233,4 +246,7 @@ if (widest) {
   );
   console.log(`pool threads seen per phase: ${pools.map((p) => `${p.id}=${p.cost.poolThreads}`).join(' ')}`);
 }
+const faultUs = pageFaultMicros();
+if (faultUs !== undefined)
+  console.log(`a minor page fault costs the main thread ${faultUs.toFixed(2)} µs here (64 MiB touched once)`);
 console.log(`load average (1/5/15 min) before: ${loadBefore}, after: ${loadAfter}`);
