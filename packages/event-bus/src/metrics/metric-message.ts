@@ -22,7 +22,14 @@ export interface MetricMessageLimits {
   maxBytes: number;
 }
 
-const DEFAULT_LIMITS: MetricMessageLimits = { maxRows: 1_000, maxBytes: 256 * 1024 };
+/**
+ * 120 KiB of text: a message's value stays below V8's large-object size (128 KiB), so the joined string here
+ * and the value decoded from it in the apply stage are made in the young generation. A larger string gets
+ * fresh pages of its own, which cost a page fault each as they are written: with 256 KiB the full pipeline
+ * faulted 1.33–1.53 times per change on its main thread, with 120 KiB 0.94–1.05 (limits bench, four pairs,
+ * docs/performance.md, "Eighth session").
+ */
+const DEFAULT_LIMITS: MetricMessageLimits = { maxRows: 1_000, maxBytes: 120 * 1024 };
 
 /**
  * Packs events into messages, keyed by origin, keeping the order of each origin's events.
