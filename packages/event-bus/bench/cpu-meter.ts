@@ -46,20 +46,23 @@ channel.unref();
 
 export function cpuMark(): CpuMark {
   const usage = process.cpuUsage();
+  const processCpuMs = (usage.user + usage.system) / 1000;
   let poolCpuMs = 0;
   for (const tid of poolThreads.keys()) {
     const ms = threadCpuMs(tid);
     poolThreads.set(tid, ms !== undefined);
     poolCpuMs += ms ?? 0;
   }
+  // Node 20 has no per-thread CPU clock (`process.threadCpuUsage` came in 23.9), so the main thread's own
+  // line in /proc is read; off Linux the whole process stands in for it.
   const main = threadStat(process.pid);
   return {
     at: performance.now(),
-    mainCpuMs: main ? main.cpuMs : mainThreadCpuMs(),
+    mainCpuMs: main?.cpuMs ?? processCpuMs,
     mainSystemMs: main?.systemMs ?? 0,
     mainFaults: main?.faults ?? 0,
     poolCpuMs,
-    processCpuMs: (usage.user + usage.system) / 1000,
+    processCpuMs,
     elu: performance.eventLoopUtilization(),
   };
 }
@@ -80,17 +83,6 @@ export function costBetween(from: CpuMark, to: CpuMark): PhaseCost {
 /** The three load averages from /proc/loadavg, e.g. `0.42 0.61 0.70`. */
 export function loadAverage(): string {
   return readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
-}
-
-/**
- * Node 20 has no per-thread CPU clock (`process.threadCpuUsage` came in 23.9), so this reads the main
- * thread's own line in /proc; off Linux it falls back to the whole process.
- */
-function mainThreadCpuMs(): number {
-  const ms = threadCpuMs(process.pid);
-  if (ms !== undefined) return ms;
-  const usage = process.cpuUsage();
-  return (usage.user + usage.system) / 1000;
 }
 
 /** One thread of this process: user + system, ms (undefined once it exited, or off Linux). */
