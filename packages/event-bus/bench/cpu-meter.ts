@@ -49,7 +49,7 @@ export function cpuMark(): CpuMark {
   const processCpuMs = (usage.user + usage.system) / 1000;
   let poolCpuMs = 0;
   for (const tid of poolThreads.keys()) {
-    const ms = threadCpuMs(tid);
+    const ms = threadStat(tid)?.cpuMs;
     poolThreads.set(tid, ms !== undefined);
     poolCpuMs += ms ?? 0;
   }
@@ -85,12 +85,10 @@ export function loadAverage(): string {
   return readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 }
 
-/** One thread of this process: user + system, ms (undefined once it exited, or off Linux). */
-function threadCpuMs(tid: number): number | undefined {
-  return threadStat(tid)?.cpuMs;
-}
-
-/** One thread's CPU (user + system, and system alone, ms) and minor faults; undefined once it exited. */
+/**
+ * One thread of this process: its CPU (user + system, and system alone, ms) and minor faults; undefined
+ * once it exited, or off Linux.
+ */
 function threadStat(tid: number): { cpuMs: number; systemMs: number; faults: number } | undefined {
   try {
     const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
