@@ -4,7 +4,6 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Redis } from 'ioredis';
 import { createSearchSync, IMAGE_METRIC_TYPES } from '../src/index.js';
-import type { FakeMeilisearch } from '../src/testing/index.js';
 
 /** Queries sent through a metered client, and the milliseconds spent waiting for them. */
 export interface QueryMeter {
@@ -55,7 +54,7 @@ export interface FlushSplit {
   ms: number;
   queryMs: number;
   queries: number;
-  /** The in-process Meilisearch fake's own work (bodies, routing, tasks): a real server does it elsewhere. */
+  /** The Meilisearch fake's own work (bodies, routing, tasks): a real server does it elsewhere. */
   fakeMs: number;
   /** search-sync's own: queue take and ack, documents, the client's serialisation, requests, task polls. */
   oursMs: number;
@@ -67,7 +66,7 @@ export interface FlushSplit {
 export async function timedFlush(
   sync: ReturnType<typeof benchSearchSync>,
   meter: QueryMeter,
-  fake: FakeMeilisearch,
+  fake: { readonly busyMs: number },
 ): Promise<FlushSplit> {
   const before = { ...meter, fakeMs: fake.busyMs, elu: performance.eventLoopUtilization() };
   const t0 = performance.now();

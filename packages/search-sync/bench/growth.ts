@@ -1,7 +1,7 @@
 // Growth bench (issue 16): how a 100-entity cache miss and a search-sync metrics flush cost as
 // entityMetricEvents grows. Run with the local stack up (only its Redis is used):
 //   npm run bench:growth -- [--sizes 1,10,30] [--samples 30] [--flush 1000,10000,50000] [--after-merge]
-//     [--no-rollup] [--live 50000] [--settle] [--flush-runs 1]
+//     [--no-rollup] [--live 50000] [--settle] [--flush-runs 1] [--fake-in-process]
 //   (the same: npx tsx --conditions=source packages/search-sync/bench/growth.ts …)
 // It lives in search-sync because it drives both the event-bus reader and search-sync's flush, and only
 // search-sync may depend on event-bus.
@@ -16,8 +16,9 @@
 //   result rows as read_rows);
 // - active parts of the table, before and after the samples (background merges run meanwhile).
 // At the largest size, search-sync's flush (createSearchSync, Meilisearch fake) of 1k/10k/50k queued Image
-// ids: wall time of flushNow, split into its ClickHouse queries, the Meilisearch fake's own work (it runs in
-// this process) and search-sync's own rest; `--flush-runs R` flushes each size R times on fresh indexes and
+// ids: wall time of flushNow, split into its ClickHouse queries, the Meilisearch fake's own work (its CPU time:
+// it runs in a process of its own, as a server would; in this one with --fake-in-process, as before
+// 2026-12-01) and search-sync's own rest; `--flush-runs R` flushes each size R times on fresh indexes and
 // reports the run with the median wall time. `--after-merge` then runs
 // OPTIMIZE TABLE … FINAL and measures the miss again.
 // Read rollup (issue 16; off with --no-rollup, which reads the event table with FINAL as before): after each
@@ -37,6 +38,7 @@ import { readStackEnv } from '../../../infra/stack/env.js';
 import { selectedCounters } from '../../event-bus/bench/chdb-counters.js';
 import { FakeMeilisearch } from '../src/testing/index.js';
 import { benchSearchSync, meterQueries, timedFlush } from './bench-search-sync.js';
+import { type BenchFake, startFakeProcess } from './fake-process.js';
 import { type FlushFigures, loadAverage, type MissFigures, printGrowthReport } from './growth-report.js';
 import {
   CHUNK,
@@ -61,6 +63,7 @@ const FLUSH_SIZES = list(flag('flush'), [1_000, 10_000, 50_000]);
 const AFTER_MERGE = process.argv.includes('--after-merge');
 const ROLLUP = !process.argv.includes('--no-rollup');
 const SETTLE = process.argv.includes('--settle');
+const FAKE_IN_PROCESS = process.argv.includes('--fake-in-process');
 const FLUSH_RUNS = Number(flag('flush-runs') ?? 1);
 const LIVE = ROLLUP ? Number(flag('live') ?? 50_000) : 0;
 
@@ -80,7 +83,10 @@ if (!ROLLUP) {
   for (const name of [t.mv, t.recent, t.daily, t.rolls])
     await clickhouse.command({ query: `DROP TABLE IF EXISTS ${name}` });
 }
-const fake = await FakeMeilisearch.start({ apiKey: 'k', processingMs: 1 });
+const fakeOptions = { apiKey: 'k', processingMs: 1 };
+const fake: BenchFake = FAKE_IN_PROCESS
+  ? await FakeMeilisearch.start(fakeOptions)
+  : await startFakeProcess(fakeOptions);
 const nowMs = Date.now();
 const loadBefore = loadAverage();
 const started = performance.now();
@@ -190,7 +196,8 @@ async function measureFlush(n: number, run: number): Promise<FlushFigures> {
   const stats = await sync.stats();
   if (stats.queued.metrics.Image) throw new Error(`flush left ${stats.queued.metrics.Image} ids queued`);
   // Every document got its fields: the flush really wrote them (the likes of id 1 + step exist or are 0).
-  if (fake.document(uid, ids[1]!)?.likeCountAllTime === undefined) throw new Error('document not updated');
+  const doc = await meili.index(uid).getDocument(ids[1]!);
+  if (doc.likeCountAllTime === undefined) throw new Error('document not updated');
   await redis.del(...(await redis.keys(`bench:${uid}:*`)), 'nothing');
   await meili.deleteIndex(uid).waitTask({ timeout: 120_000 });
   const figures = { n, ...split, rowsRead: c1.rows - c0.rows - counterOverhead };
