@@ -4,6 +4,7 @@
 // in-process fake's `busyMs` counterpart. `fake-process-main.ts` is the child.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
@@ -25,7 +26,8 @@ export async function startFakeProcess(options: {
   const child: ChildProcess = spawn(
     process.execPath,
     ['--conditions=source', '--import', 'tsx', main, JSON.stringify(options)],
-    { stdio: ['pipe', 'pipe', 'inherit'] },
+    // From the bench's folder, so that `--import tsx` resolves whatever directory the bench was started in.
+    { cwd: dirname(main), stdio: ['pipe', 'pipe', 'inherit'] },
   );
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const host = await new Promise<string>((resolve, reject) => {
