@@ -85,13 +85,18 @@ export function loadAverage(): string {
   return readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 }
 
-/**
- * One thread of this process: its CPU (user + system, and system alone, ms) and minor faults; undefined
- * once it exited, or off Linux.
- */
+/** One thread of this process: see `procStat`. */
 function threadStat(tid: number): { cpuMs: number; systemMs: number; faults: number } | undefined {
+  return procStat(`/proc/self/task/${tid}/stat`);
+}
+
+/**
+ * A thread's or a process's CPU (user + system, and system alone, ms) and minor faults, from its `stat` file
+ * under /proc; undefined once it exited, or off Linux.
+ */
+export function procStat(path: string): { cpuMs: number; systemMs: number; faults: number } | undefined {
   try {
-    const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+    const stat = readFileSync(path, 'utf8');
     // Fields after the command name, which is in parentheses and may contain spaces: minflt is field 10,
     // utime 14, stime 15.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');

@@ -3,10 +3,10 @@
 // bench's event loop and heap. `busyMs` is that process's CPU time (/proc, 10 ms resolution), the
 // in-process fake's `busyMs` counterpart. `fake-process-main.ts` is the child.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { procStat } from '../../event-bus/bench/cpu-meter.js';
 
 export interface BenchFake {
   readonly host: string;
@@ -14,9 +14,6 @@ export interface BenchFake {
   readonly busyMs: number;
   close(): Promise<void>;
 }
-
-/** Milliseconds per clock tick of /proc/<pid>/stat (USER_HZ is 100 on Linux). */
-const TICK_MS = 10;
 
 export async function startFakeProcess(options: {
   apiKey: string;
@@ -39,10 +36,7 @@ export async function startFakeProcess(options: {
   return {
     host,
     get busyMs() {
-      // Fields after the command's closing parenthesis: utime and stime are the 12th and 13th.
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      return (Number(fields[11]) + Number(fields[12])) * TICK_MS;
+      return procStat(`/proc/${pid}/stat`)?.cpuMs ?? 0;
     },
     async close() {
       child.stdin!.end(); // the child closes its server and exits when its stdin ends
