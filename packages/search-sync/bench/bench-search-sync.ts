@@ -37,6 +37,7 @@ export function benchSearchSync(options: {
   clickhouse: ClickHouseClient;
   host: string;
   uid: string;
+  chunkSize?: number;
 }) {
   return createSearchSync({
     redis: options.redis,
@@ -45,6 +46,7 @@ export function benchSearchSync(options: {
     indexes: [{ uid: options.uid, entityType: 'Image', metricTypes: IMAGE_METRIC_TYPES }],
     keyPrefix: `bench:${options.uid}:`,
     batchSize: 10_000,
+    chunkSize: options.chunkSize,
     taskPollMs: 5,
   });
 }
@@ -60,6 +62,8 @@ export interface FlushSplit {
   oursMs: number;
   /** Time the event loop sat idle during the flush (waiting on Redis, timers, polls, ClickHouse). */
   idleMs: number;
+  /** CPU time of this process during the flush: search-sync's, and the embedded engine's when in-process. */
+  cpuMs: number;
 }
 
 /** Flushes `sync` once and splits its wall time using the meter and the fake's busy counter. */
@@ -68,7 +72,12 @@ export async function timedFlush(
   meter: QueryMeter,
   fake: { readonly busyMs: number },
 ): Promise<FlushSplit> {
-  const before = { ...meter, fakeMs: fake.busyMs, elu: performance.eventLoopUtilization() };
+  const before = {
+    ...meter,
+    fakeMs: fake.busyMs,
+    elu: performance.eventLoopUtilization(),
+    cpu: process.cpuUsage(),
+  };
   const t0 = performance.now();
   const result = await sync.flushNow();
   const ms = performance.now() - t0;
@@ -77,6 +86,8 @@ export async function timedFlush(
   const queryMs = meter.ms - before.ms;
   const fakeMs = fake.busyMs - before.fakeMs;
   const idleMs = performance.eventLoopUtilization(before.elu).idle;
+  const cpu = process.cpuUsage(before.cpu);
+  const cpuMs = (cpu.user + cpu.system) / 1000;
   const queries = meter.queries - before.queries;
-  return { ms, queryMs, queries, fakeMs, oursMs: ms - queryMs - fakeMs, idleMs };
+  return { ms, queryMs, queries, fakeMs, oursMs: ms - queryMs - fakeMs, idleMs, cpuMs };
 }

@@ -1,7 +1,7 @@
 // Growth bench (issue 16): how a 100-entity cache miss and a search-sync metrics flush cost as
 // entityMetricEvents grows. Run with the local stack up (only its Redis is used):
 //   npm run bench:growth -- [--sizes 1,10,30] [--samples 30] [--flush 1000,10000,50000] [--after-merge]
-//     [--no-rollup] [--live 50000] [--settle] [--flush-runs 1] [--fake-in-process]
+//     [--no-rollup] [--live 50000] [--settle] [--flush-runs 1] [--chunks 2500] [--fake-in-process]
 //   (the same: npx tsx --conditions=source packages/search-sync/bench/growth.ts …)
 // It lives in search-sync because it drives both the event-bus reader and search-sync's flush, and only
 // search-sync may depend on event-bus.
@@ -19,7 +19,9 @@
 // ids: wall time of flushNow, split into its ClickHouse queries, the Meilisearch fake's own work (its CPU time:
 // it runs in a process of its own, as a server would; in this one with --fake-in-process, as before
 // 2026-12-01) and search-sync's own rest; `--flush-runs R` flushes each size R times on fresh indexes and
-// reports the run with the median wall time. `--after-merge` then runs
+// reports the run with the median wall time. `--chunks` lists search-sync `chunkSize`s (ids per query and
+// request, 0 the whole round) run interleaved, one column each; when chunks overlap, the parts add up to more
+// than the wall time. `--after-merge` then runs
 // OPTIMIZE TABLE … FINAL and measures the miss again.
 // Read rollup (issue 16; off with --no-rollup, which reads the event table with FINAL as before): after each
 // 500k-row chunk the bench rolls (rollMetricEvents, timed) and empties the recent table, as the 15-minute
@@ -65,6 +67,9 @@ const ROLLUP = !process.argv.includes('--no-rollup');
 const SETTLE = process.argv.includes('--settle');
 const FAKE_IN_PROCESS = process.argv.includes('--fake-in-process');
 const FLUSH_RUNS = Number(flag('flush-runs') ?? 1);
+// Ids per query and request within the flush's round (search-sync's default 2,500); 0 is the whole round.
+// Several are run interleaved.
+const FLUSH_CHUNKS = list(flag('chunks'), [2_500]);
 const LIVE = ROLLUP ? Number(flag('live') ?? 50_000) : 0;
 
 const percentile = (xs: number[], p: number) => {
@@ -174,8 +179,8 @@ async function measureMiss(label: string, fillSeconds: number): Promise<MissFigu
   return figures;
 }
 
-async function measureFlush(n: number, run: number): Promise<FlushFigures> {
-  const uid = `growth_images_${n}_${run}_${nowMs}`;
+async function measureFlush(n: number, run: number, chunk: number): Promise<FlushFigures> {
+  const uid = `growth_images_${n}_${run}_${chunk}_${nowMs}`;
   // Background Image ids spread over the key space (ids are 1..1,000,000; most have events).
   const step = Math.floor(1_000_000 / n);
   const ids = Array.from({ length: n }, (_, i) => 1 + i * step);
@@ -188,7 +193,14 @@ async function measureFlush(n: number, run: number): Promise<FlushFigures> {
     )
     .waitTask({ timeout: 120_000 });
   const { client, meter } = meterQueries(clickhouse);
-  const sync = benchSearchSync({ redis, clickhouse: client, host: fake.host, uid });
+  // 0: the round in one chunk (the bench's rounds are 10k ids).
+  const sync = benchSearchSync({
+    redis,
+    clickhouse: client,
+    host: fake.host,
+    uid,
+    chunkSize: chunk || 10_000,
+  });
   await sync.queues.queueMetrics('Image', ids);
   const c0 = await counters();
   const split = await timedFlush(sync, meter, fake);
@@ -200,16 +212,24 @@ async function measureFlush(n: number, run: number): Promise<FlushFigures> {
   if (doc.likeCountAllTime === undefined) throw new Error('document not updated');
   await redis.del(...(await redis.keys(`bench:${uid}:*`)), 'nothing');
   await meili.deleteIndex(uid).waitTask({ timeout: 120_000 });
-  const figures = { n, ...split, rowsRead: c1.rows - c0.rows - counterOverhead };
+  const figures = { n, chunk, ...split, rowsRead: c1.rows - c0.rows - counterOverhead };
   console.error(`[growth] flush ${JSON.stringify(figures)} load ${loadAverage()}`);
   return figures;
 }
 
-/** Flushes `n` ids FLUSH_RUNS times; the run with the median wall time. */
-async function medianFlush(n: number): Promise<FlushFigures> {
-  const runs: FlushFigures[] = [];
-  for (let run = 0; run < FLUSH_RUNS; run++) runs.push(await measureFlush(n, run));
-  return runs.sort((x, y) => x.ms - y.ms)[Math.floor((runs.length - 1) / 2)]!;
+/**
+ * Flushes `n` ids FLUSH_RUNS times with each chunk size, the sizes interleaved (their order rotating from run
+ * to run); per chunk size, the run with the median wall time.
+ */
+async function medianFlushes(n: number): Promise<FlushFigures[]> {
+  const runs = new Map<number, FlushFigures[]>(FLUSH_CHUNKS.map((c) => [c, []]));
+  for (let run = 0; run < FLUSH_RUNS; run++) {
+    for (let k = 0; k < FLUSH_CHUNKS.length; k++) {
+      const chunk = FLUSH_CHUNKS[(run + k) % FLUSH_CHUNKS.length]!;
+      runs.get(chunk)!.push(await measureFlush(n, run, chunk));
+    }
+  }
+  return FLUSH_CHUNKS.map((c) => runs.get(c)!.sort((x, y) => x.ms - y.ms)[Math.floor((FLUSH_RUNS - 1) / 2)]!);
 }
 
 const misses: MissFigures[] = [];
@@ -220,7 +240,7 @@ try {
     misses.push(await measureMiss(`${size}M`, fillMs / 1000));
   }
   const largest = misses.at(-1)!.label;
-  for (const n of FLUSH_SIZES) flushes.push(await medianFlush(n));
+  for (const n of FLUSH_SIZES) flushes.push(...(await medianFlushes(n)));
   if (AFTER_MERGE) {
     const t0 = performance.now();
     await clickhouse.command({ query: 'OPTIMIZE TABLE entityMetricEvents FINAL' });

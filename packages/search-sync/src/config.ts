@@ -47,6 +47,11 @@ export interface SearchSyncOptions {
   keyPrefix?: string;
   /** Most ids per entity type and round; a flush runs rounds until the queues are drained (default 5 000). */
   batchSize?: number;
+  /**
+   * Ids per ClickHouse query and per Meilisearch request within a round (default 2 500). Chunks overlap:
+   * one chunk's query runs while the previous chunk's documents are built and applied.
+   */
+  chunkSize?: number;
   /** Most rounds per flush, so one flush cannot run forever under heavy traffic (default 50). */
   maxRounds?: number;
   /** Lock expiry, extended after every round (default 120 s). */

@@ -81,6 +81,7 @@ export function createSearchSync(options: SearchSyncOptions): SearchSyncService 
     postgres: options.postgres,
     logger,
     batchSize,
+    chunkSize: options.chunkSize ?? 2500,
     metricTable: options.metricTable ?? 'entityMetricEvents',
     fieldName: options.fieldName,
     ratios: options.ratios,

@@ -51,6 +51,8 @@ describe('feed indexes for models and posts (real Postgres, Redis, chDB; Meilise
       schedule: '0 0 1 1 *',
       threshold: 0,
       taskPollMs: 5,
+      // One id per chunk: the flushes below of two ids each split their feed upserts and deletes in two.
+      chunkSize: 1,
     });
     await sync.start();
     host = await startTestHost({

@@ -2,7 +2,7 @@
 // test two index uids and a base for entity ids of its own (the embedded ClickHouse is shared by the file).
 import { Meilisearch } from 'meilisearch';
 import { afterAll, beforeAll, beforeEach } from 'vitest';
-import { createSearchSync, type SearchIndexConfig } from '../src/index.js';
+import { createSearchSync, type SearchIndexConfig, type SearchSyncOptions } from '../src/index.js';
 import { FakeMeilisearch } from '../src/testing/index.js';
 import { openTestEnv, type TestEnv } from './env.js';
 
@@ -28,8 +28,8 @@ export interface FlushFixture {
   posts: string;
   /** Entity ids of the current test start above it. */
   entityBase: number;
-  /** A search-sync on the two indexes, its clock at `NOW`. */
-  newSync(): ReturnType<typeof createSearchSync>;
+  /** A search-sync on the two indexes, its clock at `NOW`; `options` replace the defaults. */
+  newSync(options?: Partial<SearchSyncOptions>): ReturnType<typeof createSearchSync>;
   /** Documents as the app's own indexer wrote them: non-metric fields search-sync must never touch. */
   seedDocuments(uid: string, ids: number[]): Promise<SeededDocument[]>;
 }
@@ -46,7 +46,7 @@ export function flushFixture(): FlushFixture {
     { uid: f.posts, entityType: 'Post', metricTypes: ['likeCount'] },
   ];
   const f = {
-    newSync: () =>
+    newSync: (options?: Partial<SearchSyncOptions>) =>
       createSearchSync({
         redis: f.env.redis,
         clickhouse: f.env.clickhouse,
@@ -55,6 +55,7 @@ export function flushFixture(): FlushFixture {
         keyPrefix: `${f.env.unique('ss')}:`,
         now: () => NOW,
         taskPollMs: 5,
+        ...options,
       }),
     async seedDocuments(uid: string, ids: number[]) {
       const docs = ids.map((id) => ({

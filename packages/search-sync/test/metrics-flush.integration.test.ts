@@ -48,7 +48,7 @@ describe('metrics-only flush (real chDB, Redis; Meilisearch fake)', () => {
     expect((await sync.stats()).queued.metrics).toEqual({ Image: 0, Post: 0 });
   });
 
-  it('costs one ClickHouse query per entity type and one Meilisearch request per index, whatever N is', async () => {
+  it('costs one ClickHouse query per entity type and one request per index per chunk of 2,500 ids, not per id', async () => {
     const { env, fake, seedDocuments, entityBase, newSync } = f;
     const costs: { n: number; ch: number; imagePuts: number; postPuts: number }[] = [];
     for (const n of [3, 300, 3000]) {
@@ -82,14 +82,65 @@ describe('metrics-only flush (real chDB, Redis; Meilisearch fake)', () => {
       });
       expect(fake.documents(f.images).filter((d) => d.likeCountAllTime === 1)).toHaveLength(n);
     }
-    // One totals query per entity type (Image, Post), each after a small read of the read rollup's roll
-    // table (its state: 4 queries), and one document request per index, for 3, 300 and 3000 ids.
-    // (The clock stands still here; when it moves, one more query finds the ids whose windows moved.)
+    // One totals query per entity type (Image, Post) and chunk of 2,500 ids (the default `chunkSize`), each
+    // after a small read of the read rollup's roll table (its state), and one document request per index
+    // and chunk: 4 queries for 3 and 300 ids, 8 for 3000. (The clock stands still here; when it moves, one
+    // more query finds the ids whose windows moved.)
     expect(costs.map(({ ch, imagePuts, postPuts }) => ({ ch, imagePuts, postPuts }))).toEqual([
       { ch: 4, imagePuts: 1, postPuts: 1 },
       { ch: 4, imagePuts: 1, postPuts: 1 },
-      { ch: 4, imagePuts: 1, postPuts: 1 },
+      { ch: 8, imagePuts: 2, postPuts: 2 },
     ]);
+  });
+
+  it('in chunks: a query and a request per chunk, the same documents, and a failed chunk keeps the round queued', async () => {
+    const { env, fake, seedDocuments, entityBase, newSync, images } = f;
+    const ids = Array.from({ length: 250 }, (_, i) => entityBase + i);
+    await seedDocuments(images, ids);
+    await storeEvents(
+      env.clickhouse,
+      ids.flatMap((id, i) =>
+        Array.from({ length: 1 + (i % 4) }, (_, k) => ({
+          entityType: 'Image',
+          entityId: id,
+          metricType: k % 2 ? 'heartCount' : 'likeCount',
+          metricValue: 1,
+          createdAt: ago((i * 7 + k * 31) % 400),
+        })),
+      ),
+    );
+    const puts = () => fake.count('PUT', new RegExp(`^/indexes/${images}/documents$`));
+    // The truth: the same ids flushed in one query, into an index of their own.
+    const whole = env.unique('whole');
+    await seedDocuments(whole, ids);
+    const metricTypes = ['likeCount', 'heartCount', 'ratingSum', 'ratingCount'];
+    const one = newSync({ indexes: [{ uid: whole, entityType: 'Image', metricTypes }] });
+    await one.queues.queueMetrics('Image', ids);
+    expect(await one.flushNow()).toMatchObject({ status: 'flushed', metricIds: 250 });
+    const truth = ids.map((id) => fake.document(whole, id));
+    expect(truth.filter((d) => d?.likeCountAllTime)).toHaveLength(250);
+
+    const sync = newSync({
+      chunkSize: 100,
+      indexes: [{ uid: images, entityType: 'Image', metricTypes }],
+      retryBaseMs: 600_000, // the second flush below is this test's own
+    });
+    await sync.queues.queueMetrics('Image', ids);
+    // The first chunk's task fails; the two after it are sent and applied all the same.
+    fake.tasks.failNext(1);
+    env.resetCounts();
+    expect(await sync.flushNow()).toMatchObject({ status: 'failed' });
+    expect(puts()).toBe(3);
+    expect((await sync.stats()).queued.metrics).toEqual({ Image: 250 });
+
+    env.resetCounts();
+    expect(await sync.flushNow()).toMatchObject({ status: 'flushed', rounds: 1, metricIds: 250 });
+    // Per chunk of 100: the read rollup's state, then the totals.
+    expect(env.clickhouseQueries()).toBe(2 * 3);
+    expect(puts()).toBe(6);
+    expect(ids.map((id) => fake.document(images, id))).toEqual(truth);
+    expect((await sync.stats()).queued.metrics).toEqual({ Image: 0 });
+    await sync.stop();
   });
 
   it('sends, per timeframe, exactly what ClickHouse sums for that window (FINAL: replays count once)', async () => {

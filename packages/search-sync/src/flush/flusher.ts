@@ -15,6 +15,12 @@ import { MetricDocuments } from '../metrics/metric-documents.js';
 import type { MetricFieldName } from '../metrics/metric-fields.js';
 import type { SearchUpdateQueues } from '../queue/update-queues.js';
 
+/** The ids a round took, by queue. */
+interface QueuedIds {
+  metric: ReadonlySet<number>;
+  feed: ReadonlySet<number>;
+}
+
 /** What one flush round did for one entity type. */
 export interface GroupResult {
   entityType: string;
@@ -29,6 +35,8 @@ export interface FlusherDeps {
   postgres?: Queryable;
   logger: Logger;
   batchSize: number;
+  /** Ids per ClickHouse query and per Meilisearch request within a round (default: the whole round). */
+  chunkSize?: number;
   metricTable: string;
   fieldName?: MetricFieldName;
   ratios?: Readonly<Record<string, readonly [string, string]>>;
@@ -37,9 +45,11 @@ export interface FlusherDeps {
 
 /**
  * One round of one entity type: take up to `batchSize` ids from its metric and feed queues, read their
- * metrics in ONE ClickHouse query (and the feed rows in one Postgres query per feed), send each index ONE
- * metrics-only partial update (plus, for feed indexes, one upsert and one delete of feed documents), wait
- * for every task, and only then acknowledge the ids. Any failure leaves them queued.
+ * metrics in ONE ClickHouse query per chunk of `chunkSize` ids (and the feed rows in one Postgres query per
+ * feed), send each index ONE metrics-only partial update per chunk (plus, for feed indexes, one upsert and
+ * one delete of feed documents), wait for every task, and only then acknowledge the ids. Any failure leaves
+ * them all queued. Chunks overlap: the next chunk's query runs while this one's documents are built and
+ * applied (docs/search-sync.md).
  */
 export class Flusher {
   /** ClickHouse queries made, for stats and tests. */
@@ -62,43 +72,79 @@ export class Flusher {
       return { entityType, metricIds: 0, feedIds: 0 };
     }
     const ids = [...new Set([...metricTaken.ids, ...feedTaken.ids])];
-    const [totals, feedDocs] = await Promise.all([
-      this.readTotals(entityType, ids, indexes),
-      this.loadFeeds(feeds, feedTaken.ids),
-    ]);
-    const feedIds = new Set(feedTaken.ids);
-    const writes = indexes.map((index) => this.writeIndex(index, metricTaken.ids, feedIds, totals, feedDocs));
+    const queued: QueuedIds = { metric: new Set(metricTaken.ids), feed: new Set(feedTaken.ids) };
+    const feedDocs = this.loadFeeds(feeds, feedTaken.ids);
+    feedDocs.catch(() => {}); // awaited below, where a failure is thrown
+    const writes: Promise<void>[] = [];
+    let readFailure: { error: unknown } | undefined;
+    try {
+      for await (const { chunk, totals } of this.totalsInChunks(entityType, ids, indexes)) {
+        const docs = await feedDocs;
+        for (const index of indexes) {
+          const write = this.writeIndex(index, chunk, queued, totals, docs);
+          write.catch(() => {}); // settled below, possibly after later chunks' queries
+          writes.push(write);
+        }
+      }
+    } catch (error) {
+      readFailure = { error };
+    }
+    // Every request sent is waited for, whether the round goes on to acknowledge or fails.
     const outcomes = await Promise.allSettled(writes);
+    if (readFailure) throw readFailure.error;
     const failed = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
     if (failed) throw failed.reason;
     await Promise.all([queues.metrics.ack(metricTaken), queues.feed.ack(feedTaken)]);
     return { entityType, metricIds: metricTaken.ids.length, feedIds: feedTaken.ids.length };
   }
 
+  /**
+   * The totals of `ids` in chunks of `chunkSize`, pipelined: the next chunk's query is sent before this
+   * chunk is handed on, so ClickHouse reads it while this process builds and sends the documents of this one.
+   */
+  private async *totalsInChunks(
+    entityType: string,
+    ids: readonly number[],
+    indexes: readonly SearchIndexConfig[],
+  ): AsyncGenerator<{ chunk: readonly number[]; totals: ReadonlyMap<number, MetricTotals> }> {
+    const size = Math.max(1, this.deps.chunkSize ?? ids.length);
+    const read = (from: number) => {
+      const totals = this.readTotals(entityType, ids.slice(from, from + size), indexes);
+      totals.catch(() => {}); // awaited in turn below; a round that stops early must not leave it unhandled
+      return totals;
+    };
+    let next = read(0);
+    for (let from = 0; from < ids.length; from += size) {
+      const totals = await next;
+      if (from + size < ids.length) next = read(from + size);
+      yield { chunk: ids.slice(from, from + size), totals };
+    }
+  }
+
+  /** One chunk's requests to one index: a metrics-only update, and for a feed index its upserts and deletes. */
   private async writeIndex(
     index: SearchIndexConfig,
-    allIds: readonly number[],
-    feedIds: ReadonlySet<number>,
+    chunk: readonly number[],
+    queued: QueuedIds,
     totals: ReadonlyMap<number, MetricTotals>,
     feedDocs: ReadonlyMap<FeedDefinition, Map<number, FeedDocument>>,
   ): Promise<void> {
     const { writer } = this.deps;
     const primaryKey = index.primaryKey ?? 'id';
     const documents = this.documentsOf(index);
-    const fieldsOf = (id: number) => documents.fields(totals.get(id));
     const work: Promise<void>[] = [];
     // Ids refreshed as feed documents below get their metrics there.
-    const metricIds = index.feed ? allIds.filter((id) => !feedIds.has(id)) : allIds;
+    const metricIds = chunk.filter((id) => queued.metric.has(id) && !(index.feed && queued.feed.has(id)));
     const metricDocs = documents.json(metricIds, (id) => totals.get(id));
     if (metricDocs.count) work.push(writer.updateMetricsJson(index.uid, metricDocs.json, primaryKey));
-    if (index.feed && feedIds.size) {
+    if (index.feed) {
       const docs = feedDocs.get(index.feed)!;
-      const upserts = [...docs.values()].map((doc) => ({
-        ...doc,
-        [primaryKey]: doc.id,
-        ...fieldsOf(doc.id),
-      }));
-      const gone = [...feedIds].filter((id) => !docs.has(id));
+      const feedIds = chunk.filter((id) => queued.feed.has(id));
+      const upserts = feedIds.flatMap((id) => {
+        const doc = docs.get(id);
+        return doc ? [{ ...doc, [primaryKey]: doc.id, ...documents.fields(totals.get(id)) }] : [];
+      });
+      const gone = feedIds.filter((id) => !docs.has(id));
       if (upserts.length) work.push(writer.upsert(index.uid, upserts, primaryKey));
       if (gone.length) work.push(writer.delete(index.uid, gone));
     }
@@ -125,7 +171,7 @@ export class Flusher {
   /** One set-based query for every id and every index of the entity type. */
   private async readTotals(
     entityType: string,
-    ids: number[],
+    ids: readonly number[],
     indexes: readonly SearchIndexConfig[],
   ): Promise<Map<number, MetricTotals>> {
     const allTypes = indexes.every((i) => i.metricTypes);
