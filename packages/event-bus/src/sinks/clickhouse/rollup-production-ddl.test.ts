@@ -1,14 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { rollupDdl } from './rollup-schema.js';
+import { DAILY_COMPRESS_BLOCKS, rollupDdl } from './rollup-schema.js';
 
 // infra/clickhouse/production/0003_read_rollup.sql stays plain SQL: operators run it ON CLUSTER before they
 // deploy hosts, between migration steps written around it. Its statements must still be rollupDdl's with the
 // replicated engines, which this test holds it to.
-const productionSql = readFileSync(
-  new URL('../../../../../infra/clickhouse/production/0003_read_rollup.sql', import.meta.url),
-  'utf8',
-);
+const production = (file: string) =>
+  readFileSync(new URL(`../../../../../infra/clickhouse/production/${file}`, import.meta.url), 'utf8');
+const productionSql = production('0003_read_rollup.sql');
 
 /** Statements without comments, with white space folded (column alignment differs, nothing else may). */
 function statements(sql: string): string[] {
@@ -27,5 +26,12 @@ describe('the production rollup DDL (infra/clickhouse/production/0003_read_rollu
         `ReplicatedMergeTree('/clickhouse/tables/{shard}/{database}/entityMetricEvents_${kind}', '{replica}')`,
     });
     expect(statements(productionSql)).toEqual(replicated.flatMap(statements));
+  });
+
+  it('0004 gives a daily table made before it the compressed block sizes rollupDdl now creates it with', () => {
+    expect(statements(production('0004_daily_compress_blocks.sql'))).toEqual([
+      `ALTER TABLE entityMetricEvents_daily ON CLUSTER '{cluster}' MODIFY SETTING ${DAILY_COMPRESS_BLOCKS}`,
+    ]);
+    expect(rollupDdl().join('\n')).toContain(`SETTINGS index_granularity = 256, ${DAILY_COMPRESS_BLOCKS}`);
   });
 });

@@ -23,6 +23,9 @@ export const RECENT_SLOT_MS = 600_000;
  */
 export const INSERT_MARGIN_MS = 600_000;
 
+/** Compressed block sizes of the daily table (see rollupDdl); also what 0004's ALTER sets. */
+export const DAILY_COMPRESS_BLOCKS = 'min_compress_block_size = 16384, max_compress_block_size = 65536';
+
 /** Names of the rollup tables of a metric event table. */
 export function rollupTables(table = 'entityMetricEvents'): RollupTables {
   return {
@@ -42,7 +45,10 @@ export function rollupTables(table = 'entityMetricEvents'): RollupTables {
  *   another slot; a reader's `insertedAt` bound skips every part older than the head roll's margin.
  * - `daily` keeps `gen` in its sorting key, so merges never mix the rows of different rolls: a reader
  *   includes exactly the rolls on its chain. `index_granularity = 256`: a miss reads a few granules per
- *   entity instead of 8,192-row blocks full of other entities.
+ *   entity instead of 8,192-row blocks full of other entities. Compressed blocks of 16–64 KiB instead of
+ *   64 KiB–1 MiB: a granule is decompressed with its block, so a miss's few granules per entity cost a
+ *   third of the bytes (docs/performance.md, "Tenth session"; existing tables:
+ *   infra/clickhouse/production/0004_daily_compress_blocks.sql).
  */
 export function rollupDdl(
   table = 'entityMetricEvents',
@@ -79,7 +85,7 @@ ORDER BY (entityType, entityId, metricType, createdAt, eventId)`,
 )
 ENGINE = ${engine('daily')}
 ORDER BY (entityType, entityId, metricType, day, gen)
-SETTINGS index_granularity = 256`,
+SETTINGS index_granularity = 256, ${DAILY_COMPRESS_BLOCKS}`,
     `CREATE TABLE IF NOT EXISTS ${t.rolls}${on} (
   gen UInt64,
   phase Enum8('begin' = 1, 'commit' = 2),
