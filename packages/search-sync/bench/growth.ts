@@ -201,7 +201,8 @@ async function measureFlush(n: number, run: number, chunk: number): Promise<Flus
     uid,
     chunkSize: chunk || 10_000,
   });
-  await sync.queues.queueMetrics('Image', ids);
+  // Queued in no particular order, as events arrive: a fixed shuffle of the ids.
+  await sync.queues.queueMetrics('Image', shuffled(ids));
   const c0 = await counters();
   const split = await timedFlush(sync, meter, fake);
   const c1 = await counters();
@@ -215,6 +216,18 @@ async function measureFlush(n: number, run: number, chunk: number): Promise<Flus
   const figures = { n, chunk, ...split, rowsRead: c1.rows - c0.rows - counterOverhead };
   console.error(`[growth] flush ${JSON.stringify(figures)} load ${loadAverage()}`);
   return figures;
+}
+
+/** `xs` in an order fixed by its length (Fisher–Yates driven by the MINSTD generator). */
+function shuffled<T>(xs: readonly T[]): T[] {
+  const out = [...xs];
+  let seed = out.length || 1;
+  for (let i = out.length - 1; i > 0; i--) {
+    seed = (seed * 48_271) % 2_147_483_647;
+    const j = seed % (i + 1);
+    [out[i], out[j]] = [out[j]!, out[i]!];
+  }
+  return out;
 }
 
 /**

@@ -71,7 +71,8 @@ export class Flusher {
     if (metricTaken.ids.length === 0 && feedTaken.ids.length === 0) {
       return { entityType, metricIds: 0, feedIds: 0 };
     }
-    const ids = [...new Set([...metricTaken.ids, ...feedTaken.ids])];
+    // In id order, so that each chunk's query covers one range of the table's sorting key.
+    const ids = [...new Set([...metricTaken.ids, ...feedTaken.ids])].sort((a, b) => a - b);
     const queued: QueuedIds = { metric: new Set(metricTaken.ids), feed: new Set(feedTaken.ids) };
     const feedDocs = this.loadFeeds(feeds, feedTaken.ids);
     feedDocs.catch(() => {}); // awaited below, where a failure is thrown
