@@ -138,7 +138,7 @@ export class Flusher {
     const metricIds = chunk.filter((id) => queued.metric.has(id) && !(index.feed && queued.feed.has(id)));
     const metricDocs = documents.json(metricIds, (id) => totals.get(id));
     if (metricDocs.count) work.push(writer.updateMetricsJson(index.uid, metricDocs.json, primaryKey));
-    if (index.feed) {
+    if (index.feed && queued.feed.size) {
       const docs = feedDocs.get(index.feed)!;
       const feedIds = chunk.filter((id) => queued.feed.has(id));
       const upserts = feedIds.flatMap((id) => {
@@ -169,7 +169,7 @@ export class Flusher {
     return documents;
   }
 
-  /** One set-based query for every id and every index of the entity type. */
+  /** One set-based query for the ids of one chunk, for every index of the entity type. */
   private async readTotals(
     entityType: string,
     ids: readonly number[],
