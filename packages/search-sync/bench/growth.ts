@@ -1,7 +1,8 @@
 // Growth bench (issue 16): how a 100-entity cache miss and a search-sync metrics flush cost as
 // entityMetricEvents grows. Run with the local stack up (only its Redis is used):
 //   npm run bench:growth -- [--sizes 1,10,30] [--samples 30] [--flush 1000,10000,50000] [--after-merge]
-//     [--no-rollup] [--live 50000] [--settle] [--flush-runs 1] [--chunks 2500] [--fake-in-process]
+//     [--no-rollup] [--live 50000] [--settle] [--flush-runs 1] [--flush-warmup 1] [--chunks 2500]
+//     [--fake-in-process]
 //   (the same: npx tsx --conditions=source packages/search-sync/bench/growth.ts …)
 // It lives in search-sync because it drives both the event-bus reader and search-sync's flush, and only
 // search-sync may depend on event-bus.
@@ -67,6 +68,9 @@ const ROLLUP = !process.argv.includes('--no-rollup');
 const SETTLE = process.argv.includes('--settle');
 const FAKE_IN_PROCESS = process.argv.includes('--fake-in-process');
 const FLUSH_RUNS = Number(flag('flush-runs') ?? 1);
+// Flushes per size and chunk size run first and left out: a process's first flushes run on a cold JIT and
+// beside the merges the fill started, 1.5-2.5x slower than later ones (docs/performance.md, "Tenth session").
+const FLUSH_WARMUP = Number(flag('flush-warmup') ?? 1);
 // Ids per query and request within the flush's round (search-sync's default 2,500); 0 is the whole round.
 // Several are run interleaved.
 const FLUSH_CHUNKS = list(flag('chunks'), [2_500]);
@@ -214,7 +218,8 @@ async function measureFlush(n: number, run: number, chunk: number): Promise<Flus
   await redis.del(...(await redis.keys(`bench:${uid}:*`)), 'nothing');
   await meili.deleteIndex(uid).waitTask({ timeout: 120_000 });
   const figures = { n, chunk, ...split, rowsRead: c1.rows - c0.rows - counterOverhead };
-  console.error(`[growth] flush ${JSON.stringify(figures)} load ${loadAverage()}`);
+  const warmUp = run < 0 ? ' (warm-up, left out)' : '';
+  console.error(`[growth] flush ${JSON.stringify(figures)} load ${loadAverage()}${warmUp}`);
   return figures;
 }
 
@@ -236,6 +241,9 @@ function shuffled<T>(xs: readonly T[]): T[] {
  */
 async function medianFlushes(n: number): Promise<FlushFigures[]> {
   const runs = new Map<number, FlushFigures[]>(FLUSH_CHUNKS.map((c) => [c, []]));
+  for (let run = -FLUSH_WARMUP; run < 0; run++) {
+    for (const chunk of FLUSH_CHUNKS) await measureFlush(n, run, chunk);
+  }
   for (let run = 0; run < FLUSH_RUNS; run++) {
     for (let k = 0; k < FLUSH_CHUNKS.length; k++) {
       const chunk = FLUSH_CHUNKS[(run + k) % FLUSH_CHUNKS.length]!;
