@@ -38,6 +38,7 @@ import { defaultCacheKeys } from '@engagement/event-bus/sinks/redis';
 import { Redis } from 'ioredis';
 import { Meilisearch } from 'meilisearch';
 import { readStackEnv } from '../../../infra/stack/env.js';
+import { seededRandom } from '../../../scripts/sample-traffic/random.js';
 import { selectedCounters } from '../../event-bus/bench/chdb-counters.js';
 import { FakeMeilisearch } from '../src/testing/index.js';
 import { benchSearchSync, meterQueries, timedFlush } from './bench-search-sync.js';
@@ -223,13 +224,12 @@ async function measureFlush(n: number, run: number, chunk: number): Promise<Flus
   return figures;
 }
 
-/** `xs` in an order fixed by its length (Fisher–Yates driven by the MINSTD generator). */
+/** `xs` in an order fixed by its length (Fisher–Yates on the sample traffic's seeded generator). */
 function shuffled<T>(xs: readonly T[]): T[] {
   const out = [...xs];
-  let seed = out.length || 1;
+  const random = seededRandom(out.length);
   for (let i = out.length - 1; i > 0; i--) {
-    seed = (seed * 48_271) % 2_147_483_647;
-    const j = seed % (i + 1);
+    const j = Math.floor(random() * (i + 1));
     [out[i], out[j]] = [out[j]!, out[i]!];
   }
   return out;

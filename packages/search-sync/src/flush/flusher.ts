@@ -35,8 +35,8 @@ export interface FlusherDeps {
   postgres?: Queryable;
   logger: Logger;
   batchSize: number;
-  /** Ids per ClickHouse query and per Meilisearch request within a round (default: the whole round). */
-  chunkSize?: number;
+  /** Ids per ClickHouse query and per Meilisearch request within a round. */
+  chunkSize: number;
   metricTable: string;
   fieldName?: MetricFieldName;
   ratios?: Readonly<Record<string, readonly [string, string]>>;
@@ -108,7 +108,7 @@ export class Flusher {
     ids: readonly number[],
     indexes: readonly SearchIndexConfig[],
   ): AsyncGenerator<{ chunk: readonly number[]; totals: ReadonlyMap<number, MetricTotals> }> {
-    const size = Math.max(1, this.deps.chunkSize ?? ids.length);
+    const size = Math.max(1, this.deps.chunkSize);
     const read = (from: number) => {
       const totals = this.readTotals(entityType, ids.slice(from, from + size), indexes);
       totals.catch(() => {}); // awaited in turn below; a round that stops early must not leave it unhandled
