@@ -158,6 +158,65 @@ describe('Dispatcher', () => {
     expect(runs.flaky).toEqual(['retry', 'retry', 'failed']);
   });
 
+  it('returns at once when every listener is synchronous, a promise when one is not; same events either way', async () => {
+    const later = defineListener({
+      id: 'async',
+      tables: ['ImageReaction'],
+      canHandle: (e) => e.table === 'ImageReaction',
+      async handle(_e, { metrics }) {
+        await new Promise((resolve) => setTimeout(resolve, 1));
+        metrics.add({ ...valid, metricType: 'fromAsync' });
+      },
+    });
+    const sync = await dispatcherOf([emitting('first', () => [valid]), emitting('last', () => [valid])]);
+    const direct = sync.dispatch(change.event);
+    expect(direct).not.toBeInstanceOf(Promise);
+    const mixed = await dispatcherOf([
+      emitting('first', () => [valid]),
+      later as unknown as ReturnType<typeof emitting>,
+      emitting('last', () => [{ ...valid, metricType: 'last' }]),
+    ]);
+    const pending = mixed.dispatch(change.event);
+    expect(pending).toBeInstanceOf(Promise);
+    const result = await pending;
+    // The asynchronous listener's event keeps its place: sequence numbers follow the listeners' order.
+    expect(result.metrics.map((m) => m.metricType)).toEqual(['likeCount', 'fromAsync', 'last']);
+    const base = Number(change.event.position.offset) * MAX_EVENTS_PER_CHANGE;
+    expect(result.metrics.map((m) => m.originSeq)).toEqual([base, base + 1, base + 2]);
+    expect(runs).toEqual({ first: ['ok'], async: ['ok'], last: ['ok'] });
+  });
+
+  it('ignores, with a warning, what a listener emits after its handle() ended (it never joins a later change)', async () => {
+    let stray: (() => void) | undefined;
+    const leaky = defineListener({
+      id: 'leaky',
+      tables: ['ImageReaction'],
+      canHandle: (e) => e.table === 'ImageReaction',
+      handle(_e, { metrics }) {
+        metrics.add(valid);
+        // A listener that forgot to await its own work: this add runs after handle() returned.
+        stray = () => metrics.add({ ...valid, metricType: 'stray' });
+      },
+    });
+    const warnings: string[] = [];
+    const logger = { ...silentLogger, warn: (_: unknown, msg?: string) => void warnings.push(String(msg)) };
+    logger.child = () => logger;
+    const plugin = definePlugin({ id: 'leak-test', owner: '@team/platform', listeners: [leaky] });
+    const dispatcher = new Dispatcher(
+      validatePlugins([plugin], []),
+      await PluginContainer.create([plugin], []),
+      {
+        logger,
+      },
+    );
+    const first = await dispatcher.dispatch(change.event);
+    stray?.();
+    const second = await dispatcher.dispatch(change.event);
+    expect(first.metrics.map((m) => m.metricType)).toEqual(['likeCount']);
+    expect(second.metrics.map((m) => m.metricType)).toEqual(['likeCount']);
+    expect(warnings).toEqual(['listener emitted after its handle() ended; ignored']);
+  });
+
   it('fails a listener whose events would take the change past the per-change limit', async () => {
     const many = Array.from({ length: 999 }, () => valid);
     const dispatcher = await dispatcherOf([

@@ -54,12 +54,41 @@ export interface DispatcherOptions {
 interface BoundListener extends RegisteredListener {
   log: Logger;
   deps: Record<string, unknown>;
+  /** The context every run of this listener gets: built once, its emitter writing to `run`. */
+  ctx: ListenerContext;
+  /** Where the emitter writes: the current attempt's arrays, or null between runs. */
+  run: Emitted | null;
+}
+
+/** What one attempt of a listener emitted. */
+interface Emitted {
+  inputs: MetricInput[];
+  touches: MetricTouch[];
+}
+
+/** A listener run that ended: its events (checked and stamped) and touches, or its failure for good. */
+type RunOutcome = { events: EntityMetricEvent[]; touches: MetricTouch[] } | { failure: ListenerFailure };
+/** One attempt's end: a run outcome, or an error worth another attempt. */
+type Attempt = RunOutcome | { retry: ListenerError };
+
+/** One change on its way through the listeners. */
+interface Dispatch {
+  event: ChangeEvent;
+  only: string | undefined;
+  origin: string;
+  /** The first origin sequence number of the change's events. */
+  base: number;
+  result: DispatchResult;
 }
 
 /**
  * Routes a change to every listener whose `canHandle` accepts it and collects the metric events they emit,
  * stamped with deterministic ids and their origin position. Listeners run in registration order, so the
  * sequence numbers of a change's events are stable across replays.
+ *
+ * Synchronous listeners (most) cost no promise: `dispatch` returns its result directly unless a listener
+ * returned a promise or must be retried after a wait. Changes are dispatched one at a time (the caller waits
+ * for a returned promise before the next), which is what lets every run of a listener share one context.
  */
 export class Dispatcher {
   private readonly bound: BoundListener[];
@@ -75,11 +104,7 @@ export class Dispatcher {
       baseMs: options.retryBaseMs ?? 100,
       maxMs: options.retryMaxMs ?? 5_000,
     });
-    this.bound = listeners.map((r) => ({
-      ...r,
-      deps: container.resolve(r.listener.deps),
-      log: options.logger.child({ plugin: r.pluginId, listener: r.listener.id }),
-    }));
+    this.bound = listeners.map((r) => bind(r, container, options.logger));
   }
 
   /** The listener ids, in dispatch order. */
@@ -104,144 +129,215 @@ export class Dispatcher {
     );
   }
 
-  /** Dispatches one change. `only` restricts it to one listener (used when redriving a dead letter). */
-  async dispatch(event: ChangeEvent, only?: string): Promise<DispatchResult> {
-    const result: DispatchResult = { metrics: [], touches: [], failures: [], handledBy: 0 };
-    const origin = `${event.position.topic}:${event.position.partition}`;
-    // The change's events are numbered in emission order across its listeners.
-    const base = Number(event.position.offset) * MAX_EVENTS_PER_CHANGE;
-    for (const entry of this.bound) {
-      if (only !== undefined && entry.listener.id !== only) continue;
-      if (!entry.listener.canHandle(event)) continue;
-      result.handledBy++;
-      const outcome = await this.runWithRetries(entry, event, result.metrics.length);
-      if ('failure' in outcome) {
-        result.failures.push(outcome.failure);
-        continue;
-      }
-      const { inputs, touches } = outcome;
-      for (let i = 0; i < inputs.length; i++) {
-        const seq = base + result.metrics.length;
-        result.metrics.push(this.stamp(event, origin, seq, entry.listener.id, inputs[i]!, i));
-      }
-      for (const touch of touches) result.touches.push(touch);
-    }
-    return result;
+  /**
+   * Dispatches one change: the result, or a promise of it when a listener was asynchronous or is retried.
+   * `only` restricts it to one listener (used when redriving a dead letter).
+   */
+  dispatch(event: ChangeEvent, only?: string): DispatchResult | Promise<DispatchResult> {
+    return this.dispatchFrom(0, {
+      event,
+      only,
+      origin: `${event.position.topic}:${event.position.partition}`,
+      // The change's events are numbered in emission order across its listeners.
+      base: Number(event.position.offset) * MAX_EVENTS_PER_CHANGE,
+      result: { metrics: [], touches: [], failures: [], handledBy: 0 },
+    });
   }
 
-  private async runWithRetries(
+  private dispatchFrom(first: number, d: Dispatch): DispatchResult | Promise<DispatchResult> {
+    for (let k = first; k < this.bound.length; k++) {
+      const entry = this.bound[k]!;
+      if (d.only !== undefined && entry.listener.id !== d.only) continue;
+      if (!entry.listener.canHandle(d.event)) continue;
+      d.result.handledBy++;
+      const outcome = this.run(entry, d);
+      if (outcome instanceof Promise) {
+        return outcome.then((settled) => {
+          collect(d.result, settled);
+          return this.dispatchFrom(k + 1, d);
+        });
+      }
+      collect(d.result, outcome);
+    }
+    return d.result;
+  }
+
+  /** A listener's run with its retries; synchronous while its first attempt is. */
+  private run(entry: BoundListener, d: Dispatch): RunOutcome | Promise<RunOutcome> {
+    const first = this.attempt(entry, d, 1);
+    if (first instanceof Promise || 'retry' in first) return this.retrying(entry, d, first);
+    return first;
+  }
+
+  private async retrying(
+    entry: BoundListener,
+    d: Dispatch,
+    first: Attempt | Promise<Attempt>,
+  ): Promise<RunOutcome> {
+    let outcome = await first;
+    for (let attempt = 2; 'retry' in outcome; attempt++) {
+      await sleep(this.retry.delayMs(attempt - 1), this.options.signal);
+      outcome = await this.attempt(entry, d, attempt);
+    }
+    return outcome;
+  }
+
+  /** Runs `handle` once; waits only when it returned something (its promise). */
+  private attempt(entry: BoundListener, d: Dispatch, attempt: number): Attempt | Promise<Attempt> {
+    const emitted: Emitted = { inputs: [], touches: [] };
+    entry.run = emitted;
+    const started = performance.now();
+    let ran: void | Promise<void>;
+    try {
+      ran = entry.listener.handle(d.event, entry.ctx);
+    } catch (cause) {
+      entry.run = null;
+      return this.thrown(entry, d.event, attempt, cause, started);
+    }
+    if (ran === undefined) {
+      entry.run = null;
+      return this.checked(entry, d, attempt, emitted, started);
+    }
+    return Promise.resolve(ran).then(
+      () => {
+        entry.run = null;
+        return this.checked(entry, d, attempt, emitted, started);
+      },
+      (cause: unknown) => {
+        entry.run = null;
+        return this.thrown(entry, d.event, attempt, cause, started);
+      },
+    );
+  }
+
+  private thrown(
     entry: BoundListener,
     event: ChangeEvent,
-    emittedBefore: number,
-  ): Promise<{ inputs: MetricInput[]; touches: MetricTouch[] } | { failure: ListenerFailure }> {
-    for (let attempt = 1; ; attempt++) {
-      const inputs: MetricInput[] = [];
-      const touches: MetricTouch[] = [];
-      const metrics: MetricEmitter = {
-        add: (m) => void inputs.push(m),
-        touch: (entityType, entityId, only) =>
-          void touches.push({ entityType, entityId, ...(only ? { metrics: [...only] } : {}) }),
-      };
-      const started = performance.now();
-      try {
-        const ran = entry.listener.handle(event, {
-          ...entry.deps,
-          log: entry.log,
-          metrics,
-        } as ListenerContext);
-        // Most listeners are synchronous: wait only when one returned something (its promise).
-        if (ran !== undefined) await ran;
-      } catch (cause) {
-        const error = new ListenerError(entry.listener.id, cause);
-        const last = !this.retry.shouldRetry(error, attempt) || this.options.signal?.aborted;
-        this.options.onListenerRun?.(
-          entry.listener.id,
-          last ? 'failed' : 'retry',
-          (performance.now() - started) / 1000,
-        );
-        entry.log.warn({ err: error, change: event.id, attempt }, 'listener failed');
-        if (last)
-          return {
-            failure: { listenerId: entry.listener.id, pluginId: entry.pluginId, error, attempts: attempt },
-          };
-        await sleep(this.retry.delayMs(attempt), this.options.signal);
-        continue;
-      }
-      const seconds = (performance.now() - started) / 1000;
-      // What a listener emitted is checked before any of it counts. Invalid output is deterministic, so it
-      // is not retried: it is this listener's failure for this change (dead-lettered with the reason,
-      // redrivable), never the whole batch's.
-      const invalid = this.invalidOutput(inputs, emittedBefore) ?? invalidTouches(touches);
-      this.options.onListenerRun?.(entry.listener.id, invalid ? 'failed' : 'ok', seconds);
-      if (!invalid) return { inputs, touches };
-      const error = new ListenerError(entry.listener.id, invalid);
-      entry.log.warn({ err: error, change: event.id }, 'listener emitted invalid metric events');
-      return {
-        failure: { listenerId: entry.listener.id, pluginId: entry.pluginId, error, attempts: attempt },
-      };
-    }
+    attempt: number,
+    cause: unknown,
+    started: number,
+  ): Attempt {
+    const error = new ListenerError(entry.listener.id, cause);
+    const last = !this.retry.shouldRetry(error, attempt) || this.options.signal?.aborted;
+    this.options.onListenerRun?.(
+      entry.listener.id,
+      last ? 'failed' : 'retry',
+      (performance.now() - started) / 1000,
+    );
+    entry.log.warn({ err: error, change: event.id, attempt }, 'listener failed');
+    if (!last) return { retry: error };
+    return { failure: { listenerId: entry.listener.id, pluginId: entry.pluginId, error, attempts: attempt } };
   }
 
-  /** Why a listener's output cannot be stored, or undefined when it can. */
-  private invalidOutput(inputs: readonly MetricInput[], emittedBefore: number): Error | undefined {
-    if (emittedBefore + inputs.length > MAX_EVENTS_PER_CHANGE) {
-      return new RangeError(
-        `${emittedBefore + inputs.length} metric events for one change (max ${MAX_EVENTS_PER_CHANGE})`,
+  /**
+   * What a listener emitted, checked before any of it counts and stamped. Invalid output is deterministic,
+   * so it is not retried: it is this listener's failure for this change (dead-lettered with the reason,
+   * redrivable), never the whole batch's.
+   */
+  private checked(
+    entry: BoundListener,
+    d: Dispatch,
+    attempt: number,
+    emitted: Emitted,
+    started: number,
+  ): RunOutcome {
+    const seconds = (performance.now() - started) / 1000;
+    const events = stamped(d, entry.listener.id, emitted.inputs);
+    const invalid = events instanceof Error ? events : invalidTouches(emitted.touches);
+    this.options.onListenerRun?.(entry.listener.id, invalid ? 'failed' : 'ok', seconds);
+    if (!invalid) return { events: events as EntityMetricEvent[], touches: emitted.touches };
+    const error = new ListenerError(entry.listener.id, invalid);
+    entry.log.warn({ err: error, change: d.event.id }, 'listener emitted invalid metric events');
+    return { failure: { listenerId: entry.listener.id, pluginId: entry.pluginId, error, attempts: attempt } };
+  }
+}
+
+function collect(result: DispatchResult, outcome: RunOutcome): void {
+  if ('failure' in outcome) {
+    result.failures.push(outcome.failure);
+    return;
+  }
+  for (const event of outcome.events) result.metrics.push(event);
+  for (const touch of outcome.touches) result.touches.push(touch);
+}
+
+/**
+ * A listener's metric inputs as stamped events (ids, origin and sequence, defaults filled in), or why they
+ * cannot be stored: all of them or none count.
+ */
+function stamped(
+  d: Dispatch,
+  listenerId: string,
+  inputs: readonly MetricInput[],
+): EntityMetricEvent[] | Error {
+  const emittedBefore = d.result.metrics.length;
+  if (emittedBefore + inputs.length > MAX_EVENTS_PER_CHANGE) {
+    return new RangeError(
+      `${emittedBefore + inputs.length} metric events for one change (max ${MAX_EVENTS_PER_CHANGE})`,
+    );
+  }
+  const { event } = d;
+  const events: EntityMetricEvent[] = [];
+  for (let i = 0; i < inputs.length; i++) {
+    const m = inputs[i]!;
+    const { entityType, entityId, metricType, metricValue, userId, createdAt } = m;
+    if (!Number.isSafeInteger(entityId) || !Number.isSafeInteger(metricValue)) {
+      return new TypeError(
+        `metric ${entityType}.${metricType} has a non-integer entity id (${entityId}) or value (${metricValue})`,
       );
     }
-    for (const m of inputs) {
-      if (!Number.isSafeInteger(m.entityId) || !Number.isSafeInteger(m.metricValue)) {
-        return new TypeError(
-          `metric ${m.entityType}.${m.metricType} has a non-integer entity id (${m.entityId}) or value (${m.metricValue})`,
-        );
-      }
-      if (
-        typeof m.entityType !== 'string' ||
-        !m.entityType ||
-        typeof m.metricType !== 'string' ||
-        !m.metricType
-      ) {
-        return new TypeError(`metric event without an entity type or metric type: ${JSON.stringify(m)}`);
-      }
-      if (
-        m.createdAt !== undefined &&
-        !(m.createdAt instanceof Date && Number.isFinite(m.createdAt.getTime()))
-      ) {
-        return new TypeError(
-          `metric ${m.entityType}.${m.metricType} has an invalid createdAt (${m.createdAt})`,
-        );
-      }
-      if (m.userId !== undefined && !Number.isSafeInteger(m.userId)) {
-        return new TypeError(
-          `metric ${m.entityType}.${m.metricType} has a non-integer user id (${m.userId})`,
-        );
-      }
+    if (typeof entityType !== 'string' || !entityType || typeof metricType !== 'string' || !metricType) {
+      return new TypeError(`metric event without an entity type or metric type: ${JSON.stringify(m)}`);
     }
-    return undefined;
-  }
-
-  private stamp(
-    event: ChangeEvent,
-    origin: string,
-    originSeq: number,
-    listenerId: string,
-    m: MetricInput,
-    index: number,
-  ): EntityMetricEvent {
-    const stamped: EntityMetricEvent = {
-      eventId: metricEventId(event.id, listenerId, index),
-      entityType: m.entityType,
-      entityId: m.entityId,
-      userId: m.userId ?? 0,
-      metricType: m.metricType,
-      metricValue: m.metricValue,
-      createdAt: m.createdAt ?? event.occurredAt,
-      origin,
-      originSeq,
+    if (createdAt !== undefined && !(createdAt instanceof Date && Number.isFinite(createdAt.getTime()))) {
+      return new TypeError(`metric ${entityType}.${metricType} has an invalid createdAt (${createdAt})`);
+    }
+    if (userId !== undefined && !Number.isSafeInteger(userId)) {
+      return new TypeError(`metric ${entityType}.${metricType} has a non-integer user id (${userId})`);
+    }
+    const stamp: EntityMetricEvent = {
+      eventId: metricEventId(event.id, listenerId, i),
+      entityType,
+      entityId,
+      userId: userId ?? 0,
+      metricType,
+      metricValue,
+      createdAt: createdAt ?? event.occurredAt,
+      origin: d.origin,
+      originSeq: d.base + emittedBefore + i,
     };
-    if (event.sourceTx !== undefined) stamped.sourceTx = event.sourceTx;
-    return stamped;
+    if (event.sourceTx !== undefined) stamp.sourceTx = event.sourceTx;
+    events.push(stamp);
   }
+  return events;
+}
+
+/**
+ * A listener with its dependencies resolved and the one context its runs share. An emit between runs (a
+ * listener that did not await its own work) would land in another change's output, so it is refused
+ * with a warning instead: it never counted (the run it belonged to had already been collected).
+ */
+function bind(r: RegisteredListener, container: PluginContainer, logger: Logger): BoundListener {
+  const log = logger.child({ plugin: r.pluginId, listener: r.listener.id });
+  const deps = container.resolve(r.listener.deps);
+  const emitter = (): Emitted | null => {
+    if (entry.run === null)
+      log.warn({ listener: r.listener.id }, 'listener emitted after its handle() ended; ignored');
+    return entry.run;
+  };
+  const metrics: MetricEmitter = {
+    add: (m) => void emitter()?.inputs.push(m),
+    touch: (entityType, entityId, only) =>
+      void emitter()?.touches.push({ entityType, entityId, ...(only ? { metrics: [...only] } : {}) }),
+  };
+  const entry: BoundListener = {
+    ...r,
+    deps,
+    log,
+    ctx: Object.freeze({ ...deps, log, metrics }) as ListenerContext,
+    run: null,
+  };
+  return entry;
 }
 
 /** Why touches cannot be queued, or undefined when they can. */

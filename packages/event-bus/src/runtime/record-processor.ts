@@ -3,7 +3,7 @@ import { EventBusError } from '../errors.js';
 import type { Decoder } from '../events/decode.js';
 import type { KafkaRecord } from '../events/kafka-record.js';
 import type { MetricTouch } from '../metrics/metric-touch.js';
-import { Dispatcher } from './dispatcher.js';
+import { Dispatcher, type DispatchResult } from './dispatcher.js';
 import type { EncodedMetrics } from './encoded-metrics.js';
 import type { PluginContainer } from './plugin-container.js';
 import { headerString } from './record-headers.js';
@@ -120,7 +120,13 @@ export class LocalProcessor implements RecordProcessor {
     const outcomes: RecordOutcome[] = [];
     for (let i = 0; i < records.length; i++) {
       const d = decoded[i]!;
-      outcomes.push('event' in d ? await this.dispatch(records[i]!, d.event) : d);
+      if (!('event' in d)) {
+        outcomes.push(d);
+        continue;
+      }
+      // Most changes are dispatched synchronously: wait only for the ones that returned a promise.
+      const result = this.dispatcher.dispatch(d.event, headerString(records[i]!, REDRIVE_LISTENER_HEADER));
+      outcomes.push(dispatched(result instanceof Promise ? await result : result));
     }
     const listenerRuns = this.runs;
     this.runs = {};
@@ -139,25 +145,25 @@ export class LocalProcessor implements RecordProcessor {
       return { kind: 'invalid', code: e.code, ...(causeCode ? { causeCode } : {}), message: e.message };
     }
   }
+}
 
-  private async dispatch(record: KafkaRecord, event: ChangeEvent): Promise<RecordOutcome> {
-    const result = await this.dispatcher.dispatch(event, headerString(record, REDRIVE_LISTENER_HEADER));
-    return {
-      kind: 'dispatched',
-      metrics: result.metrics,
-      ...(result.touches.length > 0 ? { touches: result.touches } : {}),
-      failures: result.failures.map((f) => {
-        const causeCode = causeCodeOf(f.error);
-        return {
-          listenerId: f.listenerId,
-          code: f.error.code,
-          ...(causeCode ? { causeCode } : {}),
-          message: f.error.message,
-          attempts: f.attempts,
-        };
-      }),
-    };
-  }
+/** A dispatch result as plain data (it may cross a worker-thread boundary). */
+function dispatched(result: DispatchResult): RecordOutcome {
+  return {
+    kind: 'dispatched',
+    metrics: result.metrics,
+    ...(result.touches.length > 0 ? { touches: result.touches } : {}),
+    failures: result.failures.map((f) => {
+      const causeCode = causeCodeOf(f.error);
+      return {
+        listenerId: f.listenerId,
+        code: f.error.code,
+        ...(causeCode ? { causeCode } : {}),
+        message: f.error.message,
+        attempts: f.attempts,
+      };
+    }),
+  };
 }
 
 /** Asks `admit` about every decoded change and turns the refused ones into `resend` skips, in place. */
