@@ -7,17 +7,28 @@ export const reactionCounter = defineListener({
   tables: ['ImageReaction'],
   canHandle: (e) => e.table === 'ImageReaction' && e.op !== 'snapshot',
   handle(e, { metrics }) {
+    // Each input is an object literal: `{ ...base, metricType }` would give every object its own hidden
+    // class on Node 20, which makes each of them several times slower to build and to read.
     const emit = (row: Record<string, unknown>, sign: 1 | -1) => {
       const r = readRow(row);
-      const base = {
+      const imageId = r.int('imageId');
+      const userId = r.int('userId');
+      const kind = `${r.string('reaction').toLowerCase()}Count`;
+      metrics.add({ entityType: 'Image', entityId: imageId, userId, metricType: kind, metricValue: sign });
+      metrics.add({
         entityType: 'Image',
-        entityId: r.int('imageId'),
-        userId: r.int('userId'),
+        entityId: imageId,
+        userId,
+        metricType: 'reactionCount',
         metricValue: sign,
-      };
-      metrics.add({ ...base, metricType: `${r.string('reaction').toLowerCase()}Count` });
-      metrics.add({ ...base, metricType: 'reactionCount' });
-      metrics.add({ ...base, entityType: 'User', entityId: r.int('userId'), metricType: 'reactionCount' });
+      });
+      metrics.add({
+        entityType: 'User',
+        entityId: userId,
+        userId,
+        metricType: 'reactionCount',
+        metricValue: sign,
+      });
     };
     if (e.before && e.op !== 'create') emit(e.before, -1);
     if (e.after && e.op !== 'delete') emit(e.after, 1);

@@ -39,15 +39,13 @@ export const collectionContributors = defineMetricListener({
         `permissions is not an array: ${JSON.stringify(permissions)}`,
       );
     }
-    const base = {
-      entityType: 'Collection',
-      entityId: r.int('collectionId'),
-      value: 1,
-      userId: r.int('userId'),
-    } as const;
+    const entityId = r.int('collectionId');
+    const userId = r.int('userId');
     const out: Contribution[] = [];
-    if (permissions.includes('VIEW')) out.push({ ...base, metricType: 'followerCount' });
-    if (permissions.includes('ADD')) out.push({ ...base, metricType: 'contributorCount' });
+    const add = (metricType: string) =>
+      out.push({ entityType: 'Collection', entityId, metricType, value: 1, userId });
+    if (permissions.includes('VIEW')) add('followerCount');
+    if (permissions.includes('ADD')) add('contributorCount');
     return out;
   },
 });

@@ -12,7 +12,7 @@ import {
 import { MetricListenerError } from '../errors.js';
 import type { Lookup } from '../lookups/lookup.js';
 import type { Contribution, MetricMove, SourceOp, Touch } from './metric-move.js';
-import { netContributions, type TimedContribution } from './net-contributions.js';
+import { netContributions, type TimedContribution, timed } from './net-contributions.js';
 
 /** What a metric listener declares, besides its code: the source of the docs' mapping table. */
 export interface MetricListenerDeclaration {
@@ -100,7 +100,7 @@ export function defineMetricListener<D extends DepsMap = Record<string, never>>(
     const counted = await spec.count(reader, deps);
     if (counted.length === 0) return [];
     const createdAt = reader.date(createdAtColumn);
-    return counted.map((c) => ({ ...c, createdAt }));
+    return counted.map((c) => timed(c, c.value, createdAt));
   };
 
   /** The touches of one row, as `Type:id` keys, and the row's createdAt (a change of it re-dates windows). */

@@ -61,9 +61,18 @@ export function reactionsListener(spec: ReactionsSpec) {
         : []),
     ],
     count(r) {
-      const base = { entityType: entity, entityId: r.int(column), value: 1, userId: r.int('userId') };
-      const kind: Contribution = { ...base, metricType: reactionMetric(r) };
-      return total ? [kind, { ...base, metricType: 'reactionCount' }] : [kind];
+      const entityId = r.int(column);
+      const userId = r.int('userId');
+      const kind: Contribution = {
+        entityType: entity,
+        entityId,
+        metricType: reactionMetric(r),
+        value: 1,
+        userId,
+      };
+      return total
+        ? [kind, { entityType: entity, entityId, metricType: 'reactionCount', value: 1, userId }]
+        : [kind];
     },
   });
 }
