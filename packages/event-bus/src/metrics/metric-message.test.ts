@@ -1,5 +1,6 @@
 import type { EntityMetricEvent } from '@engagement/plugin-api';
 import { describe, expect, it } from 'vitest';
+import { seededRandom } from '../../../../scripts/sample-traffic/random.js';
 import { toClickHouseTime } from './metric-event-row.js';
 import { decodeMetricMessages, encodeMetricMessages } from './metric-message.js';
 
@@ -64,13 +65,30 @@ describe('metric messages', () => {
     expect(decodeMetricMessages(null).invalid[0]!.error.code).toBe('EB_DECODE_UNKNOWN_SHAPE');
   });
 
+  const general = (text: string) => new Date(`${text.replace(' ', 'T')}Z`).getTime();
+  const decodedAt = (text: string) => {
+    const row = encodeMetricMessages([event('t:0', 1)])[0]!.value.replace('2026-05-01 10:20:30.456', text);
+    const { events, invalid } = decodeMetricMessages(row);
+    return invalid.length > 0 ? invalid[0]!.error.code : events[0]!.createdAt.getTime();
+  };
+
+  it('writes and reads times within one second and across seconds, in and out of order, exactly', () => {
+    // Both ends keep the last second they saw: runs in one second, steps back, and times before 1970.
+    const random = seededRandom(11);
+    const times = [0, 1, 999, 1_000, 999, -1, -999, -1_000, -1_001, 1_714_558_830_456, 1_714_558_830_001];
+    let at = Date.UTC(2026, 4, 1, 10, 20, 30);
+    for (let i = 0; i < 3_000; i++) {
+      at += random() < 0.1 ? -Math.floor(random() * 5_000) : Math.floor(random() * 300);
+      times.push(at);
+    }
+    for (const ms of times) {
+      const text = toClickHouseTime(new Date(ms));
+      expect(text).toBe(new Date(ms).toISOString().replace('T', ' ').replace('Z', ''));
+      expect(decodedAt(text)).toBe(ms);
+    }
+  });
+
   it('reads createdAt as the general ISO parse does, for every shape ClickHouse and our encoder write', () => {
-    const general = (text: string) => new Date(`${text.replace(' ', 'T')}Z`).getTime();
-    const decodedAt = (text: string) => {
-      const row = encodeMetricMessages([event('t:0', 1)])[0]!.value.replace('2026-05-01 10:20:30.456', text);
-      const { events, invalid } = decodeMetricMessages(row);
-      return invalid.length > 0 ? invalid[0]!.error.code : events[0]!.createdAt.getTime();
-    };
     // Every day of a leap and a common year, at times spread over the day, as the encoder writes them.
     for (const start of [Date.UTC(2024, 0, 1), Date.UTC(2026, 0, 1), Date.UTC(1970, 0, 1)]) {
       for (let day = 0; day < 366; day++) {
