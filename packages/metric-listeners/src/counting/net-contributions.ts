@@ -8,7 +8,7 @@ export interface TimedContribution extends Contribution {
 /**
  * `c` with the given value and time, built as one object literal: `{ ...c, createdAt }` would give every
  * object its own hidden class on Node 20, so each one and every later read of it would be several times
- * slower (docs/writing-plugins.md, "Building metric inputs").
+ * slower (docs/writing-a-listener.md, "Rules that keep it fast").
  */
 export function timed(c: Contribution, value: number, createdAt: Date): TimedContribution {
   return {
