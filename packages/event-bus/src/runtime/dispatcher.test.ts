@@ -5,7 +5,7 @@ import {
   type MetricInput,
   silentLogger,
 } from '@engagement/plugin-api';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { reactionCounter } from '../../test/sample-plugin.js';
 import { DecodeError } from '../errors.js';
 import { fakeEvent } from '../testing/fake-events.js';
@@ -184,6 +184,35 @@ describe('Dispatcher', () => {
     const base = Number(change.event.position.offset) * MAX_EVENTS_PER_CHANGE;
     expect(result.metrics.map((m) => m.originSeq)).toEqual([base, base + 1, base + 2]);
     expect(runs).toEqual({ first: ['ok'], async: ['ok'], last: ['ok'] });
+  });
+
+  it('keeps the output of concurrent dispatches apart (partitions are dispatched concurrently)', async () => {
+    // Each run waits for its own gate before it emits; the gates open in the reverse order.
+    const gates = new Map<string, () => void>();
+    const gated = defineListener({
+      id: 'gated',
+      tables: ['ImageReaction'],
+      canHandle: (e) => e.table === 'ImageReaction',
+      async handle(e, { metrics }) {
+        metrics.add({ ...valid, metricType: `before-${e.position.offset}` });
+        await new Promise<void>((resolve) => gates.set(e.position.offset, resolve));
+        metrics.add({ ...valid, metricType: `after-${e.position.offset}` });
+      },
+    });
+    const dispatcher = await dispatcherOf([gated as unknown as ReturnType<typeof emitting>]);
+    const at = (offset: string) => ({ ...change.event, position: { ...change.event.position, offset } });
+    const first = dispatcher.dispatch(at('1'));
+    const second = dispatcher.dispatch(at('2'));
+    await vi.waitFor(() => expect(gates.size).toBe(2));
+    gates.get('2')!();
+    gates.get('1')!();
+    const [one, two] = await Promise.all([first, second]);
+    expect(one.metrics.map((m) => m.metricType)).toEqual(['before-1', 'after-1']);
+    expect(two.metrics.map((m) => m.metricType)).toEqual(['before-2', 'after-2']);
+    expect(two.metrics.map((m) => m.originSeq)).toEqual([
+      2 * MAX_EVENTS_PER_CHANGE,
+      2 * MAX_EVENTS_PER_CHANGE + 1,
+    ]);
   });
 
   it('ignores, with a warning, what a listener emits after its handle() ended (it never joins a later change)', async () => {

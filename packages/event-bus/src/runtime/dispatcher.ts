@@ -54,16 +54,14 @@ export interface DispatcherOptions {
 interface BoundListener extends RegisteredListener {
   log: Logger;
   deps: Record<string, unknown>;
-  /** The context every run of this listener gets: built once, its emitter writing to `run`. */
-  ctx: ListenerContext;
-  /** Where the emitter writes: the current attempt's arrays, or null between runs. */
-  run: Emitted | null;
+  depNames: string[];
 }
 
-/** What one attempt of a listener emitted. */
+/** What one attempt of a listener emitted; `open` until the attempt ended. */
 interface Emitted {
   inputs: MetricInput[];
   touches: MetricTouch[];
+  open: boolean;
 }
 
 /** A listener run that ended: its events (checked and stamped) and touches, or its failure for good. */
@@ -87,8 +85,8 @@ interface Dispatch {
  * sequence numbers of a change's events are stable across replays.
  *
  * Synchronous listeners (most) cost no promise: `dispatch` returns its result directly unless a listener
- * returned a promise or must be retried after a wait. Changes are dispatched one at a time (the caller waits
- * for a returned promise before the next), which is what lets every run of a listener share one context.
+ * returned a promise or must be retried after a wait. Changes of different partitions may be dispatched
+ * concurrently, so everything a run writes to is its own.
  */
 export class Dispatcher {
   private readonly bound: BoundListener[];
@@ -104,7 +102,11 @@ export class Dispatcher {
       baseMs: options.retryBaseMs ?? 100,
       maxMs: options.retryMaxMs ?? 5_000,
     });
-    this.bound = listeners.map((r) => bind(r, container, options.logger));
+    this.bound = listeners.map((r) => {
+      const deps = container.resolve(r.listener.deps);
+      const log = options.logger.child({ plugin: r.pluginId, listener: r.listener.id });
+      return { ...r, deps, depNames: Object.keys(deps), log };
+    });
   }
 
   /** The listener ids, in dispatch order. */
@@ -184,27 +186,26 @@ export class Dispatcher {
 
   /** Runs `handle` once; waits only when it returned something (its promise). */
   private attempt(entry: BoundListener, d: Dispatch, attempt: number): Attempt | Promise<Attempt> {
-    const emitted: Emitted = { inputs: [], touches: [] };
-    entry.run = emitted;
+    const emitted: Emitted = { inputs: [], touches: [], open: true };
     const started = performance.now();
     let ran: void | Promise<void>;
     try {
-      ran = entry.listener.handle(d.event, entry.ctx);
+      ran = entry.listener.handle(d.event, contextOf(entry, emitted));
     } catch (cause) {
-      entry.run = null;
+      emitted.open = false;
       return this.thrown(entry, d.event, attempt, cause, started);
     }
     if (ran === undefined) {
-      entry.run = null;
+      emitted.open = false;
       return this.checked(entry, d, attempt, emitted, started);
     }
     return Promise.resolve(ran).then(
       () => {
-        entry.run = null;
+        emitted.open = false;
         return this.checked(entry, d, attempt, emitted, started);
       },
       (cause: unknown) => {
-        entry.run = null;
+        emitted.open = false;
         return this.thrown(entry, d.event, attempt, cause, started);
       },
     );
@@ -313,31 +314,33 @@ function stamped(
 }
 
 /**
- * A listener with its dependencies resolved and the one context its runs share. An emit between runs (a
- * listener that did not await its own work) would land in another change's output, so it is refused
- * with a warning instead: it never counted (the run it belonged to had already been collected).
+ * One run's context: the listener's dependencies, its logger, and an emitter writing to `emitted`. Built key
+ * by key in the same order every time, so every context of a listener shares one hidden class (a literal
+ * spreading the dependencies would get a new one per run). What a run emits after it ended (a listener that
+ * did not await its own work) is ignored with a warning: its output was already checked and counted.
  */
-function bind(r: RegisteredListener, container: PluginContainer, logger: Logger): BoundListener {
-  const log = logger.child({ plugin: r.pluginId, listener: r.listener.id });
-  const deps = container.resolve(r.listener.deps);
-  const emitter = (): Emitted | null => {
-    if (entry.run === null)
-      log.warn({ listener: r.listener.id }, 'listener emitted after its handle() ended; ignored');
-    return entry.run;
-  };
+function contextOf(entry: BoundListener, emitted: Emitted): ListenerContext {
+  const { log } = entry;
   const metrics: MetricEmitter = {
-    add: (m) => void emitter()?.inputs.push(m),
-    touch: (entityType, entityId, only) =>
-      void emitter()?.touches.push({ entityType, entityId, ...(only ? { metrics: [...only] } : {}) }),
+    add(m) {
+      if (emitted.open) emitted.inputs.push(m);
+      else lateEmit(log);
+    },
+    touch(entityType, entityId, only) {
+      if (emitted.open)
+        emitted.touches.push({ entityType, entityId, ...(only ? { metrics: [...only] } : {}) });
+      else lateEmit(log);
+    },
   };
-  const entry: BoundListener = {
-    ...r,
-    deps,
-    log,
-    ctx: Object.freeze({ ...deps, log, metrics }) as ListenerContext,
-    run: null,
-  };
-  return entry;
+  const ctx: Record<string, unknown> = {};
+  for (const name of entry.depNames) ctx[name] = entry.deps[name];
+  ctx.log = log;
+  ctx.metrics = metrics;
+  return ctx as ListenerContext;
+}
+
+function lateEmit(log: Logger): void {
+  log.warn({}, 'listener emitted after its handle() ended; ignored');
 }
 
 /** Why touches cannot be queued, or undefined when they can. */
