@@ -139,6 +139,46 @@ describe('LocalProcessor', () => {
     expect(listenerRuns['sample.always-throws']).toMatchObject({ ok: 0, retried: 1, failed: 1 });
   });
 
+  it('keeps the outcomes of batches processed at once apart (the consumer runs partitions concurrently)', async () => {
+    // An asynchronous listener whose every run waits a little, so the two batches' runs interleave.
+    const waiting = defineListener({
+      id: 'waiting.reactions',
+      tables: ['ImageReaction'],
+      canHandle: (e) => e.table === 'ImageReaction',
+      async handle(e, { metrics }) {
+        const r = readRow(e.after ?? e.before!);
+        metrics.add({ entityType: 'Image', entityId: r.int('imageId'), metricType: 'first', metricValue: 1 });
+        await new Promise((resolve) => setTimeout(resolve, r.int('id') % 3));
+        metrics.add({
+          entityType: 'Image',
+          entityId: r.int('imageId'),
+          metricType: 'second',
+          metricValue: 1,
+        });
+      },
+    });
+    const processor = await localProcessor([
+      definePlugin({ id: 'waiting', owner: '@team/platform', listeners: [waiting] }),
+    ]);
+    const reactions = fakeEvent.postgres('ImageReaction');
+    const batchOf = (imageId: number) =>
+      Array.from({ length: 20 }, (_, i) => reactions.created(reaction(i, imageId)).record);
+    const [a, b] = await Promise.all([processor.process(batchOf(100)), processor.process(batchOf(200))]);
+    for (const [batch, imageId] of [
+      [a, 100],
+      [b, 200],
+    ] as const) {
+      for (const outcome of batch.outcomes) {
+        expect(outcome.kind).toBe('dispatched');
+        const metrics = outcome.kind === 'dispatched' ? outcome.metrics : [];
+        expect(metrics.map((m) => `${m.entityId}:${m.metricType}`)).toEqual([
+          `${imageId}:first`,
+          `${imageId}:second`,
+        ]);
+      }
+    }
+  });
+
   it('runs prefetch once per batch with the events a listener accepts, and ignores its failures', async () => {
     const seen: ChangeEvent[][] = [];
     let fail = false;
