@@ -1,6 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Worker } from 'node:worker_threads';
-import { type ClickHouseClient, createClient } from '@clickhouse/client';
+import { type ClickHouseClient, createClient, type Logger } from '@clickhouse/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { countOf, openTempChDB } from '../../../test/temp-chdb.js';
 import { bulkWorkSettings, insertJsonLines } from './client.js';
@@ -86,4 +88,44 @@ describe('bulk work on the embedded engine', () => {
     // The insert yields to everything else on a loaded machine: that is the point.
     60_000,
   );
+});
+
+describe('inserting JSON lines into a server', () => {
+  it('reads each answer to its end: closing the client leaves no warning of unread responses', async () => {
+    // A stand-in for ClickHouse's HTTP interface: an INSERT is answered 200 with an empty body.
+    const bodies: string[] = [];
+    const server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk: Buffer) => {
+        body += chunk;
+      });
+      req.on('end', () => {
+        bodies.push(body);
+        res.writeHead(200, { 'X-ClickHouse-Summary': '{}' }).end();
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const warnings: string[] = [];
+    class Recording implements Logger {
+      trace() {}
+      debug() {}
+      info() {}
+      warn({ message }: { message: string }) {
+        warnings.push(message);
+      }
+      error({ message }: { message: string }) {
+        warnings.push(message);
+      }
+    }
+    const { port } = server.address() as AddressInfo;
+    const client = createClient({ url: `http://127.0.0.1:${port}`, log: { LoggerClass: Recording } });
+    try {
+      for (let i = 0; i < 3; i++) await insertJsonLines(client, 't', Buffer.from(`{"a":${i}}\n`));
+    } finally {
+      await client.close();
+      await new Promise((resolve) => server.close(resolve));
+    }
+    expect(bodies).toEqual(['{"a":0}\n', '{"a":1}\n', '{"a":2}\n']);
+    expect(warnings).toEqual([]);
+  });
 });

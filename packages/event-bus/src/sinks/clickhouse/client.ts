@@ -1,4 +1,5 @@
 import { Readable } from 'node:stream';
+import { finished } from 'node:stream/promises';
 import { type ClickHouseClient, type ClickHouseSettings, createClient, parseError } from '@clickhouse/client';
 
 /** Where ClickHouse is: a server URL, or a directory for the embedded engine (chDB). */
@@ -83,5 +84,9 @@ export async function insertJsonLines(client: ClickHouseClient, table: string, b
     query: `INSERT INTO ${table} FORMAT JSONEachRow`,
     values: Readable.from([body]),
   });
-  stream.destroy();
+  // The answer is an empty body: read to its end, so the socket goes back to the pool with its response
+  // finished. Destroyed unread, the client warned at every later close of that socket ("socket was closed
+  // or ended before the response was fully read", with a possible ECONNRESET).
+  stream.resume();
+  await finished(stream);
 }
