@@ -2,9 +2,10 @@
 // Run with the stack up:
 //   npx tsx --conditions=source packages/event-bus/bench/latency.ts [--max-rate N] [--seconds 40]
 //     [--flush 1000,200,50] [--flush-rows 20000] [--warmup 5] [--probe 50000] [--clickhouse-url] [--timeline]
-//     [--slice 5000]
+//     [--slice 5000] [--hops]
 // --timeline also prints p50/p99/max per slice of append time (--slice ms), the event loop's stalls over 30 ms
-// and when each ClickHouse flush ended. Each run also
+// and when each ClickHouse flush ended. --hops splits each measured change's latency in two, at the moment
+// the host sent its metric events to the metric topic (append → published → in Redis). Each run also
 // prints the pipeline's Redis calls per 1,000 changes by command (apply scripts, HMGETs, pipelines, trims):
 // how many a change costs depends on the batch sizes, which follow how fast the metric topic's loop turns.
 // ClickHouse is embedded chDB in a fresh temp directory in this process (inserts run on the event loop that
@@ -56,6 +57,7 @@ const flushIntervals = (flag('flush') ?? '1000,200,50').split(',').map(Number);
 const probeCreates = Number(flag('probe') ?? 50_000);
 const flushRows = Number(flag('flush-rows') ?? 20_000);
 const sliceMs = Number(flag('slice') ?? 5_000);
+const hops = process.argv.includes('--hops');
 
 const ctx = await openBench();
 const sinks = await openBenchSinks(ctx, 'latency', { server: process.argv.includes('--clickhouse-url') });
@@ -182,6 +184,7 @@ async function steadyRun(ctx: BenchContext, rate: number, flushIntervalMs: numbe
   const nextOffset = new Array<number>(PARTITIONS).fill(0);
   const latencies: number[] = [];
   const samples: [appended: number, latency: number][] = [];
+  const appliedAt: number[][] = Array.from({ length: PARTITIONS }, () => []);
   let measureFrom = Number.POSITIVE_INFINITY;
   onApplied = (at, marks) => {
     for (const [origin, seq] of marks) {
@@ -197,6 +200,7 @@ async function steadyRun(ctx: BenchContext, rate: number, flushIntervalMs: numbe
         if (appended >= measureFrom) {
           latencies.push(at - appended);
           samples.push([appended, at - appended]);
+          if (hops) appliedAt[p]![nextOffset[p]!] = at;
         }
         nextOffset[p]!++;
       }
@@ -263,6 +267,7 @@ async function steadyRun(ctx: BenchContext, rate: number, flushIntervalMs: numbe
   await untilCaughtUp(ctx, bp, topic, total);
   clearInterval(flushWatch);
   clearInterval(stallWatch);
+  const published = hops ? await publishTimes(ctx, bp.metricTopic, topic) : undefined;
   const s = bp.pipeline.stats;
   await bp.stop();
   await deleteTopics(ctx, [topic]);
@@ -282,6 +287,7 @@ async function steadyRun(ctx: BenchContext, rate: number, flushIntervalMs: numbe
   console.log(
     `  Redis calls per 1,000 changes: ${[...redisCalls].map(([name, n]) => `${name} ${((n * 1_000) / total).toFixed(0)}`).join(', ')}`,
   );
+  if (published) printHops(appendedAt, published, appliedAt);
   if (process.argv.includes('--timeline')) {
     const slices = new Map<number, number[]>();
     for (const [appended, latency] of samples) {
@@ -301,6 +307,67 @@ async function steadyRun(ctx: BenchContext, rate: number, flushIntervalMs: numbe
       `  flushes ended at ${flushEnds.map((t) => `${((t - started) / 1_000).toFixed(1)} s`).join(', ')}`,
     );
   }
+}
+
+/**
+ * When the host published each change's metric events: per source partition and offset, the time of the
+ * metric-topic message that carried its last event (the message's CreateTime, which the host's producer sets
+ * as it sends). Read back from the metric topic once the run has caught up.
+ */
+async function publishTimes(
+  ctx: BenchContext,
+  metricTopic: string,
+  sourceTopic: string,
+): Promise<number[][]> {
+  const out: number[][] = Array.from({ length: PARTITIONS }, () => []);
+  const ends = await ctx.admin.fetchTopicOffsets(metricTopic);
+  const remaining = new Map(ends.map((e) => [e.partition, Number(e.high)]));
+  for (const [p, high] of remaining) if (high === 0) remaining.delete(p);
+  const consumer = ctx.kafka.consumer({ groupId: `bench.hops-${ctx.run}-${metricTopic}` });
+  await consumer.connect();
+  await consumer.subscribe({ topics: [metricTopic], fromBeginning: true });
+  // The row's origin is `<source topic>:<partition>`: the text up to the partition.
+  const prefix = `"origin":${JSON.stringify(sourceTopic).slice(0, -1)}:`;
+  await new Promise<void>((done) => {
+    if (remaining.size === 0) return done();
+    void consumer.run({
+      eachMessage: async ({ partition, message }) => {
+        const at = Number(message.timestamp);
+        for (const line of message.value!.toString().split('\n')) {
+          if (!line.includes(prefix)) continue;
+          const row = JSON.parse(line) as { origin: string; originSeq: number | string };
+          const p = Number(row.origin.slice(row.origin.lastIndexOf(':') + 1));
+          const offset = Math.floor(Number(row.originSeq) / 1_000);
+          out[p]![offset] = Math.max(out[p]![offset] ?? 0, at);
+        }
+        if (Number(message.offset) + 1 >= (remaining.get(partition) ?? 0)) remaining.delete(partition);
+        if (remaining.size === 0) done();
+      },
+    });
+  });
+  await consumer.disconnect();
+  return out;
+}
+
+/** p50 / p99 / max of each hop of the measured changes: append → published, published → in Redis. */
+function printHops(appendedAt: number[][], published: number[][], appliedAt: number[][]): void {
+  const toPublish: number[] = [];
+  const toRedis: number[] = [];
+  for (let p = 0; p < PARTITIONS; p++) {
+    appliedAt[p]!.forEach((applied, offset) => {
+      const at = published[p]![offset];
+      if (at === undefined) return;
+      toPublish.push(at - appendedAt[p]![offset]!);
+      toRedis.push(applied - at);
+    });
+  }
+  const line = (name: string, values: number[]) => {
+    const v = Float64Array.from(values).sort();
+    return `${name} p50 ${percentile(v, 50).toFixed(0)} / p99 ${percentile(v, 99).toFixed(0)} / max ${v[v.length - 1]!.toFixed(0)} ms`;
+  };
+  console.log(
+    `  hops of ${toPublish.length} changes: ${line('append → published', toPublish)}; ${line('published → in Redis', toRedis)}`,
+  );
 }
 
 const givenRate = flag('max-rate');
