@@ -28,7 +28,8 @@ describe('IndexWriter', () => {
       '[{"id":1,"likeCountAllTime":3},{"id":9,"likeCountAllTime":1}]',
       'id',
     );
-    expect(performance.now() - t0).toBeLessThan(1_500);
+    // A fixed 2 s interval cannot finish before 2 s; done in ~0.35 s here, so 1.9 s leaves a loaded machine room.
+    expect(performance.now() - t0).toBeLessThan(1_900);
     expect(fake.documents('images')).toEqual([{ id: 1, likeCountAllTime: 3 }, { id: 2 }]);
   });
 
