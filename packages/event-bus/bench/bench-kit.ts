@@ -117,6 +117,8 @@ export async function startPipeline(
     flushIntervalMs: number;
     flushRows?: number;
     workerThreads?: number;
+    /** Records per hop to the processor (the pipeline's `chunkSize`). */
+    chunkSize?: number;
   },
 ): Promise<BenchPipeline> {
   const { topic, name } = options;
@@ -139,6 +141,7 @@ export async function startPipeline(
     cacheScope: `${name}-${ctx.run}`,
     flushRows: options.flushRows ?? 20_000,
     flushIntervalMs: options.flushIntervalMs,
+    ...(options.chunkSize ? { chunkSize: options.chunkSize } : {}),
   });
   await pipeline.start();
   const stop = async () => {

@@ -58,6 +58,7 @@ const probeCreates = Number(flag('probe') ?? 50_000);
 const flushRows = Number(flag('flush-rows') ?? 20_000);
 const sliceMs = Number(flag('slice') ?? 5_000);
 const hops = process.argv.includes('--hops');
+const chunkSize = flag('chunk') ? Number(flag('chunk')) : undefined;
 
 const ctx = await openBench();
 const sinks = await openBenchSinks(ctx, 'latency', { server: process.argv.includes('--clickhouse-url') });
@@ -215,6 +216,7 @@ async function steadyRun(ctx: BenchContext, rate: number, flushIntervalMs: numbe
     redis,
     flushIntervalMs,
     flushRows,
+    ...(chunkSize ? { chunkSize } : {}),
   });
   while (!bp.pipeline.consumerState.joined) await new Promise((r) => setTimeout(r, 50));
 
