@@ -4,11 +4,11 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Admin } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDecoder } from '../src/events/decode.js';
-import { createEventPipeline, type EventPipeline } from '../src/kafka/create-pipeline.js';
+import type { EventPipeline } from '../src/kafka/create-pipeline.js';
 import { ensureTopics } from '../src/kafka/topics.js';
 import { connectStack, type StackConnections, waitFor } from './integration-env.js';
 import { INSERT_JSON_LINES, insertJsonLinesOf, rowsOf } from './json-lines.js';
+import { startSyntheticPipeline } from './reaction-stack.js';
 import { samplePlugin } from './sample-plugin.js';
 import {
   groupLag,
@@ -65,7 +65,7 @@ beforeAll(async () => {
   admin = stack.kafka.admin();
   await admin.connect();
   topic = stack.unique('backpressure.reactions');
-  metricTopic = stack.unique('backpressure.metric-events');
+  metricTopic = `${topic}.metrics`;
   groupId = stack.unique('backpressure');
   await ensureTopics(admin, [topic], { numPartitions: 3 });
   // One data set, so the truth covers both phases; the first messages are the warm-up.
@@ -77,34 +77,20 @@ beforeAll(async () => {
     partitions: 3,
   });
   prefill = await prefillRedis(stack.redis, data);
-  pipeline = await createEventPipeline({
-    brokers: stack.env.KAFKA_BROKERS!.split(','),
+  pipeline = await startSyntheticPipeline(stack, topic, samplePlugin, {
     groupId,
-    plugins: [samplePlugin],
-    decode: createDecoder({
-      debezium: { topicPrefix: 'app' },
-      overrides: { [topic]: { kind: 'debezium', schema: 'public', table: 'ImageReaction' } },
-    }),
-    sourceTopics: [topic],
-    metricTopic,
-    deadLetterTopic: stack.unique('backpressure.dead-letters'),
     clickhouse: failingClickHouse(stack.clickhouse),
-    redis: stack.redis,
-    cacheScope: stack.unique('backpressure'),
     flushRows: FLUSH_ROWS,
     flushIntervalMs: 200,
     maxBufferedRows: MAX_BUFFERED_ROWS,
   });
-  await pipeline.start();
 });
 
 afterAll(async () => {
   outage.failing = false;
   await pipeline?.close();
   if (prefill) await stack.redis.del(...prefill.hashes.keys(), ...prefill.absent);
-  await admin
-    ?.deleteTopics({ topics: [topic, metricTopic, stack.unique('backpressure.dead-letters')] })
-    .catch(() => undefined);
+  await admin?.deleteTopics({ topics: [topic, metricTopic, `${topic}.dlq`] }).catch(() => undefined);
   await admin?.disconnect();
   await stack?.close();
 });

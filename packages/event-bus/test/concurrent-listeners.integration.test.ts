@@ -5,13 +5,14 @@
 // run's context could leak into another run's (the eleventh session's 3fe997e did, and every exactness
 // test then passed: their listeners' lookups are prefetched, so nothing waited in the middle of a change).
 // Checked per change (each row's sourceTx against the change that must have produced it) and as totals.
-import { defineListener, definePlugin, readRow } from '@engagement/plugin-api';
+import { defineListener, definePlugin, type MetricInput, readRow } from '@engagement/plugin-api';
 import type { Admin } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDecoder } from '../src/events/decode.js';
-import { createEventPipeline, type EventPipeline } from '../src/kafka/create-pipeline.js';
+import type { EventPipeline } from '../src/kafka/create-pipeline.js';
 import { ensureTopics } from '../src/kafka/topics.js';
 import { connectStack, type StackConnections, waitFor } from './integration-env.js';
+import { startSyntheticPipeline } from './reaction-stack.js';
+import { reactionCounter } from './sample-plugin.js';
 import {
   groupLag,
   type Prefill,
@@ -39,43 +40,32 @@ let groupId: string;
 const runs = { waiting: 0, mostAtOnce: 0, handled: 0 };
 
 /**
- * The sample listener's counting, asynchronous: the image's two metrics, then a timer wait of 0–2 ms (a
- * lookup's round trip), then the user's metric. Other partitions' batches run during the wait.
+ * The sample listener's counting (sample-plugin.ts), asynchronous: its image metrics, then a timer wait of
+ * 0–2 ms (a lookup's round trip), then its user metric. Other partitions' batches run during the wait.
  */
 const waitingReactions = defineListener({
   id: 'concurrent.reactions',
   tables: ['ImageReaction'],
   canHandle: (e) => e.table === 'ImageReaction' && e.op !== 'snapshot',
-  async handle(e, { metrics }) {
-    const row = readRow((e.op === 'delete' ? e.before : e.after)!);
-    const sign = e.op === 'delete' ? -1 : 1;
-    const imageId = row.int('imageId');
-    const userId = row.int('userId');
-    const kind = `${row.string('reaction').toLowerCase()}Count`;
-    metrics.add({ entityType: 'Image', entityId: imageId, userId, metricType: kind, metricValue: sign });
-    metrics.add({
-      entityType: 'Image',
-      entityId: imageId,
-      userId,
-      metricType: 'reactionCount',
-      metricValue: sign,
-    });
+  async handle(e, ctx) {
+    const inputs: MetricInput[] = [];
+    await reactionCounter.handle(e, { ...ctx, metrics: { add: (m) => inputs.push(m), touch() {} } });
+    for (const m of inputs) if (m.entityType !== 'User') ctx.metrics.add(m);
     runs.waiting++;
     runs.mostAtOnce = Math.max(runs.mostAtOnce, runs.waiting);
     try {
-      await new Promise((r) => setTimeout(r, row.int('id') % 3));
+      await new Promise((r) => setTimeout(r, readRow((e.after ?? e.before)!).int('id') % 3));
     } finally {
       runs.waiting--;
     }
-    metrics.add({
-      entityType: 'User',
-      entityId: userId,
-      userId,
-      metricType: 'reactionCount',
-      metricValue: sign,
-    });
+    for (const m of inputs) if (m.entityType === 'User') ctx.metrics.add(m);
     runs.handled++;
   },
+});
+const concurrentPlugin = definePlugin({
+  id: 'concurrent',
+  owner: '@team/platform',
+  listeners: [waitingReactions],
 });
 
 /** `sourceTx|entityType:entityId:metricType|value` of every event the traffic's changes must produce. */
@@ -137,8 +127,8 @@ beforeAll(async () => {
   admin = stack.kafka.admin();
   await admin.connect();
   topic = stack.unique('concurrent.reactions');
-  metricTopic = stack.unique('concurrent.metric-events');
-  deadLetterTopic = stack.unique('concurrent.dead-letters');
+  metricTopic = `${topic}.metrics`;
+  deadLetterTopic = `${topic}.dlq`;
   groupId = stack.unique('concurrent');
   await ensureTopics(admin, [topic], { numPartitions: PARTITIONS });
   data = syntheticReactions({
@@ -149,28 +139,15 @@ beforeAll(async () => {
     partitions: PARTITIONS,
   });
   prefill = await prefillRedis(stack.redis, data);
-  pipeline = await createEventPipeline({
-    brokers: stack.env.KAFKA_BROKERS!.split(','),
+  // Everything is in the topic before the consumer starts: its first fetch gets every partition at once.
+  await produceAll(stack.kafka, topic, data.messages);
+  pipeline = await startSyntheticPipeline(stack, topic, concurrentPlugin, {
     groupId,
-    plugins: [definePlugin({ id: 'concurrent', owner: '@team/platform', listeners: [waitingReactions] })],
-    decode: createDecoder({
-      debezium: { topicPrefix: 'app' },
-      overrides: { [topic]: { kind: 'debezium', schema: 'public', table: 'ImageReaction' } },
-    }),
-    sourceTopics: [topic],
-    metricTopic,
-    deadLetterTopic,
-    clickhouse: stack.clickhouse,
-    redis: stack.redis,
-    cacheScope: stack.unique('concurrent'),
     flushIntervalMs: 200,
     partitionsConsumedConcurrently: CONCURRENT,
     // Small chunks: each batch reaches the dispatcher in several pieces, so the partitions' pieces interleave.
     chunkSize: 40,
   });
-  // Everything is in the topic before the consumer starts: its first fetch gets every partition at once.
-  await produceAll(stack.kafka, topic, data.messages);
-  await pipeline.start();
 });
 
 afterAll(async () => {

@@ -1,6 +1,7 @@
 // The whole path set up for reaction traffic (reaction-traffic.ts): the stack, the run's users, images and
 // listener, and the real pipeline on the Debezium ImageReaction topic feeding ClickHouse and Redis.
 
+import type { PluginDefinition } from '@engagement/plugin-api';
 import { createDecoder } from '../src/events/decode.js';
 import {
   createEventPipeline,
@@ -33,6 +34,36 @@ export async function startReactionPipeline(
     deadLetterTopic: stack.unique(`${name}.dlq`),
     clickhouse: stack.clickhouse,
     redis: stack.redis,
+    ...options,
+  });
+  await pipeline.start();
+  return pipeline;
+}
+
+/**
+ * Starts the real pipeline on `topic`, a topic of synthetic ImageReaction changes (synthetic-reactions.ts)
+ * decoded as Debezium's, with `plugin`, on the stack's ClickHouse and Redis. The metric and dead-letter topics
+ * are `<topic>.metrics` and `<topic>.dlq`; `options` carries the group and overrides the rest.
+ */
+export async function startSyntheticPipeline(
+  stack: StackConnections,
+  topic: string,
+  plugin: PluginDefinition,
+  options: Partial<EventPipelineOptions> & { groupId: string },
+): Promise<EventPipeline> {
+  const pipeline = await createEventPipeline({
+    brokers: stack.env.KAFKA_BROKERS!.split(','),
+    plugins: [plugin],
+    decode: createDecoder({
+      debezium: { topicPrefix: 'app' },
+      overrides: { [topic]: { kind: 'debezium', schema: 'public', table: 'ImageReaction' } },
+    }),
+    sourceTopics: [topic],
+    metricTopic: `${topic}.metrics`,
+    deadLetterTopic: `${topic}.dlq`,
+    clickhouse: stack.clickhouse,
+    redis: stack.redis,
+    cacheScope: topic,
     ...options,
   });
   await pipeline.start();
