@@ -16,8 +16,8 @@ end
  * KEYS[1] is the watermark hash; then a pair per entity the batch touches (metric hash, recent list). ARGV:
  * the position field of the batch's metric-topic partition ('' for none), the offset that field must hold at
  * least, and the offset to store (read next); then the origin count, then per origin (origin, expected
- * watermark, new watermark); then per entity, in KEYS order, its event count and per event (origin index,
- * originSeq, field, createdAt ms, delta).
+ * watermark, new watermark); then per entity, in KEYS order, its event count and per event its recent-list
+ * entry (`recentEntry`: origin, originSeq, field, createdAt ms, delta, tab-separated).
  *
  * Returns {-3, stored offset}, changing nothing, if the position field holds less than the batch follows:
  * Redis lost writes (it restarted from an append-only file missing its last second), and the caller must
@@ -33,18 +33,16 @@ end
  * on it from the script, so signals cost no round trip of their own. Returns the number of hashes updated,
  * then their indexes (1-based, among the entities).
  */
-export const APPLY_INCREMENTS_LUA = `${APPLY_EVENT_LUA}${PUSH_ALL_LUA}
+export const APPLY_INCREMENTS_LUA = `${APPLY_EVENT_LUA}
 local wm = KEYS[1]
 local position = ARGV[1]
 local stored = position ~= '' and redis.call('HGET', wm, position)
 if stored and tonumber(stored) < tonumber(ARGV[2]) then return {-3, stored} end
 local n = tonumber(ARGV[4])
-local origins = {}
 local a = 5
 for i = 1, n do
   local current = redis.call('HGET', wm, ARGV[a]) or '-1'
   if current ~= ARGV[a + 1] then return {-1} end
-  origins[i] = ARGV[a]
   a = a + 3
 end
 if position ~= '' and not (stored and tonumber(stored) >= tonumber(ARGV[3])) then
@@ -61,35 +59,41 @@ for h = 1, (#KEYS - 1) / 2 do
   local k = 2 * h
   local count = tonumber(ARGV[a])
   a = a + 1
-  local state = nil
   if redis.call('EXISTS', KEYS[k]) == 1 then
-    state = { key = KEYS[k], marks = {}, has = {}, win = {}, incr = {} }
-    local os, fs = {}, {}
-    for e = 0, count - 1 do
-      os[origins[tonumber(ARGV[a + e * 5])]] = true
-      fs[ARGV[a + e * 5 + 2]] = true
+    -- A cached hash: read each entry's parts, load what they need in one HMGET, apply.
+    local state = { key = KEYS[k], marks = {}, has = {}, win = {}, incr = {} }
+    local events, os, fs = {}, {}, {}
+    for e = 1, count do
+      local s = ARGV[a + e - 1]
+      local t1 = string.find(s, '\t', 1, true)
+      local t2 = string.find(s, '\t', t1 + 1, true)
+      local t3 = string.find(s, '\t', t2 + 1, true)
+      local t4 = string.find(s, '\t', t3 + 1, true)
+      local ev = { string.sub(s, 1, t1 - 1), tonumber(string.sub(s, t1 + 1, t2 - 1)), string.sub(s, t2 + 1, t3 - 1),
+        tonumber(string.sub(s, t3 + 1, t4 - 1)), tonumber(string.sub(s, t4 + 1)) }
+      events[e] = ev
+      os[ev[1]] = true
+      fs[ev[3]] = true
     end
     preload(state, os, fs)
-  end
-  local touched = false
-  local entries = {}
-  local sums = {}
-  for e = 1, count do
-    local origin = origins[tonumber(ARGV[a])]
-    entries[e] = origin .. '\\t' .. ARGV[a + 1] .. '\\t' .. ARGV[a + 2] .. '\\t' .. ARGV[a + 3] .. '\\t' .. ARGV[a + 4]
-    if state and apply_event(state, origin, tonumber(ARGV[a + 1]), ARGV[a + 2], tonumber(ARGV[a + 3]), tonumber(ARGV[a + 4])) then
-      touched = true
+    local touched = false
+    local sums = {}
+    for e = 1, count do
+      local ev = events[e]
+      if apply_event(state, ev[1], ev[2], ev[3], ev[4], ev[5]) then touched = true end
+      if channel ~= '' then sums[ev[3]] = (sums[ev[3]] or 0) + ev[5] end
     end
-    -- Only a cached hash can publish a signal, and only with a channel.
-    if state and channel ~= '' then sums[ARGV[a + 2]] = (sums[ARGV[a + 2]] or 0) + tonumber(ARGV[a + 4]) end
-    a = a + 5
+    flush_increments(state)
+    if touched then
+      updated[#updated + 1] = h
+      if channel ~= '' then redis.call('PUBLISH', channel, cjson.encode({ key = KEYS[k], changes = sums })) end
+    end
   end
-  push_all(KEYS[k + 1], entries)
-  if state then flush_increments(state) end
-  if touched then
-    updated[#updated + 1] = h
-    if channel ~= '' then redis.call('PUBLISH', channel, cjson.encode({ key = KEYS[k], changes = sums })) end
+  -- Every entry, cached or not, to the entity's recent list, as the caller wrote it.
+  for i = a, a + count - 1, 1000 do
+    redis.call('RPUSH', KEYS[k + 1], unpack(ARGV, i, math.min(i + 999, a + count - 1)))
   end
+  a = a + count
 end
 local out = {#updated}
 for i = 1, #updated do out[#out + 1] = updated[i] end

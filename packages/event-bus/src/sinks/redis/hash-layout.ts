@@ -40,6 +40,17 @@ export const fillMarkerKey = (key: string): string => `${key}:fill`;
  */
 export const recentKey = (key: string): string => `${key}:recent`;
 /**
+ * One entry of a recent list: origin, originSeq, field, createdAt ms and delta, tab-separated (origins and
+ * fields hold no tab). Read by the increment and fill scripts and by the drift check.
+ */
+export const recentEntry = (
+  origin: string,
+  seq: number,
+  field: string,
+  createdMs: number,
+  delta: number,
+): string => `${origin}\t${seq}\t${field}\t${createdMs}\t${delta}`;
+/**
  * `~ch:<origin>` in the watermark hash: ClickHouse holds every event of that origin up to this `originSeq`
  * (written after each insert). The drift check compares a hash with ClickHouse up to here and with the
  * recent entries above it.

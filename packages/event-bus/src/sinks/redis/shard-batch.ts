@@ -1,6 +1,6 @@
 import type { EntityMetricEvent } from '@engagement/plugin-api';
 import type { CacheKeyScheme } from './cache-keys.js';
-import { nextOffsetField, recentKey } from './hash-layout.js';
+import { nextOffsetField, recentEntry, recentKey } from './hash-layout.js';
 
 /** The increments of one shard's part of a batch, ready for APPLY_INCREMENTS_LUA. */
 export interface ShardApplyCall {
@@ -49,15 +49,22 @@ export function shardApplyCall(
   }
   // Events stay individual (not summed per field): every one is logged in its entity's recent list, and the
   // script compares each one's position with the high water of the fill that built its hash, and its
-  // createdAt with the hash's windows.
-  const originIndex = new Map([...next.keys()].map((o, i) => [o, i + 1]));
-  const perKey = new Map<string, (string | number)[]>();
+  // createdAt with the hash's windows. Each goes as its recent-list entry, one argument: the script pushes
+  // it as it is and reads its parts only for a cached hash (five arguments per event cost the client and
+  // Redis about twice as much, most entities being uncached).
+  const perKey = new Map<string, string[]>();
   for (const e of fresh) {
     const key = keys.key(e.entityType, e.entityId);
-    const field = keys.field(e.metricType);
-    const args = perKey.get(key) ?? [];
-    args.push(originIndex.get(e.origin)!, e.originSeq, field, e.createdAt.getTime(), e.metricValue);
-    perKey.set(key, args);
+    const entry = recentEntry(
+      e.origin,
+      e.originSeq,
+      keys.field(e.metricType),
+      e.createdAt.getTime(),
+      e.metricValue,
+    );
+    const entries = perKey.get(key);
+    if (entries) entries.push(entry);
+    else perKey.set(key, [entry]);
   }
   const entityKeys = [...perKey.keys()];
   const redisKeys = [watermarkKey];
@@ -77,7 +84,7 @@ export function shardApplyCall(
   }
   for (const key of entityKeys) {
     const entries = perKey.get(key)!;
-    args.push(entries.length / 5);
+    args.push(entries.length);
     for (const v of entries) args.push(v);
   }
   return { keys: redisKeys, args, entityKeys, fresh: fresh.length, watermarks };
