@@ -25,54 +25,80 @@ return out
 `;
 
 /**
- * Commits one fill: KEYS (hash, fill marker, recent list); ARGV (token, fill time ms, TTL s, high-water
- * count, origin/seq pairs, field count, field/value pairs).
+ * Commits fills, one per entity of one shard: KEYS per entity (hash, fill marker, recent list); ARGV (token,
+ * TTL s), then per entity, in KEYS order (fill time ms, high-water count, origin/seq pairs, field count,
+ * field/value pairs).
  *
- * Does nothing and returns {0, 0} if the marker no longer holds the token (it expired, so the recent list may
- * have been trimmed meanwhile). Otherwise replaces the hash with the computed values, its fill time and high
- * waters, then replays the entity's recent entries: those at or below the high water of their origin were in
+ * An entity whose marker no longer holds the token is left alone (the marker expired, so its recent list may
+ * have been trimmed meanwhile). Otherwise its hash is replaced by the computed values, fill time and high
+ * waters, then its recent entries are replayed: those at or below the high water of their origin were in
  * ClickHouse when the fill queried it and are skipped (and dropped from the list: ClickHouse holds them);
- * later ones are applied. Then releases the marker and sets the TTL. Returns {written (1/0), recent entries
- * replayed}.
+ * later ones are applied. Then its marker is released and the TTL set. Returns per entity, in KEYS order,
+ * written (1/0) and the recent entries replayed.
  */
-export const COMMIT_FILL_LUA = `${APPLY_EVENT_LUA}${PUSH_ALL_LUA}
-if redis.call('GET', KEYS[2]) ~= ARGV[1] then return {0, 0} end
-redis.call('DEL', KEYS[1])
-redis.call('HSET', KEYS[1], '${FILL_TIME_FIELD}', ARGV[2])
-local state = hash_state(KEYS[1])
-local a = 4
-local n = tonumber(ARGV[a])
-a = a + 1
-for i = 1, n do
-  redis.call('HSET', KEYS[1], '${HIGH_WATER_PREFIX}' .. ARGV[a], ARGV[a + 1])
-  state.marks[ARGV[a]] = tonumber(ARGV[a + 1])
-  a = a + 2
+export const COMMIT_FILLS_LUA = `${APPLY_EVENT_LUA}${PUSH_ALL_LUA}
+local token, ttl = ARGV[1], ARGV[2]
+local function commit(hash, marker, list, at, a)
+  redis.call('DEL', hash)
+  -- The hash was just emptied: it will hold exactly the fields written here, in one HSET.
+  local state = { key = hash, at = tonumber(at), marks = {}, has = {}, win = {}, incr = {} }
+  local fields = {'${FILL_TIME_FIELD}', at}
+  local n = tonumber(ARGV[a])
+  a = a + 1
+  for i = 1, n do
+    fields[#fields + 1] = '${HIGH_WATER_PREFIX}' .. ARGV[a]
+    fields[#fields + 1] = ARGV[a + 1]
+    state.marks[ARGV[a]] = tonumber(ARGV[a + 1])
+    a = a + 2
+  end
+  local m = tonumber(ARGV[a])
+  a = a + 1
+  for i = 1, m do
+    fields[#fields + 1] = ARGV[a]
+    fields[#fields + 1] = ARGV[a + 1]
+    state.has[ARGV[a]] = true
+    a = a + 2
+  end
+  for i = 1, #fields, 1000 do
+    redis.call('HSET', hash, unpack(fields, i, math.min(i + 999, #fields)))
+  end
+  local recent = redis.call('LRANGE', list, 0, -1)
+  local keep = {}
+  for _, entry in ipairs(recent) do
+    local p = {}
+    for part in string.gmatch(entry, '[^\\t]+') do p[#p + 1] = part end
+    local seq = tonumber(p[2])
+    if seq > (state.marks[p[1]] or -1) then
+      keep[#keep + 1] = entry
+      apply_event(state, p[1], seq, p[3], tonumber(p[4]), tonumber(p[5]))
+    end
+  end
+  flush_increments(state)
+  if #keep < #recent then
+    redis.call('DEL', list)
+    push_all(list, keep)
+  end
+  redis.call('DEL', marker)
+  redis.call('EXPIRE', hash, ttl)
+  return #keep
 end
-local m = tonumber(ARGV[a])
-a = a + 1
-for i = 1, m do
-  redis.call('HSET', KEYS[1], ARGV[a], ARGV[a + 1])
-  a = a + 2
-end
-local recent = redis.call('LRANGE', KEYS[3], 0, -1)
-local keep = {}
-for _, entry in ipairs(recent) do
-  local p = {}
-  for part in string.gmatch(entry, '[^\\t]+') do p[#p + 1] = part end
-  local seq = tonumber(p[2])
-  if seq > (state.marks[p[1]] or -1) then
-    keep[#keep + 1] = entry
-    apply_event(state, p[1], seq, p[3], tonumber(p[4]), tonumber(p[5]))
+local out = {}
+local a = 3
+for k = 1, #KEYS, 3 do
+  local at = ARGV[a]
+  local from = a + 1
+  -- Past this entity's arguments: its high-water pairs, then its field/value pairs.
+  a = from + 1 + 2 * tonumber(ARGV[from])
+  a = a + 1 + 2 * tonumber(ARGV[a])
+  if redis.call('GET', KEYS[k + 1]) == token then
+    out[#out + 1] = 1
+    out[#out + 1] = commit(KEYS[k], KEYS[k + 1], KEYS[k + 2], at, from)
+  else
+    out[#out + 1] = 0
+    out[#out + 1] = 0
   end
 end
-flush_increments(state)
-if #keep < #recent then
-  redis.call('DEL', KEYS[3])
-  push_all(KEYS[3], keep)
-end
-redis.call('DEL', KEYS[2])
-redis.call('EXPIRE', KEYS[1], ARGV[3])
-return {1, #keep}
+return out
 `;
 
 /** Abandons fills (the query failed): KEYS the fill markers; ARGV (token). */

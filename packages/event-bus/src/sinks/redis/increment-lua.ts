@@ -10,15 +10,12 @@ const spans = Object.entries(TIMEFRAME_DAYS)
  *
  * An event is skipped when the hash's fill already counted it (`originSeq` at or below the fill's high water
  * for that origin). Otherwise it adds to the bare field if present, and to each windowed field present whose
- * window (measured from the fill time `~at`) contains the event's `createdAt`. `hash_state` caches the fill
- * time, high waters and field existence for one hash; deltas are summed per field and written once by
+ * window (measured from the fill time `~at`) contains the event's `createdAt`. A state table (`preload`) caches
+ * the fill time, high waters and field existence for one hash; deltas are summed per field and written once by
  * `flush_increments`, so a hot hash costs one HINCRBY per field, not per event.
  */
 export const APPLY_EVENT_LUA = `
 local SPANS = {${spans}}
-local function hash_state(key)
-  return { key = key, at = tonumber(redis.call('HGET', key, '${FILL_TIME_FIELD}') or ''), marks = {}, has = {}, win = {}, incr = {} }
-end
 -- Loads, in one HMGET, the fill time, the high waters of the given origins and the existence of the given
 -- fields and their windowed variants, so applying many events to a hash costs one read.
 local function preload(state, origins, fields)

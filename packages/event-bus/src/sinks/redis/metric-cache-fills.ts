@@ -1,6 +1,6 @@
 import { SinkError } from '../../errors.js';
 import { groupByTag } from './cache-keys.js';
-import { BEGIN_FILLS_LUA, COMMIT_FILL_LUA, RELEASE_FILLS_LUA } from './fill-scripts.js';
+import { BEGIN_FILLS_LUA, COMMIT_FILLS_LUA, RELEASE_FILLS_LUA } from './fill-scripts.js';
 import { fillMarkerKey, recentKey } from './hash-layout.js';
 import type { RedisClient } from './redis-client.js';
 
@@ -23,9 +23,15 @@ export interface FillClaim {
 /** The scripts registered with `defineCommand`; typed here rather than by augmenting ioredis globally. */
 interface WithFillCommands {
   eventBusBeginFills?(numKeys: number, ...args: (string | number)[]): Promise<[number, ...string[]][]>;
-  eventBusCommitFill?(numKeys: number, ...args: (string | number)[]): Promise<[number, number]>;
+  eventBusCommitFills?(numKeys: number, args: (string | number)[]): Promise<number[]>;
   eventBusReleaseFills?(numKeys: number, ...args: (string | number)[]): Promise<number>;
 }
+
+/** Fill commits per script: a script blocks Redis while it runs (about 0.1 ms per commit, bench/fill-commit.ts). */
+const COMMITS_PER_SCRIPT = 64;
+
+const chunks = <T>(items: readonly T[], size: number): T[][] =>
+  Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size));
 
 /**
  * The Redis half of a cache fill: claim → (caller queries ClickHouse) → commit, or release on failure.
@@ -41,7 +47,7 @@ export class MetricCacheFills {
   ) {
     const r = redis as WithFillCommands;
     if (!r.eventBusBeginFills) redis.defineCommand('eventBusBeginFills', { lua: BEGIN_FILLS_LUA });
-    if (!r.eventBusCommitFill) redis.defineCommand('eventBusCommitFill', { lua: COMMIT_FILL_LUA });
+    if (!r.eventBusCommitFills) redis.defineCommand('eventBusCommitFills', { lua: COMMIT_FILLS_LUA });
     if (!r.eventBusReleaseFills) redis.defineCommand('eventBusReleaseFills', { lua: RELEASE_FILLS_LUA });
   }
 
@@ -70,8 +76,8 @@ export class MetricCacheFills {
   }
 
   /**
-   * Writes computed hashes (pipelined). Per commit: whether it was written (the claim was still held) and how
-   * many recent events the query had not counted were replayed onto it.
+   * Writes computed hashes, one script per shard. Per commit: whether it was written (the claim was still held)
+   * and how many recent events the query had not counted were replayed onto it.
    */
   async commit(
     commits: readonly FillCommit[],
@@ -80,24 +86,32 @@ export class MetricCacheFills {
   ): Promise<{ written: boolean; buffered: number }[]> {
     if (commits.length === 0) return [];
     const results = new Map<FillCommit, { written: boolean; buffered: number }>();
-    // One pipeline per shard: a Cluster pipeline must stay on one node.
-    const groups = groupByTag(commits, (c) => c.key);
+    // One script per shard (every key of a shard shares its hash tag, so the call stays on one Cluster node)
+    // and per COMMITS_PER_SCRIPT commits, so that no script holds Redis for long.
+    const groups = groupByTag(commits, (c) => c.key).flatMap((g) => chunks(g, COMMITS_PER_SCRIPT));
     await Promise.all(
       groups.map(async (group) => {
-        const pipeline = this.redis.pipeline() as ReturnType<RedisClient['pipeline']> & WithFillCommands;
+        const keys: string[] = [];
+        const args: (string | number)[] = [token, ttlSeconds];
         for (const c of group) {
-          const args: (string | number)[] = [token, c.atMs, ttlSeconds];
-          const marks = Object.entries(c.highWater);
-          args.push(marks.length, ...marks.flat());
-          const values = Object.entries(c.values);
-          args.push(values.length, ...values.flat());
-          pipeline.eventBusCommitFill!(3, c.key, fillMarkerKey(c.key), recentKey(c.key), ...args);
+          keys.push(c.key, fillMarkerKey(c.key), recentKey(c.key));
+          args.push(c.atMs);
+          const origins = Object.keys(c.highWater);
+          args.push(origins.length);
+          for (const origin of origins) args.push(origin, c.highWater[origin]!);
+          const fields = Object.keys(c.values);
+          args.push(fields.length);
+          for (const field of fields) args.push(field, c.values[field]!);
         }
-        const replies = await this.call(() => pipeline.exec());
-        (replies ?? []).forEach(([err, reply], i) => {
-          if (err) throw new SinkError('redis', `fill commit failed: ${err.message}`, { cause: err });
-          const [written, buffered] = reply as [number, number];
-          results.set(group[i]!, { written: written === 1, buffered });
+        const reply = await this.call(() =>
+          // One array argument (ioredis flattens it): a large group has too many values to spread into a call.
+          (this.redis as WithFillCommands).eventBusCommitFills!(
+            keys.length,
+            (keys as (string | number)[]).concat(args),
+          ),
+        );
+        group.forEach((c, i) => {
+          results.set(c, { written: reply[2 * i] === 1, buffered: reply[2 * i + 1]! });
         });
       }),
     );
