@@ -20,14 +20,7 @@ export function storedMetricTypes(metrics: readonly string[], averages: AverageD
   return [...stored];
 }
 
-/** One requested metric's value from stored values: itself, or sum / count (0 when nothing was counted). */
-export function metricValue(
-  metric: string,
-  stored: (metricType: string) => number,
-  averages: AverageDefinitions,
-): number {
-  const avg = averages[metric];
-  if (!avg) return stored(metric);
-  const count = stored(avg[1]);
-  return count === 0 ? 0 : stored(avg[0]) / count;
+/** An average from its stored sum and count: 0 when nothing was counted. */
+export function averageOf(sum: number, count: number): number {
+  return count === 0 ? 0 : sum / count;
 }

@@ -3,13 +3,8 @@ import type { MetricTimeframe } from '../sinks/clickhouse/timeframes.js';
 import { type CacheKeyScheme, defaultCacheKeys, groupByTag } from '../sinks/redis/cache-keys.js';
 import { FILL_TIME_FIELD, timeframeField } from '../sinks/redis/hash-layout.js';
 import type { RedisClient } from '../sinks/redis/redis-client.js';
-import { CacheFiller, type FillStep } from './cache-filler.js';
-import {
-  type AverageDefinitions,
-  defaultAverages,
-  metricValue,
-  storedMetricTypes,
-} from './derived-metrics.js';
+import { CacheFiller, type FilledTotals, type FillStep } from './cache-filler.js';
+import { type AverageDefinitions, averageOf, defaultAverages, storedMetricTypes } from './derived-metrics.js';
 import { defaultMaxAgeMs, type WindowMaxAge } from './window-freshness.js';
 
 export interface MetricReaderOptions {
@@ -110,7 +105,8 @@ export function createMetricReader(options: MetricReaderOptions): MetricReader {
         [...fields, FILL_TIME_FIELD],
       );
       const nowMs = now();
-      const values = new Map<number, (metricType: string, tf: T) => number>();
+      // A hit's values are its HMGET reply: stored metric `s`, timeframe `t` at index s * timeframes + t.
+      const hits = new Map<number, (string | null)[]>();
       const misses: number[] = [];
       ids.forEach((id, i) => {
         const [err, reply] = replies[i]!;
@@ -118,38 +114,51 @@ export function createMetricReader(options: MetricReaderOptions): MetricReader {
         const row = reply as (string | null)[];
         const at = row[fields.length];
         const fresh = maxAgeMs === Infinity || (at != null && nowMs - Number(at) <= maxAgeMs);
-        if (!fresh || row.slice(0, fields.length).some((v) => v == null)) {
-          misses.push(id);
-          return;
-        }
-        const byField = new Map(fields.map((f, j) => [f, Number(row[j])]));
-        values.set(id, (m, tf) => byField.get(timeframeField(keys.field(m), tf)) ?? 0);
+        let complete = true;
+        for (let j = 0; j < fields.length && complete; j++) complete = row[j] != null;
+        if (fresh && complete) hits.set(id, row);
+        else misses.push(id);
       });
 
       let filled = 0;
       let buffered = 0;
+      let computed: FilledTotals | undefined;
       if (misses.length) {
         const result = await filler.fill(request.entityType, misses, stored, timeframes);
         filled = result.written;
         buffered = result.buffered;
-        for (const [id, totals] of result.totals) values.set(id, (m, tf) => totals[m]?.[tf] ?? 0);
+        computed = result.totals;
       }
 
+      // Per requested metric, the stored types it is read from: itself, or an average's sum and count.
+      const column = new Map(stored.map((m, s) => [m, s * timeframes.length]));
+      const sources = request.metrics.map((metric) => averages[metric] ?? ([metric] as const));
       const out: MetricValues<M, T> = new Map();
       for (const id of ids) {
-        const get = values.get(id)!;
+        const row = hits.get(id);
+        const totals = row ? undefined : computed?.get(id);
         const entity = {} as Record<M, Record<T, number>>;
-        for (const metric of request.metrics) {
+        for (let k = 0; k < request.metrics.length; k++) {
+          const source = sources[k]!;
           const perTf = {} as Record<T, number>;
-          for (const tf of timeframes) perTf[tf] = metricValue(metric, (m) => get(m, tf), averages);
-          entity[metric] = perTf;
+          for (let t = 0; t < timeframes.length; t++) {
+            const tf = timeframes[t]!;
+            const first = row ? Number(row[column.get(source[0])! + t]) : (totals?.[source[0]]?.[tf] ?? 0);
+            if (source.length === 1) {
+              perTf[tf] = first;
+              continue;
+            }
+            const count = row ? Number(row[column.get(source[1])! + t]) : (totals?.[source[1]]?.[tf] ?? 0);
+            perTf[tf] = averageOf(first, count);
+          }
+          entity[request.metrics[k]!] = perTf;
         }
         out.set(id, entity);
       }
       options.onRead?.({
         entityType: request.entityType,
         entities: ids.length,
-        hits: ids.length - misses.length,
+        hits: hits.size,
         misses: misses.length,
         filled,
         buffered,
