@@ -197,6 +197,13 @@ export async function deleteTopics(ctx: BenchContext, topics: string[]): Promise
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
+/** CPU seconds the Redis server has used so far (user + system, from `INFO cpu`). */
+export async function redisCpuSeconds(redis: Redis): Promise<number> {
+  const info = await redis.info('cpu');
+  const value = (name: string) => Number(new RegExp(`${name}:([\\d.]+)`).exec(info)![1]);
+  return value('used_cpu_user') + value('used_cpu_sys');
+}
+
 /** Value of `--name <value>` on the command line, or undefined. */
 export function flag(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);

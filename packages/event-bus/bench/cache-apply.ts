@@ -10,7 +10,7 @@ import type { EntityMetricEvent } from '@engagement/plugin-api';
 import { Redis } from 'ioredis';
 import { defaultCacheKeys } from '../src/sinks/redis/cache-keys.js';
 import { MetricCacheSink } from '../src/sinks/redis/metric-cache-sink.js';
-import { countArg, flag } from './bench-kit.js';
+import { countArg, flag, redisCpuSeconds } from './bench-kit.js';
 
 const batches = countArg(300);
 const cachedShare = Number(flag('cached') ?? 0);
@@ -38,12 +38,6 @@ const batch = (): EntityMetricEvent[] =>
   }));
 const all = Array.from({ length: batches }, batch);
 
-async function redisCpuSeconds(): Promise<number> {
-  const info = await redis.info('cpu');
-  const value = (name: string) => Number(new RegExp(`${name}:([\\d.]+)`).exec(info)![1]);
-  return value('used_cpu_user') + value('used_cpu_sys');
-}
-
 const events = batches * PER_BATCH;
 const perEvent = (x: number) => ((x * 1e6) / events).toFixed(2).padStart(6);
 console.log(`${events} events per round, ${cachedShare * 100}% of ${ENTITIES} entities cached; µs per event`);
@@ -58,14 +52,14 @@ for (let round = 1; round <= rounds; round++) {
     watermarkKey: `bench:cache-apply:${round}`,
     signalChannel: null,
   });
-  const redisBefore = await redisCpuSeconds();
+  const redisBefore = await redisCpuSeconds(redis);
   const cpuBefore = process.cpuUsage();
   const t0 = performance.now();
   let applied = 0;
   for (const b of all) applied += (await sink.apply(b)).applied;
   const wall = (performance.now() - t0) / 1_000;
   const cpu = process.cpuUsage(cpuBefore);
-  const redisCpu = (await redisCpuSeconds()) - redisBefore;
+  const redisCpu = (await redisCpuSeconds(redis)) - redisBefore;
   if (applied !== events) throw new Error(`applied ${applied} of ${events} events`);
   console.log(
     `${String(round).padStart(5)}  ${perEvent(wall)}  ${perEvent((cpu.user + cpu.system) / 1e6).padStart(11)}  ${perEvent(redisCpu).padStart(9)}`,

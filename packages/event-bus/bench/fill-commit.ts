@@ -7,7 +7,7 @@ import { Redis } from 'ioredis';
 import { defaultCacheKeys } from '../src/sinks/redis/cache-keys.js';
 import { recentEntry, recentKey } from '../src/sinks/redis/hash-layout.js';
 import { type FillCommit, MetricCacheFills } from '../src/sinks/redis/metric-cache-fills.js';
-import { countArg, flag } from './bench-kit.js';
+import { countArg, flag, redisCpuSeconds } from './bench-kit.js';
 
 const rounds = countArg(200);
 const entities = Number(flag('entities') ?? 100);
@@ -23,12 +23,6 @@ await redis.flushdb();
 const fills = new MetricCacheFills(redis);
 const keys = Array.from({ length: entities }, (_, i) => defaultCacheKeys.key('Model', 5_000 + i * 10_000));
 const now = Date.now();
-
-async function redisCpuSeconds(): Promise<number> {
-  const info = await redis.info('cpu');
-  const value = (name: string) => Number(new RegExp(`${name}:([\\d.]+)`).exec(info)![1]);
-  return value('used_cpu_user') + value('used_cpu_sys');
-}
 
 const commitsOf = (round: number): FillCommit[] =>
   keys.map((key, i) => {
@@ -55,7 +49,7 @@ for (let round = 0; round < rounds; round++) {
   }
   await setup.exec();
   const commits = commitsOf(round);
-  const redisBefore = await redisCpuSeconds();
+  const redisBefore = await redisCpuSeconds(redis);
   const cpuBefore = process.cpuUsage();
   const t0 = performance.now();
   const claims = await fills.begin(keys, `t${round}`);
@@ -63,7 +57,7 @@ for (let round = 0; round < rounds; round++) {
   const done = await fills.commit(commits, `t${round}`, 3_600);
   const wall = performance.now() - t0;
   const used = process.cpuUsage(cpuBefore);
-  redisCpu += (await redisCpuSeconds()) - redisBefore;
+  redisCpu += (await redisCpuSeconds(redis)) - redisBefore;
   if (!done.every((d) => d.written)) throw new Error('a commit was not written');
   if (round >= 10) {
     walls.push(wall);
