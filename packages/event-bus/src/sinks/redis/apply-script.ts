@@ -64,13 +64,7 @@ for h = 1, (#KEYS - 1) / 2 do
     local state = { key = KEYS[k], marks = {}, has = {}, win = {}, incr = {} }
     local events, os, fs = {}, {}, {}
     for e = 1, count do
-      local s = ARGV[a + e - 1]
-      local t1 = string.find(s, '\\t', 1, true)
-      local t2 = string.find(s, '\\t', t1 + 1, true)
-      local t3 = string.find(s, '\\t', t2 + 1, true)
-      local t4 = string.find(s, '\\t', t3 + 1, true)
-      local ev = { string.sub(s, 1, t1 - 1), tonumber(string.sub(s, t1 + 1, t2 - 1)), string.sub(s, t2 + 1, t3 - 1),
-        tonumber(string.sub(s, t3 + 1, t4 - 1)), tonumber(string.sub(s, t4 + 1)) }
+      local ev = parse_entry(ARGV[a + e - 1])
       events[e] = ev
       os[ev[1]] = true
       fs[ev[3]] = true

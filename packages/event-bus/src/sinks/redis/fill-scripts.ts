@@ -65,12 +65,10 @@ local function commit(hash, marker, list, at, a)
   local recent = redis.call('LRANGE', list, 0, -1)
   local keep = {}
   for _, entry in ipairs(recent) do
-    local p = {}
-    for part in string.gmatch(entry, '[^\\t]+') do p[#p + 1] = part end
-    local seq = tonumber(p[2])
-    if seq > (state.marks[p[1]] or -1) then
+    local ev = parse_entry(entry)
+    if ev[2] > (state.marks[ev[1]] or -1) then
       keep[#keep + 1] = entry
-      apply_event(state, p[1], seq, p[3], tonumber(p[4]), tonumber(p[5]))
+      apply_event(state, ev[1], ev[2], ev[3], ev[4], ev[5])
     end
   end
   flush_increments(state)

@@ -6,7 +6,8 @@ const spans = Object.entries(TIMEFRAME_DAYS)
   .join(', ');
 
 /**
- * Lua shared by the increment script and the fill commit: applies events to one existing hash.
+ * Lua shared by the increment script and the fill commit: reads recent-list entries and applies events to one
+ * existing hash.
  *
  * An event is skipped when the hash's fill already counted it (`originSeq` at or below the fill's high water
  * for that origin). Otherwise it adds to the bare field if present, and to each windowed field present whose
@@ -16,6 +17,16 @@ const spans = Object.entries(TIMEFRAME_DAYS)
  */
 export const APPLY_EVENT_LUA = `
 local SPANS = {${spans}}
+-- A recent-list entry (\`recentEntry\`: origin, originSeq, field, createdAt ms, delta, tab-separated) as
+-- {origin, seq, field, created, delta}.
+local function parse_entry(s)
+  local t1 = string.find(s, '\\t', 1, true)
+  local t2 = string.find(s, '\\t', t1 + 1, true)
+  local t3 = string.find(s, '\\t', t2 + 1, true)
+  local t4 = string.find(s, '\\t', t3 + 1, true)
+  return { string.sub(s, 1, t1 - 1), tonumber(string.sub(s, t1 + 1, t2 - 1)), string.sub(s, t2 + 1, t3 - 1),
+    tonumber(string.sub(s, t3 + 1, t4 - 1)), tonumber(string.sub(s, t4 + 1)) }
+end
 -- Loads, in one HMGET, the fill time, the high waters of the given origins and the existence of the given
 -- fields and their windowed variants, so applying many events to a hash costs one read.
 local function preload(state, origins, fields)
