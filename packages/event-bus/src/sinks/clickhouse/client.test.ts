@@ -2,7 +2,12 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Worker } from 'node:worker_threads';
-import { type ClickHouseClient, createClient, type Logger } from '@clickhouse/client';
+import {
+  type ClickHouseClient,
+  type ClickHouseSettings,
+  createClient,
+  type Logger,
+} from '@clickhouse/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { countOf, openTempChDB } from '../../../test/temp-chdb.js';
 import { bulkWorkSettings, insertJsonLines } from './client.js';
@@ -88,6 +93,44 @@ describe('bulk work on the embedded engine', () => {
     // The insert yields to everything else on a loaded machine: that is the point.
     60_000,
   );
+});
+
+describe('settings of one call on the embedded engine', () => {
+  let client: ClickHouseClient;
+  beforeAll(async () => {
+    client = await openTempChDB('call-settings');
+  });
+  afterAll(() => client.close());
+
+  const setting = async (name: string, settings?: ClickHouseSettings) => {
+    const result = await client.query({
+      query: `SELECT toString(getSetting({name:String})) AS v`,
+      query_params: { name },
+      format: 'JSONEachRow',
+      clickhouse_settings: settings,
+    });
+    return ((await result.json()) as { v: string }[])[0]!.v;
+  };
+
+  it('apply to that call only, as on a server (chDB keeps a SET for the whole session)', async () => {
+    const threads = await setting('max_threads');
+    const sync = await setting('mutations_sync');
+    expect(await setting('max_threads', { max_threads: 1, mutations_sync: '2' })).toBe('1');
+    expect([await setting('max_threads'), await setting('mutations_sync')]).toEqual([threads, sync]);
+    // The roll's bulk work leaves later reads at their normal CPU priority.
+    await client.command({ query: 'SELECT 1', clickhouse_settings: bulkWorkSettings(client) });
+    expect(await setting('os_threads_nice_value_query')).toBe('0');
+  });
+
+  it('stay with their own call when calls are made at once', async () => {
+    const values = await Promise.all(
+      [1, 3, undefined, 2, undefined].map((n) =>
+        setting('max_threads', n === undefined ? undefined : { max_threads: n }),
+      ),
+    );
+    const threads = await setting('max_threads');
+    expect(values).toEqual(['1', '3', threads, '2', threads]);
+  });
 });
 
 describe('inserting JSON lines into a server', () => {

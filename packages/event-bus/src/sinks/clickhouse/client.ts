@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { type ClickHouseClient, type ClickHouseSettings, createClient, parseError } from '@clickhouse/client';
+import { settingsPerCall } from './chdb-settings.js';
 
 /** Where ClickHouse is: a server URL, or a directory for the embedded engine (chDB). */
 export type ClickHouseLocation =
@@ -29,7 +30,8 @@ const EMBEDDED_BULK_SETTINGS = {
 
 /**
  * Opens a ClickHouse client. The same `@clickhouse/client` API serves both: with `path`, queries run in
- * this process through chDB (one engine per process, on the calling thread); with `url`, over HTTP.
+ * this process through chDB (one engine per process, one query at a time, each with its own settings:
+ * `settingsPerCall`); with `url`, over HTTP.
  */
 export async function openClickHouse(location: ClickHouseLocation): Promise<ClickHouseClient> {
   if ('url' in location) {
@@ -43,7 +45,7 @@ export async function openClickHouse(location: ClickHouseLocation): Promise<Clic
   }
   // chDB is optional: only the embedded mode needs it, so it is loaded on demand.
   const { createChdbConnection } = await import('chdb/connection');
-  const connection = createChdbConnection({ path: location.path });
+  const connection = settingsPerCall(createChdbConnection({ path: location.path }));
   const client = createClient({
     connection,
     clickhouse_settings: { date_time_input_format: 'best_effort' },
