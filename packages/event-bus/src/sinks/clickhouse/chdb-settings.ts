@@ -5,8 +5,8 @@ import type { ChdbConnection, ConnBaseQueryParams, Connection } from 'chdb/conne
 /**
  * chDB's connection turns a call's `clickhouse_settings` into `SET` statements on its one session, so they
  * stayed in force for every later call of the process: after the first roll, every read ran at nice 19 (the
- * roll's bulk setting) and every mutation waited as the roll's housekeeping asked. A server applies them to
- * the one query. This wrapper makes the embedded engine do the same: each call sets its own settings and
+ * roll's bulk setting) and every mutation with the `mutations_sync` of its housekeeping. A server applies them
+ * to the one query. This wrapper makes the embedded engine do the same: each call sets its own settings and
  * puts back the default of every setting an earlier call set, in one statement list ahead of its SQL.
  *
  * Calls are passed on one at a time, in the order they were made, so that the settings in force are always
