@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { type MetricTotals, readMetricTotals } from '../sinks/clickhouse/metric-totals.js';
+import { readRollState } from '../sinks/clickhouse/roll-state.js';
 import type { MetricTimeframe } from '../sinks/clickhouse/timeframes.js';
 import type { CacheKeyScheme } from '../sinks/redis/cache-keys.js';
 import { parseTimeframeField, timeframeField } from '../sinks/redis/hash-layout.js';
@@ -48,6 +49,9 @@ export class CacheFiller {
     const ids = [...new Set(entityIds)];
     const hashKeys = ids.map((id) => keys.key(entityType, id));
     const token = randomUUID();
+    // The roll state does not depend on the claim: read it meanwhile (a chDB call of its own, ~4 ms).
+    const rollState = readRollState(this.options.clickhouse, this.options.table);
+    rollState.catch(() => undefined); // awaited by the query below, or dropped when the claim fails
     const claims = await this.fills.begin(hashKeys, token);
     const taken = hashKeys.filter((_, i) => claims[i]!.taken);
     try {
@@ -77,6 +81,7 @@ export class CacheFiller {
         now: new Date(atMs),
         highWater: true,
         table: this.options.table,
+        rollState,
       });
       await onFillStep?.('queried', taken);
 

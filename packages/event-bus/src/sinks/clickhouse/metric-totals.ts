@@ -17,6 +17,12 @@ export interface MetricTotalsQuery<T extends MetricTimeframe = MetricTimeframe> 
   highWater?: boolean;
   /** Table name (default `entityMetricEvents`). */
   table?: string;
+  /**
+   * A read of the table's roll state (`readRollState`) the caller started just before, to overlap it with
+   * other work; read here when omitted. Any head at most one roll older than the query's is exact
+   * (docs/reading-metrics.md, "The read rollup").
+   */
+  rollState?: Promise<RollState | null>;
 }
 
 /** Totals of one entity. */
@@ -58,7 +64,7 @@ export async function readMetricTotals<T extends MetricTimeframe>(
   if (!TABLE_NAME.test(table))
     throw new SinkError('clickhouse', `invalid table name ${table}`, { retriable: false });
   const nowMs = (query.now ?? new Date()).getTime();
-  const state = await readState(client, table);
+  const state = await readState(query.rollState ?? readRollState(client, table));
   const { sql, params } = state?.head
     ? rollupTotalsSql(table, query, ids, timeframes, nowMs, state)
     : eventTotalsSql(table, query, ids, timeframes, nowMs);
@@ -105,9 +111,9 @@ export async function readMetricTotals<T extends MetricTimeframe>(
   return [...byId.values()];
 }
 
-async function readState(client: ClickHouseClient, table: string): Promise<RollState | null> {
+async function readState(read: Promise<RollState | null>): Promise<RollState | null> {
   try {
-    return await readRollState(client, table);
+    return await read;
   } catch (cause) {
     throw new SinkError('clickhouse', `metric totals query failed: ${(cause as Error).message}`, { cause });
   }
