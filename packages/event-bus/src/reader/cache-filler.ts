@@ -49,7 +49,7 @@ export class CacheFiller {
     const ids = [...new Set(entityIds)];
     const hashKeys = ids.map((id) => keys.key(entityType, id));
     const token = randomUUID();
-    // The roll state does not depend on the claim: read it meanwhile (a chDB call of its own, ~4 ms).
+    // The roll state does not depend on the claim: read it meanwhile (a ClickHouse call of its own).
     const rollState = readRollState(this.options.clickhouse, this.options.table);
     rollState.catch(() => undefined); // awaited by the query below, or dropped when the claim fails
     const claims = await this.fills.begin(hashKeys, token);
