@@ -1,0 +1,256 @@
+// Read layouts of the rollup (issue 16): what a 100-entity miss and a 10k-id flush would cost on daily-table
+// layouts that a schema change could give, measured as main's SQL against edits of it, on the growth bench's
+// table (growth-table.ts), answers compared equal, variants interleaved call by call.
+//   [DIR=/path/to/kept/chdb] [SIZE=30] [ROUNDS=9] npx tsx --conditions=source packages/search-sync/bench/read-layouts.ts
+// The table is grown to SIZE million background rows (rolled, 50k live events) and three copies of the
+// daily table are made from it, each merged to one part so that they compare with one another:
+// - `_dn`: the daily table as main creates it;
+// - `_dp`: the same with a projection ordered by (entityType, day, entityId, metricType, gen) holding the
+//   event times and values (ClickHouse would keep it with every insert and merge);
+// - `_edges`: a table of the times and values alone in that order (a roll would write it beside the daily
+//   rows).
+// Variants (each the flush's four 2,500-id queries, or the miss's one query with the high water):
+// - main on `_dn` and on `_dp` (what a projection costs queries that do not use it);
+// - edges: the daily branch sums whole days only (no arrays read), and a second branch reads the times and
+//   values of the four days the windows start in, from `_edges` or from `_dp`'s projection;
+// - miss only: the high water from the origins present with the head roll's cut as their value (`hw keys`,
+//   which docs/reading-metrics.md allows: every event at or below a cut is stored), and without any high
+//   water (`no hw`: not exact for a fill, the bound of what per-row maps cost).
+// With DIR the grown table and the copies are kept there and reused by later runs (delete DIR to regrow);
+// chDB allows one process per data directory. Prints per variant median wall ms (all rounds), median
+// process CPU ms (chDB runs in this process) and median rows selected.
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  ensureMetricEventTable,
+  METRIC_TIMEFRAMES,
+  type MetricTimeframe,
+  openClickHouse,
+  readRollState,
+} from '@engagement/event-bus/sinks/clickhouse';
+import { selectedCounters } from '../../event-bus/bench/chdb-counters.js';
+import { rollupTotalsSql } from '../../event-bus/src/sinks/clickhouse/metric-totals-sql.js';
+import { DAILY_COMPRESS_BLOCKS } from '../../event-bus/src/sinks/clickhouse/rollup-schema.js';
+import { IMAGE_METRIC_TYPES } from '../src/index.js';
+import { GrowthTable, TARGET_TYPES, targetIds } from './growth-table.js';
+
+const SIZE = Number(process.env.SIZE ?? 30);
+const ROUNDS = Number(process.env.ROUNDS ?? 9);
+const dir = process.env.DIR ?? mkdtempSync(join(tmpdir(), 'read-layouts-'));
+const grown = join(dir, 'read-layouts.json');
+const clickhouse = await openClickHouse({ path: dir });
+
+let nowMs: number;
+if (existsSync(grown)) {
+  nowMs = JSON.parse(readFileSync(grown, 'utf8')).nowMs;
+} else {
+  nowMs = Date.now();
+  await ensureMetricEventTable(clickhouse);
+  const growth = new GrowthTable(clickhouse, { nowMs, rollup: true, live: 50_000 });
+  await growth.insertTargets();
+  await growth.fillTo(SIZE * 1_000_000);
+  await makeCopies();
+  writeFileSync(grown, JSON.stringify({ nowMs }));
+}
+
+async function makeCopies(): Promise<void> {
+  const columns = `entityType LowCardinality(String), entityId Int64, metricType LowCardinality(String),
+  day Date32, gen UInt64`;
+  const edgeOrder = 'ORDER BY (entityType, day, entityId, metricType, gen)';
+  const settings = `SETTINGS index_granularity = 256, ${DAILY_COMPRESS_BLOCKS}`;
+  const tables = {
+    dn: `(${columns}, total Int64, hw Map(String, UInt64), times Array(Int64), vals Array(Int64))
+ENGINE = MergeTree ORDER BY (entityType, entityId, metricType, day, gen) ${settings}`,
+    dp: `(${columns}, total Int64, hw Map(String, UInt64), times Array(Int64), vals Array(Int64),
+  PROJECTION edges (SELECT entityType, entityId, metricType, day, gen, times, vals ${edgeOrder}))
+ENGINE = MergeTree ORDER BY (entityType, entityId, metricType, day, gen) ${settings}`,
+    edges: `(${columns}, times Array(Int64), vals Array(Int64)) ENGINE = MergeTree ${edgeOrder} ${settings}`,
+  };
+  for (const [name, ddl] of Object.entries(tables)) {
+    const table = `entityMetricEvents_${name}`;
+    await clickhouse.command({ query: `CREATE TABLE ${table} ${ddl}` });
+    const cols = name === 'edges' ? 'entityType, entityId, metricType, day, gen, times, vals' : '*';
+    await clickhouse.command({
+      query: `INSERT INTO ${table} SELECT ${cols} FROM entityMetricEvents_daily`,
+    });
+    await clickhouse.command({ query: `OPTIMIZE TABLE ${table} FINAL` });
+  }
+}
+
+const state = (await readRollState(clickhouse))!;
+const timeframes = [...METRIC_TIMEFRAMES];
+const windowed = timeframes.filter((tf) => tf !== 'all');
+const now = new Date(nowMs);
+const dayOf = (tf: MetricTimeframe) => `toDate32(fromUnixTimestamp64Milli({s_${tf}:Int64}, 'UTC'))`;
+const inWindow = (tf: MetricTimeframe) =>
+  `arraySum(arrayMap((ms, v) -> if(ms >= {s_${tf}:Int64}, v, 0), times, vals))`;
+
+type Edit = (sql: string) => string;
+const replaceOnce = (sql: string, from: string, to: string) => {
+  if (!sql.includes(from)) throw new Error(`main's SQL changed: no ${from}`);
+  return sql.replace(from, to);
+};
+/** Main's daily branch reads `table` instead. */
+const dailyFrom =
+  (table: string): Edit =>
+  (sql) =>
+    replaceOnce(sql, 'FROM entityMetricEvents_daily\n', `FROM ${table}\n`);
+/** Whole days from the daily rows; the days the windows start in from `edgeTable`'s times and values. */
+const edges =
+  (dailyTable: string, edgeTable: string, highWater: boolean): Edit =>
+  (sql) => {
+    let out = dailyFrom(dailyTable)(sql);
+    for (const tf of windowed) {
+      const main = `sum(multiIf(day > ${dayOf(tf)}, total, day = ${dayOf(tf)}, ${inWindow(tf)}, 0))`;
+      out = replaceOnce(out, main, `sumIf(total, day > ${dayOf(tf)})`);
+    }
+    const daily = out.match(
+      /(SELECT entityId, metricType, [^\n]*\nFROM \w+\nWHERE ([^\n]*)\nGROUP BY entityId, metricType)/,
+    );
+    if (!daily) throw new Error("main's SQL changed: no daily branch");
+    const cols = [
+      ...windowed.map((tf) => `sumIf(${inWindow(tf)}, day = ${dayOf(tf)}) AS t_${tf}`),
+      '0 AS t_all',
+      ...(highWater ? ['CAST([] AS Array(String)) AS hwk', 'CAST([] AS Array(UInt64)) AS hwv'] : []),
+    ];
+    const edge = `SELECT entityId, metricType, ${cols.join(', ')}
+FROM ${edgeTable}
+WHERE ${daily[2]} AND day IN (${windowed.map(dayOf).join(', ')})
+GROUP BY entityId, metricType`;
+    return out.replace(daily[1]!, `${daily[1]}\nUNION ALL\n${edge}`);
+  };
+const MAIN_HW = 'mapKeys(maxMap(hw)) AS hwk, mapValues(maxMap(hw)) AS hwv';
+const hwKeys: Edit = (sql) =>
+  replaceOnce(
+    sql,
+    MAIN_HW,
+    'groupUniqArrayArray(mapKeys(hw)) AS hwk, arrayMap(k -> {cuts:Map(String, UInt64)}[k], hwk) AS hwv',
+  );
+const noHw: Edit = (sql) =>
+  replaceOnce(sql, MAIN_HW, 'CAST([] AS Array(String)) AS hwk, CAST([] AS Array(UInt64)) AS hwv');
+
+const flushIds = Array.from({ length: 10_000 }, (_, i) => 1 + i * 100); // as growth.ts: spread over Images
+const chunks = [0, 1, 2, 3].map((k) => flushIds.slice(k * 2_500, (k + 1) * 2_500));
+const flushSql = (ids: number[]) =>
+  rollupTotalsSql(
+    'entityMetricEvents',
+    { entityType: 'Image', entityIds: ids, metricTypes: IMAGE_METRIC_TYPES, timeframes, now },
+    ids,
+    timeframes,
+    nowMs,
+    state,
+  );
+const missSql = () =>
+  rollupTotalsSql(
+    'entityMetricEvents',
+    {
+      entityType: 'Model',
+      entityIds: targetIds,
+      metricTypes: TARGET_TYPES,
+      timeframes,
+      now,
+      highWater: true,
+    },
+    targetIds,
+    timeframes,
+    nowMs,
+    state,
+  );
+
+async function run(sql: string, params: Record<string, unknown>): Promise<string[]> {
+  const result = await clickhouse.query({
+    query: sql,
+    query_params: { ...params, cuts: state.head!.cuts },
+    format: 'JSONCompact',
+    clickhouse_settings: { output_format_json_quote_64bit_integers: 0 },
+  });
+  return (await result.json<unknown[]>()).data.map((row) => JSON.stringify(row)).sort();
+}
+const flush = (edit: Edit) => async () => {
+  const out: string[] = [];
+  for (const ids of chunks) {
+    const { sql, params } = flushSql(ids);
+    out.push(...(await run(edit(sql), params)));
+  }
+  return out;
+};
+const miss = (edit: Edit) => async () => {
+  const { sql, params } = missSql();
+  return run(edit(sql), params);
+};
+
+const variants: { name: string; exact: boolean; run: () => Promise<string[]> }[] = [
+  { name: 'flush: main', exact: true, run: flush(dailyFrom('entityMetricEvents_dn')) },
+  { name: 'flush: main, table with projection', exact: true, run: flush(dailyFrom('entityMetricEvents_dp')) },
+  {
+    name: 'flush: edges table',
+    exact: true,
+    run: flush(edges('entityMetricEvents_dn', 'entityMetricEvents_edges', false)),
+  },
+  {
+    name: 'flush: edges projection',
+    exact: true,
+    run: flush(edges('entityMetricEvents_dp', 'entityMetricEvents_dp', false)),
+  },
+  { name: 'miss: main', exact: true, run: miss(dailyFrom('entityMetricEvents_dn')) },
+  { name: 'miss: main, table with projection', exact: true, run: miss(dailyFrom('entityMetricEvents_dp')) },
+  {
+    name: 'miss: edges table',
+    exact: true,
+    run: miss(edges('entityMetricEvents_dn', 'entityMetricEvents_edges', true)),
+  },
+  {
+    name: 'miss: edges projection',
+    exact: true,
+    run: miss(edges('entityMetricEvents_dp', 'entityMetricEvents_dp', true)),
+  },
+  { name: 'miss: hw keys', exact: false, run: miss((s) => hwKeys(dailyFrom('entityMetricEvents_dn')(s))) },
+  { name: 'miss: no hw', exact: false, run: miss((s) => noHw(dailyFrom('entityMetricEvents_dn')(s))) },
+  {
+    name: 'miss: edges table, no hw',
+    exact: false,
+    run: miss((s) => noHw(edges('entityMetricEvents_dn', 'entityMetricEvents_edges', true)(s))),
+  },
+];
+
+const figures = new Map(
+  variants.map((v) => [v.name, { ms: [] as number[], cpu: [] as number[], rows: [] as number[] }]),
+);
+const expected = new Map<string, string>();
+for (let round = -1; round < ROUNDS; round++) {
+  for (const v of variants) {
+    const c0 = await selectedCounters(clickhouse);
+    const u0 = process.cpuUsage();
+    const t0 = performance.now();
+    const rows = await v.run();
+    const ms = performance.now() - t0;
+    const u = process.cpuUsage(u0);
+    const c1 = await selectedCounters(clickhouse);
+    const kind = v.name.split(':')[0]!;
+    if (v.name.endsWith(': main')) expected.set(kind, JSON.stringify(rows));
+    else if (v.exact && JSON.stringify(rows) !== expected.get(kind))
+      throw new Error(`${v.name}: answers differ`);
+    if (round < 0) continue; // warm-up
+    const f = figures.get(v.name)!;
+    f.ms.push(ms);
+    f.cpu.push((u.user + u.system) / 1000);
+    f.rows.push(c1.rows - c0.rows);
+  }
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+console.log(
+  `read layouts at ${SIZE}M background rows, ${ROUNDS} rounds; answers of every exact variant equal main's`,
+);
+console.log(
+  `${'variant'.padEnd(36)} ${'wall ms'.padStart(8)} ${'CPU ms'.padStart(7)} ${'rows'.padStart(10)}  all wall ms`,
+);
+for (const [name, f] of figures) {
+  const all = f.ms.map((x) => x.toFixed(0)).join(' ');
+  console.log(
+    `${name.padEnd(36)} ${median(f.ms).toFixed(1).padStart(8)} ${median(f.cpu).toFixed(0).padStart(7)} ${String(median(f.rows)).padStart(10)}  ${all}`,
+  );
+}
+await clickhouse.close();
+if (!process.env.DIR) rmSync(dir, { recursive: true, force: true });
