@@ -186,47 +186,23 @@ const miss = (edit: Edit) => async () => {
   return run(edit(sql), params);
 };
 
+const DN = 'entityMetricEvents_dn';
+const DP = 'entityMetricEvents_dp';
+const EDGES = 'entityMetricEvents_edges';
+/** What both queries run on: main's SQL on each copy, and the edges read from the table or the projection. */
+const layouts: [string, (highWater: boolean) => Edit][] = [
+  ['main', () => dailyFrom(DN)],
+  ['main, table with projection', () => dailyFrom(DP)],
+  ['edges table', (highWater) => edges(DN, EDGES, highWater)],
+  ['edges projection', (highWater) => edges(DP, DP, highWater)],
+];
 const variants: { name: string; exact: boolean; run: () => Promise<string[]> }[] = [
-  { name: 'flush: main', exact: true, run: flush(dailyFrom('entityMetricEvents_dn')) },
-  { name: 'flush: main, table with projection', exact: true, run: flush(dailyFrom('entityMetricEvents_dp')) },
-  {
-    name: 'flush: edges table',
-    exact: true,
-    run: flush(edges('entityMetricEvents_dn', 'entityMetricEvents_edges', false)),
-  },
-  {
-    name: 'flush: edges projection',
-    exact: true,
-    run: flush(edges('entityMetricEvents_dp', 'entityMetricEvents_dp', false)),
-  },
-  { name: 'miss: main', exact: true, run: miss(dailyFrom('entityMetricEvents_dn')) },
-  { name: 'miss: main, table with projection', exact: true, run: miss(dailyFrom('entityMetricEvents_dp')) },
-  {
-    name: 'miss: edges table',
-    exact: true,
-    run: miss(edges('entityMetricEvents_dn', 'entityMetricEvents_edges', true)),
-  },
-  {
-    name: 'miss: edges projection',
-    exact: true,
-    run: miss(edges('entityMetricEvents_dp', 'entityMetricEvents_dp', true)),
-  },
-  {
-    name: 'miss: hw keys, cut',
-    exact: false,
-    run: miss((s) => hwCut('mapKeys(hw)')(dailyFrom('entityMetricEvents_dn')(s))),
-  },
-  {
-    name: 'miss: origins column, cut',
-    exact: false,
-    run: miss((s) => hwCut('origins')(dailyFrom('entityMetricEvents_dn')(s))),
-  },
-  { name: 'miss: no hw', exact: false, run: miss((s) => noHw(dailyFrom('entityMetricEvents_dn')(s))) },
-  {
-    name: 'miss: edges table, no hw',
-    exact: false,
-    run: miss((s) => noHw(edges('entityMetricEvents_dn', 'entityMetricEvents_edges', true)(s))),
-  },
+  ...layouts.map(([name, edit]) => ({ name: `flush: ${name}`, exact: true, run: flush(edit(false)) })),
+  ...layouts.map(([name, edit]) => ({ name: `miss: ${name}`, exact: true, run: miss(edit(true)) })),
+  { name: 'miss: hw keys, cut', exact: false, run: miss((s) => hwCut('mapKeys(hw)')(dailyFrom(DN)(s))) },
+  { name: 'miss: origins column, cut', exact: false, run: miss((s) => hwCut('origins')(dailyFrom(DN)(s))) },
+  { name: 'miss: no hw', exact: false, run: miss((s) => noHw(dailyFrom(DN)(s))) },
+  { name: 'miss: edges table, no hw', exact: false, run: miss((s) => noHw(edges(DN, EDGES, true)(s))) },
 ];
 
 const figures = new Map(
