@@ -1,7 +1,7 @@
 // The SQL behind readMetricTotals (metric-totals.ts): one set-based query per call, from the event table
 // with `FINAL` or from the read rollup, with the entity filter and the window starts as query parameters.
 import type { MetricTotalsQuery } from './metric-totals.js';
-import type { RollState } from './roll-state.js';
+import { headChainFilter, type RollState } from './roll-state.js';
 import { INSERT_MARGIN_MS, rollupTables } from './rollup-schema.js';
 import { type MetricTimeframe, windowStartMs } from './timeframes.js';
 
@@ -89,11 +89,12 @@ export function rollupTotalsSql<T extends MetricTimeframe>(
   const t = rollupTables(table);
   const bounds: Record<string, number> = {};
   for (const [origin, seq] of Object.entries(state.head!.cuts)) bounds[origin] = seq + 1;
-  const params: Record<string, unknown> = { head: state.head!.gen, excluded: state.excluded, bounds };
+  const chain = headChainFilter(state);
+  const params: Record<string, unknown> = { ...chain.params, bounds };
   const where = entityFilter(query, ids, params);
   const { oldest } = windowsOf(timeframes, nowMs, params);
   const day = (tf: string) => `toDate32(${startOf(tf)})`;
-  const rolled = [...where, 'gen <= {head:UInt64}', 'NOT has({excluded:Array(UInt64)}, gen)'];
+  const rolled = [...where, chain.sql];
   if (oldest !== null) rolled.push(`day >= toDate32(fromUnixTimestamp64Milli({oldest:Int64}, 'UTC'))`);
   const pick = (all: string, window: (tf: T) => string, hw: [string, string]) => {
     const cols = timeframes.map((tf) => (tf === 'all' ? `${all} AS t_all` : `${window(tf)} AS t_${tf}`));

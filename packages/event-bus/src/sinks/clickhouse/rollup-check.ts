@@ -1,6 +1,6 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { SinkError } from '../../errors.js';
-import { readRollState } from './roll-state.js';
+import { headChainFilter, readRollState } from './roll-state.js';
 import { rollupTables } from './rollup-schema.js';
 
 /** An entity's metric whose rolled total is not the total of the stored events it should hold. */
@@ -51,12 +51,13 @@ export async function checkRollup(
     for (const [origin, seq] of Object.entries(head.cuts)) bounds[origin] = seq + 1;
     const where = ['entityType = {entityType:String}', 'entityId IN {ids:Array(Int64)}'];
     if (query.metricTypes) where.push('metricType IN {types:Array(String)}');
+    const chain = headChainFilter(state);
     const result = await client.query({
       query: `SELECT entityId, metricType, sum(r) AS rolled, sum(s) AS stored
 FROM (
   SELECT entityId, metricType, sum(total) AS r, toInt64(0) AS s
   FROM ${rollupTables(table).daily}
-  WHERE ${where.join(' AND ')} AND gen <= {head:UInt64} AND NOT has({excluded:Array(UInt64)}, gen)
+  WHERE ${where.join(' AND ')} AND ${chain.sql}
   GROUP BY entityId, metricType
   UNION ALL
   SELECT entityId, metricType, toInt64(0) AS r, sum(metricValue) AS s
@@ -71,8 +72,7 @@ ORDER BY entityId, metricType`,
         entityType: query.entityType,
         ids: [...query.entityIds],
         types: query.metricTypes ? [...query.metricTypes] : [],
-        head: head.gen,
-        excluded: state.excluded,
+        ...chain.params,
         bounds,
       },
       format: 'JSONEachRow',
