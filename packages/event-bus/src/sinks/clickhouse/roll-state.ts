@@ -34,7 +34,7 @@ export interface RollState {
 /**
  * The SQL condition for the daily rows of `state`'s head chain, with the parameters it names. `excluded` is
  * fixed once the head is read (a roll that begins later takes a gen above the head), so with none excluded the
- * per-row `has` is left out: about a twentieth of a 100-entity miss (docs/performance.md, "Sixteenth session").
+ * per-row `has` is left out: about 4% of a 100-entity miss's query (docs/performance.md, "Sixteenth session").
  */
 export function headChainFilter(state: RollState): { sql: string; params: Record<string, unknown> } {
   const head = state.head!.gen;
