@@ -2,7 +2,7 @@
 // Run with the stack up:
 //   npx tsx --conditions=source packages/event-bus/bench/latency.ts [--max-rate N] [--seconds 40]
 //     [--flush 1000,200,50] [--flush-rows 20000] [--warmup 5] [--probe 50000] [--clickhouse-url] [--timeline]
-//     [--slice 5000] [--hops]
+//     [--slice 5000] [--hops] [--inline-producer]
 // --timeline also prints p50/p99/max per slice of append time (--slice ms), the event loop's stalls over 30 ms
 // and when each ClickHouse flush ended. --hops splits each measured change's latency in two, at the moment
 // the host sent its metric events to the metric topic (append → published → in Redis). Each run also
@@ -13,8 +13,10 @@
 // as a production host would use it.
 // Without --max-rate, a throughput run first measures the pipeline's maximum rate as bench/throughput.ts
 // does (--probe creates, flushIntervalMs 1000, flushRows 20000). Then, for each flush interval, a fresh
-// pipeline (flushRows --flush-rows, the given flushIntervalMs) consumes a fresh topic while this process produces
-// ImageReaction changes at a steady half rate for --seconds. At half rate the sample plugin makes ~20k
+// pipeline (flushRows --flush-rows, the given flushIntervalMs) consumes a fresh topic while a thread of this
+// process produces ImageReaction changes at a steady half rate for --seconds (bench/steady-producer.ts; with
+// --inline-producer the host's own event loop produces them, as before 2026-12-03, which adds the encoding
+// and sending of every source record to the loop under measurement). At half rate the sample plugin makes ~20k
 // metric events a second on a quiet machine, so for the plan's 30 s flush pass `--flush 30000 --flush-rows 2000000` (the row
 // bound would otherwise flush about every second). Image hashes are cached in Redis beforehand, so
 // the increments are real HINCRBYs. Prints p50, p90, p99 and max latency, and the rate achieved.
@@ -33,7 +35,6 @@
 //   the change's latency. Changes appended during the first --warmup seconds are left out.
 
 import type { Redis } from 'ioredis';
-import type { RecordMetadata } from 'kafkajs';
 import { defaultCacheKeys } from '../src/sinks/redis/cache-keys.js';
 import { prefillRedis, produceAll } from '../test/synthetic-reactions.js';
 import {
@@ -49,6 +50,7 @@ import {
   untilCaughtUp,
 } from './bench-kit.js';
 import { openBenchSinks } from './bench-run.js';
+import { appendSteadily, Outbox } from './steady-producer.js';
 
 const EVENTS_PER_CHANGE = 3;
 const seconds = Number(flag('seconds') ?? 40);
@@ -59,6 +61,7 @@ const flushRows = Number(flag('flush-rows') ?? 20_000);
 const sliceMs = Number(flag('slice') ?? 5_000);
 const hops = process.argv.includes('--hops');
 const chunkSize = flag('chunk') ? Number(flag('chunk')) : undefined;
+const inlineProducer = process.argv.includes('--inline-producer');
 
 const ctx = await openBench();
 const sinks = await openBenchSinks(ctx, 'latency', { server: process.argv.includes('--clickhouse-url') });
@@ -117,61 +120,12 @@ function percentile(sorted: Float64Array, p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 }
 
-/**
- * The run's changes, made up front and packed into two buffers outside the JavaScript heap. A production host
- * has no load generator in its heap; held as strings (~50 MB, ~400k objects at half the maximum rate), they
- * made each of the host's major garbage collections mark them again.
- */
+/** The run's changes, made up front: with the Image hashes they touch cached, as the run's increments need. */
 async function outboxFor(rate: number): Promise<{ outbox: Outbox; imageIds: number[] }> {
   const data = benchReactions(Math.ceil((rate * seconds) / 1.1) + 100);
   await prefillRedis(redisClient, data, 0);
   const total = Math.min(data.messages.length, Math.floor(rate * seconds));
-  return { outbox: new Outbox(data.messages.slice(0, total)), imageIds: data.imageIds };
-}
-
-/** Strings as one buffer of their UTF-8 bytes and the end of each; `at(i)` is a view of the i-th. */
-class PackedStrings {
-  private readonly bytes: Buffer;
-  private readonly ends: Uint32Array;
-
-  constructor(strings: readonly string[]) {
-    this.bytes = Buffer.from(strings.join(''));
-    this.ends = new Uint32Array(strings.length);
-    let end = 0;
-    strings.forEach((s, i) => {
-      end += Buffer.byteLength(s);
-      this.ends[i] = end;
-    });
-  }
-
-  at(i: number): Buffer {
-    return this.bytes.subarray(i === 0 ? 0 : this.ends[i - 1], this.ends[i]);
-  }
-}
-
-/** Messages with their keys and values packed; `messages` makes views for a send. */
-class Outbox {
-  private readonly keys: PackedStrings;
-  private readonly values: PackedStrings;
-  private readonly partitions: Uint8Array;
-
-  constructor(messages: readonly { partition: number; key: string; value: string }[]) {
-    this.keys = new PackedStrings(messages.map((m) => m.key));
-    this.values = new PackedStrings(messages.map((m) => m.value));
-    this.partitions = Uint8Array.from(messages, (m) => m.partition);
-  }
-
-  get length(): number {
-    return this.partitions.length;
-  }
-
-  messages(from: number, to: number): { partition: number; key: Buffer; value: Buffer }[] {
-    const out = [];
-    for (let i = from; i < to; i++) {
-      out.push({ partition: this.partitions[i]!, key: this.keys.at(i), value: this.values.at(i) });
-    }
-    return out;
-  }
+  return { outbox: Outbox.of(data.messages.slice(0, total)), imageIds: data.imageIds };
 }
 
 async function steadyRun(ctx: BenchContext, rate: number, flushIntervalMs: number): Promise<void> {
@@ -231,41 +185,28 @@ async function steadyRun(ctx: BenchContext, rate: number, flushIntervalMs: numbe
   // Event-loop stalls: a 10 ms timer that fires more than 30 ms late, as (s after the first send, ms late).
   const stalls: string[] = [];
   let lastTick = Date.now();
+  let started = Date.now();
   const stallWatch = setInterval(() => {
     const now = Date.now();
     if (now - lastTick > 40) stalls.push(`${((now - started) / 1_000).toFixed(2)}:${now - lastTick - 10}`);
     lastTick = now;
   }, 10);
-  const producer = ctx.kafka.producer();
-  await producer.connect();
-  let sent = 0;
-  let appendTimeMissing = 0;
-  const started = Date.now();
-  measureFrom = started + warmupSeconds * 1_000;
-  while (sent < total) {
-    const due = Math.min(total, Math.floor(((Date.now() - started) / 1_000) * rate));
-    if (due <= sent) {
-      await new Promise((r) => setTimeout(r, 5));
-      continue;
-    }
-    const messages = outbox.messages(sent, due);
-    const perPartition = new Array<number>(PARTITIONS).fill(0);
-    for (const m of messages) perPartition[m.partition]!++;
-    const sentAt = Date.now();
-    const meta: RecordMetadata[] = await producer.send({ topic, acks: -1, messages });
-    for (const m of meta) {
-      let appended = Number(m.logAppendTime);
-      if (!(appended > 0)) {
-        appendTimeMissing++;
-        appended = sentAt;
+  const production = await appendSteadily(
+    outbox,
+    { brokers: ctx.brokers, topic, rate, partitions: PARTITIONS, inline: inlineProducer },
+    (at) => {
+      started = at;
+      measureFrom = at + warmupSeconds * 1_000;
+    },
+    (batch) => {
+      for (const a of batch) {
+        const times = appendedAt[a.partition]!;
+        for (let i = 0; i < a.count; i++) times[a.baseOffset + i] = a.at;
       }
-      const base = Number(m.baseOffset);
-      for (let i = 0; i < perPartition[m.partition]!; i++) appendedAt[m.partition]![base + i] = appended;
-    }
-    sent = due;
-  }
-  const produceSeconds = (Date.now() - started) / 1_000;
-  await producer.disconnect();
+    },
+  );
+  const produceSeconds = (production.ended - started) / 1_000;
+  const appendTimeMissing = production.missing;
   await untilCaughtUp(ctx, bp, topic, total);
   clearInterval(flushWatch);
   clearInterval(stallWatch);
