@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { StoredRows } from '../src/metrics/stored-rows.js';
 import { checkDrift, createMetricReader } from '../src/reader/index.js';
 import { ensureMetricEventTable, MetricEventStore, readMetricTotals } from '../src/sinks/clickhouse/index.js';
 import { defaultCacheKeys } from '../src/sinks/redis/cache-keys.js';
@@ -131,7 +132,7 @@ describe('checkDrift on the real stack', () => {
     const history = ENTITIES.flatMap((id) => [ahead(id), ahead(id, 1, 10)]);
     await sink.apply(history);
     await store.insert(history);
-    await sink.stored(history);
+    await sink.stored(StoredRows.of(history));
     await createMetricReader({ redis: stack.redis, clickhouse: stack.clickhouse }).getMetrics({
       entityType: type,
       entityIds: ENTITIES,
@@ -152,10 +153,10 @@ describe('checkDrift on the real stack', () => {
 
     await store.insert(first);
     expect(await checkAhead()).toMatchObject({ drifted: 0 }); // inserted, not yet recorded as stored
-    await sink.stored(first);
+    await sink.stored(StoredRows.of(first));
     expect(await checkAhead()).toMatchObject({ drifted: 0 });
     await store.insert(second);
-    await sink.stored(second);
+    await sink.stored(StoredRows.of(second));
     expect(await checkAhead()).toMatchObject({ sampled: 6, drifted: 0 });
     expect(
       await stack.redis.exists(...ENTITIES.map((id) => `${defaultCacheKeys.key(type, id)}:recent`)),

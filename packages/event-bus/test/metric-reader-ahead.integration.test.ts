@@ -1,4 +1,5 @@
 import { expect, it } from 'vitest';
+import { StoredRows } from '../src/metrics/stored-rows.js';
 import { createMetricReader } from '../src/reader/index.js';
 import { defaultCacheKeys } from '../src/sinks/redis/cache-keys.js';
 import { describeReaderOnStack } from './reader-on-stack.js';
@@ -38,7 +39,7 @@ describeReaderOnStack('metric reader, events in Redis ahead of ClickHouse', (w) 
 
     await sink.apply([uncached, trimmedBefore]);
     await store.insert([trimmedBefore]);
-    await sink.stored([trimmedBefore]);
+    await sink.stored(StoredRows.of([trimmedBefore]));
     const reader = createMetricReader({ redis: redis, clickhouse: stack.clickhouse, now: () => now });
     const request = {
       entityType,
@@ -63,7 +64,7 @@ describeReaderOnStack('metric reader, events in Redis ahead of ClickHouse', (w) 
         }
         if (step === 'queried') {
           await store.insert([storedAfterQuery]);
-          await sink.stored([storedAfterQuery]);
+          await sink.stored(StoredRows.of([storedAfterQuery]));
         }
       },
     });
@@ -76,7 +77,7 @@ describeReaderOnStack('metric reader, events in Redis ahead of ClickHouse', (w) 
     const rest = [uncached, cached, oldWindow, claimed, after];
     await store.insert(rest);
     // The insert's trim skipped storedAfterQuery (the fill held the marker); the next insert covers it.
-    await sink.stored([...rest, storedAfterQuery]);
+    await sink.stored(StoredRows.of([...rest, storedAfterQuery]));
     const t = (await truth([id], ['likeCount'], new Date(now))).get(id)!;
     expect(t.likeCount).toEqual({ day: 7, all: 8 });
     expect((await redis.hmget(key, 'likeCount', 'likeCount:day')).map(Number)).toEqual([

@@ -1,10 +1,4 @@
-import {
-  type EntityMetricEvent,
-  type HostProvision,
-  type Logger,
-  type PluginDefinition,
-  silentLogger,
-} from '@engagement/plugin-api';
+import { type HostProvision, type Logger, type PluginDefinition, silentLogger } from '@engagement/plugin-api';
 import type { TouchSink } from '../metrics/metric-touch.js';
 import { ApplyStage } from './apply-stage.js';
 import { chooseProcessor, type ProcessorChoice } from './choose-processor.js';
@@ -24,7 +18,7 @@ import type {
 import { publishMetricEvents } from './publish-metric-events.js';
 import type { RecordProcessor } from './record-processor.js';
 import type { ResendFilter } from './resend-filter.js';
-import { searchIdsByIndex } from './search-ids.js';
+import { searchIdsByIndex, searchIdsOfEntities } from './search-ids.js';
 import type { PipelineStats } from './stats.js';
 import { validatePlugins } from './validate-plugins.js';
 
@@ -100,9 +94,8 @@ export async function assemblePipeline<Source extends RecordSource>(
     options.signal,
   );
   const deadLetters = reportedDeadLetters(ports.deadLetters, reports, logger);
-  const queueForSearch = ports.searchQueue
-    ? searchFanOut(ports.searchQueue, options.searchIndexes ?? {}, reports)
-    : undefined;
+  const indexes = options.searchIndexes ?? {};
+  const enqueueSearch = ports.searchQueue ? searchFanOut(ports.searchQueue, reports) : undefined;
   const { store, metricTopic, cache } = ports;
 
   // Source records → listeners → metric topic (at once) and the store (per flush) → offset commits.
@@ -115,6 +108,14 @@ export async function assemblePipeline<Source extends RecordSource>(
       await attempt('clickhouse', rows.length, () => store.insert(rows, lines));
       emit({ type: 'sink.clickhouse.stored', rows: rows.length });
     },
+    storeLines: store.insertLines
+      ? async (lines) => {
+          let rows = 0;
+          for (const block of lines) rows += block.rows;
+          await attempt('clickhouse', rows, () => store.insertLines!(lines));
+          emit({ type: 'sink.clickhouse.stored', rows });
+        }
+      : undefined,
     // Published before the store holds them: marked so, and queued for search by the ingest stage after it.
     publish: metricTopic
       ? (rows, encoded) =>
@@ -125,14 +126,17 @@ export async function assemblePipeline<Source extends RecordSource>(
     stored: cache.stored
       ? async (rows) => {
           const dropped = await cache.stored!(rows);
-          logger.debug({ rows: rows.length, dropped }, 'sink.redis.recent.trimmed');
+          logger.debug({ rows: rows.count, dropped }, 'sink.redis.recent.trimmed');
         }
       : undefined,
     onStoredError: (err) => logger.warn({ err }, 'sink.redis.recent.trim_failed'),
     // The source exists once both stages do (it feeds them); commits only come after it delivered records.
     commit: (offsets) => source.commit(offsets),
     touches: ports.touches ? reportedTouches(ports.touches, reports) : undefined,
-    queueForSearch: metricTopic ? queueForSearch : undefined,
+    queueForSearch:
+      metricTopic && enqueueSearch
+        ? (rows) => enqueueSearch(searchIdsOfEntities(rows.entities, indexes))
+        : undefined,
     resends: ports.resends,
     flushIntervalMs: options.flushIntervalMs,
     flushRows: options.flushRows,
@@ -166,7 +170,7 @@ export async function assemblePipeline<Source extends RecordSource>(
       return result;
     },
     readCachePositions: cache.positions?.bind(cache),
-    queueForSearch,
+    queueForSearch: enqueueSearch ? (events) => enqueueSearch(searchIdsByIndex(events, indexes)) : undefined,
     onSinkState: (healthy, err) =>
       logger[healthy ? 'info' : 'warn']({ err }, `sink.redis.${healthy ? 'recovered' : 'failing'}`),
   });
@@ -178,11 +182,9 @@ export async function assemblePipeline<Source extends RecordSource>(
 /** Search fan-out: the ids of a batch's events, grouped by the queue their entity type feeds, in one call. */
 function searchFanOut(
   queue: SearchUpdateQueue,
-  indexes: Readonly<Record<string, string>>,
   { attempt, sinkBatch }: PipelineReports,
-): (events: EntityMetricEvent[]) => Promise<void> {
-  return async (events) => {
-    const byIndex = searchIdsByIndex(events, indexes);
+): (byIndex: Map<string, number[]>) => Promise<void> {
+  return async (byIndex) => {
     if (byIndex.size === 0) return;
     const started = performance.now();
     let ids = 0;

@@ -1,6 +1,7 @@
 import type { EntityMetricEvent } from '@engagement/plugin-api';
 import type { KafkaRecord } from '../events/kafka-record.js';
 import type { TouchSink } from '../metrics/metric-touch.js';
+import type { StoredRows } from '../metrics/stored-rows.js';
 import type { EncodedMetrics } from './encoded-metrics.js';
 import type { CommitOffsets, DeadLetterSink, JsonLines } from './ports.js';
 import type { BatchOutcome, RecordProcessor } from './record-processor.js';
@@ -17,6 +18,11 @@ export interface IngestStageOptions {
    */
   store(events: EntityMetricEvent[], lines?: readonly JsonLines[]): Promise<void>;
   /**
+   * Stores rows given as their lines only (see `MetricStore.insertLines`). When given, the stage keeps no event
+   * objects between flushes, only their lines and a `StoredRows` summary, and `store` is not called.
+   */
+  storeLines?(lines: readonly JsonLines[]): Promise<void>;
+  /**
    * Publishes metric events to the metric topic as soon as a batch is processed, before they are stored, so
    * caches are incremented without waiting for the store's flush (embedded mode); omitted when ClickHouse
    * exports the stored rows itself. May return each event's row as JSON, which `store` is then given so the
@@ -27,7 +33,7 @@ export interface IngestStageOptions {
    * Told after each insert which events the store now holds (best effort: the cache trims its log of events
    * ClickHouse may not hold yet). A failure is reported through `onStoredError` and does not stop the flush.
    */
-  stored?(events: EntityMetricEvent[]): Promise<void>;
+  stored?(rows: StoredRows): Promise<void>;
   onStoredError?(error: unknown): void;
   commit(offsets: CommitOffsets): Promise<void>;
   /**
@@ -40,7 +46,7 @@ export interface IngestStageOptions {
    * Queues search-index updates for a flush's events once they are stored and before its offsets are
    * committed (a search flush reads ClickHouse, so queueing them earlier would index the old totals).
    */
-  queueForSearch?(events: EntityMetricEvent[]): Promise<void>;
+  queueForSearch?(rows: StoredRows): Promise<void>;
   /** Recognises re-sent changes before listeners run (see `ResendFilter`); without it every change runs. */
   resends?: ResendFilter;
   /** Flush when this many rows are buffered… */

@@ -1,7 +1,9 @@
 import type { EntityMetricEvent } from '@engagement/plugin-api';
 import type { KafkaRecord } from '../events/kafka-record.js';
 import { JsonLinesBuffer } from '../metrics/json-lines.js';
+import { metricEventJson } from '../metrics/metric-event-row.js';
 import { distinctTouches, type MetricTouch } from '../metrics/metric-touch.js';
+import { StoredRows } from '../metrics/stored-rows.js';
 import { dispatchedMetrics } from './encoded-metrics.js';
 import type { IngestStageOptions } from './ingest-stage-options.js';
 import { encodePositions, type PartitionPositions } from './ordered-positions.js';
@@ -38,12 +40,17 @@ interface Processed {
  * it before listeners run, and its positions are committed with the offsets so a replay decides the same.
  */
 export class IngestStage {
+  /**
+   * The buffered events as objects, kept only for a store without `storeLines`. With it the stage keeps their
+   * lines (`bufferLines`) and what the steps after the insert need (`bufferRows`), and no event.
+   */
   private buffer: EntityMetricEvent[] = [];
   /**
-   * What `publish` returned for the buffered events, as JSONEachRow bytes: complete when it holds as many
-   * rows as the buffer (publish returned rows for every batch).
+   * The buffered events' rows as JSONEachRow bytes (what `publish` returned, or serialised here for a batch it
+   * did not return them for when the store takes lines): complete when it holds as many rows as `bufferRows`.
    */
   private bufferLines = new JsonLinesBuffer();
+  private bufferRows = new StoredRows();
   private touched: MetricTouch[] = [];
   private bufferedSince = 0;
   private processed = new Map<string, Processed>();
@@ -68,7 +75,7 @@ export class IngestStage {
 
   /** Rows held in memory: waiting for the next flush, or in the flush in progress. */
   get bufferedRows(): number {
-    return this.buffer.length + this.flushingRows;
+    return this.bufferRows.count + this.flushingRows;
   }
 
   /** False while the store keeps failing; the consumer pauses and readiness turns false. */
@@ -124,6 +131,8 @@ export class IngestStage {
       } else {
         json = batch.encoded?.json;
       }
+      if (this.options.storeLines && (!json || json.length !== metrics.length))
+        json = metrics.map(metricEventJson);
     } finally {
       if (reservation) this.reservedRows -= reservation.rows;
     }
@@ -155,8 +164,11 @@ export class IngestStage {
         for (const failure of outcome.failures) await this.options.deadLetters.write(record, failure);
         if (outcome.metrics.length > this.rowsPerRecord) this.rowsPerRecord = outcome.metrics.length;
         if (outcome.metrics.length > 0 || outcome.touches) {
-          if (this.buffer.length === 0 && this.touched.length === 0) this.bufferedSince = Date.now();
-          for (const m of outcome.metrics) this.buffer.push(m);
+          if (this.bufferRows.count === 0 && this.touched.length === 0) this.bufferedSince = Date.now();
+          for (const m of outcome.metrics) {
+            if (!this.options.storeLines) this.buffer.push(m);
+            this.bufferRows.add(m);
+          }
           jsonAt += outcome.metrics.length;
           if (outcome.touches) for (const t of outcome.touches) this.touched.push(t);
         }
@@ -169,8 +181,8 @@ export class IngestStage {
   /** True when the buffer should be flushed now (size or age). */
   flushDue(now = Date.now()): boolean {
     if (this.flushing) return false;
-    if (this.buffer.length >= this.flushRows) return true;
-    if (this.buffer.length > 0 || this.touched.length > 0)
+    if (this.bufferRows.count >= this.flushRows) return true;
+    if (this.bufferRows.count > 0 || this.touched.length > 0)
       return now - this.bufferedSince >= this.flushIntervalMs;
     return this.processed.size > 0 && now - this.bufferedSince >= this.flushIntervalMs;
   }
@@ -196,21 +208,32 @@ export class IngestStage {
   }
 
   private async doFlush(signal?: AbortSignal): Promise<void> {
-    const rows = this.buffer;
+    const events = this.buffer;
+    const rows = this.bufferRows;
     const lineRows = this.bufferLines.rows;
     const lines = this.bufferLines.take();
     const touches = this.touched;
     const offsets = [...this.processed.values()];
     this.buffer = [];
+    this.bufferRows = new StoredRows();
     this.touched = [];
     this.processed = new Map();
     this.bufferedSince = Date.now();
-    this.flushingRows = rows.length;
+    this.flushingRows = rows.count;
     const started = performance.now();
     try {
-      const rowsLines = lineRows === rows.length ? lines : undefined;
-      if (rows.length > 0) await this.guard.run(() => this.options.store(rows, rowsLines), signal);
-      if (rows.length > 0 && this.options.queueForSearch) {
+      if (rows.count > 0) {
+        const { storeLines } = this.options;
+        if (storeLines) {
+          // Every batch's lines are buffered with its rows (serialised here when publish gave none).
+          if (lineRows !== rows.count) throw new Error(`${lineRows} lines buffered for ${rows.count} rows`);
+          await this.guard.run(() => storeLines(lines), signal);
+        } else {
+          const complete = lineRows === events.length ? lines : undefined;
+          await this.guard.run(() => this.options.store(events, complete), signal);
+        }
+      }
+      if (rows.count > 0 && this.options.queueForSearch) {
         await this.guard.run(() => this.options.queueForSearch!(rows), signal);
       }
       if (touches.length > 0 && this.options.touches) {
@@ -219,7 +242,9 @@ export class IngestStage {
       }
     } catch (error) {
       // Aborted while the sink was down: put the work back so a later flush (or a replay) covers it.
-      this.buffer = rows.concat(this.buffer);
+      this.buffer = events.concat(this.buffer);
+      rows.merge(this.bufferRows);
+      this.bufferRows = rows;
       this.bufferLines.putBack(lines);
       this.touched = touches.concat(this.touched);
       for (const o of offsets) {
@@ -238,10 +263,10 @@ export class IngestStage {
       );
     }
     // After the commit: the trims only save memory, so a slow Redis must not hold the source offsets back.
-    if (rows.length > 0 && this.options.stored) {
+    if (rows.count > 0 && this.options.stored) {
       await this.options.stored(rows).catch((error) => this.options.onStoredError?.(error));
     }
-    this.options.onFlush?.(rows.length, (performance.now() - started) / 1000);
+    this.options.onFlush?.(rows.count, (performance.now() - started) / 1000);
   }
 
   private markProcessed(record: KafkaRecord, positions: PartitionPositions | undefined): void {

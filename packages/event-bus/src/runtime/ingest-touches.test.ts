@@ -35,7 +35,7 @@ async function stage(log: string[], failTouches = { times: 0 }) {
     deadLetters: new InMemoryDeadLetters(),
     store: async (rows) => void log.push(`store ${rows.length}`),
     publish: async (rows) => void log.push(`publish ${rows.length}`),
-    queueForSearch: async (rows) => void log.push(`search ${rows.length}`),
+    queueForSearch: async (rows) => void log.push(`search ${rows.count}`),
     touches: {
       add: async (touches) => {
         if (failTouches.times-- > 0) throw Object.assign(new Error('redis down'), { retriable: true });

@@ -7,6 +7,7 @@
 import type { EntityMetricEvent } from '@engagement/plugin-api';
 import type { KafkaRecord } from '../events/kafka-record.js';
 import type { JsonLines } from '../metrics/json-lines.js';
+import type { StoredRows } from '../metrics/stored-rows.js';
 import type { ApplyStage } from './apply-stage.js';
 import type { IngestStage } from './ingest-stage.js';
 
@@ -42,6 +43,11 @@ export interface MetricStore {
    * order, as blocks of JSONEachRow bytes: what is inserted, instead of serialising the events again.
    */
   insert(events: readonly EntityMetricEvent[], lines?: readonly JsonLines[]): Promise<void>;
+  /**
+   * Inserts rows given only as their lines (`metricEventJson` of each event, as blocks of JSONEachRow bytes).
+   * A store that has it lets the host keep just the lines of its buffered events, not the events.
+   */
+  insertLines?(lines: readonly JsonLines[]): Promise<void>;
 }
 
 /** One message of the metric topic: events as JSONEachRow text, keyed by origin. */
@@ -87,8 +93,8 @@ export interface MetricCache {
   apply(events: readonly EntityMetricEvent[], position?: CachePosition): Promise<ApplyResult>;
   /** The metric-topic positions stored with the increments, per partition (undefined: none). */
   positions?(topic: string, partitions: readonly number[]): Promise<(string | undefined)[]>;
-  /** Told which events the store now holds (the cache trims its log); returns how many it dropped. */
-  stored?(events: readonly EntityMetricEvent[]): Promise<number>;
+  /** Told which rows the store now holds (the cache trims its log); returns how many entries it dropped. */
+  stored?(rows: StoredRows): Promise<number>;
 }
 
 /** Search queue: entity ids to re-index, per queue name (the queue keeps one entry per id). */

@@ -19,3 +19,19 @@ export function searchIdsByIndex(
   }
   return byIndex;
 }
+
+/** The same for distinct entities (`StoredRows.entities`: entity type → ids), each id once. */
+export function searchIdsOfEntities(
+  entities: ReadonlyMap<string, ReadonlySet<number>>,
+  indexes: Readonly<Record<string, string>>,
+): Map<string, number[]> {
+  const byIndex = new Map<string, number[]>();
+  for (const [type, ids] of entities) {
+    const index = indexes[type];
+    if (!index) continue;
+    const list = byIndex.get(index);
+    if (list) for (const id of ids) list.push(id);
+    else byIndex.set(index, [...ids]);
+  }
+  return byIndex;
+}

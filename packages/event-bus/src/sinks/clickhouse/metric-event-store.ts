@@ -37,14 +37,20 @@ export class MetricEventStore {
   async insert(events: readonly EntityMetricEvent[], given?: readonly JsonLines[]): Promise<void> {
     let rows = 0;
     for (const block of given ?? []) rows += block.rows;
-    const lines = given && rows === events.length ? given : undefined;
-    const count = lines ? lines.length : Math.ceil(events.length / this.chunkRows);
+    if (given && rows === events.length) return this.insertLines(given);
+    const count = Math.ceil(events.length / this.chunkRows);
     for (let c = 0; c < count; c++) {
       if (c > 0) await new Promise((r) => setImmediate(r));
       await this.send(
-        lines?.[c] ??
-          toJsonLines(events.slice(c * this.chunkRows, (c + 1) * this.chunkRows).map(metricEventJson)),
+        toJsonLines(events.slice(c * this.chunkRows, (c + 1) * this.chunkRows).map(metricEventJson)),
       );
+    }
+  }
+
+  async insertLines(lines: readonly JsonLines[]): Promise<void> {
+    for (let c = 0; c < lines.length; c++) {
+      if (c > 0) await new Promise((r) => setImmediate(r));
+      await this.send(lines[c]!);
     }
   }
 

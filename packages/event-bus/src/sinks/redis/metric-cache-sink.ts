@@ -1,5 +1,6 @@
 import type { EntityMetricEvent } from '@engagement/plugin-api';
 import { SinkError } from '../../errors.js';
+import type { StoredRows } from '../../metrics/stored-rows.js';
 import type { ApplyResult, CachePosition } from '../../runtime/ports.js';
 import { APPLY_INCREMENTS_LUA, RECORD_STORED_LUA, TRIM_RECENT_LUA } from './apply-script.js';
 import { type CacheKeyScheme, cacheWatermarkKey, defaultCacheKeys, shardWatermarkKey } from './cache-keys.js';
@@ -156,9 +157,9 @@ export class MetricCacheSink {
     });
   }
 
-  /** After `events` were inserted into ClickHouse: see `recordStored`. Returns the recent entries dropped. */
-  async stored(events: readonly EntityMetricEvent[]): Promise<number> {
-    return recordStored(this.redis, { keys: this.keys, watermarkKey: this.watermarkKey }, events);
+  /** After a flush's rows were inserted into ClickHouse: see `recordStored`. Returns the recent entries dropped. */
+  async stored(rows: StoredRows): Promise<number> {
+    return recordStored(this.redis, { keys: this.keys, watermarkKey: this.watermarkKey }, rows);
   }
 
   /**

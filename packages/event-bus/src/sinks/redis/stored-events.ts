@@ -1,4 +1,4 @@
-import type { EntityMetricEvent } from '@engagement/plugin-api';
+import type { StoredRows } from '../../metrics/stored-rows.js';
 import { type CacheKeyScheme, shardWatermarkKey } from './cache-keys.js';
 import { fillMarkerKey, recentKey, storedField } from './hash-layout.js';
 import type { RedisClient } from './redis-client.js';
@@ -20,30 +20,24 @@ export interface StoredTarget {
 }
 
 /**
- * Called after `events` were inserted into ClickHouse: records, per origin, that ClickHouse holds every
+ * Called after a flush's rows were inserted into ClickHouse: records, per origin, that ClickHouse holds every
  * event up to the highest `originSeq` among them (`~ch:<origin>` in the watermark hash of each shard the
- * events touch), then drops those events from their entities' recent lists. Every event of an origin below
+ * rows touch), then drops those events from their entities' recent lists. Every event of an origin below
  * the first one a host buffers was stored before its source offset was committed, and a host flushes its
  * buffer whole and in order, so ClickHouse then holds each origin's whole prefix up to that position. A
- * shard the events do not touch keeps an older `~ch`: its lists were not trimmed past it either, which is
+ * shard the rows do not touch keeps an older `~ch`: its lists were not trimmed past it either, which is
  * all the drift check relies on. Returns the entries dropped.
  */
 export async function recordStored(
   redis: RedisClient,
   target: StoredTarget,
-  events: readonly EntityMetricEvent[],
+  rows: StoredRows,
 ): Promise<number> {
-  if (events.length === 0) return 0;
-  const upto = new Map<string, number>();
-  // Entities first, keys after: a flush holds many events per entity, and a key costs two hashes and three
-  // strings. Built per event, 200k events of 1,500 entities blocked the event loop for 130–150 ms; this way 9–13.
-  const idsByType = new Map<string, Set<number>>();
-  for (const e of events) {
-    if (e.originSeq > (upto.get(e.origin) ?? -1)) upto.set(e.origin, e.originSeq);
-    const ids = idsByType.get(e.entityType);
-    if (ids) ids.add(e.entityId);
-    else idsByType.set(e.entityType, new Set([e.entityId]));
-  }
+  if (rows.count === 0) return 0;
+  const { upto } = rows;
+  // Entities, then keys: a flush holds many events per entity, and a key costs two hashes and three strings.
+  // Built per event, 200k events of 1,500 entities blocked the event loop for 130–150 ms; this way 9–13.
+  const idsByType = rows.entities;
   const keysByShard = new Map<number, string[]>();
   for (const [entityType, ids] of idsByType) {
     for (const id of ids) {
