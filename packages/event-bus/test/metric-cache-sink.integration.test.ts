@@ -1,7 +1,11 @@
 import type { EntityMetricEvent } from '@engagement/plugin-api';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defaultCacheKeys, shardWatermarkKey } from '../src/sinks/redis/cache-keys.js';
+import { SinkError } from '../src/errors.js';
+import { StoredRows } from '../src/metrics/stored-rows.js';
+import { createCacheKeys, defaultCacheKeys, shardWatermarkKey } from '../src/sinks/redis/cache-keys.js';
+import { cacheLayoutKey } from '../src/sinks/redis/cache-layout.js';
+import { recentKey } from '../src/sinks/redis/hash-layout.js';
 import { MetricCacheSink } from '../src/sinks/redis/metric-cache-sink.js';
 import { connectStack, type StackConnections } from './integration-env.js';
 
@@ -196,5 +200,36 @@ describe('MetricCacheSink on the real Redis', () => {
     } finally {
       subscriber.disconnect();
     }
+  });
+
+  it('writes one shard when told to, and refuses a writer whose shard count differs from the cache', async () => {
+    const origin = stack.unique('topic:layout');
+    const watermarkKey = stack.unique('wm-layout');
+    const one = createCacheKeys(1);
+    const image = 790_000_000 + Math.floor(Math.random() * 1_000_000);
+    await stack.redis.hset(one.key('Image', image), { likeCount: 10 });
+    const single = new MetricCacheSink(stack.redis, { watermarkKey, keys: one, signalChannel: null });
+    const result = await single.apply([1, 2, 3].map((seq) => event(origin, seq, image)));
+    expect(result).toMatchObject({ applied: 3, updatedKeys: [`metrics:{s0}:Image:${image}`] });
+    expect(await stack.redis.hget(one.key('Image', image), 'likeCount')).toBe('13');
+    expect(await stack.redis.get(cacheLayoutKey(watermarkKey))).toBe('1');
+
+    // The default (16 shards) on the same cache: nothing written, an error retrying cannot fix.
+    const sixteen = new MetricCacheSink(stack.redis, { watermarkKey, signalChannel: null });
+    const refused = await sixteen.apply([event(origin, 4, image)]).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(SinkError);
+    expect((refused as SinkError).retriable).toBe(false);
+    expect((refused as SinkError).message).toMatch(/written with 1 shards and this writer uses 16/);
+    await expect(sixteen.stored(new StoredRows())).rejects.toThrow(/written with 1 shards/);
+    expect(await stack.redis.hget(one.key('Image', image), 'likeCount')).toBe('13');
+
+    // Emptied (the cache's keys, its watermarks and the layout), the cache takes the new count.
+    const oneKey = one.key('Image', image);
+    await stack.redis.del(oneKey, recentKey(oneKey), shardWatermarkKey(watermarkKey, 0));
+    await stack.redis.del(cacheLayoutKey(watermarkKey));
+    await stack.redis.hset(defaultCacheKeys.key('Image', image), { likeCount: 13 });
+    await sixteen.apply([event(origin, 4, image)]);
+    expect(await stack.redis.hget(defaultCacheKeys.key('Image', image), 'likeCount')).toBe('14');
+    expect(await stack.redis.get(cacheLayoutKey(watermarkKey))).toBe('16');
   });
 });

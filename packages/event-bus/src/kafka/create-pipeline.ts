@@ -89,6 +89,7 @@ export async function createEventPipeline(options: EventPipelineOptions): Promis
           : kafkaMetricTopic(producer, metricTopic, retriableWhenRetriesRanOut),
       cache: new MetricCacheSink(options.redis, {
         watermarkKey: cacheWatermarkKey(options.cacheScope),
+        keys: options.cacheKeys,
       }),
       searchQueue: new SearchQueue(options.redis, options.searchQueuePrefix),
       touches:

@@ -8,6 +8,7 @@ import type { Instrumentation } from '../runtime/instrumentation.js';
 import type { PluginHook } from '../runtime/plugin-hooks.js';
 import type { PipelineObserver, PipelineStats } from '../runtime/stats.js';
 import type { RollupSchedule } from '../sinks/clickhouse/metric-roller.js';
+import type { CacheKeyScheme } from '../sinks/redis/cache-keys.js';
 import type { RedisClient } from '../sinks/redis/redis-client.js';
 import type { ConsumerState } from './event-consumer.js';
 
@@ -56,6 +57,12 @@ export interface EventPipelineOptions {
   searchQueuePrefix?: string;
   /** Namespaces the cache watermarks and the re-send filter's first-seen entries, e.g. by environment. */
   cacheScope?: string;
+  /**
+   * How the cached hashes are named and sharded (default `defaultCacheKeys`, 16 shards). Each applied batch
+   * runs one script per shard, so a single Redis node is best served by `createCacheKeys(1)`; readers of
+   * the cache must use the same scheme.
+   */
+  cacheKeys?: CacheKeyScheme;
   /**
    * Recognising changes a source published again at a new offset (see `ResendFilter`); on by default.
    * `firstSeenTtlMs`: how long a ClickHouse row's first position is kept in Redis (default 7 days).

@@ -4,6 +4,7 @@ import type { StoredRows } from '../../metrics/stored-rows.js';
 import type { ApplyResult, CachePosition } from '../../runtime/ports.js';
 import { APPLY_INCREMENTS_LUA, RECORD_STORED_LUA, TRIM_RECENT_LUA } from './apply-script.js';
 import { type CacheKeyScheme, cacheWatermarkKey, defaultCacheKeys, shardWatermarkKey } from './cache-keys.js';
+import { claimCacheLayout } from './cache-layout.js';
 import { nextOffsetField } from './hash-layout.js';
 import type { RedisClient } from './redis-client.js';
 import { asSinkCall } from './redis-errors.js';
@@ -64,6 +65,8 @@ export class MetricCacheSink {
    * lost writes) only costs a refusal, after which the watermarks are read from Redis.
    */
   private readonly knownMarks: Map<string, string>[];
+  /** Whether this sink's shard count is the one the cache is written with (checked before its first write). */
+  private layoutClaimed = false;
 
   constructor(
     private readonly redis: RedisClient,
@@ -88,6 +91,7 @@ export class MetricCacheSink {
    */
   async apply(events: readonly EntityMetricEvent[], position?: CachePosition): Promise<ApplyResult> {
     if (events.length === 0 && !position) return { applied: 0, skipped: 0, updatedKeys: [] };
+    if (!this.layoutClaimed) await this.claimLayout();
     const byShard: EntityMetricEvent[][] = Array.from({ length: this.keys.shards }, () => []);
     for (const e of events) byShard[this.keys.shardOf(e.entityType, e.entityId)]!.push(e);
     const shards = byShard.flatMap((part, k) => (position || part.length ? [k] : []));
@@ -101,6 +105,11 @@ export class MetricCacheSink {
     const behind = results.flatMap((r) => (r.resumeAt === undefined ? [] : [BigInt(r.resumeAt)]));
     if (behind.length) result.resumeAt = String(least(behind));
     return result;
+  }
+
+  private async claimLayout(): Promise<void> {
+    await claimCacheLayout(this.redis, this.watermarkKey, this.keys.shards);
+    this.layoutClaimed = true;
   }
 
   private async applyShard(
@@ -159,6 +168,7 @@ export class MetricCacheSink {
 
   /** After a flush's rows were inserted into ClickHouse: see `recordStored`. Returns the recent entries dropped. */
   async stored(rows: StoredRows): Promise<number> {
+    if (!this.layoutClaimed) await this.claimLayout();
     return recordStored(this.redis, { keys: this.keys, watermarkKey: this.watermarkKey }, rows);
   }
 
