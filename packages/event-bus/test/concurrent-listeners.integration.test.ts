@@ -5,11 +5,14 @@
 // run's context could leak into another run's (the eleventh session's 3fe997e did, and every exactness
 // test then passed: their listeners' lookups are prefetched, so nothing waited in the middle of a change).
 // Checked per change (each row's sourceTx against the change that must have produced it) and as totals.
+// The cache runs on one shard here (a single Redis node's `redis.cacheShards`); the crash and backpressure
+// tests keep the default 16.
 import { defineListener, definePlugin, type MetricInput, readRow } from '@engagement/plugin-api';
 import type { Admin } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EventPipeline } from '../src/kafka/create-pipeline.js';
 import { ensureTopics } from '../src/kafka/topics.js';
+import { createCacheKeys } from '../src/sinks/redis/cache-keys.js';
 import { connectStack, type StackConnections, waitFor } from './integration-env.js';
 import { startSyntheticPipeline } from './reaction-stack.js';
 import { reactionCounter } from './sample-plugin.js';
@@ -25,6 +28,7 @@ import { expectSinksEqualTruth } from './synthetic-truth.js';
 
 const PARTITIONS = 12;
 const CONCURRENT = 3;
+const CACHE_KEYS = createCacheKeys(1);
 
 let stack: StackConnections;
 let admin: Admin;
@@ -138,13 +142,14 @@ beforeAll(async () => {
     users: 25,
     partitions: PARTITIONS,
   });
-  prefill = await prefillRedis(stack.redis, data);
+  prefill = await prefillRedis(stack.redis, data, undefined, CACHE_KEYS);
   // Everything is in the topic before the consumer starts: its first fetch gets every partition at once.
   await produceAll(stack.kafka, topic, data.messages);
   pipeline = await startSyntheticPipeline(stack, topic, concurrentPlugin, {
     groupId,
     flushIntervalMs: 200,
     partitionsConsumedConcurrently: CONCURRENT,
+    cacheKeys: CACHE_KEYS,
     // Small chunks: each batch reaches the dispatcher in several pieces, so the partitions' pieces interleave.
     chunkSize: 40,
   });

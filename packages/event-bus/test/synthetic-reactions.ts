@@ -8,7 +8,7 @@ import type { Admin, Kafka } from 'kafkajs';
 import { seededRandom } from '../../../scripts/sample-traffic/random.js';
 import { fetchHostGroupOffsets } from '../src/kafka/metric-group.js';
 import { fetchTopicOffsets } from '../src/kafka/topics.js';
-import { defaultCacheKeys } from '../src/sinks/redis/cache-keys.js';
+import { type CacheKeyScheme, defaultCacheKeys } from '../src/sinks/redis/cache-keys.js';
 
 /** The fields `sample.reactions` increments on an image hash. */
 export const IMAGE_FIELDS = ['likeCount', 'heartCount', 'laughCount', 'cryCount', 'reactionCount'] as const;
@@ -146,11 +146,12 @@ export async function prefillRedis(
   redis: Redis,
   data: SyntheticReactions,
   absentImages = 5,
+  keys: CacheKeyScheme = defaultCacheKeys,
 ): Promise<Prefill> {
   const hashes = new Map<string, Record<string, string>>();
-  const absent: string[] = data.userIds.map((id) => defaultCacheKeys.key('User', id));
+  const absent: string[] = data.userIds.map((id) => keys.key('User', id));
   data.imageIds.forEach((id, i) => {
-    const key = defaultCacheKeys.key('Image', id);
+    const key = keys.key('Image', id);
     if (i < absentImages) absent.push(key);
     else if (i === absentImages) hashes.set(key, { reactionCount: '3' });
     else hashes.set(key, Object.fromEntries(IMAGE_FIELDS.map((f, j) => [f, String(i + j)])));

@@ -2,6 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { cacheKeysOf } from '../deployment/cache-scope.js';
 import { HostError } from '../errors.js';
 import { loadConfig } from './load-config.js';
 
@@ -32,6 +33,19 @@ function file(content: string): string {
 }
 
 describe('loadConfig', () => {
+  it('shards the cache in 16 by default, in as many as EVENT_HOST_REDIS_CACHE_SHARDS says, and names it when bad', () => {
+    expect(cacheKeysOf(loadConfig({ env: valid })).shards).toBe(16);
+    const one = cacheKeysOf(loadConfig({ env: { ...valid, EVENT_HOST_REDIS_CACHE_SHARDS: '1' } }));
+    expect([one.shards, one.key('Image', 7), one.key('Post', 123_456)]).toEqual([
+      1,
+      'metrics:{s0}:Image:7',
+      'metrics:{s0}:Post:123456',
+    ]);
+    expect(fails({ ...valid, EVENT_HOST_REDIS_CACHE_SHARDS: '0' }).message).toContain(
+      'EVENT_HOST_REDIS_CACHE_SHARDS (redis.cacheShards in a config file): expected an integer from 1 to 16384, got "0"',
+    );
+  });
+
   it('reads EVENT_HOST_* variables and fills defaults', () => {
     const c = loadConfig({
       env: {

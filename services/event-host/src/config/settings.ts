@@ -92,6 +92,11 @@ export const HOST_SETTINGS = {
       list(broker, 'a comma-separated list of host:port'),
       'seed nodes of a Redis Cluster holding the caches instead; redis.url, when also set, lends its credentials and TLS',
     ),
+    cacheShards: s(
+      int(1, 16_384),
+      'hash-tag shards of the metric caches, one apply script each per batch: 1 suits a single Redis node, more spread a Cluster; a cache written with another count must be emptied first',
+      { default: 16 },
+    ),
   },
   postgres: {
     url: s(url('postgres:', 'postgresql:'), 'Postgres for listener lookups (and reconcile)', {

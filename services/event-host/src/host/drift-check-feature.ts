@@ -1,5 +1,5 @@
 import { checkDrift } from '@engagement/event-bus/reader';
-import { watermarkKeyOf } from '../deployment/cache-scope.js';
+import { cacheKeysOf, watermarkKeyOf } from '../deployment/cache-scope.js';
 import { type HostScope, hostTokens } from './host-scope.js';
 import type { HostFeature } from './lifecycle.js';
 
@@ -22,6 +22,7 @@ export function driftCheckFeature({ config, logger, container }: HostScope): Hos
         clickhouse,
         sample: config.drift.sample,
         watermarkKey: watermarkKeyOf(config),
+        keys: cacheKeysOf(config),
       });
       metrics.recordDrift(report);
       logger[report.drifted > 0 ? 'warn' : 'info'](

@@ -2,6 +2,9 @@ import type { RedisClient } from '@engagement/event-bus/sinks/redis';
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import type { HostConfig } from '../config/host-config.js';
 
+/** Where the Redis of the caches is (the shard count does not matter for connecting). */
+type RedisSettings = { redis: Pick<HostConfig['redis'], 'url' | 'clusterNodes'> };
+
 /** What the host connects to: one Redis by URL, or a Redis Cluster by its seed nodes. */
 export type RedisTarget =
   | { kind: 'single'; url: string }
@@ -20,7 +23,7 @@ export interface OpenRedisOptions {
  * TLS (`rediss:`), so a secured cluster needs no setting of its own. `loadConfig` guarantees one of the two
  * for purposes that open Redis.
  */
-export function redisTarget(config: Pick<HostConfig, 'redis'>): RedisTarget {
+export function redisTarget(config: RedisSettings): RedisTarget {
   const { url, clusterNodes } = config.redis;
   if (!clusterNodes?.length) {
     if (!url) throw new Error('redisTarget: neither redis.url nor redis.clusterNodes is set');
@@ -41,7 +44,7 @@ export function redisTarget(config: Pick<HostConfig, 'redis'>): RedisTarget {
 }
 
 /** Whether the configuration names a Redis at all (a single node or a cluster). */
-export function hasRedis(config: Pick<HostConfig, 'redis'>): boolean {
+export function hasRedis(config: RedisSettings): boolean {
   return Boolean(config.redis.url || config.redis.clusterNodes?.length);
 }
 
@@ -49,7 +52,7 @@ export function hasRedis(config: Pick<HostConfig, 'redis'>): boolean {
  * The one place the host and its commands create Redis clients: a `Redis.Cluster` when cluster nodes are
  * configured, else a single-node `Redis`. Clients start unconnected (`lazyConnect`): callers connect them.
  */
-export function openRedis(config: Pick<HostConfig, 'redis'>, options: OpenRedisOptions = {}): RedisClient {
+export function openRedis(config: RedisSettings, options: OpenRedisOptions = {}): RedisClient {
   const target = redisTarget(config);
   const { enableOfflineQueue, maxRetriesPerRequest } = options;
   const perNode: RedisOptions = maxRetriesPerRequest === undefined ? {} : { maxRetriesPerRequest };

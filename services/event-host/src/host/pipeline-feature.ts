@@ -1,5 +1,6 @@
 import { createEventPipeline } from '@engagement/event-bus/kafka';
 import type { HostProvision, PluginDefinition } from '@engagement/plugin-api';
+import { cacheKeysOf } from '../deployment/cache-scope.js';
 import type { SourceTopics } from '../deployment/source-topics.js';
 import { HostError } from '../errors.js';
 import { type HostScope, hostTokens } from './host-scope.js';
@@ -72,6 +73,7 @@ export async function pipelineFeature(
     searchIndexes: search?.queueNames ?? config.search.queues,
     searchQueuePrefix: `${config.search.keyPrefix}{queue}:`,
     cacheScope: config.cacheScope,
+    cacheKeys: cacheKeysOf(config),
     resends: config.resends.enabled && { firstSeenTtlMs: config.resends.firstSeenTtlMs },
     flushIntervalMs: config.batch.flushIntervalMs,
     flushRows: config.batch.flushRows,

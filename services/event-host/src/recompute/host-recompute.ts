@@ -5,7 +5,7 @@ import type { Logger, PluginDefinition } from '@engagement/plugin-api';
 import { type Admin, Kafka, logLevel, type Producer } from 'kafkajs';
 import pg from 'pg';
 import type { HostConfig } from '../config/host-config.js';
-import { watermarkKeyOf } from '../deployment/cache-scope.js';
+import { cacheKeysOf, watermarkKeyOf } from '../deployment/cache-scope.js';
 import { sourceTopicsOf } from '../deployment/source-topics.js';
 import { resolveSlot } from '../reconcile/catch-up.js';
 import { Recomputer, type RecomputeStats } from './recomputer.js';
@@ -74,6 +74,7 @@ export class HostRecompute {
       groupId: config.kafka.groupId,
       metricTopic: config.kafka.metricTopic,
       watermarkKey: watermarkKeyOf(config),
+      cacheKeys: cacheKeysOf(config),
       slot: await resolveSlot(this.postgres, config.debezium.slot),
       queue: new RedisTouchQueue(this.redis, config.cacheScope),
       scopeKey: watermarkKeyOf(config),

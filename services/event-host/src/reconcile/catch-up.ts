@@ -1,5 +1,5 @@
 import { fetchTopicOffsets } from '@engagement/event-bus/kafka';
-import { MetricCacheSink, type RedisClient } from '@engagement/event-bus/sinks/redis';
+import { type CacheKeyScheme, MetricCacheSink, type RedisClient } from '@engagement/event-bus/sinks/redis';
 import type { Admin } from 'kafkajs';
 import type pg from 'pg';
 import { HostError } from '../errors.js';
@@ -89,6 +89,8 @@ export interface CacheCatchUpOptions {
   redis: RedisClient;
   /** The cache scope's watermark hash, which holds the metric-topic positions the cache applied. */
   watermarkKey: string;
+  /** How the cached hashes are sharded (default `defaultCacheKeys`): one position per shard. */
+  cacheKeys?: CacheKeyScheme;
   admin: Admin;
   metricTopic: string;
   timeoutMs: number;
@@ -111,6 +113,7 @@ export async function waitForCacheCatchUp(options: CacheCatchUpOptions): Promise
   // The least position over the cache's shards (see MetricCacheSink.positions).
   const cache = new MetricCacheSink(options.redis, {
     watermarkKey: options.watermarkKey,
+    keys: options.cacheKeys,
     signalChannel: null,
   });
   const partitions = ends.map((p) => p.partition);

@@ -5,7 +5,7 @@ import { type Admin, Kafka, logLevel, type Producer } from 'kafkajs';
 import pg from 'pg';
 import type { Logger } from 'pino';
 import type { HostConfig } from '../config/host-config.js';
-import { watermarkKeyOf } from '../deployment/cache-scope.js';
+import { cacheKeysOf, watermarkKeyOf } from '../deployment/cache-scope.js';
 import { LeaderLease } from '../deployment/leader-lease.js';
 import { existingSourceTopics } from '../deployment/source-topics.js';
 import { HostError } from '../errors.js';
@@ -183,6 +183,7 @@ export class PeriodicReconcile {
       sourceTopics: await existingSourceTopics(admin, config, plugins),
       metricTopic: config.kafka.metricTopic,
       watermarkKey: watermarkKeyOf(config),
+      cacheKeys: cacheKeysOf(config),
       slot: this.slot,
       selection: { kind: 'sample', size: config.reconcile.sampleSize },
       repair: config.reconcile.repair,

@@ -137,6 +137,7 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRep
           redis: options.redis,
           clickhouse: options.clickhouse,
           watermarkKey: options.watermarkKey,
+          keys: options.cacheKeys,
           entityType,
           entityIds: ids,
           repair: true,

@@ -1,6 +1,6 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { checkRollup, type RollupDifference } from '@engagement/event-bus/sinks/clickhouse';
-import type { RedisClient } from '@engagement/event-bus/sinks/redis';
+import type { CacheKeyScheme, RedisClient } from '@engagement/event-bus/sinks/redis';
 import type { Admin } from 'kafkajs';
 import type pg from 'pg';
 import { type CacheDifference, checkCachedHashes } from './cache-check.js';
@@ -25,6 +25,8 @@ export interface RoundOptions {
   groupId: string;
   sourceTopics: readonly string[];
   watermarkKey: string;
+  /** How the cached hashes are named (default `defaultCacheKeys`); the sink's scheme. */
+  cacheKeys?: CacheKeyScheme;
   slot: string;
   waitMs: number;
   /** With it, the round also waits until the cache applied the metric topic (`waitForCacheCatchUp`). */
@@ -97,6 +99,7 @@ export async function compareRound(options: RoundOptions, batches: readonly Batc
       redis: options.redis,
       clickhouse: options.clickhouse,
       watermarkKey: options.watermarkKey,
+      keys: options.cacheKeys,
       entityType,
       entityIds,
     });

@@ -2,7 +2,7 @@ import { checkDrift } from '@engagement/event-bus/reader';
 import { openClickHouse } from '@engagement/event-bus/sinks/clickhouse';
 import { clickhouseOptions } from '../../config/clickhouse-options.js';
 import { loadConfig } from '../../config/load-config.js';
-import { watermarkKeyOf } from '../../deployment/cache-scope.js';
+import { cacheKeysOf, watermarkKeyOf } from '../../deployment/cache-scope.js';
 import { EXIT } from '../../errors.js';
 import { openRedis } from '../../host/open-redis.js';
 import { println } from '../cli-context.js';
@@ -32,6 +32,7 @@ export const driftCommand = defineCommand({
         sample,
         repair,
         watermarkKey: watermarkKeyOf(config),
+        keys: cacheKeysOf(config),
       });
       if (json) println(ctx.stdout, JSON.stringify(report));
       else {

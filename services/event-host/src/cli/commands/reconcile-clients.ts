@@ -1,6 +1,6 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { openClickHouse } from '@engagement/event-bus/sinks/clickhouse';
-import type { RedisClient } from '@engagement/event-bus/sinks/redis';
+import type { CacheKeyScheme, RedisClient } from '@engagement/event-bus/sinks/redis';
 import { metricsOf, truthPlan } from '@engagement/event-bus/truth';
 import type { PluginDefinition } from '@engagement/plugin-api';
 import { type Admin, Kafka, logLevel, type Producer } from 'kafkajs';
@@ -9,7 +9,7 @@ import { clickhouseOptions } from '../../config/clickhouse-options.js';
 import { closest } from '../../config/closest-name.js';
 import type { HostConfig } from '../../config/host-config.js';
 import { loadConfig } from '../../config/load-config.js';
-import { watermarkKeyOf } from '../../deployment/cache-scope.js';
+import { cacheKeysOf, watermarkKeyOf } from '../../deployment/cache-scope.js';
 import { existingSourceTopics } from '../../deployment/source-topics.js';
 import { HostError } from '../../errors.js';
 import { inspectConfiguredPlugins } from '../../host/host-provisions.js';
@@ -53,6 +53,8 @@ export interface ReconcileClients {
   sourceTopics: string[];
   metricTopic: string;
   watermarkKey: string;
+  /** How the cached hashes are named (`redis.cacheShards`). */
+  cacheKeys: CacheKeyScheme;
   slot: string;
 }
 
@@ -124,6 +126,7 @@ export async function withReconcileClients<T>(
       sourceTopics,
       metricTopic: config.kafka.metricTopic,
       watermarkKey: watermarkKeyOf(config),
+      cacheKeys: cacheKeysOf(config),
       slot: await resolveSlot(postgres, config.debezium.slot),
     });
   } finally {
