@@ -14,6 +14,7 @@ import type { DecoderOptions } from '../src/events/decode.js';
 import { createEventPipeline, type EventPipeline } from '../src/kafka/create-pipeline.js';
 import { ensureTopics } from '../src/kafka/topics.js';
 import { openClickHouse } from '../src/sinks/clickhouse/client.js';
+import type { CacheKeyScheme } from '../src/sinks/redis/cache-keys.js';
 import { samplePlugin } from '../test/sample-plugin.js';
 import { groupLag, type SyntheticReactions, syntheticReactions } from '../test/synthetic-reactions.js';
 
@@ -119,6 +120,8 @@ export async function startPipeline(
     workerThreads?: number;
     /** Records per hop to the processor (the pipeline's `chunkSize`). */
     chunkSize?: number;
+    /** The cache's key scheme (default 16 shards). */
+    cacheKeys?: CacheKeyScheme;
   },
 ): Promise<BenchPipeline> {
   const { topic, name } = options;
@@ -142,6 +145,7 @@ export async function startPipeline(
     flushRows: options.flushRows ?? 20_000,
     flushIntervalMs: options.flushIntervalMs,
     ...(options.chunkSize ? { chunkSize: options.chunkSize } : {}),
+    ...(options.cacheKeys ? { cacheKeys: options.cacheKeys } : {}),
   });
   await pipeline.start();
   const stop = async () => {

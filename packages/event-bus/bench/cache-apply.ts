@@ -3,19 +3,23 @@
 // event the wall time, this process's CPU (building the scripts' arguments, ioredis) and Redis's own CPU
 // (`INFO cpu` before and after). Run with the local stack up:
 //   npx tsx --conditions=source packages/event-bus/bench/cache-apply.ts [batches] [--cached 0.3] [--rounds 3]
-// `batches` of 1,000 events (default 300), spread over 1,000 Image ids and three origins; --cached: the share of
+//     [--batch 1000] [--shards 16]
+// `batches` of --batch events (default 300 of 1,000), spread over 1,000 Image ids and three origins; --shards:
+// the cache's shard count (one script per shard and batch; a latency run's batches hold ~50-100 events
+// at half the maximum rate, the limits bench's thousands); --cached: the share of
 // those entities whose hash exists (so the script applies their increments); 0 by default, as in the limits
 // bench, where every event is only logged in its entity's recent list. Each round uses fresh watermarks.
 import type { EntityMetricEvent } from '@engagement/plugin-api';
 import { Redis } from 'ioredis';
-import { defaultCacheKeys } from '../src/sinks/redis/cache-keys.js';
+import { createCacheKeys } from '../src/sinks/redis/cache-keys.js';
 import { MetricCacheSink } from '../src/sinks/redis/metric-cache-sink.js';
 import { countArg, flag, redisCpuSeconds } from './bench-kit.js';
 
 const batches = countArg(300);
 const cachedShare = Number(flag('cached') ?? 0);
 const rounds = Number(flag('rounds') ?? 3);
-const PER_BATCH = 1_000;
+const PER_BATCH = Number(flag('batch') ?? 1_000);
+const keys = createCacheKeys(Number(flag('shards') ?? 16));
 const ENTITIES = 1_000;
 const METRICS = ['likeCount', 'heartCount', 'laughCount'];
 
@@ -40,17 +44,20 @@ const all = Array.from({ length: batches }, batch);
 
 const events = batches * PER_BATCH;
 const perEvent = (x: number) => ((x * 1e6) / events).toFixed(2).padStart(6);
-console.log(`${events} events per round, ${cachedShare * 100}% of ${ENTITIES} entities cached; µs per event`);
+console.log(
+  `${events} events per round in batches of ${PER_BATCH}, ${keys.shards} shard(s), ${cachedShare * 100}% of ${ENTITIES} entities cached; µs per event`,
+);
 console.log('round    wall  process CPU  Redis CPU');
 for (let round = 1; round <= rounds; round++) {
   await redis.flushdb();
   for (let id = 1; id <= ENTITIES; id++) {
     if ((id % 100) / 100 < cachedShare)
-      await redis.hset(defaultCacheKeys.key('Image', id), 'likeCount', 0, 'heartCount', 0);
+      await redis.hset(keys.key('Image', id), 'likeCount', 0, 'heartCount', 0);
   }
   const sink = new MetricCacheSink(redis, {
     watermarkKey: `bench:cache-apply:${round}`,
     signalChannel: null,
+    keys,
   });
   const redisBefore = await redisCpuSeconds(redis);
   const cpuBefore = process.cpuUsage();

@@ -2,12 +2,14 @@
 // Run with the stack up:
 //   npx tsx --conditions=source packages/event-bus/bench/latency.ts [--max-rate N] [--seconds 40]
 //     [--flush 1000,200,50] [--flush-rows 20000] [--warmup 5] [--probe 50000] [--clickhouse-url] [--timeline]
-//     [--slice 5000] [--hops] [--inline-producer]
+//     [--slice 5000] [--hops] [--inline-producer] [--cache-shards 16]
 // --timeline also prints p50/p99/max per slice of append time (--slice ms), the event loop's stalls over 30 ms
 // and when each ClickHouse flush ended. --hops splits each measured change's latency in two, at the moment
 // the host sent its metric events to the metric topic (append → published → in Redis). Each run also
 // prints the pipeline's Redis calls per 1,000 changes by command (apply scripts, HMGETs, pipelines, trims):
 // how many a change costs depends on the batch sizes, which follow how fast the metric topic's loop turns.
+// --cache-shards N: the cache's shard count (the host's redis.cacheShards; default 16): one apply script per
+// shard and batch.
 // ClickHouse is embedded chDB in a fresh temp directory in this process (inserts run on the event loop that
 // also applies increments), or with --clickhouse-url the stack's ClickHouse server over HTTP (CLICKHOUSE_URL),
 // as a production host would use it.
@@ -35,7 +37,7 @@
 //   the change's latency. Changes appended during the first --warmup seconds are left out.
 
 import type { Redis } from 'ioredis';
-import { defaultCacheKeys } from '../src/sinks/redis/cache-keys.js';
+import { createCacheKeys, defaultCacheKeys } from '../src/sinks/redis/cache-keys.js';
 import { prefillRedis, produceAll } from '../test/synthetic-reactions.js';
 import {
   type BenchContext,
@@ -62,6 +64,7 @@ const sliceMs = Number(flag('slice') ?? 5_000);
 const hops = process.argv.includes('--hops');
 const chunkSize = flag('chunk') ? Number(flag('chunk')) : undefined;
 const inlineProducer = process.argv.includes('--inline-producer');
+const cacheKeys = flag('cache-shards') ? createCacheKeys(Number(flag('cache-shards'))) : defaultCacheKeys;
 
 const ctx = await openBench();
 const sinks = await openBenchSinks(ctx, 'latency', { server: process.argv.includes('--clickhouse-url') });
@@ -106,13 +109,20 @@ async function maxRate(): Promise<number> {
   const topic = `bench.latency-probe-${ctx.run}`;
   await createSourceTopic(ctx, topic);
   const data = benchReactions(probeCreates);
-  await prefillRedis(redisClient, data, 0);
+  await prefillRedis(redisClient, data, 0, cacheKeys);
   await produceAll(ctx.kafka, topic, data.messages);
-  const bp = await startPipeline(ctx, { topic, name: 'probe', clickhouse, redis, flushIntervalMs: 1_000 });
+  const bp = await startPipeline(ctx, {
+    topic,
+    name: 'probe',
+    clickhouse,
+    redis,
+    flushIntervalMs: 1_000,
+    cacheKeys,
+  });
   const rate = await catchUpRate(ctx, bp, topic, data.messages.length);
   await bp.stop();
   await deleteTopics(ctx, [topic]);
-  await redisClient.del(...data.imageIds.map((id) => defaultCacheKeys.key('Image', id)));
+  await redisClient.del(...data.imageIds.map((id) => cacheKeys.key('Image', id)));
   return rate;
 }
 
@@ -123,7 +133,7 @@ function percentile(sorted: Float64Array, p: number): number {
 /** The run's changes, made up front: with the Image hashes they touch cached, as the run's increments need. */
 async function outboxFor(rate: number): Promise<{ outbox: Outbox; imageIds: number[] }> {
   const data = benchReactions(Math.ceil((rate * seconds) / 1.1) + 100);
-  await prefillRedis(redisClient, data, 0);
+  await prefillRedis(redisClient, data, 0, cacheKeys);
   const total = Math.min(data.messages.length, Math.floor(rate * seconds));
   return { outbox: Outbox.of(data.messages.slice(0, total)), imageIds: data.imageIds };
 }
@@ -171,6 +181,7 @@ async function steadyRun(ctx: BenchContext, rate: number, flushIntervalMs: numbe
     flushIntervalMs,
     flushRows,
     ...(chunkSize ? { chunkSize } : {}),
+    cacheKeys,
   });
   while (!bp.pipeline.consumerState.joined) await new Promise((r) => setTimeout(r, 50));
 
@@ -214,7 +225,7 @@ async function steadyRun(ctx: BenchContext, rate: number, flushIntervalMs: numbe
   const s = bp.pipeline.stats;
   await bp.stop();
   await deleteTopics(ctx, [topic]);
-  await redisClient.del(...imageIds.map((id) => defaultCacheKeys.key('Image', id)));
+  await redisClient.del(...imageIds.map((id) => cacheKeys.key('Image', id)));
 
   const sorted = Float64Array.from(latencies).sort();
   const fmt = (ms: number) => `${ms.toFixed(0)} ms`;
