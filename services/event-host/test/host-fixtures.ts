@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { fetchHostGroupOffsets } from '@engagement/event-bus/kafka';
 import { openClickHouse } from '@engagement/event-bus/sinks/clickhouse';
-import { defaultCacheKeys, type RedisClient } from '@engagement/event-bus/sinks/redis';
+import { type CacheKeyScheme, defaultCacheKeys, type RedisClient } from '@engagement/event-bus/sinks/redis';
 import { Redis } from 'ioredis';
 import { type Admin, Kafka, logLevel, type Producer } from 'kafkajs';
 import pg from 'pg';
@@ -197,13 +197,14 @@ export async function produce(
 export async function prefillCache(
   redis: RedisClient,
   imageIds: number[],
+  keys: CacheKeyScheme = defaultCacheKeys,
 ): Promise<{ cached: number[]; absent: number[] }> {
   const cached = imageIds.filter((_, i) => i % 2 === 0);
   const absent = imageIds.filter((_, i) => i % 2 === 1);
   // One DEL per key: the keys lie in different shards, which a Cluster refuses in one command.
-  await Promise.all(imageIds.map((id) => redis.del(defaultCacheKeys.key('Image', id))));
+  await Promise.all(imageIds.map((id) => redis.del(keys.key('Image', id))));
   for (const id of cached) {
-    await redis.hset(defaultCacheKeys.key('Image', id), {
+    await redis.hset(keys.key('Image', id), {
       likeCount: 100,
       heartCount: 100,
       laughCount: 100,

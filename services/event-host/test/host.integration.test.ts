@@ -4,7 +4,7 @@ import type { ChildProcess } from 'node:child_process';
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ClickHouseClient } from '@clickhouse/client';
-import { defaultCacheKeys } from '@engagement/event-bus/sinks/redis';
+import { createCacheKeys } from '@engagement/event-bus/sinks/redis';
 import { Redis } from 'ioredis';
 import type { Producer } from 'kafkajs';
 import pg from 'pg';
@@ -39,6 +39,7 @@ let host: EventHost;
 let env: Record<string, string>;
 let imageIds: number[];
 let plan: ReactionPlan;
+const CACHE_KEYS = createCacheKeys(1);
 
 const get = async (path: string) => {
   const res = await fetch(`${host.url}${path}`);
@@ -54,9 +55,11 @@ beforeAll(async () => {
   env = hostEnv('live', {
     EVENT_HOST_REDIS_URL: `redis://127.0.0.1:${redisPort}`,
     EVENT_HOST_KAFKA_TOPIC_PARTITIONS: '2',
+    // A single Redis node: the cache on one shard, as docs/operations.md suggests for it.
+    EVENT_HOST_REDIS_CACHE_SHARDS: '1',
   });
   ({ imageIds } = await createImages(db, 6));
-  await prefillCache(redis, imageIds);
+  await prefillCache(redis, imageIds, CACHE_KEYS);
   plan = reactionPlan(imageIds, 300);
   ({ host, clickhouse } = await startHost(env));
   producer = await connectProducer(env);
@@ -123,7 +126,7 @@ describe('event host on the local stack', () => {
 
     // Cached hashes moved by exactly the totals; uncached images were not created.
     for (const [i, id] of imageIds.entries()) {
-      const hash = await redis.hgetall(defaultCacheKeys.key('Image', id));
+      const hash = await redis.hgetall(CACHE_KEYS.key('Image', id));
       if (i % 2 === 1) expect(hash).toEqual({});
       else {
         const want = plan.expected.get(`Image:${id}`)!;

@@ -1,9 +1,11 @@
 // A sink error retrying cannot fix: the metric table's `entityId` column has the wrong type, so every insert
 // fails with CANNOT_PARSE_*. The host (a real `event-host start` process) stops by itself with exit 65 and
 // EH_SINK_REJECTED instead of retrying forever, and commits nothing; once the table is fixed, a restart
-// processes the same changes and stores exact totals.
+// processes the same changes and stores exact totals. And a cache recorded with another shard count
+// (redis.cacheShards) stops the host the same way, before it writes a key.
 import { type ClickHouseClient, createClient } from '@clickhouse/client';
 import { metricEventTableDdl } from '@engagement/event-bus/sinks/clickhouse';
+import { cacheLayoutKey, cacheWatermarkKey, shardWatermarkKey } from '@engagement/event-bus/sinks/redis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
   clickhouseImageTotals,
@@ -106,5 +108,27 @@ describe('a sink error retrying cannot fix', () => {
     expect((await second.exited).code).toBe(0);
     const final = await clickhouseImageTotals(clickhouse, imageIds);
     expect(final.totals).toEqual(plan.expected);
+  });
+
+  it('stops the host with exit 65 when the cache was written with another shard count, before it writes a key', async () => {
+    const env = { ...hostEnv('shards'), EVENT_HOST_LOG_LEVEL: 'warn' };
+    const watermarkKey = cacheWatermarkKey(env.EVENT_HOST_CACHE_SCOPE);
+    await stack.redis.set(cacheLayoutKey(watermarkKey), '1');
+    const { imageIds } = await createImages(stack.db, 2);
+    await produce(stack.producer, sourceTopicOf(env), reactionPlan(imageIds, 20, 5).records, { chunk: 20 });
+
+    const host = spawnHost(env);
+    runs.push(host);
+    const exit = await Promise.race([
+      host.exited,
+      new Promise<'still running'>((r) => setTimeout(() => r('still running'), 90_000)),
+    ]);
+    expect(exit).toEqual({ code: 65, signal: null });
+    expect(host.stderr).toMatch(/event-host: EH_SINK_REJECTED: stopped: a sink refused work/);
+    expect(host.stderr).toMatch(
+      /written with 1 shards and this writer uses 16 \(the host: EVENT_HOST_REDIS_CACHE_SHARDS, redis.cacheShards\)/,
+    );
+    for (let k = 0; k < 16; k++) expect(await stack.redis.exists(shardWatermarkKey(watermarkKey, k))).toBe(0);
+    await stack.redis.del(cacheLayoutKey(watermarkKey));
   });
 });
