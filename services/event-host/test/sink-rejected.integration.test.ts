@@ -111,8 +111,8 @@ describe('a sink error retrying cannot fix', () => {
   });
 
   it('stops the host with exit 65 when the cache was written with another shard count, before it writes a key', async () => {
-    const env = { ...hostEnv('shards'), EVENT_HOST_LOG_LEVEL: 'warn' };
-    const watermarkKey = cacheWatermarkKey(env.EVENT_HOST_CACHE_SCOPE);
+    const env: Record<string, string> = { ...hostEnv('shards'), EVENT_HOST_LOG_LEVEL: 'warn' };
+    const watermarkKey = cacheWatermarkKey(env.EVENT_HOST_CACHE_SCOPE!);
     await stack.redis.set(cacheLayoutKey(watermarkKey), '1');
     const { imageIds } = await createImages(stack.db, 2);
     await produce(stack.producer, sourceTopicOf(env), reactionPlan(imageIds, 20, 5).records, { chunk: 20 });
