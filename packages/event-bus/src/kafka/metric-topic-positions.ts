@@ -29,6 +29,7 @@ export interface MetricTopicPositionsOptions {
   apply: Pick<ApplyStage, 'applyBatch' | 'cachePositions'>;
   /** kafkajs `consumer.seek` for this topic. */
   seek(partition: number, offset: string): void;
+  /** Takes an applied batch's end for committing (the consumer commits it on its flush timer). */
   commit(offsets: CommitOffsets): Promise<void>;
   logger: Logger;
   /** How often owned partitions are compared with Redis while no batch arrives (default 5 s; 0: never). */

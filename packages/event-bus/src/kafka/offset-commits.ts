@@ -18,6 +18,15 @@ export class OffsetCommits {
     return this.pending.size > 0;
   }
 
+  /** Adds `offsets` to those waiting, without committing: the next `commit` (or the flush timer) takes them. */
+  add(offsets: CommitOffsets): void {
+    for (const o of offsets) {
+      const key = `${o.topic}:${o.partition}`;
+      const pending = this.pending.get(key);
+      if (!pending || BigInt(pending.offset) < BigInt(o.offset)) this.pending.set(key, o);
+    }
+  }
+
   /** Drops the offsets of partitions this member no longer owns (`topic:partition` keys). */
   keepOnly(owned: ReadonlySet<string>): void {
     for (const key of this.pending.keys()) if (!owned.has(key)) this.pending.delete(key);
@@ -25,11 +34,7 @@ export class OffsetCommits {
 
   /** Adds `offsets` and commits everything waiting. */
   async commit(offsets: CommitOffsets): Promise<void> {
-    for (const o of offsets) {
-      const key = `${o.topic}:${o.partition}`;
-      const pending = this.pending.get(key);
-      if (!pending || BigInt(pending.offset) < BigInt(o.offset)) this.pending.set(key, o);
-    }
+    this.add(offsets);
     const batch = [...this.pending.values()];
     if (batch.length === 0) return;
     try {
