@@ -2,9 +2,10 @@
 // Run with the stack up:
 //   npx tsx --conditions=source packages/event-bus/bench/latency.ts [--max-rate N] [--seconds 40]
 //     [--flush 1000,200,50] [--flush-rows 20000] [--warmup 5] [--probe 50000] [--clickhouse-url] [--timeline]
-//     [--slice 5000] [--hops] [--inline-producer] [--cache-shards 16]
+//     [--slice 5000] [--hops] [--inline-producer] [--cache-shards 16] [--no-merges]
 // --timeline also prints p50/p99/max per slice of append time (--slice ms), the event loop's stalls over 30 ms
-// and when each ClickHouse flush ended. --hops splits each measured change's latency in two, at the moment
+// and when each ClickHouse flush ended, and the engine's active parts every 2 s. --no-merges stops the embedded
+// engine's background merges for each run (SYSTEM STOP MERGES), to see what they add to the tail. --hops splits each measured change's latency in two, at the moment
 // the host sent its metric events to the metric topic (append → published → in Redis). Each run also
 // prints the pipeline's Redis calls per 1,000 changes by command (apply scripts, HMGETs, pipelines, trims):
 // how many a change costs depends on the batch sizes, which follow how fast the metric topic's loop turns.
@@ -36,6 +37,7 @@
 //   offset * 1000 + 2 every metric event of that change is in Redis. That moment minus the append time is
 //   the change's latency. Changes appended during the first --warmup seconds are left out.
 
+import type { ClickHouseClient } from '@clickhouse/client';
 import type { Redis } from 'ioredis';
 import { createCacheKeys, defaultCacheKeys } from '../src/sinks/redis/cache-keys.js';
 import { prefillRedis, produceAll } from '../test/synthetic-reactions.js';
@@ -64,6 +66,7 @@ const sliceMs = Number(flag('slice') ?? 5_000);
 const hops = process.argv.includes('--hops');
 const chunkSize = flag('chunk') ? Number(flag('chunk')) : undefined;
 const inlineProducer = process.argv.includes('--inline-producer');
+const noMerges = process.argv.includes('--no-merges');
 const cacheKeys = flag('cache-shards') ? createCacheKeys(Number(flag('cache-shards'))) : defaultCacheKeys;
 
 const ctx = await openBench();
@@ -184,6 +187,15 @@ async function steadyRun(ctx: BenchContext, rate: number, flushIntervalMs: numbe
     cacheKeys,
   });
   while (!bp.pipeline.consumerState.joined) await new Promise((r) => setTimeout(r, 50));
+  if (noMerges) await stopMerges(clickhouse);
+  // With --timeline: the engine's active parts (all MergeTree tables) every 2 s, to place its merges.
+  const parts: string[] = [];
+  const partsWatch = process.argv.includes('--timeline')
+    ? setInterval(() => {
+        const at = ((Date.now() - started) / 1_000).toFixed(0);
+        void activeParts(clickhouse).then((n) => parts.push(`${at}:${n}`));
+      }, 2_000)
+    : undefined;
 
   const flushEnds: number[] = [];
   let flushesSeen = 0;
@@ -221,6 +233,7 @@ async function steadyRun(ctx: BenchContext, rate: number, flushIntervalMs: numbe
   await untilCaughtUp(ctx, bp, topic, total);
   clearInterval(flushWatch);
   clearInterval(stallWatch);
+  clearInterval(partsWatch);
   const published = hops ? await publishTimes(ctx, bp.metricTopic, topic) : undefined;
   const s = bp.pipeline.stats;
   await bp.stop();
@@ -257,10 +270,32 @@ async function steadyRun(ctx: BenchContext, rate: number, flushIntervalMs: numbe
       );
     }
     console.log(`  event-loop stalls over 30 ms (s:ms late): ${stalls.join(' ') || 'none'}`);
+    console.log(`  active parts (s:parts): ${parts.join(' ')}`);
     console.log(
       `  flushes ended at ${flushEnds.map((t) => `${((t - started) / 1_000).toFixed(1)} s`).join(', ')}`,
     );
   }
+}
+
+/** Stops the embedded engine's background merges on every MergeTree table, for this run's pipeline. */
+async function stopMerges(clickhouse: ClickHouseClient): Promise<void> {
+  const tables = await (
+    await clickhouse.query({
+      query: "SELECT database || '.' || name AS t FROM system.tables WHERE engine LIKE '%MergeTree'",
+      format: 'JSONEachRow',
+    })
+  ).json<{ t: string }>();
+  for (const { t } of tables) await clickhouse.command({ query: `SYSTEM STOP MERGES ${t}` });
+}
+
+async function activeParts(clickhouse: ClickHouseClient): Promise<number> {
+  const rows = await (
+    await clickhouse.query({
+      query: 'SELECT count() AS n FROM system.parts WHERE active',
+      format: 'JSONEachRow',
+    })
+  ).json<{ n: string | number }>();
+  return Number(rows[0]?.n ?? 0);
 }
 
 /**
