@@ -5,8 +5,10 @@
 //     [--slice 5000] [--hops] [--inline-producer] [--cache-shards 16] [--no-merges]
 // --timeline also prints p50/p99/max per slice of append time (--slice ms), the event loop's stalls over 30 ms
 // and when each ClickHouse flush ended, and the engine's active parts every 2 s. --no-merges stops the embedded
-// engine's background merges for each run (SYSTEM STOP MERGES), to see what they add to the tail. --hops splits each measured change's latency in two, at the moment
-// the host sent its metric events to the metric topic (append → published → in Redis). Each run also
+// engine's background merges for each run (SYSTEM STOP MERGES), to see what they add to the tail (refused with
+// --clickhouse-url: it would stop the shared server's merges). --hops splits each measured change's latency
+// in two, at the moment the host sent its metric events to the metric topic (append → published → in Redis).
+// Each run also
 // prints the pipeline's Redis calls per 1,000 changes by command (apply scripts, HMGETs, pipelines, trims):
 // how many a change costs depends on the batch sizes, which follow how fast the metric topic's loop turns.
 // --cache-shards N: the cache's shard count (the host's redis.cacheShards; default 16): one apply script per
@@ -66,7 +68,11 @@ const sliceMs = Number(flag('slice') ?? 5_000);
 const hops = process.argv.includes('--hops');
 const chunkSize = flag('chunk') ? Number(flag('chunk')) : undefined;
 const inlineProducer = process.argv.includes('--inline-producer');
+const timeline = process.argv.includes('--timeline');
 const noMerges = process.argv.includes('--no-merges');
+if (noMerges && process.argv.includes('--clickhouse-url')) {
+  throw new Error("--no-merges is for the embedded engine only: it would stop the shared server's merges");
+}
 const cacheKeys = flag('cache-shards') ? createCacheKeys(Number(flag('cache-shards'))) : defaultCacheKeys;
 
 const ctx = await openBench();
@@ -190,7 +196,7 @@ async function steadyRun(ctx: BenchContext, rate: number, flushIntervalMs: numbe
   if (noMerges) await stopMerges(clickhouse);
   // With --timeline: the engine's active parts (all MergeTree tables) every 2 s, to place its merges.
   const parts: string[] = [];
-  const partsWatch = process.argv.includes('--timeline')
+  const partsWatch = timeline
     ? setInterval(() => {
         const at = ((Date.now() - started) / 1_000).toFixed(0);
         void activeParts(clickhouse).then((n) => parts.push(`${at}:${n}`));
@@ -255,7 +261,7 @@ async function steadyRun(ctx: BenchContext, rate: number, flushIntervalMs: numbe
     `  Redis calls per 1,000 changes: ${[...redisCalls].map(([name, n]) => `${name} ${((n * 1_000) / total).toFixed(0)}`).join(', ')}`,
   );
   if (published) printHops(appendedAt, published, appliedAt);
-  if (process.argv.includes('--timeline')) {
+  if (timeline) {
     const slices = new Map<number, number[]>();
     for (const [appended, latency] of samples) {
       const slice = Math.floor((appended - started) / sliceMs);
