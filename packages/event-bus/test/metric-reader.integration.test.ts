@@ -1,6 +1,7 @@
 import { expect, it } from 'vitest';
 import { createMetricReader, type ReadStats } from '../src/reader/index.js';
-import { defaultCacheKeys } from '../src/sinks/redis/cache-keys.js';
+import { createCacheKeys, defaultCacheKeys } from '../src/sinks/redis/cache-keys.js';
+import { MetricCacheSink } from '../src/sinks/redis/metric-cache-sink.js';
 import { describeReaderOnStack } from './reader-on-stack.js';
 
 // Reader, cache sink and fills on the real Redis and a private chDB. Events are written to ClickHouse and
@@ -155,5 +156,32 @@ describeReaderOnStack('metric reader on the real stack', (w) => {
     expect(await read()).toBe(1);
     expect(reads.map((r) => r.misses)).toEqual([1, 0, 1]);
     expect(await redis.hget(defaultCacheKeys.key(entityType, id), '~at')).toBe(String(clock));
+  });
+
+  it('refuses to read a cache written with another shard count, before it fills anything', async () => {
+    const { stack, store, redis, entityType, event } = w;
+    const one = createCacheKeys(1);
+    // An entity in shard 0 has the same key in both schemes; entity types are named per run, so a fixed id
+    // would land there in one run of 16 (it did, in CI). Take the first id outside it.
+    let id = 30;
+    while (defaultCacheKeys.shardOf(entityType, id) === 0) id++;
+    const now = Date.now();
+    const watermarkKey = stack.unique('wm-layout');
+    const like = event(id, 'likeCount', 1, new Date(now - 1000), stack.unique('layout:0'));
+    await store.insert([like]);
+    // A writer on one shard records the count; the hash it increments is the one-shard key.
+    await redis.hset(one.key(entityType, id), { likeCount: 0 });
+    const sink = new MetricCacheSink(redis, { watermarkKey, keys: one, signalChannel: null });
+    await sink.apply([like]);
+    const request = { entityType, entityIds: [id], metrics: ['likeCount'], timeframes: ['all'] } as const;
+
+    const sixteen = createMetricReader({ redis, clickhouse: stack.clickhouse, watermarkKey });
+    const refused = await sixteen.getMetrics(request).catch((e: unknown) => e);
+    expect(refused).toMatchObject({ code: 'EB_CACHE_LAYOUT_MISMATCH' });
+    expect((refused as Error).message).toMatch(/written with 1 shards and this reader's key scheme has 16/);
+    expect(await redis.exists(defaultCacheKeys.key(entityType, id))).toBe(0);
+
+    const matching = createMetricReader({ redis, clickhouse: stack.clickhouse, watermarkKey, keys: one });
+    expect((await matching.getMetrics(request)).get(id)).toEqual({ likeCount: { all: 1 } });
   });
 });

@@ -1,6 +1,12 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { MetricTimeframe } from '../sinks/clickhouse/timeframes.js';
-import { type CacheKeyScheme, defaultCacheKeys, groupByTag } from '../sinks/redis/cache-keys.js';
+import {
+  type CacheKeyScheme,
+  cacheWatermarkKey,
+  defaultCacheKeys,
+  groupByTag,
+} from '../sinks/redis/cache-keys.js';
+import { CacheLayoutCheck } from '../sinks/redis/cache-layout.js';
 import { FILL_TIME_FIELD, timeframeField } from '../sinks/redis/hash-layout.js';
 import type { RedisClient } from '../sinks/redis/redis-client.js';
 import { CacheFiller, type FilledTotals, type FillStep } from './cache-filler.js';
@@ -12,6 +18,12 @@ export interface MetricReaderOptions {
   clickhouse: ClickHouseClient;
   /** Must match the cache sink's scheme (both default to `metrics:<type>:<id>`). */
   keys?: CacheKeyScheme;
+  /**
+   * Base name of the cache sink's watermark hashes (default `eventbus:cache:watermarks`; the host adds its
+   * cache scope: `eventbus:cache:watermarks:<scope>`). Under it the writers record their shard count, and the
+   * reader refuses to read with another (`EB_CACHE_LAYOUT_MISMATCH`).
+   */
+  watermarkKey?: string;
   /** ClickHouse table of metric events (default `entityMetricEvents`). */
   table?: string;
   /** Lifetime of a cached hash; increments keep it current meanwhile (default 1 h). */
@@ -77,6 +89,11 @@ export function createMetricReader(options: MetricReaderOptions): MetricReader {
   const keys = options.keys ?? defaultCacheKeys;
   const averages = options.averages ?? defaultAverages;
   const now = options.now ?? Date.now;
+  const layout = new CacheLayoutCheck(
+    options.redis,
+    options.watermarkKey ?? cacheWatermarkKey(),
+    keys.shards,
+  );
   const maxAge = { ...defaultMaxAgeMs, ...options.maxAgeMs };
   const filler = new CacheFiller({
     redis: options.redis,
@@ -99,11 +116,15 @@ export function createMetricReader(options: MetricReaderOptions): MetricReader {
       const windowed = timeframes.filter((tf) => tf !== 'all') as Exclude<T, 'all'>[];
       const maxAgeMs = windowed.length ? Math.min(...windowed.map((tf) => maxAge[tf])) : Infinity;
 
-      const replies = await readHashes(
-        options.redis,
-        ids.map((id) => keys.key(request.entityType, id)),
-        [...fields, FILL_TIME_FIELD],
-      );
+      // The layout is checked beside the first reads, before anything is filled or answered.
+      const [replies] = await Promise.all([
+        readHashes(
+          options.redis,
+          ids.map((id) => keys.key(request.entityType, id)),
+          [...fields, FILL_TIME_FIELD],
+        ),
+        layout.check(),
+      ]);
       const nowMs = now();
       // A hit's values are its HMGET reply: stored metric `s`, timeframe `t` at index s * timeframes + t.
       const hits = new Map<number, (string | null)[]>();

@@ -1,4 +1,4 @@
-import { SinkError } from '../../errors.js';
+import { EventBusError, SinkError } from '../../errors.js';
 import type { RedisClient } from './redis-client.js';
 import { asSinkCall } from './redis-errors.js';
 
@@ -27,4 +27,38 @@ export async function claimCacheLayout(
       `${held}, or empty the cache first (docs/operations.md, "Changing the cache's shard count")`,
     { retriable: false },
   );
+}
+
+/** How long a reader trusts a matching count before asking again. */
+const LAYOUT_RECHECK_MS = 60_000;
+
+/**
+ * A reader's side of the same record: a reader whose shard count differs from the writers' reads and fills
+ * keys no writer increments, so its fills would be right once and then stand still. `check` throws then.
+ * A matching count is asked again after a minute (a reader process outliving a change of the count is caught
+ * then); while no writer has recorded one yet, every check asks.
+ */
+export class CacheLayoutCheck {
+  private confirmedAt = Number.NEGATIVE_INFINITY;
+
+  constructor(
+    private readonly redis: RedisClient,
+    private readonly watermarkKey: string,
+    private readonly shards: number,
+  ) {}
+
+  async check(): Promise<void> {
+    if (Date.now() - this.confirmedAt < LAYOUT_RECHECK_MS) return;
+    const held = await this.redis.get(cacheLayoutKey(this.watermarkKey));
+    if (held === null) return;
+    if (held === String(this.shards)) {
+      this.confirmedAt = Date.now();
+      return;
+    }
+    throw new EventBusError(
+      'EB_CACHE_LAYOUT_MISMATCH',
+      `the cache of ${this.watermarkKey} is written with ${held} shards and this reader's key scheme has ` +
+        `${this.shards}: pass createCacheKeys(${held}) as \`keys\` (the host's EVENT_HOST_REDIS_CACHE_SHARDS)`,
+    );
+  }
 }

@@ -7,7 +7,7 @@ export {
   defaultCacheKeys,
   shardWatermarkKey,
 } from './cache-keys.js';
-export { cacheLayoutKey, claimCacheLayout } from './cache-layout.js';
+export { CacheLayoutCheck, cacheLayoutKey, claimCacheLayout } from './cache-layout.js';
 export {
   DEFAULT_FIRST_SEEN_TTL_MS,
   RedisFirstSeenStore,
