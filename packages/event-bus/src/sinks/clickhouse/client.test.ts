@@ -44,6 +44,52 @@ function canRenice(): boolean {
   }
 }
 
+// First in the file: an engine thread keeps the nice value of its last task, so after the bulk insert below
+// a pool thread reused for a merge would be at 19 whatever the merge setting says.
+describe('background merges on the embedded engine', () => {
+  let client: ClickHouseClient;
+  beforeAll(async () => {
+    client = await openTempChDB('merges');
+  });
+  afterAll(() => client.close());
+
+  it('are configured for nice 19 when the engine starts (a server setting, not a query setting)', async () => {
+    const result = await client.query({
+      query: `SELECT value FROM system.server_settings WHERE name = 'os_threads_nice_value_merge_mutate'`,
+      format: 'JSONEachRow',
+    });
+    expect(await result.json()).toEqual([{ value: '19' }]);
+  });
+
+  it.skipIf(!canRenice())(
+    'run on threads at nice 19',
+    async () => {
+      await client.command({ query: 'CREATE TABLE m (a UInt64, s String) ENGINE = MergeTree ORDER BY a' });
+      const stop = new SharedArrayBuffer(4);
+      const watcher = new Worker(WATCHER, { eval: true, workerData: stop });
+      const seen = new Promise<{ max: number; names: string[] }>((resolve) =>
+        watcher.once('message', resolve),
+      );
+      // Parts inserted at normal priority (no bulk settings), merged by the engine in the background.
+      for (let part = 0; part < 8; part++) {
+        await client.command({
+          query: `INSERT INTO m SELECT number + ${part * 200_000}, repeat('x', 40) FROM numbers(200000)`,
+        });
+      }
+      const active = () =>
+        countOf(client, `SELECT count() AS n FROM system.parts WHERE table = 'm' AND active`);
+      while ((await active()) >= 8) await new Promise((resolve) => setTimeout(resolve, 50));
+      Atomics.store(new Int32Array(stop), 0, 1);
+      const during = await seen;
+      await watcher.terminate();
+
+      expect(during.max).toBe(19);
+      expect(during.names).toContain('MergeMutate');
+    },
+    60_000,
+  );
+});
+
 describe('bulk work on the embedded engine', () => {
   // One embedded engine per process: both tests use this one.
   let client: ClickHouseClient;

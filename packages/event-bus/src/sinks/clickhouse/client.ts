@@ -29,6 +29,14 @@ const EMBEDDED_BULK_SETTINGS = {
 } as const;
 
 /**
+ * The embedded engine's background merges at the same low priority. This is a server setting, read once when
+ * the engine starts: the engine's first session on a directory passes it, and the sessions opened after it
+ * share that engine. A merge of all the parts so far otherwise stalls the event loop for up to a few hundred ms
+ * (docs/performance.md, "Session of 2026-12-04": p99 280–370 → 98–136 ms over runs containing one).
+ */
+const EMBEDDED_ENGINE_ARGS = ['--os_threads_nice_value_merge_mutate=19'];
+
+/**
  * Opens a ClickHouse client. The same `@clickhouse/client` API serves both: with `path`, queries run in
  * this process through chDB (one engine per process, one query at a time, each with its own settings:
  * `settingsPerCall`); with `url`, over HTTP.
@@ -44,8 +52,18 @@ export async function openClickHouse(location: ClickHouseLocation): Promise<Clic
     });
   }
   // chDB is optional: only the embedded mode needs it, so it is loaded on demand.
-  const { createChdbConnection } = await import('chdb/connection');
-  const connection = settingsPerCall(createChdbConnection({ path: location.path }));
+  const [{ Session }, { createChdbConnection }] = await Promise.all([
+    import('chdb'),
+    import('chdb/connection'),
+  ]);
+  const starter = new Session(location.path, { connectionArgs: EMBEDDED_ENGINE_ARGS });
+  let chdb: ReturnType<typeof createChdbConnection>;
+  try {
+    chdb = createChdbConnection({ path: location.path });
+  } finally {
+    starter.close(); // the engine stays while the connection is open
+  }
+  const connection = settingsPerCall(chdb);
   const client = createClient({
     connection,
     clickhouse_settings: { date_time_input_format: 'best_effort' },
