@@ -8,9 +8,9 @@
 // engine's background merges for each run (SYSTEM STOP MERGES), to see what they add to the tail (refused with
 // --clickhouse-url: it would stop the shared server's merges). --hops splits each measured change's latency
 // in two, at the moment the host sent its metric events to the metric topic (append → published → in Redis).
-// Each run also
-// prints the pipeline's Redis calls per 1,000 changes by command (apply scripts, HMGETs, pipelines, trims):
-// how many a change costs depends on the batch sizes, which follow how fast the metric topic's loop turns.
+// Each run also prints the pipeline's Redis calls per 1,000 changes by command (apply scripts, HMGETs,
+// pipelines, trims): how many a change costs depends on the batch sizes, which follow how fast the metric
+// topic's loop turns.
 // --cache-shards N: the cache's shard count (the host's redis.cacheShards; default 16): one apply script per
 // shard and batch.
 // ClickHouse is embedded chDB in a fresh temp directory in this process (inserts run on the event loop that
@@ -70,13 +70,14 @@ const chunkSize = flag('chunk') ? Number(flag('chunk')) : undefined;
 const inlineProducer = process.argv.includes('--inline-producer');
 const timeline = process.argv.includes('--timeline');
 const noMerges = process.argv.includes('--no-merges');
-if (noMerges && process.argv.includes('--clickhouse-url')) {
+const server = process.argv.includes('--clickhouse-url');
+if (noMerges && server) {
   throw new Error("--no-merges is for the embedded engine only: it would stop the shared server's merges");
 }
 const cacheKeys = flag('cache-shards') ? createCacheKeys(Number(flag('cache-shards'))) : defaultCacheKeys;
 
 const ctx = await openBench();
-const sinks = await openBenchSinks(ctx, 'latency', { server: process.argv.includes('--clickhouse-url') });
+const sinks = await openBenchSinks(ctx, 'latency', { server });
 const { redis: redisClient, clickhouse } = sinks;
 console.log(`ClickHouse: ${sinks.clickhouseLabel}`);
 
