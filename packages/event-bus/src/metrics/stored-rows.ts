@@ -20,6 +20,15 @@ export class StoredRows {
     return rows;
   }
 
+  /** The rows again from their structured clone (a pool thread's, which arrives as a plain object). */
+  static revive(copy: Pick<StoredRows, 'count' | 'upto' | 'entities'>): StoredRows {
+    const rows = new StoredRows();
+    rows.count = copy.count;
+    for (const [origin, seq] of copy.upto) rows.upto.set(origin, seq);
+    for (const [type, ids] of copy.entities) rows.entities.set(type, ids);
+    return rows;
+  }
+
   add(e: StoredEvent): void {
     this.count++;
     const seq = this.upto.get(e.origin);

@@ -119,7 +119,7 @@ export async function assemblePipeline<Source extends RecordSource>(
     // Published before the store holds them: marked so, and queued for search by the ingest stage after it.
     publish: metricTopic
       ? (rows, encoded) =>
-          attempt('kafka', rows.length, () =>
+          attempt('kafka', rows?.length ?? encoded!.json.length, () =>
             publishMetricEvents(metricTopic, rows, { stored: false, encoded }),
           )
       : undefined,

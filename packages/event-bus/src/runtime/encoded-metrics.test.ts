@@ -1,12 +1,19 @@
 import { type EntityMetricEvent, silentLogger } from '@engagement/plugin-api';
 import { describe, expect, it } from 'vitest';
+import { samplePlugin } from '../../test/sample-plugin.js';
+import { createDecoder } from '../events/decode.js';
+import type { KafkaRecord } from '../events/kafka-record.js';
+import type { JsonLines } from '../metrics/json-lines.js';
+import { StoredRows } from '../metrics/stored-rows.js';
 import { fakeEvent } from '../testing/fake-events.js';
 import { InMemoryDeadLetters } from '../testing/in-memory-dead-letters.js';
-import { dispatchedMetrics, type EncodedMetrics, encodeMetrics } from './encoded-metrics.js';
+import { dispatchedMetrics, type EncodedMetrics, encodeMetrics, leaveOutEvents } from './encoded-metrics.js';
 import { IngestStage } from './ingest-stage.js';
+import { PluginContainer } from './plugin-container.js';
 import type { MetricTopicMessage } from './ports.js';
 import { publishMetricEvents } from './publish-metric-events.js';
-import type { BatchOutcome, RecordProcessor } from './record-processor.js';
+import { type BatchOutcome, LocalProcessor, type RecordProcessor } from './record-processor.js';
+import { validatePlugins } from './validate-plugins.js';
 import { WorkerPoolProcessor } from './worker-pool.js';
 
 const reactions = fakeEvent.postgres('ImageReaction');
@@ -45,14 +52,50 @@ function samplePluginPool() {
   });
 }
 
+/** The sample plugin on this thread: what a pool thread's batches are compared with. */
+async function localBatch(records: KafkaRecord[]): Promise<BatchOutcome> {
+  const processor = new LocalProcessor({
+    decode: createDecoder({ debezium: { topicPrefix: 'app' } }),
+    listeners: validatePlugins([samplePlugin], []),
+    container: await PluginContainer.create([samplePlugin], []),
+    logger: silentLogger,
+    retryBaseMs: 1,
+  });
+  return processor.process(records);
+}
+
 describe('metric events serialised where the listeners ran', () => {
-  it('come back from pool threads as exactly the text the main thread would make', async () => {
+  it('come back from pool threads as text only, exactly the text the main thread would make', async () => {
     const pool = samplePluginPool();
     try {
-      const batch = await pool.process(reactionBatch());
-      const metrics = dispatchedMetrics(batch.outcomes);
-      expect(metrics.length).toBeGreaterThan(20);
-      expect(batch.encoded).toEqual(encodeMetrics(metrics));
+      const records = reactionBatch();
+      const [batch, local] = [await pool.process(records), await localBatch(records)];
+      const events = dispatchedMetrics(local.outcomes);
+      expect(events.length).toBeGreaterThan(20);
+      // No event objects cross back; the outcomes are otherwise the same.
+      expect(dispatchedMetrics(batch.outcomes)).toEqual([]);
+      expect(batch.outcomes.map((o) => o.kind)).toEqual(local.outcomes.map((o) => o.kind));
+      const { eventsLeftOut, ...encoded } = batch.encoded!;
+      expect(encoded).toEqual(encodeMetrics(events));
+      expect(eventsLeftOut).toEqual({ rows: StoredRows.of(events), mostPerRecord: 3 });
+      expect(eventsLeftOut!.rows).toBeInstanceOf(StoredRows);
+    } finally {
+      await pool.close();
+    }
+  }, 30_000);
+
+  it('come back with their objects when a record is invalid or a listener failed', async () => {
+    const pool = samplePluginPool();
+    try {
+      const invalid = { ...fakeEvent.raw('app.public.ImageReaction', '{not json').record, offset: '20' };
+      const failing = { ...fakeEvent.postgres('TypeProbe').created({ id: 1 }).record, offset: '21' };
+      for (const extra of [invalid, failing]) {
+        const records = [...reactionBatch(), extra];
+        const [batch, local] = [await pool.process(records), await localBatch(records)];
+        expect(batch.encoded!.eventsLeftOut).toBeUndefined();
+        expect(batch.outcomes.at(-1)!.kind).toBe(extra === invalid ? 'invalid' : 'dispatched');
+        expect(dispatchedMetrics(batch.outcomes)).toEqual(dispatchedMetrics(local.outcomes));
+      }
     } finally {
       await pool.close();
     }
@@ -61,10 +104,11 @@ describe('metric events serialised where the listeners ran', () => {
   it('are published as the same requests, headers and bytes as events serialised on the main thread', async () => {
     const pool = samplePluginPool();
     try {
-      const batch = await pool.process(reactionBatch());
-      const metrics = dispatchedMetrics(batch.outcomes);
+      const records = reactionBatch();
+      const [batch, local] = [await pool.process(records), await localBatch(records)];
+      const metrics = dispatchedMetrics(local.outcomes);
       const [fromPool, fromEvents] = [recordingTopic(), recordingTopic()];
-      const json = await publishMetricEvents(fromPool, metrics, { stored: false, encoded: batch.encoded });
+      const json = await publishMetricEvents(fromPool, undefined, { stored: false, encoded: batch.encoded });
       expect(json).toBe(batch.encoded!.json);
       expect(await publishMetricEvents(fromEvents, metrics, { stored: false })).toEqual(json);
       expect(fromPool.requests).toEqual(fromEvents.requests);
@@ -72,6 +116,23 @@ describe('metric events serialised where the listeners ran', () => {
       await pool.close();
     }
   }, 30_000);
+
+  it('left out of a batch, reach every sink as the events would have', async () => {
+    const records = reactionBatch();
+    const local = await localBatch(records);
+    const encoded = encodeMetrics(dispatchedMetrics(local.outcomes));
+    const withObjects = { ...local, encoded };
+    const asText = leaveOutEvents(withObjects);
+    expect(asText.encoded!.eventsLeftOut).toBeDefined();
+    for (const lines of [true, false]) {
+      const [a, b] = [
+        await sinksAfter(withObjects, records, lines),
+        await sinksAfter(asText, records, lines),
+      ];
+      expect(b).toEqual(a);
+      expect(a.stored.length).toBeGreaterThan(0);
+    }
+  });
 
   it('reach publish, and the store as the rows publish returned (or as they are without a publish)', async () => {
     const event = (entityId: number): EntityMetricEvent => ({
@@ -120,3 +181,37 @@ describe('metric events serialised where the listeners ran', () => {
     }
   });
 });
+
+/** What an ingest stage hands each sink for one processed batch and a flush (`lines`: a store of lines). */
+async function sinksAfter(batch: BatchOutcome, records: KafkaRecord[], lines: boolean) {
+  const seen = {
+    published: [] as string[][],
+    stored: [] as string[],
+    events: [] as EntityMetricEvent[],
+    rows: [] as StoredRows[],
+    search: [] as StoredRows[],
+    commits: [] as unknown[],
+  };
+  const text = (blocks: readonly JsonLines[]) =>
+    blocks.flatMap((b) => b.bytes.toString().split('\n').slice(0, b.rows));
+  const ingest = new IngestStage({
+    processor: { process: async () => batch, close: async () => {} },
+    deadLetters: new InMemoryDeadLetters(),
+    store: async (events, blocks) => {
+      seen.events.push(...events);
+      if (blocks) seen.stored.push(...text(blocks));
+    },
+    storeLines: lines ? async (blocks) => void seen.stored.push(...text(blocks)) : undefined,
+    publish: async (events, encoded) => {
+      const json = await publishMetricEvents(recordingTopic(), events, { encoded });
+      seen.published.push(json);
+      return json;
+    },
+    stored: async (rows) => void seen.rows.push(rows),
+    queueForSearch: async (rows) => void seen.search.push(rows),
+    commit: async (offsets) => void seen.commits.push(offsets),
+  });
+  await ingest.processBatch(records);
+  await ingest.flush();
+  return seen;
+}

@@ -59,8 +59,8 @@ async function stage(
       seen.lines.push(lines.flatMap((b) => b.bytes.toString().split('\n').slice(0, b.rows)));
     },
     publish: async (rows) => {
-      seen.published.push(...rows);
-      return answer(calls++) ? rows.map(metricEventJson) : undefined;
+      seen.published.push(...rows!);
+      return answer(calls++) ? rows!.map(metricEventJson) : undefined;
     },
     stored: async (rows) => void seen.stored.push(rows),
     queueForSearch: async (rows) => void seen.searched.push(rows),

@@ -26,9 +26,13 @@ export interface IngestStageOptions {
    * Publishes metric events to the metric topic as soon as a batch is processed, before they are stored, so
    * caches are incremented without waiting for the store's flush (embedded mode); omitted when ClickHouse
    * exports the stored rows itself. May return each event's row as JSON, which `store` is then given so the
-   * rows are serialised once. `encoded`: the events already serialised (by a pool thread), to send as they are.
+   * rows are serialised once. `encoded`: the events already serialised (by a pool thread), to send as they are;
+   * `events` is undefined when the thread sent them as text only (`encoded.eventsLeftOut`).
    */
-  publish?(events: EntityMetricEvent[], encoded?: EncodedMetrics): Promise<readonly string[] | undefined>;
+  publish?(
+    events: EntityMetricEvent[] | undefined,
+    encoded?: EncodedMetrics,
+  ): Promise<readonly string[] | undefined>;
   /**
    * Told after each insert which events the store now holds (best effort: the cache trims its log of events
    * ClickHouse may not hold yet). A failure is reported through `onStoredError` and does not stop the flush.

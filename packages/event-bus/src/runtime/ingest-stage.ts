@@ -2,9 +2,10 @@ import type { EntityMetricEvent } from '@engagement/plugin-api';
 import type { KafkaRecord } from '../events/kafka-record.js';
 import { JsonLinesBuffer } from '../metrics/json-lines.js';
 import { metricEventJson } from '../metrics/metric-event-row.js';
+import { decodeMetricMessage } from '../metrics/metric-message.js';
 import { distinctTouches, type MetricTouch } from '../metrics/metric-touch.js';
 import { StoredRows } from '../metrics/stored-rows.js';
-import { dispatchedMetrics } from './encoded-metrics.js';
+import { dispatchedMetrics, type LeftOutEvents } from './encoded-metrics.js';
 import type { IngestStageOptions } from './ingest-stage-options.js';
 import { encodePositions, type PartitionPositions } from './ordered-positions.js';
 import type { BatchOutcome } from './record-processor.js';
@@ -117,30 +118,37 @@ export class IngestStage {
     let batch: BatchOutcome;
     let admission: ChunkAdmission | undefined;
     let json: readonly string[] | undefined;
-    let metrics: EntityMetricEvent[];
+    let metrics: EntityMetricEvent[] | undefined;
     try {
       admission = await this.options.resends?.open(records);
       batch = await this.options.processor.process(records, admission?.admit.bind(admission));
-      metrics = dispatchedMetrics(batch.outcomes);
+      const { encoded } = batch;
+      // Undefined when a pool thread sent the batch's events as text only (`encoded.eventsLeftOut`).
+      metrics = encoded?.eventsLeftOut ? undefined : dispatchedMetrics(batch.outcomes);
+      const count = metrics ? metrics.length : encoded!.json.length;
       if (this.options.publish) {
         // Published before the records count as processed: a flush commits only offsets whose events are
         // already in the metric topic (a crash before the commit replays them; caches skip the copies).
-        const encoded = batch.encoded;
-        if (metrics.length > 0)
-          json = await this.guard.run(() => this.options.publish!(metrics, encoded), signal);
+        if (count > 0) json = await this.guard.run(() => this.options.publish!(metrics, encoded), signal);
       } else {
-        json = batch.encoded?.json;
+        json = encoded?.json;
       }
-      if (this.options.storeLines && (!json || json.length !== metrics.length))
-        json = metrics.map(metricEventJson);
+      if (json && json.length !== count) json = undefined;
+      // Events sent as text only have no other form here; otherwise a store of lines gets them serialised.
+      if (!metrics) json ??= encoded!.json;
+      else if (this.options.storeLines) json ??= metrics.map(metricEventJson);
     } finally {
       if (reservation) this.reservedRows -= reservation.rows;
     }
     this.options.onProcessed?.(records.length, batch);
-    // `json` follows the dispatched outcomes' events in order: the events buffered below (a count that does
-    // not match is not used). Their lines are buffered as a block whenever the loop may yield (a dead-letter
-    // write), so a flush running meanwhile takes exactly the lines of the events it takes.
-    if (json && json.length !== metrics.length) json = undefined;
+    const leftOut = batch.encoded?.eventsLeftOut;
+    if (leftOut) {
+      this.bufferWhole(records, batch, leftOut, json!, admission);
+      return;
+    }
+    // `json` follows the dispatched outcomes' events in order: the events buffered below. Their lines are
+    // buffered as a block whenever the loop may yield (a dead-letter write), so a flush running meanwhile
+    // takes exactly the lines of the events it takes.
     let jsonAt = 0;
     let blockFrom = 0;
     const bufferBlock = () => {
@@ -176,6 +184,34 @@ export class IngestStage {
       this.markProcessed(record, admission?.positionsAfter(i));
     }
     bufferBlock();
+  }
+
+  /**
+   * Buffers a batch whose events came as text only (see `leaveOutEvents`): no record of it is invalid and no
+   * listener failed, so nothing is dead-lettered and nothing yields, and the batch is buffered in one step.
+   */
+  private bufferWhole(
+    records: readonly KafkaRecord[],
+    batch: BatchOutcome,
+    leftOut: LeftOutEvents,
+    json: readonly string[],
+    admission: ChunkAdmission | undefined,
+  ): void {
+    const wasEmpty = this.bufferRows.count === 0 && this.touched.length === 0;
+    if (leftOut.mostPerRecord > this.rowsPerRecord) this.rowsPerRecord = leftOut.mostPerRecord;
+    for (let i = 0; i < records.length; i++) {
+      const outcome = batch.outcomes[i]!;
+      if (outcome.kind === 'skip') this.options.onSkip?.(records[i]!, outcome.reason);
+      else if (outcome.kind === 'dispatched' && outcome.touches)
+        for (const t of outcome.touches) this.touched.push(t);
+      this.markProcessed(records[i]!, admission?.positionsAfter(i));
+    }
+    if (json.length > 0) {
+      if (!this.options.storeLines) for (const line of json) this.buffer.push(decodeMetricMessage(line));
+      this.bufferRows.merge(leftOut.rows);
+      this.bufferLines.append(json);
+    }
+    if (wasEmpty && (this.bufferRows.count > 0 || this.touched.length > 0)) this.bufferedSince = Date.now();
   }
 
   /** True when the buffer should be flushed now (size or age). */

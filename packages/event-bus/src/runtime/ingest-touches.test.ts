@@ -34,7 +34,7 @@ async function stage(log: string[], failTouches = { times: 0 }) {
     processor,
     deadLetters: new InMemoryDeadLetters(),
     store: async (rows) => void log.push(`store ${rows.length}`),
-    publish: async (rows) => void log.push(`publish ${rows.length}`),
+    publish: async (rows) => void log.push(`publish ${rows!.length}`),
     queueForSearch: async (rows) => void log.push(`search ${rows.count}`),
     touches: {
       add: async (touches) => {

@@ -4,7 +4,7 @@ import { type MessagePort, workerData } from 'node:worker_threads';
 import type { Logger } from '@engagement/plugin-api';
 import { createDecoder } from '../events/decode.js';
 import type { KafkaRecord } from '../events/kafka-record.js';
-import { dispatchedMetrics, encodeMetrics } from './encoded-metrics.js';
+import { dispatchedMetrics, encodeMetrics, leaveOutEvents } from './encoded-metrics.js';
 import { PluginContainer } from './plugin-container.js';
 import { loadPluginModules, loadProvisionsModule } from './plugin-modules.js';
 import { type Admission, type BatchOutcome, LocalProcessor } from './record-processor.js';
@@ -79,9 +79,11 @@ export default async function processBatch(task: PoolTask): Promise<BatchOutcome
     // The rows' JSON and the metric-topic messages are made here rather than on the main thread, which
     // then only forwards the text to Kafka and ClickHouse: sink work scales with the pool.
     const metrics = dispatchedMetrics(outcome.outcomes);
-    const out = { ...outcome, ...(metrics.length > 0 ? { encoded: encodeMetrics(metrics) } : {}), logs };
+    const out =
+      metrics.length > 0 ? leaveOutEvents({ ...outcome, encoded: encodeMetrics(metrics) }) : outcome;
+    const sent = { ...out, logs };
     logs = [];
-    return out;
+    return sent;
   } finally {
     task.admission?.close();
   }

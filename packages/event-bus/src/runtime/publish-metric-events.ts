@@ -20,7 +20,8 @@ const MAX_PUBLISH_BYTES = 512 * 1024;
  */
 export async function publishMetricEvents(
   topic: MetricTopicWriter,
-  events: readonly EntityMetricEvent[],
+  /** The events; undefined when only their `encoded` form exists (a pool thread's batch, see `leaveOutEvents`). */
+  events: readonly EntityMetricEvent[] | undefined,
   /** `false` when the store does not hold the events yet (the early publish): consumers then leave them out
    * of the search queue, which the ingest stage fills after the store (see `NOT_STORED_HEADER`). */
   options: {
@@ -34,8 +35,10 @@ export async function publishMetricEvents(
   // (1 MiB by default) even when every message of it lands in one partition.
   let batch: MetricTopicMessage[] = [];
   let bytes = 0;
+  const { encoded } = options;
+  if (!events && !encoded) throw new TypeError('publishMetricEvents needs the events or their encoded form');
   const { json, messages } =
-    options.encoded?.json.length === events.length ? options.encoded : encodeMetrics(events);
+    encoded && (!events || encoded.json.length === events.length) ? encoded : encodeMetrics(events!);
   for (const message of messages) {
     const size = message.key.length + message.value.length + 64;
     if (batch.length > 0 && bytes + size > MAX_PUBLISH_BYTES) {

@@ -4,6 +4,7 @@ import type { Logger } from '@engagement/plugin-api';
 import { Piscina } from 'piscina';
 import type { DecoderOptions } from '../events/decode.js';
 import type { KafkaRecord } from '../events/kafka-record.js';
+import { StoredRows } from '../metrics/stored-rows.js';
 import type { Admission, BatchOutcome, RecordProcessor } from './record-processor.js';
 import type { ChangeRef } from './resend-filter.js';
 
@@ -56,8 +57,9 @@ export interface PoolLogEntry {
 /**
  * Decodes and dispatches on worker threads (piscina). Each batch goes to a free thread and comes back as
  * plain outcomes; the caller awaits a partition's batches one by one, so per-partition order holds while
- * several partitions use several threads. The threads also serialise the metric events (`EncodedMetrics`);
- * sending them, Kafka and commits stay on the main thread.
+ * several partitions use several threads. The threads also serialise the metric events (`EncodedMetrics`)
+ * and, for a batch in which nothing failed, send back only that text and a summary (`leaveOutEvents`), not
+ * the event objects; sending them, Kafka and commits stay on the main thread.
  */
 export class WorkerPoolProcessor implements RecordProcessor {
   private readonly pool: Piscina;
@@ -125,6 +127,8 @@ export class WorkerPoolProcessor implements RecordProcessor {
     };
     for (const entry of result.logs) this.options.logger[entry.level](entry.obj, entry.msg);
     const { outcomes, listenerRuns, encoded } = result;
+    const leftOut = encoded?.eventsLeftOut;
+    if (leftOut) leftOut.rows = StoredRows.revive(leftOut.rows);
     return { outcomes, listenerRuns, ...(encoded ? { encoded } : {}) };
   }
 }
