@@ -20,6 +20,20 @@ describe('JsonLinesBuffer', () => {
     expect(buffer.take()).toEqual([]);
   });
 
+  it('takes lines given as bytes between lines given as text, across segments', () => {
+    const buffer = new JsonLinesBuffer(256);
+    const batches = [lines(0, 2), lines(2, 9), lines(11, 3), lines(14, 1)];
+    batches.forEach((batch, i) => {
+      if (i % 2 === 1) buffer.appendBytes(new Uint8Array(toJsonLines(batch).bytes), batch.length);
+      else buffer.append(batch);
+    });
+    buffer.appendBytes(new Uint8Array(0), 0);
+    expect(buffer.rows).toBe(15);
+    const blocks = buffer.take();
+    expect(text(blocks)).toBe(toJsonLines(batches.flat()).bytes.toString());
+    expect(rows(blocks)).toBe(15);
+  });
+
   it('keeps a taken block intact while later lines fill the rest of its segment', () => {
     const buffer = new JsonLinesBuffer(1024);
     buffer.append(lines(0, 2));

@@ -42,16 +42,33 @@ export class JsonLinesBuffer {
   append(lines: readonly string[]): void {
     if (lines.length === 0) return;
     const text = `${lines.join('\n')}\n`;
-    // UTF-8 needs at most 3 bytes per UTF-16 unit; a batch that might not fit starts a new segment.
-    if (this.used + text.length * 3 > this.segment.length) {
-      this.seal();
-      this.segment = Buffer.allocUnsafe(Math.max(this.segmentBytes, text.length * 3));
-      this.used = 0;
-      this.start = 0;
-    }
+    // UTF-8 needs at most 3 bytes per UTF-16 unit.
+    this.room(text.length * 3);
     this.used += this.segment.write(text, this.used);
-    this.open += lines.length;
-    this.count += lines.length;
+    this.opened(lines.length);
+  }
+
+  /** Appends `rows` lines already encoded: JSONEachRow bytes, each line ending in a newline. */
+  appendBytes(bytes: Uint8Array, rows: number): void {
+    if (rows === 0) return;
+    this.room(bytes.length);
+    this.segment.set(bytes, this.used);
+    this.used += bytes.length;
+    this.opened(rows);
+  }
+
+  /** Starts a new segment when `bytes` more might not fit in this one. */
+  private room(bytes: number): void {
+    if (this.used + bytes <= this.segment.length) return;
+    this.seal();
+    this.segment = Buffer.allocUnsafe(Math.max(this.segmentBytes, bytes));
+    this.used = 0;
+    this.start = 0;
+  }
+
+  private opened(rows: number): void {
+    this.open += rows;
+    this.count += rows;
   }
 
   /** Every line held, as blocks (in the order they were appended), and the buffer empty. */

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { samplePlugin } from '../../test/sample-plugin.js';
 import { createDecoder } from '../events/decode.js';
 import type { KafkaRecord } from '../events/kafka-record.js';
-import type { JsonLines } from '../metrics/json-lines.js';
+import { type JsonLines, toJsonLines } from '../metrics/json-lines.js';
 import { StoredRows } from '../metrics/stored-rows.js';
 import { fakeEvent } from '../testing/fake-events.js';
 import { InMemoryDeadLetters } from '../testing/in-memory-dead-letters.js';
@@ -77,8 +77,12 @@ describe('metric events serialised where the listeners ran', () => {
       expect(batch.outcomes.map((o) => o.kind)).toEqual(local.outcomes.map((o) => o.kind));
       const { eventsLeftOut, ...encoded } = batch.encoded!;
       expect(encoded).toEqual(encodeMetrics(events));
-      expect(eventsLeftOut).toEqual({ rows: StoredRows.of(events), mostPerRecord: 3 });
-      expect(eventsLeftOut!.rows).toBeInstanceOf(StoredRows);
+      const { lines, ...leftOut } = eventsLeftOut!;
+      expect(leftOut).toEqual({ rows: StoredRows.of(events), mostPerRecord: 3 });
+      expect(leftOut.rows).toBeInstanceOf(StoredRows);
+      expect(Buffer.from(lines).toString()).toBe(toJsonLines(encoded.json).bytes.toString());
+      // Its own buffer: a clone of a view copies the whole buffer under it.
+      expect(lines.byteLength).toBe(lines.buffer.byteLength);
     } finally {
       await pool.close();
     }

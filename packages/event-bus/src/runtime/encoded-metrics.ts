@@ -28,6 +28,11 @@ export interface LeftOutEvents {
   rows: StoredRows;
   /** The most events one record of the batch made. */
   mostPerRecord: number;
+  /**
+   * `json` as JSONEachRow bytes (`toJsonLines`), in a buffer of their own: the ingest stage copies them into its
+   * buffer instead of joining and encoding the text on the main thread.
+   */
+  lines: Uint8Array;
 }
 
 /** The metric events of a batch's dispatched outcomes, in order: what the ingest stage publishes and buffers. */
@@ -59,9 +64,11 @@ export function leaveOutEvents(batch: BatchOutcome & { encoded: EncodedMetrics }
     if (o.kind === 'dispatched' && o.metrics.length > mostPerRecord) mostPerRecord = o.metrics.length;
   }
   const rows = StoredRows.of(dispatchedMetrics(batch.outcomes));
+  // A structured clone copies a view's whole ArrayBuffer: TextEncoder gives one of exactly the bytes.
+  const lines = new TextEncoder().encode(`${batch.encoded.json.join('\n')}\n`);
   return {
     ...batch,
     outcomes: batch.outcomes.map((o) => (o.kind === 'dispatched' ? { ...o, metrics: [] } : o)),
-    encoded: { ...batch.encoded, eventsLeftOut: { rows, mostPerRecord } },
+    encoded: { ...batch.encoded, eventsLeftOut: { rows, mostPerRecord, lines } },
   };
 }

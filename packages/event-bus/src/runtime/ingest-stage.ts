@@ -209,7 +209,9 @@ export class IngestStage {
     if (json.length > 0) {
       if (!this.options.storeLines) for (const line of json) this.buffer.push(decodeMetricMessage(line));
       this.bufferRows.merge(leftOut.rows);
-      this.bufferLines.append(json);
+      // The thread's bytes are the lines of its `json`, which publish returns as they are.
+      if (json === batch.encoded!.json) this.bufferLines.appendBytes(leftOut.lines, json.length);
+      else this.bufferLines.append(json);
     }
     if (wasEmpty && (this.bufferRows.count > 0 || this.touched.length > 0)) this.bufferedSince = Date.now();
   }
