@@ -12,7 +12,12 @@ import { IngestStage } from './ingest-stage.js';
 import { PluginContainer } from './plugin-container.js';
 import type { MetricTopicMessage } from './ports.js';
 import { publishMetricEvents } from './publish-metric-events.js';
-import { type BatchOutcome, LocalProcessor, type RecordProcessor } from './record-processor.js';
+import {
+  type BatchOutcome,
+  LocalProcessor,
+  REDRIVE_LISTENER_HEADER,
+  type RecordProcessor,
+} from './record-processor.js';
 import { validatePlugins } from './validate-plugins.js';
 import { WorkerPoolProcessor } from './worker-pool.js';
 
@@ -184,6 +189,44 @@ describe('metric events serialised where the listeners ran', () => {
       expect(stored).toEqual([encoded.json]);
     }
   });
+});
+
+describe('records sent to pool threads', () => {
+  it('arrive whole when their keys, values and headers are views of one large buffer, as kafkajs gives them', async () => {
+    const big = Buffer.alloc(3 * 1024 * 1024);
+    let at = 0;
+    const home = (b: Buffer) => {
+      b.copy(big, at);
+      at += b.length + 1_000;
+      return big.subarray(at - b.length - 1_000, at - 1_000);
+    };
+    const original = reactionBatch();
+    const records = original.map((r, i) => ({
+      ...r,
+      key: r.key && home(r.key),
+      value: r.value && home(r.value),
+      // The first record is a redrive to a listener that does not take it (it then makes no event), the
+      // second carries a repeated header: both only work if the headers crossed.
+      headers:
+        i === 0
+          ? { [REDRIVE_LISTENER_HEADER]: home(Buffer.from('sample.always-throws')) }
+          : i === 1
+            ? { note: [home(Buffer.from('a')), home(Buffer.from('b'))] }
+            : undefined,
+    }));
+    const pool = samplePluginPool();
+    try {
+      const [batch, local] = [await pool.process(records), await localBatch(records)];
+      expect(local.outcomes[0]).toMatchObject({ kind: 'dispatched', metrics: [] });
+      expect(batch.outcomes.map((o) => o.kind)).toEqual(local.outcomes.map((o) => o.kind));
+      expect(batch.encoded!.json).toEqual(encodeMetrics(dispatchedMetrics(local.outcomes)).json);
+      // The records the caller holds keep their bytes (only the copies were transferred).
+      expect(records[2]!.value!.buffer).toBe(big.buffer);
+      expect(records[2]!.value!.toString()).toBe(original[2]!.value!.toString());
+    } finally {
+      await pool.close();
+    }
+  }, 30_000);
 });
 
 /** What an ingest stage hands each sink for one processed batch and a flush (`lines`: a store of lines). */

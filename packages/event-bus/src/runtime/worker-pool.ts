@@ -91,9 +91,9 @@ export class WorkerPoolProcessor implements RecordProcessor {
   }
 
   async process(records: readonly KafkaRecord[], admit?: Admission): Promise<BatchOutcome> {
-    // Structured clone copies the records (Buffers arrive as Uint8Arrays, which WireRecord describes).
-    const task: PoolTask = { records: records satisfies readonly WireRecord[] };
-    if (!admit) return this.run(task);
+    const wire = wireRecords(records);
+    const task: PoolTask = { records: wire.records };
+    if (!admit) return this.run(task, [wire.bytes]);
     // The thread decodes, asks the admission over a port of its own (the filter's state lives on this
     // thread), then runs the listeners on the admitted changes only.
     const { port1, port2 } = new MessageChannel();
@@ -108,7 +108,7 @@ export class WorkerPoolProcessor implements RecordProcessor {
       );
     });
     try {
-      return await this.run({ ...task, admission: port2 }, [port2]);
+      return await this.run({ ...task, admission: port2 }, [wire.bytes, port2]);
     } catch (error) {
       // The admission's own error (a Redis outage, retriable) rather than its copy from the thread.
       throw failure ? failure.error : error;
@@ -121,8 +121,8 @@ export class WorkerPoolProcessor implements RecordProcessor {
     await this.pool.close();
   }
 
-  private async run(task: PoolTask, transferList?: MessagePort[]): Promise<BatchOutcome> {
-    const result = (await this.pool.run(task, transferList ? { transferList } : {})) as BatchOutcome & {
+  private async run(task: PoolTask, transferList: (ArrayBuffer | MessagePort)[]): Promise<BatchOutcome> {
+    const result = (await this.pool.run(task, { transferList })) as BatchOutcome & {
       logs: PoolLogEntry[];
     };
     for (const entry of result.logs) this.options.logger[entry.level](entry.obj, entry.msg);
@@ -131,4 +131,44 @@ export class WorkerPoolProcessor implements RecordProcessor {
     if (leftOut) leftOut.rows = StoredRows.revive(leftOut.rows);
     return { outcomes, listenerRuns, ...(encoded ? { encoded } : {}) };
   }
+}
+
+/**
+ * The records as sent to a thread: their keys, values and header values copied into one buffer of their own,
+ * which the task transfers. kafkajs hands out views of its fetch response, and a structured clone copies the
+ * whole buffer under a view: every task copied the response, megabytes, for a chunk of its records (a scratch
+ * test: 4.2–5.3 ms per 1,000 records of views into a 3 MiB buffer, 1.7–2.5 ms with buffers of their own).
+ */
+function wireRecords(records: readonly KafkaRecord[]): { records: WireRecord[]; bytes: ArrayBuffer } {
+  let size = 0;
+  for (const r of records) {
+    size += (r.key?.length ?? 0) + (r.value?.length ?? 0);
+    if (r.headers)
+      for (const v of Object.values(r.headers)) for (const b of headerBuffers(v)) size += b.length;
+  }
+  const bytes = new Uint8Array(size);
+  let at = 0;
+  const copy = (b: Uint8Array): Uint8Array => {
+    bytes.set(b, at);
+    at += b.length;
+    return bytes.subarray(at - b.length, at);
+  };
+  const copyHeader = (v: unknown): unknown =>
+    v instanceof Uint8Array ? copy(v) : Array.isArray(v) ? v.map(copyHeader) : v;
+  const wire = records.map((r): WireRecord => {
+    const record: WireRecord = { ...r, key: r.key && copy(r.key), value: r.value && copy(r.value) };
+    if (r.headers) {
+      const headers: Record<string, unknown> = {};
+      for (const [name, v] of Object.entries(r.headers)) headers[name] = copyHeader(v);
+      record.headers = headers;
+    }
+    return record;
+  });
+  return { records: wire, bytes: bytes.buffer };
+}
+
+/** The byte values of a header (kafkajs gives a Buffer, or several for a repeated name). */
+function headerBuffers(v: unknown): Uint8Array[] {
+  if (v instanceof Uint8Array) return [v];
+  return Array.isArray(v) ? v.filter((x): x is Uint8Array => x instanceof Uint8Array) : [];
 }
