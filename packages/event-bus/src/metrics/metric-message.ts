@@ -41,26 +41,41 @@ export function encodeMetricMessages(
   limits: Partial<MetricMessageLimits> = {},
   json: readonly string[] = events.map(metricEventJson),
 ): MetricMessage[] {
+  return metricMessageRows(events, json, limits).map((m) => ({
+    key: m.key,
+    value: m.rows.map((i) => json[i]).join('\n'),
+  }));
+}
+
+/**
+ * How `encodeMetricMessages` packs events: per message its key and the indexes of its rows, in order (for a
+ * caller that builds the values from bytes it already has).
+ */
+export function metricMessageRows(
+  events: readonly EntityMetricEvent[],
+  json: readonly string[],
+  limits: Partial<MetricMessageLimits> = {},
+): { key: string; rows: number[] }[] {
   const { maxRows, maxBytes } = { ...DEFAULT_LIMITS, ...limits };
-  const open = new Map<string, { lines: string[]; bytes: number }>();
-  const messages: MetricMessage[] = [];
-  const close = (key: string, m: { lines: string[] }) => {
-    messages.push({ key, value: m.lines.join('\n') });
+  const open = new Map<string, { rows: number[]; bytes: number }>();
+  const messages: { key: string; rows: number[] }[] = [];
+  const close = (key: string, m: { rows: number[] }) => {
+    messages.push({ key, rows: m.rows });
     open.delete(key);
   };
   for (let i = 0; i < events.length; i++) {
     const e = events[i]!;
     const line = json[i]!;
     let current = open.get(e.origin);
-    if (current && (current.lines.length >= maxRows || current.bytes + line.length + 1 > maxBytes)) {
+    if (current && (current.rows.length >= maxRows || current.bytes + line.length + 1 > maxBytes)) {
       close(e.origin, current);
       current = undefined;
     }
     if (!current) {
-      current = { lines: [], bytes: 0 };
+      current = { rows: [], bytes: 0 };
       open.set(e.origin, current);
     }
-    current.lines.push(line);
+    current.rows.push(i);
     current.bytes += line.length + 1;
   }
   for (const [key, m] of open) close(key, m);

@@ -4,6 +4,7 @@ import { samplePlugin } from '../../test/sample-plugin.js';
 import { createDecoder } from '../events/decode.js';
 import type { KafkaRecord } from '../events/kafka-record.js';
 import { type JsonLines, toJsonLines } from '../metrics/json-lines.js';
+import { encodeMetricMessages } from '../metrics/metric-message.js';
 import { StoredRows } from '../metrics/stored-rows.js';
 import { fakeEvent } from '../testing/fake-events.js';
 import { InMemoryDeadLetters } from '../testing/in-memory-dead-letters.js';
@@ -82,12 +83,8 @@ describe('metric events serialised where the listeners ran', () => {
       expect(batch.outcomes.map((o) => o.kind)).toEqual(local.outcomes.map((o) => o.kind));
       const { eventsLeftOut, ...encoded } = batch.encoded!;
       expect(encoded).toEqual(encodeMetrics(events));
-      const { lines, ...leftOut } = eventsLeftOut!;
-      expect(leftOut).toEqual({ rows: StoredRows.of(events), mostPerRecord: 3 });
-      expect(leftOut.rows).toBeInstanceOf(StoredRows);
-      expect(Buffer.from(lines).toString()).toBe(toJsonLines(encoded.json).bytes.toString());
-      // Its own buffer: a clone of a view copies the whole buffer under it.
-      expect(lines.byteLength).toBe(lines.buffer.byteLength);
+      expect(eventsLeftOut).toEqual({ rows: StoredRows.of(events), mostPerRecord: 3 });
+      expect(eventsLeftOut!.rows).toBeInstanceOf(StoredRows);
     } finally {
       await pool.close();
     }
@@ -117,10 +114,13 @@ describe('metric events serialised where the listeners ran', () => {
       const [batch, local] = [await pool.process(records), await localBatch(records)];
       const metrics = dispatchedMetrics(local.outcomes);
       const [fromPool, fromEvents] = [recordingTopic(), recordingTopic()];
-      const json = await publishMetricEvents(fromPool, undefined, { stored: false, encoded: batch.encoded });
-      expect(json).toBe(batch.encoded!.json);
-      expect(await publishMetricEvents(fromEvents, metrics, { stored: false })).toEqual(json);
+      const sent = await publishMetricEvents(fromPool, undefined, { stored: false, encoded: batch.encoded });
+      expect(sent).toBe(batch.encoded);
+      expect((await publishMetricEvents(fromEvents, metrics, { stored: false })).json).toEqual(sent.json);
       expect(fromPool.requests).toEqual(fromEvents.requests);
+      // The values go to kafkajs as Buffers (it would write anything else as text).
+      for (const request of fromPool.requests)
+        for (const m of request) expect(Buffer.isBuffer(m.value) || typeof m.value === 'string').toBe(true);
     } finally {
       await pool.close();
     }
@@ -141,6 +141,39 @@ describe('metric events serialised where the listeners ran', () => {
       expect(b).toEqual(a);
       expect(a.stored.length).toBeGreaterThan(0);
     }
+  });
+
+  it('are the text encodeMetricMessages makes, the consecutive rows of one message as a view of the lines', () => {
+    const event = (origin: string, seq: number, entityType = 'Image'): EntityMetricEvent => ({
+      eventId: `e${seq}`,
+      entityType,
+      entityId: seq,
+      userId: 1,
+      metricType: 'likeCount',
+      metricValue: 1,
+      createdAt: new Date(seq),
+      origin,
+      originSeq: seq,
+    });
+    const cases = [
+      [1, 2, 3].map((n) => event('a', n)),
+      // Two origins interleaved: neither message's rows are consecutive.
+      [event('a', 1), event('b', 1), event('a', 2), event('b', 2), event('c', 1)],
+      // Non-ASCII text: byte offsets differ from the text's.
+      [event('a', 1, 'Bildé'), event('a', 2), event('b', 3, 'Wörter'), event('b', 4)],
+      // More rows than one message holds (1,000).
+      Array.from({ length: 2_500 }, (_, n) => event('a', n)),
+    ];
+    for (const events of cases) {
+      const encoded = encodeMetrics(events);
+      expect(Buffer.from(encoded.lines).toString()).toBe(toJsonLines(encoded.json).bytes.toString());
+      expect(encoded.lines.byteLength).toBe(encoded.lines.buffer.byteLength);
+      const text = encoded.messages.map((m) => ({ key: m.key, value: m.value.toString() }));
+      expect(text).toEqual(encodeMetricMessages(events, {}, encoded.json));
+    }
+    const oneOrigin = encodeMetrics(cases[3]!).messages;
+    expect(oneOrigin.length).toBeGreaterThan(2);
+    expect(oneOrigin.every((m) => Buffer.isBuffer(m.value))).toBe(true);
   });
 
   it('reach publish, and the store as the rows publish returned (or as they are without a publish)', async () => {
@@ -176,7 +209,7 @@ describe('metric events serialised where the listeners ran', () => {
         publish: withPublish
           ? async (_rows, given) => {
               published.push(given);
-              return given?.json;
+              return given;
             }
           : undefined,
         commit: async () => {},
@@ -250,9 +283,9 @@ async function sinksAfter(batch: BatchOutcome, records: KafkaRecord[], lines: bo
     },
     storeLines: lines ? async (blocks) => void seen.stored.push(...text(blocks)) : undefined,
     publish: async (events, encoded) => {
-      const json = await publishMetricEvents(recordingTopic(), events, { encoded });
-      seen.published.push(json);
-      return json;
+      const sent = await publishMetricEvents(recordingTopic(), events, { encoded });
+      seen.published.push(sent.json);
+      return sent;
     },
     stored: async (rows) => void seen.rows.push(rows),
     queueForSearch: async (rows) => void seen.search.push(rows),

@@ -1,20 +1,27 @@
 import type { EntityMetricEvent } from '@engagement/plugin-api';
 import { metricEventJson } from '../metrics/metric-event-row.js';
-import { encodeMetricMessages, type MetricMessage } from '../metrics/metric-message.js';
+import { metricMessageRows } from '../metrics/metric-message.js';
 import { StoredRows } from '../metrics/stored-rows.js';
+import type { MetricTopicMessage } from './ports.js';
 import type { BatchOutcome, RecordOutcome } from './record-processor.js';
 
 /**
  * A batch's metric events as the sinks send them: each event's table row as one JSONEachRow line (the text
- * of the ClickHouse insert) and the metric-topic messages made of those lines. Pool threads build it next to
- * the listeners, so the main thread forwards text instead of serialising; the bytes are the ones it would
- * make itself (the same functions over the same events in the same order).
+ * of the ClickHouse insert), the same lines as bytes, and the metric-topic messages made of those lines. Pool
+ * threads build it next to the listeners, so the main thread forwards bytes instead of serialising; the
+ * bytes are the ones it would make itself (the same functions over the same events in the same order).
  */
 export interface EncodedMetrics {
   /** `metricEventJson` of each dispatched metric event, in outcome order. */
   json: string[];
-  /** `encodeMetricMessages` of the same events, built from `json`. */
-  messages: MetricMessage[];
+  /** `json` as JSONEachRow bytes (`toJsonLines`), in a buffer of their own (a clone copies a view's whole buffer). */
+  lines: Uint8Array;
+  /**
+   * The metric-topic messages of the same events, packed as `encodeMetricMessages` packs them. A message whose
+   * rows are consecutive (one origin's, the usual case) has a view of `lines` as its value, the bytes of its
+   * joined text: encoded once, for the store and the topic.
+   */
+  messages: MetricTopicMessage[];
   /**
    * Set when the event objects were left out of the batch's outcomes (each dispatched outcome's `metrics` is
    * then empty and `json` stands for them): what the ingest stage needs of them besides their text.
@@ -28,11 +35,6 @@ export interface LeftOutEvents {
   rows: StoredRows;
   /** The most events one record of the batch made. */
   mostPerRecord: number;
-  /**
-   * `json` as JSONEachRow bytes (`toJsonLines`), in a buffer of their own: the ingest stage copies them into its
-   * buffer instead of joining and encoding the text on the main thread.
-   */
-  lines: Uint8Array;
 }
 
 /** The metric events of a batch's dispatched outcomes, in order: what the ingest stage publishes and buffers. */
@@ -47,7 +49,24 @@ export function dispatchedMetrics(outcomes: readonly RecordOutcome[]): EntityMet
 /** Serialises events once, for both the metric topic and the store. */
 export function encodeMetrics(events: readonly EntityMetricEvent[]): EncodedMetrics {
   const json = events.map(metricEventJson);
-  return { json, messages: encodeMetricMessages(events, {}, json) };
+  const text = `${json.join('\n')}\n`;
+  const lines = new TextEncoder().encode(text);
+  // Where each line starts in `lines`, and one past the last newline: the text's offsets when all is ASCII.
+  const starts = [0];
+  const ascii = lines.length === text.length;
+  for (let i = 0; i < json.length; i++)
+    starts.push(starts[i]! + (ascii ? json[i]!.length : Buffer.byteLength(json[i]!)) + 1);
+  const bytes = Buffer.from(lines.buffer, lines.byteOffset, lines.byteLength);
+  const messages = metricMessageRows(events, json).map(({ key, rows }): MetricTopicMessage => {
+    const first = rows[0]!;
+    const last = rows[rows.length - 1]!;
+    const consecutive = last - first + 1 === rows.length;
+    const value = consecutive
+      ? bytes.subarray(starts[first], starts[last + 1]! - 1)
+      : rows.map((i) => json[i]).join('\n');
+    return { key, value };
+  });
+  return { json, lines, messages };
 }
 
 /**
@@ -64,11 +83,9 @@ export function leaveOutEvents(batch: BatchOutcome & { encoded: EncodedMetrics }
     if (o.kind === 'dispatched' && o.metrics.length > mostPerRecord) mostPerRecord = o.metrics.length;
   }
   const rows = StoredRows.of(dispatchedMetrics(batch.outcomes));
-  // A structured clone copies a view's whole ArrayBuffer: TextEncoder gives one of exactly the bytes.
-  const lines = new TextEncoder().encode(`${batch.encoded.json.join('\n')}\n`);
   return {
     ...batch,
     outcomes: batch.outcomes.map((o) => (o.kind === 'dispatched' ? { ...o, metrics: [] } : o)),
-    encoded: { ...batch.encoded, eventsLeftOut: { rows, mostPerRecord, lines } },
+    encoded: { ...batch.encoded, eventsLeftOut: { rows, mostPerRecord } },
   };
 }

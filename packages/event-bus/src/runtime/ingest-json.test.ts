@@ -31,7 +31,8 @@ async function stage(
   stores: { rows: string[]; json: string[] | undefined }[],
   answer: () => boolean,
   deadLetters: DeadLetterSink = new InMemoryDeadLetters(),
-  publish = async (rows: EntityMetricEvent[]) => (answer() ? rows.map(text) : undefined),
+  publish = async (rows: EntityMetricEvent[] | undefined) =>
+    answer() ? { json: rows!.map(text) } : undefined,
 ) {
   return new IngestStage({
     processor: new LocalProcessor({
@@ -98,7 +99,7 @@ describe('the rows publish serialised, handed to the store', () => {
       stores,
       () => true,
       undefined,
-      async (rows) => ['spurious', ...rows.map(text)],
+      async (rows) => ({ json: ['spurious', ...rows!.map(text)] }),
     );
     await ingest.processBatch([images.created({ id: 5 }).record]);
     await ingest.flush();

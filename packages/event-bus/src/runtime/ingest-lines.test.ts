@@ -60,7 +60,7 @@ async function stage(
     },
     publish: async (rows) => {
       seen.published.push(...rows!);
-      return answer(calls++) ? rows!.map(metricEventJson) : undefined;
+      return answer(calls++) ? { json: rows!.map(metricEventJson) } : undefined;
     },
     stored: async (rows) => void seen.stored.push(rows),
     queueForSearch: async (rows) => void seen.searched.push(rows),

@@ -7,6 +7,14 @@ import type { CommitOffsets, DeadLetterSink, JsonLines } from './ports.js';
 import type { BatchOutcome, RecordProcessor } from './record-processor.js';
 import type { ResendFilter } from './resend-filter.js';
 
+/** The rows `publish` sent, which the stage buffers for the store: one line per event, in order. */
+export interface PublishedRows {
+  /** Each event's row as `metricEventJson`. */
+  json: readonly string[];
+  /** The same lines as JSONEachRow bytes, when they were encoded already (see `EncodedMetrics`). */
+  lines?: Uint8Array;
+}
+
 /** What the ingest stage (ingest-stage.ts) is built from: its processor, sinks, flush bounds and observers. */
 export interface IngestStageOptions {
   /** Decodes and dispatches (on this thread or a worker pool). */
@@ -25,14 +33,14 @@ export interface IngestStageOptions {
   /**
    * Publishes metric events to the metric topic as soon as a batch is processed, before they are stored, so
    * caches are incremented without waiting for the store's flush (embedded mode); omitted when ClickHouse
-   * exports the stored rows itself. May return each event's row as JSON, which `store` is then given so the
-   * rows are serialised once. `encoded`: the events already serialised (by a pool thread), to send as they are;
+   * exports the stored rows itself. May return the rows it sent (`PublishedRows`), which `store` is then given
+   * so the rows are serialised once. `encoded`: the events already serialised (by a pool thread), to send as they are;
    * `events` is undefined when the thread sent them as text only (`encoded.eventsLeftOut`).
    */
   publish?(
     events: EntityMetricEvent[] | undefined,
     encoded?: EncodedMetrics,
-  ): Promise<readonly string[] | undefined>;
+  ): Promise<PublishedRows | undefined>;
   /**
    * Told after each insert which events the store now holds (best effort: the cache trims its log of events
    * ClickHouse may not hold yet). A failure is reported through `onStoredError` and does not stop the flush.

@@ -6,7 +6,7 @@ import { decodeMetricMessage } from '../metrics/metric-message.js';
 import { distinctTouches, type MetricTouch } from '../metrics/metric-touch.js';
 import { StoredRows } from '../metrics/stored-rows.js';
 import { dispatchedMetrics, type LeftOutEvents } from './encoded-metrics.js';
-import type { IngestStageOptions } from './ingest-stage-options.js';
+import type { IngestStageOptions, PublishedRows } from './ingest-stage-options.js';
 import { encodePositions, type PartitionPositions } from './ordered-positions.js';
 import type { BatchOutcome } from './record-processor.js';
 import type { ChunkAdmission } from './resend-filter.js';
@@ -117,7 +117,8 @@ export class IngestStage {
     if (records.length === 0) return;
     let batch: BatchOutcome;
     let admission: ChunkAdmission | undefined;
-    let json: readonly string[] | undefined;
+    // The batch's rows as text, and as bytes when publish (or the pool) made them: what the buffer takes.
+    let rows: PublishedRows | undefined;
     let metrics: EntityMetricEvent[] | undefined;
     try {
       admission = await this.options.resends?.open(records);
@@ -129,33 +130,34 @@ export class IngestStage {
       if (this.options.publish) {
         // Published before the records count as processed: a flush commits only offsets whose events are
         // already in the metric topic (a crash before the commit replays them; caches skip the copies).
-        if (count > 0) json = await this.guard.run(() => this.options.publish!(metrics, encoded), signal);
+        if (count > 0) rows = await this.guard.run(() => this.options.publish!(metrics, encoded), signal);
       } else {
-        json = encoded?.json;
+        rows = encoded;
       }
-      if (json && json.length !== count) json = undefined;
+      if (rows && rows.json.length !== count) rows = undefined;
       // Events sent as text only have no other form here; otherwise a store of lines gets them serialised.
-      if (!metrics) json ??= encoded!.json;
-      else if (this.options.storeLines) json ??= metrics.map(metricEventJson);
+      if (!metrics) rows ??= encoded!;
+      else if (this.options.storeLines) rows ??= { json: metrics.map(metricEventJson) };
     } finally {
       if (reservation) this.reservedRows -= reservation.rows;
     }
     this.options.onProcessed?.(records.length, batch);
     const leftOut = batch.encoded?.eventsLeftOut;
     if (leftOut) {
-      this.bufferWhole(records, batch, leftOut, json!, admission);
+      this.bufferWhole(records, batch, leftOut, rows!, admission);
       return;
     }
     // `json` follows the dispatched outcomes' events in order: the events buffered below. Their lines are
     // buffered as a block whenever the loop may yield (a dead-letter write), so a flush running meanwhile
-    // takes exactly the lines of the events it takes.
+    // takes exactly the lines of the events it takes; a batch buffered whole goes as its bytes when it has them.
+    const json = rows?.json;
     let jsonAt = 0;
     let blockFrom = 0;
     const bufferBlock = () => {
       if (!json || jsonAt === blockFrom) return;
-      this.bufferLines.append(
-        blockFrom === 0 && jsonAt === json.length ? json : json.slice(blockFrom, jsonAt),
-      );
+      const whole = blockFrom === 0 && jsonAt === json.length;
+      if (whole && rows!.lines) this.bufferLines.appendBytes(rows!.lines, json.length);
+      else this.bufferLines.append(whole ? json : json.slice(blockFrom, jsonAt));
       blockFrom = jsonAt;
     };
     for (let i = 0; i < records.length; i++) {
@@ -194,9 +196,10 @@ export class IngestStage {
     records: readonly KafkaRecord[],
     batch: BatchOutcome,
     leftOut: LeftOutEvents,
-    json: readonly string[],
+    rows: PublishedRows,
     admission: ChunkAdmission | undefined,
   ): void {
+    const { json } = rows;
     const wasEmpty = this.bufferRows.count === 0 && this.touched.length === 0;
     if (leftOut.mostPerRecord > this.rowsPerRecord) this.rowsPerRecord = leftOut.mostPerRecord;
     for (let i = 0; i < records.length; i++) {
@@ -209,8 +212,7 @@ export class IngestStage {
     if (json.length > 0) {
       if (!this.options.storeLines) for (const line of json) this.buffer.push(decodeMetricMessage(line));
       this.bufferRows.merge(leftOut.rows);
-      // The thread's bytes are the lines of its `json`, which publish returns as they are.
-      if (json === batch.encoded!.json) this.bufferLines.appendBytes(leftOut.lines, json.length);
+      if (rows.lines) this.bufferLines.appendBytes(rows.lines, json.length);
       else this.bufferLines.append(json);
     }
     if (wasEmpty && (this.bufferRows.count > 0 || this.touched.length > 0)) this.bufferedSince = Date.now();

@@ -53,7 +53,8 @@ export interface MetricStore {
 /** One message of the metric topic: events as JSONEachRow text, keyed by origin. */
 export interface MetricTopicMessage {
   key: string;
-  value: string;
+  /** JSONEachRow text, or its UTF-8 bytes. */
+  value: string | Buffer;
   headers?: Record<string, string>;
 }
 

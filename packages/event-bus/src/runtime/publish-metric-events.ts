@@ -15,8 +15,9 @@ const MAX_PUBLISH_BYTES = 512 * 1024;
 /**
  * Publishes metric events to the metric topic, keyed by origin (one origin stays in one partition, in
  * order). The host calls it as soon as a batch is processed, before the events are in ClickHouse: the cache
- * logs each event until ClickHouse holds it, so fills stay exact (docs/reading-metrics.md). Returns each
- * event's row as JSON (`metricEventJson`), which the ClickHouse insert reuses instead of serialising again.
+ * logs each event until ClickHouse holds it, so fills stay exact (docs/reading-metrics.md). Returns the
+ * events as it encoded them (`EncodedMetrics`: each row's JSON and their bytes), which the ClickHouse insert
+ * reuses instead of serialising again.
  */
 export async function publishMetricEvents(
   topic: MetricTopicWriter,
@@ -29,7 +30,7 @@ export async function publishMetricEvents(
     /** `events` already serialised (by a pool thread, see `EncodedMetrics`): sent as they are. */
     encoded?: EncodedMetrics;
   } = {},
-): Promise<string[]> {
+): Promise<EncodedMetrics> {
   const headers = options.stored === false ? { [NOT_STORED_HEADER]: '1' } : undefined;
   // Requests are cut by encoded size, not count: one request must stay under the broker's message.max.bytes
   // (1 MiB by default) even when every message of it lands in one partition.
@@ -37,9 +38,9 @@ export async function publishMetricEvents(
   let bytes = 0;
   const { encoded } = options;
   if (!events && !encoded) throw new TypeError('publishMetricEvents needs the events or their encoded form');
-  const { json, messages } =
+  const sent =
     encoded && (!events || encoded.json.length === events.length) ? encoded : encodeMetrics(events!);
-  for (const message of messages) {
+  for (const message of sent.messages) {
     const size = message.key.length + message.value.length + 64;
     if (batch.length > 0 && bytes + size > MAX_PUBLISH_BYTES) {
       await topic.send(batch);
@@ -50,5 +51,5 @@ export async function publishMetricEvents(
     bytes += size;
   }
   if (batch.length > 0) await topic.send(batch);
-  return json;
+  return sent;
 }

@@ -127,8 +127,14 @@ export class WorkerPoolProcessor implements RecordProcessor {
     };
     for (const entry of result.logs) this.options.logger[entry.level](entry.obj, entry.msg);
     const { outcomes, listenerRuns, encoded } = result;
-    const leftOut = encoded?.eventsLeftOut;
-    if (leftOut) leftOut.rows = StoredRows.revive(leftOut.rows);
+    if (encoded) {
+      // Buffers arrive as Uint8Arrays: Buffers again (kafkajs takes a value that is not a Buffer for text).
+      for (const m of encoded.messages)
+        if (typeof m.value !== 'string')
+          m.value = Buffer.from(m.value.buffer, m.value.byteOffset, m.value.byteLength);
+      const leftOut = encoded.eventsLeftOut;
+      if (leftOut) leftOut.rows = StoredRows.revive(leftOut.rows);
+    }
     return { outcomes, listenerRuns, ...(encoded ? { encoded } : {}) };
   }
 }
