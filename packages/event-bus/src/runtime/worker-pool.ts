@@ -159,8 +159,9 @@ function wireRecords(records: readonly KafkaRecord[]): { records: WireRecord[]; 
     at += b.length;
     return bytes.subarray(at - b.length, at);
   };
-  const copyHeader = (v: unknown): unknown =>
-    v instanceof Uint8Array ? copy(v) : Array.isArray(v) ? v.map(copyHeader) : v;
+  // A header value, or each of a repeated header's (one level, as `headerBuffers` counts them).
+  const copyValue = (v: unknown): unknown => (v instanceof Uint8Array ? copy(v) : v);
+  const copyHeader = (v: unknown): unknown => (Array.isArray(v) ? v.map(copyValue) : copyValue(v));
   const wire = records.map((r): WireRecord => {
     const record: WireRecord = { ...r, key: r.key && copy(r.key), value: r.value && copy(r.value) };
     if (r.headers) {
