@@ -2,7 +2,7 @@ import type { EntityMetricEvent } from '@engagement/plugin-api';
 import { describe, expect, it } from 'vitest';
 import { encodeMetricMessages } from '../metrics/metric-message.js';
 import { InMemoryDeadLetters } from '../testing/in-memory-dead-letters.js';
-import { ApplyStage } from './apply-stage.js';
+import { ApplyStage, type ApplyStageOptions } from './apply-stage.js';
 import { NOT_STORED_HEADER } from './publish-metric-events.js';
 
 const event = (entityId: number, originSeq: number): EntityMetricEvent => ({
@@ -46,5 +46,38 @@ describe('the apply stage and the search queue', () => {
     ]);
     expect(applied).toEqual([1, 2, 3]);
     expect(queued).toEqual([3]);
+  });
+});
+
+describe('the apply stage decoding elsewhere', () => {
+  const batch = () => [record([event(1, 1), event(2, 2)], 0), record([event(3, 3)], 1)];
+  const stage = (decodeMessages: ApplyStageOptions['decodeMessages'], fallbacks: unknown[]) => {
+    const applied: EntityMetricEvent[] = [];
+    const apply = new ApplyStage({
+      deadLetters: new InMemoryDeadLetters(),
+      applyToCache: async (events) => {
+        applied.push(...events);
+        return { applied: events.length, skipped: 0, updatedKeys: [] } as never;
+      },
+      decodeMessages,
+      onDecodeFallback: (error) => void fallbacks.push(error),
+    });
+    return { apply, applied };
+  };
+
+  it('applies the events its decoder gave, and decodes here when the decoder failed', async () => {
+    const fallbacks: unknown[] = [];
+    const given = stage(
+      async (records) => records.map(() => ({ events: [event(9, 9)], invalid: [] })),
+      fallbacks,
+    );
+    await given.apply.applyBatch(batch());
+    expect(given.applied.map((e) => e.entityId)).toEqual([9, 9]);
+    const failing = stage(async () => {
+      throw new Error('pool thread gone');
+    }, fallbacks);
+    await failing.apply.applyBatch(batch());
+    expect(failing.applied).toEqual([event(1, 1), event(2, 2), event(3, 3)]);
+    expect(fallbacks).toEqual([new Error('pool thread gone')]);
   });
 });

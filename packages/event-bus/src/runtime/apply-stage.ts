@@ -1,6 +1,6 @@
 import type { EntityMetricEvent } from '@engagement/plugin-api';
 import type { KafkaRecord } from '../events/kafka-record.js';
-import { decodeMetricMessages } from '../metrics/metric-message.js';
+import { type DecodedMetricMessage, decodeMetricMessages } from '../metrics/metric-message.js';
 import type { ApplyResult, CachePosition, DeadLetterSink } from './ports.js';
 import { NOT_STORED_HEADER } from './publish-metric-events.js';
 import { SinkGuard } from './sink-guard.js';
@@ -19,6 +19,13 @@ export interface ApplyStageOptions {
    * stored (the early publish) are left out: the ingest stage queues them once ClickHouse holds them.
    */
   queueForSearch?(events: EntityMetricEvent[]): Promise<void>;
+  /**
+   * Decodes a batch's messages elsewhere (a worker pool's threads, `RecordProcessor.decodeMetricMessages`);
+   * without it, or when it fails, each is decoded here with `decodeMetricMessages`.
+   */
+  decodeMessages?(records: readonly KafkaRecord[]): Promise<DecodedMetricMessage[]>;
+  /** Told when `decodeMessages` failed and the batch was decoded here instead. */
+  onDecodeFallback?(error: unknown): void;
   retryBaseMs?: number;
   retryMaxMs?: number;
   onApplied?(result: ApplyResult, seconds: number): void;
@@ -55,8 +62,10 @@ export class ApplyStage {
     const events: EntityMetricEvent[] = [];
     const stored: EntityMetricEvent[] = [];
     const invalid: { record: KafkaRecord; code: string; message: string }[] = [];
-    for (const record of records) {
-      const decoded = decodeMetricMessages(record.value);
+    const messages = await this.decode(records);
+    for (let i = 0; i < records.length; i++) {
+      const record = records[i]!;
+      const decoded = messages[i]!;
       const notStored = record.headers?.[NOT_STORED_HEADER] !== undefined;
       for (const e of decoded.events) {
         events.push(e);
@@ -87,6 +96,19 @@ export class ApplyStage {
     }
     if (result) this.options.onApplied?.(result, (performance.now() - started) / 1000);
     return {};
+  }
+
+  /** Each record's message decoded, by `decodeMessages` when given (here if it fails: decoding is pure). */
+  private async decode(records: readonly KafkaRecord[]): Promise<DecodedMetricMessage[]> {
+    const { decodeMessages, onDecodeFallback } = this.options;
+    if (decodeMessages && records.length > 0) {
+      try {
+        return await decodeMessages(records);
+      } catch (error) {
+        onDecodeFallback?.(error);
+      }
+    }
+    return records.map((r) => decodeMetricMessages(r.value));
   }
 
   /** The metric-topic offsets the cache stored with its increments, per partition (undefined: none). */

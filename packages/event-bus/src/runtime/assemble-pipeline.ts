@@ -161,6 +161,9 @@ export async function assemblePipeline<Source extends RecordSource>(
   // Metric topic → the cache and the search queue.
   const apply = new ApplyStage({
     deadLetters,
+    // Parsing the rows is most of the stage's own work: a worker pool does it on its threads.
+    decodeMessages: processor.decodeMetricMessages?.bind(processor),
+    onDecodeFallback: (err) => logger.warn({ err }, 'apply.decode.pool_failed'),
     applyToCache: async (events, position) => {
       const started = performance.now();
       const result = await attempt('redis', events.length, () => cache.apply(events, position));

@@ -4,7 +4,7 @@ import { samplePlugin } from '../../test/sample-plugin.js';
 import { createDecoder } from '../events/decode.js';
 import type { KafkaRecord } from '../events/kafka-record.js';
 import { type JsonLines, toJsonLines } from '../metrics/json-lines.js';
-import { encodeMetricMessages } from '../metrics/metric-message.js';
+import { decodeMetricMessages, encodeMetricMessages } from '../metrics/metric-message.js';
 import { StoredRows } from '../metrics/stored-rows.js';
 import { fakeEvent } from '../testing/fake-events.js';
 import { InMemoryDeadLetters } from '../testing/in-memory-dead-letters.js';
@@ -256,6 +256,35 @@ describe('records sent to pool threads', () => {
       // The records the caller holds keep their bytes (only the copies were transferred).
       expect(records[2]!.value!.buffer).toBe(big.buffer);
       expect(records[2]!.value!.toString()).toBe(original[2]!.value!.toString());
+    } finally {
+      await pool.close();
+    }
+  }, 30_000);
+});
+
+describe('metric-topic messages decoded on pool threads', () => {
+  it('are what the main thread decodes, from values that are views of one large buffer', async () => {
+    const events = dispatchedMetrics((await localBatch(reactionBatch())).outcomes);
+    const texts: (string | null)[] = encodeMetricMessages(events, { maxRows: 3 }).map((m) => m.value);
+    texts.push(`${texts[0]}\nnot json`, null);
+    const big = Buffer.alloc(2 * 1024 * 1024);
+    let at = 0;
+    const records: KafkaRecord[] = texts.map((text, i) => {
+      const value = text === null ? null : big.subarray(at, at + big.write(text, at));
+      at += 1_000 + (value?.length ?? 0);
+      return { topic: 'metrics', partition: 0, offset: String(i), key: null, value };
+    });
+    const pool = samplePluginPool();
+    try {
+      const [fromPool, local] = [
+        await pool.decodeMetricMessages(records),
+        records.map((r) => decodeMetricMessages(r.value)),
+      ];
+      expect(fromPool.map((m) => m.events)).toEqual(local.map((m) => m.events));
+      expect(fromPool.flatMap((m) => m.events)).toHaveLength(events.length + 3);
+      const invalid = (list: typeof local) => list.map((m) => m.invalid.map((r) => [r.row, r.error.message]));
+      expect(invalid(fromPool)).toEqual(invalid(local));
+      expect(invalid(local).flat()).toHaveLength(2);
     } finally {
       await pool.close();
     }

@@ -3,5 +3,6 @@
 import { register } from 'tsx/esm/api';
 
 register();
-const { default: processBatch } = await import('./pool-worker.ts');
+const { default: processBatch, decodeMetricRecords } = await import('./pool-worker.ts');
 export default processBatch;
+export { decodeMetricRecords };

@@ -1,16 +1,25 @@
 // The code each pool thread runs: it loads the plugins by module name, builds its own container and
-// decoder, and turns batches of records into outcomes. Sinks, Kafka and offsets stay on the main thread.
+// decoder, and turns batches of records into outcomes; it also decodes metric-topic messages for the apply
+// stage. Sinks, Kafka and offsets stay on the main thread.
 import { type MessagePort, workerData } from 'node:worker_threads';
 import type { Logger } from '@engagement/plugin-api';
 import { createDecoder } from '../events/decode.js';
 import type { KafkaRecord } from '../events/kafka-record.js';
+import { type MetricColumns, toMetricColumns } from '../metrics/metric-columns.js';
+import { decodeMetricMessages } from '../metrics/metric-message.js';
 import { dispatchedMetrics, encodeMetrics, leaveOutEvents } from './encoded-metrics.js';
 import { PluginContainer } from './plugin-container.js';
 import { loadPluginModules, loadProvisionsModule } from './plugin-modules.js';
 import { type Admission, type BatchOutcome, LocalProcessor } from './record-processor.js';
 import type { ChangeRef } from './resend-filter.js';
 import { validatePlugins } from './validate-plugins.js';
-import type { AdmissionReply, PoolLogEntry, PoolTask, PoolWorkerData } from './worker-pool.js';
+import type {
+  AdmissionReply,
+  MetricDecodeTask,
+  PoolLogEntry,
+  PoolTask,
+  PoolWorkerData,
+} from './worker-pool.js';
 
 const setup = workerData as PoolWorkerData;
 let logs: PoolLogEntry[] = [];
@@ -87,4 +96,15 @@ export default async function processBatch(task: PoolTask): Promise<BatchOutcome
   } finally {
     task.admission?.close();
   }
+}
+
+/**
+ * Decodes metric-topic messages for the apply stage (`WorkerPoolProcessor.decodeMetricMessages`): the same
+ * `decodeMetricMessages` the main thread would run, sent back as columns. Needs no plugin, so it does not
+ * wait for them to load.
+ */
+export function decodeMetricRecords(task: MetricDecodeTask): MetricColumns {
+  return toMetricColumns(
+    task.values.map((v) => decodeMetricMessages(v && Buffer.from(v.buffer, v.byteOffset, v.byteLength))),
+  );
 }

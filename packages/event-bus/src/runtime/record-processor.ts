@@ -2,6 +2,7 @@ import { type ChangeEvent, causeCodeOf, type EntityMetricEvent, type Logger } fr
 import { EventBusError } from '../errors.js';
 import type { Decoder } from '../events/decode.js';
 import type { KafkaRecord } from '../events/kafka-record.js';
+import type { DecodedMetricMessage } from '../metrics/metric-message.js';
 import type { MetricTouch } from '../metrics/metric-touch.js';
 import { Dispatcher, type DispatchResult } from './dispatcher.js';
 import type { EncodedMetrics } from './encoded-metrics.js';
@@ -74,6 +75,11 @@ export type Admission = (changes: readonly ChangeRef[]) => Promise<readonly bool
  */
 export interface RecordProcessor {
   process(records: readonly KafkaRecord[], admit?: Admission): Promise<BatchOutcome>;
+  /**
+   * `decodeMetricMessages` of each record's value, where this processor runs its work (a worker pool's
+   * threads); absent for a processor that runs on the caller's thread, where the caller decodes.
+   */
+  decodeMetricMessages?(records: readonly KafkaRecord[]): Promise<DecodedMetricMessage[]>;
   close(): Promise<void>;
 }
 
