@@ -16,6 +16,7 @@ import { kafkaMetricTopic } from './kafka-metric-topic.js';
 import { retriableWhenRetriesRanOut } from './kafka-retries.js';
 import type { EventPipeline, EventPipelineOptions } from './pipeline-options.js';
 import { pipelineResendFilter } from './pipeline-resends.js';
+import { type PoolMetricTopicSettings, poolMetricTopicModule } from './pool-metric-topic.js';
 import { ensureTopics } from './topics.js';
 
 // Tests and benchmarks import the types from here too.
@@ -100,7 +101,25 @@ export async function createEventPipeline(options: EventPipelineOptions): Promis
       resends,
     },
     { plugins: options.plugins, provisions: options.provisions },
-    { ...options, logger, reports, signal: stop.signal },
+    {
+      ...options,
+      logger,
+      reports,
+      signal: stop.signal,
+      // Pool threads send the metric messages they encoded with producers of their own: Kafka's encoding of
+      // them (a tenth of the main thread's work with a pool) scales with the pool too.
+      poolMetricTopic:
+        options.publishMetricEvents === false
+          ? undefined
+          : {
+              module: poolMetricTopicModule,
+              settings: {
+                brokers: options.brokers,
+                clientId: options.clientId ?? 'event-host',
+                topic: metricTopic,
+              } satisfies PoolMetricTopicSettings,
+            },
+    },
   );
   const { ingest, apply, processor, source: consumer } = pipeline;
 

@@ -24,6 +24,8 @@ export interface ProcessorChoice {
   listenerMaxAttempts?: number;
   /** First retry delay of a failing listener (in-process only). */
   listenerRetryBaseMs?: number;
+  /** Pool threads publish their batches' metric messages themselves (see `WorkerPoolOptions.metricTopic`). */
+  poolMetricTopic?: { module: string; settings: unknown };
 }
 
 /** The in-process processor, or a worker pool when `workerThreads` > 0. */
@@ -68,6 +70,7 @@ export function chooseProcessor(
     provisionsData: choice.provisionsData,
     decoder: choice.decode,
     maxAttempts: choice.listenerMaxAttempts,
+    metricTopic: choice.poolMetricTopic,
     logger,
   });
 }

@@ -27,6 +27,11 @@ export interface EncodedMetrics {
    * then empty and `json` stands for them): what the ingest stage needs of them besides their text.
    */
   eventsLeftOut?: LeftOutEvents;
+  /**
+   * Set by a pool thread that already sent `messages` to the metric topic, marked not stored (see
+   * `WorkerPoolOptions.metricTopic`): `publishMetricEvents` then sends nothing.
+   */
+  published?: true;
 }
 
 /** What the ingest stage needs of a batch's events when it gets their text only (see `leaveOutEvents`). */

@@ -1,15 +1,18 @@
 // The code each pool thread runs: it loads the plugins by module name, builds its own container and
-// decoder, and turns batches of records into outcomes; it also decodes metric-topic messages for the apply
-// stage. Sinks, Kafka and offsets stay on the main thread.
+// decoder, and turns batches of records into outcomes, encoding their metric events and (given a metric
+// topic) publishing them; it also decodes metric-topic messages for the apply stage. The other sinks,
+// consuming and offsets stay on the main thread.
 import { type MessagePort, workerData } from 'node:worker_threads';
 import type { Logger } from '@engagement/plugin-api';
 import { createDecoder } from '../events/decode.js';
 import type { KafkaRecord } from '../events/kafka-record.js';
 import { type MetricColumns, toMetricColumns } from '../metrics/metric-columns.js';
 import { decodeMetricMessages } from '../metrics/metric-message.js';
-import { dispatchedMetrics, encodeMetrics, leaveOutEvents } from './encoded-metrics.js';
+import { dispatchedMetrics, type EncodedMetrics, encodeMetrics, leaveOutEvents } from './encoded-metrics.js';
 import { PluginContainer } from './plugin-container.js';
 import { loadPluginModules, loadProvisionsModule } from './plugin-modules.js';
+import type { ThreadMetricTopic } from './ports.js';
+import { publishMetricEvents } from './publish-metric-events.js';
 import { type Admission, type BatchOutcome, LocalProcessor } from './record-processor.js';
 import type { ChangeRef } from './resend-filter.js';
 import { validatePlugins } from './validate-plugins.js';
@@ -64,6 +67,34 @@ const ready = (async () => {
   });
 })();
 
+/** This thread's metric-topic writer, built on first use and again after a failed send (see `publish`). */
+let metricTopic: Promise<ThreadMetricTopic> | undefined;
+
+/**
+ * Sends a batch's messages as the ingest stage's publish would (marked not stored), so Kafka's encoding of
+ * them runs here too; true when sent. On failure the batch goes back unpublished and the main thread
+ * publishes it (a message this send did write is then on the topic twice: a replay the caches skip).
+ */
+async function publish(encoded: EncodedMetrics): Promise<boolean> {
+  const settings = setup.metricTopic;
+  if (!settings) return false;
+  const logger = forwardingLogger({ thread: 'pool', component: 'kafkajs' });
+  metricTopic ??= import(settings.module).then(
+    (m: { threadMetricTopic(settings: unknown, logger: Logger): Promise<ThreadMetricTopic> }) =>
+      m.threadMetricTopic(settings.settings, logger),
+  );
+  const writer = metricTopic;
+  try {
+    await publishMetricEvents(await writer, undefined, { stored: false, encoded });
+    return true;
+  } catch (err) {
+    forwardingLogger({ thread: 'pool' }).warn({ err }, 'pool.publish.failed');
+    if (metricTopic === writer) metricTopic = undefined;
+    void writer.then((w) => w.close()).catch(() => {});
+    return false;
+  }
+}
+
 /** Asks the main thread's admission over the task's port and waits for its answer. */
 function askOver(port: MessagePort): Admission {
   return async (changes: readonly ChangeRef[]) => {
@@ -85,11 +116,15 @@ export default async function processBatch(task: PoolTask): Promise<BatchOutcome
   }));
   try {
     const outcome = await processor.process(batch, task.admission && askOver(task.admission));
-    // The rows' JSON and the metric-topic messages are made here rather than on the main thread, which
-    // then only forwards the text to Kafka and ClickHouse: sink work scales with the pool.
+    // The rows' JSON and the metric-topic messages are made here rather than on the main thread, and sent to
+    // the metric topic from here when the pool was given one: sink work scales with the pool.
     const metrics = dispatchedMetrics(outcome.outcomes);
-    const out =
-      metrics.length > 0 ? leaveOutEvents({ ...outcome, encoded: encodeMetrics(metrics) }) : outcome;
+    let out = outcome;
+    if (metrics.length > 0) {
+      const encoded = encodeMetrics(metrics);
+      if (await publish(encoded)) encoded.published = true;
+      out = leaveOutEvents({ ...outcome, encoded });
+    }
     const sent = { ...out, logs };
     logs = [];
     return sent;

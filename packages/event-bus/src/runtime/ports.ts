@@ -66,6 +66,14 @@ export interface MetricTopicWriter {
   send(messages: readonly MetricTopicMessage[]): Promise<void>;
 }
 
+/**
+ * A metric-topic writer a worker-pool thread builds for itself (see `WorkerPoolOptions.metricTopic`): the
+ * module named there exports `threadMetricTopic(settings, logger)` returning one.
+ */
+export interface ThreadMetricTopic extends MetricTopicWriter {
+  close(): Promise<void>;
+}
+
 /** Where a batch sits in its metric-topic partition; the cache stores `next` with the batch's increments. */
 export interface CachePosition {
   topic: string;

@@ -40,6 +40,8 @@ export async function publishMetricEvents(
   if (!events && !encoded) throw new TypeError('publishMetricEvents needs the events or their encoded form');
   const sent =
     encoded && (!events || encoded.json.length === events.length) ? encoded : encodeMetrics(events!);
+  // A pool thread sent them already, marked as this early publish marks them.
+  if (sent.published && options.stored === false) return sent;
   for (const message of sent.messages) {
     const size = message.key.length + message.value.length + 64;
     if (batch.length > 0 && bytes + size > MAX_PUBLISH_BYTES) {

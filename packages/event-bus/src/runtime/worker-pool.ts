@@ -20,6 +20,13 @@ export interface PoolWorkerData {
   provisionsData?: unknown;
   decoder: DecoderOptions;
   maxAttempts?: number;
+  /**
+   * When given, each thread publishes the metric messages of its batches itself, before it returns them (marked
+   * not stored, as the ingest stage's publish does), with the writer this module's `threadMetricTopic(settings,
+   * logger)` builds (`ThreadMetricTopic`); the batch then comes back `published` and the main thread does not
+   * send it again. A thread whose send failed returns the batch unpublished, and the main thread publishes it.
+   */
+  metricTopic?: { module: string; settings: unknown };
 }
 
 export interface WorkerPoolOptions extends PoolWorkerData {
@@ -66,7 +73,8 @@ export interface PoolLogEntry {
  * plain outcomes; the caller awaits a partition's batches one by one, so per-partition order holds while
  * several partitions use several threads. The threads also serialise the metric events (`EncodedMetrics`)
  * and, for a batch in which nothing failed, send back only that text and a summary (`leaveOutEvents`), not
- * the event objects; sending them, Kafka and commits stay on the main thread. The threads also decode the
+ * the event objects. Given a metric topic (`metricTopic`) they also publish the messages; otherwise the main
+ * thread does. Consuming, the other sinks and commits stay on the main thread. The threads also decode the
  * metric-topic messages the apply stage reads (`decodeMetricMessages`).
  */
 export class WorkerPoolProcessor implements RecordProcessor {
@@ -87,6 +95,7 @@ export class WorkerPoolProcessor implements RecordProcessor {
         provisionsData: options.provisionsData,
         decoder: options.decoder,
         maxAttempts: options.maxAttempts,
+        metricTopic: options.metricTopic,
       } satisfies PoolWorkerData,
       // From TypeScript sources, workspace packages resolve to their sources under the "source" condition.
       execArgv: source ? ['--conditions=source'] : process.execArgv,
