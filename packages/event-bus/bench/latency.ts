@@ -2,7 +2,7 @@
 // Run with the stack up:
 //   npx tsx --conditions=source packages/event-bus/bench/latency.ts [--max-rate N] [--seconds 40]
 //     [--flush 1000,200,50] [--flush-rows 20000] [--warmup 5] [--probe 50000] [--clickhouse-url] [--timeline]
-//     [--slice 5000] [--hops] [--inline-producer] [--cache-shards 16] [--no-merges]
+//     [--slice 5000] [--hops] [--inline-producer] [--cache-shards 16] [--no-merges] [--threads 0]
 // --timeline also prints p50/p99/max per slice of append time (--slice ms), the event loop's stalls over 30 ms
 // and when each ClickHouse flush ended, and the engine's active parts every 2 s. --no-merges stops the embedded
 // engine's background merges for each run (SYSTEM STOP MERGES), to see what they add to the tail (refused with
@@ -11,6 +11,7 @@
 // Each run also prints the pipeline's Redis calls per 1,000 changes by command (apply scripts, HMGETs,
 // pipelines, trims): how many a change costs depends on the batch sizes, which follow how fast the metric
 // topic's loop turns.
+// --threads N: a worker pool of N threads (the host's `workers`) for the probe and the runs; default 0.
 // --cache-shards N: the cache's shard count (the host's redis.cacheShards; default 16): one apply script per
 // shard and batch.
 // ClickHouse is embedded chDB in a fresh temp directory in this process (inserts run on the event loop that
@@ -67,6 +68,7 @@ const flushRows = Number(flag('flush-rows') ?? 20_000);
 const sliceMs = Number(flag('slice') ?? 5_000);
 const hops = process.argv.includes('--hops');
 const chunkSize = flag('chunk') ? Number(flag('chunk')) : undefined;
+const workerThreads = Number(flag('threads') ?? 0);
 const inlineProducer = process.argv.includes('--inline-producer');
 const timeline = process.argv.includes('--timeline');
 const noMerges = process.argv.includes('--no-merges');
@@ -128,6 +130,7 @@ async function maxRate(): Promise<number> {
     redis,
     flushIntervalMs: 1_000,
     cacheKeys,
+    workerThreads,
   });
   const rate = await catchUpRate(ctx, bp, topic, data.messages.length);
   await bp.stop();
@@ -192,6 +195,7 @@ async function steadyRun(ctx: BenchContext, rate: number, flushIntervalMs: numbe
     flushRows,
     ...(chunkSize ? { chunkSize } : {}),
     cacheKeys,
+    workerThreads,
   });
   while (!bp.pipeline.consumerState.joined) await new Promise((r) => setTimeout(r, 50));
   if (noMerges) await stopMerges(clickhouse);
