@@ -1,5 +1,5 @@
 import { type EntityMetricEvent, silentLogger } from '@engagement/plugin-api';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { samplePlugin } from '../../test/sample-plugin.js';
 import { createDecoder } from '../events/decode.js';
 import type { KafkaRecord } from '../events/kafka-record.js';
@@ -20,7 +20,7 @@ import {
   type RecordProcessor,
 } from './record-processor.js';
 import { validatePlugins } from './validate-plugins.js';
-import { WorkerPoolProcessor } from './worker-pool.js';
+import { POOL_DECODE_MIN_BYTES, WorkerPoolProcessor } from './worker-pool.js';
 
 const reactions = fakeEvent.postgres('ImageReaction');
 /** Reactions from two origins (partitions), several metric events each, one deleted again. */
@@ -263,17 +263,29 @@ describe('records sent to pool threads', () => {
 });
 
 describe('metric-topic messages decoded on pool threads', () => {
-  it('are what the main thread decodes, from values that are views of one large buffer', async () => {
+  /** Metric records of at least `bytes`, their values views of one large buffer; one row invalid, one value null. */
+  async function metricRecords(bytes: number): Promise<{ records: KafkaRecord[]; events: number }> {
     const events = dispatchedMetrics((await localBatch(reactionBatch())).outcomes);
-    const texts: (string | null)[] = encodeMetricMessages(events, { maxRows: 3 }).map((m) => m.value);
-    texts.push(`${texts[0]}\nnot json`, null);
-    const big = Buffer.alloc(2 * 1024 * 1024);
+    const messages = encodeMetricMessages(events, { maxRows: 3 }).map((m) => m.value);
+    const texts: (string | null)[] = [`${messages[0]}\nnot json`, null];
+    let size = texts[0]!.length;
+    for (let round = 0; round === 0 || size < bytes; round++)
+      for (const text of messages) {
+        texts.push(text);
+        size += text.length;
+      }
+    const big = Buffer.alloc(size + texts.length * 1_000);
     let at = 0;
     const records: KafkaRecord[] = texts.map((text, i) => {
       const value = text === null ? null : big.subarray(at, at + big.write(text, at));
       at += 1_000 + (value?.length ?? 0);
       return { topic: 'metrics', partition: 0, offset: String(i), key: null, value };
     });
+    return { records, events: ((texts.length - 2) / messages.length) * events.length + 3 };
+  }
+
+  it('are what the main thread decodes, from values that are views of one large buffer', async () => {
+    const { records, events } = await metricRecords(POOL_DECODE_MIN_BYTES);
     const pool = samplePluginPool();
     try {
       const [fromPool, local] = [
@@ -281,10 +293,25 @@ describe('metric-topic messages decoded on pool threads', () => {
         records.map((r) => decodeMetricMessages(r.value)),
       ];
       expect(fromPool.map((m) => m.events)).toEqual(local.map((m) => m.events));
-      expect(fromPool.flatMap((m) => m.events)).toHaveLength(events.length + 3);
+      expect(fromPool.flatMap((m) => m.events)).toHaveLength(events);
       const invalid = (list: typeof local) => list.map((m) => m.invalid.map((r) => [r.row, r.error.message]));
       expect(invalid(fromPool)).toEqual(invalid(local));
       expect(invalid(local).flat()).toHaveLength(2);
+    } finally {
+      await pool.close();
+    }
+  }, 30_000);
+
+  it('are decoded on the calling thread when the batch is small, on a thread when it is large', async () => {
+    const pool = samplePluginPool();
+    // The pool's piscina, to count the tasks it runs.
+    const tasks = vi.spyOn((pool as unknown as { pool: { run(...args: unknown[]): unknown } }).pool, 'run');
+    try {
+      const small = (await metricRecords(0)).records;
+      expect(await pool.decodeMetricMessages(small)).toEqual(small.map((r) => decodeMetricMessages(r.value)));
+      expect(tasks).not.toHaveBeenCalled();
+      await pool.decodeMetricMessages((await metricRecords(POOL_DECODE_MIN_BYTES)).records);
+      expect(tasks).toHaveBeenCalledTimes(1);
     } finally {
       await pool.close();
     }

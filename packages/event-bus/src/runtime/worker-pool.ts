@@ -5,7 +5,10 @@ import { Piscina } from 'piscina';
 import type { DecoderOptions } from '../events/decode.js';
 import type { KafkaRecord } from '../events/kafka-record.js';
 import { fromMetricColumns, type MetricColumns } from '../metrics/metric-columns.js';
-import type { DecodedMetricMessage } from '../metrics/metric-message.js';
+import {
+  type DecodedMetricMessage,
+  decodeMetricMessages as decodeMetricMessagesHere,
+} from '../metrics/metric-message.js';
 import { StoredRows } from '../metrics/stored-rows.js';
 import type { Admission, BatchOutcome, RecordProcessor } from './record-processor.js';
 import type { ChangeRef } from './resend-filter.js';
@@ -52,6 +55,12 @@ export interface PoolTask {
   records: readonly WireRecord[];
   admission?: MessagePort;
 }
+
+/**
+ * Metric batches smaller than this are decoded on the calling thread: at moderate rates the batches are small,
+ * and waiting for a pool thread busy with a source batch cost more than decoding them (latency bench).
+ */
+export const POOL_DECODE_MIN_BYTES = 256 * 1024;
 
 /** Metric-topic message values for a thread to decode (see `decodeMetricMessages`). */
 export interface MetricDecodeTask {
@@ -138,9 +147,14 @@ export class WorkerPoolProcessor implements RecordProcessor {
    * The apply stage's decoding of metric-topic messages, on a pool thread: `decodeMetricMessages` of each
    * record's value, as the main thread would run it, sent back as columns (`MetricColumns`) from which the
    * events are built here in one pass. Parsing the rows was a tenth of the pool's main thread (profile in
-   * docs/performance.md, "Session of 2026-12-04, late morning").
+   * docs/performance.md, "Session of 2026-12-04, late morning"). A batch under `POOL_DECODE_MIN_BYTES` is
+   * decoded here: a backlog's batches are large and go to the threads, a moderate rate's are small and would
+   * wait for a thread busy with a source batch.
    */
   async decodeMetricMessages(records: readonly KafkaRecord[]): Promise<DecodedMetricMessage[]> {
+    let bytes = 0;
+    for (const r of records) bytes += r.value?.length ?? 0;
+    if (bytes < POOL_DECODE_MIN_BYTES) return records.map((r) => decodeMetricMessagesHere(r.value));
     const wire = wireRecords(records);
     const task: MetricDecodeTask = { values: wire.records.map((r) => r.value) };
     const columns = (await this.pool.run(task, {
