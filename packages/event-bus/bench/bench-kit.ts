@@ -141,6 +141,9 @@ export async function startPipeline(
     deadLetterTopic,
     clickhouse: options.clickhouse,
     redis: options.redis,
+    // Pool threads apply the metric topic's large batches with connections of their own
+    // (BENCH_POOL_APPLY=0: the main thread applies them, as before 2026-12-04).
+    ...(process.env.BENCH_POOL_APPLY === '0' ? {} : { redisConnection: { url: ctx.env.REDIS_URL! } }),
     cacheScope: `${name}-${ctx.run}`,
     flushRows: options.flushRows ?? 20_000,
     flushIntervalMs: options.flushIntervalMs,

@@ -42,6 +42,7 @@ const stderrLogger: Logger = {
 const sessionTimeout = Number(process.env.CRASH_SESSION_TIMEOUT_MS ?? 0);
 
 const topic = env('CRASH_TOPIC');
+const workerThreads = Number(process.env.CRASH_WORKER_THREADS ?? 0);
 const redisClient = new Redis(env('CRASH_REDIS_URL'));
 // Likewise reports each cache batch the moment Redis applied it, before the metric offsets are committed.
 const redis = new Proxy(redisClient, {
@@ -89,7 +90,11 @@ const pipeline = await createEventPipeline({
     overrides: { [topic]: { kind: 'debezium', schema: 'public', table: 'ImageReaction' } },
   },
   // CRASH_WORKER_THREADS > 0: decoding, listeners and the metric rows' serialisation on a worker pool.
-  workerThreads: Number(process.env.CRASH_WORKER_THREADS ?? 0),
+  workerThreads,
+  // …and the apply stage's batches of at least CRASH_POOL_MIN_BYTES (default 0: every one) on its threads,
+  // which open their own Redis connections.
+  redisConnection: { url: env('CRASH_REDIS_URL') },
+  poolMetricMinBytes: Number(process.env.CRASH_POOL_MIN_BYTES ?? 0),
   pluginModules: [new URL('./sample-plugin.ts', import.meta.url).href],
   sourceTopics: [topic],
   metricTopic: env('CRASH_METRIC_TOPIC'),
@@ -105,6 +110,13 @@ const pipeline = await createEventPipeline({
     : undefined,
   sessionTimeoutMs: sessionTimeout > 0 ? sessionTimeout : undefined,
   logger: stderrLogger,
+  // A pool thread's apply does not go through the proxy above: it is reported once its scripts ran, still
+  // before the metric offsets are committed.
+  observer: {
+    sinkBatch: (sink) => {
+      if (sink === 'redis' && workerThreads > 0) emit({ type: 'applied' });
+    },
+  },
 });
 
 const report = setInterval(() => {

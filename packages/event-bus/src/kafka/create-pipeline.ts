@@ -5,8 +5,9 @@ import { pipelineReports } from '../runtime/pipeline-reports.js';
 import { MetricEventStore } from '../sinks/clickhouse/metric-event-store.js';
 import { MetricRoller } from '../sinks/clickhouse/metric-roller.js';
 import { ensureMetricEventTable } from '../sinks/clickhouse/schema.js';
-import { cacheWatermarkKey } from '../sinks/redis/cache-keys.js';
+import { cacheWatermarkKey, defaultCacheKeys, isCreatedCacheKeys } from '../sinks/redis/cache-keys.js';
 import { MetricCacheSink } from '../sinks/redis/metric-cache-sink.js';
+import { type PoolMetricCacheSettings, poolMetricCacheModule } from '../sinks/redis/pool-metric-cache.js';
 import { RedisTouchQueue } from '../sinks/redis/touch-queue.js';
 import { SearchQueue } from '../sinks/search/search-queue.js';
 import { KafkaDeadLetterSink } from './dead-letters.js';
@@ -108,6 +109,7 @@ export async function createEventPipeline(options: EventPipelineOptions): Promis
       signal: stop.signal,
       // Pool threads send the metric messages they encoded with producers of their own: Kafka's encoding of
       // them (a tenth of the main thread's work with a pool) scales with the pool too.
+      poolMetricCache: poolCache(options),
       poolMetricTopic:
         options.publishMetricEvents === false
           ? undefined
@@ -167,6 +169,26 @@ export async function createEventPipeline(options: EventPipelineOptions): Promis
     abort() {
       stop.abort();
       consumer.abort();
+    },
+  };
+}
+
+/**
+ * What pool threads build their own cache sinks from, when they can: the connection is given as data and the
+ * key scheme is one `createCacheKeys` makes. Applying a batch (building and sending its scripts) then runs on
+ * the threads too.
+ */
+function poolCache(
+  options: EventPipelineOptions,
+): { module: string; settings: PoolMetricCacheSettings } | undefined {
+  const keys = options.cacheKeys ?? defaultCacheKeys;
+  if (!options.redisConnection || !isCreatedCacheKeys(keys)) return undefined;
+  return {
+    module: poolMetricCacheModule,
+    settings: {
+      connection: options.redisConnection,
+      watermarkKey: cacheWatermarkKey(options.cacheScope),
+      shards: keys.shards,
     },
   };
 }

@@ -9,6 +9,7 @@ import type { PluginHook } from '../runtime/plugin-hooks.js';
 import type { PipelineObserver, PipelineStats } from '../runtime/stats.js';
 import type { RollupSchedule } from '../sinks/clickhouse/metric-roller.js';
 import type { CacheKeyScheme } from '../sinks/redis/cache-keys.js';
+import type { RedisConnection } from '../sinks/redis/pool-metric-cache.js';
 import type { RedisClient } from '../sinks/redis/redis-client.js';
 import type { ConsumerState } from './event-consumer.js';
 
@@ -31,6 +32,12 @@ export interface EventPipelineOptions {
   provisionsModule?: string;
   /** Input for the provisions module's `provisions(data)`; must survive structured clone. */
   provisionsData?: unknown;
+  /**
+   * With a worker pool: metric-topic batches of at least this many bytes are decoded (and, given
+   * `redisConnection`, applied) on its threads, smaller ones on the main thread (default 256 KiB: at moderate
+   * rates batches are small and would wait for a thread busy with a source batch).
+   */
+  poolMetricMinBytes?: number;
   /** Records per processing chunk (one pool task). */
   chunkSize?: number;
   sourceTopics: (string | RegExp)[];
@@ -42,6 +49,12 @@ export interface EventPipelineOptions {
   topicPartitions?: number;
   clickhouse: ClickHouseClient;
   redis: RedisClient;
+  /**
+   * Where `redis` connects, as data: with a worker pool, each thread opens its own connection from it and
+   * applies the metric topic's larger batches to the cache itself (`WorkerPoolOptions.metricCache`). Without
+   * it, or with a `cacheKeys` not made by `createCacheKeys`, the main thread applies every batch.
+   */
+  redisConnection?: RedisConnection;
   /**
    * True with the embedded engine: the host publishes metric events to the metric topic itself, as soon as
    * each batch is processed (before the ClickHouse flush), so caches are incremented within milliseconds.

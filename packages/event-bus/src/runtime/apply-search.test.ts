@@ -81,3 +81,55 @@ describe('the apply stage decoding elsewhere', () => {
     expect(fallbacks).toEqual([new Error('pool thread gone')]);
   });
 });
+
+describe('the apply stage applying elsewhere', () => {
+  const batch = () => [record([event(1, 1), event(2, 2)], 0), record([event(3, 3)], 1)];
+  const stage = (applyElsewhere: ApplyStageOptions['applyElsewhere'], fallbacks: unknown[]) => {
+    const applied: EntityMetricEvent[] = [];
+    const queued: number[] = [];
+    const deadLetters = new InMemoryDeadLetters();
+    const apply = new ApplyStage({
+      deadLetters,
+      applyToCache: async (events) => {
+        applied.push(...events);
+        return { applied: events.length, skipped: 0, updatedKeys: [] };
+      },
+      queueForSearch: async (events) => void queued.push(...events.map((e) => e.entityId)),
+      applyElsewhere,
+      onApplyFallback: (error) => void fallbacks.push(error),
+    });
+    return { apply, applied, queued, deadLetters };
+  };
+
+  it('writes the dead letters and queues the search ids it was handed, without applying here', async () => {
+    const fallbacks: unknown[] = [];
+    const s = stage(
+      async () => ({
+        result: { applied: 3, skipped: 0, updatedKeys: [] },
+        invalid: [{ index: 1, code: 'EB_BAD_ROW', message: '1 invalid row(s); row 2: no' }],
+        stored: [{ entityType: 'Image', entityId: 7 }],
+      }),
+      fallbacks,
+    );
+    const records = batch();
+    await s.apply.applyBatch(records);
+    expect(s.applied).toEqual([]);
+    expect(s.queued).toEqual([7]);
+    expect(s.deadLetters.letters.map((l) => [l.record, l.reason.code])).toEqual([[records[1], 'EB_BAD_ROW']]);
+    expect(fallbacks).toEqual([]);
+  });
+
+  it('applies here what it left (undefined) and what it failed', async () => {
+    const fallbacks: unknown[] = [];
+    const left = stage(async () => undefined, fallbacks);
+    await left.apply.applyBatch(batch());
+    expect(left.applied).toEqual([event(1, 1), event(2, 2), event(3, 3)]);
+    const failing = stage(async () => {
+      throw new Error('Redis unreachable from the thread');
+    }, fallbacks);
+    await failing.apply.applyBatch(batch());
+    expect(failing.applied).toEqual([event(1, 1), event(2, 2), event(3, 3)]);
+    expect(failing.queued).toEqual([1, 2, 3]);
+    expect(fallbacks).toEqual([new Error('Redis unreachable from the thread')]);
+  });
+});

@@ -5,6 +5,69 @@ import type { ApplyResult, CachePosition, DeadLetterSink } from './ports.js';
 import { NOT_STORED_HEADER } from './publish-metric-events.js';
 import { SinkGuard } from './sink-guard.js';
 
+/** What the search queue needs of an event. */
+export type SearchRef = Pick<EntityMetricEvent, 'entityType' | 'entityId'>;
+
+/** A message with invalid rows, by its index in the batch: it goes to the dead-letter topic. */
+export interface InvalidMessage {
+  index: number;
+  code: string;
+  message: string;
+}
+
+/** What `applyElsewhere` did with a batch: the cache's answer, and what the stage still does here. */
+export interface AppliedElsewhere {
+  /** Absent when there was nothing to apply (no events, no position). */
+  result?: ApplyResult;
+  invalid: InvalidMessage[];
+  /** The events of stored messages, for the search queue (empty when the stage has none). */
+  stored: SearchRef[];
+}
+
+/** A batch's decoded messages, sorted for the stage (see `gatherMessages`). */
+export interface GatheredMessages {
+  events: EntityMetricEvent[];
+  /** Events of messages not marked as published before the store held them. */
+  stored: EntityMetricEvent[];
+  invalid: InvalidMessage[];
+}
+
+/**
+ * Every valid event of a batch's messages in order, those of stored messages (the search queue's), and one
+ * entry per message with invalid rows: the valid rows are applied, and the whole message goes to the
+ * dead-letter topic, so a redrive after a fix applies the invalid rows (the valid ones are then skipped by
+ * their origin positions).
+ */
+export function gatherMessages(
+  messages: readonly DecodedMetricMessage[],
+  notStored: (index: number) => boolean,
+): GatheredMessages {
+  const events: EntityMetricEvent[] = [];
+  const stored: EntityMetricEvent[] = [];
+  const invalid: InvalidMessage[] = [];
+  for (let i = 0; i < messages.length; i++) {
+    const decoded = messages[i]!;
+    const keep = !notStored(i);
+    for (const e of decoded.events) {
+      events.push(e);
+      if (keep) stored.push(e);
+    }
+    if (decoded.invalid.length > 0) {
+      const first = decoded.invalid[0]!;
+      invalid.push({
+        index: i,
+        code: first.error.code,
+        message: `${decoded.invalid.length} invalid row(s); row ${first.row}: ${first.error.message}`,
+      });
+    }
+  }
+  return { events, stored, invalid };
+}
+
+/** Whether a metric-topic record is marked as published before the store held its events. */
+export const isNotStored = (record: KafkaRecord): boolean =>
+  record.headers?.[NOT_STORED_HEADER] !== undefined;
+
 export interface ApplyStageOptions {
   deadLetters: DeadLetterSink;
   /**
@@ -18,7 +81,7 @@ export interface ApplyStageOptions {
    * Queues search-index updates for the entities these events touch. Events of messages marked as not yet
    * stored (the early publish) are left out: the ingest stage queues them once ClickHouse holds them.
    */
-  queueForSearch?(events: EntityMetricEvent[]): Promise<void>;
+  queueForSearch?(events: readonly SearchRef[]): Promise<void>;
   /**
    * Decodes a batch's messages elsewhere (a worker pool's threads, `RecordProcessor.decodeMetricMessages`);
    * without it, or when it fails, each is decoded here with `decodeMetricMessages`.
@@ -26,6 +89,17 @@ export interface ApplyStageOptions {
   decodeMessages?(records: readonly KafkaRecord[]): Promise<DecodedMetricMessage[]>;
   /** Told when `decodeMessages` failed and the batch was decoded here instead. */
   onDecodeFallback?(error: unknown): void;
+  /**
+   * Decodes and applies a batch elsewhere (a worker pool's threads, `RecordProcessor.applyMetricRecords`),
+   * or answers undefined to leave it to this stage. When it fails, the batch is decoded and applied here:
+   * what it did apply is then skipped by its watermarks.
+   */
+  applyElsewhere?(
+    records: readonly KafkaRecord[],
+    position: CachePosition | undefined,
+  ): Promise<AppliedElsewhere | undefined>;
+  /** Told when `applyElsewhere` failed and the batch was applied here instead. */
+  onApplyFallback?(error: unknown): void;
   retryBaseMs?: number;
   retryMaxMs?: number;
   onApplied?(result: ApplyResult, seconds: number): void;
@@ -59,38 +133,39 @@ export class ApplyStage {
     signal?: AbortSignal,
     position?: CachePosition,
   ): Promise<{ resumeAt?: string }> {
-    const events: EntityMetricEvent[] = [];
-    const stored: EntityMetricEvent[] = [];
-    const invalid: { record: KafkaRecord; code: string; message: string }[] = [];
-    const messages = await this.decode(records);
-    for (let i = 0; i < records.length; i++) {
-      const record = records[i]!;
-      const decoded = messages[i]!;
-      const notStored = record.headers?.[NOT_STORED_HEADER] !== undefined;
-      for (const e of decoded.events) {
-        events.push(e);
-        if (!notStored) stored.push(e);
+    if (this.options.applyElsewhere && records.length > 0) {
+      const started = performance.now();
+      let done: AppliedElsewhere | undefined;
+      try {
+        done = await this.options.applyElsewhere(records, position);
+      } catch (error) {
+        this.options.onApplyFallback?.(error);
       }
-      if (decoded.invalid.length > 0) {
-        const first = decoded.invalid[0]!;
-        invalid.push({
-          record,
-          code: first.error.code,
-          message: `${decoded.invalid.length} invalid row(s); row ${first.row}: ${first.error.message}`,
-        });
-      }
+      if (done) return this.finish(records, done.result, done.invalid, done.stored, started, signal);
     }
+    const messages = await this.decode(records);
+    const { events, stored, invalid } = gatherMessages(messages, (i) => isNotStored(records[i]!));
     const started = performance.now();
     // Without events the cache still stores the position, so it stays the offset to read next.
     const result =
       events.length > 0 || position
         ? await this.guard.run(() => this.options.applyToCache(events, position), signal)
         : undefined;
+    return this.finish(records, result, invalid, stored, started, signal);
+  }
+
+  /** After the cache: dead letters, the search queue, the report. */
+  private async finish(
+    records: readonly KafkaRecord[],
+    result: ApplyResult | undefined,
+    invalid: readonly InvalidMessage[],
+    stored: readonly SearchRef[],
+    started: number,
+    signal: AbortSignal | undefined,
+  ): Promise<{ resumeAt?: string }> {
     if (result?.resumeAt !== undefined) return { resumeAt: result.resumeAt };
-    // The valid rows are applied; the whole message goes to the dead-letter topic, so a redrive after a fix
-    // applies the invalid rows (the valid ones are then skipped by their origin positions).
-    for (const { record, code, message } of invalid)
-      await this.options.deadLetters.write(record, { code, message });
+    for (const { index, code, message } of invalid)
+      await this.options.deadLetters.write(records[index]!, { code, message });
     if (stored.length > 0 && this.options.queueForSearch) {
       await this.guard.run(() => this.options.queueForSearch!(stored), signal);
     }

@@ -7,6 +7,7 @@ import { type PipelineReports, pipelineReports } from './pipeline-reports.js';
 import { PluginContainer } from './plugin-container.js';
 import { type PluginHook, pluginHooks } from './plugin-hooks.js';
 import type {
+  ApplyResult,
   DeadLetterSink,
   MetricCache,
   MetricStore,
@@ -158,6 +159,10 @@ export async function assemblePipeline<Source extends RecordSource>(
       logger[healthy ? 'info' : 'warn']({ err }, `sink.clickhouse.${healthy ? 'recovered' : 'failing'}`),
   });
 
+  const reportApplied = ({ applied, skipped, updatedKeys }: ApplyResult, started: number): void => {
+    sinkBatch('redis', applied + skipped, (performance.now() - started) / 1000);
+    emit({ type: 'sink.redis.applied', applied, skipped, keysUpdated: updatedKeys.length });
+  };
   // Metric topic → the cache and the search queue.
   const apply = new ApplyStage({
     deadLetters,
@@ -167,11 +172,22 @@ export async function assemblePipeline<Source extends RecordSource>(
     applyToCache: async (events, position) => {
       const started = performance.now();
       const result = await attempt('redis', events.length, () => cache.apply(events, position));
-      sinkBatch('redis', events.length, (performance.now() - started) / 1000);
-      const { applied, skipped, updatedKeys } = result;
-      emit({ type: 'sink.redis.applied', applied, skipped, keysUpdated: updatedKeys.length });
+      reportApplied(result, started);
       return result;
     },
+    // A worker pool given the cache's settings decodes and applies large batches on its threads.
+    applyElsewhere: processor.applyMetricRecords
+      ? async (records, position) => {
+          const started = performance.now();
+          // Attempted like the apply here, so the Redis sink's health shows what the threads see.
+          const done = await attempt('redis', records.length, () =>
+            processor.applyMetricRecords!(records, position, enqueueSearch !== undefined),
+          );
+          if (done?.result) reportApplied(done.result, started);
+          return done;
+        }
+      : undefined,
+    onApplyFallback: (err) => logger.warn({ err }, 'apply.pool_failed'),
     readCachePositions: cache.positions?.bind(cache),
     queueForSearch: enqueueSearch ? (events) => enqueueSearch(searchIdsByIndex(events, indexes)) : undefined,
     onSinkState: (healthy, err) =>

@@ -26,6 +26,10 @@ export interface ProcessorChoice {
   listenerRetryBaseMs?: number;
   /** Pool threads publish their batches' metric messages themselves (see `WorkerPoolOptions.metricTopic`). */
   poolMetricTopic?: { module: string; settings: unknown };
+  /** Pool threads apply the metric topic's batches to the cache themselves (see `WorkerPoolOptions.metricCache`). */
+  poolMetricCache?: { module: string; settings: unknown };
+  /** Metric-topic batches of at least this many bytes go to the pool threads (see `WorkerPoolOptions`). */
+  poolMetricMinBytes?: number;
 }
 
 /** The in-process processor, or a worker pool when `workerThreads` > 0. */
@@ -71,6 +75,8 @@ export function chooseProcessor(
     decoder: choice.decode,
     maxAttempts: choice.listenerMaxAttempts,
     metricTopic: choice.poolMetricTopic,
+    metricCache: choice.poolMetricCache,
+    metricMinBytes: choice.poolMetricMinBytes,
     logger,
   });
 }

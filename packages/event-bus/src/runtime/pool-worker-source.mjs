@@ -3,6 +3,6 @@
 import { register } from 'tsx/esm/api';
 
 register();
-const { default: processBatch, decodeMetricRecords } = await import('./pool-worker.ts');
+const { default: processBatch, decodeMetricRecords, applyMetricRecords } = await import('./pool-worker.ts');
 export default processBatch;
-export { decodeMetricRecords };
+export { applyMetricRecords, decodeMetricRecords };

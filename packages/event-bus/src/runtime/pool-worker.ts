@@ -1,23 +1,25 @@
 // The code each pool thread runs: it loads the plugins by module name, builds its own container and
 // decoder, and turns batches of records into outcomes, encoding their metric events and (given a metric
-// topic) publishing them; it also decodes metric-topic messages for the apply stage. The other sinks,
-// consuming and offsets stay on the main thread.
+// topic) publishing them; it also decodes metric-topic messages for the apply stage and (given a cache)
+// applies them to Redis. The ClickHouse store, consuming and offsets stay on the main thread.
 import { type MessagePort, workerData } from 'node:worker_threads';
 import type { Logger } from '@engagement/plugin-api';
 import { createDecoder } from '../events/decode.js';
 import type { KafkaRecord } from '../events/kafka-record.js';
 import { type MetricColumns, toMetricColumns } from '../metrics/metric-columns.js';
 import { decodeMetricMessages } from '../metrics/metric-message.js';
+import { type AppliedElsewhere, gatherMessages } from './apply-stage.js';
 import { dispatchedMetrics, type EncodedMetrics, encodeMetrics, leaveOutEvents } from './encoded-metrics.js';
 import { PluginContainer } from './plugin-container.js';
 import { loadPluginModules, loadProvisionsModule } from './plugin-modules.js';
-import type { ThreadMetricTopic } from './ports.js';
+import type { ThreadMetricCache, ThreadMetricTopic } from './ports.js';
 import { publishMetricEvents } from './publish-metric-events.js';
 import { type Admission, type BatchOutcome, LocalProcessor } from './record-processor.js';
 import type { ChangeRef } from './resend-filter.js';
 import { validatePlugins } from './validate-plugins.js';
 import type {
   AdmissionReply,
+  MetricApplyTask,
   MetricDecodeTask,
   PoolLogEntry,
   PoolTask,
@@ -142,4 +144,47 @@ export function decodeMetricRecords(task: MetricDecodeTask): MetricColumns {
   return toMetricColumns(
     task.values.map((v) => decodeMetricMessages(v && Buffer.from(v.buffer, v.byteOffset, v.byteLength))),
   );
+}
+
+/** This thread's cache sink, built on first use (and again when building it failed). */
+let metricCache: Promise<ThreadMetricCache> | undefined;
+
+function threadCache(): Promise<ThreadMetricCache> {
+  const settings = setup.metricCache;
+  if (!settings) return Promise.reject(new Error('this pool was given no cache to apply to'));
+  metricCache ??= import(settings.module)
+    .then((m: { threadMetricCache(settings: unknown, logger: Logger): Promise<ThreadMetricCache> }) =>
+      m.threadMetricCache(settings.settings, forwardingLogger({ thread: 'pool', component: 'redis' })),
+    )
+    .catch((error: unknown) => {
+      metricCache = undefined;
+      throw error;
+    });
+  return metricCache;
+}
+
+/**
+ * Decodes metric-topic messages and applies them to the cache with this thread's own sink
+ * (`WorkerPoolProcessor.applyMetricRecords`): what the apply stage does with a batch on the main thread,
+ * up to the dead letters and the search queue, which it leaves to the stage. A failure goes back to the
+ * main thread, which applies the batch itself (what this thread's scripts did apply is skipped there by
+ * the watermarks).
+ */
+export async function applyMetricRecords(
+  task: MetricApplyTask,
+): Promise<AppliedElsewhere & { logs: PoolLogEntry[] }> {
+  const messages = task.values.map((v) =>
+    decodeMetricMessages(v && Buffer.from(v.buffer, v.byteOffset, v.byteLength)),
+  );
+  const { events, stored, invalid } = gatherMessages(messages, (i) => task.notStored[i]!);
+  const result =
+    events.length > 0 || task.position ? await (await threadCache()).apply(events, task.position) : undefined;
+  const out = {
+    ...(result ? { result } : {}),
+    invalid,
+    stored: task.search ? stored.map(({ entityType, entityId }) => ({ entityType, entityId })) : [],
+    logs,
+  };
+  logs = [];
+  return out;
 }

@@ -106,6 +106,15 @@ export interface MetricCache {
   stored?(rows: StoredRows): Promise<number>;
 }
 
+/**
+ * A cache sink a worker-pool thread builds for itself (see `WorkerPoolOptions.metricCache`): the module named
+ * there exports `threadMetricCache(settings, logger)` returning one.
+ */
+export interface ThreadMetricCache {
+  apply(events: readonly EntityMetricEvent[], position?: CachePosition): Promise<ApplyResult>;
+  close(): Promise<void>;
+}
+
 /** Search queue: entity ids to re-index, per queue name (the queue keeps one entry per id). */
 export interface SearchUpdateQueue {
   enqueueMany(byName: ReadonlyMap<string, Iterable<number>>): Promise<void>;

@@ -4,9 +4,11 @@ import type { Decoder } from '../events/decode.js';
 import type { KafkaRecord } from '../events/kafka-record.js';
 import type { DecodedMetricMessage } from '../metrics/metric-message.js';
 import type { MetricTouch } from '../metrics/metric-touch.js';
+import type { AppliedElsewhere } from './apply-stage.js';
 import { Dispatcher, type DispatchResult } from './dispatcher.js';
 import type { EncodedMetrics } from './encoded-metrics.js';
 import type { PluginContainer } from './plugin-container.js';
+import type { CachePosition } from './ports.js';
 import { headerString } from './record-headers.js';
 import type { ChangeRef } from './resend-filter.js';
 import type { RegisteredListener } from './validate-plugins.js';
@@ -80,6 +82,16 @@ export interface RecordProcessor {
    * threads); absent for a processor that runs on the caller's thread, where the caller decodes.
    */
   decodeMetricMessages?(records: readonly KafkaRecord[]): Promise<DecodedMetricMessage[]>;
+  /**
+   * Decodes a batch of metric-topic records and applies it to the cache where this processor runs its work
+   * (a worker pool's threads, each with its own cache sink), as the apply stage would; undefined when this
+   * batch is left to the caller. `search`: return the stored messages' events for the search queue.
+   */
+  applyMetricRecords?(
+    records: readonly KafkaRecord[],
+    position: CachePosition | undefined,
+    search: boolean,
+  ): Promise<AppliedElsewhere | undefined>;
   close(): Promise<void>;
 }
 

@@ -6,7 +6,7 @@ import type { EntityMetricEvent } from '@engagement/plugin-api';
  * left out. Appends in place: copying each list per event made a 50k-event batch quadratic.
  */
 export function searchIdsByIndex(
-  events: readonly EntityMetricEvent[],
+  events: readonly Pick<EntityMetricEvent, 'entityType' | 'entityId'>[],
   indexes: Readonly<Record<string, string>>,
 ): Map<string, number[]> {
   const byIndex = new Map<string, number[]>();

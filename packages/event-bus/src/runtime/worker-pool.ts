@@ -10,6 +10,8 @@ import {
   decodeMetricMessages as decodeMetricMessagesHere,
 } from '../metrics/metric-message.js';
 import { StoredRows } from '../metrics/stored-rows.js';
+import { type AppliedElsewhere, isNotStored } from './apply-stage.js';
+import type { CachePosition } from './ports.js';
 import type { Admission, BatchOutcome, RecordProcessor } from './record-processor.js';
 import type { ChangeRef } from './resend-filter.js';
 
@@ -30,6 +32,12 @@ export interface PoolWorkerData {
    * send it again. A thread whose send failed returns the batch unpublished, and the main thread publishes it.
    */
   metricTopic?: { module: string; settings: unknown };
+  /**
+   * When given, each thread applies the metric-topic batches it is handed (`applyMetricRecords`) with the
+   * cache sink this module's `threadMetricCache(settings, logger)` builds (`ThreadMetricCache`), on the same
+   * Redis keys as the main thread's sink.
+   */
+  metricCache?: { module: string; settings: unknown };
 }
 
 export interface WorkerPoolOptions extends PoolWorkerData {
@@ -41,6 +49,11 @@ export interface WorkerPoolOptions extends PoolWorkerData {
    * batch brings would hold the thread that batch needs.
    */
   batchesPerThread?: number;
+  /**
+   * Metric-topic batches (the apply stage's) of at least this many bytes are decoded, and applied given a
+   * `metricCache`, on the threads; smaller ones on the calling thread. Default `POOL_DECODE_MIN_BYTES`.
+   */
+  metricMinBytes?: number;
   logger: Logger;
 }
 
@@ -65,6 +78,15 @@ export const POOL_DECODE_MIN_BYTES = 256 * 1024;
 /** Metric-topic message values for a thread to decode (see `decodeMetricMessages`). */
 export interface MetricDecodeTask {
   values: readonly (Uint8Array | null)[];
+}
+
+/** Metric-topic messages for a thread to decode and apply to the cache (see `applyMetricRecords`). */
+export interface MetricApplyTask extends MetricDecodeTask {
+  /** Per message, whether it is marked as published before the store held it (`isNotStored`). */
+  notStored: readonly boolean[];
+  position?: CachePosition;
+  /** Return the stored messages' events for the search queue. */
+  search: boolean;
 }
 
 /** The admission's answer on a task's port: the verdicts, or that it failed (the task then fails too). */
@@ -105,6 +127,7 @@ export class WorkerPoolProcessor implements RecordProcessor {
         decoder: options.decoder,
         maxAttempts: options.maxAttempts,
         metricTopic: options.metricTopic,
+        metricCache: options.metricCache,
       } satisfies PoolWorkerData,
       // From TypeScript sources, workspace packages resolve to their sources under the "source" condition.
       execArgv: source ? ['--conditions=source'] : process.execArgv,
@@ -152,9 +175,7 @@ export class WorkerPoolProcessor implements RecordProcessor {
    * wait for a thread busy with a source batch.
    */
   async decodeMetricMessages(records: readonly KafkaRecord[]): Promise<DecodedMetricMessage[]> {
-    let bytes = 0;
-    for (const r of records) bytes += r.value?.length ?? 0;
-    if (bytes < POOL_DECODE_MIN_BYTES) return records.map((r) => decodeMetricMessagesHere(r.value));
+    if (this.leftHere(records)) return records.map((r) => decodeMetricMessagesHere(r.value));
     const wire = wireRecords(records);
     const task: MetricDecodeTask = { values: wire.records.map((r) => r.value) };
     const columns = (await this.pool.run(task, {
@@ -164,8 +185,42 @@ export class WorkerPoolProcessor implements RecordProcessor {
     return fromMetricColumns(columns);
   }
 
+  /**
+   * The apply stage's decoding and cache apply of a metric-topic batch, on a pool thread with its own cache
+   * sink (`PoolWorkerData.metricCache`): building each shard's script call and sending it were a third of the
+   * main thread's work with a pool (profile in docs/performance.md). Undefined, leaving the batch to the
+   * caller, without a cache or for a batch under `POOL_DECODE_MIN_BYTES` (as `decodeMetricMessages`).
+   */
+  async applyMetricRecords(
+    records: readonly KafkaRecord[],
+    position: CachePosition | undefined,
+    search: boolean,
+  ): Promise<AppliedElsewhere | undefined> {
+    if (!this.options.metricCache || this.leftHere(records)) return undefined;
+    const wire = wireRecords(records);
+    const task: MetricApplyTask = {
+      values: wire.records.map((r) => r.value),
+      notStored: records.map(isNotStored),
+      ...(position ? { position } : {}),
+      search,
+    };
+    const { logs, ...applied } = (await this.pool.run(task, {
+      name: 'applyMetricRecords',
+      transferList: [wire.bytes],
+    })) as AppliedElsewhere & { logs: PoolLogEntry[] };
+    for (const entry of logs) this.options.logger[entry.level](entry.obj, entry.msg);
+    return applied;
+  }
+
   async close(): Promise<void> {
     await this.pool.close();
+  }
+
+  /** Whether a metric batch is too small to be worth a thread (`metricMinBytes`). */
+  private leftHere(records: readonly KafkaRecord[]): boolean {
+    let bytes = 0;
+    for (const r of records) bytes += r.value?.length ?? 0;
+    return bytes < (this.options.metricMinBytes ?? POOL_DECODE_MIN_BYTES);
   }
 
   private async run(task: PoolTask, transferList: (ArrayBuffer | MessagePort)[]): Promise<BatchOutcome> {

@@ -1,7 +1,7 @@
 import { Cluster, Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../config/load-config.js';
-import { hasRedis, openRedis, redisTarget } from './open-redis.js';
+import { hasRedis, openRedis, redisConnection, redisTarget } from './open-redis.js';
 
 const base = {
   EVENT_HOST_CLICKHOUSE_URL: 'http://ch:8123',
@@ -12,6 +12,8 @@ describe('openRedis', () => {
   it('opens the single node of redis.url when no cluster nodes are set', () => {
     const c = config({ EVENT_HOST_REDIS_URL: 'redis://cache:6379/2' });
     expect(redisTarget(c)).toEqual({ kind: 'single', url: 'redis://cache:6379/2' });
+    // What the pipeline's pool threads connect with: the same target, as data.
+    expect(redisConnection(c)).toEqual({ url: 'redis://cache:6379/2' });
     const redis = openRedis(c, { maxRetriesPerRequest: 2 });
     expect(redis).toBeInstanceOf(Redis);
     expect(redis.status).toBe('wait'); // lazy: nothing connects until the caller does
@@ -35,6 +37,13 @@ describe('openRedis', () => {
         { host: 'r2', port: 7001 },
       ],
       // The URL only lends its credentials and TLS to every node.
+      nodeOptions: { username: 'app', password: 's@cret', tls: {} },
+    });
+    expect(redisConnection(c)).toEqual({
+      clusterNodes: [
+        { host: 'r1', port: 7000 },
+        { host: 'r2', port: 7001 },
+      ],
       nodeOptions: { username: 'app', password: 's@cret', tls: {} },
     });
     const redis = openRedis(c, { enableOfflineQueue: false, maxRetriesPerRequest: 2 });

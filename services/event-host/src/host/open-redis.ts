@@ -1,4 +1,4 @@
-import type { RedisClient } from '@engagement/event-bus/sinks/redis';
+import type { RedisClient, RedisConnection } from '@engagement/event-bus/sinks/redis';
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import type { HostConfig } from '../config/host-config.js';
 
@@ -41,6 +41,14 @@ export function redisTarget(config: RedisSettings): RedisTarget {
     if (parsed.protocol === 'rediss:') nodeOptions.tls = {};
   }
   return { kind: 'cluster', nodes, nodeOptions };
+}
+
+/** The target as the pipeline's pool threads take it (`EventPipelineOptions.redisConnection`). */
+export function redisConnection(config: RedisSettings): RedisConnection {
+  const target = redisTarget(config);
+  return target.kind === 'single'
+    ? { url: target.url }
+    : { clusterNodes: target.nodes, nodeOptions: target.nodeOptions };
 }
 
 /** Whether the configuration names a Redis at all (a single node or a cluster). */

@@ -5,6 +5,7 @@ import type { SourceTopics } from '../deployment/source-topics.js';
 import { HostError } from '../errors.js';
 import { type HostScope, hostTokens } from './host-scope.js';
 import type { HostFeature } from './lifecycle.js';
+import { redisConnection } from './open-redis.js';
 import { type PoolProvisionSettings, poolProvisionsModule } from './pool-provisions.js';
 import { searchSyncToken } from './search-sync-feature.js';
 
@@ -70,6 +71,8 @@ export async function pipelineFeature(
     topicPartitions: config.kafka.topicPartitions,
     clickhouse: container.get(hostTokens.clickhouse),
     redis: container.get(hostTokens.redis),
+    // Pool threads open their own connections from it and apply the metric topic's larger batches.
+    redisConnection: redisConnection(config),
     searchIndexes: search?.queueNames ?? config.search.queues,
     searchQueuePrefix: `${config.search.keyPrefix}{queue}:`,
     cacheScope: config.cacheScope,

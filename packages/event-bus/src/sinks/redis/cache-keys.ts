@@ -49,6 +49,12 @@ function fnv1a(text: string): number {
   return h;
 }
 
+/** Schemes `createCacheKeys` made: another thread or process can build them again from their shard count. */
+const madeHere = new WeakSet<CacheKeyScheme>();
+
+/** Whether `createCacheKeys(scheme.shards)` names keys as `scheme` does (it made the scheme). */
+export const isCreatedCacheKeys = (scheme: CacheKeyScheme): boolean => madeHere.has(scheme);
+
 const KEY = /^metrics:\{s(\d+)\}:([^:]+):(-?\d+)$/;
 
 /**
@@ -60,7 +66,7 @@ export function createCacheKeys(shards = DEFAULT_CACHE_SHARDS): CacheKeyScheme {
     throw new RangeError(`cache shards must be a positive integer, got ${shards}`);
   }
   const shardOf = (entityType: string, entityId: number) => fnv1a(`${entityType}:${entityId}`) % shards;
-  return {
+  const scheme: CacheKeyScheme = {
     shards,
     shardOf,
     key: (entityType, entityId) =>
@@ -73,6 +79,8 @@ export function createCacheKeys(shards = DEFAULT_CACHE_SHARDS): CacheKeyScheme {
     metricType: (field) => field,
     pattern: 'metrics:{s*}:*',
   };
+  madeHere.add(scheme);
+  return scheme;
 }
 
 /** The default scheme ({@link DEFAULT_CACHE_SHARDS} shards); the reader fills the same names. */

@@ -25,6 +25,12 @@ export interface MetricCacheSinkOptions {
   signalChannel?: string | null;
   /** Optimistic retries when another consumer advances the same origin concurrently. */
   maxConflicts?: number;
+  /**
+   * Remember the watermarks each script left, to send the next batch without reading them first (default
+   * true). A pool thread's sink does not: the batches of one partition reach different threads (and the main
+   * thread), so what one thread remembers is mostly stale and would cost a refused script call.
+   */
+  rememberMarks?: boolean;
 }
 
 /** A metric-change signal, published as JSON for live subscribers. */
@@ -58,6 +64,7 @@ export class MetricCacheSink {
   private readonly watermarkKey: string;
   private readonly signalChannel: string | null;
   private readonly maxConflicts: number;
+  private readonly rememberMarks: boolean;
   /**
    * Per shard, the watermark each origin got from this sink's last successful script there: the expected
    * values of the next call, so a batch costs one round trip instead of two (`HMGET`, then the script). The
@@ -76,6 +83,7 @@ export class MetricCacheSink {
     this.watermarkKey = options.watermarkKey ?? cacheWatermarkKey();
     this.signalChannel = options.signalChannel === undefined ? 'metrics:changed' : options.signalChannel;
     this.maxConflicts = options.maxConflicts ?? 10;
+    this.rememberMarks = options.rememberMarks ?? true;
     this.knownMarks = Array.from({ length: this.keys.shards }, () => new Map());
     if (!(redis as WithApplyCommand).eventBusApplyEvents) {
       redis.defineCommand('eventBusApplyEvents', { lua: APPLY_INCREMENTS_LUA });
@@ -157,7 +165,7 @@ export class MetricCacheSink {
       if (reply[0] === -3 || reply[0] === -1) known.clear();
       if (reply[0] === -3) return { applied: 0, skipped: 0, updatedKeys: [], resumeAt: String(reply[1]) };
       if (reply[0] === -1) continue;
-      for (const [origin, mark] of call.watermarks) known.set(origin, mark);
+      if (this.rememberMarks) for (const [origin, mark] of call.watermarks) known.set(origin, mark);
       const updatedKeys = reply.slice(1).map((i) => call.entityKeys[Number(i) - 1]!);
       return { applied: call.fresh, skipped: events.length - call.fresh, updatedKeys };
     }
