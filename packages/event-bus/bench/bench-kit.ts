@@ -122,6 +122,11 @@ export async function startPipeline(
     chunkSize?: number;
     /** The cache's key scheme (default 16 shards). */
     cacheKeys?: CacheKeyScheme;
+    /**
+     * Let pool threads apply large metric batches with connections of their own (default true; false, or
+     * BENCH_POOL_APPLY=0, keeps every apply on `redis`, as before 2026-12-04).
+     */
+    poolApply?: boolean;
   },
 ): Promise<BenchPipeline> {
   const { topic, name } = options;
@@ -141,9 +146,9 @@ export async function startPipeline(
     deadLetterTopic,
     clickhouse: options.clickhouse,
     redis: options.redis,
-    // Pool threads apply the metric topic's large batches with connections of their own
-    // (BENCH_POOL_APPLY=0: the main thread applies them, as before 2026-12-04).
-    ...(process.env.BENCH_POOL_APPLY === '0' ? {} : { redisConnection: { url: ctx.env.REDIS_URL! } }),
+    ...(options.poolApply === false || process.env.BENCH_POOL_APPLY === '0'
+      ? {}
+      : { redisConnection: { url: ctx.env.REDIS_URL! } }),
     cacheScope: `${name}-${ctx.run}`,
     flushRows: options.flushRows ?? 20_000,
     flushIntervalMs: options.flushIntervalMs,

@@ -11,7 +11,9 @@
 // Each run also prints the pipeline's Redis calls per 1,000 changes by command (apply scripts, HMGETs,
 // pipelines, trims): how many a change costs depends on the batch sizes, which follow how fast the metric
 // topic's loop turns.
-// --threads N: a worker pool of N threads (the host's `workers`) for the probe and the runs; default 0.
+// --threads N: a worker pool of N threads (the host's `workers`) for the probe and the runs; default 0. The
+// runs keep the cache apply on the main thread (its end is observed on this process's client), so a pool
+// thread's apply of a large metric batch (`poolMetricMinBytes`) is not measured here.
 // --cache-shards N: the cache's shard count (the host's redis.cacheShards; default 16): one apply script per
 // shard and batch.
 // ClickHouse is embedded chDB in a fresh temp directory in this process (inserts run on the event loop that
@@ -196,6 +198,9 @@ async function steadyRun(ctx: BenchContext, rate: number, flushIntervalMs: numbe
     ...(chunkSize ? { chunkSize } : {}),
     cacheKeys,
     workerThreads,
+    // A change's end is seen on this process's Redis client (above): pool threads, whose connections are
+    // their own, must not apply. (At half the maximum rate almost no batch is large enough for them anyway.)
+    poolApply: false,
   });
   while (!bp.pipeline.consumerState.joined) await new Promise((r) => setTimeout(r, 50));
   if (noMerges) await stopMerges(clickhouse);

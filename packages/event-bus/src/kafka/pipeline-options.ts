@@ -34,8 +34,8 @@ export interface EventPipelineOptions {
   provisionsData?: unknown;
   /**
    * With a worker pool: metric-topic batches of at least this many bytes are decoded (and, given
-   * `redisConnection`, applied) on its threads, smaller ones on the main thread (default 256 KiB: at moderate
-   * rates batches are small and would wait for a thread busy with a source batch).
+   * `redisConnection`, applied) on its threads, smaller ones on the main thread (default 512 KiB: at moderate
+   * rates batches are small and would wait for a thread busy with source batches).
    */
   poolMetricMinBytes?: number;
   /** Records per processing chunk (one pool task). */

@@ -20,7 +20,7 @@ import {
   type RecordProcessor,
 } from './record-processor.js';
 import { validatePlugins } from './validate-plugins.js';
-import { POOL_DECODE_MIN_BYTES, WorkerPoolProcessor } from './worker-pool.js';
+import { POOL_METRIC_MIN_BYTES, WorkerPoolProcessor } from './worker-pool.js';
 
 const reactions = fakeEvent.postgres('ImageReaction');
 /** Reactions from two origins (partitions), several metric events each, one deleted again. */
@@ -285,7 +285,7 @@ describe('metric-topic messages decoded on pool threads', () => {
   }
 
   it('are what the main thread decodes, from values that are views of one large buffer', async () => {
-    const { records, events } = await metricRecords(POOL_DECODE_MIN_BYTES);
+    const { records, events } = await metricRecords(POOL_METRIC_MIN_BYTES);
     const pool = samplePluginPool();
     try {
       const [fromPool, local] = [
@@ -310,7 +310,7 @@ describe('metric-topic messages decoded on pool threads', () => {
       const small = (await metricRecords(0)).records;
       expect(await pool.decodeMetricMessages(small)).toEqual(small.map((r) => decodeMetricMessages(r.value)));
       expect(tasks).not.toHaveBeenCalled();
-      await pool.decodeMetricMessages((await metricRecords(POOL_DECODE_MIN_BYTES)).records);
+      await pool.decodeMetricMessages((await metricRecords(POOL_METRIC_MIN_BYTES)).records);
       expect(tasks).toHaveBeenCalledTimes(1);
     } finally {
       await pool.close();

@@ -51,7 +51,7 @@ export interface WorkerPoolOptions extends PoolWorkerData {
   batchesPerThread?: number;
   /**
    * Metric-topic batches (the apply stage's) of at least this many bytes are decoded, and applied given a
-   * `metricCache`, on the threads; smaller ones on the calling thread. Default `POOL_DECODE_MIN_BYTES`.
+   * `metricCache`, on the threads; smaller ones on the calling thread. Default `POOL_METRIC_MIN_BYTES`.
    */
   metricMinBytes?: number;
   logger: Logger;
@@ -70,10 +70,12 @@ export interface PoolTask {
 }
 
 /**
- * Metric batches smaller than this are decoded on the calling thread: at moderate rates the batches are small,
- * and waiting for a pool thread busy with a source batch cost more than decoding them (latency bench).
+ * Metric batches smaller than this are decoded and applied on the calling thread: at moderate rates the
+ * batches are small, and waiting for a pool thread busy with source batches cost more than the work (latency
+ * bench). At 5,000 changes/s on a pool of 1, 2 of 4,185 batches were larger; a backlog's batches are 0.75–1 MiB
+ * (kafkajs's bytes per partition) and go to the threads (docs/performance.md, "Session of 2026-12-04, noon").
  */
-export const POOL_DECODE_MIN_BYTES = 256 * 1024;
+export const POOL_METRIC_MIN_BYTES = 512 * 1024;
 
 /** Metric-topic message values for a thread to decode (see `decodeMetricMessages`). */
 export interface MetricDecodeTask {
@@ -170,7 +172,7 @@ export class WorkerPoolProcessor implements RecordProcessor {
    * The apply stage's decoding of metric-topic messages, on a pool thread: `decodeMetricMessages` of each
    * record's value, as the main thread would run it, sent back as columns (`MetricColumns`) from which the
    * events are built here in one pass. Parsing the rows was a tenth of the pool's main thread (profile in
-   * docs/performance.md, "Session of 2026-12-04, late morning"). A batch under `POOL_DECODE_MIN_BYTES` is
+   * docs/performance.md, "Session of 2026-12-04, late morning"). A batch under `POOL_METRIC_MIN_BYTES` is
    * decoded here: a backlog's batches are large and go to the threads, a moderate rate's are small and would
    * wait for a thread busy with a source batch.
    */
@@ -189,7 +191,7 @@ export class WorkerPoolProcessor implements RecordProcessor {
    * The apply stage's decoding and cache apply of a metric-topic batch, on a pool thread with its own cache
    * sink (`PoolWorkerData.metricCache`): building each shard's script call and sending it were a third of the
    * main thread's work with a pool (profile in docs/performance.md). Undefined, leaving the batch to the
-   * caller, without a cache or for a batch under `POOL_DECODE_MIN_BYTES` (as `decodeMetricMessages`).
+   * caller, without a cache or for a batch under `POOL_METRIC_MIN_BYTES` (as `decodeMetricMessages`).
    */
   async applyMetricRecords(
     records: readonly KafkaRecord[],
@@ -220,7 +222,7 @@ export class WorkerPoolProcessor implements RecordProcessor {
   private leftHere(records: readonly KafkaRecord[]): boolean {
     let bytes = 0;
     for (const r of records) bytes += r.value?.length ?? 0;
-    return bytes < (this.options.metricMinBytes ?? POOL_DECODE_MIN_BYTES);
+    return bytes < (this.options.metricMinBytes ?? POOL_METRIC_MIN_BYTES);
   }
 
   private async run(task: PoolTask, transferList: (ArrayBuffer | MessagePort)[]): Promise<BatchOutcome> {
