@@ -210,12 +210,17 @@ export class WorkerPoolProcessor implements RecordProcessor {
       name: 'applyMetricRecords',
       transferList: [wire.bytes],
     })) as AppliedElsewhere & { logs: PoolLogEntry[] };
-    for (const entry of logs) this.options.logger[entry.level](entry.obj, entry.msg);
+    this.writeLogs(logs);
     return applied;
   }
 
   async close(): Promise<void> {
     await this.pool.close();
+  }
+
+  /** Writes a thread's log lines with this thread's logger. */
+  private writeLogs(logs: readonly PoolLogEntry[]): void {
+    for (const entry of logs) this.options.logger[entry.level](entry.obj, entry.msg);
   }
 
   /** Whether a metric batch is too small to be worth a thread (`metricMinBytes`). */
@@ -229,7 +234,7 @@ export class WorkerPoolProcessor implements RecordProcessor {
     const result = (await this.pool.run(task, { transferList })) as BatchOutcome & {
       logs: PoolLogEntry[];
     };
-    for (const entry of result.logs) this.options.logger[entry.level](entry.obj, entry.msg);
+    this.writeLogs(result.logs);
     const { outcomes, listenerRuns, encoded } = result;
     if (encoded) {
       // Buffers arrive as Uint8Arrays: Buffers again (kafkajs takes a value that is not a Buffer for text).
