@@ -69,6 +69,22 @@ const ready = (async () => {
   });
 })();
 
+/**
+ * Builds a thread's own sink from the module and settings the pool was given (`PoolWorkerData.metricTopic`,
+ * `metricCache`): the module is imported by name and its `exportName(settings, logger)` called. A failed
+ * build rejects, and the caller drops the promise to build again on next use.
+ */
+function buildFromModule<T>(
+  spec: { module: string; settings: unknown },
+  exportName: string,
+  component: string,
+): Promise<T> {
+  const logger = forwardingLogger({ thread: 'pool', component });
+  return import(spec.module).then((m: Record<string, (settings: unknown, logger: Logger) => Promise<T>>) =>
+    m[exportName]!(spec.settings, logger),
+  );
+}
+
 /** This thread's metric-topic writer, built on first use and again after a failed send (see `publish`). */
 let metricTopic: Promise<ThreadMetricTopic> | undefined;
 
@@ -80,11 +96,7 @@ let metricTopic: Promise<ThreadMetricTopic> | undefined;
 async function publish(encoded: EncodedMetrics): Promise<boolean> {
   const settings = setup.metricTopic;
   if (!settings) return false;
-  const logger = forwardingLogger({ thread: 'pool', component: 'kafkajs' });
-  metricTopic ??= import(settings.module).then(
-    (m: { threadMetricTopic(settings: unknown, logger: Logger): Promise<ThreadMetricTopic> }) =>
-      m.threadMetricTopic(settings.settings, logger),
-  );
+  metricTopic ??= buildFromModule<ThreadMetricTopic>(settings, 'threadMetricTopic', 'kafkajs');
   const writer = metricTopic;
   try {
     await publishMetricEvents(await writer, undefined, { stored: false, encoded });
@@ -152,14 +164,12 @@ let metricCache: Promise<ThreadMetricCache> | undefined;
 function threadCache(): Promise<ThreadMetricCache> {
   const settings = setup.metricCache;
   if (!settings) return Promise.reject(new Error('this pool was given no cache to apply to'));
-  metricCache ??= import(settings.module)
-    .then((m: { threadMetricCache(settings: unknown, logger: Logger): Promise<ThreadMetricCache> }) =>
-      m.threadMetricCache(settings.settings, forwardingLogger({ thread: 'pool', component: 'redis' })),
-    )
-    .catch((error: unknown) => {
+  metricCache ??= buildFromModule<ThreadMetricCache>(settings, 'threadMetricCache', 'redis').catch(
+    (error: unknown) => {
       metricCache = undefined;
       throw error;
-    });
+    },
+  );
   return metricCache;
 }
 
