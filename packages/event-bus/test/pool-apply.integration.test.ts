@@ -7,8 +7,8 @@ import { NOT_STORED_HEADER } from '../src/runtime/publish-metric-events.js';
 import { WorkerPoolProcessor } from '../src/runtime/worker-pool.js';
 import { cacheWatermarkKey, createCacheKeys, shardWatermarkKey } from '../src/sinks/redis/cache-keys.js';
 import { MetricCacheSink } from '../src/sinks/redis/metric-cache-sink.js';
-import { poolMetricCacheModule, type RedisConnection } from '../src/sinks/redis/pool-metric-cache.js';
-import type { RedisClient } from '../src/sinks/redis/redis-client.js';
+import { poolMetricCacheModule } from '../src/sinks/redis/pool-metric-cache.js';
+import type { RedisClient, RedisConnection } from '../src/sinks/redis/redis-client.js';
 import { fakeEvent } from '../src/testing/fake-events.js';
 import { connectRedis, connectStack, REDIS_KINDS, type StackConnections } from './integration-env.js';
 

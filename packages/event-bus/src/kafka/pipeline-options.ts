@@ -9,8 +9,7 @@ import type { PluginHook } from '../runtime/plugin-hooks.js';
 import type { PipelineObserver, PipelineStats } from '../runtime/stats.js';
 import type { RollupSchedule } from '../sinks/clickhouse/metric-roller.js';
 import type { CacheKeyScheme } from '../sinks/redis/cache-keys.js';
-import type { RedisConnection } from '../sinks/redis/pool-metric-cache.js';
-import type { RedisClient } from '../sinks/redis/redis-client.js';
+import type { RedisClient, RedisConnection } from '../sinks/redis/redis-client.js';
 import type { ConsumerState } from './event-consumer.js';
 
 export interface EventPipelineOptions {

@@ -1,7 +1,7 @@
 import { Cluster, Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../config/load-config.js';
-import { hasRedis, openRedis, redisConnection, redisTarget } from './open-redis.js';
+import { hasRedis, openRedis, redisConnection } from './open-redis.js';
 
 const base = {
   EVENT_HOST_CLICKHOUSE_URL: 'http://ch:8123',
@@ -11,8 +11,7 @@ const config = (env: Record<string, string>) => loadConfig({ env: { ...base, ...
 describe('openRedis', () => {
   it('opens the single node of redis.url when no cluster nodes are set', () => {
     const c = config({ EVENT_HOST_REDIS_URL: 'redis://cache:6379/2' });
-    expect(redisTarget(c)).toEqual({ kind: 'single', url: 'redis://cache:6379/2' });
-    // What the pipeline's pool threads connect with: the same target, as data.
+    // What openRedis connects to, and the pipeline's pool threads too.
     expect(redisConnection(c)).toEqual({ url: 'redis://cache:6379/2' });
     const redis = openRedis(c, { maxRetriesPerRequest: 2 });
     expect(redis).toBeInstanceOf(Redis);
@@ -30,20 +29,12 @@ describe('openRedis', () => {
       EVENT_HOST_REDIS_CLUSTER_NODES: 'r1:7000, r2:7001',
       EVENT_HOST_REDIS_URL: 'rediss://app:s%40cret@ignored:6379',
     });
-    expect(redisTarget(c)).toEqual({
-      kind: 'cluster',
-      nodes: [
-        { host: 'r1', port: 7000 },
-        { host: 'r2', port: 7001 },
-      ],
-      // The URL only lends its credentials and TLS to every node.
-      nodeOptions: { username: 'app', password: 's@cret', tls: {} },
-    });
     expect(redisConnection(c)).toEqual({
       clusterNodes: [
         { host: 'r1', port: 7000 },
         { host: 'r2', port: 7001 },
       ],
+      // The URL only lends its credentials and TLS to every node.
       nodeOptions: { username: 'app', password: 's@cret', tls: {} },
     });
     const redis = openRedis(c, { enableOfflineQueue: false, maxRetriesPerRequest: 2 });
@@ -59,9 +50,8 @@ describe('openRedis', () => {
   it('needs no URL for a cluster without credentials', () => {
     const c = config({ EVENT_HOST_REDIS_CLUSTER_NODES: '10.0.0.5:6379' });
     expect(hasRedis(c)).toBe(true);
-    expect(redisTarget(c)).toEqual({
-      kind: 'cluster',
-      nodes: [{ host: '10.0.0.5', port: 6379 }],
+    expect(redisConnection(c)).toEqual({
+      clusterNodes: [{ host: '10.0.0.5', port: 6379 }],
       nodeOptions: {},
     });
   });

@@ -30,6 +30,11 @@ export {
   type MetricCacheSinkOptions,
   type MetricSignal,
 } from './metric-cache-sink.js';
-export type { RedisConnection } from './pool-metric-cache.js';
-export type { RedisClient } from './redis-client.js';
+export {
+  createRedisClient,
+  type RedisClient,
+  type RedisClientOptions,
+  type RedisConnection,
+  type RedisNodeOptions,
+} from './redis-client.js';
 export { type DueTouches, RedisTouchQueue } from './touch-queue.js';

@@ -1,17 +1,8 @@
 import type { Logger } from '@engagement/plugin-api';
-import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import type { ThreadMetricCache } from '../../runtime/ports.js';
 import { createCacheKeys } from './cache-keys.js';
 import { MetricCacheSink } from './metric-cache-sink.js';
-
-/** Where the caches' Redis is, as data (it crosses to a pool thread by structured clone). */
-export type RedisConnection =
-  | { url: string }
-  | {
-      clusterNodes: { host: string; port: number }[];
-      /** What every node connection takes (credentials, TLS). */
-      nodeOptions?: Pick<RedisOptions, 'username' | 'password' | 'tls'>;
-    };
+import { createRedisClient, type RedisConnection } from './redis-client.js';
 
 /** What a pool thread's cache sink is built from: the main thread's sink, as data. */
 export interface PoolMetricCacheSettings {
@@ -38,15 +29,7 @@ export async function threadMetricCache(
   settings: PoolMetricCacheSettings,
   logger: Logger,
 ): Promise<ThreadMetricCache> {
-  const { connection } = settings;
-  const perNode: RedisOptions = { maxRetriesPerRequest: 1, lazyConnect: true };
-  const redis =
-    'url' in connection
-      ? new Redis(connection.url, perNode)
-      : new Cluster(connection.clusterNodes, {
-          lazyConnect: true,
-          redisOptions: { ...connection.nodeOptions, ...perNode },
-        });
+  const redis = createRedisClient(settings.connection, { maxRetriesPerRequest: 1 });
   redis.on('error', (err: unknown) => logger.debug({ err }, 'pool.redis.error'));
   await redis.connect();
   const sink = new MetricCacheSink(redis, {
