@@ -12,8 +12,11 @@
 // pipelines, trims): how many a change costs depends on the batch sizes, which follow how fast the metric
 // topic's loop turns.
 // --threads N: a worker pool of N threads (the host's `workers`) for the probe and the runs; default 0. The
-// runs keep the cache apply on the main thread (its end is observed on this process's client), so a pool
-// thread's apply of a large metric batch (`poolMetricMinBytes`) is not measured here.
+// runs keep the cache apply on the main thread (its end is observed on this process's client), unless
+// --pool-apply: then pool threads apply large metric batches (`poolMetricMinBytes`) on their own connections,
+// as the host does, and a change's end is seen by watching the watermark hashes (--watch-marks, below).
+// --watch-marks: see a change's end from a thread that watches the cache's watermark hashes
+// (bench/watermark-watch.ts) instead of on the pipeline's Redis client; --pool-apply implies it.
 // --cache-shards N: the cache's shard count (the host's redis.cacheShards; default 16): one apply script per
 // shard and batch.
 // ClickHouse is embedded chDB in a fresh temp directory in this process (inserts run on the event loop that
@@ -34,7 +37,8 @@
 //   the time it appended it and returns that time in the produce response (per partition and request, with
 //   the request's base offset), which gives the append time of every offset without a second consumer. The
 //   broker runs on this machine, so its clock is this process's clock (millisecond resolution).
-// - End: the Redis client is wrapped (as test/crash-child.ts does) so every successful call of the cache
+// - End (with --watch-marks: the same watermarks, read by the watching thread when Redis announces a write to
+//   one of their hashes): the Redis client is wrapped (as test/crash-child.ts does) so every successful call of the cache
 //   sink's apply script is seen when its reply arrives. The script advances, atomically with the increments,
 //   a watermark per origin (source topic:partition) to the highest originSeq it applied, and passes the
 //   watermarks in its ARGV. originSeq = source offset * 1000 + index of the event within its change, and the
@@ -44,7 +48,7 @@
 
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Redis } from 'ioredis';
-import { createCacheKeys, defaultCacheKeys } from '../src/sinks/redis/cache-keys.js';
+import { cacheWatermarkKey, createCacheKeys, defaultCacheKeys } from '../src/sinks/redis/cache-keys.js';
 import { prefillRedis, produceAll } from '../test/synthetic-reactions.js';
 import {
   type BenchContext,
@@ -60,6 +64,7 @@ import {
 } from './bench-kit.js';
 import { openBenchSinks } from './bench-run.js';
 import { appendSteadily, Outbox } from './steady-producer.js';
+import { watchWatermarks } from './watermark-watch.js';
 
 const EVENTS_PER_CHANGE = 3;
 const seconds = Number(flag('seconds') ?? 40);
@@ -75,6 +80,8 @@ const inlineProducer = process.argv.includes('--inline-producer');
 const timeline = process.argv.includes('--timeline');
 const noMerges = process.argv.includes('--no-merges');
 const server = process.argv.includes('--clickhouse-url');
+const poolApply = process.argv.includes('--pool-apply');
+const watchMarks = poolApply || process.argv.includes('--watch-marks');
 if (noMerges && server) {
   throw new Error("--no-merges is for the embedded engine only: it would stop the shared server's merges");
 }
@@ -106,6 +113,7 @@ const redis = new Proxy(redisClient, {
       const reply = (await value.call(target, numKeys, keysAndArgs)) as number[];
       // -1 / -2: refused (a watermark moved, a hash came alive); the sink reads again and retries.
       if (reply[0] === -1 || reply[0] === -2) return reply;
+      if (watchMarks) return reply;
       const at = Date.now();
       // ARGV: the metric-topic position (field, expected, next), the origin count, then (origin, expected
       // watermark, new watermark) per origin, then the events.
@@ -188,9 +196,18 @@ async function steadyRun(ctx: BenchContext, rate: number, flushIntervalMs: numbe
   };
 
   redisCalls.clear();
+  const name = `lat${flushIntervalMs}`;
+  // The pipeline's cache scope (startPipeline): the watermark hashes to watch.
+  const watch = watchMarks
+    ? await watchWatermarks(
+        redisClient,
+        { redisUrl: ctx.env.REDIS_URL!, baseKey: cacheWatermarkKey(`${name}-${ctx.run}`), topic },
+        (at, marks) => onApplied(at, marks),
+      )
+    : undefined;
   const bp = await startPipeline(ctx, {
     topic,
-    name: `lat${flushIntervalMs}`,
+    name,
     clickhouse,
     redis,
     flushIntervalMs,
@@ -198,9 +215,10 @@ async function steadyRun(ctx: BenchContext, rate: number, flushIntervalMs: numbe
     ...(chunkSize ? { chunkSize } : {}),
     cacheKeys,
     workerThreads,
-    // A change's end is seen on this process's Redis client (above): pool threads, whose connections are
-    // their own, must not apply. (At half the maximum rate almost no batch is large enough for them anyway.)
-    poolApply: false,
+    // Without --pool-apply, pool threads (whose connections are their own) must not apply: a change's end is
+    // seen on this process's Redis client unless the watermarks are watched. (At half the maximum rate few
+    // batches are large enough for them anyway.)
+    poolApply,
   });
   while (!bp.pipeline.consumerState.joined) await new Promise((r) => setTimeout(r, 50));
   if (noMerges) await stopMerges(clickhouse);
@@ -253,6 +271,7 @@ async function steadyRun(ctx: BenchContext, rate: number, flushIntervalMs: numbe
   const published = hops ? await publishTimes(ctx, bp.metricTopic, topic) : undefined;
   const s = bp.pipeline.stats;
   await bp.stop();
+  await watch?.stop();
   await deleteTopics(ctx, [topic]);
   await redisClient.del(...imageIds.map((id) => cacheKeys.key('Image', id)));
 
