@@ -91,10 +91,11 @@ const pipeline = await createEventPipeline({
   },
   // CRASH_WORKER_THREADS > 0: decoding, listeners and the metric rows' serialisation on a worker pool.
   workerThreads,
-  // …and the apply stage's batches of at least CRASH_POOL_MIN_BYTES (default 0: every one) on its threads,
-  // which open their own Redis connections.
+  // …and the apply stage's batches of at least CRASH_POOL_MIN_BYTES (default 0: every one), live or not, on
+  // its threads, which open their own Redis connections.
   redisConnection: { url: env('CRASH_REDIS_URL') },
   poolMetricMinBytes: Number(process.env.CRASH_POOL_MIN_BYTES ?? 0),
+  poolMetricWhenLive: true,
   pluginModules: [new URL('./sample-plugin.ts', import.meta.url).href],
   sourceTopics: [topic],
   metricTopic: env('CRASH_METRIC_TOPIC'),

@@ -35,13 +35,19 @@ function reactionRecords(base: number) {
 }
 
 /** A pool of one thread with the sample plugin, applying with a cache sink of its own on `connection`. */
-function applyingPool(connection: RedisConnection, scope: string, metricMinBytes = 0) {
+function applyingPool(
+  connection: RedisConnection,
+  scope: string,
+  metricMinBytes = 0,
+  metricWhenLive = false,
+) {
   return new WorkerPoolProcessor({
     threads: 1,
     pluginModules: [new URL('./sample-plugin.ts', import.meta.url).href],
     decoder: { debezium: { topicPrefix: 'app' } },
     logger: silentLogger,
     metricMinBytes,
+    metricWhenLive,
     metricCache: {
       module: poolMetricCacheModule,
       settings: { connection, watermarkKey: cacheWatermarkKey(scope), shards: SHARDS },
@@ -170,6 +176,24 @@ describe('pool threads applying metric batches', () => {
       expect(await noCache.applyMetricRecords(records, undefined, false)).toBeUndefined();
     } finally {
       await Promise.all([pool.close(), noCache.close()]);
+    }
+  }, 60_000);
+
+  it("leave a live host's batches to the caller, unless told to take those too", async () => {
+    const base = 8_500_000 + Math.floor(Math.random() * 1_000_000) * 1_000;
+    const scope = stack.unique('live');
+    const pool = applyingPool({ url: stack.env.REDIS_URL! }, scope);
+    const eager = applyingPool({ url: stack.env.REDIS_URL! }, scope, 0, true);
+    const redis = connectRedis(stack.env, 'single');
+    try {
+      const records = await metricRecords(pool, base);
+      expect(await pool.applyMetricRecords(records, undefined, false, true)).toBeUndefined();
+      const applied = await eager.applyMetricRecords(records, undefined, false, true);
+      expect(applied?.result?.applied).toBeGreaterThan(0);
+    } finally {
+      await Promise.all([pool.close(), eager.close()]);
+      await clear(redis, base);
+      redis.disconnect();
     }
   }, 60_000);
 

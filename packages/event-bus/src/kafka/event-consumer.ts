@@ -21,6 +21,9 @@ interface Member {
   assignment: Record<string, number[]>;
 }
 
+/** How long after its source backlog ended a host counts as live (see `eachMetricBatch`). */
+const LIVE_AFTER_MS = 5_000;
+
 /**
  * Runs the two stages on two kafkajs consumers, each with its own fetch loop: the source topics in the host
  * group (`groupId`, shared by the whole host fleet), the metric topic in the metric group (metricGroupOf),
@@ -41,6 +44,13 @@ export class EventConsumer implements RecordSource {
   private closing = false;
   /** The non-retriable error that stopped the consumer, if one did. */
   private fatal: { error: unknown } | undefined;
+  /**
+   * Owned source partitions whose last batch left records behind it (a backlog). None: the host is live, at
+   * the head of its sources.
+   */
+  private readonly sourcesBehind = new Set<string>();
+  /** When the last of them caught up, epoch ms (0: none was ever behind). */
+  private caughtUpAt = 0;
   readonly state: ConsumerState = {
     joined: false,
     paused: false,
@@ -56,6 +66,7 @@ export class EventConsumer implements RecordSource {
       { maxBytesPerPartition: options.maxBytesPerPartition },
       (owned) => {
         options.ingest.forgetPartitions((t, p) => owned.has(`${t}:${p}`));
+        for (const key of this.sourcesBehind) if (!owned.has(key)) this.caughtUp(key);
       },
     );
     const metricGroup = metricGroupOf(options.groupId);
@@ -269,8 +280,15 @@ export class EventConsumer implements RecordSource {
     const records = batch.messages.map((m) => toRecord(batch.topic, batch.partition, m));
     if (records.length === 0) return;
     const beating = <T>(work: () => Promise<T>) => this.whileHeartbeating(heartbeat, work);
-    const last = await this.positions.applyBatch(payload, records, beating, this.stop.signal);
+    // Live: no source backlog, so the batch's latency matters more than the main thread's time. The backlog's
+    // last metric batches, read after its sources reached their ends, still count as the backlog's.
+    const live = this.sourcesBehind.size === 0 && Date.now() - this.caughtUpAt >= LIVE_AFTER_MS;
+    const last = await this.positions.applyBatch(payload, records, beating, this.stop.signal, live);
     if (last !== undefined) this.state.processedOffsets[key] = last;
+  }
+
+  private caughtUp(key: string): void {
+    if (this.sourcesBehind.delete(key) && this.sourcesBehind.size === 0) this.caughtUpAt = Date.now();
   }
 
   private async eachSourceBatch(payload: EachBatchPayload): Promise<void> {
@@ -278,6 +296,8 @@ export class EventConsumer implements RecordSource {
     const beating = <T>(work: () => Promise<T>) => this.whileHeartbeating(heartbeat, work);
     const key = `${batch.topic}:${batch.partition}`;
     this.state.highWatermarks[key] = batch.highWatermark;
+    if (BigInt(batch.offsetLag()) > 0n) this.sourcesBehind.add(key);
+    else this.caughtUp(key);
     const records = batch.messages.map((m) => toRecord(batch.topic, batch.partition, m));
     if (records.length === 0) return;
 

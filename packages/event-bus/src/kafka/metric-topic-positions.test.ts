@@ -18,6 +18,8 @@ function harness(committed: Record<number, string> = {}, former: Record<number, 
   const commits: string[] = [];
   const rollbacks: CacheRollback[] = [];
   const applied: CachePosition[] = [];
+  /** Per applied batch, whether the host was live (passed on to the apply). */
+  const live: boolean[] = [];
   const kafka = {
     admin: () => ({
       connect: async () => {},
@@ -38,7 +40,8 @@ function harness(committed: Record<number, string> = {}, former: Record<number, 
     formerGroupId: 'host',
     topic: TOPIC,
     apply: {
-      async applyBatch(_records, _signal, position) {
+      async applyBatch(_records, _signal, position, isLive) {
+        live.push(isLive ?? false);
         const at = stored.get(position!.partition);
         if (at !== undefined && at < BigInt(position!.expected)) return { resumeAt: String(at) };
         if (at === undefined || at < BigInt(position!.next))
@@ -58,21 +61,27 @@ function harness(committed: Record<number, string> = {}, former: Record<number, 
   });
 
   /** Delivers records `from`..`to` of a partition; returns what was resolved. */
-  async function batch(partition: number, from: number, to: number, stale = false) {
+  async function batch(partition: number, from: number, to: number, stale = false, isLive = false) {
     const records: KafkaRecord[] = [];
     for (let o = from; o <= to; o++) {
       records.push({ topic: TOPIC, partition, offset: String(o), key: null, value: null });
     }
     const resolved: string[] = [];
     const payload = {
-      batch: { topic: TOPIC, partition, firstOffset: () => String(from), lastOffset: () => String(to) },
+      batch: {
+        topic: TOPIC,
+        partition,
+        firstOffset: () => String(from),
+        lastOffset: () => String(to),
+      },
       resolveOffset: (o: string) => void resolved.push(o),
       isStale: () => stale,
     } as unknown as EachBatchPayload;
-    const last = await positions.applyBatch(payload, records, (work) => work(), new AbortController().signal);
+    const signal = new AbortController().signal;
+    const last = await positions.applyBatch(payload, records, (work) => work(), signal, isLive);
     return { last, resolved };
   }
-  return { positions, stored, seeks, commits, rollbacks, applied, batch };
+  return { positions, stored, seeks, commits, rollbacks, applied, live, batch };
 }
 
 describe('MetricTopicPositions', () => {
@@ -83,6 +92,14 @@ describe('MetricTopicPositions', () => {
     expect(h.applied).toEqual([{ topic: TOPIC, partition: 0, expected: '10', next: '15' }]);
     expect(h.commits).toEqual(['0@15']);
     expect(h.stored.get(0)).toBe(15n);
+  });
+
+  it('tells the apply whether the host is live', async () => {
+    const h = harness();
+    h.positions.assigned([0]);
+    await h.batch(0, 0, 4, false, false);
+    await h.batch(0, 5, 9, false, true);
+    expect(h.live).toEqual([false, true]);
   });
 
   it('seeks back to the offset Redis holds when it lost writes, and resolves and commits nothing', async () => {

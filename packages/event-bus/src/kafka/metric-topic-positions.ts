@@ -90,13 +90,14 @@ export class MetricTopicPositions {
   /**
    * One batch of the metric topic: applies it with its position, then resolves and commits it; or, when
    * Redis holds less than the batch follows, seeks back and leaves the batch unresolved. Returns the last
-   * offset processed, if any.
+   * offset processed, if any. `live`: passed to the apply (`ApplyStage.applyBatch`).
    */
   async applyBatch(
     payload: EachBatchPayload,
     records: readonly KafkaRecord[],
     run: <T>(work: () => Promise<T>) => Promise<T>,
     signal: AbortSignal,
+    live = false,
   ): Promise<string | undefined> {
     const { batch, resolveOffset, isStale } = payload;
     // A seek is pending for this partition: the batch was fetched from the position being abandoned.
@@ -107,7 +108,7 @@ export class MetricTopicPositions {
     const next = (BigInt(batch.lastOffset()) + 1n).toString();
     const expected = this.expected(partition, first);
     const position = { topic, partition, expected, next };
-    const { resumeAt } = await run(() => this.options.apply.applyBatch(records, signal, position));
+    const { resumeAt } = await run(() => this.options.apply.applyBatch(records, signal, position, live));
     if (resumeAt !== undefined) {
       this.rolledBack(partition, resumeAt, expected, 'apply');
       return undefined;

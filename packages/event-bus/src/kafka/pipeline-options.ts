@@ -37,6 +37,12 @@ export interface EventPipelineOptions {
    * rates batches are small and would wait for a thread busy with source batches).
    */
   poolMetricMinBytes?: number;
+  /**
+   * With a worker pool: also hand it metric-topic batches while the host is live (at the head of its source
+   * partitions). Default false: a live host's batches are decoded and applied on the main thread, where their
+   * latency is shortest; a backlog's large batches go to the threads.
+   */
+  poolMetricWhenLive?: boolean;
   /** Records per processing chunk (one pool task). */
   chunkSize?: number;
   sourceTopics: (string | RegExp)[];

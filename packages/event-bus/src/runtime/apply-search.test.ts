@@ -132,4 +132,26 @@ describe('the apply stage applying elsewhere', () => {
     expect(failing.queued).toEqual([1, 2, 3]);
     expect(fallbacks).toEqual([new Error('Redis unreachable from the thread')]);
   });
+
+  it('tells the threads whether the host is live, so a live batch can stay here', async () => {
+    const told: boolean[] = [];
+    const s = stage(async (_records, _position, live) => {
+      told.push(live);
+      return undefined;
+    }, []);
+    await s.apply.applyBatch(batch(), undefined, undefined, true);
+    await s.apply.applyBatch(batch());
+    expect(told).toEqual([true, false]);
+    const decodedLive: boolean[] = [];
+    const decoding = new ApplyStage({
+      deadLetters: new InMemoryDeadLetters(),
+      applyToCache: async (events) => ({ applied: events.length, skipped: 0, updatedKeys: [] }),
+      decodeMessages: async (records, live) => {
+        decodedLive.push(live);
+        return records.map(() => ({ events: [], invalid: [] }));
+      },
+    });
+    await decoding.applyBatch(batch(), undefined, undefined, true);
+    expect(decodedLive).toEqual([true]);
+  });
 });

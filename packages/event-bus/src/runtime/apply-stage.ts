@@ -86,7 +86,7 @@ export interface ApplyStageOptions {
    * Decodes a batch's messages elsewhere (a worker pool's threads, `RecordProcessor.decodeMetricMessages`);
    * without it, or when it fails, each is decoded here with `decodeMetricMessages`.
    */
-  decodeMessages?(records: readonly KafkaRecord[]): Promise<DecodedMetricMessage[]>;
+  decodeMessages?(records: readonly KafkaRecord[], live: boolean): Promise<DecodedMetricMessage[]>;
   /** Told when `decodeMessages` failed and the batch was decoded here instead. */
   onDecodeFallback?(error: unknown): void;
   /**
@@ -97,6 +97,7 @@ export interface ApplyStageOptions {
   applyElsewhere?(
     records: readonly KafkaRecord[],
     position: CachePosition | undefined,
+    live: boolean,
   ): Promise<AppliedElsewhere | undefined>;
   /** Told when `applyElsewhere` failed and the batch was applied here instead. */
   onApplyFallback?(error: unknown): void;
@@ -126,24 +127,27 @@ export class ApplyStage {
   /**
    * Applies one batch of metric records; retries the sinks until they accept it or `signal` aborts. Returns
    * `resumeAt` when the cache holds an older `position` than the batch follows (Redis lost writes): then
-   * nothing was done, and the partition must be read again from there.
+   * nothing was done, and the partition must be read again from there. `live`: the host is at the head of its
+   * source partitions, so the batch's latency matters more than this thread's time (told to `decodeMessages`
+   * and `applyElsewhere`, which then keep it here unless configured otherwise).
    */
   async applyBatch(
     records: readonly KafkaRecord[],
     signal?: AbortSignal,
     position?: CachePosition,
+    live = false,
   ): Promise<{ resumeAt?: string }> {
     if (this.options.applyElsewhere && records.length > 0) {
       const started = performance.now();
       let done: AppliedElsewhere | undefined;
       try {
-        done = await this.options.applyElsewhere(records, position);
+        done = await this.options.applyElsewhere(records, position, live);
       } catch (error) {
         this.options.onApplyFallback?.(error);
       }
       if (done) return this.finish(records, done.result, done.invalid, done.stored, started, signal);
     }
-    const messages = await this.decode(records);
+    const messages = await this.decode(records, live);
     const { events, stored, invalid } = gatherMessages(messages, (i) => isNotStored(records[i]!));
     const started = performance.now();
     // Without events the cache still stores the position, so it stays the offset to read next.
@@ -174,11 +178,11 @@ export class ApplyStage {
   }
 
   /** Each record's message decoded, by `decodeMessages` when given (here if it fails: decoding is pure). */
-  private async decode(records: readonly KafkaRecord[]): Promise<DecodedMetricMessage[]> {
+  private async decode(records: readonly KafkaRecord[], live: boolean): Promise<DecodedMetricMessage[]> {
     const { decodeMessages, onDecodeFallback } = this.options;
     if (decodeMessages && records.length > 0) {
       try {
-        return await decodeMessages(records);
+        return await decodeMessages(records, live);
       } catch (error) {
         onDecodeFallback?.(error);
       }

@@ -177,11 +177,11 @@ export async function assemblePipeline<Source extends RecordSource>(
     },
     // A worker pool given the cache's settings decodes and applies large batches on its threads.
     applyElsewhere: processor.applyMetricRecords
-      ? async (records, position) => {
+      ? async (records, position, live) => {
           const started = performance.now();
           // Attempted like the apply here, so the Redis sink's health shows what the threads see.
           const done = await attempt('redis', records.length, () =>
-            processor.applyMetricRecords!(records, position, enqueueSearch !== undefined),
+            processor.applyMetricRecords!(records, position, enqueueSearch !== undefined, live),
           );
           if (done?.result) reportApplied(done.result, started);
           return done;

@@ -30,6 +30,8 @@ export interface ProcessorChoice {
   poolMetricCache?: { module: string; settings: unknown };
   /** Metric-topic batches of at least this many bytes go to the pool threads (see `WorkerPoolOptions`). */
   poolMetricMinBytes?: number;
+  /** Metric-topic batches go to the pool threads while the host is live too (see `WorkerPoolOptions`). */
+  poolMetricWhenLive?: boolean;
 }
 
 /** The in-process processor, or a worker pool when `workerThreads` > 0. */
@@ -77,6 +79,7 @@ export function chooseProcessor(
     metricTopic: choice.poolMetricTopic,
     metricCache: choice.poolMetricCache,
     metricMinBytes: choice.poolMetricMinBytes,
+    metricWhenLive: choice.poolMetricWhenLive,
     logger,
   });
 }

@@ -79,18 +79,21 @@ export interface RecordProcessor {
   process(records: readonly KafkaRecord[], admit?: Admission): Promise<BatchOutcome>;
   /**
    * `decodeMetricMessages` of each record's value, where this processor runs its work (a worker pool's
-   * threads); absent for a processor that runs on the caller's thread, where the caller decodes.
+   * threads); absent for a processor that runs on the caller's thread, where the caller decodes. `live`: see
+   * `ApplyStage.applyBatch`.
    */
-  decodeMetricMessages?(records: readonly KafkaRecord[]): Promise<DecodedMetricMessage[]>;
+  decodeMetricMessages?(records: readonly KafkaRecord[], live?: boolean): Promise<DecodedMetricMessage[]>;
   /**
    * Decodes a batch of metric-topic records and applies it to the cache where this processor runs its work
    * (a worker pool's threads, each with its own cache sink), as the apply stage would; undefined when this
-   * batch is left to the caller. `search`: return the stored messages' events for the search queue.
+   * batch is left to the caller. `search`: return the stored messages' events for the search queue. `live`:
+   * see `ApplyStage.applyBatch`.
    */
   applyMetricRecords?(
     records: readonly KafkaRecord[],
     position: CachePosition | undefined,
     search: boolean,
+    live?: boolean,
   ): Promise<AppliedElsewhere | undefined>;
   close(): Promise<void>;
 }

@@ -54,6 +54,13 @@ export interface WorkerPoolOptions extends PoolWorkerData {
    * `metricCache`, on the threads; smaller ones on the calling thread. Default `POOL_METRIC_MIN_BYTES`.
    */
   metricMinBytes?: number;
+  /**
+   * Also take metric batches while the host is live (at the head of its source partitions). Default false:
+   * those stay on the calling thread, because on a thread busy with source batches each step of a decode or
+   * apply waits behind them, which at a steady rate added hundreds of ms per batch (docs/performance.md,
+   * "Session of 2026-12-04, afternoon"); a backlog's batches still go to the threads.
+   */
+  metricWhenLive?: boolean;
   logger: Logger;
 }
 
@@ -176,8 +183,8 @@ export class WorkerPoolProcessor implements RecordProcessor {
    * decoded here: a backlog's batches are large and go to the threads, a moderate rate's are small and would
    * wait for a thread busy with a source batch.
    */
-  async decodeMetricMessages(records: readonly KafkaRecord[]): Promise<DecodedMetricMessage[]> {
-    if (this.leftHere(records)) return records.map((r) => decodeMetricMessagesHere(r.value));
+  async decodeMetricMessages(records: readonly KafkaRecord[], live = false): Promise<DecodedMetricMessage[]> {
+    if (this.leftHere(records, live)) return records.map((r) => decodeMetricMessagesHere(r.value));
     const wire = wireRecords(records);
     const task: MetricDecodeTask = { values: wire.records.map((r) => r.value) };
     const columns = (await this.pool.run(task, {
@@ -197,8 +204,9 @@ export class WorkerPoolProcessor implements RecordProcessor {
     records: readonly KafkaRecord[],
     position: CachePosition | undefined,
     search: boolean,
+    live = false,
   ): Promise<AppliedElsewhere | undefined> {
-    if (!this.options.metricCache || this.leftHere(records)) return undefined;
+    if (!this.options.metricCache || this.leftHere(records, live)) return undefined;
     const wire = wireRecords(records);
     const task: MetricApplyTask = {
       values: wire.records.map((r) => r.value),
@@ -223,8 +231,9 @@ export class WorkerPoolProcessor implements RecordProcessor {
     for (const entry of logs) this.options.logger[entry.level](entry.obj, entry.msg);
   }
 
-  /** Whether a metric batch is too small to be worth a thread (`metricMinBytes`). */
-  private leftHere(records: readonly KafkaRecord[]): boolean {
+  /** Whether a metric batch stays on the calling thread: while live (`metricWhenLive`), or too small for one. */
+  private leftHere(records: readonly KafkaRecord[], live: boolean): boolean {
+    if (live && !this.options.metricWhenLive) return true;
     let bytes = 0;
     for (const r of records) bytes += r.value?.length ?? 0;
     return bytes < (this.options.metricMinBytes ?? POOL_METRIC_MIN_BYTES);
