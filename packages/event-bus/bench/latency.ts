@@ -37,11 +37,11 @@
 //   the time it appended it and returns that time in the produce response (per partition and request, with
 //   the request's base offset), which gives the append time of every offset without a second consumer. The
 //   broker runs on this machine, so its clock is this process's clock (millisecond resolution).
-// - End (with --watch-marks: the same watermarks, read by the watching thread when Redis announces a write to
-//   one of their hashes): the Redis client is wrapped (as test/crash-child.ts does) so every successful call of the cache
-//   sink's apply script is seen when its reply arrives. The script advances, atomically with the increments,
-//   a watermark per origin (source topic:partition) to the highest originSeq it applied, and passes the
-//   watermarks in its ARGV. originSeq = source offset * 1000 + index of the event within its change, and the
+// - End: the Redis client is wrapped (as test/crash-child.ts does) so every successful call of the cache
+//   sink's apply script is seen when its reply arrives (with --watch-marks: the same watermarks, read by the
+//   watching thread when Redis announces a write to one of their hashes). The script advances, atomically
+//   with the increments, a watermark per origin (source topic:partition) to the highest originSeq it applied,
+//   and passes the watermarks in its ARGV. originSeq = source offset * 1000 + index of the event within its change, and the
 //   sample listener emits exactly 3 events per change, so once an origin's watermark reaches
 //   offset * 1000 + 2 every metric event of that change is in Redis. That moment minus the append time is
 //   the change's latency. Changes appended during the first --warmup seconds are left out.

@@ -68,12 +68,7 @@ function harness(committed: Record<number, string> = {}, former: Record<number, 
     }
     const resolved: string[] = [];
     const payload = {
-      batch: {
-        topic: TOPIC,
-        partition,
-        firstOffset: () => String(from),
-        lastOffset: () => String(to),
-      },
+      batch: { topic: TOPIC, partition, firstOffset: () => String(from), lastOffset: () => String(to) },
       resolveOffset: (o: string) => void resolved.push(o),
       isStale: () => stale,
     } as unknown as EachBatchPayload;
