@@ -159,9 +159,13 @@ export async function assemblePipeline<Source extends RecordSource>(
       logger[healthy ? 'info' : 'warn']({ err }, `sink.clickhouse.${healthy ? 'recovered' : 'failing'}`),
   });
 
-  const reportApplied = ({ applied, skipped, updatedKeys }: ApplyResult, started: number): void => {
+  const reportApplied = (
+    { applied, skipped, updatedKeys }: ApplyResult,
+    started: number,
+    onThread: boolean,
+  ): void => {
     sinkBatch('redis', applied + skipped, (performance.now() - started) / 1000);
-    emit({ type: 'sink.redis.applied', applied, skipped, keysUpdated: updatedKeys.length });
+    emit({ type: 'sink.redis.applied', applied, skipped, keysUpdated: updatedKeys.length, onThread });
   };
   // Metric topic → the cache and the search queue.
   const apply = new ApplyStage({
@@ -172,7 +176,7 @@ export async function assemblePipeline<Source extends RecordSource>(
     applyToCache: async (events, position) => {
       const started = performance.now();
       const result = await attempt('redis', events.length, () => cache.apply(events, position));
-      reportApplied(result, started);
+      reportApplied(result, started, false);
       return result;
     },
     // A worker pool given the cache's settings decodes and applies large batches on its threads.
@@ -183,7 +187,7 @@ export async function assemblePipeline<Source extends RecordSource>(
           const done = await attempt('redis', records.length, () =>
             processor.applyMetricRecords!(records, position, enqueueSearch !== undefined, live),
           );
-          if (done?.result) reportApplied(done.result, started);
+          if (done?.result) reportApplied(done.result, started, true);
           return done;
         }
       : undefined,

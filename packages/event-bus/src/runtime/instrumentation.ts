@@ -16,8 +16,8 @@ export type InstrumentationEvent =
   | { type: 'ingest.resend.skipped' }
   /** Metric events were inserted into ClickHouse. */
   | { type: 'sink.clickhouse.stored'; rows: number }
-  /** A batch of metric events went through the Redis cache script. */
-  | { type: 'sink.redis.applied'; applied: number; skipped: number; keysUpdated: number }
+  /** A batch of metric events went through the Redis cache script (`onThread`: a worker pool's thread sent it). */
+  | { type: 'sink.redis.applied'; applied: number; skipped: number; keysUpdated: number; onThread?: boolean }
   /** A sink accepted one batch of `rows` rows in `seconds` (a ClickHouse flush includes publish and commit). */
   | { type: 'sink.batch'; sink: PipelineSink; rows: number; seconds: number }
   /** Entities were queued for recompute after their flush was stored. */

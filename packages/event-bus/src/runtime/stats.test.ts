@@ -12,6 +12,13 @@ describe('recordStats', () => {
     recordStats(stats, { type: 'ingest.resend.skipped' });
     recordStats(stats, { type: 'sink.clickhouse.stored', rows: 10 });
     recordStats(stats, { type: 'sink.redis.applied', applied: 6, skipped: 4, keysUpdated: 2 });
+    recordStats(stats, {
+      type: 'sink.redis.applied',
+      applied: 1,
+      skipped: 0,
+      keysUpdated: 1,
+      onThread: true,
+    });
     recordStats(stats, { type: 'sink.batch', sink: 'clickhouse', rows: 10, seconds: 0.75 });
     recordStats(stats, { type: 'sink.batch', sink: 'redis', rows: 10, seconds: 9 });
     recordStats(stats, { type: 'recompute.touches.queued', count: 5 });
@@ -24,9 +31,10 @@ describe('recordStats', () => {
       touchesQueued: 5,
       deadLetters: 1,
       metricEventsStored: 10,
-      cacheEventsApplied: 6,
+      cacheEventsApplied: 7,
       cacheEventsSkipped: 4,
-      cacheKeysUpdated: 2,
+      cacheKeysUpdated: 3,
+      cacheBatchesOnThreads: 1,
       cacheRollbacks: 1,
       flushes: 1,
       lastFlushSeconds: 0.75,

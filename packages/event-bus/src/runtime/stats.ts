@@ -22,6 +22,8 @@ export interface PipelineStats {
   cacheEventsApplied: number;
   cacheEventsSkipped: number;
   cacheKeysUpdated: number;
+  /** Metric-topic batches a worker pool's thread applied to the cache (a source backlog's large ones). */
+  cacheBatchesOnThreads: number;
   /** Times Redis was found holding an older metric-topic position than applied (lost writes) and re-read. */
   cacheRollbacks: number;
   flushes: number;
@@ -41,6 +43,7 @@ export function emptyStats(): PipelineStats {
     cacheEventsApplied: 0,
     cacheEventsSkipped: 0,
     cacheKeysUpdated: 0,
+    cacheBatchesOnThreads: 0,
     cacheRollbacks: 0,
     flushes: 0,
     lastFlushSeconds: 0,
@@ -68,6 +71,7 @@ export function recordStats(stats: PipelineStats, event: InstrumentationEvent): 
       stats.cacheEventsApplied += event.applied;
       stats.cacheEventsSkipped += event.skipped;
       stats.cacheKeysUpdated += event.keysUpdated;
+      if (event.onThread) stats.cacheBatchesOnThreads++;
       return;
     case 'sink.batch':
       if (event.sink !== 'clickhouse') return;
