@@ -4,8 +4,9 @@
 // `latency.ts` run at half the maximum rate, 2026-12-03: produce requests were 19% of the main thread) and
 // queued the host's own work behind them. Not a bench itself.
 
-import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
+import { benchThread } from './bench-thread-start.js';
 
 /** Strings as one buffer of their UTF-8 bytes and the end of each; `at(i)` is a view of the i-th. */
 class PackedStrings {
@@ -169,11 +170,7 @@ export async function appendSteadily(
   };
   if (o.inline)
     return withProducer(options.brokers, (p) => produceSteadily(p, outbox, options, onStart, onAppended));
-  const source = import.meta.url.endsWith('.ts');
-  const worker = new Worker(new URL('./steady-producer-thread.mjs', import.meta.url), {
-    workerData: { options, outbox: outbox.parts, source },
-    execArgv: source ? ['--conditions=source'] : process.execArgv,
-  });
+  const worker = benchThread('steady-producer', { options, outbox: outbox.parts });
   try {
     return await new Promise<SteadyRun>((resolve, reject) => {
       worker.on('message', (m: ThreadMessage) => {
@@ -204,7 +201,7 @@ async function withProducer<T>(brokers: string[], use: (p: Producer) => Promise<
   }
 }
 
-/** The thread's side (`steady-producer-thread.mjs` calls it). */
+/** The thread's side (`bench-thread.mjs` calls it). */
 export async function runThread(): Promise<void> {
   if (isMainThread || !parentPort) throw new Error('runThread runs on the steady producer thread');
   const port = parentPort;

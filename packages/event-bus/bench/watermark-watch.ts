@@ -9,8 +9,9 @@
 // notification for each hash write of every increment costs Redis a little more work (no subscriber listens
 // to those keys).
 
-import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { Redis } from 'ioredis';
+import { benchThread } from './bench-thread-start.js';
 
 interface WatchOptions {
   redisUrl: string;
@@ -34,11 +35,7 @@ export async function watchWatermarks(
 ): Promise<WatermarkWatch> {
   const [, previous = ''] = (await redis.config('GET', 'notify-keyspace-events')) as string[];
   await redis.config('SET', 'notify-keyspace-events', 'Kh');
-  const source = import.meta.url.endsWith('.ts');
-  const worker = new Worker(new URL('./watermark-watch-thread.mjs', import.meta.url), {
-    workerData: { options, source },
-    execArgv: source ? ['--conditions=source'] : process.execArgv,
-  });
+  const worker = benchThread('watermark-watch', { options });
   const failed = new Promise<never>((_, reject) => {
     worker.once('error', reject);
     worker.once('exit', (code) => reject(new Error(`watermark watch thread exited with ${code}`)));
@@ -62,7 +59,7 @@ export async function watchWatermarks(
   };
 }
 
-/** The thread's side (`watermark-watch-thread.mjs` calls it). */
+/** The thread's side (`bench-thread.mjs` calls it). */
 export async function runThread(): Promise<void> {
   if (isMainThread || !parentPort) throw new Error('runThread runs on the watermark watch thread');
   const port = parentPort;
