@@ -32,6 +32,16 @@ export const MAINTENANCE_SETTINGS = {
       'ClickHouse source rows younger than this are not compared (their export may be in flight)',
       { default: 60_000 },
     ),
+    lockTtlMs: s(
+      int(3_000, 3_600_000),
+      'how long the repair lock outlives a repair that died (reconcile --repair, backfill, a recompute pass): the next repair waits that long; its holder renews it every third of it',
+      { default: 60_000 },
+    ),
+    lockWaitMs: s(
+      int(0, 3_600_000),
+      'how long `metrics reconcile` and `backfill` wait for another repair to release the lock before refusing with EH_REPAIR_LOCKED',
+      { default: 30_000 },
+    ),
     /** The host's periodic sampled reconcile (`reconcile.enabled`), and whether it repairs what it finds. */
     enabled: s(
       bool,

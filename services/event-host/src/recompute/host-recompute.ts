@@ -89,6 +89,7 @@ export class HostRecompute {
       batchSize: config.recompute.batchSize,
       waitMs: config.recompute.waitMs,
       clickhouseSettleMs: config.reconcile.clickhouseSettleMs,
+      lockTtlMs: config.reconcile.lockTtlMs,
       logger: this.logger,
       instrumentation: this.instrumentation,
     });

@@ -190,6 +190,7 @@ export class PeriodicReconcile {
       batchSize: config.reconcile.batchSize,
       waitMs: config.reconcile.waitMs,
       clickhouseSettleMs: config.reconcile.clickhouseSettleMs,
+      lockTtlMs: config.reconcile.lockTtlMs,
       throttle: async () => checkStopped(),
       onRound: checkStopped,
     });

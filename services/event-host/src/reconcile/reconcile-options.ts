@@ -39,6 +39,8 @@ export interface ReconcileOptions extends Omit<RoundOptions, 'waitMs'> {
   cacheCatchUp?: boolean;
   /** How long to wait for the repair lock's holder before refusing with `EH_REPAIR_LOCKED` (default 0). */
   lockWaitMs?: number;
+  /** How long the repair lock outlives this run if it dies holding it (default 60 s; renewed while it runs). */
+  lockTtlMs?: number;
   selection: EntitySelection;
   repair?: boolean;
   /**

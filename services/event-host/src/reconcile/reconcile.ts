@@ -194,7 +194,13 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRep
   };
 
   if (options.repair || options.touched)
-    await withRepairLock(options.redis, options.watermarkKey, 60_000, body, options.lockWaitMs ?? 0);
+    await withRepairLock(
+      options.redis,
+      options.watermarkKey,
+      options.lockTtlMs ?? 60_000,
+      body,
+      options.lockWaitMs ?? 0,
+    );
   else await body();
   report.metrics = totals.metrics();
   report.seconds = (performance.now() - started) / 1000;

@@ -52,6 +52,8 @@ export const backfillCommand = defineCommand({
           restart: args.restart,
           waitMs: clients.config.reconcile.waitMs,
           clickhouseSettleMs: clients.config.reconcile.clickhouseSettleMs,
+          lockWaitMs: clients.config.reconcile.lockWaitMs,
+          lockTtlMs: clients.config.reconcile.lockTtlMs,
           progressKey: `eventbus:backfill:progress:${clients.watermarkKey}`,
           onProgress: args.json
             ? undefined

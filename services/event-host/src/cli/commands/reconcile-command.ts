@@ -48,7 +48,8 @@ export const reconcileCommand = defineCommand({
         // Entities waiting for the host's recomputer are in flight, not off.
         touched: new RedisTouchQueue(clients.redis, clients.config.cacheScope),
         // It holds the repair lock for that; a recompute pass holds it for seconds, so wait for it.
-        lockWaitMs: 30_000,
+        lockWaitMs: clients.config.reconcile.lockWaitMs,
+        lockTtlMs: clients.config.reconcile.lockTtlMs,
         repair: args.repair,
         batchSize: args['batch-size'] ?? clients.config.reconcile.batchSize,
         waitMs: clients.config.reconcile.waitMs,
