@@ -163,8 +163,8 @@ it('a backfill process SIGKILLed after saving progress resumes from it, and the 
   const scope = worldScope(world);
   // History lost: every stored event of the world's entities gone (a metric whose history was never
   // written), and the cached hashes refilled from what is left, as the read path would.
+  await removeEntities(clickhouse, scope);
   for (const [type, ids] of scope) {
-    await removeEntities(clickhouse, type, ids);
     // The hashes and their logs of events not yet in ClickHouse (docs/reading-metrics.md) go with them: an
     // entry left in a log would claim an event ClickHouse no longer has, and a fill would add it again.
     if (ids.length > 0)
@@ -179,9 +179,15 @@ it('a backfill process SIGKILLed after saving progress resumes from it, and the 
 
   const progressKey = `eventbus:backfill:progress:${watermarkKeyOf(config)}`;
   await redis.del(progressKey);
+  // The repair lock's settings (default 60 s / 30 s) short, so its expiry is seen in seconds.
+  const lockEnv = {
+    ...env,
+    EVENT_HOST_RECONCILE_LOCK_TTL_MS: '15000',
+    EVENT_HOST_RECONCILE_LOCK_WAIT_MS: '1000',
+  };
   // Slow enough to be killed mid-run on a fresh stack (about 100 entities): a round is 8 batches of 2
   // entities, so progress is first saved after ~2 s, and the whole run takes over 10 s.
-  const first = spawnBackfill(env, ['--batch-size', '2', '--rate', '8']);
+  const first = spawnBackfill(lockEnv, ['--batch-size', '2', '--rate', '8']);
   const saved = await waitFor(
     () => redis.hgetall(progressKey),
     (p) => Object.keys(p).length > 0,
@@ -198,19 +204,20 @@ it('a backfill process SIGKILLed after saving progress resumes from it, and the 
   const atKill = await redis.hgetall(progressKey);
   expect(Object.keys(atKill).length, first.out.stderr).toBeGreaterThanOrEqual(Object.keys(saved).length);
 
-  // The dead process's repair lock outlives it by its TTL (60 s): a run started at once waits 30 s for it and
+  // The dead process's repair lock outlives it by its TTL: a run started at once waits for it (1 s here) and
   // is refused, saying for how long; once the lock has expired the run resumes.
   const lockKey = `eventbus:reconcile:repair-lock:${watermarkKeyOf(config)}`;
-  const early = spawnBackfill(env, ['--json']);
+  expect(await redis.pttl(lockKey)).toBeGreaterThan(5_000);
+  const early = spawnBackfill(lockEnv, ['--json']);
   expect((await early.exited).code).toBe(1);
   expect(early.out.stderr).toMatch(/EH_REPAIR_LOCKED: another repair holds .* \(for \d+ s more\)/);
   await waitFor(
     () => redis.pttl(lockKey),
     (ttl) => ttl < 0,
-    70_000,
+    20_000,
     "the dead holder's lock to expire",
   );
-  const second = spawnBackfill(env, ['--json']);
+  const second = spawnBackfill(lockEnv, ['--json']);
   expect(await second.exited, second.out.stderr).toEqual({ code: 0, signal: null });
   const report = JSON.parse(second.out.stdout);
   expect(report.resumedFrom).toEqual(

@@ -166,7 +166,7 @@ describe('CLI commands on Redis Cluster', () => {
     const truth = await truthTotals(clients.db, clients.clickhouse, plugins, scope);
     const lost = lossTargets(truth, scope, [['Image', 'likeCount', 2]]);
     expect(lost.length).toBe(2);
-    for (const [type, id, metric] of lost) await removeEvents(clients.clickhouse, type, id, metric);
+    await removeEvents(clients.clickhouse, lost);
     // Refilled after the loss: they hold ClickHouse's short values, which the corrections must move.
     await dropHashes(
       'Image',
@@ -217,7 +217,7 @@ describe('CLI commands on Redis Cluster', () => {
     const scope = imageScope();
     const truth = await truthTotals(clients.db, clients.clickhouse, plugins, scope);
     const gone = world.images.slice(0, 10);
-    await removeEntities(clients.clickhouse, 'Image', gone);
+    await removeEntities(clients.clickhouse, new Map([['Image', gone]]));
     await dropHashes('Image', gone);
     const before = (await readMetrics(clients, plugins, scope)).get('all')!;
     expect(mismatches(truth, before).length).toBeGreaterThan(0);

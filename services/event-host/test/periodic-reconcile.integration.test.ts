@@ -136,7 +136,7 @@ it('detects a planted loss in its gauges, on one host of the group, and auto-rep
     ['ModelVersion', 'downloadCount', 1], // a metric whose truth is in ClickHouse source tables
   ]);
   expect(lost.length).toBe(3);
-  for (const [type, id, metric] of lost) await removeEvents(c.clickhouse, type, id, metric);
+  await removeEvents(c.clickhouse, lost);
   const planted = Date.now();
 
   const leader = await waitFor(

@@ -144,7 +144,7 @@ describe('metrics reconcile', () => {
       ['ModelVersion', 'downloadCount', 1],
     ]);
     expect(lost.length).toBe(4);
-    for (const [type, id, metric] of lost) await removeEvents(clickhouse, type, id, metric);
+    await removeEvents(clickhouse, lost);
     // Their hashes are filled after the loss, so they hold ClickHouse's (short) values; repair must fix them by
     // increments. Other hashes are corrupted by hand: repair must refill them.
     const lostIds = new Set(lost.map(([type, id]) => `${type}:${id}`));
@@ -226,7 +226,7 @@ describe('metrics reconcile', () => {
       .slice(2, 4)
       .map((id) => ['Image', id, 'likeCount'] as const);
     expect(lost.length).toBe(2);
-    for (const [type, id, metric] of lost) await removeEvents(clickhouse, type, id, metric);
+    await removeEvents(clickhouse, lost);
     await redis.del(
       ...lost.flatMap(([type, id]) => [
         defaultCacheKeys.key(type, id),
