@@ -6,6 +6,7 @@ import { metricGroupOf } from './metric-group.js';
 import { MetricTopicPositions } from './metric-topic-positions.js';
 import { OffsetCommits } from './offset-commits.js';
 import { toRecord } from './records.js';
+import { SourceBacklog } from './source-backlog.js';
 
 export type { ConsumerState, EventConsumerOptions } from './event-consumer-options.js';
 
@@ -20,9 +21,6 @@ interface Member {
   joined: boolean;
   assignment: Record<string, number[]>;
 }
-
-/** How long after its source backlog ended a host counts as live (see `eachMetricBatch`). */
-const LIVE_AFTER_MS = 5_000;
 
 /**
  * Runs the two stages on two kafkajs consumers, each with its own fetch loop: the source topics in the host
@@ -44,13 +42,8 @@ export class EventConsumer implements RecordSource {
   private closing = false;
   /** The non-retriable error that stopped the consumer, if one did. */
   private fatal: { error: unknown } | undefined;
-  /**
-   * Owned source partitions whose last batch left records behind it (a backlog). None: the host is live, at
-   * the head of its sources.
-   */
-  private readonly sourcesBehind = new Set<string>();
-  /** When the last of them caught up, epoch ms (0: none was ever behind). */
-  private caughtUpAt = 0;
+  /** Whether this member works through a source backlog or is live, at the head of its sources. */
+  private readonly backlog = new SourceBacklog();
   readonly state: ConsumerState = {
     joined: false,
     paused: false,
@@ -66,7 +59,7 @@ export class EventConsumer implements RecordSource {
       { maxBytesPerPartition: options.maxBytesPerPartition },
       (owned) => {
         options.ingest.forgetPartitions((t, p) => owned.has(`${t}:${p}`));
-        for (const key of this.sourcesBehind) if (!owned.has(key)) this.caughtUp(key);
+        this.backlog.keepOnly(owned);
       },
     );
     const metricGroup = metricGroupOf(options.groupId);
@@ -280,15 +273,15 @@ export class EventConsumer implements RecordSource {
     const records = batch.messages.map((m) => toRecord(batch.topic, batch.partition, m));
     if (records.length === 0) return;
     const beating = <T>(work: () => Promise<T>) => this.whileHeartbeating(heartbeat, work);
-    // Live: no source backlog, so the batch's latency matters more than the main thread's time. The backlog's
-    // last metric batches, read after its sources reached their ends, still count as the backlog's.
-    const live = this.sourcesBehind.size === 0 && Date.now() - this.caughtUpAt >= LIVE_AFTER_MS;
-    const last = await this.positions.applyBatch(payload, records, beating, this.stop.signal, live);
+    // Live: no source backlog, so the batch's latency matters more than the main thread's time.
+    const last = await this.positions.applyBatch(
+      payload,
+      records,
+      beating,
+      this.stop.signal,
+      this.backlog.live,
+    );
     if (last !== undefined) this.state.processedOffsets[key] = last;
-  }
-
-  private caughtUp(key: string): void {
-    if (this.sourcesBehind.delete(key) && this.sourcesBehind.size === 0) this.caughtUpAt = Date.now();
   }
 
   private async eachSourceBatch(payload: EachBatchPayload): Promise<void> {
@@ -296,8 +289,7 @@ export class EventConsumer implements RecordSource {
     const beating = <T>(work: () => Promise<T>) => this.whileHeartbeating(heartbeat, work);
     const key = `${batch.topic}:${batch.partition}`;
     this.state.highWatermarks[key] = batch.highWatermark;
-    if (BigInt(batch.offsetLag()) > 0n) this.sourcesBehind.add(key);
-    else this.caughtUp(key);
+    this.backlog.batch(key, BigInt(batch.offsetLag()) > 0n);
     const records = batch.messages.map((m) => toRecord(batch.topic, batch.partition, m));
     if (records.length === 0) return;
 
