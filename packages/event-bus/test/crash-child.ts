@@ -13,7 +13,10 @@ import { samplePlugin } from './sample-plugin.js';
 /** One line of the child's stdout. */
 export type ChildLine =
   | { type: 'ready' }
-  | { type: 'inserted'; rows: number }
+  // insertsRunning: ClickHouse inserts started and not yet answered (their rows may be stored already).
+  | { type: 'published'; rows: number; insertsRunning: number }
+  // upTo: per origin, the highest originSeq among the rows inserted.
+  | { type: 'inserted'; rows: number; upTo: Record<string, number> }
   | { type: 'applied' }
   | { type: 'stats'; stats: Record<string, unknown>; paused: boolean; buffered: number }
   | { type: 'closed'; stats: Record<string, unknown> };
@@ -24,9 +27,23 @@ function env(name: string): string {
   return value;
 }
 
+// A run the test means to kill is told where: once it inserted CRASH_HOLD_FROM_ROWS rows, it holds its only
+// thread at each CRASH_HOLD_AT line for up to HOLD_MS, so the SIGKILL a line triggers lands in exactly that
+// state (published but not stored, stored but not committed, applied but not committed), not a step later.
+// The test may pass over a line (a publish while Redis holds nothing ClickHouse lacks): the run goes on.
+const holdAt = process.env.CRASH_HOLD_AT;
+const holdFromRows = Number(process.env.CRASH_HOLD_FROM_ROWS ?? 0);
+const HOLD_MS = 500;
+let insertedRows = 0;
+
 /** Pipes are written synchronously on Linux, so a line is in the pipe before the next statement runs. */
 function emit(line: ChildLine): void {
   process.stdout.write(`${JSON.stringify(line)}\n`);
+  if (line.type === 'inserted') insertedRows += line.rows;
+  if (line.type === holdAt && insertedRows >= holdFromRows) {
+    // Blocks the event loop: no timer, reply or commit runs until the kill arrives (or HOLD_MS passed).
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, HOLD_MS);
+  }
 }
 
 const stderrLogger: Logger = {
@@ -44,7 +61,7 @@ const sessionTimeout = Number(process.env.CRASH_SESSION_TIMEOUT_MS ?? 0);
 const topic = env('CRASH_TOPIC');
 const workerThreads = Number(process.env.CRASH_WORKER_THREADS ?? 0);
 const redisClient = new Redis(env('CRASH_REDIS_URL'));
-// Likewise reports each cache batch the moment Redis applied it, before the metric offsets are committed.
+// Reports each cache batch the moment Redis applied it, before the metric offsets are committed.
 const redis = new Proxy(redisClient, {
   get(target, prop) {
     const value = Reflect.get(target, prop, target);
@@ -58,20 +75,34 @@ const redis = new Proxy(redisClient, {
     };
   },
 });
+/** Per origin, the highest originSeq of a JSONEachRow body's rows. */
+function highestSeqs(body: Buffer): Record<string, number> {
+  const upTo: Record<string, number> = {};
+  for (const text of body.toString('utf8').split('\n')) {
+    if (!text) continue;
+    const { origin, originSeq } = JSON.parse(text) as { origin: string; originSeq: number };
+    if (!(originSeq <= upTo[origin]!)) upTo[origin] = originSeq;
+  }
+  return upTo;
+}
+
+let insertsRunning = 0;
 const chdb = await openClickHouse({ path: env('CRASH_CH_PATH') });
-// Reports each insert the moment ClickHouse accepted it: the test kills right after one, before the
-// source offsets are committed, i.e. in the middle of a batch. The flush's next step is the commit itself
-// (the rows were published before the insert), so the insert returns only after a pause that leaves the
-// test time to kill before it.
+// Reports each insert the moment ClickHouse accepted it, before the flush commits the source offsets (the
+// rows were published before the insert): a kill there is one in the middle of a batch.
 const clickhouse = new Proxy(chdb, {
   get(target, prop) {
     // The metric event store's insert (JSONEachRow bytes, one row per line).
     if (prop === INSERT_JSON_LINES) {
       const insert = insertJsonLinesOf(target);
       return async (table: string, body: Buffer) => {
-        await insert(table, body);
-        emit({ type: 'inserted', rows: rowsOf(body) });
-        await new Promise((r) => setTimeout(r, 150));
+        insertsRunning++;
+        try {
+          await insert(table, body);
+        } finally {
+          insertsRunning--;
+        }
+        emit({ type: 'inserted', rows: rowsOf(body), upTo: highestSeqs(body) });
       };
     }
     const value = Reflect.get(target, prop, target);
@@ -116,6 +147,11 @@ const pipeline = await createEventPipeline({
   observer: {
     sinkBatch: (sink) => {
       if (sink === 'redis' && workerThreads > 0) emit({ type: 'applied' });
+    },
+    // Metric events on the metric topic, not yet in ClickHouse (they are inserted with the next flush),
+    // possibly applied to Redis already: the state where the cache is ahead of the store.
+    sinkAttempt: (sink, outcome) => {
+      if (sink === 'kafka' && outcome.ok) emit({ type: 'published', rows: outcome.rows, insertsRunning });
     },
   },
 });

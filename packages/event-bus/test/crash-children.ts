@@ -3,6 +3,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import type { Redis } from 'ioredis';
 import type { Admin } from 'kafkajs';
 import { expect } from 'vitest';
 import type { ChildLine } from './crash-child.js';
@@ -10,6 +11,10 @@ import { groupLag } from './synthetic-reactions.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const CHILD = fileURLToPath(new URL('./crash-child.ts', import.meta.url));
+
+/** Where in a batch a child can be killed: the lines it reports at those points. */
+export const KILL_POINTS = ['published', 'inserted', 'applied'] as const;
+export type KillPoint = (typeof KILL_POINTS)[number];
 
 /** One child process and what it reported. */
 export interface Run {
@@ -21,6 +26,10 @@ export interface Run {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   /** Resolves when the child consumes and handles SIGTERM. */
   ready: Promise<void>;
+  /** At a kill after a publish: changes past ClickHouse's highest whose metric events Redis held. */
+  cacheAheadOfStore?: number;
+  /** Publishes past the kill point let go because Redis held nothing ClickHouse lacked. */
+  publishesPassed: number;
   /** Called with every line; the test installs its kill trigger here. */
   onLine?: (line: ChildLine) => void;
 }
@@ -36,17 +45,23 @@ export const tail = (text: string) => text.split('\n').slice(-40).join('\n');
 export class CrashChildren {
   /** Every run started, in order. */
   readonly runs: Run[] = [];
+  /** Per origin, the highest originSeq any run inserted into ClickHouse. */
+  private readonly storedUpTo = new Map<string, number>();
 
+  /** `watermarks`: the cache's watermark hashes (per origin, the highest originSeq applied to Redis). */
   constructor(
     private readonly admin: Admin,
     private readonly env: Record<string, string>,
+    private readonly redis: Redis,
+    private readonly watermarks: readonly string[],
   ) {}
 
-  spawn(): Run {
+  /** Starts a child; `extraEnv` adds to the environment of this run only. */
+  spawn(extraEnv: Record<string, string> = {}): Run {
     let readyNow = () => {};
     const proc = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', CHILD], {
       cwd: ROOT,
-      env: { ...process.env, ...this.env },
+      env: { ...process.env, ...this.env, ...extraEnv },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const run: Run = {
@@ -55,6 +70,7 @@ export class CrashChildren {
       lastStats: undefined,
       closedStats: undefined,
       stderr: '',
+      publishesPassed: 0,
       exited: new Promise((resolve) => proc.once('exit', (code, signal) => resolve({ code, signal }))),
       ready: new Promise((resolve) => {
         readyNow = resolve;
@@ -72,7 +88,11 @@ export class CrashChildren {
         return;
       }
       if (line.type === 'ready') readyNow();
-      if (line.type === 'inserted') run.inserted += line.rows;
+      if (line.type === 'inserted') {
+        run.inserted += line.rows;
+        for (const [origin, seq] of Object.entries(line.upTo))
+          if (!(seq <= this.storedUpTo.get(origin)!)) this.storedUpTo.set(origin, seq);
+      }
       if (line.type === 'stats') run.lastStats = line.stats as Record<string, number>;
       if (line.type === 'closed') run.closedStats = line.stats as Record<string, number>;
       run.onLine?.(line);
@@ -99,6 +119,28 @@ export class CrashChildren {
     return bounded('did not close', run.exited);
   }
 
+  /**
+   * Source changes past the highest one in ClickHouse whose metric events Redis applied (some or all):
+   * per origin, the offsets between the highest originSeq inserted and the highest of the cache's
+   * watermarks (one per shard; originSeq = offset × 1000 + index). Each origin's rows are inserted in
+   * order, so ClickHouse holds a prefix of them. Exact while no insert is running.
+   */
+  async cacheAheadOfStore(): Promise<number> {
+    const applied = new Map<string, number>();
+    for (const key of this.watermarks) {
+      for (const [origin, seq] of Object.entries(await this.redis.hgetall(key))) {
+        if (origin.startsWith(`${this.env.CRASH_TOPIC}:`) && !(Number(seq) <= applied.get(origin)!))
+          applied.set(origin, Number(seq));
+      }
+    }
+    let changes = 0;
+    for (const [origin, seq] of applied) {
+      const stored = Math.floor((this.storedUpTo.get(origin) ?? -1000) / 1000);
+      changes += Math.max(0, Math.floor(seq / 1000) - stored);
+    }
+    return changes;
+  }
+
   /** Messages of the source topic whose offsets the group committed. */
   async committedMessages(): Promise<number> {
     const lag = await groupLag(this.admin, this.env.CRASH_GROUP!, [this.env.CRASH_TOPIC!]);
@@ -106,19 +148,42 @@ export class CrashChildren {
   }
 
   /**
-   * Runs a child until it has stored `rows` rows, then SIGKILLs it the moment it reports the next `at`:
-   * an insert (rows are published and in ClickHouse, their source offsets not yet committed) or a cache
-   * apply (increments are in Redis, the metric offsets not yet committed). Returns false when the child
-   * caught up before reaching that point, i.e. there was nothing left to interrupt.
+   * Runs a child until it has stored `rows` rows, then SIGKILLs it the moment it reports the next `at`
+   * (the child holds its thread there until the kill lands): a publish while Redis is ahead of ClickHouse
+   * (metric events on the metric topic and applied to the cache, not yet inserted), an insert (rows
+   * published and in ClickHouse, their source offsets not yet committed) or a cache apply (increments in
+   * Redis, the metric offsets not yet committed). Returns false when the child caught up before reaching that point, i.e. there was nothing
+   * left to interrupt.
    */
-  async runAndKill(rows: number, at: 'inserted' | 'applied'): Promise<boolean> {
-    const run = this.spawn();
-    const killed = new Promise<boolean>((resolve) => {
+  async runAndKill(rows: number, at: KillPoint): Promise<boolean> {
+    const run = this.spawn({ CRASH_HOLD_AT: at, CRASH_HOLD_FROM_ROWS: String(rows) });
+    const killed = new Promise<boolean>((resolve, reject) => {
       let armed = false;
-      run.onLine = (line) => {
-        if (armed || line.type !== at || run.inserted < rows) return;
+      let checking = false;
+      const kill = () => {
         armed = true;
         resolve(run.proc.kill('SIGKILL'));
+      };
+      run.onLine = (line) => {
+        if (armed || checking || line.type !== at || run.inserted < rows) return;
+        if (line.type !== 'published') return kill();
+        // A publish is killed only while Redis is ahead of ClickHouse: events applied to the cache that the
+        // store does not hold, and no insert running that might hold them already. The child waits.
+        if (line.insertsRunning > 0) {
+          run.publishesPassed++;
+          return;
+        }
+        checking = true;
+        this.cacheAheadOfStore().then((ahead) => {
+          checking = false;
+          if (armed) return;
+          if (ahead === 0) {
+            run.publishesPassed++;
+            return;
+          }
+          run.cacheAheadOfStore = ahead;
+          kill();
+        }, reject);
       };
       const caughtUp = setInterval(async () => {
         if (armed) return clearInterval(caughtUp);

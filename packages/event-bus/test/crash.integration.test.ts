@@ -1,16 +1,20 @@
 // Crash test: SIGKILL the consuming process in the middle of a batch, restart it, and the ClickHouse
 // totals (as reads see them, FINAL) and the Redis counters equal the truth computed from the produced
 // changes. The consumer runs in a child process (crash-child.ts) with its own embedded ClickHouse path.
+// Each run is killed at one of the points of a batch where a crash leaves the sinks apart (after a publish,
+// after an insert, after a cache apply), every point at least once, in an order and at row counts drawn
+// from the seed: CRASH_SEED=<n> replays the same traffic and the same kills.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Admin } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { seededRandom } from '../../../scripts/sample-traffic/random.js';
 import { ensureTopics } from '../src/kafka/topics.js';
 import { openClickHouse } from '../src/sinks/clickhouse/client.js';
 import { cacheWatermarkKey, defaultCacheKeys, shardWatermarkKey } from '../src/sinks/redis/cache-keys.js';
-import { CrashChildren, tail } from './crash-children.js';
+import { CrashChildren, KILL_POINTS, type KillPoint, tail } from './crash-children.js';
 import { connectStack, type StackConnections, waitFor } from './integration-env.js';
 import {
   clickhouseRawCounts,
@@ -23,9 +27,29 @@ import {
 } from './synthetic-reactions.js';
 import { expectSinksEqualTruth } from './synthetic-truth.js';
 
-/** Kills before the final run; more than two only while no duplicate was seen yet. */
-const MIN_KILLS = 2;
-const MAX_KILLS = 4;
+/** Kills before the final run: every kill point once, more only while no duplicate was seen yet. */
+const MIN_KILLS = KILL_POINTS.length;
+const MAX_KILLS = 5;
+const SEED = Number(process.env.CRASH_SEED ?? Math.floor(Math.random() * 2 ** 31));
+
+/**
+ * The kills the seed draws: every kill point once in a shuffled order, then random ones. A run is killed
+ * once it inserted this many rows (replays included): 10–25% of the metric events for the first, 6–15%
+ * for the others.
+ */
+function killPlan(seed: number, metricEvents: number): { at: KillPoint; rows: number }[] {
+  const random = seededRandom(seed ^ 0x5bd1e995);
+  const order: KillPoint[] = [...KILL_POINTS];
+  for (let i = order.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [order[i], order[j]] = [order[j]!, order[i]!];
+  }
+  while (order.length < MAX_KILLS) order.push(KILL_POINTS[Math.floor(random() * KILL_POINTS.length)]!);
+  return order.map((at, k) => {
+    const share = k === 0 ? 0.1 + 0.15 * random() : 0.06 + 0.09 * random();
+    return { at, rows: Math.round(metricEvents * share) };
+  });
+}
 
 let stack: StackConnections;
 let admin: Admin;
@@ -34,6 +58,8 @@ let prefill: Prefill;
 let chPath: string;
 let childEnv: Record<string, string>;
 let children: CrashChildren;
+/** The cache's watermark hashes (per origin, the highest originSeq applied to Redis). */
+let watermarks: string[] = [];
 let ch: ClickHouseClient | undefined;
 
 beforeAll(async () => {
@@ -58,10 +84,21 @@ beforeAll(async () => {
     CRASH_SESSION_TIMEOUT_MS: '6000',
   };
   await ensureTopics(admin, [topic], { numPartitions: 3 });
-  data = syntheticReactions({ creates: 30_000, deleteEvery: 8, images: 50, users: 20, partitions: 3 });
+  console.log(`crash seed ${SEED} (CRASH_SEED=${SEED} replays the same traffic and kills)`);
+  data = syntheticReactions({
+    creates: 30_000,
+    deleteEvery: 8,
+    images: 50,
+    users: 20,
+    partitions: 3,
+    seed: SEED,
+  });
   await produceAll(stack.kafka, topic, data.messages);
   prefill = await prefillRedis(stack.redis, data);
-  children = new CrashChildren(admin, childEnv);
+  watermarks = Array.from({ length: defaultCacheKeys.shards }, (_, k) =>
+    shardWatermarkKey(cacheWatermarkKey(childEnv.CRASH_SCOPE), k),
+  );
+  children = new CrashChildren(admin, childEnv, stack.redis, watermarks);
 });
 
 afterAll(async () => {
@@ -69,8 +106,7 @@ afterAll(async () => {
   await ch?.close();
   if (prefill) await stack.redis.del(...prefill.hashes.keys(), ...prefill.absent);
   if (childEnv) {
-    const base = cacheWatermarkKey(childEnv.CRASH_SCOPE);
-    for (let k = 0; k < defaultCacheKeys.shards; k++) await stack.redis.del(shardWatermarkKey(base, k));
+    if (watermarks.length > 0) await stack.redis.del(...watermarks);
     await admin
       .deleteTopics({
         topics: [childEnv.CRASH_TOPIC!, childEnv.CRASH_METRIC_TOPIC!, childEnv.CRASH_DLQ_TOPIC!],
@@ -83,7 +119,7 @@ afterAll(async () => {
 });
 
 describe('crash recovery', () => {
-  // Up to four process starts, each waiting out the dead member's session on a possibly fresh broker.
+  // Up to six process starts, each waiting out the dead member's session on a possibly fresh broker.
   it('counts exactly after SIGKILLs in the middle of batches', { timeout: 300_000 }, async () => {
     const started = Date.now();
     const kills: {
@@ -91,6 +127,9 @@ describe('crash recovery', () => {
       at: string;
       committedMessages: number;
       insertedSoFar: number;
+      /** At a publish: changes whose events Redis held and ClickHouse did not, and publishes passed over. */
+      cacheAheadOfStore?: number;
+      publishesPassed?: number;
     }[] = [];
     const insertedSoFar = () => children.runs.reduce((n, r) => n + r.inserted, 0);
     const skippedSoFar = () =>
@@ -99,14 +138,19 @@ describe('crash recovery', () => {
     // account for: those rows are replayed and inserted again by the next run.
     let storedBeyondCommit = false;
 
-    for (let k = 0; k < MAX_KILLS; k++) {
+    const plan = killPlan(SEED, data.metricEvents);
+    for (const [k, { at, rows }] of plan.entries()) {
       if (k >= MIN_KILLS && storedBeyondCommit && skippedSoFar() > 0) break;
-      const rows = Math.round(data.metricEvents * (k === 0 ? 0.2 : 0.12));
-      // Alternate the stage interrupted: ClickHouse insert → commit, then Redis apply → commit.
-      const at = k % 2 === 0 ? 'inserted' : 'applied';
       if (!(await children.runAndKill(rows, at))) break;
       const committed = await children.committedMessages();
-      kills.push({ at, atRows: rows, committedMessages: committed, insertedSoFar: insertedSoFar() });
+      const { cacheAheadOfStore, publishesPassed } = children.runs.at(-1)!;
+      kills.push({
+        at,
+        atRows: rows,
+        committedMessages: committed,
+        insertedSoFar: insertedSoFar(),
+        ...(at === 'published' ? { cacheAheadOfStore, publishesPassed } : {}),
+      });
       if (insertedSoFar() > committed * 3) storedBeyondCommit = true;
     }
 
@@ -143,8 +187,9 @@ describe('crash recovery', () => {
 
     await expectSinksEqualTruth(ch, stack.redis, data, prefill);
 
-    // Duplicates really happened, so the exact totals above prove deduplication, not luck.
-    expect(kills.length).toBeGreaterThanOrEqual(MIN_KILLS);
+    // Every kill point was hit, and duplicates really happened, so the exact totals above prove
+    // deduplication, not luck.
+    expect(new Set(kills.map((k) => k.at)).size, `kills ${JSON.stringify(kills)}`).toBe(KILL_POINTS.length);
     expect(insertedSoFar(), 'rows inserted more than once into ClickHouse').toBeGreaterThan(
       data.metricEvents,
     );
