@@ -69,8 +69,8 @@ const redis = new Proxy(redisClient, {
     if (prop !== 'eventBusApplyEvents') return value.bind(target);
     return async (...args: unknown[]) => {
       const reply = (await value.apply(target, args)) as number[];
-      // -1 / -2: refused (a watermark moved, a fill in progress); the sink retries.
-      if (reply[0] !== -1) emit({ type: 'applied' });
+      // Negative: refused, nothing changed (-1 a watermark moved, -3 a gap before the batch's position).
+      if (reply[0]! >= 0) emit({ type: 'applied' });
       return reply;
     };
   },
