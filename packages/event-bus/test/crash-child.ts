@@ -3,10 +3,13 @@
 //   node --conditions=source --import tsx packages/event-bus/test/crash-child.ts
 // and configured through the CRASH_* environment variables below (the test passes its own environment on,
 // so `CRASH_WORKER_THREADS=2 npx vitest run …crash…` runs it on a worker pool). SIGTERM closes it gracefully.
+
+import type { CommandParams } from '@clickhouse/client';
 import type { Logger } from '@engagement/plugin-api';
 import { Redis } from 'ioredis';
 import { createEventPipeline } from '../src/kafka/create-pipeline.js';
 import { openClickHouse } from '../src/sinks/clickhouse/client.js';
+import { rollupTables } from '../src/sinks/clickhouse/rollup-schema.js';
 import { INSERT_JSON_LINES, insertJsonLinesOf, rowsOf } from './json-lines.js';
 import { samplePlugin } from './sample-plugin.js';
 
@@ -18,6 +21,7 @@ export type ChildLine =
   // upTo: per origin, the highest originSeq among the rows inserted.
   | { type: 'inserted'; rows: number; upTo: Record<string, number> }
   | { type: 'applied' }
+  | { type: 'rolled' }
   | { type: 'stats'; stats: Record<string, unknown>; paused: boolean; buffered: number }
   | { type: 'closed'; stats: Record<string, unknown> };
 
@@ -29,7 +33,8 @@ function env(name: string): string {
 
 // A run the test means to kill is told where: once it inserted CRASH_HOLD_FROM_ROWS rows, it holds its only
 // thread at each CRASH_HOLD_AT line for up to HOLD_MS, so the SIGKILL a line triggers lands in exactly that
-// state (published but not stored, stored but not committed, applied but not committed), not a step later.
+// state (published but not stored, stored but not committed, applied but not committed, a roll's daily
+// rows written but not committed), not a step later.
 // The test may pass over a line (a publish while Redis holds nothing ClickHouse lacks): the run goes on.
 const holdAt = process.env.CRASH_HOLD_AT;
 const holdFromRows = Number(process.env.CRASH_HOLD_FROM_ROWS ?? 0);
@@ -87,6 +92,7 @@ function highestSeqs(body: Buffer): Record<string, number> {
 }
 
 let insertsRunning = 0;
+const DAILY = rollupTables().daily;
 const chdb = await openClickHouse({ path: env('CRASH_CH_PATH') });
 // Reports each insert the moment ClickHouse accepted it, before the flush commits the source offsets (the
 // rows were published before the insert): a kill there is one in the middle of a batch.
@@ -103,6 +109,14 @@ const clickhouse = new Proxy(chdb, {
           insertsRunning--;
         }
         emit({ type: 'inserted', rows: rowsOf(body), upTo: highestSeqs(body) });
+      };
+    }
+    // The read rollup's roll: reported once its daily rows are written, before its commit row is.
+    if (prop === 'command') {
+      return async (params: CommandParams) => {
+        const result = await target.command(params);
+        if (params.query.startsWith(`INSERT INTO ${DAILY} `)) emit({ type: 'rolled' });
+        return result;
       };
     }
     const value = Reflect.get(target, prop, target);
@@ -141,6 +155,8 @@ const pipeline = await createEventPipeline({
     ? Number(process.env.CRASH_MAX_BUFFERED_ROWS)
     : undefined,
   sessionTimeoutMs: sessionTimeout > 0 ? sessionTimeout : undefined,
+  // The read rollup rolls every CRASH_ROLL_MS (default 150), so kills also land in the middle of rolls.
+  rollup: { intervalMs: Number(process.env.CRASH_ROLL_MS ?? 150) },
   logger: stderrLogger,
   // A pool thread's apply does not go through the proxy above: it is reported once its scripts ran, still
   // before the metric offsets are committed.

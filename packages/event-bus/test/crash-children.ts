@@ -13,7 +13,7 @@ const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const CHILD = fileURLToPath(new URL('./crash-child.ts', import.meta.url));
 
 /** Where in a batch a child can be killed: the lines it reports at those points. */
-export const KILL_POINTS = ['published', 'inserted', 'applied'] as const;
+export const KILL_POINTS = ['published', 'inserted', 'applied', 'rolled'] as const;
 export type KillPoint = (typeof KILL_POINTS)[number];
 
 /** One child process and what it reported. */
@@ -151,8 +151,9 @@ export class CrashChildren {
    * Runs a child until it has stored `rows` rows, then SIGKILLs it the moment it reports the next `at`
    * (the child holds its thread there until the kill lands): a publish while Redis is ahead of ClickHouse
    * (metric events on the metric topic and applied to the cache, not yet inserted), an insert (rows
-   * published and in ClickHouse, their source offsets not yet committed) or a cache apply (increments in
-   * Redis, the metric offsets not yet committed). Returns false when the child caught up before reaching that point, i.e. there was nothing
+   * published and in ClickHouse, their source offsets not yet committed), a cache apply (increments in
+   * Redis, the metric offsets not yet committed) or a roll of the read rollup (its daily rows written, the
+   * roll not committed: readers must skip them). Returns false when the child caught up before reaching that point, i.e. there was nothing
    * left to interrupt.
    */
   async runAndKill(rows: number, at: KillPoint): Promise<boolean> {

@@ -1,9 +1,10 @@
 // Crash test: SIGKILL the consuming process in the middle of a batch, restart it, and the ClickHouse
 // totals (as reads see them, FINAL) and the Redis counters equal the truth computed from the produced
 // changes. The consumer runs in a child process (crash-child.ts) with its own embedded ClickHouse path.
-// Each run is killed at one of the points of a batch where a crash leaves the sinks apart (after a publish,
-// after an insert, after a cache apply), every point at least once, in an order and at row counts drawn
-// from the seed: CRASH_SEED=<n> replays the same traffic and the same kills.
+// Each run is killed at one of the points where a crash leaves the sinks apart (after a publish, after an
+// insert, after a cache apply, in the middle of a roll of the read rollup), every point at least once, in
+// an order and at row counts drawn from the seed: CRASH_SEED=<n> replays the same traffic and the same
+// kills. ClickHouse is read both with FINAL and through the read rollup, as fills read it.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seededRandom } from '../../../scripts/sample-traffic/random.js';
 import { ensureTopics } from '../src/kafka/topics.js';
 import { openClickHouse } from '../src/sinks/clickhouse/client.js';
+import { readRollState } from '../src/sinks/clickhouse/roll-state.js';
 import { cacheWatermarkKey, defaultCacheKeys, shardWatermarkKey } from '../src/sinks/redis/cache-keys.js';
 import { CrashChildren, KILL_POINTS, type KillPoint, tail } from './crash-children.js';
 import { connectStack, type StackConnections, waitFor } from './integration-env.js';
@@ -29,7 +31,7 @@ import { expectSinksEqualTruth } from './synthetic-truth.js';
 
 /** Kills before the final run: every kill point once, more only while no duplicate was seen yet. */
 const MIN_KILLS = KILL_POINTS.length;
-const MAX_KILLS = 5;
+const MAX_KILLS = 6;
 const SEED = Number(process.env.CRASH_SEED ?? Math.floor(Math.random() * 2 ** 31));
 
 /**
@@ -119,7 +121,7 @@ afterAll(async () => {
 });
 
 describe('crash recovery', () => {
-  // Up to six process starts, each waiting out the dead member's session on a possibly fresh broker.
+  // Up to seven process starts, each waiting out the dead member's session on a possibly fresh broker.
   it('counts exactly after SIGKILLs in the middle of batches', { timeout: 300_000 }, async () => {
     const started = Date.now();
     const kills: {
@@ -170,6 +172,7 @@ describe('crash recovery', () => {
     // The path the killed and the closed processes held opens again in this process.
     ch = await openClickHouse({ path: chPath });
     const raw = await clickhouseRawCounts(ch, data);
+    const rolls = (await readRollState(ch))!;
 
     const figures = {
       seed: data.seed,
@@ -181,6 +184,8 @@ describe('crash recovery', () => {
       cacheRollbacksPerRun: children.runs.map((r) => (r.closedStats ?? r.lastStats)?.cacheRollbacks ?? 0),
       clickhouseRawRows: raw.rows,
       clickhouseDistinctEventIds: raw.distinctIds,
+      rollHead: rolls.head?.gen,
+      rollsNeverCommitted: rolls.excluded.length,
       seconds: (Date.now() - started) / 1000,
     };
     console.log('crash test figures', JSON.stringify(figures));
@@ -195,6 +200,10 @@ describe('crash recovery', () => {
     );
     expect(skippedSoFar(), 'redelivered metric events skipped by the cache').toBeGreaterThan(0);
     expect(raw.distinctIds).toBe(data.metricEvents);
+    // Rolls committed after the first (empty) one, and the kill in a roll left one begun and never
+    // committed, whose daily rows the reads above had to skip.
+    expect(rolls.head!.gen).toBeGreaterThan(1);
+    expect(rolls.excluded.length).toBeGreaterThan(0);
     // Redis kept every write here: a restarted consumer must not take Kafka's offsets for lost writes.
     expect(figures.cacheRollbacksPerRun.every((n) => n === 0)).toBe(true);
   });

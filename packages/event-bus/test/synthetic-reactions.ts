@@ -8,6 +8,7 @@ import type { Admin, Kafka } from 'kafkajs';
 import { seededRandom } from '../../../scripts/sample-traffic/random.js';
 import { fetchHostGroupOffsets } from '../src/kafka/metric-group.js';
 import { fetchTopicOffsets } from '../src/kafka/topics.js';
+import { readMetricTotals } from '../src/sinks/clickhouse/metric-totals.js';
 import { type CacheKeyScheme, defaultCacheKeys } from '../src/sinks/redis/cache-keys.js';
 
 /** The fields `sample.reactions` increments on an image hash. */
@@ -215,6 +216,27 @@ export async function clickhouseAllTotals(
     total: string;
   }>();
   return new Map(rows.map((r) => [`${r.entityType}:${r.entityId}:${r.metricType}`, Number(r.total)]));
+}
+
+/**
+ * The same totals read as fills, search flushes and reconcile read them (`readMetricTotals`: the read
+ * rollup's committed daily rows plus the events above its cuts), all-time, zeros left out.
+ */
+export async function clickhouseReadTotals(
+  ch: ClickHouseClient,
+  data: SyntheticReactions,
+): Promise<Map<string, number>> {
+  const totals = new Map<string, number>();
+  for (const [entityType, entityIds] of [
+    ['Image', data.imageIds],
+    ['User', data.userIds],
+  ] as const) {
+    for (const row of await readMetricTotals(ch, { entityType, entityIds, timeframes: ['all'] })) {
+      for (const [metric, { all }] of Object.entries(row.totals))
+        if (all !== 0) totals.set(`${entityType}:${row.entityId}:${metric}`, all);
+    }
+  }
+  return totals;
 }
 
 /** Rows stored for the run's entities without `FINAL` (duplicates included until a merge collapses them). */

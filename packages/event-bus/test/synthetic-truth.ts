@@ -5,6 +5,7 @@ import type { Redis } from 'ioredis';
 import { expect } from 'vitest';
 import {
   clickhouseAllTotals,
+  clickhouseReadTotals,
   expectedHashes,
   type Prefill,
   readHashes,
@@ -12,8 +13,9 @@ import {
 } from './synthetic-reactions.js';
 
 /**
- * Every (entity, metric) total in ClickHouse (`FINAL`) equals the truth, every prefilled hash holds prefill +
- * truth, and no hash that was absent before came into being.
+ * Every (entity, metric) total in ClickHouse equals the truth, read with `FINAL` and read as fills read it
+ * (the read rollup), every prefilled hash holds prefill + truth, and no hash that was absent before came
+ * into being.
  */
 export async function expectSinksEqualTruth(
   clickhouse: ClickHouseClient,
@@ -26,6 +28,10 @@ export async function expectSinksEqualTruth(
   const sorted = (m: Map<string, number>) =>
     Object.fromEntries([...m].sort(([a], [b]) => a.localeCompare(b)));
   expect(sorted(totals)).toEqual(sorted(data.truth));
+  const nonZero = new Map([...data.truth].filter(([, total]) => total !== 0));
+  expect(sorted(await clickhouseReadTotals(clickhouse, data)), 'totals read through the rollup').toEqual(
+    sorted(nonZero),
+  );
   expect(Object.fromEntries(cache.hashes)).toEqual(Object.fromEntries(expectedHashes(prefill, data)));
   expect(cache.existing).toEqual([]);
 }
