@@ -1,9 +1,16 @@
 // Scale out: two hosts in one consumer group on a four-partition topic. A second host joins while
-// traffic flows, then the first leaves; ClickHouse (FINAL) and the Redis counters end exactly at the truth.
+// traffic flows, then the first leaves; ClickHouse and the Redis counters end exactly at the truth. Both
+// hosts roll the read rollup every 100 ms, racing each other, and ClickHouse is read both with FINAL and
+// through the rollup (as fills, search flushes and reconcile read it).
 // Both hosts run in this process and share one embedded ClickHouse (chDB allows one engine per process),
 // as hosts in production share one ClickHouse server; each has its own Kafka consumer and group membership.
 import type { ClickHouseClient } from '@clickhouse/client';
-import { openClickHouse } from '@engagement/event-bus/sinks/clickhouse';
+import {
+  checkRollup,
+  openClickHouse,
+  readMetricTotals,
+  readRollState,
+} from '@engagement/event-bus/sinks/clickhouse';
 import { defaultCacheKeys } from '@engagement/event-bus/sinks/redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config/load-config.js';
@@ -41,6 +48,7 @@ describe('two hosts in one consumer group', () => {
     const env = hostEnv('scale', {
       EVENT_HOST_KAFKA_TOPIC_PARTITIONS: '4',
       EVENT_HOST_BATCH_FLUSH_INTERVAL_MS: '300',
+      EVENT_HOST_ROLLUP_INTERVAL_MS: '100',
     });
     clickhouse = await openClickHouse({ path: env.EVENT_HOST_CLICKHOUSE_PATH! });
     const { imageIds } = await createImages(db, 12);
@@ -87,6 +95,28 @@ describe('two hosts in one consumer group', () => {
     // Every listener event of every change is one row once replays collapse: 2 image metrics per change.
     expect(final.finalRows).toBe(plan.records.length * 2);
 
+    // The same totals through the read rollup, while the survivor keeps rolling; and the rollup agrees with
+    // the event table below its cuts (what reconcile checks).
+    const metricTypes = ['likeCount', 'heartCount', 'laughCount', 'reactionCount'];
+    const viaRollup = await readMetricTotals(clickhouse, {
+      entityType: 'Image',
+      entityIds: imageIds,
+      metricTypes,
+      timeframes: ['all'],
+    });
+    const rolledTotals = new Map(
+      viaRollup.map((r) => [
+        `Image:${r.entityId}`,
+        Object.fromEntries(metricTypes.map((m) => [m, r.totals[m]!.all])),
+      ]),
+    );
+    expect(rolledTotals).toEqual(plan.expected);
+    expect((await checkRollup(clickhouse, { entityType: 'Image', entityIds: imageIds })).differences).toEqual(
+      [],
+    );
+    const rolls = (await readRollState(clickhouse))!;
+    expect(rolls.head!.gen, 'rolls committed during the test').toBeGreaterThan(1);
+
     const hashes = async () =>
       new Map(
         await Promise.all(
@@ -119,7 +149,9 @@ describe('two hosts in one consumer group', () => {
     console.log(
       `rebalance: first consumed ${first.pipeline.stats.consumed}, second ${survivor.pipeline.stats.consumed}; ` +
         `ClickHouse rows raw ${final.rawRows}, FINAL ${final.finalRows}; cache replays skipped ` +
-        `${first.pipeline.stats.cacheEventsSkipped + survivor.pipeline.stats.cacheEventsSkipped}`,
+        `${first.pipeline.stats.cacheEventsSkipped + survivor.pipeline.stats.cacheEventsSkipped}; rolls: ` +
+        `head ${rolls.head!.gen}, ${rolls.chain.length} listed on its chain, ${rolls.excluded.length} ` +
+        'begun or committed off the chain and skipped',
     );
   });
 });
