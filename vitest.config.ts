@@ -35,6 +35,10 @@ export default defineConfig({
           fileParallelism: false,
           testTimeout: 120_000,
           hookTimeout: 300_000,
+          // Every pipeline and host rolls the read rollup twice a second (production: every 60 s), so the
+          // tests' fills, flushes and checks read committed daily rows and race rolls, instead of finishing
+          // before the first roll. Set EVENT_BUS_ROLLUP_INTERVAL_MS to change it.
+          env: { EVENT_BUS_ROLLUP_INTERVAL_MS: process.env.EVENT_BUS_ROLLUP_INTERVAL_MS ?? '500' },
         },
       },
     ],
