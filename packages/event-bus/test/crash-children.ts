@@ -12,6 +12,11 @@ import { groupLag } from './synthetic-reactions.js';
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const CHILD = fileURLToPath(new URL('./crash-child.ts', import.meta.url));
 
+/** Sets `map[key]` to `value` if that is higher. */
+function raise(map: Map<string, number>, key: string, value: number): void {
+  if (!(value <= map.get(key)!)) map.set(key, value);
+}
+
 /** Where in a batch a child can be killed: the lines it reports at those points. */
 export const KILL_POINTS = ['published', 'inserted', 'applied', 'rolled'] as const;
 export type KillPoint = (typeof KILL_POINTS)[number];
@@ -90,8 +95,7 @@ export class CrashChildren {
       if (line.type === 'ready') readyNow();
       if (line.type === 'inserted') {
         run.inserted += line.rows;
-        for (const [origin, seq] of Object.entries(line.upTo))
-          if (!(seq <= this.storedUpTo.get(origin)!)) this.storedUpTo.set(origin, seq);
+        for (const [origin, seq] of Object.entries(line.upTo)) raise(this.storedUpTo, origin, seq);
       }
       if (line.type === 'stats') run.lastStats = line.stats as Record<string, number>;
       if (line.type === 'closed') run.closedStats = line.stats as Record<string, number>;
@@ -128,10 +132,8 @@ export class CrashChildren {
   async cacheAheadOfStore(): Promise<number> {
     const applied = new Map<string, number>();
     for (const key of this.watermarks) {
-      for (const [origin, seq] of Object.entries(await this.redis.hgetall(key))) {
-        if (origin.startsWith(`${this.env.CRASH_TOPIC}:`) && !(Number(seq) <= applied.get(origin)!))
-          applied.set(origin, Number(seq));
-      }
+      for (const [origin, seq] of Object.entries(await this.redis.hgetall(key)))
+        if (origin.startsWith(`${this.env.CRASH_TOPIC}:`)) raise(applied, origin, Number(seq));
     }
     let changes = 0;
     for (const [origin, seq] of applied) {
@@ -153,8 +155,8 @@ export class CrashChildren {
    * (metric events on the metric topic and applied to the cache, not yet inserted), an insert (rows
    * published and in ClickHouse, their source offsets not yet committed), a cache apply (increments in
    * Redis, the metric offsets not yet committed) or a roll of the read rollup (its daily rows written, the
-   * roll not committed: readers must skip them). Returns false when the child caught up before reaching that point, i.e. there was nothing
-   * left to interrupt.
+   * roll not committed: readers must skip them). Returns false when the child caught up before reaching
+   * that point, i.e. there was nothing left to interrupt.
    */
   async runAndKill(rows: number, at: KillPoint): Promise<boolean> {
     const run = this.spawn({ CRASH_HOLD_AT: at, CRASH_HOLD_FROM_ROWS: String(rows) });
