@@ -221,6 +221,7 @@ export {
   clickhouseImageTotals,
   type ReactionPlan,
   reactionPlan,
+  rollupImageTotals,
   waitForPlanTotals,
 } from './reaction-plan.js';
 export { stackBroker, startRedisServer } from './stack-outages.js';

@@ -1,5 +1,6 @@
 // Synthetic Debezium ImageReaction changes with the totals they must produce, and the totals ClickHouse holds.
 import type { ClickHouseClient } from '@clickhouse/client';
+import { readMetricTotals } from '@engagement/event-bus/sinks/clickhouse';
 import { fakeEvent, waitFor } from '@engagement/event-bus/testing';
 
 const KINDS = { Like: 'likeCount', Heart: 'heartCount', Laugh: 'laughCount' } as const;
@@ -86,6 +87,26 @@ export async function clickhouseImageTotals(
       )[0]!.n,
     );
   return { totals, finalRows: await count('FINAL'), rawRows: await count('') };
+}
+
+/** The same totals read as fills, search flushes and reconcile read them: through the read rollup. */
+export async function rollupImageTotals(
+  ch: ClickHouseClient,
+  imageIds: number[],
+): Promise<Map<string, Record<string, number>>> {
+  const metricTypes = [...Object.values(KINDS), 'reactionCount'];
+  const rows = await readMetricTotals(ch, {
+    entityType: 'Image',
+    entityIds: imageIds,
+    metricTypes,
+    timeframes: ['all'],
+  });
+  return new Map(
+    rows.map((r) => [
+      `Image:${r.entityId}`,
+      Object.fromEntries(metricTypes.map((m) => [m, r.totals[m]!.all])),
+    ]),
+  );
 }
 
 /** Polls ClickHouse until every image of `plan` holds its expected totals; resolves with that reading. */

@@ -5,12 +5,7 @@
 // Both hosts run in this process and share one embedded ClickHouse (chDB allows one engine per process),
 // as hosts in production share one ClickHouse server; each has its own Kafka consumer and group membership.
 import type { ClickHouseClient } from '@clickhouse/client';
-import {
-  checkRollup,
-  openClickHouse,
-  readMetricTotals,
-  readRollState,
-} from '@engagement/event-bus/sinks/clickhouse';
+import { checkRollup, openClickHouse, readRollState } from '@engagement/event-bus/sinks/clickhouse';
 import { defaultCacheKeys } from '@engagement/event-bus/sinks/redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config/load-config.js';
@@ -22,6 +17,7 @@ import {
   prefillCache,
   produce,
   reactionPlan,
+  rollupImageTotals,
   type StackClients,
   sourceTopicOf,
   waitFor,
@@ -97,20 +93,7 @@ describe('two hosts in one consumer group', () => {
 
     // The same totals through the read rollup, while the survivor keeps rolling; and the rollup agrees with
     // the event table below its cuts (what reconcile checks).
-    const metricTypes = ['likeCount', 'heartCount', 'laughCount', 'reactionCount'];
-    const viaRollup = await readMetricTotals(clickhouse, {
-      entityType: 'Image',
-      entityIds: imageIds,
-      metricTypes,
-      timeframes: ['all'],
-    });
-    const rolledTotals = new Map(
-      viaRollup.map((r) => [
-        `Image:${r.entityId}`,
-        Object.fromEntries(metricTypes.map((m) => [m, r.totals[m]!.all])),
-      ]),
-    );
-    expect(rolledTotals).toEqual(plan.expected);
+    expect(await rollupImageTotals(clickhouse, imageIds)).toEqual(plan.expected);
     expect((await checkRollup(clickhouse, { entityType: 'Image', entityIds: imageIds })).differences).toEqual(
       [],
     );
