@@ -70,7 +70,8 @@ CREATE TABLE IF NOT EXISTS entityMetricEvents_rolls ON CLUSTER '{cluster}'
     cuts   Map(String, UInt64),
     at     DateTime64(3, 'UTC'),
     events UInt64,
-    rows   UInt64
+    rows   UInt64,
+    floors Map(Int32, Tuple(UInt64, Int64))
 )
 ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/{database}/entityMetricEvents_rolls', '{replica}')
 ORDER BY (gen, phase);

@@ -1,5 +1,6 @@
 /** ClickHouse: the client factory (embedded chDB or a server URL), the metric event table, its store and totals. */
 export { type ClickHouseLocation, openClickHouse } from './client.js';
+export { type CompactOptions, type CompactResult, compactRollup } from './metric-compaction.js';
 export {
   type JsonLines,
   type MetricEventRow,
@@ -9,10 +10,15 @@ export {
   toJsonLines,
   toMetricEventRow,
 } from './metric-event-store.js';
-export { defaultRollIntervalMs, MetricRoller, type RollupSchedule } from './metric-roller.js';
+export {
+  defaultCompactEvery,
+  defaultRollIntervalMs,
+  MetricRoller,
+  type RollupSchedule,
+} from './metric-roller.js';
 export { type RollOptions, type RollResult, rollMetricEvents } from './metric-rollup.js';
 export { type MetricTotals, type MetricTotalsQuery, readMetricTotals } from './metric-totals.js';
-export { type CommittedRoll, type RollState, readRollState } from './roll-state.js';
+export { type CommittedRoll, type RollFloor, type RollState, readRollState } from './roll-state.js';
 export { checkRollup, type RollupCheck, type RollupDifference } from './rollup-check.js';
 export { ensureRollupTables, type RollupTables, rollupDdl, rollupTables } from './rollup-schema.js';
 export { ensureMetricEventTable, metricEventTableDdl, metricEventTableMigrations } from './schema.js';

@@ -1,9 +1,13 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Logger } from '@engagement/plugin-api';
-import { type RollOptions, type RollResult, rollMetricEvents } from './metric-rollup.js';
+import { type CompactOptions, compactRollup } from './metric-compaction.js';
+import { type RollResult, rollMetricEvents } from './metric-rollup.js';
 
-/** How often the read rollup rolls (`false`: never; reads then use the event table until someone rolls). */
-export type RollupSchedule = (RollOptions & { intervalMs?: number }) | false;
+/**
+ * How often the read rollup rolls (`false`: never; reads then use the event table until someone rolls), and
+ * after how many committed rolls this process compacts it (`compactEvery`, 0: never).
+ */
+export type RollupSchedule = (CompactOptions & { intervalMs?: number; compactEvery?: number }) | false;
 
 /**
  * Default roll interval: `EVENT_BUS_ROLLUP_INTERVAL_MS`, else 60 s. Each roll reads only the events since
@@ -15,18 +19,33 @@ export function defaultRollIntervalMs(): number {
 }
 
 /**
- * Runs `rollMetricEvents` on a timer, one roll at a time. Several instances may roll the same table: a roll
- * that loses a race does not commit and its rows stay excluded (metric-rollup.ts), so it only wastes work.
+ * Default compaction cadence: `EVENT_BUS_ROLLUP_COMPACT_EVERY` committed rolls, else 60 (hourly at the default
+ * interval). Each compaction folds the days where some entity has more than one row (metric-compaction.ts).
+ */
+export function defaultCompactEvery(): number {
+  const fromEnv = Number(process.env.EVENT_BUS_ROLLUP_COMPACT_EVERY);
+  return process.env.EVENT_BUS_ROLLUP_COMPACT_EVERY && Number.isInteger(fromEnv) && fromEnv >= 0
+    ? fromEnv
+    : 60;
+}
+
+/**
+ * Runs `rollMetricEvents` on a timer, one roll at a time, and `compactRollup` after every `compactEvery`
+ * committed rolls, in the same turn. Several instances may roll the same table: a roll or compaction that
+ * loses a race does not commit and its rows stay excluded (metric-rollup.ts), so it only wastes work.
  */
 export class MetricRoller {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<unknown> | undefined;
   /** Rolls committed by this process (for tests and the status page). */
   committed = 0;
+  /** Compactions committed by this process. */
+  compacted = 0;
+  private sinceCompaction = 0;
 
   constructor(
     private readonly client: ClickHouseClient,
-    private readonly options: RollOptions & { intervalMs?: number } = {},
+    private readonly options: CompactOptions & { intervalMs?: number; compactEvery?: number } = {},
     private readonly logger?: Logger,
   ) {}
 
@@ -41,12 +60,13 @@ export class MetricRoller {
     if (this.running) return undefined;
     const started = performance.now();
     const run = rollMetricEvents(this.client, this.options).then(
-      (result) => {
+      async (result) => {
         if (result.committed) this.committed++;
         this.logger?.debug(
           { ...result, seconds: (performance.now() - started) / 1000 },
           'sink.clickhouse.rollup.rolled',
         );
+        if (result.committed) await this.compactWhenDue();
         return result;
       },
       (err) => {
@@ -59,6 +79,29 @@ export class MetricRoller {
       return await run;
     } finally {
       this.running = undefined;
+    }
+  }
+
+  /** After every `compactEvery` committed rolls, a compaction (one that loses a race is tried after the next roll). */
+  private async compactWhenDue(): Promise<void> {
+    const every = this.options.compactEvery ?? defaultCompactEvery();
+    if (every <= 0 || ++this.sinceCompaction < every) return;
+    const started = performance.now();
+    try {
+      const result = await compactRollup(this.client, this.options);
+      if (result.committed) this.compacted++;
+      if (result.committed || result.gen === 0) this.sinceCompaction = 0;
+      this.logger?.debug(
+        {
+          ...result,
+          days: result.days.length,
+          swept: result.swept.length,
+          seconds: (performance.now() - started) / 1000,
+        },
+        'sink.clickhouse.rollup.compacted',
+      );
+    } catch (err) {
+      this.logger?.warn({ err }, 'sink.clickhouse.rollup.compaction_failed');
     }
   }
 

@@ -100,4 +100,37 @@ FROM numbers(30, 20)`, // ten replays of dropped, rolled events and ten new ones
     expect(one!.totals.likeCount).toEqual({ day: 12, all: 25 });
     expect(two!.totals.likeCount).toEqual({ day: 12, all: 25 });
   });
+
+  it('adds the floors column to a rolls table made before compaction, keeping its rolls', async () => {
+    const table = 'olderRollsEvents';
+    const t = rollupTables(table);
+    await ensureMetricEventTable(client, table);
+    await client.command({ query: `ALTER TABLE ${t.rolls} DROP COLUMN floors` }); // as 0003 made it before
+    const store = new MetricEventStore(client, table);
+    await store.insert([
+      {
+        eventId: 'o1',
+        entityType: 'Model',
+        entityId: 1,
+        userId: 0,
+        metricType: 'likeCount',
+        metricValue: 2,
+        createdAt: ago(DAY),
+        origin: 'o:0',
+        originSeq: 0,
+      },
+    ]);
+    await expect(readRollState(client, table)).rejects.toThrow(/floors/);
+    await ensureMetricEventTable(client, table); // what every host does at start
+    expect((await readRollState(client, table))!.head!.floors).toEqual({});
+    expect((await rollMetricEvents(client, { table })).committed).toBe(true);
+    const [totals] = await readMetricTotals(client, {
+      table,
+      entityType: 'Model',
+      entityIds: [1],
+      timeframes: ['all'],
+      now,
+    });
+    expect(totals!.totals).toEqual({ likeCount: { all: 2 } });
+  });
 });

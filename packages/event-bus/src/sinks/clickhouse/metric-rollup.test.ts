@@ -2,10 +2,11 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import type { EntityMetricEvent } from '@engagement/plugin-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { countOf, openTempChDB } from '../../../test/temp-chdb.js';
+import { compactRollup } from './metric-compaction.js';
 import { MetricEventStore } from './metric-event-store.js';
 import { rollMetricEvents } from './metric-rollup.js';
 import { readMetricTotals } from './metric-totals.js';
-import { readRollState } from './roll-state.js';
+import { headChainFilter, readRollState } from './roll-state.js';
 import { checkRollup } from './rollup-check.js';
 import { rollupTables } from './rollup-schema.js';
 import { ensureMetricEventTable } from './schema.js';
@@ -243,6 +244,115 @@ FROM ${t.daily} WHERE gen = ${second.gen}`,
     });
     expect((await checkRollup(client, { entityType: 'Model', entityIds: IDS })).differences).toEqual([]);
   }, 60_000);
+
+  it('compacts days into one row per key, exact through replays, rolls after it, a crash, a race and sweeps', async () => {
+    const t = rollupTables();
+    /** Days where the head's chain counts more than one row for some entity and metric. */
+    const foldable = async () => {
+      const state = (await readRollState(client))!;
+      const chain = headChainFilter(state);
+      const rows = await (
+        await client.query({
+          query: `SELECT toInt32(day) AS d FROM ${t.daily} WHERE ${chain.sql}
+GROUP BY d HAVING count() > uniqExact(entityType, entityId, metricType)`,
+          query_params: chain.params,
+          format: 'JSONEachRow',
+        })
+      ).json<{ d: number }>();
+      return rows.length;
+    };
+    // Busy days: several rolls touch the same entities, metrics and days.
+    for (let i = 0; i < 4; i++) {
+      await insert(batchC());
+      expect((await rollMetricEvents(client)).committed).toBe(true);
+    }
+    await insert(batchB()); // open events at every window's edge
+    expect(await foldable()).toBeGreaterThan(0);
+    await expectExact();
+
+    const first = await compactRollup(client, { maxDays: 1000 });
+    expect(first.committed).toBe(true);
+    expect(first.days.length).toBeGreaterThan(0);
+    expect((await readRollState(client))!.head!.gen).toBe(first.gen);
+    expect(await foldable()).toBe(0);
+    await expectExact();
+    await expectExact(['day', 'week']);
+    expect(await compactRollup(client)).toMatchObject({ committed: false, gen: 0 }); // nothing left to fold
+
+    // Replays of folded events are below the cut; new events on folded days count on top of the fold.
+    await insert([...stored.values()].slice(0, 300));
+    await insert(batchC());
+    expect((await rollMetricEvents(client)).committed).toBe(true);
+    await expectExact();
+    expect(await foldable()).toBeGreaterThan(0);
+
+    // A compaction that crashes before its commit: its folded rows are written and never count.
+    const crashing = new Proxy(client, {
+      get(target, prop) {
+        if (prop !== 'insert') return Reflect.get(target, prop);
+        return (args: { values: { phase?: string }[] }) => {
+          if (args.values[0]?.phase === 'commit') throw new Error('killed before the commit');
+          return target.insert(args as never);
+        };
+      },
+    });
+    await expect(compactRollup(crashing)).rejects.toThrow(/killed before the commit/);
+    const crashed = (await readRollState(client))!;
+    expect(crashed.excluded.length).toBeGreaterThan(0);
+    await expectExact();
+
+    // A compaction that loses a race: a roll commits while it folds; it must not commit.
+    await insert(batchC());
+    const racing = new Proxy(client, {
+      get(target, prop) {
+        if (prop !== 'command') return Reflect.get(target, prop);
+        return async (args: { query: string }) => {
+          const result = await target.command(args as never);
+          if (args.query.startsWith(`INSERT INTO ${t.daily}`))
+            expect((await rollMetricEvents(target)).committed).toBe(true);
+          return result;
+        };
+      },
+    });
+    const lost = await compactRollup(racing);
+    expect(lost.committed).toBe(false);
+    expect(lost.gen).toBeGreaterThan(0); // it began and folded
+    expect(lost.days.length).toBeGreaterThan(0);
+    await expectExact();
+    await expectExact(['month', 'year']);
+
+    // The next one folds what the crashed and the lost ones did not, and skips their rows.
+    const second = await compactRollup(client, { maxDays: 1000 });
+    expect(second.committed).toBe(true);
+    expect(await foldable()).toBe(0);
+    await expectExact();
+
+    // Sweeps: once the deadlines pass (moved an hour back here), the replaced rows are deleted.
+    const floors = (await readRollState(client))!.head!.floors;
+    const replaced = async () =>
+      count(`SELECT count() AS n FROM ${t.daily}
+WHERE gen < transform(toInt32(day), [${Object.keys(floors)}], [${Object.values(floors).map((f) => f.gen)}], toUInt64(0))`);
+    expect(await replaced()).toBeGreaterThan(0);
+    expect(await compactRollup(client)).toMatchObject({ committed: false, swept: [] }); // not due yet
+    await client.command({
+      query: `ALTER TABLE ${t.rolls} UPDATE floors = mapApply((d, f) -> (d, (f.1, f.2 - 3600000)), floors) WHERE 1`,
+      clickhouse_settings: { mutations_sync: '2' },
+    });
+    const swept = await compactRollup(client);
+    expect(swept.committed).toBe(true);
+    expect(swept.swept.sort()).toEqual(Object.keys(floors).map(Number).sort());
+    expect(await replaced()).toBe(0);
+    expect(
+      Object.values((await readRollState(client))!.head!.floors).every((f) => f.sweepAfterMs === 0),
+    ).toBe(true);
+    await expectExact();
+    await expectExact(['day']);
+    // Rolls after it carry the floors on.
+    await insert(batchC());
+    expect((await rollMetricEvents(client)).committed).toBe(true);
+    expect(Object.keys((await readRollState(client))!.head!.floors)).toEqual(Object.keys(floors));
+    await expectExact();
+  }, 120_000);
 
   it('reads the same as FINAL over the event table', async () => {
     const viaRollup = await readMetricTotals(client, {

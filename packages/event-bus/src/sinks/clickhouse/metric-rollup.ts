@@ -2,7 +2,7 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import { SinkError } from '../../errors.js';
 import { bulkWorkSettings } from './client.js';
 import { toClickHouseTime } from './metric-event-store.js';
-import { readRollState } from './roll-state.js';
+import { floorsColumn, queryRows, readRollState, serverNowMs } from './roll-state.js';
 import { INSERT_MARGIN_MS, RECENT_SLOT_MS, rollupTables } from './rollup-schema.js';
 
 export interface RollOptions {
@@ -57,13 +57,10 @@ export async function rollMetricEvents(
       throw new Error(`rollup tables of ${table} are missing (ensureMetricEventTable creates them)`);
     const base = state.head;
     const gen = state.maxGen + 1 + Math.floor(Math.random() * 2 ** 20);
-    const [{ at } = { at: '0' }] = await rows<{ at: string }>(
-      client,
-      'SELECT toUnixTimestamp64Milli(now64(3)) AS at',
-    );
-    const atText = toClickHouseTime(new Date(Number(at)));
+    const at = await serverNowMs(client);
+    const atText = toClickHouseTime(new Date(at));
     // Migrating an existing table: an insert that began before the copying view existed may still land.
-    if (!base && (state.firstAtMs === null || Number(at) - state.firstAtMs < INSERT_MARGIN_MS)) {
+    if (!base && (state.firstAtMs === null || at - state.firstAtMs < INSERT_MARGIN_MS)) {
       // No mark yet (the view was created without one): mark now, roll a margin later.
       if (state.firstAtMs === null) {
         await client.insert({
@@ -85,7 +82,7 @@ export async function rollMetricEvents(
     const since = base
       ? `insertedAt >= fromUnixTimestamp64Milli(${base.atMs - INSERT_MARGIN_MS}, 'UTC')`
       : '1';
-    const stored = await rows<{ origin: string; seq: string }>(
+    const stored = await queryRows<{ origin: string; seq: string }>(
       client,
       `SELECT toString(origin) AS origin, toString(max(originSeq)) AS seq FROM ${source} WHERE ${since} GROUP BY origin`,
     );
@@ -118,7 +115,18 @@ GROUP BY entityType, entityId, metricType, d`,
     }
     await client.insert({
       table: t.rolls,
-      values: [{ gen, phase: 'commit', base: base?.gen ?? 0, cuts, at: atText, events: 0, rows: written }],
+      values: [
+        {
+          gen,
+          phase: 'commit',
+          base: base?.gen ?? 0,
+          cuts,
+          at: atText,
+          events: 0,
+          rows: written,
+          floors: floorsColumn(base?.floors ?? {}), // the chain's compacted days, unchanged
+        },
+      ],
       format: 'JSONEachRow',
     });
 
@@ -137,7 +145,7 @@ GROUP BY entityType, entityId, metricType, d`,
     if (base) {
       const keepFromMs = base.atMs - retainMs;
       const [name, db] = t.recent.split('.').reverse() as [string, string | undefined];
-      const parts = await rows<{ partition: string }>(
+      const parts = await queryRows<{ partition: string }>(
         client,
         `SELECT DISTINCT partition FROM system.parts
 WHERE database = ${db ? `'${db}'` : 'currentDatabase()'} AND table = '${name}' AND active`,
@@ -153,8 +161,4 @@ WHERE database = ${db ? `'${db}'` : 'currentDatabase()'} AND table = '${name}' A
   } catch (cause) {
     throw new SinkError('clickhouse', `metric rollup failed: ${(cause as Error).message}`, { cause });
   }
-}
-
-async function rows<T>(client: ClickHouseClient, query: string): Promise<T[]> {
-  return (await client.query({ query, format: 'JSONEachRow' })).json<T>();
 }

@@ -11,6 +11,17 @@ export interface CommittedRoll {
   cuts: Record<string, number>;
   /** ClickHouse time when the roll started; every event inserted well before it is below its cuts. */
   atMs: number;
+  /**
+   * The chain's compacted days (metric-compaction.ts), carried by every commit: day (days since 1970-01-01)
+   * → the compaction that folded it. That day's daily rows with a lower gen are replaced and do not count.
+   */
+  floors: Record<number, RollFloor>;
+}
+
+/** A compacted day: the gen of its folded rows, and when the rows they replaced may be deleted (0: done). */
+export interface RollFloor {
+  gen: number;
+  sweepAfterMs: number;
 }
 
 /**
@@ -32,17 +43,36 @@ export interface RollState {
 }
 
 /**
- * The SQL condition for the daily rows of `state`'s head chain, with the parameters it names. `excluded` is
- * fixed once the head is read (a roll that begins later takes a gen above the head), so with none excluded the
- * per-row `has` is left out: about 4% of a 100-entity miss's query (docs/performance.md, "Sixteenth session").
+ * The SQL condition for the daily rows of `state`'s head chain, with the parameters it names: rolls up to the
+ * head, not excluded, and on a compacted day not below its floor. `excluded` is fixed once the head is read (a
+ * roll that begins later takes a gen above the head), so with none excluded the per-row `has` is left out:
+ * about 4% of a 100-entity miss's query (docs/performance.md, "Sixteenth session"); so is the floor test
+ * before the first compaction.
  */
 export function headChainFilter(state: RollState): { sql: string; params: Record<string, unknown> } {
-  const head = state.head!.gen;
-  if (state.excluded.length === 0) return { sql: 'gen <= {head:UInt64}', params: { head } };
-  return {
-    sql: 'gen <= {head:UInt64} AND NOT has({excluded:Array(UInt64)}, gen)',
-    params: { head, excluded: state.excluded },
-  };
+  const head = state.head!;
+  const sql = ['gen <= {head:UInt64}'];
+  const params: Record<string, unknown> = { head: head.gen };
+  if (state.excluded.length > 0) {
+    sql.push('NOT has({excluded:Array(UInt64)}, gen)');
+    params.excluded = state.excluded;
+  }
+  const days = Object.keys(head.floors).map(Number);
+  if (days.length > 0) {
+    sql.push(
+      'gen >= transform(toInt32(day), {floorDays:Array(Int32)}, {floorGens:Array(UInt64)}, toUInt64(0))',
+    );
+    params.floorDays = days;
+    params.floorGens = days.map((d) => head.floors[d]!.gen);
+  }
+  return { sql: sql.join(' AND '), params };
+}
+
+/** `floors` as a roll row's `floors` column takes it in JSONEachRow. */
+export function floorsColumn(floors: Record<number, RollFloor>): Record<string, [number, number]> {
+  const out: Record<string, [number, number]> = {};
+  for (const [day, f] of Object.entries(floors)) out[day] = [f.gen, f.sweepAfterMs];
+  return out;
 }
 
 interface RollRow {
@@ -51,6 +81,7 @@ interface RollRow {
   base: string;
   cuts: Record<string, string | number>;
   at: string | number;
+  floors: Record<string, [string | number, string | number]>;
 }
 
 /**
@@ -64,7 +95,8 @@ export async function readRollState(
   let rows: RollRow[];
   try {
     const result = await client.query({
-      query: `SELECT toString(gen) AS gen, phase, toString(base) AS base, cuts, toUnixTimestamp64Milli(at) AS at
+      query: `SELECT toString(gen) AS gen, phase, toString(base) AS base, cuts, toUnixTimestamp64Milli(at) AS at,
+  floors
 FROM ${rollupTables(table).rolls}`,
       format: 'JSONEachRow',
     });
@@ -83,7 +115,10 @@ FROM ${rollupTables(table).rolls}`,
     if (r.phase !== 'commit') continue;
     const cuts: Record<string, number> = {};
     for (const [origin, seq] of Object.entries(r.cuts)) cuts[origin] = Number(seq);
-    commits.set(gen, { gen, base: Number(r.base), cuts, atMs: Number(r.at) });
+    const floors: Record<number, RollFloor> = {};
+    for (const [day, [floorGen, sweepAfterMs]] of Object.entries(r.floors ?? {}))
+      floors[Number(day)] = { gen: Number(floorGen), sweepAfterMs: Number(sweepAfterMs) };
+    commits.set(gen, { gen, base: Number(r.base), cuts, atMs: Number(r.at), floors });
   }
   const maxGen = gens.size ? Math.max(...gens) : 0;
   if (commits.size === 0) return { head: null, excluded: [], chain: [], base: null, maxGen, firstAtMs };
@@ -93,4 +128,22 @@ FROM ${rollupTables(table).rolls}`,
   const onChain = new Set(chain);
   const excluded = [...gens].filter((g) => g <= head.gen && !onChain.has(g));
   return { head, excluded, chain, base: commits.get(head.base) ?? null, maxGen, firstAtMs };
+}
+
+/** A query's rows, as JSONEachRow gives them. */
+export async function queryRows<T>(
+  client: ClickHouseClient,
+  query: string,
+  query_params: Record<string, unknown> = {},
+): Promise<T[]> {
+  return (await client.query({ query, query_params, format: 'JSONEachRow' })).json<T>();
+}
+
+/** The server's clock, in epoch ms: roll times and sweep deadlines are compared with it, never the host's. */
+export async function serverNowMs(client: ClickHouseClient): Promise<number> {
+  const [{ at } = { at: '0' }] = await queryRows<{ at: string }>(
+    client,
+    'SELECT toUnixTimestamp64Milli(now64(3)) AS at',
+  );
+  return Number(at);
 }

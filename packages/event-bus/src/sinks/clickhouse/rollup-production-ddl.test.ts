@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { DAILY_COMPRESS_BLOCKS, rollupDdl } from './rollup-schema.js';
+import { DAILY_COMPRESS_BLOCKS, rollupDdl, rollupMigrations } from './rollup-schema.js';
 
 // infra/clickhouse/production/0003_read_rollup.sql stays plain SQL: operators run it ON CLUSTER before they
 // deploy hosts, between migration steps written around it. Its statements must still be rollupDdl's with the
@@ -33,5 +33,11 @@ describe('the production rollup DDL (infra/clickhouse/production/0003_read_rollu
       `ALTER TABLE entityMetricEvents_daily ON CLUSTER '{cluster}' MODIFY SETTING ${DAILY_COMPRESS_BLOCKS}`,
     ]);
     expect(rollupDdl().join('\n')).toContain(`SETTINGS index_granularity = 256, ${DAILY_COMPRESS_BLOCKS}`);
+  });
+
+  it('0005 adds to a rolls table made before it the columns rollupMigrations adds', () => {
+    expect(statements(production('0005_rollup_compaction.sql'))).toEqual(
+      rollupMigrations('entityMetricEvents', "'{cluster}'").flatMap(statements),
+    );
   });
 });

@@ -8,7 +8,10 @@ export interface RollupTables {
   mv: string;
   /** Per entity, metric, day of `createdAt` and roll: the events a roll closed (sum, high water, times). */
   daily: string;
-  /** One `begin` and one `commit` row per roll: its base roll and the per-origin cut it rolled up to. */
+  /**
+   * One `begin` and one `commit` row per roll: its base roll, the per-origin cut it rolled up to, and the
+   * floors of its chain (metric-compaction.ts).
+   */
   rolls: string;
 }
 
@@ -25,6 +28,18 @@ export const INSERT_MARGIN_MS = 600_000;
 
 /** Compressed block sizes of the daily table (see rollupDdl); also what 0004's ALTER sets. */
 export const DAILY_COMPRESS_BLOCKS = 'min_compress_block_size = 16384, max_compress_block_size = 65536';
+
+/**
+ * The rolls table's `floors` column: day (days since 1970-01-01) → (gen of the compaction that folded it, when
+ * the rows it replaced may be deleted, in epoch ms; 0 once they are). See metric-compaction.ts.
+ */
+export const FLOORS_TYPE = 'Map(Int32, Tuple(UInt64, Int64))';
+
+/** Columns added to the rollup tables since they were first created, for tables created before. Idempotent. */
+export function rollupMigrations(table = 'entityMetricEvents', onCluster?: string): string[] {
+  const on = onCluster ? ` ON CLUSTER ${onCluster}` : '';
+  return [`ALTER TABLE ${rollupTables(table).rolls}${on} ADD COLUMN IF NOT EXISTS floors ${FLOORS_TYPE}`];
+}
 
 /** Names of the rollup tables of a metric event table. */
 export function rollupTables(table = 'entityMetricEvents'): RollupTables {
@@ -93,7 +108,8 @@ SETTINGS index_granularity = 256, ${DAILY_COMPRESS_BLOCKS}`,
   cuts Map(String, UInt64),
   at DateTime64(3, 'UTC'),
   events UInt64,
-  rows UInt64
+  rows UInt64,
+  floors ${FLOORS_TYPE}
 )
 ENGINE = ${engine('rolls')}
 ORDER BY (gen, phase)`,
@@ -118,6 +134,7 @@ export async function ensureRollupTables(
   const t = rollupTables(table);
   const ddl = rollupDdl(table);
   for (const query of ddl.slice(0, -1)) await client.command({ query });
+  for (const query of rollupMigrations(table)) await client.command({ query });
   const existing = await client.query({
     query: 'SELECT count() AS n FROM system.tables WHERE database = currentDatabase() AND name = {mv:String}',
     query_params: { mv: t.mv },

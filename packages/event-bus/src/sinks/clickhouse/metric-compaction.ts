@@ -1,0 +1,154 @@
+import type { ClickHouseClient } from '@clickhouse/client';
+import { SinkError } from '../../errors.js';
+import { bulkWorkSettings } from './client.js';
+import { toClickHouseTime } from './metric-event-store.js';
+import type { RollOptions } from './metric-rollup.js';
+import {
+  floorsColumn,
+  headChainFilter,
+  queryRows,
+  type RollFloor,
+  readRollState,
+  serverNowMs,
+} from './roll-state.js';
+import { INSERT_MARGIN_MS, rollupTables } from './rollup-schema.js';
+
+export interface CompactOptions extends RollOptions {
+  /** Most days folded by one compaction, newest first (default 31); the next one takes the rest. */
+  maxDays?: number;
+}
+
+export interface CompactResult {
+  /** False when there was nothing to do, or another roll committed meanwhile (this one's rows stay excluded). */
+  committed: boolean;
+  gen: number;
+  /** Days folded (days since 1970-01-01). */
+  days: number[];
+  /** Daily rows written: one per entity, metric and folded day. */
+  rows: number;
+  /** Days whose replaced rows were deleted. */
+  swept: number[];
+}
+
+const NOTHING: CompactResult = { committed: false, gen: 0, days: [], rows: 0, swept: [] };
+
+/**
+ * Compacts the read rollup. Every roll writes one daily row per entity, metric and day it touched, so an
+ * entity with events in every roll gathers one row per roll (1,440 a day at the default interval) and a read
+ * of it gets slower with every day of its history (docs/performance.md, "Busy entities"). A compaction is a
+ * roll of its own on the head's chain that rolls no new events; instead it folds days:
+ *
+ * 1. Sweep: deletes the rows that earlier compactions replaced, once `retainMs` has passed since they
+ *    committed (a reader that read the roll state before such a commit may still be counting them).
+ * 2. The days to fold: those where the head's chain counts more than one row for some entity and metric.
+ * 3. `begin` row; per entity, metric and day, one row with this compaction's gen holding what the chain's
+ *    rows of that day hold (sum, high water, event times), read under the same filter readers use.
+ * 4. `commit` row, only if no other roll committed meanwhile: the head's cuts and `at` (no new events, so the
+ *    next roll and the readers' open part start where they did), and the chain's floors with each folded
+ *    day's floor set to this gen. Readers skip a day's rows below its floor (headChainFilter): the folded row
+ *    replaces exactly the rows it was made from, and rolls after it (gens above it) still count on top.
+ *
+ * A crash or a lost race leaves a begun roll whose rows readers skip, as for any roll. Floors only rise along
+ * a chain, and every later roll's gen is above them (it begins after this one's `begin` row).
+ */
+export async function compactRollup(
+  client: ClickHouseClient,
+  options: CompactOptions = {},
+): Promise<CompactResult> {
+  const table = options.table ?? 'entityMetricEvents';
+  const t = rollupTables(table);
+  const retainMs = Math.max(options.retainMs ?? 900_000, INSERT_MARGIN_MS);
+  try {
+    const state = await readRollState(client, table);
+    const head = state?.head;
+    if (!state || !head) return NOTHING;
+    const floors: Record<number, RollFloor> = { ...head.floors };
+    const startedMs = await serverNowMs(client);
+
+    const due = Object.keys(floors)
+      .map(Number)
+      .filter((d) => floors[d]!.sweepAfterMs > 0 && floors[d]!.sweepAfterMs <= startedMs);
+    if (due.length > 0) {
+      await client.command({
+        query: `ALTER TABLE ${t.daily} DELETE WHERE toInt32(day) IN {days:Array(Int32)}
+  AND gen < transform(toInt32(day), {days:Array(Int32)}, {gens:Array(UInt64)}, toUInt64(0))`,
+        query_params: { days: due, gens: due.map((d) => floors[d]!.gen) },
+        clickhouse_settings: { mutations_sync: '2' },
+      });
+      for (const d of due) floors[d] = { gen: floors[d]!.gen, sweepAfterMs: 0 };
+    }
+
+    const chain = headChainFilter(state);
+    const days = (
+      await queryRows<{ d: number }>(
+        client,
+        `SELECT toInt32(day) AS d FROM ${t.daily}
+WHERE ${chain.sql}
+GROUP BY d
+HAVING count() > uniqExact(entityType, entityId, metricType)
+ORDER BY d DESC
+LIMIT {maxDays:UInt32}`,
+        { ...chain.params, maxDays: options.maxDays ?? 31 },
+      )
+    ).map((r) => Number(r.d));
+    if (days.length === 0 && due.length === 0) return NOTHING;
+
+    const gen = state.maxGen + 1 + Math.floor(Math.random() * 2 ** 20);
+    await client.insert({
+      table: t.rolls,
+      values: [
+        {
+          gen,
+          phase: 'begin',
+          base: head.gen,
+          cuts: {},
+          at: toClickHouseTime(new Date(startedMs)),
+          events: 0,
+          rows: 0,
+        },
+      ],
+      format: 'JSONEachRow',
+    });
+    let written = 0;
+    if (days.length > 0) {
+      // groupArray keeps the rows in the same order for both arrays, so event times stay with their values.
+      const insert = await client.command({
+        query: `INSERT INTO ${t.daily} (entityType, entityId, metricType, day, gen, total, hw, times, vals)
+SELECT entityType, entityId, metricType, day, {gen:UInt64}, sum(total), maxMap(hw),
+  arrayFlatten(groupArray(times)), arrayFlatten(groupArray(vals))
+FROM ${t.daily}
+WHERE toInt32(day) IN {days:Array(Int32)} AND ${chain.sql}
+GROUP BY entityType, entityId, metricType, day`,
+        query_params: { ...chain.params, gen, days },
+        clickhouse_settings: bulkWorkSettings(client),
+      });
+      written = Number(insert.summary?.written_rows ?? 0);
+    }
+
+    const now = await readRollState(client, table);
+    if ((now?.head?.gen ?? 0) !== head.gen) return { ...NOTHING, gen, days, rows: written, swept: due };
+    const sweepAfterMs = (await serverNowMs(client)) + retainMs;
+    for (const d of days) floors[d] = { gen, sweepAfterMs };
+    await client.insert({
+      table: t.rolls,
+      values: [
+        {
+          gen,
+          phase: 'commit',
+          base: head.gen,
+          cuts: head.cuts,
+          at: toClickHouseTime(new Date(head.atMs)),
+          events: 0,
+          rows: written,
+          floors: floorsColumn(floors),
+        },
+      ],
+      format: 'JSONEachRow',
+    });
+    return { committed: true, gen, days, rows: written, swept: due };
+  } catch (cause) {
+    throw new SinkError('clickhouse', `metric rollup compaction failed: ${(cause as Error).message}`, {
+      cause,
+    });
+  }
+}
