@@ -37,8 +37,12 @@ export default defineConfig({
           hookTimeout: 300_000,
           // Every pipeline and host rolls the read rollup twice a second (production: every 60 s), so the
           // tests' fills, flushes and checks read committed daily rows and race rolls, instead of finishing
-          // before the first roll. Set EVENT_BUS_ROLLUP_INTERVAL_MS to change it.
-          env: { EVENT_BUS_ROLLUP_INTERVAL_MS: process.env.EVENT_BUS_ROLLUP_INTERVAL_MS ?? '500' },
+          // before the first roll. Set EVENT_BUS_ROLLUP_INTERVAL_MS to change it. Each one also compacts after
+          // every 4 of its committed rolls (production: 60), so reads race compactions too.
+          env: {
+            EVENT_BUS_ROLLUP_INTERVAL_MS: process.env.EVENT_BUS_ROLLUP_INTERVAL_MS ?? '500',
+            EVENT_BUS_ROLLUP_COMPACT_EVERY: process.env.EVENT_BUS_ROLLUP_COMPACT_EVERY ?? '4',
+          },
         },
       },
     ],

@@ -17,6 +17,10 @@ export const MAINTENANCE_SETTINGS = {
       ms,
       'how often this instance rolls the read rollup (0 = never; default EVENT_BUS_ROLLUP_INTERVAL_MS or 60 s)',
     ),
+    compactEvery: s(
+      int(0, 1_000_000),
+      'committed rolls of this instance between two compactions of the read rollup (0 = never; default EVENT_BUS_ROLLUP_COMPACT_EVERY or 60)',
+    ),
   },
   reconcile: {
     batchSize: s(int(1, 100_000), 'entities per reconcile snapshot (one Postgres transaction)', {

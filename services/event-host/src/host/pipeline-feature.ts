@@ -84,7 +84,10 @@ export async function pipelineFeature(
     partitionsConsumedConcurrently: config.kafka.partitionsConsumedConcurrently,
     sessionTimeoutMs: config.kafka.sessionTimeoutMs,
     listenerMaxAttempts: config.listenerMaxAttempts,
-    rollup: config.rollup?.intervalMs === 0 ? false : { intervalMs: config.rollup?.intervalMs },
+    rollup:
+      config.rollup?.intervalMs === 0
+        ? false
+        : { intervalMs: config.rollup?.intervalMs, compactEvery: config.rollup?.compactEvery },
     logger,
     onFatal: (error) => {
       lifecycle.fail();
