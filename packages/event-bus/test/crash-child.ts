@@ -22,6 +22,7 @@ export type ChildLine =
   | { type: 'inserted'; rows: number; upTo: Record<string, number> }
   | { type: 'applied' }
   | { type: 'rolled' }
+  | { type: 'compacted' }
   | { type: 'stats'; stats: Record<string, unknown>; paused: boolean; buffered: number }
   | { type: 'closed'; stats: Record<string, unknown> };
 
@@ -111,11 +112,13 @@ const clickhouse = new Proxy(chdb, {
         emit({ type: 'inserted', rows: rowsOf(body), upTo: highestSeqs(body) });
       };
     }
-    // The read rollup's roll: reported once its daily rows are written, before its commit row is.
+    // The read rollup's roll and compaction: reported once their daily rows are written, before their commit
+    // row is. A compaction's rows are folded from the daily table itself.
     if (prop === 'command') {
       return async (params: CommandParams) => {
         const result = await target.command(params);
-        if (params.query.startsWith(`INSERT INTO ${DAILY} `)) emit({ type: 'rolled' });
+        if (params.query.startsWith(`INSERT INTO ${DAILY} `))
+          emit({ type: params.query.includes(`\nFROM ${DAILY}\n`) ? 'compacted' : 'rolled' });
         return result;
       };
     }
@@ -155,8 +158,13 @@ const pipeline = await createEventPipeline({
     ? Number(process.env.CRASH_MAX_BUFFERED_ROWS)
     : undefined,
   sessionTimeoutMs: sessionTimeout > 0 ? sessionTimeout : undefined,
-  // The read rollup rolls every CRASH_ROLL_MS (default 150), so kills also land in the middle of rolls.
-  rollup: { intervalMs: Number(process.env.CRASH_ROLL_MS ?? 150) },
+  // The read rollup rolls every CRASH_ROLL_MS (default 150) and compacts after every CRASH_COMPACT_EVERY
+  // (default 1) committed rolls, so kills also land in the middle of rolls and compactions. (A run commits
+  // only a few rolls before it is killed: rolls wait for each other and for the busy event loop.)
+  rollup: {
+    intervalMs: Number(process.env.CRASH_ROLL_MS ?? 150),
+    compactEvery: Number(process.env.CRASH_COMPACT_EVERY ?? 1),
+  },
   logger: stderrLogger,
   // A pool thread's apply does not go through the proxy above: it is reported once its scripts ran, still
   // before the metric offsets are committed.

@@ -18,7 +18,7 @@ function raise(map: Map<string, number>, key: string, value: number): void {
 }
 
 /** Where in a batch a child can be killed: the lines it reports at those points. */
-export const KILL_POINTS = ['published', 'inserted', 'applied', 'rolled'] as const;
+export const KILL_POINTS = ['published', 'inserted', 'applied', 'rolled', 'compacted'] as const;
 export type KillPoint = (typeof KILL_POINTS)[number];
 
 /** One child process and what it reported. */

@@ -186,6 +186,7 @@ describe('crash recovery', () => {
       clickhouseDistinctEventIds: raw.distinctIds,
       rollHead: rolls.head?.gen,
       rollsNeverCommitted: rolls.excluded.length,
+      compactedDays: Object.keys(rolls.head?.floors ?? {}).length,
       seconds: (Date.now() - started) / 1000,
     };
     console.log('crash test figures', JSON.stringify(figures));
@@ -204,6 +205,8 @@ describe('crash recovery', () => {
     // committed, whose daily rows the reads above had to skip.
     expect(rolls.head!.gen).toBeGreaterThan(1);
     expect(rolls.excluded.length).toBeGreaterThan(0);
+    // Compactions committed too: the reads above skipped the rows they replaced.
+    expect(figures.compactedDays).toBeGreaterThan(0);
     // Redis kept every write here: a restarted consumer must not take Kafka's offsets for lost writes.
     expect(figures.cacheRollbacksPerRun.every((n) => n === 0)).toBe(true);
   });

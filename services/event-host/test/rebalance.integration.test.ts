@@ -134,7 +134,7 @@ describe('two hosts in one consumer group', () => {
         `ClickHouse rows raw ${final.rawRows}, FINAL ${final.finalRows}; cache replays skipped ` +
         `${first.pipeline.stats.cacheEventsSkipped + survivor.pipeline.stats.cacheEventsSkipped}; rolls: ` +
         `head ${rolls.head!.gen}, ${rolls.chain.length} listed on its chain, ${rolls.excluded.length} ` +
-        'begun or committed off the chain and skipped',
+        `begun or committed off the chain and skipped, ${Object.keys(rolls.head!.floors).length} day(s) compacted`,
     );
   });
 });
