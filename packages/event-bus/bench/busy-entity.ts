@@ -14,6 +14,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openClickHouse } from '../src/sinks/clickhouse/client.js';
+import { compactRollup } from '../src/sinks/clickhouse/metric-compaction.js';
 import { type MetricTotalsQuery, readMetricTotals } from '../src/sinks/clickhouse/metric-totals.js';
 import { rollupTables } from '../src/sinks/clickhouse/rollup-schema.js';
 import { ensureMetricEventTable } from '../src/sinks/clickhouse/schema.js';
@@ -32,8 +33,9 @@ const WARMUP = 2;
 const METRICS = ['downloadCount', 'likeCount', 'commentCount', 'ratingSum', 'ratingCount'];
 const DAY_MS = 86_400_000;
 const LAYOUTS = [
-  { table: 'perRoll', rowsPerDay: ROLLS_PER_DAY },
-  { table: 'perDay', rowsPerDay: 1 },
+  { table: 'perRoll', rowsPerDay: ROLLS_PER_DAY, compact: false },
+  { table: 'compacted', rowsPerDay: ROLLS_PER_DAY, compact: true },
+  { table: 'perDay', rowsPerDay: 1, compact: false },
 ] as const;
 const READS: { label: string; timeframes: MetricTimeframe[] }[] = [
   { label: 'every timeframe', timeframes: ['day', 'week', 'month', 'year', 'all'] },
@@ -73,18 +75,43 @@ SETTINGS max_insert_threads = 1`,
   return Number(row!.n);
 }
 
+/**
+ * Compacts `table` as hosts would, until no day is left to fold, then sweeps the replaced rows (their
+ * 15-minute deadline moved back, as the next compaction after it would find it).
+ */
+async function compactAll(table: string): Promise<void> {
+  const daily = rollupTables(table).daily;
+  const t0 = performance.now();
+  let compactions = 0;
+  while ((await compactRollup(client, { table })).committed) compactions++;
+  const folded = performance.now() - t0;
+  await client.command({
+    query: `ALTER TABLE ${rollupTables(table).rolls} UPDATE floors = mapApply((d, f) -> (d, (f.1, 0 + (f.2 > 0))), floors) WHERE 1`,
+    clickhouse_settings: { mutations_sync: '2' },
+  });
+  const t1 = performance.now();
+  const swept = await compactRollup(client, { table });
+  const [row] = await (
+    await client.query({ query: `SELECT count() AS n FROM ${daily}`, format: 'JSONEachRow' })
+  ).json<{ n: string }>();
+  console.log(
+    `    ${compactions} compactions (up to 31 days each) in ${(folded / 1000).toFixed(1)} s; sweep of ${swept.swept.length} days in ${((performance.now() - t1) / 1000).toFixed(1)} s; ${row!.n} daily rows left`,
+  );
+}
+
 const percentile = (xs: number[], p: number) =>
   [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.ceil((p / 100) * xs.length) - 1)]!;
 const load = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 
 console.log(`${ENTITIES} busy Models, 5 metrics, ${ROLLS_PER_DAY} rolls a day; load ${load()}`);
 for (const days of DAYS) {
-  for (const { table, rowsPerDay } of LAYOUTS) {
+  for (const { table, rowsPerDay, compact } of LAYOUTS) {
     const t0 = performance.now();
     const rows = await fill(table, days, rowsPerDay);
     console.log(
       `  ${days} days, ${table}: ${rows} daily rows written in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
     );
+    if (compact) await compactAll(table);
   }
   for (const { label, timeframes } of READS) {
     const ms: Record<string, number[]> = Object.fromEntries(LAYOUTS.map(({ table }) => [table, []]));
