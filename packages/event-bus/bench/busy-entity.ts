@@ -1,15 +1,17 @@
 // Busy entities (issue 16, "reads whose cost does not grow with an entity's history"): what a miss costs when
-// the read rollup's daily rows are one per roll, as rolling writes them, against one per day, as they would
-// be after a compaction. Embedded chDB in a temp dir, nothing else needed:
+// the read rollup's daily rows are one per roll, as rolling writes them, against the same rows compacted
+// (compactRollup) and against one row per day written directly. Embedded chDB in a temp dir, nothing else:
 //   npm run bench:busy -- [entities] [--days 30,365] [--rolls-per-day 1440] [--samples 15]
 //   (the same: npx tsx --conditions=source packages/event-bus/bench/busy-entity.ts …)
 // Each entity has an event per metric (5) in every roll of every day, as a page with traffic every minute
-// has at the default roll interval (60 s: 1,440 rolls a day). The daily rows are written straight into two
+// has at the default roll interval (60 s: 1,440 rolls a day). The daily rows are written straight into
 // rollup tables in SQL: `perRoll` holds one row per entity, metric, day and roll (one event each, what a
-// roll that touched the key writes), `perDay` one row per entity, metric and day (the same events). Both
-// are read with readMetricTotals, interleaved, and their answers must be equal: once with every timeframe
-// and the high water (a fill's miss), once with 'all' only (which reads no event times). Rows read are
-// the delta of chDB's SelectedRows counter around each read, less what reading the counter adds.
+// roll that touched the key writes); `compacted` the same, then compacted as hosts do (compactions until no
+// day is left to fold, then the sweep of the replaced rows, its deadline moved back); `perDay` one row per
+// entity, metric and day. All are read with readMetricTotals, interleaved, and their answers must be equal
+// and count every event: once with every timeframe and the high water (a fill's miss), once with 'all' only
+// (which reads no event times). Rows read are the delta of chDB's SelectedRows counter around each read,
+// less what reading the counter adds; they include the rolls table's rows (1, or a few after compactions).
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
