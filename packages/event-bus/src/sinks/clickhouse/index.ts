@@ -1,5 +1,15 @@
 /** ClickHouse: the client factory (embedded chDB or a server URL), the metric event table, its store and totals. */
 export { type ClickHouseLocation, openClickHouse } from './client.js';
+export {
+  CREATED_INDEX_COMPLETE,
+  CREATED_INDEX_COPYING,
+  type CreatedIndexTables,
+  completeCreatedIndex,
+  createdIndexDdl,
+  createdIndexMarkSql,
+  createdIndexTables,
+  ensureCreatedIndex,
+} from './created-index.js';
 export { type CompactOptions, type CompactResult, compactRollup } from './metric-compaction.js';
 export {
   type JsonLines,

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { CREATED_INDEX_COMPLETE, createdIndexDdl, createdIndexMarkSql } from './created-index.js';
 import { DAILY_COMPRESS_BLOCKS, rollupDdl, rollupMigrations } from './rollup-schema.js';
 
 // infra/clickhouse/production/0003_read_rollup.sql stays plain SQL: operators run it ON CLUSTER before they
@@ -18,7 +19,7 @@ function statements(sql: string): string[] {
     .filter((s) => s.length > 0);
 }
 
-describe('the production rollup DDL (infra/clickhouse/production/0003_read_rollup.sql)', () => {
+describe('the production ClickHouse DDL (infra/clickhouse/production)', () => {
   it('creates the tables and the view rollupDdl creates, replicated and ON CLUSTER', () => {
     const replicated = rollupDdl('entityMetricEvents', {
       onCluster: "'{cluster}'",
@@ -38,6 +39,28 @@ describe('the production rollup DDL (infra/clickhouse/production/0003_read_rollu
   it('0005 adds to a rolls table made before it the columns rollupMigrations adds', () => {
     expect(statements(production('0005_rollup_compaction.sql'))).toEqual(
       rollupMigrations('entityMetricEvents', "'{cluster}'").flatMap(statements),
+    );
+  });
+
+  it('0006 creates the index by creation time createdIndexDdl creates, replicated and ON CLUSTER', () => {
+    const sql = production('0006_created_index.sql');
+    expect(statements(sql)).toEqual(
+      createdIndexDdl('entityMetricEvents', {
+        onCluster: "'{cluster}'",
+        engine:
+          "ReplicatedMergeTree('/clickhouse/tables/{shard}/{database}/entityMetricEvents_created', '{replica}')",
+      }).flatMap(statements),
+    );
+    // Its step 4, in comments, is the marker insert the code writes.
+    const stepFour = sql
+      .slice(sql.indexOf('-- 4.'))
+      .split('\n')
+      .filter((line) => line.startsWith('--      '))
+      .slice(0, 2)
+      .map((line) => line.slice(2))
+      .join('\n');
+    expect(statements(stepFour)).toEqual(
+      statements(createdIndexMarkSql('entityMetricEvents_created', CREATED_INDEX_COMPLETE)),
     );
   });
 });

@@ -1,4 +1,5 @@
 import type { ClickHouseClient } from '@clickhouse/client';
+import { ensureCreatedIndex } from './created-index.js';
 import { ensureRollupTables } from './rollup-schema.js';
 
 /**
@@ -44,7 +45,7 @@ export function metricEventTableMigrations(table = 'entityMetricEvents'): string
 
 /**
  * Creates the metric event table when missing, adds newer columns, and creates the read rollup's tables
- * (rollup-schema.ts). Safe to call at every start. Reads use the rollup once a roll has committed
+ * (rollup-schema.ts) and the index of events by creation time (created-index.ts). Safe to call at every start. Reads use the rollup once a roll has committed
  * (`rollMetricEvents`); until then they read this table with `FINAL`.
  */
 export async function ensureMetricEventTable(
@@ -54,4 +55,5 @@ export async function ensureMetricEventTable(
   await client.command({ query: metricEventTableDdl(table) });
   for (const query of metricEventTableMigrations(table)) await client.command({ query });
   await ensureRollupTables(client, table);
+  await ensureCreatedIndex(client, table);
 }
