@@ -81,7 +81,7 @@ let seq = 0;
 export async function storeEvents(
   clickhouse: ClickHouseClient,
   events: Omit<EntityMetricEvent, 'eventId' | 'origin' | 'originSeq' | 'userId'>[],
-  options: { eventIds?: string[] } = {},
+  options: { eventIds?: string[]; table?: string } = {},
 ): Promise<EntityMetricEvent[]> {
   const full = events.map((e, i) => ({
     ...e,
@@ -90,7 +90,7 @@ export async function storeEvents(
     origin: 'test:0',
     originSeq: seq,
   }));
-  await new MetricEventStore(clickhouse).insert(full);
+  await new MetricEventStore(clickhouse, options.table).insert(full);
   return full;
 }
 

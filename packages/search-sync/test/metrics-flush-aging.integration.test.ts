@@ -1,7 +1,12 @@
+import {
+  completeCreatedIndex,
+  ensureMetricEventTable,
+  metricEventTableDdl,
+} from '@engagement/event-bus/sinks/clickhouse';
 import { describe, expect, it } from 'vitest';
 import { createSearchSync } from '../src/index.js';
 import { storeEvents } from './env.js';
-import { ago, DAY, flushFixture, NOW } from './flush-fixture.js';
+import { ago, DAY, type FlushFixture, flushFixture, NOW } from './flush-fixture.js';
 
 // Windows moving on their own: a flush with nothing queued still updates the documents whose events left
 // the day or week window since the last flush (real chDB, Redis; Meilisearch fake).
@@ -9,58 +14,94 @@ describe('metrics flush of aged windows', () => {
   const f = flushFixture();
 
   it('queues by itself the ids whose events left a window since the last flush, and only those', async () => {
-    const { env, fake, seedDocuments, entityBase } = f;
-    // An entity type of this test alone: the aging query looks at every entity of the type.
-    const type = env.unique(`Aged${Math.random().toString(36).slice(2, 6)}`);
-    const uid = env.unique(`aged${Math.random().toString(36).slice(2, 6)}`);
-    const leavesDay = entityBase + 1;
-    const leavesWeek = entityBase + 2;
-    const alreadyOut = entityBase + 3;
-    const stays = entityBase + 4;
-    await seedDocuments(uid, [leavesDay, leavesWeek, alreadyOut, stays]);
-    await storeEvents(env.clickhouse, [
-      { entityType: type, entityId: leavesDay, metricType: 'likeCount', metricValue: 1, createdAt: ago(0.5) },
-      {
-        entityType: type,
-        entityId: leavesWeek,
-        metricType: 'likeCount',
-        metricValue: 1,
-        createdAt: ago(6.5),
-      },
-      { entityType: type, entityId: alreadyOut, metricType: 'likeCount', metricValue: 1, createdAt: ago(10) },
-      { entityType: type, entityId: stays, metricType: 'likeCount', metricValue: 1, createdAt: ago(0.1) },
-    ]);
-    let now = NOW;
-    const sync = createSearchSync({
-      redis: env.redis,
-      clickhouse: env.clickhouse,
-      meilisearch: { host: fake.host, apiKey: 'key' },
-      indexes: [{ uid, entityType: type, metricTypes: ['likeCount'] }],
-      keyPrefix: `${uid}:`,
-      now: () => now,
-      taskPollMs: 5,
-    });
-    // The first flush only sets the mark; the queued ids get their current values.
-    await sync.queues.queueMetrics(type, [leavesDay, leavesWeek, alreadyOut, stays]);
-    expect(await sync.flushNow()).toMatchObject({ status: 'flushed', metricIds: 4, agedIds: 0 });
-    expect(fake.document(uid, leavesDay)).toMatchObject({ likeCountDay: 1, likeCountWeek: 1 });
-    expect(fake.document(uid, leavesWeek)).toMatchObject({ likeCountDay: 0, likeCountWeek: 1 });
-    const sentBefore = fake.count('PUT', new RegExp(`^/indexes/${uid}/documents$`));
+    await agingScenario(f, await eventsOfOwnType(f));
+  });
 
-    // A day later, with nothing queued: the day-old event left the day window and the 6.5-day-old one the
-    // week window; the 10-day-old one had left the week before, the 0.1-day-old one is still in the day.
-    now = new Date(NOW.getTime() + 0.6 * DAY);
-    expect(await sync.flushNow()).toMatchObject({ status: 'flushed', agedIds: 2, metricIds: 2 });
-    expect(fake.document(uid, leavesDay)).toMatchObject({
-      likeCountDay: 0,
-      likeCountWeek: 1,
-      likeCountAllTime: 1,
-    });
-    expect(fake.document(uid, leavesWeek)).toMatchObject({ likeCountWeek: 0, likeCountMonth: 1 });
-    expect(fake.document(uid, stays)).toMatchObject({ likeCountDay: 1 });
-    expect(fake.count('PUT', new RegExp(`^/indexes/${uid}/documents$`))).toBe(sentBefore + 1);
-
-    // Nothing left a window since: nothing is queued.
-    expect(await sync.flushNow()).toMatchObject({ status: 'flushed', agedIds: 0, metricIds: 0 });
+  it('finds them on a table whose events predate its index: from the event table, then from the index', async () => {
+    const { env } = f;
+    // A table of its own whose events were stored before its index of creation times existed.
+    const table = env.unique('agedBefore');
+    await env.clickhouse.command({ query: metricEventTableDdl(table) });
+    const stored = await eventsOfOwnType(f, table);
+    await ensureMetricEventTable(env.clickhouse, table);
+    // Still copying (the insert margin has not passed): ageing reads the event table, and finds them.
+    await agingScenario(f, stored, table);
+    // Copied and complete: ageing reads the index, and finds the same ids in it.
+    expect(await completeCreatedIndex(env.clickhouse, table, 0)).toBe(true);
+    await agingScenario(f, stored, table);
   });
 });
+
+interface Stored {
+  type: string;
+  leavesDay: number;
+  leavesWeek: number;
+  alreadyOut: number;
+  stays: number;
+}
+
+/** Events of an entity type of this run alone (the ageing query looks at every entity of the type). */
+async function eventsOfOwnType(f: FlushFixture, table?: string): Promise<Stored> {
+  const { env, entityBase } = f;
+  const type = env.unique(`Aged${Math.random().toString(36).slice(2, 6)}`);
+  const ids = {
+    leavesDay: entityBase + 1,
+    leavesWeek: entityBase + 2,
+    alreadyOut: entityBase + 3,
+    stays: entityBase + 4,
+  };
+  const like = (entityId: number, days: number) => ({
+    entityType: type,
+    entityId,
+    metricType: 'likeCount',
+    metricValue: 1,
+    createdAt: ago(days),
+  });
+  await storeEvents(
+    env.clickhouse,
+    [like(ids.leavesDay, 0.5), like(ids.leavesWeek, 6.5), like(ids.alreadyOut, 10), like(ids.stays, 0.1)],
+    { table },
+  );
+  return { type, ...ids };
+}
+
+/** A search-sync of its own (index and mark) flushes now, then 0.6 days later with nothing queued. */
+async function agingScenario(f: FlushFixture, stored: Stored, metricTable?: string): Promise<void> {
+  const { env, fake, seedDocuments } = f;
+  const { type, leavesDay, leavesWeek, alreadyOut, stays } = stored;
+  const uid = env.unique(`aged${Math.random().toString(36).slice(2, 6)}`);
+  await seedDocuments(uid, [leavesDay, leavesWeek, alreadyOut, stays]);
+  let now = NOW;
+  const sync = createSearchSync({
+    redis: env.redis,
+    clickhouse: env.clickhouse,
+    meilisearch: { host: fake.host, apiKey: 'key' },
+    indexes: [{ uid, entityType: type, metricTypes: ['likeCount'] }],
+    keyPrefix: `${uid}:`,
+    now: () => now,
+    taskPollMs: 5,
+    ...(metricTable ? { metricTable } : {}),
+  });
+  // The first flush only sets the mark; the queued ids get their current values.
+  await sync.queues.queueMetrics(type, [leavesDay, leavesWeek, alreadyOut, stays]);
+  expect(await sync.flushNow()).toMatchObject({ status: 'flushed', metricIds: 4, agedIds: 0 });
+  expect(fake.document(uid, leavesDay)).toMatchObject({ likeCountDay: 1, likeCountWeek: 1 });
+  expect(fake.document(uid, leavesWeek)).toMatchObject({ likeCountDay: 0, likeCountWeek: 1 });
+  const sentBefore = fake.count('PUT', new RegExp(`^/indexes/${uid}/documents$`));
+
+  // A day later, with nothing queued: the day-old event left the day window and the 6.5-day-old one the
+  // week window; the 10-day-old one had left the week before, the 0.1-day-old one is still in the day.
+  now = new Date(NOW.getTime() + 0.6 * DAY);
+  expect(await sync.flushNow()).toMatchObject({ status: 'flushed', agedIds: 2, metricIds: 2 });
+  expect(fake.document(uid, leavesDay)).toMatchObject({
+    likeCountDay: 0,
+    likeCountWeek: 1,
+    likeCountAllTime: 1,
+  });
+  expect(fake.document(uid, leavesWeek)).toMatchObject({ likeCountWeek: 0, likeCountMonth: 1 });
+  expect(fake.document(uid, stays)).toMatchObject({ likeCountDay: 1 });
+  expect(fake.count('PUT', new RegExp(`^/indexes/${uid}/documents$`))).toBe(sentBefore + 1);
+
+  // Nothing left a window since: nothing is queued.
+  expect(await sync.flushNow()).toMatchObject({ status: 'flushed', agedIds: 0, metricIds: 0 });
+}

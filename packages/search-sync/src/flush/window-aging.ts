@@ -1,5 +1,7 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import {
+  completeCreatedIndex,
+  createdIndexTables,
   METRIC_TIMEFRAMES,
   type MetricTimeframe,
   windowStartMs,
@@ -24,10 +26,15 @@ export interface WindowAgingDeps {
  * flush are queued, in one ClickHouse query, so their documents get the smaller value. An event at time e
  * is in the window at time t while e >= t - W, so between flushes at `since` and `now` the events with e in
  * [since - W, now - W) left it. The mark lives in Redis, so a restart or another instance continues from it.
+ * The query reads the index of events by creation time (`<metricTable>_created`, one range of its key per
+ * type and window) once that index holds every event, and the event table until then (a range of its month
+ * partitions, every entity of the type: its cost grows with the traffic of those months).
  */
 export class WindowAging {
   /** ClickHouse queries made, for stats. */
   queries = 0;
+  /** The index of events by creation time holds every event (read it instead of the event table). */
+  private indexComplete = false;
 
   constructor(private readonly deps: WindowAgingDeps) {}
 
@@ -73,14 +80,23 @@ export class WindowAging {
         );
       }
     });
+    const { clickhouse, metricTable } = this.deps;
+    // Once complete, the index stays so; asked again only after a failure (e.g. the index was dropped).
+    this.indexComplete ||= await completeCreatedIndex(clickhouse, metricTable);
+    const source = this.indexComplete ? createdIndexTables(metricTable).index : metricTable;
     this.queries++;
-    const result = await this.deps.clickhouse.query({
-      query: `SELECT entityType, groupUniqArray(entityId) AS ids FROM ${this.deps.metricTable}
+    try {
+      const result = await clickhouse.query({
+        query: `SELECT entityType, groupUniqArray(entityId) AS ids FROM ${source}
               WHERE ${ranges.join(' OR ')} GROUP BY entityType`,
-      query_params: params,
-      format: 'JSONEachRow',
-    });
-    const rows = await result.json<{ entityType: string; ids: (string | number)[] }>();
-    return new Map(rows.map((r) => [r.entityType, r.ids.map(Number)]));
+        query_params: params,
+        format: 'JSONEachRow',
+      });
+      const rows = await result.json<{ entityType: string; ids: (string | number)[] }>();
+      return new Map(rows.map((r) => [r.entityType, r.ids.map(Number)]));
+    } catch (cause) {
+      this.indexComplete = false;
+      throw cause;
+    }
   }
 }
