@@ -1,4 +1,4 @@
-import type { ClickHouseClient } from '@clickhouse/client';
+import type { ClickHouseClient, ClickHouseSettings } from '@clickhouse/client';
 import { clickHouseErrorType } from './clickhouse-errors.js';
 import { rollupTables } from './rollup-schema.js';
 
@@ -135,8 +135,9 @@ export async function queryRows<T>(
   client: ClickHouseClient,
   query: string,
   query_params: Record<string, unknown> = {},
+  clickhouse_settings: ClickHouseSettings = {},
 ): Promise<T[]> {
-  return (await client.query({ query, query_params, format: 'JSONEachRow' })).json<T>();
+  return (await client.query({ query, query_params, clickhouse_settings, format: 'JSONEachRow' })).json<T>();
 }
 
 /** The server's clock, in epoch ms: roll times and sweep deadlines are compared with it, never the host's. */
