@@ -9,20 +9,15 @@ import { join } from 'node:path';
 // The app's source tables (downloads, generation jobs, compensation), likewise defined once.
 import { clickhouseSourceDdl } from '../../packages/app-db/src/clickhouse/source-tables.js';
 // Repo tooling may read the package's source: the table must have exactly one definition.
-import { ensureRollupTables } from '../../packages/event-bus/src/sinks/clickhouse/rollup-schema.js';
-import {
-  metricEventTableDdl,
-  metricEventTableMigrations,
-} from '../../packages/event-bus/src/sinks/clickhouse/schema.js';
+import { ensureMetricEventTable } from '../../packages/event-bus/src/sinks/clickhouse/schema.js';
 import { openClickHouse, splitStatements } from './clickhouse-client.js';
 import { clickhouseDdlDir } from './paths.js';
 
 const client = await openClickHouse(process.env);
 try {
-  await client.command({ query: metricEventTableDdl() });
-  for (const query of metricEventTableMigrations()) await client.command({ query });
-  // The read rollup (reads use it from the start on a new table; an existing one is migrated by its rolls).
-  await ensureRollupTables(client);
+  // With its read rollup and its index by creation time, both complete from the start on a new table (an
+  // existing one is migrated: the rollup by its rolls, the index by search-sync's first flush 10 min later).
+  await ensureMetricEventTable(client);
   console.log('entityMetricEvents');
   for (const statement of clickhouseSourceDdl()) await client.command({ query: statement });
   console.log('source tables');
