@@ -4,7 +4,7 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { clickHouseErrorType } from './clickhouse-errors.js';
 import { queryRows } from './roll-state.js';
-import { INSERT_MARGIN_MS } from './rollup-schema.js';
+import { createViewOnce, INSERT_MARGIN_MS } from './rollup-schema.js';
 
 export interface CreatedIndexTables {
   /** (entityType, createdAt, entityId) of every stored event, sorted by type and time. */
@@ -68,15 +68,9 @@ export async function ensureCreatedIndex(
   const t = createdIndexTables(table);
   const [create, view] = createdIndexDdl(table);
   await client.command({ query: create! });
-  const [existing] = await queryRows<{ n: string }>(
-    client,
-    'SELECT count() AS n FROM system.tables WHERE database = currentDatabase() AND name = {mv:String}',
-    { mv: t.mv },
-  );
-  if (Number(existing?.n) > 0) return;
-  await client.command({ query: view! });
-  const [stored] = await queryRows<{ n: string }>(client, `SELECT count() AS n FROM ${table}`);
-  await mark(client, t.index, Number(stored?.n) === 0 ? CREATED_INDEX_COMPLETE : CREATED_INDEX_COPYING);
+  const created = await createViewOnce(client, table, t.mv, view!);
+  if (created)
+    await mark(client, t.index, created.sourceEmpty ? CREATED_INDEX_COMPLETE : CREATED_INDEX_COPYING);
 }
 
 /**

@@ -135,19 +135,35 @@ export async function ensureRollupTables(
   const ddl = rollupDdl(table);
   for (const query of ddl.slice(0, -1)) await client.command({ query });
   for (const query of rollupMigrations(table)) await client.command({ query });
-  const existing = await client.query({
-    query: 'SELECT count() AS n FROM system.tables WHERE database = currentDatabase() AND name = {mv:String}',
-    query_params: { mv: t.mv },
-    format: 'JSONEachRow',
-  });
-  const [{ n } = { n: '0' }] = await existing.json<{ n: string }>();
-  if (Number(n) > 0) return;
-  await client.command({ query: ddl.at(-1)! });
-  const rows = await client.query({ query: `SELECT count() AS n FROM ${table}`, format: 'JSONEachRow' });
-  const [{ n: stored } = { n: '0' }] = await rows.json<{ n: string }>();
+  const created = await createViewOnce(client, table, t.mv, ddl.at(-1)!);
+  if (created === null) return;
   await client.command({
     query: `INSERT INTO ${t.rolls} (gen, phase, base, cuts, at, events, rows)
 SELECT 1, {phase:String}, 0, map(), now64(3), 0, 0`,
-    query_params: { phase: Number(stored) === 0 ? 'commit' : 'begin' },
+    query_params: { phase: created.sourceEmpty ? 'commit' : 'begin' },
   });
+}
+
+/**
+ * Creates a view copying inserts of `table` when no table named `mv` exists; then says whether `table` was
+ * empty (null when the view was there already). A view starts copying as soon as it exists, so whoever
+ * creates it marks at once whether older events must still be copied.
+ */
+export async function createViewOnce(
+  client: ClickHouseClient,
+  table: string,
+  mv: string,
+  ddl: string,
+): Promise<{ sourceEmpty: boolean } | null> {
+  const existing = await client.query({
+    query: 'SELECT count() AS n FROM system.tables WHERE database = currentDatabase() AND name = {mv:String}',
+    query_params: { mv },
+    format: 'JSONEachRow',
+  });
+  const [{ n } = { n: '0' }] = await existing.json<{ n: string }>();
+  if (Number(n) > 0) return null;
+  await client.command({ query: ddl });
+  const rows = await client.query({ query: `SELECT count() AS n FROM ${table}`, format: 'JSONEachRow' });
+  const [{ n: stored } = { n: '0' }] = await rows.json<{ n: string }>();
+  return { sourceEmpty: Number(stored) === 0 };
 }
