@@ -40,4 +40,12 @@ describe('sql operations', () => {
     expect(queue(clickhouse, 't', () => ({ modelVersionId: 3, resourcesUsed: [3, 4] }))).toBe(1);
     expect(clickhouse.get('t')).toEqual([{ modelVersionId: 3, resourcesUsed: [3, 4] }]);
   });
+
+  it('create no model version once every model is gone (a deleted user takes their models along)', async () => {
+    const versionCreate = operations.find((o) => o.name === 'version.create')!;
+    const noModels = { models: [], versions: new Map() } as unknown as SampleWorld;
+    const { db, queries } = recordingDb();
+    expect(await versionCreate.run({ db, world: noModels, clickhouse: null })).toBe(0);
+    expect(queries).toEqual([]);
+  });
 });

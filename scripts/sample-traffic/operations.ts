@@ -183,6 +183,9 @@ export const operations: Operation[] = [
   op('entryReaction.delete', 0.5, remove('BountyEntryReaction', 'bountyEntryId', 'entries')),
   op('modelEngagement.set', 0.5, engage('ModelEngagement', 'modelId', 'models', ['Notify', 'Hide'])),
   op('version.create', 0.3, async ({ db, world }) => {
+    // A user's deletion takes their models along, and can take the last ones (realistic-truth on Redis
+    // Cluster, seed 41014318: a NULL modelId stopped the traffic).
+    if (world.models.length === 0) return 0;
     const model = pick(world.models);
     const r = await db.query(
       `INSERT INTO "ModelVersion"("modelId",name,status) VALUES ($1,'update',$2) RETURNING id`,
