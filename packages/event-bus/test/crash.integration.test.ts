@@ -2,9 +2,10 @@
 // totals (as reads see them, FINAL) and the Redis counters equal the truth computed from the produced
 // changes. The consumer runs in a child process (crash-child.ts) with its own embedded ClickHouse path.
 // Each run is killed at one of the points where a crash leaves the sinks apart (after a publish, after an
-// insert, after a cache apply, in the middle of a roll of the read rollup), every point at least once, in
-// an order and at row counts drawn from the seed: CRASH_SEED=<n> replays the same traffic and the same
-// kills. ClickHouse is read both with FINAL and through the read rollup, as fills read it.
+// insert, after a cache apply, in the middle of a roll of the read rollup, in a compaction), every point at
+// least once, in an order and at shares of the remaining traffic drawn from the seed: CRASH_SEED=<n>
+// replays the same traffic and the same kills. ClickHouse is read both with FINAL and through the read
+// rollup, as fills read it.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -36,10 +37,12 @@ const SEED = Number(process.env.CRASH_SEED ?? Math.floor(Math.random() * 2 ** 31
 
 /**
  * The kills the seed draws: every kill point once in a shuffled order, then random ones. A run is killed
- * once it inserted this many rows (replays included): 10–25% of the metric events for the first, 6–15%
- * for the others.
+ * once it inserted a share of the metric events its source changes still hold (from the group's committed
+ * offsets on, replays included): 10–25% for the first run, 10–30% for the others. A share of what is left,
+ * not of the whole: with five kill points, fixed shares of the whole could use the traffic up before the
+ * last point was reached (a run that catches up first cannot be killed there).
  */
-function killPlan(seed: number, metricEvents: number): { at: KillPoint; rows: number }[] {
+function killPlan(seed: number): { at: KillPoint; share: number }[] {
   const random = seededRandom(seed ^ 0x5bd1e995);
   const order: KillPoint[] = [...KILL_POINTS];
   for (let i = order.length - 1; i > 0; i--) {
@@ -47,10 +50,7 @@ function killPlan(seed: number, metricEvents: number): { at: KillPoint; rows: nu
     [order[i], order[j]] = [order[j]!, order[i]!];
   }
   while (order.length < MAX_KILLS) order.push(KILL_POINTS[Math.floor(random() * KILL_POINTS.length)]!);
-  return order.map((at, k) => {
-    const share = k === 0 ? 0.1 + 0.15 * random() : 0.06 + 0.09 * random();
-    return { at, rows: Math.round(metricEvents * share) };
-  });
+  return order.map((at, k) => ({ at, share: k === 0 ? 0.1 + 0.15 * random() : 0.1 + 0.2 * random() }));
 }
 
 let stack: StackConnections;
@@ -140,11 +140,14 @@ describe('crash recovery', () => {
     // account for: those rows are replayed and inserted again by the next run.
     let storedBeyondCommit = false;
 
-    const plan = killPlan(SEED, data.metricEvents);
-    for (const [k, { at, rows }] of plan.entries()) {
+    const plan = killPlan(SEED);
+    let committed = 0;
+    for (const [k, { at, share }] of plan.entries()) {
       if (k >= MIN_KILLS && storedBeyondCommit && skippedSoFar() > 0) break;
+      const left = data.metricEvents * (1 - committed / data.messages.length);
+      const rows = Math.round(share * left);
       if (!(await children.runAndKill(rows, at))) break;
-      const committed = await children.committedMessages();
+      committed = await children.committedMessages();
       const { cacheAheadOfStore, publishesPassed } = children.runs.at(-1)!;
       kills.push({
         at,
