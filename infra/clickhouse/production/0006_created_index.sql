@@ -26,9 +26,9 @@
 --      SELECT '~complete', toDateTime64(0, 3, 'UTC'), toUnixTimestamp64Milli(now64(3));
 --    search-sync reads the index from its next flush on.
 -- (The host's ensureMetricEventTable does steps 1-2 itself when it finds no view, with a plain MergeTree,
--- and marks '~copying'; search-sync then does steps 3-4 at its first flush after the margin. On a cluster,
--- run this file instead: the copy is one pass over the event table, better run by an operator than inside
--- a flush.)
+-- and marks '~copying'; search-sync then does steps 3-4 over its flushes after the margin, a month partition
+-- per insert and up to 30 s per flush, marking each month '~copied'. On a cluster, run this file instead:
+-- the copy is a pass over the event table, better run by an operator on one replica than by flushes.)
 -- Rollback: drop the view, then the table; search-sync falls back to the event table at its next flush.
 
 CREATE TABLE IF NOT EXISTS entityMetricEvents_created ON CLUSTER '{cluster}'

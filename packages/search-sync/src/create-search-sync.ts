@@ -96,6 +96,7 @@ export function createSearchSync(options: SearchSyncOptions): SearchSyncService 
       markKey: `${prefix}windows-aged-until`,
       metricTable: options.metricTable ?? 'entityMetricEvents',
       now: options.now ?? (() => new Date()),
+      logger,
     }),
     lock: new FlushLock(options.redis, `${prefix}flush-lock`, options.lockTtlMs ?? 120_000),
     flusher,

@@ -1,5 +1,7 @@
 import {
+  CREATED_INDEX_COPYING,
   completeCreatedIndex,
+  createdIndexTables,
   ensureMetricEventTable,
   metricEventTableDdl,
 } from '@engagement/event-bus/sinks/clickhouse';
@@ -26,8 +28,25 @@ describe('metrics flush of aged windows', () => {
     await ensureMetricEventTable(env.clickhouse, table);
     // Still copying (the insert margin has not passed): ageing reads the event table, and finds them.
     await agingScenario(f, stored, table);
+    // Due (a view made 11 minutes ago), but the copy fails: the flushes go on, reading the event table.
+    await env.clickhouse.command({
+      query: `INSERT INTO ${createdIndexTables(table).index} (entityType, createdAt, entityId)
+SELECT '${CREATED_INDEX_COPYING}', toDateTime64(0, 3, 'UTC'), toUnixTimestamp64Milli(now64(3)) - 660000`,
+    });
+    let failedCopies = 0;
+    const failing = new Proxy(env.clickhouse, {
+      get(target, name, receiver) {
+        if (name !== 'command') return Reflect.get(target, name, receiver);
+        return async () => {
+          failedCopies++;
+          throw new Error('the copy failed');
+        };
+      },
+    });
+    await agingScenario(f, stored, table, failing);
+    expect(failedCopies).toBeGreaterThan(0);
     // Copied and complete: ageing reads the index, and finds the same ids in it.
-    expect(await completeCreatedIndex(env.clickhouse, table, 0)).toBe(true);
+    expect(await completeCreatedIndex(env.clickhouse, table, { marginMs: 0 })).toBe(true);
     await agingScenario(f, stored, table);
   });
 });
@@ -66,7 +85,12 @@ async function eventsOfOwnType(f: FlushFixture, table?: string): Promise<Stored>
 }
 
 /** A search-sync of its own (index and mark) flushes now, then 0.6 days later with nothing queued. */
-async function agingScenario(f: FlushFixture, stored: Stored, metricTable?: string): Promise<void> {
+async function agingScenario(
+  f: FlushFixture,
+  stored: Stored,
+  metricTable?: string,
+  clickhouse = f.env.clickhouse,
+): Promise<void> {
   const { env, fake, seedDocuments } = f;
   const { type, leavesDay, leavesWeek, alreadyOut, stays } = stored;
   const uid = env.unique(`aged${Math.random().toString(36).slice(2, 6)}`);
@@ -74,7 +98,7 @@ async function agingScenario(f: FlushFixture, stored: Stored, metricTable?: stri
   let now = NOW;
   const sync = createSearchSync({
     redis: env.redis,
-    clickhouse: env.clickhouse,
+    clickhouse,
     meilisearch: { host: fake.host, apiKey: 'key' },
     indexes: [{ uid, entityType: type, metricTypes: ['likeCount'] }],
     keyPrefix: `${uid}:`,

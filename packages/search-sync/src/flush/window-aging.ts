@@ -7,6 +7,7 @@ import {
   windowStartMs,
 } from '@engagement/event-bus/sinks/clickhouse';
 import type { RedisClient } from '@engagement/event-bus/sinks/redis';
+import type { Logger } from '@engagement/plugin-api';
 import type { SearchIndexConfig } from '../config.js';
 import type { SearchUpdateQueues } from '../queue/update-queues.js';
 
@@ -18,6 +19,8 @@ export interface WindowAgingDeps {
   markKey: string;
   metricTable: string;
   now: () => Date;
+  /** Told when completing the index failed (ageing then reads the event table, and tries again next time). */
+  logger?: Logger;
 }
 
 /**
@@ -82,7 +85,7 @@ export class WindowAging {
     });
     const { clickhouse, metricTable } = this.deps;
     // Once complete, the index stays so; asked again only after a failure (e.g. the index was dropped).
-    this.indexComplete ||= await completeCreatedIndex(clickhouse, metricTable);
+    this.indexComplete ||= await this.completeIndex();
     const source = this.indexComplete ? createdIndexTables(metricTable).index : metricTable;
     this.queries++;
     try {
@@ -97,6 +100,23 @@ export class WindowAging {
     } catch (cause) {
       this.indexComplete = false;
       throw cause;
+    }
+  }
+
+  /**
+   * Whether the index is complete, copying part of the older events into it while it is not (a month at a
+   * time, for up to 30 s per flush). Its failure is not the flush's: ageing reads the event table instead.
+   */
+  private async completeIndex(): Promise<boolean> {
+    const { clickhouse, metricTable, logger } = this.deps;
+    try {
+      return await completeCreatedIndex(clickhouse, metricTable);
+    } catch (err) {
+      logger?.warn(
+        { err, table: metricTable },
+        'completing the creation-time index failed; ageing reads the event table',
+      );
+      return false;
     }
   }
 }

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { countOf, openTempChDB } from '../../../test/temp-chdb.js';
 import {
   CREATED_INDEX_COMPLETE,
+  CREATED_INDEX_COPIED,
   CREATED_INDEX_COPYING,
   completeCreatedIndex,
   createdIndexTables,
@@ -85,19 +86,61 @@ describe('the index of events by creation time', () => {
     expect(await markers(CREATED_INDEX_COMPLETE)).toBe(0);
 
     // Once the margin has passed, the first caller copies the event table and marks the index complete.
-    expect(await completeCreatedIndex(client, table, 0)).toBe(true);
+    expect(await completeCreatedIndex(client, table, { marginMs: 0 })).toBe(true);
     expect(await indexed(table)).toEqual(keys([...before, ...after]));
     expect(await markers(CREATED_INDEX_COMPLETE)).toBe(1);
     // Later calls and starts change nothing.
     const rows = await countOf(client, `SELECT count() AS n FROM ${index}`);
-    expect(await completeCreatedIndex(client, table, 0)).toBe(true);
+    expect(await completeCreatedIndex(client, table, { marginMs: 0 })).toBe(true);
     await ensureMetricEventTable(client, table);
     expect(await countOf(client, `SELECT count() AS n FROM ${index}`)).toBe(rows);
+  });
+
+  it('copies a table month by month within its budget, and goes on after a call that failed', {
+    timeout: 60_000,
+  }, async () => {
+    const table = 'monthsOfEvents';
+    await client.command({ query: metricEventTableDdl(table) });
+    const store = new MetricEventStore(client, table);
+    // 150 days of events a day apart (six calendar months), stored before the index.
+    const before = events(
+      'Post',
+      Array.from({ length: 150 }, (_, i) => 100 + (i % 40)),
+    );
+    await store.insert(before);
+    await ensureMetricEventTable(client, table);
+    const index = createdIndexTables(table).index;
+    const markers = (name: string) =>
+      countOf(client, `SELECT count() AS n FROM ${index} WHERE entityType = '${name}'`);
+    const months = new Set(before.map((e) => e.createdAt!.toISOString().slice(0, 7))).size;
+    expect(months).toBe(6);
+
+    // A call whose second copy fails keeps the first month marked as copied.
+    let inserts = 0;
+    const failing = new Proxy(client, {
+      get(target, name, receiver) {
+        if (name !== 'command') return Reflect.get(target, name, receiver);
+        return async (params: { query: string }) => {
+          if (params.query.includes(`FROM ${table} WHERE`) && ++inserts === 2) throw new Error('copy failed');
+          return target.command(params as Parameters<ClickHouseClient['command']>[0]);
+        };
+      },
+    });
+    await expect(completeCreatedIndex(failing, table, { marginMs: 0 })).rejects.toThrow('copy failed');
+    expect(await markers(CREATED_INDEX_COPIED)).toBe(1);
+
+    // With no budget, each call copies one more month and is not complete until the last.
+    let calls = 0;
+    while (!(await completeCreatedIndex(client, table, { marginMs: 0, budgetMs: 0 }))) calls++;
+    expect(calls).toBe(months - 2); // the failed call copied one; the call that completes copies the last
+    expect(await markers(CREATED_INDEX_COPIED)).toBe(months);
+    expect(await markers(CREATED_INDEX_COMPLETE)).toBe(1);
+    expect(await indexed(table)).toEqual(keys(before));
   });
 
   it('is not there for a table whose index was never created', async () => {
     const table = 'unindexedEvents';
     await client.command({ query: metricEventTableDdl(table) });
-    expect(await completeCreatedIndex(client, table, 0)).toBe(false);
+    expect(await completeCreatedIndex(client, table, { marginMs: 0 })).toBe(false);
   });
 });

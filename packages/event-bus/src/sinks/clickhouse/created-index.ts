@@ -20,10 +20,11 @@ export function createdIndexTables(table = 'entityMetricEvents'): CreatedIndexTa
 /**
  * Marker rows kept in the index itself, under entity types no event has and at time 0 (a partition of their
  * own, so reading them skips every other part): `~copying` says when the view began to copy (epoch ms, as
- * its `entityId`), `~complete` that the events stored before it were copied too, so the index holds every
- * event.
+ * its `entityId`), `~copied` that one month of the events stored before was copied (the month as YYYYMM, as
+ * its `entityId`), `~complete` that every such month was, so the index holds every event.
  */
 export const CREATED_INDEX_COPYING = '~copying';
+export const CREATED_INDEX_COPIED = '~copied';
 export const CREATED_INDEX_COMPLETE = '~complete';
 const MARKER_TIME = "toDateTime64(0, 3, 'UTC')";
 
@@ -73,28 +74,48 @@ export async function ensureCreatedIndex(
     await mark(client, t.index, created.sourceEmpty ? CREATED_INDEX_COMPLETE : CREATED_INDEX_COPYING);
 }
 
+export interface CompleteCreatedIndexOptions {
+  /** How long after the `~copying` mark an insert may still be running (tests shorten it). */
+  marginMs?: number;
+  /**
+   * How long one call may spend copying: it copies month after month of the event table until this much
+   * time has passed (always at least one month), then leaves the rest to the next call. Default 30 s.
+   */
+  budgetMs?: number;
+}
+
 /**
  * Whether the index holds every stored event. When it is still copying and every insert that began before
  * its view existed has ended (`INSERT_MARGIN_MS` after the `~copying` mark, by the server's clock), copies
- * the event table's events into it first and marks it complete (a second caller racing this one only adds
- * duplicates). False when there is no index (a cluster not yet migrated): read the event table then.
+ * the events stored before, one month partition of the event table per insert, each marked `~copied` once
+ * done, for up to `budgetMs`; once every month is, marks the index complete. A call that stops early, fails
+ * or is killed leaves the months it copied marked, and the next call goes on from there (a month copied but
+ * not yet marked is copied again: duplicates are harmless, as are those of a second caller racing this one).
+ * So a large table is copied over several calls, none of which runs one query over the whole table. False
+ * while the index is incomplete, and when there is none (a cluster not yet migrated): read the event table.
  */
 export async function completeCreatedIndex(
   client: ClickHouseClient,
   table = 'entityMetricEvents',
-  /** How long after the `~copying` mark an insert may still be running (tests shorten it). */
-  marginMs = INSERT_MARGIN_MS,
+  options: CompleteCreatedIndexOptions = {},
 ): Promise<boolean> {
+  const { marginMs = INSERT_MARGIN_MS, budgetMs = 30_000 } = options;
   const t = createdIndexTables(table);
-  let state: { complete: string; copying: string; due: number } | undefined;
+  let state: { complete: string; copying: string; due: number; copied: (string | number)[] } | undefined;
   try {
     [state] = await queryRows(
       client,
       `SELECT countIf(entityType = {complete:String}) AS complete, countIf(entityType = {copying:String}) AS copying,
-  toUInt8(toUnixTimestamp64Milli(now64(3)) >= minIf(entityId, entityType = {copying:String}) + {margin:Int64}) AS due
+  toUInt8(toUnixTimestamp64Milli(now64(3)) >= minIf(entityId, entityType = {copying:String}) + {margin:Int64}) AS due,
+  groupUniqArrayIf(entityId, entityType = {copied:String}) AS copied
 FROM ${t.index}
-WHERE createdAt = ${MARKER_TIME} AND entityType IN ({complete:String}, {copying:String})`,
-      { complete: CREATED_INDEX_COMPLETE, copying: CREATED_INDEX_COPYING, margin: marginMs },
+WHERE createdAt = ${MARKER_TIME} AND entityType IN ({complete:String}, {copying:String}, {copied:String})`,
+      {
+        complete: CREATED_INDEX_COMPLETE,
+        copying: CREATED_INDEX_COPYING,
+        copied: CREATED_INDEX_COPIED,
+        margin: marginMs,
+      },
     );
   } catch (cause) {
     if (clickHouseErrorType(cause) === 'UNKNOWN_TABLE') return false;
@@ -102,19 +123,46 @@ WHERE createdAt = ${MARKER_TIME} AND entityType IN ({complete:String}, {copying:
   }
   if (Number(state?.complete) > 0) return true;
   if (!(Number(state?.copying) > 0 && Number(state?.due) === 1)) return false;
-  await client.command({
-    query: `INSERT INTO ${t.index} (entityType, createdAt, entityId) SELECT entityType, createdAt, entityId FROM ${table}`,
-  });
+  const copied = new Set(state!.copied.map(Number));
+  const started = performance.now();
+  let copiedNow = 0;
+  for (const month of await storedMonths(client, table)) {
+    if (copied.has(month)) continue;
+    if (copiedNow > 0 && performance.now() - started >= budgetMs) return false;
+    await client.command({
+      query: `INSERT INTO ${t.index} (entityType, createdAt, entityId)
+SELECT entityType, createdAt, entityId FROM ${table} WHERE toYYYYMM(createdAt) = ${month}`,
+    });
+    await client.command({ query: createdIndexMarkSql(t.index, CREATED_INDEX_COPIED, month) });
+    copiedNow++;
+  }
   await mark(client, t.index, CREATED_INDEX_COMPLETE);
   return true;
+}
+
+/** The months (YYYYMM) the event table has data in: its partitions, from the parts' metadata. */
+async function storedMonths(client: ClickHouseClient, table: string): Promise<number[]> {
+  const dot = table.indexOf('.');
+  const rows = await queryRows<{ month: number }>(
+    client,
+    `SELECT DISTINCT toUInt32(partition) AS month FROM system.parts
+WHERE database = ${dot < 0 ? 'currentDatabase()' : '{database:String}'} AND table = {table:String} AND active
+ORDER BY month`,
+    dot < 0 ? { table } : { database: table.slice(0, dot), table: table.slice(dot + 1) },
+  );
+  return rows.map((r) => Number(r.month));
 }
 
 async function mark(client: ClickHouseClient, index: string, marker: string): Promise<void> {
   await client.command({ query: createdIndexMarkSql(index, marker) });
 }
 
-/** The insert of a marker row (`~copying` or `~complete`), stamped with the server's clock. */
-export function createdIndexMarkSql(index: string, marker: string): string {
+/**
+ * The insert of a marker row (`~copying`, `~copied` or `~complete`): its `entityId` is `value`, or by
+ * default the server's clock (epoch ms).
+ */
+export function createdIndexMarkSql(index: string, marker: string, value?: number): string {
+  const id = value === undefined ? 'toUnixTimestamp64Milli(now64(3))' : String(Math.trunc(value));
   return `INSERT INTO ${index} (entityType, createdAt, entityId)
-SELECT '${marker}', ${MARKER_TIME}, toUnixTimestamp64Milli(now64(3))`;
+SELECT '${marker}', ${MARKER_TIME}, ${id}`;
 }

@@ -1,7 +1,9 @@
 /** ClickHouse: the client factory (embedded chDB or a server URL), the metric event table, its store and totals. */
 export { type ClickHouseLocation, openClickHouse } from './client.js';
 export {
+  type CompleteCreatedIndexOptions,
   CREATED_INDEX_COMPLETE,
+  CREATED_INDEX_COPIED,
   CREATED_INDEX_COPYING,
   type CreatedIndexTables,
   completeCreatedIndex,
