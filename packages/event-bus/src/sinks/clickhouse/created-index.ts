@@ -3,7 +3,7 @@
 // flush (docs/search-sync.md, "Known limits").
 import type { ClickHouseClient } from '@clickhouse/client';
 import { clickHouseErrorType } from './clickhouse-errors.js';
-import { queryRows } from './roll-state.js';
+import { createdMonths, queryRows } from './roll-state.js';
 import { createViewOnce, INSERT_MARGIN_MS } from './rollup-schema.js';
 
 export interface CreatedIndexTables {
@@ -126,31 +126,19 @@ WHERE createdAt = ${MARKER_TIME} AND entityType IN ({complete:String}, {copying:
   const copied = new Set(state!.copied.map(Number));
   const started = performance.now();
   let copiedNow = 0;
-  for (const month of await storedMonths(client, table)) {
+  // A table not partitioned by month (never one made by schema.ts) is copied in one pass, as month 0.
+  for (const month of (await createdMonths(client, table)) ?? [0]) {
     if (copied.has(month)) continue;
     if (copiedNow > 0 && performance.now() - started >= budgetMs) return false;
     await client.command({
       query: `INSERT INTO ${t.index} (entityType, createdAt, entityId)
-SELECT entityType, createdAt, entityId FROM ${table} WHERE toYYYYMM(createdAt) = ${month}`,
+SELECT entityType, createdAt, entityId FROM ${table} WHERE ${month ? `toYYYYMM(createdAt) = ${month}` : '1'}`,
     });
     await client.command({ query: createdIndexMarkSql(t.index, CREATED_INDEX_COPIED, month) });
     copiedNow++;
   }
   await mark(client, t.index, CREATED_INDEX_COMPLETE);
   return true;
-}
-
-/** The months (YYYYMM) the event table has data in: its partitions, from the parts' metadata. */
-async function storedMonths(client: ClickHouseClient, table: string): Promise<number[]> {
-  const dot = table.indexOf('.');
-  const rows = await queryRows<{ month: number }>(
-    client,
-    `SELECT DISTINCT toUInt32(partition) AS month FROM system.parts
-WHERE database = ${dot < 0 ? 'currentDatabase()' : '{database:String}'} AND table = {table:String} AND active
-ORDER BY month`,
-    dot < 0 ? { table } : { database: table.slice(0, dot), table: table.slice(dot + 1) },
-  );
-  return rows.map((r) => Number(r.month));
 }
 
 async function mark(client: ClickHouseClient, index: string, marker: string): Promise<void> {

@@ -25,7 +25,7 @@ afterAll(async () => {
 });
 
 describe('the read rollup of a table of its own', () => {
-  it('migrates a table that had events before the rollup: the first roll reads the event table', async () => {
+  it('migrates a table that had events before the rollup: the first roll reads the event table by month', async () => {
     const table = 'migratedEvents';
     await client.command({ query: metricEventTableDdl(table) });
     const old = new MetricEventStore(client, table);
@@ -51,7 +51,21 @@ describe('the read rollup of a table of its own', () => {
       query: `ALTER TABLE ${rollupTables(table).rolls} UPDATE at = at - INTERVAL 1 HOUR WHERE 1`,
       clickhouse_settings: { mutations_sync: '2' },
     });
-    expect(await rollMetricEvents(client, { table })).toMatchObject({ committed: true, base: 0 });
+    // The first roll reads the event table a month partition per insert (three months of events here).
+    const monthInserts: string[] = [];
+    const watched = new Proxy(client, {
+      get(target, name, receiver) {
+        if (name !== 'command') return Reflect.get(target, name, receiver);
+        return (params: Parameters<ClickHouseClient['command']>[0]) => {
+          const month = /toYYYYMM\(createdAt\) = (\d+)/.exec(params.query)?.[1];
+          if (month && params.query.startsWith(`INSERT INTO ${rollupTables(table).daily}`))
+            monthInserts.push(month);
+          return target.command(params);
+        };
+      },
+    });
+    expect(await rollMetricEvents(watched, { table })).toMatchObject({ committed: true, base: 0 });
+    expect(monthInserts).toEqual(['202504', '202505', '202506']);
     await old.insert(events.slice(20, 40)); // replays of rolled events after the migration
     const [one, two] = await readMetricTotals(client, {
       entityType: 'Model',

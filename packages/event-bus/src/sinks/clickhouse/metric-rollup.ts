@@ -2,7 +2,14 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import { SinkError } from '../../errors.js';
 import { bulkWorkSettings } from './client.js';
 import { toClickHouseTime } from './metric-event-store.js';
-import { floorsColumn, queryRows, readRollState, serverNowMs } from './roll-state.js';
+import {
+  activePartitions,
+  createdMonths,
+  floorsColumn,
+  queryRows,
+  readRollState,
+  serverNowMs,
+} from './roll-state.js';
 import { INSERT_MARGIN_MS, RECENT_SLOT_MS, rollupTables } from './rollup-schema.js';
 
 export interface RollOptions {
@@ -41,8 +48,8 @@ const DAY_KEY = 'entityType, entityId, metricType, createdAt, eventId';
  *
  * A crash anywhere leaves a begun, uncommitted roll whose rows readers skip; the next roll starts from the
  * last commit again. On a table that had events before the rollup existed, the first roll (no commit yet)
- * reads the event table itself, `INSERT_MARGIN_MS` after copying to `recent` began (ensureRollupTables):
- * that migrates it. Until then reads use the event table with `FINAL`.
+ * reads the event table itself, a month partition per insert, `INSERT_MARGIN_MS` after copying to `recent`
+ * began (ensureRollupTables): that migrates it. Until then reads use the event table with `FINAL`.
  */
 export async function rollMetricEvents(
   client: ClickHouseClient,
@@ -89,14 +96,15 @@ export async function rollMetricEvents(
     const cuts: Record<string, number> = { ...(base?.cuts ?? {}) };
     for (const r of stored) cuts[r.origin] = Math.max(cuts[r.origin] ?? 0, Number(r.seq));
 
-    const insert = await client.command({
-      query: `INSERT INTO ${t.daily} (entityType, entityId, metricType, day, gen, total, hw, times, vals)
+    const rollPart = async (part: string) => {
+      const insert = await client.command({
+        query: `INSERT INTO ${t.daily} (entityType, entityId, metricType, day, gen, total, hw, times, vals)
 SELECT entityType, entityId, metricType, toDate32(createdAt) AS d, {gen:UInt64}, sum(v),
   maxMap(map(toString(o), s)), groupArray(toUnixTimestamp64Milli(createdAt)), groupArray(v)
 FROM (
   SELECT ${DAY_KEY}, any(metricValue) AS v, any(origin) AS o, any(originSeq) AS s
   FROM ${source}
-  WHERE ${since}
+  WHERE ${since} AND ${part}
     AND mapContains({cuts:Map(String, UInt64)}, toString(origin))
     AND originSeq <= {cuts:Map(String, UInt64)}[toString(origin)]
     AND (NOT mapContains({base:Map(String, UInt64)}, toString(origin))
@@ -104,10 +112,18 @@ FROM (
   GROUP BY ${DAY_KEY}
 )
 GROUP BY entityType, entityId, metricType, d`,
-      query_params: { gen, cuts, base: base?.cuts ?? {} },
-      clickhouse_settings: bulkWorkSettings(client),
-    });
-    const written = Number(insert.summary?.written_rows ?? 0);
+        query_params: { gen, cuts, base: base?.cuts ?? {} },
+        clickhouse_settings: bulkWorkSettings(client),
+      });
+      return Number(insert.summary?.written_rows ?? 0);
+    };
+    // The first roll of a table that had events reads all of them: one month partition per insert, so no
+    // query groups the whole table (a replay has its original's createdAt, so it is in the same month).
+    // The partitions are listed after the cuts: every event at or below them is in one of them.
+    let written = 0;
+    const months = base ? null : await createdMonths(client, table);
+    if (!months) written = await rollPart('1');
+    else for (const month of months) written += await rollPart(`toYYYYMM(createdAt) = ${month}`);
 
     const now = await readRollState(client, table);
     if ((now?.head?.gen ?? 0) !== (base?.gen ?? 0)) {
@@ -144,13 +160,7 @@ GROUP BY entityType, entityId, metricType, d`,
     let droppedSlots = 0;
     if (base) {
       const keepFromMs = base.atMs - retainMs;
-      const [name, db] = t.recent.split('.').reverse() as [string, string | undefined];
-      const parts = await queryRows<{ partition: string }>(
-        client,
-        `SELECT DISTINCT partition FROM system.parts
-WHERE database = ${db ? `'${db}'` : 'currentDatabase()'} AND table = '${name}' AND active`,
-      );
-      for (const { partition } of parts) {
+      for (const partition of await activePartitions(client, t.recent)) {
         const slot = Number(partition);
         if (!Number.isInteger(slot) || (slot + 1) * RECENT_SLOT_MS > keepFromMs) continue;
         await client.command({ query: `ALTER TABLE ${t.recent} DROP PARTITION ${slot}` });

@@ -140,6 +140,46 @@ export async function queryRows<T>(
   return (await client.query({ query, query_params, clickhouse_settings, format: 'JSONEachRow' })).json<T>();
 }
 
+/** `table`'s database and name as system tables' parameters (`db.table`, or the current database). */
+function tableParams(table: string): { where: string; params: Record<string, string> } {
+  const dot = table.indexOf('.');
+  const database = dot < 0 ? 'currentDatabase()' : '{database:String}';
+  const params: Record<string, string> =
+    dot < 0 ? { table } : { database: table.slice(0, dot), table: table.slice(dot + 1) };
+  return { where: `database = ${database}`, params };
+}
+
+/**
+ * The partitions (`system.parts.partition`) that `table` has active parts in, from the parts' metadata: no
+ * data is read.
+ */
+export async function activePartitions(client: ClickHouseClient, table: string): Promise<string[]> {
+  const { where, params } = tableParams(table);
+  const rows = await queryRows<{ partition: string }>(
+    client,
+    `SELECT DISTINCT partition FROM system.parts WHERE ${where} AND table = {table:String} AND active
+ORDER BY partition`,
+    params,
+  );
+  return rows.map((r) => r.partition);
+}
+
+/**
+ * The months (YYYYMM) of `table`'s active partitions, oldest first, when it is partitioned by
+ * `toYYYYMM(createdAt)` as the metric event table is (schema.ts); null when it is partitioned otherwise, so
+ * that callers read it in one pass instead.
+ */
+export async function createdMonths(client: ClickHouseClient, table: string): Promise<number[] | null> {
+  const { where, params } = tableParams(table);
+  const [row] = await queryRows<{ key: string }>(
+    client,
+    `SELECT partition_key AS key FROM system.tables WHERE ${where} AND name = {table:String}`,
+    params,
+  );
+  if (row?.key.replaceAll(' ', '') !== 'toYYYYMM(createdAt)') return null;
+  return (await activePartitions(client, table)).map(Number);
+}
+
 /** The server's clock, in epoch ms: roll times and sweep deadlines are compared with it, never the host's. */
 export async function serverNowMs(client: ClickHouseClient): Promise<number> {
   const [{ at } = { at: '0' }] = await queryRows<{ at: string }>(
