@@ -25,8 +25,10 @@
 --    (The host's ensureMetricEventTable does steps 1-3 itself when it finds no view, with plain
 --    MergeTree engines: on a cluster, run this file instead before deploying the new host.)
 -- 4. Deploy hosts with the rollup on (default; EVENT_BUS_ROLLUP_INTERVAL_MS, default 60 s). Their first
---    roll, at least 10 minutes after step 3, reads entityMetricEvents itself (FINAL-equivalent, one full
---    pass) and commits; readers switch from the FINAL query to the rollup at that commit, per read.
+--    roll, at least 10 minutes after step 3, reads entityMetricEvents itself (FINAL-equivalent, one
+--    INSERT ... SELECT per month partition, each grouping one month's events) and commits; readers switch
+--    from the FINAL query to the rollup at that commit, per read. On a large table set the hosts'
+--    clickhouse.requestTimeoutMs above the longest month's insert.
 -- Rollback: drop the view, then the three tables; readers fall back to the FINAL query when
 -- entityMetricEvents_rolls is gone.
 

@@ -6,6 +6,6 @@ import type { HostConfig } from './host-config.js';
  * or the embedded engine's directory. `loadConfig` guarantees one of the two for purposes that need it.
  */
 export function clickhouseOptions(config: Pick<HostConfig, 'clickhouse'>): ClickHouseLocation {
-  const { url, path, username, password, database } = config.clickhouse;
-  return url ? { url, username, password, database } : { path: path! };
+  const { url, path, username, password, database, requestTimeoutMs } = config.clickhouse;
+  return url ? { url, username, password, database, requestTimeoutMs } : { path: path! };
 }

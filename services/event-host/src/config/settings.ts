@@ -83,6 +83,11 @@ export const HOST_SETTINGS = {
     username: s(text(), 'ClickHouse user'),
     password: s(text(), 'ClickHouse password', { secret: 'value' }),
     database: s(text(), 'ClickHouse database'),
+    requestTimeoutMs: s(
+      int(1_000, 86_400_000),
+      "longest a request to a ClickHouse server may take (its client's default is 30 s): rolls, compactions and a migrated table's first roll can take longer",
+      { default: 300_000 },
+    ),
   },
   redis: {
     url: s(url('redis:', 'rediss:'), 'Redis holding the metric caches (or set the cluster nodes)', {

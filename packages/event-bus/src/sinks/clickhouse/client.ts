@@ -5,7 +5,14 @@ import { settingsPerCall } from './chdb-settings.js';
 
 /** Where ClickHouse is: a server URL, or a directory for the embedded engine (chDB). */
 export type ClickHouseLocation =
-  | { url: string; username?: string; password?: string; database?: string }
+  | {
+      url: string;
+      username?: string;
+      password?: string;
+      database?: string;
+      /** Longest a request may take (ms); the client's own default is 30 s. */
+      requestTimeoutMs?: number;
+    }
   | { path: string };
 
 /**
@@ -48,6 +55,7 @@ export async function openClickHouse(location: ClickHouseLocation): Promise<Clic
       username: location.username,
       password: location.password,
       database: location.database,
+      ...(location.requestTimeoutMs ? { request_timeout: location.requestTimeoutMs } : {}),
       clickhouse_settings: { date_time_input_format: 'best_effort' },
     });
   }
