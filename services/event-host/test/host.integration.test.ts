@@ -123,6 +123,9 @@ describe('event host on the local stack', () => {
     expect(types.get('nodejs_eventloop_lag_seconds')).toBe('gauge');
     expect(one('eventhost_metric_events_stored_total')[0]!.value).toBeGreaterThan(0);
     expect(one('eventhost_cache_events_applied_total')[0]!.value).toBeGreaterThan(0);
+    // The integration project rolls the read rollup every 500 ms: the host has committed rolls by now.
+    expect(one('eventhost_rollup_rolls_total', { outcome: 'committed' })[0]!.value).toBeGreaterThan(0);
+    expect(one('eventhost_rollup_last_commit_timestamp_seconds')[0]!.value).toBeGreaterThan(0);
 
     // Cached hashes moved by exactly the totals; uncached images were not created.
     for (const [i, id] of imageIds.entries()) {

@@ -128,7 +128,12 @@ export async function createEventPipeline(options: EventPipelineOptions): Promis
   const roller =
     options.rollup === false
       ? undefined
-      : new MetricRoller(options.clickhouse, options.rollup ?? {}, logger.child({ component: 'rollup' }));
+      : new MetricRoller(
+          options.clickhouse,
+          options.rollup ?? {},
+          logger.child({ component: 'rollup' }),
+          (event) => reports.emit(event),
+        );
 
   return {
     stats: pipeline.stats,

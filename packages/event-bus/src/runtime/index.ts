@@ -33,6 +33,7 @@ export {
   type InstrumentationSource,
   type InstrumentationSubscriber,
   type PipelineSink,
+  type RollupOutcome,
 } from './instrumentation.js';
 export {
   decodePositions,

@@ -31,7 +31,18 @@ export type InstrumentationEvent =
   /** A recompute pass failed, or its snapshot was not stored in time; its touches stay queued. */
   | { type: 'recompute.pass.failed'; reason: 'error' | 'not_caught_up' }
   /** A search-sync flush ran to its end, `failed` or not (one that found the lock taken did not run). */
-  | { type: 'search.flush.ended'; failed: boolean };
+  | { type: 'search.flush.ended'; failed: boolean }
+  /** A roll of the read rollup ended (see `RollupOutcome`), after `seconds`. */
+  | { type: 'rollup.rolled'; outcome: RollupOutcome; seconds: number }
+  /** A compaction of the read rollup ended, after `seconds`, having folded `days` days. */
+  | { type: 'rollup.compacted'; outcome: RollupOutcome; seconds: number; days: number };
+
+/**
+ * How a roll or compaction of the read rollup ended: `committed`; `lost`, another one committed first (its
+ * rows are skipped, only work was wasted); `idle`, it had nothing to do (a compaction with no day to fold, a
+ * migrated table's first roll waiting out the insert margin); `failed`, an error (logged).
+ */
+export type RollupOutcome = 'committed' | 'lost' | 'idle' | 'failed';
 
 /** Receives every event; must not throw (see `createInstrumentation`'s `onError`). */
 export type InstrumentationSubscriber = (event: InstrumentationEvent) => void;

@@ -30,6 +30,9 @@ function traffic(channel: Instrumentation): void {
   channel.emit({ type: 'cache.rollback.detected' });
   channel.emit({ type: 'dead_letter.written', code: 'EB_LISTENER_FAILED', listenerId: 'image.reactions' });
   channel.emit({ type: 'dead_letter.written', code: 'EB_DECODE_INVALID_JSON' });
+  channel.emit({ type: 'rollup.rolled', outcome: 'committed', seconds: 0.25 });
+  channel.emit({ type: 'rollup.rolled', outcome: 'failed', seconds: 2 });
+  channel.emit({ type: 'rollup.compacted', outcome: 'lost', seconds: 1, days: 3 });
 }
 
 /** Each counter, and what one `traffic()` adds to it. */
@@ -52,6 +55,13 @@ const PER_TRAFFIC: Record<string, number> = {
   'eventhost_sink_batch_rows_count{sink="clickhouse"}': 1,
   'eventhost_sink_batch_rows_sum{sink="clickhouse"}': 11,
   'eventhost_sink_flush_duration_seconds_sum{sink="clickhouse"}': 0.5,
+  'eventhost_rollup_rolls_total{outcome="committed"}': 1,
+  'eventhost_rollup_rolls_total{outcome="failed"}': 1,
+  'eventhost_rollup_rolls_total{outcome="lost"}': 0,
+  'eventhost_rollup_compactions_total{outcome="lost"}': 1,
+  'eventhost_rollup_compactions_total{outcome="committed"}': 0,
+  eventhost_rollup_roll_duration_seconds_count: 2,
+  eventhost_rollup_roll_duration_seconds_sum: 2.25,
 };
 
 async function expectTimes(metrics: HostMetrics, times: number): Promise<void> {
@@ -96,6 +106,21 @@ describe('pipeline counters fed by instrumentation events', () => {
     metrics.unsubscribe();
     traffic(channel);
     await expectTimes(metrics, 1);
+  });
+
+  it("stamp the rollup's last commit with the host's clock, and only a committed roll", async () => {
+    const channel = createInstrumentation();
+    const metrics = hostMetrics(channel);
+    const series = 'eventhost_rollup_last_commit_timestamp_seconds';
+    expect(await sample(metrics, series)).toBe(0);
+    channel.emit({ type: 'rollup.rolled', outcome: 'lost', seconds: 1 });
+    channel.emit({ type: 'rollup.rolled', outcome: 'idle', seconds: 1 });
+    expect(await sample(metrics, series)).toBe(0);
+    const before = Date.now() / 1000;
+    channel.emit({ type: 'rollup.rolled', outcome: 'committed', seconds: 1 });
+    const stamped = (await sample(metrics, series))!;
+    expect(stamped).toBeGreaterThanOrEqual(before);
+    expect(stamped).toBeLessThanOrEqual(Date.now() / 1000);
   });
 
   it('keep two hosts in one process apart', async () => {

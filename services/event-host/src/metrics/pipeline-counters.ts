@@ -2,8 +2,9 @@ import type {
   InstrumentationEvent,
   InstrumentationSource,
   PipelineSink,
+  RollupOutcome,
 } from '@engagement/event-bus/runtime';
-import { Counter, Histogram, type Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
 /** The code of every listener's dead letters (`ListenerError`). */
 const LISTENER_DEAD_LETTER_CODE = 'EB_LISTENER_FAILED';
@@ -16,6 +17,7 @@ const DECODE_DEAD_LETTER_CODES = [
   'EB_DECODE_BAD_VALUE',
 ] as const;
 const SINKS: readonly PipelineSink[] = ['clickhouse', 'redis', 'search'];
+const ROLLUP_OUTCOMES: readonly RollupOutcome[] = ['committed', 'lost', 'idle', 'failed'];
 
 type Labelled = Counter<'plugin' | 'listener'>;
 
@@ -85,6 +87,30 @@ export function pipelineCounters(
     registers,
   });
 
+  const rolls = new Counter({
+    name: `${prefix}rollup_rolls_total`,
+    help: 'Rolls of the read rollup by this host, by outcome (lost: another host committed first; idle: a migrated table waits out the insert margin)',
+    labelNames: ['outcome'],
+    registers,
+  });
+  const compactions = new Counter({
+    name: `${prefix}rollup_compactions_total`,
+    help: 'Compactions of the read rollup by this host, by outcome (idle: no day to fold)',
+    labelNames: ['outcome'],
+    registers,
+  });
+  const rollSeconds = new Histogram({
+    name: `${prefix}rollup_roll_duration_seconds`,
+    help: 'Duration of one roll of the read rollup, whatever its outcome',
+    buckets: [0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300, 1_800],
+    registers,
+  });
+  const lastCommit = new Gauge({
+    name: `${prefix}rollup_last_commit_timestamp_seconds`,
+    help: "When this host last committed a roll of the read rollup (0: none yet); reads' open part grows until a roll commits",
+    registers,
+  });
+
   // Every listener has its series from the first scrape on, at 0 until it runs; every series an alert
   // watches exists at 0 from boot: `increase(...[10m]) > 0` then fires on the first letter (a series born
   // at 1 has no earlier sample to increase from).
@@ -97,6 +123,11 @@ export function pipelineCounters(
     batchRows.zero({ sink });
     flushSeconds.zero({ sink });
   }
+  for (const outcome of ROLLUP_OUTCOMES) {
+    rolls.inc({ outcome }, 0);
+    compactions.inc({ outcome }, 0);
+  }
+  lastCommit.set(0);
 
   return instrumentation.subscribe((event: InstrumentationEvent) => {
     switch (event.type) {
@@ -132,6 +163,13 @@ export function pipelineCounters(
         return rollbacks.inc();
       case 'dead_letter.written':
         return deadLetters.inc({ listener: event.listenerId ?? 'none', code: event.code });
+      case 'rollup.rolled':
+        rolls.inc({ outcome: event.outcome });
+        rollSeconds.observe(event.seconds);
+        if (event.outcome === 'committed') lastCommit.set(Date.now() / 1000);
+        return;
+      case 'rollup.compacted':
+        return compactions.inc({ outcome: event.outcome });
     }
   });
 }

@@ -1,5 +1,6 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Logger } from '@engagement/plugin-api';
+import type { InstrumentationEvent, RollupOutcome } from '../../runtime/instrumentation.js';
 import { type CompactOptions, compactRollup } from './metric-compaction.js';
 import { type RollResult, rollMetricEvents } from './metric-rollup.js';
 
@@ -47,6 +48,8 @@ export class MetricRoller {
     private readonly client: ClickHouseClient,
     private readonly options: CompactOptions & { intervalMs?: number; compactEvery?: number } = {},
     private readonly logger?: Logger,
+    /** Told how every roll and compaction ended (`rollup.rolled`, `rollup.compacted`), for the host's series. */
+    private readonly report?: (event: InstrumentationEvent) => void,
   ) {}
 
   start(): void {
@@ -59,18 +62,18 @@ export class MetricRoller {
   async rollNow(): Promise<RollResult | undefined> {
     if (this.running) return undefined;
     const started = performance.now();
+    const seconds = () => (performance.now() - started) / 1000;
     const run = rollMetricEvents(this.client, this.options).then(
       async (result) => {
         if (result.committed) this.committed++;
-        this.logger?.debug(
-          { ...result, seconds: (performance.now() - started) / 1000 },
-          'sink.clickhouse.rollup.rolled',
-        );
+        this.logger?.debug({ ...result, seconds: seconds() }, 'sink.clickhouse.rollup.rolled');
+        this.report?.({ type: 'rollup.rolled', outcome: outcomeOf(result), seconds: seconds() });
         if (result.committed) await this.compactWhenDue();
         return result;
       },
       (err) => {
         this.logger?.warn({ err }, 'sink.clickhouse.rollup.failed');
+        this.report?.({ type: 'rollup.rolled', outcome: 'failed', seconds: seconds() });
         return undefined;
       },
     );
@@ -87,21 +90,20 @@ export class MetricRoller {
     const every = this.options.compactEvery ?? defaultCompactEvery();
     if (every <= 0 || ++this.sinceCompaction < every) return;
     const started = performance.now();
+    const seconds = () => (performance.now() - started) / 1000;
     try {
       const result = await compactRollup(this.client, this.options);
       if (result.committed) this.compacted++;
       if (result.committed || result.gen === 0) this.sinceCompaction = 0;
+      const days = result.days.length;
       this.logger?.debug(
-        {
-          ...result,
-          days: result.days.length,
-          swept: result.swept.length,
-          seconds: (performance.now() - started) / 1000,
-        },
+        { ...result, days, swept: result.swept.length, seconds: seconds() },
         'sink.clickhouse.rollup.compacted',
       );
+      this.report?.({ type: 'rollup.compacted', outcome: outcomeOf(result), seconds: seconds(), days });
     } catch (err) {
       this.logger?.warn({ err }, 'sink.clickhouse.rollup.compaction_failed');
+      this.report?.({ type: 'rollup.compacted', outcome: 'failed', seconds: seconds(), days: 0 });
     }
   }
 
@@ -111,4 +113,9 @@ export class MetricRoller {
     this.timer = undefined;
     await this.running;
   }
+}
+
+/** A roll or compaction that did not commit either found nothing to do (no gen taken) or lost a race. */
+function outcomeOf(result: { committed: boolean; gen: number }): RollupOutcome {
+  return result.committed ? 'committed' : result.gen === 0 ? 'idle' : 'lost';
 }
