@@ -10,7 +10,7 @@ import {
 } from '@clickhouse/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { countOf, openTempChDB } from '../../../test/temp-chdb.js';
-import { bulkWorkSettings, insertJsonLines } from './client.js';
+import { bulkWorkSettings, insertJsonLines, openClickHouse } from './client.js';
 
 // Watches this process's threads (/proc/self/task), every millisecond until told to stop, and reports the highest nice value
 // any of them had and the names of the threads that had it.
@@ -216,5 +216,33 @@ describe('inserting JSON lines into a server', () => {
     }
     expect(bodies).toEqual(['{"a":0}\n', '{"a":1}\n', '{"a":2}\n']);
     expect(warnings).toEqual([]);
+  });
+});
+
+describe('a server client with a long request timeout', () => {
+  it('asks for progress headers, spaced so that a request until its timeout sends at most ~50', async () => {
+    const urls: string[] = [];
+    const server = createServer((req, res) => {
+      urls.push(req.url ?? '');
+      req.resume().on('end', () => res.writeHead(200, { 'X-ClickHouse-Summary': '{}' }).end());
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const settingsSent = async (requestTimeoutMs?: number) => {
+      const client = await openClickHouse({ url, requestTimeoutMs });
+      await client.command({ query: 'SELECT 1' });
+      await client.close();
+      const params = new URL(urls.at(-1)!, url).searchParams;
+      return [params.get('send_progress_in_http_headers'), params.get('http_headers_progress_interval_ms')];
+    };
+    try {
+      expect(await settingsSent(300_000)).toEqual(['1', '30000']);
+      expect(await settingsSent(86_400_000)).toEqual(['1', '1728000']);
+      // Within the client's own 30 s default, nothing is asked.
+      expect(await settingsSent(20_000)).toEqual([null, null]);
+      expect(await settingsSent()).toEqual([null, null]);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });

@@ -50,13 +50,25 @@ const EMBEDDED_ENGINE_ARGS = ['--os_threads_nice_value_merge_mutate=19'];
  */
 export async function openClickHouse(location: ClickHouseLocation): Promise<ClickHouseClient> {
   if ('url' in location) {
+    const timeoutMs = location.requestTimeoutMs;
     return createClient({
       url: location.url,
       username: location.username,
       password: location.password,
       database: location.database,
-      ...(location.requestTimeoutMs ? { request_timeout: location.requestTimeoutMs } : {}),
-      clickhouse_settings: { date_time_input_format: 'best_effort' },
+      ...(timeoutMs ? { request_timeout: timeoutMs } : {}),
+      clickhouse_settings: {
+        date_time_input_format: 'best_effort',
+        // A request longer than 30 s (a roll, a migrated table's first roll) gets a progress header now and
+        // then, so that a proxy or load balancer does not take the silent connection for idle and close it.
+        // At most ~50 of them per request: Node refuses a response whose headers pass 16 KB.
+        ...(timeoutMs && timeoutMs > 30_000
+          ? {
+              send_progress_in_http_headers: 1,
+              http_headers_progress_interval_ms: String(Math.max(30_000, Math.ceil(timeoutMs / 50))),
+            }
+          : {}),
+      },
     });
   }
   // chDB is optional: only the embedded mode needs it, so it is loaded on demand.
