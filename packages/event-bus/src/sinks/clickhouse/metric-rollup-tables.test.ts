@@ -2,7 +2,7 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { countOf, openTempChDB } from '../../../test/temp-chdb.js';
 import { MetricEventStore } from './metric-event-store.js';
-import { rollMetricEvents } from './metric-rollup.js';
+import { type RollResult, rollMetricEvents } from './metric-rollup.js';
 import { readMetricTotals } from './metric-totals.js';
 import { readRollState } from './roll-state.js';
 import { rollupTables } from './rollup-schema.js';
@@ -76,6 +76,54 @@ describe('the read rollup of a table of its own', () => {
     });
     expect(one!.totals.likeCount).toEqual({ week: 4, all: 25 });
     expect(two!.totals.likeCount).toEqual({ week: 4, all: 25 });
+  });
+
+  it("stops a migrated table's first roll between months once another host's first roll committed", async () => {
+    const table = 'racedMigration';
+    await client.command({ query: metricEventTableDdl(table) });
+    const events = Array.from({ length: 90 }, (_, i) => ({
+      eventId: `x${i}`,
+      entityType: 'Model',
+      entityId: 1,
+      userId: 0,
+      metricType: 'likeCount',
+      metricValue: 1,
+      createdAt: ago(i * DAY),
+      origin: 'x:0',
+      originSeq: i,
+    }));
+    await new MetricEventStore(client, table).insert(events);
+    await ensureMetricEventTable(client, table);
+    await client.command({
+      query: `ALTER TABLE ${rollupTables(table).rolls} UPDATE at = at - INTERVAL 1 HOUR WHERE 1`,
+      clickhouse_settings: { mutations_sync: '2' },
+    });
+    // This host's first roll inserts its first month; another host's whole first roll commits meanwhile.
+    let months = 0;
+    let other: RollResult | undefined;
+    const racing = new Proxy(client, {
+      get(target, name, receiver) {
+        if (name !== 'command') return Reflect.get(target, name, receiver);
+        return async (params: Parameters<ClickHouseClient['command']>[0]) => {
+          const result = await target.command(params);
+          if (/toYYYYMM\(createdAt\) = \d+/.test(params.query) && ++months === 1)
+            other = await rollMetricEvents(client, { table });
+          return result;
+        };
+      },
+    });
+    const ours = await rollMetricEvents(racing, { table });
+    expect(other).toMatchObject({ committed: true, base: 0 });
+    expect(ours).toMatchObject({ committed: false, base: 0 });
+    expect(months, 'month inserts of the roll that lost').toBe(1);
+    const [one] = await readMetricTotals(client, {
+      entityType: 'Model',
+      entityIds: [1],
+      timeframes: ['week', 'all'],
+      now,
+      table,
+    });
+    expect(one!.totals.likeCount).toEqual({ week: 8, all: 90 });
   });
 
   it('drops slots of recent once rolled and old enough, and reads stay exact', async () => {

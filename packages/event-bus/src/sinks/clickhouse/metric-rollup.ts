@@ -119,16 +119,21 @@ GROUP BY entityType, entityId, metricType, d`,
     };
     // The first roll of a table that had events reads all of them: one month partition per insert, so no
     // query groups the whole table (a replay has its original's createdAt, so it is in the same month).
-    // The partitions are listed after the cuts: every event at or below them is in one of them.
+    // The partitions are listed after the cuts: every event at or below them is in one of them. Between
+    // months it stops as soon as another roll (another host's first roll) has committed: it could not commit.
+    const lost = async () => ((await readRollState(client, table))?.head?.gen ?? 0) !== (base?.gen ?? 0);
+    const lostResult = (rows: number) =>
+      ({ committed: false, gen, base: base?.gen ?? 0, rows, droppedSlots: 0 }) satisfies RollResult;
     let written = 0;
     const months = base ? null : await createdMonths(client, table);
     if (!months) written = await rollPart('1');
-    else for (const month of months) written += await rollPart(`toYYYYMM(createdAt) = ${month}`);
+    else
+      for (const [i, month] of months.entries()) {
+        if (i > 0 && (await lost())) return lostResult(written);
+        written += await rollPart(`toYYYYMM(createdAt) = ${month}`);
+      }
 
-    const now = await readRollState(client, table);
-    if ((now?.head?.gen ?? 0) !== (base?.gen ?? 0)) {
-      return { committed: false, gen, base: base?.gen ?? 0, rows: written, droppedSlots: 0 };
-    }
+    if (await lost()) return lostResult(written);
     await client.insert({
       table: t.rolls,
       values: [
