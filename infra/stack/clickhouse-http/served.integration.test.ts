@@ -113,6 +113,19 @@ describe('served ClickHouse', () => {
     expect(Number(row?.n)).toBe(2 * 20 * 500);
   });
 
+  it('takes query parameters far longer than 16 KB in the URL, as a server does (up to 1 MiB)', async () => {
+    // A roll's cut map on a stack that many test topics wrote to: 172 origins made a URL past Node's 16 KB.
+    const cuts = Object.fromEntries(
+      Array.from({ length: 2_000 }, (_, i) => [`eh-some-test-topic-${i}.public.ImageReaction:${i % 3}`, i]),
+    );
+    const rs = await client.query({
+      query: 'SELECT length(mapKeys({cuts:Map(String, UInt64)})) AS n',
+      query_params: { cuts },
+      format: 'JSONEachRow',
+    });
+    expect(await rs.json()).toEqual([{ n: 2_000 }]);
+  });
+
   it('runs requests in parallel', async () => {
     // sleep() holds a query without using CPU: serialized, four take at least 4 s whatever the load; two at a
     // time take 2 s, all four 1 s. Any bound below 4 s tells serial from parallel; 3.5 s leaves a loaded
