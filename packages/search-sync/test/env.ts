@@ -22,7 +22,10 @@ export interface TestEnv {
   clickhouse: ClickHouseClient;
   clickhousePath: string;
   /** ClickHouse queries made through `clickhouse` since the last `resetCounts`. */
+  /** Queries sent since the last reset, besides the reads of the read rollup's roll state. */
   clickhouseQueries(): number;
+  /** Reads of the read rollup's roll state (its `_rolls` table) since the last reset. */
+  rollStateReads(): number;
   resetCounts(): void;
   /** A prefix unique to this run, for Redis keys and index uids. */
   unique(name: string): string;
@@ -43,12 +46,14 @@ export async function openTestEnv(): Promise<TestEnv> {
   }
   const real = chdb.client;
   let queries = 0;
+  let rollStateReads = 0;
   // Counts every query the code under test sends, without changing what it does.
   const counted = new Proxy(real, {
     get(target, prop, receiver) {
       if (prop === 'query') {
         return (...args: Parameters<ClickHouseClient['query']>) => {
-          queries++;
+          if (/FROM \w+_rolls\b/.test(args[0].query)) rollStateReads++;
+          else queries++;
           return target.query(...args);
         };
       }
@@ -64,8 +69,10 @@ export async function openTestEnv(): Promise<TestEnv> {
     clickhouse: counted,
     clickhousePath: chdb.path,
     clickhouseQueries: () => queries,
+    rollStateReads: () => rollStateReads,
     resetCounts: () => {
       queries = 0;
+      rollStateReads = 0;
     },
     unique: (name) => `${name}_${run}`,
     async close() {

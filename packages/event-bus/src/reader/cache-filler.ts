@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { type MetricTotals, readMetricTotals } from '../sinks/clickhouse/metric-totals.js';
-import { readRollState } from '../sinks/clickhouse/roll-state.js';
+import { RollStateCache } from '../sinks/clickhouse/roll-state.js';
 import type { MetricTimeframe } from '../sinks/clickhouse/timeframes.js';
 import type { CacheKeyScheme } from '../sinks/redis/cache-keys.js';
 import { parseTimeframeField, timeframeField } from '../sinks/redis/hash-layout.js';
@@ -19,6 +19,11 @@ export interface CacheFillerOptions {
   ttlSeconds: number;
   markerMs?: number;
   now: () => number;
+  /**
+   * How long a read of the roll state serves later fills (default 1 s; 0: one read per fill). See
+   * RollStateCache for why an older state is exact.
+   */
+  rollStateMaxAgeMs?: number;
   onFillStep?(step: FillStep, keys: readonly string[]): void | Promise<void>;
 }
 
@@ -33,9 +38,14 @@ export type FilledTotals = Map<number, Record<string, Partial<Record<MetricTimef
  */
 export class CacheFiller {
   private readonly fills: MetricCacheFills;
+  private readonly rollStates: RollStateCache;
 
   constructor(private readonly options: CacheFillerOptions) {
     this.fills = new MetricCacheFills(options.redis, options.markerMs);
+    this.rollStates = new RollStateCache(options.clickhouse, {
+      table: options.table,
+      maxAgeMs: options.rollStateMaxAgeMs,
+    });
   }
 
   /** Computes and caches the given metrics of these entities; returns the computed totals. */
@@ -49,9 +59,9 @@ export class CacheFiller {
     const ids = [...new Set(entityIds)];
     const hashKeys = ids.map((id) => keys.key(entityType, id));
     const token = randomUUID();
-    // The roll state does not depend on the claim: read it meanwhile (a ClickHouse call of its own).
-    const rollState = readRollState(this.options.clickhouse, this.options.table);
-    rollState.catch(() => undefined); // awaited by the query below, or dropped when the claim fails
+    // The roll state does not depend on the claim: read it meanwhile (a ClickHouse call of its own, unless a
+    // fill in the last second read it).
+    const rollState = this.rollStates.read();
     const claims = await this.fills.begin(hashKeys, token);
     const taken = hashKeys.filter((_, i) => claims[i]!.taken);
     try {

@@ -32,6 +32,11 @@ export interface MetricReaderOptions {
   maxAgeMs?: Partial<WindowMaxAge>;
   /** How long a fill may take before it is not cached (default 30 s). */
   fillMarkerMs?: number;
+  /**
+   * How long one read of the rollup's roll state serves the fills after it (default 1 s; 0: one read per
+   * fill). A burst of misses then costs one small ClickHouse query instead of one per miss; exact either way.
+   */
+  rollStateMaxAgeMs?: number;
   /** Metrics computed as sum / count at read time (default: rating = ratingSum / ratingCount). */
   averages?: AverageDefinitions;
   /** Clock (epoch ms); tests move it to age windows. */
@@ -102,6 +107,7 @@ export function createMetricReader(options: MetricReaderOptions): MetricReader {
     table: options.table,
     ttlSeconds: options.ttlSeconds ?? 3600,
     markerMs: options.fillMarkerMs,
+    rollStateMaxAgeMs: options.rollStateMaxAgeMs,
     now,
     onFillStep: options.onFillStep,
   });

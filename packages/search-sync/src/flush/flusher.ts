@@ -3,6 +3,7 @@ import {
   METRIC_TIMEFRAMES,
   type MetricTimeframe,
   type MetricTotals,
+  RollStateCache,
   readMetricTotals,
 } from '@engagement/event-bus/sinks/clickhouse';
 import type { TakenIds } from '@engagement/event-bus/sinks/search';
@@ -59,7 +60,12 @@ export class Flusher {
   /** Each index's document builder, its field names worked out once. */
   private readonly documents = new Map<SearchIndexConfig, MetricDocuments>();
 
-  constructor(private readonly deps: FlusherDeps) {}
+  /** One read of the roll state serves every chunk of a round (they run within a second or so). */
+  private readonly rollStates: RollStateCache;
+
+  constructor(private readonly deps: FlusherDeps) {
+    this.rollStates = new RollStateCache(deps.clickhouse, { table: deps.metricTable });
+  }
 
   async flushGroup(entityType: string, indexes: readonly SearchIndexConfig[]): Promise<GroupResult> {
     const { queues, batchSize } = this.deps;
@@ -189,6 +195,7 @@ export class Flusher {
         timeframes,
         now: this.deps.now(),
         table: this.deps.metricTable,
+        rollState: this.rollStates.read(),
       });
       return new Map(rows.map((r) => [r.entityId, r]));
     } catch (cause) {

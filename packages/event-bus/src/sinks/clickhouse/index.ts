@@ -30,7 +30,13 @@ export {
 } from './metric-roller.js';
 export { type RollOptions, type RollResult, rollMetricEvents } from './metric-rollup.js';
 export { type MetricTotals, type MetricTotalsQuery, readMetricTotals } from './metric-totals.js';
-export { type CommittedRoll, type RollFloor, type RollState, readRollState } from './roll-state.js';
+export {
+  type CommittedRoll,
+  type RollFloor,
+  type RollState,
+  RollStateCache,
+  readRollState,
+} from './roll-state.js';
 export { checkRollup, type RollupCheck, type RollupDifference } from './rollup-check.js';
 export { ensureRollupTables, type RollupTables, rollupDdl, rollupTables } from './rollup-schema.js';
 export { ensureMetricEventTable, metricEventTableDdl, metricEventTableMigrations } from './schema.js';

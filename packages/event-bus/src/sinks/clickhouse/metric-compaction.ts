@@ -11,7 +11,7 @@ import {
   readRollState,
   serverNowMs,
 } from './roll-state.js';
-import { INSERT_MARGIN_MS, rollupTables } from './rollup-schema.js';
+import { MIN_RETAIN_MS, rollupTables } from './rollup-schema.js';
 
 export interface CompactOptions extends RollOptions {
   /** Most days folded by one compaction, newest first (default 31); the next one takes the rest. */
@@ -57,7 +57,7 @@ export async function compactRollup(
 ): Promise<CompactResult> {
   const table = options.table ?? 'entityMetricEvents';
   const t = rollupTables(table);
-  const retainMs = Math.max(options.retainMs ?? 900_000, INSERT_MARGIN_MS);
+  const retainMs = Math.max(options.retainMs ?? MIN_RETAIN_MS, MIN_RETAIN_MS);
   try {
     const state = await readRollState(client, table);
     const head = state?.head;

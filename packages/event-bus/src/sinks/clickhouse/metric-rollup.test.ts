@@ -6,7 +6,7 @@ import { compactRollup } from './metric-compaction.js';
 import { MetricEventStore } from './metric-event-store.js';
 import { rollMetricEvents } from './metric-rollup.js';
 import { readMetricTotals } from './metric-totals.js';
-import { headChainFilter, readRollState } from './roll-state.js';
+import { headChainFilter, type RollState, RollStateCache, readRollState } from './roll-state.js';
 import { checkRollup } from './rollup-check.js';
 import { rollupTables } from './rollup-schema.js';
 import { ensureMetricEventTable } from './schema.js';
@@ -91,13 +91,17 @@ function truth(timeframes: readonly MetricTimeframe[]) {
   return out;
 }
 
-async function expectExact(timeframes: readonly MetricTimeframe[] = METRIC_TIMEFRAMES) {
+async function expectExact(
+  timeframes: readonly MetricTimeframe[] = METRIC_TIMEFRAMES,
+  rollState?: Promise<RollState | null>,
+) {
   const rows = await readMetricTotals(client, {
     entityType: 'Model',
     entityIds: IDS,
     timeframes,
     now,
     highWater: true,
+    rollState,
   });
   const expected = truth(timeframes);
   for (const r of rows) {
@@ -353,6 +357,25 @@ WHERE gen < transform(toInt32(day), [${Object.keys(floors)}], [${Object.values(f
     expect(Object.keys((await readRollState(client))!.head!.floors)).toEqual(Object.keys(floors));
     await expectExact();
   }, 120_000);
+
+  it('reads exactly through a roll state read before later rolls and a compaction (RollStateCache)', async () => {
+    const states = new RollStateCache(client, { maxAgeMs: 3_600_000 });
+    const kept = (await states.read())!;
+    for (let i = 0; i < 3; i++) {
+      await insert(batchC());
+      expect((await rollMetricEvents(client)).committed).toBe(true);
+    }
+    await insert(batchB());
+    await insert([...stored.values()].slice(-200)); // replays of events now rolled after the kept head
+    const compacted = await compactRollup(client, { maxDays: 1000 });
+    expect(compacted.committed).toBe(true);
+    expect((await readRollState(client))!.head!.gen).toBe(compacted.gen);
+    // The kept head is three rolls and a compaction behind: its chain's rows are all still there (nothing
+    // is dropped or swept within MIN_RETAIN_MS), and everything above its cut is in the open part.
+    expect(await states.read()).toBe(kept);
+    await expectExact(METRIC_TIMEFRAMES, states.read());
+    await expectExact(['day', 'week'], states.read());
+  }, 60_000);
 
   it('reads the same as FINAL over the event table', async () => {
     const viaRollup = await readMetricTotals(client, {

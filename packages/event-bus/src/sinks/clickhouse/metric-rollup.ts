@@ -10,14 +10,15 @@ import {
   readRollState,
   serverNowMs,
 } from './roll-state.js';
-import { INSERT_MARGIN_MS, RECENT_SLOT_MS, rollupTables } from './rollup-schema.js';
+import { INSERT_MARGIN_MS, MIN_RETAIN_MS, RECENT_SLOT_MS, rollupTables } from './rollup-schema.js';
 
 export interface RollOptions {
   /** Metric event table (default `entityMetricEvents`). */
   table?: string;
   /**
-   * How long `recent` keeps a slot after the base roll started (default 15 min). At least
-   * `INSERT_MARGIN_MS` (readers of the previous roll read that far back), plus the longest read.
+   * How long `recent` keeps a slot after the base roll started, and a compaction the rows it replaced after
+   * its commit: at least (and by default) `MIN_RETAIN_MS`, 15 min: readers of a head read `recent` from
+   * `INSERT_MARGIN_MS` before it, may keep using it for `HEAD_REUSE_MS`, and need time for their query.
    */
   retainMs?: number;
 }
@@ -57,7 +58,7 @@ export async function rollMetricEvents(
 ): Promise<RollResult> {
   const table = options.table ?? 'entityMetricEvents';
   const t = rollupTables(table);
-  const retainMs = Math.max(options.retainMs ?? 900_000, INSERT_MARGIN_MS);
+  const retainMs = Math.max(options.retainMs ?? MIN_RETAIN_MS, MIN_RETAIN_MS);
   try {
     const state = await readRollState(client, table);
     if (!state)

@@ -18,9 +18,9 @@ export interface MetricTotalsQuery<T extends MetricTimeframe = MetricTimeframe> 
   /** Table name (default `entityMetricEvents`). */
   table?: string;
   /**
-   * A read of the table's roll state (`readRollState`) the caller started just before, to overlap it with
-   * other work; read here when omitted. Any head at most one roll older than the query's is exact
-   * (docs/reading-metrics.md, "The read rollup").
+   * A read of the table's roll state (`readRollState`, or a `RollStateCache`'s) the caller started before, to
+   * overlap it with other work or share it among queries; read here when omitted. An older head is exact
+   * within the bound RollStateCache keeps (docs/reading-metrics.md, "The read rollup").
    */
   rollState?: Promise<RollState | null>;
 }

@@ -1,6 +1,6 @@
 import type { ClickHouseClient, ClickHouseSettings } from '@clickhouse/client';
 import { clickHouseErrorType } from './clickhouse-errors.js';
-import { rollupTables } from './rollup-schema.js';
+import { HEAD_REUSE_MS, rollupTables } from './rollup-schema.js';
 
 /** One committed roll: every event with `originSeq ≤ cuts[origin]` is in the daily rows of its chain. */
 export interface CommittedRoll {
@@ -40,6 +40,8 @@ export interface RollState {
   maxGen: number;
   /** Earliest `at` listed (before the first commit: when copying to `recent` began). */
   firstAtMs: number | null;
+  /** The server's clock when the state was read (epoch ms); absent when no roll was listed. */
+  readAtMs?: number;
 }
 
 /**
@@ -82,6 +84,7 @@ interface RollRow {
   cuts: Record<string, string | number>;
   at: string | number;
   floors: Record<string, [string | number, string | number]>;
+  now: string | number;
 }
 
 /**
@@ -96,7 +99,7 @@ export async function readRollState(
   try {
     const result = await client.query({
       query: `SELECT toString(gen) AS gen, phase, toString(base) AS base, cuts, toUnixTimestamp64Milli(at) AS at,
-  floors
+  floors, toUnixTimestamp64Milli(now64(3)) AS now
 FROM ${rollupTables(table).rolls}`,
       format: 'JSONEachRow',
     });
@@ -121,13 +124,66 @@ FROM ${rollupTables(table).rolls}`,
     commits.set(gen, { gen, base: Number(r.base), cuts, atMs: Number(r.at), floors });
   }
   const maxGen = gens.size ? Math.max(...gens) : 0;
-  if (commits.size === 0) return { head: null, excluded: [], chain: [], base: null, maxGen, firstAtMs };
+  const readAtMs = rows.length > 0 ? Number(rows[0]!.now) : undefined;
+  if (commits.size === 0)
+    return { head: null, excluded: [], chain: [], base: null, maxGen, firstAtMs, readAtMs };
   const head = commits.get(Math.max(...commits.keys()))!;
   const chain: number[] = [];
   for (let r: CommittedRoll | undefined = head; r; r = commits.get(r.base)) chain.push(r.gen);
   const onChain = new Set(chain);
   const excluded = [...gens].filter((g) => g <= head.gen && !onChain.has(g));
-  return { head, excluded, chain, base: commits.get(head.base) ?? null, maxGen, firstAtMs };
+  return { head, excluded, chain, base: commits.get(head.base) ?? null, maxGen, firstAtMs, readAtMs };
+}
+
+/**
+ * Shares roll-state reads among one reader's queries: a state read less than `maxAgeMs` ago (1 s by default)
+ * is used again, and callers that come while a read runs share it. A burst of misses then costs one small
+ * query instead of one per miss (on the embedded engine ~6 ms of each: docs/performance.md, "Sixteenth
+ * session").
+ *
+ * Exact, because a query may use any committed head whose rows are still there: what it counts is the head's
+ * chain, every stored event above the head's cut in `recent`, and nothing twice (docs/reading-metrics.md).
+ * Rolls drop `recent` slots, and compactions the rows they replaced, only `MIN_RETAIN_MS` after a later
+ * roll's start or commit; so a state is used only while the server's clock (as read with it, plus the time
+ * since, by this process's monotonic clock from before the read) is at most `HEAD_REUSE_MS` past the head's
+ * `at`, which leaves the query 3 minutes. A state without a head (no roll committed yet) is read every time.
+ */
+export class RollStateCache {
+  private last: { state: RollState; startedAt: number } | undefined;
+  private running: Promise<RollState | null> | undefined;
+
+  constructor(
+    private readonly client: ClickHouseClient,
+    private readonly options: { table?: string; maxAgeMs?: number; clock?: () => number } = {},
+  ) {}
+
+  read(): Promise<RollState | null> {
+    const clock = this.options.clock ?? performance.now.bind(performance);
+    const now = clock();
+    const last = this.last;
+    if (
+      last &&
+      now - last.startedAt < (this.options.maxAgeMs ?? 1_000) &&
+      reusable(last.state, now - last.startedAt)
+    )
+      return Promise.resolve(last.state);
+    if (this.running) return this.running;
+    const read = readRollState(this.client, this.options.table).then((state) => {
+      if (state?.head && state.readAtMs !== undefined) this.last = { state, startedAt: now };
+      return state;
+    });
+    const running = read.finally(() => {
+      if (this.running === running) this.running = undefined;
+    });
+    running.catch(() => undefined); // no unhandled rejection when a caller does not await it
+    this.running = running;
+    return running;
+  }
+}
+
+/** True while `state`'s head may still be used, `elapsedMs` after the read began. */
+function reusable(state: RollState, elapsedMs: number): boolean {
+  return state.readAtMs! + elapsedMs - state.head!.atMs <= HEAD_REUSE_MS;
 }
 
 /** A query's rows, as JSONEachRow gives them. */

@@ -26,6 +26,21 @@ export const RECENT_SLOT_MS = 600_000;
  */
 export const INSERT_MARGIN_MS = 600_000;
 
+/**
+ * Longest a reader may go on using a roll state after its head roll began (the head's `at`, by the server's
+ * clock), when it keeps the state across queries (RollStateCache). Rolls and compactions keep what a reader of
+ * a head needs for at least `MIN_RETAIN_MS` after the next roll's start, so such a reader still has 3 minutes
+ * for its query.
+ */
+export const HEAD_REUSE_MS = 120_000;
+
+/**
+ * Least time rolls keep a `recent` slot after their base roll began, and compactions keep the rows they
+ * replaced after their commit: the insert margin (readers of a head read `recent` that far back from its
+ * `at`), plus `HEAD_REUSE_MS`, plus 3 minutes for the longest read.
+ */
+export const MIN_RETAIN_MS = INSERT_MARGIN_MS + HEAD_REUSE_MS + 180_000;
+
 /** Compressed block sizes of the daily table (see rollupDdl); also what 0004's ALTER sets. */
 export const DAILY_COMPRESS_BLOCKS = 'min_compress_block_size = 16384, max_compress_block_size = 65536';
 
