@@ -2,7 +2,7 @@
 // entityMetricEvents grows. Run with the local stack up (only its Redis is used):
 //   npm run bench:growth -- [--sizes 1,10,30] [--samples 30] [--flush 1000,10000,50000] [--after-merge]
 //     [--no-rollup] [--live 50000] [--settle] [--flush-runs 1] [--flush-warmup 1] [--chunks 2500]
-//     [--fake-in-process]
+//     [--fake-in-process] [--roll-state-max-age 1000]
 //   (the same: npx tsx --conditions=source packages/search-sync/bench/growth.ts …)
 // It lives in search-sync because it drives both the event-bus reader and search-sync's flush, and only
 // search-sync may depend on event-bus.
@@ -28,6 +28,9 @@
 // 500k-row chunk the bench rolls (rollMetricEvents, timed) and empties the recent table, as the 15-minute
 // slot drop would for events inserted long ago; then `--live` fresh background events (default 50,000) are
 // inserted and left unrolled, so every miss also reads an open part of that size.
+// `--roll-state-max-age 0,1000` lists the reader's `rollStateMaxAgeMs` (its default, 1 s, when omitted; 0 reads
+// the roll state for every miss, as readers did before 2026-12-05): one reader each, their miss samples
+// alternated, a column each labelled `<size> r<ms>` (compare them at one size: the slope mixes the readers).
 // The table's data and rolls are in growth-table.ts, the printed report in growth-report.ts.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -120,7 +123,18 @@ async function activeParts(table = 'entityMetricEvents'): Promise<{ parts: numbe
 await growth.insertTargets();
 
 let last: ReadStats | undefined;
-const reader = createMetricReader({ redis, clickhouse, onRead: (s) => (last = s) });
+// One reader per `--roll-state-max-age` value (the reader's default when omitted); with several, the miss
+// samples alternate between them and each gets its own column.
+const ROLL_STATE_AGES = flag('roll-state-max-age')?.split(',').map(Number) ?? [undefined];
+const readers = ROLL_STATE_AGES.map((age) => ({
+  suffix: ROLL_STATE_AGES.length > 1 ? ` r${age}` : '',
+  reader: createMetricReader({
+    redis,
+    clickhouse,
+    onRead: (s) => (last = s),
+    ...(age === undefined ? {} : { rollStateMaxAgeMs: age }),
+  }),
+}));
 const request = {
   entityType: 'Model',
   entityIds: targetIds,
@@ -134,7 +148,7 @@ async function merges(): Promise<number> {
   return Number((await one<{ n: string }>(clickhouse, 'SELECT count() AS n FROM system.merges')).n);
 }
 
-async function measureMiss(label: string, fillSeconds: number): Promise<MissFigures> {
+async function measureMiss(label: string, fillSeconds: number): Promise<MissFigures[]> {
   // --settle: wait (up to 5 min) until no merge runs, as in a table that grew over months rather than
   // minutes; the parts stay as many as the merges left them (no OPTIMIZE).
   for (let waited = 0; SETTLE && waited < 300 && (await merges()) > 0; waited++) {
@@ -143,45 +157,53 @@ async function measureMiss(label: string, fillSeconds: number): Promise<MissFigu
   const mergesBefore = await merges();
   const before = await activeParts();
   for (let i = 0; i < 3; i++) {
-    await redis.del(...keys);
-    await reader.getMetrics(request);
+    for (const { reader } of readers) {
+      await redis.del(...keys);
+      await reader.getMetrics(request);
+    }
   }
-  const ms: number[] = [];
-  const rowsRead: number[] = [];
-  const marksRead: number[] = [];
+  const samples = readers.map(() => ({
+    ms: [] as number[],
+    rowsRead: [] as number[],
+    marksRead: [] as number[],
+  }));
   for (let i = 0; i < SAMPLES; i++) {
-    await redis.del(...keys);
-    const c0 = await counters();
-    const t0 = performance.now();
-    const values = await reader.getMetrics(request);
-    ms.push(performance.now() - t0);
-    const c1 = await counters();
-    rowsRead.push(c1.rows - c0.rows - counterOverhead);
-    marksRead.push(c1.marks - c0.marks);
-    if (last?.misses !== TARGETS || last.filled !== TARGETS)
-      throw new Error(`expected ${TARGETS} misses: ${JSON.stringify(last)}`);
-    // Every target has 200 events of each metric type; a read that finds them all is a real read.
-    if (values.get(targetIds[0]!)!.downloadCount.all !== EVENTS_PER_TARGET / TARGET_TYPES.length)
-      throw new Error(`unexpected total: ${JSON.stringify(values.get(targetIds[0]!))}`);
+    for (const [r, { reader }] of readers.entries()) {
+      await redis.del(...keys);
+      const c0 = await counters();
+      const t0 = performance.now();
+      const values = await reader.getMetrics(request);
+      samples[r]!.ms.push(performance.now() - t0);
+      const c1 = await counters();
+      samples[r]!.rowsRead.push(c1.rows - c0.rows - counterOverhead);
+      samples[r]!.marksRead.push(c1.marks - c0.marks);
+      if (last?.misses !== TARGETS || last.filled !== TARGETS)
+        throw new Error(`expected ${TARGETS} misses: ${JSON.stringify(last)}`);
+      // Every target has 200 events of each metric type; a read that finds them all is a real read.
+      if (values.get(targetIds[0]!)!.downloadCount.all !== EVENTS_PER_TARGET / TARGET_TYPES.length)
+        throw new Error(`unexpected total: ${JSON.stringify(values.get(targetIds[0]!))}`);
+    }
   }
   const after = await activeParts();
   const daily = await activeParts(rollup.daily);
-  const figures = {
-    label,
-    tableRows: after.rows,
-    partsBefore: before.parts,
-    partsAfter: after.parts,
-    dailyParts: daily.parts,
-    dailyRows: daily.rows,
-    mergesBefore,
-    p50: percentile(ms, 50),
-    p99: percentile(ms, 99),
-    rowsRead: percentile(rowsRead, 50),
-    marksRead: percentile(marksRead, 50),
-    fillSeconds,
-  };
-  console.error(`[growth] ${label}: ${JSON.stringify(figures)} load ${loadAverage()}`);
-  return figures;
+  return readers.map(({ suffix }, r) => {
+    const figures = {
+      label: label + suffix,
+      tableRows: after.rows,
+      partsBefore: before.parts,
+      partsAfter: after.parts,
+      dailyParts: daily.parts,
+      dailyRows: daily.rows,
+      mergesBefore,
+      p50: percentile(samples[r]!.ms, 50),
+      p99: percentile(samples[r]!.ms, 99),
+      rowsRead: percentile(samples[r]!.rowsRead, 50),
+      marksRead: percentile(samples[r]!.marksRead, 50),
+      fillSeconds,
+    };
+    console.error(`[growth] ${figures.label}: ${JSON.stringify(figures)} load ${loadAverage()}`);
+    return figures;
+  });
 }
 
 async function measureFlush(n: number, run: number, chunk: number): Promise<FlushFigures> {
@@ -258,15 +280,15 @@ const flushes: FlushFigures[] = [];
 try {
   for (const size of SIZES) {
     const fillMs = await growth.fillTo(size * 1_000_000);
-    misses.push(await measureMiss(`${size}M`, fillMs / 1000));
+    misses.push(...(await measureMiss(`${size}M`, fillMs / 1000)));
   }
-  const largest = misses.at(-1)!.label;
+  const largest = `${SIZES.at(-1)}M`;
   for (const n of FLUSH_SIZES) flushes.push(...(await medianFlushes(n)));
   if (AFTER_MERGE) {
     const t0 = performance.now();
     await clickhouse.command({ query: 'OPTIMIZE TABLE entityMetricEvents FINAL' });
     if (ROLLUP) await clickhouse.command({ query: `OPTIMIZE TABLE ${rollup.daily} FINAL` });
-    misses.push(await measureMiss(`${largest} merged`, (performance.now() - t0) / 1000));
+    misses.push(...(await measureMiss(`${largest} merged`, (performance.now() - t0) / 1000)));
   }
 } finally {
   await redis.del(...keys);
