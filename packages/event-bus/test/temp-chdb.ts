@@ -15,3 +15,20 @@ export async function countOf(client: ClickHouseClient, sql: string): Promise<nu
   const rows = await (await client.query({ query: sql, format: 'JSONEachRow' })).json<{ n: string }>();
   return Number(rows[0]!.n);
 }
+
+type ClientMethod = 'command' | 'query' | 'insert';
+
+/**
+ * `client` with one method replaced by `wrap(original)`, everything else untouched: tests watch, race or
+ * fail what the code under test sends. `original` is bound to the real client.
+ */
+export function interceptClient<M extends ClientMethod>(
+  client: ClickHouseClient,
+  method: M,
+  wrap: (original: ClickHouseClient[M]) => ClickHouseClient[M],
+): ClickHouseClient {
+  const replaced = wrap(client[method].bind(client) as ClickHouseClient[M]);
+  return new Proxy(client, {
+    get: (target, name, receiver) => (name === method ? replaced : Reflect.get(target, name, receiver)),
+  });
+}

@@ -1,7 +1,7 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { EntityMetricEvent } from '@engagement/plugin-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { countOf, openTempChDB } from '../../../test/temp-chdb.js';
+import { countOf, interceptClient, openTempChDB } from '../../../test/temp-chdb.js';
 import {
   CREATED_INDEX_COMPLETE,
   CREATED_INDEX_COPIED,
@@ -117,14 +117,9 @@ describe('the index of events by creation time', () => {
 
     // A call whose second copy fails keeps the first month marked as copied.
     let inserts = 0;
-    const failing = new Proxy(client, {
-      get(target, name, receiver) {
-        if (name !== 'command') return Reflect.get(target, name, receiver);
-        return async (params: { query: string }) => {
-          if (params.query.includes(`FROM ${table} WHERE`) && ++inserts === 2) throw new Error('copy failed');
-          return target.command(params as Parameters<ClickHouseClient['command']>[0]);
-        };
-      },
+    const failing = interceptClient(client, 'command', (command) => async (params) => {
+      if (params.query.includes(`FROM ${table} WHERE`) && ++inserts === 2) throw new Error('copy failed');
+      return command(params);
     });
     await expect(completeCreatedIndex(failing, table, { marginMs: 0 })).rejects.toThrow('copy failed');
     expect(await markers(CREATED_INDEX_COPIED)).toBe(1);

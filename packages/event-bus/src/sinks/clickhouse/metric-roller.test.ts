@@ -1,6 +1,6 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openTempChDB } from '../../../test/temp-chdb.js';
+import { interceptClient, openTempChDB } from '../../../test/temp-chdb.js';
 import type { InstrumentationEvent } from '../../runtime/instrumentation.js';
 import { MetricEventStore } from './metric-event-store.js';
 import { MetricRoller } from './metric-roller.js';
@@ -41,13 +41,8 @@ describe('MetricRoller', () => {
       ['rollup.compacted', 'idle'],
     ]);
 
-    const broken = new Proxy(client, {
-      get(target, name, receiver) {
-        if (name !== 'query') return Reflect.get(target, name, receiver);
-        return async () => {
-          throw new Error('ClickHouse is down');
-        };
-      },
+    const broken = interceptClient(client, 'query', () => async () => {
+      throw new Error('ClickHouse is down');
     });
     events.length = 0;
     await new MetricRoller(broken, { table }, undefined, (e) => events.push(e)).rollNow();

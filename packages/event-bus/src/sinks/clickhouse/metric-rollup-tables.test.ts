@@ -1,6 +1,6 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { countOf, openTempChDB } from '../../../test/temp-chdb.js';
+import { countOf, interceptClient, openTempChDB } from '../../../test/temp-chdb.js';
 import { MetricEventStore } from './metric-event-store.js';
 import { type RollResult, rollMetricEvents } from './metric-rollup.js';
 import { readMetricTotals } from './metric-totals.js';
@@ -53,16 +53,11 @@ describe('the read rollup of a table of its own', () => {
     });
     // The first roll reads the event table a month partition per insert (three months of events here).
     const monthInserts: string[] = [];
-    const watched = new Proxy(client, {
-      get(target, name, receiver) {
-        if (name !== 'command') return Reflect.get(target, name, receiver);
-        return (params: Parameters<ClickHouseClient['command']>[0]) => {
-          const month = /toYYYYMM\(createdAt\) = (\d+)/.exec(params.query)?.[1];
-          if (month && params.query.startsWith(`INSERT INTO ${rollupTables(table).daily}`))
-            monthInserts.push(month);
-          return target.command(params);
-        };
-      },
+    const watched = interceptClient(client, 'command', (command) => (params) => {
+      const month = /toYYYYMM\(createdAt\) = (\d+)/.exec(params.query)?.[1];
+      if (month && params.query.startsWith(`INSERT INTO ${rollupTables(table).daily}`))
+        monthInserts.push(month);
+      return command(params);
     });
     expect(await rollMetricEvents(watched, { table })).toMatchObject({ committed: true, base: 0 });
     expect(monthInserts).toEqual(['202504', '202505', '202506']);
@@ -101,16 +96,11 @@ describe('the read rollup of a table of its own', () => {
     // This host's first roll inserts its first month; another host's whole first roll commits meanwhile.
     let months = 0;
     let other: RollResult | undefined;
-    const racing = new Proxy(client, {
-      get(target, name, receiver) {
-        if (name !== 'command') return Reflect.get(target, name, receiver);
-        return async (params: Parameters<ClickHouseClient['command']>[0]) => {
-          const result = await target.command(params);
-          if (/toYYYYMM\(createdAt\) = \d+/.test(params.query) && ++months === 1)
-            other = await rollMetricEvents(client, { table });
-          return result;
-        };
-      },
+    const racing = interceptClient(client, 'command', (command) => async (params) => {
+      const result = await command(params);
+      if (/toYYYYMM\(createdAt\) = \d+/.test(params.query) && ++months === 1)
+        other = await rollMetricEvents(client, { table });
+      return result;
     });
     const ours = await rollMetricEvents(racing, { table });
     expect(other).toMatchObject({ committed: true, base: 0 });

@@ -1,7 +1,7 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { EntityMetricEvent } from '@engagement/plugin-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { countOf, openTempChDB } from '../../../test/temp-chdb.js';
+import { countOf, interceptClient, openTempChDB } from '../../../test/temp-chdb.js';
 import { compactRollup } from './metric-compaction.js';
 import { MetricEventStore } from './metric-event-store.js';
 import { rollMetricEvents } from './metric-rollup.js';
@@ -291,14 +291,10 @@ GROUP BY d HAVING count() > uniqExact(entityType, entityId, metricType)`,
     expect(await foldable()).toBeGreaterThan(0);
 
     // A compaction that crashes before its commit: its folded rows are written and never count.
-    const crashing = new Proxy(client, {
-      get(target, prop) {
-        if (prop !== 'insert') return Reflect.get(target, prop);
-        return (args: { values: { phase?: string }[] }) => {
-          if (args.values[0]?.phase === 'commit') throw new Error('killed before the commit');
-          return target.insert(args as never);
-        };
-      },
+    const crashing = interceptClient(client, 'insert', (insert) => (args) => {
+      if ((args.values as readonly { phase?: string }[])[0]?.phase === 'commit')
+        throw new Error('killed before the commit');
+      return insert(args);
     });
     await expect(compactRollup(crashing)).rejects.toThrow(/killed before the commit/);
     const crashed = (await readRollState(client))!;
@@ -307,16 +303,11 @@ GROUP BY d HAVING count() > uniqExact(entityType, entityId, metricType)`,
 
     // A compaction that loses a race: a roll commits while it folds; it must not commit.
     await insert(batchC());
-    const racing = new Proxy(client, {
-      get(target, prop) {
-        if (prop !== 'command') return Reflect.get(target, prop);
-        return async (args: { query: string }) => {
-          const result = await target.command(args as never);
-          if (args.query.startsWith(`INSERT INTO ${t.daily}`))
-            expect((await rollMetricEvents(target)).committed).toBe(true);
-          return result;
-        };
-      },
+    const racing = interceptClient(client, 'command', (command) => async (args) => {
+      const result = await command(args);
+      if (args.query.startsWith(`INSERT INTO ${t.daily}`))
+        expect((await rollMetricEvents(client)).committed).toBe(true);
+      return result;
     });
     const lost = await compactRollup(racing);
     expect(lost.committed).toBe(false);
