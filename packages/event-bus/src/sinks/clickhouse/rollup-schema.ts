@@ -28,9 +28,10 @@ export const INSERT_MARGIN_MS = 600_000;
 
 /**
  * Longest a reader may go on using a roll state after its head roll began (the head's `at`, by the server's
- * clock), when it keeps the state across queries (RollStateCache). Rolls and compactions keep what a reader of
- * a head needs for at least `MIN_RETAIN_MS` after the next roll's start, so such a reader still has 3 minutes
- * for its query.
+ * clock), when it keeps the state across queries (RollStateCache). A roll drops only the `recent` slots that
+ * ended `MIN_RETAIN_MS` before its base roll began, and a sweep only rows replaced `MIN_RETAIN_MS` before; a
+ * reader of a head reads `recent` from `INSERT_MARGIN_MS` before the head began. So what a reader that used the
+ * head until this long after its start reads stays for 3 more minutes: the time its query has.
  */
 export const HEAD_REUSE_MS = 120_000;
 
