@@ -86,7 +86,10 @@ export function printGrowthReport(
       : 'no read rollup (--no-rollup): misses read the event table with FINAL',
   );
   for (const [name, cell, only] of MISS_ROWS) if (rollup || !only) row(name, misses.map(cell));
-  const unmerged = misses.filter((m) => !m.label.endsWith('merged'));
+  // One reader's sizes (labels `<size>M` plus the reader's suffix, growth.ts --roll-state-max-age): the last's.
+  const reader = (label: string) => label.replace(/^\d+M/, '');
+  const lastReader = reader(misses.filter((m) => !m.label.includes(' merged')).at(-1)!.label);
+  const unmerged = misses.filter((m) => !m.label.includes(' merged') && reader(m.label) === lastReader);
   const first = unmerged[0]!;
   const lastSize = unmerged.at(-1)!;
   const millions = (lastSize.tableRows - first.tableRows) / 1_000_000;

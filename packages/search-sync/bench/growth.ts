@@ -30,7 +30,7 @@
 // inserted and left unrolled, so every miss also reads an open part of that size.
 // `--roll-state-max-age 0,1000` lists the reader's `rollStateMaxAgeMs` (its default, 1 s, when omitted; 0 reads
 // the roll state for every miss, as readers did before 2026-12-05): one reader each, their miss samples
-// alternated, a column each labelled `<size> r<ms>` (compare them at one size: the slope mixes the readers).
+// alternated, a column each labelled `<size> r<ms>` (the slope line is the last reader's).
 // The table's data and rolls are in growth-table.ts, the printed report in growth-report.ts.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
