@@ -21,8 +21,7 @@ export interface TestEnv {
   pg: pg.Pool;
   clickhouse: ClickHouseClient;
   clickhousePath: string;
-  /** ClickHouse queries made through `clickhouse` since the last `resetCounts`. */
-  /** Queries sent since the last reset, besides the reads of the read rollup's roll state. */
+  /** ClickHouse queries made through `clickhouse` since the last `resetCounts`, besides roll-state reads. */
   clickhouseQueries(): number;
   /** Reads of the read rollup's roll state (its `_rolls` table) since the last reset. */
   rollStateReads(): number;

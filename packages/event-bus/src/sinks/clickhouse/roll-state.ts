@@ -151,15 +151,17 @@ FROM ${rollupTables(table).rolls}`,
 export class RollStateCache {
   private last: { state: RollState; startedAt: number } | undefined;
   private running: Promise<RollState | null> | undefined;
+  private readonly clock: () => number;
 
   constructor(
     private readonly client: ClickHouseClient,
     private readonly options: { table?: string; maxAgeMs?: number; clock?: () => number } = {},
-  ) {}
+  ) {
+    this.clock = options.clock ?? (() => performance.now());
+  }
 
   read(): Promise<RollState | null> {
-    const clock = this.options.clock ?? performance.now.bind(performance);
-    const now = clock();
+    const now = this.clock();
     const last = this.last;
     if (
       last &&
