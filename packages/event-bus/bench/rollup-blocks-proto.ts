@@ -142,8 +142,8 @@ const sortRows = (rows: { entityId: string; metricType: string }[]) =>
   );
 
 /**
- * The alternative the figures point to (docs/performance.md): one row per entity and metric holding all its
- * events' times and values as arrays, so a miss reads about one granule per entity from one table.
+ * The alternative the figures point to (docs/performance-history.md): one row per entity and metric holding
+ * all its events' times and values as arrays, so a miss reads about one granule per entity from one table.
  */
 async function buildSeries(): Promise<void> {
   await c.command({ query: 'DROP TABLE IF EXISTS entityMetricEvents_series' });

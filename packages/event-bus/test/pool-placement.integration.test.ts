@@ -1,6 +1,6 @@
 // Where a host with a worker pool applies its metric batches: a source backlog's on the pool threads (the
 // main thread's time is what bounds a backlog), a live host's on the main thread (a thread busy with source
-// batches delayed them by hundreds of ms: docs/performance.md, "Session of 2026-12-04, afternoon").
+// batches delayed them by hundreds of ms: docs/performance-history.md, "Session of 2026-12-04, afternoon").
 import type { Admin } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EventPipeline } from '../src/kafka/create-pipeline.js';

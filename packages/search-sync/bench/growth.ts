@@ -73,7 +73,8 @@ const SETTLE = process.argv.includes('--settle');
 const FAKE_IN_PROCESS = process.argv.includes('--fake-in-process');
 const FLUSH_RUNS = Number(flag('flush-runs') ?? 1);
 // Flushes per size and chunk size run first and left out: a process's first flushes run on a cold JIT and
-// beside the merges the fill started, 1.5-2.5x slower than later ones (docs/performance.md, "Tenth session").
+// beside the merges the fill started, 1.5-2.5x slower than later ones (docs/performance-history.md, "Tenth
+// session").
 const FLUSH_WARMUP = Number(flag('flush-warmup') ?? 1);
 // Ids per query and request within the flush's round (search-sync's default 2,500); 0 is the whole round.
 // Several are run interleaved.

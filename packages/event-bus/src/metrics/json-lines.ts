@@ -1,8 +1,9 @@
 /**
- * Metric rows as JSONEachRow bytes: `rows` lines, each ending in a newline. This is what the ClickHouse insert
- * sends; the ingest stage writes each processed batch's lines once (`JsonLinesBuffer`), so that a flush hands
- * over a few large blocks. Joining and encoding a 50,000-row flush at once stalled the event loop for
- * 80–139 ms, and concatenating one small block per batch still 31–45 ms (docs/performance.md, "Fifth session").
+ * Metric rows as JSONEachRow bytes: `rows` lines, each ending in a newline. This is what the ClickHouse
+ * insert sends; the ingest stage writes each processed batch's lines once (`JsonLinesBuffer`), so that a
+ * flush hands over a few large blocks. Joining and encoding a 50,000-row flush at once stalled the event loop
+ * for 80–139 ms, and concatenating one small block per batch still 31–45 ms (docs/performance-history.md,
+ * "Fifth session").
  */
 export interface JsonLines {
   bytes: Buffer;

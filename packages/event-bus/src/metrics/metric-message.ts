@@ -27,7 +27,7 @@ export interface MetricMessageLimits {
  * and the value decoded from it in the apply stage are made in the young generation. A larger string gets
  * fresh pages of its own, which cost a page fault each as they are written: with 256 KiB the full pipeline
  * faulted 1.33–1.53 times per change on its main thread, with 120 KiB 0.94–1.05 (limits bench, four pairs,
- * docs/performance.md, "Eighth session").
+ * docs/performance-history.md, "Eighth session").
  */
 const DEFAULT_LIMITS: MetricMessageLimits = { maxRows: 1_000, maxBytes: 120 * 1024 };
 

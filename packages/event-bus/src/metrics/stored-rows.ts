@@ -1,10 +1,10 @@
 import type { EntityMetricEvent } from '@engagement/plugin-api';
 
 /**
- * What the steps after a flush's insert need to know of its events, kept instead of the events: how many,
- * the highest `originSeq` per origin (the cache's `~ch` positions) and the distinct entities (the cache's
- * recent lists, the search queue). A flush of the plan's 30 s held every event object until it ended: the
- * host's heap grew by ~6 MB a second and its major collections stalled the event loop (docs/performance.md,
+ * What the steps after a flush's insert need to know of its events, kept instead of the events: how many, the
+ * highest `originSeq` per origin (the cache's `~ch` positions) and the distinct entities (the cache's recent
+ * lists, the search queue). A flush of the plan's 30 s held every event object until it ended: the host's
+ * heap grew by ~6 MB a second and its major collections stalled the event loop (docs/performance-history.md,
  * "Session of 2026-12-03").
  */
 export class StoredRows {

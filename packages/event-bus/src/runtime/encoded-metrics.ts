@@ -77,9 +77,9 @@ export function encodeMetrics(events: readonly EntityMetricEvent[]): EncodedMetr
 /**
  * The batch without its event objects, for a pool thread to send back: receiving them (a structured clone of
  * every object and its `Date`) was ~6.6 of the ~8 µs per change the main thread spent receiving a batch
- * (docs/performance.md, "Session of 2026-12-04, morning"). Only a batch in which no record was invalid and no
- * listener failed: the ingest stage buffers such a batch in one step, so it needs no event of it one by one.
- * Others are returned as they are.
+ * (docs/performance-history.md, "Session of 2026-12-04, morning"). Only a batch in which no record was
+ * invalid and no listener failed: the ingest stage buffers such a batch in one step, so it needs no event of
+ * it one by one. Others are returned as they are.
  */
 export function leaveOutEvents(batch: BatchOutcome & { encoded: EncodedMetrics }): BatchOutcome {
   let mostPerRecord = 0;

@@ -57,8 +57,9 @@ export interface WorkerPoolOptions extends PoolWorkerData {
   /**
    * Also take metric batches while the host is live (at the head of its source partitions). Default false:
    * those stay on the calling thread, because on a thread busy with source batches each step of a decode or
-   * apply waits behind them, which at a steady rate added hundreds of ms per batch (docs/performance.md,
-   * "Session of 2026-12-04, afternoon"); a backlog's batches still go to the threads.
+   * apply waits behind them, which at a steady rate added hundreds of ms per batch
+   * (docs/performance-history.md, "Session of 2026-12-04, afternoon"); a backlog's batches still go to the
+   * threads.
    */
   metricWhenLive?: boolean;
   logger: Logger;
@@ -80,7 +81,8 @@ export interface PoolTask {
  * Metric batches smaller than this are decoded and applied on the calling thread: at moderate rates the
  * batches are small, and waiting for a pool thread busy with source batches cost more than the work (latency
  * bench). At 5,000 changes/s on a pool of 1, 2 of 4,185 batches were larger; a backlog's batches are 0.75–1 MiB
- * (kafkajs's bytes per partition) and go to the threads (docs/performance.md, "Session of 2026-12-04, noon").
+ * (kafkajs's bytes per partition) and go to the threads (docs/performance-history.md, "Session of 2026-12-04,
+ * noon").
  */
 export const POOL_METRIC_MIN_BYTES = 512 * 1024;
 
@@ -179,9 +181,9 @@ export class WorkerPoolProcessor implements RecordProcessor {
    * The apply stage's decoding of metric-topic messages, on a pool thread: `decodeMetricMessages` of each
    * record's value, as the main thread would run it, sent back as columns (`MetricColumns`) from which the
    * events are built here in one pass. Parsing the rows was a tenth of the pool's main thread (profile in
-   * docs/performance.md, "Session of 2026-12-04, late morning"). A batch under `POOL_METRIC_MIN_BYTES` is
-   * decoded here: a backlog's batches are large and go to the threads, a moderate rate's are small and would
-   * wait for a thread busy with a source batch.
+   * docs/performance-history.md, "Session of 2026-12-04, late morning"). A batch under
+   * `POOL_METRIC_MIN_BYTES` is decoded here: a backlog's batches are large and go to the threads, a moderate
+   * rate's are small and would wait for a thread busy with a source batch.
    */
   async decodeMetricMessages(records: readonly KafkaRecord[], live = false): Promise<DecodedMetricMessage[]> {
     if (this.leftHere(records, live)) return records.map((r) => decodeMetricMessagesHere(r.value));
@@ -197,8 +199,8 @@ export class WorkerPoolProcessor implements RecordProcessor {
   /**
    * The apply stage's decoding and cache apply of a metric-topic batch, on a pool thread with its own cache
    * sink (`PoolWorkerData.metricCache`): building each shard's script call and sending it were a third of the
-   * main thread's work with a pool (profile in docs/performance.md). Undefined, leaving the batch to the
-   * caller, without a cache or for a batch under `POOL_METRIC_MIN_BYTES` (as `decodeMetricMessages`).
+   * main thread's work with a pool (profile in docs/performance-history.md). Undefined, leaving the batch to
+   * the caller, without a cache or for a batch under `POOL_METRIC_MIN_BYTES` (as `decodeMetricMessages`).
    */
   async applyMetricRecords(
     records: readonly KafkaRecord[],

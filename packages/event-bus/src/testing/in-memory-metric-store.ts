@@ -12,7 +12,7 @@ export class InMemoryMetricStore {
   readonly inserts: EntityMetricEvent[][] = [];
 
   // Keeping the index on every insert cost the limits bench's phase (c) about a tenth of its main thread
-  // (docs/performance.md, "Sixteenth session"); reads index the batches inserted since, in order.
+  // (docs/performance-history.md, "Sixteenth session"); reads index the batches inserted since, in order.
   async insert(events: readonly EntityMetricEvent[]): Promise<void> {
     this.inserts.push(events.slice());
   }

@@ -25,10 +25,10 @@ type RawInsert = (table: string, body: Buffer) => Promise<void>;
 /**
  * The embedded engine's bulk work (the sink's inserts with the materialized view they feed, and rolls) runs
  * on threads at the lowest CPU priority (Linux nice 19). The engine shares this process's cores, and an
- * insert's parsing otherwise delays the event loop that applies increments: at half the maximum rate, the
- * p99 from source append to Redis fell from a median of 179 ms to 122 ms over ten runs each (docs/performance.md,
- * "Sixth session"). ClickHouse applies it only with CAP_SYS_NICE. Reads keep the normal priority, and a
- * server is left as its operator set it up.
+ * insert's parsing otherwise delays the event loop that applies increments: at half the maximum rate, the p99
+ * from source append to Redis fell from a median of 179 ms to 122 ms over ten runs each
+ * (docs/performance-history.md, "Sixth session"). ClickHouse applies it only with CAP_SYS_NICE. Reads keep
+ * the normal priority, and a server is left as its operator set it up.
  */
 const EMBEDDED_BULK_SETTINGS = {
   os_threads_nice_value_query: 19,
@@ -39,7 +39,7 @@ const EMBEDDED_BULK_SETTINGS = {
  * The embedded engine's background merges at the same low priority. This is a server setting, read once when
  * the engine starts: the engine's first session on a directory passes it, and the sessions opened after it
  * share that engine. A merge of all the parts so far otherwise stalls the event loop for up to a few hundred ms
- * (docs/performance.md, "Session of 2026-12-04": p99 280–370 → 98–136 ms over runs containing one).
+ * (docs/performance-history.md, "Session of 2026-12-04": p99 280–370 → 98–136 ms over runs containing one).
  */
 const EMBEDDED_ENGINE_ARGS = ['--os_threads_nice_value_merge_mutate=19'];
 

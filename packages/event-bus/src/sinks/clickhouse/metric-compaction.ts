@@ -35,8 +35,8 @@ const NOTHING: CompactResult = { committed: false, gen: 0, days: [], rows: 0, sw
 /**
  * Compacts the read rollup. Every roll writes one daily row per entity, metric and day it touched, so an
  * entity with events in every roll gathers one row per roll (1,440 a day at the default interval) and a read
- * of it gets slower with every day of its history (docs/performance.md, "Busy entities"). A compaction is a
- * roll of its own on the head's chain that rolls no new events; instead it folds days:
+ * of it gets slower with every day of its history (docs/performance-history.md, "Busy entities"). A compaction
+ * is a roll of its own on the head's chain that rolls no new events; instead it folds days:
  *
  * 1. Sweep: deletes the rows that earlier compactions replaced, once `retainMs` has passed since they
  *    committed (a reader that read the roll state before such a commit may still be counting them).
@@ -81,7 +81,7 @@ export async function compactRollup(
     const chain = headChainFilter(state);
     // Days where some key has more than one counted row. Grouped by key first, in the table's order, so the
     // engine streams the keys instead of holding them all: counting distinct keys per day needed 0.8-1.6 GB
-    // at 20M daily rows and grows with the table; this stays at 0.2-0.4 GB (docs/performance.md, "Busy
+    // at 20M daily rows and grows with the table; this stays at 0.2-0.4 GB (docs/performance-history.md, "Busy
     // entities").
     const days = (
       await queryRows<{ d: number }>(

@@ -73,7 +73,7 @@ GROUP BY entityId, metricType`;
  * in exactly one of the two: rolled iff its `originSeq` is at or below its origin's cut. The cost depends on
  * the entities' rows in the rollup and on the recent events, not on the size of the event table.
  *
- * Shape, chosen by measurement (docs/performance.md): one scan of the daily rows serves every timeframe
+ * Shape, chosen by measurement (docs/performance-history.md): one scan of the daily rows serves every timeframe
  * (`multiIf` evaluates a row's event times only on the day its window starts in); the open part tests its
  * rows against the cuts with one map lookup (exclusive bounds, a missing origin reads 0: everything open)
  * and each branch returns its high waters as key and value arrays for the outer `maxMap`.

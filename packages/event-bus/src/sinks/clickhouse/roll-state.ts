@@ -46,10 +46,10 @@ export interface RollState {
 
 /**
  * The SQL condition for the daily rows of `state`'s head chain, with the parameters it names: rolls up to the
- * head, not excluded, and on a compacted day not below its floor. `excluded` is fixed once the head is read (a
- * roll that begins later takes a gen above the head), so with none excluded the per-row `has` is left out:
- * about 4% of a 100-entity miss's query (docs/performance.md, "Sixteenth session"); so is the floor test
- * before the first compaction.
+ * head, not excluded, and on a compacted day not below its floor. `excluded` is fixed once the head is read
+ * (a roll that begins later takes a gen above the head), so with none excluded the per-row `has` is left out:
+ * about 4% of a 100-entity miss's query (docs/performance-history.md, "Sixteenth session"); so is the floor
+ * test before the first compaction.
  */
 export function headChainFilter(state: RollState): { sql: string; params: Record<string, unknown> } {
   const head = state.head!;
@@ -138,7 +138,7 @@ FROM ${rollupTables(table).rolls}`,
 /**
  * Shares roll-state reads among one reader's queries: a state read less than `maxAgeMs` ago (1 s by default)
  * is used again, and callers that come while a read runs share it. A burst of misses then costs one small
- * query instead of one per miss (on the embedded engine ~6 ms of each: docs/performance.md, "Sixteenth
+ * query instead of one per miss (on the embedded engine ~6 ms of each: docs/performance-history.md, "Sixteenth
  * session").
  *
  * Exact, because a query may use any committed head whose rows are still there: what it counts is the head's

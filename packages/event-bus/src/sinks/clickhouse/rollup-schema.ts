@@ -78,7 +78,7 @@ export function rollupTables(table = 'entityMetricEvents'): RollupTables {
  *   includes exactly the rolls on its chain. `index_granularity = 256`: a miss reads a few granules per
  *   entity instead of 8,192-row blocks full of other entities. Compressed blocks of 16–64 KiB instead of
  *   64 KiB–1 MiB: a granule is decompressed with its block, so a miss's few granules per entity cost a
- *   third of the bytes (docs/performance.md, "Tenth session"; existing tables:
+ *   third of the bytes (docs/performance-history.md, "Tenth session"; existing tables:
  *   infra/clickhouse/production/0004_daily_compress_blocks.sql).
  */
 export function rollupDdl(

@@ -55,7 +55,8 @@ export async function recordStored(
   const commands = redis as RedisClient & WithStoredCommands;
   // One script at a time, shard after shard: the cache's applies share this connection, so at most one of
   // these is queued ahead of an apply. (With every shard at once, up to 16 were, and after a 200k-row flush
-  // applies waited 0.3–0.6 s behind the trims: docs/performance.md, "The metric topic's own fetch loop".)
+  // applies waited 0.3–0.6 s behind the trims: docs/performance-history.md, "The metric topic's own fetch
+  // loop".)
   let dropped = 0;
   for (const [shard, keys] of keysByShard) {
     const watermarkKey = shardWatermarkKey(target.watermarkKey, shard);
