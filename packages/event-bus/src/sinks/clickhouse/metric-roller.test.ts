@@ -1,9 +1,10 @@
 import type { ClickHouseClient } from '@clickhouse/client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { interceptClient, openTempChDB } from '../../../test/temp-chdb.js';
 import type { InstrumentationEvent } from '../../runtime/instrumentation.js';
 import { MetricEventStore } from './metric-event-store.js';
 import { MetricRoller } from './metric-roller.js';
+import { readRollState } from './roll-state.js';
 import { ensureMetricEventTable } from './schema.js';
 
 // The roller reports how each roll and compaction ended (real embedded ClickHouse), for the host's series.
@@ -48,5 +49,56 @@ describe('MetricRoller', () => {
     await new MetricRoller(broken, { table }, undefined, (e) => events.push(e)).rollNow();
     expect(events).toMatchObject([{ type: 'rollup.rolled', outcome: 'failed' }]);
     expect((events[0] as { seconds: number }).seconds).toBeGreaterThanOrEqual(0);
+  });
+
+  it("steps aside while another host's roll is younger than the gap, and its timer's gap is half the interval", async () => {
+    const table = 'fleetEvents';
+    await ensureMetricEventTable(client, table);
+    const store = new MetricEventStore(client, table);
+    const insert = (seq: number) =>
+      store.insert([
+        {
+          eventId: `f${seq}`,
+          entityType: 'Model',
+          entityId: 1,
+          userId: 0,
+          metricType: 'likeCount',
+          metricValue: 1,
+          createdAt: new Date('2025-06-15T12:00:00Z'),
+          origin: 'o:0',
+          originSeq: seq,
+        },
+      ]);
+    const events: InstrumentationEvent[] = [];
+    const hostA = new MetricRoller(client, { table }, undefined, (e) => events.push(e));
+    const hostB = new MetricRoller(client, { table }, undefined, (e) => events.push(e));
+    await insert(0);
+    expect((await hostA.rollNow())?.committed).toBe(true);
+    const head = (await readRollState(client, table))!;
+
+    await insert(1);
+    const aside = await hostB.rollNow({ table, minGapMs: 60_000 });
+    expect(aside).toMatchObject({ committed: false, gen: 0 });
+    const after = (await readRollState(client, table))!;
+    expect(after.maxGen, 'nothing written, not even a begin row').toBe(head.maxGen);
+    expect(after.head!.gen).toBe(head.head!.gen);
+
+    // Once the head is older than the gap, the same host rolls.
+    await new Promise((r) => setTimeout(r, 50));
+    expect((await hostB.rollNow({ table, minGapMs: 20 }))?.committed).toBe(true);
+    expect(events.map((e) => 'outcome' in e && e.outcome)).toEqual(['committed', 'idle', 'committed']);
+
+    // The timer passes half its interval as the gap; a direct rollNow() rolls whenever the head began.
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    try {
+      const timed = new MetricRoller(client, { table, intervalMs: 10_000 });
+      const rollNow = vi.spyOn(timed, 'rollNow').mockResolvedValue(undefined);
+      timed.start();
+      vi.advanceTimersByTime(10_000);
+      expect(rollNow).toHaveBeenCalledWith(expect.objectContaining({ table, minGapMs: 5_000 }));
+      await timed.stop();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

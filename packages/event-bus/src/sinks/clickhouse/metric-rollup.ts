@@ -21,6 +21,12 @@ export interface RollOptions {
    * `INSERT_MARGIN_MS` before it, may keep using it for `HEAD_REUSE_MS`, and need time for their query.
    */
   retainMs?: number;
+  /**
+   * Steps aside (outcome idle: nothing written) when the head roll began less than this long ago by the
+   * server's clock. Default 0: always roll. A host's timer sets half its interval (MetricRoller), so that a
+   * fleet of hosts rolls a table about once an interval rather than once per host per interval.
+   */
+  minGapMs?: number;
 }
 
 export interface RollResult {
@@ -66,6 +72,8 @@ export async function rollMetricEvents(
     const base = state.head;
     const gen = state.maxGen + 1 + Math.floor(Math.random() * 2 ** 20);
     const at = await serverNowMs(client);
+    if (base && options.minGapMs && at - base.atMs < options.minGapMs)
+      return { committed: false, gen: 0, base: base.gen, rows: 0, droppedSlots: 0 };
     const atText = toClickHouseTime(new Date(at));
     // Migrating an existing table: an insert that began before the copying view existed may still land.
     if (!base && (state.firstAtMs === null || at - state.firstAtMs < INSERT_MARGIN_MS)) {
