@@ -10,6 +10,7 @@ import {
   type RollFloor,
   readRollState,
   serverNowMs,
+  withdrawRoll,
 } from './roll-state.js';
 import { MIN_RETAIN_MS, rollupTables } from './rollup-schema.js';
 
@@ -134,7 +135,10 @@ GROUP BY entityType, entityId, metricType, day`,
     }
 
     const now = await readRollState(client, table);
-    if ((now?.head?.gen ?? 0) !== head.gen) return { ...NOTHING, gen, days, rows: written, swept: due };
+    if ((now?.head?.gen ?? 0) !== head.gen) {
+      await withdrawRoll(client, table, gen); // lost: its folded rows and listing go (its insert returned)
+      return { ...NOTHING, gen, days, rows: written, swept: due };
+    }
     const sweepAfterMs = (await serverNowMs(client)) + retainMs;
     for (const d of days) floors[d] = { gen, sweepAfterMs };
     await client.insert({

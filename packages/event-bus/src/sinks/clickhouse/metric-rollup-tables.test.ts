@@ -106,6 +106,11 @@ describe('the read rollup of a table of its own', () => {
     expect(other).toMatchObject({ committed: true, base: 0 });
     expect(ours).toMatchObject({ committed: false, base: 0 });
     expect(months, 'month inserts of the roll that lost').toBe(1);
+    // It took its month's rows and its listing back: reads carry no excluded gen for it.
+    expect((await readRollState(client, table))!.excluded).not.toContain(ours.gen);
+    expect(
+      await countOf(client, `SELECT count() AS n FROM ${rollupTables(table).daily} WHERE gen = ${ours.gen}`),
+    ).toBe(0);
     const [one] = await readMetricTotals(client, {
       entityType: 'Model',
       entityIds: [1],

@@ -313,6 +313,11 @@ GROUP BY d HAVING count() > uniqExact(entityType, entityId, metricType)`,
     expect(lost.committed).toBe(false);
     expect(lost.gen).toBeGreaterThan(0); // it began and folded
     expect(lost.days.length).toBeGreaterThan(0);
+    // It took its folded rows and its listing back; the crashed one stays listed (its rows stay skipped).
+    const afterLost = (await readRollState(client))!;
+    expect(afterLost.excluded).not.toContain(lost.gen);
+    expect(afterLost.excluded).toEqual(expect.arrayContaining([...crashed.excluded, crashed.maxGen]));
+    expect(await count(`SELECT count() AS n FROM ${t.daily} WHERE gen = ${lost.gen}`)).toBe(0);
     await expectExact();
     await expectExact(['month', 'year']);
 
@@ -348,6 +353,36 @@ WHERE gen < transform(toInt32(day), [${Object.keys(floors)}], [${Object.values(f
     expect(Object.keys((await readRollState(client))!.head!.floors)).toEqual(Object.keys(floors));
     await expectExact();
   }, 120_000);
+
+  it('takes back a roll that lost its race: no daily rows, no listing, and reads stay exact', async () => {
+    const t = rollupTables();
+    await insert(batchC());
+    let other: Awaited<ReturnType<typeof rollMetricEvents>> | undefined;
+    let written = { gen: 0, rows: 0 };
+    const racing = interceptClient(client, 'command', (command) => async (args) => {
+      const result = await command(args);
+      if (args.query.startsWith(`INSERT INTO ${t.daily}`) && !other) {
+        const gen = (await readRollState(client))!.maxGen; // ours: begun last
+        written = { gen, rows: await count(`SELECT count() AS n FROM ${t.daily} WHERE gen = ${gen}`) };
+        other = await rollMetricEvents(client);
+      }
+      return result;
+    });
+    const before = (await readRollState(client))!;
+    const ours = await rollMetricEvents(racing);
+    expect(other).toMatchObject({ committed: true });
+    expect(ours).toMatchObject({ committed: false });
+    expect(written.gen).toBe(ours.gen);
+    expect(written.rows, 'its daily rows before it lost').toBeGreaterThan(0);
+    const after = (await readRollState(client))!;
+    expect(after.excluded).toEqual(before.excluded);
+    expect(await count(`SELECT count() AS n FROM ${t.rolls} WHERE gen = ${ours.gen}`)).toBe(0);
+    expect(await count(`SELECT count() AS n FROM ${t.daily} WHERE gen = ${ours.gen}`)).toBe(0);
+    await expectExact();
+    await insert(batchC());
+    expect((await rollMetricEvents(client)).committed).toBe(true);
+    await expectExact();
+  }, 60_000);
 
   it('reads exactly through a roll state read before later rolls and a compaction (RollStateCache)', async () => {
     const states = new RollStateCache(client, { maxAgeMs: 3_600_000 });

@@ -9,6 +9,7 @@ import {
   queryRows,
   readRollState,
   serverNowMs,
+  withdrawRoll,
 } from './roll-state.js';
 import { INSERT_MARGIN_MS, MIN_RETAIN_MS, RECENT_SLOT_MS, rollupTables } from './rollup-schema.js';
 
@@ -131,18 +132,21 @@ GROUP BY entityType, entityId, metricType, d`,
     // The partitions are listed after the cuts: every event at or below them is in one of them. Between
     // months it stops as soon as another roll (another host's first roll) has committed: it could not commit.
     const lost = async () => ((await readRollState(client, table))?.head?.gen ?? 0) !== (base?.gen ?? 0);
-    const lostResult = (rows: number) =>
-      ({ committed: false, gen, base: base?.gen ?? 0, rows, droppedSlots: 0 }) satisfies RollResult;
+    // A roll that lost takes its rows and listing back (every insert of it has returned).
+    const lostResult = async (rows: number): Promise<RollResult> => {
+      await withdrawRoll(client, table, gen);
+      return { committed: false, gen, base: base?.gen ?? 0, rows, droppedSlots: 0 };
+    };
     let written = 0;
     const months = base ? null : await createdMonths(client, table);
     if (!months) written = await rollPart('1');
     else
       for (const [i, month] of months.entries()) {
-        if (i > 0 && (await lost())) return lostResult(written);
+        if (i > 0 && (await lost())) return await lostResult(written);
         written += await rollPart(`toYYYYMM(createdAt) = ${month}`);
       }
 
-    if (await lost()) return lostResult(written);
+    if (await lost()) return await lostResult(written);
     await client.insert({
       table: t.rolls,
       values: [

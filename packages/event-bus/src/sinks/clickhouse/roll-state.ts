@@ -246,3 +246,22 @@ export async function serverNowMs(client: ClickHouseClient): Promise<number> {
   );
   return Number(at);
 }
+
+/**
+ * Takes back a roll (or compaction) of this process that lost its race: its daily rows first, then its
+ * listing. Without this every lost roll stayed listed for good, and every read carries the listed gens off
+ * the chain (`excluded`) and tests each row against them: a fleet whose hosts roll one table loses rolls
+ * every day. Safe only once every insert of the roll has returned, so that none of its rows can land later,
+ * and only for a roll that never committed: until the listing goes, readers skip its rows, and after it
+ * there are none. A roll that crashed is not taken back (nobody knows whether its last insert still runs).
+ */
+export async function withdrawRoll(client: ClickHouseClient, table: string, gen: number): Promise<void> {
+  const t = rollupTables(table);
+  for (const from of [t.daily, t.rolls]) {
+    await client.command({
+      query: `ALTER TABLE ${from} DELETE WHERE gen = {gen:UInt64}`,
+      query_params: { gen },
+      clickhouse_settings: { mutations_sync: '2' },
+    });
+  }
+}
