@@ -5,6 +5,7 @@ import type { InstrumentationEvent } from '../../runtime/instrumentation.js';
 import { MetricEventStore } from './metric-event-store.js';
 import { MetricRoller } from './metric-roller.js';
 import { readRollState } from './roll-state.js';
+import { rollupTables } from './rollup-schema.js';
 import { ensureMetricEventTable } from './schema.js';
 
 // The roller reports how each roll and compaction ended (real embedded ClickHouse), for the host's series.
@@ -87,6 +88,18 @@ describe('MetricRoller', () => {
     await new Promise((r) => setTimeout(r, 50));
     expect((await hostB.rollNow({ table, minGapMs: 20 }))?.committed).toBe(true);
     expect(events.map((e) => 'outcome' in e && e.outcome)).toEqual(['committed', 'idle', 'committed']);
+
+    // Another host's roll begun on the head and still running: a host steps aside for the gap after its start.
+    await new Promise((r) => setTimeout(r, 300));
+    const running = (await readRollState(client, table))!;
+    await client.command({
+      query: `INSERT INTO ${rollupTables(table).rolls} (gen, phase, base, cuts, at, events, rows)
+SELECT ${running.maxGen + 1}, 'begin', ${running.head!.gen}, map(), now64(3), 0, 0`,
+    });
+    await insert(2);
+    expect(await hostA.rollNow({ table, minGapMs: 200 })).toMatchObject({ committed: false, gen: 0 });
+    await new Promise((r) => setTimeout(r, 250));
+    expect((await hostA.rollNow({ table, minGapMs: 200 }))?.committed).toBe(true);
 
     // The timer passes half its interval as the gap; a direct rollNow() rolls whenever the head began.
     vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });

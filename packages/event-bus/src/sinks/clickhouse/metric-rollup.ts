@@ -23,9 +23,10 @@ export interface RollOptions {
    */
   retainMs?: number;
   /**
-   * Steps aside (outcome idle: nothing written) when the head roll began less than this long ago by the
-   * server's clock. Default 0: always roll. A host's timer sets half its interval (MetricRoller), so that a
-   * fleet of hosts rolls a table about once an interval rather than once per host per interval.
+   * Steps aside (outcome idle: nothing written) when the head roll, or a roll begun on the head and not
+   * committed (another host's, running), began less than this long ago by the server's clock. Default 0:
+   * always roll. A host's timer sets half its interval (MetricRoller), so that a fleet of hosts rolls a table
+   * about once an interval rather than once per host per interval, and seldom two at once.
    */
   minGapMs?: number;
 }
@@ -73,7 +74,8 @@ export async function rollMetricEvents(
     const base = state.head;
     const gen = state.maxGen + 1 + Math.floor(Math.random() * 2 ** 20);
     const at = await serverNowMs(client);
-    if (base && options.minGapMs && at - base.atMs < options.minGapMs)
+    const gap = options.minGapMs ?? 0;
+    if (base && gap > 0 && (at - base.atMs < gap || at - (state.runningAtMs ?? -Infinity) < gap))
       return { committed: false, gen: 0, base: base.gen, rows: 0, droppedSlots: 0 };
     const atText = toClickHouseTime(new Date(at));
     // Migrating an existing table: an insert that began before the copying view existed may still land.

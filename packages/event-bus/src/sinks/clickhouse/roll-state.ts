@@ -42,6 +42,8 @@ export interface RollState {
   firstAtMs: number | null;
   /** The server's clock when the state was read (epoch ms); absent when no roll was listed. */
   readAtMs?: number;
+  /** Latest `at` of a roll begun on the head and not committed (running, or crashed); absent when none. */
+  runningAtMs?: number;
 }
 
 /**
@@ -110,12 +112,16 @@ FROM ${rollupTables(table).rolls}`,
   }
   const commits = new Map<number, CommittedRoll>();
   const gens = new Set<number>();
+  const begun: RollRow[] = [];
   let firstAtMs: number | null = null;
   for (const r of rows) {
     const gen = Number(r.gen);
     gens.add(gen);
     firstAtMs = Math.min(firstAtMs ?? Number(r.at), Number(r.at));
-    if (r.phase !== 'commit') continue;
+    if (r.phase !== 'commit') {
+      begun.push(r);
+      continue;
+    }
     const cuts: Record<string, number> = {};
     for (const [origin, seq] of Object.entries(r.cuts)) cuts[origin] = Number(seq);
     const floors: Record<number, RollFloor> = {};
@@ -132,7 +138,20 @@ FROM ${rollupTables(table).rolls}`,
   for (let r: CommittedRoll | undefined = head; r; r = commits.get(r.base)) chain.push(r.gen);
   const onChain = new Set(chain);
   const excluded = [...gens].filter((g) => g <= head.gen && !onChain.has(g));
-  return { head, excluded, chain, base: commits.get(head.base) ?? null, maxGen, firstAtMs, readAtMs };
+  const state: RollState = {
+    head,
+    excluded,
+    chain,
+    base: commits.get(head.base) ?? null,
+    maxGen,
+    firstAtMs,
+    readAtMs,
+  };
+  for (const r of begun) {
+    if (Number(r.base) !== head.gen || commits.has(Number(r.gen))) continue;
+    state.runningAtMs = Math.max(state.runningAtMs ?? 0, Number(r.at));
+  }
+  return state;
 }
 
 /**
