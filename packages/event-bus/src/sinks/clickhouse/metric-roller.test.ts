@@ -1,4 +1,5 @@
 import type { ClickHouseClient } from '@clickhouse/client';
+import type { EntityMetricEvent } from '@engagement/plugin-api';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { interceptClient, openTempChDB } from '../../../test/temp-chdb.js';
 import type { InstrumentationEvent } from '../../runtime/instrumentation.js';
@@ -17,23 +18,24 @@ afterAll(async () => {
   await client?.close();
 });
 
+/** A like of Model 1 at `originSeq` of origin `o:0`. */
+const like = (eventId: string, originSeq: number): EntityMetricEvent => ({
+  eventId,
+  entityType: 'Model',
+  entityId: 1,
+  userId: 0,
+  metricType: 'likeCount',
+  metricValue: 1,
+  createdAt: new Date('2025-06-15T12:00:00Z'),
+  origin: 'o:0',
+  originSeq,
+});
+
 describe('MetricRoller', () => {
   it('reports every roll and compaction with its outcome: committed, idle, failed', async () => {
     const table = 'rolledEvents';
     await ensureMetricEventTable(client, table);
-    await new MetricEventStore(client, table).insert(
-      [0, 1].map((i) => ({
-        eventId: `r${i}`,
-        entityType: 'Model',
-        entityId: 1,
-        userId: 0,
-        metricType: 'likeCount',
-        metricValue: 1,
-        createdAt: new Date('2025-06-15T12:00:00Z'),
-        origin: 'o:0',
-        originSeq: i,
-      })),
-    );
+    await new MetricEventStore(client, table).insert([0, 1].map((i) => like(`r${i}`, i)));
     const events: InstrumentationEvent[] = [];
     const roller = new MetricRoller(client, { table, compactEvery: 1 }, undefined, (e) => events.push(e));
     await roller.rollNow();
@@ -56,20 +58,7 @@ describe('MetricRoller', () => {
     const table = 'fleetEvents';
     await ensureMetricEventTable(client, table);
     const store = new MetricEventStore(client, table);
-    const insert = (seq: number) =>
-      store.insert([
-        {
-          eventId: `f${seq}`,
-          entityType: 'Model',
-          entityId: 1,
-          userId: 0,
-          metricType: 'likeCount',
-          metricValue: 1,
-          createdAt: new Date('2025-06-15T12:00:00Z'),
-          origin: 'o:0',
-          originSeq: seq,
-        },
-      ]);
+    const insert = (seq: number) => store.insert([like(`f${seq}`, seq)]);
     const events: InstrumentationEvent[] = [];
     const hostA = new MetricRoller(client, { table }, undefined, (e) => events.push(e));
     const hostB = new MetricRoller(client, { table }, undefined, (e) => events.push(e));
