@@ -78,17 +78,23 @@ describe('MetricRoller', () => {
     expect((await hostB.rollNow({ table, minGapMs: 20 }))?.committed).toBe(true);
     expect(events.map((e) => 'outcome' in e && e.outcome)).toEqual(['committed', 'idle', 'committed']);
 
-    // Another host's roll begun on the head and still running: a host steps aside for the gap after its start.
-    await new Promise((r) => setTimeout(r, 300));
+    // Another host's roll begun on the head and still running: a host steps aside for the gap after its start,
+    // though the head itself is older than the gap.
+    await new Promise((r) => setTimeout(r, 1_100));
     const running = (await readRollState(client, table))!;
+    const rolls = rollupTables(table).rolls;
+    const runningGen = running.maxGen + 1;
     await client.command({
-      query: `INSERT INTO ${rollupTables(table).rolls} (gen, phase, base, cuts, at, events, rows)
-SELECT ${running.maxGen + 1}, 'begin', ${running.head!.gen}, map(), now64(3), 0, 0`,
+      query: `INSERT INTO ${rolls} (gen, phase, base, cuts, at, events, rows)
+SELECT ${runningGen}, 'begin', ${running.head!.gen}, map(), now64(3), 0, 0`,
     });
     await insert(2);
-    expect(await hostA.rollNow({ table, minGapMs: 200 })).toMatchObject({ committed: false, gen: 0 });
-    await new Promise((r) => setTimeout(r, 250));
-    expect((await hostA.rollNow({ table, minGapMs: 200 }))?.committed).toBe(true);
+    expect(await hostA.rollNow({ table, minGapMs: 1_000 })).toMatchObject({ committed: false, gen: 0 });
+    await client.command({
+      query: `ALTER TABLE ${rolls} UPDATE at = at - INTERVAL 2 SECOND WHERE gen = ${runningGen}`,
+      clickhouse_settings: { mutations_sync: '2' },
+    });
+    expect((await hostA.rollNow({ table, minGapMs: 1_000 }))?.committed).toBe(true);
 
     // The timer passes half its interval as the gap; a direct rollNow() rolls whenever the head began.
     vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
