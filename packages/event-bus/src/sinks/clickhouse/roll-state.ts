@@ -138,7 +138,9 @@ FROM ${rollupTables(table).rolls}`,
   for (let r: CommittedRoll | undefined = head; r; r = commits.get(r.base)) chain.push(r.gen);
   const onChain = new Set(chain);
   const excluded = [...gens].filter((g) => g <= head.gen && !onChain.has(g));
-  const state: RollState = {
+  // A begun roll on the head never committed: a commit on the head would have become the head.
+  const running = begun.filter((r) => Number(r.base) === head.gen).map((r) => Number(r.at));
+  return {
     head,
     excluded,
     chain,
@@ -146,12 +148,8 @@ FROM ${rollupTables(table).rolls}`,
     maxGen,
     firstAtMs,
     readAtMs,
+    ...(running.length > 0 ? { runningAtMs: Math.max(...running) } : {}),
   };
-  for (const r of begun) {
-    if (Number(r.base) !== head.gen || commits.has(Number(r.gen))) continue;
-    state.runningAtMs = Math.max(state.runningAtMs ?? 0, Number(r.at));
-  }
-  return state;
 }
 
 /**
