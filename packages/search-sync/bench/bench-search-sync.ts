@@ -51,7 +51,11 @@ export function benchSearchSync(options: {
   });
 }
 
-/** One flush's wall time and where it went; `oursMs` is the rest after ClickHouse and the fake. */
+/**
+ * One flush's wall time and where it went; `oursMs` is the rest after ClickHouse and the fake. Chunks overlap a
+ * query with the previous chunk's documents and requests, so the parts can add up to more than the flush and
+ * `oursMs` can be negative: read it as "not hidden behind a query or the fake".
+ */
 export interface FlushSplit {
   ms: number;
   queryMs: number;
