@@ -27,6 +27,7 @@ function change(
   partition: number,
 ): FakeChange {
   const key = after ?? before ?? {};
+  const lsn = nextLsn++;
   const payload = {
     before,
     after,
@@ -40,26 +41,34 @@ function change(
       schema: 'public',
       table,
       txId: 1000 + nextOffset,
-      lsn: nextLsn++,
+      lsn,
+      // Every streamed change carries its position ([lastCommitLsn, lsn]); snapshot reads carry none.
+      sequence: op === 'r' ? null : JSON.stringify([String(lsn - 1), String(lsn)]),
     },
     op,
     ts_ms: at.getTime() + 5,
   };
-  const record: KafkaRecord = {
-    topic: `${FAKE_TOPIC_PREFIX}.public.${table}`,
-    partition,
-    offset: String(nextOffset++),
-    key: Buffer.from(JSON.stringify({ id: key.id ?? null })),
-    value: Buffer.from(JSON.stringify(payload)),
-  };
+  return decoded(
+    {
+      topic: `${FAKE_TOPIC_PREFIX}.public.${table}`,
+      partition,
+      offset: String(nextOffset++),
+      key: Buffer.from(JSON.stringify({ id: key.id ?? null })),
+      value: Buffer.from(JSON.stringify(payload)),
+    },
+    `fake ${table} change`,
+  );
+}
+
+/** A fake change of `record`, decoded by the real decoder when its event is first asked for. */
+function decoded(record: KafkaRecord, what: string): FakeChange {
   let event: ChangeEvent | undefined;
   return {
     record,
     get event() {
       if (!event) {
         const result = decode(record);
-        if (result.kind !== 'event')
-          throw new Error(`fake ${table} change decoded to a skip: ${result.reason}`);
+        if (result.kind !== 'event') throw new Error(`${what} decoded to a skip: ${result.reason}`);
         event = result.event;
       }
       return event;
@@ -94,22 +103,25 @@ function tableChanges(table: string, partition: number): TableChanges {
  */
 export const fakeEvent = {
   postgres: (table: string): TableChanges => tableChanges(table, 0),
+  /**
+   * The same change published again by its source at a new offset, as Kafka Connect does after a restart
+   * (the same bytes, the same source position): the host's re-send filter drops it before listeners run.
+   * Sending a change itself again is a replay (a crash, a rebalance), which runs again and collapses.
+   */
+  resent(change: FakeChange): FakeChange {
+    return decoded({ ...change.record, offset: String(nextOffset++) }, 're-sent record');
+  },
   /** A record with arbitrary bytes, e.g. to check that malformed input is dead-lettered. */
   raw(topic: string, value: string | null, partition = 0): FakeChange {
-    const record: KafkaRecord = {
-      topic,
-      partition,
-      offset: String(nextOffset++),
-      key: null,
-      value: value === null ? null : Buffer.from(value),
-    };
-    return {
-      record,
-      get event(): ChangeEvent {
-        const result = decode(record);
-        if (result.kind !== 'event') throw new Error(`raw record decoded to a skip: ${result.reason}`);
-        return result.event;
+    return decoded(
+      {
+        topic,
+        partition,
+        offset: String(nextOffset++),
+        key: null,
+        value: value === null ? null : Buffer.from(value),
       },
-    };
+      'raw record',
+    );
   },
 };

@@ -38,7 +38,8 @@ export function inMemoryPorts(): InMemoryAdapters {
   const ports: PipelinePorts<InMemoryRecordSource> = {
     source: (stages) => {
       metricTopic.readBy((records) => stages.apply.applyBatch(records));
-      source = new InMemoryRecordSource(stages);
+      // A replay starts the filter again from the committed positions, as a restarted consumer would.
+      source = new InMemoryRecordSource(stages, () => resends.reset());
       return source;
     },
     store,
