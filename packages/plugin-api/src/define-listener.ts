@@ -25,7 +25,10 @@ export type ListenerContext<D extends DepsMap = DepsMap> = ResolvedDeps<D> & {
 export interface ListenerDefinition<D extends DepsMap = DepsMap> {
   readonly kind: 'listener';
   readonly id: string;
-  /** Source tables this listener reads, for docs and for checking that it can handle anything. */
+  /**
+   * Source tables this listener reads. Unless it is given its topics (`kafka.topics`), the host subscribes to
+   * the topics of the tables its listeners declare, so a listener that declares none sees only those.
+   */
   readonly tables?: readonly string[];
   readonly deps: D;
   canHandle(event: ChangeEvent): boolean;
