@@ -1,4 +1,4 @@
-// Uses only the event-bus public and testing exports, as any listener package would.
+// Uses the event-bus public and testing exports, as any listener package would, and this package's world fixture.
 import { fakeEvent, runListener, startTestHost } from '@engagement/event-bus/testing';
 import { describe, expect, it } from 'vitest';
 import { CREATED_AT, net, worldOverrides } from '../__fixtures__/app-world.js';
