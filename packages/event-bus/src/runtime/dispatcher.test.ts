@@ -98,6 +98,7 @@ describe('Dispatcher', () => {
   it.each([
     ['a fractional entity id', { ...valid, entityId: 1.5 }, /non-integer entity id \(1\.5\)/],
     ['an entity id beyond 2^53', { ...valid, entityId: 2 ** 60 }, /non-integer entity id/],
+    ['an entity id given as text', { ...valid, entityId: '7' as unknown as number }, /entity id \("7"\)/],
     ['a NaN value', { ...valid, metricValue: Number.NaN }, /value \(NaN\)/],
     ['a fractional user id', { ...valid, userId: 0.5 }, /non-integer user id/],
     ['an empty metric type', { ...valid, metricType: '' }, /without an entity type or metric type/],

@@ -284,7 +284,7 @@ function stamped(
     const { entityType, entityId, metricType, metricValue, userId, createdAt } = m;
     if (!Number.isSafeInteger(entityId) || !Number.isSafeInteger(metricValue)) {
       return new TypeError(
-        `metric ${entityType}.${metricType} has a non-integer entity id (${entityId}) or value (${metricValue})`,
+        `metric ${entityType}.${metricType} has a non-integer entity id (${shown(entityId)}) or value (${shown(metricValue)})`,
       );
     }
     if (typeof entityType !== 'string' || !entityType || typeof metricType !== 'string' || !metricType) {
@@ -294,7 +294,7 @@ function stamped(
       return new TypeError(`metric ${entityType}.${metricType} has an invalid createdAt (${createdAt})`);
     }
     if (userId !== undefined && !Number.isSafeInteger(userId)) {
-      return new TypeError(`metric ${entityType}.${metricType} has a non-integer user id (${userId})`);
+      return new TypeError(`metric ${entityType}.${metricType} has a non-integer user id (${shown(userId)})`);
     }
     const stamp: EntityMetricEvent = {
       eventId: metricEventId(event.id, listenerId, i),
@@ -319,6 +319,9 @@ function stamped(
  * spreading the dependencies would get a new one per run). What a run emits after it ended (a listener that
  * did not await its own work) is ignored with a warning: its output was already checked and counted.
  */
+/** A value in an output error: strings quoted, so an id given as "7" does not read as the number 7. */
+const shown = (value: unknown): string => (typeof value === 'string' ? JSON.stringify(value) : String(value));
+
 function contextOf(entry: BoundListener, emitted: Emitted): ListenerContext {
   const { log } = entry;
   const metrics: MetricEmitter = {
