@@ -260,3 +260,11 @@ describe('loadConfig', () => {
     expect(fails({}, { purpose: 'replay' }).message).toContain('EVENT_HOST_PLUGINS');
   });
 });
+
+describe('a refused value', () => {
+  it('is reported once, not again as a missing one', () => {
+    const { message } = fails({ ...valid, EVENT_HOST_REDIS_URL: 'redis//cache:6379' });
+    expect(message).toContain('EVENT_HOST_REDIS_URL (redis.url in a config file): expected');
+    expect(message).not.toContain('required');
+  });
+});

@@ -46,6 +46,7 @@ export function resolveConfig(options: LoadConfigOptions = {}): {
 
   problems.push(...unknownEnv(env), ...unknownFileKeys(file));
   const resolved: ResolvedSetting[] = [];
+  const refused = new Set<string>();
   const config = {} as Record<string, unknown>;
   for (const setting of SETTINGS) {
     const fromEnv = env[setting.env];
@@ -58,6 +59,7 @@ export function resolveConfig(options: LoadConfigOptions = {}): {
       if (!parsed.success) {
         for (const line of describeIssues(setting, raw, parsed.issues))
           problems.push(`${name(setting)}: ${line}`);
+        refused.add(setting.path);
         continue;
       }
       value = parsed.output;
@@ -70,27 +72,30 @@ export function resolveConfig(options: LoadConfigOptions = {}): {
     if (value !== undefined) setPath(config, setting.path, value);
   }
   const host = withDefaults(config, env);
-  problems.push(...crossChecks(host, purpose));
+  problems.push(...crossChecks(host, purpose, refused));
   if (problems.length > 0) {
     throw new HostError(
       'EH_CONFIG_INVALID',
-      `invalid configuration${filePath ? ` (file ${filePath})` : ''}:\n  - ${problems.join('\n  - ')}`,
+      `invalid configuration${filePath ? ` (from the environment and file ${filePath})` : ''}:\n  - ${problems.join('\n  - ')}`,
     );
   }
   return { config: host, settings: resolved, file: filePath };
 }
 
-function crossChecks(c: HostConfig, purpose: ConfigPurpose): string[] {
+/** Checks across settings; `refused` (paths whose value was refused above) are not reported again as missing. */
+function crossChecks(c: HostConfig, purpose: ConfigPurpose, refused: ReadonlySet<string>): string[] {
   const out: string[] = [];
+  const needs = ['start', 'drift', 'reconcile'].includes(purpose);
+  const missing = (...paths: string[]) => needs && !paths.some((p) => refused.has(p));
   const ch = SETTINGS.filter((s) => s.path === 'clickhouse.url' || s.path === 'clickhouse.path');
   if (c.clickhouse.url && c.clickhouse.path) {
     out.push(`${ch.map((s) => s.env).join(' and ')}: set one of them, not both`);
-  } else if (!c.clickhouse.url && !c.clickhouse.path && ['start', 'drift', 'reconcile'].includes(purpose)) {
+  } else if (!c.clickhouse.url && !c.clickhouse.path && missing('clickhouse.url', 'clickhouse.path')) {
     out.push(
       `${ch.map((s) => s.env).join(' or ')}: required, expected a server URL or an embedded directory`,
     );
   }
-  if (!c.redis.url && !c.redis.clusterNodes?.length && ['start', 'drift', 'reconcile'].includes(purpose)) {
+  if (!c.redis.url && !c.redis.clusterNodes?.length && missing('redis.url', 'redis.clusterNodes')) {
     out.push(
       'EVENT_HOST_REDIS_URL or EVENT_HOST_REDIS_CLUSTER_NODES: required, expected a redis:// or rediss:// URL or a comma-separated list of host:port',
     );

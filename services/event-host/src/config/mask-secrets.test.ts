@@ -99,6 +99,18 @@ describe('secret settings', () => {
     expect(out.stderr).not.toContain(PW);
   });
 
+  it.each([
+    ['a URL without its colon', 'EVENT_HOST_CLICKHOUSE_URL', `http//default:${PW}@ch:8123`],
+    ['a URL without its slashes (accepted)', 'EVENT_HOST_REDIS_URL', `redis:admin:${PW}@127.0.0.1:6379`],
+    ['a password where the URL goes', 'EVENT_HOST_POSTGRES_URL', `not a url ${PW}`],
+    ['a password holding an @ (accepted)', 'EVENT_HOST_REDIS_URL', `redis://admin:p@${PW}@127.0.0.1:6379`],
+  ])('are never printed from a malformed or odd URL: %s', async (_, name, value) => {
+    // Refused (exit 78, the setting named) or accepted and listed by config check: masked either way.
+    const out = await runCliCaptured(['config', 'check'], { ...env, [name]: value });
+    expect(out.stdout + out.stderr).toContain(name);
+    expect(out.stdout + out.stderr).not.toContain(PW);
+  });
+
   it('maskUrl and maskJson leave what is not secret alone', () => {
     expect(maskUrl('redis://127.0.0.1:6379/0')).toBe('redis://127.0.0.1:6379/0');
     expect(maskUrlsIn(`connect to "postgres://a:${PW}@db:5432/app" failed`)).toBe(

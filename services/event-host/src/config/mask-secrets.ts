@@ -16,18 +16,24 @@ const SECRET_PARAM =
   /([?&;](?:password|passwd|pwd|pass|secret|token|auth|key|api[_-]?key|access[_-]?key|sslpassword|sslkey)=)[^&#;]*/gi;
 const SECRET_KEY = /pass(word|wd)?$|secret|token|credential|^auth|api[_-]?key|^key$|[a-z_]Key$|private/i;
 
-/** Masks the user info (`user:password@`) and secret query parameters of a URL-like string. */
+/**
+ * Masks the user info (`user:password@`, up to the authority's last `@`: a password may hold one) and secret
+ * query parameters of a URL-like string.
+ */
 export function maskUrl(text: string): string {
   return text
-    .replace(/^([a-z][a-z0-9+.-]*:\/\/)[^@/?#]*@/i, `$1${MASK}@`)
-    .replace(/^[^:/@?#]+:[^@/?#]*@/, `${MASK}@`)
+    .replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/?#]*@/i, `$1${MASK}@`)
+    .replace(/^[^:/@?#]+:[^/?#]*@/, `${MASK}@`)
     .replace(SECRET_PARAM, `$1${MASK}`);
 }
+
+/** `scheme://…`: the only shape in which the secret parts of a URL setting's value can be told apart. */
+const URL_SHAPED = /^[a-z][a-z0-9+.-]*:\/\//i;
 
 /** Masks the user info of every URL inside free text (error messages and stacks before they are logged). */
 export function maskUrlsIn(text: string): string {
   return text
-    .replace(/\b([a-z][a-z0-9+.-]*:\/\/)[^@\s/?#"']*@/gi, `$1${MASK}@`)
+    .replace(/\b([a-z][a-z0-9+.-]*:\/\/)[^\s/?#"']*@/gi, `$1${MASK}@`)
     .replace(SECRET_PARAM, `$1${MASK}`);
 }
 
@@ -51,7 +57,8 @@ export function shownValue(setting: Pick<Setting, 'secret'>, value: unknown): un
     case 'value':
       return MASK;
     case 'url':
-      return typeof value === 'string' ? maskUrl(value) : MASK;
+      // A malformed value (`redis//admin:pw@host`, a password pasted in the wrong place) is masked whole.
+      return typeof value === 'string' && URL_SHAPED.test(value) ? maskUrl(value) : MASK;
     case 'json':
       return maskJson(value);
     default:
