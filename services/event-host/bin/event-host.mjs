@@ -62,8 +62,16 @@ function withLocalStackSettings(env) {
     return env;
   const stackDir = env.STACK_DIR || fileURLToPath(new URL('../../../.stack', import.meta.url));
   const file = join(stackDir, 'event-host.json');
-  if (!existsSync(file)) return env;
-  if (!args.includes('--help') && !args.includes('-h') && args.length > 0)
+  const told = !args.includes('--help') && !args.includes('-h') && args.length > 0;
+  if (!existsSync(file)) {
+    // Nothing configured at all: say where the settings of a running `npm start` were looked for.
+    if (told && !Object.keys(env).some((k) => k.startsWith('EVENT_HOST_')))
+      process.stderr.write(
+        `event-host: no settings written by npm start at ${file} (set STACK_DIR to the stack's folder, or EVENT_HOST_* variables)\n`,
+      );
+    return env;
+  }
+  if (told)
     process.stderr.write(
       `event-host: settings from ${file} (written by npm start); EVENT_HOST_* variables override them\n`,
     );

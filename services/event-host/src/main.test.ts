@@ -57,6 +57,21 @@ describe('the event-host executable', () => {
     expect(out.code).toBe(0);
   }, 30_000);
 
+  it("says where it looked for npm start's settings when it has none", async () => {
+    const stackDir = mkdtempSync(join(tmpdir(), 'event-host-stack-'));
+    try {
+      const out = await finished(
+        spawn(bin, ['metrics', 'drift'], { cwd: repoRoot, env: { ...env, STACK_DIR: stackDir } }),
+      );
+      expect(out.stderr).toContain(
+        `no settings written by npm start at ${join(stackDir, 'event-host.json')}`,
+      );
+      expect(out.code).toBe(78);
+    } finally {
+      rmSync(stackDir, { recursive: true, force: true });
+    }
+  }, 30_000);
+
   describe('with its output piped into a slower reader', () => {
     const dir = mkdtempSync(join(tmpdir(), 'event-host-pipe-'));
     afterAll(() => rmSync(dir, { recursive: true, force: true }));
