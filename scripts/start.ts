@@ -9,7 +9,9 @@ import { openClickHouse } from '@engagement/event-bus/sinks/clickhouse';
 import {
   clickhouseOptions,
   createEventHost,
+  exitCodeOf,
   exitOnShutdownSignal,
+  HostError,
   loadConfig,
   SETTINGS,
 } from '@engagement/event-host';
@@ -41,6 +43,17 @@ const stack = await stackUp().catch(async (err) => {
 if (interrupted) {
   if (!wasUp) await stackDown();
   stoppedBeforeHost();
+}
+
+/**
+ * A refused setting or a dependency down at boot: its message and exit code (78 for configuration), as
+ * `event-host start` reports them, instead of a stack trace; the stack goes down if this run brought it up.
+ */
+async function failedBeforeHost(err: unknown): Promise<never> {
+  if (!(err instanceof HostError)) throw err;
+  console.error(`[start] ${err.message}`);
+  if (!wasUp) await stackDown();
+  process.exit(exitCodeOf(err));
 }
 
 function stoppedBeforeHost(): never {
@@ -76,13 +89,15 @@ const env: Record<string, string | undefined> = {
   EVENT_HOST_LOG_PRETTY: 'true',
   ...own,
 };
-const config = loadConfig({ env, purpose: 'start' });
+const config = await Promise.resolve()
+  .then(() => loadConfig({ env, purpose: 'start' }))
+  .catch(failedBeforeHost);
 const cliSettings = writeCliSettings(env);
 // One client for the host, the reader and the traffic's row publisher (EVENT_HOST_CLICKHOUSE_PATH still
 // selects an embedded engine in this process).
 const clickhouse = await openClickHouse(clickhouseOptions(config));
-const host = await createEventHost({ config, clickhouse });
-await host.start();
+const host = await createEventHost({ config, clickhouse }).catch(failedBeforeHost);
+await host.start().catch(failedBeforeHost);
 console.log(`[start] host started (${seconds()} s): status page ${host.url}/  metrics ${host.url}/metrics`);
 console.log(
   `[start] in another terminal, \`npx event-host metrics drift\` (or any command) uses ${cliSettings}`,
