@@ -155,8 +155,12 @@ export async function assemblePipeline<Source extends RecordSource>(
       sinkBatch('clickhouse', rows, seconds);
       logger.debug({ rows, seconds }, 'sink.clickhouse.flush');
     },
+    // Named by the sink that fails (the store, or Redis for touches and the search queue), not by the stage.
     onSinkState: (healthy, err) =>
-      logger[healthy ? 'info' : 'warn']({ err }, `sink.clickhouse.${healthy ? 'recovered' : 'failing'}`),
+      logger[healthy ? 'info' : 'warn'](
+        { err },
+        `sink.${ingest.failingSink ?? 'clickhouse'}.${healthy ? 'recovered' : 'failing'}`,
+      ),
   });
 
   const reportApplied = (

@@ -63,6 +63,7 @@ export class IngestStage {
   /** Rows taken by the flush in progress; they still occupy memory until it succeeds. */
   private flushingRows = 0;
   private readonly guard: SinkGuard;
+  private failing: string | undefined;
   private readonly flushRows: number;
   private readonly flushIntervalMs: number;
   private readonly maxBufferedRows: number;
@@ -71,7 +72,23 @@ export class IngestStage {
     this.flushRows = options.flushRows ?? 50_000;
     this.flushIntervalMs = options.flushIntervalMs ?? 30_000;
     this.maxBufferedRows = options.maxBufferedRows ?? 4 * this.flushRows;
-    this.guard = new SinkGuard(options);
+    this.guard = new SinkGuard({
+      ...options,
+      // Set before a failure is reported and cleared after a recovery is, so both can name the sink.
+      onSinkState: (healthy, error) => {
+        if (!healthy) this.failing = failingSinkOf(error);
+        options.onSinkState?.(healthy, error);
+        if (healthy) this.failing = undefined;
+      },
+    });
+  }
+
+  /**
+   * Which sink the stage is failing on while it is unhealthy: the `sink` its error names (`redis` for
+   * touches, `search-queue` for the search queue), else `clickhouse`, whose store it mostly writes.
+   */
+  get failingSink(): string | undefined {
+    return this.failing;
   }
 
   /** Rows held in memory: waiting for the next flush, or in the flush in progress. */
@@ -318,4 +335,15 @@ export class IngestStage {
       ...(positions ? { positions } : {}),
     });
   }
+}
+
+/** The `sink` a SinkError in `error`'s cause chain names; `clickhouse` when none does. */
+function failingSinkOf(error: unknown): string {
+  let current = error;
+  for (let depth = 0; depth < 8 && typeof current === 'object' && current !== null; depth++) {
+    const sink = (current as { sink?: unknown }).sink;
+    if (typeof sink === 'string') return sink;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return 'clickhouse';
 }

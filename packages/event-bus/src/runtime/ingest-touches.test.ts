@@ -1,9 +1,11 @@
 import { defineListener, definePlugin, silentLogger } from '@engagement/plugin-api';
 import { describe, expect, it } from 'vitest';
+import { SinkError } from '../errors.js';
 import { createDecoder } from '../events/decode.js';
 import { fakeEvent } from '../testing/fake-events.js';
 import { InMemoryDeadLetters } from '../testing/in-memory-dead-letters.js';
 import { IngestStage } from './ingest-stage.js';
+import type { IngestStageOptions } from './ingest-stage-options.js';
 import { PluginContainer } from './plugin-container.js';
 import { LocalProcessor } from './record-processor.js';
 import { validatePlugins } from './validate-plugins.js';
@@ -23,7 +25,11 @@ const moves = defineListener({
 });
 const plugin = definePlugin({ id: 'test', owner: 'test', listeners: [moves] });
 
-async function stage(log: string[], failTouches = { times: 0 }) {
+async function stage(
+  log: string[],
+  failTouches: { times: number; error?: Error } = { times: 0 },
+  extra: Partial<IngestStageOptions> = {},
+) {
   const processor = new LocalProcessor({
     decode: createDecoder({ debezium: { topicPrefix: 'app' } }),
     listeners: validatePlugins([plugin], []),
@@ -38,13 +44,15 @@ async function stage(log: string[], failTouches = { times: 0 }) {
     queueForSearch: async (rows) => void log.push(`search ${rows.count}`),
     touches: {
       add: async (touches) => {
-        if (failTouches.times-- > 0) throw Object.assign(new Error('redis down'), { retriable: true });
+        if (failTouches.times-- > 0)
+          throw failTouches.error ?? Object.assign(new Error('redis down'), { retriable: true });
         log.push(`touch ${touches.map((t) => `${t.entityType}:${t.entityId}:${t.metrics}`).join(' ')}`);
       },
     },
     commit: async (offsets) => void log.push(`commit ${offsets.map((o) => o.offset).join(',')}`),
     retryBaseMs: 1,
     retryMaxMs: 2,
+    ...extra,
   });
 }
 
@@ -75,6 +83,24 @@ describe('touches in the ingest stage', () => {
       'touch Post:10:likeCount Post:11:likeCount',
       `commit ${Number(a.record.offset) + 1}`,
     ]);
+  });
+
+  it('names the sink it fails on by the error: Redis for touches, ClickHouse by default', async () => {
+    const states: string[] = [];
+    const log: string[] = [];
+    const ingest: IngestStage = await stage(
+      log,
+      { times: 1, error: new SinkError('redis', 'touch queue down') },
+      { onSinkState: (healthy) => states.push(`${healthy ? 'recovered' : 'failing'} ${ingest.failingSink}`) },
+    );
+    await ingest.processBatch([images.updated({ id: 1, postId: 10 }, { id: 1, postId: 11 }).record]);
+    await ingest.flush();
+    expect(states).toEqual(['failing redis', 'recovered redis']);
+    expect(ingest.failingSink).toBeUndefined();
+    const plain = await stage(log, { times: 1 }, { onSinkState: () => states.push(`${plain.failingSink}`) });
+    await plain.processBatch([images.updated({ id: 2, postId: 10 }, { id: 2, postId: 11 }).record]);
+    await plain.flush();
+    expect(states.slice(2)).toEqual(['clickhouse', 'clickhouse']);
   });
 
   it('a batch that only touches is flushed too (its offsets wait for the touches)', async () => {

@@ -1,6 +1,6 @@
 import { HostError } from '../errors.js';
 import { HostHttpServer } from '../http/http-server.js';
-import { checkReadiness, type Readiness } from '../http/readiness.js';
+import { checkReadiness, type Readiness, sinkHealth } from '../http/readiness.js';
 import { HostMetrics } from '../metrics/host-metrics.js';
 import { pingClickHouse } from './clients-feature.js';
 import { type HostScope, hostTokens } from './host-scope.js';
@@ -38,7 +38,7 @@ export function statusServerFeature({ config, lifecycle, container }: HostScope)
   const healthRedis = container.get(hostTokens.healthRedis);
   const clickhouse = container.get(hostTokens.clickhouse);
   const bufferCapacityRows = config.batch.maxBufferedRows ?? 4 * config.batch.flushRows;
-  const sinksHealthy = () => ({ clickhouse: pipeline.ingest.isHealthy, redis: pipeline.apply.isHealthy });
+  const sinksHealthy = () => sinkHealth(pipeline.ingest, pipeline.apply);
   let lastReady = false;
 
   const metrics = container.provide(

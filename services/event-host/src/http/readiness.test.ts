@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { KafkaHealth } from '../host/kafka-health.js';
-import { checkReadiness, type ReadinessProbes } from './readiness.js';
+import { checkReadiness, type ReadinessProbes, sinkHealth } from './readiness.js';
 
 function probes(over: Partial<ReadinessProbes> = {}): ReadinessProbes {
   return {
@@ -45,5 +45,20 @@ describe('checkReadiness', () => {
   it('is not ready while shutting down', async () => {
     const r = await checkReadiness(probes({ lifecycle: () => ({ phase: 'stopping' }) }));
     expect(r.checks.consumer).toEqual({ ok: false, detail: 'shutting down' });
+  });
+});
+
+describe('sinkHealth', () => {
+  it('counts an ingest failure against the sink its error names', () => {
+    const up = { isHealthy: true };
+    expect(sinkHealth({ failingSink: undefined }, up)).toEqual({ clickhouse: true, redis: true });
+    expect(sinkHealth({ failingSink: 'clickhouse' }, up)).toEqual({ clickhouse: false, redis: true });
+    expect(sinkHealth({ failingSink: 'kafka' }, up)).toEqual({ clickhouse: false, redis: true });
+    expect(sinkHealth({ failingSink: 'search-queue' }, up)).toEqual({ clickhouse: true, redis: false });
+    expect(sinkHealth({ failingSink: 'redis' }, up)).toEqual({ clickhouse: true, redis: false });
+    expect(sinkHealth({ failingSink: undefined }, { isHealthy: false })).toEqual({
+      clickhouse: true,
+      redis: false,
+    });
   });
 });

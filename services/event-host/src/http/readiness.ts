@@ -29,6 +29,20 @@ export interface ReadinessProbes {
 }
 
 /**
+ * The sinks' health from the pipeline's stages. The ingest stage writes ClickHouse (and publishes its rows)
+ * and, for touches and the search queue, Redis: a failure of those two counts against Redis, any other
+ * against ClickHouse. The apply stage writes Redis.
+ */
+export function sinkHealth(
+  ingest: { readonly failingSink: string | undefined },
+  apply: { readonly isHealthy: boolean },
+): { clickhouse: boolean; redis: boolean } {
+  const failing = ingest.failingSink;
+  const onRedis = failing === 'redis' || failing === 'search-queue';
+  return { clickhouse: failing === undefined || onRedis, redis: apply.isHealthy && !onRedis };
+}
+
+/**
  * Ready means: running (started, not shutting down), a member of the consumer group, the brokers
  * answering (the host's periodic offset probe succeeds and the consumer reports no failed request since),
  * both sinks reachable (a ping answers) and accepting the
