@@ -1,6 +1,6 @@
 import { HostError } from '../errors.js';
 import { HostHttpServer } from '../http/http-server.js';
-import { checkReadiness, type Readiness, sinkHealth } from '../http/readiness.js';
+import { answerWithin, checkReadiness, type Readiness, sinkHealth } from '../http/readiness.js';
 import { HostMetrics } from '../metrics/host-metrics.js';
 import { pingClickHouse } from './clients-feature.js';
 import { type HostScope, hostTokens } from './host-scope.js';
@@ -12,6 +12,9 @@ import { recomputeToken } from './recompute-feature.js';
 import { replicationSlotsToken } from './replication-slots-feature.js';
 import { samplerToken } from './sampler-feature.js';
 import { searchSyncToken } from './search-sync-feature.js';
+
+/** How long `/metrics` and the status page wait for a read of Redis (queue sizes, pending touches). */
+const REDIS_READ_MS = 2_000;
 
 /** The status server and what the host reads of it. */
 export interface StatusServerFeature extends HostFeature {
@@ -52,9 +55,13 @@ export function statusServerFeature({ config, lifecycle, container }: HostScope)
       consumer: () => pipeline.consumerState,
       sinksHealthy,
       ready: () => lastReady,
-      search: search && (() => search.stats()),
+      // Both read Redis: bounded, so that a scrape during a Redis outage answers (without those series).
+      search: search && (() => answerWithin(search.stats(), REDIS_READ_MS)),
       replicationSlots: slots && (() => slots.slots()),
-      recompute: () => ({ stats: recompute.stats, pending: () => recompute.pending() }),
+      recompute: () => ({
+        stats: recompute.stats,
+        pending: () => answerWithin(recompute.pending(), REDIS_READ_MS),
+      }),
     }),
   );
 
@@ -83,7 +90,7 @@ export function statusServerFeature({ config, lifecycle, container }: HostScope)
   };
 
   const status = async (): Promise<HostStatus> => {
-    const searchStats = await search?.stats().catch(() => undefined);
+    const searchStats = search && (await answerWithin(search.stats(), REDIS_READ_MS).catch(() => undefined));
     return statusOf({
       config,
       packages,

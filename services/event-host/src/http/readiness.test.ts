@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { KafkaHealth } from '../host/kafka-health.js';
-import { checkReadiness, type ReadinessProbes, sinkHealth } from './readiness.js';
+import { answerWithin, checkReadiness, type ReadinessProbes, sinkHealth } from './readiness.js';
 
 function probes(over: Partial<ReadinessProbes> = {}): ReadinessProbes {
   return {
@@ -60,5 +60,12 @@ describe('sinkHealth', () => {
       clickhouse: true,
       redis: false,
     });
+  });
+});
+
+describe('answerWithin', () => {
+  it('passes an answer on, and gives up on a call that hangs (a command queued while Redis is down)', async () => {
+    expect(await answerWithin(Promise.resolve(3), 1_000)).toBe(3);
+    await expect(answerWithin(new Promise(() => {}), 20)).rejects.toThrow('no answer within 20 ms');
   });
 });

@@ -29,6 +29,25 @@ export interface ReadinessProbes {
 }
 
 /**
+ * `answer`, or a rejection once `ms` have passed without one. A dependency that is down may leave a call
+ * waiting far longer (ioredis retries a command 20 times while it reconnects); what serves readiness,
+ * `/metrics` and the status page must answer within a scrape's time all the same.
+ */
+export async function answerWithin<T>(answer: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      answer,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
  * The sinks' health from the pipeline's stages. The ingest stage writes ClickHouse (and publishes its rows)
  * and, for touches and the search queue, Redis: a failure of those two counts against Redis, any other
  * against ClickHouse. The apply stage writes Redis.
@@ -53,18 +72,10 @@ export function sinkHealth(
 export async function checkReadiness(probes: ReadinessProbes): Promise<Readiness> {
   const timeoutMs = probes.timeoutMs ?? 2_000;
   const ping = async (fn: () => Promise<unknown>, writing: boolean, name: string): Promise<CheckResult> => {
-    let timer: NodeJS.Timeout | undefined;
     try {
-      await Promise.race([
-        fn(),
-        new Promise((_, reject) => {
-          timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
-        }),
-      ]);
+      await answerWithin(fn(), timeoutMs);
     } catch (error) {
       return { ok: false, detail: `${name} ping failed: ${(error as Error).message}` };
-    } finally {
-      clearTimeout(timer);
     }
     return writing
       ? { ok: true, detail: 'reachable' }

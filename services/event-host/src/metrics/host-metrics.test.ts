@@ -75,6 +75,26 @@ describe('host metrics of a fresh host (no traffic)', () => {
     expect(await metrics.text()).toContain('eventhost_sink_up{sink="search"} 0');
   });
 
+  it("answers a scrape when search-sync's stats cannot be read (Redis down): its sink down, last queue sizes kept", async () => {
+    let down = false;
+    const metrics = new HostMetrics(
+      source({
+        search: async () => {
+          if (down) throw new Error('no answer within 2000 ms');
+          return searchStats({ queued: { metrics: { Image: 7 }, feed: {} } });
+        },
+        recompute: () => ({ stats: undefined, pending: () => Promise.reject(new Error('redis down')) }),
+      }),
+    );
+    expect(await metrics.text()).toContain(
+      'eventhost_search_queued_ids{queue="metrics",entity_type="Image"} 7',
+    );
+    down = true;
+    const text = await metrics.text();
+    expect(text).toContain('eventhost_sink_up{sink="search"} 0');
+    expect(text).toContain('eventhost_search_queued_ids{queue="metrics",entity_type="Image"} 7');
+  });
+
   it("reads search-sync's stats once per scrape, however many series use them", async () => {
     let reads = 0;
     const metrics = new HostMetrics(

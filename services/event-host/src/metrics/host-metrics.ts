@@ -103,8 +103,13 @@ export class HostMetrics {
         const h = source.sinksHealthy();
         this.gauge('sink_up').set({ sink: 'clickhouse' }, +h.clickhouse);
         this.gauge('sink_up').set({ sink: 'redis' }, +h.redis);
-        if (search)
-          this.gauge('sink_up').set({ sink: 'search' }, +((await search()).consecutiveFailures === 0));
+        if (search) {
+          const failures = await search().then(
+            (stats) => stats.consecutiveFailures,
+            () => 1,
+          );
+          this.gauge('sink_up').set({ sink: 'search' }, +(failures === 0));
+        }
       },
     });
     const build = source.build ?? buildLabels();

@@ -20,7 +20,12 @@ export function searchMetrics(
     labelNames: ['queue', 'entity_type'],
     registers,
     collect: async () => {
-      const { queued } = await read();
+      // Unread (Redis down or slow): the series keep their last values; sink_up says the sink is down.
+      const queued = await read().then(
+        (stats) => stats.queued,
+        () => undefined,
+      );
+      if (!queued) return;
       queuedIds.reset();
       for (const [queue, sizes] of Object.entries(queued))
         for (const [type, n] of Object.entries(sizes)) queuedIds.set({ queue, entity_type: type }, n);
@@ -44,8 +49,8 @@ export function searchMetrics(
     help: 'When a search-sync flush last succeeded (0: not since start)',
     registers,
     collect: async () => {
-      const at = (await read()).lastSuccessAt;
-      lastSuccess.set(at ? at.getTime() / 1000 : 0);
+      const stats = await read().catch(() => undefined);
+      if (stats) lastSuccess.set(stats.lastSuccessAt ? stats.lastSuccessAt.getTime() / 1000 : 0);
     },
   });
   return instrumentation.subscribe((event) => {
