@@ -331,7 +331,9 @@ describe('metrics reconcile', () => {
         env,
       );
       expect(cli.code, cli.stderr).toBe(3);
-      expect(cli.stdout).toMatch(/read rollup: 1 entity metric\(s\) read wrong from ClickHouse/);
+      expect(cli.stdout).toMatch(
+        /read rollup: 1 entity metric\(s\) where the rollup \(what reads from ClickHouse count\) and the stored events differ/,
+      );
       expect(cli.stdout).toContain(`rollup Image ${id} likeCount: rolled`);
     } finally {
       await shift(-7);

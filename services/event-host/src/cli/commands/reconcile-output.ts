@@ -50,7 +50,7 @@ export function printReconcileReport(
   out(
     report.rollup.length === 0
       ? 'read rollup: agrees with the stored events'
-      : `read rollup: ${report.rollup.length} entity metric(s) read wrong from ClickHouse, not repaired (docs/reconcile.md, "The read rollup")`,
+      : `read rollup: ${report.rollup.length} entity metric(s) where the rollup (what reads from ClickHouse count) and the stored events differ; --repair does not change the rollup: rebuild it once the stored events are right (docs/reconcile.md, "The read rollup")`,
   );
   for (const r of report.rollup.slice(0, 20))
     out(`  rollup ${r.entityType} ${r.entityId} ${r.metricType}: rolled ${r.rolled}, stored ${r.stored}`);
