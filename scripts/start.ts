@@ -108,6 +108,9 @@ console.log(
 const db = new pg.Client({ connectionString: stack.POSTGRES_URL });
 await db.connect();
 const redis = new Redis(stack.REDIS_URL!);
+// The sample reads' own client: the host reports a Redis outage (sink.redis.failing, /readyz), so this one
+// stays quiet instead of printing ioredis's "Unhandled error event" lines every reconnect.
+redis.on('error', () => undefined);
 const reader = createMetricReader({ redis, clickhouse });
 // ClickHouse-sourced rows (downloads, generation jobs, compensation) are written to the stack's ClickHouse
 // and published to their topics, as the Kafka-engine export does in production.
