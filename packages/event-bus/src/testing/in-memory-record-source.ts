@@ -61,10 +61,9 @@ export class InMemoryRecordSource implements RecordSource {
     for (const o of offsets) {
       const key = `${o.topic}:${o.partition}`;
       this.committed[key] = o.offset;
-      this.commits.set(key, [
-        ...(this.commits.get(key) ?? []),
-        { offset: o.offset, metadata: o.metadata ?? null },
-      ]);
+      const commits = this.commits.get(key) ?? [];
+      commits.push({ offset: o.offset, metadata: o.metadata ?? null });
+      this.commits.set(key, commits);
       this.rewoundTo.delete(key);
     }
   }
