@@ -21,7 +21,7 @@ describe('event-host CLI', () => {
     expect(out.code).toBe(78);
     expect(out.stderr).toContain('EH_CONFIG_INVALID');
     expect(out.stderr).toContain(
-      'EVENT_HOST_REDIS_URL (redis.url in a config file): expected a redis:// or rediss:// URL, got "localhost"',
+      'EVENT_HOST_REDIS_URL (redis.url in a config file): expected a redis:// or rediss:// URL, got a value without "scheme://" (9 characters, not shown: it may hold a secret)',
     );
     expect(out.stderr).toContain(
       'EVENT_HOST_SHUTDOWN_DEADLINE_MS (shutdown.deadlineMs in a config file): expected an integer',

@@ -28,7 +28,7 @@ export function maskUrl(text: string): string {
 }
 
 /** `scheme://…`: the only shape in which the secret parts of a URL setting's value can be told apart. */
-const URL_SHAPED = /^[a-z][a-z0-9+.-]*:\/\//i;
+export const URL_SHAPED = /^[a-z][a-z0-9+.-]*:\/\//i;
 
 /** Masks the user info of every URL inside free text (error messages and stacks before they are logged). */
 export function maskUrlsIn(text: string): string {

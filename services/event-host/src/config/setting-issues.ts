@@ -2,7 +2,7 @@
 // expected) and the rejected value, masked for secret settings, are printed: valibot's default messages
 // quote the received value, so they are never used.
 import type * as v from 'valibot';
-import { maskJson, shownValue } from './mask-secrets.js';
+import { maskJson, shownValue, URL_SHAPED } from './mask-secrets.js';
 import type { Setting } from './setting.js';
 
 const show = (raw: unknown) => (typeof raw === 'string' ? `"${raw}"` : JSON.stringify(raw));
@@ -26,6 +26,9 @@ function shownInput(setting: Pick<Setting, 'secret'>, input: unknown, key: unkno
   if (!setting.secret) return show(input);
   // Inside a secret JSON value, a key such as `password` masks what it holds.
   if (setting.secret === 'json') return JSON.stringify(maskJson(input, typeof key === 'string' ? key : ''));
+  // Which part of a malformed URL is a secret cannot be told: its shape is said instead.
+  if (setting.secret === 'url' && typeof input === 'string' && !URL_SHAPED.test(input))
+    return `a value without "scheme://" (${input.length} characters, not shown: it may hold a secret)`;
   return JSON.stringify(shownValue(setting, input));
 }
 
