@@ -103,6 +103,10 @@ describe('Dispatcher', () => {
     ['a fractional user id', { ...valid, userId: 0.5 }, /non-integer user id/],
     ['an empty metric type', { ...valid, metricType: '' }, /without an entity type or metric type/],
     ['an invalid date', { ...valid, createdAt: new Date('not a date') }, /invalid createdAt/],
+    // A ":" would write into another metric's window in the cache (likeCount's week is `likeCount:week`).
+    ['a metric type naming a window field', { ...valid, metricType: 'likeCount:week' }, /contains ":"/],
+    ['a metric type naming a bookkeeping field', { ...valid, metricType: '~at' }, /starts with "~"/],
+    ['an entity type with a ":"', { ...valid, entityType: 'Model:Version' }, /"Model:Version" contains ":"/],
   ])('makes %s the emitting listener’s failure, keeping the other listeners’ events', async (_, bad, why) => {
     const dispatcher = await dispatcherOf([emitting('bad', () => [valid, bad]), reactionCounter]);
     const result = await dispatcher.dispatch(change.event);
@@ -114,6 +118,24 @@ describe('Dispatcher', () => {
     expect(result.metrics.every((m) => m.eventId && m.originSeq >= 0)).toBe(true);
     // Invalid output is not retried, and the run counts as failed, not as handled.
     expect(runs).toEqual({ bad: ['failed'], 'sample.reactions': ['ok'] });
+  });
+
+  it.each([
+    ['a metric named with a ","', 'Post', ['likeCount,commentCount'], /contains ":" or ","/],
+    ['an entity type with a ":"', 'Post:Comment', undefined, /"Post:Comment" contains ":"/],
+  ])('makes a touch of %s its listener’s failure', async (_, entityType, only, why) => {
+    const toucher = defineListener({
+      id: 'toucher',
+      tables: ['ImageReaction'],
+      canHandle: (e) => e.table === 'ImageReaction',
+      handle: (_e, { metrics }) => metrics.touch(entityType, 7, only),
+    });
+    const dispatcher = await dispatcherOf([toucher as unknown as ReturnType<typeof emitting>]);
+    const result = await dispatcher.dispatch(change.event);
+    expect(result.touches).toEqual([]);
+    expect(result.failures.map((f) => [f.listenerId, String(f.error.cause)])).toEqual([
+      ['toucher', expect.stringMatching(why)],
+    ]);
   });
 
   it('fails a listener at once on a non-retriable error: one failure, one attempt', async () => {

@@ -9,6 +9,7 @@ import {
 } from '@engagement/plugin-api';
 import { ListenerError } from '../errors.js';
 import { metricEventId } from '../metrics/event-id.js';
+import { invalidEntityType, invalidMetricType } from '../metrics/metric-names.js';
 import type { MetricTouch } from '../metrics/metric-touch.js';
 import { sleep } from './backoff.js';
 import type { PluginContainer } from './plugin-container.js';
@@ -290,6 +291,8 @@ function stamped(
     if (typeof entityType !== 'string' || !entityType || typeof metricType !== 'string' || !metricType) {
       return new TypeError(`metric event without an entity type or metric type: ${JSON.stringify(m)}`);
     }
+    const badName = invalidEntityType(entityType) ?? invalidMetricType(metricType);
+    if (badName) return new TypeError(`metric ${entityType}.${metricType}: ${badName}`);
     if (createdAt !== undefined && !(createdAt instanceof Date && Number.isFinite(createdAt.getTime()))) {
       return new TypeError(`metric ${entityType}.${metricType} has an invalid createdAt (${createdAt})`);
     }
@@ -352,9 +355,8 @@ function invalidTouches(touches: readonly MetricTouch[]): Error | undefined {
     if (typeof t.entityType !== 'string' || !t.entityType || !Number.isSafeInteger(t.entityId)) {
       return new TypeError(`touch without an entity type or with a non-integer id: ${JSON.stringify(t)}`);
     }
-    if (t.metrics?.some((m) => typeof m !== 'string' || !m || /[:,]/.test(m))) {
-      return new TypeError(`touch of ${t.entityType} ${t.entityId} names an invalid metric: ${t.metrics}`);
-    }
+    const badName = invalidEntityType(t.entityType) ?? t.metrics?.map(invalidMetricType).find(Boolean);
+    if (badName) return new TypeError(`touch of ${t.entityType} ${t.entityId}: ${badName}`);
   }
   return undefined;
 }
