@@ -11,4 +11,11 @@ describe('averages computed at read time', () => {
     expect(averageOf(14, 4)).toBe(3.5);
     expect(averageOf(0, 0)).toBe(0);
   });
+
+  it('takes only the definitions’ own names as averages, not what every object inherits', () => {
+    expect(storedMetricTypes(['constructor', 'toString'], defaultAverages)).toEqual([
+      'constructor',
+      'toString',
+    ]);
+  });
 });

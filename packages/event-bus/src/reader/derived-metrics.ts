@@ -11,7 +11,7 @@ export const defaultAverages: AverageDefinitions = { rating: ['ratingSum', 'rati
 export function storedMetricTypes(metrics: readonly string[], averages: AverageDefinitions): string[] {
   const stored = new Set<string>();
   for (const m of metrics) {
-    const avg = averages[m];
+    const avg = definedAverage(averages, m);
     if (avg) {
       stored.add(avg[0]);
       stored.add(avg[1]);
@@ -23,4 +23,12 @@ export function storedMetricTypes(metrics: readonly string[], averages: AverageD
 /** An average from its stored sum and count: 0 when nothing was counted. */
 export function averageOf(sum: number, count: number): number {
   return count === 0 ? 0 : sum / count;
+}
+
+/** The sum and count `metric` is the average of, if the definitions name it (their own keys only). */
+export function definedAverage(
+  averages: AverageDefinitions,
+  metric: string,
+): readonly [sum: string, count: string] | undefined {
+  return Object.hasOwn(averages, metric) ? averages[metric] : undefined;
 }

@@ -1,5 +1,11 @@
 import type { ClickHouseClient } from '@clickhouse/client';
-import type { MetricTimeframe } from '../sinks/clickhouse/timeframes.js';
+import { EventBusError } from '../errors.js';
+import { invalidEntityType, invalidMetricType } from '../metrics/metric-names.js';
+import {
+  isMetricTimeframe,
+  METRIC_TIMEFRAMES,
+  type MetricTimeframe,
+} from '../sinks/clickhouse/timeframes.js';
 import {
   type CacheKeyScheme,
   cacheWatermarkKey,
@@ -10,7 +16,13 @@ import { CacheLayoutCheck } from '../sinks/redis/cache-layout.js';
 import { FILL_TIME_FIELD, timeframeField } from '../sinks/redis/hash-layout.js';
 import type { RedisClient } from '../sinks/redis/redis-client.js';
 import { CacheFiller, type FilledTotals, type FillStep } from './cache-filler.js';
-import { type AverageDefinitions, averageOf, defaultAverages, storedMetricTypes } from './derived-metrics.js';
+import {
+  type AverageDefinitions,
+  averageOf,
+  defaultAverages,
+  definedAverage,
+  storedMetricTypes,
+} from './derived-metrics.js';
 import { defaultMaxAgeMs, type WindowMaxAge } from './window-freshness.js';
 
 export interface MetricReaderOptions {
@@ -115,6 +127,7 @@ export function createMetricReader(options: MetricReaderOptions): MetricReader {
   return {
     async getMetrics<M extends string, T extends MetricTimeframe>(request: MetricRequest<M, T>) {
       const started = performance.now();
+      checkRequest(request);
       const ids = [...new Set(request.entityIds)];
       const timeframes = [...new Set(request.timeframes)];
       const stored = storedMetricTypes(request.metrics, averages);
@@ -159,7 +172,9 @@ export function createMetricReader(options: MetricReaderOptions): MetricReader {
 
       // Per requested metric, the stored types it is read from: itself, or an average's sum and count.
       const column = new Map(stored.map((m, s) => [m, s * timeframes.length]));
-      const sources = request.metrics.map((metric) => averages[metric] ?? ([metric] as const));
+      const sources = request.metrics.map(
+        (metric) => definedAverage(averages, metric) ?? ([metric] as const),
+      );
       const out: MetricValues<M, T> = new Map();
       for (const id of ids) {
         const row = hits.get(id);
@@ -194,6 +209,38 @@ export function createMetricReader(options: MetricReaderOptions): MetricReader {
       return out;
     },
   };
+}
+
+/**
+ * Refuses a request that would read wrong rather than fail: ids that are not integers (a `"7"` from a query
+ * string would come back under the key `"7"`, not 7), timeframes the cache does not keep (read as 0), metric
+ * or entity type names no writer can have written (see metric-names.ts). A caller's mistake, so not retriable,
+ * and never reported as a sink outage.
+ */
+function checkRequest(request: MetricRequest<string, MetricTimeframe>): void {
+  const refuse = (what: string): never => {
+    throw new EventBusError('EB_READ_INVALID', `getMetrics: ${what}`);
+  };
+  const badType = invalidEntityType(request.entityType);
+  if (badType) refuse(`entityType ${badType}`);
+  if (!Array.isArray(request.entityIds)) refuse('entityIds is not an array');
+  for (let i = 0; i < request.entityIds.length; i++) {
+    const id = request.entityIds[i];
+    if (!Number.isSafeInteger(id)) {
+      refuse(
+        `entityIds[${i}] is ${typeof id === 'string' ? JSON.stringify(id) : String(id)}, not an integer`,
+      );
+    }
+  }
+  for (const metric of request.metrics) {
+    const bad = invalidMetricType(metric);
+    if (bad) refuse(`metric ${bad}`);
+  }
+  for (const timeframe of request.timeframes) {
+    if (!isMetricTimeframe(timeframe)) {
+      refuse(`timeframe ${JSON.stringify(timeframe)} is not one of ${METRIC_TIMEFRAMES.join(', ')}`);
+    }
+  }
 }
 
 /** HMGET of every key, one pipeline per shard (a Cluster pipeline stays on one node), answers in key order. */
