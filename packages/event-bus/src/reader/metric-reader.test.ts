@@ -37,3 +37,21 @@ describe('a metric request the reader refuses', () => {
     await expect(refused).rejects.toMatchObject({ code: 'EB_READ_INVALID', retriable: false });
   });
 });
+
+describe('a read while Redis is down', () => {
+  it('fails as the Redis sink being unavailable, as ClickHouse outages fail as theirs', async () => {
+    const closed = () => Promise.reject(new Error('Connection is closed.'));
+    const redis = {
+      defineCommand: () => undefined,
+      get: closed,
+      pipeline: () => ({ hmget: () => undefined, exec: closed }),
+    };
+    const down = createMetricReader({ redis: redis as never, clickhouse: untouched as never });
+    await expect(down.getMetrics(valid as never)).rejects.toMatchObject({
+      code: 'EB_SINK_UNAVAILABLE',
+      sink: 'redis',
+      retriable: true,
+      message: 'EB_SINK_UNAVAILABLE: sink "redis": Connection is closed.',
+    });
+  });
+});

@@ -15,6 +15,7 @@ import {
 import { CacheLayoutCheck } from '../sinks/redis/cache-layout.js';
 import { FILL_TIME_FIELD, timeframeField } from '../sinks/redis/hash-layout.js';
 import type { RedisClient } from '../sinks/redis/redis-client.js';
+import { asSinkCall, redisSinkError } from '../sinks/redis/redis-errors.js';
 import { CacheFiller, type FilledTotals, type FillStep } from './cache-filler.js';
 import {
   type AverageDefinitions,
@@ -150,7 +151,7 @@ export function createMetricReader(options: MetricReaderOptions): MetricReader {
       const misses: number[] = [];
       ids.forEach((id, i) => {
         const [err, reply] = replies[i]!;
-        if (err) throw err;
+        if (err) throw redisSinkError(err);
         const row = reply as (string | null)[];
         const at = row[fields.length];
         const fresh = maxAgeMs === Infinity || (at != null && nowMs - Number(at) <= maxAgeMs);
@@ -254,7 +255,7 @@ async function readHashes(
     groupByTag([...hashKeys], (k) => k).map(async (group) => {
       const pipeline = redis.pipeline();
       for (const key of group) pipeline.hmget(key, ...fields);
-      const results = (await pipeline.exec()) ?? [];
+      const results = (await asSinkCall(() => pipeline.exec())) ?? [];
       for (const [i, key] of group.entries()) replies.set(key, results[i] as [Error | null, unknown]);
     }),
   );

@@ -49,7 +49,7 @@ export class CacheLayoutCheck {
 
   async check(): Promise<void> {
     if (Date.now() - this.confirmedAt < LAYOUT_RECHECK_MS) return;
-    const held = await this.redis.get(cacheLayoutKey(this.watermarkKey));
+    const held = await asSinkCall(() => this.redis.get(cacheLayoutKey(this.watermarkKey)));
     if (held === null) return;
     if (held === String(this.shards)) {
       this.confirmedAt = Date.now();

@@ -24,9 +24,12 @@ export async function asSinkCall<T>(fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (cause) {
-    throw new SinkError('redis', (cause as Error).message, {
-      cause,
-      retriable: isRetriableRedisError(cause),
-    });
+    throw redisSinkError(cause);
   }
+}
+
+/** A Redis failure (a thrown error or one reply of a pipeline) as the sink's `SinkError`, retriable as above. */
+export function redisSinkError(cause: unknown): SinkError {
+  if (cause instanceof SinkError) return cause;
+  return new SinkError('redis', (cause as Error).message, { cause, retriable: isRetriableRedisError(cause) });
 }
