@@ -40,15 +40,19 @@ export function pipelineResendFilter(options: PipelineResendsOptions): ResendFil
   });
   return new ResendFilter({
     committed: (topic) =>
-      guard.run(async () => {
-        const [fetched] = await options.admin
-          .fetchOffsets({ groupId: options.groupId, topics: [topic] })
-          .catch(retriableWhenRetriesRanOut);
-        return (fetched?.partitions ?? []).map((p) => ({ ...p, metadata: p.metadata ?? null }));
-      }, signal),
+      guard.run(
+        async () => {
+          const [fetched] = await options.admin
+            .fetchOffsets({ groupId: options.groupId, topics: [topic] })
+            .catch(retriableWhenRetriesRanOut);
+          return (fetched?.partitions ?? []).map((p) => ({ ...p, metadata: p.metadata ?? null }));
+        },
+        signal,
+        'kafka',
+      ),
     firstSeen: {
       claim: (topic, changes) =>
-        guard.run(() => options.attempt(changes.length, () => store.claim(topic, changes)), signal),
+        guard.run(() => options.attempt(changes.length, () => store.claim(topic, changes)), signal, 'redis'),
     },
   });
 }

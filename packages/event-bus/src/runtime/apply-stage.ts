@@ -153,7 +153,7 @@ export class ApplyStage {
     // Without events the cache still stores the position, so it stays the offset to read next.
     const result =
       events.length > 0 || position
-        ? await this.guard.run(() => this.options.applyToCache(events, position), signal)
+        ? await this.guard.run(() => this.options.applyToCache(events, position), signal, 'redis')
         : undefined;
     return this.finish(records, result, invalid, stored, started, signal);
   }
@@ -171,7 +171,7 @@ export class ApplyStage {
     for (const { index, code, message } of invalid)
       await this.options.deadLetters.write(records[index]!, { code, message });
     if (stored.length > 0 && this.options.queueForSearch) {
-      await this.guard.run(() => this.options.queueForSearch!(stored), signal);
+      await this.guard.run(() => this.options.queueForSearch!(stored), signal, 'search-queue');
     }
     if (result) this.options.onApplied?.(result, (performance.now() - started) / 1000);
     return {};

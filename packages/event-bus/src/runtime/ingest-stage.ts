@@ -147,7 +147,8 @@ export class IngestStage {
       if (this.options.publish) {
         // Published before the records count as processed: a flush commits only offsets whose events are
         // already in the metric topic (a crash before the commit replays them; caches skip the copies).
-        if (count > 0) rows = await this.guard.run(() => this.options.publish!(metrics, encoded), signal);
+        if (count > 0)
+          rows = await this.guard.run(() => this.options.publish!(metrics, encoded), signal, 'kafka');
       } else {
         rows = encoded;
       }
@@ -284,18 +285,18 @@ export class IngestStage {
         if (storeLines) {
           // Every batch's lines are buffered with its rows (serialised here when publish gave none).
           if (lineRows !== rows.count) throw new Error(`${lineRows} lines buffered for ${rows.count} rows`);
-          await this.guard.run(() => storeLines(lines), signal);
+          await this.guard.run(() => storeLines(lines), signal, 'clickhouse');
         } else {
           const complete = lineRows === events.length ? lines : undefined;
-          await this.guard.run(() => this.options.store(events, complete), signal);
+          await this.guard.run(() => this.options.store(events, complete), signal, 'clickhouse');
         }
       }
       if (rows.count > 0 && this.options.queueForSearch) {
-        await this.guard.run(() => this.options.queueForSearch!(rows), signal);
+        await this.guard.run(() => this.options.queueForSearch!(rows), signal, 'search-queue');
       }
       if (touches.length > 0 && this.options.touches) {
         const distinct = distinctTouches(touches);
-        await this.guard.run(() => this.options.touches!.add(distinct), signal);
+        await this.guard.run(() => this.options.touches!.add(distinct), signal, 'redis');
       }
     } catch (error) {
       // Aborted while the sink was down: put the work back so a later flush (or a replay) covers it.

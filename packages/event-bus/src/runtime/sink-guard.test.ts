@@ -49,4 +49,32 @@ describe('SinkGuard', () => {
     await expect(guard.run(() => sink.write())).rejects.toBe(wrapped);
     expect(sink.calls).toBe(1);
   });
+
+  it('counts a call left unanswered as failing, naming its sink, until it answers', async () => {
+    const states: [boolean, unknown][] = [];
+    const guard = new SinkGuard({ unansweredMs: 20, onSinkState: (h, e) => void states.push([h, e]) });
+    let answer!: (value: string) => void;
+    const frozen = guard.run(() => new Promise<string>((resolve) => (answer = resolve)), undefined, 'redis');
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    // A frozen Redis fails nothing: only the wait says it is down.
+    expect(guard.isHealthy).toBe(false);
+    expect(states).toEqual([
+      [false, expect.objectContaining({ sink: 'redis', code: 'EB_SINK_UNAVAILABLE' })],
+    ]);
+    expect(String(states[0]?.[1])).toMatch(/no answer within 20 ms; still waiting/);
+    answer('stored');
+    await expect(frozen).resolves.toBe('stored');
+    expect(guard.isHealthy).toBe(true);
+    expect(states.map(([h]) => h)).toEqual([false, true]);
+  });
+
+  it('leaves a call that answers in time healthy, its timer cleared', async () => {
+    const states: boolean[] = [];
+    const guard = new SinkGuard({ unansweredMs: 50, onSinkState: (h) => void states.push(h) });
+    const slow = () => new Promise<string>((resolve) => setTimeout(() => resolve('stored'), 5));
+    await expect(guard.run(slow, undefined, 'redis')).resolves.toBe('stored');
+    await new Promise((resolve) => setTimeout(resolve, 80));
+    expect(states).toEqual([]);
+    expect(guard.isHealthy).toBe(true);
+  });
 });
