@@ -108,5 +108,6 @@ SELECT ${runningGen}, 'begin', ${running.head!.gen}, map(), now64(3), 0, 0`,
     } finally {
       vi.useRealTimers();
     }
-  });
+    // A dozen embedded-engine queries, a mutation and a 1.1 s wait: over the default 5 s on a loaded machine.
+  }, 30_000);
 });
