@@ -2,6 +2,7 @@ import { expect, it } from 'vitest';
 import { StoredRows } from '../src/metrics/stored-rows.js';
 import { createMetricReader } from '../src/reader/index.js';
 import { defaultCacheKeys } from '../src/sinks/redis/cache-keys.js';
+import { MetricCacheSink } from '../src/sinks/redis/metric-cache-sink.js';
 import { describeReaderOnStack } from './reader-on-stack.js';
 
 // Events the cache sink applies to Redis before ClickHouse holds them (their log of recent events, docs/
@@ -88,5 +89,48 @@ describeReaderOnStack('metric reader, events in Redis ahead of ClickHouse', (w) 
     expect(await redis.exists(`${key}:recent`, `${key}:fill`)).toBe(0);
     await redis.del(key);
     expect((await reader.getMetrics(request)).get(id)).toEqual({ likeCount: { day: 7, all: 8 } });
+  });
+
+  it('drops a recent entry ClickHouse will never hold: a dead host applied it, the replay emitted another', async () => {
+    const { stack, store, redis, entityType } = w;
+    const now = Date.now();
+    const watermarkKey = stack.unique('wm-ghost');
+    const sink = new MetricCacheSink(redis, { watermarkKey, signalChannel: null });
+    const reader = createMetricReader({ redis, clickhouse: stack.clickhouse, watermarkKey, now: () => now });
+    const request = {
+      entityType,
+      entityIds: [21],
+      metrics: ['likeCount'] as const,
+      timeframes: ['all'] as const,
+    };
+    // Another entity of the same shard: a busy origin's inserts touch every shard, and `~ch` is kept per shard.
+    const shard = defaultCacheKeys.shardOf(entityType, 21);
+    let other = 22;
+    while (defaultCacheKeys.shardOf(entityType, other) !== shard) other++;
+    const origin = stack.unique('ghost-topic:0');
+    const at = new Date(now - 1000);
+    const stored = w.event(21, 'likeCount', 1, at, origin);
+    // The dead host's event: applied to Redis (into 21's recent list), never inserted.
+    const ghost = w.event(21, 'likeCount', 1, at, origin);
+    // The next owner's replay of the same change emitted another event at that position (its lookup read a
+    // row that had changed meanwhile): the one ClickHouse holds.
+    const replayed = { ...ghost, entityId: other, eventId: `${ghost.eventId}/replayed` };
+
+    await sink.apply([stored, ghost]);
+    await store.insert([stored]);
+    await sink.stored(StoredRows.of([stored]));
+    await sink.apply([replayed]);
+    await store.insert([replayed]);
+    await sink.stored(StoredRows.of([replayed]));
+    expect((await w.truth([21, other], ['likeCount'], new Date(now))).get(21)?.likeCount?.all).toBe(1);
+
+    const key = defaultCacheKeys.key(entityType, 21);
+    for (let round = 0; round < 2; round++) {
+      await redis.del(key);
+      expect((await reader.getMetrics(request)).get(21)).toEqual({ likeCount: { all: 1 } });
+      // Replayed onto the filled hash, the ghost would make it 2, on every refill.
+      expect(await redis.hget(key, 'likeCount')).toBe('1');
+    }
+    expect(await redis.exists(`${key}:recent`)).toBe(0);
   });
 });

@@ -18,6 +18,8 @@ export interface CacheFillerOptions {
   table?: string;
   ttlSeconds: number;
   markerMs?: number;
+  /** Base name of the cache sink's watermark hashes (default `eventbus:cache:watermarks`). */
+  watermarkKey?: string;
   now: () => number;
   /**
    * How long a read of the roll state serves later fills (default 1 s; 0: one read per fill). See
@@ -41,7 +43,7 @@ export class CacheFiller {
   private readonly rollStates: RollStateCache;
 
   constructor(private readonly options: CacheFillerOptions) {
-    this.fills = new MetricCacheFills(options.redis, options.markerMs);
+    this.fills = new MetricCacheFills(options.redis, options.markerMs, options.watermarkKey);
     this.rollStates = new RollStateCache(options.clickhouse, {
       table: options.table,
       maxAgeMs: options.rollStateMaxAgeMs,
@@ -102,6 +104,7 @@ export class CacheFiller {
           key: hashKeys[i]!,
           atMs,
           highWater: row.highWater ?? {},
+          stored: claims[i]!.stored,
           values: valuesOf(row, wanted[i]!, keys),
         });
       });

@@ -161,6 +161,7 @@ export async function checkDrift(options: CheckDriftOptions): Promise<DriftRepor
       keys,
       table: options.table,
       ttlSeconds: options.ttlSeconds ?? 3600,
+      watermarkKey,
       now: Date.now,
     });
     // An empty request refills exactly the fields each hash already has.

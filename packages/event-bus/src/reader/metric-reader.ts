@@ -107,11 +107,8 @@ export function createMetricReader(options: MetricReaderOptions): MetricReader {
   const keys = options.keys ?? defaultCacheKeys;
   const averages = options.averages ?? defaultAverages;
   const now = options.now ?? Date.now;
-  const layout = new CacheLayoutCheck(
-    options.redis,
-    options.watermarkKey ?? cacheWatermarkKey(),
-    keys.shards,
-  );
+  const watermarkKey = options.watermarkKey ?? cacheWatermarkKey();
+  const layout = new CacheLayoutCheck(options.redis, watermarkKey, keys.shards);
   const maxAge = { ...defaultMaxAgeMs, ...options.maxAgeMs };
   const filler = new CacheFiller({
     redis: options.redis,
@@ -120,6 +117,7 @@ export function createMetricReader(options: MetricReaderOptions): MetricReader {
     table: options.table,
     ttlSeconds: options.ttlSeconds ?? 3600,
     markerMs: options.fillMarkerMs,
+    watermarkKey,
     rollStateMaxAgeMs: options.rollStateMaxAgeMs,
     now,
     onFillStep: options.onFillStep,

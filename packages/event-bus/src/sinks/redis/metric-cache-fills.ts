@@ -1,5 +1,5 @@
 import { SinkError } from '../../errors.js';
-import { groupByTag } from './cache-keys.js';
+import { cacheWatermarkKey, groupByTag, shardOfKey, shardWatermarkKey } from './cache-keys.js';
 import { BEGIN_FILLS_LUA, COMMIT_FILLS_LUA, RELEASE_FILLS_LUA } from './fill-scripts.js';
 import { fillMarkerKey, recentKey } from './hash-layout.js';
 import type { RedisClient } from './redis-client.js';
@@ -11,18 +11,24 @@ export interface FillCommit {
   atMs: number;
   /** Highest `originSeq` per origin among the rows the values were computed from. */
   highWater: Record<string, number>;
+  /** The claim's `stored`: recent entries at or below these are not replayed (see COMMIT_FILLS_LUA). */
+  stored?: Record<string, number>;
   values: Record<string, number>;
 }
 
-/** Per key: whether this filler owns the fill, and the metric fields the hash held when it began. */
+/**
+ * Per key: whether this filler owns the fill, the metric fields the hash held when it began, and for each
+ * origin in its recent list the position ClickHouse held that origin's events up to (`~ch`) at the claim.
+ */
 export interface FillClaim {
   taken: boolean;
   fields: string[];
+  stored: Record<string, number>;
 }
 
 /** The scripts registered with `defineCommand`; typed here rather than by augmenting ioredis globally. */
 interface WithFillCommands {
-  eventBusBeginFills?(numKeys: number, ...args: (string | number)[]): Promise<[number, ...string[]][]>;
+  eventBusBeginFills?(numKeys: number, ...args: (string | number)[]): Promise<(number | string)[][]>;
   eventBusCommitFills?(numKeys: number, args: (string | number)[]): Promise<number[]>;
   eventBusReleaseFills?(numKeys: number, ...args: (string | number)[]): Promise<number>;
 }
@@ -44,6 +50,11 @@ export class MetricCacheFills {
     private readonly redis: RedisClient,
     /** How long a claim lives: a fill slower than this is not cached (its recent list may be trimmed). */
     private readonly markerMs = 30_000,
+    /**
+     * Base name of the writers' per-shard watermark hashes, whose `~ch` positions the claims read (the cache
+     * sink's `watermarkKey`). Keys of a scheme without shard tags are filled without them.
+     */
+    private readonly watermarkKey = cacheWatermarkKey(),
   ) {
     const r = redis as WithFillCommands;
     if (!r.eventBusBeginFills) redis.defineCommand('eventBusBeginFills', { lua: BEGIN_FILLS_LUA });
@@ -58,18 +69,19 @@ export class MetricCacheFills {
     const groups = groupByTag([...new Set(keys)], (k) => k);
     await Promise.all(
       groups.map(async (group) => {
-        const redisKeys = group.flatMap((k) => [k, fillMarkerKey(k)]);
+        const shard = shardTagged(group[0]!);
+        const redisKeys = group.flatMap((k) => [k, fillMarkerKey(k), recentKey(k)]);
+        if (shard !== undefined) redisKeys.unshift(shardWatermarkKey(this.watermarkKey, shard));
         const rows = await this.call(() =>
           (this.redis as WithFillCommands).eventBusBeginFills!(
             redisKeys.length,
             ...redisKeys,
             token,
             this.markerMs,
+            shard === undefined ? 0 : 1,
           ),
         );
-        for (const [i, [taken, ...fields]] of rows.entries()) {
-          claims.set(group[i]!, { taken: taken === 1, fields });
-        }
+        for (const [i, row] of rows.entries()) claims.set(group[i]!, claimOf(row));
       }),
     );
     return keys.map((k) => claims.get(k)!);
@@ -96,9 +108,8 @@ export class MetricCacheFills {
         for (const c of group) {
           keys.push(c.key, fillMarkerKey(c.key), recentKey(c.key));
           args.push(c.atMs);
-          const origins = Object.keys(c.highWater);
-          args.push(origins.length);
-          for (const origin of origins) args.push(origin, c.highWater[origin]!);
+          pushPairs(args, c.highWater);
+          pushPairs(args, c.stored ?? {});
           const fields = Object.keys(c.values);
           args.push(fields.length);
           for (const field of fields) args.push(field, c.values[field]!);
@@ -139,4 +150,29 @@ export class MetricCacheFills {
       throw new SinkError('redis', (cause as Error).message, { cause });
     }
   }
+}
+
+/** A claim from its script row: taken, field count, fields, then origin/position pairs. */
+function claimOf(row: (number | string)[]): FillClaim {
+  const count = Number(row[1]);
+  const fields = row.slice(2, 2 + count).map(String);
+  const stored: Record<string, number> = {};
+  for (let i = 2 + count; i + 1 < row.length; i += 2) stored[String(row[i])] = Number(row[i + 1]);
+  return { taken: row[0] === 1, fields, stored };
+}
+
+/** The shard a key's tag names, or undefined for a key without one (a custom key scheme). */
+function shardTagged(key: string): number | undefined {
+  try {
+    return shardOfKey(key);
+  } catch {
+    return undefined;
+  }
+}
+
+/** A record's size, then its key/value pairs. */
+function pushPairs(args: (string | number)[], record: Record<string, number>): void {
+  const names = Object.keys(record);
+  args.push(names.length);
+  for (const name of names) args.push(name, record[name]!);
 }
