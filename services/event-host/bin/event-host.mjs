@@ -31,7 +31,8 @@ function runFromSource() {
   const child = spawn(
     process.execPath,
     [...process.execArgv, '--conditions=source', '--import', tsx, main, ...process.argv.slice(2)],
-    { stdio: 'inherit', env: withLocalStackSettings(process.env) },
+    // The IPC channel only tells the child when this process is gone (src/main.ts); nothing is sent on it.
+    { stdio: ['inherit', 'inherit', 'inherit', 'ipc'], env: withLocalStackSettings(process.env) },
   );
   // The host handles SIGINT/SIGTERM itself (and treats a repeat within 0.5 s as one, for wrappers like this).
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {

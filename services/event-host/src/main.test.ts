@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -72,6 +72,38 @@ describe('the event-host executable', () => {
     }
   }, 30_000);
 
+  it('stops the host it runs from the sources when it is killed without passing a signal on', async () => {
+    // `start` with nothing to reach keeps waiting for its dependencies: a host that stays up on its own.
+    const wrapper = spawn(bin, ['start'], {
+      env: {
+        ...env,
+        EVENT_HOST_KAFKA_BROKERS: '127.0.0.1:1',
+        EVENT_HOST_CLICKHOUSE_URL: 'http://127.0.0.1:1',
+        EVENT_HOST_REDIS_URL: 'redis://127.0.0.1:1',
+        EVENT_HOST_POSTGRES_URL: 'postgres://127.0.0.1:1/none',
+        EVENT_HOST_PLUGINS: '@engagement/metric-listeners',
+        EVENT_HOST_HTTP_PORT: '0',
+        EVENT_HOST_LOG_LEVEL: 'warn',
+      },
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    let log = '';
+    wrapper.stdout!.on('data', (d) => {
+      log += d;
+    });
+    // Loaded and running: it says it waits for a dependency.
+    await waitFor(() => (log.includes('host.start.waiting') ? true : undefined));
+    const host = childrenOf(wrapper.pid!)[0]!;
+    try {
+      expect(running(host)).toBe(true);
+      wrapper.kill('SIGKILL');
+      // Before, the host ran on without its wrapper, holding its port and partitions, until killed by hand.
+      expect(await waitFor(() => (running(host) ? undefined : 'stopped'))).toBe('stopped');
+    } finally {
+      if (running(host)) process.kill(host, 'SIGKILL');
+    }
+  }, 90_000);
+
   describe('with its output piped into a slower reader', () => {
     const dir = mkdtempSync(join(tmpdir(), 'event-host-pipe-'));
     afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -117,6 +149,31 @@ describe('the event-host executable', () => {
     }, 60_000);
   });
 });
+
+/** The ids of a process's children. */
+function childrenOf(pid: number): number[] {
+  const out = spawnSync('ps', ['-o', 'pid=', '--ppid', String(pid)], { encoding: 'utf8' }).stdout;
+  return out
+    .split('\n')
+    .filter((l) => l.trim())
+    .map(Number);
+}
+
+/** Whether a process runs (a zombie, exited and not yet reaped by whoever adopted it, does not). */
+function running(pid: number): boolean {
+  const state = spawnSync('ps', ['-o', 'stat=', '-p', String(pid)], { encoding: 'utf8' }).stdout.trim();
+  return state !== '' && !state.startsWith('Z');
+}
+
+/** `probe`'s first defined answer, asked every 200 ms for up to 30 s. */
+async function waitFor<T>(probe: () => T | undefined): Promise<T> {
+  for (let waited = 0; waited < 30_000; waited += 200) {
+    const answer = probe();
+    if (answer !== undefined) return answer;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error('gave up after 30 s');
+}
 
 /** `event-host replay --dry-run file` with the listener plugins, its stdout and stderr piped. */
 function replayDryRun(file: string): ChildProcess {
