@@ -43,7 +43,8 @@ export interface BackfillReport extends ReconcileReport {
  * is written twice.
  */
 export async function backfill(options: BackfillOptions): Promise<BackfillReport> {
-  const { redis, progressKey } = options;
+  const { redis } = options;
+  const progressKey = backfillProgressKey(options.progressKey, options);
   if (options.restart) await redis.del(progressKey);
   const saved = await redis.hgetall(progressKey);
   const after = new Map(Object.entries(saved).map(([type, id]) => [type, Number(id)]));
@@ -106,6 +107,26 @@ export async function backfill(options: BackfillOptions): Promise<BackfillReport
   });
   await redis.del(progressKey);
   return { ...report, resumedFrom: Object.fromEntries(after), truthRows: rowsThisRun };
+}
+
+/**
+ * The Redis hash of a run's saved progress. Progress says "every chosen metric of the entities up to this id
+ * is done", so it only carries over to a run that chose the same metrics: a run with `--metric`,
+ * `--plugin` or `--listener` keeps its progress under a key of its own (the base key suffixed with its
+ * metric selection). Otherwise a killed `backfill --metric likeCount` would make the next
+ * `backfill --metric commentCount` (or a full run) start after it and never write the skipped entities'
+ * other metrics. Runs of every metric keep the base key; entity types need no suffix, as progress is per type.
+ */
+export function backfillProgressKey(
+  base: string,
+  selection: { metric?: string; metricsByType?: ReadonlyMap<string, readonly string[]> },
+): string {
+  const parts: string[] = [];
+  if (selection.metric) parts.push(`metric=${selection.metric}`);
+  if (selection.metricsByType)
+    for (const type of [...selection.metricsByType.keys()].sort())
+      parts.push(`${type}=${[...selection.metricsByType.get(type)!].sort().join(',')}`);
+  return parts.length === 0 ? base : `${base}:${parts.join(';')}`;
 }
 
 /** Per entity type: how many entities it has, and how many a previous run already finished. */
