@@ -1,7 +1,7 @@
 import { Cluster, Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../config/load-config.js';
-import { hasRedis, openRedis, redisConnection } from './open-redis.js';
+import { connectRedisFor, hasRedis, openRedis, redisConnection } from './open-redis.js';
 
 const base = {
   EVENT_HOST_CLICKHOUSE_URL: 'http://ch:8123',
@@ -64,5 +64,16 @@ describe('openRedis', () => {
       'EVENT_HOST_REDIS_CLUSTER_NODES (redis.clusterNodes in a config file): expected a comma-separated list of host:port, got "r1"',
     );
     expect(hasRedis({ redis: {} })).toBe(false);
+  });
+});
+
+describe('a command connecting to a Redis it cannot reach', () => {
+  it('fails with one error naming the setting and where it points, the password masked', async () => {
+    const refused = connectRedisFor({ redis: { url: 'redis://admin:S3cretPw@127.0.0.1:1' } });
+    await expect(refused).rejects.toMatchObject({ code: 'EH_START_FAILED' });
+    await expect(refused).rejects.toThrow(
+      'EVENT_HOST_REDIS_URL (redis.url): cannot connect to Redis at redis://***@127.0.0.1:1: connect ECONNREFUSED',
+    );
+    await expect(refused).rejects.not.toThrow(/S3cretPw/);
   });
 });

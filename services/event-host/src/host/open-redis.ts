@@ -6,6 +6,8 @@ import {
   type RedisNodeOptions,
 } from '@engagement/event-bus/sinks/redis';
 import type { HostConfig } from '../config/host-config.js';
+import { maskUrl } from '../config/mask-secrets.js';
+import { HostError } from '../errors.js';
 
 /** Where the Redis of the caches is (the shard count does not matter for connecting). */
 type RedisSettings = { redis: Pick<HostConfig['redis'], 'url' | 'clusterNodes'> };
@@ -47,4 +49,36 @@ export function hasRedis(config: RedisSettings): boolean {
  */
 export function openRedis(config: RedisSettings, options: RedisClientOptions = {}): RedisClient {
   return createRedisClient(redisConnection(config), options);
+}
+
+/**
+ * A command's Redis, connected. ioredis reports a connection it cannot make as an "Unhandled error event"
+ * with a stack on stderr, then the command's own failure; here it is one error naming the setting and where
+ * it points (user info masked). Later connection errors are not printed either: the command's calls fail
+ * with them.
+ */
+export async function connectRedisFor(
+  config: RedisSettings,
+  options: RedisClientOptions = {},
+): Promise<RedisClient> {
+  const redis = openRedis(config, options);
+  let lastError: Error | undefined;
+  redis.on('error', (error: Error) => {
+    lastError = error;
+  });
+  try {
+    await redis.connect();
+  } catch (error) {
+    redis.disconnect();
+    const { url, clusterNodes } = config.redis;
+    const [setting, where] = clusterNodes?.length
+      ? ['EVENT_HOST_REDIS_CLUSTER_NODES (redis.clusterNodes)', clusterNodes.join(',')]
+      : ['EVENT_HOST_REDIS_URL (redis.url)', maskUrl(url ?? '')];
+    throw new HostError(
+      'EH_START_FAILED',
+      `${setting}: cannot connect to Redis at ${where}: ${(lastError ?? (error as Error)).message}`,
+      { retriable: true, cause: error },
+    );
+  }
+  return redis;
 }

@@ -4,7 +4,7 @@ import { clickhouseOptions } from '../../config/clickhouse-options.js';
 import { loadConfig } from '../../config/load-config.js';
 import { cacheKeysOf, watermarkKeyOf } from '../../deployment/cache-scope.js';
 import { EXIT } from '../../errors.js';
-import { openRedis } from '../../host/open-redis.js';
+import { connectRedisFor } from '../../host/open-redis.js';
 import { println } from '../cli-context.js';
 import { defineCommand } from '../command-table.js';
 
@@ -22,8 +22,7 @@ export const driftCommand = defineCommand({
   },
   async run(ctx, { sample, repair, json }) {
     const config = loadConfig({ env: ctx.env, file: ctx.configFile, purpose: 'drift' });
-    const redis = openRedis(config, { maxRetriesPerRequest: 2 });
-    await redis.connect();
+    const redis = await connectRedisFor(config, { maxRetriesPerRequest: 2 });
     const clickhouse = await openClickHouse(clickhouseOptions(config));
     try {
       const report = await checkDrift({

@@ -13,7 +13,7 @@ import { cacheKeysOf, watermarkKeyOf } from '../../deployment/cache-scope.js';
 import { existingSourceTopics } from '../../deployment/source-topics.js';
 import { HostError } from '../../errors.js';
 import { inspectConfiguredPlugins } from '../../host/host-provisions.js';
-import { openRedis } from '../../host/open-redis.js';
+import { connectRedisFor } from '../../host/open-redis.js';
 import { resolveSlot } from '../../reconcile/catch-up.js';
 import { metricsOwnedBy } from '../../reconcile/owned-metrics.js';
 import type { CliContext } from '../cli-context.js';
@@ -98,9 +98,9 @@ export async function withReconcileClients<T>(
     );
   }
 
+  const redis = await connectRedisFor(config, { maxRetriesPerRequest: 2 });
   const postgres = new pg.Pool({ connectionString: config.postgres.url, max: 2 });
   postgres.on('error', () => undefined);
-  const redis = openRedis(config, { maxRetriesPerRequest: 2 });
   const kafka = new Kafka({
     clientId: `${config.kafka.clientId}-reconcile`,
     brokers: config.kafka.brokers,
@@ -110,7 +110,7 @@ export async function withReconcileClients<T>(
   const producer = wanted.producer ? kafka.producer({ idempotent: true }) : undefined;
   const clickhouse = await openClickHouse(clickhouseOptions(config));
   try {
-    await Promise.all([redis.connect(), admin.connect(), producer?.connect()]);
+    await Promise.all([admin.connect(), producer?.connect()]);
     const sourceTopics = await existingSourceTopics(admin, config, plugins);
     return await use({
       config,
