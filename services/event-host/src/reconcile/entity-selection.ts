@@ -1,3 +1,4 @@
+import type { ClickHouseClient } from '@clickhouse/client';
 import type pg from 'pg';
 import { HostError } from '../errors.js';
 
@@ -8,15 +9,48 @@ export type EntitySelection =
   | { kind: 'ids'; ids: ReadonlyMap<string, readonly number[]> };
 
 /**
+ * Ids of an entity type with stored metric events, above `after` (all when undefined) and at most `upto` (no
+ * bound when undefined), ascending, at most `limit`.
+ */
+export type StoredEntityIds = (
+  entityType: string,
+  after: number | undefined,
+  upto: number | undefined,
+  limit: number,
+) => Promise<number[]>;
+
+/** `StoredEntityIds` from the metric event table, in its key order (`entityType, entityId, …`). */
+export function storedEntityIds(clickhouse: ClickHouseClient, table = 'entityMetricEvents'): StoredEntityIds {
+  return async (entityType, after, upto, limit) => {
+    const result = await clickhouse.query({
+      query: `SELECT DISTINCT entityId FROM ${table}
+WHERE entityType = {type:String}${after === undefined ? '' : ' AND entityId > {after:Int64}'}${upto === undefined ? '' : ' AND entityId <= {upto:Int64}'}
+ORDER BY entityId LIMIT {limit:UInt32}`,
+      query_params: {
+        type: entityType,
+        limit,
+        ...(after === undefined ? {} : { after }),
+        ...(upto === undefined ? {} : { upto }),
+      },
+      format: 'JSONEachRow',
+    });
+    return (await result.json<{ entityId: number | string }>()).map((r) => Number(r.entityId));
+  };
+}
+
+/**
  * Batches of entity ids of one type, read from the entity's own table (named like the entity type).
  * `all` pages by keyset (`id > last ORDER BY id`, from `after` when resuming), so each page costs one index
- * range scan whatever the table's size; `sample` draws uniformly (`ORDER BY random()`, one scan of the table).
+ * range scan whatever the table's size; with `stored`, each page also takes the ids in its range that have
+ * stored metric events but no row any more (a deleted entity's totals must read 0 too, and a lost recompute
+ * can leave them otherwise). `sample` draws uniformly (`ORDER BY random()`, one scan of the table).
  */
 export async function* entityBatches(
   postgres: pg.Pool,
   entityType: string,
   selection: EntitySelection,
   batchSize: number,
+  stored?: StoredEntityIds,
 ): AsyncGenerator<number[]> {
   if (selection.kind === 'ids') {
     const ids = [...new Set(selection.ids.get(entityType) ?? [])];
@@ -43,8 +77,14 @@ export async function* entityBatches(
               `SELECT id FROM ${table} WHERE id > $1 ORDER BY id LIMIT $2`,
               [last, batchSize],
             );
-      if (rows.length === 0) return;
-      const ids = rows.map((r) => Number(r.id));
+      const source = rows.map((r) => Number(r.id));
+      // A full page ends at its last id; stored ids are taken up to there (or up to theirs, if they fill a page).
+      const sourceEnd = source.length === batchSize ? source[batchSize - 1]! : undefined;
+      const held = stored ? await stored(entityType, last, sourceEnd, batchSize) : [];
+      const heldEnd = held.length === batchSize ? held[batchSize - 1]! : undefined;
+      const end = Math.min(sourceEnd ?? Number.POSITIVE_INFINITY, heldEnd ?? Number.POSITIVE_INFINITY);
+      const ids = [...new Set([...source, ...held])].filter((id) => id <= end).sort((a, b) => a - b);
+      if (ids.length === 0) return;
       last = ids[ids.length - 1]!;
       yield ids;
     }

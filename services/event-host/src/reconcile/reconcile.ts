@@ -3,7 +3,7 @@ import type { EntityMetricEvent } from '@engagement/plugin-api';
 import { HostError } from '../errors.js';
 import { checkCachedHashes } from './cache-check.js';
 import { correctionsFor, repairOrigin } from './corrections.js';
-import { entityBatches } from './entity-selection.js';
+import { entityBatches, storedEntityIds } from './entity-selection.js';
 import { leaveOutPending, pendingRecompute } from './pending-recompute.js';
 import type { ReconcileOptions, ReconcileReport } from './reconcile-options.js';
 import { withRepairLock, writeCorrections } from './repair.js';
@@ -147,6 +147,7 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRep
     await done(true, corrections.length);
   };
 
+  const storedIds = storedEntityIds(options.clickhouse);
   const body = async () => {
     // An earlier repair that stopped between storing corrections and publishing them: finished first, under
     // the lock, so its positions reach the cache before any later ones of the same origin.
@@ -175,6 +176,7 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRep
         entityType,
         options.selection,
         options.batchSize ?? 500,
+        storedIds,
       )) {
         const source = await readSourceSnapshot({
           ...options,
