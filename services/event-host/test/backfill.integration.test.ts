@@ -210,7 +210,7 @@ it('a backfill process SIGKILLed after saving progress resumes from it, and the 
   expect(await redis.pttl(lockKey)).toBeGreaterThan(5_000);
   const early = spawnBackfill(lockEnv, ['--json']);
   expect((await early.exited).code).toBe(1);
-  expect(early.out.stderr).toMatch(/EH_REPAIR_LOCKED: another repair holds .* \(for \d+ s more\)/);
+  expect(early.out.stderr).toMatch(/EH_REPAIR_LOCKED: another repair holds .*: .* leaves it for \d+ s more/);
   await waitFor(
     () => redis.pttl(lockKey),
     (ttl) => ttl < 0,

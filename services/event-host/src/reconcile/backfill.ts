@@ -75,11 +75,15 @@ export async function backfill(options: BackfillOptions): Promise<BackfillReport
     },
     async onRound(round) {
       if (options.signal?.aborted)
-        throw new HostError('EH_BACKFILL_STOPPED', 'backfill stopped before saving progress');
+        throw new HostError(
+          'EH_BACKFILL_STOPPED',
+          'backfill stopped (its last round written, not yet saved as progress); run it again to resume',
+        );
       if (!round.caughtUp) {
         throw new HostError(
           'EH_NOT_CAUGHT_UP',
-          'the stream did not store a snapshot in time; progress is saved up to the last full round, run again to resume',
+          `the stream did not store a snapshot within reconcile.waitMs (is a host of group ${options.groupId} ` +
+            'running and caught up?); progress is saved up to the last round that completed, run again to resume',
           { retriable: true },
         );
       }

@@ -55,7 +55,8 @@ export async function withRepairLock<T>(
     const ttl = await lease.remainingMs();
     throw new HostError(
       'EH_REPAIR_LOCKED',
-      `another repair holds ${lease.key} (for ${Math.max(0, Math.round(ttl / 1000))} s more); run one repair at a time`,
+      `another repair holds ${lease.key}: a running one renews it until it ends; one that died leaves it for ` +
+        `${Math.max(0, Math.round(ttl / 1000))} s more. Run one repair at a time`,
       { retriable: true },
     );
   }
