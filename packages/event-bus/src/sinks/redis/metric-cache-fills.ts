@@ -1,8 +1,8 @@
-import { SinkError } from '../../errors.js';
 import { cacheWatermarkKey, groupByTag, shardOfKey, shardWatermarkKey } from './cache-keys.js';
 import { BEGIN_FILLS_LUA, COMMIT_FILLS_LUA, RELEASE_FILLS_LUA } from './fill-scripts.js';
 import { fillMarkerKey, recentKey } from './hash-layout.js';
 import type { RedisClient } from './redis-client.js';
+import { asSinkCall } from './redis-errors.js';
 
 /** One computed hash to write: values by field, and what ClickHouse had counted per origin. */
 export interface FillCommit {
@@ -72,7 +72,7 @@ export class MetricCacheFills {
         const shard = shardTagged(group[0]!);
         const redisKeys = group.flatMap((k) => [k, fillMarkerKey(k), recentKey(k)]);
         if (shard !== undefined) redisKeys.unshift(shardWatermarkKey(this.watermarkKey, shard));
-        const rows = await this.call(() =>
+        const rows = await asSinkCall(() =>
           (this.redis as WithFillCommands).eventBusBeginFills!(
             redisKeys.length,
             ...redisKeys,
@@ -110,11 +110,9 @@ export class MetricCacheFills {
           args.push(c.atMs);
           pushPairs(args, c.highWater);
           pushPairs(args, c.stored ?? {});
-          const fields = Object.keys(c.values);
-          args.push(fields.length);
-          for (const field of fields) args.push(field, c.values[field]!);
+          pushPairs(args, c.values);
         }
-        const reply = await this.call(() =>
+        const reply = await asSinkCall(() =>
           // One array argument (ioredis flattens it): a large group has too many values to spread into a call.
           (this.redis as WithFillCommands).eventBusCommitFills!(
             keys.length,
@@ -135,20 +133,11 @@ export class MetricCacheFills {
     await Promise.all(
       groupByTag(keys, (k) => k).map((group) => {
         const redisKeys = group.map((k) => fillMarkerKey(k));
-        return this.call(() =>
+        return asSinkCall(() =>
           (this.redis as WithFillCommands).eventBusReleaseFills!(redisKeys.length, ...redisKeys, token),
         );
       }),
     );
-  }
-
-  private async call<T>(fn: () => Promise<T>): Promise<T> {
-    try {
-      return await fn();
-    } catch (cause) {
-      if (cause instanceof SinkError) throw cause;
-      throw new SinkError('redis', (cause as Error).message, { cause });
-    }
   }
 }
 
