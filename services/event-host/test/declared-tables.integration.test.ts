@@ -66,5 +66,16 @@ describe('a declared table that does not exist', () => {
     expect(good.stderr).toBe('');
     expect(good.code).toBe(0);
     expect(good.stdout).toContain('declared tables: OK');
+
+    // The same database seen through a session in another time zone: windows would shift, so it warns.
+    const url = new URL(env().EVENT_HOST_POSTGRES_URL!);
+    url.searchParams.set('options', '-c TimeZone=America/New_York');
+    const zoned = await runCliCaptured(
+      ['config', 'check'],
+      { ...env(), EVENT_HOST_POSTGRES_URL: url.toString() },
+      importer(fixed),
+    );
+    expect(zoned.stderr).toContain('warning: Postgres TimeZone is America/New_York, not UTC');
+    expect(zoned.code).toBe(0);
   });
 });

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { HostConfig } from '../config/host-config.js';
 import { maskUrlsIn } from '../config/mask-secrets.js';
 import { assertDeclaredTables } from './declared-tables.js';
-import { checkDeclaredTables } from './table-facts.js';
+import { checkDeclaredTables, timeZoneWarning } from './table-facts.js';
 
 /**
  * Boot's check of the tables the listeners declare (and of listeners that declare none, which the host
@@ -22,7 +22,9 @@ export async function checkTablesAtBoot(
       { listeners: undeclared, detail: 'declare their `tables`, or set EVENT_HOST_KAFKA_TOPICS' },
       'plugins.listeners.without_tables',
     );
-  const { findings, unknown } = await checkDeclaredTables(config, plugins);
+  const { findings, unknown, postgresTimeZone } = await checkDeclaredTables(config, plugins);
+  const zone = timeZoneWarning(postgresTimeZone);
+  if (zone) logger.warn({ timeZone: postgresTimeZone, detail: zone }, 'postgres.timezone_not_utc');
   if (unknown.kafka || (unknown.postgres && config.postgres.url))
     logger.warn({ unknown: maskUrlsIn(JSON.stringify(unknown)) }, 'plugins.tables.partly_unchecked');
   for (const f of findings.filter((x) => x.level === 'warning'))

@@ -14,6 +14,27 @@ export interface TableFactsResult {
   facts: TableFacts;
   /** Source → why it was not read (`not configured`, or the error). */
   unknown: { postgres?: string; kafka?: string };
+  /** Postgres's `TimeZone` setting for this host's connections, when read. */
+  postgresTimeZone?: string;
+}
+
+/** UTC by its usual names. */
+const UTC_ZONES = new Set(
+  ['UTC', 'UCT', 'GMT', 'GMT0', 'Universal', 'Zulu', 'Greenwich'].flatMap((z) => [z, `Etc/${z}`]),
+);
+
+/**
+ * Why Postgres's `TimeZone` is a problem, or undefined when it is UTC (or unknown). Metric events are dated
+ * by the rows' `createdAt`, read as UTC (the columns are `timestamp without time zone`) by the stream and by
+ * the truths alike: rows written in another zone's local time (`now()` defaults) shift every window by the
+ * zone's offset, and reconcile cannot see it.
+ */
+export function timeZoneWarning(zone: string | undefined): string | undefined {
+  if (zone === undefined || UTC_ZONES.has(zone)) return undefined;
+  return (
+    `Postgres TimeZone is ${zone}, not UTC: createdAt columns are read as UTC, so rows written in local time ` +
+    '(now() defaults) count in windows shifted by the offset, and reconcile cannot see it (docs/operations.md)'
+  );
 }
 
 const withTimeout = <T>(what: string, ms: number, work: Promise<T>): Promise<T> => {
@@ -39,9 +60,9 @@ export async function gatherTableFacts(
   const unknown: TableFactsResult['unknown'] = {};
   if (!config.postgres.url) unknown.postgres = 'EVENT_HOST_POSTGRES_URL not set';
   const schema = config.debezium.schema;
-  const [postgresTables, topics] = await Promise.all([
+  const [postgres, topics] = await Promise.all([
     config.postgres.url
-      ? withTimeout('postgres', timeoutMs, postgresTablesOf(config.postgres.url, schema, timeoutMs)).catch(
+      ? withTimeout('postgres', timeoutMs, postgresFactsOf(config.postgres.url, schema, timeoutMs)).catch(
           (err: Error) => {
             unknown.postgres = err.message;
             return undefined;
@@ -55,10 +76,18 @@ export async function gatherTableFacts(
       },
     ),
   ]);
-  return { facts: { postgresTables, topics, clickhouseTables }, unknown };
+  return {
+    facts: { postgresTables: postgres?.tables, topics, clickhouseTables },
+    unknown,
+    ...(postgres ? { postgresTimeZone: postgres.timeZone } : {}),
+  };
 }
 
-async function postgresTablesOf(url: string, schema: string, timeoutMs: number): Promise<Set<string>> {
+async function postgresFactsOf(
+  url: string,
+  schema: string,
+  timeoutMs: number,
+): Promise<{ tables: Set<string>; timeZone: string }> {
   const client = new pg.Client({
     connectionString: url,
     connectionTimeoutMillis: timeoutMs,
@@ -71,7 +100,8 @@ async function postgresTablesOf(url: string, schema: string, timeoutMs: number):
       'SELECT table_name FROM information_schema.tables WHERE table_schema = $1',
       [schema],
     );
-    return new Set(rows.map((r) => r.table_name));
+    const zone = await client.query<{ TimeZone: string }>('SHOW TimeZone');
+    return { tables: new Set(rows.map((r) => r.table_name)), timeZone: zone.rows[0]!.TimeZone };
   } finally {
     await client.end().catch(() => undefined);
   }
@@ -113,11 +143,15 @@ export async function checkDeclaredTables(
   config: Pick<HostConfig, 'postgres' | 'kafka' | 'debezium' | 'sources'>,
   plugins: readonly PluginDefinition[],
   options: { timeoutMs?: number } = {},
-): Promise<{ findings: TableFinding[]; unknown: TableFactsResult['unknown'] }> {
+): Promise<{ findings: TableFinding[]; unknown: TableFactsResult['unknown']; postgresTimeZone?: string }> {
   const declared = declaredTablesOf(plugins);
   if (declared.length === 0) return { findings: [], unknown: {} };
   const { topicPrefix, schema } = config.debezium;
   const topics = [...new Set(declared.map((d) => `${topicPrefix}.${schema}.${d.table}`))];
-  const { facts, unknown } = await gatherTableFacts(config, topics, options);
-  return { findings: judgeDeclaredTables(declared, facts, config.debezium), unknown };
+  const { facts, unknown, postgresTimeZone } = await gatherTableFacts(config, topics, options);
+  return {
+    findings: judgeDeclaredTables(declared, facts, config.debezium),
+    unknown,
+    ...(postgresTimeZone === undefined ? {} : { postgresTimeZone }),
+  };
 }

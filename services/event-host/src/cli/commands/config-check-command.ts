@@ -2,7 +2,7 @@ import { resolveConfig } from '../../config/load-config.js';
 import { maskUrlsIn, shownValue } from '../../config/mask-secrets.js';
 import { assertDeclaredTables } from '../../host/declared-tables.js';
 import { inspectConfiguredPlugins } from '../../host/host-provisions.js';
-import { checkDeclaredTables } from '../../host/table-facts.js';
+import { checkDeclaredTables, timeZoneWarning } from '../../host/table-facts.js';
 import { println } from '../cli-context.js';
 import { defineCommand } from '../command-table.js';
 
@@ -45,6 +45,8 @@ export const configCheckCommand = defineCommand({
     for (const [source, why] of Object.entries(tables.unknown))
       tables.unknown[source as keyof typeof tables.unknown] = maskUrlsIn(why);
     for (const f of tables.findings) println(ctx.stderr, `${f.level}: ${f.message}`);
+    const zone = timeZoneWarning(tables.postgresTimeZone);
+    if (zone) println(ctx.stderr, `warning: ${zone}`);
     assertDeclaredTables(tables.findings);
     if (json) {
       println(
