@@ -107,6 +107,22 @@ async function createEntry(ctx: OperationContext): Promise<number> {
   return 1;
 }
 
+/**
+ * A new collection of a live user. Users are deleted (with their collections) often enough that, without
+ * new ones, some seeds were left with one collection early and never moved an item between two.
+ */
+async function createCollection(ctx: OperationContext): Promise<number> {
+  const w = ctx.world;
+  if (w.users.length === 0) return 0;
+  w.collections.push(
+    await one(ctx, `INSERT INTO "Collection"(name,"userId") VALUES ($1,$2) RETURNING id`, [
+      `realistic-${random()}`,
+      pick(w.users),
+    ]),
+  );
+  return 1;
+}
+
 /** Moves one item of a collection to another collection (unless the target already holds the same thing). */
 const moveCollectionItem = sql(
   `UPDATE "CollectionItem" ci SET "collectionId" = $2
@@ -178,6 +194,7 @@ export const realisticOperations: Operation[] = [
     0.2,
     deleteOne('BountyEntry', (w) => w.entries),
   ),
+  op('collection.create', 0.3, createCollection),
   op(
     'collection.delete',
     0.1,
