@@ -94,6 +94,38 @@ describe('sample traffic', () => {
       rmSync(chPath, { recursive: true, force: true });
     }
   });
+
+  it('makes each atLeastOnce operation happen early, however rare, and refuses a name it does not know', async () => {
+    const env = inject('stackEnv');
+    const db = new pg.Client({ connectionString: env.POSTGRES_URL });
+    await db.connect();
+    try {
+      // The two rarest realistic operations (weights 0.1 and 0.15 of ~120): at random, ~0.2 of them in 100
+      // picks; forced, each within the first 20 picks that find something to change.
+      const rare = ['collection.delete', 'model.delete'];
+      const stats: SampleTrafficStats = { changes: 0, byOperation: {} };
+      const stop = new AbortController();
+      const traffic = runSampleTraffic(db, 50, stop.signal, {
+        stats,
+        realistic: true,
+        seed: 7,
+        atLeastOnce: rare,
+      });
+      const deadline = Date.now() + 20_000;
+      while (rare.some((k) => !stats.byOperation[k]) && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 50));
+      const kinds = Object.values(stats.byOperation).length;
+      stop.abort();
+      await traffic;
+      for (const kind of rare) expect(stats.byOperation[kind] ?? 0, kind).toBeGreaterThan(0);
+      expect(kinds, 'random picks went on meanwhile').toBeGreaterThan(rare.length);
+      await expect(
+        runSampleTraffic(db, 50, new AbortController().signal, { atLeastOnce: ['image.move'] }),
+      ).rejects.toThrow('atLeastOnce: no operation named image.move in this mix');
+    } finally {
+      await db.end();
+    }
+  });
 });
 
 /** The distinct message keys of each topic, read from the start up to the topics' current ends. */

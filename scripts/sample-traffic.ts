@@ -32,7 +32,16 @@ export interface SampleTrafficOptions {
   log?: { op: string; ids: number[] }[];
   /** Filled as traffic runs: every id the world ever held, by column name (`userId`, `imageId`, …). */
   everIds?: Record<string, Set<number>>;
+  /**
+   * Operations that must change something in the run (a test that proves a class of change needs it to
+   * happen): until each has, every `FORCE_EVERY`th pick is the first of them still missing instead of a
+   * random one. Rare ones otherwise never happened for some seeds and failed the test for nothing.
+   */
+  atLeastOnce?: readonly string[];
 }
+
+/** How often a still-missing `atLeastOnce` operation takes the place of a random pick. */
+const FORCE_EVERY = 10;
 
 /** What sample traffic has done so far. */
 export interface SampleTrafficStats {
@@ -57,6 +66,10 @@ export async function runSampleTraffic(
   signal: AbortSignal,
   options: SampleTrafficOptions = {},
 ): Promise<void> {
+  const mix = options.realistic ? [...operations, ...realisticOperations] : operations;
+  const unknown = options.atLeastOnce?.filter((name) => !mix.some((o) => o.name === name)) ?? [];
+  if (unknown.length > 0)
+    throw new Error(`atLeastOnce: no operation named ${unknown.join(', ')} in this mix`);
   if (options.seed !== undefined) {
     seedRandom(options.seed);
     await db.query('SELECT setseed($1)', [(options.seed % 1000) / 1000]);
@@ -66,7 +79,6 @@ export async function runSampleTraffic(
   options.onWorld?.(world);
   const stats = options.stats ?? { changes: 0, byOperation: {} };
   const ctx: OperationContext = { db, world, clickhouse: options.publisher ? new Map() : null };
-  const mix = options.realistic ? [...operations, ...realisticOperations] : operations;
   const total = mix.reduce((s, o) => s + o.weight, 0);
   const choose = (): Operation => {
     let r = random() * total;
@@ -76,6 +88,8 @@ export async function runSampleTraffic(
     }
     return mix[0]!;
   };
+  const missing = mix.filter((o) => options.atLeastOnce?.includes(o.name));
+  let picks = 0;
   let lastPublish = Date.now();
   const publish = async () => {
     if (!options.publisher || !ctx.clickhouse) return;
@@ -94,13 +108,14 @@ export async function runSampleTraffic(
   const interval = 1000 / perSecond;
   let next = performance.now();
   while (!signal.aborted) {
-    const op = choose();
+    const op = missing.length > 0 && ++picks % FORCE_EVERY === 0 ? missing[0]! : choose();
     ctx.touched = options.log ? [] : undefined;
     const changed = await op.run(ctx);
     if (options.log && changed > 0) options.log.push({ op: op.name, ids: ctx.touched! });
     if (options.everIds) rememberIds(world, options.everIds);
     stats.changes += changed;
     stats.byOperation[op.name] = (stats.byOperation[op.name] ?? 0) + changed;
+    if (changed > 0 && missing.includes(op)) missing.splice(missing.indexOf(op), 1);
     if (Date.now() - lastPublish >= 500) await publish();
     // Paced against a schedule, so slow statements do not lower the rate below `perSecond`.
     next += interval;
