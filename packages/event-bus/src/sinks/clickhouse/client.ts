@@ -1,6 +1,12 @@
 import { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
-import { type ClickHouseClient, type ClickHouseSettings, createClient, parseError } from '@clickhouse/client';
+import {
+  type ClickHouseClient,
+  ClickHouseLogLevel,
+  type ClickHouseSettings,
+  createClient,
+  parseError,
+} from '@clickhouse/client';
 import { settingsPerCall } from './chdb-settings.js';
 
 /** Where ClickHouse is: a server URL, or a directory for the embedded engine (chDB). */
@@ -12,6 +18,11 @@ export type ClickHouseLocation =
       database?: string;
       /** Longest a request may take (ms); the client's own default is 30 s. */
       requestTimeoutMs?: number;
+      /**
+       * No log lines of the client's own (it warns with a stack on every failed request): for a command that
+       * reports each failure itself, in one line.
+       */
+      quiet?: boolean;
     }
   | { path: string };
 
@@ -57,6 +68,7 @@ export async function openClickHouse(location: ClickHouseLocation): Promise<Clic
       password: location.password,
       database: location.database,
       ...(timeoutMs ? { request_timeout: timeoutMs } : {}),
+      ...(location.quiet ? { log: { level: ClickHouseLogLevel.OFF } } : {}),
       clickhouse_settings: {
         date_time_input_format: 'best_effort',
         // A request longer than 30 s (a roll, a migrated table's first roll) gets a progress header now and

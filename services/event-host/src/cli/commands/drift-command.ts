@@ -1,9 +1,9 @@
+import type { ClickHouseClient } from '@clickhouse/client';
 import { checkDrift } from '@engagement/event-bus/reader';
-import { openClickHouse } from '@engagement/event-bus/sinks/clickhouse';
-import { clickhouseOptions } from '../../config/clickhouse-options.js';
 import { loadConfig } from '../../config/load-config.js';
 import { cacheKeysOf, watermarkKeyOf } from '../../deployment/cache-scope.js';
 import { EXIT } from '../../errors.js';
+import { connectClickHouseFor } from '../../host/open-clickhouse.js';
 import { connectRedisFor } from '../../host/open-redis.js';
 import { println } from '../cli-context.js';
 import { defineCommand } from '../command-table.js';
@@ -23,7 +23,13 @@ export const driftCommand = defineCommand({
   async run(ctx, { sample, repair, json }) {
     const config = loadConfig({ env: ctx.env, file: ctx.configFile, purpose: 'drift' });
     const redis = await connectRedisFor(config, { maxRetriesPerRequest: 2 });
-    const clickhouse = await openClickHouse(clickhouseOptions(config));
+    let clickhouse: ClickHouseClient;
+    try {
+      clickhouse = await connectClickHouseFor(config);
+    } catch (error) {
+      redis.disconnect();
+      throw error;
+    }
     try {
       const report = await checkDrift({
         redis,

@@ -1,11 +1,9 @@
 import type { ClickHouseClient } from '@clickhouse/client';
-import { openClickHouse } from '@engagement/event-bus/sinks/clickhouse';
 import type { CacheKeyScheme, RedisClient } from '@engagement/event-bus/sinks/redis';
 import { metricsOf, truthPlan } from '@engagement/event-bus/truth';
 import type { PluginDefinition } from '@engagement/plugin-api';
 import { type Admin, Kafka, logLevel, type Producer } from 'kafkajs';
-import pg from 'pg';
-import { clickhouseOptions } from '../../config/clickhouse-options.js';
+import type pg from 'pg';
 import { closest } from '../../config/closest-name.js';
 import type { HostConfig } from '../../config/host-config.js';
 import { loadConfig } from '../../config/load-config.js';
@@ -13,6 +11,8 @@ import { cacheKeysOf, watermarkKeyOf } from '../../deployment/cache-scope.js';
 import { existingSourceTopics } from '../../deployment/source-topics.js';
 import { HostError } from '../../errors.js';
 import { inspectConfiguredPlugins } from '../../host/host-provisions.js';
+import { connectClickHouseFor } from '../../host/open-clickhouse.js';
+import { connectPostgresFor } from '../../host/open-postgres.js';
 import { connectRedisFor } from '../../host/open-redis.js';
 import { resolveSlot } from '../../reconcile/catch-up.js';
 import { metricsOwnedBy } from '../../reconcile/owned-metrics.js';
@@ -99,8 +99,13 @@ export async function withReconcileClients<T>(
   }
 
   const redis = await connectRedisFor(config, { maxRetriesPerRequest: 2 });
-  const postgres = new pg.Pool({ connectionString: config.postgres.url, max: 2 });
-  postgres.on('error', () => undefined);
+  let postgres: pg.Pool;
+  try {
+    postgres = await connectPostgresFor(config);
+  } catch (error) {
+    redis.disconnect();
+    throw error;
+  }
   const kafka = new Kafka({
     clientId: `${config.kafka.clientId}-reconcile`,
     brokers: config.kafka.brokers,
@@ -108,9 +113,19 @@ export async function withReconcileClients<T>(
   });
   const admin = kafka.admin();
   const producer = wanted.producer ? kafka.producer({ idempotent: true }) : undefined;
-  const clickhouse = await openClickHouse(clickhouseOptions(config));
+  let clickhouse: ClickHouseClient;
   try {
-    await Promise.all([admin.connect(), producer?.connect()]);
+    clickhouse = await connectClickHouseFor(config);
+  } catch (error) {
+    redis.disconnect();
+    await postgres.end();
+    throw error;
+  }
+  try {
+    await Promise.all([
+      reachKafka(config, admin.connect()),
+      producer && reachKafka(config, producer.connect()),
+    ]);
     const sourceTopics = await existingSourceTopics(admin, config, plugins);
     return await use({
       config,
@@ -137,5 +152,18 @@ export async function withReconcileClients<T>(
       clickhouse.close(),
     ]);
     redis.disconnect();
+  }
+}
+
+/** A Kafka connect, its failure one line naming the setting instead of kafkajs's stack. */
+async function reachKafka(config: HostConfig, connect: Promise<void>): Promise<void> {
+  try {
+    await connect;
+  } catch (error) {
+    throw new HostError(
+      'EH_START_FAILED',
+      `EVENT_HOST_KAFKA_BROKERS (kafka.brokers): cannot reach Kafka at ${config.kafka.brokers.join(',')}: ${(error as Error).message}`,
+      { retriable: true, cause: error },
+    );
   }
 }
