@@ -1,5 +1,6 @@
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { stackPaths } from './paths.js';
+import { StackError } from './stack-error.js';
 
 export type StackEnv = Record<string, string>;
 
@@ -16,7 +17,11 @@ export function writeStackEnv(env: StackEnv): string {
 
 /** Reads <stackDir>/stack.env (STACK_DIR overrides the directory). */
 export function readStackEnv(file = stackPaths().envFile): StackEnv {
-  if (!existsSync(file)) throw new Error(`${file} not found: run \`npm run stack -- up\` first`);
+  if (!existsSync(file)) {
+    throw new StackError(
+      `${file} not found: run \`npm run stack -- up\` first, or set STACK_DIR to the directory of a stack that is up`,
+    );
+  }
   const env: StackEnv = {};
   for (const line of readFileSync(file, 'utf8').split('\n')) {
     const m = line.match(/^([A-Z0-9_]+)=(.*)$/);

@@ -14,6 +14,7 @@ import { redisClusterPart } from './parts/redis-cluster.js';
 import { stackPaths } from './paths.js';
 import { readPorts, savePorts } from './ports.js';
 import { isAlive, tailFile } from './process.js';
+import { StackError } from './stack-error.js';
 import { stackVersions } from './versions.js';
 
 export { openClickHouse } from './clickhouse-client.js';
@@ -36,7 +37,7 @@ export interface StackUpOptions {
   log?: (line: string) => void;
 }
 
-export class StackError extends Error {}
+export { StackError };
 
 function context(log: (line: string) => void): StackContext {
   const paths = stackPaths();
