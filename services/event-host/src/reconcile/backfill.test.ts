@@ -39,7 +39,8 @@ function fakeRedis() {
   };
 }
 
-const postgres = { query: async () => ({ rows: [{ total: '1000', done: '0' }] }) };
+let sourceRows = 1000;
+const postgres = { query: async () => ({ rows: [{ total: String(sourceRows), done: '0' }] }) };
 
 describe('backfill progress', () => {
   let redis: ReturnType<typeof fakeRedis>;
@@ -60,6 +61,7 @@ describe('backfill progress', () => {
     calls.length = 0;
     redis = fakeRedis();
     killAfterRound = false;
+    sourceRows = 1000;
   });
 
   it("a killed --metric run's progress does not make a run of another metric skip entities", async () => {
@@ -90,5 +92,22 @@ describe('backfill progress', () => {
     await run();
     expect(afterOf(1)).toEqual({ Image: 40 });
     expect(redis.hashes.size).toBe(0); // a finished run clears its progress
+  });
+
+  it('progress never passes 100%: entities found beyond the rows counted at the start raise the total', async () => {
+    sourceRows = 2; // e.g. a third entity has stored events but no source row any more
+    roundIds = [1, 2, 3];
+    const seen: { done: number; total: number; etaSeconds: number | null }[] = [];
+    await backfill({
+      redis,
+      postgres,
+      entityTypes: ['Image'],
+      progressKey: 'eventbus:backfill:progress:wm',
+      onProgress: (p: { done: number; total: number; etaSeconds: number | null }) => seen.push(p),
+    } as never);
+    expect(seen).toMatchObject([
+      { rounds: 0, done: 0, total: 2, etaSeconds: null }, // at once, before the lock and the first round
+      { rounds: 1, done: 3, total: 3, etaSeconds: 0 },
+    ]);
   });
 });

@@ -19,7 +19,13 @@ export interface BackfillOptions
 /** Where a backfill stands, after each round. */
 export interface BackfillProgress {
   entityType: string;
+  /** Rounds this run has finished: 0 in the first report, made before the lock is taken and any round. */
+  rounds: number;
   done: number;
+  /**
+   * Entities to check: the source rows counted at the start, and never fewer than `done` (entities found
+   * since: rows created meanwhile, stored events whose source row is gone), so progress never passes 100%.
+   */
   total: number;
   /** Source rows (truth groups) read per second, entities per second, since this run started. */
   rowsPerSecond: number;
@@ -51,13 +57,27 @@ export async function backfill(options: BackfillOptions): Promise<BackfillReport
   const types = options.entityTypes ?? [...truthPlan(options.plugins).byEntityType.keys()].sort();
   const totals = await entityCounts(options.postgres, types, after);
   let done = [...totals.values()].reduce((n, t) => n + t.done, 0);
-  const total = [...totals.values()].reduce((n, t) => n + t.total, 0);
+  let total = [...totals.values()].reduce((n, t) => n + t.total, 0);
   const started = performance.now();
   let read = 0;
   let entitiesThisRun = 0;
   let rowsThisRun = 0;
   let corrections = 0;
+  let rounds = 0;
   const { onProgress, ...rest } = options;
+  // A first line before the lock, the stream's catch-up and the first round, which can take minutes.
+  if (types[0] !== undefined) {
+    onProgress?.({
+      entityType: types[0],
+      rounds: 0,
+      done,
+      total,
+      rowsPerSecond: 0,
+      entitiesPerSecond: 0,
+      etaSeconds: null,
+      corrections: 0,
+    });
+  }
   const report = await reconcile({
     ...rest,
     entityTypes: types,
@@ -98,13 +118,15 @@ export async function backfill(options: BackfillOptions): Promise<BackfillReport
       corrections += round.corrections;
       const seconds = (performance.now() - started) / 1000;
       const perSecond = entitiesThisRun / seconds;
+      total = Math.max(total, done);
       onProgress?.({
         entityType: round.batches.at(-1)!.entityType,
+        rounds: ++rounds,
         done,
         total,
         rowsPerSecond: rowsThisRun / seconds,
         entitiesPerSecond: perSecond,
-        etaSeconds: perSecond > 0 ? Math.max(0, total - done) / perSecond : null,
+        etaSeconds: perSecond > 0 ? (total - done) / perSecond : null,
         corrections,
       });
     },
