@@ -9,18 +9,20 @@
 
 /** Why `name` cannot be a metric type, or undefined when it can. */
 export function invalidMetricType(name: unknown): string | undefined {
-  if (typeof name !== 'string' || name === '') return `${shownName(name)} is not a non-empty string`;
+  if (typeof name !== 'string' || name === '') return `${shownValue(name)} is not a non-empty string`;
   if (name.startsWith('~'))
-    return `${shownName(name)} starts with "~" (kept for the cache's bookkeeping fields)`;
-  if (name.includes(':') || name.includes(',')) return `${shownName(name)} contains ":" or ","`;
+    return `${shownValue(name)} starts with "~" (kept for the cache's bookkeeping fields)`;
+  if (name.includes(':') || name.includes(',')) return `${shownValue(name)} contains ":" or ","`;
   return undefined;
 }
 
 /** Why `name` cannot be an entity type, or undefined when it can. */
 export function invalidEntityType(name: unknown): string | undefined {
-  if (typeof name !== 'string' || name === '') return `${shownName(name)} is not a non-empty string`;
-  if (name.includes(':')) return `${shownName(name)} contains ":"`;
+  if (typeof name !== 'string' || name === '') return `${shownValue(name)} is not a non-empty string`;
+  if (name.includes(':')) return `${shownValue(name)} contains ":"`;
   return undefined;
 }
 
-const shownName = (name: unknown): string => (typeof name === 'string' ? JSON.stringify(name) : String(name));
+/** A value as an error message shows it: strings quoted (so "" and " 1" are visible), anything else as is. */
+export const shownValue = (value: unknown): string =>
+  typeof value === 'string' ? JSON.stringify(value) : String(value);

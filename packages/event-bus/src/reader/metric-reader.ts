@@ -1,6 +1,6 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { EventBusError } from '../errors.js';
-import { invalidEntityType, invalidMetricType } from '../metrics/metric-names.js';
+import { invalidEntityType, invalidMetricType, shownValue } from '../metrics/metric-names.js';
 import {
   isMetricTimeframe,
   METRIC_TIMEFRAMES,
@@ -226,9 +226,7 @@ function checkRequest(request: MetricRequest<string, MetricTimeframe>): void {
   for (let i = 0; i < request.entityIds.length; i++) {
     const id = request.entityIds[i];
     if (!Number.isSafeInteger(id)) {
-      refuse(
-        `entityIds[${i}] is ${typeof id === 'string' ? JSON.stringify(id) : String(id)}, not an integer`,
-      );
+      refuse(`entityIds[${i}] is ${shownValue(id)}, not an integer`);
     }
   }
   for (const metric of request.metrics) {

@@ -9,7 +9,7 @@ import {
 } from '@engagement/plugin-api';
 import { ListenerError } from '../errors.js';
 import { metricEventId } from '../metrics/event-id.js';
-import { invalidEntityType, invalidMetricType } from '../metrics/metric-names.js';
+import { invalidEntityType, invalidMetricType, shownValue } from '../metrics/metric-names.js';
 import type { MetricTouch } from '../metrics/metric-touch.js';
 import { sleep } from './backoff.js';
 import type { PluginContainer } from './plugin-container.js';
@@ -285,7 +285,7 @@ function stamped(
     const { entityType, entityId, metricType, metricValue, userId, createdAt } = m;
     if (!Number.isSafeInteger(entityId) || !Number.isSafeInteger(metricValue)) {
       return new TypeError(
-        `metric ${entityType}.${metricType} has a non-integer entity id (${shown(entityId)}) or value (${shown(metricValue)})`,
+        `metric ${entityType}.${metricType} has a non-integer entity id (${shownValue(entityId)}) or value (${shownValue(metricValue)})`,
       );
     }
     if (typeof entityType !== 'string' || !entityType || typeof metricType !== 'string' || !metricType) {
@@ -297,7 +297,9 @@ function stamped(
       return new TypeError(`metric ${entityType}.${metricType} has an invalid createdAt (${createdAt})`);
     }
     if (userId !== undefined && !Number.isSafeInteger(userId)) {
-      return new TypeError(`metric ${entityType}.${metricType} has a non-integer user id (${shown(userId)})`);
+      return new TypeError(
+        `metric ${entityType}.${metricType} has a non-integer user id (${shownValue(userId)})`,
+      );
     }
     const stamp: EntityMetricEvent = {
       eventId: metricEventId(event.id, listenerId, i),
@@ -323,8 +325,6 @@ function stamped(
  * did not await its own work) is ignored with a warning: its output was already checked and counted.
  */
 /** A value in an output error: strings quoted, so an id given as "7" does not read as the number 7. */
-const shown = (value: unknown): string => (typeof value === 'string' ? JSON.stringify(value) : String(value));
-
 function contextOf(entry: BoundListener, emitted: Emitted): ListenerContext {
   const { log } = entry;
   const metrics: MetricEmitter = {
