@@ -2,6 +2,7 @@ import type { PluginDefinition } from '@engagement/plugin-api';
 import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
 import type { HostConfig } from '../config/host-config.js';
+import { answerWithin } from '../http/readiness.js';
 import {
   declaredTablesOf,
   judgeDeclaredTables,
@@ -37,14 +38,6 @@ export function timeZoneWarning(zone: string | undefined): string | undefined {
   );
 }
 
-const withTimeout = <T>(what: string, ms: number, work: Promise<T>): Promise<T> => {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms);
-  });
-  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
-};
-
 /**
  * Reads the tables of the configured Postgres schema (information_schema, when `postgres.url` is set) and
  * which of the declared tables' Debezium topics exist and ever held a record. Each source is bounded by
@@ -62,19 +55,17 @@ export async function gatherTableFacts(
   const schema = config.debezium.schema;
   const [postgres, topics] = await Promise.all([
     config.postgres.url
-      ? withTimeout('postgres', timeoutMs, postgresFactsOf(config.postgres.url, schema, timeoutMs)).catch(
+      ? answerWithin(postgresFactsOf(config.postgres.url, schema, timeoutMs), timeoutMs).catch(
           (err: Error) => {
             unknown.postgres = err.message;
             return undefined;
           },
         )
       : undefined,
-    withTimeout('kafka', timeoutMs, topicsOf(config.kafka, topicsOfInterest, timeoutMs)).catch(
-      (err: Error) => {
-        unknown.kafka = err.message;
-        return undefined;
-      },
-    ),
+    answerWithin(topicsOf(config.kafka, topicsOfInterest, timeoutMs), timeoutMs).catch((err: Error) => {
+      unknown.kafka = err.message;
+      return undefined;
+    }),
   ]);
   return {
     facts: { postgresTables: postgres?.tables, topics, clickhouseTables },
