@@ -50,3 +50,43 @@ describe('entity batches of a whole type', () => {
     for (const size of [1, 2, 3, 5, 100]) expect((await batches(source, stored, size)).flat()).toEqual(every);
   });
 });
+
+/** A Postgres pool answering a sample's queries over one table's ids. */
+function samplingPoolOf(ids: number[]): pg.Pool {
+  const has = new Set(ids);
+  return {
+    async query(sql: string, params: unknown[]) {
+      if (sql.includes('ORDER BY random()'))
+        return { rows: ids.slice(0, params[0] as number).map((id) => ({ id })) };
+      if (sql.includes('min(id)'))
+        return { rows: [{ lo: String(Math.min(...ids)), hi: String(Math.max(...ids)) }] };
+      if (sql.includes('unnest')) {
+        const candidates = params[0] as number[];
+        return { rows: candidates.filter((c) => !has.has(c)).map((c) => ({ id: String(c) })) };
+      }
+      throw new Error(`unexpected query ${sql}`);
+    },
+  } as unknown as pg.Pool;
+}
+
+describe('a sample of entities', () => {
+  it('also meets deleted entities: ids drawn over the id range that have no row any more', async () => {
+    // Rows 1 and 1000 are left; 2…999 were deleted (their stored events must still meet a truth of 0).
+    const sample = { kind: 'sample', size: 400 } as const;
+    const out: number[] = [];
+    for await (const ids of entityBatches(samplingPoolOf([1, 1000]), 'Post', sample, 50)) out.push(...ids);
+    expect(out).toContain(1);
+    expect(out).toContain(1000);
+    const gone = out.filter((id) => id !== 1 && id !== 1000);
+    expect(gone.length).toBeGreaterThan(80); // of 100 draws, repeats removed
+    expect(gone.every((id) => id > 1 && id < 1000)).toBe(true);
+    expect(out).toEqual([...new Set(out)].sort((a, b) => a - b));
+  });
+
+  it('of a table without gaps is its rows alone', async () => {
+    const out: number[] = [];
+    const sample = { kind: 'sample', size: 8 } as const;
+    for await (const ids of entityBatches(samplingPoolOf([3, 4, 5, 6]), 'Post', sample, 50)) out.push(...ids);
+    expect(out).toEqual([3, 4, 5, 6]);
+  });
+});

@@ -43,7 +43,8 @@ ORDER BY entityId LIMIT {limit:UInt32}`,
  * `all` pages by keyset (`id > last ORDER BY id`, from `after` when resuming), so each page costs one index
  * range scan whatever the table's size; with `stored`, each page also takes the ids in its range that have
  * stored metric events but no row any more (a deleted entity's totals must read 0 too, and a lost recompute
- * can leave them otherwise). `sample` draws uniformly (`ORDER BY random()`, one scan of the table).
+ * can leave them otherwise). `sample` draws rows uniformly (`ORDER BY random()`, one scan of the table), plus
+ * the ids without a row among a quarter as many drawn over the table's id range (`goneIds`).
  */
 export async function* entityBatches(
   postgres: pg.Pool,
@@ -64,7 +65,9 @@ export async function* entityBatches(
         `SELECT id FROM ${table} ORDER BY random() LIMIT $1`,
         [selection.size],
       );
-      const ids = rows.map((r) => Number(r.id)).sort((a, b) => a - b);
+      const drawn = rows.map((r) => Number(r.id));
+      const gone = await goneIds(postgres, table, Math.ceil(selection.size / GONE_SHARE));
+      const ids = [...new Set([...drawn, ...gone])].sort((a, b) => a - b);
       for (let i = 0; i < ids.length; i += batchSize) yield ids.slice(i, i + batchSize);
       return;
     }
@@ -94,4 +97,29 @@ export async function* entityBatches(
     }
     throw error;
   }
+}
+
+/** `sample` also draws size ÷ this many ids over the id range, and keeps those whose row is gone. */
+const GONE_SHARE = 4;
+
+/**
+ * Ids between the table's lowest and highest id without a row: of `draws` drawn uniformly over that range, the
+ * ones no row has. A sample of rows never meets a deleted entity, whose stored events must still equal its
+ * truth (0, or what its rows elsewhere say); these put deleted entities in the sample in proportion to the
+ * id range they left (with ids that never had a row, which cost a comparison of nothing with nothing).
+ */
+async function goneIds(postgres: pg.Pool, table: string, draws: number): Promise<number[]> {
+  const { rows } = await postgres.query<{ lo: string | null; hi: string | null }>(
+    `SELECT min(id)::text AS lo, max(id)::text AS hi FROM ${table}`,
+  );
+  const lo = Number(rows[0]?.lo);
+  const hi = Number(rows[0]?.hi);
+  if (!Number.isSafeInteger(lo) || !Number.isSafeInteger(hi) || hi - lo < 2 || draws <= 0) return [];
+  const candidates = new Set<number>();
+  for (let i = 0; i < draws; i++) candidates.add(lo + 1 + Math.floor(Math.random() * (hi - lo - 1)));
+  const { rows: gone } = await postgres.query<{ id: string }>(
+    `SELECT c::text AS id FROM unnest($1::bigint[]) AS c WHERE NOT EXISTS (SELECT 1 FROM ${table} WHERE id = c)`,
+    [[...candidates]],
+  );
+  return gone.map((r) => Number(r.id));
 }
