@@ -324,7 +324,6 @@ function stamped(
  * spreading the dependencies would get a new one per run). What a run emits after it ended (a listener that
  * did not await its own work) is ignored with a warning: its output was already checked and counted.
  */
-/** A value in an output error: strings quoted, so an id given as "7" does not read as the number 7. */
 function contextOf(entry: BoundListener, emitted: Emitted): ListenerContext {
   const { log } = entry;
   const metrics: MetricEmitter = {

@@ -23,14 +23,9 @@ export const driftCommand = defineCommand({
   async run(ctx, { sample, repair, json }) {
     const config = loadConfig({ env: ctx.env, file: ctx.configFile, purpose: 'drift' });
     const redis = await connectRedisFor(config, { maxRetriesPerRequest: 2 });
-    let clickhouse: ClickHouseClient;
+    let clickhouse: ClickHouseClient | undefined;
     try {
       clickhouse = await connectClickHouseFor(config);
-    } catch (error) {
-      redis.disconnect();
-      throw error;
-    }
-    try {
       const report = await checkDrift({
         redis,
         clickhouse,
@@ -55,7 +50,7 @@ export const driftCommand = defineCommand({
       return report.drifted > 0 && !repair ? EXIT.attention : EXIT.ok;
     } finally {
       redis.disconnect();
-      await clickhouse.close();
+      await clickhouse?.close();
     }
   },
 });

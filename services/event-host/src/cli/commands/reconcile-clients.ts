@@ -99,13 +99,6 @@ export async function withReconcileClients<T>(
   }
 
   const redis = await connectRedisFor(config, { maxRetriesPerRequest: 2 });
-  let postgres: pg.Pool;
-  try {
-    postgres = await connectPostgresFor(config);
-  } catch (error) {
-    redis.disconnect();
-    throw error;
-  }
   const kafka = new Kafka({
     clientId: `${config.kafka.clientId}-reconcile`,
     brokers: config.kafka.brokers,
@@ -113,15 +106,12 @@ export async function withReconcileClients<T>(
   });
   const admin = kafka.admin();
   const producer = wanted.producer ? kafka.producer({ idempotent: true }) : undefined;
-  let clickhouse: ClickHouseClient;
+  let postgres: pg.Pool | undefined;
+  let clickhouse: ClickHouseClient | undefined;
   try {
+    // Each refuses with one line naming its setting when its dependency cannot be reached.
+    postgres = await connectPostgresFor(config);
     clickhouse = await connectClickHouseFor(config);
-  } catch (error) {
-    redis.disconnect();
-    await postgres.end();
-    throw error;
-  }
-  try {
     await Promise.all([
       reachKafka(config, admin.connect()),
       producer && reachKafka(config, producer.connect()),
@@ -148,8 +138,8 @@ export async function withReconcileClients<T>(
     await Promise.allSettled([
       admin.disconnect(),
       producer?.disconnect(),
-      postgres.end(),
-      clickhouse.close(),
+      postgres?.end(),
+      clickhouse?.close(),
     ]);
     redis.disconnect();
   }
