@@ -11,4 +11,10 @@ export {
   type MetricValues,
   type ReadStats,
 } from './metric-reader.js';
+export {
+  createRolloutReader,
+  type RolloutDifference,
+  type RolloutMode,
+  type RolloutReaderOptions,
+} from './rollout-reader.js';
 export { defaultMaxAgeMs, type WindowMaxAge } from './window-freshness.js';
