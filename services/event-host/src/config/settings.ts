@@ -124,7 +124,10 @@ export const HOST_SETTINGS = {
     default: 3,
   }),
   /** Namespaces the cache watermarks and first-seen entries (one per environment sharing a Redis). */
-  cacheScope: s(text('a word', /^[\w.-]+$/), 'namespace of the cache watermarks'),
+  cacheScope: s(
+    text('a word', /^[\w.-]+$/),
+    "namespace of the host's Redis bookkeeping (watermarks, touch queues, first-seen entries), not of the metric hashes",
+  ),
   /**
    * The re-send filter: `enabled` drops changes a source published again at a new offset before listeners
    * run; `firstSeenTtlMs` is how long a ClickHouse row's first position is kept in Redis.
