@@ -31,13 +31,15 @@ export function meterQueries(clickhouse: ClickHouseClient): { client: ClickHouse
   return { client, meter };
 }
 
-/** A search-sync for one Image index `uid` on the fake at `host`, with bench keys and 10k-id batches. */
+/** A search-sync for one Image index `uid` on the fake at `host`, with bench keys and (default) 10k-id rounds. */
 export function benchSearchSync(options: {
   redis: Redis;
   clickhouse: ClickHouseClient;
   host: string;
   uid: string;
   chunkSize?: number;
+  /** Ids per round (`batchSize`; search-sync's own default is 5,000). */
+  batchSize?: number;
 }) {
   return createSearchSync({
     redis: options.redis,
@@ -45,7 +47,7 @@ export function benchSearchSync(options: {
     meilisearch: { host: options.host, apiKey: 'k' },
     indexes: [{ uid: options.uid, entityType: 'Image', metricTypes: IMAGE_METRIC_TYPES }],
     keyPrefix: `bench:${options.uid}:`,
-    batchSize: 10_000,
+    batchSize: options.batchSize ?? 10_000,
     chunkSize: options.chunkSize,
     taskPollMs: 5,
   });

@@ -2,7 +2,7 @@
 // entityMetricEvents grows. Run with the local stack up (only its Redis is used):
 //   npm run bench:growth -- [--sizes 1,10,30] [--samples 30] [--flush 1000,10000,50000] [--after-merge]
 //     [--no-rollup] [--live 50000] [--settle] [--flush-runs 1] [--flush-warmup 1] [--chunks 2500]
-//     [--fake-in-process] [--roll-state-max-age 1000]
+//     [--fake-in-process] [--roll-state-max-age 1000] [--batch 10000]
 //   (the same: npx tsx --conditions=source packages/search-sync/bench/growth.ts …)
 // It lives in search-sync because it drives both the event-bus reader and search-sync's flush, and only
 // search-sync may depend on event-bus.
@@ -79,6 +79,9 @@ const FLUSH_WARMUP = Number(flag('flush-warmup') ?? 1);
 // Ids per query and request within the flush's round (search-sync's default 2,500); 0 is the whole round.
 // Several are run interleaved.
 const FLUSH_CHUNKS = list(flag('chunks'), [2_500]);
+// Ids per round (search-sync's `batchSize`): 10,000 as in every figure so far, so that a 10k flush is one round;
+// search-sync's own default is 5,000 (two rounds, one after the other).
+const FLUSH_BATCH = Number(flag('batch') ?? 10_000);
 const LIVE = ROLLUP ? Number(flag('live') ?? 50_000) : 0;
 
 const percentile = (xs: number[], p: number) => {
@@ -221,13 +224,14 @@ async function measureFlush(n: number, run: number, chunk: number): Promise<Flus
     )
     .waitTask({ timeout: 120_000 });
   const { client, meter } = meterQueries(clickhouse);
-  // 0: the round in one chunk (the bench's rounds are 10k ids).
+  // 0: the round in one chunk.
   const sync = benchSearchSync({
     redis,
     clickhouse: client,
     host: fake.host,
     uid,
-    chunkSize: chunk || 10_000,
+    batchSize: FLUSH_BATCH,
+    chunkSize: chunk || FLUSH_BATCH,
   });
   // Queued in no particular order, as events arrive: a fixed shuffle of the ids.
   await sync.queues.queueMetrics('Image', shuffled(ids));
