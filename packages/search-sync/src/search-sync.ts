@@ -123,7 +123,9 @@ export class SearchSync {
   }
 
   private async checkThreshold(): Promise<void> {
-    if (this.running || this.stopped) return;
+    // After a failure, the retry's backoff (or, after a non-retriable one, the schedule) decides when to
+    // try again: a queue past the threshold would otherwise retry at every check.
+    if (this.running || this.stopped || this.counters.consecutiveFailures > 0) return;
     try {
       const { metrics, feed } = await this.parts.queues.sizes(this.entityTypes);
       const total = [...Object.values(metrics), ...Object.values(feed)].reduce((a, b) => a + b, 0);

@@ -178,6 +178,28 @@ describe('queue durability and failures (real Redis and chDB; Meilisearch fake)'
     expect(ids.map(likes)).toEqual(ids.map(() => 1));
   });
 
+  it('backs off after a failed flush even with the queue past the threshold', async () => {
+    const sync = newSync({
+      schedule: '0 0 1 1 *',
+      threshold: ids.length,
+      thresholdCheckMs: 20,
+      retryBaseMs: 60_000,
+      retryMaxMs: 60_000,
+    });
+    await sync.start();
+    await sync.queues.queueMetrics('Image', ids);
+    fake.outage(true);
+    await eventually(
+      async () => (await sync.stats()).failures,
+      (n) => n >= 1,
+    );
+    // Dozens of threshold checks later, the retry waits for its backoff: no flush every check.
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    expect(await sync.stats()).toMatchObject({ failures: 1, queued: { metrics: { Image: ids.length } } });
+    fake.outage(false);
+    expect(await sync.flushNow()).toMatchObject({ status: 'flushed', metricIds: ids.length });
+  });
+
   it('flushes early when the queue passes the threshold', async () => {
     const sync = newSync({ schedule: '0 0 1 1 *', threshold: ids.length, thresholdCheckMs: 50 });
     await sync.start();
