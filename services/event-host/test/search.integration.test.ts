@@ -124,6 +124,41 @@ describe('a host with Meilisearch configured', () => {
     expect(Number(post.likeCountAllTime) + Number(post.heartCountAllTime)).toBe(given);
   });
 
+  it('shows a Meilisearch outage on /metrics and /status.json, keeps the ids queued, and recovers', async () => {
+    const search = host.search!;
+    await search.queues.queueMetrics('Image', imageIds);
+    await search.queues.queueFeed('Post', [postId]);
+    const status = async () => {
+      const json = await (await fetch(`${host.url}/status.json`)).json();
+      return json.sinks.find((s: { sink: string }) => s.sink === 'search').searchSync;
+    };
+    const searchUp = async () =>
+      (await (await fetch(`${host.url}/metrics`)).text()).match(
+        /^eventhost_sink_up\{sink="search"\} (\d)$/m,
+      )?.[1];
+
+    fake.outage(true);
+    try {
+      expect(await search.flushNow()).toMatchObject({ status: 'failed' });
+      expect(await searchUp()).toBe('0');
+      // Every queued id counts, the feed's too, and the page says why the flush failed.
+      expect(await status()).toMatchObject({
+        consecutiveFailures: 1,
+        queued: imageIds.length + 1,
+        lastError: expect.stringContaining('SS_MEILISEARCH_UNAVAILABLE'),
+      });
+    } finally {
+      fake.outage(false);
+    }
+    expect(await search.flushNow()).toMatchObject({
+      status: 'flushed',
+      metricIds: imageIds.length,
+      feedIds: 1,
+    });
+    expect(await searchUp()).toBe('1');
+    expect(await status()).toMatchObject({ consecutiveFailures: 0, queued: 0, lastError: null });
+  });
+
   it('reports search-sync in /metrics', async () => {
     const text = await (await fetch(`${host.url}/metrics`)).text();
     expect(text).toMatch(/^eventhost_search_flushes_total [1-9]/m);

@@ -16,7 +16,10 @@ export interface SearchSyncHealth {
   lastSuccessAt: number | null;
   failures: number;
   consecutiveFailures: number;
+  /** Ids waiting in every search queue (metric refreshes and feed documents). */
   queued: number;
+  /** Why the last flush failed (masked, shortened), or null when it did not fail. */
+  lastError: string | null;
 }
 
 /** What the status page shows (served as /status.json). */

@@ -2,6 +2,7 @@ import { HostError } from '../errors.js';
 import { HostHttpServer } from '../http/http-server.js';
 import { answerWithin, checkReadiness, type Readiness, sinkHealth } from '../http/readiness.js';
 import { HostMetrics } from '../metrics/host-metrics.js';
+import { messageOf } from '../metrics/sink-activity.js';
 import { pingClickHouse } from './clients-feature.js';
 import { type HostScope, hostTokens } from './host-scope.js';
 import { type HostStatus, statusOf } from './host-status.js';
@@ -108,7 +109,11 @@ export function statusServerFeature({ config, lifecycle, container }: HostScope)
         lastSuccessAt: searchStats.lastSuccessAt?.getTime() ?? null,
         failures: searchStats.failures,
         consecutiveFailures: searchStats.consecutiveFailures,
-        queued: Object.values(searchStats.queued.metrics).reduce((n, q) => n + q, 0),
+        queued: [
+          ...Object.values(searchStats.queued.metrics),
+          ...Object.values(searchStats.queued.feed),
+        ].reduce((n, q) => n + q, 0),
+        lastError: searchStats.lastFlush?.status === 'failed' ? messageOf(searchStats.lastFlush.error) : null,
       },
     });
   };

@@ -133,7 +133,8 @@ function sinkRows(s, now) {
     if (k.searchSync) {
       const sync = k.searchSync;
       error += '<br><span class="muted">search-sync: last success ' + esc(ago(sync.lastSuccessAt, now)) + ', ' + num(sync.queued) +
-        ' ids queued' + (sync.consecutiveFailures ? ', ' + num(sync.consecutiveFailures) + ' failures in a row' : '') + '</span>';
+        ' ids queued' + (sync.consecutiveFailures ? ', ' + num(sync.consecutiveFailures) + ' failures in a row' : '') + '</span>' +
+        (sync.lastError ? '<br><span class="err">search-sync: ' + esc(sync.lastError) + '</span>' : '');
     }
     return [SINK_NAMES[k.sink] || k.sink, { html: state }, last, { html: error }];
   });

@@ -104,7 +104,7 @@ export class SinkActivity {
   }
 }
 
-function messageOf(error: unknown): string {
+export function messageOf(error: unknown): string {
   // Errors may quote a connection URL: the page and /status.json never show its credentials.
   const text = maskUrlsIn(error instanceof Error ? error.message : String(error));
   return text.length > 300 ? `${text.slice(0, 300)}…` : text;
