@@ -59,6 +59,12 @@ export interface SearchSyncOptions {
   /** Retry after a failed flush: exponential backoff between these bounds (default 1 s … 5 min). */
   retryBaseMs?: number;
   retryMaxMs?: number;
+  /**
+   * How long one HTTP request to Meilisearch may take (default 30 s). A server that accepts connections and
+   * never answers would otherwise hold a flush for the HTTP client's own limit (5 minutes), with no failure
+   * reported and the flush lock expiring meanwhile.
+   */
+  requestTimeoutMs?: number;
   /** How long to wait for a Meilisearch task (default 60 s). */
   taskTimeoutMs?: number;
   /** The longest pause between polls of a Meilisearch task (default 100 ms; polls start 5 ms apart and back off). */

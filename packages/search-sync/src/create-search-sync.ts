@@ -68,7 +68,11 @@ export function createSearchSync(options: SearchSyncOptions): SearchSyncService 
   const prefix = options.keyPrefix ?? 'search:';
   const logger = (options.logger ?? silentLogger).child({ component: 'search-sync' });
   const queues = new SearchUpdateQueues(options.redis, prefix);
-  const client = new Meilisearch({ host: options.meilisearch.host, apiKey: options.meilisearch.apiKey });
+  const client = new Meilisearch({
+    host: options.meilisearch.host,
+    apiKey: options.meilisearch.apiKey,
+    timeout: options.requestTimeoutMs ?? 30_000,
+  });
   const writer = new IndexWriter(client, {
     taskTimeoutMs: options.taskTimeoutMs,
     pollMs: options.taskPollMs,

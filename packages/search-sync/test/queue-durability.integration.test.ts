@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { type AddressInfo, createServer, type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { SearchQueue } from '@engagement/event-bus/sinks/search';
 import { Redis } from 'ioredis';
@@ -156,6 +157,31 @@ describe('queue durability and failures (real Redis and chDB; Meilisearch fake)'
     expect(stats.lastFlush).toMatchObject({ reason: 'retry', metricIds: ids.length });
     expect(ids.map(likes)).toEqual(ids.map(() => 1));
   });
+
+  it('gives up on a Meilisearch that accepts connections and never answers', async () => {
+    const sockets: Socket[] = [];
+    const silent = createServer((socket) => void sockets.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = silent.address() as AddressInfo;
+      const sync = newSync({
+        meilisearch: { host: `http://127.0.0.1:${port}`, apiKey: 'key' },
+        requestTimeoutMs: 300,
+      });
+      await sync.queues.queueMetrics('Image', ids);
+      const started = performance.now();
+      // Without a request timeout the flush waits for the HTTP client's own (5 minutes), reporting no failure.
+      expect(await sync.flushNow()).toMatchObject({
+        status: 'failed',
+        error: { code: 'SS_MEILISEARCH_UNAVAILABLE', retriable: true },
+      });
+      expect(performance.now() - started).toBeLessThan(5_000);
+      expect((await sync.stats()).queued.metrics.Image).toBe(ids.length);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      silent.close();
+    }
+  }, 20_000);
 
   it('does not retry by itself a flush that failed for good (a rejected task); a later flush goes through', async () => {
     const sync = newSync({ schedule: '0 0 1 1 *', retryBaseMs: 20, retryMaxMs: 40, threshold: 0 });
