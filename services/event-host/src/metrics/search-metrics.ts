@@ -36,7 +36,7 @@ export function searchMetrics(
   });
   const flushes = new Counter({
     name: `${prefix}search_flushes_total`,
-    help: 'search-sync flushes that completed',
+    help: 'search-sync flushes that ended, the failed ones too (one skipped because another host held the lock is not counted)',
     registers,
   });
   const failures = new Counter({
