@@ -2,9 +2,9 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import { openClickHouse } from '@engagement/event-bus/sinks/clickhouse';
 import { clickhouseOptions } from '../config/clickhouse-options.js';
 import type { HostConfig } from '../config/host-config.js';
-import { maskUrl, maskUrlsIn } from '../config/mask-secrets.js';
-import { HostError } from '../errors.js';
+import { maskUrl } from '../config/mask-secrets.js';
 import { pingClickHouse } from './clients-feature.js';
+import { unreachable } from './unreachable.js';
 
 /**
  * A command's ClickHouse, checked with a ping. Unchecked, a server it cannot reach surfaced as the client's
@@ -23,11 +23,7 @@ export async function connectClickHouseFor(
     const [setting, where] = url
       ? ['EVENT_HOST_CLICKHOUSE_URL (clickhouse.url)', maskUrl(url)]
       : ['EVENT_HOST_CLICKHOUSE_PATH (clickhouse.path)', path];
-    throw new HostError(
-      'EH_START_FAILED',
-      `${setting}: cannot reach ClickHouse at ${where}: ${maskUrlsIn((error as Error).message)}`,
-      { retriable: true, cause: error },
-    );
+    throw unreachable(setting, `cannot reach ClickHouse at ${where}`, error);
   }
   return clickhouse;
 }

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { maskUrl } from '../config/mask-secrets.js';
-import { HostError } from '../errors.js';
+import { unreachable } from './unreachable.js';
 
 /**
  * A command's pool on the app database, checked with one query. Unchecked, a database it cannot reach
@@ -19,10 +19,10 @@ export async function connectPostgresFor(
     await pool.query('SELECT 1');
   } catch (error) {
     await pool.end().catch(() => undefined);
-    throw new HostError(
-      'EH_START_FAILED',
-      `EVENT_HOST_POSTGRES_URL (postgres.url): cannot reach Postgres at ${maskUrl(url)}: ${(error as Error).message}`,
-      { retriable: true, cause: error },
+    throw unreachable(
+      'EVENT_HOST_POSTGRES_URL (postgres.url)',
+      `cannot reach Postgres at ${maskUrl(url)}`,
+      error,
     );
   }
   return pool;

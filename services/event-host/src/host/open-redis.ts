@@ -7,7 +7,7 @@ import {
 } from '@engagement/event-bus/sinks/redis';
 import type { HostConfig } from '../config/host-config.js';
 import { maskUrl } from '../config/mask-secrets.js';
-import { HostError } from '../errors.js';
+import { unreachable } from './unreachable.js';
 
 /** Where the Redis of the caches is (the shard count does not matter for connecting). */
 type RedisSettings = { redis: Pick<HostConfig['redis'], 'url' | 'clusterNodes'> };
@@ -74,10 +74,11 @@ export async function connectRedisFor(
     const [setting, where] = clusterNodes?.length
       ? ['EVENT_HOST_REDIS_CLUSTER_NODES (redis.clusterNodes)', clusterNodes.join(',')]
       : ['EVENT_HOST_REDIS_URL (redis.url)', maskUrl(url ?? '')];
-    throw new HostError(
-      'EH_START_FAILED',
-      `${setting}: cannot connect to Redis at ${where}: ${(lastError ?? (error as Error)).message}`,
-      { retriable: true, cause: error },
+    throw unreachable(
+      setting,
+      `cannot connect to Redis at ${where}`,
+      error,
+      (lastError ?? (error as Error)).message,
     );
   }
   return redis;

@@ -14,6 +14,7 @@ import { inspectConfiguredPlugins } from '../../host/host-provisions.js';
 import { connectClickHouseFor } from '../../host/open-clickhouse.js';
 import { connectPostgresFor } from '../../host/open-postgres.js';
 import { connectRedisFor } from '../../host/open-redis.js';
+import { unreachable } from '../../host/unreachable.js';
 import { resolveSlot } from '../../reconcile/catch-up.js';
 import { metricsOwnedBy } from '../../reconcile/owned-metrics.js';
 import type { CliContext } from '../cli-context.js';
@@ -150,10 +151,10 @@ async function reachKafka(config: HostConfig, connect: Promise<void>): Promise<v
   try {
     await connect;
   } catch (error) {
-    throw new HostError(
-      'EH_START_FAILED',
-      `EVENT_HOST_KAFKA_BROKERS (kafka.brokers): cannot reach Kafka at ${config.kafka.brokers.join(',')}: ${(error as Error).message}`,
-      { retriable: true, cause: error },
+    throw unreachable(
+      'EVENT_HOST_KAFKA_BROKERS (kafka.brokers)',
+      `cannot reach Kafka at ${config.kafka.brokers.join(',')}`,
+      error,
     );
   }
 }
