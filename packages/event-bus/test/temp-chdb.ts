@@ -11,8 +11,14 @@ export function openTempChDB(name: string): Promise<ClickHouseClient> {
 }
 
 /** The `n` column of the first row of `sql` (a `SELECT count() AS n …`), as a number. */
-export async function countOf(client: ClickHouseClient, sql: string): Promise<number> {
-  const rows = await (await client.query({ query: sql, format: 'JSONEachRow' })).json<{ n: string }>();
+export async function countOf(
+  client: ClickHouseClient,
+  sql: string,
+  params?: Record<string, unknown>,
+): Promise<number> {
+  const rows = await (await client.query({ query: sql, query_params: params, format: 'JSONEachRow' })).json<{
+    n: string;
+  }>();
   return Number(rows[0]!.n);
 }
 

@@ -12,7 +12,12 @@ export {
   createdIndexTables,
   ensureCreatedIndex,
 } from './created-index.js';
-export { type CompactOptions, type CompactResult, compactRollup } from './metric-compaction.js';
+export {
+  type CompactOptions,
+  type CompactResult,
+  compactRollup,
+  MONTH_FOLD_LAG_DAYS,
+} from './metric-compaction.js';
 export {
   type JsonLines,
   type MetricEventRow,

@@ -17,6 +17,7 @@ import { METRIC_TIMEFRAMES, type MetricTimeframe, windowStartMs } from './timefr
 const now = new Date('2025-06-15T12:00:00.000Z');
 const DAY = 86_400_000;
 const ago = (ms: number) => new Date(now.getTime() - ms);
+const monthStart = (ms: number) => Date.UTC(new Date(ms).getUTCFullYear(), new Date(ms).getUTCMonth(), 1);
 const ORIGINS = ['o:0', 'o:1', 'o:2'];
 const METRICS = ['downloadCount', 'likeCount', 'ratingSum'];
 const IDS = [1, 2, 3, 4];
@@ -76,10 +77,10 @@ function truth(timeframes: readonly MetricTimeframe[]) {
     const oldest = timeframes.includes('all')
       ? -Infinity
       : Math.min(...timeframes.map((tf) => windowStartMs(tf, now.getTime())!));
-    // Without 'all', the high water also covers the stored events of the day the oldest window starts in
-    // (the rollup keeps one per day); a higher high water is still exact: those events were stored.
-    // (as does the list of metrics found, which may then show a metric with zeros).
-    if (e.createdAt.getTime() < Math.floor(oldest / DAY) * DAY) continue;
+    // Without 'all', the high water also covers the stored events of the month the oldest window starts in
+    // (the rollup keeps one row per month once it is compacted); a higher high water is still exact: those
+    // events were stored (as does the list of metrics found, which may then show a metric with zeros).
+    if (oldest !== -Infinity && e.createdAt.getTime() < monthStart(oldest)) continue;
     t.hw[e.origin] = Math.max(t.hw[e.origin] ?? -1, e.originSeq);
     t.totals[e.metricType] ??= Object.fromEntries(timeframes.map((tf) => [tf, 0]));
     const m = t.totals[e.metricType]!;
@@ -251,13 +252,16 @@ FROM ${t.daily} WHERE gen = ${second.gen}`,
 
   it('compacts days into one row per key, exact through replays, rolls after it, a crash, a race and sweeps', async () => {
     const t = rollupTables();
-    /** Days where the head's chain counts more than one row for some entity and metric. */
+    /**
+     * Months where the head's chain counts more than one row for some entity and metric. Every event here is
+     * in a closed month (`now` is in the past), so compactions fold whole months.
+     */
     const foldable = async () => {
       const state = (await readRollState(client))!;
       const chain = headChainFilter(state);
       const rows = await (
         await client.query({
-          query: `SELECT toInt32(day) AS d FROM ${t.daily} WHERE ${chain.sql}
+          query: `SELECT toStartOfMonth(day) AS d FROM ${t.daily} WHERE ${chain.sql}
 GROUP BY d HAVING count() > uniqExact(entityType, entityId, metricType)`,
           query_params: chain.params,
           format: 'JSONEachRow',
@@ -279,6 +283,15 @@ GROUP BY d HAVING count() > uniqExact(entityType, entityId, metricType)`,
     expect(first.days.length).toBeGreaterThan(0);
     expect((await readRollState(client))!.head!.gen).toBe(first.gen);
     expect(await foldable()).toBe(0);
+    // One row per entity, metric and month, at the month's first day.
+    const chain = headChainFilter((await readRollState(client))!);
+    expect(
+      await countOf(
+        client,
+        `SELECT count() AS n FROM ${t.daily} WHERE ${chain.sql} AND day != toStartOfMonth(day)`,
+        chain.params,
+      ),
+    ).toBe(0);
     await expectExact();
     await expectExact(['day', 'week']);
     expect(await compactRollup(client)).toMatchObject({ committed: false, gen: 0 }); // nothing left to fold
@@ -401,6 +414,37 @@ WHERE gen < transform(toInt32(day), [${Object.keys(floors)}], [${Object.values(f
     expect(await states.read()).toBe(kept);
     await expectExact(METRIC_TIMEFRAMES, states.read());
     await expectExact(['day', 'week'], states.read());
+  }, 60_000);
+
+  it('folds days alone with foldMonths off, then their months on top of them, exact at every window edge', async () => {
+    const t = rollupTables();
+    for (let i = 0; i < 3; i++) {
+      await insert(batchC()); // several rows per key on the same three days
+      await insert(batchB());
+      expect((await rollMetricEvents(client)).committed).toBe(true);
+    }
+    const days = await compactRollup(client, { maxDays: 1000, foldMonths: false });
+    expect(days.committed).toBe(true);
+    const folded = await countOf(
+      client,
+      `SELECT count() AS n FROM ${t.daily} WHERE gen = ${days.gen} AND day != toStartOfMonth(day)`,
+    );
+    expect(folded, 'rows of single days').toBeGreaterThan(0);
+    await expectExact();
+    await expectExact(['day', 'month']);
+    const months = await compactRollup(client, { maxDays: 1000 });
+    expect(months.committed).toBe(true);
+    expect(months.days.length).toBeGreaterThan(days.days.length); // whole months
+    const chain = headChainFilter((await readRollState(client))!);
+    expect(
+      await countOf(
+        client,
+        `SELECT count() AS n FROM ${t.daily} WHERE ${chain.sql} AND day != toStartOfMonth(day)`,
+        chain.params,
+      ),
+    ).toBe(0);
+    await expectExact();
+    await expectExact(['week', 'year']);
   }, 60_000);
 
   it('reads the same as FINAL over the event table', async () => {

@@ -73,8 +73,13 @@ GROUP BY entityId, metricType`;
  * in exactly one of the two: rolled iff its `originSeq` is at or below its origin's cut. The cost depends on
  * the entities' rows in the rollup and on the recent events, not on the size of the event table.
  *
+ * A daily row at day `d` holds events of `d` up to the end of `d`'s month: a compaction folds a closed month
+ * into one row at its first day (metric-compaction.ts). So a window that starts on day `D` takes whole rows
+ * after `D`, and from the rows between the first of `D`'s month and `D` the events at or after its start
+ * (rows before `D` in that month that hold only their own day give 0 there).
+ *
  * Shape, chosen by measurement (docs/performance-history.md): one scan of the daily rows serves every timeframe
- * (`multiIf` evaluates a row's event times only on the day its window starts in); the open part tests its
+ * (`multiIf` evaluates a row's event times only from the first of the month its window starts in); the open part tests its
  * rows against the cuts with one map lookup (exclusive bounds, a missing origin reads 0: everything open)
  * and each branch returns its high waters as key and value arrays for the outer `maxMap`.
  */
@@ -95,15 +100,17 @@ export function rollupTotalsSql<T extends MetricTimeframe>(
   const { oldest } = windowsOf(timeframes, nowMs, params);
   const day = (tf: string) => `toDate32(${startOf(tf)})`;
   const rolled = [...where, chain.sql];
-  if (oldest !== null) rolled.push(`day >= toDate32(fromUnixTimestamp64Milli({oldest:Int64}, 'UTC'))`);
+  if (oldest !== null)
+    rolled.push(`day >= toStartOfMonth(toDate32(fromUnixTimestamp64Milli({oldest:Int64}, 'UTC')))`);
   const pick = (all: string, window: (tf: T) => string, hw: [string, string]) => {
     const cols = timeframes.map((tf) => (tf === 'all' ? `${all} AS t_all` : `${window(tf)} AS t_${tf}`));
     if (query.highWater) cols.push(`${hw[0]} AS hwk`, `${hw[1]} AS hwv`);
     return cols.join(', ');
   };
-  // Whole days after the day a window starts in from their sums; that day from its events' times.
+  // Rows after the day a window starts in from their sums; rows from the first of its month to that day from
+  // their events' times.
   const inWindow = (tf: T) =>
-    `sum(multiIf(day > ${day(tf)}, total, day = ${day(tf)}, arraySum(arrayMap((ms, v) -> if(ms >= {s_${tf}:Int64}, v, 0), times, vals)), 0))`;
+    `sum(multiIf(day > ${day(tf)}, total, day >= toStartOfMonth(${day(tf)}), arraySum(arrayMap((ms, v) -> if(ms >= {s_${tf}:Int64}, v, 0), times, vals)), 0))`;
   const daily = `SELECT entityId, metricType, ${pick('sum(total)', inWindow, ['mapKeys(maxMap(hw))', 'mapValues(maxMap(hw))'])}
 FROM ${t.daily}
 WHERE ${rolled.join(' AND ')}
@@ -114,10 +121,11 @@ GROUP BY entityId, metricType`;
     `insertedAt >= fromUnixTimestamp64Milli({openFrom:Int64}, 'UTC')`,
     'originSeq >= {bounds:Map(String, UInt64)}[toString(origin)]',
   ];
-  // From the start of the oldest window's day, like the daily rows: the same high water either way.
+  // From the start of the oldest window's month, like the daily rows: the same high water either way.
   if (oldest !== null) {
-    params.oldestDay = Math.floor(oldest / 86_400_000) * 86_400_000;
-    open.push(`createdAt >= fromUnixTimestamp64Milli({oldestDay:Int64}, 'UTC')`);
+    const start = new Date(oldest);
+    params.oldestMonth = Date.UTC(start.getUTCFullYear(), start.getUTCMonth(), 1);
+    open.push(`createdAt >= fromUnixTimestamp64Milli({oldestMonth:Int64}, 'UTC')`);
   }
   const recent = `SELECT entityId, metricType, ${pick(
     'sum(v)',
