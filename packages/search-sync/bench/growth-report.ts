@@ -66,7 +66,17 @@ export interface GrowthSettings {
   eventsPerTarget: number;
   samples: number;
   /** The read rollup's figures, or undefined with --no-rollup. */
-  rollup: { rolls: number; rollMs: number; chunk: number; live: number } | undefined;
+  rollup:
+    | {
+        rolls: number;
+        rollMs: number;
+        /** Compactions at the sizes (undefined with --no-compact) and their time with the sweep. */
+        compactions: number | undefined;
+        compactMs: number;
+        chunk: number;
+        live: number;
+      }
+    | undefined;
   loadBefore: string;
   /** performance.now() when the bench began. */
   started: number;
@@ -83,7 +93,11 @@ export function printGrowthReport(
   );
   console.log(
     rollup
-      ? `read rollup: ${rollup.rolls} rolls of <= ${fmt(rollup.chunk)} rows, ${fmt(rollup.rollMs / 1000, 1)} s in all (${fmt(rollup.rollMs / Math.max(rollup.rolls, 1))} ms per roll); ${fmt(rollup.live)} unrolled live events per size`
+      ? `read rollup: ${rollup.rolls} rolls of <= ${fmt(rollup.chunk)} rows, ${fmt(rollup.rollMs / 1000, 1)} s in all (${fmt(rollup.rollMs / Math.max(rollup.rolls, 1))} ms per roll); ${
+          rollup.compactions === undefined
+            ? 'not compacted (--no-compact)'
+            : `${rollup.compactions} compactions (closed months folded) and the sweep at the sizes, ${fmt(rollup.compactMs / 1000, 1)} s`
+        }; ${fmt(rollup.live)} unrolled live events per size`
       : 'no read rollup (--no-rollup): misses read the event table with FINAL',
   );
   for (const [name, cell, only] of MISS_ROWS) if (rollup || !only) row(name, misses.map(cell));

@@ -2,7 +2,13 @@
 // with 1,000 events each, background events (six entity types, ~1M ids per type, a year of createdAt) in
 // 500k-row chunks, each chunk rolled into the read rollup, and fresh live events left unrolled.
 import type { ClickHouseClient } from '@clickhouse/client';
-import { rollMetricEvents, rollupTables } from '@engagement/event-bus/sinks/clickhouse';
+import {
+  compactRollup,
+  readRollState,
+  rollMetricEvents,
+  rollupTables,
+} from '@engagement/event-bus/sinks/clickhouse';
+import { headChainFilter } from '../../event-bus/src/sinks/clickhouse/roll-state.js';
 import { IMAGE_METRIC_TYPES } from '../src/index.js';
 
 export const CHUNK = 500_000;
@@ -26,17 +32,22 @@ export async function one<T>(client: ClickHouseClient, query: string): Promise<T
 }
 
 export class GrowthTable {
-  /** Rolls run so far and the time they took. */
+  /** Rolls run so far and the time they took; the same for compactions (with their sweeps). */
   rolls = 0;
   rollMs = 0;
+  compactions = 0;
+  compactMs = 0;
   private background = 0;
   private live = 0;
   private readonly rollup = rollupTables();
 
   constructor(
     private readonly clickhouse: ClickHouseClient,
-    /** `live`: fresh events per size left unrolled (0 without the rollup). */
-    private readonly options: { nowMs: number; rollup: boolean; live: number },
+    /**
+     * `live`: fresh events per size left unrolled (0 without the rollup); `compact`: compact the rollup at
+     * each size as hosts do (closed months folded) and delete the replaced rows, as the sweep would later.
+     */
+    private readonly options: { nowMs: number; rollup: boolean; live: number; compact?: boolean },
   ) {}
 
   /** Inserts the targets' events (before any background). */
@@ -73,6 +84,7 @@ SETTINGS max_insert_threads = 1`,
       this.background += n;
       await this.roll();
     }
+    if (this.options.rollup && this.options.compact) await this.compact();
     if (this.options.rollup) {
       // Every distinct event inserted so far (targets, background, earlier live batches) is rolled once.
       const rolled = await one<{ n: string }>(
@@ -95,6 +107,19 @@ SETTINGS max_insert_threads = 1`,
     this.rollMs += performance.now() - t0;
     this.rolls++;
     await this.clickhouse.command({ query: `TRUNCATE TABLE ${this.rollup.recent}` });
+  }
+
+  /** Compactions until nothing is left to fold, then the rows they replaced deleted (the sweep, brought forward). */
+  private async compact(): Promise<void> {
+    const t0 = performance.now();
+    while ((await compactRollup(this.clickhouse)).committed) this.compactions++;
+    const chain = headChainFilter((await readRollState(this.clickhouse))!);
+    await this.clickhouse.command({
+      query: `ALTER TABLE ${this.rollup.daily} DELETE WHERE NOT (${chain.sql})`,
+      query_params: chain.params,
+      clickhouse_settings: { mutations_sync: '2' },
+    });
+    this.compactMs += performance.now() - t0;
   }
 
   /**

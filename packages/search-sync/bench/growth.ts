@@ -1,7 +1,7 @@
 // Growth bench (issue 16): how a 100-entity cache miss and a search-sync metrics flush cost as
 // entityMetricEvents grows. Run with the local stack up (only its Redis is used):
 //   npm run bench:growth -- [--sizes 1,10,30] [--samples 30] [--flush 1000,10000,50000] [--after-merge]
-//     [--no-rollup] [--live 50000] [--settle] [--flush-runs 1] [--flush-warmup 1] [--chunks 2500]
+//     [--no-rollup] [--no-compact] [--live 50000] [--settle] [--flush-runs 1] [--flush-warmup 1] [--chunks 2500]
 //     [--fake-in-process] [--roll-state-max-age 1000] [--batch 10000]
 //   (the same: npx tsx --conditions=source packages/search-sync/bench/growth.ts …)
 // It lives in search-sync because it drives both the event-bus reader and search-sync's flush, and only
@@ -27,7 +27,10 @@
 // Read rollup (issue 16; off with --no-rollup, which reads the event table with FINAL as before): after each
 // 500k-row chunk the bench rolls (rollMetricEvents, timed) and empties the recent table, as the 15-minute
 // slot drop would for events inserted long ago; then `--live` fresh background events (default 50,000) are
-// inserted and left unrolled, so every miss also reads an open part of that size.
+// inserted and left unrolled, so every miss also reads an open part of that size. Before the live events, the
+// rollup is compacted as hosts do hourly (closed months folded to one row per entity and metric) and the rows
+// the compactions replaced are deleted, as their sweep would 25 minutes later (`--no-compact`: daily rows
+// only, as before 2026-12-06).
 // `--roll-state-max-age 0,1000` lists the reader's `rollStateMaxAgeMs` (its default, 1 s, when omitted; 0 reads
 // the roll state for every miss, as readers did before 2026-12-05): one reader each, their miss samples
 // alternated, a column each labelled `<size> r<ms>` (the slope line is the last reader's).
@@ -107,7 +110,8 @@ const fake: BenchFake = FAKE_IN_PROCESS
 const nowMs = Date.now();
 const loadBefore = loadAverage();
 const started = performance.now();
-const growth = new GrowthTable(clickhouse, { nowMs, rollup: ROLLUP, live: LIVE });
+const COMPACT = ROLLUP && !process.argv.includes('--no-compact');
+const growth = new GrowthTable(clickhouse, { nowMs, rollup: ROLLUP, live: LIVE, compact: COMPACT });
 const rollup = rollupTables();
 
 /** chDB's cumulative read counters (the delta around a query is what it read). */
@@ -306,7 +310,16 @@ try {
 printGrowthReport(misses, flushes, {
   eventsPerTarget: EVENTS_PER_TARGET,
   samples: SAMPLES,
-  rollup: ROLLUP ? { rolls: growth.rolls, rollMs: growth.rollMs, chunk: CHUNK, live: LIVE } : undefined,
+  rollup: ROLLUP
+    ? {
+        rolls: growth.rolls,
+        rollMs: growth.rollMs,
+        compactions: COMPACT ? growth.compactions : undefined,
+        compactMs: growth.compactMs,
+        chunk: CHUNK,
+        live: LIVE,
+      }
+    : undefined,
   loadBefore,
   started,
 });

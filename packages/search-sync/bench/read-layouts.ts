@@ -2,13 +2,15 @@
 // layouts that a schema change could give, measured as main's SQL against edits of it, on the growth bench's
 // table (growth-table.ts), answers compared equal, variants interleaved call by call.
 //   [DIR=/path/to/kept/chdb] [SIZE=30] [ROUNDS=9] npx tsx --conditions=source packages/search-sync/bench/read-layouts.ts
-// The table is grown to SIZE million background rows (rolled, 50k live events) and three copies of the
+// The table is grown to SIZE million background rows (rolled, 50k live events) and four copies of the
 // daily table are made from it, each merged to one part so that they compare with one another:
 // - `_dn`: the daily table as main creates it (plus the `origins` column of one variant below);
 // - `_dp`: the same with a projection ordered by (entityType, day, entityId, metricType, gen) holding the
 //   event times and values (ClickHouse would keep it with every insert and merge);
 // - `_edges`: a table of the times and values alone in that order (a roll would write it beside the daily
-//   rows).
+//   rows);
+// - `_dm`: the head's chain with its closed months folded into one row per key, as compactions leave it
+//   since 2026-12-06 (`months folded`: main's SQL on it; `_dn` is the table before any month fold).
 // Variants (each the flush's four 2,500-id queries, or the miss's one query with the high water):
 // - main on `_dn` and on `_dp` (what a projection costs queries that do not use it);
 // - edges: the daily branch sums whole days only (no arrays read), and a second branch reads the times and
@@ -28,11 +30,13 @@ import {
   ensureMetricEventTable,
   METRIC_TIMEFRAMES,
   type MetricTimeframe,
+  MONTH_FOLD_LAG_DAYS,
   openClickHouse,
   readRollState,
 } from '@engagement/event-bus/sinks/clickhouse';
 import { selectedCounters } from '../../event-bus/bench/chdb-counters.js';
 import { rollupTotalsSql } from '../../event-bus/src/sinks/clickhouse/metric-totals-sql.js';
+import { headChainFilter } from '../../event-bus/src/sinks/clickhouse/roll-state.js';
 import { DAILY_COMPRESS_BLOCKS } from '../../event-bus/src/sinks/clickhouse/rollup-schema.js';
 import { IMAGE_METRIC_TYPES } from '../src/index.js';
 import { GrowthTable, TARGET_TYPES, targetIds } from './growth-table.js';
@@ -69,16 +73,41 @@ ENGINE = MergeTree ORDER BY (entityType, entityId, metricType, day, gen) ${setti
   PROJECTION edges (SELECT entityType, entityId, metricType, day, gen, times, vals ${edgeOrder}))
 ENGINE = MergeTree ORDER BY (entityType, entityId, metricType, day, gen) ${settings}`,
     edges: `(${columns}, times Array(Int64), vals Array(Int64)) ENGINE = MergeTree ${edgeOrder} ${settings}`,
+    dm: `(${columns}, total Int64, hw Map(String, UInt64), times Array(Int64), vals Array(Int64))
+ENGINE = MergeTree ORDER BY (entityType, entityId, metricType, day, gen) ${settings}`,
   };
   for (const [name, ddl] of Object.entries(tables)) {
     const table = `entityMetricEvents_${name}`;
     await clickhouse.command({ query: `CREATE TABLE ${table} ${ddl}` });
+    if (name === 'dm') {
+      await monthCopy(table);
+      continue;
+    }
     const cols = `entityType, entityId, metricType, day, gen, ${name === 'edges' ? '' : 'total, hw, '}times, vals`;
     await clickhouse.command({
       query: `INSERT INTO ${table} (${cols}) SELECT ${cols} FROM entityMetricEvents_daily`,
     });
     await clickhouse.command({ query: `OPTIMIZE TABLE ${table} FINAL` });
   }
+}
+
+/**
+ * `_dm`: the head's chain with every closed month folded into one row per key at its first day, as
+ * compactions leave it (metric-compaction.ts; here all in one insert, under the head's gen).
+ */
+async function monthCopy(table: string): Promise<void> {
+  const head = (await readRollState(clickhouse))!;
+  const chain = headChainFilter(head);
+  const open = `toStartOfMonth(toDate32(fromUnixTimestamp64Milli(${nowMs - MONTH_FOLD_LAG_DAYS * 86_400_000}, 'UTC')))`;
+  await clickhouse.command({
+    query: `INSERT INTO ${table} (entityType, entityId, metricType, day, gen, total, hw, times, vals)
+SELECT entityType, entityId, metricType, if(day < ${open}, toStartOfMonth(day), day) AS b, ${head.head!.gen},
+  sum(total), maxMap(hw), arrayFlatten(groupArray(times)), arrayFlatten(groupArray(vals))
+FROM entityMetricEvents_daily WHERE ${chain.sql}
+GROUP BY entityType, entityId, metricType, b`,
+    query_params: chain.params,
+  });
+  await clickhouse.command({ query: `OPTIMIZE TABLE ${table} FINAL` });
 }
 
 const state = (await readRollState(clickhouse))!;
@@ -105,7 +134,7 @@ const edges =
   (sql) => {
     let out = dailyFrom(dailyTable)(sql);
     for (const tf of windowed) {
-      const main = `sum(multiIf(day > ${dayOf(tf)}, total, day = ${dayOf(tf)}, ${inWindow(tf)}, 0))`;
+      const main = `sum(multiIf(day > ${dayOf(tf)}, total, day >= toStartOfMonth(${dayOf(tf)}), ${inWindow(tf)}, 0))`;
       out = replaceOnce(out, main, `sumIf(total, day > ${dayOf(tf)})`);
     }
     const daily = out.match(
@@ -189,12 +218,14 @@ const miss = (edit: Edit) => async () => {
 const DN = 'entityMetricEvents_dn';
 const DP = 'entityMetricEvents_dp';
 const EDGES = 'entityMetricEvents_edges';
+const DM = 'entityMetricEvents_dm';
 /** What both queries run on: main's SQL on each copy, and the edges read from the table or the projection. */
 const layouts: [string, (highWater: boolean) => Edit][] = [
   ['main', () => dailyFrom(DN)],
   ['main, table with projection', () => dailyFrom(DP)],
   ['edges table', (highWater) => edges(DN, EDGES, highWater)],
   ['edges projection', (highWater) => edges(DP, DP, highWater)],
+  ['months folded', () => dailyFrom(DM)],
 ];
 const variants: { name: string; exact: boolean; run: () => Promise<string[]> }[] = [
   ...layouts.map(([name, edit]) => ({ name: `flush: ${name}`, exact: true, run: flush(edit(false)) })),
@@ -203,6 +234,7 @@ const variants: { name: string; exact: boolean; run: () => Promise<string[]> }[]
   { name: 'miss: origins column, cut', exact: false, run: miss((s) => hwCut('origins')(dailyFrom(DN)(s))) },
   { name: 'miss: no hw', exact: false, run: miss((s) => noHw(dailyFrom(DN)(s))) },
   { name: 'miss: edges table, no hw', exact: false, run: miss((s) => noHw(edges(DN, EDGES, true)(s))) },
+  { name: 'miss: months folded, no hw', exact: false, run: miss((s) => noHw(dailyFrom(DM)(s))) },
 ];
 
 const figures = new Map(
