@@ -212,6 +212,11 @@ describe('loadConfig', () => {
       'EVENT_HOST_SEARCH_SCHEDULE (search.schedule in a config file): expected a cron expression such as "*/5 * * * *", got "every five minutes"',
     ],
     [
+      'a Meilisearch request timeout below a second',
+      { EVENT_HOST_SEARCH_REQUEST_TIMEOUT_MS: '500' },
+      'EVENT_HOST_SEARCH_REQUEST_TIMEOUT_MS (search.requestTimeoutMs in a config file): expected an integer from 1000 to 600000, got "500"',
+    ],
+    [
       'Meilisearch without the app database its feeds read',
       { EVENT_HOST_MEILISEARCH_URL: 'http://search:7700' },
       'EVENT_HOST_POSTGRES_URL (postgres.url): required when EVENT_HOST_MEILISEARCH_URL is set',

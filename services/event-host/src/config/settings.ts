@@ -151,6 +151,22 @@ export const HOST_SETTINGS = {
     }),
     /** Queued ids (all entity types) that trigger an early flush; 0 disables it. */
     threshold: s(int(0), 'queued ids that make search-sync flush early (0 = never)', { default: 10_000 }),
+    /** Most ids per entity type and flush round; a flush runs up to 50 rounds until the queues drain. */
+    batchSize: s(
+      int(1, 1_000_000),
+      'most queued ids per entity type that one search-sync flush round takes',
+      {
+        default: 5_000,
+      },
+    ),
+    /** One HTTP request to Meilisearch; a server that accepts and never answers fails the flush after it. */
+    requestTimeoutMs: s(int(1_000, 600_000), 'longest one request to Meilisearch may take', {
+      default: 30_000,
+    }),
+    /** Waiting for one Meilisearch task (an update is accepted at once and applied later). */
+    taskTimeoutMs: s(int(1_000, 3_600_000), 'longest search-sync waits for one Meilisearch task to finish', {
+      default: 60_000,
+    }),
     /** Redis key prefix of the queues (`<prefix>queue:<name>`) and of the flush lock. */
     keyPrefix: s(text(), 'Redis key prefix of the search-update queues and flush lock', {
       default: 'search:',
