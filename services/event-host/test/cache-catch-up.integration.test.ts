@@ -1,7 +1,7 @@
 // The recomputer's wait for the cache (`waitForCacheCatchUp`) against a real Kafka and Redis: it returns once
 // the watermark hash holds, for every partition of the metric topic that has records, a position at or past
 // the end read when it started; a partition the cache is behind on keeps it waiting until its timeout; a
-// partition it holds no position of (it never applied it) is not waited for.
+// partition it holds no position of (it never applied it) is not waited for; a long wait reports what it waits for.
 import { ensureTopics } from '@engagement/event-bus/kafka';
 import {
   cacheWatermarkKey,
@@ -62,6 +62,23 @@ describe('waiting for the cache to apply the metric topic', () => {
     const behind = await wait(300);
     expect(behind).toMatchObject({ caughtUp: false });
     expect(behind.caughtUp === false && behind.waitingFor).toBe(`the cache: ${topic}:1 at 1 < 2`);
+
+    // A long wait says what it waits for as it goes (the reconcile command prints it).
+    const reports: [string, number][] = [];
+    await waitForCacheCatchUp({
+      redis,
+      watermarkKey,
+      admin,
+      metricTopic: topic,
+      timeoutMs: 450,
+      pollMs: 20,
+      reportEveryMs: 100,
+      onWaiting: (what, ms) => reports.push([what, ms]),
+    });
+    expect(reports.length).toBeGreaterThanOrEqual(3);
+    expect(reports.length).toBeLessThanOrEqual(5);
+    expect(reports.every(([what]) => what === `the cache: ${topic}:1 at 1 < 2`)).toBe(true);
+    expect(reports[0]![1]).toBeGreaterThanOrEqual(100);
 
     const applied = setTimeout(() => void setPosition(1, '2'), 400);
     const caughtUp = await wait(10_000);

@@ -21,6 +21,32 @@ export interface CatchUpOptions {
   topics: readonly string[];
   timeoutMs: number;
   pollMs?: number;
+  /** Told what is still missing every `reportEveryMs` while the wait goes on (a command prints it). */
+  onWaiting?: WaitReport;
+  /** Default `WAIT_REPORT_MS`. */
+  reportEveryMs?: number;
+}
+
+/** Called while a catch-up wait goes on: what it still waits for, and for how long it has waited. */
+export type WaitReport = (waitingFor: string, waitedMs: number) => void;
+
+/** How often a long wait reports what it waits for. */
+export const WAIT_REPORT_MS = 10_000;
+
+/** A wait's reporter: passes on at most one report per interval, the first after that long. */
+function throttled(
+  options: { onWaiting?: WaitReport; reportEveryMs?: number },
+  started: number,
+): (waitingFor: () => string) => void {
+  const report = options.onWaiting;
+  const every = options.reportEveryMs ?? WAIT_REPORT_MS;
+  let last = started;
+  return (waitingFor) => {
+    const now = Date.now();
+    if (!report || now - last < every) return;
+    last = now;
+    report(waitingFor(), now - started);
+  };
 }
 
 /**
@@ -35,6 +61,7 @@ export async function waitForCatchUp(options: CatchUpOptions): Promise<CatchUp> 
   const deadline = started + options.timeoutMs;
   const pollMs = options.pollMs ?? 250;
   const pause = () => new Promise((r) => setTimeout(r, pollMs));
+  const waiting = throttled(options, started);
   for (;;) {
     const { rows } = await options.postgres.query<{ passed: boolean; at: string | null }>(
       `SELECT confirmed_flush_lsn >= $1::pg_lsn AS passed, confirmed_flush_lsn::text AS at
@@ -50,6 +77,7 @@ export async function waitForCatchUp(options: CatchUpOptions): Promise<CatchUp> 
         waitingFor: `Debezium slot ${options.slot} at ${rows[0]!.at ?? 'none'}, below ${options.walLsn}`,
       };
     }
+    waiting(() => `Debezium slot ${options.slot} at ${rows[0]!.at ?? 'none'}, below ${options.walLsn}`);
     await pause();
   }
   const ends = new Map<string, { high: bigint; low: bigint }>();
@@ -78,12 +106,17 @@ export async function waitForCatchUp(options: CatchUpOptions): Promise<CatchUp> 
       return {
         caughtUp: false,
         waitedMs: Date.now() - started,
-        waitingFor: `group ${options.groupId}: ${behind.slice(0, 3).join(', ')}${behind.length > 3 ? ', …' : ''}`,
+        waitingFor: groupBehind(options.groupId, behind),
       };
     }
+    waiting(() => groupBehind(options.groupId, behind));
     await pause();
   }
 }
+
+const firstThree = (behind: readonly string[]) =>
+  `${behind.slice(0, 3).join(', ')}${behind.length > 3 ? ', …' : ''}`;
+const groupBehind = (groupId: string, behind: readonly string[]) => `group ${groupId}: ${firstThree(behind)}`;
 
 export interface CacheCatchUpOptions {
   redis: RedisClient;
@@ -95,6 +128,8 @@ export interface CacheCatchUpOptions {
   metricTopic: string;
   timeoutMs: number;
   pollMs?: number;
+  onWaiting?: WaitReport;
+  reportEveryMs?: number;
 }
 
 /**
@@ -117,6 +152,7 @@ export async function waitForCacheCatchUp(options: CacheCatchUpOptions): Promise
     signalChannel: null,
   });
   const partitions = ends.map((p) => p.partition);
+  const waiting = throttled(options, started);
   for (;;) {
     const applied = (await cache.positions(options.metricTopic, partitions)).map((v) => v ?? null);
     const behind = ends
@@ -130,9 +166,10 @@ export async function waitForCacheCatchUp(options: CacheCatchUpOptions): Promise
       return {
         caughtUp: false,
         waitedMs: Date.now() - started,
-        waitingFor: `the cache: ${behind.slice(0, 3).join(', ')}${behind.length > 3 ? ', …' : ''}`,
+        waitingFor: `the cache: ${firstThree(behind)}`,
       };
     }
+    waiting(() => `the cache: ${firstThree(behind)}`);
     await new Promise((r) => setTimeout(r, options.pollMs ?? 100));
   }
 }

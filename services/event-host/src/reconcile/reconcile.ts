@@ -62,10 +62,17 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRep
         })),
       });
     const entities = batches.reduce((n, b) => n + b.source.entityIds.length, 0);
+    const waitMs = options.waitMs ?? 120_000;
     const roundOptions = {
       ...options,
-      waitMs: options.waitMs ?? 120_000,
+      waitMs,
       metricTopic: options.cacheCatchUp ? options.metricTopic : undefined,
+      onWaiting:
+        options.onProgress &&
+        ((what: string, ms: number) =>
+          options.onProgress!(
+            `waiting for the stream to store what the snapshot saw: ${what} (${Math.round(ms / 1000)} s of at most ${Math.round(waitMs / 1000)} s)`,
+          )),
     };
     const result = await compareRound(roundOptions, batches);
     report.catchUpSeconds += result.catchUp.waitedMs / 1000;

@@ -4,7 +4,7 @@ import type { CacheKeyScheme, RedisClient } from '@engagement/event-bus/sinks/re
 import type { Admin } from 'kafkajs';
 import type pg from 'pg';
 import { type CacheDifference, checkCachedHashes } from './cache-check.js';
-import { type CatchUp, waitForCacheCatchUp, waitForCatchUp } from './catch-up.js';
+import { type CatchUp, type WaitReport, waitForCacheCatchUp, waitForCatchUp } from './catch-up.js';
 import { compareGroups, type Difference, type MetricFindings } from './compare.js';
 import type { SourceSnapshot } from './source-snapshot.js';
 import { readStoredTotals } from './stored-totals.js';
@@ -31,6 +31,8 @@ export interface RoundOptions {
   waitMs: number;
   /** With it, the round also waits until the cache applied the metric topic (`waitForCacheCatchUp`). */
   metricTopic?: string;
+  /** Told what a long wait still waits for, every 10 s. */
+  onWaiting?: WaitReport;
 }
 
 /** What comparing a round found; nothing when the stream did not catch up in time. */
@@ -67,6 +69,7 @@ export async function compareRound(options: RoundOptions, batches: readonly Batc
     groupId: options.groupId,
     topics: options.sourceTopics,
     timeoutMs: options.waitMs,
+    onWaiting: options.onWaiting,
   });
   if (!catchUp.caughtUp) return { caughtUp: false, catchUp };
   let cacheBehind: string | undefined;
