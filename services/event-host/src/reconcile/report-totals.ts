@@ -11,7 +11,7 @@ export interface MetricReport {
   /** Sums over the checked entities, all time. */
   stored: number;
   truth: number;
-  /** stored ÷ truth over the checked entities (1 when both are 0). */
+  /** stored ÷ truth over the checked entities (1 when both are 0; Infinity, `null` in JSON, when only the truth is 0). */
   coverage: number;
   /** Entities whose cached hash disagrees with ClickHouse for this metric. */
   cacheOff: number;
