@@ -39,11 +39,26 @@ export function createLogger(
   );
 }
 
-/** pino's error serializer, with URL user info masked: client errors may quote a connection string. */
-function maskedError(error: Error): Record<string, unknown> {
+/**
+ * pino's error serializer, with URL user info masked (client errors may quote a connection string), and
+ * the message's causes each added only when the text does not quote them yet: errors here often say
+ * `… failed: ${cause.message}`, and pino appends every cause's message again.
+ */
+export function maskedError(error: Error): Record<string, unknown> {
   const out = pino.stdSerializers.err(error) as unknown as Record<string, unknown>;
+  out.message = messageWithNewCauses(error);
   for (const field of ['message', 'stack'] as const) {
     if (typeof out[field] === 'string') out[field] = maskUrlsIn(out[field]);
   }
   return out;
+}
+
+function messageWithNewCauses(error: Error): string {
+  let text = error.message ?? '';
+  const seen = new Set<unknown>([error]);
+  for (let e = error.cause; e instanceof Error && !seen.has(e); e = e.cause) {
+    seen.add(e);
+    if (e.message && !text.includes(e.message)) text = text ? `${text}: ${e.message}` : e.message;
+  }
+  return text;
 }
