@@ -47,6 +47,7 @@ export class SearchSync {
   private counters = { flushes: 0, failures: 0, consecutiveFailures: 0 };
   private lastFlush: FlushResult | null = null;
   private lastSuccessAt: Date | null = null;
+  private lastFailureMs = 0;
   private readonly groups: Map<string, SearchIndexConfig[]>;
   private readonly retry: RetryPolicy;
 
@@ -142,6 +143,12 @@ export class SearchSync {
     try {
       const token = await lock.acquire();
       if (!token) {
+        // Another instance flushes. One that succeeded after this one's last failure took the ids this one
+        // failed on: that failure is past (sink_up, the threshold check and the retry go by it).
+        if (this.counters.consecutiveFailures > 0) {
+          const fleetSuccess = await lock.lastSuccessMs().catch(() => 0);
+          if (fleetSuccess > this.lastFailureMs) this.recovered();
+        }
         this.lastFlush = { status: 'locked', reason };
         return this.lastFlush;
       }
@@ -149,6 +156,7 @@ export class SearchSync {
         if (!this.settingsApplied) await this.applySettings();
         const agedIds = await this.parts.aging.queueAged(this.groups);
         const totals = await this.drain(token);
+        await lock.recordSuccess(Date.now()).catch(() => undefined);
         result = {
           status: 'flushed',
           reason,
@@ -166,6 +174,7 @@ export class SearchSync {
       result = { status: 'failed', reason, error: error as Error };
       this.counters.failures++;
       this.counters.consecutiveFailures++;
+      this.lastFailureMs = Date.now();
       logger.warn({ err: error, reason }, 'search.flush.failed');
       if (this.retry.shouldRetry(error, this.counters.consecutiveFailures)) this.scheduleRetry();
     }
@@ -194,6 +203,13 @@ export class SearchSync {
         throw new SearchSyncError('SS_LOCK_LOST', 'flush lock expired while flushing');
     }
     return { rounds, metricIds, feedIds };
+  }
+
+  /** Another instance flushed since this one failed: no failure is current, no retry is due. */
+  private recovered(): void {
+    this.counters.consecutiveFailures = 0;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
   }
 
   private scheduleRetry(): void {

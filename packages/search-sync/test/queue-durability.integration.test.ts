@@ -226,6 +226,44 @@ describe('queue durability and failures (real Redis and chDB; Meilisearch fake)'
     expect(await sync.flushNow()).toMatchObject({ status: 'flushed', metricIds: ids.length });
   });
 
+  it("clears a failed instance's failure once another instance's flush succeeds while it finds the lock taken", async () => {
+    const other = new Redis(env.redisUrl);
+    try {
+      const a = newSync({ retryBaseMs: 60_000, retryMaxMs: 60_000 });
+      const b = newSync({ redis: other });
+      await a.queues.queueMetrics('Image', ids);
+      fake.outage(true);
+      expect(await a.flushNow()).toMatchObject({ status: 'failed' });
+      expect((await a.stats()).consecutiveFailures).toBe(1);
+      fake.outage(false);
+      // b flushes the ids; a, finding the lock taken before b succeeded, still counts its failure.
+      fake.tasks.pause();
+      const flushing = b.flushNow();
+      await eventually(
+        async () => fake.count('PUT', new RegExp(`^/indexes/${uid}/documents$`)),
+        (n) => n >= 1,
+      );
+      expect(await a.flushNow()).toEqual({ status: 'locked', reason: 'manual' });
+      expect((await a.stats()).consecutiveFailures).toBe(1);
+      fake.tasks.resume();
+      expect(await flushing).toMatchObject({ status: 'flushed', metricIds: ids.length });
+      // Then it finds the lock taken after b's success: its failure is past.
+      fake.tasks.pause();
+      await b.queues.queueMetrics('Image', [ids[0]!]);
+      const again = b.flushNow();
+      await eventually(
+        async () => fake.count('PUT', new RegExp(`^/indexes/${uid}/documents$`)),
+        (n) => n >= 2,
+      );
+      expect(await a.flushNow()).toEqual({ status: 'locked', reason: 'manual' });
+      expect(await a.stats()).toMatchObject({ consecutiveFailures: 0, failures: 1 });
+      fake.tasks.resume();
+      expect(await again).toMatchObject({ status: 'flushed', metricIds: 1 });
+    } finally {
+      other.disconnect();
+    }
+  });
+
   it('flushes early when the queue passes the threshold', async () => {
     const sync = newSync({ schedule: '0 0 1 1 *', threshold: ids.length, thresholdCheckMs: 50 });
     await sync.start();

@@ -96,7 +96,7 @@ export class HostMetrics {
     const search = source.search && sharedWhileInFlight(source.search);
     new Gauge({
       name: `${PREFIX}sink_up`,
-      help: '1 while a sink accepts work (search: only when this host runs search-sync; 0 after a failed flush)',
+      help: '1 while a sink accepts work (search: only when this host runs search-sync; 0 after its failed flush, until a flush of this or another host succeeds)',
       labelNames: ['sink'],
       registers,
       collect: async () => {
