@@ -74,12 +74,13 @@ GROUP BY entityId, metricType`;
  * the entities' rows in the rollup and on the recent events, not on the size of the event table.
  *
  * A daily row at day `d` holds events of `d` up to the end of `d`'s month: a compaction folds a closed month
- * into one row at its first day (metric-compaction.ts). So a window that starts on day `D` takes whole rows
- * after `D`, and from the rows between the first of `D`'s month and `D` the events at or after its start
- * (rows before `D` in that month that hold only their own day give 0 there).
+ * into one row at its first day (metric-compaction.ts), and other rows hold their own day. So a window that
+ * starts on day `D` takes whole rows after `D`, and the events at or after its start from the rows at `D`
+ * and at the first of `D`'s month; rows in between hold only days before `D`.
  *
  * Shape, chosen by measurement (docs/performance-history.md): one scan of the daily rows serves every timeframe
- * (`multiIf` evaluates a row's event times only from the first of the month its window starts in); the open part tests its
+ * (`multiIf` evaluates a row's event times only at the day its window starts in and the first of that
+ * month); the open part tests its
  * rows against the cuts with one map lookup (exclusive bounds, a missing origin reads 0: everything open)
  * and each branch returns its high waters as key and value arrays for the outer `maxMap`.
  */
@@ -107,10 +108,11 @@ export function rollupTotalsSql<T extends MetricTimeframe>(
     if (query.highWater) cols.push(`${hw[0]} AS hwk`, `${hw[1]} AS hwv`);
     return cols.join(', ');
   };
-  // Rows after the day a window starts in from their sums; rows from the first of its month to that day from
-  // their events' times.
+  // Rows after the day a window starts in from their sums; that day's rows and the rows at the first of its
+  // month (a folded month's row is there; a row of another day before it holds only that day) from their
+  // events' times.
   const inWindow = (tf: T) =>
-    `sum(multiIf(day > ${day(tf)}, total, day >= toStartOfMonth(${day(tf)}), arraySum(arrayMap((ms, v) -> if(ms >= {s_${tf}:Int64}, v, 0), times, vals)), 0))`;
+    `sum(multiIf(day > ${day(tf)}, total, day = ${day(tf)} OR day = toStartOfMonth(${day(tf)}), arraySum(arrayMap((ms, v) -> if(ms >= {s_${tf}:Int64}, v, 0), times, vals)), 0))`;
   const daily = `SELECT entityId, metricType, ${pick('sum(total)', inWindow, ['mapKeys(maxMap(hw))', 'mapValues(maxMap(hw))'])}
 FROM ${t.daily}
 WHERE ${rolled.join(' AND ')}
