@@ -118,7 +118,7 @@ const clickhouse = new Proxy(chdb, {
       return async (params: CommandParams) => {
         const result = await target.command(params);
         if (params.query.startsWith(`INSERT INTO ${DAILY} `))
-          emit({ type: params.query.includes(`\nFROM ${DAILY}\n`) ? 'compacted' : 'rolled' });
+          emit({ type: new RegExp(`\\bFROM ${DAILY}\\s`).test(params.query) ? 'compacted' : 'rolled' });
         return result;
       };
     }
