@@ -134,7 +134,7 @@ const edges =
   (sql) => {
     let out = dailyFrom(dailyTable)(sql);
     for (const tf of windowed) {
-      const main = `sum(multiIf(day > ${dayOf(tf)}, total, day >= toStartOfMonth(${dayOf(tf)}), ${inWindow(tf)}, 0))`;
+      const main = `sum(multiIf(day > ${dayOf(tf)}, total, day = ${dayOf(tf)} OR day = toStartOfMonth(${dayOf(tf)}), ${inWindow(tf)}, 0))`;
       out = replaceOnce(out, main, `sumIf(total, day > ${dayOf(tf)})`);
     }
     const daily = out.match(
