@@ -119,6 +119,15 @@ async function expectExact(
 }
 
 const count = (sql: string) => countOf(client, sql);
+/** Daily rows the head's chain counts at any day but a month's first (0 once every month is folded). */
+async function countedOffMonthStart(): Promise<number> {
+  const chain = headChainFilter((await readRollState(client))!);
+  return countOf(
+    client,
+    `SELECT count() AS n FROM ${rollupTables().daily} WHERE ${chain.sql} AND day != toStartOfMonth(day)`,
+    chain.params,
+  );
+}
 
 beforeAll(async () => {
   client = await openTempChDB('rollup');
@@ -283,14 +292,9 @@ GROUP BY d HAVING count() > uniqExact(entityType, entityId, metricType)`,
     expect(first.days.length).toBeGreaterThan(0);
     expect((await readRollState(client))!.head!.gen).toBe(first.gen);
     expect(await foldable()).toBe(0);
-    // One row per entity, metric and month, at the month's first day.
-    const chain = headChainFilter((await readRollState(client))!);
     expect(
-      await countOf(
-        client,
-        `SELECT count() AS n FROM ${t.daily} WHERE ${chain.sql} AND day != toStartOfMonth(day)`,
-        chain.params,
-      ),
+      await countedOffMonthStart(),
+      "one row per entity, metric and month, at the month's first day",
     ).toBe(0);
     await expectExact();
     await expectExact(['day', 'week']);
@@ -435,14 +439,7 @@ WHERE gen < transform(toInt32(day), [${Object.keys(floors)}], [${Object.values(f
     const months = await compactRollup(client, { maxDays: 1000 });
     expect(months.committed).toBe(true);
     expect(months.days.length).toBeGreaterThan(days.days.length); // whole months
-    const chain = headChainFilter((await readRollState(client))!);
-    expect(
-      await countOf(
-        client,
-        `SELECT count() AS n FROM ${t.daily} WHERE ${chain.sql} AND day != toStartOfMonth(day)`,
-        chain.params,
-      ),
-    ).toBe(0);
+    expect(await countedOffMonthStart()).toBe(0);
     await expectExact();
     await expectExact(['week', 'year']);
   }, 60_000);
