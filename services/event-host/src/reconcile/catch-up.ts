@@ -70,14 +70,16 @@ export async function waitForCatchUp(options: CatchUpOptions): Promise<CatchUp> 
     );
     if (rows.length === 0) throw new HostError('EH_CONFIG_INVALID', `no replication slot "${options.slot}"`);
     if (rows[0]!.passed) break;
+    const slotBehind = () =>
+      `Debezium slot ${options.slot} at ${rows[0]!.at ?? 'none'}, below ${options.walLsn}`;
     if (Date.now() >= deadline) {
       return {
         caughtUp: false,
         waitedMs: Date.now() - started,
-        waitingFor: `Debezium slot ${options.slot} at ${rows[0]!.at ?? 'none'}, below ${options.walLsn}`,
+        waitingFor: slotBehind(),
       };
     }
-    waiting(() => `Debezium slot ${options.slot} at ${rows[0]!.at ?? 'none'}, below ${options.walLsn}`);
+    waiting(slotBehind);
     await pause();
   }
   const ends = new Map<string, { high: bigint; low: bigint }>();

@@ -13,6 +13,7 @@ import {
   withdrawRoll,
 } from './roll-state.js';
 import { MIN_RETAIN_MS, rollupTables } from './rollup-schema.js';
+import { startOfMonthMs } from './timeframes.js';
 
 export interface CompactOptions extends RollOptions {
   /** Most days folded by one compaction, newest first (default 31; a month counts its days). */
@@ -32,15 +33,13 @@ const DAY_MS = 86_400_000;
 
 /** First day of the first month that is not closed at `nowMs`, as 'YYYY-MM-DD' (a Date32 parameter). */
 function firstOpenMonth(nowMs: number): string {
-  const d = new Date(nowMs - MONTH_FOLD_LAG_DAYS * DAY_MS);
-  return new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1)).toISOString().slice(0, 10);
+  return new Date(startOfMonthMs(nowMs - MONTH_FOLD_LAG_DAYS * DAY_MS)).toISOString().slice(0, 10);
 }
 
 /** The days (since 1970-01-01) a bucket holds: one day, or every day of the month that starts on it. */
 function daysOf(bucket: number, month: boolean): number[] {
   if (!month) return [bucket];
-  const start = new Date(bucket * DAY_MS);
-  const next = Date.UTC(start.getUTCFullYear(), start.getUTCMonth() + 1, 1) / DAY_MS;
+  const next = startOfMonthMs(bucket * DAY_MS, 1) / DAY_MS;
   return Array.from({ length: next - bucket }, (_, i) => bucket + i);
 }
 

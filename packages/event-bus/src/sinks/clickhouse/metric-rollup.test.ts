@@ -10,14 +10,13 @@ import { headChainFilter, type RollState, RollStateCache, readRollState } from '
 import { checkRollup } from './rollup-check.js';
 import { rollupTables } from './rollup-schema.js';
 import { ensureMetricEventTable } from './schema.js';
-import { METRIC_TIMEFRAMES, type MetricTimeframe, windowStartMs } from './timeframes.js';
+import { METRIC_TIMEFRAMES, type MetricTimeframe, startOfMonthMs, windowStartMs } from './timeframes.js';
 
 // Real embedded ClickHouse (chDB): batches inserted twice (same ids) before and after rolls, a crashed roll,
 // and every total, window and high water read from the rollup compared with the truth of the distinct events.
 const now = new Date('2025-06-15T12:00:00.000Z');
 const DAY = 86_400_000;
 const ago = (ms: number) => new Date(now.getTime() - ms);
-const monthStart = (ms: number) => Date.UTC(new Date(ms).getUTCFullYear(), new Date(ms).getUTCMonth(), 1);
 const ORIGINS = ['o:0', 'o:1', 'o:2'];
 const METRICS = ['downloadCount', 'likeCount', 'ratingSum'];
 const IDS = [1, 2, 3, 4];
@@ -80,7 +79,7 @@ function truth(timeframes: readonly MetricTimeframe[]) {
     // Without 'all', the high water also covers the stored events of the month the oldest window starts in
     // (the rollup keeps one row per month once it is compacted); a higher high water is still exact: those
     // events were stored (as does the list of metrics found, which may then show a metric with zeros).
-    if (oldest !== -Infinity && e.createdAt.getTime() < monthStart(oldest)) continue;
+    if (oldest !== -Infinity && e.createdAt.getTime() < startOfMonthMs(oldest)) continue;
     t.hw[e.origin] = Math.max(t.hw[e.origin] ?? -1, e.originSeq);
     t.totals[e.metricType] ??= Object.fromEntries(timeframes.map((tf) => [tf, 0]));
     const m = t.totals[e.metricType]!;

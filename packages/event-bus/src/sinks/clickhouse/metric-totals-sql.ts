@@ -3,7 +3,7 @@
 import type { MetricTotalsQuery } from './metric-totals.js';
 import { headChainFilter, type RollState } from './roll-state.js';
 import { INSERT_MARGIN_MS, rollupTables } from './rollup-schema.js';
-import { type MetricTimeframe, windowStartMs } from './timeframes.js';
+import { type MetricTimeframe, startOfMonthMs, windowStartMs } from './timeframes.js';
 
 export interface TotalsSql {
   sql: string;
@@ -125,8 +125,7 @@ GROUP BY entityId, metricType`;
   ];
   // From the start of the oldest window's month, like the daily rows: the same high water either way.
   if (oldest !== null) {
-    const start = new Date(oldest);
-    params.oldestMonth = Date.UTC(start.getUTCFullYear(), start.getUTCMonth(), 1);
+    params.oldestMonth = startOfMonthMs(oldest);
     open.push(`createdAt >= fromUnixTimestamp64Milli({oldestMonth:Int64}, 'UTC')`);
   }
   const recent = `SELECT entityId, metricType, ${pick(

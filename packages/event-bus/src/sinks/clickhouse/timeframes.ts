@@ -19,6 +19,12 @@ export function windowStartMs(timeframe: MetricTimeframe, nowMs: number): number
   return timeframe === 'all' ? null : nowMs - TIMEFRAME_DAYS[timeframe] * DAY_MS;
 }
 
+/** Start (epoch ms) of the UTC calendar month that holds `ms`; `months` later with `months`. */
+export function startOfMonthMs(ms: number, months = 0): number {
+  const d = new Date(ms);
+  return Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + months, 1);
+}
+
 /** True for a known timeframe name. */
 export function isMetricTimeframe(value: string): value is MetricTimeframe {
   return (METRIC_TIMEFRAMES as readonly string[]).includes(value);
