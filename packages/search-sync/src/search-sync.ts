@@ -126,11 +126,14 @@ export class SearchSync {
   private async checkThreshold(): Promise<void> {
     // After a failure, the retry's backoff (or, after a non-retriable one, the schedule) decides when to
     // try again: a queue past the threshold would otherwise retry at every check.
-    if (this.running || this.stopped || this.counters.consecutiveFailures > 0) return;
+    const idle = () => !this.running && !this.stopped && this.counters.consecutiveFailures === 0;
+    if (!idle()) return;
     try {
       const { metrics, feed } = await this.parts.queues.sizes(this.entityTypes);
       const total = [...Object.values(metrics), ...Object.values(feed)].reduce((a, b) => a + b, 0);
-      if (total >= this.parts.threshold) await this.trigger('threshold');
+      // Checks overlap when reading the sizes takes longer than the interval: one begun before a flush
+      // failed must not start another one after it.
+      if (total >= this.parts.threshold && idle()) await this.trigger('threshold');
     } catch (err) {
       this.parts.logger.warn({ err }, 'search.threshold.check_failed');
     }

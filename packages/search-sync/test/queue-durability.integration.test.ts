@@ -213,8 +213,8 @@ describe('queue durability and failures (real Redis and chDB; Meilisearch fake)'
       retryMaxMs: 60_000,
     });
     await sync.start();
+    fake.outage(true); // before the ids: a threshold check may flush as soon as they are queued
     await sync.queues.queueMetrics('Image', ids);
-    fake.outage(true);
     await eventually(
       async () => (await sync.stats()).failures,
       (n) => n >= 1,
