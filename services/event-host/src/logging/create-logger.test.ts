@@ -17,6 +17,14 @@ describe('the logged error', () => {
     );
     expect(maskedError(new Error('outer', { cause: new Error('inner') })).message).toBe('outer: inner');
     expect(maskedError(new Error('alone')).message).toBe('alone');
+    // A cause quoted after masking (as the commands' refusals do) is not added again.
+    const refused = new Error('connect to postgres://app:pw@db:5432/app failed');
+    const refusal = new Error('cannot reach Postgres: connect to postgres://***@db:5432/app failed', {
+      cause: refused,
+    });
+    expect(maskedError(refusal).message).toBe(
+      'cannot reach Postgres: connect to postgres://***@db:5432/app failed',
+    );
     expect(String(maskedError(flush).stack)).not.toContain('s3cret');
   });
 });

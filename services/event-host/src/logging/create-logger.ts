@@ -53,12 +53,14 @@ export function maskedError(error: Error): Record<string, unknown> {
   return out;
 }
 
+/** Compared masked: an error that quotes its cause with the user info already masked quotes it all the same. */
 function messageWithNewCauses(error: Error): string {
-  let text = error.message ?? '';
+  let text = maskUrlsIn(error.message ?? '');
   const seen = new Set<unknown>([error]);
   for (let e = error.cause; e instanceof Error && !seen.has(e); e = e.cause) {
     seen.add(e);
-    if (e.message && !text.includes(e.message)) text = text ? `${text}: ${e.message}` : e.message;
+    const message = maskUrlsIn(e.message ?? '');
+    if (message && !text.includes(message)) text = text ? `${text}: ${message}` : message;
   }
   return text;
 }
