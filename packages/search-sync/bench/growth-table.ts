@@ -63,7 +63,10 @@ FROM numbers(${TARGETS * EVENTS_PER_TARGET})`,
     });
   }
 
-  /** Grows the background to `rows` (rolling each chunk), then adds the live events; returns the ms it took. */
+  /**
+   * Grows the background to `rows` (rolling each chunk, then compacting); returns the ms it took. The live
+   * events come after, with `openPart`.
+   */
   async fillTo(rows: number): Promise<number> {
     const { nowMs } = this.options;
     const t0 = performance.now();
@@ -94,8 +97,17 @@ SETTINGS max_insert_threads = 1`,
       const expected = TARGETS * EVENTS_PER_TARGET + this.background + this.live;
       if (Number(rolled.n) !== expected) throw new Error(`rolled ${rolled.n} events, expected ${expected}`);
     }
-    await this.insertLive();
     return performance.now() - t0;
+  }
+
+  /**
+   * The state reads meet in a host: a head committed moments ago (hosts roll every 60 s; a head older than
+   * HEAD_REUSE_MS, as after a long compaction or settle, makes every read read the roll state again), then
+   * fresh events above its cut.
+   */
+  async openPart(): Promise<void> {
+    await this.roll(); // nothing new to roll: `recent` is empty after fillTo
+    await this.insertLive();
   }
 
   /** Rolls everything stored, then empties `recent`: all of it is rolled and, in a running host, old. */

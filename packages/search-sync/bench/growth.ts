@@ -27,7 +27,8 @@
 // Read rollup (issue 16; off with --no-rollup, which reads the event table with FINAL as before): after each
 // 500k-row chunk the bench rolls (rollMetricEvents, timed) and empties the recent table, as the 15-minute
 // slot drop would for events inserted long ago; then `--live` fresh background events (default 50,000) are
-// inserted and left unrolled, so every miss also reads an open part of that size. Before the live events, the
+// inserted and left unrolled, so every miss also reads an open part of that size, just after a roll that
+// finds nothing new (a host rolls every 60 s, so its reads find a head they can reuse). Before that, the
 // rollup is compacted as hosts do hourly (closed months folded to one row per entity and metric) and the rows
 // the compactions replaced are deleted, as their sweep would 25 minutes later (`--no-compact`: daily rows
 // only, as before 2026-12-06).
@@ -156,12 +157,17 @@ async function merges(): Promise<number> {
   return Number((await one<{ n: string }>(clickhouse, 'SELECT count() AS n FROM system.merges')).n);
 }
 
-async function measureMiss(label: string, fillSeconds: number): Promise<MissFigures[]> {
-  // --settle: wait (up to 5 min) until no merge runs, as in a table that grew over months rather than
-  // minutes; the parts stay as many as the merges left them (no OPTIMIZE).
+/**
+ * --settle: wait (up to 5 min) until no merge runs, as in a table that grew over months rather than minutes;
+ * the parts stay as many as the merges left them (no OPTIMIZE).
+ */
+async function settle(): Promise<void> {
   for (let waited = 0; SETTLE && waited < 300 && (await merges()) > 0; waited++) {
     await new Promise((r) => setTimeout(r, 1000));
   }
+}
+
+async function measureMiss(label: string, fillSeconds: number): Promise<MissFigures[]> {
   const mergesBefore = await merges();
   const before = await activeParts();
   for (let i = 0; i < 3; i++) {
@@ -289,6 +295,8 @@ const flushes: FlushFigures[] = [];
 try {
   for (const size of SIZES) {
     const fillMs = await growth.fillTo(size * 1_000_000);
+    await settle();
+    await growth.openPart();
     misses.push(...(await measureMiss(`${size}M`, fillMs / 1000)));
   }
   const largest = `${SIZES.at(-1)}M`;
@@ -297,6 +305,8 @@ try {
     const t0 = performance.now();
     await clickhouse.command({ query: 'OPTIMIZE TABLE entityMetricEvents FINAL' });
     if (ROLLUP) await clickhouse.command({ query: `OPTIMIZE TABLE ${rollup.daily} FINAL` });
+    // No roll here, which would take the live events: when OPTIMIZE takes longer than HEAD_REUSE_MS,
+    // every read also reads the roll state.
     misses.push(...(await measureMiss(`${largest} merged`, (performance.now() - t0) / 1000)));
   }
 } finally {
