@@ -35,7 +35,9 @@ export type InstrumentationEvent =
   /** A roll of the read rollup ended (see `RollupOutcome`), after `seconds`. */
   | { type: 'rollup.rolled'; outcome: RollupOutcome; seconds: number }
   /** A compaction of the read rollup ended, after `seconds`, having folded `days` days. */
-  | { type: 'rollup.compacted'; outcome: RollupOutcome; seconds: number; days: number };
+  | { type: 'rollup.compacted'; outcome: RollupOutcome; seconds: number; days: number }
+  /** After a committed roll: the active parts of the rollup's daily table, each a granule per id a miss reads. */
+  | { type: 'rollup.parts'; daily: number };
 
 /**
  * How a roll or compaction of the read rollup ended: `committed`; `lost`, another one committed first (its

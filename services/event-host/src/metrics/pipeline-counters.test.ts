@@ -123,6 +123,16 @@ describe('pipeline counters fed by instrumentation events', () => {
     expect(stamped).toBeLessThanOrEqual(Date.now() / 1000);
   });
 
+  it("show the rollup's daily parts from the last committed roll", async () => {
+    const channel = createInstrumentation();
+    const metrics = hostMetrics(channel);
+    const series = 'eventhost_rollup_daily_active_parts';
+    expect(await sample(metrics, series)).toBe(0);
+    channel.emit({ type: 'rollup.parts', daily: 12 });
+    channel.emit({ type: 'rollup.parts', daily: 9 });
+    expect(await sample(metrics, series)).toBe(9);
+  });
+
   it('keep two hosts in one process apart', async () => {
     const a = createInstrumentation();
     const b = createInstrumentation();

@@ -110,6 +110,11 @@ export function pipelineCounters(
     help: "When this host last committed a roll of the read rollup (0: none yet); reads' open part grows until a roll commits",
     registers,
   });
+  const dailyParts = new Gauge({
+    name: `${prefix}rollup_daily_active_parts`,
+    help: "Active parts of the read rollup's daily table after this host's last committed roll (0: none yet); a cache miss reads a granule of each part per entity",
+    registers,
+  });
 
   // Every listener has its series from the first scrape on, at 0 until it runs; every series an alert
   // watches exists at 0 from boot: `increase(...[10m]) > 0` then fires on the first letter (a series born
@@ -170,6 +175,8 @@ export function pipelineCounters(
         return;
       case 'rollup.compacted':
         return compactions.inc({ outcome: event.outcome });
+      case 'rollup.parts':
+        return dailyParts.set(event.daily);
     }
   });
 }

@@ -39,11 +39,14 @@ describe('MetricRoller', () => {
     const events: InstrumentationEvent[] = [];
     const roller = new MetricRoller(client, { table, compactEvery: 1 }, undefined, (e) => events.push(e));
     await roller.rollNow();
-    // A compaction after the committed roll: one row per key and day already, so nothing to fold.
+    // A compaction after the committed roll: one row per key and day already, so nothing to fold. Then
+    // the daily table's parts: the roll wrote one.
     expect(events.map((e) => [e.type, 'outcome' in e ? e.outcome : undefined])).toEqual([
       ['rollup.rolled', 'committed'],
       ['rollup.compacted', 'idle'],
+      ['rollup.parts', undefined],
     ]);
+    expect(events[2]).toEqual({ type: 'rollup.parts', daily: 1 });
 
     const broken = interceptClient(client, 'query', () => async () => {
       throw new Error('ClickHouse is down');
@@ -76,7 +79,11 @@ describe('MetricRoller', () => {
     // Once the head is older than the gap, the same host rolls.
     await new Promise((r) => setTimeout(r, 50));
     expect((await hostB.rollNow({ table, minGapMs: 20 }))?.committed).toBe(true);
-    expect(events.map((e) => 'outcome' in e && e.outcome)).toEqual(['committed', 'idle', 'committed']);
+    expect(events.flatMap((e) => ('outcome' in e ? [e.outcome] : []))).toEqual([
+      'committed',
+      'idle',
+      'committed',
+    ]);
 
     // Another host's roll begun on the head and still running: a host steps aside for the gap after its start,
     // though the head itself is older than the gap.

@@ -3,6 +3,8 @@ import type { Logger } from '@engagement/plugin-api';
 import type { InstrumentationEvent, RollupOutcome } from '../../runtime/instrumentation.js';
 import { type CompactOptions, compactRollup } from './metric-compaction.js';
 import { type RollOptions, type RollResult, rollMetricEvents } from './metric-rollup.js';
+import { activeParts } from './roll-state.js';
+import { rollupTables } from './rollup-schema.js';
 
 /**
  * How often the read rollup rolls (`false`: never; reads then use the event table until someone rolls), and
@@ -74,7 +76,10 @@ export class MetricRoller {
         if (result.committed) this.committed++;
         this.logger?.debug({ ...result, seconds: seconds() }, 'sink.clickhouse.rollup.rolled');
         this.report?.({ type: 'rollup.rolled', outcome: outcomeOf(result), seconds: seconds() });
-        if (result.committed) await this.compactWhenDue();
+        if (result.committed) {
+          await this.compactWhenDue();
+          await this.reportParts();
+        }
         return result;
       },
       (err) => {
@@ -110,6 +115,20 @@ export class MetricRoller {
     } catch (err) {
       this.logger?.warn({ err }, 'sink.clickhouse.rollup.compaction_failed');
       this.report?.({ type: 'rollup.compacted', outcome: 'failed', seconds: seconds(), days: 0 });
+    }
+  }
+
+  /**
+   * The daily table's active parts, for the host's gauge: a miss reads a granule of every part for each id,
+   * so its cost follows them (docs/operations.md, EventHostRollupParts). Metadata only; a failure is logged.
+   */
+  private async reportParts(): Promise<void> {
+    if (!this.report) return;
+    try {
+      const daily = await activeParts(this.client, rollupTables(this.options.table).daily);
+      this.report({ type: 'rollup.parts', daily });
+    } catch (err) {
+      this.logger?.warn({ err }, 'sink.clickhouse.rollup.parts_failed');
     }
   }
 

@@ -239,6 +239,17 @@ ORDER BY partition`,
   return rows.map((r) => r.partition);
 }
 
+/** How many active parts `table` has, from the parts' metadata (a miss reads a granule per part and id). */
+export async function activeParts(client: ClickHouseClient, table: string): Promise<number> {
+  const { where, params } = tableParams(table);
+  const [row] = await queryRows<{ n: string }>(
+    client,
+    `SELECT count() AS n FROM system.parts WHERE ${where} AND table = {table:String} AND active`,
+    params,
+  );
+  return Number(row?.n ?? 0);
+}
+
 /**
  * The months (YYYYMM) of `table`'s active partitions, oldest first, when it is partitioned by
  * `toYYYYMM(createdAt)` as the metric event table is (schema.ts); null when it is partitioned otherwise, so
