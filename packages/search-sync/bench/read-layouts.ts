@@ -56,6 +56,7 @@ if (existsSync(grown)) {
   const growth = new GrowthTable(clickhouse, { nowMs, rollup: true, live: 50_000 });
   await growth.insertTargets();
   await growth.fillTo(SIZE * 1_000_000);
+  await growth.openPart();
   await makeCopies();
   writeFileSync(grown, JSON.stringify({ nowMs }));
 }
