@@ -205,6 +205,8 @@ describe('event host on the local stack', () => {
       // The host has the stack's Postgres URL, so the panel lists Debezium's slot and the WAL it retains.
       expect(await text('#replication')).toMatch(new RegExp(`${cdc.slotName}.*(retained|no WAL reserved)`));
       expect(await text('#reconcile')).toContain('not configured');
+      // This host rolls, so the rollup panel tells of its rolls.
+      expect(await text('#rollup')).toMatch(/^(no roll committed by this host yet|last committed roll)/);
       expect(await text('#plugins')).toContain('@engagement/metric-listeners');
       // Nothing is clipped or scrolls sideways at 1280 px.
       const overflow = await page.evaluate(() => ({

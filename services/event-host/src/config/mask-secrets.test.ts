@@ -79,6 +79,7 @@ describe('secret settings', () => {
       activity,
       listenerPlugins: new Map(),
       buffer: { rows: 0, capacityRows: 10 },
+      rollup: { rolls: true, lastCommitAt: null, lastRoll: null, lastCompaction: null, dailyParts: null },
     });
     expect(status.sinks.find((s) => s.sink === 'redis')?.lastError).toContain('10.0.0.1:6379');
     expect(JSON.stringify(status)).not.toContain(PW);

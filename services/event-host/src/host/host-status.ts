@@ -5,6 +5,7 @@ import type { Readiness } from '../http/readiness.js';
 import { type LagByTopic, lagByTopic } from '../metrics/lag-by-topic.js';
 import type { PartitionLag } from '../metrics/partition-lag.js';
 import type { ReplicationSlotState } from '../metrics/replication-slots.js';
+import type { RollupStatus } from '../metrics/rollup-activity.js';
 import type { DeadLetterCount, FlushSample, SinkActivity, SinkHealth } from '../metrics/sink-activity.js';
 import type { StatusHistory, StatusSample } from '../metrics/status-history.js';
 import { type TopListeners, topListeners } from '../metrics/top-listeners.js';
@@ -48,6 +49,8 @@ export interface HostStatus {
   replicationSlots: readonly ReplicationSlotState[] | null;
   /** The periodic sampled reconcile (`reconcile.enabled`), or `configured: false` when it is off. */
   reconcile: { configured: false } | PeriodicReconcileStatus;
+  /** The read rollup as this host saw it: its rolls, compactions and the daily table's parts. */
+  rollup: RollupStatus;
   samples: readonly StatusSample[];
 }
 
@@ -65,6 +68,7 @@ export function statusOf(input: {
   searchSync?: SearchSyncHealth;
   replicationSlots?: readonly ReplicationSlotState[];
   reconcile?: PeriodicReconcileStatus;
+  rollup: RollupStatus;
 }): HostStatus {
   const latest = input.history.latest;
   return {
@@ -102,6 +106,7 @@ export function statusOf(input: {
     flushes: input.activity.flushes,
     replicationSlots: input.replicationSlots ?? null,
     reconcile: input.reconcile ?? { configured: false },
+    rollup: input.rollup,
     samples: input.history.all,
   };
 }

@@ -2,6 +2,7 @@ import { HostError } from '../errors.js';
 import { HostHttpServer } from '../http/http-server.js';
 import { answerWithin, checkReadiness, type Readiness, sinkHealth } from '../http/readiness.js';
 import { HostMetrics } from '../metrics/host-metrics.js';
+import { RollupActivity } from '../metrics/rollup-activity.js';
 import { messageOf } from '../metrics/sink-activity.js';
 import { pingClickHouse } from './clients-feature.js';
 import { type HostScope, hostTokens } from './host-scope.js';
@@ -44,6 +45,11 @@ export function statusServerFeature({ config, lifecycle, container }: HostScope)
   const bufferCapacityRows = config.batch.maxBufferedRows ?? 4 * config.batch.flushRows;
   const sinksHealthy = () => sinkHealth(pipeline.ingest, pipeline.apply);
   let lastReady = false;
+  const rollup = new RollupActivity(
+    container.get(hostTokens.instrumentation),
+    config.rollup?.intervalMs !== 0,
+  );
+  lifecycle.own('rollup-activity', rollup, (r) => r.stop());
 
   const metrics = container.provide(
     hostTokens.metrics,
@@ -105,6 +111,7 @@ export function statusServerFeature({ config, lifecycle, container }: HostScope)
       replicationSlots: slots?.slots(),
       // The periodic reconcile is built after this feature (it reports to the metrics): looked up when asked.
       reconcile: container.find(periodicReconcileToken)?.status(),
+      rollup: rollup.status,
       searchSync: searchStats && {
         lastSuccessAt: searchStats.lastSuccessAt?.getTime() ?? null,
         failures: searchStats.failures,

@@ -44,6 +44,7 @@ svg{width:100%;height:140px;display:block}
 <table id="lag-topics"></table><h3>Worst partitions</h3><table id="lag-worst"></table></div>
 <div class="card" data-panel="replication"><h2>Postgres replication slot</h2><table id="replication"></table></div>
 <div class="card" data-panel="reconcile"><h2>Reconcile coverage</h2><p id="reconcile" class="muted">…</p></div>
+<div class="card" data-panel="rollup"><h2>Read rollup</h2><p id="rollup" class="muted">…</p></div>
 <div class="card" data-panel="readiness"><h2>Readiness</h2><table id="checks"></table></div>
 <div class="card wide" data-panel="plugins"><h2>Plugins</h2><table id="plugins"></table></div>
 </div>
@@ -164,6 +165,16 @@ function reconcileLine(r, now) {
     (l.notCompared ? ' · ' + num(l.notCompared) + ' not compared (stream behind)' : '') +
     (l.repairedEvents ? ' · ' + num(l.repairedEvents) + ' corrections written' : '') + errors;
 }
+function rollupLine(r, now) {
+  if (!r.rolls) return 'this host does not roll (EVENT_HOST_ROLLUP_INTERVAL_MS=0): another instance must, or reads scan a growing open part';
+  const run = (x) => x.outcome + ' ' + ago(x.at, now) + ' (' + x.seconds.toFixed(1) + ' s)';
+  return [
+    r.lastCommitAt == null ? 'no roll committed by this host yet' : 'last committed roll ' + ago(r.lastCommitAt, now),
+    r.lastRoll ? 'last roll ' + run(r.lastRoll) : 'no roll yet',
+    r.lastCompaction ? 'last compaction ' + run(r.lastCompaction) + ', ' + num(r.lastCompaction.days) + ' days folded' : 'no compaction yet',
+    r.dailyParts == null ? 'daily parts unknown' : num(r.dailyParts) + ' daily parts (a miss reads a granule of each per entity)',
+  ].join(' · ');
+}
 async function refresh() {
   let s;
   try { s = await (await fetch('status.json', { cache: 'no-store' })).json(); } catch { return; }
@@ -233,6 +244,7 @@ async function refresh() {
 
   rows(document.getElementById('replication'), ['', ''], replication(s));
   document.getElementById('reconcile').textContent = reconcileLine(s.reconcile, now);
+  document.getElementById('rollup').textContent = rollupLine(s.rollup, now);
   rows(document.getElementById('checks'), ['check', 'state'],
     Object.entries(s.readiness.checks).map(([k, c]) => [k, { html: badge(c.ok ? 'ok' : 'bad', c.ok ? 'ok' : 'failing') + ' ' + esc(c.detail) }]));
   rows(document.getElementById('plugins'), ['package', 'plugin', 'owner', 'listeners'],
