@@ -20,6 +20,14 @@
 //   per-entity maxima, so they are not compared), read from the maps' keys (`hw keys, cut`) or from a column
 //   of their own (`origins column, cut`: `Array(LowCardinality(String))` computed from the maps on insert,
 //   in the copies); and without any high water (`no hw`: not exact for a fill, the bound of what it costs).
+// PARTS=4,8,16 adds, per count N, `_dm<N>`: the months-folded rows in N parts, each row in part
+// `cityHash64(entityId, metricType, day) % N`, merges stopped, as merges that fall behind leave the daily table
+// (a miss reads a granule of every part for each id); `miss: months folded, N parts` reads each. The parts
+// are printed as found, since a merge may run between opening the directory and stopping them. GRANULE=64
+// adds the same copies with that `index_granularity` (`_dm<N>g<G>`; the table's is 256). ONLY=text runs only
+// the variants whose name contains it (main's variant of each kind always runs: the answers are compared).
+// MAX_THREADS=n runs every query with that `max_threads`.
+
 // With DIR the grown table and the copies are kept there and reused by later runs (delete DIR to regrow);
 // chDB allows one process per data directory. Prints per variant median wall ms (all rounds), median
 // process CPU ms (chDB runs in this process) and median rows selected.
@@ -39,9 +47,12 @@ import { rollupTotalsSql } from '../../event-bus/src/sinks/clickhouse/metric-tot
 import { headChainFilter } from '../../event-bus/src/sinks/clickhouse/roll-state.js';
 import { DAILY_COMPRESS_BLOCKS } from '../../event-bus/src/sinks/clickhouse/rollup-schema.js';
 import { IMAGE_METRIC_TYPES } from '../src/index.js';
-import { GrowthTable, TARGET_TYPES, targetIds } from './growth-table.js';
+import { GrowthTable, one, TARGET_TYPES, targetIds } from './growth-table.js';
 
 const SIZE = Number(process.env.SIZE ?? 30);
+const PARTS = (process.env.PARTS ?? '').split(',').filter(Boolean).map(Number);
+const GRANULE = process.env.GRANULE ? Number(process.env.GRANULE) : undefined;
+const ONLY = process.env.ONLY;
 const ROUNDS = Number(process.env.ROUNDS ?? 9);
 const dir = process.env.DIR ?? mkdtempSync(join(tmpdir(), 'read-layouts-'));
 const grown = join(dir, 'read-layouts.json');
@@ -110,6 +121,53 @@ GROUP BY entityType, entityId, metricType, b`,
   });
   await clickhouse.command({ query: `OPTIMIZE TABLE ${table} FINAL` });
 }
+
+/**
+ * `_dm<n>` for each of PARTS (and `_dm<n>g<G>` with GRANULE), made once per directory: `_dm`'s rows in `n`
+ * parts that do not merge. Returns each table with the parts it has.
+ */
+async function splitCopies(): Promise<Map<string, number>> {
+  const found = new Map<string, number>();
+  const shapes = PARTS.flatMap((n) => [
+    { n, table: `entityMetricEvents_dm${n}`, ddl: 'AS entityMetricEvents_dm' },
+    ...(GRANULE
+      ? [
+          {
+            n,
+            table: `entityMetricEvents_dm${n}g${GRANULE}`,
+            ddl: `AS entityMetricEvents_dm ENGINE = MergeTree ORDER BY (entityType, entityId, metricType, day, gen)
+SETTINGS index_granularity = ${GRANULE}, ${DAILY_COMPRESS_BLOCKS}`,
+          },
+        ]
+      : []),
+  ]);
+  for (const { n, table, ddl } of shapes) {
+    await clickhouse.command({ query: `CREATE TABLE IF NOT EXISTS ${table} ${ddl}` });
+    await clickhouse.command({ query: `SYSTEM STOP MERGES ${table}` });
+    const { rows } = await one<{ rows: string }>(clickhouse, `SELECT count() AS rows FROM ${table}`);
+    if (Number(rows) === 0) {
+      for (let k = 0; k < n; k++) {
+        await clickhouse.command({
+          query: `INSERT INTO ${table} SELECT * FROM entityMetricEvents_dm
+WHERE cityHash64(entityId, metricType, day) % ${n} = ${k}`,
+          // One part per insert: blocks squashed up to the whole selection, written by one thread.
+          clickhouse_settings: {
+            max_insert_threads: '1',
+            min_insert_block_size_rows: '1000000000',
+            min_insert_block_size_bytes: '100000000000',
+          },
+        });
+      }
+    }
+    const { parts } = await one<{ parts: string }>(
+      clickhouse,
+      `SELECT count() AS parts FROM system.parts WHERE database = currentDatabase() AND table = '${table}' AND active`,
+    );
+    found.set(table, Number(parts));
+  }
+  return found;
+}
+const splitParts = await splitCopies();
 
 const state = (await readRollState(clickhouse))!;
 const timeframes = [...METRIC_TIMEFRAMES];
@@ -199,7 +257,10 @@ async function run(sql: string, params: Record<string, unknown>): Promise<string
     query: sql,
     query_params: { ...params, cuts: state.head!.cuts },
     format: 'JSONCompact',
-    clickhouse_settings: { output_format_json_quote_64bit_integers: 0 },
+    clickhouse_settings: {
+      output_format_json_quote_64bit_integers: 0,
+      ...(process.env.MAX_THREADS ? { max_threads: Number(process.env.MAX_THREADS) } : {}),
+    },
   });
   return (await result.json<unknown[]>()).data.map((row) => JSON.stringify(row)).sort();
 }
@@ -236,7 +297,12 @@ const variants: { name: string; exact: boolean; run: () => Promise<string[]> }[]
   { name: 'miss: no hw', exact: false, run: miss((s) => noHw(dailyFrom(DN)(s))) },
   { name: 'miss: edges table, no hw', exact: false, run: miss((s) => noHw(edges(DN, EDGES, true)(s))) },
   { name: 'miss: months folded, no hw', exact: false, run: miss((s) => noHw(dailyFrom(DM)(s))) },
-];
+  ...[...splitParts].map(([table, parts]) => ({
+    name: `miss: months folded, ${parts} parts${table.match(/g\d+$/) ? `, granule ${GRANULE}` : ''}`,
+    exact: true,
+    run: miss(dailyFrom(table)),
+  })),
+].filter((v) => !ONLY || v.name.includes(ONLY) || v.name.endsWith(': main'));
 
 const figures = new Map(
   variants.map((v) => [v.name, { ms: [] as number[], cpu: [] as number[], rows: [] as number[] }]),
