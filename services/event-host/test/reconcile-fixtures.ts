@@ -3,6 +3,7 @@
 // corrupted cached hashes). The clients they connect are in reconcile-clients.ts (re-exported here).
 import type { ClickHouseClient } from '@clickhouse/client';
 import { createMetricReader } from '@engagement/event-bus/reader';
+import { rollMetricEvents } from '@engagement/event-bus/sinks/clickhouse';
 import type { RedisClient, RedisTouchQueue } from '@engagement/event-bus/sinks/redis';
 import { defaultCacheKeys } from '@engagement/event-bus/sinks/redis';
 import { metricsOf, readTruth, truthPlan } from '@engagement/event-bus/truth';
@@ -95,12 +96,9 @@ export async function readMetrics(
   return out;
 }
 
-/**
- * Every stored copy of the metric events: the event table and the read rollup's tables
- * (docs/reading-metrics.md), which never see deletions from the event table, so a simulated loss deletes
- * from all three.
- */
-const STORED_EVENT_TABLES = ['entityMetricEvents', 'entityMetricEvents_recent', 'entityMetricEvents_daily'];
+/** The stored events and the read rollup's copy of them (docs/reading-metrics.md), which never sees deletions. */
+const EVENT_TABLES = ['entityMetricEvents', 'entityMetricEvents_recent'];
+const DAILY_TABLE = 'entityMetricEvents_daily';
 
 /** The entities of `scope` of one type whose true `metric` is not 0. */
 export const nonZeroIds = (
@@ -146,6 +144,13 @@ export async function removeEntities(
 /**
  * One mutation per table for all the keys (a mutation per entity took ~1 s each), with the keys as a tuple
  * list so the mutation rewrites only the parts whose index may hold them.
+ *
+ * The test's hosts roll and compact every few hundred ms, and one that read the keys' rows before a deletion
+ * writes them back after it (a mutation rewrites only the parts that existed when it began): a compaction
+ * folding a month did, and reads then counted the removed events on top of the repair's corrections (CI of
+ * 2026-12-06, `rolled 8, stored 4`). So the daily rows are deleted again until none is left once a roll that
+ * began after the deletion has committed: no writer that began before it can commit after that roll, and
+ * one that began later reads the rows as they are then (none).
  */
 async function deleteStored(
   clickhouse: ClickHouseClient,
@@ -161,13 +166,33 @@ async function deleteStored(
     });
     return `(${types.map((type, i) => `{k${k}_${i}:${type}}`).join(', ')})`;
   });
-  for (const table of STORED_EVENT_TABLES) {
-    await clickhouse.command({
-      query: `ALTER TABLE ${table} DELETE WHERE ${columns} IN (${tuples.join(', ')})`,
+  const where = `${columns} IN (${tuples.join(', ')})`;
+  const remove = (table: string) =>
+    clickhouse.command({
+      query: `ALTER TABLE ${table} DELETE WHERE ${where}`,
       query_params: params,
       clickhouse_settings: { mutations_sync: '2' },
     });
+  for (const table of EVENT_TABLES) await remove(table);
+  for (let attempt = 1; attempt <= 5; attempt++) {
+    await remove(DAILY_TABLE);
+    await commitRoll(clickhouse);
+    const rows = await clickhouse.query({
+      query: `SELECT count() AS n FROM ${DAILY_TABLE} WHERE ${where}`,
+      query_params: params,
+      format: 'JSONEachRow',
+    });
+    const [{ n } = { n: '0' }] = await rows.json<{ n: string }>();
+    if (Number(n) === 0) return;
+    console.log(`removed events: ${n} daily row(s) written back by a roll that began before the deletion`);
   }
+  throw new Error('the daily rows of the removed events kept coming back (5 deletions)');
+}
+
+/** Rolls until a roll of ours commits (the hosts' rolls may win the race a few times). */
+async function commitRoll(clickhouse: ClickHouseClient) {
+  for (let attempt = 0; attempt < 20; attempt++) if ((await rollMetricEvents(clickhouse)).committed) return;
+  throw new Error('no roll of ours committed in 20 attempts');
 }
 
 /** The all-time fields of cached hashes, per `type:id:metric` (absent hashes and fields are left out). */
