@@ -43,6 +43,7 @@ export {
   readRollState,
 } from './roll-state.js';
 export { checkRollup, type RollupCheck, type RollupDifference } from './rollup-check.js';
+export { type RollupRepair, repairRollup } from './rollup-repair.js';
 export { ensureRollupTables, type RollupTables, rollupDdl, rollupTables } from './rollup-schema.js';
 export { ensureMetricEventTable, metricEventTableDdl, metricEventTableMigrations } from './schema.js';
 export {

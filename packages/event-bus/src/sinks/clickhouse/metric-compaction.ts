@@ -1,18 +1,10 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { SinkError } from '../../errors.js';
 import { bulkWorkSettings } from './client.js';
-import { toClickHouseTime } from './metric-event-store.js';
 import type { RollOptions } from './metric-rollup.js';
-import {
-  floorsColumn,
-  headChainFilter,
-  queryRows,
-  type RollFloor,
-  readRollState,
-  serverNowMs,
-  withdrawRoll,
-} from './roll-state.js';
+import { headChainFilter, queryRows, type RollFloor, readRollState, serverNowMs } from './roll-state.js';
 import { MIN_RETAIN_MS, rollupTables } from './rollup-schema.js';
+import { beginSideRoll, commitSideRoll } from './side-roll.js';
 import { startOfMonthMs } from './timeframes.js';
 
 export interface CompactOptions extends RollOptions {
@@ -140,22 +132,7 @@ LIMIT {maxDays:UInt32}`,
     }
     if (days.length === 0 && due.length === 0) return NOTHING;
 
-    const gen = state.maxGen + 1 + Math.floor(Math.random() * 2 ** 20);
-    await client.insert({
-      table: t.rolls,
-      values: [
-        {
-          gen,
-          phase: 'begin',
-          base: head.gen,
-          cuts: {},
-          at: toClickHouseTime(new Date(startedMs)),
-          events: 0,
-          rows: 0,
-        },
-      ],
-      format: 'JSONEachRow',
-    });
+    const gen = await beginSideRoll(client, table, state, startedMs);
     let written = 0;
     if (days.length > 0) {
       // groupArray keeps the rows in the same order for both arrays, so event times stay with their values.
@@ -174,29 +151,13 @@ GROUP BY entityType, entityId, metricType, b`,
       written = Number(insert.summary?.written_rows ?? 0);
     }
 
-    const now = await readRollState(client, table);
-    if ((now?.head?.gen ?? 0) !== head.gen) {
-      await withdrawRoll(client, table, gen); // lost: its folded rows and listing go (its insert returned)
-      return { ...NOTHING, gen, days, rows: written, swept: due };
-    }
-    const sweepAfterMs = (await serverNowMs(client)) + retainMs;
-    for (const d of days) floors[d] = { gen, sweepAfterMs };
-    await client.insert({
-      table: t.rolls,
-      values: [
-        {
-          gen,
-          phase: 'commit',
-          base: head.gen,
-          cuts: head.cuts,
-          at: toClickHouseTime(new Date(head.atMs)),
-          events: 0,
-          rows: written,
-          floors: floorsColumn(floors),
-        },
-      ],
-      format: 'JSONEachRow',
+    const committed = await commitSideRoll(client, table, head, gen, written, async () => {
+      const sweepAfterMs = (await serverNowMs(client)) + retainMs;
+      for (const d of days) floors[d] = { gen, sweepAfterMs };
+      return floors;
     });
+    // Lost: its folded rows and listing went (its insert returned).
+    if (!committed) return { ...NOTHING, gen, days, rows: written, swept: due };
     return { committed: true, gen, days, rows: written, swept: due };
   } catch (cause) {
     throw new SinkError('clickhouse', `metric rollup compaction failed: ${(cause as Error).message}`, {

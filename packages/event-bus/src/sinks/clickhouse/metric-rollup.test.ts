@@ -8,6 +8,7 @@ import { rollMetricEvents } from './metric-rollup.js';
 import { readMetricTotals } from './metric-totals.js';
 import { headChainFilter, type RollState, RollStateCache, readRollState } from './roll-state.js';
 import { checkRollup } from './rollup-check.js';
+import { repairRollup } from './rollup-repair.js';
 import { rollupTables } from './rollup-schema.js';
 import { ensureMetricEventTable } from './schema.js';
 import { METRIC_TIMEFRAMES, type MetricTimeframe, startOfMonthMs, windowStartMs } from './timeframes.js';
@@ -55,6 +56,12 @@ const batchB = () => batch(edges.length * 4, (i) => new Date(edges[i % edges.len
 const batchC = () => batch(120, (i) => (i % 10 === 0 ? new Date(now.getTime() + 5_000) : ago((i % 3) * DAY)));
 
 const stored = new Map<string, EntityMetricEvent>();
+/**
+ * Events deleted from the event table after they were rolled: not counted, but their positions stay in the
+ * rollup's high waters (a high water is a maximum), which is exact for fills: a cached hash skips what the
+ * fill's high water covers, and the fill no longer counts them either.
+ */
+const forgotten = new Map<string, EntityMetricEvent>();
 let client: ClickHouseClient;
 let store: MetricEventStore;
 
@@ -70,7 +77,7 @@ function truth(timeframes: readonly MetricTimeframe[]) {
     { totals: Record<string, Record<string, number>>; hw: Record<string, number> }
   >();
   for (const id of IDS) out.set(id, { totals: {}, hw: {} });
-  for (const e of stored.values()) {
+  for (const e of [...stored.values(), ...forgotten.values()]) {
     if (e.entityType !== 'Model') continue;
     const t = out.get(e.entityId)!;
     const oldest = timeframes.includes('all')
@@ -81,6 +88,7 @@ function truth(timeframes: readonly MetricTimeframe[]) {
     // events were stored (as does the list of metrics found, which may then show a metric with zeros).
     if (oldest !== -Infinity && e.createdAt.getTime() < startOfMonthMs(oldest)) continue;
     t.hw[e.origin] = Math.max(t.hw[e.origin] ?? -1, e.originSeq);
+    if (forgotten.has(e.eventId)) continue;
     t.totals[e.metricType] ??= Object.fromEntries(timeframes.map((tf) => [tf, 0]));
     const m = t.totals[e.metricType]!;
     for (const tf of timeframes) {
@@ -465,4 +473,98 @@ WHERE entityType = 'Model' GROUP BY entityId, metricType`,
     }
     expect(viaRollup[0]!.totals.neverSeen).toEqual({ day: 0, week: 0, month: 0, year: 0, all: 0 });
   });
+  it('repairs a rollup that disagrees with the stored events: exact at every window, then through replays, rolls and a compaction', async () => {
+    const t = rollupTables();
+    expect((await rollMetricEvents(client)).committed).toBe(true);
+    await expectExact();
+    const { head } = (await readRollState(client))!;
+    const check = async () =>
+      (await checkRollup(client, { entityType: 'Model', entityIds: IDS })).differences.map(
+        (d) => `${d.entityId} ${d.metricType} ${d.stored - d.rolled}`,
+      );
+    // 1. Events stored below a cut after its roll (the rollup never counts them), one at a window's start.
+    const late = [edges[0]!, edges[6]!, ago(40 * DAY).getTime()].map(
+      (ms, i): EntityMetricEvent => ({
+        eventId: `late-${i}`,
+        entityType: 'Model',
+        entityId: 1,
+        userId: 0,
+        metricType: 'downloadCount',
+        metricValue: 2 + i,
+        createdAt: new Date(ms),
+        origin: 'o:2',
+        originSeq: head!.cuts['o:2']! - 10 - i,
+      }),
+    );
+    await insert(late);
+    // 2. Rolled events deleted from the event table alone (the rollup still counts them).
+    const gone = [...stored.values()]
+      .filter((e) => e.entityType === 'Model' && e.entityId === 2 && e.metricType === 'likeCount')
+      .filter((e) => e.originSeq <= head!.cuts[e.origin]!)
+      .slice(0, 5);
+    expect(gone.length).toBe(5);
+    for (const table of ['entityMetricEvents', t.recent]) {
+      await client.command({
+        query: `ALTER TABLE ${table} DELETE WHERE eventId IN {ids:Array(String)}`,
+        query_params: { ids: gone.map((e) => e.eventId) },
+        clickhouse_settings: { mutations_sync: '2' },
+      });
+    }
+    for (const e of gone) {
+      stored.delete(e.eventId);
+      forgotten.set(e.eventId, e);
+    }
+    // 3. A daily row's sum changed by hand (its event times left alone).
+    const chain = headChainFilter((await readRollState(client))!);
+    const key = `entityType = 'Model' AND entityId = 4 AND metricType = 'ratingSum'`;
+    const [row] = await (
+      await client.query({
+        query: `SELECT toString(day) AS d, toString(gen) AS g FROM ${t.daily} WHERE ${key} AND ${chain.sql}
+ORDER BY day DESC LIMIT 1`,
+        query_params: chain.params,
+        format: 'JSONEachRow',
+      })
+    ).json<{ d: string; g: string }>();
+    await client.command({
+      query: `ALTER TABLE ${t.daily} UPDATE total = total + 7 WHERE ${key} AND day = '${row!.d}' AND gen = ${row!.g}`,
+      clickhouse_settings: { mutations_sync: '2' },
+    });
+    const goneSum = gone.reduce((n, e) => n + e.metricValue, 0);
+    expect(await check()).toEqual(['1 downloadCount 9', `2 likeCount ${-goneSum}`, '4 ratingSum -7']);
+    await expect(expectExact()).rejects.toThrow();
+
+    const repaired = await repairRollup(client, {
+      entityType: 'Model',
+      entityIds: IDS,
+      metricTypes: METRICS,
+    });
+    expect(repaired).toMatchObject({ committed: true, retries: 0 });
+    expect(repaired.rows).toBeGreaterThanOrEqual(3 + 1); // three late days, the deleted events' days, one sum
+    expect(await check()).toEqual([]);
+    await expectExact();
+    await expectExact(['day', 'week']);
+    await expectExact(['month', 'year']);
+    // Nothing left to repair: nothing written, nothing committed.
+    const headGen = (await readRollState(client))!.head!.gen;
+    expect(await repairRollup(client, { entityType: 'Model', entityIds: IDS, metricTypes: METRICS })).toEqual(
+      {
+        committed: false,
+        rows: 0,
+        retries: 0,
+      },
+    );
+    expect((await readRollState(client))!.head!.gen).toBe(headGen);
+
+    // The repair's rows are rows like any other: replays, a roll and a compaction on top stay exact.
+    const c = batchC();
+    await insert(c);
+    await insert(late);
+    await expectExact();
+    expect((await rollMetricEvents(client)).committed).toBe(true);
+    await insert(c);
+    expect((await compactRollup(client, { maxDays: 1000 })).committed).toBe(true);
+    await expectExact();
+    await expectExact(['day', 'week']);
+    expect(await check()).toEqual([]);
+  }, 60_000);
 });
