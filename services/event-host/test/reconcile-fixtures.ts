@@ -124,12 +124,22 @@ export function lossTargets(
   );
 }
 
-/** Removes every stored event of these metrics of these entities (a loss upstream of every cache). */
+/**
+ * Removes every stored event of these metrics of these entities (a loss upstream of every cache); with
+ * `rolledKept`, from the event table alone, after they were rolled (reads still count them).
+ */
 export async function removeEvents(
   clickhouse: ClickHouseClient,
   lost: readonly (readonly [entityType: string, id: number, metric: string])[],
+  options: { rolledKept?: boolean } = {},
 ) {
-  await deleteStored(clickhouse, '(entityType, entityId, metricType)', ['String', 'Int64', 'String'], lost);
+  await deleteStored(
+    clickhouse,
+    '(entityType, entityId, metricType)',
+    ['String', 'Int64', 'String'],
+    lost,
+    options,
+  );
 }
 
 /** Removes every stored event of these entities (a metric whose history was never written). */
@@ -157,6 +167,7 @@ async function deleteStored(
   columns: string,
   types: readonly string[],
   keys: readonly (readonly (string | number)[])[],
+  options: { rolledKept?: boolean } = {},
 ) {
   if (keys.length === 0) return;
   const params: Record<string, string | number> = {};
@@ -174,6 +185,7 @@ async function deleteStored(
       clickhouse_settings: { mutations_sync: '2' },
     });
   for (const table of EVENT_TABLES) await remove(table);
+  if (options.rolledKept) return; // lost from the event table alone: the rollup still counts them
   for (let attempt = 1; attempt <= 5; attempt++) {
     await remove(DAILY_TABLE);
     await commitRoll(clickhouse);
@@ -189,8 +201,11 @@ async function deleteStored(
   throw new Error('the daily rows of the removed events kept coming back (5 deletions)');
 }
 
-/** Rolls until a roll of ours commits (the hosts' rolls may win the race a few times). */
-async function commitRoll(clickhouse: ClickHouseClient) {
+/**
+ * Rolls until a roll of ours commits: everything stored by then is rolled. The hosts of the test (and of other
+ * test files, on the stack's table) roll too, and may win the race a few times.
+ */
+export async function commitRoll(clickhouse: ClickHouseClient) {
   for (let attempt = 0; attempt < 20; attempt++) if ((await rollMetricEvents(clickhouse)).committed) return;
   throw new Error('no roll of ours committed in 20 attempts');
 }

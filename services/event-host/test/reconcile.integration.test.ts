@@ -4,7 +4,7 @@
 // `--repair` makes ClickHouse, the cached hashes and the reader exact; a second repair writes nothing.
 import type { ClickHouseClient } from '@clickhouse/client';
 import { ClickHouseRowPublisher, clickhouseSourceTables } from '@engagement/app-db/clickhouse';
-import { readMetricTotals, rollMetricEvents, rollupTables } from '@engagement/event-bus/sinks/clickhouse';
+import { readMetricTotals, rollupTables } from '@engagement/event-bus/sinks/clickhouse';
 import { defaultCacheKeys, type RedisClient, RedisTouchQueue } from '@engagement/event-bus/sinks/redis';
 import { startGroupAtEnd, waitFor } from '@engagement/event-bus/testing';
 import { plugins } from '@engagement/metric-listeners';
@@ -19,6 +19,7 @@ import { createEventHost, type EventHost } from '../src/host/create-event-host.j
 import { type ReconcileReport, reconcile } from '../src/reconcile/reconcile.js';
 import {
   cachedTotals,
+  commitRoll,
   connectReconcileClients,
   lossTargets,
   metricKey,
@@ -214,7 +215,11 @@ describe('metrics reconcile', () => {
     expect(read.size).toBe(truth.size);
 
     const again = await reconcileWorld({ repair: true });
-    expect([again.repaired, again.differences, again.cache]).toEqual([{ events: 0, hashes: 0 }, [], []]);
+    expect([again.repaired, again.differences, again.cache]).toEqual([
+      { events: 0, hashes: 0, rollup: 0 },
+      [],
+      [],
+    ]);
   }, 300_000);
 
   it('a repair stopped after storing its corrections and before publishing them is finished by the next repair', async () => {
@@ -277,6 +282,46 @@ describe('metrics reconcile', () => {
     ]);
   }, 300_000);
 
+  it('events lost from the event table after they were rolled: --repair leaves reads counting them once', async () => {
+    expect(world, 'the live test made the world').toBeDefined();
+    const scope = worldScope(world);
+    const truth = await truthTotals(db, clickhouse, plugins, scope);
+    // Entities the tests above did not touch; everything stored is rolled first (a roll of ours committed).
+    const lost = nonZeroIds(truth, scope, 'Image', 'likeCount')
+      .slice(4, 6)
+      .map((id) => ['Image', id, 'likeCount'] as const);
+    expect(lost.length).toBe(2);
+    const lostScope = new Map([['Image', lost.map(([, id]) => id)]]);
+    await commitRoll(clickhouse);
+    await readThrough(lostScope); // cached hashes hold the truth, and keep it through the repair
+    await removeEvents(clickhouse, lost, { rolledKept: true });
+    const [before] = (await readThrough(lostScope)).values();
+    expect(mismatches(truth, before!), 'reads still count the lost events').toEqual([]);
+
+    const found = await reconcileWorld({ ids: lostScope });
+    expect(offKeys(found)).toEqual(lost.map(([t, id, m]) => metricKey(t, id, m)).sort());
+    expect(found.rollup.map((r) => `${r.entityId} ${r.rolled - r.stored}`).sort()).toEqual(
+      lost.map(([, id, m]) => `${id} ${truth.get(metricKey('Image', id, m))}`).sort(),
+    );
+    const repaired = await reconcileWorld({ ids: lostScope, repair: true });
+    expect(repaired.repaired).toMatchObject({ events: found.differences.length, rollup: lost.length });
+    // Counted once: by the rollup's repaired rows and the corrections, in ClickHouse and in the cache.
+    expect(await cacheLeftAfterApply(truth, scope)).toEqual([]);
+    const [read] = (await readThrough(lostScope)).values();
+    expect(mismatches(truth, read!)).toEqual([]);
+    const fromClickHouse = await readMetricTotals(clickhouse, {
+      entityType: 'Image',
+      entityIds: lost.map(([, id]) => id),
+      metricTypes: ['likeCount'],
+      timeframes: ['all'],
+    });
+    expect(fromClickHouse.map((r) => `${r.entityId} ${r.totals.likeCount!.all}`).sort()).toEqual(
+      lost.map(([, id, m]) => `${id} ${truth.get(metricKey('Image', id, m))}`).sort(),
+    );
+    const after = await reconcileWorld({ ids: lostScope });
+    expect([after.differences, after.cache, after.rollup]).toEqual([[], [], []]);
+  }, 300_000);
+
   it('finds a read rollup that disagrees with the stored events, which comparing the stored events cannot see', async () => {
     expect(world, 'the live test made the world').toBeDefined();
     const scope = worldScope(world);
@@ -285,15 +330,12 @@ describe('metrics reconcile', () => {
     const one = new Map([['Image', [id]]]);
     // Everything stored is rolled, so the entity has daily rows; then one of them is changed by hand. Hosts of
     // other test files roll the stack's table too: a roll that loses the race to one of theirs is tried again.
-    let committed = false;
-    for (let attempt = 0; attempt < 10 && !committed; attempt++)
-      committed = (await rollMetricEvents(clickhouse)).committed;
-    expect(committed, 'a roll of ours committed within 10 attempts').toBe(true);
+    await commitRoll(clickhouse);
     const { daily } = rollupTables();
     const where = `entityType = 'Image' AND entityId = ${id} AND metricType = 'likeCount'`;
     const [row] = await (
       await clickhouse.query({
-        query: `SELECT day, gen FROM ${daily} WHERE ${where} ORDER BY day DESC LIMIT 1`,
+        query: `SELECT day, gen FROM ${daily} WHERE ${where} ORDER BY day DESC, gen DESC LIMIT 1`,
         format: 'JSONEachRow',
       })
     ).json<{ day: string; gen: string }>();
@@ -304,6 +346,7 @@ describe('metrics reconcile', () => {
         clickhouse_settings: { mutations_sync: '2' },
       });
     await shift(7);
+    let repaired = false;
     try {
       const report = await reconcileWorld({ ids: one });
       // The stored events still equal the truth, so only the rollup check sees it.
@@ -335,8 +378,32 @@ describe('metrics reconcile', () => {
         /read rollup: 1 entity metric\(s\) where the rollup \(what reads from ClickHouse count\) and the stored events differ/,
       );
       expect(cli.stdout).toContain(`rollup Image ${id} likeCount: rolled`);
+
+      // `--repair` makes the rollup say what the stored events say: reads exact, the check clean, nothing to
+      // do the next time.
+      const repair = await runCliCaptured(
+        ['metrics', 'reconcile', '--entity-type', 'Image', '--ids', String(id), '--repair'],
+        env,
+      );
+      expect(repair.code, repair.stderr).toBe(0);
+      repaired = true;
+      expect(repair.stdout).toMatch(/repaired to the stored events/);
+      expect(repair.stdout).toMatch(
+        /0 correction event\(s\) written, \d+ cached hash\(es\) refilled, 1 read rollup total\(s\) repaired/,
+      );
+      const after = await reconcileWorld({ ids: one });
+      expect([after.differences, after.cache, after.rollup]).toEqual([[], [], []]);
+      const [again] = await readMetricTotals(clickhouse, {
+        entityType: 'Image',
+        entityIds: [id],
+        metricTypes: ['likeCount'],
+        timeframes: ['all'],
+      });
+      expect(again!.totals.likeCount!.all).toBe(truth.get(metricKey('Image', id, 'likeCount'))!);
+      const [cached] = (await readThrough(one)).values();
+      expect(mismatches(truth, cached!)).toEqual([]);
     } finally {
-      await shift(-7);
+      if (!repaired) await shift(-7);
     }
     expect((await reconcileWorld({ ids: one })).rollup).toEqual([]);
   }, 300_000);

@@ -80,8 +80,8 @@ export interface ReconcileReport {
   cache: CacheDifference[];
   /**
    * Entities' metrics whose read rollup total is not the total of their stored events at or below the
-   * rollup's cuts: app reads from ClickHouse are off there while the event table is right. Not repaired
-   * (see docs/reconcile.md, "The read rollup").
+   * rollup's cuts: app reads from ClickHouse are off there while the event table is right. `repair` makes
+   * the rollup say what the stored events say (docs/reconcile.md, "The read rollup").
    */
   rollup: RollupDifference[];
   /** Differences and cached-hash differences found but not kept (`keepDifferences`). */
@@ -91,7 +91,8 @@ export interface ReconcileReport {
   notCaughtUp: { entityType: string; entities: number; waitingFor: string }[];
   /** Differing groups left out because their entity waits in the touch queue for these metrics. */
   waitingForRecompute: number;
-  repaired: { events: number; hashes: number };
+  /** Corrections written, cached hashes refilled, entity metrics whose read rollup was repaired. */
+  repaired: { events: number; hashes: number; rollup: number };
   /**
    * Corrections an earlier repair stored in ClickHouse and stopped before publishing (so the cache lacks
    * them): with `repair`, read back and published by this run first; without, how many wait for a repair.

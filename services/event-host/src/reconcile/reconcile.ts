@@ -1,3 +1,4 @@
+import { type RollupDifference, repairRollup } from '@engagement/event-bus/sinks/clickhouse';
 import { metricsOf, type TruthPlan, truthPlan } from '@engagement/event-bus/truth';
 import type { EntityMetricEvent } from '@engagement/plugin-api';
 import { HostError } from '../errors.js';
@@ -41,7 +42,7 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRep
     notReconcilable: plan.notReconcilable,
     notCaughtUp: [],
     waitingForRecompute: 0,
-    repaired: { events: 0, hashes: 0 },
+    repaired: { events: 0, hashes: 0, rollup: 0 },
     unpublished: { published: 0, waiting: 0 },
     seconds: 0,
     catchUpSeconds: 0,
@@ -124,7 +125,7 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRep
     options.onProgress?.(
       `${entities} entities compared after ${result.catchUp.waitedMs} ms of catch-up: ${new Set(off.map((d) => `${d.entityType}:${d.entityId}`)).size} off`,
     );
-    if (!options.repair || off.length === 0) {
+    if (!options.repair || off.length + result.rollup.length === 0) {
       await done(true, 0);
       return;
     }
@@ -136,9 +137,14 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRep
       unpublished,
     );
     report.repaired.events += corrections.length;
+    // The rollup after the corrections (they are above its cuts, or rolled into both sides of the check) and
+    // before the refills: a fill reads the rollup.
+    report.repaired.rollup += await repairRollupOf(options.clickhouse, result.rollup);
     // Refilled after the corrections are stored: a fill then counts them, and their increments are skipped.
-    for (const entityType of new Set(off.map((d) => d.entityType))) {
-      const ids = [...new Set(off.filter((d) => d.entityType === entityType).map((d) => d.entityId))];
+    // Hashes of a rollup that was off may have been filled from it: their entities are checked again too.
+    const refill = [...off, ...result.rollup];
+    for (const entityType of new Set(refill.map((d) => d.entityType))) {
+      const ids = [...new Set(refill.filter((d) => d.entityType === entityType).map((d) => d.entityId))];
       report.repaired.hashes += (
         await checkCachedHashes({
           redis: options.redis,
@@ -214,6 +220,22 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRep
   report.metrics = totals.metrics();
   report.seconds = (performance.now() - started) / 1000;
   return report;
+}
+
+/**
+ * Repairs the read rollup where the round found it off (`repairRollup`), per entity type; the entity metrics
+ * repaired. Asking for every id and metric found is harmless: what agrees gets no row.
+ */
+async function repairRollupOf(clickhouse: ReconcileOptions['clickhouse'], off: readonly RollupDifference[]) {
+  for (const entityType of new Set(off.map((d) => d.entityType))) {
+    const of = off.filter((d) => d.entityType === entityType);
+    await repairRollup(clickhouse, {
+      entityType,
+      entityIds: [...new Set(of.map((d) => d.entityId))],
+      metricTypes: [...new Set(of.map((d) => d.metricType))],
+    });
+  }
+  return off.length;
 }
 
 function validate(plan: TruthPlan, types: readonly string[], options: ReconcileOptions): void {

@@ -13,7 +13,7 @@ export function printReconcileReport(
   const off = report.metrics.some((m) => m.off > 0 || m.cacheOff > 0);
   const attention =
     (off && !args.repair) ||
-    report.rollup.length > 0 ||
+    (report.rollup.length > 0 && !args.repair) ||
     report.notCaughtUp.length > 0 ||
     report.unpublished.waiting > 0 ||
     report.notReconcilable.length > 0;
@@ -50,7 +50,7 @@ export function printReconcileReport(
   out(
     report.rollup.length === 0
       ? 'read rollup: agrees with the stored events'
-      : `read rollup: ${report.rollup.length} entity metric(s) where the rollup (what reads from ClickHouse count) and the stored events differ; --repair does not change the rollup: rebuild it once the stored events are right (docs/reconcile.md, "The read rollup")`,
+      : `read rollup: ${report.rollup.length} entity metric(s) where the rollup (what reads from ClickHouse count) and the stored events differ${args.repair ? '; repaired to the stored events' : '; --repair makes it say what the stored events say (docs/reconcile.md, "The read rollup")'}`,
   );
   for (const r of report.rollup.slice(0, 20))
     out(`  rollup ${r.entityType} ${r.entityId} ${r.metricType}: rolled ${r.rolled}, stored ${r.stored}`);
@@ -74,7 +74,7 @@ export function printReconcileReport(
     );
   if (args.repair) {
     out(
-      `repaired: ${report.repaired.events} correction event(s) written, ${report.repaired.hashes} cached hash(es) refilled`,
+      `repaired: ${report.repaired.events} correction event(s) written, ${report.repaired.hashes} cached hash(es) refilled, ${report.repaired.rollup} read rollup total(s) repaired`,
     );
   }
   return attention ? EXIT.attention : EXIT.ok;
