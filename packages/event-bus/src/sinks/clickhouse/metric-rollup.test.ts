@@ -566,5 +566,21 @@ ORDER BY day DESC LIMIT 1`,
     await expectExact();
     await expectExact(['day', 'week']);
     expect(await check()).toEqual([]);
+
+    // Two repairs at once (a host's and an operator's): committed second, the same difference would count
+    // twice. The second loses its race instead, starts again from the new head and finds nothing left.
+    await insert([{ ...late[2]!, eventId: 'late-3', originSeq: late[2]!.originSeq - 3 }]);
+    const ask = { entityType: 'Model', entityIds: IDS, metricTypes: METRICS };
+    let other: Awaited<ReturnType<typeof repairRollup>> | undefined;
+    const racing = interceptClient(client, 'command', (command) => async (args) => {
+      const result = await command(args);
+      if (args.query.startsWith(`INSERT INTO ${t.daily}`) && !other) other = await repairRollup(client, ask);
+      return result;
+    });
+    const ours = await repairRollup(racing, ask);
+    expect(other).toMatchObject({ committed: true, retries: 0 });
+    expect(ours).toEqual({ committed: false, rows: 0, retries: 1 });
+    expect(await check()).toEqual([]);
+    await expectExact();
   }, 60_000);
 });
