@@ -21,6 +21,7 @@ export class ReconcileGauges implements ReconcileObserver {
   private readonly leader: Gauge;
   private readonly errors: Counter;
   private readonly repaired: Counter;
+  private readonly rollupRepaired: Counter;
 
   constructor(registers: Registry[], prefix: string) {
     const perMetric = (name: string, help: string) =>
@@ -75,6 +76,10 @@ export class ReconcileGauges implements ReconcileObserver {
       'reconcile_repaired_events_total',
       'Corrections the periodic reconcile wrote (reconcile.repair)',
     );
+    this.rollupRepaired = counter(
+      'reconcile_repaired_rollup_total',
+      'Entity metrics whose read rollup the periodic reconcile repaired to their stored events (reconcile.repair)',
+    );
   }
 
   configured(intervalMs: number): void {
@@ -104,5 +109,6 @@ export class ReconcileGauges implements ReconcileObserver {
     this.lastRun.set(run.endedAt / 1000);
     this.duration.set(run.seconds);
     if (run.repairedEvents > 0) this.repaired.inc(run.repairedEvents);
+    if (run.rollupRepaired > 0) this.rollupRepaired.inc(run.rollupRepaired);
   }
 }

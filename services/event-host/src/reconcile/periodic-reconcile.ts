@@ -207,6 +207,7 @@ export class PeriodicReconcile {
       notCompared,
       repairedEvents: report.repaired.events,
       rollupOff: report.rollup.length,
+      rollupRepaired: report.repaired.rollup,
     });
     const off = report.metrics
       .filter((m) => m.off > 0 || m.cacheOff > 0)

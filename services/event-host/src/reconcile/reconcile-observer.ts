@@ -17,6 +17,8 @@ export interface ReconcileRun {
   repairedEvents: number;
   /** Entity metrics whose read rollup total differs from their stored events (`ReconcileReport.rollup`). */
   rollupOff: number;
+  /** Of them, repaired (with `reconcile.repair`). */
+  rollupRepaired: number;
 }
 
 /**
