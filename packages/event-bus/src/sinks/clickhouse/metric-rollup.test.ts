@@ -582,5 +582,32 @@ ORDER BY day DESC LIMIT 1`,
     expect(ours).toEqual({ committed: false, rows: 0, retries: 1 });
     expect(await check()).toEqual([]);
     await expectExact();
+
+    // A roll on the same head that checked before the repair's commit and commits just after it, with a
+    // higher gen: it becomes the head and the repair is off its chain (CI of 2026-12-06: the cache then read
+    // twice the truth). The repair sees that, takes its rows back and repairs again on the new head.
+    await insert([{ ...late[2]!, eventId: 'late-4', originSeq: late[2]!.originSeq - 4 }]);
+    expect(await check()).toEqual(['1 downloadCount 4']);
+    let sibling = 0;
+    const overtaken = interceptClient(client, 'insert', (original) => async (args) => {
+      const result = await original(args);
+      // A side roll's commit carries the head's cuts and time: the sibling's is the same with nothing rolled.
+      const [row] = args.values as readonly { gen: number; phase: string }[];
+      if (args.table === t.rolls && row?.phase === 'commit' && sibling === 0) {
+        sibling = row.gen + 1;
+        await original({
+          table: t.rolls,
+          values: [{ ...row, gen: sibling, rows: 0 }],
+          format: 'JSONEachRow',
+        });
+      }
+      return result;
+    });
+    expect(await repairRollup(overtaken, ask)).toMatchObject({ committed: true, retries: 1 });
+    const after = (await readRollState(client))!;
+    expect(after.chain).toContain(sibling);
+    expect(await check()).toEqual([]);
+    await expectExact();
+    await expectExact(['day', 'week']);
   }, 60_000);
 });

@@ -3,14 +3,14 @@ import { SinkError } from '../../errors.js';
 import { bulkWorkSettings } from './client.js';
 import { headChainFilter, queryRows, readRollState, serverNowMs, withdrawRoll } from './roll-state.js';
 import { rollupTables } from './rollup-schema.js';
-import { beginSideRoll, commitSideRoll } from './side-roll.js';
+import { beginSideRoll, commitSideRoll, staysOnChain } from './side-roll.js';
 
 export interface RollupRepair {
   /** True when a repair roll committed; false when there was nothing to write (or no committed roll yet). */
   committed: boolean;
   /** Daily rows written: one per entity, metric and day whose rolled events or sums were off. */
   rows: number;
-  /** Repair rolls that lost the race to another roll and were tried again. */
+  /** Repair rolls that lost the race to another roll (before or just after their commit) and were tried again. */
   retries: number;
 }
 
@@ -28,7 +28,8 @@ export interface RollupRepair {
  *
  * The rows carry the high waters of the events they add. Entities and metrics with nothing off get no row,
  * so asking for more than the differences is harmless. The repair commits only if no roll committed since it
- * read the head, or its rows would be against another chain; it is tried again then (up to `attempts`).
+ * read the head, or its rows would be against another chain, and counts as done only once it is sure to stay
+ * on the head's chain (`staysOnChain`); otherwise it is tried again (up to `attempts`).
  */
 export async function repairRollup(
   client: ClickHouseClient,
@@ -113,8 +114,12 @@ GROUP BY entityId, metricType, d`;
         await withdrawRoll(client, table, gen);
         return { committed: false, rows: 0, retries: attempt };
       }
-      if (await commitSideRoll(client, table, head, gen, rows, async () => head.floors))
+      if (!(await commitSideRoll(client, table, head, gen, rows, async () => head.floors))) continue;
+      if (await staysOnChain(client, table, head.gen, gen))
         return { committed: true, rows, retries: attempt };
+      // Another roll on the same head committed just after it and became the head: this one's rows no longer
+      // count, so they go, and the repair starts again from the new head.
+      await withdrawRoll(client, table, gen);
     }
     throw new Error(`another roll committed first ${attempts} times`);
   } catch (cause) {

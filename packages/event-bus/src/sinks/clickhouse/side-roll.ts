@@ -1,8 +1,10 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { toClickHouseTime } from './metric-event-store.js';
 import {
   type CommittedRoll,
   floorsColumn,
+  queryRows,
   type RollFloor,
   type RollState,
   readRollState,
@@ -76,4 +78,39 @@ export async function commitSideRoll(
     format: 'JSONEachRow',
   });
   return true;
+}
+
+/**
+ * Whether a committed side roll stays on the head's chain. A roll checks that the head is still its base and
+ * then writes its commit, two queries apart, so another roll on the same base that checked before this one's
+ * commit can still commit after it; the higher gen becomes the head and the other is off the chain. For a
+ * roll or a compaction that is harmless (the next roll rolls the same events again; a compaction's folds
+ * only count through the head's floors), but a repair off the chain is undone. So the repair waits until no
+ * other roll begun on its base is still open (committed or withdrawn; at most `waitMs`, after which one still
+ * open is taken for a crashed roll) and then reads the state once more.
+ */
+export async function staysOnChain(
+  client: ClickHouseClient,
+  table: string,
+  base: number,
+  gen: number,
+  waitMs = 10_000,
+): Promise<boolean> {
+  const deadline = performance.now() + waitMs;
+  for (;;) {
+    const open = await queryRows<{ n: string }>(
+      client,
+      `SELECT count() AS n FROM (
+  SELECT gen FROM ${rollupTables(table).rolls}
+  WHERE base = {base:UInt64} AND gen != {gen:UInt64}
+  GROUP BY gen
+  HAVING countIf(phase = 'commit') = 0
+)`,
+      { base, gen },
+    );
+    if (Number(open[0]?.n ?? 0) === 0 || performance.now() >= deadline) break;
+    await sleep(100);
+  }
+  const state = await readRollState(client, table);
+  return !(state?.excluded ?? []).includes(gen);
 }
