@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { defaultServerConditions } from 'vite';
 import { defineConfig } from 'vitest/config';
 
@@ -14,10 +15,10 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'unit',
-          // Both cores: vitest's default leaves one of two idle, and the unit files share nothing (half the
-          // wall time on this project's 2-core machines). They run before the integration files, which
+          // Every core: vitest's default leaves one idle (one worker of two on this project's machines, and
+          // the unit files share nothing: half the wall time). They run before the integration files, which
           // need the cores to themselves.
-          maxWorkers: 2,
+          maxWorkers: availableParallelism(),
           sequence: { groupOrder: 0 },
           include: [
             'packages/*/src/**/*.test.ts',
