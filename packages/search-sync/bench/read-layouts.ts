@@ -26,7 +26,8 @@
 // are printed as found, since a merge may run between opening the directory and stopping them. GRANULE=64
 // adds the same copies with that `index_granularity` (`_dm<N>g<G>`; the table's is 256). ONLY=text runs only
 // the variants whose name contains it (main's variant of each kind always runs: the answers are compared).
-// MAX_THREADS=n runs every query with that `max_threads`.
+// SPLIT_FLUSH=1 runs the flush on those copies too. MAX_THREADS=n runs every query with that `max_threads`. SETTINGS_SETS='k=v,k=v|k=v' adds, per set, the
+// split-parts misses again with those query settings (e.g. `max_read_buffer_size=65536`).
 
 // With DIR the grown table and the copies are kept there and reused by later runs (delete DIR to regrow);
 // chDB allows one process per data directory. Prints per variant median wall ms (all rounds), median
@@ -52,6 +53,8 @@ import { GrowthTable, one, TARGET_TYPES, targetIds } from './growth-table.js';
 const SIZE = Number(process.env.SIZE ?? 30);
 const PARTS = (process.env.PARTS ?? '').split(',').filter(Boolean).map(Number);
 const GRANULE = process.env.GRANULE ? Number(process.env.GRANULE) : undefined;
+/** BLOCKS=min,max: copies whose compressed blocks are min to max bytes (`_dm<n>b<min>`; main's: DAILY_COMPRESS_BLOCKS). */
+const BLOCKS = process.env.BLOCKS?.split(',').map(Number);
 const ONLY = process.env.ONLY;
 const ROUNDS = Number(process.env.ROUNDS ?? 9);
 const dir = process.env.DIR ?? mkdtempSync(join(tmpdir(), 'read-layouts-'));
@@ -137,6 +140,16 @@ async function splitCopies(): Promise<Map<string, number>> {
             table: `entityMetricEvents_dm${n}g${GRANULE}`,
             ddl: `AS entityMetricEvents_dm ENGINE = MergeTree ORDER BY (entityType, entityId, metricType, day, gen)
 SETTINGS index_granularity = ${GRANULE}, ${DAILY_COMPRESS_BLOCKS}`,
+          },
+        ]
+      : []),
+    ...(BLOCKS
+      ? [
+          {
+            n,
+            table: `entityMetricEvents_dm${n}b${BLOCKS[0]}`,
+            ddl: `AS entityMetricEvents_dm ENGINE = MergeTree ORDER BY (entityType, entityId, metricType, day, gen)
+SETTINGS index_granularity = 256, min_compress_block_size = ${BLOCKS[0]}, max_compress_block_size = ${BLOCKS[1]}`,
           },
         ]
       : []),
@@ -252,7 +265,11 @@ const missSql = () =>
     state,
   );
 
-async function run(sql: string, params: Record<string, unknown>): Promise<string[]> {
+async function run(
+  sql: string,
+  params: Record<string, unknown>,
+  extra: Record<string, string> = {},
+): Promise<string[]> {
   const result = await clickhouse.query({
     query: sql,
     query_params: { ...params, cuts: state.head!.cuts },
@@ -260,6 +277,7 @@ async function run(sql: string, params: Record<string, unknown>): Promise<string
     clickhouse_settings: {
       output_format_json_quote_64bit_integers: 0,
       ...(process.env.MAX_THREADS ? { max_threads: Number(process.env.MAX_THREADS) } : {}),
+      ...extra,
     },
   });
   return (await result.json<unknown[]>()).data.map((row) => JSON.stringify(row)).sort();
@@ -272,10 +290,14 @@ const flush = (edit: Edit) => async () => {
   }
   return out;
 };
-const miss = (edit: Edit) => async () => {
+const miss = (edit: Edit, extra?: Record<string, string>) => async () => {
   const { sql, params } = missSql();
-  return run(edit(sql), params);
+  return run(edit(sql), params, extra);
 };
+const settingsSets = (process.env.SETTINGS_SETS ?? '')
+  .split('|')
+  .filter(Boolean)
+  .map((set) => Object.fromEntries(set.split(',').map((kv) => kv.split('=') as [string, string])));
 
 const DN = 'entityMetricEvents_dn';
 const DP = 'entityMetricEvents_dp';
@@ -297,25 +319,43 @@ const variants: { name: string; exact: boolean; run: () => Promise<string[]> }[]
   { name: 'miss: no hw', exact: false, run: miss((s) => noHw(dailyFrom(DN)(s))) },
   { name: 'miss: edges table, no hw', exact: false, run: miss((s) => noHw(edges(DN, EDGES, true)(s))) },
   { name: 'miss: months folded, no hw', exact: false, run: miss((s) => noHw(dailyFrom(DM)(s))) },
-  ...[...splitParts].map(([table, parts]) => ({
-    name: `miss: months folded, ${parts} parts${table.match(/g\d+$/) ? `, granule ${GRANULE}` : ''}`,
-    exact: true,
-    run: miss(dailyFrom(table)),
-  })),
+  ...[...splitParts].flatMap(([table, parts]) => {
+    const name = `months folded, ${parts} parts${table.match(/g\d+$/) ? `, granule ${GRANULE}` : ''}${table.match(/b\d+$/) ? `, blocks ${BLOCKS}` : ''}`;
+    return [
+      { name: `miss: ${name}`, exact: true, run: miss(dailyFrom(table)) },
+      ...(process.env.SPLIT_FLUSH
+        ? [{ name: `flush: ${name}`, exact: true, run: flush(dailyFrom(table)) }]
+        : []),
+    ];
+  }),
+  ...[...splitParts].flatMap(([table, parts]) =>
+    settingsSets.map((extra) => ({
+      name: `miss: months folded, ${parts} parts, ${Object.entries(extra)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(',')}`,
+      exact: true,
+      run: miss(dailyFrom(table), extra),
+    })),
+  ),
 ].filter((v) => !ONLY || v.name.includes(ONLY) || v.name.endsWith(': main'));
 
 const figures = new Map(
-  variants.map((v) => [v.name, { ms: [] as number[], cpu: [] as number[], rows: [] as number[] }]),
+  variants.map((v) => [
+    v.name,
+    { ms: [] as number[], cpu: [] as number[], rows: [] as number[], faults: [] as number[] },
+  ]),
 );
 const expected = new Map<string, string>();
 for (let round = -1; round < ROUNDS; round++) {
   for (const v of variants) {
     const c0 = await selectedCounters(clickhouse);
     const u0 = process.cpuUsage();
+    const faults0 = process.resourceUsage().minorPageFault;
     const t0 = performance.now();
     const rows = await v.run();
     const ms = performance.now() - t0;
     const u = process.cpuUsage(u0);
+    const faults = process.resourceUsage().minorPageFault - faults0;
     const c1 = await selectedCounters(clickhouse);
     const kind = v.name.split(':')[0]!;
     if (v.name.endsWith(': main')) expected.set(kind, JSON.stringify(rows));
@@ -326,6 +366,7 @@ for (let round = -1; round < ROUNDS; round++) {
     f.ms.push(ms);
     f.cpu.push((u.user + u.system) / 1000);
     f.rows.push(c1.rows - c0.rows);
+    f.faults.push(faults);
   }
 }
 
@@ -334,13 +375,31 @@ console.log(
   `read layouts at ${SIZE}M background rows, ${ROUNDS} rounds; answers of every exact variant equal main's`,
 );
 console.log(
-  `${'variant'.padEnd(36)} ${'wall ms'.padStart(8)} ${'CPU ms'.padStart(7)} ${'rows'.padStart(10)}  all wall ms`,
+  `${'variant'.padEnd(36)} ${'wall ms'.padStart(8)} ${'CPU ms'.padStart(7)} ${'rows'.padStart(10)} ${'faults'.padStart(7)}  all wall ms`,
 );
 for (const [name, f] of figures) {
   const all = f.ms.map((x) => x.toFixed(0)).join(' ');
   console.log(
-    `${name.padEnd(36)} ${median(f.ms).toFixed(1).padStart(8)} ${median(f.cpu).toFixed(0).padStart(7)} ${String(median(f.rows)).padStart(10)}  ${all}`,
+    `${name.padEnd(36)} ${median(f.ms).toFixed(1).padStart(8)} ${median(f.cpu).toFixed(0).padStart(7)} ${String(median(f.rows)).padStart(10)} ${String(median(f.faults)).padStart(7)}  ${all}`,
   );
+}
+// EVENT_DELTAS=1: chDB's system.events counters that one more call of each variant moved.
+if (process.env.EVENT_DELTAS) {
+  const events = async () =>
+    new Map(
+      (
+        await (
+          await clickhouse.query({ query: 'SELECT event, value FROM system.events', format: 'JSONEachRow' })
+        ).json<{ event: string; value: string }>()
+      ).map((r) => [r.event, Number(r.value)]),
+    );
+  for (const v of variants) {
+    const e0 = await events();
+    await v.run();
+    const e1 = await events();
+    const moved = [...e1].map(([k, x]) => [k, x - (e0.get(k) ?? 0)] as const).filter(([, d]) => d !== 0);
+    console.log(`\n${v.name}:\n${moved.map(([k, d]) => `  ${k} ${d}`).join('\n')}`);
+  }
 }
 await clickhouse.close();
 if (!process.env.DIR) rmSync(dir, { recursive: true, force: true });
