@@ -26,12 +26,14 @@
 // are printed as found, since a merge may run between opening the directory and stopping them. GRANULE=64
 // adds the same copies with that `index_granularity` (`_dm<N>g<G>`; the table's is 256). ONLY=text runs only
 // the variants whose name contains it (main's variant of each kind always runs: the answers are compared).
-// SPLIT_FLUSH=1 runs the flush on those copies too. MAX_THREADS=n runs every query with that `max_threads`. SETTINGS_SETS='k=v,k=v|k=v' adds, per set, the
-// split-parts misses again with those query settings (e.g. `max_read_buffer_size=65536`).
+// BLOCKS=min,max adds copies whose compressed blocks are min to max bytes (`_dm<N>b<min>`). SPLIT_FLUSH=1 runs
+// the flush on the split copies too. MAX_THREADS=n runs every query with that `max_threads`.
+// SETTINGS_SETS='k=v,k=v|k=v' adds, per set, the split copies' misses again with those query settings (e.g.
+// `max_read_buffer_size=65536`). EVENT_DELTAS=1 prints, per variant, the chDB counters one call moved.
 
 // With DIR the grown table and the copies are kept there and reused by later runs (delete DIR to regrow);
 // chDB allows one process per data directory. Prints per variant median wall ms (all rounds), median
-// process CPU ms (chDB runs in this process) and median rows selected.
+// process CPU ms (chDB runs in this process), median rows selected and median minor page faults.
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -53,7 +55,6 @@ import { GrowthTable, one, TARGET_TYPES, targetIds } from './growth-table.js';
 const SIZE = Number(process.env.SIZE ?? 30);
 const PARTS = (process.env.PARTS ?? '').split(',').filter(Boolean).map(Number);
 const GRANULE = process.env.GRANULE ? Number(process.env.GRANULE) : undefined;
-/** BLOCKS=min,max: copies whose compressed blocks are min to max bytes (`_dm<n>b<min>`; main's: DAILY_COMPRESS_BLOCKS). */
 const BLOCKS = process.env.BLOCKS?.split(',').map(Number);
 const ONLY = process.env.ONLY;
 const ROUNDS = Number(process.env.ROUNDS ?? 9);
