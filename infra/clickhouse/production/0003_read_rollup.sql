@@ -62,7 +62,7 @@ CREATE TABLE IF NOT EXISTS entityMetricEvents_daily ON CLUSTER '{cluster}'
 )
 ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/{database}/entityMetricEvents_daily', '{replica}')
 ORDER BY (entityType, entityId, metricType, day, gen)
-SETTINGS index_granularity = 256, min_compress_block_size = 16384, max_compress_block_size = 65536;
+SETTINGS index_granularity = 256, min_compress_block_size = 1024, max_compress_block_size = 8192;
 
 CREATE TABLE IF NOT EXISTS entityMetricEvents_rolls ON CLUSTER '{cluster}'
 (

@@ -1,5 +1,5 @@
 -- Production: smaller compressed blocks for entityMetricEvents_daily, on a cluster whose rollup was created
--- by 0003 before 2026-12-01 (0003 now creates the table with these settings; running this again is harmless).
+-- by 0003 before 2026-12-01. Superseded by 0007 (smaller blocks still), which a cluster can run instead.
 -- Why: a cache miss reads a few 256-row granules per entity, and ClickHouse decompresses a granule's whole
 -- compressed block; blocks of 16-64 KiB instead of 64 KiB-1 MiB cut the bytes a 100-entity miss decompresses
 -- to about a third and its engine time by 15-23% (docs/performance-history.md, "Tenth session"). The setting

@@ -5,7 +5,7 @@ import { MetricEventStore } from './metric-event-store.js';
 import { type RollResult, rollMetricEvents } from './metric-rollup.js';
 import { readMetricTotals } from './metric-totals.js';
 import { readRollState } from './roll-state.js';
-import { rollupTables } from './rollup-schema.js';
+import { DAILY_COMPRESS_BLOCKS, rollupTables } from './rollup-schema.js';
 import { ensureMetricEventTable, metricEventTableDdl } from './schema.js';
 
 // The read rollup's life on a table of its own (real embedded ClickHouse): a table that had events before
@@ -189,5 +189,36 @@ FROM numbers(30, 20)`, // ten replays of dropped, rolled events and ten new ones
       now,
     });
     expect(totals!.totals).toEqual({ likeCount: { all: 2 } });
+  });
+
+  it('gives a daily table made with other compressed block sizes the current ones, at start and only then', async () => {
+    const table = 'olderBlocksEvents';
+    const { daily } = rollupTables(table);
+    await ensureMetricEventTable(client, table);
+    const engine = async () =>
+      (
+        await (
+          await client.query({
+            query: `SELECT engine_full FROM system.tables WHERE database = currentDatabase() AND name = '${daily}'`,
+            format: 'JSONEachRow',
+          })
+        ).json<{ engine_full: string }>()
+      )[0]!.engine_full;
+    expect(await engine()).toContain(DAILY_COMPRESS_BLOCKS);
+    // As 0003 made it before 2026-12-06.
+    await client.command({
+      query: `ALTER TABLE ${daily} MODIFY SETTING min_compress_block_size = 16384, max_compress_block_size = 65536`,
+    });
+    expect(await engine()).not.toContain(DAILY_COMPRESS_BLOCKS);
+    const alters: string[] = [];
+    const watched = interceptClient(client, 'command', (command) => (params) => {
+      if (params.query.startsWith('ALTER')) alters.push(params.query);
+      return command(params);
+    });
+    await ensureMetricEventTable(watched, table); // what every host does at start
+    expect(await engine()).toContain(DAILY_COMPRESS_BLOCKS);
+    expect(alters.filter((q) => q.includes('compress'))).toHaveLength(1);
+    await ensureMetricEventTable(watched, table);
+    expect(alters.filter((q) => q.includes('compress'))).toHaveLength(1);
   });
 });

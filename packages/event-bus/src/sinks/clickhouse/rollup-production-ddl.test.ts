@@ -29,11 +29,15 @@ describe('the production ClickHouse DDL (infra/clickhouse/production)', () => {
     expect(statements(productionSql)).toEqual(replicated.flatMap(statements));
   });
 
-  it('0004 gives a daily table made before it the compressed block sizes rollupDdl now creates it with', () => {
-    expect(statements(production('0004_daily_compress_blocks.sql'))).toEqual([
+  it('0007 gives a daily table made before it the compressed block sizes rollupDdl now creates it with', () => {
+    expect(statements(production('0007_daily_small_blocks.sql'))).toEqual([
       `ALTER TABLE entityMetricEvents_daily ON CLUSTER '{cluster}' MODIFY SETTING ${DAILY_COMPRESS_BLOCKS}`,
     ]);
     expect(rollupDdl().join('\n')).toContain(`SETTINGS index_granularity = 256, ${DAILY_COMPRESS_BLOCKS}`);
+    // 0004 set the sizes before these; 0007 replaces them, so 0004 may run before it or not at all.
+    expect(statements(production('0004_daily_compress_blocks.sql'))).toEqual([
+      "ALTER TABLE entityMetricEvents_daily ON CLUSTER '{cluster}' MODIFY SETTING min_compress_block_size = 16384, max_compress_block_size = 65536",
+    ]);
   });
 
   it('0005 adds to a rolls table made before it the columns rollupMigrations adds', () => {

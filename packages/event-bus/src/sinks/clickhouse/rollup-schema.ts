@@ -42,8 +42,11 @@ export const HEAD_REUSE_MS = 120_000;
  */
 export const MIN_RETAIN_MS = INSERT_MARGIN_MS + HEAD_REUSE_MS + 180_000;
 
-/** Compressed block sizes of the daily table (see rollupDdl); also what 0004's ALTER sets. */
-export const DAILY_COMPRESS_BLOCKS = 'min_compress_block_size = 16384, max_compress_block_size = 65536';
+/**
+ * Compressed block sizes of the daily table (see rollupDdl); also what 0007's ALTER sets, and what
+ * ensureRollupTables gives a daily table created before.
+ */
+export const DAILY_COMPRESS_BLOCKS = 'min_compress_block_size = 1024, max_compress_block_size = 8192';
 
 /**
  * The rolls table's `floors` column: day (days since 1970-01-01) → (gen of the compaction that folded it, when
@@ -76,10 +79,11 @@ export function rollupTables(table = 'entityMetricEvents'): RollupTables {
  *   another slot; a reader's `insertedAt` bound skips every part older than the head roll's margin.
  * - `daily` keeps `gen` in its sorting key, so merges never mix the rows of different rolls: a reader
  *   includes exactly the rolls on its chain. `index_granularity = 256`: a miss reads a few granules per
- *   entity instead of 8,192-row blocks full of other entities. Compressed blocks of 16–64 KiB instead of
- *   64 KiB–1 MiB: a granule is decompressed with its block, so a miss's few granules per entity cost a
- *   third of the bytes (docs/performance-history.md, "Tenth session"; existing tables:
- *   infra/clickhouse/production/0004_daily_compress_blocks.sql).
+ *   entity instead of 8,192-row blocks full of other entities. Compressed blocks of 1–8 KiB instead of
+ *   64 KiB–1 MiB: a granule is decompressed with its whole block in every column it reads, so small blocks
+ *   keep a miss's few granules per entity from decompressing their neighbours (a 100-entity miss at 30M
+ *   rows decompressed 172 MB in 16–64 KiB blocks; docs/performance-history.md, "Tenth session" and "Blocks
+ *   of 1–8 KiB"; existing tables: infra/clickhouse/production/0007_daily_small_blocks.sql).
  */
 export function rollupDdl(
   table = 'entityMetricEvents',
@@ -151,6 +155,7 @@ export async function ensureRollupTables(
   const ddl = rollupDdl(table);
   for (const query of ddl.slice(0, -1)) await client.command({ query });
   for (const query of rollupMigrations(table)) await client.command({ query });
+  await ensureDailyBlocks(client, t.daily);
   const created = await createViewOnce(client, table, t.mv, ddl.at(-1)!);
   if (created === null) return;
   await client.command({
@@ -158,6 +163,23 @@ export async function ensureRollupTables(
 SELECT 1, {phase:String}, 0, map(), now64(3), 0, 0`,
     query_params: { phase: created.sourceEmpty ? 'commit' : 'begin' },
   });
+}
+
+/**
+ * Gives a daily table created with other compressed block sizes the current ones (a metadata change: parts
+ * written from then on get them, older parts as merges rewrite them). Only when they differ, so that a table
+ * an operator migrated (infra/clickhouse/production/0007) is not altered again at every start.
+ */
+async function ensureDailyBlocks(client: ClickHouseClient, daily: string): Promise<void> {
+  const result = await client.query({
+    query:
+      'SELECT engine_full FROM system.tables WHERE database = currentDatabase() AND name = {daily:String}',
+    query_params: { daily },
+    format: 'JSONEachRow',
+  });
+  const [row] = await result.json<{ engine_full: string }>();
+  if (row && !row.engine_full.includes(DAILY_COMPRESS_BLOCKS))
+    await client.command({ query: `ALTER TABLE ${daily} MODIFY SETTING ${DAILY_COMPRESS_BLOCKS}` });
 }
 
 /**
