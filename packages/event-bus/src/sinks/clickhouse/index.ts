@@ -37,6 +37,7 @@ export { type RollOptions, type RollResult, rollMetricEvents } from './metric-ro
 export { type MetricTotals, type MetricTotalsQuery, readMetricTotals } from './metric-totals.js';
 export {
   type CommittedRoll,
+  headChainFilter,
   type RollFloor,
   type RollState,
   RollStateCache,
