@@ -3,12 +3,19 @@ import { parseJson } from './json-text.js';
 import type { KafkaRecord } from './kafka-record.js';
 import type { ConnectSchema } from './postgres-types.js';
 
-/** Parses a message's key or value bytes as JSON (int64-safe), or throws `EB_DECODE_INVALID_JSON`. */
-export function parseMessagePart(record: KafkaRecord, part: 'key' | 'value'): unknown {
+/**
+ * Parses a message's key or value bytes as JSON (int64-safe: `parseJson`, with the caller's `readsExactly`
+ * when it reads only part of the message), or throws `EB_DECODE_INVALID_JSON`.
+ */
+export function parseMessagePart(
+  record: KafkaRecord,
+  part: 'key' | 'value',
+  readsExactly?: (parsed: unknown) => boolean,
+): unknown {
   const bytes = record[part];
   if (bytes === null) return null;
   try {
-    return parseJson(bytes.toString('utf8'));
+    return parseJson(bytes.toString('utf8'), readsExactly);
   } catch (cause) {
     throw new DecodeError(
       'EB_DECODE_INVALID_JSON',

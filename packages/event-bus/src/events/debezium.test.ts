@@ -1,6 +1,9 @@
+import { readdirSync } from 'node:fs';
 import type { ChangeEvent } from '@engagement/plugin-api';
 import { describe, expect, it } from 'vitest';
+import { loadFixture } from './__fixtures__/load.js';
 import { decodeDebezium } from './debezium.js';
+import { quoteUnsafeIntegers } from './json-text.js';
 import type { KafkaRecord } from './kafka-record.js';
 
 const route = { kind: 'debezium', schema: 'public', table: 'TypeProbe' } as const;
@@ -28,6 +31,45 @@ describe('decodeDebezium', () => {
   it('keeps a bigint column beyond 2^53 exact', () => {
     const value = change({}).replace('"after":{"id":1}', '"after":{"id":9223372036854775807}');
     expect(event(value).after).toEqual({ id: '9223372036854775807' });
+  });
+
+  it('keeps the rows, lsn and txId beyond 2^53 exact beside a ts_ns, which it does not read', () => {
+    const big = '9223372036854775807';
+    const stamped = { ts_us: 1717243496123456, ts_ns: 1717243496123456800 };
+    const value = (after: string, lsn: string) =>
+      change({ source: { ...source, ...stamped, lsn: 0 }, ...stamped })
+        .replace('"after":{"id":1}', `"after":${after}`)
+        .replace('"lsn":0', `"lsn":${lsn}`);
+    const decoded = event(value(`{"id":${big},"n":[1,{"m":-${big}}]}`, '26851352'));
+    expect(decoded.after).toEqual({ id: big, n: [1, { m: `-${big}` }] });
+    // The lsn is part of the id: beyond 2^53 it is the exact text, as the whole-text scan gives it.
+    const quoted = (text: string) => event(quoteUnsafeIntegers(text)).id;
+    const lsnText = value('{"id":1}', '18446744073709551615');
+    expect(event(lsnText).id).toBe(quoted(lsnText));
+    expect(event(lsnText).id).not.toBe(event(value('{"id":1}', '18446744073709551614')).id);
+  });
+
+  it('decodes every captured fixture as the scan of its whole text would', () => {
+    const dir = new URL('./__fixtures__/debezium/', import.meta.url);
+    const names = readdirSync(dir).filter((f) => f.endsWith('.json'));
+    expect(names.length).toBeGreaterThan(10);
+    for (const name of names) {
+      const r = loadFixture(`debezium/${name.slice(0, -'.json'.length)}`);
+      const scanned = {
+        ...r,
+        value: r.value && Buffer.from(quoteUnsafeIntegers(r.value.toString('utf8'))),
+        key: r.key && Buffer.from(quoteUnsafeIntegers(r.key.toString('utf8'))),
+      };
+      const fixtureRoute = { kind: 'debezium', schema: 'public', table: 'Any' } as const;
+      const attempt = (rec: KafkaRecord) => {
+        try {
+          return decodeDebezium(rec, fixtureRoute);
+        } catch (error) {
+          return (error as Error).message;
+        }
+      };
+      expect(attempt(r), name).toEqual(attempt(scanned));
+    }
   });
 
   it('gives a redelivery at another offset the same id', () => {

@@ -2,6 +2,7 @@ import type { ChangeOp } from '@engagement/plugin-api';
 import { DecodeError } from '../errors.js';
 import { changeId } from './change-id.js';
 import { isJsonObject, parseMessagePart, positionText, unwrapConnect } from './connect-json.js';
+import { holdsNoLargeNumber } from './json-text.js';
 import type { DecodeResult, KafkaRecord } from './kafka-record.js';
 import { skip } from './kafka-record.js';
 import { type ConnectSchema, convertRow } from './postgres-types.js';
@@ -18,7 +19,7 @@ type Json = Record<string, unknown>;
  */
 export function decodeDebezium(record: KafkaRecord, route: DebeziumTableRoute): DecodeResult {
   if (record.value === null) return skip('tombstone');
-  const { payload, schema } = unwrapConnect(parseMessagePart(record, 'value'));
+  const { payload, schema } = unwrapConnect(parseMessagePart(record, 'value', readsExactly));
   if (!isJsonObject(payload)) throw unknownShape(record);
   const envelope = payload;
   if ('ddl' in envelope || 'tableChanges' in envelope) return skip('schema-change');
@@ -56,6 +57,25 @@ export function decodeDebezium(record: KafkaRecord, route: DebeziumTableRoute): 
       ...sourceTx(source),
     },
   };
+}
+
+/**
+ * Whether `JSON.parse` read every number this decoder uses exactly (see `parseJson`): the rows, and the
+ * source's `lsn`, `txId` and `ts_ms`. Not the whole envelope: Debezium stamps every change with `ts_ns`
+ * (19 digits, beyond 2^53, never read here), which would send each one down the slower scan of the text.
+ * The Connect schema's numbers are not read either (a decimal's scale is a string parameter).
+ */
+function readsExactly(json: unknown): boolean {
+  const { payload } = unwrapConnect(json);
+  // Not an envelope: decoding rejects or skips it whatever its numbers.
+  if (!isJsonObject(payload)) return true;
+  const { source } = payload;
+  return (
+    holdsNoLargeNumber(payload.before) &&
+    holdsNoLargeNumber(payload.after) &&
+    (!isJsonObject(source) ||
+      (holdsNoLargeNumber(source.lsn) && holdsNoLargeNumber(source.txId) && holdsNoLargeNumber(source.ts_ms)))
+  );
 }
 
 /**

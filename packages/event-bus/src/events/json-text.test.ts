@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mayHoldUnsafeInteger, parseJson, quoteUnsafeIntegers } from './json-text.js';
+import { holdsNoLargeNumber, mayHoldUnsafeInteger, parseJson, quoteUnsafeIntegers } from './json-text.js';
 
 describe('parseJson', () => {
   it('keeps integers beyond 2^53 as exact decimal text', () => {
@@ -21,6 +21,24 @@ describe('parseJson', () => {
       s: '12345678901234567890',
       e: '"9007199254740993',
     });
+  });
+
+  it("keeps JSON.parse's result only when no number the caller reads reached 2^53", () => {
+    expect(holdsNoLargeNumber({ a: [9007199254740991, -9007199254740991, 0.5, 's'], b: null })).toBe(true);
+    for (const n of [2 ** 53, -(2 ** 53), 1e300, -Infinity]) {
+      expect(holdsNoLargeNumber({ a: [1, { b: n }] })).toBe(false);
+    }
+    const text = '{"ts_ns":1717243490001001000,"row":{"id":9007199254740993}}';
+    const readsRow = (parsed: unknown) => holdsNoLargeNumber((parsed as { row: unknown }).row);
+    // The row lost digits in JSON.parse: the text is scanned, and every unsafe integer is kept.
+    expect(parseJson(text, readsRow)).toEqual({
+      ts_ns: '1717243490001001000',
+      row: { id: '9007199254740993' },
+    });
+    // Only what the check does not read may stay rounded.
+    const safeRow = '{"ts_ns":1717243490001001000,"row":{"id":9007199254740991}}';
+    expect(parseJson(safeRow, readsRow)).toEqual(JSON.parse(safeRow));
+    expect(parseJson(safeRow)).toEqual({ ts_ns: '1717243490001001000', row: { id: 9007199254740991 } });
   });
 
   it('still rejects invalid JSON', () => {

@@ -7,6 +7,9 @@ const LONG_DIGIT_RUN = /(?<!\d)\d{16,}/g;
 const MIN_UNSAFE_16_DIGITS = '9007199254740992';
 const NUMBER_TOKEN = /-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
 
+/** 2^53: a parsed number below it in magnitude is an integer literal's exact value, or not an integer. */
+const TWO_POW_53 = 2 ** 53;
+
 /**
  * Parses JSON like `JSON.parse`, except that integers outside ±2^53 become their decimal text (a string).
  *
@@ -14,8 +17,41 @@ const NUMBER_TOKEN = /-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
  * silently round them. Strings keep every digit and match what ClickHouse already emits by default
  * (`output_format_json_quote_64bit_integers=1`), so listeners see one convention: int64 is a `number`
  * when safe, else a decimal string. Non-integer numbers are left alone (they are doubles at the source).
+ *
+ * `JSON.parse` runs first, and its result stands when `readsExactly` accepts it (default: no number in it is
+ * 2^53 or more in magnitude). That is exact: an integer literal at or beyond ±2^53 cannot parse to a smaller
+ * magnitude (rounding keeps order and 2^53 is a double), so a result that passes held no such literal, and
+ * quoting would have changed nothing. A caller that reads only part of a document may pass a check of that
+ * part (the Debezium decoder: the rows, not the envelope's `ts_ns`). Otherwise the text is scanned.
  */
-export function parseJson(text: string): unknown {
+export function parseJson(
+  text: string,
+  readsExactly: (parsed: unknown) => boolean = holdsNoLargeNumber,
+): unknown {
+  const parsed = JSON.parse(text);
+  return readsExactly(parsed) ? parsed : parseScanned(text);
+}
+
+/**
+ * True when no number in `value` (through arrays and objects) is 2^53 or more in magnitude: then every
+ * integer in it is what its literal said. A fraction or an exponent that large makes it false too (harmless:
+ * the scan then gives the same number).
+ */
+export function holdsNoLargeNumber(value: unknown): boolean {
+  if (typeof value === 'number') return value < TWO_POW_53 && value > -TWO_POW_53;
+  if (value === null || typeof value !== 'object') return true;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) if (!holdsNoLargeNumber(value[i])) return false;
+    return true;
+  }
+  for (const key in value) {
+    if (!holdsNoLargeNumber((value as Record<string, unknown>)[key])) return false;
+  }
+  return true;
+}
+
+/** `parseJson` from the text: integer literals beyond ±2^53 are found and quoted before `JSON.parse`. */
+function parseScanned(text: string): unknown {
   const runs = unsafeIntegerRuns(text);
   if (runs === undefined) return JSON.parse(text);
   // Quote just the runs found (a real Debezium message has one: `source.ts_ns`). A run that is not a whole
