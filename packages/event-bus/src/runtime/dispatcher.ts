@@ -92,6 +92,8 @@ interface Dispatch {
 export class Dispatcher {
   private readonly bound: BoundListener[];
   private readonly retry: RetryPolicy;
+  /** `topic:partition` per topic and partition, built once (see `originOf`). */
+  private readonly origins = new Map<string, string[]>();
 
   constructor(
     listeners: readonly RegisteredListener[],
@@ -140,11 +142,30 @@ export class Dispatcher {
     return this.dispatchFrom(0, {
       event,
       only,
-      origin: `${event.position.topic}:${event.position.partition}`,
+      origin: this.originOf(event.position.topic, event.position.partition),
       // The change's events are numbered in emission order across its listeners.
       base: Number(event.position.offset) * MAX_EVENTS_PER_CHANGE,
       result: { metrics: [], touches: [], failures: [], handledBy: 0 },
     });
+  }
+
+  /**
+   * One string per partition, not one per change: every event of a partition then carries the same flat
+   * string, whose hash V8 keeps, so the maps keyed by origin (the buffer's `StoredRows`, the cache's
+   * positions) do not flatten and hash a new one for every event.
+   */
+  private originOf(topic: string, partition: number): string {
+    let byPartition = this.origins.get(topic);
+    if (!byPartition) {
+      byPartition = [];
+      this.origins.set(topic, byPartition);
+    }
+    let origin = byPartition[partition];
+    if (origin === undefined) {
+      origin = `${topic}:${partition}`;
+      byPartition[partition] = origin;
+    }
+    return origin;
   }
 
   private dispatchFrom(first: number, d: Dispatch): DispatchResult | Promise<DispatchResult> {
