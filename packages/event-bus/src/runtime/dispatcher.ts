@@ -150,9 +150,9 @@ export class Dispatcher {
   }
 
   /**
-   * One string per partition, not one per change: every event of a partition then carries the same flat
-   * string, whose hash V8 keeps, so the maps keyed by origin (the buffer's `StoredRows`, the cache's
-   * positions) do not flatten and hash a new one for every event.
+   * One string per partition, not one per change: every event of a partition then carries the same string,
+   * which V8 flattens and hashes once, so the maps keyed by origin (the buffer's `StoredRows`, the cache's
+   * positions) do not do it again for every event.
    */
   private originOf(topic: string, partition: number): string {
     let byPartition = this.origins.get(topic);
