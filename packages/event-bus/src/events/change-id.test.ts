@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { changeId, stableStringify } from './change-id.js';
+import { sha256Hex } from './sha256.js';
 
 /** The first version of stableStringify: ids already stored were hashed from its text. */
 function reference(value: unknown): string {
@@ -79,6 +80,25 @@ describe('stableStringify', () => {
     // biome-ignore lint/suspicious/noSparseArray: a hole is the point
     const odd: unknown[] = [[1, , 2], [() => 1, Symbol('s')], { f: () => 1 }, [undefined]];
     for (const v of odd) expect(stableStringify(v)).toBe(reference(v));
+  });
+
+  it('gives every change id of the first version, through its shortcut for flat parts too', () => {
+    const next = random(20261206);
+    const first = (parts: unknown[]) => `pg:${sha256Hex(reference(parts)).slice(0, 32)}`;
+    const flatKey = () => {
+      const key: Record<string, unknown> = {};
+      for (const k of ['a', 'id', 'b', '10', '9', '__proto__'].slice(0, Math.floor(next() * 4)))
+        Object.defineProperty(key, k, { value: value(next, 3), enumerable: true, writable: true });
+      return key;
+    };
+    for (let i = 0; i < 5_000; i++) {
+      const parts = ['public', 'Image', Math.floor(next() * 2 ** 40), next() < 0.2 ? null : 9, 'c'];
+      parts.push(next() < 0.5 ? flatKey() : value(next, 1));
+      expect(changeId('pg', parts), JSON.stringify(reference(parts))).toBe(first(parts));
+    }
+    expect(changeId('pg', ['public', 'Image', 1, 2, 'c', { id: 7 }])).toBe(
+      first(['public', 'Image', 1, 2, 'c', { id: 7 }]),
+    );
   });
 
   it('sorts keys, so key order does not change a change id', () => {

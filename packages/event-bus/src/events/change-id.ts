@@ -38,5 +38,30 @@ export function stableStringify(value: unknown): string {
  * Hashing keeps ids short and uniform for downstream dedup keys, whatever the row key looks like.
  */
 export function changeId(prefix: 'pg' | 'ch', parts: readonly unknown[]): string {
-  return `${prefix}:${sha256Hex(stableStringify(parts)).slice(0, 32)}`;
+  return `${prefix}:${sha256Hex(sortedJson(parts) ?? stableStringify(parts)).slice(0, 32)}`;
 }
+
+/**
+ * `JSON.stringify(parts)` where it writes exactly `stableStringify`'s text, else undefined: every part a
+ * string, a finite number, a boolean or null, or a plain object of those whose keys are already in sorted
+ * order (a row key such as `{"id":7}`, the common change id). Then one native call writes what
+ * `stableStringify` builds piece by piece (it enumerates keys in `Object.keys` order, which is sorted here).
+ */
+function sortedJson(parts: readonly unknown[]): string | undefined {
+  for (const part of parts) {
+    if (isScalar(part)) continue;
+    if (typeof part !== 'object' || Object.getPrototypeOf(part) !== Object.prototype) return undefined;
+    const record = part as Record<string, unknown>;
+    const keys = Object.keys(record);
+    for (let i = 0; i < keys.length; i++) {
+      if ((i > 0 && keys[i - 1]! >= keys[i]!) || !isScalar(record[keys[i]!])) return undefined;
+    }
+  }
+  return JSON.stringify(parts);
+}
+
+const isScalar = (value: unknown): boolean =>
+  value === null ||
+  typeof value === 'string' ||
+  typeof value === 'boolean' ||
+  (typeof value === 'number' && Number.isFinite(value));
