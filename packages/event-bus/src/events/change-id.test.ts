@@ -92,7 +92,13 @@ describe('stableStringify', () => {
       return key;
     };
     for (let i = 0; i < 5_000; i++) {
-      const parts = ['public', 'Image', Math.floor(next() * 2 ** 40), next() < 0.2 ? null : 9, 'c'];
+      const parts: unknown[] = [
+        'public',
+        'Image',
+        Math.floor(next() * 2 ** 40),
+        next() < 0.2 ? null : 9,
+        'c',
+      ];
       parts.push(next() < 0.5 ? flatKey() : value(next, 1));
       expect(changeId('pg', parts), JSON.stringify(reference(parts))).toBe(first(parts));
     }
