@@ -29,7 +29,7 @@ export function parseJson(
   readsExactly: (parsed: unknown) => boolean = holdsNoLargeNumber,
 ): unknown {
   const parsed = JSON.parse(text);
-  return readsExactly(parsed) ? parsed : parseScanned(text);
+  return readsExactly(parsed) ? parsed : parseScanned(text, parsed);
 }
 
 /**
@@ -50,10 +50,13 @@ export function holdsNoLargeNumber(value: unknown): boolean {
   return true;
 }
 
-/** `parseJson` from the text: integer literals beyond ±2^53 are found and quoted before `JSON.parse`. */
-function parseScanned(text: string): unknown {
+/**
+ * `parseJson` from the text: integer literals beyond ±2^53 are found and quoted before `JSON.parse`. With none
+ * (a large number was a fraction or an exponent), `parsed`, the text's plain `JSON.parse`, is already exact.
+ */
+function parseScanned(text: string, parsed: unknown): unknown {
   const runs = unsafeIntegerRuns(text);
-  if (runs === undefined) return JSON.parse(text);
+  if (runs === undefined) return parsed;
   // Quote just the runs found (a real Debezium message has one: `source.ts_ns`). A run that is not a whole
   // integer literal (inside a string, a fraction or an exponent, or followed by one) makes the quoted text
   // invalid JSON: a quote inserted in a string closes it right before a digit or `-`, and a quote next to
