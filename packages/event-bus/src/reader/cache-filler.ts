@@ -22,8 +22,8 @@ export interface CacheFillerOptions {
   watermarkKey?: string;
   now: () => number;
   /**
-   * How long a read of the roll state serves later fills (default 1 s; 0: one read per fill). See
-   * RollStateCache for why an older state is exact.
+   * How old a read of the roll state gets before a fill starts a new one after its query (default 1 s; 0: one
+   * read before every fill's query). See RollStateCache for why an older state is exact.
    */
   rollStateMaxAgeMs?: number;
   onFillStep?(step: FillStep, keys: readonly string[]): void | Promise<void>;
@@ -61,8 +61,8 @@ export class CacheFiller {
     const ids = [...new Set(entityIds)];
     const hashKeys = ids.map((id) => keys.key(entityType, id));
     const token = randomUUID();
-    // The roll state does not depend on the claim: read it meanwhile (a ClickHouse call of its own, unless a
-    // fill in the last second read it).
+    // The roll state does not depend on the claim: read it meanwhile (a ClickHouse call of its own, unless an
+    // earlier fill's state may still be used).
     const rollState = this.rollStates.read();
     const claims = await this.fills.begin(hashKeys, token);
     const taken = hashKeys.filter((_, i) => claims[i]!.taken);
@@ -95,6 +95,8 @@ export class CacheFiller {
         table: this.options.table,
         rollState,
       });
+      // A due roll-state read runs now, beside the commit, rather than before a later fill's query.
+      this.rollStates.refresh();
       await onFillStep?.('queried', taken);
 
       const commits: FillCommit[] = [];

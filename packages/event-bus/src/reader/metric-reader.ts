@@ -46,8 +46,9 @@ export interface MetricReaderOptions {
   /** How long a fill may take before it is not cached (default 30 s). */
   fillMarkerMs?: number;
   /**
-   * How long one read of the rollup's roll state serves the fills after it (default 1 s; 0: one read per
-   * fill). A burst of misses then costs one small ClickHouse query instead of one per miss; exact either way.
+   * How old a read of the rollup's roll state gets before a fill reads it again, after its own query (default
+   * 1 s; 0: one read before every fill's query). A burst of misses then costs one small ClickHouse query
+   * instead of one per miss, and no miss waits for it; exact either way.
    */
   rollStateMaxAgeMs?: number;
   /** Metrics computed as sum / count at read time (default: rating = ratingSum / ratingCount). */

@@ -197,6 +197,7 @@ export class Flusher {
         table: this.deps.metricTable,
         rollState: this.rollStates.read(),
       });
+      this.rollStates.refresh(); // a due read runs now, not before the next chunk's query
       return new Map(rows.map((r) => [r.entityId, r]));
     } catch (cause) {
       throw new SearchSyncError('SS_METRICS_READ_FAILED', `metrics of ${ids.length} ${entityType} ids`, {

@@ -47,19 +47,53 @@ function rollTable(opts: { headAgeMs?: number; committed?: boolean } = {}) {
 }
 
 describe('RollStateCache', () => {
-  it('reads again once its read is maxAgeMs old', async () => {
+  it('keeps using a state past maxAgeMs, and reads again when refreshed', async () => {
     const t = rollTable();
     const cache = new RollStateCache(t.client, { clock: t.clock });
     const first = await cache.read();
     expect(first?.head?.gen).toBe(7);
     expect(first?.readAtMs).toBe(SERVER_T0);
     t.at(999);
+    cache.refresh(); // not due yet
     expect(await cache.read()).toBe(first);
     expect(t.calls.n).toBe(1);
+    // Past maxAgeMs the state still serves queries: no read on their path.
     t.at(1_000);
-    expect(await cache.read()).not.toBe(first);
+    expect(await cache.read()).toBe(first);
+    expect(t.calls.n).toBe(1);
+    // A refresh (after a query) reads it again; queries meanwhile use the old state.
+    t.hold();
+    cache.refresh();
+    cache.refresh(); // one read at a time
     expect(t.calls.n).toBe(2);
-    expect(await new RollStateCache(t.client, { maxAgeMs: 0, clock: t.clock }).read()).toBeTruthy();
+    expect(await cache.read()).toBe(first);
+    t.let();
+    await new Promise((r) => setTimeout(r, 0));
+    const second = await cache.read();
+    expect(second).not.toBe(first);
+    expect(second?.head?.gen).toBe(7);
+    expect(t.calls.n).toBe(2);
+    // maxAgeMs 0: every query reads first.
+    const every = new RollStateCache(t.client, { maxAgeMs: 0, clock: t.clock });
+    expect(await every.read()).toBeTruthy();
+    expect(await every.read()).toBeTruthy();
+    expect(t.calls.n).toBe(4);
+  });
+
+  it('keeps the state it had when a refresh fails', async () => {
+    const t = rollTable();
+    const cache = new RollStateCache(t.client, { clock: t.clock });
+    const first = await cache.read();
+    t.at(5_000);
+    t.failWith(new Error('connection refused'));
+    cache.refresh();
+    await new Promise((r) => setTimeout(r, 0));
+    expect(t.calls.n).toBe(2);
+    expect(await cache.read()).toBe(first);
+    t.failWith(undefined);
+    cache.refresh();
+    await new Promise((r) => setTimeout(r, 0));
+    expect(await cache.read()).not.toBe(first);
     expect(t.calls.n).toBe(3);
   });
 
@@ -88,11 +122,12 @@ describe('RollStateCache', () => {
     expect(await a).toBe(await b);
     expect(t.calls.n).toBe(1);
 
-    t.at(5_000);
+    // A failed read is not kept: the next query that needs one reads again.
+    const failing = new RollStateCache(t.client, { clock: t.clock });
     t.failWith(new Error('connection refused'));
-    await expect(cache.read()).rejects.toThrow('connection refused');
+    await expect(failing.read()).rejects.toThrow('connection refused');
     t.failWith(undefined);
-    expect((await cache.read())?.head?.gen).toBe(7);
+    expect((await failing.read())?.head?.gen).toBe(7);
     expect(t.calls.n).toBe(3);
 
     const unrolled = rollTable({ committed: false });

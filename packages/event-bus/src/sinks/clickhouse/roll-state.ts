@@ -158,6 +158,12 @@ FROM ${rollupTables(table).rolls}`,
  * query instead of one per miss (on the embedded engine ~6 ms of each: docs/performance-history.md, "Sixteenth
  * session").
  *
+ * An older state is still used while it may be (below), but it is due: `refresh` then starts a new read. The
+ * caller calls it once its query is done, so that the read is off the query's path; on the embedded engine,
+ * which runs one call at a time, a read started beside the query delayed it by the read's whole time
+ * ("Roll-state reads off the miss's path" in the history). A state that may no longer be used is read
+ * before the query, as is every state with `maxAgeMs` 0.
+ *
  * Exact, because a query may use any committed head whose rows are still there: what it counts is the head's
  * chain, every stored event above the head's cut in `recent`, and nothing twice (docs/reading-metrics.md).
  * Rolls drop `recent` slots, and compactions the rows they replaced, only `MIN_RETAIN_MS` after a later
@@ -169,23 +175,34 @@ export class RollStateCache {
   private last: { state: RollState; startedAt: number } | undefined;
   private running: Promise<RollState | null> | undefined;
   private readonly clock: () => number;
+  private readonly maxAgeMs: number;
 
   constructor(
     private readonly client: ClickHouseClient,
     private readonly options: { table?: string; maxAgeMs?: number; clock?: () => number } = {},
   ) {
     this.clock = options.clock ?? (() => performance.now());
+    this.maxAgeMs = options.maxAgeMs ?? 1_000;
   }
 
+  /** A state a query may use now: the last one read while it may be used (see the class), else a new read. */
   read(): Promise<RollState | null> {
     const now = this.clock();
     const last = this.last;
-    if (
-      last &&
-      now - last.startedAt < (this.options.maxAgeMs ?? 1_000) &&
-      reusable(last.state, now - last.startedAt)
-    )
+    if (last && this.maxAgeMs > 0 && reusable(last.state, now - last.startedAt)) {
       return Promise.resolve(last.state);
+    }
+    return this.start(now);
+  }
+
+  /** Starts a new read when the last state is `maxAgeMs` old and none runs; its failure is left to `read`. */
+  refresh(): void {
+    const now = this.clock();
+    if (this.running || !this.last || now - this.last.startedAt < this.maxAgeMs) return;
+    this.start(now).catch(() => undefined);
+  }
+
+  private start(now: number): Promise<RollState | null> {
     if (this.running) return this.running;
     const read = readRollState(this.client, this.options.table).then((state) => {
       if (state?.head && state.readAtMs !== undefined) this.last = { state, startedAt: now };
