@@ -15,7 +15,8 @@
 // - rows read: the delta of chDB's SelectedRows / SelectedMarks counters (system.events) around each read,
 //   minus what reading system.events itself adds (chDB has no system.query_log, and its query summary reports
 //   result rows as read_rows);
-// - active parts of the table, before and after the samples (background merges run meanwhile).
+// - active parts of the table, before and after the samples (background merges run meanwhile);
+// - the miss's steps (p50 / p95 / max): the Redis read and the claim, the ClickHouse query, the commit.
 // At the largest size, search-sync's flush (createSearchSync, Meilisearch fake) of 1k/10k/50k queued Image
 // ids: wall time of flushNow, split into its ClickHouse queries, the Meilisearch fake's own work (its CPU time:
 // it runs in a process of its own, as a server would; in this one with --fake-in-process, as before
@@ -132,6 +133,8 @@ async function activeParts(table = 'entityMetricEvents'): Promise<{ parts: numbe
 await growth.insertTargets();
 
 let last: ReadStats | undefined;
+/** When the current sample's fill reached each step (the reader's `onFillStep`). */
+const stepAt = new Map<string, number>();
 // One reader per `--roll-state-max-age` value (the reader's default when omitted); with several, the miss
 // samples alternate between them and each gets its own column.
 const ROLL_STATE_AGES = flag('roll-state-max-age')?.split(',').map(Number) ?? [undefined];
@@ -141,6 +144,7 @@ const readers = ROLL_STATE_AGES.map((age) => ({
     redis,
     clickhouse,
     onRead: (s) => (last = s),
+    onFillStep: (step: string) => void stepAt.set(step, performance.now()),
     ...(age === undefined ? {} : { rollStateMaxAgeMs: age }),
   }),
 }));
@@ -178,6 +182,8 @@ async function measureMiss(label: string, fillSeconds: number): Promise<MissFigu
   }
   const samples = readers.map(() => ({
     ms: [] as number[],
+    /** Per sample: up to the claim (the Redis read and the claim), the query, the commit. */
+    steps: [[], [], []] as number[][],
     rowsRead: [] as number[],
     marksRead: [] as number[],
   }));
@@ -186,8 +192,13 @@ async function measureMiss(label: string, fillSeconds: number): Promise<MissFigu
       await redis.del(...keys);
       const c0 = await counters();
       const t0 = performance.now();
+      stepAt.clear();
       const values = await reader.getMetrics(request);
-      samples[r]!.ms.push(performance.now() - t0);
+      const t1 = performance.now();
+      samples[r]!.ms.push(t1 - t0);
+      const [claimed, queried] = [stepAt.get('claimed')!, stepAt.get('queried')!];
+      for (const [k, ms] of [claimed - t0, queried - claimed, t1 - queried].entries())
+        samples[r]!.steps[k]!.push(ms);
       const c1 = await counters();
       samples[r]!.rowsRead.push(c1.rows - c0.rows - counterOverhead);
       samples[r]!.marksRead.push(c1.marks - c0.marks);
@@ -216,6 +227,13 @@ async function measureMiss(label: string, fillSeconds: number): Promise<MissFigu
       fillSeconds,
     };
     console.error(`[growth] ${figures.label}: ${JSON.stringify(figures)} load ${loadAverage()}`);
+    const step = (name: string, k: number) => {
+      const ms = samples[r]!.steps[k]!;
+      return `${name} ${[50, 95, 100].map((p) => percentile(ms, p).toFixed(1)).join(' / ')}`;
+    };
+    console.error(
+      `[growth] ${figures.label} miss steps, p50 / p95 / max ms: ${step('read and claim', 0)}, ${step('query', 1)}, ${step('commit', 2)}`,
+    );
     return figures;
   });
 }
