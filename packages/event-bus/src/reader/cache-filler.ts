@@ -67,21 +67,27 @@ export class CacheFiller {
     const claims = await this.fills.begin(hashKeys, token);
     const taken = hashKeys.filter((_, i) => claims[i]!.taken);
     try {
-      // Each hash is rewritten whole, so it keeps the fields it had besides the requested ones.
+      const fields = new FieldNames(keys);
+      const requested = [
+        ...new Set(metricTypes.flatMap((m) => timeframes.map((tf) => timeframeField(keys.field(m), tf)))),
+      ];
+      const asked = new Set(requested);
+      // Each hash is rewritten whole, so it keeps the fields it had besides the requested ones. Most hashes
+      // hold none or the same ones: they share the requested list.
       const wanted = ids.map((_, i) => {
-        const fields = new Set(
-          metricTypes.flatMap((m) => timeframes.map((tf) => timeframeField(keys.field(m), tf))),
-        );
-        for (const f of claims[i]!.fields) fields.add(f);
-        return [...fields];
+        const held = claims[i]!.fields;
+        if (held.every((f) => asked.has(f))) return requested;
+        return [...new Set([...requested, ...held])];
       });
       const types = new Set<string>();
       const frames = new Set<MetricTimeframe>();
-      for (const f of wanted.flat()) {
-        const parsed = parseTimeframeField(f);
-        if (!parsed) continue;
-        types.add(keys.metricType(parsed.field));
-        frames.add(parsed.timeframe);
+      for (const list of new Set(wanted)) {
+        for (const f of list) {
+          const parsed = fields.parse(f);
+          if (!parsed) continue;
+          types.add(parsed.metricType);
+          frames.add(parsed.timeframe);
+        }
       }
       const atMs = this.options.now();
       await onFillStep?.('claimed', taken);
@@ -107,7 +113,7 @@ export class CacheFiller {
           atMs,
           highWater: row.highWater ?? {},
           stored: claims[i]!.stored,
-          values: valuesOf(row, wanted[i]!, keys),
+          values: valuesOf(row, wanted[i]!, fields),
         });
       });
       const results = await this.fills.commit(commits, token, this.options.ttlSeconds);
@@ -124,16 +130,33 @@ export class CacheFiller {
   }
 }
 
-function valuesOf(
-  row: MetricTotals,
-  fields: readonly string[],
-  keys: CacheKeyScheme,
-): Record<string, number> {
+function valuesOf(row: MetricTotals, names: readonly string[], fields: FieldNames): Record<string, number> {
   const values: Record<string, number> = {};
-  for (const f of fields) {
-    const parsed = parseTimeframeField(f);
+  for (const f of names) {
+    const parsed = fields.parse(f);
     if (!parsed) continue;
-    values[f] = row.totals[keys.metricType(parsed.field)]?.[parsed.timeframe] ?? 0;
+    values[f] = row.totals[parsed.metricType]?.[parsed.timeframe] ?? 0;
   }
   return values;
+}
+
+/**
+ * Hash fields parsed once per fill: a fill of many entities meets the same few fields for each of them (a
+ * 100-entity miss parsed 5,000 field names, 2 ms of its main thread).
+ */
+class FieldNames {
+  private readonly parsed = new Map<string, { metricType: string; timeframe: MetricTimeframe } | null>();
+
+  constructor(private readonly keys: CacheKeyScheme) {}
+
+  /** The metric type and timeframe a field holds; `null` for bookkeeping fields. */
+  parse(field: string): { metricType: string; timeframe: MetricTimeframe } | null {
+    let parsed = this.parsed.get(field);
+    if (parsed === undefined) {
+      const split = parseTimeframeField(field);
+      parsed = split && { metricType: this.keys.metricType(split.field), timeframe: split.timeframe };
+      this.parsed.set(field, parsed);
+    }
+    return parsed;
+  }
 }
