@@ -76,6 +76,9 @@ describe('RollStateCache', () => {
     // maxAgeMs 0: every query reads first.
     const every = new RollStateCache(t.client, { maxAgeMs: 0, clock: t.clock });
     expect(await every.read()).toBeTruthy();
+    t.at(5_000);
+    every.refresh(); // nothing to refresh: the next query reads first
+    expect(t.calls.n).toBe(3);
     expect(await every.read()).toBeTruthy();
     expect(t.calls.n).toBe(4);
   });

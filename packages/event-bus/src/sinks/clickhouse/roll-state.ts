@@ -195,10 +195,14 @@ export class RollStateCache {
     return this.start(now);
   }
 
-  /** Starts a new read when the last state is `maxAgeMs` old and none runs; its failure is left to `read`. */
+  /**
+   * Starts a new read when the last state is `maxAgeMs` old and none runs; its failure is left to `read`. With
+   * `maxAgeMs` 0 every query reads first, so there is nothing to refresh.
+   */
   refresh(): void {
     const now = this.clock();
-    if (this.running || !this.last || now - this.last.startedAt < this.maxAgeMs) return;
+    const last = this.last;
+    if (this.maxAgeMs <= 0 || this.running || !last || now - last.startedAt < this.maxAgeMs) return;
     this.start(now).catch(() => undefined);
   }
 
