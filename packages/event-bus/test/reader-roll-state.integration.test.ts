@@ -2,6 +2,7 @@ import { expect, it } from 'vitest';
 import { createMetricReader } from '../src/reader/index.js';
 import { rollMetricEvents, rollupTables } from '../src/sinks/clickhouse/index.js';
 import { defaultCacheKeys } from '../src/sinks/redis/cache-keys.js';
+import { waitFor } from './integration-env.js';
 import { describeReaderOnStack } from './reader-on-stack.js';
 import { interceptClient } from './temp-chdb.js';
 
@@ -40,9 +41,14 @@ describeReaderOnStack('roll-state reads of a reader on the rollup', (w) => {
       [1, { likeCount: { day: 3, all: 3 } }],
       [2, { likeCount: { day: 0, all: 5 } }],
     ]);
-    const settled = async (n: number) => {
-      for (let i = 0; i < 100 && calls.length < n; i++) await new Promise((r) => setTimeout(r, 10));
-    };
+    // The read after a query is not awaited by the fill: wait until it was sent.
+    const settled = (n: number) =>
+      waitFor(
+        async () => calls.length,
+        (sent) => sent >= n,
+        5_000,
+        `${n} queries`,
+      );
 
     // The first fill has no state: it reads one before its query, then again after it (1 ms is due).
     expect(await reader.getMetrics(request)).toEqual(expected);
