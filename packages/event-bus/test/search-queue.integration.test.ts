@@ -36,6 +36,42 @@ describe.each(REDIS_KINDS)('SearchQueue with its default prefix (%s Redis)', (ki
   });
   afterAll(() => redis?.disconnect());
 
+  it('takes up to the highest score it returned, ties cut included, and acks across its 1,000-id batches', async () => {
+    const queue = new SearchQueue(redis);
+    const name = `Image-${stack.unique('sqt')}`;
+    const key = queue.keyOf(name);
+    const range = (from: number, n: number) => Array.from({ length: n }, (_, i) => from + i);
+    expect(await queue.take(name, 10)).toEqual({ index: name, ids: [], takenUpTo: 0 });
+
+    // Three enqueues, three scores; a take of 15 cuts the second one's ties in two.
+    for (const from of [10, 20, 30]) await queue.enqueue(name, range(from, 10));
+    const score = async (id: number) => Number(await redis.zscore(key, String(id)));
+    const taken = await queue.take(name, 15);
+    expect(taken.ids).toEqual(range(10, 15));
+    expect(taken.takenUpTo).toBe(await score(20));
+    expect(await score(20)).toBeGreaterThan(await score(10));
+    // Queued again after the take: 12 and 21 stay; so do the untaken ids of the tie (25-29).
+    await queue.enqueue(name, [12, 21]);
+    expect(await queue.ack(taken)).toBe(13);
+    const left = [12, 21, ...range(25, 5), ...range(30, 10)];
+    expect((await members(key, redis)).sort((a, b) => a - b)).toEqual(left);
+
+    // Fewer ids than asked for: all of them, up to the newest score.
+    const rest = await queue.take(name, 100);
+    expect(rest.ids.sort((a, b) => a - b)).toEqual(left);
+    expect(rest.takenUpTo).toBe(await score(12));
+    expect(await queue.ack(rest)).toBe(17);
+
+    // An ack of 2,500 ids in three script batches, with ids queued again on both sides of each boundary.
+    await queue.enqueue(name, range(1, 2_500));
+    const all = await queue.take(name, 2_500);
+    const again = [999, 1_000, 1_001, 2_000, 2_001, 2_500];
+    await queue.enqueue(name, again);
+    expect(await queue.ack(all)).toBe(2_500 - again.length);
+    expect((await members(key, redis)).sort((a, b) => a - b)).toEqual(again);
+    await redis.del(key);
+  });
+
   it('queues a 200k-id batch over several names exactly, and ids queued after a take survive its ack', async () => {
     // The default prefix, as the host uses it: its script and MULTI span the counter and several queues,
     // which a Cluster refuses unless they share a slot. Names unique to the run keep runs apart.

@@ -29,14 +29,23 @@ end
 return seq
 `;
 
+/**
+ * Removes the given ids whose score is at most ARGV[1], the `takenUpTo` of their take: an id queued again
+ * since scores higher and stays. Scores are read and members removed 1,000 at a time (ZMSCORE, ZREM), not
+ * one call per id: Redis spent 3 µs per id in a call each, with every other client waiting.
+ */
 const ACK_LUA = `
+local upTo = tonumber(ARGV[1])
 local removed = 0
-for i = 2, #ARGV do
-  local score = redis.call('ZSCORE', KEYS[1], ARGV[i])
-  if score and tonumber(score) <= tonumber(ARGV[1]) then
-    redis.call('ZREM', KEYS[1], ARGV[i])
-    removed = removed + 1
+for from = 2, #ARGV, 1000 do
+  local to = math.min(from + 999, #ARGV)
+  local scores = redis.call('ZMSCORE', KEYS[1], unpack(ARGV, from, to))
+  local gone = {}
+  for i = from, to do
+    local score = scores[i - from + 1]
+    if score and tonumber(score) <= upTo then gone[#gone + 1] = ARGV[i] end
   end
+  if #gone > 0 then removed = removed + redis.call('ZREM', KEYS[1], unpack(gone)) end
 end
 return removed
 `;
@@ -144,16 +153,26 @@ export class SearchQueue {
     return calls;
   }
 
-  /** The `max` longest-waiting ids of a queue, without removing them. */
+  /**
+   * The `max` longest-waiting ids of a queue, without removing them. The ids come without their scores (a
+   * 10k-id reply with scores took the client twice as long to read); `takenUpTo`, the highest score taken, is
+   * the score of the last id taken: of the `max`-th member, or of the last one when fewer wait. One MULTI, so
+   * nothing is queued between the reads.
+   */
   async take(name: string, max: number): Promise<TakenIds> {
-    const raw = await this.redis.zrange(this.prefix + name, '0', String(max - 1), 'WITHSCORES');
-    const ids: number[] = [];
-    let takenUpTo = 0;
-    for (let i = 0; i < raw.length; i += 2) {
-      ids.push(Number(raw[i]));
-      takenUpTo = Math.max(takenUpTo, Number(raw[i + 1]));
-    }
-    return { index: name, ids, takenUpTo };
+    const key = this.prefix + name;
+    const replies = await this.redis
+      .multi()
+      .zrange(key, '0', String(max - 1))
+      .zrange(key, String(max - 1), String(max - 1), 'WITHSCORES')
+      .zrange(key, '-1', '-1', 'WITHSCORES')
+      .exec();
+    if (!replies) throw new SinkError('search-queue', `take from ${name}: MULTI aborted`);
+    for (const [err] of replies) if (err) throw err;
+    const [raw, nth, last] = replies.map(([, value]) => value as string[]) as [string[], string[], string[]];
+    const ids = raw.map(Number);
+    const upTo = nth.length ? nth : last;
+    return { index: name, ids, takenUpTo: ids.length ? Number(upTo[1]) : 0 };
   }
 
   /** Removes the taken ids that were not queued again since they were taken. */
