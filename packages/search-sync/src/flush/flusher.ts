@@ -48,9 +48,9 @@ export interface FlusherDeps {
  * One round of one entity type: take up to `batchSize` ids from its metric and feed queues, read their
  * metrics in ONE ClickHouse query per chunk of `chunkSize` ids (and the feed rows in one Postgres query per
  * feed), send each index ONE metrics-only partial update per chunk (plus, for feed indexes, one upsert and
- * one delete of feed documents), wait for every task, and only then acknowledge the ids. Any failure leaves
- * them all queued. Chunks overlap: the next chunk's query runs while this one's documents are built and
- * applied (docs/search-sync.md).
+ * one delete of feed documents), and acknowledge each chunk's ids once its tasks succeeded. A failure leaves
+ * the ids of every chunk not written queued. Chunks overlap: the next chunk's query runs while this one's
+ * documents are built, applied and acknowledged (docs/search-sync.md).
  */
 export class Flusher {
   /** ClickHouse queries made, for stats and tests. */
@@ -70,10 +70,10 @@ export class Flusher {
   async flushGroup(entityType: string, indexes: readonly SearchIndexConfig[]): Promise<GroupResult> {
     const { queues, batchSize } = this.deps;
     const feeds = [...new Set(indexes.flatMap((i) => (i.feed ? [i.feed] : [])))];
-    const metricTaken = await queues.metrics.take(entityType, batchSize);
-    const feedTaken: TakenIds = feeds.length
-      ? await queues.feed.take(entityType, batchSize)
-      : { index: entityType, ids: [], takenUpTo: 0 };
+    const [metricTaken, feedTaken] = await Promise.all([
+      queues.metrics.take(entityType, batchSize),
+      feeds.length ? queues.feed.take(entityType, batchSize) : { index: entityType, ids: [], takenUpTo: 0 },
+    ]);
     if (metricTaken.ids.length === 0 && feedTaken.ids.length === 0) {
       return { entityType, metricIds: 0, feedIds: 0 };
     }
@@ -82,27 +82,49 @@ export class Flusher {
     const queued: QueuedIds = { metric: new Set(metricTaken.ids), feed: new Set(feedTaken.ids) };
     const feedDocs = this.loadFeeds(feeds, feedTaken.ids);
     feedDocs.catch(() => {}); // awaited below, where a failure is thrown
-    const writes: Promise<void>[] = [];
+    const chunksDone: Promise<void>[] = [];
     let readFailure: { error: unknown } | undefined;
     try {
       for await (const { chunk, totals } of this.totalsInChunks(entityType, ids, indexes)) {
         const docs = await feedDocs;
-        for (const index of indexes) {
-          const write = this.writeIndex(index, chunk, queued, totals, docs);
-          write.catch(() => {}); // settled below, possibly after later chunks' queries
-          writes.push(write);
-        }
+        const writes = indexes.map((index) => this.writeIndex(index, chunk, queued, totals, docs));
+        const done = this.ackWhenWritten(writes, chunk, queued, metricTaken, feedTaken);
+        done.catch(() => {}); // settled below, possibly after later chunks' queries
+        chunksDone.push(done);
       }
     } catch (error) {
       readFailure = { error };
     }
-    // Every request sent is waited for, whether the round goes on to acknowledge or fails.
-    const outcomes = await Promise.allSettled(writes);
+    // Every request sent is waited for, whether the round succeeds or fails.
+    const outcomes = await Promise.allSettled(chunksDone);
     if (readFailure) throw readFailure.error;
     const failed = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
     if (failed) throw failed.reason;
-    await Promise.all([queues.metrics.ack(metricTaken), queues.feed.ack(feedTaken)]);
     return { entityType, metricIds: metricTaken.ids.length, feedIds: feedTaken.ids.length };
+  }
+
+  /**
+   * Acknowledges a chunk's ids once every index accepted its requests: while the next chunks are read and sent,
+   * so that the round does not end with one acknowledgement of all its ids. A chunk whose requests failed
+   * leaves its ids queued, as does a round stopped before a chunk was sent.
+   */
+  private async ackWhenWritten(
+    writes: readonly Promise<void>[],
+    chunk: readonly number[],
+    queued: QueuedIds,
+    metricTaken: TakenIds,
+    feedTaken: TakenIds,
+  ): Promise<void> {
+    await settledOrThrow(writes);
+    const { queues } = this.deps;
+    const taken = (from: TakenIds, ids: ReadonlySet<number>) => ({
+      ...from,
+      ids: chunk.filter((id) => ids.has(id)),
+    });
+    await Promise.all([
+      queues.metrics.ack(taken(metricTaken, queued.metric)),
+      queues.feed.ack(taken(feedTaken, queued.feed)),
+    ]);
   }
 
   /**
@@ -155,9 +177,7 @@ export class Flusher {
       if (upserts.length) work.push(writer.upsert(index.uid, upserts, primaryKey));
       if (gone.length) work.push(writer.delete(index.uid, gone));
     }
-    const outcomes = await Promise.allSettled(work);
-    const failed = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
-    if (failed) throw failed.reason;
+    await settledOrThrow(work);
   }
 
   private documentsOf(index: SearchIndexConfig): MetricDocuments {
@@ -225,4 +245,11 @@ export class Flusher {
     }
     return out;
   }
+}
+
+/** Waits until every promise has settled, then throws the first rejection, if any. */
+async function settledOrThrow(work: readonly Promise<unknown>[]): Promise<void> {
+  const outcomes = await Promise.allSettled(work);
+  const failed = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+  if (failed) throw failed.reason;
 }
