@@ -25,6 +25,8 @@ export interface TestEnv {
   clickhouseQueries(): number;
   /** Reads of the read rollup's roll state (its `_rolls` table) since the last reset. */
   rollStateReads(): number;
+  /** The most of those queries sent and not yet answered at one time since the last reset. */
+  queriesInFlightMax(): number;
   resetCounts(): void;
   /** A prefix unique to this run, for Redis keys and index uids. */
   unique(name: string): string;
@@ -46,14 +48,20 @@ export async function openTestEnv(): Promise<TestEnv> {
   const real = chdb.client;
   let queries = 0;
   let rollStateReads = 0;
+  let inFlight = 0;
+  let inFlightMax = 0;
   // Counts every query the code under test sends, without changing what it does.
   const counted = new Proxy(real, {
     get(target, prop, receiver) {
       if (prop === 'query') {
         return (...args: Parameters<ClickHouseClient['query']>) => {
-          if (/FROM \w+_rolls\b/.test(args[0].query)) rollStateReads++;
-          else queries++;
-          return target.query(...args);
+          if (/FROM \w+_rolls\b/.test(args[0].query)) {
+            rollStateReads++;
+            return target.query(...args);
+          }
+          queries++;
+          inFlightMax = Math.max(inFlightMax, ++inFlight);
+          return target.query(...args).finally(() => inFlight--);
         };
       }
       const value = Reflect.get(target, prop, receiver);
@@ -69,9 +77,11 @@ export async function openTestEnv(): Promise<TestEnv> {
     clickhousePath: chdb.path,
     clickhouseQueries: () => queries,
     rollStateReads: () => rollStateReads,
+    queriesInFlightMax: () => inFlightMax,
     resetCounts: () => {
       queries = 0;
       rollStateReads = 0;
+      inFlightMax = inFlight;
     },
     unique: (name) => `${name}_${run}`,
     async close() {

@@ -130,10 +130,13 @@ describe('metrics-only flush (real chDB, Redis; Meilisearch fake)', () => {
       retryBaseMs: 600_000, // the second flush below is this test's own
     });
     await sync.queues.queueMetrics('Image', ids);
+    env.resetCounts();
     // The first chunk's task fails; the two after it are sent, applied and acknowledged all the same.
     fake.tasks.failNext(1);
     expect(await sync.flushNow()).toMatchObject({ status: 'failed' });
     expect(puts()).toBe(3);
+    // Pipelined: a chunk's query was already sent when the one before it was answered.
+    expect(env.queriesInFlightMax()).toBe(2);
     expect((await sync.stats()).queued.metrics).toEqual({ Image: 100 });
     expect((await sync.queues.metrics.take('Image', 250)).ids.sort((a, b) => a - b)).toEqual(
       ids.slice(0, 100),

@@ -16,6 +16,12 @@ import { MetricDocuments } from '../metrics/metric-documents.js';
 import type { MetricFieldName } from '../metrics/metric-fields.js';
 import type { SearchUpdateQueues } from '../queue/update-queues.js';
 
+/**
+ * Chunk queries in flight at once. Two: when one answer arrives the next query is already with the engine
+ * (the embedded one runs them one at a time), so it reads while this process parses that answer.
+ */
+const QUERIES_AHEAD = 2;
+
 /** The ids a round took, by queue. */
 interface QueuedIds {
   metric: ReadonlySet<number>;
@@ -128,8 +134,9 @@ export class Flusher {
   }
 
   /**
-   * The totals of `ids` in chunks of `chunkSize`, pipelined: the next chunk's query is sent before this
-   * chunk is handed on, so ClickHouse reads it while this process builds and sends the documents of this one.
+   * The totals of `ids` in chunks of `chunkSize`, pipelined: two chunks' queries are in flight while this
+   * chunk is handed on, so ClickHouse reads the next while this process parses one answer and builds and
+   * sends the documents of another, and the engine never waits for this process to send its next query.
    */
   private async *totalsInChunks(
     entityType: string,
@@ -137,15 +144,19 @@ export class Flusher {
     indexes: readonly SearchIndexConfig[],
   ): AsyncGenerator<{ chunk: readonly number[]; totals: ReadonlyMap<number, MetricTotals> }> {
     const size = Math.max(1, this.deps.chunkSize);
-    const read = (from: number) => {
-      const totals = this.readTotals(entityType, ids.slice(from, from + size), indexes);
-      totals.catch(() => {}); // awaited in turn below; a round that stops early must not leave it unhandled
-      return totals;
+    const inFlight: Promise<Map<number, MetricTotals>>[] = [];
+    let sent = 0;
+    const sendAhead = () => {
+      for (; inFlight.length < QUERIES_AHEAD && sent < ids.length; sent += size) {
+        const totals = this.readTotals(entityType, ids.slice(sent, sent + size), indexes);
+        totals.catch(() => {}); // awaited in turn below; a round that stops early must not leave it unhandled
+        inFlight.push(totals);
+      }
     };
-    let next = read(0);
+    sendAhead();
     for (let from = 0; from < ids.length; from += size) {
-      const totals = await next;
-      if (from + size < ids.length) next = read(from + size);
+      const totals = await inFlight.shift()!;
+      sendAhead();
       yield { chunk: ids.slice(from, from + size), totals };
     }
   }
