@@ -113,6 +113,13 @@ const nowMs = Date.now();
 const loadBefore = loadAverage();
 const started = performance.now();
 const COMPACT = ROLLUP && !process.argv.includes('--no-compact');
+// --daily-settings 'name=value,…': MergeTree settings put on the daily table before it fills (ALTER … MODIFY
+// SETTING), to see how merge settings change the parts a miss reads.
+const DAILY_SETTINGS = flag('daily-settings');
+if (ROLLUP && DAILY_SETTINGS)
+  await clickhouse.command({
+    query: `ALTER TABLE ${rollupTables().daily} MODIFY SETTING ${DAILY_SETTINGS.split(',').join(', ')}`,
+  });
 const growth = new GrowthTable(clickhouse, { nowMs, rollup: ROLLUP, live: LIVE, compact: COMPACT });
 const rollup = rollupTables();
 
@@ -211,6 +218,11 @@ async function measureMiss(label: string, fillSeconds: number): Promise<MissFigu
   }
   const after = await activeParts();
   const daily = await activeParts(rollup.daily);
+  const dailyPartRows = await one<{ rows: string }>(
+    clickhouse,
+    `SELECT arrayStringConcat(arraySort(x -> -x, groupArray(rows)), ' ') AS rows FROM system.parts WHERE table = '${rollup.daily}' AND active`,
+  );
+  console.error(`[growth] ${label} daily parts' rows: ${dailyPartRows.rows}`);
   return readers.map(({ suffix }, r) => {
     const figures = {
       label: label + suffix,
