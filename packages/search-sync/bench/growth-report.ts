@@ -52,7 +52,7 @@ const FLUSH_ROWS: [string, (f: FlushFigures) => string][] = [
   ['queued Image ids', (f) => fmt(f.n)],
   ['ids per query and request', (f) => (f.chunk ? fmt(f.chunk) : 'all')],
   ['flush ms (flushNow)', (f) => fmt(f.ms)],
-  ['  ClickHouse queries ms (their sum)', (f) => fmt(f.queryMs)],
+  ['  ClickHouse queries ms (any in flight)', (f) => fmt(f.queryMs)],
   ['  Meilisearch fake ms (its own work)', (f) => fmt(f.fakeMs)],
   // Chunks overlap a query with the documents and the fake's work, so this goes below 0 when they do.
   ['  search-sync, the rest (flush - both) ms', (f) => fmt(f.oursMs)],
