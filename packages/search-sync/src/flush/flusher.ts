@@ -55,7 +55,7 @@ export interface FlusherDeps {
  * metrics in ONE ClickHouse query per chunk of `chunkSize` ids (and the feed rows in one Postgres query per
  * feed), send each index ONE metrics-only partial update per chunk (plus, for feed indexes, one upsert and
  * one delete of feed documents), and acknowledge each chunk's ids once its tasks succeeded. A failure leaves
- * the ids of every chunk not written queued. Chunks overlap: the next chunk's query runs while this one's
+ * the ids of every chunk not written queued. Chunks overlap: the next chunks' queries run while this one's
  * documents are built, applied and acknowledged (docs/search-sync.md).
  */
 export class Flusher {
