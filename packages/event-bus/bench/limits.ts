@@ -1,6 +1,7 @@
 // The limits bench (issue 15): one topic, produced once, then consumed in each phase by a fresh consumer
 // group, and printed side by side. Run with the local stack up:
-//   npm run bench:limits -- [changes] [--naive 3000] [--threads 1,2,4] [--flush-rows 20000] [--clickhouse-url]
+//   npm run bench:limits -- [changes] [--naive 3000] [--threads 1,2,4] [--flush-rows 20000] [--rounds 1]
+//     [--clickhouse-url]
 //   (= npx tsx --conditions=source packages/event-bus/bench/limits.ts …)
 // `changes` creates go to the topic (default 100,000, plus a delete per 10 creates, as in throughput.ts).
 // Phases:
@@ -19,6 +20,9 @@
 // chDB and GC helpers included), the main thread's share of system time and its minor page faults per
 // change (each a first touch of fresh memory; their price is printed below the table, measured on a fresh
 // 64 MiB buffer); then /proc/loadavg before and after, and the ratios.
+// --rounds N runs (b) and (c) N times, alternated, after (a): their rates then move by up to a third from one
+// run to the next (a phase of 1–3 s on a shared machine), so the ratios take each one's median over the rounds
+// and c/b is also given per round.
 import { defaultCacheKeys } from '../src/sinks/redis/cache-keys.js';
 import {
   countArg,
@@ -48,6 +52,7 @@ const useServer = process.argv.includes('--clickhouse-url');
 const FLUSH_INTERVAL_MS = 1_000;
 /** Rows per ClickHouse insert in (c) and (d) (the pipelines' `flushRows`). */
 const FLUSH_ROWS = Number(flag('flush-rows') ?? 20_000);
+const ROUNDS = Math.max(1, Number(flag('rounds') ?? 1));
 
 const loadBefore = loadAverage();
 const bench = await openFilledRun('limits', creates, { server: useServer });
@@ -62,12 +67,14 @@ interface Phase {
   cost: PhaseCost;
 }
 const phases: Phase[] = [];
-function record(id: string, label: string, w: ConsumedWindow): void {
-  const phase = { id, label, changes: w.changes, cost: costBetween(w.from, w.to) };
+/** Records a phase; `round` (from 1) when (b) and (c) run several times. */
+function record(id: string, label: string, w: ConsumedWindow, round?: number): void {
+  const shown = round === undefined ? label : `${label}, round ${round}`;
+  const phase = { id, label: shown, changes: w.changes, cost: costBetween(w.from, w.to) };
   phases.push(phase);
   const c = phase.cost;
   console.log(
-    `  ${id} done: ${(phase.changes / c.wallSeconds).toFixed(0)} changes/s, ${c.wallSeconds.toFixed(2)} s, ` +
+    `  ${id}${round ?? ''} done: ${(phase.changes / c.wallSeconds).toFixed(0)} changes/s, ${c.wallSeconds.toFixed(2)} s, ` +
       `main CPU ${c.mainCpuSeconds.toFixed(2)} s`,
   );
 }
@@ -105,34 +112,36 @@ function markAtFirstRecord(stats: { consumed: number }): { mark(): CpuMark; befo
   return { mark: () => first ?? started, before: () => consumedBefore, stop: () => clearInterval(timer) };
 }
 
-// (a) and (b)
+// (a)
 record(
   'a',
   'bare kafkajs consume-and-discard',
   await consumeAndDiscard(ctx, { topic, total, groupId: `bench-limits-a-${ctx.run}` }),
 );
-record(
-  'b',
-  '+ JSON.parse of each value',
-  await consumeAndDiscard(ctx, { topic, total, groupId: `bench-limits-b-${ctx.run}`, parse: true }),
-);
-
-// (c)
-{
+// (b) and (c), alternated when there are several rounds
+for (let round = 1; round <= ROUNDS; round++) {
+  const shown = ROUNDS > 1 ? round : undefined;
+  record(
+    'b',
+    '+ JSON.parse of each value',
+    await consumeAndDiscard(ctx, { topic, total, groupId: `bench-limits-b${round}-${ctx.run}`, parse: true }),
+    shown,
+  );
   const mp = await startInMemoryPipeline(ctx, {
     topic,
-    name: 'limits-c',
+    name: `limits-c${round}`,
     flushIntervalMs: FLUSH_INTERVAL_MS,
     flushRows: FLUSH_ROWS,
   });
   const first = markAtFirstRecord(mp.pipeline.stats);
   const to = await untilDrained(mp, mp.flush);
   first.stop();
-  record('c', 'consumer + ingest + decoder + listener, in-memory sinks', {
-    changes: total - first.before(),
-    from: first.mark(),
-    to,
-  });
+  record(
+    'c',
+    'consumer + ingest + decoder + listener, in-memory sinks',
+    { changes: total - first.before(), from: first.mark(), to },
+    shown,
+  );
   await mp.close();
   await deleteTopics(ctx, [mp.metricTopic]);
 }
@@ -216,14 +225,26 @@ console.log(
 );
 console.log(line(header));
 for (const r of rows) console.log(line(r));
-const byId = (id: string) => phases.find((p) => p.id === id)!;
-const ratio = (x: string, y: string) => {
-  const [px, py] = [byId(x), byId(y)];
-  const wall = rate(px) / rate(py);
-  const cpu = cpuRate(px) / cpuRate(py);
-  const fmt = (v: number) => (v >= 2 ? `${v.toFixed(1)}x` : `${(v * 100).toFixed(1)}%`);
-  return `${x}/${y} ${fmt(wall)} (per main CPU-s ${fmt(cpu)})`;
+/** A phase's rates; with several rounds, the median of its rounds' (one per phase otherwise). */
+const median = (xs: number[]) => {
+  const sorted = [...xs].sort((x, y) => x - y);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 };
+const rates = (id: string) => {
+  const runs = phases.filter((p) => p.id === id);
+  return { wall: median(runs.map(rate)), cpu: median(runs.map(cpuRate)) };
+};
+const ratio = (x: string, y: string) => {
+  const [px, py] = [rates(x), rates(y)];
+  const fmt = (v: number) => (v >= 2 ? `${v.toFixed(1)}x` : `${(v * 100).toFixed(1)}%`);
+  return `${x}/${y} ${fmt(px.wall / py.wall)} (per main CPU-s ${fmt(px.cpu / py.cpu)})`;
+};
+if (ROUNDS > 1) {
+  const [bs, cs] = [phases.filter((p) => p.id === 'b'), phases.filter((p) => p.id === 'c')];
+  const perRound = bs.map((b, i) => `${((rate(cs[i]!) / rate(b)) * 100).toFixed(1)}%`);
+  console.log(`c/b per round: ${perRound.join(' ')}; the ratios below take (b)'s and (c)'s medians`);
+}
 console.log(`ratios: ${['d/b', 'd/c', 'c/b', 'd/e'].map((r) => ratio(r[0]!, r[2]!)).join(' · ')}`);
 console.log('targets (issue 15): d/b >= 25%, c/b >= 40%');
 // What 8 cores would give the largest pool's per-change CPU (broker and Redis, other processes, left out):
