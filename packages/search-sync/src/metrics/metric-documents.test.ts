@@ -100,6 +100,14 @@ describe('MetricDocuments', () => {
     const docs = new MetricDocuments({ timeframes, primaryKey: 'id' });
     const { json } = docs.json(ids, (id) => byId.get(id));
     expect(json).toBe(JSON.stringify(reference(ids, byId, undefined, { timeframes })));
+    // Beyond ASCII in the primary key only (the fields' names plain): the body is still read as UTF-8.
+    const ascii = metrics.slice(0, 3);
+    const keyed = new MetricDocuments({ timeframes, metricTypes: ascii, primaryKey: 'clé' });
+    const want = reference(ids, byId, ascii, { timeframes }).map(({ id, ...fields }) => ({
+      clé: id,
+      ...fields,
+    }));
+    expect(keyed.json(ids, (id) => byId.get(id)).json).toBe(JSON.stringify(want));
   });
 
   it('writes an empty array when no id has fields', () => {

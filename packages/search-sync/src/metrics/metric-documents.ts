@@ -1,5 +1,5 @@
 import type { MetricTimeframe, MetricTotals } from '@engagement/event-bus/sinks/clickhouse';
-import { JsonBytes } from './json-bytes.js';
+import { isAscii, JsonBytes } from './json-bytes.js';
 import { DEFAULT_RATIOS, defaultMetricFieldName, type MetricFieldOptions } from './metric-fields.js';
 
 /** One field of a document: its name, already quoted for JSON, and how its value is computed. */
@@ -13,6 +13,10 @@ interface Plan {
   fields: Field[];
   /** `,"name":` per field as UTF-8, so a document is fragments and numbers written one after another. */
   fragments: Uint8Array[];
+  /** `,"name":0` per field: most values of a metrics update are 0 (quiet windows), written in one copy. */
+  zeros: Uint8Array[];
+  /** Whether every fragment is ASCII (field names usually are). */
+  ascii: boolean;
 }
 
 /**
@@ -24,6 +28,7 @@ interface Plan {
 export class MetricDocuments {
   private readonly plans = new Map<string, Plan>();
   private readonly idKey: Uint8Array;
+  private readonly idKeyAscii: boolean;
   /** Characters per document in the last body, so the next starts with about the room it needs. */
   private perDocument = 64;
 
@@ -35,6 +40,7 @@ export class MetricDocuments {
     },
   ) {
     this.idKey = Buffer.from(`{${JSON.stringify(options.primaryKey)}:`);
+    this.idKeyAscii = isAscii(this.idKey);
   }
 
   /** The metric fields of one document, as `metricFields` gives them (empty without totals). */
@@ -60,14 +66,20 @@ export class MetricDocuments {
     for (const id of ids) {
       const totals = totalsOf(id);
       if (!totals) continue;
-      const { fields, fragments } = this.planFor(totals);
+      const plan = this.planFor(totals);
+      const { fields, fragments, zeros } = plan;
       if (fields.length === 0) continue;
       if (count) out.ascii(',');
-      out.bytes(this.idKey);
+      out.bytes(this.idKey, this.idKeyAscii);
       out.number(id);
       for (let i = 0; i < fields.length; i++) {
-        out.bytes(fragments[i]!);
-        out.number(fieldValue(fields[i]!, totals));
+        const value = fieldValue(fields[i]!, totals);
+        if (value === 0) {
+          out.bytes(zeros[i]!, plan.ascii);
+        } else {
+          out.bytes(fragments[i]!, plan.ascii);
+          out.number(value);
+        }
       }
       out.ascii('}');
       count++;
@@ -109,7 +121,9 @@ export class MetricDocuments {
       }
     }
     const fields = [...byName.values()];
-    return { fields, fragments: fields.map((f) => Buffer.from(`,${f.key}:`)) };
+    const fragments = fields.map((f) => Buffer.from(`,${f.key}:`));
+    const zeros = fields.map((f) => Buffer.from(`,${f.key}:0`));
+    return { fields, fragments, zeros, ascii: fragments.every(isAscii) };
   }
 }
 
