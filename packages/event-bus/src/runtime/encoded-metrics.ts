@@ -1,4 +1,5 @@
 import type { EntityMetricEvent } from '@engagement/plugin-api';
+import { encodeLines } from '../metrics/json-lines.js';
 import { metricEventJson } from '../metrics/metric-event-row.js';
 import { metricMessageRows } from '../metrics/metric-message.js';
 import { StoredRows } from '../metrics/stored-rows.js';
@@ -54,14 +55,11 @@ export function dispatchedMetrics(outcomes: readonly RecordOutcome[]): EntityMet
 /** Serialises events once, for both the metric topic and the store. */
 export function encodeMetrics(events: readonly EntityMetricEvent[]): EncodedMetrics {
   const json = events.map(metricEventJson);
-  const text = `${json.join('\n')}\n`;
-  const lines = new TextEncoder().encode(text);
-  // Where each line starts in `lines`, and one past the last newline: the text's offsets when all is ASCII.
+  const { bytes, ascii } = encodeLines(json);
+  // Where each line starts in `bytes`, and one past the last newline: the text's offsets when all is ASCII.
   const starts = [0];
-  const ascii = lines.length === text.length;
   for (let i = 0; i < json.length; i++)
     starts.push(starts[i]! + (ascii ? json[i]!.length : Buffer.byteLength(json[i]!)) + 1);
-  const bytes = Buffer.from(lines.buffer, lines.byteOffset, lines.byteLength);
   const messages = metricMessageRows(events, json).map(({ key, rows }): MetricTopicMessage => {
     const first = rows[0]!;
     const last = rows[rows.length - 1]!;
@@ -71,6 +69,8 @@ export function encodeMetrics(events: readonly EntityMetricEvent[]): EncodedMetr
       : rows.map((i) => json[i]).join('\n');
     return { key, value };
   });
+  // A plain Uint8Array, as a pool thread's batch arrives (a clone drops Buffer's prototype).
+  const lines = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   return { json, lines, messages };
 }
 
