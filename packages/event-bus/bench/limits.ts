@@ -20,9 +20,9 @@
 // chDB and GC helpers included), the main thread's share of system time and its minor page faults per
 // change (each a first touch of fresh memory; their price is printed below the table, measured on a fresh
 // 64 MiB buffer); then /proc/loadavg before and after, and the ratios.
-// --rounds N runs (b) and (c) N times, alternated, after (a): their rates then move by up to a third from one
-// run to the next (a phase of 1–3 s on a shared machine), so the ratios take each one's median over the rounds
-// and c/b is also given per round.
+// --rounds N runs (b) and (c) N times, alternated, after (a). (b) lasts 1-3 s, and its rate moved from 101k to
+// 189k changes/s between the rounds of one run here (with the CPU the process's other threads used meanwhile),
+// so the ratios take each phase's median over the rounds, and c/b is also given per round.
 import { defaultCacheKeys } from '../src/sinks/redis/cache-keys.js';
 import {
   countArg,
