@@ -74,9 +74,3 @@ export class JsonBytes {
     this.buf = bigger;
   }
 }
-
-/** Whether every byte is below 0x80, so that the bytes read as Latin-1 and as UTF-8 give the same text. */
-export function isAscii(bytes: Uint8Array): boolean {
-  for (let i = 0; i < bytes.length; i++) if (bytes[i]! >= 0x80) return false;
-  return true;
-}

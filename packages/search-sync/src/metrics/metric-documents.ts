@@ -1,5 +1,6 @@
+import { isAscii } from 'node:buffer';
 import type { MetricTimeframe, MetricTotals } from '@engagement/event-bus/sinks/clickhouse';
-import { isAscii, JsonBytes } from './json-bytes.js';
+import { JsonBytes } from './json-bytes.js';
 import { DEFAULT_RATIOS, defaultMetricFieldName, type MetricFieldOptions } from './metric-fields.js';
 
 /** One field of a document: its name, already quoted for JSON, and how its value is computed. */
