@@ -22,6 +22,7 @@ import { rollupTables } from '../src/sinks/clickhouse/rollup-schema.js';
 import { ensureMetricEventTable } from '../src/sinks/clickhouse/schema.js';
 import type { MetricTimeframe } from '../src/sinks/clickhouse/timeframes.js';
 import { selectedCounters } from './chdb-counters.js';
+import { percentile } from './stats.js';
 
 const flag = (name: string) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -101,8 +102,6 @@ async function compactAll(table: string): Promise<void> {
   );
 }
 
-const percentile = (xs: number[], p: number) =>
-  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.ceil((p / 100) * xs.length) - 1)]!;
 const load = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 
 console.log(`${ENTITIES} busy Models, 5 metrics, ${ROLLS_PER_DAY} rolls a day; load ${load()}`);

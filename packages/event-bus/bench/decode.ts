@@ -6,6 +6,7 @@
 import { createDecoder } from '../src/events/decode.js';
 import type { KafkaRecord } from '../src/events/kafka-record.js';
 import { benchDecodeOptions, benchReactions, countArg, flag } from './bench-kit.js';
+import { median } from './stats.js';
 
 const topic = 'bench.decode';
 const rounds = Number(flag('rounds') ?? 7);
@@ -29,7 +30,6 @@ const shapes = {
 
 const decode = createDecoder(benchDecodeOptions(topic));
 let kept = 0;
-const median = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const perChange = (records: KafkaRecord[], work: (r: KafkaRecord) => number) => {
   const times: number[] = [];
   for (let round = 0; round < rounds; round++) {

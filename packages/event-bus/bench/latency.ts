@@ -63,6 +63,7 @@ import {
   untilCaughtUp,
 } from './bench-kit.js';
 import { openBenchSinks } from './bench-run.js';
+import { nearestRank } from './stats.js';
 import { appendSteadily, Outbox } from './steady-producer.js';
 import { watchWatermarks } from './watermark-watch.js';
 
@@ -147,10 +148,6 @@ async function maxRate(): Promise<number> {
   await deleteTopics(ctx, [topic]);
   await redisClient.del(...data.imageIds.map((id) => cacheKeys.key('Image', id)));
   return rate;
-}
-
-function percentile(sorted: Float64Array, p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 }
 
 /** The run's changes, made up front: with the Image hashes they touch cached, as the run's increments need. */
@@ -280,7 +277,7 @@ async function steadyRun(ctx: BenchContext, rate: number, flushIntervalMs: numbe
   console.log(
     `flushIntervalMs=${flushIntervalMs} flushRows=${flushRows}: ${total} changes at ${(total / produceSeconds).toFixed(0)} changes/s ` +
       `(target ${rate.toFixed(0)}) for ${produceSeconds.toFixed(1)} s, ${sorted.length} measured after ${warmupSeconds} s warm-up; ` +
-      `p50 ${fmt(percentile(sorted, 50))}, p90 ${fmt(percentile(sorted, 90))}, p99 ${fmt(percentile(sorted, 99))}, ` +
+      `p50 ${fmt(nearestRank(sorted, 50))}, p90 ${fmt(nearestRank(sorted, 90))}, p99 ${fmt(nearestRank(sorted, 99))}, ` +
       `max ${fmt(sorted[sorted.length - 1]!)}; ${s.flushes} flushes` +
       (appendTimeMissing > 0
         ? `; ${appendTimeMissing} responses without LogAppendTime (send time used)`
@@ -301,7 +298,7 @@ async function steadyRun(ctx: BenchContext, rate: number, flushIntervalMs: numbe
     for (const [slice, values] of [...slices].sort((a, b) => a[0] - b[0])) {
       const v = Float64Array.from(values).sort();
       console.log(
-        `  appended ${(slice * sliceMs) / 1_000}-${((slice + 1) * sliceMs) / 1_000} s: ${v.length} changes, p50 ${fmt(percentile(v, 50))}, p99 ${fmt(percentile(v, 99))}, max ${fmt(v[v.length - 1]!)}`,
+        `  appended ${(slice * sliceMs) / 1_000}-${((slice + 1) * sliceMs) / 1_000} s: ${v.length} changes, p50 ${fmt(nearestRank(v, 50))}, p99 ${fmt(nearestRank(v, 99))}, max ${fmt(v[v.length - 1]!)}`,
       );
     }
     console.log(`  event-loop stalls over 30 ms (s:ms late): ${stalls.join(' ') || 'none'}`);
@@ -387,7 +384,7 @@ function printHops(appendedAt: number[][], published: number[][], appliedAt: num
   }
   const line = (name: string, values: number[]) => {
     const v = Float64Array.from(values).sort();
-    return `${name} p50 ${percentile(v, 50).toFixed(0)} / p99 ${percentile(v, 99).toFixed(0)} / max ${v[v.length - 1]!.toFixed(0)} ms`;
+    return `${name} p50 ${nearestRank(v, 50).toFixed(0)} / p99 ${nearestRank(v, 99).toFixed(0)} / max ${v[v.length - 1]!.toFixed(0)} ms`;
   };
   console.log(
     `  hops of ${toPublish.length} changes: ${line('append → published', toPublish)}; ${line('published → in Redis', toRedis)}`,

@@ -44,6 +44,7 @@ import {
 } from './cpu-meter.js';
 import { startInMemoryPipeline } from './in-memory-pipeline.js';
 import { type ConsumedWindow, consumeAndDiscard, runNaiveConsumer } from './reference-consumers.js';
+import { median } from './stats.js';
 
 const creates = countArg(100_000);
 const naiveLimit = Number(flag('naive') ?? 3_000);
@@ -226,11 +227,6 @@ console.log(
 console.log(line(header));
 for (const r of rows) console.log(line(r));
 /** A phase's rates; with several rounds, the median of its rounds' (one per phase otherwise). */
-const median = (xs: number[]) => {
-  const sorted = [...xs].sort((x, y) => x - y);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-};
 const rates = (id: string) => {
   const runs = phases.filter((p) => p.id === id);
   return { wall: median(runs.map(rate)), cpu: median(runs.map(cpuRate)) };

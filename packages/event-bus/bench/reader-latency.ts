@@ -14,6 +14,7 @@ import { openClickHouse } from '../src/sinks/clickhouse/client.js';
 import { MetricEventStore } from '../src/sinks/clickhouse/metric-event-store.js';
 import { ensureMetricEventTable } from '../src/sinks/clickhouse/schema.js';
 import { defaultCacheKeys } from '../src/sinks/redis/cache-keys.js';
+import { percentile } from './stats.js';
 
 const ENTITIES = 100;
 const eventsPerEntity = Number(process.argv[2] ?? 1_000);
@@ -62,10 +63,6 @@ const request = {
 };
 const keys = ids.map((id) => defaultCacheKeys.key(entityType, id));
 
-const percentile = (xs: number[], p: number) => {
-  const sorted = [...xs].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
-};
 const report = (name: string, xs: number[]) =>
   console.log(
     `${name}: p50 ${percentile(xs, 50).toFixed(2)} ms, p99 ${percentile(xs, 99).toFixed(2)} ms (${xs.length} reads of ${ENTITIES} entities)`,

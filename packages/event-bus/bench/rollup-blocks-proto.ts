@@ -26,6 +26,7 @@ import { ensureMetricEventTable, metricEventTableDdl } from '../src/sinks/clickh
 import { type MetricTimeframe, windowStartMs } from '../src/sinks/clickhouse/timeframes.js';
 import { selectedCounters } from './chdb-counters.js';
 import { seedRollupBench, TARGET_METRICS, targetIds } from './rollup-bench-data.js';
+import { median } from './stats.js';
 
 const blockDays = (process.env.BLOCK_DAYS ?? '16,32').split(',').map(Number);
 const sizes = (process.env.SIZES ?? '2,30').split(',').map((s) => Number(s) * 1_000_000);
@@ -133,7 +134,6 @@ async function selected(): Promise<[number, number]> {
   const { rows, marks } = await selectedCounters(c);
   return [rows, marks];
 }
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const timeframes = ['day', 'week', 'month', 'year', 'all'] as const;
 const query = { entityType: 'Model', entityIds: ids, metricTypes: T, timeframes, highWater: true };
 const sortRows = (rows: { entityId: string; metricType: string }[]) =>

@@ -5,6 +5,8 @@
 // once, zeros only where no row came. Only the JavaScript side: the query text is made here, not by
 // ClickHouse, and "before" parses line by line, which is cheaper than the client's row stream it used.
 //   npx tsx packages/event-bus/bench/totals-rows.ts [rounds 9]
+import { median } from './stats.js';
+
 const rounds = Number(process.argv[2] ?? 9);
 const timeframes = ['day', 'week', 'month', 'year', 'all'];
 const withRows = ['likeCount', 'commentCount', 'collectedCount', 'tippedAmountCount', 'reactionCount'];
@@ -90,7 +92,6 @@ for (let r = 0; r < rounds; r++)
     run();
     ms[name]!.push(performance.now() - t0);
   }
-const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)]!;
 for (const [name, xs] of Object.entries(ms))
   console.log(
     `${name.padEnd(7)} ms ${xs.map((x) => x.toFixed(0)).join(' ')}  median ${median(xs).toFixed(0)}`,

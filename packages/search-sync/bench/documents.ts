@@ -4,6 +4,7 @@
 // encoded to bytes, as the client does, and must give byte for byte the same body.
 //   npx tsx --conditions=source packages/search-sync/bench/documents.ts [10000] [runs 7]
 import type { MetricTotals } from '@engagement/event-bus/sinks/clickhouse';
+import { median } from '../../event-bus/bench/stats.js';
 import { IMAGE_METRIC_TYPES } from '../src/default-indexes.js';
 import { MetricDocuments } from '../src/metrics/metric-documents.js';
 import { metricFields } from '../src/metrics/metric-fields.js';
@@ -49,7 +50,6 @@ for (let r = 0; r < runs; r++) {
   if (Buffer.compare(bodies[0]!, bodies[1]!) !== 0)
     throw new Error(`bodies differ: ${bodies.map((b) => b.length).join(' vs ')} bytes`);
 }
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 for (const [name, xs] of Object.entries(ms))
   console.log(
     `${name.padEnd(8)} ms ${xs.map((x) => x.toFixed(0)).join(' ')}  median ${median(xs).toFixed(0)}`,

@@ -48,6 +48,7 @@ import { Meilisearch } from 'meilisearch';
 import { readStackEnv } from '../../../infra/stack/env.js';
 import { seededRandom } from '../../../scripts/sample-traffic/random.js';
 import { selectedCounters } from '../../event-bus/bench/chdb-counters.js';
+import { percentile } from '../../event-bus/bench/stats.js';
 import { FakeMeilisearch } from '../src/testing/index.js';
 import { benchSearchSync, meterQueries, timedFlush } from './bench-search-sync.js';
 import { type BenchFake, startFakeProcess } from './fake-process.js';
@@ -88,11 +89,6 @@ const FLUSH_CHUNKS = list(flag('chunks'), [2_500]);
 // search-sync's own default is 5,000 (two rounds, one after the other).
 const FLUSH_BATCH = Number(flag('batch') ?? 10_000);
 const LIVE = ROLLUP ? Number(flag('live') ?? 50_000) : 0;
-
-const percentile = (xs: number[], p: number) => {
-  const sorted = [...xs].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
-};
 
 const env = readStackEnv();
 const redis = new Redis(env.REDIS_URL!);

@@ -46,6 +46,7 @@ import {
   readRollState,
 } from '@engagement/event-bus/sinks/clickhouse';
 import { selectedCounters } from '../../event-bus/bench/chdb-counters.js';
+import { median } from '../../event-bus/bench/stats.js';
 import { rollupTotalsSql } from '../../event-bus/src/sinks/clickhouse/metric-totals-sql.js';
 import { headChainFilter } from '../../event-bus/src/sinks/clickhouse/roll-state.js';
 import { DAILY_COMPRESS_BLOCKS } from '../../event-bus/src/sinks/clickhouse/rollup-schema.js';
@@ -371,7 +372,6 @@ for (let round = -1; round < ROUNDS; round++) {
   }
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 console.log(
   `read layouts at ${SIZE}M background rows, ${ROUNDS} rounds; answers of every exact variant equal main's`,
 );
