@@ -61,9 +61,9 @@ export function benchSearchSync(options: {
 }
 
 /**
- * One flush's wall time and where it went; `oursMs` is the rest after ClickHouse and the fake. Chunks overlap a
- * query with the previous chunk's documents and requests, so the parts can add up to more than the flush and
- * `oursMs` can be negative: read it as "not hidden behind a query or the fake".
+ * One flush's wall time and where it went. Chunks overlap a query with the previous chunk's documents and
+ * requests, so the fake's work and search-sync's own overlap the queries: what the queries do not cover is
+ * `outsideQueriesMs`, the part of the flush a faster engine could not shorten.
  */
 export interface FlushSplit {
   ms: number;
@@ -71,8 +71,11 @@ export interface FlushSplit {
   queries: number;
   /** The Meilisearch fake's own work (bodies, routing, tasks): a real server does it elsewhere. */
   fakeMs: number;
-  /** search-sync's own: queue take and ack, documents, the client's serialisation, requests, task polls. */
-  oursMs: number;
+  /**
+   * The flush's time with no query in flight: the queue's take and last ack, and whatever of the documents,
+   * requests, task polls and the fake's work did not overlap a query.
+   */
+  outsideQueriesMs: number;
   /** Time the event loop sat idle during the flush (waiting on Redis, timers, polls, ClickHouse). */
   idleMs: number;
   /** CPU time of this process during the flush: search-sync's, and the embedded engine's when in-process. */
@@ -102,5 +105,5 @@ export async function timedFlush(
   const cpu = process.cpuUsage(before.cpu);
   const cpuMs = (cpu.user + cpu.system) / 1000;
   const queries = meter.queries - before.queries;
-  return { ms, queryMs, queries, fakeMs, oursMs: ms - queryMs - fakeMs, idleMs, cpuMs };
+  return { ms, queryMs, queries, fakeMs, outsideQueriesMs: ms - queryMs, idleMs, cpuMs };
 }
