@@ -8,6 +8,7 @@ import { defaultCacheKeys } from '../src/sinks/redis/cache-keys.js';
 import { recentEntry, recentKey } from '../src/sinks/redis/hash-layout.js';
 import { type FillCommit, MetricCacheFills } from '../src/sinks/redis/metric-cache-fills.js';
 import { countArg, flag, redisCpuSeconds } from './bench-kit.js';
+import { percentile } from './stats.js';
 
 const rounds = countArg(200);
 const entities = Number(flag('entities') ?? 100);
@@ -64,11 +65,9 @@ for (let round = 0; round < rounds; round++) {
     cpu += (used.user + used.system) / 1e6;
   } else redisCpu = 0; // warm-up rounds
 }
-walls.sort((a, b) => a - b);
-const q = (p: number) => walls[Math.min(walls.length - 1, Math.floor((p / 100) * walls.length))]!;
 const perHash = (s: number) => ((s * 1e6) / (walls.length * entities)).toFixed(1);
 console.log(
-  `${entities} entities, ${walls.length} rounds: begin + commit p50 ${q(50).toFixed(2)} ms, p99 ${q(99).toFixed(2)} ms; ` +
+  `${entities} entities, ${walls.length} rounds: begin + commit p50 ${percentile(walls, 50).toFixed(2)} ms, p99 ${percentile(walls, 99).toFixed(2)} ms; ` +
     `per hash: this process ${perHash(cpu)} µs CPU, Redis ${perHash(redisCpu)} µs CPU`,
 );
 await redis.flushdb();

@@ -17,6 +17,7 @@ import { openClickHouse } from '../src/sinks/clickhouse/client.js';
 import { readMetricTotals } from '../src/sinks/clickhouse/metric-totals.js';
 import { ensureMetricEventTable } from '../src/sinks/clickhouse/schema.js';
 import { seedRollupBench, TARGET_METRICS, targetIds } from './rollup-bench-data.js';
+import { median } from './stats.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'dbg-'));
 const c = await openClickHouse({ path: dir });
@@ -37,8 +38,7 @@ async function time(label: string, f: () => Promise<unknown>) {
     cpu.push((u.user + u.system) / 1000);
   }
   ms.sort((a, b) => a - b);
-  cpu.sort((a, b) => a - b);
-  console.log(label.padEnd(28), ms.map((x) => x.toFixed(0)).join(' '), '| cpu', cpu[3]!.toFixed(0));
+  console.log(label.padEnd(28), ms.map((x) => x.toFixed(0)).join(' '), '| cpu', median(cpu).toFixed(0));
 }
 const miss = () =>
   readMetricTotals(c, {
