@@ -11,7 +11,7 @@
 // --runs N repeats each flush interval's run N times, each on a fresh topic and pipeline, and then prints every
 // run's p99, their median and the p50/p99 of all the runs' changes pooled: one run's p99 moved from 109 to 709 ms
 // between two runs of one command (docs/performance-history.md, "Twelfth session"), so a target is judged on
-// the median of several.
+// several: docs/performance.md reads the pooled p99, which keeps a bad stretch that the median would leave out.
 // Each run also prints the pipeline's Redis calls per 1,000 changes by command (apply scripts, HMGETs,
 // pipelines, trims): how many a change costs depends on the batch sizes, which follow how fast the metric
 // topic's loop turns.
@@ -76,6 +76,8 @@ const seconds = Number(flag('seconds') ?? 40);
 const warmupSeconds = Number(flag('warmup') ?? 5);
 const flushIntervals = (flag('flush') ?? '1000,200,50').split(',').map(Number);
 const runs = Number(flag('runs') ?? 1);
+if (!Number.isInteger(runs) || runs < 1)
+  throw new Error(`--runs must be a whole number of at least 1, not ${flag('runs')}`);
 const probeCreates = Number(flag('probe') ?? 50_000);
 const flushRows = Number(flag('flush-rows') ?? 20_000);
 const sliceMs = Number(flag('slice') ?? 5_000);
