@@ -10,8 +10,9 @@
 // in two, at the moment the host sent its metric events to the metric topic (append → published → in Redis).
 // --runs N repeats each flush interval's run N times, each on a fresh topic and pipeline, and then prints every
 // run's p99, their median and the p50/p99 of all the runs' changes pooled: one run's p99 moved from 109 to 709 ms
-// between two runs of one command (docs/performance-history.md, "Twelfth session"), so a target is judged on
-// several: docs/performance.md reads the pooled p99, which keeps a bad stretch that the median would leave out.
+// between two runs of one command (docs/performance-history.md, "Twelfth session", 2026-12-02), so a target is
+// judged on several: docs/performance.md reads the pooled p99, which keeps a bad stretch that the median of the
+// runs would leave out.
 // Each run also prints the pipeline's Redis calls per 1,000 changes by command (apply scripts, HMGETs,
 // pipelines, trims): how many a change costs depends on the batch sizes, which follow how fast the metric
 // topic's loop turns.
