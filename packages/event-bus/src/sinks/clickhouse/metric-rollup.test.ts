@@ -3,7 +3,7 @@ import type { EntityMetricEvent } from '@engagement/plugin-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { countOf, interceptClient, openTempChDB } from '../../../test/temp-chdb.js';
 import { compactRollup } from './metric-compaction.js';
-import { MetricEventStore } from './metric-event-store.js';
+import { MetricEventStore, toClickHouseTime, toMetricEventRow } from './metric-event-store.js';
 import { rollMetricEvents } from './metric-rollup.js';
 import { readMetricTotals } from './metric-totals.js';
 import { headChainFilter, type RollState, RollStateCache, readRollState } from './roll-state.js';
@@ -264,6 +264,25 @@ FROM ${t.daily} WHERE gen = ${second.gen}`,
       clickhouse_settings: { mutations_sync: '2' },
     });
     expect((await checkRollup(client, { entityType: 'Model', entityIds: IDS })).differences).toEqual([]);
+  }, 60_000);
+
+  it('counts an event whose insert began before the head roll and became visible after it', async () => {
+    const { head } = (await readRollState(client))!;
+    // `insertedAt` is the server's time when an insert began; a slow insert's rows become visible later, so
+    // a roll that began meanwhile did not see them and its cut is below them. Readers and the next roll
+    // must still find them in `recent`, though they are stamped before the head roll (INSERT_MARGIN_MS).
+    const [slow] = batch(1, () => ago(2 * DAY));
+    expect(slow!.originSeq).toBeGreaterThan(head!.cuts[slow!.origin] ?? -1);
+    await client.insert({
+      table: 'entityMetricEvents',
+      values: [{ ...toMetricEventRow(slow!), insertedAt: toClickHouseTime(new Date(head!.atMs - 60_000)) }],
+      format: 'JSONEachRow',
+    });
+    stored.set(slow!.eventId, slow!);
+    await expectExact();
+    await expectExact(['day', 'week']);
+    expect((await rollMetricEvents(client)).committed).toBe(true);
+    await expectExact();
   }, 60_000);
 
   it('compacts days into one row per key, exact through replays, rolls after it, a crash, a race and sweeps', async () => {

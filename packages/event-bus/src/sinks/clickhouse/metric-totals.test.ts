@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openClickHouse } from './client.js';
 import { MetricEventStore } from './metric-event-store.js';
 import { readMetricTotals } from './metric-totals.js';
-import { ensureMetricEventTable } from './schema.js';
+import { readRollState } from './roll-state.js';
+import { ensureMetricEventTable, metricEventTableDdl, metricEventTableMigrations } from './schema.js';
 
 // Real embedded ClickHouse (chDB) in a private directory: the query's FINAL, windows and maxMap run for real.
 const now = new Date('2025-06-15T12:00:00.000Z');
@@ -43,25 +44,48 @@ const events: EntityMetricEvent[] = [
   ev(2, 'ratingSum', 4, new Date(now.getTime() + 2_000), 'o:2'), // stamped after `now`: still counted
   ev(2, 'ratingCount', 1, new Date(now.getTime() + 2_000), 'o:2'),
   ev(3, 'downloadCount', 7, ago(100 * DAY)),
+  ev(5, 'downloadCount', 1, ago(7 * DAY)), // exactly at the week window's start
+  ev(5, 'downloadCount', 1, ago(7 * DAY + 1)),
   { ...ev(1, 'downloadCount', 1, ago(1_000)), entityType: 'Image' }, // another entity type: never counted
+];
+
+// Both read paths: the read rollup (a table the host created; its empty first roll leaves every event in the
+// open part) and the event table with FINAL (a table without the rollup's tables: made by hand, or not
+// migrated yet).
+const TABLES: [path: string, table: string][] = [
+  ['the read rollup', 'entityMetricEvents'],
+  ['the event table with FINAL', 'plainMetricEvents'],
 ];
 
 let client: ClickHouseClient;
 beforeAll(async () => {
   client = await openClickHouse({ path: mkdtempSync(join(tmpdir(), 'eb-totals-')) });
   await ensureMetricEventTable(client);
-  const store = new MetricEventStore(client);
-  await store.insert(events);
-  // A replay of the first three events in a later insert (a redelivery): FINAL must collapse them.
-  await store.insert(events.slice(0, 3));
+  for (const query of [
+    metricEventTableDdl('plainMetricEvents'),
+    ...metricEventTableMigrations('plainMetricEvents'),
+  ])
+    await client.command({ query });
+  for (const [, table] of TABLES) {
+    const store = new MetricEventStore(client, table);
+    await store.insert(events);
+    // A replay of the first three events in a later insert (a redelivery): FINAL must collapse them.
+    await store.insert(events.slice(0, 3));
+  }
 });
 afterAll(async () => {
   await client?.close();
 });
 
-describe('readMetricTotals on chDB', () => {
+describe.each(TABLES)('readMetricTotals on chDB, from %s', (path, table) => {
+  it(`reads from ${path}`, async () => {
+    const state = await readRollState(client, table);
+    expect(state?.head ? 'the read rollup' : 'the event table with FINAL').toBe(path);
+  });
+
   it('totals per entity, metric and timeframe, counting replays once', async () => {
     const result = await readMetricTotals(client, {
+      table,
       entityType: 'Model',
       entityIds: [1, 2, 3, 4],
       metricTypes: ['downloadCount', 'ratingSum', 'ratingCount'],
@@ -82,6 +106,7 @@ describe('readMetricTotals on chDB', () => {
 
   it('without metricTypes returns the types found; without all, skips older rows', async () => {
     const [one, four] = await readMetricTotals(client, {
+      table,
       entityType: 'Model',
       entityIds: [1, 4],
       timeframes: ['week'],
@@ -93,10 +118,20 @@ describe('readMetricTotals on chDB', () => {
       ratingCount: { week: 1 },
     });
     expect(four!.totals).toEqual({});
+    // The rows skipped are the ones before the longest window's start, not the one right at it.
+    const [five] = await readMetricTotals(client, {
+      table,
+      entityType: 'Model',
+      entityIds: [5],
+      timeframes: ['day', 'week'],
+      now,
+    });
+    expect(five!.totals).toEqual({ downloadCount: { day: 0, week: 1 } });
   });
 
   it('reports the highest originSeq per origin among the rows it counted', async () => {
     const [one, two] = await readMetricTotals(client, {
+      table,
       entityType: 'Model',
       entityIds: [1, 2],
       metricTypes: ['downloadCount'],
@@ -115,7 +150,7 @@ describe('readMetricTotals on chDB', () => {
 
   it('answers an empty request without querying', async () => {
     expect(
-      await readMetricTotals(client, { entityType: 'Model', entityIds: [], timeframes: ['all'] }),
+      await readMetricTotals(client, { table, entityType: 'Model', entityIds: [], timeframes: ['all'] }),
     ).toEqual([]);
   });
 });
