@@ -83,6 +83,31 @@ describe('MetricCacheSink on the real Redis', () => {
     ).toEqual(['11', '3', '4']);
   });
 
+  it("counts an origin's first position with no fill mark, an event at a window's start, and a batch netting below zero", async () => {
+    const origin = stack.unique('topic:5');
+    const fresh = stack.unique('topic:6');
+    const sink = new MetricCacheSink(stack.redis, { watermarkKey: stack.unique('wm6'), signalChannel: null });
+    const image = 750_000_000 + Math.floor(Math.random() * 1_000_000);
+    const at = Date.now();
+    // Filled at `at`, having counted `origin` up to position 5 and nothing of `fresh`.
+    await stack.redis.hset(defaultCacheKeys.key('Image', image), {
+      likeCount: 10,
+      'likeCount:day': 2,
+      '~at': at,
+      [`~hw:${origin}`]: 5,
+    });
+    // A partition's first offset is position 0: no mark means nothing of it was counted, not position 0.
+    const first = { ...event(fresh, 0, image), createdAt: new Date(at - 86_400_000) }; // right at the day's start
+    const takenBack = [6, 7].map((seq) => ({
+      ...event(origin, seq, image, -1),
+      createdAt: new Date(at - 3 * 86_400_000),
+    }));
+    await sink.apply([first, ...takenBack]);
+    expect(
+      await stack.redis.hmget(defaultCacheKeys.key('Image', image), 'likeCount', 'likeCount:day'),
+    ).toEqual(['9', '3']);
+  });
+
   it('increments a hash cached between its state read and its script, and logs every event', async () => {
     const redis = new Redis(stack.env.REDIS_URL!);
     try {

@@ -91,6 +91,32 @@ describeReaderOnStack('metric reader, events in Redis ahead of ClickHouse', (w) 
     expect((await reader.getMetrics(request)).get(id)).toEqual({ likeCount: { day: 7, all: 8 } });
   });
 
+  it("replays a partition's first position (0) from the recent list when the fill's query did not count it", async () => {
+    const { stack, store, redis, entityType } = w;
+    const now = Date.now();
+    const watermarkKey = stack.unique('wm-first');
+    const sink = new MetricCacheSink(redis, { watermarkKey, signalChannel: null });
+    const reader = createMetricReader({ redis, clickhouse: stack.clickhouse, watermarkKey, now: () => now });
+    const request = {
+      entityType,
+      entityIds: [31],
+      metrics: ['likeCount'] as const,
+      timeframes: ['all'] as const,
+    };
+    const origin = stack.unique('first-offset:0');
+    // The change at offset 0 of a new partition: its first event is at position 0.
+    const first = { ...w.event(31, 'likeCount', 1, new Date(now - 1000), origin), originSeq: 0 };
+    const key = defaultCacheKeys.key(entityType, 31);
+    await sink.apply([first]); // in Redis (its recent list) before ClickHouse holds it
+    expect((await reader.getMetrics(request)).get(31)).toEqual({ likeCount: { all: 0 } });
+    expect(await redis.hget(key, 'likeCount')).toBe('1');
+    await store.insert([first]);
+    await sink.stored(StoredRows.of([first]));
+    await redis.del(key);
+    expect((await reader.getMetrics(request)).get(31)).toEqual({ likeCount: { all: 1 } });
+    expect(await redis.hget(key, 'likeCount')).toBe('1');
+  });
+
   it('drops a recent entry ClickHouse will never hold: a dead host applied it, the replay emitted another', async () => {
     const { stack, store, redis, entityType } = w;
     const now = Date.now();
