@@ -5,7 +5,7 @@ import { SinkError } from '../src/errors.js';
 import { StoredRows } from '../src/metrics/stored-rows.js';
 import { createCacheKeys, defaultCacheKeys, shardWatermarkKey } from '../src/sinks/redis/cache-keys.js';
 import { cacheLayoutKey } from '../src/sinks/redis/cache-layout.js';
-import { recentKey } from '../src/sinks/redis/hash-layout.js';
+import { recentKey, storedField } from '../src/sinks/redis/hash-layout.js';
 import { MetricCacheSink } from '../src/sinks/redis/metric-cache-sink.js';
 import { connectStack, type StackConnections } from './integration-env.js';
 
@@ -106,6 +106,23 @@ describe('MetricCacheSink on the real Redis', () => {
     expect(
       await stack.redis.hmget(defaultCacheKeys.key('Image', image), 'likeCount', 'likeCount:day'),
     ).toEqual(['9', '3']);
+  });
+
+  it('trims from a recent list the entries up to the position ClickHouse holds, and no further', async () => {
+    const origin = stack.unique('topic:7');
+    const watermarkKey = stack.unique('wm7');
+    const sink = new MetricCacheSink(stack.redis, { watermarkKey, signalChannel: null });
+    const image = 760_000_000 + Math.floor(Math.random() * 1_000_000);
+    const events = [3, 4, 5].map((seq) => event(origin, seq, image));
+    await sink.apply(events);
+    await sink.stored(StoredRows.of(events.slice(0, 2))); // an insert of positions 3 and 4
+    // Position 5 is not in ClickHouse: a fill's query cannot count it, so only its entry can.
+    const left = await stack.redis.lrange(recentKey(defaultCacheKeys.key('Image', image)), 0, -1);
+    expect(left.map((entry) => Number(entry.split('\t')[1]))).toEqual([5]);
+    // A replayed insert of older positions (a partition's next owner) does not move the recorded position back.
+    await sink.stored(StoredRows.of(events.slice(0, 1)));
+    const shard = shardWatermarkKey(watermarkKey, defaultCacheKeys.shardOf('Image', image));
+    expect(await stack.redis.hget(shard, storedField(origin))).toBe('4');
   });
 
   it('increments a hash cached between its state read and its script, and logs every event', async () => {
