@@ -117,6 +117,42 @@ describeReaderOnStack('metric reader, events in Redis ahead of ClickHouse', (w) 
     expect(await redis.hget(key, 'likeCount')).toBe('1');
   });
 
+  it('writes nothing when the fill outlived its marker and an insert trimmed the list meanwhile', async () => {
+    const { stack, store, redis, entityType } = w;
+    const now = Date.now();
+    const watermarkKey = stack.unique('wm-expired');
+    const sink = new MetricCacheSink(redis, { watermarkKey, signalChannel: null });
+    const request = {
+      entityType,
+      entityIds: [41],
+      metrics: ['likeCount'] as const,
+      timeframes: ['all'] as const,
+    };
+    const like = w.event(41, 'likeCount', 1, new Date(now - 1000), stack.unique('expired:0'));
+    const key = defaultCacheKeys.key(entityType, 41);
+    await sink.apply([like]); // in Redis before ClickHouse
+    const slow = createMetricReader({
+      redis,
+      clickhouse: stack.clickhouse,
+      watermarkKey,
+      now: () => now,
+      fillMarkerMs: 200,
+      async onFillStep(step) {
+        if (step !== 'queried') return;
+        // The query did not count it. The marker expires; then the insert's trim drops its entry.
+        await new Promise((resolve) => setTimeout(resolve, 400));
+        await store.insert([like]);
+        await sink.stored(StoredRows.of([like]));
+      },
+    });
+    expect((await slow.getMetrics(request)).get(41)).toEqual({ likeCount: { all: 0 } });
+    // Written, the hash would say 0 until it expired: the query missed the event and the list lost it.
+    expect(await redis.exists(key)).toBe(0);
+    const reader = createMetricReader({ redis, clickhouse: stack.clickhouse, watermarkKey, now: () => now });
+    expect((await reader.getMetrics(request)).get(41)).toEqual({ likeCount: { all: 1 } });
+    expect(await redis.hget(key, 'likeCount')).toBe('1');
+  });
+
   it('drops a recent entry ClickHouse will never hold: a dead host applied it, the replay emitted another', async () => {
     const { stack, store, redis, entityType } = w;
     const now = Date.now();
