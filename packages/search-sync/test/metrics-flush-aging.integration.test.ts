@@ -57,6 +57,8 @@ interface Stored {
   leavesWeek: number;
   alreadyOut: number;
   stays: number;
+  /** Created exactly one day before the first flush: in its day window, out of the next one's. */
+  leavesAtEdge: number;
 }
 
 /** Events of an entity type of this run alone (the ageing query looks at every entity of the type). */
@@ -68,6 +70,7 @@ async function eventsOfOwnType(f: FlushFixture, table?: string): Promise<Stored>
     leavesWeek: entityBase + 2,
     alreadyOut: entityBase + 3,
     stays: entityBase + 4,
+    leavesAtEdge: entityBase + 5,
   };
   const like = (entityId: number, days: number) => ({
     entityType: type,
@@ -78,7 +81,13 @@ async function eventsOfOwnType(f: FlushFixture, table?: string): Promise<Stored>
   });
   await storeEvents(
     env.clickhouse,
-    [like(ids.leavesDay, 0.5), like(ids.leavesWeek, 6.5), like(ids.alreadyOut, 10), like(ids.stays, 0.1)],
+    [
+      like(ids.leavesDay, 0.5),
+      like(ids.leavesWeek, 6.5),
+      like(ids.alreadyOut, 10),
+      like(ids.stays, 0.1),
+      like(ids.leavesAtEdge, 1),
+    ],
     { table },
   );
   return { type, ...ids };
@@ -92,9 +101,9 @@ async function agingScenario(
   clickhouse = f.env.clickhouse,
 ): Promise<void> {
   const { env, fake, seedDocuments } = f;
-  const { type, leavesDay, leavesWeek, alreadyOut, stays } = stored;
+  const { type, leavesDay, leavesWeek, alreadyOut, stays, leavesAtEdge } = stored;
   const uid = env.unique(`aged${Math.random().toString(36).slice(2, 6)}`);
-  await seedDocuments(uid, [leavesDay, leavesWeek, alreadyOut, stays]);
+  await seedDocuments(uid, [leavesDay, leavesWeek, alreadyOut, stays, leavesAtEdge]);
   let now = NOW;
   const sync = createSearchSync({
     redis: env.redis,
@@ -107,16 +116,19 @@ async function agingScenario(
     ...(metricTable ? { metricTable } : {}),
   });
   // The first flush only sets the mark; the queued ids get their current values.
-  await sync.queues.queueMetrics(type, [leavesDay, leavesWeek, alreadyOut, stays]);
-  expect(await sync.flushNow()).toMatchObject({ status: 'flushed', metricIds: 4, agedIds: 0 });
+  await sync.queues.queueMetrics(type, [leavesDay, leavesWeek, alreadyOut, stays, leavesAtEdge]);
+  expect(await sync.flushNow()).toMatchObject({ status: 'flushed', metricIds: 5, agedIds: 0 });
+  expect(fake.document(uid, leavesAtEdge)).toMatchObject({ likeCountDay: 1 });
   expect(fake.document(uid, leavesDay)).toMatchObject({ likeCountDay: 1, likeCountWeek: 1 });
   expect(fake.document(uid, leavesWeek)).toMatchObject({ likeCountDay: 0, likeCountWeek: 1 });
   const sentBefore = fake.count('PUT', new RegExp(`^/indexes/${uid}/documents$`));
 
   // A day later, with nothing queued: the day-old event left the day window and the 6.5-day-old one the
-  // week window; the 10-day-old one had left the week before, the 0.1-day-old one is still in the day.
+  // week window, and so did the one at the day window's first millisecond at the last flush; the 10-day-old
+  // one had left the week before, the 0.1-day-old one is still in the day.
   now = new Date(NOW.getTime() + 0.6 * DAY);
-  expect(await sync.flushNow()).toMatchObject({ status: 'flushed', agedIds: 2, metricIds: 2 });
+  expect(await sync.flushNow()).toMatchObject({ status: 'flushed', agedIds: 3, metricIds: 3 });
+  expect(fake.document(uid, leavesAtEdge)).toMatchObject({ likeCountDay: 0, likeCountWeek: 1 });
   expect(fake.document(uid, leavesDay)).toMatchObject({
     likeCountDay: 0,
     likeCountWeek: 1,
