@@ -92,20 +92,18 @@ describeReaderOnStack('metric reader, events in Redis ahead of ClickHouse', (w) 
   });
 
   it("replays a partition's first position (0) from the recent list when the fill's query did not count it", async () => {
-    const { stack, store, redis, entityType } = w;
+    const { stack, store, redis, entityType, likesOf } = w;
     const now = Date.now();
-    const watermarkKey = stack.unique('wm-first');
-    const sink = new MetricCacheSink(redis, { watermarkKey, signalChannel: null });
-    const reader = createMetricReader({ redis, clickhouse: stack.clickhouse, watermarkKey, now: () => now });
+    const { sink, like } = likesOf(31, 'first', now);
+    const reader = createMetricReader({ redis, clickhouse: stack.clickhouse, now: () => now });
     const request = {
       entityType,
       entityIds: [31],
       metrics: ['likeCount'] as const,
       timeframes: ['all'] as const,
     };
-    const origin = stack.unique('first-offset:0');
     // The change at offset 0 of a new partition: its first event is at position 0.
-    const first = { ...w.event(31, 'likeCount', 1, new Date(now - 1000), origin), originSeq: 0 };
+    const first = { ...like('offset-0'), originSeq: 0 };
     const key = defaultCacheKeys.key(entityType, 31);
     await sink.apply([first]); // in Redis (its recent list) before ClickHouse holds it
     expect((await reader.getMetrics(request)).get(31)).toEqual({ likeCount: { all: 0 } });
@@ -118,37 +116,35 @@ describeReaderOnStack('metric reader, events in Redis ahead of ClickHouse', (w) 
   });
 
   it('writes nothing when the fill outlived its marker and an insert trimmed the list meanwhile', async () => {
-    const { stack, store, redis, entityType } = w;
+    const { stack, store, redis, entityType, likesOf } = w;
     const now = Date.now();
-    const watermarkKey = stack.unique('wm-expired');
-    const sink = new MetricCacheSink(redis, { watermarkKey, signalChannel: null });
+    const { sink, like } = likesOf(41, 'expired', now);
     const request = {
       entityType,
       entityIds: [41],
       metrics: ['likeCount'] as const,
       timeframes: ['all'] as const,
     };
-    const like = w.event(41, 'likeCount', 1, new Date(now - 1000), stack.unique('expired:0'));
+    const liked = like('only');
     const key = defaultCacheKeys.key(entityType, 41);
-    await sink.apply([like]); // in Redis before ClickHouse
+    await sink.apply([liked]); // in Redis before ClickHouse
     const slow = createMetricReader({
       redis,
       clickhouse: stack.clickhouse,
-      watermarkKey,
       now: () => now,
       fillMarkerMs: 200,
       async onFillStep(step) {
         if (step !== 'queried') return;
         // The query did not count it. The marker expires; then the insert's trim drops its entry.
         await new Promise((resolve) => setTimeout(resolve, 400));
-        await store.insert([like]);
-        await sink.stored(StoredRows.of([like]));
+        await store.insert([liked]);
+        await sink.stored(StoredRows.of([liked]));
       },
     });
     expect((await slow.getMetrics(request)).get(41)).toEqual({ likeCount: { all: 0 } });
     // Written, the hash would say 0 until it expired: the query missed the event and the list lost it.
     expect(await redis.exists(key)).toBe(0);
-    const reader = createMetricReader({ redis, clickhouse: stack.clickhouse, watermarkKey, now: () => now });
+    const reader = createMetricReader({ redis, clickhouse: stack.clickhouse, now: () => now });
     expect((await reader.getMetrics(request)).get(41)).toEqual({ likeCount: { all: 1 } });
     expect(await redis.hget(key, 'likeCount')).toBe('1');
   });
