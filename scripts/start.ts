@@ -1,5 +1,6 @@
 // `npm start`: the local stack, the event host with this repo's plugins, sample traffic, and a live summary.
-// Ctrl-C stops everything it started (the stack only if it was not running before).
+// Ctrl-C stops everything it started (the stack only if it was not running before and no test run or other
+// `npm start` uses it by then).
 import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
@@ -18,12 +19,17 @@ import {
 import { Redis } from 'ioredis';
 import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
-import { stackDown, stackStatus, stackUp } from '../infra/stack/index.js';
+import { joinStack, leaveStack, StackError, stackUp } from '../infra/stack/index.js';
 import { runSampleTraffic, type SampleTrafficStats } from './sample-traffic.js';
 
 const seconds = () => process.uptime().toFixed(1);
 console.log(`[start] bringing the local stack up (${seconds()} s)`);
-const wasUp = (await stackStatus()).every((s) => s.state !== 'down');
+// Refused beside a test run, whose outages and crashes would break this run's host and the other way round.
+await joinStack('npm start').catch((err) => {
+  if (!(err instanceof StackError)) throw err;
+  console.error(`[start] ${err.message}`);
+  process.exit(1);
+});
 // Until the host's own shutdown handling is in place below, a Ctrl-C (or SIGTERM) is noted: the step under
 // way finishes, then what this run started is stopped. Without this, a signal while the stack comes up
 // (up to a minute) ended this process and left the stack's servers running.
@@ -34,16 +40,14 @@ const noteSignal = (signal: NodeJS.Signals) => {
 };
 process.on('SIGINT', noteSignal).on('SIGTERM', noteSignal);
 const stack = await stackUp().catch(async (err) => {
-  if (!wasUp) await stackDown(); // a part that failed to start: stop the ones that did
+  // A part that failed to start: stop the ones that did, if this run started them.
+  const stackStopped = await leaveStack();
   // The signal reaches the stack's helper commands too (they share the terminal's process group), so a part
   // may fail because of it: that is the stop asked for, not an error to report.
-  if (interrupted) stoppedBeforeHost();
+  if (interrupted) stoppedBeforeHost(stackStopped);
   throw err;
 });
-if (interrupted) {
-  if (!wasUp) await stackDown();
-  stoppedBeforeHost();
-}
+if (interrupted) stoppedBeforeHost(await leaveStack());
 
 /**
  * A refused setting or a dependency down at boot: its message and exit code (78 for configuration), as
@@ -52,12 +56,12 @@ if (interrupted) {
 async function failedBeforeHost(err: unknown): Promise<never> {
   if (!(err instanceof HostError)) throw err;
   console.error(`[start] ${err.message}`);
-  if (!wasUp) await stackDown();
+  await leaveStack();
   process.exit(exitCodeOf(err));
 }
 
-function stoppedBeforeHost(): never {
-  console.log(`[start] stopped before the host started${wasUp ? '' : ', stack down'}`);
+function stoppedBeforeHost(stackStopped = false): never {
+  console.log(`[start] stopped before the host started${stackStopped ? ', stack down' : ''}`);
   process.exit(130);
 }
 
@@ -168,9 +172,9 @@ const stopped = exitOnShutdownSignal(
       redis.disconnect();
       const result = await host.stop();
       await clickhouse.close();
-      if (!wasUp) await stackDown();
+      const stackStopped = await leaveStack();
       console.log(
-        `[start] stopped${wasUp ? ' (the stack was already running and keeps running)' : ', stack down'}`,
+        `[start] stopped${stackStopped ? ', stack down' : ' (the stack keeps running: started before, or still in use)'}`,
       );
       return result;
     },

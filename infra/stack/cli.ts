@@ -8,7 +8,16 @@ import {
   createClient,
 } from '@clickhouse/client';
 import { readStackEnv } from './env.js';
-import { fetchDeps, parts, StackError, stackDown, stackLogs, stackStatus, stackUp } from './index.js';
+import {
+  fetchDeps,
+  parts,
+  StackError,
+  stackDown,
+  stackLogs,
+  stackStatus,
+  stackUp,
+  stackUsers,
+} from './index.js';
 import { stackPaths } from './paths.js';
 
 const usage = `usage: npm run stack -- <command>
@@ -29,7 +38,7 @@ async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
     case 'up':
-      await stackUp();
+      await stackUp({ keep: true });
       return 0;
     case 'down':
       await stackDown({ purge: rest.includes('--purge') });
@@ -49,6 +58,8 @@ async function main(argv: string[]): Promise<number> {
         ];
         console.log(cols.join(' ').trimEnd());
       }
+      const users = stackUsers().map((u) => `${u.kind} (pid ${u.pid})`);
+      console.log(`used by: ${users.length ? users.join(', ') : 'no test run or npm start'}`);
       return statuses.some((s) => s.state === 'down' || s.state === 'unreachable') ? 3 : 0;
     }
     case 'logs': {

@@ -15,11 +15,13 @@ import { stackPaths } from './paths.js';
 import { readPorts, savePorts } from './ports.js';
 import { isAlive, tailFile } from './process.js';
 import { StackError } from './stack-error.js';
+import { type StackUserKind, StackUsers } from './stack-users.js';
 import { stackVersions } from './versions.js';
 
 export { openClickHouse } from './clickhouse-client.js';
 export { readStackEnv, type StackEnv } from './env.js';
 export type { PartStatus } from './part.js';
+export type { StackUserKind } from './stack-users.js';
 
 /** Start order matters only for connect, which needs Kafka and Postgres; status lists in this order. */
 export const parts: Part[] = [
@@ -35,6 +37,11 @@ export const parts: Part[] = [
 export interface StackUpOptions {
   /** Where progress lines go; defaults to console.log. */
   log?: (line: string) => void;
+  /**
+   * The caller keeps the stack running (`npm run stack -- up`): a test run or `npm start` that found it down
+   * and started it no longer stops it when it ends.
+   */
+  keep?: boolean;
 }
 
 export { StackError };
@@ -45,6 +52,11 @@ function context(log: (line: string) => void): StackContext {
   return { paths, ports: readPorts(), say: log };
 }
 
+const lockFile = (ctx: StackContext) => `${ctx.paths.run}/stack.lock`;
+const usersOf = (ctx: StackContext) => new StackUsers(join(ctx.paths.run, 'users'), ctx.paths.dir);
+/** The parts that run as local processes: one of them down means the stack is not up. */
+const processParts = new Set(['postgres', 'redis', 'kafka', 'connect', 'clickhouse']);
+
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)}s`.padStart(6);
 
 /**
@@ -54,7 +66,8 @@ const seconds = (ms: number) => `${(ms / 1000).toFixed(1)}s`.padStart(6);
 export async function stackUp(opts: StackUpOptions = {}): Promise<StackEnv> {
   const say = opts.log ?? ((line: string) => console.log(line));
   const ctx = context(say);
-  return withLock(`${ctx.paths.run}/stack.lock`, async () => {
+  return withLock(lockFile(ctx), async () => {
+    if (opts.keep) usersOf(ctx).clearStartedByRun();
     const failures: string[] = [];
     const started = Date.now();
 
@@ -125,23 +138,7 @@ export interface StackDownOptions {
 export async function stackDown(opts: StackDownOptions = {}): Promise<void> {
   const say = opts.log ?? ((line: string) => console.log(line));
   const ctx = context(say);
-  await withLock(`${ctx.paths.run}/stack.lock`, async () => {
-    // Connect first: stopping it before the broker lets it flush offsets and release the slot cleanly.
-    const order = [
-      connectPart,
-      kafkaPart,
-      redisPart,
-      redisClusterPart,
-      postgresPart,
-      clickhousePart,
-      meilisearchPart,
-    ];
-    for (const part of order) {
-      const t0 = Date.now();
-      const result = await part.down(ctx);
-      say(`  ${part.name.padEnd(11)} ${seconds(Date.now() - t0)}  ${result}`);
-    }
-  });
+  await withLock(lockFile(ctx), () => stopParts(ctx));
   if (opts.purge) {
     // Resolved classpaths survive: they only point into the Maven repository and are re-checked
     // on every `up`, and keeping them saves a Maven run on the next start.
@@ -155,6 +152,63 @@ export async function stackDown(opts: StackDownOptions = {}): Promise<void> {
       if (removed) say(`  purged ${removed} (${part.name})`);
     }
   }
+}
+
+/** Stops every part, Connect first: stopping it before the broker lets it flush offsets and release the slot cleanly. */
+async function stopParts(ctx: StackContext): Promise<void> {
+  const order = [
+    connectPart,
+    kafkaPart,
+    redisPart,
+    redisClusterPart,
+    postgresPart,
+    clickhousePart,
+    meilisearchPart,
+  ];
+  for (const part of order) {
+    const t0 = Date.now();
+    const result = await part.down(ctx);
+    ctx.say(`  ${part.name.padEnd(11)} ${seconds(Date.now() - t0)}  ${result}`);
+  }
+  usersOf(ctx).clearStartedByRun();
+}
+
+/**
+ * Joins the stack's users (stack-users.ts) as `kind`, or rejects with a StackError naming the run it would
+ * break; notes when the stack is down, so that the last user to leave (`leaveStack`) stops what a run
+ * started. Call it before `stackUp`.
+ */
+export async function joinStack(kind: StackUserKind): Promise<void> {
+  const ctx = context(() => {});
+  await withLock(lockFile(ctx), async () => {
+    const users = usersOf(ctx);
+    users.join(kind);
+    const status = await Promise.all(parts.map((part) => part.status(ctx)));
+    // 'down', not 'not up': a remote ClickHouse (state 'remote') is never ours to start or stop.
+    if (status.some((s) => processParts.has(s.name) && s.state === 'down')) users.markStartedByRun();
+  });
+}
+
+/**
+ * Leaves the stack's users; stops the stack when no user is left and a run (not `stack up`) started it.
+ * With `keep` (STACK_KEEP=1) the stack keeps running and counts as started by hand. True when it stopped.
+ */
+export async function leaveStack(
+  opts: { keep?: boolean; log?: (line: string) => void } = {},
+): Promise<boolean> {
+  const ctx = context(opts.log ?? ((line: string) => console.log(line)));
+  return withLock(lockFile(ctx), async () => {
+    const users = usersOf(ctx);
+    if (opts.keep) users.clearStartedByRun();
+    if (!users.leave()) return false;
+    await stopParts(ctx);
+    return true;
+  });
+}
+
+/** The test runs and `npm start`s using the stack now (for `status`). */
+export function stackUsers(): { pid: number; kind: StackUserKind }[] {
+  return usersOf(context(() => {})).live();
 }
 
 /**

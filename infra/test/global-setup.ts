@@ -1,44 +1,30 @@
 import type { TestProject } from 'vitest/node';
-import { stackDown, stackStatus, stackUp } from '../stack/index.js';
-import { withLock } from '../stack/lock.js';
-import { stackPaths } from '../stack/paths.js';
-import { takeRunLease } from './run-lease.js';
-
-const processParts = new Set(['postgres', 'redis', 'kafka', 'connect', 'clickhouse']);
+import { joinStack, leaveStack, StackError, stackUp } from '../stack/index.js';
 
 /**
  * Integration tests share the local stack. A stack that was already up (a developer ran
- * `npm run stack -- up`) is reused and left running; one started here is stopped again at the
+ * `npm run stack -- up`) is reused and left running; one started by a test run is stopped again at its
  * end, so a fresh clone's `npm test` leaves no process behind. STACK_KEEP=1 keeps it running.
- * One test run at a time per stack (`run-lease.ts`): a second is refused before it touches a part.
+ * A test run uses its stack alone (infra/stack/stack-users.ts): beside another test run or an `npm start`
+ * it stops before touching a part, with how to give it a stack of its own.
  * The stack's settings reach the tests through `inject('stackEnv')`.
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  const paths = stackPaths();
-  const release = await withLock(`${paths.run}/stack.lock`, async () =>
-    takeRunLease(`${paths.run}/test-run.pid`, paths.dir),
-  ).catch((err: Error) => {
-    // The message says all there is; the frames of the setup would only bury it.
-    err.stack = `${err.name}: ${err.message}`;
+  await joinStack('test run').catch((err: Error) => {
+    // The message says all there is; the setup's frames would only bury it.
+    if (err instanceof StackError) err.stack = `Error: ${err.message}`;
     throw err;
   });
+  const leave = () => leaveStack({ keep: Boolean(process.env.STACK_KEEP) });
   try {
-    const before = await stackStatus();
-    // 'down', not 'not up': a remote ClickHouse (state 'remote') is never ours to stop.
-    const startedHere = before.some((s) => processParts.has(s.name) && s.state === 'down');
-    const env = await stackUp();
-    project.provide('stackEnv', env);
-    return async () => {
-      try {
-        if (startedHere && !process.env.STACK_KEEP) await stackDown();
-      } finally {
-        release();
-      }
-    };
+    project.provide('stackEnv', await stackUp());
   } catch (err) {
-    release();
+    await leave();
     throw err;
   }
+  return async () => {
+    await leave();
+  };
 }
 
 declare module 'vitest' {
