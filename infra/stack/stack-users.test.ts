@@ -16,10 +16,23 @@ describe('StackUsers', () => {
     dir = mkdtempSync(join(tmpdir(), 'stack-users-'));
     users = new StackUsers(join(dir, 'run', 'users'), dir);
   });
-  afterEach(() => {
-    for (const child of children.splice(0)) child.kill('SIGKILL');
+  afterEach(async () => {
+    await killChildren();
     rmSync(dir, { recursive: true, force: true });
   });
+
+  /** Kills the processes started so far and waits until each is gone (reaped, so no longer alive). */
+  const killChildren = () =>
+    Promise.all(
+      children.splice(0).map(
+        (child) =>
+          new Promise((resolve) => {
+            if (child.exitCode !== null || child.signalCode !== null) return resolve(undefined);
+            child.once('exit', resolve);
+            child.kill('SIGKILL');
+          }),
+      ),
+    );
 
   /** A live process whose command line carries `word`, as a test run's or an `npm start`'s does. */
   const processWith = (word: string): number => {
@@ -46,15 +59,14 @@ describe('StackUsers', () => {
     return { parent: parent.pid!, child: Number(line.trim()) };
   };
 
-  it('lets a test run use the stack alone, and npm starts share it with each other', () => {
+  it('lets a test run use the stack alone, and npm starts share it with each other', async () => {
     const run = otherUser('test run');
     expect(() => users.join('test run')).toThrow(`a test run (pid ${run}) is using the stack in ${dir}`);
     expect(() => users.join('test run')).toThrow('STACK_DIR=/path/to/another/dir npm test');
     expect(() => users.join('npm start')).toThrow(`a test run (pid ${run})`);
     expect(() => users.join('npm start')).toThrow('STACK_DIR=/path/to/another/dir npm start');
 
-    children.splice(0).forEach((c) => c.kill('SIGKILL'));
-    spawnSync('sleep', ['0.2']);
+    await killChildren();
     const start = otherUser('npm start');
     expect(() => users.join('test run')).toThrow(`\`npm start\` (pid ${start}) is using the stack`);
     const second = otherUser('npm start');
@@ -79,13 +91,12 @@ describe('StackUsers', () => {
     expect(readdirSync(usersDir)).toEqual([String(process.pid)]);
   });
 
-  it('has the last user stop the stack only when a run started it', () => {
+  it('has the last user stop the stack only when a run started it', async () => {
     const start = otherUser('npm start');
     users.markStartedByRun();
     users.join('npm start');
     expect(users.leave()).toBe(false); // the other npm start still runs on it
-    children.splice(0).forEach((c) => c.kill('SIGKILL'));
-    spawnSync('sleep', ['0.2']);
+    await killChildren();
     users.join('npm start');
     expect(users.live().map((u) => u.pid)).not.toContain(start);
     expect(users.leave()).toBe(true);
