@@ -46,6 +46,22 @@ export function isAlive(pid: number): boolean {
   }
 }
 
+/** True when `ancestor` is `pid`'s parent, grandparent, … (from /proc). */
+export function isAncestor(ancestor: number, pid: number): boolean {
+  for (let p = parentOf(pid); p !== undefined && p > 1; p = parentOf(p)) if (p === ancestor) return true;
+  return false;
+}
+
+function parentOf(pid: number): number | undefined {
+  try {
+    // `pid (comm) state ppid …`; comm may hold spaces and parentheses, so read after the last ')'.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+  } catch {
+    return undefined;
+  }
+}
+
 /** Guards against pid reuse: a recycled pid must not be mistaken for (or killed as) our process. */
 export function cmdlineIncludes(pid: number, marker: string): boolean {
   try {

@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { cmdlineIncludes, isAlive } from './process.js';
+import { cmdlineIncludes, isAlive, isAncestor } from './process.js';
 import { StackError } from './stack-error.js';
 
 /** What uses a stack for a while: a test run (Vitest's global setup) or `npm start`. */
@@ -89,19 +89,3 @@ export class StackUsers {
 }
 
 const article = (kind: StackUserKind) => (kind === 'test run' ? 'a test run' : '`npm start`');
-
-/** True when `ancestor` is `pid`'s parent, grandparent, … (from /proc). */
-function isAncestor(ancestor: number, pid: number): boolean {
-  for (let p = parentOf(pid); p !== undefined && p > 1; p = parentOf(p)) if (p === ancestor) return true;
-  return false;
-}
-
-function parentOf(pid: number): number | undefined {
-  try {
-    // `pid (comm) state ppid …`; comm may hold spaces and parentheses, so read after the last ')'.
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-  } catch {
-    return undefined;
-  }
-}
