@@ -183,7 +183,7 @@ export async function joinStack(kind: StackUserKind): Promise<void> {
   await withLock(lockFile(ctx), async () => {
     const users = usersOf(ctx);
     users.join(kind);
-    const status = await Promise.all(parts.map((part) => part.status(ctx)));
+    const status = await stackStatus();
     // 'down', not 'not up': a remote ClickHouse (state 'remote') is never ours to start or stop.
     if (status.some((s) => processParts.has(s.name) && s.state === 'down')) users.markStartedByRun();
   });
@@ -206,7 +206,10 @@ export async function leaveStack(
   });
 }
 
-/** The test runs and `npm start`s using the stack now (for `status`). */
+/**
+ * The test runs and `npm start`s using the stack now (for `status`). Read without the stack's lock: all it
+ * writes is the removal of users whose processes are gone.
+ */
 export function stackUsers(): { pid: number; kind: StackUserKind }[] {
   return usersOf(context(() => {})).live();
 }
