@@ -8,7 +8,7 @@ import { classpath } from '../maven.js';
 import { keepIfCurrent, ownedProcess, ownedStatus, startOwned, stopOwned } from '../owned-process.js';
 import type { Part, StackContext } from '../part.js';
 import { choosePort } from '../ports.js';
-import { isPortOpen, runChecked } from '../process.js';
+import { isPortOpen, runChecked, waitFor } from '../process.js';
 
 const MAIN = 'kafka.Kafka';
 
@@ -50,18 +50,46 @@ function serverProperties(f: ReturnType<typeof files>, port: number, controllerP
   ].join('\n')}\n`;
 }
 
-async function brokerAnswers(port: number): Promise<boolean> {
-  const admin = new Kafka({
+const probe = (port: number) =>
+  new Kafka({
     clientId: 'stack-probe',
     brokers: [`127.0.0.1:${port}`],
     logLevel: logLevel.NOTHING,
     retry: { retries: 0 },
-  }).admin();
+  });
+
+async function brokerAnswers(port: number): Promise<boolean> {
+  const admin = probe(port).admin();
   try {
     await admin.connect();
     const cluster = await admin.describeCluster();
     return cluster.brokers.length > 0 && cluster.controller !== null;
   } finally {
+    await admin.disconnect().catch(() => {});
+  }
+}
+
+/**
+ * True once the broker serves consumer groups and idempotent producers. A new or restarted broker answers
+ * metadata before that: it creates its offsets topic on the first group lookup and loads its coordinators
+ * for a while after, answering "the coordinator is loading". Every client retries that, but a consumer that
+ * meets it while joining crashes and restarts, which `npm start` showed as an error with a stack trace.
+ */
+async function coordinatorsAnswer(port: number): Promise<boolean> {
+  const kafka = probe(port);
+  const admin = kafka.admin();
+  // kafkajs refuses an idempotent producer without retries.
+  const producer = kafka.producer({ idempotent: true, retry: { retries: 1, initialRetryTime: 100 } });
+  try {
+    await admin.connect();
+    await admin.describeCluster(); // loads the metadata that finding a coordinator needs
+    // A group no one uses: finding its coordinator creates the offsets topic on a new broker, and the
+    // description fails while that coordinator loads.
+    await admin.describeGroups(['stack-probe']);
+    await producer.connect(); // an idempotent producer asks for its producer id here
+    return true;
+  } finally {
+    await producer.disconnect().catch(() => {});
     await admin.disconnect().catch(() => {});
   }
 }
@@ -92,7 +120,13 @@ export const kafkaPart: Part = {
       oldControllerPort !== undefined &&
       configUnchanged(f.config, serverProperties(f, oldPort, oldControllerPort));
     const kept = await keepIfCurrent(server(ctx), sameConfig, () => brokerAnswers(oldPort as number));
-    if (kept) return { outcome: 'running', detail: `pid ${kept}, port ${oldPort}` };
+    if (kept) {
+      await waitFor('kafka coordinators', () => coordinatorsAnswer(oldPort as number), {
+        timeoutMs: 60_000,
+        pid: kept,
+      });
+      return { outcome: 'running', detail: `pid ${kept}, port ${oldPort}` };
+    }
 
     const cp = await classpath('kafka');
     const port = await choosePort('kafka', ctx.ports);
@@ -129,6 +163,7 @@ export const kafkaPart: Part = {
       { cwd: f.dir },
       { what: 'kafka port', check: () => isPortOpen(port), timeoutMs: 60_000 },
       { what: 'kafka metadata', check: () => brokerAnswers(port), timeoutMs: 60_000, intervalMs: 500 },
+      { what: 'kafka coordinators', check: () => coordinatorsAnswer(port), timeoutMs: 60_000 },
     );
     return { outcome: 'started', detail: `pid ${pid}, port ${port}` };
   },
