@@ -142,7 +142,11 @@ export class EventConsumer implements RecordSource {
     consumer.on(CRASH, ({ payload }) => {
       this.joinedChanged(member, false);
       this.state.lastFailure = { at: Date.now(), message: `consumer crashed: ${payload.error.message}` };
-      options.logger.error({ err: payload.error, groupId, restart: payload.restart }, 'consumer.crash');
+      // kafkajs restarts the consumer after a retriable crash (a broker restarting): a warning. One it does
+      // not restart has stopped consuming.
+      const fields = { err: payload.error, groupId, restart: payload.restart };
+      if (payload.restart) options.logger.warn(fields, 'consumer.crash');
+      else options.logger.error(fields, 'consumer.crash');
     });
     consumer.on(STOP, () => this.joinedChanged(member, false));
     return member;

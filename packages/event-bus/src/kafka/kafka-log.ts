@@ -2,8 +2,9 @@ import type { Logger } from '@engagement/plugin-api';
 import { type logCreator, logLevel } from 'kafkajs';
 
 /**
- * Error responses that only say a partition's leader or a group's coordinator is moving: every new topic
- * answers so until its leaders are elected, and every broker restart does for a moment. kafkajs refreshes its
+ * Error responses that only say a partition's leader or a group's coordinator is moving (or still loading
+ * its groups): every new topic answers so until its leaders are elected, and every broker restart does for a
+ * moment. kafkajs refreshes its
  * metadata and retries them itself, and throws (which the pipeline logs) only when that does not help.
  * Matched by kafkajs's message for the Kafka error (kafka-log.test.ts checks them against its error table).
  */
@@ -12,6 +13,7 @@ export const MOVING_LEADER_ERRORS: ReadonlySet<string> = new Set([
   'There is no leader for this topic-partition as we are in the middle of a leadership election',
   'The group coordinator is not available',
   'This is not the correct coordinator for this group',
+  "The coordinator is loading and hence can't process requests for this group",
 ]);
 
 /**
