@@ -8,8 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ClickHouseClient } from '@clickhouse/client';
+import { clickhouseSourceDdl } from '@engagement/app-db/clickhouse';
 import { fetchHostGroupOffsets } from '@engagement/event-bus/kafka';
-import { openClickHouse } from '@engagement/event-bus/sinks/clickhouse';
+import { ensureMetricEventTable, openClickHouse } from '@engagement/event-bus/sinks/clickhouse';
 import { type CacheKeyScheme, defaultCacheKeys, type RedisClient } from '@engagement/event-bus/sinks/redis';
 import { Redis } from 'ioredis';
 import { type Admin, Kafka, logLevel, type Producer } from 'kafkajs';
@@ -115,6 +116,27 @@ export function hostEnv(name: string, overrides: Record<string, string> = {}): R
     EVENT_HOST_CLICKHOUSE_PATH: mkdtempSync(join(tmpdir(), 'eh-ch-')),
     ...overrides,
   };
+}
+
+/**
+ * The database of the stack's served ClickHouse that test hosts write to, not `default`, which `npm start`
+ * fills. The reconcile and backfill tests' hosts read the stack's Debezium topics from the beginning, and
+ * the tests delete stored events and write corrections on purpose: in `default`, the next `npm start`'s
+ * host would store those changes once more beside the corrections, and its reconcile would report
+ * hundreds of entities off.
+ */
+export const TEST_DATABASE = 'tests';
+
+/** Opens the stack's served ClickHouse on TEST_DATABASE, creating it with the metric and source tables. */
+export async function openTestDatabase(): Promise<ClickHouseClient> {
+  const url = inject('stackEnv').CLICKHOUSE_URL!;
+  const server = await openClickHouse({ url });
+  await server.command({ query: `CREATE DATABASE IF NOT EXISTS ${TEST_DATABASE}` });
+  await server.close();
+  const clickhouse = await openClickHouse({ url, database: TEST_DATABASE });
+  await ensureMetricEventTable(clickhouse);
+  for (const statement of clickhouseSourceDdl()) await clickhouse.command({ query: statement });
+  return clickhouse;
 }
 
 /** Connections to the shared stack: Postgres, Redis, and Kafka with a connected producer and admin. */

@@ -15,11 +15,13 @@ import {
   createImages,
   ephemeralPort,
   hostEnv,
+  openTestDatabase,
   produce,
   reactionPlan,
   type StackClients,
   sourceTopicOf,
   stackBroker,
+  TEST_DATABASE,
   waitFor,
 } from './host-fixtures.js';
 
@@ -34,6 +36,7 @@ const processes: ChildProcess[] = [];
 
 beforeAll(async () => {
   stack = await connectStack();
+  await (await openTestDatabase()).close();
 });
 
 afterEach(async () => {
@@ -45,9 +48,13 @@ afterAll(async () => {
   await stack?.close();
 });
 
-/** Host settings on the stack's served ClickHouse (no embedded engine in this process). */
+/** Host settings on the stack's served ClickHouse (no embedded engine in this process), in the tests' database. */
 function envOn(name: string, overrides: Record<string, string> = {}): Record<string, string> {
-  const env = hostEnv(name, { EVENT_HOST_CLICKHOUSE_URL: inject('stackEnv').CLICKHOUSE_URL!, ...overrides });
+  const env = hostEnv(name, {
+    EVENT_HOST_CLICKHOUSE_URL: inject('stackEnv').CLICKHOUSE_URL!,
+    EVENT_HOST_CLICKHOUSE_DATABASE: TEST_DATABASE,
+    ...overrides,
+  });
   delete env.EVENT_HOST_CLICKHOUSE_PATH;
   return env;
 }
@@ -113,7 +120,9 @@ describe('a host started while ClickHouse is down', () => {
     const port = await ephemeralPort();
     const host = await build(
       envOn('ready-ch-down', {
+        // An engine of its own, started below: its default database.
         EVENT_HOST_CLICKHOUSE_URL: `http://127.0.0.1:${port}`,
+        EVENT_HOST_CLICKHOUSE_DATABASE: 'default',
         EVENT_HOST_START_DEADLINE_MS: '60000',
       }),
     );

@@ -2,7 +2,6 @@
 // (its ClickHouse source rows on run-unique topics), and Postgres, ClickHouse, Redis and Kafka connected.
 import type { ClickHouseClient } from '@clickhouse/client';
 import { clickhouseSourceRoutes } from '@engagement/app-db/clickhouse';
-import { openClickHouse } from '@engagement/event-bus/sinks/clickhouse';
 import type { RedisClient } from '@engagement/event-bus/sinks/redis';
 import type { PluginDefinition } from '@engagement/plugin-api';
 import type { Cluster, Redis } from 'ioredis';
@@ -15,7 +14,7 @@ import { loadConfig } from '../src/config/load-config.js';
 import { watermarkKeyOf } from '../src/deployment/cache-scope.js';
 import { sourceTopicsOf } from '../src/deployment/source-topics.js';
 import { openRedis } from '../src/host/open-redis.js';
-import { baseHostEnv, RUN } from './host-fixtures.js';
+import { baseHostEnv, openTestDatabase, RUN, TEST_DATABASE } from './host-fixtures.js';
 
 /**
  * EVENT_HOST_* settings of a host reading the stack's real Debezium topics, and the run-unique topic prefix
@@ -33,6 +32,7 @@ export function reconcileEnv(
     EVENT_HOST_SOURCES_CLICKHOUSE_TOPICS: JSON.stringify(clickhouseSourceRoutes(`${prefix}.ch`)),
     EVENT_HOST_REDIS_URL: `${stack.REDIS_URL}/${redisDb}`,
     EVENT_HOST_CLICKHOUSE_URL: stack.CLICKHOUSE_URL!,
+    EVENT_HOST_CLICKHOUSE_DATABASE: TEST_DATABASE,
     EVENT_HOST_RECONCILE_WAIT_MS: '90000',
     // The local publisher exports a row within a second of its time; production's default is 60 s.
     EVENT_HOST_RECONCILE_CLICKHOUSE_SETTLE_MS: '3000',
@@ -67,7 +67,7 @@ export async function connectReconcileClients(env: Record<string, string>): Prom
   const db = new pg.Client({ connectionString: stack.POSTGRES_URL });
   await db.connect();
   const pool = new pg.Pool({ connectionString: stack.POSTGRES_URL, max: 2 });
-  const clickhouse = await openClickHouse({ url: stack.CLICKHOUSE_URL! });
+  const clickhouse = await openTestDatabase();
   const redis = openRedis(config);
   await redis.connect();
   if (redis.isCluster) await dropMetricHashes(redis as Cluster);
