@@ -22,6 +22,7 @@ import { spawnBackfill, writeWorldTraffic } from './backfill-fixtures.js';
 import { RUN, waitFor } from './host-fixtures.js';
 import {
   connectReconcileClients,
+  dropWorldJobs,
   mismatches,
   type ReconcileTestClients,
   readMetrics,
@@ -91,6 +92,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await host?.stop();
+  if (connected) await dropWorldJobs(connected.clickhouse, world);
   await connected?.close();
 });
 

@@ -21,6 +21,7 @@ import { RUN, waitFor } from './host-fixtures.js';
 import {
   cachedTotals,
   connectReconcileClients,
+  dropWorldJobs,
   lossTargets,
   metricKey,
   mismatches,
@@ -117,6 +118,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await host?.stop();
+  if (clients) await dropWorldJobs(clients.clickhouse, world);
   await clients?.close();
 });
 

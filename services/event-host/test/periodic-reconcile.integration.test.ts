@@ -18,6 +18,7 @@ import { parsePrometheus, waitFor } from './host-fixtures.js';
 import {
   commitRoll,
   connectReconcileClients,
+  dropWorldJobs,
   lossTargets,
   metricKey,
   type ReconcileTestClients,
@@ -102,6 +103,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const host of [...hosts]) await host.stop();
+  if (c) await dropWorldJobs(c.clickhouse, world);
   await c?.close();
 });
 

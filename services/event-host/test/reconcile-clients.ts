@@ -1,7 +1,7 @@
 // The clients of the reconcile and backfill tests: a host's settings on the stack's real Debezium topics
 // (its ClickHouse source rows on run-unique topics), and Postgres, ClickHouse, Redis and Kafka connected.
 import type { ClickHouseClient } from '@clickhouse/client';
-import { clickhouseSourceRoutes } from '@engagement/app-db/clickhouse';
+import { clickhouseSourceRoutes, orchestrationJobs } from '@engagement/app-db/clickhouse';
 import type { RedisClient } from '@engagement/event-bus/sinks/redis';
 import type { PluginDefinition } from '@engagement/plugin-api';
 import type { Cluster, Redis } from 'ioredis';
@@ -9,6 +9,7 @@ import { type Admin, Kafka, logLevel, type Producer } from 'kafkajs';
 import pg from 'pg';
 import { inject } from 'vitest';
 import { cdc } from '../../../infra/stack/cdc.js';
+import type { SampleWorld } from '../../../scripts/sample-traffic/sample-world.js';
 import type { HostConfig } from '../src/config/host-config.js';
 import { loadConfig } from '../src/config/load-config.js';
 import { watermarkKeyOf } from '../src/deployment/cache-scope.js';
@@ -130,4 +131,23 @@ export async function dropMetricHashes(cluster: Cluster): Promise<void> {
       cursor = next;
     } while (cursor !== '0');
   }
+}
+
+/**
+ * Deletes the generation jobs of a test's world from `orchestration.jobs`. Unlike the tests' other source
+ * tables, that one keeps its production name with its own database, so the tests share it with `npm start`
+ * (host-fixtures.ts, TEST_DATABASE). `npm start`'s host never reads these rows' exports (they went to the
+ * test's own topics): left there, its reconcile would count them in the truth of the world's versions.
+ */
+export async function dropWorldJobs(
+  clickhouse: ClickHouseClient,
+  world: SampleWorld | undefined,
+): Promise<void> {
+  const ids = [...(world?.versions.keys() ?? [])];
+  if (ids.length === 0) return;
+  await clickhouse.command({
+    query: `ALTER TABLE ${orchestrationJobs.table} DELETE WHERE hasAny(resourcesUsed, {ids:Array(Int32)})`,
+    query_params: { ids },
+    clickhouse_settings: { mutations_sync: '1' },
+  });
 }

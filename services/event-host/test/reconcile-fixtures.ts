@@ -13,6 +13,7 @@ import type { SampleWorld } from '../../../scripts/sample-traffic/sample-world.j
 
 export {
   connectReconcileClients,
+  dropWorldJobs,
   type ReconcileTestClients,
   reconcileClients,
   reconcileEnv,

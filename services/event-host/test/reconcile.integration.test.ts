@@ -27,6 +27,7 @@ import {
   cachedTotals,
   commitRoll,
   connectReconcileClients,
+  dropWorldJobs,
   lossTargets,
   metricKey,
   mismatches,
@@ -91,6 +92,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await host?.stop();
+  if (clients) await dropWorldJobs(clients.clickhouse, world);
   await clients?.close();
 });
 
