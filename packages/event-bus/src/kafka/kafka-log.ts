@@ -4,8 +4,8 @@ import { type logCreator, logLevel } from 'kafkajs';
 /**
  * Error responses that only say a partition's leader or a group's coordinator is moving (or still loading
  * its groups): every new topic answers so until its leaders are elected, and every broker restart does for a
- * moment. kafkajs refreshes its
- * metadata and retries them itself, and throws (which the pipeline logs) only when that does not help.
+ * moment. kafkajs refreshes its metadata and retries them itself, and throws (which the pipeline logs) only
+ * when that does not help.
  * Matched by kafkajs's message for the Kafka error (kafka-log.test.ts checks them against its error table).
  */
 export const MOVING_LEADER_ERRORS: ReadonlySet<string> = new Set([
