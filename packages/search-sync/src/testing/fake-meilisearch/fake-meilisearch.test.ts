@@ -15,6 +15,11 @@ describe('FakeMeilisearch, driven by the official client', () => {
   afterEach(() => fake.close());
 
   it('moves a task enqueued → processing → succeeded and reports it on GET /tasks/:uid', async () => {
+    // A task that processes for a second: with 20 ms, a loaded machine could answer the read right after
+    // `resume` with the task already succeeded (seen once in a newcomer's run).
+    await fake.close();
+    fake = await FakeMeilisearch.start({ apiKey: 'master-key', processingMs: 1_000 });
+    client = new Meilisearch({ host: fake.host, apiKey: 'master-key' });
     fake.tasks.pause();
     const enqueued = await client.index('models').addDocuments([{ id: 1, name: 'a' }]);
     expect(enqueued).toMatchObject({
