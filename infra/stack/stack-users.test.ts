@@ -16,7 +16,16 @@ describe('StackUsers', () => {
     dir = mkdtempSync(join(tmpdir(), 'stack-users-'));
     users = new StackUsers(join(dir, 'run', 'users'), dir);
   });
+  /** Processes started by the children: killing a child leaves them running. */
+  const grandchildren: number[] = [];
   afterEach(async () => {
+    for (const pid of grandchildren.splice(0)) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
     await killChildren();
     rmSync(dir, { recursive: true, force: true });
   });
@@ -56,7 +65,9 @@ describe('StackUsers', () => {
     const line = await new Promise<string>((resolve) =>
       parent.stdout!.once('data', (d) => resolve(String(d))),
     );
-    return { parent: parent.pid!, child: Number(line.trim()) };
+    const child = Number(line.trim());
+    grandchildren.push(child);
+    return { parent: parent.pid!, child };
   };
 
   it('lets a test run use the stack alone, and npm starts share it with each other', async () => {
