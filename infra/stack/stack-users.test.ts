@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { stopPid } from './process.js';
 import { type StackUserKind, StackUsers } from './stack-users.js';
 
 const COMMAND_WORD: Record<StackUserKind, string> = { 'test run': 'vitest', 'npm start': 'scripts/start.ts' };
@@ -19,13 +20,7 @@ describe('StackUsers', () => {
   /** Processes started by the children: killing a child leaves them running. */
   const grandchildren: number[] = [];
   afterEach(async () => {
-    for (const pid of grandchildren.splice(0)) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }
+    await Promise.all(grandchildren.splice(0).map((pid) => stopPid(pid)));
     await killChildren();
     rmSync(dir, { recursive: true, force: true });
   });
