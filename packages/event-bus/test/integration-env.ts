@@ -25,9 +25,17 @@ export interface StackConnections {
   close(): Promise<void>;
 }
 
+/**
+ * The Redis database of these tests (`env.REDIS_URL` and `redis` point at it), not 0, which `npm start`'s host
+ * uses: metric hash keys carry no cache scope, and some tests cache hashes of the stack's real Images with
+ * made-up starting values, which the next `npm start`'s reads and `metrics reconcile` would otherwise see.
+ */
+const TEST_REDIS_DB = 5;
+
 /** Opens connections to the stack; ClickHouse is a fresh embedded engine in a temp directory. */
 export async function connectStack(): Promise<StackConnections> {
-  const env = inject('stackEnv');
+  const stackEnv = inject('stackEnv');
+  const env = { ...stackEnv, REDIS_URL: `${stackEnv.REDIS_URL}/${TEST_REDIS_DB}` };
   const client = new pg.Client({ connectionString: env.POSTGRES_URL });
   await client.connect();
   const redis = new Redis(env.REDIS_URL!);

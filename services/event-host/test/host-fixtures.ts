@@ -112,11 +112,19 @@ export function hostEnv(name: string, overrides: Record<string, string> = {}): R
     ...baseHostEnv(name, prefix),
     EVENT_HOST_KAFKA_TOPICS: `${prefix}.public.ImageReaction`,
     EVENT_HOST_DEBEZIUM_TOPIC_PREFIX: prefix,
-    EVENT_HOST_REDIS_URL: stack.REDIS_URL!,
+    EVENT_HOST_REDIS_URL: `${stack.REDIS_URL}/${TEST_REDIS_DB}`,
     EVENT_HOST_CLICKHOUSE_PATH: mkdtempSync(join(tmpdir(), 'eh-ch-')),
     ...overrides,
   };
 }
+
+/**
+ * The Redis database of the test hosts (hostEnv) and of connectStack's client, not 0, which `npm start` uses.
+ * Metric hash keys carry no cache scope, and the tests' Images are real rows of the stack's Postgres: the
+ * hashes prefillCache seeds for them (and the increments on top) would otherwise stay in the cache that the
+ * next `npm start` reads, and its `metrics reconcile` would report those Images off.
+ */
+export const TEST_REDIS_DB = 6;
 
 /**
  * The database of the stack's served ClickHouse that test hosts write to, not `default`, which `npm start`
@@ -155,7 +163,7 @@ export async function connectStack(): Promise<StackClients> {
   const stack = inject('stackEnv');
   const db = new pg.Client({ connectionString: stack.POSTGRES_URL });
   await db.connect();
-  const redis = new Redis(stack.REDIS_URL!);
+  const redis = new Redis(stack.REDIS_URL!, { db: TEST_REDIS_DB });
   const kafka = new Kafka({ brokers: stack.KAFKA_BROKERS!.split(','), logLevel: logLevel.NOTHING });
   // Idempotent: a retried request must not write its messages twice, since tests compare topic ends with
   // what they sent (a plain producer's retry after a lost answer once made a source topic end 74, not 60).
