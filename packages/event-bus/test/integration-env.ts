@@ -35,7 +35,7 @@ const TEST_REDIS_DB = 5;
 /** Opens connections to the stack; ClickHouse is a fresh embedded engine in a temp directory. */
 export async function connectStack(): Promise<StackConnections> {
   const stackEnv = inject('stackEnv');
-  const env = { ...stackEnv, REDIS_URL: `${stackEnv.REDIS_URL}/${TEST_REDIS_DB}` };
+  const env: Record<string, string> = { ...stackEnv, REDIS_URL: `${stackEnv.REDIS_URL}/${TEST_REDIS_DB}` };
   const client = new pg.Client({ connectionString: env.POSTGRES_URL });
   await client.connect();
   const redis = new Redis(env.REDIS_URL!);
