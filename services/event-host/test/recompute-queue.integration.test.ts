@@ -1,6 +1,6 @@
 // The touch queue and the recompute lease against a real Redis: a member touched again while its entity is
-// recomputed stays queued (its score moved up past the pass's cut), and one lease holder at a time, whose
-// token alone renews or releases it.
+// recomputed stays queued (its score moved up past the pass's cut), one touched again and again is still
+// handed out after its max wait, and one lease holder at a time, whose token alone renews or releases it.
 import { RedisTouchQueue } from '@engagement/event-bus/sinks/redis';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -36,6 +36,35 @@ describe('the touch queue', () => {
     expect(await queue.members('Post')).toEqual(['1:likeCount']);
     expect(await queue.pending('Model')).toBe(1);
     expect(queue.key('Post')).toBe('eventbus:touched:q1:Post');
+  });
+
+  it('hands out a member touched more often than it settles once it has waited maxWait, and keeps it queued', async () => {
+    // A busy post: a removal of one of its reactions touches it every 20 ms, and it would never settle for
+    // a second (found by reconcile on `npm start`'s sample traffic: the newest posts stayed queued for minutes
+    // while their removed reactions still counted).
+    const queue = new RedisTouchQueue(redis, 'q3');
+    const busy = { entityType: 'Post', entityId: 7, metrics: ['likeCount'] };
+    const touchFor = async (ms: number) => {
+      for (const end = Date.now() + ms; Date.now() < end; await sleep(20)) await queue.add([busy]);
+    };
+    await queue.add([{ entityType: 'Post', entityId: 8 }]); // touched once: settles
+    await touchFor(1_400);
+    expect((await queue.due('Post', 1_000, 10)).members).toEqual(['8']); // without a max wait, 7 starves
+    const due = await queue.due('Post', 1_000, 10, 1_200);
+    expect(due.members).toEqual(['8', '7:likeCount']);
+    await queue.add([busy]); // touched during the pass
+    expect(await queue.done('Post', due)).toBe(1);
+    expect(await queue.members('Post')).toEqual(['7:likeCount']);
+    // Its wait starts again at the pass: not due again until another maxWait of touches.
+    expect((await queue.due('Post', 1_000, 10, 1_200)).members).toEqual([]);
+    await touchFor(1_400);
+    expect((await queue.due('Post', 1_000, 10, 1_200)).members).toEqual(['7:likeCount']);
+    // Once touches stop it settles; removing it leaves neither key behind.
+    await sleep(1_050);
+    expect(await queue.done('Post', await queue.due('Post', 1_000, 10, 1_200))).toBe(1);
+    expect(await redis.exists(queue.key('Post'), queue.firstTouchKey('Post'))).toBe(0);
+    expect(queue.firstTouchKey('Post')).toBe('{eventbus:touched:q3:Post}:first');
+    expect(new RedisTouchQueue(redis, '{s1}').firstTouchKey('Post')).toBe('eventbus:touched:{s1}:Post:first');
   });
 
   it('a touch never moves a member back (ZADD GT)', async () => {

@@ -76,6 +76,11 @@ export const MAINTENANCE_SETTINGS = {
       "how long a touched entity waits before it is recomputed (more than the lookups' 2 s freshness: see docs/architecture.md)",
       { default: 10_000 },
     ),
+    maxWaitMs: s(
+      int(2_500, 3_600_000),
+      'the longest a touched entity waits while it keeps being touched (more often than every settleMs, a busy post): it is then recomputed, and again each maxWaitMs while touches go on',
+      { default: 30_000 },
+    ),
     batchSize: s(int(1, 100_000), 'touched entities per entity type and recompute pass', { default: 500 }),
     waitMs: s(
       int(1_000, 3_600_000),

@@ -85,6 +85,7 @@ export class HostRecompute {
           .filter((t) => listed.includes(t));
       },
       settleMs: config.recompute.settleMs,
+      maxWaitMs: config.recompute.maxWaitMs,
       intervalMs: config.recompute.intervalMs,
       batchSize: config.recompute.batchSize,
       waitMs: config.recompute.waitMs,

@@ -32,6 +32,8 @@ export interface RecomputerOptions
   sourceTopics(): Promise<readonly string[]>;
   /** How long a touch waits before its entity is recomputed, so changes on other partitions arrive first. */
   settleMs: number;
+  /** How long an entity touched again and again waits at most (0: until it settles). */
+  maxWaitMs?: number;
   /** Pause between two passes. */
   intervalMs: number;
   /** Entities taken per entity type and pass. */
@@ -59,7 +61,7 @@ export interface RecomputeStats {
 
 /**
  * Recompute on touch: one leader per fleet (a Redis lease) takes the entities touched at least `settleMs`
- * ago from the touch queue, recomputes their touched metrics with the reconcile engine in repair mode (one
+ * ago from the touch queue (or first touched `maxWaitMs` ago, however often since), recomputes their touched metrics with the reconcile engine in repair mode (one
  * Postgres snapshot, a wait until the stream stored what it sees, corrections for the difference, into
  * ClickHouse and then the metric topic), and removes only the members not touched again meanwhile. A pass
  * that is not caught up, finds a repair running, or fails leaves its members queued for the next one.
@@ -141,7 +143,8 @@ export class Recomputer {
     const ids = new Map<string, number[]>();
     const metricsByType = new Map<string, string[]>();
     for (const type of this.types) {
-      const taken = await this.options.queue.due(type, this.options.settleMs, this.options.batchSize ?? 500);
+      const { settleMs, batchSize = 500, maxWaitMs = 0 } = this.options;
+      const taken = await this.options.queue.due(type, settleMs, batchSize, maxWaitMs);
       if (taken.members.length === 0) continue;
       due.set(type, taken);
       const members = taken.members.map(parseTouchMember);

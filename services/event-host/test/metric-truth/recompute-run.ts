@@ -16,7 +16,8 @@ export interface RunRecomputer {
 
 /**
  * Starts the recomputer of run `run` for every plugin: cache scope `run`, group `<run>-pipeline` and metric
- * topic `<run>.metric-events` (as startRunEventPipeline names them); settle 3 s and 500 ms passes unless given.
+ * topic `<run>.metric-events` (as startRunEventPipeline names them); settle 3 s, a max wait of 6 s (an entity
+ * touched more often than every 3 s is recomputed every 6 s) and 500 ms passes unless given.
  */
 export async function startRunRecomputer(
   env: Record<string, string>,
@@ -27,6 +28,7 @@ export async function startRunRecomputer(
     redis: RedisClient;
     topics: readonly string[];
     settleMs?: number;
+    maxWaitMs?: number;
   },
 ): Promise<RunRecomputer> {
   const postgres = new pg.Pool({ connectionString: env.POSTGRES_URL, max: 2 });
@@ -50,6 +52,7 @@ export async function startRunRecomputer(
     scopeKey: watermarkKey,
     sourceTopics: async () => parts.topics,
     settleMs: parts.settleMs ?? 3_000,
+    maxWaitMs: parts.maxWaitMs ?? 6_000,
     intervalMs: 500,
     waitMs: 60_000,
   });

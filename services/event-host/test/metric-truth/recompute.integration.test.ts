@@ -6,7 +6,9 @@
 // TRUTH_RECOMPUTE=off runs the same pipeline without the recomputer: the test then fails (posts and models off).
 // A second case watches two posts from an image's move to their recompute: no count may read below zero in
 // ClickHouse, the cached hashes or the reader, although a reaction counted on the old post is removed after
-// the move (the removal is looked up through the image's new post).
+// the move (the removal is looked up through the image's new post). A third case keeps touching one post
+// (a reaction given and the one before removed, more often than the settle time) and needs its count to come
+// down while the touches go on: without the max wait it never settled and only grew.
 import { createMetricReader } from '@engagement/event-bus/reader';
 import { Redis } from 'ioredis';
 import type pg from 'pg';
@@ -237,5 +239,54 @@ describe('recompute on touch', () => {
       timeframes: ['all'],
     });
     expect([read.get(pa)!.laughCount!.all, read.get(pb)!.laughCount!.all]).toEqual([0, 1]);
+  }, 180_000);
+
+  it('recomputes a post that keeps being touched (a busy post) every max wait, not only once touches stop', async () => {
+    const db = t.db;
+    const fans: number[] = [];
+    for (let i = 0; i < 40; i++)
+      fans.push(await one(db, `INSERT INTO "User"(username) VALUES ($1)`, [`${run}-b${i}`]));
+    const post = await one(db, `INSERT INTO "Post"("userId") VALUES ($1)`, [fans[0]]);
+    const img = await one(db, `INSERT INTO "Image"("userId", "postId") VALUES ($1, $2)`, [fans[0], post]);
+    const stored = async () => {
+      const result = await t.clickhouse.query({
+        query: `SELECT sum(metricValue) AS n FROM entityMetricEvents FINAL
+                WHERE entityType = 'Post' AND entityId = {id:Int64} AND metricType = 'likeCount'`,
+        query_params: { id: post },
+        format: 'JSONEachRow',
+      });
+      return Number((await result.json<{ n: string }>())[0]?.n ?? 0);
+    };
+    // Every 700 ms (under the 3 s settle) a new like, and the previous one removed: one like at any time, and
+    // every removal touches the post again.
+    let previous: number | undefined;
+    let peak = 0;
+    let cameDown = false;
+    for (const fan of fans) {
+      const like = await one(
+        db,
+        `INSERT INTO "ImageReaction"("imageId", "userId", reaction) VALUES ($1, $2, 'Like')`,
+        [img, fan],
+      );
+      if (previous !== undefined) await db.query(`DELETE FROM "ImageReaction" WHERE id = $1`, [previous]);
+      previous = like;
+      await sleep(700);
+      const n = await stored();
+      if (n < peak) cameDown = true;
+      peak = Math.max(peak, n);
+    }
+    console.log(
+      `busy post: ${fans.length} likes given and all but the last removed, stored count peaked at ${peak}`,
+    );
+    expect(cameDown, 'the count of the busy post came down while it was still being touched').toBe(
+      recomputeOn,
+    );
+    // Once the touches stop it settles, and its count is exact.
+    let left = ['not compared yet'];
+    for (const deadline = Date.now() + 60_000; Date.now() < deadline && left.length > 0; await sleep(1_000)) {
+      const waiting = recomputeOn ? await t.recompute!.queue.pending('Post') : 0;
+      left = waiting > 0 ? ['touch queue'] : await clickhouseMismatches(db, t.clickhouse, { Post: [post] });
+    }
+    if (recomputeOn) expect(left).toEqual([]);
   }, 180_000);
 });

@@ -4,25 +4,55 @@ import type { RedisClient } from './redis-client.js';
 /**
  * Adds members at the server's clock (`TIME`, in ms). `ZADD GT` moves a member that is already queued to the
  * later time, so a touch made while its entity waits (or while it is recomputed) defers it instead of being
- * lost in it. One key per call: safe in Redis Cluster.
+ * lost in it. The second key keeps each member's first touch (`ZADD NX`), which bounds how long a member
+ * touched again and again waits. Both keys share a hash slot: safe in Redis Cluster.
  */
 const ADD_LUA = `local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-for i = 1, #ARGV do redis.call('ZADD', KEYS[1], 'GT', now, ARGV[i]) end
+for i = 1, #ARGV do
+  redis.call('ZADD', KEYS[1], 'GT', now, ARGV[i])
+  redis.call('ZADD', KEYS[2], 'NX', now, ARGV[i])
+end
 return now`;
 
-/** Members due: scored at or below now − ARGV[1], at most ARGV[2] of them, and the cut (now − settle). */
+/**
+ * Members due, at most ARGV[2] of them, and the cut (now − settle, ARGV[1]): those last touched at or before
+ * the cut, then (ARGV[3] > 0) those first touched at least ARGV[3] ms ago, however recently touched since.
+ */
 const DUE_LUA = `local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local cut = now - tonumber(ARGV[1])
-return { cut, redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', cut, 'LIMIT', 0, tonumber(ARGV[2])) }`;
+local limit = tonumber(ARGV[2])
+local maxWait = tonumber(ARGV[3])
+local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', cut, 'LIMIT', 0, limit)
+if maxWait > 0 and #due < limit then
+  local taken = {}
+  for _, m in ipairs(due) do taken[m] = true end
+  for _, m in ipairs(redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now - maxWait, 'LIMIT', 0, limit)) do
+    if #due >= limit then break end
+    if not taken[m] then
+      if redis.call('ZSCORE', KEYS[1], m) then table.insert(due, m) else redis.call('ZREM', KEYS[2], m) end
+    end
+  end
+end
+return { cut, due }`;
 
-/** Removes each member whose score is still at or below ARGV[1]: one touched again since stays queued. */
-const DONE_LUA = `local removed = 0
+/**
+ * Removes each member whose score is still at or below ARGV[1]: one touched again since stays queued, and its
+ * wait (the first-touch time) starts again now, as the pass recomputed it.
+ */
+const DONE_LUA = `local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local removed = 0
 local cut = tonumber(ARGV[1])
 for i = 2, #ARGV do
   local score = redis.call('ZSCORE', KEYS[1], ARGV[i])
-  if score and tonumber(score) <= cut then removed = removed + redis.call('ZREM', KEYS[1], ARGV[i]) end
+  if score and tonumber(score) <= cut then
+    removed = removed + redis.call('ZREM', KEYS[1], ARGV[i])
+    redis.call('ZREM', KEYS[2], ARGV[i])
+  elseif score then
+    redis.call('ZADD', KEYS[2], 'XX', now, ARGV[i])
+  end
 end
 return removed`;
 
@@ -49,6 +79,15 @@ export class RedisTouchQueue {
     return `eventbus:touched${this.scope ? `:${this.scope}` : ''}:${entityType}`;
   }
 
+  /** The first touch of each member of `key(entityType)`, in the same hash slot (Redis Cluster). */
+  firstTouchKey(entityType: string): string {
+    return `${hashTagged(this.key(entityType))}:first`;
+  }
+
+  private keys(entityType: string): [number, string, string] {
+    return [2, this.key(entityType), this.firstTouchKey(entityType)];
+  }
+
   async add(touches: readonly MetricTouch[]): Promise<void> {
     const byType = new Map<string, Set<string>>();
     for (const t of touches) {
@@ -57,23 +96,30 @@ export class RedisTouchQueue {
       byType.set(t.entityType, members);
     }
     for (const [entityType, members] of byType) {
-      await this.redis.eval(ADD_LUA, 1, this.key(entityType), ...members);
+      await this.redis.eval(ADD_LUA, ...this.keys(entityType), ...members);
     }
   }
 
-  /** Up to `limit` members touched at least `settleMs` ago (by Redis's clock). */
-  async due(entityType: string, settleMs: number, limit: number): Promise<DueTouches> {
-    const [cut, members] = (await this.redis.eval(DUE_LUA, 1, this.key(entityType), settleMs, limit)) as [
-      number,
-      string[],
-    ];
+  /**
+   * Up to `limit` members last touched at least `settleMs` ago (by Redis's clock), then, with `maxWaitMs`,
+   * members first touched at least that long ago although touched since: an entity touched more often than
+   * every `settleMs` (a busy post) would otherwise never settle, and its removals never show.
+   */
+  async due(entityType: string, settleMs: number, limit: number, maxWaitMs = 0): Promise<DueTouches> {
+    const [cut, members] = (await this.redis.eval(
+      DUE_LUA,
+      ...this.keys(entityType),
+      settleMs,
+      limit,
+      maxWaitMs,
+    )) as [number, string[]];
     return { cut: Number(cut), members };
   }
 
   /** Removes the members not touched after `cut`; returns how many went. */
   async done(entityType: string, due: DueTouches): Promise<number> {
     if (due.members.length === 0) return 0;
-    return Number(await this.redis.eval(DONE_LUA, 1, this.key(entityType), due.cut, ...due.members));
+    return Number(await this.redis.eval(DONE_LUA, ...this.keys(entityType), due.cut, ...due.members));
   }
 
   /** Every member of one entity type's queue (for reconcile, which leaves them out as in flight). */
@@ -85,4 +131,14 @@ export class RedisTouchQueue {
   pending(entityType: string): Promise<number> {
     return this.redis.zcard(this.key(entityType));
   }
+}
+
+/**
+ * `key` as a hash tag (`{key}`), so that a key built on it lies in `key`'s hash slot; `key` itself when it
+ * already holds a tag (Redis hashes only the first `{…}` with something inside).
+ */
+function hashTagged(key: string): string {
+  const open = key.indexOf('{');
+  const close = open < 0 ? -1 : key.indexOf('}', open + 1);
+  return close > open + 1 ? key : `{${key}}`;
 }
