@@ -64,8 +64,9 @@ export interface DueTouches {
 
 /**
  * The touch queue: per entity type, a sorted set of touched entities (members from `touchMember`) scored by
- * the Redis time of their latest touch. The pipeline adds; the host's recomputer takes what has settled,
- * recomputes it and removes what was not touched again meanwhile.
+ * the Redis time of their latest touch, and beside it the time of their first. The pipeline adds; the host's
+ * recomputer takes what has settled (or waited its max wait), recomputes it and removes what was not touched
+ * again meanwhile.
  */
 export class RedisTouchQueue {
   constructor(
