@@ -219,9 +219,13 @@ describe('queue durability and failures (real Redis and chDB; Meilisearch fake)'
       async () => (await sync.stats()).failures,
       (n) => n >= 1,
     );
-    // Dozens of threshold checks later, the retry waits for its backoff: no flush every check.
+    // Dozens of threshold checks later, the retry waits for its backoff: no flush every check (that would be
+    // ~30 failures). The backoff has full jitter, uniform in [0, 60 s], so about one run in a hundred draws a
+    // retry inside these 600 ms (seen once, in a newcomer run): one more failure is the backoff at work.
     await new Promise((resolve) => setTimeout(resolve, 600));
-    expect(await sync.stats()).toMatchObject({ failures: 1, queued: { metrics: { Image: ids.length } } });
+    const { failures, queued } = await sync.stats();
+    expect(failures).toBeLessThanOrEqual(2);
+    expect(queued).toMatchObject({ metrics: { Image: ids.length } });
     fake.outage(false);
     expect(await sync.flushNow()).toMatchObject({ status: 'flushed', metricIds: ids.length });
   });
