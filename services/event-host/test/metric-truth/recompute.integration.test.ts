@@ -16,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { belowZero } from './below-zero.js';
 import { cachedMismatches, clickhouseMismatches, fillThroughReader, TIMEFRAMES } from './compare-metrics.js';
 import { readDeadLetters } from './dead-letters.js';
-import type { TruthScope } from './ground-truth.js';
+import { metricKey, readClickHouseMetrics, type TruthScope } from './ground-truth.js';
 import { type RunPipeline, startRunPipeline } from './run-pipeline.js';
 
 const REDIS_DB = 10;
@@ -248,15 +248,10 @@ describe('recompute on touch', () => {
       fans.push(await one(db, `INSERT INTO "User"(username) VALUES ($1)`, [`${run}-b${i}`]));
     const post = await one(db, `INSERT INTO "Post"("userId") VALUES ($1)`, [fans[0]]);
     const img = await one(db, `INSERT INTO "Image"("userId", "postId") VALUES ($1, $2)`, [fans[0], post]);
-    const stored = async () => {
-      const result = await t.clickhouse.query({
-        query: `SELECT sum(metricValue) AS n FROM entityMetricEvents FINAL
-                WHERE entityType = 'Post' AND entityId = {id:Int64} AND metricType = 'likeCount'`,
-        query_params: { id: post },
-        format: 'JSONEachRow',
-      });
-      return Number((await result.json<{ n: string }>())[0]?.n ?? 0);
-    };
+    const stored = async () =>
+      (await readClickHouseMetrics(t.clickhouse, { Post: [post] }, null)).get(
+        metricKey('Post', post, 'likeCount'),
+      ) ?? 0;
     // Every 700 ms (under the 3 s settle) a new like, and the previous one removed: one like at any time, and
     // every removal touches the post again.
     let previous: number | undefined;
