@@ -61,10 +61,11 @@ export interface RecomputeStats {
 
 /**
  * Recompute on touch: one leader per fleet (a Redis lease) takes the entities touched at least `settleMs`
- * ago from the touch queue (or first touched `maxWaitMs` ago, however often since), recomputes their touched metrics with the reconcile engine in repair mode (one
- * Postgres snapshot, a wait until the stream stored what it sees, corrections for the difference, into
- * ClickHouse and then the metric topic), and removes only the members not touched again meanwhile. A pass
- * that is not caught up, finds a repair running, or fails leaves its members queued for the next one.
+ * ago from the touch queue (or first touched `maxWaitMs` ago, however often since), recomputes their touched
+ * metrics with the reconcile engine in repair mode (one Postgres snapshot, a wait until the stream stored
+ * what it sees, corrections for the difference, into ClickHouse and then the metric topic), and removes only
+ * the members not touched again meanwhile. A pass that is not caught up, finds a repair running, or fails
+ * leaves its members queued for the next one.
  */
 export class Recomputer {
   readonly stats: RecomputeStats = {
@@ -142,8 +143,8 @@ export class Recomputer {
     const due = new Map<string, DueTouches>();
     const ids = new Map<string, number[]>();
     const metricsByType = new Map<string, string[]>();
+    const { settleMs, batchSize = 500, maxWaitMs = 0 } = this.options;
     for (const type of this.types) {
-      const { settleMs, batchSize = 500, maxWaitMs = 0 } = this.options;
       const taken = await this.options.queue.due(type, settleMs, batchSize, maxWaitMs);
       if (taken.members.length === 0) continue;
       due.set(type, taken);
