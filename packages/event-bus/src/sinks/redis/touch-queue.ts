@@ -1,4 +1,5 @@
 import { type MetricTouch, touchMember } from '../../metrics/metric-touch.js';
+import { hashTagOf } from './cache-keys.js';
 import type { RedisClient } from './redis-client.js';
 
 /**
@@ -80,9 +81,13 @@ export class RedisTouchQueue {
     return `eventbus:touched${this.scope ? `:${this.scope}` : ''}:${entityType}`;
   }
 
-  /** The first touch of each member of `key(entityType)`, in the same hash slot (Redis Cluster). */
+  /**
+   * The first touch of each member of `key(entityType)`, in the same hash slot (Redis Cluster): behind the
+   * key's own hash tag, or with the whole key as the tag.
+   */
   firstTouchKey(entityType: string): string {
-    return `${hashTagged(this.key(entityType))}:first`;
+    const key = this.key(entityType);
+    return `${hashTagOf(key) === key ? `{${key}}` : key}:first`;
   }
 
   private keys(entityType: string): [number, string, string] {
@@ -132,14 +137,4 @@ export class RedisTouchQueue {
   pending(entityType: string): Promise<number> {
     return this.redis.zcard(this.key(entityType));
   }
-}
-
-/**
- * `key` as a hash tag (`{key}`), so that a key built on it lies in `key`'s hash slot; `key` itself when it
- * already holds a tag (Redis hashes only the first `{…}` with something inside).
- */
-function hashTagged(key: string): string {
-  const open = key.indexOf('{');
-  const close = open < 0 ? -1 : key.indexOf('}', open + 1);
-  return close > open + 1 ? key : `{${key}}`;
 }
