@@ -14,6 +14,7 @@ export class ReconcileGauges implements ReconcileObserver {
   private readonly coverage: Gauge<'entity_type' | 'metric'>;
   private readonly cacheMismatched: Gauge<'entity_type' | 'metric'>;
   private readonly notCompared: Gauge;
+  private readonly waitingForRecompute: Gauge;
   private readonly rollupMismatched: Gauge;
   private readonly lastRun: Gauge;
   private readonly duration: Gauge;
@@ -47,6 +48,10 @@ export class ReconcileGauges implements ReconcileObserver {
     this.notCompared = gauge(
       'reconcile_entities_not_compared',
       'Entities of the last periodic reconcile left out because the stream had not stored their snapshot in time',
+    );
+    this.waitingForRecompute = gauge(
+      'reconcile_waiting_for_recompute',
+      'Differing groups of the last periodic reconcile left out because their entity waited in the touch queue (in flight)',
     );
     this.rollupMismatched = gauge(
       'reconcile_rollup_mismatched',
@@ -105,6 +110,7 @@ export class ReconcileGauges implements ReconcileObserver {
       this.cacheMismatched.set(labels, m.cacheOff);
     }
     this.notCompared.set(run.notCompared);
+    this.waitingForRecompute.set(run.waitingForRecompute);
     this.rollupMismatched.set(run.rollupOff);
     this.lastRun.set(run.endedAt / 1000);
     this.duration.set(run.seconds);

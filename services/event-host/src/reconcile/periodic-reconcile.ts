@@ -1,5 +1,5 @@
 import type { ClickHouseClient } from '@clickhouse/client';
-import type { RedisClient } from '@engagement/event-bus/sinks/redis';
+import { type RedisClient, RedisTouchQueue } from '@engagement/event-bus/sinks/redis';
 import type { PluginDefinition } from '@engagement/plugin-api';
 import { type Admin, Kafka, logLevel, type Producer } from 'kafkajs';
 import pg from 'pg';
@@ -36,6 +36,7 @@ export interface PeriodicReconcileStatus {
       coverage: number;
     }[];
     notCompared: number;
+    waitingForRecompute: number;
     repairedEvents: number;
   } | null;
   errors: number;
@@ -186,6 +187,9 @@ export class PeriodicReconcile {
       cacheKeys: cacheKeysOf(config),
       slot: this.slot,
       selection: { kind: 'sample', size: config.reconcile.sampleSize },
+      // Entities waiting for the recomputer are in flight, not off (as `metrics reconcile` leaves them out).
+      touched: new RedisTouchQueue(redis, config.cacheScope),
+      lockWaitMs: config.reconcile.lockWaitMs,
       repair: config.reconcile.repair,
       batchSize: config.reconcile.batchSize,
       waitMs: config.reconcile.waitMs,
@@ -205,6 +209,7 @@ export class PeriodicReconcile {
       seconds: report.seconds,
       metrics: report.metrics,
       notCompared,
+      waitingForRecompute: report.waitingForRecompute,
       repairedEvents: report.repaired.events,
       rollupOff: report.rollup.length,
       rollupRepaired: report.repaired.rollup,
@@ -226,6 +231,7 @@ export class PeriodicReconcile {
       entities: report.entities,
       off,
       notCompared,
+      waitingForRecompute: report.waitingForRecompute,
       repairedEvents: report.repaired.events,
     };
     logger[off.length > 0 || notCompared > 0 || report.rollup.length > 0 ? 'warn' : 'info'](
@@ -235,6 +241,7 @@ export class PeriodicReconcile {
         seconds: Number(report.seconds.toFixed(2)),
         off: off.slice(0, 20),
         notCompared,
+        waitingForRecompute: report.waitingForRecompute,
         repaired: report.repaired,
         notReconcilable: report.notReconcilable.length,
         rollupOff: report.rollup.slice(0, 20),

@@ -13,6 +13,8 @@ export interface ReconcileRun {
   }[];
   /** Entities drawn but not compared (the stream had not caught up with their snapshot in time). */
   notCompared: number;
+  /** Differing groups left out as in flight: their entity waited in the touch queue for the recomputer. */
+  waitingForRecompute: number;
   /** Corrections written (with `reconcile.repair`). */
   repairedEvents: number;
   /** Entity metrics whose read rollup total differs from their stored events (`ReconcileReport.rollup`). */
