@@ -45,7 +45,7 @@ export const waitsForRecompute = (pending: ReadonlySet<string>, d: Difference): 
 
 /**
  * Drops the differences of metrics that wait for recompute (in flight) and their entities from the findings,
- * and counts their groups as agreeing in the coverage.
+ * keeps them in `report.inFlight`, and counts their groups as agreeing in the coverage.
  */
 export function leaveOutPending(
   result: Extract<RoundResult, { caughtUp: true }>,
@@ -63,6 +63,7 @@ export function leaveOutPending(
       const f = findings.get(`${x.entityType}:${x.metric}`);
       if (f) f.stored += x.truth - x.stored;
     }
+    for (const x of d.differences) if (!kept.includes(x)) report.inFlight.push(x);
     report.waitingForRecompute += d.differences.length - kept.length;
     d.differences = kept;
   }

@@ -91,6 +91,13 @@ export interface ReconcileReport {
   notCaughtUp: { entityType: string; entities: number; waitingFor: string }[];
   /** Differing groups left out because their entity waits in the touch queue for these metrics. */
   waitingForRecompute: number;
+  /** Those groups (every one, whatever `keepDifferences`: `reconcileWithRecheck` compares them again). */
+  inFlight: Difference[];
+  /**
+   * With `reconcileWithRecheck`: each time the groups left out as in flight were compared again, once the
+   * recomputer had taken their entities.
+   */
+  rechecks: Recheck[];
   /** Corrections written, cached hashes refilled, entity metrics whose read rollup was repaired. */
   repaired: { events: number; hashes: number; rollup: number };
   /**
@@ -103,4 +110,18 @@ export interface ReconcileReport {
   catchUpSeconds: number;
   /** With `cacheCatchUp`: rounds compared although the cache had not applied the metric topic (what it lacked). */
   cacheBehind: string[];
+}
+
+/** One more comparison of the groups an earlier one left out as in flight (`reconcileWithRecheck`). */
+export interface Recheck {
+  /** Entities compared again, and the in-flight groups they had. */
+  entities: number;
+  groups: number;
+  /** How long it waited for the recomputer to take them (it stops waiting at its limit). */
+  waitedSeconds: number;
+  /** Of `entities`, still waiting in the touch queue, untaken, when the wait ended. */
+  untaken: number;
+  /** Of `groups`, those that differ now (reported as differences) and those in flight again (touched since). */
+  off: number;
+  stillInFlight: number;
 }

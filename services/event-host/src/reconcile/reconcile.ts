@@ -42,6 +42,8 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRep
     notReconcilable: plan.notReconcilable,
     notCaughtUp: [],
     waitingForRecompute: 0,
+    inFlight: [],
+    rechecks: [],
     repaired: { events: 0, hashes: 0, rollup: 0 },
     unpublished: { published: 0, waiting: 0 },
     seconds: 0,

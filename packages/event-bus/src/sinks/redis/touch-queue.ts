@@ -1,4 +1,4 @@
-import { type MetricTouch, touchMember } from '../../metrics/metric-touch.js';
+import { type MetricTouch, parseTouchMember, touchMember } from '../../metrics/metric-touch.js';
 import { hashTagOf } from './cache-keys.js';
 import type { RedisClient } from './redis-client.js';
 
@@ -56,6 +56,9 @@ for i = 2, #ARGV do
   end
 end
 return removed`;
+
+const NOW_LUA = `local t = redis.call('TIME')
+return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)`;
 
 /** Members taken from one entity type's queue, and the cut they were taken at. */
 export interface DueTouches {
@@ -131,6 +134,31 @@ export class RedisTouchQueue {
   /** Every member of one entity type's queue (for reconcile, which leaves them out as in flight). */
   members(entityType: string): Promise<string[]> {
     return this.redis.zrange(this.key(entityType), '0', '-1');
+  }
+
+  /**
+   * Which of these entities wait in one entity type's queue, and since when (the Redis time, ms, of their
+   * first touch since a pass last took them): reconcile waits for a recompute pass to take them.
+   */
+  async waitingSince(entityType: string): Promise<Map<number, number>> {
+    const [members, first] = await Promise.all([
+      this.members(entityType),
+      this.redis.zrange(this.firstTouchKey(entityType), '0', '-1', 'WITHSCORES'),
+    ]);
+    const since = new Map<string, number>();
+    for (let i = 0; i < first.length; i += 2) since.set(first[i]!, Number(first[i + 1]));
+    const waiting = new Map<number, number>();
+    for (const m of members) {
+      const id = parseTouchMember(m).entityId;
+      const at = since.get(m) ?? 0;
+      waiting.set(id, Math.min(waiting.get(id) ?? at, at));
+    }
+    return waiting;
+  }
+
+  /** The time (ms) by the clock of the node that holds one entity type's queue, which scores its members. */
+  async now(entityType: string): Promise<number> {
+    return Number(await this.redis.eval(NOW_LUA, 1, this.key(entityType)));
   }
 
   /** Members waiting in one entity type's queue. */

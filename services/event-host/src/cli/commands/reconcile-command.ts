@@ -1,7 +1,7 @@
 import { RedisTouchQueue } from '@engagement/event-bus/sinks/redis';
 import { HostError } from '../../errors.js';
 import type { EntitySelection } from '../../reconcile/entity-selection.js';
-import { reconcile } from '../../reconcile/reconcile.js';
+import { reconcileWithRecheck } from '../../reconcile/recheck.js';
 import { defineCommand } from '../command-table.js';
 import { SCOPE_OPTIONS, withReconcileClients } from './reconcile-clients.js';
 import { printReconcileReport } from './reconcile-output.js';
@@ -23,6 +23,10 @@ export const reconcileCommand = defineCommand({
     ids: { kind: 'ids', value: 'LIST', help: 'compare these ids (comma-separated; needs --entity-type)' },
     ...SCOPE_OPTIONS,
     repair: { kind: 'flag', help: 'write the differences as corrections and refill the cached hashes' },
+    'no-recheck': {
+      kind: 'flag',
+      help: 'do not compare again what was left out as waiting for recompute once the recomputer took it',
+    },
     json: { kind: 'flag', help: 'print the report as JSON, every difference included' },
   },
   check(args) {
@@ -41,21 +45,29 @@ export const reconcileCommand = defineCommand({
     const { metric, plugin, listener } = args;
     const wanted = { entityType, metric, plugin, listener, producer: args.repair };
     return withReconcileClients(ctx, wanted, async (clients) => {
-      const report = await reconcile({
-        ...clients,
-        metric: args.metric,
-        selection,
-        // Entities waiting for the host's recomputer are in flight, not off.
-        touched: new RedisTouchQueue(clients.redis, clients.config.cacheScope),
-        // It holds the repair lock for that; a recompute pass holds it for seconds, so wait for it.
-        lockWaitMs: clients.config.reconcile.lockWaitMs,
-        lockTtlMs: clients.config.reconcile.lockTtlMs,
-        repair: args.repair,
-        batchSize: args['batch-size'] ?? clients.config.reconcile.batchSize,
-        waitMs: clients.config.reconcile.waitMs,
-        clickhouseSettleMs: clients.config.reconcile.clickhouseSettleMs,
-        onProgress: args.json ? undefined : (line) => ctx.stderr.write(`${line}\n`),
-      });
+      const { recompute } = clients.config;
+      const report = await reconcileWithRecheck(
+        {
+          ...clients,
+          metric: args.metric,
+          selection,
+          // Entities waiting for the host's recomputer are in flight, not off.
+          touched: new RedisTouchQueue(clients.redis, clients.config.cacheScope),
+          // It holds the repair lock for that; a recompute pass holds it for seconds, so wait for it.
+          lockWaitMs: clients.config.reconcile.lockWaitMs,
+          lockTtlMs: clients.config.reconcile.lockTtlMs,
+          repair: args.repair,
+          batchSize: args['batch-size'] ?? clients.config.reconcile.batchSize,
+          waitMs: clients.config.reconcile.waitMs,
+          clickhouseSettleMs: clients.config.reconcile.clickhouseSettleMs,
+          onProgress: args.json ? undefined : (line) => ctx.stderr.write(`${line}\n`),
+        },
+        // What was left out is compared again once a pass took it: within its max wait, plus a pass's time.
+        {
+          rounds: args['no-recheck'] || !recompute.enabled ? 0 : 1,
+          waitMs: recompute.maxWaitMs + 30_000,
+        },
+      );
       return printReconcileReport(ctx, report, args);
     });
   },

@@ -58,6 +58,10 @@ export function printReconcileReport(
   out(
     `not reconcilable: ${report.notReconcilable.length === 0 ? 'none' : report.notReconcilable.map((n) => `${n.listenerId} (${n.reason})`).join('; ')}`,
   );
+  for (const r of report.rechecks)
+    out(
+      `compared again after ${r.waitedSeconds.toFixed(1)} s: ${r.groups} group(s) of ${r.entities} entities left out as waiting for recompute${r.untaken > 0 ? ` (${r.untaken} entities not taken by the recomputer in that time)` : ''}: ${r.off} off, ${r.stillInFlight} in flight again`,
+    );
   if (report.waitingForRecompute > 0)
     out(
       `waiting for recompute: ${report.waitingForRecompute} differing group(s) of entities in the touch queue, left out (in flight; see docs/architecture.md, point 10)`,
