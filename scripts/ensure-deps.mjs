@@ -23,12 +23,10 @@ if (!existsSync(installed)) {
 }
 
 const appDb = join(root, 'packages', 'app-db');
-const schema = join(appDb, 'prisma', 'schema.prisma');
-const client = join(appDb, 'src', 'generated', 'prisma', 'client.ts');
-if (!existsSync(client) || statSync(client).mtimeMs < statSync(schema).mtimeMs) {
-  console.log('[ensure-deps] generating the Prisma client of @engagement/app-db…');
-  execFileSync(process.execPath, [join(appDb, 'scripts', 'generate.mjs')], { cwd: appDb, stdio: 'inherit' });
-}
+execFileSync(process.execPath, [join(appDb, 'scripts', 'generate.mjs'), '--if-stale'], {
+  cwd: appDb,
+  stdio: 'inherit',
+});
 
 // The status page test drives Debian's Chromium through playwright-core, which downloads no browser.
 const chromium = '/usr/bin/chromium';

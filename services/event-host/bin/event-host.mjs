@@ -3,7 +3,7 @@
 // process; without one, as in the repository after `npm install`, this runs src/main.ts through tsx with the
 // "source" condition (how every workspace package exports its TypeScript) in a child process, so worker
 // threads inherit the same loader. Plain JavaScript on purpose: it must run before anything is compiled.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -28,6 +28,7 @@ function runFromSource() {
     );
     process.exit(1);
   }
+  generatePrismaClient();
   const child = spawn(
     process.execPath,
     [...process.execArgv, '--conditions=source', '--import', tsx, main, ...process.argv.slice(2)],
@@ -50,6 +51,23 @@ function runFromSource() {
       process.exit(code ?? 1);
     }
   });
+}
+
+/**
+ * In the repository only: the generated Prisma client that the sources import (never committed; npm start and
+ * npm test make it too), so the CLI works right after `npm install`. Its output goes to stderr: stdout is the
+ * command's (`--json`).
+ */
+function generatePrismaClient() {
+  const script = fileURLToPath(new URL('../../../packages/app-db/scripts/generate.mjs', import.meta.url));
+  if (!existsSync(script)) return;
+  const run = spawnSync(process.execPath, [script, '--if-stale'], { stdio: ['ignore', 2, 2] });
+  if (run.status !== 0) {
+    process.stderr.write(
+      'event-host: could not generate the Prisma client of @engagement/app-db (above): run `node scripts/ensure-deps.mjs` at the repository root\n',
+    );
+    process.exit(1);
+  }
 }
 
 /**
