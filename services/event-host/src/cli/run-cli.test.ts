@@ -1,3 +1,4 @@
+import { defineListener, definePlugin } from '@engagement/plugin-api';
 import { describe, expect, it } from 'vitest';
 import { runCliCaptured } from '../../test/run-cli-captured.js';
 
@@ -53,6 +54,41 @@ describe('event-host CLI', () => {
     expect(missing.stderr).toContain(
       'EB_DEPENDENCY_MISSING: plugin "app-lookups": service lookups.image needs app.db, which nobody provides (the host provides it when EVENT_HOST_POSTGRES_URL is set)',
     );
+  });
+
+  it('config check warns about a listener without a truth, which reconcile cannot check', async () => {
+    const plugins = [
+      definePlugin({
+        id: 'bookmarks',
+        owner: '@team/t',
+        listeners: [
+          defineListener({
+            id: 'bookmarks.count',
+            tables: ['ImageReaction'],
+            canHandle: () => true,
+            handle() {},
+          }),
+        ],
+      }),
+    ];
+    const out = await runCliCaptured(
+      ['config', 'check', '--json'],
+      { ...valid, EVENT_HOST_PLUGINS: '@team/bookmarks', EVENT_HOST_POSTGRES_URL: '' },
+      async () => ({ plugins }),
+    );
+    expect(out.code).toBe(0);
+    expect(out.stderr).toContain(
+      'warning: listener "bookmarks.count" of plugin "bookmarks": declares no truth: its metrics cannot be computed from the source to compare with (metrics reconcile reports it as not reconcilable and exits 3;',
+    );
+    expect(JSON.parse(out.stdout).notReconcilable).toEqual([
+      { pluginId: 'bookmarks', listenerId: 'bookmarks.count', reason: expect.stringContaining('no truth') },
+    ]);
+    // The repository's listeners all declare theirs.
+    const ours = await run(['config', 'check', '--json'], valid);
+    expect([ours.stderr.includes('warning: listener'), JSON.parse(ours.stdout).notReconcilable]).toEqual([
+      false,
+      [],
+    ]);
   });
 
   it('answers usage errors with exit 2', async () => {

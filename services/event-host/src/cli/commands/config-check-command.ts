@@ -1,3 +1,4 @@
+import { truthPlan } from '@engagement/event-bus/truth';
 import { resolveConfig } from '../../config/load-config.js';
 import { maskUrlsIn, shownValue } from '../../config/mask-secrets.js';
 import { assertDeclaredTables } from '../../host/declared-tables.js';
@@ -48,10 +49,21 @@ export const configCheckCommand = defineCommand({
     const zone = timeZoneWarning(tables.postgresTimeZone);
     if (zone) println(ctx.stderr, `warning: ${zone}`);
     assertDeclaredTables(tables.findings);
+    // Not an error (the host runs them), but reconcile cannot check their metrics and exits 3 over them.
+    const { notReconcilable } = truthPlan(packages.flatMap((pkg) => pkg.plugins));
+    for (const n of notReconcilable)
+      println(
+        ctx.stderr,
+        `warning: listener "${n.listenerId}" of plugin "${n.pluginId}": ${n.reason} (metrics reconcile reports it as not reconcilable and exits 3; docs/writing-a-listener.md, "Its truth")`,
+      );
     if (json) {
       println(
         ctx.stdout,
-        JSON.stringify({ ok: true, file: file ?? null, settings: shown, plugins, tables }, null, 2),
+        JSON.stringify(
+          { ok: true, file: file ?? null, settings: shown, plugins, tables, notReconcilable },
+          null,
+          2,
+        ),
       );
       return 0;
     }
