@@ -96,7 +96,13 @@ describe('Dispatcher', () => {
   });
 
   it.each([
-    ['a fractional entity id', { ...valid, entityId: 1.5 }, /non-integer entity id \(1\.5\)/],
+    ['a fractional entity id', { ...valid, entityId: 1.5 }, /has a non-integer entity id \(1\.5\)$/],
+    ['a fractional value', { ...valid, metricValue: 0.5 }, /has a non-integer value \(0\.5\)$/],
+    [
+      'a fractional entity id and value',
+      { ...valid, entityId: 1.5, metricValue: 0.5 },
+      /has a non-integer entity id \(1\.5\) and value \(0\.5\)$/,
+    ],
     ['an entity id beyond 2^53', { ...valid, entityId: 2 ** 60 }, /non-integer entity id/],
     ['an entity id given as text', { ...valid, entityId: '7' as unknown as number }, /entity id \("7"\)/],
     ['a NaN value', { ...valid, metricValue: Number.NaN }, /value \(NaN\)/],

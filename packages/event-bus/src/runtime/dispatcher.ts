@@ -305,9 +305,11 @@ function stamped(
     const m = inputs[i]!;
     const { entityType, entityId, metricType, metricValue, userId, createdAt } = m;
     if (!Number.isSafeInteger(entityId) || !Number.isSafeInteger(metricValue)) {
-      return new TypeError(
-        `metric ${entityType}.${metricType} has a non-integer entity id (${shownValue(entityId)}) or value (${shownValue(metricValue)})`,
-      );
+      const wrong = [
+        ...(Number.isSafeInteger(entityId) ? [] : [`entity id (${shownValue(entityId)})`]),
+        ...(Number.isSafeInteger(metricValue) ? [] : [`value (${shownValue(metricValue)})`]),
+      ];
+      return new TypeError(`metric ${entityType}.${metricType} has a non-integer ${wrong.join(' and ')}`);
     }
     if (typeof entityType !== 'string' || !entityType || typeof metricType !== 'string' || !metricType) {
       return new TypeError(`metric event without an entity type or metric type: ${JSON.stringify(m)}`);

@@ -131,7 +131,14 @@ describe('validatePlugins', () => {
       'EB_LISTENER_INVALID',
       'half',
       () => [plugin('half', [listener('half.l', { handle: undefined as never })])],
-      /listener "half\.l" lacks canHandle or handle/,
+      /listener "half\.l" lacks handle \(a function\)$/,
+    ],
+    [
+      'a listener without canHandle',
+      'EB_LISTENER_INVALID',
+      'blind',
+      () => [plugin('blind', [listener('blind.l', { canHandle: undefined as never })])],
+      /listener "blind\.l" lacks canHandle \(a function\)$/,
     ],
     [
       'a listener that declares no tables',

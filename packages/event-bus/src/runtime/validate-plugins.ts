@@ -61,11 +61,12 @@ export function validatePlugins(
       if (listener?.kind !== 'listener' || !listener.id) {
         throw new PluginError('EB_LISTENER_INVALID', id, 'has a listener not made by defineListener()');
       }
-      if (typeof listener.canHandle !== 'function' || typeof listener.handle !== 'function') {
+      const lacking = (['canHandle', 'handle'] as const).filter((f) => typeof listener[f] !== 'function');
+      if (lacking.length > 0) {
         throw new PluginError(
           'EB_LISTENER_INVALID',
           id,
-          `listener "${listener.id}" lacks canHandle or handle`,
+          `listener "${listener.id}" lacks ${lacking.join(' and ')} (a function)`,
         );
       }
       if (listener.tables && listener.tables.length === 0) {
