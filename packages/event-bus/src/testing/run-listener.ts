@@ -16,7 +16,8 @@ import type { FakeChange } from './fake-events.js';
 /**
  * Runs one listener on one change with the given dependency instances, through the real dispatcher, and
  * returns the metric events it emitted. Returns `[]` when `canHandle` declines the change; a handler
- * error is thrown (no retries), so a test sees it directly.
+ * error is thrown (no retries), so a test sees it directly. A dependency missing from `deps` throws
+ * `EB_DEPENDENCY_MISSING` naming it, as a host's boot does.
  */
 export async function runListener<D extends DepsMap>(
   listener: ListenerDefinition<D>,
@@ -33,10 +34,12 @@ export async function runListenerOutput<D extends DepsMap>(
   deps: ResolvedDeps<D> = {} as ResolvedDeps<D>,
 ): Promise<{ metrics: EntityMetricEvent[]; touches: MetricTouch[] }> {
   const event = 'record' in change ? change.event : change;
-  const provisions = Object.entries(listener.deps).map(([name, token]) => ({
-    token,
-    value: (deps as Record<string, unknown>)[name],
-  }));
+  // Only the deps given are provided, so one left out fails validation as it would in a host
+  // (EB_DEPENDENCY_MISSING naming it), not in the container's resolution.
+  const provisions = Object.entries(listener.deps).flatMap(([name, token]) => {
+    const value = (deps as Record<string, unknown>)[name];
+    return value === undefined ? [] : [{ token, value }];
+  });
   const plugin = definePlugin({ id: `test:${listener.id}`, owner: 'test', listeners: [listener] });
   const registered = validatePlugins(
     [plugin],
