@@ -37,8 +37,9 @@ describe('the ingest stage with the re-send filter (test host)', () => {
     await host.send(a, b);
     await host.flush();
     // Kafka Connect restarted and produced a and b again at new offsets, then went on with c.
+    const copies = [resent(a), resent(b)];
     const c = created(3, 540, 550);
-    await host.send(resent(a), resent(b), c);
+    await host.send(...copies, c);
     await host.flush();
     expect(host.resendsSkipped).toBe(2);
     expect(host.published).toHaveLength(9);

@@ -8,6 +8,7 @@ import type { InMemoryDeadLetters } from './in-memory-dead-letters.js';
 import type { InMemoryMetricCache } from './in-memory-metric-cache.js';
 import type { InMemoryMetricStore } from './in-memory-metric-store.js';
 import { inMemoryPorts } from './in-memory-ports.js';
+import { SendOrder } from './send-order.js';
 
 /** Supplies a value for a token in a test host: `override(imagesToken, fakeImages)`. */
 export function override<T>(token: Token<T>, value: T): HostProvision<T> {
@@ -25,7 +26,11 @@ export interface TestHostOptions {
 
 /** A host on in-memory adapters: the production assembly (`assemblePipeline`), minus Kafka, ClickHouse and Redis. */
 export interface TestHost {
-  /** Processes changes as the consumer would (decode, dispatch, buffer). */
+  /**
+   * Processes changes as the consumer would (decode, dispatch, buffer). Sending a change again is a
+   * redelivery; a change whose offset goes back on its partition without having been sent (built before
+   * changes sent ahead of it) throws, as the host would drop it as a redelivery.
+   */
   send(...changes: FakeChange[]): Promise<void>;
   /** Flushes the buffer: store, publish to the in-memory metric topic, apply to the cache, commit. */
   flush(): Promise<void>;
@@ -73,10 +78,13 @@ export async function startTestHost(options: TestHostOptions): Promise<TestHost>
     },
   );
   await startPluginHooks(pipeline.hooks);
+  const order = new SendOrder();
   return {
     async send(...changes) {
+      const records = changes.map((c) => c.record);
+      order.check(records);
       // One batch, as the consumer hands a partition's records over (listeners' prefetch runs once).
-      await pipeline.source.send(changes.map((c) => c.record));
+      await pipeline.source.send(records);
     },
     flush: () => pipeline.ingest.flush(),
     store: adapters.store,
