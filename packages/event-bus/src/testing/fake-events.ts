@@ -13,6 +13,13 @@ type Row = Record<string, unknown>;
 let nextOffset = 0;
 let nextLsn = 10_000_000;
 
+/**
+ * When a fake change was committed (its `occurredAt`, and so the `createdAt` of events that give none) unless
+ * its builder is given `at`: 2026-01-01T12:00Z, fixed so a test reads no clock, and apart from the times fake
+ * rows carry, so an event dated by the commit instead of its row shows.
+ */
+export const FAKE_COMMIT_TIME = new Date(Date.UTC(2026, 0, 1, 12));
+
 /** Topic prefix and schema the fake Debezium records use; match them in `startTestHost({ decoder })`. */
 export const FAKE_TOPIC_PREFIX = 'app';
 
@@ -76,7 +83,10 @@ function decoded(record: KafkaRecord, what: string): FakeChange {
   };
 }
 
-/** Builds changes of one table, the way Debezium (JSON without schema) encodes them. */
+/**
+ * Builds changes of one table, the way Debezium (JSON without schema) encodes them, committed at `at`
+ * (default {@link FAKE_COMMIT_TIME}).
+ */
 export interface TableChanges {
   created(row: Row, at?: Date): FakeChange;
   updated(before: Row, after: Row, at?: Date): FakeChange;
@@ -88,10 +98,10 @@ export interface TableChanges {
 
 function tableChanges(table: string, partition: number): TableChanges {
   return {
-    created: (row, at = new Date()) => change(table, 'c', null, row, at, partition),
-    updated: (before, after, at = new Date()) => change(table, 'u', before, after, at, partition),
-    deleted: (row, at = new Date()) => change(table, 'd', row, null, at, partition),
-    snapshot: (row, at = new Date()) => change(table, 'r', null, row, at, partition),
+    created: (row, at = FAKE_COMMIT_TIME) => change(table, 'c', null, row, at, partition),
+    updated: (before, after, at = FAKE_COMMIT_TIME) => change(table, 'u', before, after, at, partition),
+    deleted: (row, at = FAKE_COMMIT_TIME) => change(table, 'd', row, null, at, partition),
+    snapshot: (row, at = FAKE_COMMIT_TIME) => change(table, 'r', null, row, at, partition),
     onPartition: (p) => tableChanges(table, p),
   };
 }

@@ -3,7 +3,13 @@
  * the production semantics, `runListener` and `startTestHost`, and `startGroupAtEnd` and `waitFor` for
  * integration tests on a shared Kafka. Runner-agnostic: no spies inside.
  */
-export { FAKE_TOPIC_PREFIX, type FakeChange, fakeEvent, type TableChanges } from './fake-events.js';
+export {
+  FAKE_COMMIT_TIME,
+  FAKE_TOPIC_PREFIX,
+  type FakeChange,
+  fakeEvent,
+  type TableChanges,
+} from './fake-events.js';
 export { startGroupAtEnd } from './group-at-end.js';
 export { InMemoryDeadLetters } from './in-memory-dead-letters.js';
 export { InMemoryFirstSeen } from './in-memory-first-seen.js';
