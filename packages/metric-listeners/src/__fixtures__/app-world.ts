@@ -1,7 +1,6 @@
-// Test fixtures shared by the plugin tests: a small app world (who owns what), the in-memory lookups
-// over it, and helpers that turn emitted metric events into comparable totals.
+// Test fixtures shared by the plugin tests: a small app world (who owns what) and the in-memory lookups
+// over it. The tests compare emitted metric events as totals with the test kit's `netTotals`.
 
-import type { EntityMetricEvent } from '@engagement/plugin-api';
 import type { ThreadRelations } from '../lookups/relations.js';
 import { lookupOverrides, memoryLookups, type ParentRows } from './memory-lookups.js';
 
@@ -51,15 +50,4 @@ export function worldLookups() {
 /** The world's lookups as test-host overrides (they replace the lookups plugin's Prisma services). */
 export function worldOverrides(lookups = worldLookups()): ReturnType<typeof lookupOverrides> {
   return lookupOverrides(lookups);
-}
-
-/** Net totals per `Entity:id:metric`, zeros dropped: what a reader would see change. */
-export function net(events: readonly EntityMetricEvent[]): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const e of events) {
-    const key = `${e.entityType}:${e.entityId}:${e.metricType}`;
-    out[key] = (out[key] ?? 0) + e.metricValue;
-    if (out[key] === 0) delete out[key];
-  }
-  return out;
 }

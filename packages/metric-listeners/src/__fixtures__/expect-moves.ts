@@ -1,9 +1,9 @@
 // The assertion most listener tests make: what a row's create moves, its delete takes back.
 
-import { runListener, type TableChanges } from '@engagement/event-bus/testing';
+import { netTotals, runListener, type TableChanges } from '@engagement/event-bus/testing';
 import type { DepsMap, ListenerDefinition, ResolvedDeps } from '@engagement/plugin-api';
 import { expect } from 'vitest';
-import { net, worldLookups } from './app-world.js';
+import { worldLookups } from './app-world.js';
 
 /**
  * Runs `listener` (with fresh lookups over the world) on the create of `row` and expects it to move
@@ -18,7 +18,7 @@ export async function expectCreateAndDelete<D extends DepsMap>(
 ): Promise<void> {
   // The listener is given the lookups it names (a listener without lookups ignores them).
   const lookups = worldLookups() as unknown as ResolvedDeps<D>;
-  expect(net(await runListener(listener, changes.created(row), lookups)), 'create').toEqual(moved);
+  expect(netTotals(await runListener(listener, changes.created(row), lookups)), 'create').toEqual(moved);
   const takenBack = Object.fromEntries(Object.entries(moved).map(([key, value]) => [key, -value]));
-  expect(net(await runListener(listener, changes.deleted(row), lookups)), 'delete').toEqual(takenBack);
+  expect(netTotals(await runListener(listener, changes.deleted(row), lookups)), 'delete').toEqual(takenBack);
 }

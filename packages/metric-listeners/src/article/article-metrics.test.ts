@@ -1,6 +1,6 @@
-import { fakeEvent, runListener } from '@engagement/event-bus/testing';
+import { fakeEvent, netTotals, runListener } from '@engagement/event-bus/testing';
 import { describe, expect, it } from 'vitest';
-import { CREATED_AT, net } from '../__fixtures__/app-world.js';
+import { CREATED_AT } from '../__fixtures__/app-world.js';
 import { expectCreateAndDelete } from '../__fixtures__/expect-moves.js';
 import { expectTipCounted, itCountsEachReactionKind } from '../__fixtures__/expect-tips-and-reactions.js';
 import { collectionItemRow, commentRow } from '../__fixtures__/source-rows.js';
@@ -18,7 +18,7 @@ describe('article.reactions (likeCount … heartCount)', () => {
 
   it('a kind change moves the difference', async () => {
     const out = await runListener(articleReactions, reactions.updated(like, { ...like, reaction: 'Cry' }));
-    expect(net(out)).toEqual({ 'Article:50:likeCount': -1, 'Article:50:cryCount': 1 });
+    expect(netTotals(out)).toEqual({ 'Article:50:likeCount': -1, 'Article:50:cryCount': 1 });
   });
 });
 
@@ -58,7 +58,7 @@ describe('article.engagements (hideCount)', () => {
       articleEngagements,
       engagements.updated(hide, { ...hide, type: 'Favorite' }),
     );
-    expect(net(out)).toEqual({ 'Article:50:hideCount': -1 });
+    expect(netTotals(out)).toEqual({ 'Article:50:hideCount': -1 });
   });
 });
 

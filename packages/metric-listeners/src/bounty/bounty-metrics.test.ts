@@ -1,6 +1,6 @@
-import { fakeEvent, runListener } from '@engagement/event-bus/testing';
+import { fakeEvent, netTotals, runListener } from '@engagement/event-bus/testing';
 import { describe, expect, it } from 'vitest';
-import { CREATED_AT, net } from '../__fixtures__/app-world.js';
+import { CREATED_AT } from '../__fixtures__/app-world.js';
 import { expectCreateAndDelete } from '../__fixtures__/expect-moves.js';
 import { expectTipCounted, itCountsEachReactionKind } from '../__fixtures__/expect-tips-and-reactions.js';
 import { commentRow } from '../__fixtures__/source-rows.js';
@@ -44,7 +44,7 @@ describe('bounty.benefactors (Bounty benefactorCount, unitAmountCount; BountyEnt
 
   it('awarding an entry (update) adds the amount to that entry only', async () => {
     const awarded = { ...backer, awardedToId: 80, awardedAt: CREATED_AT + 1000 };
-    expect(net(await runListener(bountyBenefactors, benefactors.updated(backer, awarded)))).toEqual({
+    expect(netTotals(await runListener(bountyBenefactors, benefactors.updated(backer, awarded)))).toEqual({
       'BountyEntry:80:unitAmountCount': 500,
     });
   });
@@ -55,7 +55,10 @@ describe('bounty.benefactors (Bounty benefactorCount, unitAmountCount; BountyEnt
       bountyBenefactors,
       benefactors.updated(awarded, { ...awarded, unitAmount: 800 }),
     );
-    expect(net(out)).toEqual({ 'Bounty:60:unitAmountCount': 300, 'BountyEntry:80:unitAmountCount': 300 });
+    expect(netTotals(out)).toEqual({
+      'Bounty:60:unitAmountCount': 300,
+      'BountyEntry:80:unitAmountCount': 300,
+    });
   });
 });
 
@@ -79,7 +82,7 @@ describe('bounty.entry-reactions (likeCount … heartCount of the entry)', () =>
       bountyEntryReactions,
       reactions.updated(heart, { ...heart, reaction: 'Like' }),
     );
-    expect(net(out)).toEqual({ 'BountyEntry:80:heartCount': -1, 'BountyEntry:80:likeCount': 1 });
+    expect(netTotals(out)).toEqual({ 'BountyEntry:80:heartCount': -1, 'BountyEntry:80:likeCount': 1 });
   });
 });
 

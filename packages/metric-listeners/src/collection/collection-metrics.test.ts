@@ -1,6 +1,6 @@
-import { fakeEvent, runListener } from '@engagement/event-bus/testing';
+import { fakeEvent, netTotals, runListener } from '@engagement/event-bus/testing';
 import { describe, expect, it } from 'vitest';
-import { CREATED_AT, net, worldLookups } from '../__fixtures__/app-world.js';
+import { CREATED_AT, worldLookups } from '../__fixtures__/app-world.js';
 import { expectCreateAndDelete } from '../__fixtures__/expect-moves.js';
 import { collectionItemRow } from '../__fixtures__/source-rows.js';
 import { modelCollections } from '../model/model-collections.listener.js';
@@ -17,7 +17,7 @@ describe('collection.items (itemCount)', () => {
 
   it('an item moved to another collection leaves the old one and joins the new one, same createdAt', async () => {
     const out = await runListener(collectionItems, items.updated(item, { ...item, collectionId: 40 }));
-    expect(net(out)).toEqual({ 'Collection:41:itemCount': -1, 'Collection:40:itemCount': 1 });
+    expect(netTotals(out)).toEqual({ 'Collection:41:itemCount': -1, 'Collection:40:itemCount': 1 });
     expect(new Set(out.map((e) => e.createdAt.getTime()))).toEqual(new Set([CREATED_AT]));
     const edited = await runListener(collectionItems, items.updated(item, { ...item, note: 'nice' }));
     expect(edited).toEqual([]);
@@ -34,7 +34,7 @@ describe('collected and favorite counts when an item moves between collections',
       items.updated(item, { ...item, collectionId: 40 }),
       worldLookups(),
     );
-    expect(net(out)).toEqual({ 'Model:20:favoriteCount': -1, 'Model:20:collectedCount': 1 });
+    expect(netTotals(out)).toEqual({ 'Model:20:favoriteCount': -1, 'Model:20:collectedCount': 1 });
   });
 });
 
@@ -43,11 +43,11 @@ describe('collection.contributors (followerCount, contributorCount)', () => {
   const viewer = { collectionId: 40, userId: 3, permissions: ['VIEW'], createdAt: CREATED_AT };
 
   it('a VIEW contributor follows; an ADD one contributes; delete takes back', async () => {
-    expect(net(await runListener(collectionContributors, contributors.created(viewer)))).toEqual({
+    expect(netTotals(await runListener(collectionContributors, contributors.created(viewer)))).toEqual({
       'Collection:40:followerCount': 1,
     });
     const both = { ...viewer, permissions: ['VIEW', 'ADD', 'MANAGE'] };
-    expect(net(await runListener(collectionContributors, contributors.deleted(both)))).toEqual({
+    expect(netTotals(await runListener(collectionContributors, contributors.deleted(both)))).toEqual({
       'Collection:40:followerCount': -1,
       'Collection:40:contributorCount': -1,
     });
@@ -58,7 +58,7 @@ describe('collection.contributors (followerCount, contributorCount)', () => {
       collectionContributors,
       contributors.updated(viewer, { ...viewer, permissions: ['VIEW', 'ADD'] }),
     );
-    expect(net(out)).toEqual({ 'Collection:40:contributorCount': 1 });
+    expect(netTotals(out)).toEqual({ 'Collection:40:contributorCount': 1 });
   });
 
   it('permissions that are not an array are an error', async () => {

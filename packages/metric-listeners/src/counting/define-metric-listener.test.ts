@@ -1,7 +1,7 @@
-import { fakeEvent, runListener } from '@engagement/event-bus/testing';
+import { fakeEvent, netTotals, runListener } from '@engagement/event-bus/testing';
 import type { RowReader } from '@engagement/plugin-api';
 import { describe, expect, it } from 'vitest';
-import { CREATED_AT, net } from '../__fixtures__/app-world.js';
+import { CREATED_AT } from '../__fixtures__/app-world.js';
 import { imageLookupToken } from '../lookups/lookup-tokens.js';
 import { memoryLookup } from '../lookups/memory-lookup.js';
 import { defineMetricListener } from './define-metric-listener.js';
@@ -17,9 +17,9 @@ describe('defineMetricListener', () => {
   it('adds on create and subtracts on delete, dated by the row, not by the change', async () => {
     const changedLater = new Date(CREATED_AT + 86_400_000 * 40);
     const created = await runListener(widgets, rows.created(widget, changedLater));
-    expect(net(created)).toEqual({ 'User:5:widgetCount': 1, 'User:5:pointSum': 3 });
+    expect(netTotals(created)).toEqual({ 'User:5:widgetCount': 1, 'User:5:pointSum': 3 });
     const deleted = await runListener(widgets, rows.deleted(widget, changedLater));
-    expect(net(deleted)).toEqual({ 'User:5:widgetCount': -1, 'User:5:pointSum': -3 });
+    expect(netTotals(deleted)).toEqual({ 'User:5:widgetCount': -1, 'User:5:pointSum': -3 });
     expect([...created, ...deleted].map((m) => m.createdAt.getTime())).toEqual(Array(4).fill(CREATED_AT));
   });
 
@@ -27,14 +27,14 @@ describe('defineMetricListener', () => {
     const more = await runListener(widgets, rows.updated(widget, { ...widget, points: 10 }));
     expect(more.map((m) => [m.metricType, m.metricValue])).toEqual([['pointSum', 7]]);
     const moved = await runListener(widgets, rows.updated(widget, { ...widget, ownerId: 6 }));
-    expect(net(moved)).toEqual({
+    expect(netTotals(moved)).toEqual({
       'User:5:widgetCount': -1,
       'User:5:pointSum': -3,
       'User:6:widgetCount': 1,
       'User:6:pointSum': 3,
     });
     const off = await runListener(widgets, rows.updated(widget, { ...widget, active: false }));
-    expect(net(off)).toEqual({ 'User:5:widgetCount': -1, 'User:5:pointSum': -3 });
+    expect(netTotals(off)).toEqual({ 'User:5:widgetCount': -1, 'User:5:pointSum': -3 });
     expect(await runListener(widgets, rows.updated(widget, { ...widget }))).toEqual([]);
   });
 
@@ -43,7 +43,7 @@ describe('defineMetricListener', () => {
     expect(await runListener(widgets, fakeEvent.postgres('Gadget').created(widget))).toEqual([]);
     const createOnly = defineMetricListener({ ...widgetsSpec(), id: 'test.create-only', ops: ['c'] });
     expect(await runListener(createOnly, rows.deleted(widget))).toEqual([]);
-    expect(net(await runListener(createOnly, rows.created(widget)))).toEqual({
+    expect(netTotals(await runListener(createOnly, rows.created(widget)))).toEqual({
       'User:5:widgetCount': 1,
       'User:5:pointSum': 3,
     });

@@ -1,6 +1,6 @@
-import { fakeEvent, runListener } from '@engagement/event-bus/testing';
+import { fakeEvent, netTotals, runListener } from '@engagement/event-bus/testing';
 import { describe, expect, it } from 'vitest';
-import { net, worldLookups } from '../__fixtures__/app-world.js';
+import { worldLookups } from '../__fixtures__/app-world.js';
 import { expectCreateAndDelete } from '../__fixtures__/expect-moves.js';
 import { expectTipCounted } from '../__fixtures__/expect-tips-and-reactions.js';
 import { collectionItemRow, commentRow, tipRow } from '../__fixtures__/source-rows.js';
@@ -24,7 +24,7 @@ describe('image.comments (commentCount)', () => {
   it('hiding a comment (update) takes it back; comments on other threads count nothing here', async () => {
     const { threads } = worldLookups();
     const hidden = comments.updated(comment, { ...comment, hidden: true });
-    expect(net(await runListener(imageComments, hidden, { threads }))).toEqual({
+    expect(netTotals(await runListener(imageComments, hidden, { threads }))).toEqual({
       'Image:7:commentCount': -1,
     });
     const onPost = comments.created({ ...comment, threadId: 101 });
@@ -34,7 +34,7 @@ describe('image.comments (commentCount)', () => {
   it("a comment deleted with its thread (a cascade) is taken back from the archived thread's image", async () => {
     const { threads } = worldLookups();
     const gone = comments.deleted({ ...comment, threadId: 900 });
-    expect(net(await runListener(imageComments, gone, { threads }))).toEqual({
+    expect(netTotals(await runListener(imageComments, gone, { threads }))).toEqual({
       'Image:500:commentCount': -1,
     });
   });

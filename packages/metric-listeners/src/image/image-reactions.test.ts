@@ -1,7 +1,7 @@
 // Uses the event-bus public and testing exports, as any listener package would, and this package's world fixture.
-import { fakeEvent, runListener, startTestHost } from '@engagement/event-bus/testing';
+import { fakeEvent, netTotals, runListener, startTestHost } from '@engagement/event-bus/testing';
 import { describe, expect, it } from 'vitest';
-import { CREATED_AT, net, worldOverrides } from '../__fixtures__/app-world.js';
+import { CREATED_AT, worldOverrides } from '../__fixtures__/app-world.js';
 import { imageReactions } from './image-reactions.listener.js';
 import { imageMetricsPlugin } from './index.js';
 
@@ -11,13 +11,13 @@ const like = { id: 1, imageId: 7, userId: 3, reaction: 'Like', createdAt: CREATE
 describe('image.reactions', () => {
   it('adds the kind and reactionCount to the image on create, dated by the reaction row', async () => {
     const out = await runListener(imageReactions, reactions.created(like));
-    expect(net(out)).toEqual({ 'Image:7:likeCount': 1, 'Image:7:reactionCount': 1 });
+    expect(netTotals(out)).toEqual({ 'Image:7:likeCount': 1, 'Image:7:reactionCount': 1 });
     expect(out.every((m) => m.createdAt.getTime() === CREATED_AT && m.userId === 3)).toBe(true);
   });
 
   it('subtracts on delete', async () => {
     const out = await runListener(imageReactions, reactions.deleted(like));
-    expect(net(out)).toEqual({ 'Image:7:likeCount': -1, 'Image:7:reactionCount': -1 });
+    expect(netTotals(out)).toEqual({ 'Image:7:likeCount': -1, 'Image:7:reactionCount': -1 });
     expect(out[0]?.createdAt.getTime()).toBe(CREATED_AT);
   });
 

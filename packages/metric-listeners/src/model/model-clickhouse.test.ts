@@ -3,9 +3,9 @@ import {
   modelVersionEvents,
   orchestrationJobs,
 } from '@engagement/app-db/clickhouse';
-import { runListener, startTestHost } from '@engagement/event-bus/testing';
+import { netTotals, runListener, startTestHost } from '@engagement/event-bus/testing';
 import { describe, expect, it } from 'vitest';
-import { CREATED_AT, net, worldLookups, worldOverrides } from '../__fixtures__/app-world.js';
+import { CREATED_AT, worldLookups, worldOverrides } from '../__fixtures__/app-world.js';
 import { appDecoder, clickhouseRow, clickhouseTime } from '../__fixtures__/clickhouse-rows.js';
 import { modelMetricsPlugin } from './index.js';
 import { modelDownloads } from './model-downloads.listener.js';
@@ -45,7 +45,7 @@ const compensation = {
 describe('model.downloads (downloadCount, ClickHouse)', () => {
   it('a Download event counts for the version and its model, dated by the event time', async () => {
     const out = await runListener(modelDownloads, clickhouseRow(modelVersionEvents, download));
-    expect(net(out)).toEqual({ 'ModelVersion:30:downloadCount': 1, 'Model:20:downloadCount': 1 });
+    expect(netTotals(out)).toEqual({ 'ModelVersion:30:downloadCount': 1, 'Model:20:downloadCount': 1 });
     expect(out.every((m) => m.createdAt.getTime() === CREATED_AT)).toBe(true);
   });
 
@@ -59,7 +59,7 @@ describe('model.generations (generationCount, ClickHouse)', () => {
   it('a job counts for each version it used, and once for their model', async () => {
     const { versions } = worldLookups();
     const out = await runListener(modelGenerations, clickhouseRow(orchestrationJobs, job), { versions });
-    expect(net(out)).toEqual({
+    expect(netTotals(out)).toEqual({
       'ModelVersion:30:generationCount': 1,
       'ModelVersion:31:generationCount': 1,
       'Model:20:generationCount': 1,
@@ -73,7 +73,7 @@ describe('model.earnings (earnedAmount, ClickHouse)', () => {
     const out = await runListener(modelEarnings, clickhouseRow(buzzResourceCompensation, compensation), {
       versions,
     });
-    expect(net(out)).toEqual({ 'ModelVersion:31:earnedAmount': 100, 'Model:20:earnedAmount': 100 });
+    expect(netTotals(out)).toEqual({ 'ModelVersion:31:earnedAmount': 100, 'Model:20:earnedAmount': 100 });
   });
 });
 

@@ -1,6 +1,6 @@
-import { fakeEvent, runListener, runListenerOutput } from '@engagement/event-bus/testing';
+import { fakeEvent, netTotals, runListener, runListenerOutput } from '@engagement/event-bus/testing';
 import { describe, expect, it } from 'vitest';
-import { CREATED_AT, net, worldLookups } from '../__fixtures__/app-world.js';
+import { CREATED_AT, worldLookups } from '../__fixtures__/app-world.js';
 import { expectCreateAndDelete } from '../__fixtures__/expect-moves.js';
 import { expectTipCounted } from '../__fixtures__/expect-tips-and-reactions.js';
 import { collectionItemRow, reviewRow, tipRow } from '../__fixtures__/source-rows.js';
@@ -23,33 +23,33 @@ describe('model.reviews (rating as ratingSum/ratingCount, thumbsUpCount, thumbsD
   };
 
   it('a review adds its rating, one rating and one thumb to the version and the model', async () => {
-    expect(net(await runListener(modelReviews, reviews.created(review)))).toEqual(
+    expect(netTotals(await runListener(modelReviews, reviews.created(review)))).toEqual(
       both({ ratingSum: 4, ratingCount: 1, thumbsUpCount: 1 }),
     );
   });
 
   it('deleting it takes all of that back', async () => {
-    expect(net(await runListener(modelReviews, reviews.deleted({ ...review, recommended: false })))).toEqual(
-      both({ ratingSum: -4, ratingCount: -1, thumbsDownCount: -1 }),
-    );
+    expect(
+      netTotals(await runListener(modelReviews, reviews.deleted({ ...review, recommended: false }))),
+    ).toEqual(both({ ratingSum: -4, ratingCount: -1, thumbsDownCount: -1 }));
   });
 
   it('changing the rating moves only the sum; the average stays exact', async () => {
     const out = await runListener(modelReviews, reviews.updated(review, { ...review, rating: 1 }));
-    expect(net(out)).toEqual(both({ ratingSum: -3 }));
+    expect(netTotals(out)).toEqual(both({ ratingSum: -3 }));
   });
 
   it('changing the recommendation moves a thumb from up to down', async () => {
     const out = await runListener(modelReviews, reviews.updated(review, { ...review, recommended: false }));
-    expect(net(out)).toEqual(both({ thumbsUpCount: -1, thumbsDownCount: 1 }));
+    expect(netTotals(out)).toEqual(both({ thumbsUpCount: -1, thumbsDownCount: 1 }));
   });
 
   it('excluding a review takes it out, including it again puts it back', async () => {
     const excluded = { ...review, exclude: true };
-    expect(net(await runListener(modelReviews, reviews.updated(review, excluded)))).toEqual(
+    expect(netTotals(await runListener(modelReviews, reviews.updated(review, excluded)))).toEqual(
       both({ ratingSum: -4, ratingCount: -1, thumbsUpCount: -1 }),
     );
-    expect(net(await runListener(modelReviews, reviews.updated(excluded, review)))).toEqual(
+    expect(netTotals(await runListener(modelReviews, reviews.updated(excluded, review)))).toEqual(
       both({ ratingSum: 4, ratingCount: 1, thumbsUpCount: 1 }),
     );
   });
@@ -70,12 +70,12 @@ describe('model.comments (commentCount)', () => {
   };
 
   it('counts for the model and the version it names; delete takes both back', async () => {
-    expect(net(await runListener(modelComments, comments.created(comment)))).toEqual({
+    expect(netTotals(await runListener(modelComments, comments.created(comment)))).toEqual({
       'Model:20:commentCount': 1,
       'ModelVersion:31:commentCount': 1,
     });
     expect(
-      net(await runListener(modelComments, comments.deleted({ ...comment, modelVersionId: null }))),
+      netTotals(await runListener(modelComments, comments.deleted({ ...comment, modelVersionId: null }))),
     ).toEqual({
       'Model:20:commentCount': -1,
     });
@@ -83,7 +83,7 @@ describe('model.comments (commentCount)', () => {
 
   it('hiding a comment (update) takes it back', async () => {
     const out = await runListener(modelComments, comments.updated(comment, { ...comment, hidden: true }));
-    expect(net(out)).toEqual({ 'Model:20:commentCount': -1, 'ModelVersion:31:commentCount': -1 });
+    expect(netTotals(out)).toEqual({ 'Model:20:commentCount': -1, 'ModelVersion:31:commentCount': -1 });
   });
 });
 
@@ -134,7 +134,7 @@ describe('model.tips (tippedCount, tippedAmountCount)', () => {
 
   it('a tip on a version counts for that version only', async () => {
     const onVersion = { ...tip, entityType: 'ModelVersion', entityId: 30, amount: 5 };
-    expect(net(await runListener(modelTips, tips.created(onVersion)))).toEqual({
+    expect(netTotals(await runListener(modelTips, tips.created(onVersion)))).toEqual({
       'ModelVersion:30:tippedCount': 1,
       'ModelVersion:30:tippedAmountCount': 5,
     });

@@ -1,6 +1,6 @@
-import { fakeEvent, runListener, runListenerOutput } from '@engagement/event-bus/testing';
+import { fakeEvent, netTotals, runListener, runListenerOutput } from '@engagement/event-bus/testing';
 import { describe, expect, it } from 'vitest';
-import { CREATED_AT, net, worldLookups } from '../__fixtures__/app-world.js';
+import { CREATED_AT, worldLookups } from '../__fixtures__/app-world.js';
 import { expectCreateAndDelete } from '../__fixtures__/expect-moves.js';
 import { collectionItemRow, commentRow, REACTION_METRICS } from '../__fixtures__/source-rows.js';
 import { postCollections } from './post-collections.listener.js';
@@ -15,7 +15,7 @@ describe('post.reactions (likeCount, dislikeCount, laughCount, cryCount, heartCo
   const output = async (change: Parameters<typeof runListenerOutput>[1]) => {
     const out = await runListenerOutput(postReactions, change, { images: worldLookups().images });
     return {
-      moved: net(out.metrics),
+      moved: netTotals(out.metrics),
       touched: out.touches.map((t) => `${t.entityType}:${t.entityId}:${t.metrics?.length}`),
     };
   };
@@ -59,7 +59,7 @@ describe('post.comments (commentCount)', () => {
     await expectCreateAndDelete(postComments, comments, comment, { 'Post:70:commentCount': 1 });
     const { threads } = worldLookups();
     const flagged = comments.updated(comment, { ...comment, tosViolation: true });
-    expect(net(await runListener(postComments, flagged, { threads }))).toEqual({
+    expect(netTotals(await runListener(postComments, flagged, { threads }))).toEqual({
       'Post:70:commentCount': -1,
     });
   });

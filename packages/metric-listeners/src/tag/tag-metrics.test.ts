@@ -1,6 +1,6 @@
-import { fakeEvent, runListener } from '@engagement/event-bus/testing';
+import { fakeEvent, netTotals, runListener } from '@engagement/event-bus/testing';
 import { describe, expect, it } from 'vitest';
-import { CREATED_AT, net } from '../__fixtures__/app-world.js';
+import { CREATED_AT } from '../__fixtures__/app-world.js';
 import { expectCreateAndDelete } from '../__fixtures__/expect-moves.js';
 import { tagArticles, tagImages, tagModels, tagPosts } from './tag-attachments.listeners.js';
 import { tagEngagements } from './tag-engagements.listener.js';
@@ -28,8 +28,12 @@ describe.each([
 
   it('disabling a tag (update) takes it back, enabling it adds it again; disabled rows count nothing', async () => {
     const off = { ...row, disabled: true };
-    expect(net(await runListener(listener, rows.updated(row, off)))).toEqual({ [`Tag:11:${metric}`]: -1 });
-    expect(net(await runListener(listener, rows.updated(off, row)))).toEqual({ [`Tag:11:${metric}`]: 1 });
+    expect(netTotals(await runListener(listener, rows.updated(row, off)))).toEqual({
+      [`Tag:11:${metric}`]: -1,
+    });
+    expect(netTotals(await runListener(listener, rows.updated(off, row)))).toEqual({
+      [`Tag:11:${metric}`]: 1,
+    });
     expect(await runListener(listener, rows.created(off))).toEqual([]);
     expect(await runListener(listener, rows.deleted(off))).toEqual([]);
   });
@@ -40,11 +44,11 @@ describe('tag.engagements (hiddenCount, followerCount)', () => {
   const follow = { userId: 3, tagId: 11, type: 'Follow', createdAt: CREATED_AT };
 
   it('Follow counts a follower and Hide a hider; delete takes back; Allow counts nothing', async () => {
-    expect(net(await runListener(tagEngagements, engagements.created(follow)))).toEqual({
+    expect(netTotals(await runListener(tagEngagements, engagements.created(follow)))).toEqual({
       'Tag:11:followerCount': 1,
     });
     const hide = { ...follow, type: 'Hide' };
-    expect(net(await runListener(tagEngagements, engagements.deleted(hide)))).toEqual({
+    expect(netTotals(await runListener(tagEngagements, engagements.deleted(hide)))).toEqual({
       'Tag:11:hiddenCount': -1,
     });
     expect(await runListener(tagEngagements, engagements.created({ ...follow, type: 'Allow' }))).toEqual([]);
@@ -52,6 +56,6 @@ describe('tag.engagements (hiddenCount, followerCount)', () => {
 
   it('changing kind (update) moves the difference', async () => {
     const out = await runListener(tagEngagements, engagements.updated(follow, { ...follow, type: 'Hide' }));
-    expect(net(out)).toEqual({ 'Tag:11:followerCount': -1, 'Tag:11:hiddenCount': 1 });
+    expect(netTotals(out)).toEqual({ 'Tag:11:followerCount': -1, 'Tag:11:hiddenCount': 1 });
   });
 });

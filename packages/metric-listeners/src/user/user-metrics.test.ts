@@ -1,6 +1,6 @@
-import { fakeEvent, runListener } from '@engagement/event-bus/testing';
+import { fakeEvent, netTotals, runListener } from '@engagement/event-bus/testing';
 import { describe, expect, it } from 'vitest';
-import { CREATED_AT, net, worldLookups } from '../__fixtures__/app-world.js';
+import { CREATED_AT, worldLookups } from '../__fixtures__/app-world.js';
 import { expectCreateAndDelete } from '../__fixtures__/expect-moves.js';
 import { reviewRow } from '../__fixtures__/source-rows.js';
 import { userEngagements } from './user-engagements.listener.js';
@@ -27,7 +27,7 @@ describe('user.engagements (followingCount, followerCount, hiddenCount)', () => 
 
   it('an engagement changing kind (Follow → Hide) moves the difference', async () => {
     const out = await runListener(userEngagements, engagements.updated(follow, { ...follow, type: 'Hide' }));
-    expect(net(out)).toEqual({
+    expect(netTotals(out)).toEqual({
       'User:3:followingCount': -1,
       'User:5:followerCount': -1,
       'User:5:hiddenCount': 1,
@@ -48,7 +48,7 @@ describe('user.reactions (reactionCount of the image owner)', () => {
     const changed = reactions.updated(like, { ...like, reaction: 'Cry' });
     expect(await runListener(userReactions, changed, { images })).toEqual([]);
     const moved = reactions.updated(like, { ...like, imageId: 7 });
-    expect(net(await runListener(userReactions, moved, { images }))).toEqual({
+    expect(netTotals(await runListener(userReactions, moved, { images }))).toEqual({
       'User:4:reactionCount': -1,
       'User:1:reactionCount': 1,
     });
@@ -67,11 +67,13 @@ describe('user.uploads (uploadCount)', () => {
     const { models } = worldLookups();
     const draft = { ...version, status: 'Draft' };
     expect(await runListener(userUploads, versions.created(draft), { models })).toEqual([]);
-    expect(net(await runListener(userUploads, versions.updated(draft, version), { models }))).toEqual({
+    expect(netTotals(await runListener(userUploads, versions.updated(draft, version), { models }))).toEqual({
       'User:2:uploadCount': 1,
     });
     const unpublished = { ...version, status: 'Unpublished' };
-    expect(net(await runListener(userUploads, versions.updated(version, unpublished), { models }))).toEqual({
+    expect(
+      netTotals(await runListener(userUploads, versions.updated(version, unpublished), { models })),
+    ).toEqual({
       'User:2:uploadCount': -1,
     });
   });
@@ -87,7 +89,7 @@ describe('user.reviews (reviewCount)', () => {
 
   it('excluding a review (update) takes it back; editing its rating moves nothing', async () => {
     const excluded = reviews.updated(review, { ...review, exclude: true });
-    expect(net(await runListener(userReviews, excluded))).toEqual({ 'User:3:reviewCount': -1 });
+    expect(netTotals(await runListener(userReviews, excluded))).toEqual({ 'User:3:reviewCount': -1 });
     expect(await runListener(userReviews, reviews.updated(review, { ...review, rating: 2 }))).toEqual([]);
   });
 });
