@@ -1,7 +1,7 @@
 /**
  * Test kit for listener authors: event builders that go through the real decoder, in-memory sinks with
- * the production semantics, `runListener` and `startTestHost`, and `startGroupAtEnd` and `waitFor` for
- * integration tests on a shared Kafka. Runner-agnostic: no spies inside.
+ * the production semantics, `runListener`, `expectRowLifecycle` and `startTestHost`, and `startGroupAtEnd`
+ * and `waitFor` for integration tests on a shared Kafka. Runner-agnostic: no spies inside.
  */
 export {
   FAKE_COMMIT_TIME,
@@ -19,6 +19,7 @@ export { InMemoryMetricTopic } from './in-memory-metric-topic.js';
 export { type InMemoryAdapters, inMemoryPorts } from './in-memory-ports.js';
 export { InMemoryRecordSource } from './in-memory-record-source.js';
 export { netTotals } from './net-totals.js';
+export { expectRowLifecycle, type RowLifecycle, type RowLifecycleEvents } from './row-lifecycle.js';
 export { runListener, runListenerOutput } from './run-listener.js';
 export { override, startTestHost, type TestHost, type TestHostOptions } from './test-host.js';
 export { waitFor } from './wait-for.js';

@@ -1,5 +1,11 @@
 // Uses the event-bus public and testing exports, as any listener package would, and this package's world fixture.
-import { fakeEvent, netTotals, runListener, startTestHost } from '@engagement/event-bus/testing';
+import {
+  expectRowLifecycle,
+  fakeEvent,
+  netTotals,
+  runListener,
+  startTestHost,
+} from '@engagement/event-bus/testing';
 import { describe, expect, it } from 'vitest';
 import { CREATED_AT, worldOverrides } from '../__fixtures__/app-world.js';
 import { imageReactions } from './image-reactions.listener.js';
@@ -27,6 +33,16 @@ describe('image.reactions', () => {
       ['likeCount', -1],
       ['heartCount', 1],
     ]);
+  });
+
+  it('keeps its counts on the right image through a reaction’s life: create, update, move, delete', async () => {
+    await expectRowLifecycle({
+      listeners: imageReactions,
+      changes: reactions,
+      row: like,
+      counts: { 'Image:7:likeCount': 1, 'Image:7:reactionCount': 1 },
+      move: { column: 'imageId', to: 8, entityType: 'Image' },
+    });
   });
 
   it('ignores snapshot reads and other tables', async () => {
