@@ -19,7 +19,12 @@ export { InMemoryMetricTopic } from './in-memory-metric-topic.js';
 export { type InMemoryAdapters, inMemoryPorts } from './in-memory-ports.js';
 export { InMemoryRecordSource } from './in-memory-record-source.js';
 export { netTotals } from './net-totals.js';
-export { expectRowLifecycle, type RowLifecycle, type RowLifecycleEvents } from './row-lifecycle.js';
+export {
+  expectRowLifecycle,
+  type ParentMove,
+  type RowLifecycle,
+  type RowLifecycleEvents,
+} from './row-lifecycle.js';
 export { runListener, runListenerOutput } from './run-listener.js';
 export { override, startTestHost, type TestHost, type TestHostOptions } from './test-host.js';
 export { waitFor } from './wait-for.js';

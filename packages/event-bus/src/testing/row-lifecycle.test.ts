@@ -1,6 +1,7 @@
 import { defineListener, type ListenerDefinition, type MetricInput, readRow } from '@engagement/plugin-api';
 import { describe, expect, it } from 'vitest';
 import { fakeEvent } from './fake-events.js';
+import { netTotals } from './net-totals.js';
 import { expectRowLifecycle } from './row-lifecycle.js';
 
 const reactions = fakeEvent.postgres('ArticleReaction');
@@ -86,6 +87,48 @@ describe('expectRowLifecycle', () => {
         move: { column: 'userId', to: 4, entityType: 'User' },
       }),
     ).rejects.toThrow("counts hold nothing of User 3, the row's userId");
+  });
+
+  it('moves several parents in one update, and follows a parent named through another row', async () => {
+    // The article's author receives the like: User 30 owns article 7, User 40 article 8.
+    const authors = new Map([
+      [7, 30],
+      [8, 40],
+    ]);
+    const received = defineListener({
+      id: 'user.likes-received',
+      tables: ['ArticleReaction'],
+      canHandle: (e) => e.table === 'ArticleReaction' && e.op !== 'snapshot',
+      handle(e, { metrics }) {
+        const add = (row: Row, sign: 1 | -1) =>
+          metrics.add({
+            ...count(row, sign),
+            entityType: 'User',
+            entityId: authors.get(readRow(row).int('articleId'))!,
+          });
+        if (e.before && e.op !== 'create') add(e.before, -1);
+        if (e.after && e.op !== 'delete') add(e.after, 1);
+      },
+    }) as ListenerDefinition;
+    const life = {
+      changes: reactions,
+      row: like,
+      counts: { 'Article:7:likeCount': 1, 'User:30:likeCount': 1 },
+      move: [
+        { column: 'articleId', to: 8, entityType: 'Article' },
+        { column: 'articleId', to: 8, entityType: 'User', entityIds: { from: 30, to: 40 } },
+      ],
+    };
+    const steps = await expectRowLifecycle({ ...life, listeners: [reactionsListener('right'), received] });
+    expect(netTotals(steps.moved)).toEqual({
+      'Article:7:likeCount': -1,
+      'Article:8:likeCount': 1,
+      'User:30:likeCount': -1,
+      'User:40:likeCount': 1,
+    });
+    await expect(
+      expectRowLifecycle({ ...life, listeners: [reactionsListener('takesFromNew'), received] }),
+    ).rejects.toThrow(/after the move to Article 8 and User 40/);
   });
 
   it('runs several listeners of one table together, and needs no move', async () => {
