@@ -10,7 +10,8 @@ export const CREATED_AT = 1_700_000_000_000;
 const noThread: ThreadRelations = { imageId: null, postId: null, articleId: null, bountyId: null };
 
 /**
- * Parent rows: image 7 in post 70 of user 1, image 8 not posted; version 30 of model 20 of user 2; …
+ * Parent rows: image 7 in post 70 of user 1, image 8 not posted; version 30 of model 20 of user 2; model 21
+ * of user 4; threads 105–108 of image 9, post 71, article 51 and bounty 61, for comments moved to them; …
  * `archived` holds parents deleted already (with their children), as `event_bus.deleted_row` does.
  */
 export const world: ParentRows & { archived: Partial<ParentRows> } = {
@@ -23,13 +24,20 @@ export const world: ParentRows & { archived: Partial<ParentRows> } = {
     [30, { modelId: 20 }],
     [31, { modelId: 20 }],
   ]),
-  models: new Map([[20, { userId: 2 }]]),
+  models: new Map([
+    [20, { userId: 2 }],
+    [21, { userId: 4 }],
+  ]),
   threads: new Map([
     [100, { ...noThread, imageId: 7 }],
     [101, { ...noThread, postId: 70 }],
     [102, { ...noThread, articleId: 50 }],
     [103, { ...noThread, bountyId: 60 }],
     [104, noThread],
+    [105, { ...noThread, imageId: 9 }],
+    [106, { ...noThread, postId: 71 }],
+    [107, { ...noThread, articleId: 51 }],
+    [108, { ...noThread, bountyId: 61 }],
   ]),
   collections: new Map([
     [40, { mode: null }],

@@ -14,7 +14,7 @@ describe('article.reactions (likeCount … heartCount)', () => {
   const reactions = fakeEvent.postgres('ArticleReaction');
   const like = { id: 1, articleId: 50, userId: 3, reaction: 'Like', createdAt: CREATED_AT };
 
-  itCountsEachReactionKind(articleReactions, reactions, like, 'Article:50');
+  itCountsEachReactionKind(articleReactions, reactions, like, { column: 'articleId', entity: 'Article' });
 
   it('a kind change moves the difference', async () => {
     const out = await runListener(articleReactions, reactions.updated(like, { ...like, reaction: 'Cry' }));
@@ -63,7 +63,7 @@ describe('article.engagements (hideCount)', () => {
 });
 
 describe('article.tips (tippedCount, tippedAmountCount)', () => {
-  it('counts a tip and its amount; delete takes back', async () => {
+  it('counts a tip and its amount through its life, and follows it to another article', async () => {
     await expectTipCounted(articleTips, 'Article', 50, 25);
   });
 });

@@ -75,7 +75,10 @@ describe('bounty.entry-reactions (likeCount … heartCount of the entry)', () =>
   const reactions = fakeEvent.postgres('BountyEntryReaction');
   const heart = { id: 1, bountyEntryId: 80, userId: 3, reaction: 'Heart', createdAt: CREATED_AT };
 
-  itCountsEachReactionKind(bountyEntryReactions, reactions, heart, 'BountyEntry:80');
+  itCountsEachReactionKind(bountyEntryReactions, reactions, heart, {
+    column: 'bountyEntryId',
+    entity: 'BountyEntry',
+  });
 
   it('a kind change moves the difference', async () => {
     const out = await runListener(
@@ -87,7 +90,7 @@ describe('bounty.entry-reactions (likeCount … heartCount of the entry)', () =>
 });
 
 describe('bounty.entry-tips (tippedCount, tippedAmountCount)', () => {
-  it('counts a tip and its amount for the entry; delete takes back', async () => {
+  it('counts a tip and its amount for the entry through its life, and follows it to another entry', async () => {
     await expectTipCounted(bountyEntryTips, 'BountyEntry', 80, 7);
   });
 });

@@ -62,7 +62,7 @@ describe('image.collections (collectedCount)', () => {
 });
 
 describe('image.tips (tippedCount, tippedAmountCount)', () => {
-  it('adds one tip and its amount on create, subtracts both on delete', async () => {
+  it('adds one tip and its amount on create, follows it to another image, subtracts both on delete', async () => {
     await expectTipCounted(imageTips, 'Image', 7, 50);
   });
 

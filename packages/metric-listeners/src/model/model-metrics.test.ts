@@ -128,7 +128,7 @@ describe('model.tips (tippedCount, tippedAmountCount)', () => {
   const tips = fakeEvent.postgres('BuzzTip');
   const tip = tipRow('Model', 20, 100);
 
-  it('a tip on the model counts for the model; delete takes it back', async () => {
+  it('a tip on the model counts for the model through its life, and follows it to another model', async () => {
     await expectTipCounted(modelTips, 'Model', 20, 100);
   });
 
