@@ -1,15 +1,18 @@
 // Source rows the listener tests feed in, as Debezium sends them: every column a listener reads, with the
-// ones a test is about given by the test and the rest fixed (visible, made by user 3 at CREATED_AT).
+// ones a test is about given by the test and the rest fixed (visible, made by user 3 at CREATED_AT), and
+// the text and time columns an edit changes (content, note, details, updatedAt), which count for nothing.
 import { CREATED_AT } from './app-world.js';
 
 /** A visible CommentV2 row on `threadId`. */
 export const commentRow = (threadId: number) => ({
   id: 1,
+  content: 'nice',
   threadId,
   userId: 3,
   hidden: false,
   tosViolation: false,
   createdAt: CREATED_AT,
+  updatedAt: CREATED_AT,
 });
 
 /** A CollectionItem row in `collectionId` of the one entity `target` names, e.g. `{ imageId: 7 }`. */
@@ -22,7 +25,9 @@ export const collectionItemRow = (collectionId: number, target: Record<string, n
   imageId: null,
   postId: null,
   articleId: null,
+  note: null,
   createdAt: CREATED_AT,
+  updatedAt: CREATED_AT,
   ...target,
 });
 
@@ -45,9 +50,11 @@ export const reviewRow = (rating: number) => ({
   userId: 3,
   rating,
   recommended: true,
+  details: null,
   exclude: false,
   tosViolation: false,
   createdAt: CREATED_AT,
+  updatedAt: CREATED_AT,
 });
 
 /** Each reaction kind and the metric it counts as. */

@@ -1,7 +1,6 @@
-import { fakeEvent, netTotals, runListener } from '@engagement/event-bus/testing';
+import { expectRowLifecycle, fakeEvent, netTotals, runListener } from '@engagement/event-bus/testing';
 import { describe, expect, it } from 'vitest';
-import { CREATED_AT } from '../__fixtures__/app-world.js';
-import { expectCreateAndDelete } from '../__fixtures__/expect-moves.js';
+import { CREATED_AT, worldLookups } from '../__fixtures__/app-world.js';
 import { expectTipCounted, itCountsEachReactionKind } from '../__fixtures__/expect-tips-and-reactions.js';
 import { collectionItemRow, commentRow } from '../__fixtures__/source-rows.js';
 import { articleCollections } from './article-collections.listener.js';
@@ -26,8 +25,17 @@ describe('article.comments (commentCount)', () => {
   const comments = fakeEvent.postgres('CommentV2');
   const comment = commentRow(102);
 
-  it('counts comments on the article thread; delete takes back', async () => {
-    await expectCreateAndDelete(articleComments, comments, comment, { 'Article:50:commentCount': 1 });
+  it('counts a comment on the article thread through its life, and follows it to another article', async () => {
+    await expectRowLifecycle({
+      listeners: articleComments,
+      changes: comments,
+      row: comment,
+      counts: { 'Article:50:commentCount': 1 },
+      unchanged: { content: 'edited', updatedAt: CREATED_AT + 60_000 },
+      // Thread 107 is article 51's.
+      move: { column: 'threadId', to: 107, entityType: 'Article', entityIds: { from: 50, to: 51 } },
+      deps: worldLookups(),
+    });
   });
 });
 
@@ -35,19 +43,40 @@ describe('article.collections (favoriteCount, collectedCount)', () => {
   const items = fakeEvent.postgres('CollectionItem');
   const item = collectionItemRow(41, { articleId: 50 });
 
-  it('a bookmark is a favorite and an ordinary item is collected; deletes take back', async () => {
-    await expectCreateAndDelete(articleCollections, items, item, { 'Article:50:favoriteCount': 1 });
-    const collected = { ...item, collectionId: 40 };
-    await expectCreateAndDelete(articleCollections, items, collected, { 'Article:50:collectedCount': 1 });
-  });
+  it.each([
+    ['a bookmark is a favorite', 41, 'favoriteCount'],
+    ['an ordinary item is collected', 40, 'collectedCount'],
+  ] as const)(
+    '%s through its life, and follows the item to another article',
+    async (_, collectionId, metric) => {
+      await expectRowLifecycle({
+        listeners: articleCollections,
+        changes: items,
+        row: { ...item, collectionId },
+        counts: { [`Article:50:${metric}`]: 1 },
+        unchanged: { note: 'to read', updatedAt: CREATED_AT + 60_000 },
+        move: { column: 'articleId', to: 51, entityType: 'Article' },
+        deps: worldLookups(),
+      });
+    },
+  );
 });
 
 describe('article.engagements (hideCount)', () => {
   const engagements = fakeEvent.postgres('ArticleEngagement');
   const hide = { userId: 3, articleId: 50, type: 'Hide', createdAt: CREATED_AT };
 
-  it('a Hide counts; delete takes back; a Favorite engagement counts nothing here', async () => {
-    await expectCreateAndDelete(articleEngagements, engagements, hide, { 'Article:50:hideCount': 1 });
+  it('a Hide counts through its life, and follows the engagement to another article', async () => {
+    await expectRowLifecycle({
+      listeners: articleEngagements,
+      changes: engagements,
+      row: hide,
+      counts: { 'Article:50:hideCount': 1 },
+      move: { column: 'articleId', to: 51, entityType: 'Article' },
+    });
+  });
+
+  it('a Favorite engagement counts nothing here', async () => {
     expect(await runListener(articleEngagements, engagements.created({ ...hide, type: 'Favorite' }))).toEqual(
       [],
     );
