@@ -1,7 +1,6 @@
-import { fakeEvent, netTotals, runListener } from '@engagement/event-bus/testing';
+import { expectRowLifecycle, fakeEvent, netTotals, runListener } from '@engagement/event-bus/testing';
 import { describe, expect, it } from 'vitest';
-import { CREATED_AT } from '../__fixtures__/app-world.js';
-import { expectCreateAndDelete } from '../__fixtures__/expect-moves.js';
+import { CREATED_AT, worldLookups } from '../__fixtures__/app-world.js';
 import { expectTipCounted, itCountsEachReactionKind } from '../__fixtures__/expect-tips-and-reactions.js';
 import { commentRow } from '../__fixtures__/source-rows.js';
 import { bountyBenefactors } from './bounty-benefactors.listener.js';
@@ -15,30 +14,82 @@ describe('bounty.engagements (favoriteCount, trackCount)', () => {
   const engagements = fakeEvent.postgres('BountyEngagement');
   const favorite = { userId: 3, bountyId: 60, type: 'Favorite', createdAt: CREATED_AT };
 
-  it('Favorite and Track count; deletes take back', async () => {
-    await expectCreateAndDelete(bountyEngagements, engagements, favorite, { 'Bounty:60:favoriteCount': 1 });
-    const track = { ...favorite, type: 'Track' };
-    await expectCreateAndDelete(bountyEngagements, engagements, track, { 'Bounty:60:trackCount': 1 });
-  });
+  it.each([
+    ['Favorite', 'favoriteCount'],
+    ['Track', 'trackCount'],
+  ])(
+    'a %s counts as %s through its life, and follows the engagement to another bounty',
+    async (type, metric) => {
+      await expectRowLifecycle({
+        listeners: bountyEngagements,
+        changes: engagements,
+        row: { ...favorite, type },
+        counts: { [`Bounty:60:${metric}`]: 1 },
+        move: { column: 'bountyId', to: 61, entityType: 'Bounty' },
+      });
+    },
+  );
 });
 
 describe('bounty.entries (entryCount)', () => {
   const entries = fakeEvent.postgres('BountyEntry');
-  const entry = { id: 80, bountyId: 60, userId: 3, createdAt: CREATED_AT };
+  const entry = {
+    id: 80,
+    bountyId: 60,
+    userId: 3,
+    description: null,
+    createdAt: CREATED_AT,
+    updatedAt: CREATED_AT,
+  };
 
-  it('counts an entry; delete takes it back', async () => {
-    await expectCreateAndDelete(bountyEntries, entries, entry, { 'Bounty:60:entryCount': 1 });
+  it('counts an entry through its life, and follows it to another bounty', async () => {
+    await expectRowLifecycle({
+      listeners: bountyEntries,
+      changes: entries,
+      row: entry,
+      counts: { 'Bounty:60:entryCount': 1 },
+      unchanged: { description: 'my entry', updatedAt: CREATED_AT + 60_000 },
+      move: { column: 'bountyId', to: 61, entityType: 'Bounty' },
+    });
   });
 });
 
 describe('bounty.benefactors (Bounty benefactorCount, unitAmountCount; BountyEntry unitAmountCount)', () => {
   const benefactors = fakeEvent.postgres('BountyBenefactor');
-  const backer = { bountyId: 60, userId: 3, unitAmount: 500, awardedToId: null, createdAt: CREATED_AT };
+  const backer = {
+    bountyId: 60,
+    userId: 3,
+    unitAmount: 500,
+    awardedToId: null,
+    awardedAt: null,
+    createdAt: CREATED_AT,
+    updatedAt: CREATED_AT,
+  };
+  const edited = { updatedAt: CREATED_AT + 60_000 };
 
-  it('a benefactor adds one backer and their amount to the bounty; delete takes back', async () => {
-    await expectCreateAndDelete(bountyBenefactors, benefactors, backer, {
-      'Bounty:60:benefactorCount': 1,
-      'Bounty:60:unitAmountCount': 500,
+  it('a benefactor adds one backer and their amount to the bounty through its life, and follows a move', async () => {
+    await expectRowLifecycle({
+      listeners: bountyBenefactors,
+      changes: benefactors,
+      row: backer,
+      counts: { 'Bounty:60:benefactorCount': 1, 'Bounty:60:unitAmountCount': 500 },
+      unchanged: edited,
+      move: { column: 'bountyId', to: 61, entityType: 'Bounty' },
+    });
+  });
+
+  it('an awarded benefactor counts its amount for the entry too, and the amount follows a new award', async () => {
+    await expectRowLifecycle({
+      listeners: bountyBenefactors,
+      changes: benefactors,
+      row: { ...backer, awardedToId: 80, awardedAt: CREATED_AT + 1000 },
+      counts: {
+        'Bounty:60:benefactorCount': 1,
+        'Bounty:60:unitAmountCount': 500,
+        'BountyEntry:80:unitAmountCount': 500,
+      },
+      unchanged: edited,
+      move: { column: 'awardedToId', to: 81, entityType: 'BountyEntry' },
     });
   });
 
@@ -66,8 +117,17 @@ describe('bounty.comments (commentCount)', () => {
   const comments = fakeEvent.postgres('CommentV2');
   const comment = commentRow(103);
 
-  it('counts comments on the bounty thread; delete takes back', async () => {
-    await expectCreateAndDelete(bountyComments, comments, comment, { 'Bounty:60:commentCount': 1 });
+  it('counts a comment on the bounty thread through its life, and follows it to another bounty', async () => {
+    await expectRowLifecycle({
+      listeners: bountyComments,
+      changes: comments,
+      row: comment,
+      counts: { 'Bounty:60:commentCount': 1 },
+      unchanged: { content: 'edited', updatedAt: CREATED_AT + 60_000 },
+      // Thread 108 is bounty 61's.
+      move: { column: 'threadId', to: 108, entityType: 'Bounty', entityIds: { from: 60, to: 61 } },
+      deps: worldLookups(),
+    });
   });
 });
 
