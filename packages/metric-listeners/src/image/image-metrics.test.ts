@@ -1,7 +1,6 @@
-import { fakeEvent, netTotals, runListener } from '@engagement/event-bus/testing';
+import { expectRowLifecycle, fakeEvent, netTotals, runListener } from '@engagement/event-bus/testing';
 import { describe, expect, it } from 'vitest';
-import { worldLookups } from '../__fixtures__/app-world.js';
-import { expectCreateAndDelete } from '../__fixtures__/expect-moves.js';
+import { CREATED_AT, worldLookups } from '../__fixtures__/app-world.js';
 import { expectTipCounted } from '../__fixtures__/expect-tips-and-reactions.js';
 import { collectionItemRow, commentRow, tipRow } from '../__fixtures__/source-rows.js';
 import { imageCollections } from './image-collections.listener.js';
@@ -17,8 +16,17 @@ const item = collectionItemRow(40, { imageId: 7 });
 const tip = tipRow('Image', 7, 50);
 
 describe('image.comments (commentCount)', () => {
-  it('counts a comment on the image thread on create, takes it back on delete', async () => {
-    await expectCreateAndDelete(imageComments, comments, comment, { 'Image:7:commentCount': 1 });
+  it('counts a comment on the image thread through its life, and follows it to another image', async () => {
+    await expectRowLifecycle({
+      listeners: imageComments,
+      changes: comments,
+      row: comment,
+      counts: { 'Image:7:commentCount': 1 },
+      unchanged: { content: 'edited', updatedAt: CREATED_AT + 60_000 },
+      // Thread 105 is image 9's.
+      move: { column: 'threadId', to: 105, entityType: 'Image', entityIds: { from: 7, to: 9 } },
+      deps: worldLookups(),
+    });
   });
 
   it('hiding a comment (update) takes it back; comments on other threads count nothing here', async () => {
@@ -48,8 +56,16 @@ describe('image.comments (commentCount)', () => {
 });
 
 describe('image.collections (collectedCount)', () => {
-  it('counts an item in an ordinary collection, and takes it back on delete', async () => {
-    await expectCreateAndDelete(imageCollections, items, item, { 'Image:7:collectedCount': 1 });
+  it('counts an item in an ordinary collection through its life, and follows it to another image', async () => {
+    await expectRowLifecycle({
+      listeners: imageCollections,
+      changes: items,
+      row: item,
+      counts: { 'Image:7:collectedCount': 1 },
+      unchanged: { note: 'nice', updatedAt: CREATED_AT + 60_000 },
+      move: { column: 'imageId', to: 8, entityType: 'Image' },
+      deps: worldLookups(),
+    });
   });
 
   it('counts nothing for a bookmarked image or an item that is not an image', async () => {
