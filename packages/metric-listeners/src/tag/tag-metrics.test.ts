@@ -1,21 +1,34 @@
-import { fakeEvent, netTotals, runListener } from '@engagement/event-bus/testing';
+import { expectRowLifecycle, fakeEvent, netTotals, runListener } from '@engagement/event-bus/testing';
 import { describe, expect, it } from 'vitest';
 import { CREATED_AT } from '../__fixtures__/app-world.js';
-import { expectCreateAndDelete } from '../__fixtures__/expect-moves.js';
 import { tagArticles, tagImages, tagModels, tagPosts } from './tag-attachments.listeners.js';
 import { tagEngagements } from './tag-engagements.listener.js';
 
+// Each table's row, and an edit of the columns that count for nothing (none in TagsOnModels, TagsOnArticle).
 describe.each([
-  [tagModels, 'TagsOnModels', 'modelCount', { modelId: 20 }],
-  [tagImages, 'TagsOnImage', 'imageCount', { imageId: 7, disabled: false }],
-  [tagPosts, 'TagsOnPost', 'postCount', { postId: 70, disabled: false }],
-  [tagArticles, 'TagsOnArticle', 'articleCount', { articleId: 50 }],
-] as const)('%s', (listener, table, metric, extra) => {
+  [tagModels, 'TagsOnModels', 'modelCount', { modelId: 20 }, {}],
+  [
+    tagImages,
+    'TagsOnImage',
+    'imageCount',
+    { imageId: 7, automated: true, confidence: 60, disabled: false, needsReview: false, disabledAt: null },
+    { confidence: 95, needsReview: true },
+  ],
+  [tagPosts, 'TagsOnPost', 'postCount', { postId: 70, confidence: 60, disabled: false }, { confidence: 95 }],
+  [tagArticles, 'TagsOnArticle', 'articleCount', { articleId: 50 }, {}],
+] as const)('%s', (listener, table, metric, extra, unchanged) => {
   const rows = fakeEvent.postgres(table);
   const row = { tagId: 11, createdAt: CREATED_AT, ...extra };
 
-  it(`counts ${metric} on create, takes it back on delete`, async () => {
-    await expectCreateAndDelete(listener, rows, row, { [`Tag:11:${metric}`]: 1 });
+  it(`counts ${metric} through its life, and follows the row to another tag`, async () => {
+    await expectRowLifecycle({
+      listeners: listener,
+      changes: rows,
+      row,
+      counts: { [`Tag:11:${metric}`]: 1 },
+      unchanged,
+      move: { column: 'tagId', to: 12, entityType: 'Tag' },
+    });
   });
 });
 
@@ -42,6 +55,22 @@ describe.each([
 describe('tag.engagements (hiddenCount, followerCount)', () => {
   const engagements = fakeEvent.postgres('TagEngagement');
   const follow = { userId: 3, tagId: 11, type: 'Follow', createdAt: CREATED_AT };
+
+  it.each([
+    ['Follow', 'followerCount'],
+    ['Hide', 'hiddenCount'],
+  ])(
+    'a %s counts as %s through its life, and follows the engagement to another tag',
+    async (type, metric) => {
+      await expectRowLifecycle({
+        listeners: tagEngagements,
+        changes: engagements,
+        row: { ...follow, type },
+        counts: { [`Tag:11:${metric}`]: 1 },
+        move: { column: 'tagId', to: 12, entityType: 'Tag' },
+      });
+    },
+  );
 
   it('Follow counts a follower and Hide a hider; delete takes back; Allow counts nothing', async () => {
     expect(netTotals(await runListener(tagEngagements, engagements.created(follow)))).toEqual({
