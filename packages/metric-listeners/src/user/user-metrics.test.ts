@@ -1,7 +1,6 @@
-import { fakeEvent, netTotals, runListener } from '@engagement/event-bus/testing';
+import { expectRowLifecycle, fakeEvent, netTotals, runListener } from '@engagement/event-bus/testing';
 import { describe, expect, it } from 'vitest';
 import { CREATED_AT, worldLookups } from '../__fixtures__/app-world.js';
-import { expectCreateAndDelete } from '../__fixtures__/expect-moves.js';
 import { reviewRow } from '../__fixtures__/source-rows.js';
 import { userEngagements } from './user-engagements.listener.js';
 import { userReactions } from './user-reactions.listener.js';
@@ -12,16 +11,30 @@ const engagements = fakeEvent.postgres('UserEngagement');
 const follow = { userId: 3, targetUserId: 5, type: 'Follow', createdAt: CREATED_AT };
 
 describe('user.engagements (followingCount, followerCount, hiddenCount)', () => {
-  it('a follow counts for both users; its delete takes both back', async () => {
-    await expectCreateAndDelete(userEngagements, engagements, follow, {
-      'User:3:followingCount': 1,
-      'User:5:followerCount': 1,
+  it.each([
+    ['the follower', { column: 'userId', to: 4, entityType: 'User' }],
+    ['the followed', { column: 'targetUserId', to: 6, entityType: 'User' }],
+  ])('a follow counts for both users through its life, and follows a move of %s', async (_, move) => {
+    await expectRowLifecycle({
+      listeners: userEngagements,
+      changes: engagements,
+      row: follow,
+      counts: { 'User:3:followingCount': 1, 'User:5:followerCount': 1 },
+      move,
     });
   });
 
-  it('a hide counts for the hidden user; a block for nobody', async () => {
-    const hide = { ...follow, type: 'Hide' };
-    await expectCreateAndDelete(userEngagements, engagements, hide, { 'User:5:hiddenCount': 1 });
+  it('a hide counts for the hidden user through its life, and follows a move to another', async () => {
+    await expectRowLifecycle({
+      listeners: userEngagements,
+      changes: engagements,
+      row: { ...follow, type: 'Hide' },
+      counts: { 'User:5:hiddenCount': 1 },
+      move: { column: 'targetUserId', to: 6, entityType: 'User' },
+    });
+  });
+
+  it('a block counts for nobody', async () => {
     expect(await runListener(userEngagements, engagements.created({ ...follow, type: 'Block' }))).toEqual([]);
   });
 
@@ -39,8 +52,16 @@ describe('user.reactions (reactionCount of the image owner)', () => {
   const reactions = fakeEvent.postgres('ImageReaction');
   const like = { id: 1, imageId: 9, userId: 3, reaction: 'Like', createdAt: CREATED_AT };
 
-  it('counts a reaction for the owner of the image, not the reactor; delete takes it back', async () => {
-    await expectCreateAndDelete(userReactions, reactions, like, { 'User:4:reactionCount': 1 });
+  it('counts a reaction for the owner of the image, not the reactor, through its life', async () => {
+    await expectRowLifecycle({
+      listeners: userReactions,
+      changes: reactions,
+      row: like,
+      counts: { 'User:4:reactionCount': 1 },
+      // Image 9 is user 4's, image 7 user 1's.
+      move: { column: 'imageId', to: 7, entityType: 'User', entityIds: { from: 4, to: 1 } },
+      deps: worldLookups(),
+    });
   });
 
   it('a kind change moves nothing; a reaction moved to another image moves to its owner', async () => {
@@ -57,10 +78,28 @@ describe('user.reactions (reactionCount of the image owner)', () => {
 
 describe('user.uploads (uploadCount)', () => {
   const versions = fakeEvent.postgres('ModelVersion');
-  const version = { id: 30, modelId: 20, name: 'v1', status: 'Published', createdAt: CREATED_AT };
+  const version = {
+    id: 30,
+    modelId: 20,
+    name: 'v1',
+    description: null,
+    status: 'Published',
+    createdAt: CREATED_AT,
+    updatedAt: CREATED_AT,
+    publishedAt: CREATED_AT,
+  };
 
-  it('a published version counts for the model owner; its delete takes it back', async () => {
-    await expectCreateAndDelete(userUploads, versions, version, { 'User:2:uploadCount': 1 });
+  it('a published version counts for the model owner through its life', async () => {
+    await expectRowLifecycle({
+      listeners: userUploads,
+      changes: versions,
+      row: version,
+      counts: { 'User:2:uploadCount': 1 },
+      unchanged: { name: 'v1.1', description: 'fixes', updatedAt: CREATED_AT + 60_000 },
+      // Model 20 is user 2's, model 21 user 4's.
+      move: { column: 'modelId', to: 21, entityType: 'User', entityIds: { from: 2, to: 4 } },
+      deps: worldLookups(),
+    });
   });
 
   it('drafts count nothing; publishing (update) adds, unpublishing takes back', async () => {
@@ -83,8 +122,16 @@ describe('user.reviews (reviewCount)', () => {
   const reviews = fakeEvent.postgres('ResourceReview');
   const review = reviewRow(5);
 
-  it('counts a review for its author; delete takes it back', async () => {
-    await expectCreateAndDelete(userReviews, reviews, review, { 'User:3:reviewCount': 1 });
+  it('counts a review for its author through its life, and follows it to another author', async () => {
+    await expectRowLifecycle({
+      listeners: userReviews,
+      changes: reviews,
+      row: review,
+      counts: { 'User:3:reviewCount': 1 },
+      // A rating is not counted here.
+      unchanged: { rating: 2, details: 'changed my mind', updatedAt: CREATED_AT + 60_000 },
+      move: { column: 'userId', to: 4, entityType: 'User' },
+    });
   });
 
   it('excluding a review (update) takes it back; editing its rating moves nothing', async () => {
