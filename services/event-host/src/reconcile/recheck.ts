@@ -30,7 +30,7 @@ export async function reconcileWithRecheck(
   const report = await reconcile(options);
   for (let round = 1; round <= recheck.rounds && report.inFlight.length > 0; round++) {
     const left = report.inFlight;
-    const ids = idsByType(left);
+    const ids = byType(left, (g) => g.entityId);
     const entities = [...ids.values()].reduce((n, l) => n + l.length, 0);
     options.onProgress?.(
       `${left.length} group(s) of ${entities} entities were left out as waiting for recompute: comparing them again once the recomputer has taken them (waiting at most ${Math.round(recheck.waitMs / 1000)} s)`,
@@ -42,7 +42,7 @@ export async function reconcileWithRecheck(
       ...options,
       selection: { kind: 'ids', ids },
       entityTypes: [...ids.keys()],
-      metricsByType: metricsByType(left),
+      metricsByType: byType(left, (g) => g.metric),
       // Its own name, so a repair's corrections get an origin of their own.
       run: `${report.run}.${round}`,
     });
@@ -60,26 +60,13 @@ export async function reconcileWithRecheck(
   return report;
 }
 
-/** The entities of these groups, by entity type. */
-function idsByType(groups: readonly Difference[]): Map<string, number[]> {
-  const ids = new Map<string, Set<number>>();
-  for (const g of groups) {
-    const of = ids.get(g.entityType) ?? new Set<number>();
-    of.add(g.entityId);
-    ids.set(g.entityType, of);
-  }
-  return new Map([...ids].map(([type, of]) => [type, [...of].sort((a, b) => a - b)]));
-}
-
-/** The metrics of these groups, by entity type. */
-function metricsByType(groups: readonly Difference[]): Map<string, string[]> {
-  const metrics = new Map<string, Set<string>>();
-  for (const g of groups) {
-    const of = metrics.get(g.entityType) ?? new Set<string>();
-    of.add(g.metric);
-    metrics.set(g.entityType, of);
-  }
-  return new Map([...metrics].map(([type, of]) => [type, [...of].sort()]));
+/** One column of these groups by entity type, distinct and in order: their entities, or their metrics. */
+function byType<T extends number | string>(groups: readonly Difference[], of: (g: Difference) => T) {
+  const values = new Map<string, Set<T>>();
+  for (const g of groups) values.set(g.entityType, (values.get(g.entityType) ?? new Set<T>()).add(of(g)));
+  return new Map(
+    [...values].map(([type, set]) => [type, [...set].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))]),
+  );
 }
 
 /**
