@@ -9,7 +9,7 @@ import { hostEnv } from './host-fixtures.js';
 import { runCliCaptured } from './run-cli-captured.js';
 
 const listener = (id: string, table: string) =>
-  defineListener({ id, tables: [table], canHandle: () => true, handle: () => {} });
+  defineListener({ id, tables: [table], canHandle: () => true, handle: () => {}, truth: [] });
 const typoPlugin = definePlugin({
   id: 'comment-v2-metrics',
   owner: '@team/test',
